@@ -1,0 +1,123 @@
+# edgebench - build, test, benchmark, demo.
+#
+#   make            build build/edgebench and build/libedgebench.a
+#   make test       build and run every test (cmocka drivers, ONNX conformance, CLI)
+#   make demo       run the main job on the embedded default models
+#   make SANITIZE=1 test   the same under ASan + UBSan (objects go to build-san/)
+#   make CC=clang   any C11 compiler; V=1 shows the commands
+#
+# `deps` runs first everywhere: it installs missing Debian packages.
+
+CC       ?= cc
+SANITIZE ?= 0
+ifeq ($(SANITIZE),1)
+BUILD    ?= build-san
+OPT      ?= -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+else
+BUILD    ?= build
+OPT      ?= -O2 -g
+endif
+ONNX_PROTO_DIR ?= /usr/include
+
+WARN     = -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter $(WARN_CC)
+# snprintf truncation is checked where it matters; gcc's guess is noise
+WARN_CC  = $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null)),,-Wno-format-truncation)
+# pkg-config is expanded lazily (=), after `deps` has installed the modules;
+# libcpuid is optional (x86 only): without it CPU facts come from /proc/cpuinfo
+PKGS       = libprotobuf-c libcjson zlib libcrypto $(PKG_CPUID)
+PKG_CPUID  = $(shell pkg-config --exists libcpuid 2>/dev/null && echo libcpuid)
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS)) $(if $(PKG_CPUID),-DEB_HAVE_LIBCPUID=1)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+GIT_COMMIT = $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+PROVENANCE = -DEB_GIT_COMMIT='"$(GIT_COMMIT)"' -DEB_CFLAGS='"$(OPT)"'
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -I. -I$(BUILD)/gen $(PKG_CFLAGS) $(CFLAGS)
+LDLIBS_ALL = $(PKG_LIBS) -lm -lpthread $(LDLIBS)
+
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
+GEN_C    = $(BUILD)/gen/onnx/onnx.pb-c.c
+GEN_H    = $(BUILD)/gen/onnx/onnx.pb-c.h
+CORE_SRC = $(wildcard models/*.c reference_kernels/*.c runners/*.c runners/*/*.c)
+APP_SRC  = $(filter-out bench/main.c,$(wildcard bench/*.c reports/*.c))
+CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/onnx/onnx.pb-c.o
+APP_OBJ  = $(APP_SRC:%.c=$(BUILD)/%.o)
+LIB      = $(BUILD)/libedgebench.a
+BIN      = $(BUILD)/edgebench
+
+UNIT_SRC = $(filter-out tests/test_util.c,$(wildcard tests/test_*.c))
+UNIT_BIN = $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
+CONF_BIN = $(BUILD)/tests/test_onnx_node
+TEST_UTIL = $(BUILD)/tests/test_util.o
+
+.SECONDARY:
+.PHONY: FORCE all deps test unit-test conformance cli-test demo bench clean
+.DEFAULT_GOAL := all
+
+all: deps $(BIN) $(LIB)
+
+deps: $(BUILD)/deps.stamp
+$(BUILD)/deps.stamp: scripts/deps.sh
+	$(Q)mkdir -p $(BUILD)
+	$(Q)sh scripts/deps.sh
+	$(Q)touch $@
+
+$(GEN_C) $(GEN_H): $(ONNX_PROTO_DIR)/onnx/onnx.proto | $(BUILD)/deps.stamp
+	@echo "  PROTOC-C onnx.proto"
+	$(Q)mkdir -p $(BUILD)/gen
+	$(Q)protoc-c --c_out=$(BUILD)/gen -I$(ONNX_PROTO_DIR) $(ONNX_PROTO_DIR)/onnx/onnx.proto
+
+$(BUILD)/gen/onnx/onnx.pb-c.o: $(GEN_C)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(filter-out $(WARN),$(CFLAGS_ALL)) -w -c $< -o $@
+
+$(BUILD)/%.o: %.c | $(GEN_H) $(BUILD)/deps.stamp
+	@echo "  CC      $<"
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+# the commit and flags are baked into provenance.o only; it rebuilds when they change
+$(BUILD)/commit.stamp: FORCE
+	$(Q)mkdir -p $(BUILD)
+	$(Q)echo '$(GIT_COMMIT) $(OPT)' | cmp -s - $@ || echo '$(GIT_COMMIT) $(OPT)' > $@
+$(BUILD)/bench/provenance.o: $(BUILD)/commit.stamp
+$(BUILD)/bench/provenance.o: CFLAGS += $(PROVENANCE)
+
+$(LIB): $(CORE_OBJ)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(BUILD)/bench/main.o $(APP_OBJ) $(LIB)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_UTIL) $(APP_OBJ) $(LIB)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL) $$(pkg-config --libs cmocka)
+
+$(CONF_BIN): $(BUILD)/tests/conformance/test_onnx_node.o $(TEST_UTIL) $(LIB)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+test: deps unit-test conformance cli-test
+	@echo "edgebench: all tests passed"
+
+unit-test: $(UNIT_BIN)
+	$(Q)set -e; for t in $(UNIT_BIN); do echo "== $$t"; ./$$t; done
+
+conformance: $(CONF_BIN)
+	$(Q)./$(CONF_BIN)
+
+cli-test: $(BIN) $(CONF_BIN)
+	$(Q)set -e; for t in tests/cli/*.sh; do echo "== $$t"; EDGEBENCH=./$(BIN) BUILD=$(BUILD) sh $$t; done
+
+demo: all
+	./$(BIN) run
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,100 @@
+/* cli.c - helpers shared by the edgebench subcommands. */
+#include "bench/cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void eb_cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("edgebench: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+bool eb_cli_parse_int(const char *opt, const char *arg, int64_t min, int64_t max, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(arg, &end, 10);
+    if (errno || end == arg || *end || v < min || v > max) {
+        eb_cli_error("%s: '%s' is not an integer in [%lld, %lld]", opt, arg, (long long)min, (long long)max);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+bool eb_cli_parse_dim(const char *arg, eb_shape_opts *opts)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg) {
+        eb_cli_error("--dim: expected NAME=N, got '%s'", arg);
+        return false;
+    }
+    if (opts->n_dims == (int)(sizeof opts->dims / sizeof opts->dims[0])) {
+        eb_cli_error("--dim: at most %d names", opts->n_dims);
+        return false;
+    }
+    int64_t v;
+    if (!eb_cli_parse_int("--dim", eq + 1, 0, INT64_C(1) << 40, &v))
+        return false;
+    /* the name points into argv, which outlives the command */
+    static char names[8][64];
+    snprintf(names[opts->n_dims], sizeof names[0], "%.*s", (int)(eq - arg), arg);
+    opts->dims[opts->n_dims].name = names[opts->n_dims];
+    opts->dims[opts->n_dims].value = v;
+    opts->n_dims++;
+    return true;
+}
+
+eb_graph *eb_cli_load_model(const char *path, const eb_shape_opts *opts, bool keep_on_infer_error,
+                            eb_status *infer_st)
+{
+    eb_err err = {{0}};
+    eb_graph *g;
+    if (eb_graph_load(path, &g, &err) != EB_OK) {
+        eb_cli_error("%s", err.msg);
+        return NULL;
+    }
+    eb_status st = eb_graph_infer_shapes(g, opts, &err);
+    if (infer_st)
+        *infer_st = st;
+    if (st != EB_OK) {
+        eb_cli_error("%s", err.msg);
+        if (!keep_on_infer_error) {
+            eb_graph_free(g);
+            return NULL;
+        }
+    }
+    return g;
+}
+
+const char *eb_fmt_count(double v, char *buf, size_t n)
+{
+    const char *unit[] = {"", " k", " M", " G", " T"};
+    int u = 0;
+    while (v >= 1000 && u < 4) {
+        v /= 1000;
+        u++;
+    }
+    snprintf(buf, n, u ? "%.2f%s" : "%.0f%s", v, unit[u]);
+    return buf;
+}
+
+const char *eb_fmt_bytes(double v, char *buf, size_t n)
+{
+    const char *unit[] = {" B", " KiB", " MiB", " GiB", " TiB"};
+    int u = 0;
+    while (v >= 1024 && u < 4) {
+        v /= 1024;
+        u++;
+    }
+    snprintf(buf, n, u ? "%.2f%s" : "%.0f%s", v, unit[u]);
+    return buf;
+}

@@ -1,0 +1,45 @@
+/* cli.h - what the edgebench subcommands share: exit codes, loading a model
+ * ready to run (import + shape inference with --batch/--dim), number
+ * formatting.  Each subcommand lives in its own cmd_<name>.c. */
+#ifndef EB_CLI_H
+#define EB_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/graph.h"
+
+/* Exit status, the same for every command (DESIGN.md "Commands"). */
+enum {
+    EB_EXIT_OK = 0,
+    EB_EXIT_REGRESSED = 1,
+    EB_EXIT_USAGE = 2,    /* usage error or bad input */
+    EB_EXIT_PARTIAL = 3,  /* some variant failed, crashed or timed out */
+    EB_EXIT_ENV = 75,     /* the environment failed; worth retrying */
+};
+
+int eb_cmd_inspect(int argc, char **argv);
+int eb_cmd_run(int argc, char **argv);
+int eb_cmd_info(int argc, char **argv);
+
+/* Prints "edgebench: <msg>" to stderr. */
+void eb_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Loads `path` and infers its shapes; on failure prints the reason and
+ * returns NULL (the caller exits EB_EXIT_USAGE: the model is bad input).
+ * With keep_on_infer_error, a graph whose shapes could not be inferred is
+ * still returned (inspect shows what it can); *infer_st tells. */
+eb_graph *eb_cli_load_model(const char *path, const eb_shape_opts *opts, bool keep_on_infer_error,
+                            eb_status *infer_st);
+
+/* Parses "--dim NAME=N" into opts; false (with a message) on bad text. */
+bool eb_cli_parse_dim(const char *arg, eb_shape_opts *opts);
+/* Parses a positive integer option value; false (with a message) if not. */
+bool eb_cli_parse_int(const char *opt, const char *arg, int64_t min, int64_t max, int64_t *out);
+
+/* "3.50 M", "612.4 k" - fixed-width human number into buf. */
+const char *eb_fmt_count(double v, char *buf, size_t n);
+/* "13.4 MB" */
+const char *eb_fmt_bytes(double v, char *buf, size_t n);
+
+#endif

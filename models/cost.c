@@ -1,0 +1,164 @@
+/* cost.c - parameters, MACs, FLOPs and activation memory of a graph. */
+#include "models/cost.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "reference_kernels/ops.h"
+
+static bool is_weight(const eb_value *v)
+{
+    if (!v->is_const)
+        return false;
+    switch (v->t.dtype) {
+    case EB_DT_F32:
+    case EB_DT_F16:
+    case EB_DT_F64:
+    case EB_DT_I8:
+    case EB_DT_U8:
+    case EB_DT_I4: return true;
+    default: return false;
+    }
+}
+
+static int64_t numel_of(const eb_graph *g, int idx)
+{
+    return idx >= 0 ? eb_tensor_numel(&g->values[idx].t) : 0;
+}
+
+static int64_t prod(const int64_t *d, int from, int to)
+{
+    int64_t p = 1;
+    for (int i = from; i < to; i++)
+        p *= d[i];
+    return p;
+}
+
+/* MACs and other FLOPs of one node (see cost.h for the conventions). */
+static void node_flops(const eb_graph *g, const eb_node *n, int64_t *macs, int64_t *other)
+{
+    int64_t out = numel_of(g, n->out[0]), in0 = n->n_in ? numel_of(g, n->in[0]) : 0;
+    const eb_tensor *x = n->n_in && n->in[0] >= 0 ? &g->values[n->in[0]].t : NULL;
+    const eb_tensor *w = n->n_in > 1 && n->in[1] >= 0 ? &g->values[n->in[1]].t : NULL;
+    *macs = *other = 0;
+    switch (n->op) {
+    case EB_OP_CONV: /* each output element: C_in/group * kernel MACs */
+        *macs = out * prod(w->shape, 1, w->rank);
+        *other = n->n_in > 2 && n->in[2] >= 0 ? out : 0;
+        break;
+    case EB_OP_GEMM: {
+        int64_t k = eb_attr_int(n, "transA", 0) ? x->shape[0] : x->shape[1];
+        *macs = out * k;
+        *other = n->n_in > 2 && n->in[2] >= 0 ? out : 0;
+        break;
+    }
+    case EB_OP_MATMUL:
+        *macs = out * (x->rank ? x->shape[x->rank - 1] : 1);
+        break;
+    case EB_OP_MAX_POOL:
+    case EB_OP_AVERAGE_POOL: {
+        const int64_t *k;
+        int nk = eb_attr_ints(n, "kernel_shape", &k);
+        *other = out * (nk > 0 ? prod(k, 0, nk) : 1);
+        break;
+    }
+    case EB_OP_BATCH_NORM: *other = 2 * out; break;             /* folded scale and shift */
+    case EB_OP_LAYER_NORM: *other = 8 * out; break;             /* mean, variance, normalise, affine */
+    case EB_OP_SOFTMAX: case EB_OP_LOG_SOFTMAX: *other = 4 * out; break; /* max, exp, sum, divide */
+    case EB_OP_GLOBAL_AVG_POOL: case EB_OP_GLOBAL_MAX_POOL:
+    case EB_OP_REDUCE_MEAN: case EB_OP_REDUCE_SUM: case EB_OP_REDUCE_MAX:
+    case EB_OP_REDUCE_MIN: case EB_OP_REDUCE_PROD: case EB_OP_ARG_MAX: case EB_OP_ARG_MIN:
+        *other = in0;
+        break;
+    case EB_OP_GELU: *other = 8 * out; break; /* erf or tanh form, a handful of operations */
+    case EB_OP_ADD: case EB_OP_SUB: case EB_OP_MUL: case EB_OP_DIV: case EB_OP_POW:
+    case EB_OP_EQUAL: case EB_OP_LESS: case EB_OP_LESS_OR_EQUAL: case EB_OP_GREATER:
+    case EB_OP_GREATER_OR_EQUAL: case EB_OP_AND: case EB_OP_OR: case EB_OP_XOR: case EB_OP_WHERE:
+    case EB_OP_MIN: case EB_OP_MAX: case EB_OP_SUM: case EB_OP_MEAN:
+        *other = out * (n->n_in > 2 && n->op != EB_OP_WHERE ? n->n_in - 1 : 1);
+        break;
+    case EB_OP_RELU: case EB_OP_LEAKY_RELU: case EB_OP_CLIP: case EB_OP_SIGMOID: case EB_OP_HARD_SIGMOID:
+    case EB_OP_HARD_SWISH: case EB_OP_TANH: case EB_OP_ERF: case EB_OP_SQRT: case EB_OP_NEG: case EB_OP_ABS:
+    case EB_OP_EXP: case EB_OP_LOG: case EB_OP_RECIPROCAL: case EB_OP_FLOOR: case EB_OP_CEIL: case EB_OP_ROUND:
+    case EB_OP_SIGN: case EB_OP_SIN: case EB_OP_COS: case EB_OP_SOFTPLUS: case EB_OP_ELU: case EB_OP_SELU:
+    case EB_OP_NOT:
+        *other = out;
+        break;
+    default: break; /* data movement */
+    }
+}
+
+void eb_graph_cost(const eb_graph *g, eb_cost *total, eb_cost *per_node)
+{
+    memset(total, 0, sizeof *total);
+    bool *counted = calloc((size_t)g->n_values + 1, sizeof *counted);
+    int *last_use = malloc(((size_t)g->n_values + 1) * sizeof *last_use);
+    if (!counted || !last_use) { /* cost is advisory; leave it zero */
+        free(counted);
+        free(last_use);
+        return;
+    }
+    for (int v = 0; v < g->n_values; v++)
+        last_use[v] = -1;
+    for (int i = 0; i < g->n_nodes; i++)
+        for (int k = 0; k < g->nodes[i].n_in; k++)
+            if (g->nodes[i].in[k] >= 0 && !g->nodes[i].folded)
+                last_use[g->nodes[i].in[k]] = i;
+    for (int k = 0; k < g->n_outputs; k++)
+        last_use[g->outputs[k]] = g->n_nodes; /* outputs live to the end */
+
+    uint64_t live = 0;
+    for (int k = 0; k < g->n_inputs; k++)
+        live += eb_tensor_nbytes(&g->values[g->inputs[k]].t);
+    total->activation_total = live;
+    total->activation_bytes = live;
+
+    for (int i = 0; i < g->n_nodes; i++) {
+        const eb_node *n = &g->nodes[i];
+        eb_cost c = {0};
+        if (!n->folded) {
+            node_flops(g, n, &c.macs, &c.flops);
+            c.flops += 2 * c.macs;
+            for (int k = 0; k < n->n_in; k++) {
+                if (n->in[k] < 0)
+                    continue;
+                const eb_value *v = &g->values[n->in[k]];
+                c.bytes_moved += eb_tensor_nbytes(&v->t);
+                if (is_weight(v)) {
+                    c.params += eb_tensor_numel(&v->t);
+                    c.weight_bytes += eb_tensor_nbytes(&v->t);
+                    if (!counted[n->in[k]]) {
+                        counted[n->in[k]] = true;
+                        total->params += eb_tensor_numel(&v->t);
+                        total->weight_bytes += eb_tensor_nbytes(&v->t);
+                    }
+                }
+            }
+            for (int k = 0; k < n->n_out; k++)
+                if (n->out[k] >= 0 && !g->values[n->out[k]].is_const) {
+                    uint64_t b = eb_tensor_nbytes(&g->values[n->out[k]].t);
+                    c.bytes_moved += b;
+                    c.activation_bytes += b;
+                    live += b;
+                }
+            total->activation_total += c.activation_bytes;
+            if (live > total->activation_bytes)
+                total->activation_bytes = live;
+            /* free what this node was the last to read */
+            for (int k = 0; k < n->n_in; k++) {
+                int v = n->in[k];
+                if (v >= 0 && last_use[v] == i && !g->values[v].is_const) {
+                    live -= eb_tensor_nbytes(&g->values[v].t);
+                    last_use[v] = -2; /* a node may read a value twice */
+                }
+            }
+        }
+        total->macs += c.macs;
+        total->flops += c.flops;
+        total->bytes_moved += c.bytes_moved;
+        if (per_node)
+            per_node[i] = c;
+    }
+    free(counted);
+    free(last_use);
+}

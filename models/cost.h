@@ -1,0 +1,34 @@
+/* cost.h - static cost of a graph: parameters, MACs, FLOPs, bytes.
+ *
+ * Conventions (say them once, use them everywhere): a multiply-add is one
+ * MAC and two FLOPs; any other arithmetic on one element (add, compare,
+ * exp, erf, ...) is one FLOP; data movement (Reshape, Transpose, Gather,
+ * Concat, ...) is zero FLOPs.  Folded nodes cost nothing at run time.
+ * Params are the elements of the constant float/int8/int4 tensors that run-
+ * time nodes read (integer shape and index tensors are not weights), each
+ * counted once however many nodes share it. */
+#ifndef EB_COST_H
+#define EB_COST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "models/graph.h"
+
+typedef struct eb_cost {
+    int64_t params;
+    int64_t macs;
+    int64_t flops;
+    uint64_t weight_bytes;       /* bytes of those params as stored */
+    uint64_t bytes_moved;        /* inputs read + outputs written, per inference */
+    uint64_t activation_bytes;   /* peak bytes of live non-constant values in node order */
+    uint64_t activation_total;   /* sum of all non-constant values' bytes */
+} eb_cost;
+
+/* Costs of the whole graph into *total and, when per_node is not NULL, of
+ * each node into per_node[0..g->n_nodes) (per-node params count a shared
+ * weight at every reader; activation fields hold the node's output bytes).
+ * Needs a graph whose shapes are inferred. */
+void eb_graph_cost(const eb_graph *g, eb_cost *total, eb_cost *per_node);
+
+#endif

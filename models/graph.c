@@ -1,0 +1,121 @@
+/* graph.c - lifetime of the graph IR and attribute lookup.
+ * Loading lives in onnx_import.c, shapes in shape_infer.c. */
+#include "models/graph.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void attr_free(eb_attr *a)
+{
+    free(a->name);
+    free(a->s);
+    free(a->floats);
+    free(a->ints);
+    for (size_t i = 0; a->strings && i < a->n; i++)
+        free(a->strings[i]);
+    free(a->strings);
+    if (a->t) {
+        eb_tensor_free_data(a->t);
+        free(a->t);
+    }
+}
+
+void eb_graph_free(eb_graph *g)
+{
+    if (!g)
+        return;
+    for (int i = 0; i < g->n_nodes; i++) {
+        eb_node *n = &g->nodes[i];
+        for (int k = 0; k < n->n_attrs; k++)
+            attr_free(&n->attrs[k]);
+        free(n->attrs);
+        free(n->op_type);
+        free(n->name);
+        free(n->in);
+        free(n->out);
+    }
+    for (int i = 0; i < g->n_values; i++) {
+        eb_value *v = &g->values[i];
+        free(v->name);
+        eb_tensor_free_data(&v->t);
+        for (int d = 0; d < EB_MAX_RANK; d++)
+            free(v->dim_param[d]);
+    }
+    free(g->nodes);
+    free(g->values);
+    free(g->inputs);
+    free(g->outputs);
+    free(g->path);
+    free(g->producer);
+    free(g);
+}
+
+int eb_graph_find_value(const eb_graph *g, const char *name)
+{
+    for (int i = 0; i < g->n_values; i++)
+        if (strcmp(g->values[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+const eb_attr *eb_node_attr(const eb_node *n, const char *name)
+{
+    for (int i = 0; i < n->n_attrs; i++)
+        if (strcmp(n->attrs[i].name, name) == 0)
+            return &n->attrs[i];
+    return NULL;
+}
+
+int64_t eb_attr_int(const eb_node *n, const char *name, int64_t def)
+{
+    const eb_attr *a = eb_node_attr(n, name);
+    return a && a->type == EB_ATTR_INT ? a->i : def;
+}
+
+float eb_attr_float(const eb_node *n, const char *name, float def)
+{
+    const eb_attr *a = eb_node_attr(n, name);
+    if (a && a->type == EB_ATTR_FLOAT)
+        return a->f;
+    /* some exporters write an integral float attribute as INT */
+    if (a && a->type == EB_ATTR_INT)
+        return (float)a->i;
+    return def;
+}
+
+const char *eb_attr_string(const eb_node *n, const char *name, const char *def)
+{
+    const eb_attr *a = eb_node_attr(n, name);
+    return a && a->type == EB_ATTR_STRING ? a->s : def;
+}
+
+int eb_attr_ints(const eb_node *n, const char *name, const int64_t **vals)
+{
+    const eb_attr *a = eb_node_attr(n, name);
+    if (!a || a->type != EB_ATTR_INTS)
+        return -1;
+    *vals = a->ints;
+    return (int)a->n;
+}
+
+int eb_graph_unknown_ops(const eb_graph *g, char *buf, size_t n)
+{
+    int count = 0;
+    size_t len = 0;
+    if (n)
+        buf[0] = '\0';
+    for (int i = 0; i < g->n_nodes; i++) {
+        if (g->nodes[i].op != EB_OP_UNKNOWN)
+            continue;
+        int seen = 0;
+        for (int j = 0; j < i && !seen; j++)
+            seen = g->nodes[j].op == EB_OP_UNKNOWN && strcmp(g->nodes[j].op_type, g->nodes[i].op_type) == 0;
+        if (seen)
+            continue;
+        count++;
+        if (len < n)
+            len += (size_t)snprintf(buf + len, n - len, "%s%s", count > 1 ? ", " : "", g->nodes[i].op_type);
+    }
+    return count;
+}

@@ -1,0 +1,127 @@
+/* graph.h - the graph IR: values, nodes in topological order, attributes.
+ *
+ * Every tensor the model names (graph input, initialiser, node output) is one
+ * eb_value; nodes refer to values by index.  eb_graph_load returns a graph the
+ * caller frees with eb_graph_free; the graph owns every name, attribute and
+ * the data of initialisers and folded constants.  Shapes of intermediate
+ * values are known only after eb_graph_infer_shapes (shape_infer.c). */
+#ifndef EB_GRAPH_H
+#define EB_GRAPH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/tensor.h"
+#include "reference_kernels/ops.h"
+
+typedef enum eb_attr_type {
+    EB_ATTR_UNDEFINED = 0,
+    EB_ATTR_FLOAT,
+    EB_ATTR_INT,
+    EB_ATTR_STRING,
+    EB_ATTR_TENSOR,
+    EB_ATTR_GRAPH, /* kept only so that inspect can name it; no op we run uses one */
+    EB_ATTR_FLOATS,
+    EB_ATTR_INTS,
+    EB_ATTR_STRINGS,
+} eb_attr_type;
+
+typedef struct eb_attr {
+    char *name;
+    eb_attr_type type;
+    float f;
+    int64_t i;
+    char *s;          /* STRING: NUL-terminated copy */
+    float *floats;    /* FLOATS */
+    int64_t *ints;    /* INTS */
+    char **strings;   /* STRINGS */
+    size_t n;         /* element count of FLOATS / INTS / STRINGS */
+    eb_tensor *t;     /* TENSOR: owned, data included */
+} eb_attr;
+
+typedef struct eb_node {
+    eb_op op;       /* EB_OP_UNKNOWN when the suite does not implement the op */
+    char *op_type;  /* as written in the file; "domain:Op" outside the ONNX domain */
+    char *name;
+    int opset;      /* opset of the node's domain, for version-dependent semantics */
+    int n_in, n_out;
+    int *in, *out;  /* value indices; -1 for an omitted optional input or output */
+    int n_attrs;
+    eb_attr *attrs;
+    bool folded;    /* outputs were computed at load time; runners skip the node */
+} eb_node;
+
+typedef struct eb_value {
+    char *name;
+    eb_tensor t;          /* dtype and shape; data for constants (and bound inputs) */
+    bool shape_known;
+    bool is_const;        /* same data on every run: initialiser, Constant, folded */
+    bool is_initializer;  /* a weight from the file (counted in params) */
+    bool is_input;        /* fed by the caller at run time */
+    bool data_bound;      /* t.data is a caller-bound input value, visible to shape rules */
+    int producer;         /* node index, -1 for inputs and initialisers */
+    char *dim_param[EB_MAX_RANK]; /* symbolic dim names of inputs; NULL when fixed */
+} eb_value;
+
+typedef struct eb_graph {
+    char *path;           /* the file it came from, for messages */
+    char *producer;       /* "pytorch 1.13.1" */
+    int64_t ir_version;
+    int64_t opset;        /* default-domain opset */
+    int n_values, n_nodes, n_inputs, n_outputs;
+    eb_value *values;
+    eb_node *nodes;       /* topologically sorted */
+    int *inputs;          /* value indices of graph inputs fed at run time */
+    int *outputs;         /* value indices of graph outputs */
+} eb_graph;
+
+/* Reads an ONNX model.  Checks structure (every input defined, no cycles,
+ * declared sizes match data, external data stays in the model's folder) but
+ * not shapes.  On failure returns EB_EFORMAT/EB_EIO/EB_ENOMEM with a message
+ * naming the file and the problem, and *out is NULL. */
+eb_status eb_graph_load(const char *path, eb_graph **out, eb_err *err);
+/* The same from a buffer; `name` is used in messages and `dir` resolves
+ * external data (NULL: external data refused). */
+eb_status eb_graph_load_buffer(const void *buf, size_t len, const char *name, const char *dir,
+                               eb_graph **out, eb_err *err);
+void eb_graph_free(eb_graph *g);
+
+/* Index of the value called `name`, or -1. */
+int eb_graph_find_value(const eb_graph *g, const char *name);
+
+/* Attribute lookup by name: NULL / the default when absent. */
+const eb_attr *eb_node_attr(const eb_node *n, const char *name);
+int64_t eb_attr_int(const eb_node *n, const char *name, int64_t def);
+float eb_attr_float(const eb_node *n, const char *name, float def);
+const char *eb_attr_string(const eb_node *n, const char *name, const char *def);
+/* Element count of an INTS attribute and its array in *vals; -1 when absent. */
+int eb_attr_ints(const eb_node *n, const char *name, const int64_t **vals);
+
+/* Options for shape inference. */
+typedef struct eb_shape_opts {
+    int64_t batch;            /* value for a symbolic leading dim; 0 means 1 */
+    int n_dims;               /* named symbolic dims set by the user: --dim NAME=N */
+    struct {
+        const char *name;
+        int64_t value;
+    } dims[8];
+} eb_shape_opts;
+
+/* Fixes the shape (and, with `with_data`, the data, visible to shape rules
+ * such as Reshape's target shape) of graph input `input_index` before
+ * inference.  The graph copies the data. */
+eb_status eb_graph_bind_input(eb_graph *g, int input_index, const eb_tensor *value, bool with_data,
+                              eb_err *err);
+
+/* Infers every value's dtype and shape in node order, folding nodes whose
+ * inputs are all constant (with the reference kernels) so that shape
+ * sub-graphs such as Shape->Gather->Concat->Reshape resolve.  Fails on an
+ * unknown op, a symbolic dim without a value, or inputs an op rejects; the
+ * message names the file, the node and the reason. */
+eb_status eb_graph_infer_shapes(eb_graph *g, const eb_shape_opts *opts, eb_err *err);
+
+/* Distinct op types in the graph that the suite does not implement, as a
+ * comma-separated list in buf; returns how many. */
+int eb_graph_unknown_ops(const eb_graph *g, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,437 @@
+/* ref_binary.c - elementwise ops on broadcast inputs: arithmetic (Add, Sub,
+ * Mul, Div, Pow), comparisons and logic (Equal, Less, LessOrEqual, Greater,
+ * GreaterOrEqual, And, Or, Xor) and the variadic Min, Max, Sum and Mean.
+ *
+ * Every numeric dtype except i4 goes through one generic path that reads
+ * each element into one of three kinds of scalar: double for float types
+ * (exact for f16/f32/f64; +, -, *, / done in double and rounded once give
+ * the same float result as float arithmetic), int64 for signed and uint64
+ * for unsigned integers, so u64 values above INT64_MAX compare correctly.
+ *
+ * Integer semantics, which ONNX leaves open, are C's but without its UB:
+ * Add/Sub/Mul wrap modulo 2^bits (numpy's behaviour); Div truncates toward
+ * zero, x / 0 is 0 and INT_MIN / -1 wraps to INT_MIN.  Pow with an integer
+ * base and exponent multiplies exactly (wrapping); a negative exponent gives
+ * 1/x^e truncated: 1 for x = 1, +-1 for x = -1, 0 otherwise (0 for x = 0 as
+ * well, like x / 0).  An integer base with a float exponent is pow() in
+ * double converted back as Cast would (truncated).
+ *
+ * Min and Max propagate NaN (numpy's minimum/maximum).  The variadic ops
+ * fold their inputs left to right in the output dtype, as the ONNX
+ * reference does; Mean divides the sum by the input count at the end.
+ *
+ * Before opset 7 these ops broadcast only with broadcast=1, and then an
+ * `axis` attribute lines B's dims up with A's from that axis instead of from
+ * the right.  That is honoured; without `axis`, or without broadcast=1,
+ * numpy broadcasting applies (a superset of the old equal-shapes rule). */
+#include <math.h>
+#include <string.h>
+
+#include "reference_kernels/ref.h"
+#include "reference_kernels/ref_util.h"
+
+typedef enum num_kind { NUM_FLOAT, NUM_SIGNED, NUM_UNSIGNED } num_kind;
+
+static bool is_numeric(eb_dtype dt)
+{
+    return dt > EB_DT_UNDEFINED && dt < EB_DT_COUNT && dt != EB_DT_BOOL && dt != EB_DT_I4;
+}
+
+static num_kind kind_of(eb_dtype dt)
+{
+    return eb_dtypes[dt].is_float ? NUM_FLOAT : eb_dtypes[dt].is_signed ? NUM_SIGNED : NUM_UNSIGNED;
+}
+
+/* uint64 -> int64 modulo 2^64 without relying on implementation-defined
+ * conversion. */
+static int64_t wrap_i64(uint64_t u)
+{
+    return u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(UINT64_MAX - u) - 1;
+}
+
+/* Element i as double; eb_dtype_get_f64 goes through int64, which would
+ * turn u64 values above INT64_MAX negative. */
+static double get_f(const eb_tensor *t, int64_t i)
+{
+    if (t->dtype == EB_DT_U64)
+        return (double)((const uint64_t *)t->data)[i];
+    return eb_dtype_get_f64(t->dtype, t->data, i);
+}
+
+static int64_t get_s(const eb_tensor *t, int64_t i)
+{
+    return eb_dtype_get_i64(t->dtype, t->data, i);
+}
+
+static uint64_t get_u(const eb_tensor *t, int64_t i)
+{
+    if (t->dtype == EB_DT_U64)
+        return ((const uint64_t *)t->data)[i];
+    return (uint64_t)eb_dtype_get_i64(t->dtype, t->data, i);
+}
+
+/* Stores an unsigned result; narrower types keep the low bits. */
+static void set_u(eb_tensor *t, int64_t i, uint64_t v)
+{
+    eb_dtype_set_i64(t->dtype, t->data, i, wrap_i64(v));
+}
+
+/* ---- broadcasting ------------------------------------------------------ */
+
+/* Walks the output in row-major order while keeping the matching element
+ * offsets of two broadcast inputs, so that no element costs a division. */
+typedef struct bcast_walk {
+    int rank;
+    int64_t shape[EB_MAX_RANK], idx[EB_MAX_RANK];
+    int64_t stride[2][EB_MAX_RANK];
+    int64_t off[2];
+} bcast_walk;
+
+static void walk_init(bcast_walk *w, const eb_tensor *y, const eb_tensor *a, const eb_tensor *b)
+{
+    memset(w, 0, sizeof *w);
+    w->rank = y->rank;
+    memcpy(w->shape, y->shape, sizeof w->shape);
+    eb_broadcast_strides(a, y, w->stride[0]);
+    eb_broadcast_strides(b, y, w->stride[1]);
+}
+
+static void walk_next(bcast_walk *w)
+{
+    for (int d = w->rank - 1; d >= 0; d--) {
+        w->off[0] += w->stride[0][d];
+        w->off[1] += w->stride[1][d];
+        if (++w->idx[d] < w->shape[d])
+            return;
+        w->off[0] -= w->stride[0][d] * w->shape[d];
+        w->off[1] -= w->stride[1][d] * w->shape[d];
+        w->idx[d] = 0;
+    }
+}
+
+/* B as the op sees it: before opset 7, broadcast=1 with an explicit `axis`
+ * places B's dims at A's dims [axis, axis + rank(B)). */
+static eb_status operand_b(const eb_node *n, const eb_tensor *a, const eb_tensor *b, eb_tensor *view,
+                           const eb_tensor **res, eb_err *err)
+{
+    *res = b;
+    if (n->opset >= 7 || eb_attr_int(n, "broadcast", 0) == 0 || !eb_node_attr(n, "axis"))
+        return EB_OK;
+    int64_t axis = eb_attr_int(n, "axis", 0);
+    if (axis < 0)
+        axis += a->rank;
+    if (axis < 0 || axis + b->rank > a->rank) {
+        char s1[128], s2[128];
+        return eb_errf(err, EB_EINVAL, "%s: axis %lld cannot place B %s inside A %s", n->op_type,
+                       (long long)eb_attr_int(n, "axis", 0), eb_tensor_describe(b, s1, sizeof s1),
+                       eb_tensor_describe(a, s2, sizeof s2));
+    }
+    *view = *b;
+    view->rank = a->rank;
+    for (int d = 0; d < a->rank; d++)
+        view->shape[d] = d >= axis && d < axis + b->rank ? b->shape[d - axis] : 1;
+    *res = view;
+    return EB_OK;
+}
+
+/* Broadcast output shape of a two-input op, including the legacy rule. */
+static eb_status binary_shape(const eb_node *n, const eb_tensor *a, const eb_tensor *b, eb_tensor *y,
+                              eb_err *err)
+{
+    eb_tensor view;
+    const eb_tensor *bv;
+    eb_status st = operand_b(n, a, b, &view, &bv, err);
+    if (st != EB_OK)
+        return st;
+    const eb_tensor *ts[2] = {a, bv};
+    if ((st = eb_broadcast_shapes(n->op_type, ts, 2, y, err)) != EB_OK)
+        return st;
+    if (n->opset < 7 && eb_attr_int(n, "broadcast", 0) != 0 && !eb_tensor_same_shape(y, a)) {
+        char s1[128], s2[128];
+        return eb_errf(err, EB_EINVAL, "%s: B %s does not broadcast to A %s (opset %d broadcasts B only)",
+                       n->op_type, eb_tensor_describe(b, s1, sizeof s1), eb_tensor_describe(a, s2, sizeof s2),
+                       n->opset);
+    }
+    return EB_OK;
+}
+
+static eb_status check_present(const eb_node *n, const eb_tensor *const *in, int count, eb_err *err)
+{
+    for (int k = 0; k < count; k++)
+        if (!in[k])
+            return eb_errf(err, EB_EINVAL, "%s: input %d is missing", n->op_type, k);
+    return EB_OK;
+}
+
+/* ---- arithmetic ---------------------------------------------------------- */
+
+static double float_op(eb_op op, double a, double b)
+{
+    switch (op) {
+    case EB_OP_ADD:
+    case EB_OP_SUM:
+    case EB_OP_MEAN: return a + b;
+    case EB_OP_SUB: return a - b;
+    case EB_OP_MUL: return a * b;
+    case EB_OP_DIV: return a / b;
+    case EB_OP_POW: return pow(a, b);
+    case EB_OP_MIN: return isnan(a) || isnan(b) ? NAN : a < b ? a : b;
+    case EB_OP_MAX: return isnan(a) || isnan(b) ? NAN : a > b ? a : b;
+    default: return 0;
+    }
+}
+
+static int64_t signed_op(eb_op op, int64_t a, int64_t b)
+{
+    switch (op) {
+    case EB_OP_ADD:
+    case EB_OP_SUM: return wrap_i64((uint64_t)a + (uint64_t)b);
+    case EB_OP_SUB: return wrap_i64((uint64_t)a - (uint64_t)b);
+    case EB_OP_MUL: return wrap_i64((uint64_t)a * (uint64_t)b);
+    case EB_OP_DIV:
+        if (b == 0)
+            return 0;
+        if (a == INT64_MIN && b == -1)
+            return INT64_MIN;
+        return a / b;
+    case EB_OP_MIN: return a < b ? a : b;
+    case EB_OP_MAX: return a > b ? a : b;
+    default: return 0;
+    }
+}
+
+static uint64_t unsigned_op(eb_op op, uint64_t a, uint64_t b)
+{
+    switch (op) {
+    case EB_OP_ADD:
+    case EB_OP_SUM: return a + b;
+    case EB_OP_SUB: return a - b;
+    case EB_OP_MUL: return a * b;
+    case EB_OP_DIV: return b == 0 ? 0 : a / b;
+    case EB_OP_MIN: return a < b ? a : b;
+    case EB_OP_MAX: return a > b ? a : b;
+    default: return 0;
+    }
+}
+
+/* base^e modulo 2^64, by squaring. */
+static uint64_t ipow_wrap(uint64_t base, uint64_t e)
+{
+    uint64_t r = 1;
+    while (e) {
+        if (e & 1)
+            r *= base;
+        base *= base;
+        e >>= 1;
+    }
+    return r;
+}
+
+/* y[i] = a[ia] ^ b[ib] for an integer base a (see the file comment). */
+static void pow_int(const eb_tensor *a, int64_t ia, const eb_tensor *b, int64_t ib, eb_tensor *y, int64_t i)
+{
+    bool base_signed = kind_of(a->dtype) == NUM_SIGNED;
+    switch (kind_of(b->dtype)) {
+    case NUM_FLOAT: {
+        double base = base_signed ? (double)get_s(a, ia) : get_f(a, ia);
+        eb_dtype_set_f64(y->dtype, y->data, i, pow(base, get_f(b, ib)));
+        return;
+    }
+    case NUM_SIGNED: {
+        int64_t e = get_s(b, ib);
+        if (e < 0) {
+            int64_t x = base_signed ? get_s(a, ia) : (get_u(a, ia) == 1 ? 1 : 0);
+            int64_t r = x == 1 ? 1 : x == -1 ? (((uint64_t)e & 1) ? -1 : 1) : 0;
+            eb_dtype_set_i64(y->dtype, y->data, i, r);
+            return;
+        }
+        set_u(y, i, ipow_wrap(get_u(a, ia), (uint64_t)e));
+        return;
+    }
+    case NUM_UNSIGNED: set_u(y, i, ipow_wrap(get_u(a, ia), get_u(b, ib))); return;
+    }
+}
+
+/* y = a op b elementwise with broadcasting; y may be a itself (the
+ * variadic fold).  The output dtype is a's; b differs only for Pow. */
+static void binary_apply(eb_op op, const eb_tensor *a, const eb_tensor *b, eb_tensor *y)
+{
+    int64_t count = eb_tensor_numel(y);
+    num_kind k = kind_of(y->dtype);
+    bcast_walk w;
+    walk_init(&w, y, a, b);
+    for (int64_t i = 0; i < count; i++, walk_next(&w)) {
+        int64_t ia = w.off[0], ib = w.off[1];
+        if (k == NUM_FLOAT)
+            eb_dtype_set_f64(y->dtype, y->data, i, float_op(op, get_f(a, ia), get_f(b, ib)));
+        else if (op == EB_OP_POW)
+            pow_int(a, ia, b, ib, y, i);
+        else if (k == NUM_SIGNED)
+            eb_dtype_set_i64(y->dtype, y->data, i, signed_op(op, get_s(a, ia), get_s(b, ib)));
+        else
+            set_u(y, i, unsigned_op(op, get_u(a, ia), get_u(b, ib)));
+    }
+}
+
+eb_status eb_shape_binary(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
+{
+    eb_status st = check_present(n, in, 2, err);
+    if (st != EB_OK)
+        return st;
+    const eb_tensor *a = in[0], *b = in[1];
+    if (!is_numeric(a->dtype) || !is_numeric(b->dtype))
+        return eb_errf(err, EB_EUNSUPPORTED, "%s: inputs have dtypes %s and %s, supported: numeric types but i4",
+                       n->op_type, eb_dtype_name(a->dtype), eb_dtype_name(b->dtype));
+    if (n->op != EB_OP_POW && a->dtype != b->dtype)
+        return eb_errf(err, EB_EINVAL, "%s: inputs have dtypes %s and %s, expected the same", n->op_type,
+                       eb_dtype_name(a->dtype), eb_dtype_name(b->dtype));
+    if ((st = binary_shape(n, a, b, out[0], err)) != EB_OK)
+        return st;
+    out[0]->dtype = a->dtype;
+    return EB_OK;
+}
+
+eb_status eb_ref_binary(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
+{
+    eb_tensor view;
+    const eb_tensor *b;
+    eb_status st = operand_b(n, in[0], in[1], &view, &b, err);
+    if (st != EB_OK)
+        return st;
+    binary_apply(n->op, in[0], b, out[0]);
+    return EB_OK;
+}
+
+/* ---- comparisons and logic ---------------------------------------------- */
+
+static bool is_logic(eb_op op)
+{
+    return op == EB_OP_AND || op == EB_OP_OR || op == EB_OP_XOR;
+}
+
+/* a op b for a comparison: -1/0/1 ordering, with NaN unordered (every
+ * comparison false, as in C and numpy). */
+static bool compare_elem(eb_op op, const eb_tensor *a, int64_t ia, const eb_tensor *b, int64_t ib)
+{
+    int ord;
+    switch (kind_of(a->dtype)) {
+    case NUM_FLOAT: {
+        double x = get_f(a, ia), y = get_f(b, ib);
+        if (isnan(x) || isnan(y))
+            return false;
+        ord = (x > y) - (x < y);
+        break;
+    }
+    case NUM_SIGNED: {
+        int64_t x = get_s(a, ia), y = get_s(b, ib);
+        ord = (x > y) - (x < y);
+        break;
+    }
+    default: {
+        uint64_t x = get_u(a, ia), y = get_u(b, ib);
+        ord = (x > y) - (x < y);
+        break;
+    }
+    }
+    switch (op) {
+    case EB_OP_EQUAL: return ord == 0;
+    case EB_OP_LESS: return ord < 0;
+    case EB_OP_LESS_OR_EQUAL: return ord <= 0;
+    case EB_OP_GREATER: return ord > 0;
+    case EB_OP_GREATER_OR_EQUAL: return ord >= 0;
+    default: return false;
+    }
+}
+
+eb_status eb_shape_compare(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
+{
+    eb_status st = check_present(n, in, 2, err);
+    if (st != EB_OK)
+        return st;
+    const eb_tensor *a = in[0], *b = in[1];
+    if (is_logic(n->op)) {
+        if (a->dtype != EB_DT_BOOL || b->dtype != EB_DT_BOOL)
+            return eb_errf(err, EB_EINVAL, "%s: inputs have dtypes %s and %s, expected bool", n->op_type,
+                           eb_dtype_name(a->dtype), eb_dtype_name(b->dtype));
+    } else {
+        bool ok = is_numeric(a->dtype) || (n->op == EB_OP_EQUAL && a->dtype == EB_DT_BOOL);
+        if (!ok)
+            return eb_errf(err, EB_EUNSUPPORTED, "%s: input has dtype %s, supported: numeric types but i4%s",
+                           n->op_type, eb_dtype_name(a->dtype), n->op == EB_OP_EQUAL ? ", bool" : "");
+        if (a->dtype != b->dtype)
+            return eb_errf(err, EB_EINVAL, "%s: inputs have dtypes %s and %s, expected the same", n->op_type,
+                           eb_dtype_name(a->dtype), eb_dtype_name(b->dtype));
+    }
+    if ((st = binary_shape(n, a, b, out[0], err)) != EB_OK)
+        return st;
+    out[0]->dtype = EB_DT_BOOL;
+    return EB_OK;
+}
+
+eb_status eb_ref_compare(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
+{
+    eb_tensor view;
+    const eb_tensor *a = in[0], *b;
+    eb_status st = operand_b(n, a, in[1], &view, &b, err);
+    if (st != EB_OK)
+        return st;
+    eb_tensor *y = out[0];
+    const uint8_t *pa = a->data, *pb = b->data;
+    uint8_t *py = y->data;
+    int64_t count = eb_tensor_numel(y);
+    bcast_walk w;
+    walk_init(&w, y, a, b);
+    for (int64_t i = 0; i < count; i++, walk_next(&w)) {
+        int64_t ia = w.off[0], ib = w.off[1];
+        switch (n->op) {
+        case EB_OP_AND: py[i] = pa[ia] && pb[ib]; break;
+        case EB_OP_OR: py[i] = pa[ia] || pb[ib]; break;
+        case EB_OP_XOR: py[i] = !pa[ia] != !pb[ib]; break;
+        default: py[i] = compare_elem(n->op, a, ia, b, ib); break;
+        }
+    }
+    return EB_OK;
+}
+
+/* ---- variadic Min / Max / Sum / Mean ------------------------------------ */
+
+eb_status eb_shape_variadic(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
+{
+    if (n->n_in < 1)
+        return eb_errf(err, EB_EINVAL, "%s: needs at least one input", n->op_type);
+    eb_status st = check_present(n, in, n->n_in, err);
+    if (st != EB_OK)
+        return st;
+    eb_dtype dt = in[0]->dtype;
+    bool float_only = n->op == EB_OP_SUM || n->op == EB_OP_MEAN;
+    if (float_only ? !(is_numeric(dt) && eb_dtypes[dt].is_float) : !is_numeric(dt))
+        return eb_errf(err, EB_EUNSUPPORTED, "%s: input has dtype %s, supported: %s", n->op_type,
+                       eb_dtype_name(dt), float_only ? "f16/f32/f64" : "numeric types but i4");
+    for (int k = 1; k < n->n_in; k++)
+        if (in[k]->dtype != dt)
+            return eb_errf(err, EB_EINVAL, "%s: input %d has dtype %s, input 0 has %s", n->op_type, k,
+                           eb_dtype_name(in[k]->dtype), eb_dtype_name(dt));
+    if ((st = eb_broadcast_shapes(n->op_type, in, n->n_in, out[0], err)) != EB_OK)
+        return st;
+    out[0]->dtype = dt;
+    return EB_OK;
+}
+
+eb_status eb_ref_variadic(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
+{
+    eb_tensor *y = out[0];
+    if (n->n_in == 1) {
+        /* one input: the broadcast shape is its own, so a copy */
+        memcpy(y->data, in[0]->data, eb_tensor_nbytes(y));
+    } else {
+        binary_apply(n->op, in[0], in[1], y);
+        for (int k = 2; k < n->n_in; k++)
+            binary_apply(n->op, y, in[k], y);
+    }
+    if (n->op == EB_OP_MEAN) {
+        int64_t count = eb_tensor_numel(y);
+        for (int64_t i = 0; i < count; i++)
+            eb_dtype_set_f64(y->dtype, y->data, i, get_f(y, i) / n->n_in);
+    }
+    return EB_OK;
+}

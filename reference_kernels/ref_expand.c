@@ -1,0 +1,131 @@
+/* ref_expand.c - Expand and Tile: tensors made larger by repetition.
+ *
+ * Expand broadcasts the input against a target shape both ways (numpy
+ * rules: a target dim of 1 keeps the input's dim), Tile repeats the input
+ * repeats[d] times along each dim d.  The target shape and the repeats are
+ * inputs that must be known at load time, since they fix the output shape;
+ * they are checked for negative values and for overflow.  Elements are
+ * copied as bytes, so both ops are dtype-agnostic (packed i4 is refused). */
+#include <string.h>
+
+#include "reference_kernels/ref.h"
+#include "reference_kernels/ref_util.h"
+
+/* Longest parameter list read before the rank check, so that a 9-value shape
+ * is reported as an unsupported rank rather than as a malformed input. */
+#define MAX_PARAMS 64
+
+static eb_status check_data(const char *op, const eb_tensor *t, eb_err *err)
+{
+    if (t->dtype <= EB_DT_UNDEFINED || t->dtype >= EB_DT_COUNT || eb_dtypes[t->dtype].size == 0)
+        return eb_errf(err, EB_EUNSUPPORTED, "%s: dtype %s not supported", op, eb_dtype_name(t->dtype));
+    if (t->rank < 0 || t->rank > EB_MAX_RANK || eb_tensor_numel(t) < 0)
+        return eb_errf(err, EB_EINVAL, "%s: input has an invalid shape", op);
+    return EB_OK;
+}
+
+/* ---- Expand ------------------------------------------------------------- */
+
+eb_status eb_shape_expand(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
+{
+    const eb_tensor *x = in[0];
+    eb_status st = check_data("Expand", x, err);
+    if (st != EB_OK)
+        return st;
+    if (!in[1])
+        return eb_errf(err, EB_EINVAL, "Expand: input 'shape' is missing");
+    int64_t dims[MAX_PARAMS];
+    int count;
+    if ((st = eb_read_ints(in[1], dims, MAX_PARAMS, &count, "Expand", "shape", err)) != EB_OK)
+        return st;
+    if (count > EB_MAX_RANK)
+        return eb_errf(err, EB_EUNSUPPORTED, "Expand: target rank %d exceeds the supported %d", count, EB_MAX_RANK);
+    eb_tensor target = {.dtype = x->dtype, .rank = count};
+    for (int d = 0; d < count; d++) {
+        if (dims[d] < 0)
+            return eb_errf(err, EB_EINVAL, "Expand: target dim %d is %lld", d, (long long)dims[d]);
+        target.shape[d] = dims[d];
+    }
+    const eb_tensor *both[2] = {x, &target};
+    eb_tensor *y = out[0];
+    if ((st = eb_broadcast_shapes("Expand", both, 2, y, err)) != EB_OK)
+        return st;
+    y->dtype = x->dtype;
+    if (eb_tensor_numel(y) < 0)
+        return eb_errf(err, EB_EINVAL, "Expand: output size overflows");
+    return EB_OK;
+}
+
+eb_status eb_ref_expand(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
+{
+    const eb_tensor *x = in[0];
+    eb_tensor *y = out[0];
+    int64_t count = eb_tensor_numel(y);
+    if (count == 0)
+        return EB_OK;
+    size_t size = eb_dtypes[x->dtype].size;
+    int64_t strides[EB_MAX_RANK];
+    eb_broadcast_strides(x, y, strides);
+    const char *src = x->data;
+    char *dst = y->data;
+    for (int64_t i = 0; i < count; i++)
+        memcpy(dst + (size_t)i * size, src + (size_t)eb_broadcast_offset(y, strides, i) * size, size);
+    return EB_OK;
+}
+
+/* ---- Tile --------------------------------------------------------------- */
+
+eb_status eb_shape_tile(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
+{
+    const eb_tensor *x = in[0];
+    eb_status st = check_data("Tile", x, err);
+    if (st != EB_OK)
+        return st;
+    if (!in[1])
+        return eb_errf(err, EB_EINVAL, "Tile: input 'repeats' is missing");
+    int64_t reps[MAX_PARAMS];
+    int count;
+    if ((st = eb_read_ints(in[1], reps, MAX_PARAMS, &count, "Tile", "repeats", err)) != EB_OK)
+        return st;
+    if (count != x->rank)
+        return eb_errf(err, EB_EINVAL, "Tile: %d repeats for an input of rank %d", count, x->rank);
+    eb_tensor *y = out[0];
+    eb_tensor_copy_meta(y, x);
+    for (int d = 0; d < x->rank; d++) {
+        if (reps[d] < 0)
+            return eb_errf(err, EB_EINVAL, "Tile: repeat %d is %lld", d, (long long)reps[d]);
+        if (reps[d] != 0 && x->shape[d] > INT64_MAX / reps[d])
+            return eb_errf(err, EB_EINVAL, "Tile: output dim %d overflows", d);
+        y->shape[d] = x->shape[d] * reps[d];
+    }
+    if (eb_tensor_numel(y) < 0)
+        return eb_errf(err, EB_EINVAL, "Tile: output size overflows");
+    return EB_OK;
+}
+
+eb_status eb_ref_tile(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
+{
+    const eb_tensor *x = in[0];
+    eb_tensor *y = out[0];
+    int64_t count = eb_tensor_numel(y);
+    if (count == 0)
+        return EB_OK; /* otherwise every input dim is non-zero */
+    int rank = x->rank;
+    size_t size = eb_dtypes[x->dtype].size;
+    int64_t stride[EB_MAX_RANK], s = 1;
+    for (int d = rank - 1; d >= 0; d--) {
+        stride[d] = s;
+        s *= x->shape[d];
+    }
+    const char *src = x->data;
+    char *dst = y->data;
+    for (int64_t i = 0; i < count; i++) {
+        int64_t rem = i, off = 0;
+        for (int d = rank - 1; d >= 0; d--) {
+            off += (rem % y->shape[d]) % x->shape[d] * stride[d];
+            rem /= y->shape[d];
+        }
+        memcpy(dst + (size_t)i * size, src + (size_t)off * size, size);
+    }
+    return EB_OK;
+}

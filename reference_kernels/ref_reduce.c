@@ -1,0 +1,321 @@
+/* ref_reduce.c - reductions over axes: ReduceMean, ReduceSum, ReduceMax,
+ * ReduceMin, ReduceProd, and the index-returning ArgMax and ArgMin.
+ *
+ * Reduce*: the axes are an attribute up to opset 12 for ReduceSum and up
+ * to opset 17 for the others, an optional input after (read with
+ * eb_read_ints, so a constant in the shape rule and at run time).  No axes,
+ * or an empty list, means every axis unless noop_with_empty_axes=1, which
+ * makes the op an identity.  keepdims (default 1) keeps reduced dims as 1.
+ * Float inputs accumulate in double (Sum, Mean and Prod are rounded once at
+ * the end); integers accumulate in 64 bits and wrap, Mean truncating the
+ * quotient.  Max and Min propagate NaN (numpy's maximum.reduce).  Reducing
+ * an empty set gives Sum 0, Prod 1, Mean NaN (0 for integers), Max the
+ * lowest value of the type (-inf for floats), Min the highest.  Max and Min
+ * also take bool (opset 20); all take every numeric dtype but i4.
+ *
+ * ArgMax/ArgMin: the index (i64) of the first extreme element along `axis`
+ * (default 0), or the last with select_last_index=1.  NaN counts as the
+ * extreme, as in numpy's argmax/argmin. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "reference_kernels/ref.h"
+#include "reference_kernels/ref_util.h"
+
+typedef enum num_kind { NUM_FLOAT, NUM_SIGNED, NUM_UNSIGNED } num_kind;
+
+static num_kind kind_of(eb_dtype dt)
+{
+    return eb_dtypes[dt].is_float ? NUM_FLOAT : eb_dtypes[dt].is_signed ? NUM_SIGNED : NUM_UNSIGNED;
+}
+
+static bool is_numeric(eb_dtype dt)
+{
+    return dt > EB_DT_UNDEFINED && dt < EB_DT_COUNT && dt != EB_DT_BOOL && dt != EB_DT_I4;
+}
+
+/* uint64 -> int64 modulo 2^64 without implementation-defined conversion. */
+static int64_t wrap_i64(uint64_t u)
+{
+    return u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(UINT64_MAX - u) - 1;
+}
+
+static uint64_t get_u(const eb_tensor *t, int64_t i)
+{
+    if (t->dtype == EB_DT_U64)
+        return ((const uint64_t *)t->data)[i];
+    return (uint64_t)eb_dtype_get_i64(t->dtype, t->data, i);
+}
+
+/* ---- Reduce* ------------------------------------------------------------ */
+
+/* Which dims of x the node reduces. */
+static eb_status reduce_mask(const eb_node *n, const eb_tensor *const *in, bool mask[EB_MAX_RANK], eb_err *err)
+{
+    const eb_tensor *x = in[0];
+    int64_t axes[EB_MAX_RANK];
+    int count = 0;
+    bool axes_input = n->opset >= (n->op == EB_OP_REDUCE_SUM ? 13 : 18);
+    if (axes_input) {
+        if (n->n_in > 1 && in[1]) {
+            eb_status st = eb_read_ints(in[1], axes, EB_MAX_RANK, &count, n->op_type, "axes", err);
+            if (st != EB_OK)
+                return st;
+        }
+    } else {
+        const int64_t *vals;
+        int k = eb_attr_ints(n, "axes", &vals);
+        if (k > EB_MAX_RANK)
+            return eb_errf(err, EB_EINVAL, "%s: %d axes for an input of rank %d", n->op_type, k, x->rank);
+        for (int i = 0; i < k; i++)
+            axes[count++] = vals[i];
+    }
+    bool all = count == 0 && eb_attr_int(n, "noop_with_empty_axes", 0) == 0;
+    for (int d = 0; d < EB_MAX_RANK; d++)
+        mask[d] = all && d < x->rank;
+    for (int i = 0; i < count; i++) {
+        int d;
+        if (!eb_norm_axis(axes[i], x->rank, &d))
+            return eb_errf(err, EB_EINVAL, "%s: axis %lld is out of range for rank %d", n->op_type,
+                           (long long)axes[i], x->rank);
+        if (mask[d])
+            return eb_errf(err, EB_EINVAL, "%s: axis %lld is listed twice", n->op_type, (long long)axes[i]);
+        mask[d] = true;
+    }
+    return EB_OK;
+}
+
+eb_status eb_shape_reduce(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
+{
+    const eb_tensor *x = in[0];
+    if (!x)
+        return eb_errf(err, EB_EINVAL, "%s: input is missing", n->op_type);
+    bool max_min = n->op == EB_OP_REDUCE_MAX || n->op == EB_OP_REDUCE_MIN;
+    if (!is_numeric(x->dtype) && !(max_min && x->dtype == EB_DT_BOOL))
+        return eb_errf(err, EB_EUNSUPPORTED, "%s: input has dtype %s, supported: numeric types but i4%s",
+                       n->op_type, eb_dtype_name(x->dtype), max_min ? ", bool" : "");
+    bool mask[EB_MAX_RANK];
+    eb_status st = reduce_mask(n, in, mask, err);
+    if (st != EB_OK)
+        return st;
+    bool keep = eb_attr_int(n, "keepdims", 1) != 0;
+    eb_tensor *y = out[0];
+    y->dtype = x->dtype;
+    y->rank = 0;
+    for (int d = 0; d < x->rank; d++) {
+        if (!mask[d])
+            y->shape[y->rank++] = x->shape[d];
+        else if (keep)
+            y->shape[y->rank++] = 1;
+    }
+    return EB_OK;
+}
+
+typedef union reduce_acc {
+    double f;
+    int64_t s;
+    uint64_t u;
+} reduce_acc;
+
+/* The value a reduction of nothing gives, which every reduction starts from. */
+static reduce_acc reduce_init(eb_op op, eb_dtype dt)
+{
+    reduce_acc a = {0};
+    int bits = (int)eb_dtypes[dt].size * 8;
+    num_kind k = kind_of(dt);
+    bool is_max = op == EB_OP_REDUCE_MAX, is_min = op == EB_OP_REDUCE_MIN;
+    if (op == EB_OP_REDUCE_PROD) {
+        if (k == NUM_FLOAT)
+            a.f = 1;
+        else if (k == NUM_SIGNED)
+            a.s = 1;
+        else
+            a.u = 1;
+    } else if (is_max || is_min) {
+        if (k == NUM_FLOAT) {
+            a.f = is_max ? -INFINITY : INFINITY;
+        } else if (k == NUM_SIGNED) {
+            int64_t hi = bits == 64 ? INT64_MAX : ((int64_t)1 << (bits - 1)) - 1;
+            a.s = is_max ? -hi - 1 : hi;
+        } else {
+            a.u = is_max ? 0 : bits == 64 ? UINT64_MAX : ((uint64_t)1 << bits) - 1;
+        }
+    }
+    return a;
+}
+
+static void reduce_step(eb_op op, num_kind k, reduce_acc *a, const eb_tensor *x, int64_t i)
+{
+    bool is_max = op == EB_OP_REDUCE_MAX;
+    switch (k) {
+    case NUM_FLOAT: {
+        double v = eb_dtype_get_f64(x->dtype, x->data, i);
+        if (op == EB_OP_REDUCE_PROD)
+            a->f *= v;
+        else if (op == EB_OP_REDUCE_SUM || op == EB_OP_REDUCE_MEAN)
+            a->f += v;
+        else if (isnan(v) || isnan(a->f))
+            a->f = NAN;
+        else if (is_max ? v > a->f : v < a->f)
+            a->f = v;
+        return;
+    }
+    case NUM_SIGNED: {
+        int64_t v = eb_dtype_get_i64(x->dtype, x->data, i);
+        if (op == EB_OP_REDUCE_PROD)
+            a->s = wrap_i64((uint64_t)a->s * (uint64_t)v);
+        else if (op == EB_OP_REDUCE_SUM || op == EB_OP_REDUCE_MEAN)
+            a->s = wrap_i64((uint64_t)a->s + (uint64_t)v);
+        else if (is_max ? v > a->s : v < a->s)
+            a->s = v;
+        return;
+    }
+    case NUM_UNSIGNED: {
+        uint64_t v = get_u(x, i);
+        if (op == EB_OP_REDUCE_PROD)
+            a->u *= v;
+        else if (op == EB_OP_REDUCE_SUM || op == EB_OP_REDUCE_MEAN)
+            a->u += v;
+        else if (is_max ? v > a->u : v < a->u)
+            a->u = v;
+        return;
+    }
+    }
+}
+
+eb_status eb_ref_reduce(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
+{
+    const eb_tensor *x = in[0];
+    eb_tensor *y = out[0];
+    bool mask[EB_MAX_RANK];
+    eb_status st = reduce_mask(n, in, mask, err);
+    if (st != EB_OK)
+        return st;
+    int64_t ny = eb_tensor_numel(y), nx = eb_tensor_numel(x);
+    num_kind k = kind_of(x->dtype);
+
+    /* Input dim d moves the output index by ostride[d]: 0 on reduced dims,
+     * the keepdims layout's stride elsewhere. */
+    int64_t ostride[EB_MAX_RANK], s = 1;
+    for (int d = x->rank - 1; d >= 0; d--) {
+        ostride[d] = mask[d] ? 0 : s;
+        if (!mask[d])
+            s *= x->shape[d];
+    }
+
+    reduce_acc *acc = malloc((size_t)(ny > 0 ? ny : 1) * sizeof *acc);
+    if (!acc)
+        return eb_errf(err, EB_ENOMEM, "%s: out of memory for %lld accumulators", n->op_type, (long long)ny);
+    reduce_acc init = reduce_init(n->op, x->dtype);
+    for (int64_t o = 0; o < ny; o++)
+        acc[o] = init;
+    for (int64_t i = 0; i < nx; i++)
+        reduce_step(n->op, k, &acc[eb_broadcast_offset(x, ostride, i)], x, i);
+
+    int64_t count = ny > 0 ? nx / ny : 0; /* elements per output */
+    for (int64_t o = 0; o < ny; o++) {
+        reduce_acc a = acc[o];
+        if (n->op == EB_OP_REDUCE_MEAN) {
+            if (k == NUM_FLOAT)
+                a.f /= (double)count; /* 0/0 = NaN for an empty set */
+            else if (k == NUM_SIGNED)
+                a.s = count ? a.s / count : 0;
+            else
+                a.u = count ? a.u / (uint64_t)count : 0;
+        }
+        if (k == NUM_FLOAT)
+            eb_dtype_set_f64(y->dtype, y->data, o, a.f);
+        else if (k == NUM_SIGNED)
+            eb_dtype_set_i64(y->dtype, y->data, o, a.s);
+        else
+            eb_dtype_set_i64(y->dtype, y->data, o, wrap_i64(a.u));
+    }
+    free(acc);
+    return EB_OK;
+}
+
+/* ---- ArgMax / ArgMin ---------------------------------------------------- */
+
+eb_status eb_shape_arg_reduce(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
+{
+    const eb_tensor *x = in[0];
+    if (!x)
+        return eb_errf(err, EB_EINVAL, "%s: input is missing", n->op_type);
+    if (!is_numeric(x->dtype))
+        return eb_errf(err, EB_EUNSUPPORTED, "%s: input has dtype %s, supported: numeric types but i4", n->op_type,
+                       eb_dtype_name(x->dtype));
+    int axis;
+    int64_t a = eb_attr_int(n, "axis", 0);
+    char s1[128];
+    if (!eb_norm_axis(a, x->rank, &axis))
+        return eb_errf(err, EB_EINVAL, "%s: axis %lld is out of range for input %s", n->op_type, (long long)a,
+                       eb_tensor_describe(x, s1, sizeof s1));
+    if (x->shape[axis] == 0)
+        return eb_errf(err, EB_EINVAL, "%s: axis %d of input %s is empty, there is no extreme", n->op_type, axis,
+                       eb_tensor_describe(x, s1, sizeof s1));
+    bool keep = eb_attr_int(n, "keepdims", 1) != 0;
+    eb_tensor *y = out[0];
+    y->dtype = EB_DT_I64;
+    y->rank = 0;
+    for (int d = 0; d < x->rank; d++) {
+        if (d != axis)
+            y->shape[y->rank++] = x->shape[d];
+        else if (keep)
+            y->shape[y->rank++] = 1;
+    }
+    return EB_OK;
+}
+
+/* Whether element j beats the current best element b. */
+static bool arg_better(bool is_max, bool last, const eb_tensor *x, int64_t j, int64_t b)
+{
+    int ord; /* sign of x[j] - x[b] */
+    switch (kind_of(x->dtype)) {
+    case NUM_FLOAT: {
+        double vj = eb_dtype_get_f64(x->dtype, x->data, j), vb = eb_dtype_get_f64(x->dtype, x->data, b);
+        if (isnan(vb))
+            return last && isnan(vj);
+        if (isnan(vj))
+            return true;
+        ord = (vj > vb) - (vj < vb);
+        break;
+    }
+    case NUM_SIGNED: {
+        int64_t vj = eb_dtype_get_i64(x->dtype, x->data, j), vb = eb_dtype_get_i64(x->dtype, x->data, b);
+        ord = (vj > vb) - (vj < vb);
+        break;
+    }
+    default: {
+        uint64_t vj = get_u(x, j), vb = get_u(x, b);
+        ord = (vj > vb) - (vj < vb);
+        break;
+    }
+    }
+    if (ord == 0)
+        return last;
+    return is_max ? ord > 0 : ord < 0;
+}
+
+eb_status eb_ref_arg_reduce(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
+{
+    const eb_tensor *x = in[0];
+    int64_t *py = out[0]->data;
+    int axis;
+    eb_norm_axis(eb_attr_int(n, "axis", 0), x->rank, &axis);
+    bool is_max = n->op == EB_OP_ARG_MAX, last = eb_attr_int(n, "select_last_index", 0) != 0;
+    int64_t outer = 1, len = x->shape[axis], inner = 1;
+    for (int d = 0; d < axis; d++)
+        outer *= x->shape[d];
+    for (int d = axis + 1; d < x->rank; d++)
+        inner *= x->shape[d];
+    for (int64_t o = 0; o < outer; o++) {
+        for (int64_t j = 0; j < inner; j++) {
+            int64_t base = o * len * inner + j, best = 0;
+            for (int64_t k = 1; k < len; k++)
+                if (arg_better(is_max, last, x, base + k * inner, base + best * inner))
+                    best = k;
+            py[o * inner + j] = best;
+        }
+    }
+    return EB_OK;
+}

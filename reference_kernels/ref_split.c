@@ -1,0 +1,139 @@
+/* ref_split.c - Split: cuts a tensor along `axis` into consecutive pieces.
+ *
+ * The piece sizes come from, in order: the `split` input (opset 13+, and
+ * optionally opset 1), the `split` attribute (opset 1-12), or an equal cut
+ * into as many pieces as the node has outputs; from opset 18 `num_outputs`
+ * asks for ceil(dim / num_outputs)-sized pieces with a smaller last one.
+ * Elements are copied as bytes, so the op is dtype-agnostic (packed i4 is
+ * refused). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "reference_kernels/ref.h"
+#include "reference_kernels/ref_util.h"
+
+/* Fills sizes[0..n_out) with the piece sizes along an axis of length dim,
+ * checking that they are non-negative and cover it exactly. */
+static eb_status split_sizes(const eb_node *n, const eb_tensor *const *in, int64_t dim, int64_t *sizes,
+                             eb_err *err)
+{
+    int n_out = n->n_out, count = -1;
+    const eb_tensor *split_in = n->n_in > 1 ? in[1] : NULL;
+    const int64_t *attr;
+    int n_attr = eb_attr_ints(n, "split", &attr);
+    if (split_in && (n->opset >= 13 || n->opset < 2)) {
+        eb_status st = eb_read_ints(split_in, sizes, n_out, &count, "Split", "split", err);
+        if (st != EB_OK)
+            return st;
+    } else if (n->opset < 13 && n_attr >= 0) {
+        if (n_attr != n_out)
+            return eb_errf(err, EB_EINVAL, "Split: %d split sizes for %d outputs", n_attr, n_out);
+        memcpy(sizes, attr, (size_t)n_attr * sizeof *sizes);
+        count = n_attr;
+    } else if (n->opset >= 18 && eb_node_attr(n, "num_outputs")) {
+        int64_t parts = eb_attr_int(n, "num_outputs", 0);
+        if (parts != n_out)
+            return eb_errf(err, EB_EINVAL, "Split: num_outputs is %lld but the node has %d outputs",
+                           (long long)parts, n_out);
+        int64_t chunk = dim / parts + (dim % parts != 0);
+        for (int k = 0; k < n_out; k++)
+            sizes[k] = chunk;
+        /* chunk * (parts - 1) <= dim + parts: no overflow */
+        sizes[n_out - 1] = dim - chunk * (parts - 1);
+        if (sizes[n_out - 1] < 0)
+            return eb_errf(err, EB_EINVAL, "Split: a dim of %lld cannot be cut into %lld pieces of %lld",
+                           (long long)dim, (long long)parts, (long long)chunk);
+        return EB_OK;
+    } else {
+        if (dim % n_out != 0)
+            return eb_errf(err, EB_EINVAL, "Split: a dim of %lld does not split into %d equal parts", (long long)dim,
+                           n_out);
+        for (int k = 0; k < n_out; k++)
+            sizes[k] = dim / n_out;
+        return EB_OK;
+    }
+    if (count != n_out)
+        return eb_errf(err, EB_EINVAL, "Split: %d split sizes for %d outputs", count, n_out);
+    int64_t sum = 0;
+    for (int k = 0; k < n_out; k++) {
+        if (sizes[k] < 0 || sizes[k] > dim - sum)
+            return eb_errf(err, EB_EINVAL, "Split: split sizes do not add up to the axis dim %lld", (long long)dim);
+        sum += sizes[k];
+    }
+    if (sum != dim)
+        return eb_errf(err, EB_EINVAL, "Split: split sizes add up to %lld, the axis dim is %lld", (long long)sum,
+                       (long long)dim);
+    return EB_OK;
+}
+
+static eb_status get_axis(const eb_node *n, const eb_tensor *x, int *axis, eb_err *err)
+{
+    int64_t a = eb_attr_int(n, "axis", 0);
+    if (!eb_norm_axis(a, x->rank, axis))
+        return eb_errf(err, EB_EINVAL, "Split: axis %lld out of range for rank %d", (long long)a, x->rank);
+    return EB_OK;
+}
+
+eb_status eb_shape_split(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
+{
+    const eb_tensor *x = in[0];
+    if (x->dtype <= EB_DT_UNDEFINED || x->dtype >= EB_DT_COUNT || eb_dtypes[x->dtype].size == 0)
+        return eb_errf(err, EB_EUNSUPPORTED, "Split: dtype %s not supported", eb_dtype_name(x->dtype));
+    if (x->rank < 1 || x->rank > EB_MAX_RANK || eb_tensor_numel(x) < 0)
+        return eb_errf(err, EB_EINVAL, "Split: input has an invalid shape (rank %d)", x->rank);
+    if (n->n_out < 1)
+        return eb_errf(err, EB_EINVAL, "Split: no outputs");
+    int axis;
+    eb_status st = get_axis(n, x, &axis, err);
+    if (st != EB_OK)
+        return st;
+    int64_t *sizes = malloc((size_t)n->n_out * sizeof *sizes);
+    if (!sizes)
+        return eb_errf(err, EB_ENOMEM, "Split: out of memory");
+    st = split_sizes(n, in, x->shape[axis], sizes, err);
+    for (int k = 0; k < n->n_out && st == EB_OK; k++) {
+        if (!out[k])
+            continue;
+        eb_tensor_copy_meta(out[k], x);
+        out[k]->shape[axis] = sizes[k];
+    }
+    free(sizes);
+    return st;
+}
+
+eb_status eb_ref_split(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
+{
+    const eb_tensor *x = in[0];
+    /* with no zero dim in the input, no product of its dims overflows */
+    if (eb_tensor_numel(x) == 0)
+        return EB_OK;
+    int axis;
+    eb_status st = get_axis(n, x, &axis, err);
+    if (st != EB_OK)
+        return st;
+    int64_t *sizes = malloc((size_t)n->n_out * sizeof *sizes);
+    if (!sizes)
+        return eb_errf(err, EB_ENOMEM, "Split: out of memory");
+    if ((st = split_sizes(n, in, x->shape[axis], sizes, err)) != EB_OK) {
+        free(sizes);
+        return st;
+    }
+    size_t size = eb_dtypes[x->dtype].size;
+    int64_t outer = 1, inner = 1;
+    for (int d = 0; d < axis; d++)
+        outer *= x->shape[d];
+    for (int d = axis + 1; d < x->rank; d++)
+        inner *= x->shape[d];
+    size_t row = (size_t)(x->shape[axis] * inner) * size;
+    const char *src = x->data;
+    size_t at = 0; /* byte position of piece k within an input row */
+    for (int k = 0; k < n->n_out; k++) {
+        size_t part = (size_t)(sizes[k] * inner) * size;
+        if (out[k])
+            for (int64_t o = 0; o < outer; o++)
+                memcpy((char *)out[k]->data + (size_t)o * part, src + (size_t)o * row + at, part);
+        at += part;
+    }
+    free(sizes);
+    return EB_OK;
+}

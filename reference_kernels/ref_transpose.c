@@ -1,0 +1,85 @@
+/* ref_transpose.c - Transpose: output dim d is input dim perm[d].
+ *
+ * `perm` defaults to reversing the dims.  The kernel walks the output in
+ * order and computes each element's input offset from its coordinates;
+ * elements are copied as bytes, so any dtype of whole bytes works (packed
+ * i4 is refused). */
+#include <string.h>
+
+#include "reference_kernels/ref.h"
+#include "reference_kernels/ref_util.h"
+
+/* Fills perm[0..rank) from the attribute, or reversed when absent. */
+static eb_status get_perm(const eb_node *n, int rank, int perm[EB_MAX_RANK], eb_err *err)
+{
+    const int64_t *vals;
+    int count = eb_attr_ints(n, "perm", &vals);
+    if (count < 0) {
+        for (int d = 0; d < rank; d++)
+            perm[d] = rank - 1 - d;
+        return EB_OK;
+    }
+    if (count != rank)
+        return eb_errf(err, EB_EINVAL, "Transpose: perm has %d values for an input of rank %d", count, rank);
+    bool seen[EB_MAX_RANK] = {false};
+    for (int d = 0; d < rank; d++) {
+        /* ONNX does not allow negative perm entries */
+        if (vals[d] < 0 || vals[d] >= rank || seen[vals[d]])
+            return eb_errf(err, EB_EINVAL, "Transpose: perm is not a permutation of 0..%d", rank - 1);
+        seen[vals[d]] = true;
+        perm[d] = (int)vals[d];
+    }
+    return EB_OK;
+}
+
+eb_status eb_shape_transpose(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
+{
+    const eb_tensor *x = in[0];
+    if (x->dtype <= EB_DT_UNDEFINED || x->dtype >= EB_DT_COUNT || eb_dtypes[x->dtype].size == 0)
+        return eb_errf(err, EB_EUNSUPPORTED, "Transpose: dtype %s not supported", eb_dtype_name(x->dtype));
+    if (x->rank < 0 || x->rank > EB_MAX_RANK || eb_tensor_numel(x) < 0)
+        return eb_errf(err, EB_EINVAL, "Transpose: input has an invalid shape");
+    int perm[EB_MAX_RANK];
+    eb_status st = get_perm(n, x->rank, perm, err);
+    if (st != EB_OK)
+        return st;
+    eb_tensor *y = out[0];
+    y->dtype = x->dtype;
+    y->rank = x->rank;
+    for (int d = 0; d < x->rank; d++)
+        y->shape[d] = x->shape[perm[d]];
+    return EB_OK;
+}
+
+eb_status eb_ref_transpose(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
+{
+    const eb_tensor *x = in[0];
+    eb_tensor *y = out[0];
+    int perm[EB_MAX_RANK];
+    eb_status st = get_perm(n, x->rank, perm, err);
+    if (st != EB_OK)
+        return st;
+    int rank = x->rank;
+    size_t size = eb_dtypes[x->dtype].size;
+    int64_t in_stride[EB_MAX_RANK], stride[EB_MAX_RANK];
+    int64_t s = 1;
+    for (int d = rank - 1; d >= 0; d--) {
+        in_stride[d] = s;
+        s *= x->shape[d];
+    }
+    /* stride[d]: how far the input offset moves per step of output dim d */
+    for (int d = 0; d < rank; d++)
+        stride[d] = in_stride[perm[d]];
+    const char *src = x->data;
+    char *dst = y->data;
+    int64_t count = eb_tensor_numel(y);
+    for (int64_t i = 0; i < count; i++) {
+        int64_t rem = i, off = 0;
+        for (int d = rank - 1; d >= 0; d--) {
+            off += (rem % y->shape[d]) * stride[d];
+            rem /= y->shape[d];
+        }
+        memcpy(dst + (size_t)i * size, src + (size_t)off * size, size);
+    }
+    return EB_OK;
+}

@@ -1,0 +1,282 @@
+/* ref_unary.c - elementwise ops of one tensor: activations (Relu,
+ * LeakyRelu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh, Erf, Gelu,
+ * Softplus, Elu, Selu), math (Sqrt, Neg, Abs, Exp, Log, Reciprocal, Floor,
+ * Ceil, Round, Sign, Sin, Cos) and the logical Not.
+ *
+ * Float inputs (f16, f32, f64) are computed in double with C's libm (erf,
+ * tanh, ...) and rounded once to the output type, which makes the f32
+ * results at least as accurate as float libm.  Relu and Neg also take
+ * signed integers, Abs, Sign and Clip every integer type; integer Neg and
+ * Abs wrap (-INT_MIN is INT_MIN, as in two's complement).  Not takes bool.
+ *
+ * NaN passes through every op whose ONNX reference propagates it (Relu,
+ * Clip, HardSigmoid, Sign, ...).  Round is half-to-even (nearbyint in the
+ * default rounding mode).  Softplus and Sigmoid use forms that neither
+ * overflow nor lose small results; Elu and Selu use expm1.
+ *
+ * Clip's bounds are the attributes min/max before opset 11 (default:
+ * -FLT_MAX/FLT_MAX, the ONNX defaults) and optional scalar inputs from 11;
+ * those inputs are read at run time, so they need not be constants.  With
+ * min > max every element becomes max (ONNX's rule: min(max(x, lo), hi)). */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "reference_kernels/ref.h"
+#include "reference_kernels/ref_util.h"
+
+typedef enum num_kind { NUM_FLOAT, NUM_SIGNED, NUM_UNSIGNED } num_kind;
+
+static num_kind kind_of(eb_dtype dt)
+{
+    return eb_dtypes[dt].is_float ? NUM_FLOAT : eb_dtypes[dt].is_signed ? NUM_SIGNED : NUM_UNSIGNED;
+}
+
+/* uint64 -> int64 modulo 2^64 without implementation-defined conversion. */
+static int64_t wrap_i64(uint64_t u)
+{
+    return u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(UINT64_MAX - u) - 1;
+}
+
+static uint64_t get_u(const eb_tensor *t, int64_t i)
+{
+    if (t->dtype == EB_DT_U64)
+        return ((const uint64_t *)t->data)[i];
+    return (uint64_t)eb_dtype_get_i64(t->dtype, t->data, i);
+}
+
+/* The dtypes each op accepts beyond f16/f32/f64. */
+typedef enum int_support { INTS_NONE, INTS_SIGNED, INTS_ALL } int_support;
+
+static int_support ints_of(eb_op op)
+{
+    switch (op) {
+    case EB_OP_RELU:
+    case EB_OP_NEG: return INTS_SIGNED;
+    case EB_OP_ABS:
+    case EB_OP_SIGN:
+    case EB_OP_CLIP: return INTS_ALL;
+    default: return INTS_NONE;
+    }
+}
+
+/* Attributes of the parametrised activations, with ONNX's defaults. */
+typedef struct unary_params {
+    double alpha, beta, gamma;
+    bool gelu_tanh;
+} unary_params;
+
+static void read_params(const eb_node *n, unary_params *p)
+{
+    double alpha = 0, beta = 0, gamma = 0;
+    switch (n->op) {
+    case EB_OP_LEAKY_RELU: alpha = 0.01f; break;
+    case EB_OP_HARD_SIGMOID: alpha = 0.2f, beta = 0.5f; break;
+    case EB_OP_ELU: alpha = 1.0f; break;
+    case EB_OP_SELU: alpha = 1.67326319217681884765625f, gamma = 1.05070102214813232421875f; break;
+    default: break;
+    }
+    p->alpha = eb_attr_float(n, "alpha", (float)alpha);
+    p->beta = eb_attr_float(n, "beta", (float)beta);
+    p->gamma = eb_attr_float(n, "gamma", (float)gamma);
+    p->gelu_tanh = strcmp(eb_attr_string(n, "approximate", "none"), "tanh") == 0;
+}
+
+/* sqrt(2/pi), for Gelu's tanh form (M_PI is not C11) */
+static const double SQRT_2_OVER_PI = 0.79788456080286535588;
+
+static double clamp01(double v)
+{
+    return v < 0 ? 0 : v > 1 ? 1 : v; /* NaN passes */
+}
+
+static double float_unary(eb_op op, double x, const unary_params *p)
+{
+    switch (op) {
+    case EB_OP_RELU: return x < 0 ? 0 : x;
+    case EB_OP_LEAKY_RELU: return x < 0 ? p->alpha * x : x;
+    case EB_OP_SIGMOID: return x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x));
+    case EB_OP_HARD_SIGMOID: return clamp01(p->alpha * x + p->beta);
+    case EB_OP_HARD_SWISH: return x * clamp01(x / 6 + 0.5);
+    case EB_OP_TANH: return tanh(x);
+    case EB_OP_ERF: return erf(x);
+    case EB_OP_GELU:
+        if (p->gelu_tanh)
+            return 0.5 * x * (1 + tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
+        return 0.5 * x * (1 + erf(x / sqrt(2.0)));
+    case EB_OP_SQRT: return sqrt(x);
+    case EB_OP_NEG: return -x;
+    case EB_OP_ABS: return fabs(x);
+    case EB_OP_EXP: return exp(x);
+    case EB_OP_LOG: return log(x);
+    case EB_OP_RECIPROCAL: return 1 / x;
+    case EB_OP_FLOOR: return floor(x);
+    case EB_OP_CEIL: return ceil(x);
+    case EB_OP_ROUND: return nearbyint(x);
+    case EB_OP_SIGN: return x > 0 ? 1 : x < 0 ? -1 : x; /* keeps 0 and NaN */
+    case EB_OP_SIN: return sin(x);
+    case EB_OP_COS: return cos(x);
+    case EB_OP_SOFTPLUS: return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x));
+    case EB_OP_ELU: return x < 0 ? p->alpha * expm1(x) : x;
+    case EB_OP_SELU: return x <= 0 ? p->gamma * p->alpha * expm1(x) : p->gamma * x;
+    default: return 0;
+    }
+}
+
+static int64_t signed_unary(eb_op op, int64_t x)
+{
+    switch (op) {
+    case EB_OP_RELU: return x < 0 ? 0 : x;
+    case EB_OP_NEG: return wrap_i64(0 - (uint64_t)x);
+    case EB_OP_ABS: return x < 0 ? wrap_i64(0 - (uint64_t)x) : x;
+    case EB_OP_SIGN: return (x > 0) - (x < 0);
+    default: return 0;
+    }
+}
+
+/* Unsigned values: Abs and Relu are the identity, Sign is 0 or 1. */
+static uint64_t unsigned_unary(eb_op op, uint64_t x)
+{
+    return op == EB_OP_SIGN ? x != 0 : x;
+}
+
+/* Clip's bound inputs (opset 11 on): present, same dtype, one element. */
+static eb_status check_clip_bounds(const eb_node *n, const eb_tensor *const *in, eb_err *err)
+{
+    static const char *const names[3] = {"input", "min", "max"};
+    if (n->opset < 11)
+        return EB_OK;
+    for (int k = 1; k < n->n_in && k < 3; k++) {
+        const eb_tensor *b = in[k];
+        if (!b)
+            continue;
+        char s1[128];
+        if (b->dtype != in[0]->dtype)
+            return eb_errf(err, EB_EINVAL, "Clip: %s has dtype %s, input has %s", names[k], eb_dtype_name(b->dtype),
+                           eb_dtype_name(in[0]->dtype));
+        if (eb_tensor_numel(b) != 1)
+            return eb_errf(err, EB_EINVAL, "Clip: %s is %s, expected a scalar", names[k],
+                           eb_tensor_describe(b, s1, sizeof s1));
+    }
+    return EB_OK;
+}
+
+static void clip_apply(const eb_node *n, const eb_tensor *const *in, eb_tensor *y)
+{
+    const eb_tensor *x = in[0];
+    const eb_tensor *lo = n->opset >= 11 && n->n_in > 1 ? in[1] : NULL;
+    const eb_tensor *hi = n->opset >= 11 && n->n_in > 2 ? in[2] : NULL;
+    int64_t count = eb_tensor_numel(x);
+    switch (kind_of(x->dtype)) {
+    case NUM_FLOAT: {
+        double l = -INFINITY, h = INFINITY;
+        if (n->opset < 11) {
+            l = eb_attr_float(n, "min", -FLT_MAX);
+            h = eb_attr_float(n, "max", FLT_MAX);
+        }
+        if (lo)
+            l = eb_dtype_get_f64(lo->dtype, lo->data, 0);
+        if (hi)
+            h = eb_dtype_get_f64(hi->dtype, hi->data, 0);
+        for (int64_t i = 0; i < count; i++) {
+            double v = eb_dtype_get_f64(x->dtype, x->data, i);
+            v = v < l ? l : v;
+            v = v > h ? h : v;
+            eb_dtype_set_f64(y->dtype, y->data, i, v);
+        }
+        return;
+    }
+    case NUM_SIGNED: {
+        int64_t l = lo ? eb_dtype_get_i64(lo->dtype, lo->data, 0) : INT64_MIN;
+        int64_t h = hi ? eb_dtype_get_i64(hi->dtype, hi->data, 0) : INT64_MAX;
+        for (int64_t i = 0; i < count; i++) {
+            int64_t v = eb_dtype_get_i64(x->dtype, x->data, i);
+            v = v < l ? l : v;
+            v = v > h ? h : v;
+            eb_dtype_set_i64(y->dtype, y->data, i, v);
+        }
+        return;
+    }
+    case NUM_UNSIGNED: {
+        uint64_t l = lo ? get_u(lo, 0) : 0, h = hi ? get_u(hi, 0) : UINT64_MAX;
+        for (int64_t i = 0; i < count; i++) {
+            uint64_t v = get_u(x, i);
+            v = v < l ? l : v;
+            v = v > h ? h : v;
+            eb_dtype_set_i64(y->dtype, y->data, i, wrap_i64(v));
+        }
+        return;
+    }
+    }
+}
+
+eb_status eb_shape_unary(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
+{
+    const eb_tensor *x = in[0];
+    if (!x)
+        return eb_errf(err, EB_EINVAL, "%s: input is missing", n->op_type);
+    eb_dtype dt = x->dtype;
+    if (n->op == EB_OP_NOT) {
+        if (dt != EB_DT_BOOL)
+            return eb_errf(err, EB_EINVAL, "Not: input has dtype %s, expected bool", eb_dtype_name(dt));
+    } else {
+        bool is_float = dt == EB_DT_F32 || dt == EB_DT_F64 || dt == EB_DT_F16;
+        bool is_int = dt > EB_DT_UNDEFINED && dt < EB_DT_COUNT && !eb_dtypes[dt].is_float && dt != EB_DT_BOOL &&
+                      dt != EB_DT_I4;
+        int_support ints = ints_of(n->op);
+        bool ok = is_float || (is_int && (ints == INTS_ALL || (ints == INTS_SIGNED && eb_dtypes[dt].is_signed)));
+        if (n->op == EB_OP_CLIP && n->opset < 11 && !is_float)
+            ok = false;
+        if (!ok)
+            return eb_errf(err, EB_EUNSUPPORTED, "%s: input has dtype %s, supported: f16/f32/f64%s", n->op_type,
+                           eb_dtype_name(dt),
+                           ints == INTS_ALL ? " and integers" : ints == INTS_SIGNED ? " and signed integers" : "");
+    }
+    if (n->op == EB_OP_CLIP) {
+        eb_status st = check_clip_bounds(n, in, err);
+        if (st != EB_OK)
+            return st;
+    }
+    if (n->op == EB_OP_GELU) {
+        const char *approx = eb_attr_string(n, "approximate", "none");
+        if (strcmp(approx, "none") != 0 && strcmp(approx, "tanh") != 0)
+            return eb_errf(err, EB_EINVAL, "Gelu: approximate '%s', expected 'none' or 'tanh'", approx);
+    }
+    eb_tensor_copy_meta(out[0], x);
+    return EB_OK;
+}
+
+eb_status eb_ref_unary(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
+{
+    const eb_tensor *x = in[0];
+    eb_tensor *y = out[0];
+    int64_t count = eb_tensor_numel(x);
+    if (n->op == EB_OP_NOT) {
+        const uint8_t *px = x->data;
+        uint8_t *py = y->data;
+        for (int64_t i = 0; i < count; i++)
+            py[i] = !px[i];
+        return EB_OK;
+    }
+    if (n->op == EB_OP_CLIP) {
+        clip_apply(n, in, y);
+        return EB_OK;
+    }
+    unary_params p;
+    read_params(n, &p);
+    switch (kind_of(x->dtype)) {
+    case NUM_FLOAT:
+        for (int64_t i = 0; i < count; i++)
+            eb_dtype_set_f64(y->dtype, y->data, i, float_unary(n->op, eb_dtype_get_f64(x->dtype, x->data, i), &p));
+        break;
+    case NUM_SIGNED:
+        for (int64_t i = 0; i < count; i++)
+            eb_dtype_set_i64(y->dtype, y->data, i, signed_unary(n->op, eb_dtype_get_i64(x->dtype, x->data, i)));
+        break;
+    case NUM_UNSIGNED:
+        for (int64_t i = 0; i < count; i++)
+            eb_dtype_set_i64(y->dtype, y->data, i, wrap_i64(unsigned_unary(n->op, get_u(x, i))));
+        break;
+    }
+    return EB_OK;
+}

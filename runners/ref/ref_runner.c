@@ -1,0 +1,127 @@
+/* ref_runner.c - the `ref` runner: the reference kernels, one node at a
+ * time, single-threaded, fp32, uncompressed.  It is the oracle the other
+ * runners and every compressed variant are compared against, so it stays
+ * simple: one buffer per intermediate value, no reuse, no fusion. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reference_kernels/ref.h"
+#include "runners/runner.h"
+
+struct eb_plan {
+    const eb_graph *g;
+    eb_tensor *vals;          /* one per graph value; constants borrow graph data */
+    const eb_tensor **in;     /* scratch argument arrays for the widest node */
+    eb_tensor **out;
+    eb_plan_info info;
+};
+
+static bool ref_supports(const eb_graph *g, const eb_variant *v, char *why, size_t n)
+{
+    if (v->threads != 1) {
+        snprintf(why, n, "ref is single-threaded (threads=%d requested)", v->threads);
+        return false;
+    }
+    if (strcmp(v->prune, "none") != 0 || strcmp(v->quant, "none") != 0) {
+        snprintf(why, n, "ref runs the uncompressed model only (prune=%s, quant=%s requested)", v->prune, v->quant);
+        return false;
+    }
+    for (int i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i].op == EB_OP_UNKNOWN) {
+            snprintf(why, n, "op %s (node '%s') is not implemented", g->nodes[i].op_type, g->nodes[i].name);
+            return false;
+        }
+    return true;
+}
+
+static void ref_release(eb_plan *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; p->vals && i < p->g->n_values; i++)
+        if (!p->g->values[i].is_const)
+            eb_tensor_free_data(&p->vals[i]);
+    free(p->vals);
+    free(p->in);
+    free(p->out);
+    free(p);
+}
+
+static eb_status ref_prepare(const eb_graph *g, const eb_variant *v, eb_plan **out, eb_err *err)
+{
+    (void)v;
+    *out = NULL;
+    eb_plan *p = calloc(1, sizeof *p);
+    int max_io = 1;
+    for (int i = 0; i < g->n_nodes; i++) {
+        max_io = g->nodes[i].n_in > max_io ? g->nodes[i].n_in : max_io;
+        max_io = g->nodes[i].n_out > max_io ? g->nodes[i].n_out : max_io;
+    }
+    if (!p || !(p->vals = calloc((size_t)g->n_values + 1, sizeof *p->vals)) ||
+        !(p->in = calloc((size_t)max_io, sizeof *p->in)) || !(p->out = calloc((size_t)max_io, sizeof *p->out))) {
+        ref_release(p);
+        return eb_errf(err, EB_ENOMEM, "%s: ref: out of memory", g->path);
+    }
+    p->g = g;
+    for (int i = 0; i < g->n_values; i++) {
+        const eb_value *val = &g->values[i];
+        if (!val->shape_known)
+            continue; /* produced by nothing we run (an unused optional output) */
+        p->vals[i] = val->t;
+        if (val->is_const) {
+            p->info.weight_bytes += eb_tensor_nbytes(&val->t);
+            continue;
+        }
+        p->vals[i].data = NULL;
+        eb_status st = eb_tensor_alloc(&p->vals[i], val->name, err);
+        if (st != EB_OK) {
+            ref_release(p);
+            return eb_err_prefix(err, st, g->path);
+        }
+        if (!val->is_input)
+            p->info.activation_bytes += eb_tensor_nbytes(&val->t);
+    }
+    *out = p;
+    return EB_OK;
+}
+
+static eb_status ref_run(eb_plan *p, const eb_tensor *in, eb_tensor *out, eb_err *err)
+{
+    const eb_graph *g = p->g;
+    for (int i = 0; i < g->n_inputs; i++)
+        memcpy(p->vals[g->inputs[i]].data, in[i].data, eb_tensor_nbytes(&p->vals[g->inputs[i]]));
+    for (int i = 0; i < g->n_nodes; i++) {
+        const eb_node *n = &g->nodes[i];
+        if (n->folded)
+            continue;
+        for (int k = 0; k < n->n_in; k++)
+            p->in[k] = n->in[k] >= 0 ? &p->vals[n->in[k]] : NULL;
+        for (int k = 0; k < n->n_out; k++)
+            p->out[k] = n->out[k] >= 0 ? &p->vals[n->out[k]] : NULL;
+        eb_status st = eb_ref_eval(n, p->in, p->out, err);
+        if (st != EB_OK) {
+            char where[256];
+            snprintf(where, sizeof where, "%s: node %d '%.80s' (%.60s)", g->path, i, n->name, n->op_type);
+            return eb_err_prefix(err, st, where);
+        }
+    }
+    for (int i = 0; i < g->n_outputs; i++)
+        memcpy(out[i].data, p->vals[g->outputs[i]].data, eb_tensor_nbytes(&p->vals[g->outputs[i]]));
+    return EB_OK;
+}
+
+static void ref_info(const eb_plan *p, eb_plan_info *out)
+{
+    *out = p->info;
+}
+
+const eb_runner eb_runner_ref = {
+    .name = "ref",
+    .description = "reference kernels: single-threaded fp32, the accuracy baseline",
+    .supports = ref_supports,
+    .prepare = ref_prepare,
+    .run = ref_run,
+    .info = ref_info,
+    .release = ref_release,
+};

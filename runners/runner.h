@@ -1,0 +1,60 @@
+/* runner.h - the one interface every execution engine implements.
+ *
+ * A runner is a table of functions plus a name.  The harness calls
+ * supports() then prepare() once per (model, variant), run() per inference
+ * and release() at the end; it never names a runner.  The graph must have
+ * gone through eb_graph_infer_shapes, and outlives the plan.
+ * Adding a runner: its own folder under runners/ and one line in runners.def. */
+#ifndef EB_RUNNER_H
+#define EB_RUNNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "models/graph.h"
+
+/* A parsed variant spec (see DESIGN.md "Variant grammar"): the runner and
+ * its settings.  Parsing lives in bench/variant.c; runners only read it. */
+typedef struct eb_variant {
+    char runner[32];
+    int threads;      /* worker threads, >= 1 */
+    char prune[32];   /* "none", "0.5", "2:4", "channel:0.3" */
+    char quant[32];   /* "none", "fp16", "int8", "int8-static", "int4" */
+    int group;        /* int4 group size */
+    int device;       /* GPU / OpenCL device index */
+    char spec[256];   /* canonical text, e.g. "cpu:threads=2,quant=int8" */
+} eb_variant;
+
+/* A variant with every setting at its default, for runner `name`. */
+eb_variant eb_variant_default(const char *name);
+
+typedef struct eb_plan eb_plan; /* private to each runner */
+
+/* What a prepared plan costs in memory. */
+typedef struct eb_plan_info {
+    size_t weight_bytes;      /* weights as the runner stores them */
+    size_t activation_bytes;  /* bytes of buffers for intermediate values */
+} eb_plan_info;
+
+typedef struct eb_runner {
+    const char *name;
+    const char *description;
+    /* Can this runner execute g with v's settings?  If not, writes the
+     * reason into why (the harness records it as status "unsupported"). */
+    bool (*supports)(const eb_graph *g, const eb_variant *v, char *why, size_t n);
+    /* Builds everything run() needs (buffers, packed weights, threads). */
+    eb_status (*prepare)(const eb_graph *g, const eb_variant *v, eb_plan **out, eb_err *err);
+    /* One inference.  in[i] feeds g->inputs[i]; out[i] receives
+     * g->outputs[i] and is caller-allocated with the inferred shape. */
+    eb_status (*run)(eb_plan *p, const eb_tensor *in, eb_tensor *out, eb_err *err);
+    void (*info)(const eb_plan *p, eb_plan_info *out);
+    void (*release)(eb_plan *p);
+} eb_runner;
+
+/* The runners built into this binary, in runners.def order. */
+int eb_runner_count(void);
+const eb_runner *eb_runner_at(int i);
+/* NULL when no runner has that name (not built, or misspelt). */
+const eb_runner *eb_runner_find(const char *name);
+
+#endif

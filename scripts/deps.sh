@@ -1,0 +1,62 @@
+#!/bin/sh
+# deps.sh - checks edgebench's build and test dependencies and installs the
+# missing ones with apt-get on Debian/Ubuntu (sudo when not root).  Elsewhere
+# it prints the packages to install and fails.  Run by `make deps`, which
+# `make`, `make test` and `make demo` run first.
+#
+# Each line: how to check | Debian package.  A check is `pc:NAME` (pkg-config
+# module), `file:PATH` or `cmd:NAME`.
+set -eu
+
+DEPS='
+pc:libprotobuf-c|libprotobuf-c-dev
+cmd:protoc-c|protobuf-c-compiler
+file:/usr/include/onnx/onnx.proto|libonnx-dev
+pc:libcjson|libcjson-dev
+pc:cmocka|libcmocka-dev
+pc:zlib|zlib1g-dev
+file:/usr/share/libonnx-testdata/data/node|libonnx-testdata
+cmd:pkg-config|pkg-config
+pc:libcrypto|libssl-dev
+file:/usr/lib/python3/dist-packages/jsonschema|python3-jsonschema
+'
+# libcpuid identifies x86 CPUs only; elsewhere /proc/cpuinfo is used
+case "$(uname -m)" in
+x86_64 | i?86) DEPS="$DEPS pc:libcpuid|libcpuid-dev" ;;
+esac
+
+have() {
+    case "$1" in
+    pc:*) command -v pkg-config >/dev/null 2>&1 && pkg-config --exists "${1#pc:}" ;;
+    file:*) [ -e "${1#file:}" ] ;;
+    cmd:*) command -v "${1#cmd:}" >/dev/null 2>&1 ;;
+    esac
+}
+
+missing=""
+for line in $DEPS; do
+    check=${line%%|*}
+    pkg=${line#*|}
+    have "$check" || missing="$missing $pkg"
+done
+
+[ -z "$missing" ] && exit 0
+
+echo "edgebench: missing packages:$missing"
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "edgebench: this is not a Debian/Ubuntu system; install the equivalents of:$missing" >&2
+    exit 1
+fi
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+        SUDO=sudo
+    else
+        echo "edgebench: not root and no sudo; run as root: apt-get install$missing" >&2
+        exit 1
+    fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing

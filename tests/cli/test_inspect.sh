@@ -1,0 +1,49 @@
+# test_inspect.sh - `edgebench inspect` and `edgebench run` from the command
+# line: good models, bad files and bad flags, each with its exit status.
+. "$(dirname "$0")/lib.sh"
+DATA=/usr/share/libonnx-testdata/data
+CONV=$DATA/pytorch-converted/test_Conv2d/model.onnx
+
+expect 0 "help" -- "$EDGEBENCH" --help
+contains "$TMP/out" "inspect" "help lists inspect"
+expect 2 "no command" -- "$EDGEBENCH"
+expect 2 "unknown command" -- "$EDGEBENCH" frobnicate
+contains "$TMP/err" "edgebench: unknown command 'frobnicate'" "unknown command is named"
+expect 0 "inspect --help" -- "$EDGEBENCH" inspect --help
+expect 2 "inspect without a model" -- "$EDGEBENCH" inspect
+expect 2 "inspect with a bad flag" -- "$EDGEBENCH" inspect --frob "$CONV"
+expect 2 "inspect --batch 0" -- "$EDGEBENCH" inspect --batch 0 "$CONV"
+contains "$TMP/err" "--batch" "bad --batch is named"
+
+expect 0 "inspect a Conv2d model" -- "$EDGEBENCH" inspect --nodes "$CONV"
+contains "$TMP/out" "Conv x1" "ops are listed"
+contains "$TMP/out" "unsupported ops: none" "no unsupported op"
+contains "$TMP/out" "params:" "params are shown"
+contains "$TMP/out" "MACs:" "MACs are shown"
+
+# bad files: one line naming the file and the problem, exit 2
+expect 2 "missing file" -- "$EDGEBENCH" inspect "$TMP/nope.onnx"
+contains "$TMP/err" "edgebench: $TMP/nope.onnx: No such file" "missing file is named"
+: >"$TMP/empty.onnx"
+expect 2 "empty file" -- "$EDGEBENCH" inspect "$TMP/empty.onnx"
+contains "$TMP/err" "empty file" "empty file is reported"
+echo "just some text, not protobuf" >"$TMP/text.onnx"
+expect 2 "text file" -- "$EDGEBENCH" inspect "$TMP/text.onnx"
+contains "$TMP/err" "not an ONNX model" "text file is reported"
+size=$(stat -c %s "$CONV")
+head -c $((size / 2)) "$CONV" >"$TMP/truncated.onnx"
+expect 2 "truncated file" -- "$EDGEBENCH" inspect "$TMP/truncated.onnx"
+contains "$TMP/err" "$TMP/truncated.onnx" "truncated file is named"
+expect 2 "a folder" -- "$EDGEBENCH" inspect "$TMP"
+# a model with an op the suite lacks: inspect shows it, exits 2
+expect 2 "unsupported op" -- "$EDGEBENCH" inspect "$DATA/node/test_det_2d/model.onnx"
+contains "$TMP/out" "unsupported ops: Det" "unsupported op is listed"
+contains "$TMP/err" "op 'Det' is not supported" "unsupported op is the error"
+
+expect 0 "run on ref" -- "$EDGEBENCH" run "$CONV" -v ref -n 3
+contains "$TMP/out" "median" "run prints a latency"
+expect 2 "run with an unknown runner" -- "$EDGEBENCH" run "$CONV" -v warp9
+contains "$TMP/err" "warp9" "unknown runner is named"
+expect 2 "run -n 0" -- "$EDGEBENCH" run "$CONV" -n 0
+expect 2 "run a truncated file" -- "$EDGEBENCH" run "$TMP/truncated.onnx"
+finish
