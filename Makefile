@@ -2,7 +2,8 @@
 #
 #   make            build build/edgebench and build/libedgebench.a
 #   make test       build and run every test (cmocka drivers, ONNX conformance, CLI)
-#   make demo       run the main job on the embedded default models
+#   make demo       run the main job on the embedded default models (the zoo)
+#   make zoo-large  export mobilenet_v2, resnet18 and a BERT encoder to models/cache
 #   make SANITIZE=1 test   the same under ASan + UBSan (objects go to build-san/)
 #   make CC=clang   any C11 compiler; V=1 shows the commands
 #
@@ -24,7 +25,7 @@ WARN     = -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter $(WARN_CC)
 WARN_CC  = $(if $(findstring clang,$(shell $(CC) --version 2>/dev/null)),,-Wno-format-truncation)
 # pkg-config is expanded lazily (=), after `deps` has installed the modules;
 # libcpuid is optional (x86 only): without it CPU facts come from /proc/cpuinfo
-PKGS       = libprotobuf-c libcjson zlib libcrypto $(PKG_CPUID)
+PKGS       = libprotobuf-c libcjson zlib libcrypto sqlite3 $(PKG_CPUID)
 PKG_CPUID  = $(shell pkg-config --exists libcpuid 2>/dev/null && echo libcpuid)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS)) $(if $(PKG_CPUID),-DEB_HAVE_LIBCPUID=1)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
@@ -54,7 +55,7 @@ CONF_BIN = $(BUILD)/tests/test_onnx_node
 TEST_UTIL = $(BUILD)/tests/test_util.o
 
 .SECONDARY:
-.PHONY: FORCE all deps test unit-test conformance cli-test demo bench clean
+.PHONY: FORCE all deps zoo-large test unit-test conformance cli-test demo bench clean
 .DEFAULT_GOAL := all
 
 all: deps $(BIN) $(LIB)
@@ -78,6 +79,9 @@ $(BUILD)/%.o: %.c | $(GEN_H) $(BUILD)/deps.stamp
 	@echo "  CC      $<"
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+# the zoo's models are assembled into the binary (models/zoo_embed.c)
+$(BUILD)/models/zoo_embed.o: models/zoo/zoo.def models/zoo/manifest.json $(wildcard models/zoo/*.onnx)
 
 # the commit and flags are baked into provenance.o only; it rebuilds when they change
 $(BUILD)/commit.stamp: FORCE
@@ -116,6 +120,11 @@ cli-test: $(BIN) $(CONF_BIN)
 
 demo: all
 	./$(BIN) run
+
+MODEL_CACHE ?= models/cache
+zoo-large:
+	$(Q)sh scripts/deps.sh torch
+	/usr/bin/python3 scripts/export_arch.py $(MODEL_CACHE)
 
 clean:
 	rm -rf build build-san

@@ -1,6 +1,8 @@
 /* cli.c - helpers shared by the edgebench subcommands. */
 #include "bench/cli.h"
 
+#include "models/zoo.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -58,7 +60,7 @@ eb_graph *eb_cli_load_model(const char *path, const eb_shape_opts *opts, bool ke
 {
     eb_err err = {{0}};
     eb_graph *g;
-    if (eb_graph_load(path, &g, &err) != EB_OK) {
+    if (eb_model_load(path, &g, NULL, &err) != EB_OK) {
         eb_cli_error("%s", err.msg);
         return NULL;
     }

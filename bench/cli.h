@@ -20,6 +20,7 @@ enum {
 
 int eb_cmd_inspect(int argc, char **argv);
 int eb_cmd_run(int argc, char **argv);
+int eb_cmd_models(int argc, char **argv);
 int eb_cmd_info(int argc, char **argv);
 
 /* Prints "edgebench: <msg>" to stderr. */

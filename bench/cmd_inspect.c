@@ -76,6 +76,7 @@ int eb_cmd_inspect(int argc, char **argv)
     eb_shape_opts sopts = {0};
     bool nodes = false;
     int c;
+    optind = 0; /* glibc: rescan from the start */
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'n': nodes = true; break;

@@ -58,7 +58,9 @@ typedef struct eb_value {
     bool is_const;        /* same data on every run: initialiser, Constant, folded */
     bool is_initializer;  /* a weight from the file (counted in params) */
     bool is_input;        /* fed by the caller at run time */
-    bool data_bound;      /* t.data is a caller-bound input value, visible to shape rules */
+    bool data_bound;      /* t.data holds a caller-bound input value, or one computed from
+                           * such values at load time: visible to shape rules, but not
+                           * constant (runners compute it) */
     int producer;         /* node index, -1 for inputs and initialisers */
     char *dim_param[EB_MAX_RANK]; /* symbolic dim names of inputs; NULL when fixed */
 } eb_value;

@@ -98,9 +98,11 @@ static eb_status check_arity(const eb_graph *g, const eb_node *n, int idx, eb_er
     return EB_OK;
 }
 
-/* Computes node i's outputs with the reference kernel and makes them
- * constants of the graph. */
-static eb_status fold(eb_graph *g, eb_node *n, const eb_tensor *const *in, eb_tensor **out, eb_err *err)
+/* Computes node n's outputs with the reference kernel.  As constants
+ * (`folded`: runners skip the node) or as bound data that only shape rules
+ * read. */
+static eb_status evaluate(eb_graph *g, eb_node *n, const eb_tensor *const *in, eb_tensor **out, bool folded,
+                          eb_err *err)
 {
     eb_status st = EB_OK;
     for (int k = 0; k < n->n_out && st == EB_OK; k++)
@@ -111,13 +113,14 @@ static eb_status fold(eb_graph *g, eb_node *n, const eb_tensor *const *in, eb_te
     for (int k = 0; k < n->n_out; k++) {
         if (!out[k])
             continue;
-        if (st == EB_OK)
+        if (st != EB_OK)
+            eb_tensor_free_data(out[k]);
+        else if (folded)
             g->values[n->out[k]].is_const = true;
         else
-            eb_tensor_free_data(out[k]);
+            g->values[n->out[k]].data_bound = true;
     }
-    if (st == EB_OK)
-        n->folded = true;
+    n->folded = st == EB_OK && folded;
     return st;
 }
 
@@ -132,13 +135,15 @@ static eb_status infer_node(eb_graph *g, int idx, const eb_tensor **in, eb_tenso
     if (st != EB_OK)
         return st;
 
-    bool all_const = true;
+    bool all_const = true, all_known = true;
     for (int k = 0; k < n->n_in; k++) {
         in[k] = n->in[k] >= 0 ? &g->values[n->in[k]].t : NULL;
         if (in[k] && !g->values[n->in[k]].shape_known)
             return eb_errf(err, EB_EINVAL, "%s: input '%s' has no known shape", where, g->values[n->in[k]].name);
         if (in[k] && !g->values[n->in[k]].is_const)
             all_const = false;
+        if (in[k] && !g->values[n->in[k]].is_const && !g->values[n->in[k]].data_bound)
+            all_known = false;
     }
     for (int k = 0; k < n->n_out; k++) {
         out[k] = n->out[k] >= 0 ? &g->values[n->out[k]].t : NULL;
@@ -167,7 +172,12 @@ static eb_status infer_node(eb_graph *g, int idx, const eb_tensor **in, eb_tenso
     /* Shape and Size depend only on the input's shape, which is known */
     bool shape_only = n->op == EB_OP_SHAPE || n->op == EB_OP_SIZE;
     if ((all_const || shape_only) && (total <= EB_FOLD_MAX_BYTES || n->op == EB_OP_CONSTANT)) {
-        if ((st = fold(g, n, in, out, err)) != EB_OK)
+        if ((st = evaluate(g, n, in, out, true, err)) != EB_OK)
+            return eb_err_prefix(err, st, where);
+    } else if (all_known && total <= EB_FOLD_MAX_BYTES) {
+        /* computed from bound input values: later shape rules may need the
+         * result, but it is not a constant, so runners still run the node */
+        if ((st = evaluate(g, n, in, out, false, err)) != EB_OK)
             return eb_err_prefix(err, st, where);
     }
     return EB_OK;

@@ -4,6 +4,9 @@
 # it prints the packages to install and fails.  Run by `make deps`, which
 # `make`, `make test` and `make demo` run first.
 #
+# `deps.sh torch` checks the Python side instead (PyTorch, torchvision, ONNX),
+# needed only to retrain the zoo or export the architecture models.
+#
 # Each line: how to check | Debian package.  A check is `pc:NAME` (pkg-config
 # module), `file:PATH` or `cmd:NAME`.
 set -eu
@@ -19,7 +22,17 @@ file:/usr/share/libonnx-testdata/data/node|libonnx-testdata
 cmd:pkg-config|pkg-config
 pc:libcrypto|libssl-dev
 file:/usr/lib/python3/dist-packages/jsonschema|python3-jsonschema
+file:/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz|dataset-fashion-mnist
+pc:sqlite3|libsqlite3-dev
+cmd:gnuplot|gnuplot-nox
 '
+if [ "${1:-}" = torch ]; then
+    DEPS='
+file:/usr/lib/python3/dist-packages/torch|python3-torch
+file:/usr/lib/python3/dist-packages/torchvision|python3-torchvision
+file:/usr/lib/python3/dist-packages/onnx|python3-onnx
+'
+fi
 # libcpuid identifies x86 CPUs only; elsewhere /proc/cpuinfo is used
 case "$(uname -m)" in
 x86_64 | i?86) DEPS="$DEPS pc:libcpuid|libcpuid-dev" ;;

@@ -29,6 +29,25 @@
 
 static const char *const SETS[] = {"node", "pytorch-converted", "pytorch-operator", "simple"};
 
+/* Vectors of libonnx-testdata 1.12 whose expected outputs disagree with
+ * their own graph: numpy evaluating the expanded window graphs in float32
+ * gives what we give (e.g. blackman n=7 of 10: 0.5097872, stored
+ * 0.5098611), so the stored outputs come from another formula.  Skipped
+ * with this reason rather than hidden by a looser tolerance. */
+static const char *const UPSTREAM_BAD[] = {
+    "test_blackmanwindow_expanded", "test_blackmanwindow_symmetric_expanded",
+    "test_hammingwindow_expanded",  "test_hammingwindow_symmetric_expanded",
+    "test_hannwindow_expanded",     "test_hannwindow_symmetric_expanded",
+};
+
+static bool upstream_bad(const char *name)
+{
+    for (size_t i = 0; i < sizeof UPSTREAM_BAD / sizeof UPSTREAM_BAD[0]; i++)
+        if (strcmp(name, UPSTREAM_BAD[i]) == 0)
+            return true;
+    return false;
+}
+
 typedef enum { PASS, FAIL, SKIP } outcome;
 
 typedef struct skip_group {
@@ -268,7 +287,13 @@ int main(int argc, char **argv)
             if (wanted) {
                 char dir[1024], why[600] = "", op[128] = "";
                 snprintf(dir, sizeof dir, "%s/%s", setdir, name);
-                outcome o = run_case(dir, r, why, sizeof why, op, sizeof op);
+                outcome o = SKIP;
+                if (upstream_bad(name)) {
+                    snprintf(op, sizeof op, "(upstream vector)");
+                    snprintf(why, sizeof why, "expected output disagrees with the model's own float32 graph");
+                } else {
+                    o = run_case(dir, r, why, sizeof why, op, sizeof op);
+                }
                 if (o == PASS) {
                     passed++;
                     if (verbose)

@@ -1,0 +1,868 @@
+/* device_info.c - what machine a result was measured on.
+ *
+ * The CPU is identified by libcpuid where it is built in and the CPU is x86;
+ * otherwise, or when libcpuid fails (its error goes into `notes`), by
+ * parsing /proc/cpuinfo.  Whatever is still unknown afterwards (caches on
+ * arm, physical cores) is filled from sysfs.  Memory comes from
+ * /proc/meminfo, the OS from os-release, the kernel and architecture from
+ * uname.  Nothing here measures anything: the clock is what the OS reports
+ * (cpu_clock_by_os / "cpu MHz"), never a timed loop, so `edgebench info` and
+ * result provenance stay instant.
+ *
+ * SIMD features are named as Linux names them in /proc/cpuinfo (sse4_2, fma,
+ * avx512_vnni; asimd, i8mm), plus "neon" on arm, so that the two sources
+ * agree.  libcpuid 0.6.2 does not know the newer ML extensions (bf16, fp16,
+ * AMX, AVX-VNNI) and misses AVX-512 on AMD Zen 4, so on Linux the kernel's
+ * flags are merged in and `notes` says which came from the kernel. */
+#include "bench/device_info.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#if defined(EB_HAVE_LIBCPUID) && (defined(__x86_64__) || defined(__i386__))
+#define EB_USE_LIBCPUID 1
+#include <libcpuid.h>
+#define LC(f) CPU_FEATURE_##f
+#else
+#define LC(f) (-1)
+#endif
+
+/* ---- feature names ----------------------------------------------------- */
+
+/* x86 features that matter to inference kernels, in the order they are
+ * listed; `flag` is the /proc/cpuinfo name, `lc` the libcpuid flag (-1 where
+ * libcpuid 0.6.2 has none). */
+static const struct x86_feature {
+    const char *name, *flag;
+    int lc;
+} x86_features[] = {
+    {"sse", "sse", LC(SSE)},
+    {"sse2", "sse2", LC(SSE2)},
+    {"sse3", "pni", LC(PNI)},
+    {"ssse3", "ssse3", LC(SSSE3)},
+    {"sse4_1", "sse4_1", LC(SSE4_1)},
+    {"sse4_2", "sse4_2", LC(SSE4_2)},
+    {"avx", "avx", LC(AVX)},
+    {"f16c", "f16c", LC(F16C)},
+    {"fma", "fma", LC(FMA3)},
+    {"avx2", "avx2", LC(AVX2)},
+    {"avx512f", "avx512f", LC(AVX512F)},
+    {"avx512dq", "avx512dq", LC(AVX512DQ)},
+    {"avx512cd", "avx512cd", LC(AVX512CD)},
+    {"avx512bw", "avx512bw", LC(AVX512BW)},
+    {"avx512vl", "avx512vl", LC(AVX512VL)},
+    {"avx512ifma", "avx512ifma", -1},
+    {"avx512vbmi", "avx512vbmi", LC(AVX512VBMI)},
+    {"avx512_vbmi2", "avx512_vbmi2", LC(AVX512VBMI2)},
+    {"avx512_vnni", "avx512_vnni", LC(AVX512VNNI)},
+    {"avx512_bf16", "avx512_bf16", -1},
+    {"avx512_fp16", "avx512_fp16", -1},
+    {"avx_vnni", "avx_vnni", -1},
+    {"amx_tile", "amx_tile", -1},
+    {"amx_int8", "amx_int8", -1},
+    {"amx_bf16", "amx_bf16", -1},
+};
+
+/* arm "Features" that matter to inference kernels ("neon" is added first
+ * when asimd, or 32-bit neon, is there). */
+static const char *const arm_features[] = {
+    "asimd", "asimdhp", "asimddp", "asimdfhm", "asimdrdm", "fphp", "bf16", "i8mm",
+    "sve", "sve2", "svebf16", "svei8mm", "sme", "sme2",
+};
+
+/* MIDR implementer codes and part numbers (Arm's and vendors' TRMs; the
+ * Linux arch/arm64 cputype.h list). */
+static const struct arm_name {
+    unsigned code;
+    const char *name;
+} arm_implementers[] = {
+    {0x41, "ARM"}, {0x42, "Broadcom"}, {0x43, "Cavium"}, {0x46, "Fujitsu"}, {0x48, "HiSilicon"},
+    {0x4e, "NVIDIA"}, {0x50, "APM"}, {0x51, "Qualcomm"}, {0x53, "Samsung"}, {0x61, "Apple"},
+    {0x6d, "Microsoft"}, {0xc0, "Ampere"},
+};
+
+static const struct arm_part {
+    unsigned impl, part;
+    const char *name;
+} arm_parts[] = {
+    {0x41, 0xc07, "Cortex-A7"},     {0x41, 0xc09, "Cortex-A9"},       {0x41, 0xc0f, "Cortex-A15"},
+    {0x41, 0xd03, "Cortex-A53"},    {0x41, 0xd04, "Cortex-A35"},      {0x41, 0xd05, "Cortex-A55"},
+    {0x41, 0xd07, "Cortex-A57"},    {0x41, 0xd08, "Cortex-A72"},      {0x41, 0xd09, "Cortex-A73"},
+    {0x41, 0xd0a, "Cortex-A75"},    {0x41, 0xd0b, "Cortex-A76"},      {0x41, 0xd0c, "Neoverse-N1"},
+    {0x41, 0xd0d, "Cortex-A77"},    {0x41, 0xd40, "Neoverse-V1"},     {0x41, 0xd41, "Cortex-A78"},
+    {0x41, 0xd44, "Cortex-X1"},     {0x41, 0xd46, "Cortex-A510"},     {0x41, 0xd47, "Cortex-A710"},
+    {0x41, 0xd48, "Cortex-X2"},     {0x41, 0xd49, "Neoverse-N2"},     {0x41, 0xd4b, "Cortex-A78C"},
+    {0x41, 0xd4d, "Cortex-A715"},   {0x41, 0xd4e, "Cortex-X3"},       {0x41, 0xd4f, "Neoverse-V2"},
+    {0x41, 0xd80, "Cortex-A520"},   {0x41, 0xd81, "Cortex-A720"},     {0x41, 0xd82, "Cortex-X4"},
+    {0x51, 0x800, "Kryo 2xx Gold"}, {0x51, 0x801, "Kryo 2xx Silver"}, {0x51, 0x804, "Kryo 4xx Gold"},
+    {0x51, 0x805, "Kryo 4xx Silver"}, {0x61, 0x022, "Apple M1 Icestorm"}, {0x61, 0x023, "Apple M1 Firestorm"},
+    {0xc0, 0xac3, "Ampere-1"},
+};
+
+/* ---- small text helpers -------------------------------------------------- */
+
+/* Appends "; <text>" (or "<text>") to d->notes; truncates quietly. */
+__attribute__((format(printf, 2, 3))) static void add_note(eb_device_info *d, const char *fmt, ...)
+{
+    size_t len = strlen(d->notes);
+    if (len + 3 >= sizeof d->notes)
+        return;
+    if (len) {
+        memcpy(d->notes + len, "; ", 3);
+        len += 2;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d->notes + len, sizeof d->notes - len, fmt, ap);
+    va_end(ap);
+}
+
+static void copy_span(char *dst, size_t n, const char *s, size_t len)
+{
+    if (len >= n)
+        len = n - 1;
+    memcpy(dst, s, len);
+    dst[len] = '\0';
+}
+
+/* Appends word to the space-separated list out; false if it does not fit. */
+static bool append_word(char *out, size_t n, const char *w)
+{
+    size_t len = strlen(out), wl = strlen(w);
+    if (len + (len > 0) + wl + 1 > n)
+        return false;
+    if (len)
+        out[len++] = ' ';
+    memcpy(out + len, w, wl + 1);
+    return true;
+}
+
+/* Whether the whitespace-separated list s[0..len) holds the word w. */
+static bool has_word(const char *s, size_t len, const char *w)
+{
+    size_t wl = strlen(w), i = 0;
+    while (i < len) {
+        while (i < len && isspace((unsigned char)s[i]))
+            i++;
+        size_t start = i;
+        while (i < len && !isspace((unsigned char)s[i]))
+            i++;
+        if (i - start == wl && memcmp(s + start, w, wl) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Reads a whole (small, possibly size-0 /proc) file into a NUL-terminated
+ * malloc'd buffer; NULL with errno set on failure. */
+static char *read_text(const char *path)
+{
+    enum { MAX = 16 << 20 };
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        len += fread(buf + len, 1, cap - 1 - len, f);
+        if (ferror(f)) {
+            free(buf);
+            buf = NULL;
+            errno = EIO;
+            break;
+        }
+        if (feof(f))
+            break;
+        if (cap >= MAX) {
+            free(buf);
+            buf = NULL;
+            errno = EFBIG;
+            break;
+        }
+        char *grown = realloc(buf, cap * 2);
+        if (!grown) {
+            free(buf);
+            buf = NULL;
+            errno = ENOMEM;
+            break;
+        }
+        buf = grown;
+        cap *= 2;
+    }
+    if (buf)
+        buf[len] = '\0';
+    else if (errno == 0)
+        errno = ENOMEM;
+    fclose(f);
+    return buf;
+}
+
+/* First line of a small file, trailing whitespace removed; false if none. */
+static bool read_line(const char *path, char *buf, size_t n)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    bool ok = fgets(buf, (int)n, f) != NULL;
+    fclose(f);
+    if (!ok)
+        return false;
+    size_t len = strlen(buf);
+    while (len && isspace((unsigned char)buf[len - 1]))
+        buf[--len] = '\0';
+    return true;
+}
+
+/* One "key <sep> value" line of text starting at p, both sides trimmed.  Returns
+ * the start of the next line, or NULL at the end of the text; key is NULL
+ * for a line without sep. */
+typedef struct kv_line {
+    const char *key, *val;
+    size_t klen, vlen;
+} kv_line;
+
+static const char *next_line(const char *p, char sep, kv_line *kv)
+{
+    if (!*p)
+        return NULL;
+    const char *end = strchr(p, '\n');
+    if (!end)
+        end = p + strlen(p);
+    const char *s = memchr(p, sep, (size_t)(end - p));
+    kv->key = kv->val = NULL;
+    kv->klen = kv->vlen = 0;
+    if (s) {
+        const char *k = p, *ke = s, *v = s + 1, *ve = end;
+        while (k < ke && isspace((unsigned char)*k))
+            k++;
+        while (ke > k && isspace((unsigned char)ke[-1]))
+            ke--;
+        while (v < ve && isspace((unsigned char)*v))
+            v++;
+        while (ve > v && isspace((unsigned char)ve[-1]))
+            ve--;
+        kv->key = k;
+        kv->klen = (size_t)(ke - k);
+        kv->val = v;
+        kv->vlen = (size_t)(ve - v);
+    }
+    return *end ? end + 1 : end;
+}
+
+static bool key_is(const kv_line *kv, const char *k)
+{
+    return kv->key && kv->klen == strlen(k) && memcmp(kv->key, k, kv->klen) == 0;
+}
+
+/* The value as a NUL-terminated string in buf (truncated to n-1). */
+static const char *val_str(const kv_line *kv, char *buf, size_t n)
+{
+    copy_span(buf, n, kv->val, kv->vlen);
+    return buf;
+}
+
+/* ---- /proc/cpuinfo ------------------------------------------------------- */
+
+enum { MAX_PACKAGES = 64, MAX_PARTS = 8 };
+
+typedef struct cpuinfo_facts {
+    int logical, physical;
+    char vendor[64], brand[128];
+    const char *flags; /* into the parsed text */
+    size_t flags_len;
+    bool arm_flags;    /* flags came from "Features" */
+    double mhz;
+    unsigned impl;     /* first arm implementer, or ~0u */
+    int n_parts;
+    unsigned parts[MAX_PARTS][2]; /* distinct (implementer, part), in order */
+} cpuinfo_facts;
+
+/* One "processor" block's topology, folded into the totals when it ends. */
+typedef struct cpuinfo_block {
+    long phys_id;
+    int cores;
+    long impl, part;
+} cpuinfo_block;
+
+typedef struct cpuinfo_packages {
+    int n;
+    long id[MAX_PACKAGES];
+    int first_cores; /* "cpu cores" of the first block, for blocks without "physical id" */
+} cpuinfo_packages;
+
+static void end_block(cpuinfo_facts *f, cpuinfo_packages *pk, const cpuinfo_block *b)
+{
+    if (b->cores > 0) {
+        if (b->phys_id < 0) {
+            if (!pk->first_cores)
+                pk->first_cores = b->cores;
+        } else {
+            bool seen = false;
+            for (int i = 0; i < pk->n && !seen; i++)
+                seen = pk->id[i] == b->phys_id;
+            if (!seen && pk->n < MAX_PACKAGES) {
+                pk->id[pk->n++] = b->phys_id;
+                f->physical += b->cores;
+            }
+        }
+    }
+    if (b->impl >= 0 && b->part >= 0) {
+        if (f->impl == ~0u)
+            f->impl = (unsigned)b->impl;
+        bool seen = false;
+        for (int i = 0; i < f->n_parts && !seen; i++)
+            seen = f->parts[i][0] == (unsigned)b->impl && f->parts[i][1] == (unsigned)b->part;
+        if (!seen && f->n_parts < MAX_PARTS) {
+            f->parts[f->n_parts][0] = (unsigned)b->impl;
+            f->parts[f->n_parts][1] = (unsigned)b->part;
+            f->n_parts++;
+        }
+    }
+}
+
+static long parse_long(const kv_line *kv, int base)
+{
+    char buf[32], *end;
+    val_str(kv, buf, sizeof buf);
+    errno = 0;
+    long v = strtol(buf, &end, base);
+    return errno || end == buf || v < 0 ? -1 : v;
+}
+
+static eb_status parse_cpuinfo_facts(const char *text, cpuinfo_facts *f, eb_err *err)
+{
+    memset(f, 0, sizeof *f);
+    f->impl = ~0u;
+    cpuinfo_packages pk = {0};
+    cpuinfo_block b = {-1, 0, -1, -1};
+    bool in_block = false, known = false;
+    char model_name[128] = "";
+    kv_line kv;
+    for (const char *p = text; p && (p = next_line(p, ':', &kv));) {
+        if (!kv.key)
+            continue;
+        if (key_is(&kv, "processor")) {
+            if (in_block)
+                end_block(f, &pk, &b);
+            b = (cpuinfo_block){-1, 0, -1, -1};
+            in_block = known = true;
+            f->logical++;
+        } else if (key_is(&kv, "vendor_id")) {
+            if (!f->vendor[0])
+                val_str(&kv, f->vendor, sizeof f->vendor);
+            known = true;
+        } else if (key_is(&kv, "model name")) {
+            if (!model_name[0])
+                val_str(&kv, model_name, sizeof model_name);
+            known = true;
+        } else if (key_is(&kv, "physical id")) {
+            b.phys_id = parse_long(&kv, 10);
+        } else if (key_is(&kv, "cpu cores")) {
+            long c = parse_long(&kv, 10);
+            b.cores = c > 0 && c < (1 << 20) ? (int)c : 0;
+        } else if (key_is(&kv, "CPU implementer")) {
+            b.impl = parse_long(&kv, 0);
+            known = true;
+        } else if (key_is(&kv, "CPU part")) {
+            b.part = parse_long(&kv, 0);
+        } else if ((key_is(&kv, "flags") || key_is(&kv, "Features")) && !f->flags) {
+            f->flags = kv.val;
+            f->flags_len = kv.vlen;
+            f->arm_flags = key_is(&kv, "Features");
+            known = true;
+        } else if (key_is(&kv, "cpu MHz") && f->mhz == 0) {
+            char buf[32], *end;
+            double mhz = strtod(val_str(&kv, buf, sizeof buf), &end);
+            f->mhz = end != buf && mhz > 0 && mhz < 1e6 ? mhz : 0;
+        }
+    }
+    end_block(f, &pk, &b);
+    if (!known)
+        return eb_errf(err, EB_EFORMAT, "cpuinfo: no processor, vendor_id, model name, flags or CPU implementer entries");
+    if (!f->physical)
+        f->physical = pk.first_cores;
+
+    if (f->impl != ~0u) {
+        /* arm: vendor from the implementer code, brand from the distinct
+         * core parts ("Cortex-A55 + Cortex-A76" on big.LITTLE) */
+        const char *vn = NULL;
+        for (size_t i = 0; i < sizeof arm_implementers / sizeof arm_implementers[0]; i++)
+            if (arm_implementers[i].code == f->impl)
+                vn = arm_implementers[i].name;
+        if (vn)
+            snprintf(f->vendor, sizeof f->vendor, "%s", vn);
+        else
+            snprintf(f->vendor, sizeof f->vendor, "implementer 0x%02x", f->impl);
+        for (int i = 0; i < f->n_parts; i++) {
+            const char *pn = NULL;
+            for (size_t j = 0; j < sizeof arm_parts / sizeof arm_parts[0]; j++)
+                if (arm_parts[j].impl == f->parts[i][0] && arm_parts[j].part == f->parts[i][1])
+                    pn = arm_parts[j].name;
+            char one[48];
+            if (pn)
+                snprintf(one, sizeof one, "%s", pn);
+            else
+                snprintf(one, sizeof one, "part 0x%03x", f->parts[i][1]);
+            size_t len = strlen(f->brand);
+            snprintf(f->brand + len, sizeof f->brand - len, "%s%s", i ? " + " : "", one);
+        }
+    }
+    if (!f->brand[0])
+        snprintf(f->brand, sizeof f->brand, "%s", model_name);
+    return EB_OK;
+}
+
+/* The SIMD list from a /proc/cpuinfo flags or Features line. */
+static void simd_from_flags(const cpuinfo_facts *f, char *out, size_t n)
+{
+    out[0] = '\0';
+    if (!f->flags)
+        return;
+    if (f->arm_flags) {
+        if (has_word(f->flags, f->flags_len, "asimd") || has_word(f->flags, f->flags_len, "neon"))
+            append_word(out, n, "neon");
+        for (size_t i = 0; i < sizeof arm_features / sizeof arm_features[0]; i++)
+            if (has_word(f->flags, f->flags_len, arm_features[i]))
+                append_word(out, n, arm_features[i]);
+    } else {
+        for (size_t i = 0; i < sizeof x86_features / sizeof x86_features[0]; i++)
+            if (has_word(f->flags, f->flags_len, x86_features[i].flag))
+                append_word(out, n, x86_features[i].name);
+    }
+}
+
+static void facts_to_info(const cpuinfo_facts *f, eb_device_info *d)
+{
+    snprintf(d->vendor, sizeof d->vendor, "%s", f->vendor);
+    snprintf(d->brand, sizeof d->brand, "%s", f->brand);
+    d->physical_cores = f->physical;
+    d->logical_cpus = f->logical;
+    simd_from_flags(f, d->simd, sizeof d->simd);
+    d->base_mhz = f->mhz;
+}
+
+eb_status eb_device_info_parse_cpuinfo(const char *text, eb_device_info *d, eb_err *err)
+{
+    cpuinfo_facts f;
+    eb_status st = parse_cpuinfo_facts(text, &f, err);
+    if (st == EB_OK)
+        facts_to_info(&f, d);
+    return st;
+}
+
+/* ---- libcpuid --------------------------------------------------------- */
+
+#ifdef EB_USE_LIBCPUID
+/* libcpuid's first warning of a call, instead of its default print to stderr
+ * (which would land in the middle of `edgebench info` output). */
+static char lc_warning[128];
+
+static void lc_warn(const char *msg)
+{
+    if (!lc_warning[0])
+        snprintf(lc_warning, sizeof lc_warning, "%s", msg);
+}
+
+/* Fills the CPU fields from libcpuid; false (noted) if it cannot.  kernel,
+ * when not NULL, is /proc/cpuinfo, whose flags are merged into simd. */
+static bool cpu_from_libcpuid(eb_device_info *d, const cpuinfo_facts *kernel)
+{
+    if (!cpuid_present()) {
+        add_note(d, "libcpuid: the CPUID instruction is not available");
+        return false;
+    }
+    struct cpu_raw_data_t raw;
+    struct cpu_id_t id;
+    lc_warning[0] = '\0';
+    libcpuid_warn_fn_t old = cpuid_set_warn_function(lc_warn);
+    bool ok = cpuid_get_raw_data(&raw) == 0 && cpu_identify(&raw, &id) == 0;
+    cpuid_set_warn_function(old);
+    if (!ok) {
+        add_note(d, "libcpuid: %s", cpuid_error());
+        return false;
+    }
+    size_t len = strlen(lc_warning);
+    while (len && isspace((unsigned char)lc_warning[len - 1]))
+        lc_warning[--len] = '\0';
+    if (len)
+        add_note(d, "libcpuid warned: %s", lc_warning);
+
+    snprintf(d->cpu_source, sizeof d->cpu_source, "libcpuid");
+    copy_span(d->vendor, sizeof d->vendor, id.vendor_str, strnlen(id.vendor_str, sizeof id.vendor_str));
+    const char *brand = id.brand_str; /* Intel pads it with leading spaces */
+    size_t blen = strnlen(brand, sizeof id.brand_str);
+    while (blen && isspace((unsigned char)*brand))
+        brand++, blen--;
+    while (blen && isspace((unsigned char)brand[blen - 1]))
+        blen--;
+    copy_span(d->brand, sizeof d->brand, brand, blen);
+    d->physical_cores = id.num_cores > 0 ? id.num_cores : 0;
+    d->logical_cpus = id.num_logical_cpus > 0 ? id.num_logical_cpus : 0;
+    if (id.total_logical_cpus > id.num_logical_cpus && id.num_logical_cpus > 0)
+        add_note(d, "cores and threads are per package (libcpuid); %d logical CPUs in all", id.total_logical_cpus);
+    d->l1d_kib = id.l1_data_cache > 0 ? id.l1_data_cache : 0;
+    d->l1i_kib = id.l1_instruction_cache > 0 ? id.l1_instruction_cache : 0;
+    d->l2_kib = id.l2_cache > 0 ? id.l2_cache : 0;
+    d->l3_kib = id.l3_cache > 0 ? id.l3_cache : 0;
+    int mhz = cpu_clock_by_os(); /* reads the OS's figure; never times a loop */
+    d->base_mhz = mhz > 0 ? mhz : 0;
+    if (d->base_mhz == 0 && kernel)
+        d->base_mhz = kernel->mhz;
+
+    char from_kernel[160] = "";
+    d->simd[0] = '\0';
+    for (size_t i = 0; i < sizeof x86_features / sizeof x86_features[0]; i++) {
+        const struct x86_feature *xf = &x86_features[i];
+        bool lc = xf->lc >= 0 && id.flags[xf->lc];
+        bool os = kernel && kernel->flags && !kernel->arm_flags && has_word(kernel->flags, kernel->flags_len, xf->flag);
+        if (lc || os)
+            append_word(d->simd, sizeof d->simd, xf->name);
+        if (os && !lc)
+            append_word(from_kernel, sizeof from_kernel, xf->name);
+    }
+    if (from_kernel[0])
+        add_note(d, "simd not seen by libcpuid %s, from /proc/cpuinfo: %s", cpuid_lib_version(), from_kernel);
+    return true;
+}
+#endif
+
+/* ---- sysfs ------------------------------------------------------------ */
+
+/* "32K", "1024K", "30M", "1G" -> KiB; 0 if not understood. */
+static int size_kib(const char *s)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || v <= 0)
+        return 0;
+    long mul = *end == 'K' ? 1 : *end == 'M' ? 1024 : *end == 'G' ? 1024 * 1024 : 0;
+    if (!mul && *end == '\0' && v >= 1024)
+        return v / 1024 <= INT32_MAX ? (int)(v / 1024) : 0; /* plain bytes */
+    if (!mul || v > INT32_MAX / mul)
+        return 0;
+    return (int)(v * mul);
+}
+
+eb_status eb_device_info_read_sysfs(const char *cpu_dir, eb_device_info *d, eb_err *err)
+{
+    int l1d = 0, l1i = 0, l2 = 0, l3 = 0, cores = 0;
+    char path[512], level[16], type[32], size[32];
+    for (int i = 0; i < 16; i++) {
+        snprintf(path, sizeof path, "%s/cpu0/cache/index%d/level", cpu_dir, i);
+        if (!read_line(path, level, sizeof level))
+            continue;
+        snprintf(path, sizeof path, "%s/cpu0/cache/index%d/type", cpu_dir, i);
+        if (!read_line(path, type, sizeof type))
+            continue;
+        snprintf(path, sizeof path, "%s/cpu0/cache/index%d/size", cpu_dir, i);
+        if (!read_line(path, size, sizeof size))
+            continue;
+        int kib = size_kib(size), lv = atoi(level);
+        bool data = strcmp(type, "Data") == 0 || strcmp(type, "Unified") == 0;
+        if (lv == 1 && strcmp(type, "Data") == 0 && !l1d)
+            l1d = kib;
+        else if (lv == 1 && strcmp(type, "Instruction") == 0 && !l1i)
+            l1i = kib;
+        else if (lv == 2 && data && !l2)
+            l2 = kib;
+        else if (lv == 3 && data && !l3)
+            l3 = kib;
+    }
+
+    /* a physical core is a CPU that is the first of its thread siblings */
+    DIR *dir = opendir(cpu_dir);
+    if (dir) {
+        struct dirent *e;
+        while ((e = readdir(dir))) {
+            const char *s = e->d_name;
+            if (strncmp(s, "cpu", 3) != 0 || !s[3])
+                continue;
+            bool digits = true;
+            for (const char *c = s + 3; *c && digits; c++)
+                digits = isdigit((unsigned char)*c);
+            if (!digits)
+                continue;
+            char sib[64];
+            snprintf(path, sizeof path, "%s/%s/topology/thread_siblings_list", cpu_dir, s);
+            if (read_line(path, sib, sizeof sib) && isdigit((unsigned char)sib[0]) &&
+                strtol(sib, NULL, 10) == strtol(s + 3, NULL, 10))
+                cores++;
+        }
+        closedir(dir);
+    }
+
+    if (!l1d && !l1i && !l2 && !l3 && !cores)
+        return eb_errf(err, EB_EIO, "%s: no cache or CPU topology information", cpu_dir);
+    if (!d->l1d_kib)
+        d->l1d_kib = l1d;
+    if (!d->l1i_kib)
+        d->l1i_kib = l1i;
+    if (!d->l2_kib)
+        d->l2_kib = l2;
+    if (!d->l3_kib)
+        d->l3_kib = l3;
+    if (!d->physical_cores)
+        d->physical_cores = cores;
+    return EB_OK;
+}
+
+/* ---- memory and OS -------------------------------------------------------- */
+
+/* "24684096 kB" -> bytes; false if not a number or too large. */
+static bool kb_to_bytes(const kv_line *kv, uint64_t *out)
+{
+    char buf[48], *end;
+    val_str(kv, buf, sizeof buf);
+    errno = 0;
+    unsigned long long v = strtoull(buf, &end, 10);
+    if (errno || end == buf || buf[0] == '-' || v > UINT64_MAX / 1024)
+        return false;
+    while (*end == ' ')
+        end++;
+    if (*end && strcmp(end, "kB") != 0)
+        return false;
+    *out = (uint64_t)v * 1024;
+    return true;
+}
+
+eb_status eb_device_info_parse_meminfo(const char *text, eb_device_info *d, eb_err *err)
+{
+    uint64_t total = 0, avail = 0;
+    bool have_total = false;
+    kv_line kv;
+    for (const char *p = text; p && (p = next_line(p, ':', &kv));) {
+        if (key_is(&kv, "MemTotal")) {
+            if (!kb_to_bytes(&kv, &total))
+                return eb_errf(err, EB_EFORMAT, "meminfo: MemTotal '%.*s' is not a size in kB", (int)kv.vlen, kv.val);
+            have_total = true;
+        } else if (key_is(&kv, "MemAvailable")) {
+            if (!kb_to_bytes(&kv, &avail))
+                return eb_errf(err, EB_EFORMAT, "meminfo: MemAvailable '%.*s' is not a size in kB", (int)kv.vlen,
+                               kv.val);
+        }
+    }
+    if (!have_total)
+        return eb_errf(err, EB_EFORMAT, "meminfo: no MemTotal line");
+    d->mem_total_bytes = total;
+    d->mem_available_bytes = avail;
+    return EB_OK;
+}
+
+/* An os-release value: "quoted \"text\"", 'quoted', or bare. */
+static void unquote(const kv_line *kv, char *out, size_t n)
+{
+    const char *s = kv->val, *e = kv->val + kv->vlen;
+    size_t o = 0;
+    char q = 0;
+    if (s < e && (*s == '"' || *s == '\'')) {
+        q = *s++;
+        if (e > s && e[-1] == q)
+            e--;
+    }
+    for (; s < e && o + 1 < n; s++) {
+        if (q == '"' && *s == '\\' && s + 1 < e)
+            s++;
+        out[o++] = *s;
+    }
+    out[o] = '\0';
+}
+
+eb_status eb_device_info_parse_os_release(const char *text, eb_device_info *d, eb_err *err)
+{
+    char pretty[sizeof d->os] = "", name[sizeof d->os] = "";
+    kv_line kv;
+    for (const char *p = text; p && (p = next_line(p, '=', &kv));) {
+        if (!kv.key || (kv.klen && kv.key[0] == '#'))
+            continue;
+        if (key_is(&kv, "PRETTY_NAME"))
+            unquote(&kv, pretty, sizeof pretty);
+        else if (key_is(&kv, "NAME"))
+            unquote(&kv, name, sizeof name);
+    }
+    const char *os = pretty[0] ? pretty : name;
+    if (!os[0])
+        return eb_errf(err, EB_EFORMAT, "os-release: no PRETTY_NAME or NAME");
+    snprintf(d->os, sizeof d->os, "%s", os);
+    return EB_OK;
+}
+
+/* ---- the whole picture ---------------------------------------------------- */
+
+void eb_device_info_get(eb_device_info *d)
+{
+    memset(d, 0, sizeof *d);
+    eb_err err = {{0}};
+
+    struct utsname u;
+    if (uname(&u) == 0) {
+        snprintf(d->arch, sizeof d->arch, "%s", u.machine);
+        snprintf(d->kernel, sizeof d->kernel, "%s %s", u.sysname, u.release);
+    } else {
+        add_note(d, "uname: %s", strerror(errno));
+    }
+    if (gethostname(d->hostname, sizeof d->hostname) != 0) {
+        add_note(d, "hostname: %s", strerror(errno));
+        d->hostname[0] = '\0';
+    }
+    d->hostname[sizeof d->hostname - 1] = '\0'; /* truncated names come without one */
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    d->online_cpus = online > 0 && online < (1L << 20) ? (int)online : 0;
+
+    cpuinfo_facts facts;
+    char *cpuinfo = read_text("/proc/cpuinfo");
+    char cpuinfo_why[sizeof err.msg] = "";
+    if (!cpuinfo)
+        snprintf(cpuinfo_why, sizeof cpuinfo_why, "%s", strerror(errno));
+    bool have_facts = cpuinfo && parse_cpuinfo_facts(cpuinfo, &facts, &err) == EB_OK;
+    if (cpuinfo && !have_facts)
+        snprintf(cpuinfo_why, sizeof cpuinfo_why, "%s", err.msg);
+    bool have_cpu = false;
+#ifdef EB_USE_LIBCPUID
+    have_cpu = cpu_from_libcpuid(d, have_facts ? &facts : NULL);
+#endif
+    if (!have_cpu) {
+        if (have_facts) {
+            facts_to_info(&facts, d);
+            snprintf(d->cpu_source, sizeof d->cpu_source, "/proc/cpuinfo");
+        } else {
+            add_note(d, "/proc/cpuinfo: %s", cpuinfo_why);
+        }
+    }
+    free(cpuinfo);
+
+    if (eb_device_info_read_sysfs("/sys/devices/system/cpu", d, &err) != EB_OK &&
+        (!d->l1d_kib || !d->l2_kib || !d->physical_cores))
+        add_note(d, "%s", err.msg);
+
+    char *meminfo = read_text("/proc/meminfo");
+    if (!meminfo)
+        add_note(d, "/proc/meminfo: %s", strerror(errno));
+    else if (eb_device_info_parse_meminfo(meminfo, d, &err) != EB_OK)
+        add_note(d, "/proc/meminfo: %s", err.msg);
+    free(meminfo);
+
+    char *osr = read_text("/etc/os-release");
+    if (!osr)
+        osr = read_text("/usr/lib/os-release");
+    if (!osr)
+        add_note(d, "os-release: %s", strerror(errno));
+    else if (eb_device_info_parse_os_release(osr, d, &err) != EB_OK)
+        add_note(d, "%s", err.msg);
+    free(osr);
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+static const char *kib_text(int kib, char *buf, size_t n)
+{
+    if (kib <= 0)
+        snprintf(buf, n, "?");
+    else if (kib >= 1024 && kib % 1024 == 0)
+        snprintf(buf, n, "%d MiB", kib / 1024);
+    else
+        snprintf(buf, n, "%d KiB", kib);
+    return buf;
+}
+
+static const char *count_text(int v, char *buf, size_t n)
+{
+    if (v > 0)
+        snprintf(buf, n, "%d", v);
+    else
+        snprintf(buf, n, "?");
+    return buf;
+}
+
+static const char *or_unknown(const char *s)
+{
+    return s[0] ? s : "unknown";
+}
+
+void eb_device_info_print(const eb_device_info *d, FILE *f)
+{
+    char a[32], b[32], c[32], e[32];
+    /* the label column is 16 wide; cmd_info.c prints its lines to match */
+    fprintf(f, "%-16s%s\n", "cpu:", or_unknown(d->brand));
+    fprintf(f, "%-16s%s\n", "vendor:", or_unknown(d->vendor));
+    fprintf(f, "%-16s%s physical, %s logical, %s online\n", "cores:", count_text(d->physical_cores, a, sizeof a),
+            count_text(d->logical_cpus, b, sizeof b), count_text(d->online_cpus, c, sizeof c));
+    fprintf(f, "%-16sL1d %s, L1i %s, L2 %s, L3 %s\n", "caches:", kib_text(d->l1d_kib, a, sizeof a),
+            kib_text(d->l1i_kib, b, sizeof b), kib_text(d->l2_kib, c, sizeof c), kib_text(d->l3_kib, e, sizeof e));
+    fprintf(f, "%-16s%s\n", "simd:", d->simd[0] ? d->simd : "none detected");
+    if (d->base_mhz > 0)
+        fprintf(f, "%-16s%.0f MHz (as the OS reports it)\n", "clock:", d->base_mhz);
+    else
+        fprintf(f, "%-16s%s\n", "clock:", "unknown");
+    if (d->mem_total_bytes)
+        fprintf(f, "%-16s%.1f GiB total, %.1f GiB available\n", "memory:", (double)d->mem_total_bytes / (1 << 30),
+                (double)d->mem_available_bytes / (1 << 30));
+    else
+        fprintf(f, "%-16s%s\n", "memory:", "unknown");
+    fprintf(f, "%-16s%s\n", "os:", or_unknown(d->os));
+    fprintf(f, "%-16s%s\n", "kernel:", or_unknown(d->kernel));
+    fprintf(f, "%-16s%s\n", "arch:", or_unknown(d->arch));
+    fprintf(f, "%-16s%s\n", "hostname:", or_unknown(d->hostname));
+    fprintf(f, "%-16s%s\n", "source:", d->cpu_source[0] ? d->cpu_source : "none");
+    if (d->notes[0])
+        fprintf(f, "%-16s%s\n", "notes:", d->notes);
+}
+
+/* Adds v, or null when it is 0 (unknown); false on allocation failure. */
+static bool add_num_or_null(cJSON *o, const char *key, double v)
+{
+    return (v != 0 ? cJSON_AddNumberToObject(o, key, v) : cJSON_AddNullToObject(o, key)) != NULL;
+}
+
+static bool add_str(cJSON *o, const char *key, const char *s)
+{
+    return cJSON_AddStringToObject(o, key, s) != NULL;
+}
+
+cJSON *eb_device_info_json(const eb_device_info *d)
+{
+    cJSON *root = cJSON_CreateObject(), *cpu = NULL, *cache = NULL, *simd = NULL, *mem = NULL;
+    bool ok = root && (cpu = cJSON_AddObjectToObject(root, "cpu")) != NULL;
+    ok = ok && add_str(cpu, "source", d->cpu_source) && add_str(cpu, "arch", d->arch) &&
+         add_str(cpu, "vendor", d->vendor) && add_str(cpu, "brand", d->brand) &&
+         add_num_or_null(cpu, "physical_cores", d->physical_cores) &&
+         add_num_or_null(cpu, "logical_cpus", d->logical_cpus) &&
+         add_num_or_null(cpu, "online_cpus", d->online_cpus) &&
+         (cache = cJSON_AddObjectToObject(cpu, "cache_kib")) != NULL && add_num_or_null(cache, "l1d", d->l1d_kib) &&
+         add_num_or_null(cache, "l1i", d->l1i_kib) && add_num_or_null(cache, "l2", d->l2_kib) &&
+         add_num_or_null(cache, "l3", d->l3_kib) && (simd = cJSON_AddArrayToObject(cpu, "simd")) != NULL;
+    for (const char *s = d->simd; ok && *s;) {
+        while (*s == ' ')
+            s++;
+        size_t len = strcspn(s, " ");
+        if (!len)
+            break;
+        char word[64];
+        copy_span(word, sizeof word, s, len);
+        cJSON *w = cJSON_CreateString(word);
+        ok = w && cJSON_AddItemToArray(simd, w);
+        if (w && !ok)
+            cJSON_Delete(w);
+        s += len;
+    }
+    ok = ok && add_num_or_null(cpu, "base_mhz", d->base_mhz) &&
+         (mem = cJSON_AddObjectToObject(root, "memory")) != NULL &&
+         add_num_or_null(mem, "total_bytes", (double)d->mem_total_bytes) &&
+         add_num_or_null(mem, "available_bytes", (double)d->mem_available_bytes) && add_str(root, "os", d->os) &&
+         add_str(root, "kernel", d->kernel) && add_str(root, "hostname", d->hostname) &&
+         (d->notes[0] ? add_str(root, "notes", d->notes) : cJSON_AddNullToObject(root, "notes") != NULL);
+    if (!ok) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
+}

@@ -1,0 +1,71 @@
+/* device_info.h - what machine a result was measured on.
+ *
+ * CPU identity from libcpuid (vendor, brand, cores, threads, caches, SIMD
+ * features) with /proc/cpuinfo as the fallback where libcpuid cannot
+ * identify the CPU (and on non-x86 hosts); memory from /proc/meminfo; OS and
+ * kernel from uname and /etc/os-release.  Fields that cannot be read are
+ * empty / zero and `notes` says why. */
+#ifndef EB_DEVICE_INFO_H
+#define EB_DEVICE_INFO_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "models/status.h"
+
+struct cJSON;
+
+typedef struct eb_device_info {
+    char cpu_source[32];        /* "libcpuid" or "/proc/cpuinfo" */
+    char arch[32];              /* uname machine: x86_64, aarch64 */
+    char vendor[64];
+    char brand[128];
+    int physical_cores;         /* 0 when unknown */
+    int logical_cpus;
+    int online_cpus;            /* sysconf(_SC_NPROCESSORS_ONLN) */
+    int l1d_kib, l1i_kib, l2_kib, l3_kib; /* 0 when unknown */
+    char simd[256];             /* space-separated: "sse4_2 avx avx2 fma avx512f" / "neon asimd" */
+    double base_mhz;            /* 0 when unknown */
+    uint64_t mem_total_bytes;
+    uint64_t mem_available_bytes;
+    char os[128];               /* PRETTY_NAME from /etc/os-release */
+    char kernel[128];           /* uname -sr */
+    char hostname[64];
+    char notes[256];            /* why something is missing, or "" */
+} eb_device_info;
+
+/* Fills *d; never fails hard (what cannot be read is left empty, noted). */
+void eb_device_info_get(eb_device_info *d);
+
+/* Text form for `edgebench info`. */
+void eb_device_info_print(const eb_device_info *d, FILE *f);
+
+/* JSON object (cJSON) for results and `edgebench info --json`; the caller
+ * owns it (cJSON_Delete). NULL on allocation failure. */
+struct cJSON *eb_device_info_json(const eb_device_info *d);
+
+/* ---- the pieces eb_device_info_get is made of (exposed for the tests) ----
+ * Each reads text or a folder the caller names, so that fixed /proc and /sys
+ * contents can be fed in; EB_EFORMAT / EB_EIO (with err) when the input has
+ * nothing usable, in which case *d is left unchanged. */
+
+/* /proc/cpuinfo text (x86: vendor_id, model name, physical id, cpu cores,
+ * flags, cpu MHz; arm/aarch64: CPU implementer, CPU part, Features) into
+ * vendor, brand, physical_cores, logical_cpus (the number of "processor"
+ * entries), simd and base_mhz.  Fields the text lacks are set to empty/0. */
+eb_status eb_device_info_parse_cpuinfo(const char *text, eb_device_info *d, eb_err *err);
+
+/* /proc/meminfo text: MemTotal and MemAvailable (kB) into bytes.  A missing
+ * MemAvailable (kernels before 3.14) leaves 0; a missing MemTotal fails. */
+eb_status eb_device_info_parse_meminfo(const char *text, eb_device_info *d, eb_err *err);
+
+/* os-release text: PRETTY_NAME (else NAME), unquoted, into d->os. */
+eb_status eb_device_info_parse_os_release(const char *text, eb_device_info *d, eb_err *err);
+
+/* A sysfs CPU folder such as /sys/devices/system/cpu: fills the fields that
+ * are still 0 - caches from cpu0/cache/index<N>/{level,type,size} and
+ * physical_cores from cpu<N>/topology/thread_siblings_list - and keeps the
+ * others.  EB_EIO when neither could be read. */
+eb_status eb_device_info_read_sysfs(const char *cpu_dir, eb_device_info *d, eb_err *err);
+
+#endif

@@ -1,0 +1,42 @@
+/* evaluate.h - the task metric of a zoo model on its dataset.
+ *
+ * Runs a prepared plan over the first `count` test images (in batches of
+ * the graph's batch size), counts top-1 hits against the labels, and keeps
+ * every output so that drift against the baseline can be measured on the
+ * same real images. */
+#ifndef EB_EVALUATE_H
+#define EB_EVALUATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/zoo.h"
+#include "runners/runner.h"
+
+typedef struct eb_task_metric {
+    bool available;
+    char reason[256];          /* why not, when not available */
+    char metric[32];           /* "top1_accuracy" */
+    char dataset[64];
+    int64_t correct, count;
+    double value;              /* correct / count */
+    double reference;          /* PyTorch's value on the full test set (manifest), -1 if none */
+    bool has_delta;
+    double delta;              /* value - the baseline's value, in the same run */
+} eb_task_metric;
+
+/* Loads the dataset of e (a clear message naming the Debian package when
+ * its files are missing).  Free with eb_dataset_free. */
+eb_status eb_evaluate_open(const eb_zoo_entry *e, eb_dataset *ds, eb_err *err);
+
+/* Fills in[0] with the first batch of images (the timing input). */
+eb_status eb_evaluate_first_batch(const eb_graph *g, const eb_zoo_entry *e, const eb_dataset *ds, eb_tensor *in,
+                                  eb_err *err);
+
+/* Evaluates on min(count, test set) images rounded down to whole batches.
+ * outs[k] receives output k of every batch, concatenated on axis 0
+ * (allocated here; free with eb_tensor_free_data).  Fills *tm. */
+eb_status eb_evaluate(const eb_runner *r, eb_plan *plan, const eb_graph *g, const eb_zoo_entry *e,
+                      const eb_dataset *ds, int64_t count, eb_tensor *outs, eb_task_metric *tm, eb_err *err);
+
+#endif

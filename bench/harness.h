@@ -1,0 +1,42 @@
+/* harness.h - measuring one (model, variant): load, prepare, warm up, time,
+ * compare with the baseline, record memory.  harness.c does the work in
+ * the calling process; isolate.c runs it in a child with a timeout. */
+#ifndef EB_HARNESS_H
+#define EB_HARNESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bench/result.h"
+#include "models/graph.h"
+
+typedef struct eb_run_opts {
+    int64_t runs;            /* at least this many timed runs (-n) */
+    int64_t warmup;          /* untimed runs first */
+    double min_time_s;       /* and at least this much timed time */
+    double max_time_s;       /* but stop sampling after this long */
+    double timeout_s;        /* the whole variant, in its child */
+    double cv_threshold;     /* above it a result is `unstable` */
+    uint64_t seed;           /* random inputs */
+    const char *inputs_dir;  /* input_N.pb files instead of random data, or NULL */
+    const char *save_outputs_dir; /* write outputs here, or NULL */
+    int64_t eval_count;      /* test images for the task metric of zoo models; 0: none */
+    eb_shape_opts shape;
+    bool isolate;            /* each variant in its own process */
+    const char *baseline_dir;     /* where the baseline's outputs are, or NULL */
+} eb_run_opts;
+
+/* Runs model_path under v in this process and fills *res (zeroed by the
+ * caller, model fields set).  Never fails: errors become the result's
+ * status.  When write_baseline, the outputs are saved to o->baseline_dir
+ * for later variants; otherwise drift is measured against them. */
+void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_opts *o, bool write_baseline,
+                    eb_result *res);
+
+/* The same in a forked child (no exec) with o->timeout_s: a crash or hang
+ * costs only this variant, recorded as `crashed` (with the signal) or
+ * `timeout`.  With o->isolate false, calls eb_harness_run directly. */
+void eb_isolate_run(const char *model_path, const eb_variant *v, const eb_run_opts *o, bool write_baseline,
+                    eb_result *res);
+
+#endif

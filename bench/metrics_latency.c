@@ -1,0 +1,162 @@
+/* metrics_latency.c - summary statistics of latency samples.
+ *
+ * Turns the timed samples of one variant into the numbers a result records:
+ * min, median, mean, p90, p99, max, sample standard deviation, coefficient
+ * of variation with its `unstable` flag, and a distribution-free 95%
+ * confidence interval of the median.  It does not time anything and does not
+ * drop warm-up runs: the caller passes only the samples that count.
+ *
+ * The median interval comes from order statistics: with B ~ Binomial(n, 1/2)
+ * the number of samples below the true median, P(X(j) <= median <= X(k)) =
+ * P(j <= B <= k-1).  We take the narrowest window of B values whose mass
+ * reaches 0.95, grown from the centre outward (the binomial pmf is symmetric
+ * and unimodal, so the most centred window of a width is the heaviest).  The
+ * pmf is built by the ratio recurrence p(i+1) = p(i) (n-i)/(i+1) relative to
+ * the centre and normalised by the sum over every term that is not
+ * negligible, so nothing under- or overflows and n = 1e6 costs a few
+ * thousand multiplications. */
+#include "bench/metrics_latency.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* NaN sorts after everything, so the comparison is a total order (qsort
+ * needs one) and NaN samples end up at the top, where max reports them. */
+static int cmp_double(const void *pa, const void *pb)
+{
+    double a = *(const double *)pa, b = *(const double *)pb;
+    bool na = isnan(a), nb = isnan(b);
+    if (na || nb)
+        return (int)na - (int)nb;
+    return (a > b) - (a < b);
+}
+
+double eb_percentile_sorted(const double *sorted, int n, double p)
+{
+    if (n < 1 || isnan(p))
+        return NAN;
+    if (p <= 0)
+        return sorted[0];
+    if (p >= 100)
+        return sorted[n - 1];
+    double h = (double)(n - 1) * (p / 100.0);
+    int lo = (int)floor(h);
+    if (lo >= n - 1)
+        return sorted[n - 1];
+    double frac = h - (double)lo;
+    /* a + f (b - a) rather than (1-f) a + f b: exact when f == 0 */
+    return sorted[lo] + frac * (sorted[lo + 1] - sorted[lo]);
+}
+
+/* The narrowest window [*lo, *hi] of Binomial(n, 1/2) values with mass
+ * >= level, as centred as possible (ties go to the lower side); returns the
+ * mass.  Needs n >= 1. */
+static double binom_half_window(int n, double level, int *lo, int *hi)
+{
+    /* unnormalised pmf relative to the mode m = floor(n/2) */
+    int m = n / 2;
+    double total = 1.0, t = 1.0;
+    for (int i = m; i < n; i++) { /* upward: p(i+1) */
+        t *= (double)(n - i) / (double)(i + 1);
+        total += t;
+        if (t < total * 1e-20)
+            break;
+    }
+    t = 1.0;
+    for (int i = m; i > 0; i--) { /* downward: p(i-1) */
+        t *= (double)i / (double)(n - i + 1);
+        total += t;
+        if (t < total * 1e-20)
+            break;
+    }
+
+    double need = level * total, mass = 1.0;
+    double p_lo = 1.0, p_hi = 1.0; /* pmf at the window's ends */
+    int a = m, b = m;
+    while (mass < need && (a > 0 || b < n)) {
+        /* the next value closer to n/2 has the larger pmf; compare in
+         * integers so that equal masses always break the same way */
+        bool take_low;
+        if (a == 0)
+            take_low = false;
+        else if (b == n)
+            take_low = true;
+        else {
+            long long dl = (long long)n - 2LL * (a - 1); /* 2 * (n/2 - (a-1)) */
+            long long dh = 2LL * (b + 1) - (long long)n;
+            take_low = dl <= dh;
+        }
+        if (take_low) {
+            p_lo *= (double)a / (double)(n - a + 1);
+            a--;
+            mass += p_lo;
+        } else {
+            p_hi *= (double)(n - b) / (double)(b + 1);
+            b++;
+            mass += p_hi;
+        }
+    }
+    *lo = a;
+    *hi = b;
+    return mass / total;
+}
+
+void eb_latency_summarize(const double *ms, int n, double cv_threshold, eb_latency_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    out->min = out->median = out->mean = out->p90 = out->p99 = out->max = NAN;
+    out->stddev = out->cv = out->ci_low = out->ci_high = out->ci_level = NAN;
+    if (n < 1 || !ms)
+        return;
+    out->n = n;
+
+    double sum = 0, lo = ms[0], hi = ms[0];
+    for (int i = 0; i < n; i++) {
+        sum += ms[i];
+        if (ms[i] < lo)
+            lo = ms[i];
+        if (ms[i] > hi || isnan(ms[i]))
+            hi = ms[i];
+    }
+    double mean = sum / n, ss = 0;
+    for (int i = 0; i < n; i++)
+        ss += (ms[i] - mean) * (ms[i] - mean);
+    out->mean = mean;
+    out->stddev = n > 1 ? sqrt(ss / (n - 1)) : 0.0;
+    if (out->stddev == 0)
+        out->cv = 0;
+    else if (mean == 0)
+        out->cv = INFINITY;
+    else
+        out->cv = out->stddev / fabs(mean);
+    out->unstable = out->cv > cv_threshold || isnan(out->cv);
+    out->min = lo;
+    out->max = hi;
+
+    /* without memory for the sorted copy, the order statistics stay NaN */
+    double *s = malloc((size_t)n * sizeof *s);
+    if (!s)
+        return;
+    memcpy(s, ms, (size_t)n * sizeof *s);
+    qsort(s, (size_t)n, sizeof *s, cmp_double);
+    out->min = s[0];
+    out->max = s[n - 1];
+    out->median = eb_percentile_sorted(s, n, 50);
+    out->p90 = eb_percentile_sorted(s, n, 90);
+    out->p99 = eb_percentile_sorted(s, n, 99);
+
+    /* ranks j..k need 1 <= j and k <= n: the best window [1, n-1] holds
+     * 1 - 2^(1-n), below 0.95 for n < 6 */
+    if (n >= 6) {
+        int a, b;
+        double level = binom_half_window(n, 0.95, &a, &b);
+        if (a >= 1 && b + 1 <= n) {
+            out->ci_available = true;
+            out->ci_low = s[a - 1]; /* X(j), j = a, 1-based */
+            out->ci_high = s[b];    /* X(k), k = b + 1 */
+            out->ci_level = level;
+        }
+    }
+    free(s);
+}

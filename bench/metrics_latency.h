@@ -1,0 +1,32 @@
+/* metrics_latency.h - summary statistics of latency samples.
+ *
+ * Percentiles use linear interpolation between order statistics (the
+ * "type 7" definition of R and numpy).  The 95% confidence interval of the
+ * median is distribution-free, from order statistics: the ranks j < k with
+ * the narrowest interval such that P(X(j) <= median <= X(k)) >= 0.95 under
+ * Binomial(n, 1/2), computed exactly; with fewer than 6 samples no such
+ * interval exists and ci_available is false. */
+#ifndef EB_METRICS_LATENCY_H
+#define EB_METRICS_LATENCY_H
+
+#include <stdbool.h>
+
+typedef struct eb_latency_stats {
+    int n;
+    double min, median, mean, p90, p99, max;
+    double stddev;        /* sample standard deviation (n-1) */
+    double cv;            /* stddev / mean */
+    bool ci_available;
+    double ci_low, ci_high;  /* 95% CI of the median */
+    double ci_level;         /* the exact coverage achieved, >= 0.95 */
+    bool unstable;           /* cv > the threshold given */
+} eb_latency_stats;
+
+/* Summarises ms[0..n) (not modified; n >= 1).  cv_threshold is a fraction
+ * (0.05 for 5%). */
+void eb_latency_summarize(const double *ms, int n, double cv_threshold, eb_latency_stats *out);
+
+/* Percentile p in [0, 100] of sorted[0..n), linear interpolation. */
+double eb_percentile_sorted(const double *sorted, int n, double p);
+
+#endif

@@ -1,0 +1,23 @@
+/* result.c - result status names and lifetime. */
+#include <stdlib.h>
+
+#include "bench/result.h"
+
+const char *eb_result_status_name(eb_result_status s)
+{
+    switch (s) {
+    case EB_RESULT_OK: return "ok";
+    case EB_RESULT_UNSUPPORTED: return "unsupported";
+    case EB_RESULT_FAILED: return "failed";
+    case EB_RESULT_TIMEOUT: return "timeout";
+    case EB_RESULT_CRASHED: return "crashed";
+    }
+    return "?";
+}
+
+void eb_result_free(eb_result *r)
+{
+    free(r->samples_ms);
+    r->samples_ms = NULL;
+    r->n_samples = 0;
+}

@@ -1,0 +1,69 @@
+/* result.h - one record per (model, variant, device): what was measured.
+ *
+ * Filled by the harness (harness.c) in the variant's child process and
+ * sent to the parent through a pipe (isolate.c); turned into JSON, CSV or
+ * markdown only by reports/emit_*.c.  A result owns its samples array. */
+#ifndef EB_RESULT_H
+#define EB_RESULT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bench/evaluate.h"
+#include "bench/metrics_drift.h"
+#include "bench/metrics_latency.h"
+#include "models/cost.h"
+#include "runners/runner.h"
+
+typedef enum eb_result_status {
+    EB_RESULT_OK = 0,
+    EB_RESULT_UNSUPPORTED, /* the runner cannot execute this model/settings: `error` says why */
+    EB_RESULT_FAILED,      /* an error stopped it: `error` says which */
+    EB_RESULT_TIMEOUT,     /* killed after --timeout seconds */
+    EB_RESULT_CRASHED,     /* died on `signal` */
+} eb_result_status;
+
+const char *eb_result_status_name(eb_result_status s);
+
+typedef struct eb_result {
+    /* what */
+    char model[512];        /* path as given */
+    char model_name[128];   /* file name without .onnx, or the folder of a model.onnx */
+    char model_sha256[65];
+    eb_variant variant;
+    char device[64];        /* where it ran: "cpu" for host runners */
+    bool is_baseline;       /* this run is the ref baseline the drift is measured against */
+
+    /* outcome */
+    eb_result_status status;
+    char error[512];
+    int signal;
+
+    /* latency (ms); warm-up runs excluded */
+    int warmup;
+    int n_samples;
+    double *samples_ms;     /* owned */
+    eb_latency_stats latency;
+    bool hit_max_time;      /* --max-time stopped sampling before -n/--min-time were met */
+    double prepare_ms;      /* runner prepare(), once */
+
+    /* accuracy against the baseline, on the same inputs */
+    eb_drift drift;
+    char inputs[32];        /* "random", "files" or "dataset" */
+    eb_task_metric task;    /* the model's task metric on its dataset (zoo models) */
+
+    /* memory */
+    uint64_t peak_rss_bytes;   /* VmHWM of the variant's process from load to the last inference; 0 unknown */
+    char peak_rss_source[32];  /* "VmHWM" or "ru_maxrss" */
+    uint64_t weight_bytes;     /* as the runner stores them */
+    uint64_t activation_bytes; /* buffers for intermediate values, as planned by the runner */
+
+    /* static cost, and what the median achieved */
+    eb_cost cost;
+    double gflops_per_s;
+    double gbytes_per_s;
+} eb_result;
+
+void eb_result_free(eb_result *r);
+
+#endif

@@ -1,0 +1,51 @@
+/* emit.h - results to files and terminals: the JSON document of schema
+ * version 1 (reports/results-schema.json documents it field by field),
+ * JSON Lines, CSV, markdown, and the aligned terminal table.
+ * The only place that turns eb_result into text. */
+#ifndef EB_EMIT_H
+#define EB_EMIT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "bench/harness.h"
+#include "bench/provenance.h"
+#include "bench/result.h"
+
+#define EB_SCHEMA_VERSION 1
+
+struct cJSON;
+
+typedef enum eb_format { EB_FMT_JSON, EB_FMT_JSONL, EB_FMT_CSV, EB_FMT_MD } eb_format;
+
+/* "json", "jsonl", "csv", "md"; false for anything else. */
+bool eb_format_parse(const char *s, eb_format *out);
+
+/* Everything one run produced. */
+typedef struct eb_report_doc {
+    const eb_provenance *prov;
+    const eb_run_opts *opts;
+    const eb_model_info *models;
+    int n_models;
+    const eb_result *results;
+    int n_results;
+} eb_report_doc;
+
+/* One result as a JSON object; the caller owns it. NULL on OOM. */
+struct cJSON *eb_result_json(const eb_result *r);
+/* The whole document; the caller owns it. NULL on OOM. */
+struct cJSON *eb_document_json(const eb_report_doc *d);
+
+/* Writes the document to path in fmt, atomically (a temporary file in the
+ * same folder, then rename), so a reader never sees half a file. */
+eb_status eb_emit_file(const char *path, eb_format fmt, const eb_report_doc *d, eb_err *err);
+
+/* One JSON Lines record for r (with the run's start time and commit, so
+ * each line stands alone), written and flushed to f. */
+eb_status eb_emit_jsonl_record(FILE *f, const eb_provenance *p, const eb_result *r, eb_err *err);
+
+/* The compact aligned table: header, then one row per result. */
+void eb_emit_table_header(FILE *f);
+void eb_emit_table_row(FILE *f, const eb_result *r);
+
+#endif

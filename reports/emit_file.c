@@ -1,0 +1,74 @@
+/* emit_file.c - writing a result document atomically in any format. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "reports/emit_text.h"
+
+bool eb_format_parse(const char *s, eb_format *out)
+{
+    static const struct {
+        const char *name;
+        eb_format fmt;
+    } names[] = {{"json", EB_FMT_JSON}, {"jsonl", EB_FMT_JSONL}, {"csv", EB_FMT_CSV}, {"md", EB_FMT_MD}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(s, names[i].name) == 0) {
+            *out = names[i].fmt;
+            return true;
+        }
+    return false;
+}
+
+static eb_status write_body(FILE *f, eb_format fmt, const eb_report_doc *d, eb_err *err)
+{
+    switch (fmt) {
+    case EB_FMT_JSON: {
+        cJSON *doc = eb_document_json(d);
+        char *text = doc ? cJSON_Print(doc) : NULL;
+        cJSON_Delete(doc);
+        if (!text)
+            return eb_errf(err, EB_ENOMEM, "out of memory");
+        fputs(text, f);
+        fputc('\n', f);
+        free(text);
+        return EB_OK;
+    }
+    case EB_FMT_JSONL:
+        for (int i = 0; i < d->n_results; i++) {
+            eb_status st = eb_emit_jsonl_record(f, d->prov, &d->results[i], err);
+            if (st != EB_OK)
+                return st;
+        }
+        return EB_OK;
+    case EB_FMT_CSV: eb_emit_csv(f, d); return EB_OK;
+    case EB_FMT_MD: eb_emit_md(f, d); return EB_OK;
+    }
+    return EB_OK;
+}
+
+eb_status eb_emit_file(const char *path, eb_format fmt, const eb_report_doc *d, eb_err *err)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+        return eb_errf(err, EB_EINVAL, "%s: path too long", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return eb_errf(err, EB_EIO, "%s: cannot write: %s", path, strerror(errno));
+    eb_status st = write_body(f, fmt, d, err);
+    bool ok = st == EB_OK && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    if (fclose(f) != 0)
+        ok = false;
+    if (ok && rename(tmp, path) != 0) {
+        st = eb_errf(err, EB_EIO, "%s: cannot rename into place: %s", path, strerror(errno));
+        ok = false;
+    }
+    if (!ok) {
+        unlink(tmp);
+        if (st == EB_OK)
+            st = eb_errf(err, EB_EIO, "%s: write failed", path);
+    }
+    return st;
+}

@@ -1,0 +1,264 @@
+/* emit_json.c - results as JSON (schema version 1) and JSON Lines.
+ * Field meanings: reports/results-schema.json.  Non-finite numbers (an
+ * exact SNR of +inf) are written as null, which JSON can hold. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reports/emit.h"
+
+static cJSON *num(double v)
+{
+    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+}
+
+static void add_num(cJSON *o, const char *k, double v)
+{
+    cJSON_AddItemToObject(o, k, num(v));
+}
+
+static void add_str_or_null(cJSON *o, const char *k, const char *s)
+{
+    if (s && *s)
+        cJSON_AddStringToObject(o, k, s);
+    else
+        cJSON_AddNullToObject(o, k);
+}
+
+static cJSON *variant_json(const eb_variant *v)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "spec", v->spec);
+    cJSON_AddStringToObject(o, "runner", v->runner);
+    cJSON_AddNumberToObject(o, "threads", v->threads);
+    cJSON_AddStringToObject(o, "prune", v->prune);
+    cJSON_AddStringToObject(o, "quant", v->quant);
+    cJSON_AddNumberToObject(o, "group", v->group);
+    cJSON_AddNumberToObject(o, "device", v->device);
+    return o;
+}
+
+static cJSON *latency_json(const eb_result *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    const eb_latency_stats *s = &r->latency;
+    cJSON_AddStringToObject(o, "unit", "ms");
+    cJSON_AddNumberToObject(o, "warmup", r->warmup);
+    cJSON_AddNumberToObject(o, "n", r->n_samples);
+    cJSON *samples = cJSON_AddArrayToObject(o, "samples");
+    for (int i = 0; i < r->n_samples; i++)
+        cJSON_AddItemToArray(samples, num(r->samples_ms[i]));
+    if (r->n_samples > 0) {
+        add_num(o, "min", s->min);
+        add_num(o, "median", s->median);
+        add_num(o, "mean", s->mean);
+        add_num(o, "p90", s->p90);
+        add_num(o, "p99", s->p99);
+        add_num(o, "max", s->max);
+        add_num(o, "stddev", s->stddev);
+        add_num(o, "cv", s->cv);
+        cJSON_AddBoolToObject(o, "unstable", s->unstable);
+        if (s->ci_available) {
+            cJSON *ci = cJSON_AddObjectToObject(o, "median_ci95");
+            add_num(ci, "low", s->ci_low);
+            add_num(ci, "high", s->ci_high);
+            add_num(ci, "coverage", s->ci_level);
+            cJSON_AddStringToObject(ci, "method", "order-statistic (exact binomial)");
+        } else {
+            cJSON_AddNullToObject(o, "median_ci95");
+        }
+    }
+    cJSON_AddBoolToObject(o, "hit_max_time", r->hit_max_time);
+    add_num(o, "prepare_ms", r->prepare_ms);
+    return o;
+}
+
+static cJSON *accuracy_json(const eb_result *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "baseline", "ref");
+    add_str_or_null(o, "inputs", r->inputs); /* null when the variant died before choosing */
+    cJSON *d = cJSON_AddObjectToObject(o, "drift");
+    cJSON_AddBoolToObject(d, "available", r->drift.available);
+    if (r->drift.available) {
+        add_num(d, "max_abs", r->drift.max_abs);
+        add_num(d, "mean_abs", r->drift.mean_abs);
+        add_num(d, "rel_l2", r->drift.rel_l2);
+        add_num(d, "cosine", r->drift.cosine);
+        add_num(d, "snr_db", r->drift.snr_db);
+        if (r->drift.has_top1) {
+            add_num(d, "top1_agreement", r->drift.top1_agreement);
+            cJSON_AddNumberToObject(d, "top1_rows", (double)r->drift.top1_rows);
+        } else {
+            cJSON_AddNullToObject(d, "top1_agreement");
+        }
+    } else {
+        cJSON_AddStringToObject(d, "reason", r->is_baseline ? "this is the baseline" : r->drift.reason);
+    }
+    const eb_task_metric *t = &r->task;
+    if (t->available) {
+        cJSON *tm = cJSON_AddObjectToObject(o, "task_metric");
+        cJSON_AddStringToObject(tm, "metric", t->metric);
+        cJSON_AddStringToObject(tm, "dataset", t->dataset);
+        add_num(tm, "value", t->value);
+        cJSON_AddNumberToObject(tm, "correct", (double)t->correct);
+        cJSON_AddNumberToObject(tm, "count", (double)t->count);
+        if (t->has_delta)
+            add_num(tm, "delta_vs_baseline", t->delta);
+        else
+            cJSON_AddNullToObject(tm, "delta_vs_baseline");
+        if (t->reference >= 0)
+            add_num(tm, "reference_full_test_set", t->reference);
+        else
+            cJSON_AddNullToObject(tm, "reference_full_test_set");
+    } else if (*t->reason) {
+        cJSON *tm = cJSON_AddObjectToObject(o, "task_metric");
+        cJSON_AddBoolToObject(tm, "available", false);
+        cJSON_AddStringToObject(tm, "reason", t->reason);
+    } else {
+        cJSON_AddNullToObject(o, "task_metric");
+    }
+    return o;
+}
+
+cJSON *eb_result_json(const eb_result *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "model", r->model_name);
+    cJSON_AddStringToObject(o, "model_path", r->model);
+    cJSON_AddStringToObject(o, "model_sha256", r->model_sha256);
+    cJSON_AddItemToObject(o, "variant", variant_json(&r->variant));
+    cJSON_AddStringToObject(o, "device", r->device);
+    cJSON_AddStringToObject(o, "status", eb_result_status_name(r->status));
+    add_str_or_null(o, "error", r->error);
+    if (r->status == EB_RESULT_CRASHED)
+        cJSON_AddNumberToObject(o, "signal", r->signal);
+    else
+        cJSON_AddNullToObject(o, "signal");
+    cJSON_AddBoolToObject(o, "baseline", r->is_baseline);
+    cJSON_AddItemToObject(o, "latency", latency_json(r));
+    cJSON_AddItemToObject(o, "accuracy", accuracy_json(r));
+
+    cJSON *mem = cJSON_AddObjectToObject(o, "memory");
+    if (r->peak_rss_bytes) {
+        cJSON_AddNumberToObject(mem, "peak_rss_bytes", (double)r->peak_rss_bytes);
+        cJSON_AddStringToObject(mem, "peak_rss_source", r->peak_rss_source);
+    } else {
+        cJSON_AddNullToObject(mem, "peak_rss_bytes");
+        cJSON_AddNullToObject(mem, "peak_rss_source");
+    }
+    cJSON_AddNumberToObject(mem, "weight_bytes", (double)r->weight_bytes);
+    cJSON_AddNumberToObject(mem, "activation_bytes", (double)r->activation_bytes);
+
+    cJSON *en = cJSON_AddObjectToObject(o, "energy");
+    cJSON_AddStringToObject(en, "kind", "unavailable");
+    cJSON_AddStringToObject(en, "reason", "energy measurement and estimation are not implemented in this version");
+
+    cJSON *ctr = cJSON_AddObjectToObject(o, "counters");
+    cJSON_AddBoolToObject(ctr, "available", false);
+    cJSON_AddStringToObject(ctr, "reason", "hardware counters (PAPI) are not implemented in this version");
+
+    cJSON *cost = cJSON_AddObjectToObject(o, "cost");
+    cJSON_AddNumberToObject(cost, "params", (double)r->cost.params);
+    cJSON_AddNumberToObject(cost, "macs", (double)r->cost.macs);
+    cJSON_AddNumberToObject(cost, "flops", (double)r->cost.flops);
+    cJSON_AddNumberToObject(cost, "bytes_moved", (double)r->cost.bytes_moved);
+    if (r->status == EB_RESULT_OK) {
+        add_num(cost, "gflops_per_s", r->gflops_per_s);
+        add_num(cost, "gbytes_per_s", r->gbytes_per_s);
+    } else {
+        cJSON_AddNullToObject(cost, "gflops_per_s");
+        cJSON_AddNullToObject(cost, "gbytes_per_s");
+    }
+    return o;
+}
+
+static cJSON *tool_json(const eb_provenance *p)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", "edgebench");
+    cJSON_AddStringToObject(o, "version", p->version);
+    cJSON_AddStringToObject(o, "git_commit", p->git_commit);
+    cJSON_AddStringToObject(o, "compiler", p->compiler);
+    cJSON_AddStringToObject(o, "cflags", p->cflags);
+    return o;
+}
+
+static cJSON *run_json(const eb_report_doc *d)
+{
+    const eb_provenance *p = d->prov;
+    const eb_run_opts *o = d->opts;
+    cJSON *r = cJSON_CreateObject();
+    cJSON *argv = cJSON_AddArrayToObject(r, "command_line");
+    for (int i = 0; i < p->argc; i++)
+        cJSON_AddItemToArray(argv, cJSON_CreateString(p->argv[i]));
+    cJSON_AddStringToObject(r, "start_time", p->start_time);
+    cJSON_AddNumberToObject(r, "seed", (double)p->seed);
+    cJSON *s = cJSON_AddObjectToObject(r, "settings");
+    cJSON_AddNumberToObject(s, "runs", (double)o->runs);
+    cJSON_AddNumberToObject(s, "warmup", (double)o->warmup);
+    cJSON_AddNumberToObject(s, "min_time_s", o->min_time_s);
+    cJSON_AddNumberToObject(s, "max_time_s", o->max_time_s);
+    cJSON_AddNumberToObject(s, "timeout_s", o->timeout_s);
+    cJSON_AddNumberToObject(s, "cv_threshold", o->cv_threshold);
+    cJSON_AddBoolToObject(s, "isolated", o->isolate);
+    add_str_or_null(s, "inputs_dir", o->inputs_dir);
+    cJSON_AddNumberToObject(s, "eval_images", (double)o->eval_count);
+    return r;
+}
+
+static cJSON *model_json(const eb_model_info *m)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", m->name);
+    cJSON_AddStringToObject(o, "path", m->path);
+    cJSON_AddStringToObject(o, "sha256", m->sha256);
+    cJSON_AddStringToObject(o, "inputs", m->inputs);
+    cJSON_AddStringToObject(o, "outputs", m->outputs);
+    cJSON_AddNumberToObject(o, "params", (double)m->cost.params);
+    cJSON_AddNumberToObject(o, "macs", (double)m->cost.macs);
+    cJSON_AddNumberToObject(o, "flops", (double)m->cost.flops);
+    cJSON_AddNumberToObject(o, "weight_bytes", (double)m->cost.weight_bytes);
+    cJSON_AddNumberToObject(o, "activation_bytes", (double)m->cost.activation_bytes);
+    return o;
+}
+
+cJSON *eb_document_json(const eb_report_doc *d)
+{
+    cJSON *doc = cJSON_CreateObject();
+    if (!doc)
+        return NULL;
+    cJSON_AddNumberToObject(doc, "schema_version", EB_SCHEMA_VERSION);
+    cJSON_AddItemToObject(doc, "tool", tool_json(d->prov));
+    cJSON_AddItemToObject(doc, "run", run_json(d));
+    cJSON_AddItemToObject(doc, "device", eb_device_info_json(&d->prov->device));
+    cJSON *models = cJSON_AddArrayToObject(doc, "models");
+    for (int i = 0; i < d->n_models; i++)
+        cJSON_AddItemToArray(models, model_json(&d->models[i]));
+    cJSON *results = cJSON_AddArrayToObject(doc, "results");
+    for (int i = 0; i < d->n_results; i++)
+        cJSON_AddItemToArray(results, eb_result_json(&d->results[i]));
+    return doc;
+}
+
+eb_status eb_emit_jsonl_record(FILE *f, const eb_provenance *p, const eb_result *r, eb_err *err)
+{
+    cJSON *o = eb_result_json(r);
+    if (!o)
+        return eb_errf(err, EB_ENOMEM, "out of memory");
+    cJSON_AddNumberToObject(o, "schema_version", EB_SCHEMA_VERSION);
+    cJSON_AddStringToObject(o, "run_start_time", p->start_time);
+    cJSON_AddStringToObject(o, "git_commit", p->git_commit);
+    cJSON_AddStringToObject(o, "host", p->device.hostname);
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!text)
+        return eb_errf(err, EB_ENOMEM, "out of memory");
+    bool ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF && fflush(f) == 0;
+    free(text);
+    return ok ? EB_OK : eb_errf(err, EB_EIO, "cannot append a JSON Lines record");
+}

@@ -1,0 +1,243 @@
+/* results_load.c - result files (JSON document or JSON Lines) back into
+ * eb_result records, with cJSON.  The inverse of emit_json.c. */
+#include "reports/results_load.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/onnx_tensor.h"
+#include "reports/emit.h"
+
+static const cJSON *get(const cJSON *o, const char *k)
+{
+    return cJSON_GetObjectItemCaseSensitive(o, k);
+}
+
+static double num(const cJSON *o, const char *k, double def)
+{
+    const cJSON *v = get(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : def;
+}
+
+static void str(char *dst, size_t n, const cJSON *o, const char *k)
+{
+    const cJSON *v = get(o, k);
+    snprintf(dst, n, "%s", cJSON_IsString(v) ? v->valuestring : "");
+}
+
+static bool parse_status(const char *s, eb_result_status *out)
+{
+    for (int i = EB_RESULT_OK; i <= EB_RESULT_CRASHED; i++)
+        if (strcmp(s, eb_result_status_name((eb_result_status)i)) == 0) {
+            *out = (eb_result_status)i;
+            return true;
+        }
+    return false;
+}
+
+static eb_status parse_result(const cJSON *o, const char *where, eb_result *r, eb_err *err)
+{
+    memset(r, 0, sizeof *r);
+    const cJSON *v = get(o, "variant");
+    char status[32];
+    str(r->model_name, sizeof r->model_name, o, "model");
+    str(r->model, sizeof r->model, o, "model_path");
+    str(r->model_sha256, sizeof r->model_sha256, o, "model_sha256");
+    str(status, sizeof status, o, "status");
+    if (!*r->model_name || !cJSON_IsObject(v) || !parse_status(status, &r->status))
+        return eb_errf(err, EB_EFORMAT, "%s: a result lacks model, variant or a known status", where);
+    str(r->variant.spec, sizeof r->variant.spec, v, "spec");
+    str(r->variant.runner, sizeof r->variant.runner, v, "runner");
+    str(r->variant.prune, sizeof r->variant.prune, v, "prune");
+    str(r->variant.quant, sizeof r->variant.quant, v, "quant");
+    r->variant.threads = (int)num(v, "threads", 1);
+    r->variant.group = (int)num(v, "group", 32);
+    r->variant.device = (int)num(v, "device", 0);
+    str(r->device, sizeof r->device, o, "device");
+    str(r->error, sizeof r->error, o, "error");
+    r->signal = (int)num(o, "signal", 0);
+    r->is_baseline = cJSON_IsTrue(get(o, "baseline"));
+
+    const cJSON *lat = get(o, "latency"), *samples = get(lat, "samples"), *s;
+    r->warmup = (int)num(lat, "warmup", 0);
+    r->prepare_ms = num(lat, "prepare_ms", 0);
+    r->hit_max_time = cJSON_IsTrue(get(lat, "hit_max_time"));
+    int n = cJSON_GetArraySize(samples);
+    if (n > 0) {
+        if (!(r->samples_ms = malloc((size_t)n * sizeof *r->samples_ms)))
+            return eb_errf(err, EB_ENOMEM, "%s: out of memory", where);
+        cJSON_ArrayForEach(s, samples) r->samples_ms[r->n_samples++] = cJSON_IsNumber(s) ? s->valuedouble : NAN;
+    }
+    r->latency.n = r->n_samples;
+    r->latency.min = num(lat, "min", NAN);
+    r->latency.median = num(lat, "median", NAN);
+    r->latency.mean = num(lat, "mean", NAN);
+    r->latency.p90 = num(lat, "p90", NAN);
+    r->latency.p99 = num(lat, "p99", NAN);
+    r->latency.max = num(lat, "max", NAN);
+    r->latency.stddev = num(lat, "stddev", NAN);
+    r->latency.cv = num(lat, "cv", NAN);
+    r->latency.unstable = cJSON_IsTrue(get(lat, "unstable"));
+    const cJSON *ci = get(lat, "median_ci95");
+    if (cJSON_IsObject(ci)) {
+        r->latency.ci_available = true;
+        r->latency.ci_low = num(ci, "low", NAN);
+        r->latency.ci_high = num(ci, "high", NAN);
+        r->latency.ci_level = num(ci, "coverage", NAN);
+    }
+
+    const cJSON *acc = get(o, "accuracy"), *d = get(acc, "drift"), *t = get(acc, "task_metric");
+    str(r->inputs, sizeof r->inputs, acc, "inputs");
+    r->drift.available = cJSON_IsTrue(get(d, "available"));
+    str(r->drift.reason, sizeof r->drift.reason, d, "reason");
+    r->drift.max_abs = num(d, "max_abs", NAN);
+    r->drift.mean_abs = num(d, "mean_abs", NAN);
+    r->drift.rel_l2 = num(d, "rel_l2", NAN);
+    r->drift.cosine = num(d, "cosine", NAN);
+    r->drift.snr_db = cJSON_IsNull(get(d, "snr_db")) ? INFINITY : num(d, "snr_db", NAN);
+    r->drift.has_top1 = cJSON_IsNumber(get(d, "top1_agreement"));
+    r->drift.top1_agreement = num(d, "top1_agreement", NAN);
+    if (cJSON_IsObject(t) && cJSON_IsNumber(get(t, "value"))) {
+        r->task.available = true;
+        str(r->task.metric, sizeof r->task.metric, t, "metric");
+        str(r->task.dataset, sizeof r->task.dataset, t, "dataset");
+        r->task.value = num(t, "value", NAN);
+        r->task.correct = (int64_t)num(t, "correct", 0);
+        r->task.count = (int64_t)num(t, "count", 0);
+        r->task.has_delta = cJSON_IsNumber(get(t, "delta_vs_baseline"));
+        r->task.delta = num(t, "delta_vs_baseline", 0);
+        r->task.reference = num(t, "reference_full_test_set", -1);
+    } else if (cJSON_IsObject(t)) {
+        str(r->task.reason, sizeof r->task.reason, t, "reason");
+    }
+
+    const cJSON *mem = get(o, "memory"), *cost = get(o, "cost");
+    r->peak_rss_bytes = (uint64_t)num(mem, "peak_rss_bytes", 0);
+    str(r->peak_rss_source, sizeof r->peak_rss_source, mem, "peak_rss_source");
+    r->weight_bytes = (uint64_t)num(mem, "weight_bytes", 0);
+    r->activation_bytes = (uint64_t)num(mem, "activation_bytes", 0);
+    r->cost.params = (int64_t)num(cost, "params", 0);
+    r->cost.macs = (int64_t)num(cost, "macs", 0);
+    r->cost.flops = (int64_t)num(cost, "flops", 0);
+    r->cost.bytes_moved = (uint64_t)num(cost, "bytes_moved", 0);
+    r->gflops_per_s = num(cost, "gflops_per_s", NAN);
+    r->gbytes_per_s = num(cost, "gbytes_per_s", NAN);
+    return EB_OK;
+}
+
+static eb_status add_result(eb_result_set *s, const cJSON *o, const char *where, eb_err *err)
+{
+    eb_result *grown = realloc(s->results, (size_t)(s->n + 1) * sizeof *grown);
+    if (!grown)
+        return eb_errf(err, EB_ENOMEM, "%s: out of memory", where);
+    s->results = grown;
+    eb_status st = parse_result(o, where, &s->results[s->n], err);
+    if (st == EB_OK)
+        s->n++;
+    return st;
+}
+
+static eb_status check_version(const cJSON *o, const char *where, eb_err *err)
+{
+    const cJSON *v = get(o, "schema_version");
+    if (!cJSON_IsNumber(v))
+        return eb_errf(err, EB_EFORMAT, "%s: no schema_version: not an edgebench result file", where);
+    if (v->valueint != EB_SCHEMA_VERSION)
+        return eb_errf(err, EB_EFORMAT, "%s: schema_version %d, this edgebench reads %d", where, v->valueint,
+                       EB_SCHEMA_VERSION);
+    return EB_OK;
+}
+
+static eb_status load_document(eb_result_set *s, cJSON *doc, eb_err *err)
+{
+    eb_status st = check_version(doc, s->path, err);
+    if (st != EB_OK)
+        return st;
+    const cJSON *run = get(doc, "run"), *tool = get(doc, "tool"), *dev = get(doc, "device");
+    str(s->start_time, sizeof s->start_time, run, "start_time");
+    str(s->git_commit, sizeof s->git_commit, tool, "git_commit");
+    str(s->tool_version, sizeof s->tool_version, tool, "version");
+    str(s->host, sizeof s->host, dev, "hostname");
+    str(s->cpu, sizeof s->cpu, get(dev, "cpu"), "brand");
+    s->cv_threshold = num(get(run, "settings"), "cv_threshold", 0.05);
+    const cJSON *results = get(doc, "results"), *r;
+    if (!cJSON_IsArray(results))
+        return eb_errf(err, EB_EFORMAT, "%s: no results array", s->path);
+    cJSON_ArrayForEach(r, results)
+    {
+        if ((st = add_result(s, r, s->path, err)) != EB_OK)
+            return st;
+    }
+    return EB_OK;
+}
+
+static eb_status load_lines(eb_result_set *s, char *text, eb_err *err)
+{
+    int line_no = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        line_no++;
+        if (!*line)
+            continue;
+        char where[600];
+        snprintf(where, sizeof where, "%s:%d", s->path, line_no);
+        cJSON *o = cJSON_Parse(line);
+        eb_status st = o ? check_version(o, where, err) : eb_errf(err, EB_EFORMAT, "%s: not valid JSON", where);
+        if (st == EB_OK) {
+            if (!*s->start_time) {
+                str(s->start_time, sizeof s->start_time, o, "run_start_time");
+                str(s->git_commit, sizeof s->git_commit, o, "git_commit");
+                str(s->host, sizeof s->host, o, "host");
+            }
+            st = add_result(s, o, where, err);
+        }
+        cJSON_Delete(o);
+        if (st != EB_OK)
+            return st;
+    }
+    return EB_OK;
+}
+
+eb_status eb_results_load(const char *path, eb_result_set *out, eb_err *err)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->path, sizeof out->path, "%s", path);
+    out->cv_threshold = 0.05;
+    void *buf;
+    size_t len;
+    eb_status st = eb_read_file(path, &buf, &len, err);
+    if (st != EB_OK)
+        return st;
+    char *text = realloc(buf, len + 1);
+    if (!text) {
+        free(buf);
+        return eb_errf(err, EB_ENOMEM, "%s: out of memory", path);
+    }
+    text[len] = '\0';
+    /* a document is one JSON value; JSON Lines fail to parse as one */
+    cJSON *doc = cJSON_ParseWithLength(text, len);
+    if (doc && cJSON_IsObject(doc) && cJSON_IsArray(get(doc, "results"))) {
+        out->doc = doc;
+        st = load_document(out, doc, err);
+    } else {
+        cJSON_Delete(doc);
+        st = len == 0 ? eb_errf(err, EB_EFORMAT, "%s: empty file", path) : load_lines(out, text, err);
+    }
+    free(text);
+    if (st != EB_OK)
+        eb_results_free(out);
+    return st;
+}
+
+void eb_results_free(eb_result_set *s)
+{
+    for (int i = 0; i < s->n; i++)
+        eb_result_free(&s->results[i]);
+    free(s->results);
+    cJSON_Delete(s->doc);
+    s->results = NULL;
+    s->n = 0;
+    s->doc = NULL;
+}

@@ -1,0 +1,32 @@
+/* results_load.h - reading result files back: a JSON document of schema 1
+ * (`edgebench run -o FILE`) or JSON Lines (one result per line), into the
+ * same eb_result records the harness produced, for report, compare and
+ * history.  Bad files get a message naming the file and the problem. */
+#ifndef EB_RESULTS_LOAD_H
+#define EB_RESULTS_LOAD_H
+
+#include "bench/result.h"
+
+struct cJSON;
+
+typedef struct eb_result_set {
+    char path[512];
+    char start_time[32];     /* run.start_time (or the first line's run_start_time) */
+    char git_commit[64];
+    char tool_version[32];
+    char host[64];
+    char cpu[160];           /* device.cpu.brand */
+    double cv_threshold;     /* run.settings.cv_threshold, 0.05 when absent */
+    eb_result *results;      /* n records, each owning its samples */
+    int n;
+    struct cJSON *doc;       /* the parsed document (NULL for JSON Lines) for anything else */
+} eb_result_set;
+
+/* Loads path (format detected from its first character: '{' then a
+ * document unless every line is an object of its own).  Fails with
+ * EB_EFORMAT on malformed JSON, a missing or unknown schema_version, or a
+ * result without model/variant/status. */
+eb_status eb_results_load(const char *path, eb_result_set *out, eb_err *err);
+void eb_results_free(eb_result_set *s);
+
+#endif
