@@ -95,6 +95,11 @@ static bool describe_model(const char *path, const eb_run_opts *o, eb_model_info
         return false;
     }
     eb_graph_cost(g, &m->cost, NULL);
+    const eb_zoo_entry *zoo = o->eval_count > 0 ? eb_zoo_find(m->sha256) : NULL;
+    if (zoo && (access(zoo->test_images, R_OK) != 0 || access(zoo->test_labels, R_OK) != 0))
+        eb_cli_error("warning: %s: dataset %s not found at %s (install the Debian package %s); "
+                     "its accuracy will be unavailable", m->name, zoo->dataset, zoo->test_images,
+                     zoo->debian_package);
     m->n_inputs = g->n_inputs;
     m->n_outputs = g->n_outputs;
     size_t off = 0;
