@@ -3,6 +3,7 @@
 #   make            build build/edgebench and build/libedgebench.a
 #   make test       build and run every test (cmocka drivers, ONNX conformance, CLI)
 #   make demo       run the main job on the embedded default models (the zoo)
+#   make bench      GEMM against OpenBLAS and the FMA peak; models against ONNX Runtime
 #   make zoo-large  export mobilenet_v2, resnet18 and a BERT encoder to models/cache
 #   make SANITIZE=1 test   the same under ASan + UBSan (objects go to build-san/)
 #   make CC=clang   any C11 compiler; V=1 shows the commands
@@ -113,13 +114,35 @@ unit-test: $(UNIT_BIN)
 	$(Q)set -e; for t in $(UNIT_BIN); do echo "== $$t"; ./$$t; done
 
 conformance: $(CONF_BIN)
-	$(Q)./$(CONF_BIN)
+	$(Q)./$(CONF_BIN) --runner ref
+	$(Q)./$(CONF_BIN) --runner cpu
 
 cli-test: $(BIN) $(CONF_BIN)
 	$(Q)set -e; for t in tests/cli/*.sh; do echo "== $$t"; EDGEBENCH=./$(BIN) BUILD=$(BUILD) sh $$t; done
 
 demo: all
-	./$(BIN) run
+	./$(BIN) run -v 'ref;cpu:threads={1,2}'
+
+# Benchmarks: peers measured side by side in one run, printed as ratios.
+# OPENBLAS_CORETYPE (set on some machines) would pin OpenBLAS to a slower
+# core, so it is removed for the OpenBLAS peer.
+BENCH_GEMM = $(BUILD)/bench_gemm
+$(BENCH_GEMM): bench/perf/bench_gemm.c $(LIB) | $(BUILD)/deps.stamp
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS_ALL) $$(pkg-config --cflags openblas) -o $@ $< $(LIB) $(LDLIBS_ALL) $$(pkg-config --libs openblas)
+
+ORT_DIR = $(BUILD)/ort
+$(ORT_DIR)/node_modules/onnxruntime-node:
+	$(Q)mkdir -p $(ORT_DIR)
+	cd $(ORT_DIR) && ONNXRUNTIME_NODE_INSTALL=skip npm install --no-audit --no-fund onnxruntime-node@1.30.0
+
+bench: deps
+	$(Q)sh scripts/deps.sh bench
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_GEMM)
+	env -u OPENBLAS_CORETYPE ./$(BENCH_GEMM)
+	$(Q)[ -f $(MODEL_CACHE)/resnet18/model.onnx ] || $(MAKE) --no-print-directory zoo-large
+	$(Q)$(MAKE) --no-print-directory $(ORT_DIR)/node_modules/onnxruntime-node
+	sh bench/perf/bench_e2e.sh ./$(BIN) $(MODEL_CACHE) $(ORT_DIR)
 
 MODEL_CACHE ?= models/cache
 zoo-large:

@@ -57,6 +57,7 @@ typedef struct eb_result {
     char peak_rss_source[32];  /* "VmHWM" or "ru_maxrss" */
     uint64_t weight_bytes;     /* as the runner stores them */
     uint64_t activation_bytes; /* buffers for intermediate values, as planned by the runner */
+    char fallbacks[256];       /* ops the runner ran on reference kernels, "" when none */
 
     /* static cost, and what the median achieved */
     eb_cost cost;

@@ -140,6 +140,10 @@ cJSON *eb_result_json(const eb_result *r)
     else
         cJSON_AddNullToObject(o, "signal");
     cJSON_AddBoolToObject(o, "baseline", r->is_baseline);
+    if (r->status == EB_RESULT_OK)
+        cJSON_AddStringToObject(o, "reference_fallbacks", r->fallbacks);
+    else
+        cJSON_AddNullToObject(o, "reference_fallbacks");
     cJSON_AddItemToObject(o, "latency", latency_json(r));
     cJSON_AddItemToObject(o, "accuracy", accuracy_json(r));
 

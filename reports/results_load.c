@@ -60,6 +60,7 @@ static eb_status parse_result(const cJSON *o, const char *where, eb_result *r, e
     str(r->error, sizeof r->error, o, "error");
     r->signal = (int)num(o, "signal", 0);
     r->is_baseline = cJSON_IsTrue(get(o, "baseline"));
+    str(r->fallbacks, sizeof r->fallbacks, o, "reference_fallbacks");
 
     const cJSON *lat = get(o, "latency"), *samples = get(lat, "samples"), *s;
     r->warmup = (int)num(lat, "warmup", 0);

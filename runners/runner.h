@@ -34,6 +34,7 @@ typedef struct eb_plan eb_plan; /* private to each runner */
 typedef struct eb_plan_info {
     size_t weight_bytes;      /* weights as the runner stores them */
     size_t activation_bytes;  /* bytes of buffers for intermediate values */
+    char fallbacks[256];      /* ops run on reference kernels ("Conv x1"), "" when none */
 } eb_plan_info;
 
 typedef struct eb_runner {

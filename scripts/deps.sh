@@ -5,7 +5,8 @@
 # `make`, `make test` and `make demo` run first.
 #
 # `deps.sh torch` checks the Python side instead (PyTorch, torchvision, ONNX),
-# needed only to retrain the zoo or export the architecture models.
+# needed only to retrain the zoo or export the architecture models;
+# `deps.sh bench` the benchmark peers (OpenBLAS, npm for ONNX Runtime).
 #
 # Each line: how to check | Debian package.  A check is `pc:NAME` (pkg-config
 # module), `file:PATH` or `cmd:NAME`.
@@ -26,7 +27,12 @@ file:/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz|dataset-fashion
 pc:sqlite3|libsqlite3-dev
 cmd:gnuplot|gnuplot-nox
 '
-if [ "${1:-}" = torch ]; then
+if [ "${1:-}" = bench ]; then
+    DEPS='
+pc:openblas|libopenblas-dev
+cmd:npm|npm
+'
+elif [ "${1:-}" = torch ]; then
     DEPS='
 file:/usr/lib/python3/dist-packages/torch|python3-torch
 file:/usr/lib/python3/dist-packages/torchvision|python3-torchvision

@@ -1,0 +1,328 @@
+/* bench_gemm.c - `make bench`'s fp32 GEMM benchmark: the cpu runner's GEMM
+ * (runners/cpu/gemm.h) against OpenBLAS's cblas_sgemm at the same thread
+ * count, and against the machine's fp32 FMA peak measured in the same run.
+ *
+ * Square sizes 256, 512, 1024, 2048 (or those given on the command line) at
+ * 1 and 2 threads, about EB_BENCH_SECONDS (default 2) seconds per point,
+ * with the kernel eb_gemm_isa() picks (EB_GEMM_ISA=avx2 etc. pins another).
+ * Each point is the median of several timed repetitions;
+ * ours and OpenBLAS alternate in rounds, so a slow phase of a noisy machine
+ * hits both.  Ours is timed with B packed beforehand (the cpu runner packs
+ * weights once, in prepare); the one-off packing time is shown next to it.
+ * OpenBLAS packs both operands inside every call: that is its design, and
+ * part of what a caller pays.
+ *
+ * The peak is a register-only loop of independent FMA chains (16 zmm or 12
+ * ymm accumulators, far more than latency x throughput needs), run on the
+ * same pool (1 or 2 threads) as the GEMM, in every round of every point, so
+ * it sees the machine in the same state as the GEMMs; the median counts,
+ * and for AVX-512 the better of the zmm and ymm loops (Zen 4 runs 512-bit
+ * FMAs as two 256-bit halves, so both reach the same peak there).
+ *
+ * OPENBLAS_CORETYPE (which pins OpenBLAS's kernels, e.g. to Haswell) must
+ * not be set: OpenBLAS reads it while the library loads, before main, so
+ * when it is set this program removes it and re-executes itself.  The
+ * kernel set OpenBLAS chose is printed (openblas_get_corename).
+ *
+ * Exit status 0 when it ran (targets met or not: they are reported), 1 on
+ * a setup failure. */
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cblas.h>
+
+#include "runners/cpu/gemm.h"
+#include "runners/cpu/threadpool.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+/* declared by OpenBLAS's cblas.h in most versions; repeated for the rest */
+void openblas_set_num_threads(int num_threads);
+char *openblas_get_corename(void);
+char *openblas_get_config(void);
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* ---- FMA peak -------------------------------------------------------------- */
+
+enum { PEAK_ITERS = 2 * 1000 * 1000 }; /* ~10 ms a run */
+
+typedef struct peak_job {
+    eb_isa isa;
+    double sink[8];
+} peak_job;
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f"))) static double fma_loop_avx512(long iters)
+{
+    __m512 acc[16], x = _mm512_set1_ps(0.999999f), y = _mm512_set1_ps(1e-7f);
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; i++)
+        acc[i] = _mm512_set1_ps((float)i);
+    for (long it = 0; it < iters; it++) {
+#pragma GCC unroll 16
+        for (int i = 0; i < 16; i++)
+            acc[i] = _mm512_fmadd_ps(acc[i], x, y);
+    }
+    __m512 s = acc[0];
+#pragma GCC unroll 16
+    for (int i = 1; i < 16; i++)
+        s = _mm512_add_ps(s, acc[i]);
+    return _mm512_reduce_add_ps(s);
+}
+
+__attribute__((target("avx2,fma"))) static double fma_loop_avx2(long iters)
+{
+    __m256 acc[12], x = _mm256_set1_ps(0.999999f), y = _mm256_set1_ps(1e-7f);
+#pragma GCC unroll 12
+    for (int i = 0; i < 12; i++)
+        acc[i] = _mm256_set1_ps((float)i);
+    for (long it = 0; it < iters; it++) {
+#pragma GCC unroll 12
+        for (int i = 0; i < 12; i++)
+            acc[i] = _mm256_fmadd_ps(acc[i], x, y);
+    }
+    __m256 s = acc[0];
+#pragma GCC unroll 12
+    for (int i = 1; i < 12; i++)
+        s = _mm256_add_ps(s, acc[i]);
+    float f[8];
+    _mm256_storeu_ps(f, s);
+    return f[0] + f[1] + f[2] + f[3] + f[4] + f[5] + f[6] + f[7];
+}
+#endif
+
+/* flops per iteration of the chosen loop */
+static double fma_flops_per_iter(eb_isa isa)
+{
+    return isa == EB_ISA_AVX512 ? 16 * 16 * 2 : isa == EB_ISA_AVX2 ? 12 * 8 * 2 : 0;
+}
+
+static void peak_task(void *ctx, int task, int worker)
+{
+    peak_job *j = ctx;
+    double r = 0;
+#if defined(__x86_64__)
+    r = j->isa == EB_ISA_AVX512 ? fma_loop_avx512(PEAK_ITERS) : fma_loop_avx2(PEAK_ITERS);
+#endif
+    j->sink[task & 7] += r;
+    (void)worker;
+}
+
+/* GFLOP/s of `threads` copies of the FMA loop, one timed run */
+static double peak_once(eb_isa isa, eb_threadpool *tp, int threads)
+{
+    peak_job j = {.isa = isa};
+    double t0 = now_s();
+    eb_threadpool_run(tp, threads, peak_task, &j);
+    double s = now_s() - t0;
+    if (j.sink[0] == 12345.0) /* keep the result alive */
+        printf(" ");
+    return fma_flops_per_iter(isa) * PEAK_ITERS * threads / s * 1e-9;
+}
+
+/* the best ISA's peak now: for AVX-512 also the 256-bit loop, since on some
+ * CPUs (Zen 4) it is as fast; the higher counts */
+static double peak_now(eb_isa isa, eb_threadpool *tp, int threads)
+{
+    double p = peak_once(isa, tp, threads);
+    if (isa == EB_ISA_AVX512)
+        p = fmax(p, peak_once(EB_ISA_AVX2, tp, threads));
+    return p;
+}
+
+/* ---- GEMM ------------------------------------------------------------------- */
+
+typedef struct point {
+    int n, threads;
+    eb_isa peak_isa; /* EB_ISA_AUTO: no peak loop for this ISA */
+    double ours, blas, pack_ms, peak;
+} point;
+
+static void fill(float *x, size_t n, unsigned seed)
+{
+    uint64_t s = 0x9E3779B97F4A7C15ull ^ seed;
+    for (size_t i = 0; i < n; i++) {
+        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+        x[i] = (float)((double)(s >> 40) / 16777216.0 * 2.0 - 1.0);
+    }
+}
+
+/* max |ours - blas| relative to max |blas|: a sanity check that both
+ * computed the same product */
+static double rel_diff(const float *x, const float *y, size_t n)
+{
+    double d = 0, m = 0;
+    for (size_t i = 0; i < n; i++) {
+        d = fmax(d, fabs((double)x[i] - y[i]));
+        m = fmax(m, fabs((double)y[i]));
+    }
+    return m > 0 ? d / m : d;
+}
+
+static bool bench_point(point *pt, eb_threadpool *tp, double budget_s)
+{
+    int n = pt->n;
+    size_t nn = (size_t)n * n;
+    float *a = aligned_alloc(64, nn * sizeof(float)), *b = aligned_alloc(64, nn * sizeof(float));
+    float *c1 = aligned_alloc(64, nn * sizeof(float)), *c2 = aligned_alloc(64, nn * sizeof(float));
+    if (!a || !b || !c1 || !c2) {
+        fprintf(stderr, "bench_gemm: out of memory at n=%d\n", n);
+        free(a), free(b), free(c1), free(c2);
+        return false;
+    }
+    fill(a, nn, 1);
+    fill(b, nn, 2);
+    eb_packed_b *pb = NULL;
+    eb_err err = {{0}};
+    double t0 = now_s();
+    if (eb_gemm_pack_b(b, n, n, n, false, &pb, &err) != EB_OK) {
+        fprintf(stderr, "bench_gemm: %s\n", err.msg);
+        return false;
+    }
+    pt->pack_ms = (now_s() - t0) * 1e3;
+    openblas_set_num_threads(pt->threads);
+
+    double flops = 2.0 * n * n * n;
+    /* warm up both (page faults, thread start) and size the rounds */
+    eb_gemm_f32(n, n, n, a, n, pb, c1, n, NULL, tp);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n, 0.0f, c2, n);
+    t0 = now_s();
+    eb_gemm_f32(n, n, n, a, n, pb, c1, n, NULL, tp);
+    double one = now_s() - t0;
+    double check = rel_diff(c1, c2, nn);
+    if (check > 1e-4) {
+        fprintf(stderr, "bench_gemm: n=%d: ours and OpenBLAS differ (max rel %.3g)\n", n, check);
+        return false;
+    }
+    enum { ROUNDS = 5, MAXREP = 4096 };
+    int reps = (int)(budget_s / (2 * ROUNDS) / (one > 1e-6 ? one : 1e-6));
+    reps = reps < 1 ? 1 : reps > MAXREP / ROUNDS ? MAXREP / ROUNDS : reps;
+    static double to[MAXREP], tb[MAXREP];
+    double tp_peak[ROUNDS];
+    int k = 0;
+    for (int r = 0; r < ROUNDS; r++) {
+        for (int i = 0; i < reps; i++) {
+            t0 = now_s();
+            eb_gemm_f32(n, n, n, a, n, pb, c1, n, NULL, tp);
+            to[k + i] = now_s() - t0;
+        }
+        for (int i = 0; i < reps; i++) {
+            t0 = now_s();
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n, 0.0f, c2, n);
+            tb[k + i] = now_s() - t0;
+        }
+        tp_peak[r] = pt->peak_isa != EB_ISA_AUTO ? peak_now(pt->peak_isa, tp, pt->threads) : 0;
+        k += reps;
+        /* OpenBLAS's threads spin after a call before they sleep; let them
+         * settle so they do not share the cores with ours */
+        usleep(200 * 1000);
+    }
+    pt->ours = flops / median(to, k) * 1e-9;
+    pt->blas = flops / median(tb, k) * 1e-9;
+    pt->peak = median(tp_peak, ROUNDS);
+    eb_gemm_packed_free(pb);
+    free(a), free(b), free(c1), free(c2);
+    return true;
+}
+
+int main(int argc, char **argv)
+{
+    if (getenv("OPENBLAS_CORETYPE")) {
+        /* too late for this process: OpenBLAS has already chosen its kernels */
+        fprintf(stderr, "bench_gemm: OPENBLAS_CORETYPE=%s is set; re-running without it\n",
+                getenv("OPENBLAS_CORETYPE"));
+        unsetenv("OPENBLAS_CORETYPE");
+        execv("/proc/self/exe", argv);
+        perror("bench_gemm: re-exec failed; results below use the pinned OpenBLAS core");
+    }
+    int sizes[16], nsizes = 0;
+    for (int i = 1; i < argc && nsizes < 16; i++) {
+        int v = atoi(argv[i]);
+        if (v < 1 || v > 8192) {
+            fprintf(stderr, "usage: bench_gemm [SIZE...]   (square sizes, default 256 512 1024 2048)\n");
+            return 2;
+        }
+        sizes[nsizes++] = v;
+    }
+    if (!nsizes) {
+        const int def[] = {256, 512, 1024, 2048};
+        for (int i = 0; i < 4; i++)
+            sizes[nsizes++] = def[i];
+    }
+    const char *budget_env = getenv("EB_BENCH_SECONDS");
+    double budget = budget_env ? atof(budget_env) : 2.0; /* seconds per point */
+
+    eb_isa isa = eb_gemm_isa();
+    printf("bench_gemm: our kernel %s; OpenBLAS %s, core %s\n", eb_isa_name(isa), openblas_get_config(),
+           openblas_get_corename());
+
+    eb_threadpool *pools[3] = {NULL, eb_threadpool_new(1), eb_threadpool_new(2)};
+    if (!pools[1] || !pools[2]) {
+        fprintf(stderr, "bench_gemm: cannot create the thread pools\n");
+        return 1;
+    }
+    eb_isa peak_isa = EB_ISA_AUTO;
+#if defined(__x86_64__)
+    if (isa == EB_ISA_AVX512 || isa == EB_ISA_AVX2)
+        peak_isa = isa;
+#endif
+    if (peak_isa == EB_ISA_AUTO)
+        printf("fp32 FMA peak: no microbenchmark for this ISA; peak shares not shown\n");
+
+    point pts[32];
+    int np = 0;
+    for (int s = 0; s < nsizes; s++)
+        for (int t = 1; t <= 2; t++) {
+            point *pt = &pts[np];
+            *pt = (point){.n = sizes[s], .threads = t, .peak_isa = peak_isa};
+            if (!bench_point(pt, pools[t], budget))
+                return 1;
+            np++;
+        }
+
+    printf("\n%6s %7s %10s %10s %10s %9s %9s %12s\n", "size", "threads", "ours", "OpenBLAS", "FMA peak", "ours/OB",
+           "ours/peak", "pack B (ms)");
+    printf("%6s %7s %10s %10s %10s %9s %9s %12s\n", "", "", "GFLOP/s", "GFLOP/s", "GFLOP/s", ">=0.90", ">=0.70",
+           "once");
+    int met_ob = 0, met_peak = 0;
+    for (int i = 0; i < np; i++) {
+        point *p = &pts[i];
+        double r = p->ours / p->blas, s = p->peak > 0 ? p->ours / p->peak : 0;
+        met_ob += r >= 0.9;
+        met_peak += s >= 0.7;
+        printf("%6d %7d %10.1f %10.1f %10.1f %8.2f%s %8.2f%s %12.2f\n", p->n, p->threads, p->ours, p->blas, p->peak, r,
+               r >= 0.9 ? " " : "*", s, s >= 0.7 ? " " : "*", p->pack_ms);
+    }
+    printf("(* = target missed)\n");
+    printf("targets: >= 0.9x OpenBLAS met at %d of %d points; >= 70%% of FMA peak met at %d of %d points\n", met_ob,
+           np, met_peak, np);
+    eb_threadpool_free(pools[1]);
+    eb_threadpool_free(pools[2]);
+    return 0;
+}

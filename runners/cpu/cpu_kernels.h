@@ -1,0 +1,180 @@
+/* cpu_kernels.h - the cpu runner's fp32 kernels beyond GEMM: convolution
+ * (im2row + eb_gemm_f32), depthwise convolution, pooling, layout
+ * conversion, and the elementwise / softmax / layer-norm / transpose fast
+ * paths.  Internal to runners/cpu: cpu_runner.c builds the parameter
+ * structs in prepare and calls the kernels in run.
+ *
+ * Layout: the 2-D spatial kernels (conv, depthwise, pool) read and write
+ * NHWC (channels innermost), so that a 1x1 convolution is a plain GEMM
+ * over the activation and the depthwise and pooling loops run along
+ * contiguous channels.  The runner converts at the edges (graph inputs,
+ * ops that need NCHW) with eb_layout_nchw_to_nhwc_f32 / _nhwc_to_nchw_f32.
+ *
+ * Every kernel splits its work over the pool tp (NULL: the caller does it
+ * all) and computes the same function as its reference twin in
+ * reference_kernels/ (ref_conv.c, ref_pool.c, ref_unary.c, ...), within
+ * float rounding: tests/test_cpu_runner.c checks each against it. */
+#ifndef EB_CPU_KERNELS_H
+#define EB_CPU_KERNELS_H
+
+#include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "models/status.h"
+#include "models/tensor.h"
+#include "reference_kernels/ops.h"
+#include "runners/cpu/gemm.h"
+#include "runners/cpu/threadpool.h"
+
+/* ---- parallel loops ------------------------------------------------------ */
+
+/* fn(ctx, begin, end) over [0, total) cut into pieces of at least `grain`
+ * items, a few per thread so that uneven pieces balance. */
+typedef void (*eb_range_fn)(void *ctx, int64_t begin, int64_t end);
+void eb_cpu_parallel_for(eb_threadpool *tp, int64_t total, int64_t grain, eb_range_fn fn, void *ctx);
+
+/* The activation of an epilogue on one value (same formula as the GEMM's). */
+static inline float eb_cpu_act(float v, eb_act act, float lo, float hi)
+{
+    switch (act) {
+    case EB_ACT_RELU: return v < 0.0f ? 0.0f : v;
+    case EB_ACT_CLIP: return v < lo ? lo : v > hi ? hi : v;
+    case EB_ACT_GELU: return 0.5f * v * (1.0f + erff(v * 0.70710678118654752440f));
+    default: return v;
+    }
+}
+
+/* ---- 2-D window geometry (conv and pool) ---------------------------------- */
+
+typedef struct eb_win2d {
+    int n, c;          /* batch, channels (input channels for conv) */
+    int h, w;          /* input spatial size */
+    int oh, ow;        /* output spatial size */
+    int kh, kw;        /* kernel */
+    int sh, sw;        /* strides */
+    int dh, dw;        /* dilations */
+    int pt, pl;        /* padding before: top, left */
+    int pb, pr;        /* padding after: bottom, right */
+} eb_win2d;
+
+/* ---- convolution: im2row + GEMM ------------------------------------------ */
+
+typedef struct eb_conv2d {
+    eb_win2d win;
+    int cout, groups;
+    int k;                    /* GEMM depth per group: kh * kw * cin/groups */
+    bool direct;              /* 1x1, stride 1, no padding: GEMM on x itself */
+    eb_packed_b **packed;     /* one per group: W^T, K x cout/groups */
+    float *bias;              /* cout values, or NULL */
+    eb_act act;
+    float lo, hi;
+} eb_conv2d;
+
+/* Fills c->k and c->direct from c->win and c->groups (call after setting
+ * them), then packs the weights w (ONNX layout [cout][cin/g][kh][kw],
+ * each output channel scaled by scale[co] when scale is not NULL) and
+ * copies bias (cout values, NULL for none) into c.  c owns the result;
+ * eb_conv2d_release frees it. */
+eb_status eb_conv2d_pack(eb_conv2d *c, const float *w, const float *scale, const float *bias, eb_err *err);
+void eb_conv2d_release(eb_conv2d *c);
+size_t eb_conv2d_weight_bytes(const eb_conv2d *c);
+/* Floats of scratch eb_conv2d_nhwc_f32 needs (0 for the direct case). */
+size_t eb_conv2d_scratch_floats(const eb_conv2d *c);
+/* y (NHWC, n x oh x ow x cout) = act(conv(x (NHWC)) + bias). */
+void eb_conv2d_nhwc_f32(const eb_conv2d *c, const float *x, float *y, float *scratch, eb_threadpool *tp);
+
+/* ---- depthwise convolution (groups = channels, one filter each) ----------- */
+
+typedef struct eb_dwconv2d {
+    eb_win2d win;         /* win.c channels in and out */
+    float *w;             /* [kh*kw][c]: taps outermost, channels contiguous */
+    float *bias;          /* c values, or NULL */
+    eb_act act;
+    float lo, hi;
+} eb_dwconv2d;
+
+eb_status eb_dwconv2d_pack(eb_dwconv2d *d, const float *w, const float *scale, const float *bias, eb_err *err);
+void eb_dwconv2d_release(eb_dwconv2d *d);
+void eb_dwconv2d_nhwc_f32(const eb_dwconv2d *d, const float *x, float *y, eb_threadpool *tp);
+
+/* ---- pooling ---------------------------------------------------------------- */
+
+typedef struct eb_pool2d {
+    eb_win2d win;
+    bool is_max;
+    bool count_pad;   /* AveragePool count_include_pad */
+} eb_pool2d;
+
+void eb_pool2d_nhwc_f32(const eb_pool2d *p, const float *x, float *y, eb_threadpool *tp);
+/* y[n][c] = mean (or max) over the hw positions of x (NHWC [n][hw][c]). */
+void eb_global_pool_nhwc_f32(int n, int hw, int c, bool is_max, const float *x, float *y, eb_threadpool *tp);
+
+/* Row kernels (one output row: image n, row oy) and their shared scalar
+ * pieces; the __avx2 ones exist on x86-64 only (kernels_f32_avx2.c).
+ * eb_exp_poly: e^x within 2 ulp of expf, branch-free (eltwise_f32.c). */
+float eb_pool_divisor(const eb_pool2d *p, int iy0, int ix0);
+void eb_pool_pixel_f32(const eb_pool2d *p, const float *xn, float *yp, int iy0, int ix0, int c0, int c1);
+float eb_exp_poly(float x);
+#if defined(__x86_64__)
+float eb_exp_shift_sum_f32__avx2(const float *x, float mx, float *y, int64_t n);
+void eb_dw_row_f32__avx2(const eb_dwconv2d *d, const float *x, float *y, int n, int oy);
+void eb_pool_row_f32__avx2(const eb_pool2d *p, const float *x, float *y, int n, int oy);
+#endif
+/* True when the AVX2 row kernels may run (the CPU has AVX2+FMA and the
+ * GEMM dispatch has not been pinned below it). */
+bool eb_spatial_use_avx2(void);
+
+/* ---- layout conversion --------------------------------------------------- */
+
+void eb_layout_nchw_to_nhwc_f32(int n, int c, int hw, const float *x, float *y, eb_threadpool *tp);
+void eb_layout_nhwc_to_nchw_f32(int n, int c, int hw, const float *x, float *y, eb_threadpool *tp);
+
+/* ---- data movement (movement.c) ------------------------------------------- */
+
+/* outer blocks of len bytes: src + o*src_stride -> dst + o*dst_stride. */
+typedef struct eb_copy {
+    const char *src;
+    char *dst;
+    size_t len;
+    int64_t outer, src_stride, dst_stride;
+} eb_copy;
+
+void eb_copy_blocks(const eb_copy *c, eb_threadpool *tp);
+/* y[o][k][:] = data[o][idx[k]][:] (inner_bytes each); fails on an index
+ * outside [-axis_dim, axis_dim). */
+eb_status eb_gather_rows(const char *data, int64_t outer, int64_t axis_dim, size_t inner_bytes, const void *idx,
+                         bool idx_i64, int64_t n_idx, char *y, eb_threadpool *tp, eb_err *err);
+
+/* ---- elementwise ------------------------------------------------------------ */
+
+typedef struct eb_unary_params {
+    eb_op op;
+    float alpha, beta;   /* LeakyRelu alpha, HardSigmoid alpha/beta */
+    float lo, hi;        /* Clip */
+    bool gelu_tanh;
+} eb_unary_params;
+
+/* True when eb_unary_f32 has a fast path for op. */
+bool eb_unary_supported(eb_op op);
+void eb_unary_f32(const eb_unary_params *p, const float *x, float *y, int64_t n, eb_threadpool *tp);
+
+/* y = act(a OP b) with numpy broadcasting: shapes of rank `rank` (already
+ * aligned, 1 on broadcast dims), out_shape the result's.  op is ADD, SUB,
+ * MUL or DIV. */
+void eb_binary_f32(eb_op op, int rank, const int64_t *out_shape, const float *a, const int64_t *a_shape,
+                   const float *b, const int64_t *b_shape, float *y, eb_act act, float lo, float hi,
+                   eb_threadpool *tp);
+
+/* Softmax (or LogSoftmax) of each of `rows` rows of `cols` values. */
+void eb_softmax_rows_f32(int64_t rows, int64_t cols, const float *x, float *y, bool log, eb_threadpool *tp);
+/* LayerNormalization over the last `cols` values of each row; beta may be
+ * NULL. */
+void eb_layernorm_rows_f32(int64_t rows, int64_t cols, const float *x, const float *gamma, const float *beta,
+                           float eps, float *y, eb_threadpool *tp);
+/* y = x transposed by perm (x of rank `rank` with shape `shape`). */
+void eb_transpose_f32(int rank, const int64_t *shape, const int *perm, const float *x, float *y,
+                      eb_threadpool *tp);
+
+#endif

@@ -1,0 +1,141 @@
+/* gemm_f32_avx512.c - the AVX-512F fp32 GEMM micro-kernel, 14 x 32.
+ *
+ * 28 zmm accumulators (14 rows x 2 vectors of 16 columns), two B vectors
+ * and one broadcast A value: 31 of the 32 zmm registers.  Each K step loads
+ * 2 B vectors (one 128-byte row of the packed panel) and broadcasts 14 A
+ * values, for 28 FMAs; on Zen 4 (512-bit FMAs double-pumped, one per
+ * cycle) 28 independent chains hide the 4-cycle latency many times over.
+ * Fewer rows than 14 run a smaller instantiation (8, 4, 2 or 1 rows) of the
+ * same code, so batch-1 GEMMs do not pay for 14.  The N edge uses masked
+ * loads and stores; the epilogue (bias, ReLU/Clip/GELU) runs on the
+ * accumulators before the one store.  Compiled with a function-level
+ * target, so the file builds with generic flags and runs only when
+ * dispatch says the CPU and OS support AVX-512F. */
+#include "runners/cpu/gemm_kernel.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define T512 __attribute__((target("avx512f")))
+#define INLINE static inline __attribute__((always_inline))
+
+enum { MR = EB_AVX512_MR, NR = EB_AVX512_NR };
+
+/* erf(x) as a rational function on [-4, 4] (Eigen's / TensorFlow's fast
+ * float erf; max abs error ~4e-7), clamped outside. */
+T512 INLINE __m512 erf512(__m512 x)
+{
+    x = _mm512_max_ps(_mm512_min_ps(x, _mm512_set1_ps(4.0f)), _mm512_set1_ps(-4.0f));
+    __m512 x2 = _mm512_mul_ps(x, x);
+    __m512 p = _mm512_fmadd_ps(x2, _mm512_set1_ps(-2.72614225801306e-10f), _mm512_set1_ps(2.77068142495902e-08f));
+    p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(-2.10102402082508e-06f));
+    p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(-5.69250639462346e-05f));
+    p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(-7.34990630326855e-04f));
+    p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(-2.95459980854025e-03f));
+    p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(-1.60960333262415e-02f));
+    p = _mm512_mul_ps(x, p);
+    __m512 q = _mm512_fmadd_ps(x2, _mm512_set1_ps(-1.45660718464996e-05f), _mm512_set1_ps(-2.13374055278905e-04f));
+    q = _mm512_fmadd_ps(x2, q, _mm512_set1_ps(-1.68282697438203e-03f));
+    q = _mm512_fmadd_ps(x2, q, _mm512_set1_ps(-7.37332916720468e-03f));
+    q = _mm512_fmadd_ps(x2, q, _mm512_set1_ps(-1.42647390514189e-02f));
+    return _mm512_div_ps(p, q);
+}
+
+/* 0.5 x (1 + erf(x / sqrt 2)); below x = -4 sqrt 2 the true value is under
+ * 5e-8 in magnitude, and it is set to 0 there so the approximation's error
+ * at the clamp is not multiplied by a large |x| */
+T512 INLINE __m512 gelu512(__m512 x)
+{
+    __m512 e = erf512(_mm512_mul_ps(x, _mm512_set1_ps(0.70710678118654752440f)));
+    __m512 y = _mm512_mul_ps(_mm512_mul_ps(x, _mm512_set1_ps(0.5f)), _mm512_add_ps(e, _mm512_set1_ps(1.0f)));
+    __mmask16 tiny = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-5.656854249f), _CMP_LT_OQ);
+    return _mm512_mask_mov_ps(y, tiny, _mm512_setzero_ps());
+}
+
+T512 INLINE __m512 act512(__m512 v, const eb_epilogue *ep)
+{
+    switch (ep ? ep->act : EB_ACT_NONE) {
+    case EB_ACT_NONE: return v;
+    /* max(0, v) returns v when v is NaN: NaN passes through, as in ref */
+    case EB_ACT_RELU: return _mm512_max_ps(_mm512_setzero_ps(), v);
+    case EB_ACT_CLIP:
+        return _mm512_min_ps(_mm512_set1_ps(ep->hi), _mm512_max_ps(_mm512_set1_ps(ep->lo), v));
+    case EB_ACT_GELU: return gelu512(v);
+    }
+    return v;
+}
+
+/* The tile body for R rows (a compile-time constant after inlining). */
+T512 INLINE void tile(const int R, size_t kc, const float *a, size_t lda, const float *b, float *c, size_t ldc, int m,
+                      int n, unsigned flags, const float *bias, const eb_epilogue *ep)
+{
+    __m512 acc[MR][2];
+    const float *ar[MR];
+#pragma GCC unroll 14
+    for (int i = 0; i < R; i++) {
+        ar[i] = a + (i < m ? (size_t)i : 0) * lda;
+        acc[i][0] = _mm512_setzero_ps();
+        acc[i][1] = _mm512_setzero_ps();
+    }
+    /* the C tile is read (ACCUM) and written once, after the K loop: start
+     * fetching its lines now, so that round trip overlaps the FMAs */
+#pragma GCC unroll 14
+    for (int i = 0; i < R; i++) {
+        if (i < m) {
+            _mm_prefetch((const char *)(c + (size_t)i * ldc), _MM_HINT_T0);
+            _mm_prefetch((const char *)(c + (size_t)i * ldc + (n > 16 ? n - 1 : 0)), _MM_HINT_T0);
+        }
+    }
+    for (size_t p = 0; p < kc; p++) {
+        __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+        b += NR;
+#pragma GCC unroll 14
+        for (int i = 0; i < R; i++) {
+            __m512 av = _mm512_set1_ps(ar[i][p]);
+            acc[i][0] = _mm512_fmadd_ps(av, b0, acc[i][0]);
+            acc[i][1] = _mm512_fmadd_ps(av, b1, acc[i][1]);
+        }
+    }
+    __mmask16 k0 = n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1);
+    __mmask16 k1 = n >= 32 ? (__mmask16)0xffff : n > 16 ? (__mmask16)((1u << (n - 16)) - 1) : (__mmask16)0;
+    __m512 bias0 = _mm512_setzero_ps(), bias1 = _mm512_setzero_ps();
+    bool last = (flags & EB_UK_LAST) != 0;
+    if (last && bias) {
+        bias0 = _mm512_maskz_loadu_ps(k0, bias);
+        bias1 = _mm512_maskz_loadu_ps(k1, bias + 16);
+    }
+#pragma GCC unroll 14
+    for (int i = 0; i < R; i++) {
+        if (i >= m)
+            break;
+        float *ci = c + (size_t)i * ldc;
+        __m512 v0 = acc[i][0], v1 = acc[i][1];
+        if (flags & EB_UK_ACCUM) {
+            v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(k0, ci));
+            v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(k1, ci + 16));
+        }
+        if (last) {
+            v0 = act512(_mm512_add_ps(v0, bias0), ep);
+            v1 = act512(_mm512_add_ps(v1, bias1), ep);
+        }
+        _mm512_mask_storeu_ps(ci, k0, v0);
+        _mm512_mask_storeu_ps(ci + 16, k1, v1);
+    }
+}
+
+T512 void gemm_f32_14x32__avx512(size_t kc, const float *a, size_t lda, const float *b, float *c, size_t ldc, int m,
+                                 int n, unsigned flags, const float *bias, const eb_epilogue *ep)
+{
+    if (m > 8)
+        tile(14, kc, a, lda, b, c, ldc, m, n, flags, bias, ep);
+    else if (m > 4)
+        tile(8, kc, a, lda, b, c, ldc, m, n, flags, bias, ep);
+    else if (m > 2)
+        tile(4, kc, a, lda, b, c, ldc, m, n, flags, bias, ep);
+    else if (m > 1)
+        tile(2, kc, a, lda, b, c, ldc, m, n, flags, bias, ep);
+    else
+        tile(1, kc, a, lda, b, c, ldc, m, n, flags, bias, ep);
+}
+
+#endif

@@ -1,0 +1,184 @@
+/* kernels_f32_avx2.c - AVX2+FMA versions of the cpu runner's non-GEMM
+ * kernels that the compiler does not vectorise well by itself: the row
+ * kernels of the NHWC depthwise convolution and pooling, and softmax's
+ * exponentials.  dwconv_f32.c, pool_f32.c and eltwise_f32.c hold the
+ * portable twins and choose these at run time (eb_spatial_use_avx2).
+ *
+ * A row kernel computes one output row (image n, row oy).  Channels go 32 at a
+ * time in four ymm accumulators, then 8 at a time; the last c % 8 channels
+ * go through the scalar code of the portable twin, so the results differ
+ * from it only by FMA rounding.  Only compiled on x86-64, with function
+ * level target attributes: the rest of the build stays generic. */
+#include "runners/cpu/cpu_kernels.h"
+
+#if defined(__x86_64__)
+#include <float.h>
+#include <immintrin.h>
+
+#define TGT __attribute__((target("avx2,fma")))
+
+TGT static inline __m256 act8(__m256 v, eb_act act, __m256 lo, __m256 hi)
+{
+    switch (act) {
+    case EB_ACT_RELU: return _mm256_max_ps(v, _mm256_setzero_ps());
+    case EB_ACT_CLIP: return _mm256_min_ps(_mm256_max_ps(v, lo), hi);
+    default: return v; /* GELU: applied after the store, in scalar */
+    }
+}
+
+TGT void eb_dw_row_f32__avx2(const eb_dwconv2d *d, const float *x, float *y, int n, int oy)
+{
+    const eb_win2d *g = &d->win;
+    int c = g->c;
+    const float *xn = x + (size_t)n * g->h * g->w * c;
+    float *yrow = y + ((size_t)n * g->oh + oy) * g->ow * c;
+    __m256 lo = _mm256_set1_ps(d->lo), hi = _mm256_set1_ps(d->hi);
+    int iy0 = oy * g->sh - g->pt;
+    int ky0 = 0, ky1 = g->kh; /* taps inside the input, rows */
+    while (ky0 < ky1 && iy0 + ky0 * g->dh < 0)
+        ky0++;
+    while (ky1 > ky0 && iy0 + (ky1 - 1) * g->dh >= g->h)
+        ky1--;
+    for (int ox = 0; ox < g->ow; ox++) {
+        float *yp = yrow + (size_t)ox * c;
+        int ix0 = ox * g->sw - g->pl;
+        int kx0 = 0, kx1 = g->kw;
+        while (kx0 < kx1 && ix0 + kx0 * g->dw < 0)
+            kx0++;
+        while (kx1 > kx0 && ix0 + (kx1 - 1) * g->dw >= g->w)
+            kx1--;
+        int c0 = 0;
+        for (; c0 + 32 <= c; c0 += 32) {
+            __m256 a0, a1, a2, a3;
+            if (d->bias) {
+                a0 = _mm256_loadu_ps(d->bias + c0);
+                a1 = _mm256_loadu_ps(d->bias + c0 + 8);
+                a2 = _mm256_loadu_ps(d->bias + c0 + 16);
+                a3 = _mm256_loadu_ps(d->bias + c0 + 24);
+            } else {
+                a0 = a1 = a2 = a3 = _mm256_setzero_ps();
+            }
+            for (int ky = ky0; ky < ky1; ky++) {
+                const float *xr = xn + (size_t)(iy0 + ky * g->dh) * g->w * c + c0;
+                const float *wr = d->w + (size_t)ky * g->kw * c + c0;
+                for (int kx = kx0; kx < kx1; kx++) {
+                    const float *xp = xr + (size_t)(ix0 + kx * g->dw) * c;
+                    const float *wp = wr + (size_t)kx * c;
+                    a0 = _mm256_fmadd_ps(_mm256_loadu_ps(xp), _mm256_loadu_ps(wp), a0);
+                    a1 = _mm256_fmadd_ps(_mm256_loadu_ps(xp + 8), _mm256_loadu_ps(wp + 8), a1);
+                    a2 = _mm256_fmadd_ps(_mm256_loadu_ps(xp + 16), _mm256_loadu_ps(wp + 16), a2);
+                    a3 = _mm256_fmadd_ps(_mm256_loadu_ps(xp + 24), _mm256_loadu_ps(wp + 24), a3);
+                }
+            }
+            _mm256_storeu_ps(yp + c0, act8(a0, d->act, lo, hi));
+            _mm256_storeu_ps(yp + c0 + 8, act8(a1, d->act, lo, hi));
+            _mm256_storeu_ps(yp + c0 + 16, act8(a2, d->act, lo, hi));
+            _mm256_storeu_ps(yp + c0 + 24, act8(a3, d->act, lo, hi));
+        }
+        for (; c0 + 8 <= c; c0 += 8) {
+            __m256 a0 = d->bias ? _mm256_loadu_ps(d->bias + c0) : _mm256_setzero_ps();
+            for (int ky = ky0; ky < ky1; ky++) {
+                const float *xr = xn + (size_t)(iy0 + ky * g->dh) * g->w * c + c0;
+                const float *wr = d->w + (size_t)ky * g->kw * c + c0;
+                for (int kx = kx0; kx < kx1; kx++)
+                    a0 = _mm256_fmadd_ps(_mm256_loadu_ps(xr + (size_t)(ix0 + kx * g->dw) * c),
+                                         _mm256_loadu_ps(wr + (size_t)kx * c), a0);
+            }
+            _mm256_storeu_ps(yp + c0, act8(a0, d->act, lo, hi));
+        }
+        for (; c0 < c; c0++) {
+            float a = d->bias ? d->bias[c0] : 0.0f;
+            for (int ky = ky0; ky < ky1; ky++)
+                for (int kx = kx0; kx < kx1; kx++)
+                    a += xn[((size_t)(iy0 + ky * g->dh) * g->w + (ix0 + kx * g->dw)) * c + c0] *
+                         d->w[(size_t)(ky * g->kw + kx) * c + c0];
+            yp[c0] = d->act == EB_ACT_GELU ? a : eb_cpu_act(a, d->act, d->lo, d->hi);
+        }
+        if (d->act == EB_ACT_GELU)
+            for (int j = 0; j < c; j++)
+                yp[j] = eb_cpu_act(yp[j], EB_ACT_GELU, 0, 0);
+    }
+}
+
+/* max that lets a NaN in (as ref_pool: a NaN wins over a number) */
+TGT static inline __m256 max_nan8(__m256 acc, __m256 v)
+{
+    __m256 take = _mm256_or_ps(_mm256_cmp_ps(v, acc, _CMP_GT_OQ), _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    return _mm256_blendv_ps(acc, v, take);
+}
+
+TGT void eb_pool_row_f32__avx2(const eb_pool2d *p, const float *x, float *y, int n, int oy)
+{
+    const eb_win2d *g = &p->win;
+    int c = g->c;
+    const float *xn = x + (size_t)n * g->h * g->w * c;
+    float *yrow = y + ((size_t)n * g->oh + oy) * g->ow * c;
+    int iy0 = oy * g->sh - g->pt;
+    for (int ox = 0; ox < g->ow; ox++) {
+        int ix0 = ox * g->sw - g->pl;
+        float div = eb_pool_divisor(p, iy0, ix0);
+        float *yp = yrow + (size_t)ox * c;
+        int c0 = 0;
+        for (; c0 + 8 <= c; c0 += 8) {
+            __m256 acc = p->is_max ? _mm256_set1_ps(-FLT_MAX) : _mm256_setzero_ps();
+            for (int ky = 0; ky < g->kh; ky++) {
+                int iy = iy0 + ky * g->dh;
+                if (iy < 0 || iy >= g->h)
+                    continue;
+                for (int kx = 0; kx < g->kw; kx++) {
+                    int ix = ix0 + kx * g->dw;
+                    if (ix < 0 || ix >= g->w)
+                        continue;
+                    __m256 v = _mm256_loadu_ps(xn + ((size_t)iy * g->w + ix) * c + c0);
+                    acc = p->is_max ? max_nan8(acc, v) : _mm256_add_ps(acc, v);
+                }
+            }
+            if (!p->is_max) {
+                /* as the scalar code: a division, not a multiply by 1/div */
+                acc = div > 0 ? _mm256_div_ps(acc, _mm256_set1_ps(div)) : _mm256_setzero_ps();
+            }
+            _mm256_storeu_ps(yp + c0, acc);
+        }
+        if (c0 < c)
+            eb_pool_pixel_f32(p, xn, yp, iy0, ix0, c0, c);
+    }
+}
+
+/* y[j] = e^(x[j] - mx) for j < n, returning their sum: exp_poly of
+ * eltwise_f32.c (Cephes' expf reduction and polynomial), 8 at a time. */
+TGT float eb_exp_shift_sum_f32__avx2(const float *x, float mx, float *y, int64_t n)
+{
+    const __m256 lo = _mm256_set1_ps(-87.3365f), hi = _mm256_set1_ps(88.3762f);
+    const __m256 log2e = _mm256_set1_ps(1.44269504088896341f), c1 = _mm256_set1_ps(0.693359375f);
+    const __m256 c2 = _mm256_set1_ps(-2.12194440e-4f), one = _mm256_set1_ps(1.0f);
+    const __m256 vmx = _mm256_set1_ps(mx);
+    __m256 sum = _mm256_setzero_ps();
+    int64_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        __m256 v = _mm256_sub_ps(_mm256_loadu_ps(x + j), vmx);
+        __m256 xc = _mm256_min_ps(_mm256_max_ps(v, lo), hi); /* NaN -> lo: no bad conversion */
+        __m256 nf = _mm256_round_ps(_mm256_mul_ps(xc, log2e), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        __m256 r = _mm256_sub_ps(_mm256_sub_ps(xc, _mm256_mul_ps(nf, c1)), _mm256_mul_ps(nf, c2));
+        __m256 p = _mm256_set1_ps(1.9875691500E-4f);
+        p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507E-3f));
+        p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073E-3f));
+        p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894E-2f));
+        p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459E-1f));
+        p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201E-1f));
+        __m256 e = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r), one);
+        __m256i k = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(nf), _mm256_set1_epi32(127)), 23);
+        e = _mm256_mul_ps(e, _mm256_castsi256_ps(k));
+        e = _mm256_blendv_ps(e, v, _mm256_cmp_ps(v, v, _CMP_UNORD_Q)); /* NaN stays NaN */
+        _mm256_storeu_ps(y + j, e);
+        sum = _mm256_add_ps(sum, e);
+    }
+    float s[8];
+    _mm256_storeu_ps(s, sum);
+    float total = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+    for (; j < n; j++) {
+        y[j] = eb_exp_poly(x[j] - mx);
+        total += y[j];
+    }
+    return total;
+}
+#endif

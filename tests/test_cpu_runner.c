@@ -1,0 +1,1215 @@
+/* test_cpu_runner.c - the `cpu` runner against the `ref` runner, its oracle.
+ *
+ * Every check runs the same graph on both runners with the same random
+ * inputs (never zero: magnitudes in [0.1, 1), random signs; seeded, the
+ * seed printed on failure) and compares all outputs by relative L2 error,
+ * ||cpu - ref|| / ||ref||, which must stay at or below TOL = 1e-5 (the
+ * issue's target; float sums in another order typically give 1e-7).
+ *
+ *  - single-op graphs built here with the protobuf-c types exercise each
+ *    fast kernel on random odd shapes: convolution (groups 1, 2 and
+ *    depthwise; 1x1, 3x3, 5x5; stride 1 and 2; pads; dilation 1 and 2;
+ *    with and without bias; batch 1 and 3) under every GEMM micro-kernel
+ *    the CPU can run, pooling, Gemm/MatMul (constant and computed B),
+ *    broadcasting arithmetic, softmax, layer norm, transpose, views; and
+ *    the fusions (Conv+BN+Relu, bias Add + Clip, PyTorch's Erf GELU).
+ *    Each also checks that no node fell back to a reference kernel, and
+ *    guard bytes around the outputs;
+ *  - whole models: the zoo (embedded) and, when exported, build/arch's
+ *    mobilenet_v2, resnet18 and bert, at threads 1 and 2, with identical
+ *    top-1 on classifiers;
+ *  - the memory planner: unit checks of eb_plan_memory, and on whole
+ *    models an arena smaller than the sum of all activations and no two
+ *    values alive at once (by a liveness computed here from the graph)
+ *    sharing bytes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "models/graph.h"
+#include "models/onnx_tensor.h"
+#include "models/zoo.h"
+#include "runners/cpu/cpu_runner.h"
+#include "runners/cpu/gemm.h"
+#include "runners/cpu/plan_memory.h"
+#include "runners/runner.h"
+#include "tests/test_util.h"
+
+#define TOL 1e-5
+#define GUARD 64
+#define GUARD_BYTE 0xA5
+
+static uint64_t rng;
+
+static int setup(void **state)
+{
+    (void)state;
+    rng = eb_test_seed();
+    return 0;
+}
+
+/* A value never zero: sign * [0.1, 1). */
+static float rand_nonzero(void)
+{
+    float v = eb_test_uniform(&rng, 0.1f, 1.0f);
+    return eb_test_rand(&rng) & 1 ? v : -v;
+}
+
+static int rand_int(int lo, int hi) /* [lo, hi] */
+{
+    return lo + (int)(eb_test_rand(&rng) % (uint64_t)(hi - lo + 1));
+}
+
+/* ---- a small ONNX model builder ----------------------------------------------- */
+
+enum { MB_NODES = 16, MB_ATTRS = 64, MB_INITS = 16, MB_IO = 4, MB_DIMS = 64, MB_STRS = 128 };
+
+typedef struct mb {
+    int opset;
+    Onnx__NodeProto nodes[MB_NODES];
+    Onnx__NodeProto *node_ptrs[MB_NODES];
+    char *node_in[MB_NODES][8], *node_out[MB_NODES][3];
+    Onnx__AttributeProto attrs[MB_ATTRS];
+    Onnx__AttributeProto *attr_ptrs[MB_NODES][8];
+    int64_t attr_ints[MB_ATTRS][8];
+    int n_nodes, n_attrs;
+    Onnx__TensorProto inits[MB_INITS];
+    Onnx__TensorProto *init_ptrs[MB_INITS];
+    int64_t init_dims[MB_INITS][6];
+    float *init_data[MB_INITS];
+    int64_t init_i64[MB_INITS][8];
+    int n_inits;
+    Onnx__ValueInfoProto ins[MB_IO], outs[MB_IO];
+    Onnx__ValueInfoProto *in_ptrs[MB_IO], *out_ptrs[MB_IO];
+    Onnx__TypeProto types[MB_IO];
+    Onnx__TypeProto__Tensor ttypes[MB_IO];
+    Onnx__TensorShapeProto shapes[MB_IO];
+    Onnx__TensorShapeProto__Dimension dims[MB_IO][6];
+    Onnx__TensorShapeProto__Dimension *dim_ptrs[MB_IO][6];
+    int n_ins, n_outs;
+    char *strs[MB_STRS];
+    int n_strs;
+} mb;
+
+static char *mb_str(mb *b, const char *s)
+{
+    assert_true(b->n_strs < MB_STRS);
+    char *c = strdup(s);
+    assert_non_null(c);
+    return b->strs[b->n_strs++] = c;
+}
+
+static void mb_begin(mb *b, int opset)
+{
+    memset(b, 0, sizeof *b);
+    b->opset = opset;
+}
+
+static void mb_input_typed(mb *b, const char *name, int rank, const int64_t *dims, int onnx_type);
+
+static void mb_input(mb *b, const char *name, int rank, const int64_t *dims)
+{
+    mb_input_typed(b, name, rank, dims, 1);
+}
+
+static void mb_input_typed(mb *b, const char *name, int rank, const int64_t *dims, int onnx_type)
+{
+    int i = b->n_ins++;
+    assert_true(i < MB_IO && rank <= 6);
+    for (int d = 0; d < rank; d++) {
+        b->dims[i][d] = (Onnx__TensorShapeProto__Dimension)ONNX__TENSOR_SHAPE_PROTO__DIMENSION__INIT;
+        b->dims[i][d].value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+        b->dims[i][d].dim_value = dims[d];
+        b->dim_ptrs[i][d] = &b->dims[i][d];
+    }
+    b->shapes[i] = (Onnx__TensorShapeProto)ONNX__TENSOR_SHAPE_PROTO__INIT;
+    b->shapes[i].n_dim = (size_t)rank;
+    b->shapes[i].dim = b->dim_ptrs[i];
+    b->ttypes[i] = (Onnx__TypeProto__Tensor)ONNX__TYPE_PROTO__TENSOR__INIT;
+    b->ttypes[i].has_elem_type = 1;
+    b->ttypes[i].elem_type = onnx_type;
+    b->ttypes[i].shape = &b->shapes[i];
+    b->types[i] = (Onnx__TypeProto)ONNX__TYPE_PROTO__INIT;
+    b->types[i].value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
+    b->types[i].tensor_type = &b->ttypes[i];
+    b->ins[i] = (Onnx__ValueInfoProto)ONNX__VALUE_INFO_PROTO__INIT;
+    b->ins[i].name = mb_str(b, name);
+    b->ins[i].type = &b->types[i];
+    b->in_ptrs[i] = &b->ins[i];
+}
+
+static void mb_output(mb *b, const char *name)
+{
+    int i = b->n_outs++;
+    assert_true(i < MB_IO);
+    b->outs[i] = (Onnx__ValueInfoProto)ONNX__VALUE_INFO_PROTO__INIT;
+    b->outs[i].name = mb_str(b, name);
+    b->out_ptrs[i] = &b->outs[i];
+}
+
+/* An f32 initializer; data NULL: random non-zero values. Returns its data. */
+static float *mb_init(mb *b, const char *name, int rank, const int64_t *dims, const float *data)
+{
+    int i = b->n_inits++;
+    assert_true(i < MB_INITS && rank <= 6);
+    size_t count = 1;
+    for (int d = 0; d < rank; d++) {
+        b->init_dims[i][d] = dims[d];
+        count *= (size_t)dims[d];
+    }
+    float *v = malloc(sizeof(float) * (count ? count : 1));
+    assert_non_null(v);
+    for (size_t k = 0; k < count; k++)
+        v[k] = data ? data[k] : rand_nonzero();
+    b->init_data[i] = v;
+    Onnx__TensorProto *t = &b->inits[i];
+    *t = (Onnx__TensorProto)ONNX__TENSOR_PROTO__INIT;
+    t->name = mb_str(b, name);
+    t->has_data_type = 1;
+    t->data_type = 1;
+    t->n_dims = (size_t)rank;
+    t->dims = b->init_dims[i];
+    t->n_float_data = count;
+    t->float_data = v;
+    b->init_ptrs[i] = t;
+    return v;
+}
+
+static float *mb_init1(mb *b, const char *name, int64_t n, const float *data)
+{
+    return mb_init(b, name, 1, (int64_t[]){n}, data);
+}
+
+/* An int64 initializer of n values. */
+static void mb_init_i64(mb *b, const char *name, int n, const int64_t *vals)
+{
+    mb_init(b, name, 1, (int64_t[]){0}, NULL);
+    Onnx__TensorProto *t = &b->inits[b->n_inits - 1];
+    int64_t *store = b->init_i64[b->n_inits - 1];
+    assert_true(n <= 8);
+    memcpy(store, vals, sizeof(int64_t) * (size_t)n);
+    b->init_dims[b->n_inits - 1][0] = n;
+    t->data_type = 7;
+    t->n_float_data = 0;
+    t->n_int64_data = (size_t)n;
+    t->int64_data = store;
+}
+
+static float mb_scalar_val;
+static void mb_scalar(mb *b, const char *name, float v)
+{
+    mb_scalar_val = v;
+    mb_init(b, name, 0, NULL, &mb_scalar_val);
+}
+
+/* Node op(ins) -> outs; names comma-separated, an empty name is omitted. */
+static void mb_node(mb *b, const char *op, const char *ins, const char *outs)
+{
+    int i = b->n_nodes++;
+    assert_true(i < MB_NODES);
+    Onnx__NodeProto *n = &b->nodes[i];
+    *n = (Onnx__NodeProto)ONNX__NODE_PROTO__INIT;
+    n->op_type = mb_str(b, op);
+    n->name = mb_str(b, op);
+    const char *lists[2] = {ins, outs};
+    for (int l = 0; l < 2; l++) {
+        const char *s = lists[l];
+        size_t cnt = 0;
+        while (s && *s) {
+            size_t len = strcspn(s, ",");
+            char buf[64];
+            snprintf(buf, sizeof buf, "%.*s", (int)len, s);
+            assert_true(cnt < (l ? 3u : 8u));
+            if (l)
+                b->node_out[i][cnt++] = mb_str(b, buf);
+            else
+                b->node_in[i][cnt++] = mb_str(b, buf);
+            s += len + (s[len] == ',');
+        }
+        if (l) {
+            n->n_output = cnt;
+            n->output = b->node_out[i];
+        } else {
+            n->n_input = cnt;
+            n->input = b->node_in[i];
+        }
+    }
+    n->attribute = b->attr_ptrs[i];
+    b->node_ptrs[i] = n;
+}
+
+static Onnx__AttributeProto *mb_attr(mb *b, const char *name, Onnx__AttributeProto__AttributeType type)
+{
+    Onnx__NodeProto *n = &b->nodes[b->n_nodes - 1];
+    assert_true(b->n_attrs < MB_ATTRS && n->n_attribute < 8);
+    Onnx__AttributeProto *a = &b->attrs[b->n_attrs++];
+    *a = (Onnx__AttributeProto)ONNX__ATTRIBUTE_PROTO__INIT;
+    a->name = mb_str(b, name);
+    a->has_type = 1;
+    a->type = type;
+    b->attr_ptrs[b->n_nodes - 1][n->n_attribute++] = a;
+    return a;
+}
+
+static void mb_attr_int(mb *b, const char *name, int64_t v)
+{
+    Onnx__AttributeProto *a = mb_attr(b, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+    a->has_i = 1;
+    a->i = v;
+}
+
+static void mb_attr_float(mb *b, const char *name, float v)
+{
+    Onnx__AttributeProto *a = mb_attr(b, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT);
+    a->has_f = 1;
+    a->f = v;
+}
+
+static void mb_attr_ints(mb *b, const char *name, int n, const int64_t *v)
+{
+    Onnx__AttributeProto *a = mb_attr(b, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS);
+    int64_t *store = b->attr_ints[b->n_attrs - 1];
+    assert_true(n <= 8);
+    memcpy(store, v, sizeof(int64_t) * (size_t)n);
+    a->n_ints = (size_t)n;
+    a->ints = store;
+}
+
+/* Packs, loads and infers shapes; frees the builder's memory. */
+static eb_graph *mb_load(mb *b)
+{
+    Onnx__GraphProto graph = ONNX__GRAPH_PROTO__INIT;
+    graph.name = "test";
+    graph.n_node = (size_t)b->n_nodes;
+    graph.node = b->node_ptrs;
+    graph.n_initializer = (size_t)b->n_inits;
+    graph.initializer = b->init_ptrs;
+    graph.n_input = (size_t)b->n_ins;
+    graph.input = b->in_ptrs;
+    graph.n_output = (size_t)b->n_outs;
+    graph.output = b->out_ptrs;
+    Onnx__OperatorSetIdProto opset = ONNX__OPERATOR_SET_ID_PROTO__INIT, *opsets[1] = {&opset};
+    opset.domain = "";
+    opset.has_version = 1;
+    opset.version = b->opset;
+    Onnx__ModelProto m = ONNX__MODEL_PROTO__INIT;
+    m.has_ir_version = 1;
+    m.ir_version = 8;
+    m.producer_name = "test_cpu_runner";
+    m.n_opset_import = 1;
+    m.opset_import = opsets;
+    m.graph = &graph;
+    size_t len = onnx__model_proto__get_packed_size(&m);
+    uint8_t *buf = malloc(len);
+    assert_non_null(buf);
+    onnx__model_proto__pack(&m, buf);
+    eb_graph *g = NULL;
+    eb_err err = {{0}};
+    eb_status st = eb_graph_load_buffer(buf, len, "test.onnx", NULL, &g, &err);
+    if (st == EB_OK)
+        st = eb_graph_infer_shapes(g, NULL, &err);
+    if (st != EB_OK)
+        fail_msg("building the test graph: %s", err.msg);
+    free(buf);
+    for (int i = 0; i < b->n_inits; i++)
+        free(b->init_data[i]);
+    for (int i = 0; i < b->n_strs; i++)
+        free(b->strs[i]);
+    return g;
+}
+
+/* ---- running a graph on ref and cpu ---------------------------------------------- */
+
+typedef struct run_out {
+    int n;
+    eb_tensor t[8];
+    unsigned char *raw[8]; /* allocation with guard bytes around t[i].data */
+} run_out;
+
+static void inputs_for(const eb_graph *g, eb_tensor *in)
+{
+    for (int i = 0; i < g->n_inputs; i++) {
+        eb_err err;
+        eb_tensor_copy_meta(&in[i], &g->values[g->inputs[i]].t);
+        in[i].data = NULL;
+        assert_int_equal(eb_tensor_alloc(&in[i], "input", &err), EB_OK);
+        int64_t n = eb_tensor_numel(&in[i]);
+        for (int64_t k = 0; k < n; k++) {
+            if (in[i].dtype == EB_DT_F32)
+                ((float *)in[i].data)[k] = rand_nonzero();
+            else
+                eb_dtype_set_i64(in[i].dtype, in[i].data, k, rand_int(0, 50));
+        }
+    }
+}
+
+static void out_alloc(const eb_graph *g, run_out *o)
+{
+    o->n = g->n_outputs;
+    assert_true(o->n <= 8);
+    for (int i = 0; i < o->n; i++) {
+        eb_tensor_copy_meta(&o->t[i], &g->values[g->outputs[i]].t);
+        size_t bytes = eb_tensor_nbytes(&o->t[i]);
+        o->raw[i] = malloc(bytes + 2 * GUARD);
+        assert_non_null(o->raw[i]);
+        memset(o->raw[i], GUARD_BYTE, bytes + 2 * GUARD);
+        o->t[i].data = o->raw[i] + GUARD;
+    }
+}
+
+static void out_check_guards(const run_out *o)
+{
+    for (int i = 0; i < o->n; i++) {
+        size_t bytes = eb_tensor_nbytes(&o->t[i]);
+        for (size_t k = 0; k < GUARD; k++) {
+            assert_int_equal(o->raw[i][k], GUARD_BYTE);
+            assert_int_equal(o->raw[i][GUARD + bytes + k], GUARD_BYTE);
+        }
+    }
+}
+
+static void out_free(run_out *o)
+{
+    for (int i = 0; i < o->n; i++)
+        free(o->raw[i]);
+    o->n = 0;
+}
+
+/* Runs g on runner `name` with `threads`; the plan is returned in *keep
+ * (when keep is not NULL) instead of being released. */
+static void run_on(const char *name, int threads, const eb_graph *g, const eb_tensor *in, run_out *o, eb_plan **keep)
+{
+    const eb_runner *r = eb_runner_find(name);
+    assert_non_null(r);
+    eb_variant v = eb_variant_default(name);
+    v.threads = threads;
+    char why[256] = "";
+    if (!r->supports(g, &v, why, sizeof why))
+        fail_msg("%s does not support the graph: %s", name, why);
+    eb_plan *p = NULL;
+    eb_err err = {{0}};
+    if (r->prepare(g, &v, &p, &err) != EB_OK)
+        fail_msg("%s prepare: %s", name, err.msg);
+    out_alloc(g, o);
+    if (r->run(p, in, o->t, &err) != EB_OK)
+        fail_msg("%s run: %s", name, err.msg);
+    /* a second run must give the same (no state left from the first) */
+    if (strcmp(name, "cpu") == 0) {
+        run_out again = {0};
+        out_alloc(g, &again);
+        if (r->run(p, in, again.t, &err) != EB_OK)
+            fail_msg("%s second run: %s", name, err.msg);
+        for (int i = 0; i < o->n; i++)
+            assert_memory_equal(again.t[i].data, o->t[i].data, eb_tensor_nbytes(&o->t[i]));
+        out_free(&again);
+    }
+    out_check_guards(o);
+    if (keep)
+        *keep = p;
+    else
+        r->release(p);
+}
+
+/* Relative L2 error of got against want over every f32 output (ints must
+ * match exactly: their error counts as 1). */
+static double rel_l2(const run_out *got, const run_out *want)
+{
+    double worst = 0;
+    for (int i = 0; i < want->n; i++) {
+        int64_t n = eb_tensor_numel(&want->t[i]);
+        if (want->t[i].dtype != EB_DT_F32) {
+            if (memcmp(got->t[i].data, want->t[i].data, eb_tensor_nbytes(&want->t[i])) != 0)
+                worst = 1;
+            continue;
+        }
+        const float *a = got->t[i].data, *e = want->t[i].data;
+        double num = 0, den = 0;
+        for (int64_t k = 0; k < n; k++) {
+            double d = (double)a[k] - e[k];
+            num += d * d;
+            den += (double)e[k] * e[k];
+            if (isnan(a[k]) != isnan(e[k]))
+                return INFINITY;
+        }
+        double r = den > 0 ? sqrt(num / den) : sqrt(num);
+        worst = r > worst ? r : worst;
+    }
+    return worst;
+}
+
+/* ref vs cpu (threads) on g: returns the error; fallbacks (may be NULL)
+ * receives the plan's list of reference-kernel ops. */
+static double compare(const eb_graph *g, int threads, char *fallbacks, size_t fn)
+{
+    eb_tensor in[8] = {{0}};
+    assert_true(g->n_inputs <= 8);
+    inputs_for(g, in);
+    run_out want = {0}, got = {0};
+    run_on("ref", 1, g, in, &want, NULL);
+    eb_plan *p = NULL;
+    run_on("cpu", threads, g, in, &got, &p);
+    if (fallbacks)
+        snprintf(fallbacks, fn, "%s", eb_cpu_plan_fallbacks(p));
+    eb_runner_find("cpu")->release(p);
+    double e = rel_l2(&got, &want);
+    out_free(&want);
+    out_free(&got);
+    for (int i = 0; i < g->n_inputs; i++)
+        eb_tensor_free_data(&in[i]);
+    return e;
+}
+
+/* Asserts the cpu runner matches ref on g at threads 1 and 2 with no
+ * fallback (when no_fallback); frees g. */
+static void expect_match(eb_graph *g, bool no_fallback, const char *what)
+{
+    for (int threads = 1; threads <= 2; threads++) {
+        char fb[512];
+        double e = compare(g, threads, fb, sizeof fb);
+        if (!(e <= TOL))
+            fail_msg("%s, threads=%d: relative L2 error %.3g > %.0e", what, threads, e, TOL);
+        if (no_fallback && fb[0])
+            fail_msg("%s: fell back to reference kernels: %s", what, fb);
+    }
+    eb_graph_free(g);
+}
+
+/* ---- failure paths ----------------------------------------------------------------- */
+
+static eb_graph *relu_graph(void)
+{
+    mb b;
+    mb_begin(&b, 17);
+    mb_input(&b, "x", 2, (int64_t[]){3, 5});
+    mb_node(&b, "Relu", "x", "y");
+    mb_output(&b, "y");
+    return mb_load(&b);
+}
+
+static void supports__compressed_variants__are_unsupported_with_reason(void **state)
+{
+    (void)state;
+    eb_graph *g = relu_graph();
+    eb_variant v = eb_variant_default("cpu");
+    char why[256] = "";
+    strcpy(v.quant, "int8");
+    assert_false(eb_runner_cpu.supports(g, &v, why, sizeof why));
+    assert_non_null(strstr(why, "cpu: prune/quant not implemented yet"));
+    v = eb_variant_default("cpu");
+    strcpy(v.prune, "0.5");
+    assert_false(eb_runner_cpu.supports(g, &v, why, sizeof why));
+    assert_non_null(strstr(why, "prune/quant"));
+    v = eb_variant_default("cpu");
+    v.device = 1;
+    assert_false(eb_runner_cpu.supports(g, &v, why, sizeof why));
+    v = eb_variant_default("cpu");
+    v.threads = 0;
+    assert_false(eb_runner_cpu.supports(g, &v, why, sizeof why));
+    /* and prepare refuses what supports refuses */
+    eb_plan *p = NULL;
+    eb_err err;
+    assert_int_equal(eb_runner_cpu.prepare(g, &v, &p, &err), EB_EUNSUPPORTED);
+    assert_null(p);
+    v = eb_variant_default("cpu");
+    v.threads = 7;
+    assert_true(eb_runner_cpu.supports(g, &v, why, sizeof why));
+    eb_graph_free(g);
+}
+
+static void supports__unknown_op__is_unsupported_and_named(void **state)
+{
+    (void)state;
+    mb b;
+    mb_begin(&b, 17);
+    mb_input(&b, "x", 2, (int64_t[]){3, 5});
+    mb_node(&b, "Relu", "x", "y");
+    mb_output(&b, "y");
+    eb_graph *g = mb_load(&b);
+    /* an op the suite does not know, as the importer marks it */
+    g->nodes[0].op = EB_OP_UNKNOWN;
+    eb_variant v = eb_variant_default("cpu");
+    char why[256] = "";
+    assert_false(eb_runner_cpu.supports(g, &v, why, sizeof why));
+    assert_non_null(strstr(why, "Relu"));
+    g->nodes[0].op = EB_OP_RELU;
+    eb_graph_free(g);
+}
+
+/* ---- (a) kernels against their reference twins ---------------------------------- */
+
+typedef struct conv_case {
+    int batch, cin, cout, groups, k, stride, dil, h, w;
+    int pads[4];
+    bool bias;
+} conv_case;
+
+static eb_graph *conv_graph(const conv_case *c)
+{
+    mb b;
+    mb_begin(&b, 17);
+    mb_input(&b, "x", 4, (int64_t[]){c->batch, c->cin, c->h, c->w});
+    mb_init(&b, "w", 4, (int64_t[]){c->cout, c->cin / c->groups, c->k, c->k}, NULL);
+    if (c->bias)
+        mb_init1(&b, "b", c->cout, NULL);
+    mb_node(&b, "Conv", c->bias ? "x,w,b" : "x,w", "y");
+    mb_attr_int(&b, "group", c->groups);
+    mb_attr_ints(&b, "strides", 2, (int64_t[]){c->stride, c->stride});
+    mb_attr_ints(&b, "dilations", 2, (int64_t[]){c->dil, c->dil});
+    mb_attr_ints(&b, "pads", 4, (int64_t[]){c->pads[0], c->pads[1], c->pads[2], c->pads[3]});
+    mb_output(&b, "y");
+    return mb_load(&b);
+}
+
+static const int ODD[] = {3, 5, 7, 11, 13};
+
+static conv_case random_conv(int kind, int k, int stride, int dil, bool bias, int batch)
+{
+    conv_case c = {.batch = batch, .k = k, .stride = stride, .dil = dil, .bias = bias};
+    int ch = ODD[rand_int(0, 4)];
+    if (kind == 0) { /* groups 1 */
+        c.cin = ODD[rand_int(0, 4)];
+        c.cout = ODD[rand_int(0, 4)] + (k == 1 ? 16 : 0); /* some past one NR tile */
+        c.groups = 1;
+    } else if (kind == 1) { /* groups 2 */
+        c.cin = 2 * ch;
+        c.cout = 2 * ODD[rand_int(0, 4)];
+        c.groups = 2;
+    } else { /* depthwise */
+        c.cin = c.cout = c.groups = ch + (rand_int(0, 1) ? 32 : 0); /* and past one channel block */
+    }
+    int ext = (k - 1) * dil + 1;
+    c.h = ext + rand_int(0, 9);
+    c.w = ext + rand_int(0, 9);
+    for (int i = 0; i < 4; i++)
+        c.pads[i] = rand_int(0, k / 2 + (dil > 1));
+    return c;
+}
+
+static void conv_cases(const char *isa_name)
+{
+    static const int kernels[] = {1, 3, 5};
+    for (int kind = 0; kind < 3; kind++)
+        for (int ki = 0; ki < 3; ki++)
+            for (int stride = 1; stride <= 2; stride++)
+                for (int dil = 1; dil <= 2; dil++) {
+                    int k = kernels[ki];
+                    if (k == 1 && dil == 2)
+                        continue;
+                    bool bias = rand_int(0, 1);
+                    int batch = rand_int(0, 1) ? 3 : 1;
+                    conv_case c = random_conv(kind, k, stride, dil, bias, batch);
+                    char what[256];
+                    snprintf(what, sizeof what,
+                             "Conv [%s] x[%d,%d,%d,%d] w[%d,%d,%d,%d] group %d stride %d dil %d pads %d,%d,%d,%d bias %d",
+                             isa_name, c.batch, c.cin, c.h, c.w, c.cout, c.cin / c.groups, k, k, c.groups, stride, dil,
+                             c.pads[0], c.pads[1], c.pads[2], c.pads[3], c.bias);
+                    expect_match(conv_graph(&c), true, what);
+                }
+}
+
+static void conv__random_odd_shapes__match_ref_on_every_isa(void **state)
+{
+    (void)state;
+    static const eb_isa isas[] = {EB_ISA_GENERIC, EB_ISA_AVX2, EB_ISA_AVX512, EB_ISA_NEON};
+    int ran = 0;
+    for (size_t i = 0; i < sizeof isas / sizeof isas[0]; i++) {
+        if (!eb_gemm_force_isa(isas[i]))
+            continue;
+        conv_cases(eb_isa_name(isas[i]));
+        ran++;
+    }
+    eb_gemm_force_isa(EB_ISA_AUTO);
+    assert_true(ran >= 1);
+}
+
+static void conv__depth_multiplier_and_1d__match_ref(void **state)
+{
+    (void)state;
+    /* cout = 2 * cin with groups = cin: not the depthwise kernel, grouped GEMM */
+    conv_case c = {.batch = 1, .cin = 5, .cout = 10, .groups = 5, .k = 3, .stride = 1, .dil = 1, .h = 9, .w = 7,
+                   .pads = {1, 1, 1, 1}, .bias = true};
+    expect_match(conv_graph(&c), true, "Conv depth multiplier 2");
+    /* 1-D convolution: the reference kernel does it */
+    mb b;
+    mb_begin(&b, 17);
+    mb_input(&b, "x", 3, (int64_t[]){2, 3, 17});
+    mb_init(&b, "w", 3, (int64_t[]){4, 3, 3}, NULL);
+    mb_node(&b, "Conv", "x,w", "y");
+    mb_output(&b, "y");
+    eb_graph *g = mb_load(&b);
+    char fb[256];
+    assert_true(compare(g, 1, fb, sizeof fb) <= TOL);
+    assert_string_equal(fb, "Conv x1");
+    eb_graph_free(g);
+}
+
+static void conv__batchnorm_relu__fold_into_the_gemm(void **state)
+{
+    (void)state;
+    mb b;
+    mb_begin(&b, 17);
+    mb_input(&b, "x", 4, (int64_t[]){1, 7, 11, 9});
+    mb_init(&b, "w", 4, (int64_t[]){13, 7, 3, 3}, NULL);
+    mb_init1(&b, "b", 13, NULL);
+    mb_init1(&b, "gamma", 13, NULL);
+    mb_init1(&b, "beta", 13, NULL);
+    mb_init1(&b, "mean", 13, NULL);
+    float var[13];
+    for (int i = 0; i < 13; i++)
+        var[i] = eb_test_uniform(&rng, 0.5f, 2.0f);
+    mb_init1(&b, "var", 13, var);
+    mb_node(&b, "Conv", "x,w,b", "c");
+    mb_attr_ints(&b, "pads", 4, (int64_t[]){1, 1, 1, 1});
+    mb_node(&b, "BatchNormalization", "c,gamma,beta,mean,var", "n");
+    mb_node(&b, "Relu", "n", "y");
+    mb_output(&b, "y");
+    eb_graph *g = mb_load(&b);
+    /* the whole chain is one step: only y has storage besides x */
+    eb_variant v = eb_variant_default("cpu");
+    eb_plan *p = NULL;
+    eb_err err;
+    assert_int_equal(eb_runner_cpu.prepare(g, &v, &p, &err), EB_OK);
+    size_t off, bytes;
+    assert_false(eb_cpu_plan_value_region(p, eb_graph_find_value(g, "c"), &off, &bytes));
+    assert_false(eb_cpu_plan_value_region(p, eb_graph_find_value(g, "n"), &off, &bytes));
+    assert_true(eb_cpu_plan_value_region(p, eb_graph_find_value(g, "y"), &off, &bytes));
+    eb_runner_cpu.release(p);
+    expect_match(g, true, "Conv+BN+Relu");
+}
+
+static void conv__bias_add_and_clip__fuse_as_relu6(void **state)
+{
+    (void)state;
+    mb b;
+    mb_begin(&b, 17);
+    mb_input(&b, "x", 4, (int64_t[]){3, 5, 8, 7});
+    mb_init(&b, "w", 4, (int64_t[]){11, 5, 1, 1}, NULL);
+    mb_init(&b, "c", 4, (int64_t[]){1, 11, 1, 1}, NULL);
+    mb_scalar(&b, "lo", 0.0f);
+    mb_node(&b, "Conv", "x,w", "t");
+    mb_node(&b, "Add", "t,c", "u");
+    mb_node(&b, "Clip", "u,lo,hi", "y");
+    mb_scalar(&b, "hi", 0.5f); /* low bound so that it clips */
+    mb_output(&b, "y");
+    eb_graph *g = mb_load(&b);
+    expect_match(g, true, "Conv+Add+Clip");
+}
+
+typedef struct pool_case {
+    const char *op;
+    int batch, c, h, w, kh, kw, stride, pads[4];
+    bool ceil_mode, count_pad;
+} pool_case;
+
+static void pool__random_odd_shapes__match_ref(void **state)
+{
+    (void)state;
+    static const char *ops[] = {"MaxPool", "AveragePool"};
+    for (int rep = 0; rep < 24; rep++) {
+        pool_case c = {.op = ops[rep % 2], .batch = rand_int(1, 3), .c = ODD[rand_int(0, 4)] + 64 * rand_int(0, 1),
+                       .kh = rand_int(1, 3), .kw = rand_int(1, 3), .stride = rand_int(1, 2),
+                       .ceil_mode = rand_int(0, 1), .count_pad = rand_int(0, 1)};
+        c.h = c.kh + rand_int(0, 8);
+        c.w = c.kw + rand_int(0, 8);
+        c.pads[0] = rand_int(0, c.kh - 1);
+        c.pads[1] = rand_int(0, c.kw - 1);
+        c.pads[2] = rand_int(0, c.kh - 1);
+        c.pads[3] = rand_int(0, c.kw - 1);
+        mb b;
+        mb_begin(&b, 17);
+        mb_input(&b, "x", 4, (int64_t[]){c.batch, c.c, c.h, c.w});
+        mb_node(&b, c.op, "x", "y");
+        mb_attr_ints(&b, "kernel_shape", 2, (int64_t[]){c.kh, c.kw});
+        mb_attr_ints(&b, "strides", 2, (int64_t[]){c.stride, c.stride});
+        mb_attr_ints(&b, "pads", 4, (int64_t[]){c.pads[0], c.pads[1], c.pads[2], c.pads[3]});
+        mb_attr_int(&b, "ceil_mode", c.ceil_mode);
+        if (strcmp(c.op, "AveragePool") == 0)
+            mb_attr_int(&b, "count_include_pad", c.count_pad);
+        mb_output(&b, "y");
+        char what[200];
+        snprintf(what, sizeof what, "%s x[%d,%d,%d,%d] k %dx%d stride %d pads %d,%d,%d,%d ceil %d count_pad %d", c.op,
+                 c.batch, c.c, c.h, c.w, c.kh, c.kw, c.stride, c.pads[0], c.pads[1], c.pads[2], c.pads[3], c.ceil_mode,
+                 c.count_pad);
+        expect_match(mb_load(&b), true, what);
+    }
+    static const char *gops[] = {"GlobalAveragePool", "GlobalMaxPool"};
+    for (int i = 0; i < 2; i++) {
+        mb b;
+        mb_begin(&b, 17);
+        mb_input(&b, "x", 4, (int64_t[]){2, 67, 5, 3});
+        mb_node(&b, gops[i], "x", "y");
+        mb_output(&b, "y");
+        expect_match(mb_load(&b), true, gops[i]);
+    }
+}
+
+/* Conv (NHWC inside) followed by ops that need NCHW: the layout
+ * conversions must be right and the output must come back NCHW. */
+static void layout__conv_then_nchw_ops__converts_back(void **state)
+{
+    (void)state;
+    mb b;
+    mb_begin(&b, 17);
+    mb_input(&b, "x", 4, (int64_t[]){2, 3, 9, 7});
+    mb_init(&b, "w", 4, (int64_t[]){5, 3, 3, 3}, NULL);
+    mb_init(&b, "w2", 4, (int64_t[]){5, 1, 3, 3}, NULL);
+    mb_node(&b, "Conv", "x,w", "a");
+    mb_node(&b, "Relu", "a", "r");                 /* stays NHWC, in place */
+    mb_node(&b, "Conv", "r,w2", "d");              /* depthwise */
+    mb_attr_int(&b, "group", 5);
+    mb_attr_ints(&b, "pads", 4, (int64_t[]){1, 1, 1, 1});
+    mb_node(&b, "Add", "d,r", "s");                /* NHWC + NHWC */
+    mb_node(&b, "Softmax", "s", "y");              /* along W: wants NCHW */
+    mb_output(&b, "y");
+    mb_output(&b, "s");                            /* an NHWC graph output */
+    expect_match(mb_load(&b), true, "Conv-Relu-DWConv-Add-Softmax");
+}
+
+static void gemm__transposed_b_bias_relu__matches_ref(void **state)
+{
+    (void)state;
+    for (int rep = 0; rep < 4; rep++) {
+        int m = rand_int(1, 37), k = rand_int(1, 70), n = rand_int(1, 53);
+        mb b;
+        mb_begin(&b, 17);
+        mb_input(&b, "a", 2, (int64_t[]){m, k});
+        mb_init(&b, "w", 2, (int64_t[]){n, k}, NULL);
+        mb_init1(&b, "c", n, NULL);
+        mb_node(&b, "Gemm", "a,w,c", "t");
+        mb_attr_int(&b, "transB", 1);
+        mb_attr_float(&b, "alpha", 0.75f);
+        mb_attr_float(&b, "beta", 1.5f);
+        mb_node(&b, "Relu", "t", "y");
+        mb_output(&b, "y");
+        char what[100];
+        snprintf(what, sizeof what, "Gemm %dx%dx%d", m, k, n);
+        expect_match(mb_load(&b), true, what);
+    }
+}
+
+static void matmul__bias_and_erf_gelu__fuse_and_match_ref(void **state)
+{
+    (void)state;
+    mb b;
+    mb_begin(&b, 17);
+    mb_input(&b, "x", 3, (int64_t[]){2, 13, 24});
+    mb_init(&b, "w", 2, (int64_t[]){24, 37}, NULL);
+    mb_init1(&b, "bias", 37, NULL);
+    mb_scalar(&b, "sqrt2", 1.41421353816986083984375f);
+    mb_node(&b, "MatMul", "x,w", "m");
+    mb_node(&b, "Add", "bias,m", "h");
+    mb_node(&b, "Div", "h,sqrt2", "d");
+    mb_node(&b, "Erf", "d", "e");
+    mb_scalar(&b, "one", 1.0f);
+    mb_node(&b, "Add", "e,one", "a");
+    mb_node(&b, "Mul", "h,a", "p");
+    mb_scalar(&b, "half", 0.5f);
+    mb_node(&b, "Mul", "p,half", "y");
+    mb_output(&b, "y");
+    eb_graph *g = mb_load(&b);
+    eb_variant v = eb_variant_default("cpu");
+    eb_plan *p = NULL;
+    eb_err err;
+    assert_int_equal(eb_runner_cpu.prepare(g, &v, &p, &err), EB_OK);
+    size_t off, bytes;
+    static const char *fused[] = {"m", "h", "d", "e", "a", "p"};
+    for (int i = 0; i < 6; i++)
+        assert_false(eb_cpu_plan_value_region(p, eb_graph_find_value(g, fused[i]), &off, &bytes));
+    eb_runner_cpu.release(p);
+    expect_match(g, true, "MatMul+bias+GELU(erf)");
+}
+
+static void matmul__computed_b__batched_and_broadcast__match_ref(void **state)
+{
+    (void)state;
+    /* attention-like: [b, h, m, k] x [b, h, k, n], and a broadcast B */
+    static const int64_t shapes[][2][4] = {
+        {{1, 4, 13, 8}, {1, 4, 8, 11}},
+        {{2, 3, 5, 7}, {1, 3, 7, 9}},
+        {{3, 1, 6, 4}, {1, 1, 4, 5}},
+    };
+    for (int i = 0; i < 3; i++) {
+        mb b;
+        mb_begin(&b, 17);
+        mb_input(&b, "a", 4, shapes[i][0]);
+        mb_input(&b, "b", 4, shapes[i][1]);
+        mb_node(&b, "MatMul", "a,b", "y");
+        mb_output(&b, "y");
+        expect_match(mb_load(&b), true, "MatMul with computed B");
+    }
+}
+
+static void eltwise__broadcasts_softmax_layernorm_transpose__match_ref(void **state)
+{
+    (void)state;
+    mb b;
+    mb_begin(&b, 17);
+    mb_input(&b, "x", 4, (int64_t[]){2, 3, 5, 7});
+    mb_input(&b, "z", 3, (int64_t[]){3, 1, 7});
+    mb_init(&b, "c", 2, (int64_t[]){5, 1}, NULL);
+    mb_init1(&b, "gamma", 7, NULL);
+    mb_init1(&b, "beta", 7, NULL);
+    mb_node(&b, "Add", "x,z", "s");
+    mb_node(&b, "Mul", "s,c", "m");
+    mb_node(&b, "Sub", "c,m", "d");
+    mb_node(&b, "Div", "d,z", "q");
+    mb_node(&b, "Sigmoid", "q", "g");
+    mb_node(&b, "LayerNormalization", "g,gamma,beta", "l");
+    mb_attr_float(&b, "epsilon", 1e-3f);
+    mb_node(&b, "Softmax", "l", "t");
+    mb_node(&b, "Transpose", "t", "u");
+    mb_attr_ints(&b, "perm", 4, (int64_t[]){0, 2, 3, 1});
+    mb_node(&b, "Reshape", "u,shape", "v");
+    mb_init_i64(&b, "shape", 2, (int64_t[]){10, 21});
+    mb_node(&b, "Tanh", "v", "y");
+    mb_output(&b, "y");
+    expect_match(mb_load(&b), true, "Add-Mul-Sub-Div-Sigmoid-LayerNorm-Softmax-Transpose-Reshape-Tanh");
+}
+
+static eb_graph *movement_graph(void)
+{
+    mb b;
+    mb_begin(&b, 17);
+    mb_input(&b, "x", 3, (int64_t[]){2, 9, 5});
+    mb_input_typed(&b, "ids", 2, (int64_t[]){3, 4}, 7); /* int64 */
+    mb_init_i64(&b, "sizes", 3, (int64_t[]){2, 3, 4});
+    mb_init_i64(&b, "pick", 4, (int64_t[]){-1, 0, 3, 3});
+    mb_init(&b, "emb", 2, (int64_t[]){51, 6}, NULL);
+    mb_node(&b, "Split", "x,sizes", "a,bb,c");
+    mb_attr_int(&b, "axis", 1);
+    mb_node(&b, "Concat", "c,a,bb", "cat");
+    mb_attr_int(&b, "axis", -2);
+    mb_node(&b, "Gather", "cat,pick", "g");
+    mb_attr_int(&b, "axis", 2);
+    mb_node(&b, "Gather", "emb,ids", "e");
+    mb_output(&b, "g");
+    mb_output(&b, "e");
+    mb_output(&b, "bb");
+    return mb_load(&b);
+}
+
+static void movement__split_concat_gather__match_ref(void **state)
+{
+    (void)state;
+    expect_match(movement_graph(), true, "Split-Concat-Gather");
+}
+
+static void movement__gather_index_out_of_range__fails_the_run(void **state)
+{
+    (void)state;
+    eb_graph *g = movement_graph();
+    eb_tensor in[2] = {{0}};
+    inputs_for(g, in);
+    ((int64_t *)in[1].data)[5] = 51; /* the embedding has 51 rows */
+    eb_variant v = eb_variant_default("cpu");
+    eb_plan *p = NULL;
+    eb_err err = {{0}};
+    assert_int_equal(eb_runner_cpu.prepare(g, &v, &p, &err), EB_OK);
+    run_out o = {0};
+    out_alloc(g, &o);
+    assert_int_equal(eb_runner_cpu.run(p, in, o.t, &err), EB_EINVAL);
+    assert_non_null(strstr(err.msg, "Gather: index 51 out of range"));
+    out_free(&o);
+    eb_runner_cpu.release(p);
+    for (int i = 0; i < 2; i++)
+        eb_tensor_free_data(&in[i]);
+    eb_graph_free(g);
+}
+
+/* ---- (b) whole models ---------------------------------------------------------------- */
+
+static int argmax(const eb_tensor *t)
+{
+    const float *v = t->data;
+    int64_t n = eb_tensor_numel(t);
+    int best = 0;
+    for (int64_t i = 1; i < n; i++)
+        if (v[i] > v[best])
+            best = (int)i;
+    return best;
+}
+
+/* Loads a model: "zoo:NAME" or a path; NULL (with a note) when absent. */
+static eb_graph *load_model(const char *ref)
+{
+    struct stat sb;
+    if (strncmp(ref, "zoo:", 4) == 0 && !eb_zoo_find(ref + 4)) {
+        printf("  (%s not in this build's zoo)\n", ref);
+        return NULL;
+    }
+    if (strncmp(ref, "zoo:", 4) != 0 && stat(ref, &sb) != 0) {
+        printf("  (%s not exported: run /usr/bin/python3 scripts/export_arch.py build/arch)\n", ref);
+        return NULL;
+    }
+    eb_graph *g = NULL;
+    eb_err err = {{0}};
+    eb_status st = eb_model_load(ref, &g, NULL, &err);
+    if (st == EB_OK)
+        st = eb_graph_infer_shapes(g, NULL, &err);
+    if (st != EB_OK) {
+        eb_graph_free(g);
+        fail_msg("%s: %s", ref, err.msg);
+    }
+    return g;
+}
+
+static void check_model(const char *ref)
+{
+    eb_graph *g = load_model(ref);
+    if (!g)
+        return;
+    eb_tensor in[8] = {{0}};
+    inputs_for(g, in);
+    run_out want = {0};
+    run_on("ref", 1, g, in, &want, NULL);
+    for (int threads = 1; threads <= 2; threads++) {
+        run_out got = {0};
+        eb_plan *p = NULL;
+        run_on("cpu", threads, g, in, &got, &p);
+        double e = rel_l2(&got, &want);
+        printf("  %-40s threads=%d  rel L2 %.2e  fallbacks: %s\n", ref, threads, e,
+               *eb_cpu_plan_fallbacks(p) ? eb_cpu_plan_fallbacks(p) : "none");
+        eb_runner_cpu.release(p);
+        if (!(e <= TOL))
+            fail_msg("%s threads=%d: relative L2 error %.3g > %.0e", ref, threads, e, TOL);
+        /* a classifier's decision does not change */
+        const eb_tensor *o = &want.t[0];
+        if (o->rank == 2 && o->shape[0] == 1 && o->shape[1] > 1 && o->dtype == EB_DT_F32)
+            assert_int_equal(argmax(&got.t[0]), argmax(o));
+        out_free(&got);
+    }
+    out_free(&want);
+    for (int i = 0; i < g->n_inputs; i++)
+        eb_tensor_free_data(&in[i]);
+    eb_graph_free(g);
+}
+
+static const char *const MODELS[] = {
+    "zoo:fmnist-mlp", "zoo:fmnist-cnn", "zoo:fmnist-dwsep", "zoo:fmnist-vit",
+    "build/arch/mobilenet_v2/model.onnx", "build/arch/resnet18/model.onnx", "build/arch/bert/model.onnx",
+};
+
+static void models__zoo_and_arch__match_ref_at_1_and_2_threads(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof MODELS / sizeof MODELS[0]; i++)
+        check_model(MODELS[i]);
+}
+
+/* ---- (c) the memory planner ------------------------------------------------------------ */
+
+static void plan_memory__chain__reuses_the_first_buffer(void **state)
+{
+    (void)state;
+    /* A [0,1] and C [2,3] never live together: C takes A's place */
+    eb_mem_item it[3] = {{100, 0, 1, 0}, {100, 1, 2, 0}, {100, 2, 3, 0}};
+    size_t arena;
+    eb_err err;
+    assert_int_equal(eb_plan_memory(it, 3, 64, &arena, &err), EB_OK);
+    assert_int_equal(arena, 256);
+    assert_int_equal(it[0].offset, it[2].offset);
+    assert_true(it[1].offset >= 128 || it[1].offset + 100 <= it[0].offset);
+}
+
+static void plan_memory__random_lifetimes__never_overlap_live_items(void **state)
+{
+    (void)state;
+    for (int rep = 0; rep < 50; rep++) {
+        int n = rand_int(1, 120);
+        eb_mem_item *it = calloc((size_t)n, sizeof *it);
+        assert_non_null(it);
+        size_t sum = 0;
+        for (int i = 0; i < n; i++) {
+            it[i].size = (size_t)rand_int(0, 5000);
+            it[i].first = rand_int(0, 60);
+            it[i].last = it[i].first + rand_int(0, 20);
+            sum += (it[i].size + 63) / 64 * 64;
+        }
+        size_t arena;
+        eb_err err;
+        assert_int_equal(eb_plan_memory(it, n, 64, &arena, &err), EB_OK);
+        assert_true(arena <= sum);
+        assert_true(arena >= eb_plan_memory_lower_bound(it, n));
+        for (int i = 0; i < n; i++) {
+            assert_int_equal(it[i].offset % 64, 0);
+            assert_true(it[i].offset + it[i].size <= arena);
+            for (int j = i + 1; j < n; j++) {
+                bool live = it[i].first <= it[j].last && it[j].first <= it[i].last;
+                bool mem = it[i].size && it[j].size && it[i].offset < it[j].offset + it[j].size &&
+                           it[j].offset < it[i].offset + it[i].size;
+                if (live && mem)
+                    fail_msg("items %d [%d,%d] and %d [%d,%d] overlap in memory", i, it[i].first, it[i].last, j,
+                             it[j].first, it[j].last);
+            }
+        }
+        free(it);
+    }
+}
+
+static bool is_view_op(eb_op op)
+{
+    return op == EB_OP_RESHAPE || op == EB_OP_FLATTEN || op == EB_OP_SQUEEZE || op == EB_OP_UNSQUEEZE ||
+           op == EB_OP_IDENTITY || op == EB_OP_DROPOUT;
+}
+
+static int uf_find(int *parent, int v)
+{
+    while (parent[v] != v)
+        v = parent[v] = parent[parent[v]];
+    return v;
+}
+
+/* When value v is written, by node order: its producer, or for a value
+ * computed inside a fused step (an input of its producer has no storage),
+ * the producer of that input, recursively. */
+static int written_at(const eb_graph *g, const eb_plan *p, int v)
+{
+    int prod = g->values[v].producer;
+    if (prod < 0)
+        return -1;
+    int when = prod;
+    const eb_node *n = &g->nodes[prod];
+    size_t off, bytes;
+    for (int k = 0; k < n->n_in; k++) {
+        int u = n->in[k];
+        if (u < 0 || g->values[u].is_const || g->values[u].is_input || g->values[u].producer < 0)
+            continue;
+        if (!eb_cpu_plan_value_region(p, u, &off, &bytes)) {
+            int w = written_at(g, p, u);
+            when = w < when ? w : when;
+        }
+    }
+    return when;
+}
+
+static void check_plan(const char *ref, bool expect_saving)
+{
+    eb_graph *g = load_model(ref);
+    if (!g)
+        return;
+    eb_variant v = eb_variant_default("cpu");
+    eb_plan *p = NULL;
+    eb_err err = {{0}};
+    if (eb_runner_cpu.prepare(g, &v, &p, &err) != EB_OK)
+        fail_msg("%s: %s", ref, err.msg);
+    int nv = g->n_values;
+    int *first = malloc(sizeof(int) * (size_t)nv), *last = malloc(sizeof(int) * (size_t)nv);
+    int *parent = malloc(sizeof(int) * (size_t)nv);
+    size_t *off = malloc(sizeof(size_t) * (size_t)nv), *len = malloc(sizeof(size_t) * (size_t)nv);
+    bool *has = calloc((size_t)nv, sizeof(bool));
+    assert_true(first && last && parent && off && len && has);
+    /* liveness from the graph alone: written at its producer, read up to
+     * its last consumer; graph outputs until the end */
+    size_t all_activations = 0;
+    for (int i = 0; i < nv; i++) {
+        parent[i] = i;
+        first[i] = INT32_MAX;
+        last[i] = -1;
+        if (!g->values[i].is_const && g->values[i].shape_known)
+            all_activations += eb_tensor_nbytes(&g->values[i].t);
+        has[i] = eb_cpu_plan_value_region(p, i, &off[i], &len[i]);
+        if (has[i])
+            first[i] = last[i] = written_at(g, p, i);
+    }
+    for (int ni = 0; ni < g->n_nodes; ni++) {
+        const eb_node *n = &g->nodes[ni];
+        if (n->folded)
+            continue;
+        for (int k = 0; k < n->n_in; k++)
+            if (n->in[k] >= 0 && has[n->in[k]] && ni > last[n->in[k]])
+                last[n->in[k]] = ni;
+        /* a view shares its input's bytes: one storage, one lifetime */
+        if (is_view_op(n->op) && has[n->in[0]] && has[n->out[0]] && off[n->in[0]] == off[n->out[0]])
+            parent[uf_find(parent, n->out[0])] = uf_find(parent, n->in[0]);
+    }
+    for (int i = 0; i < g->n_outputs; i++)
+        if (has[g->outputs[i]])
+            last[g->outputs[i]] = g->n_nodes;
+    for (int i = 0; i < nv; i++) {
+        if (!has[i] || uf_find(parent, i) == i)
+            continue;
+        int r = uf_find(parent, i);
+        first[r] = first[i] < first[r] ? first[i] : first[r];
+        last[r] = last[i] > last[r] ? last[i] : last[r];
+    }
+    /* two storages alive at once (more than touching at one node, where an
+     * elementwise op may write over an input it reads for the last time)
+     * must not share a byte */
+    int checked = 0;
+    for (int a = 0; a < nv; a++) {
+        if (!has[a])
+            continue;
+        int ra = uf_find(parent, a);
+        for (int b = a + 1; b < nv; b++) {
+            if (!has[b] || uf_find(parent, b) == ra)
+                continue;
+            int rb = uf_find(parent, b);
+            bool live = first[ra] < last[rb] && first[rb] < last[ra];
+            bool mem = len[a] && len[b] && off[a] < off[b] + len[b] && off[b] < off[a] + len[a];
+            checked++;
+            if (live && mem)
+                fail_msg("%s: values '%s' (nodes %d..%d) and '%s' (%d..%d) overlap in the arena", ref,
+                         g->values[a].name, first[ra], last[ra], g->values[b].name, first[rb], last[rb]);
+        }
+    }
+    size_t arena, sum;
+    eb_cpu_plan_arena(p, &arena, &sum);
+    eb_plan_info info;
+    eb_runner_cpu.info(p, &info);
+    assert_int_equal(info.activation_bytes, arena);
+    printf("  %-40s arena %.2f MB, all activations %.2f MB, buffers placed %.2f MB (%d pairs checked)\n", ref,
+           arena / 1e6, all_activations / 1e6, sum / 1e6, checked);
+    if (expect_saving)
+        assert_true(arena < all_activations);
+    eb_runner_cpu.release(p);
+    free(first);
+    free(last);
+    free(parent);
+    free(off);
+    free(len);
+    free(has);
+    eb_graph_free(g);
+}
+
+static void plan__whole_models__arena_smaller_and_no_live_overlap(void **state)
+{
+    (void)state;
+    /* small models: the im2row scratch can outweigh what reuse saves */
+    check_plan("zoo:fmnist-cnn", false);
+    check_plan("zoo:fmnist-vit", false);
+    check_plan("build/arch/mobilenet_v2/model.onnx", true);
+    check_plan("build/arch/resnet18/model.onnx", true);
+    check_plan("build/arch/bert/model.onnx", true);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(supports__compressed_variants__are_unsupported_with_reason),
+        cmocka_unit_test(supports__unknown_op__is_unsupported_and_named),
+        cmocka_unit_test(plan_memory__chain__reuses_the_first_buffer),
+        cmocka_unit_test(plan_memory__random_lifetimes__never_overlap_live_items),
+        cmocka_unit_test(conv__random_odd_shapes__match_ref_on_every_isa),
+        cmocka_unit_test(conv__depth_multiplier_and_1d__match_ref),
+        cmocka_unit_test(conv__batchnorm_relu__fold_into_the_gemm),
+        cmocka_unit_test(conv__bias_add_and_clip__fuse_as_relu6),
+        cmocka_unit_test(pool__random_odd_shapes__match_ref),
+        cmocka_unit_test(layout__conv_then_nchw_ops__converts_back),
+        cmocka_unit_test(gemm__transposed_b_bias_relu__matches_ref),
+        cmocka_unit_test(matmul__bias_and_erf_gelu__fuse_and_match_ref),
+        cmocka_unit_test(matmul__computed_b__batched_and_broadcast__match_ref),
+        cmocka_unit_test(eltwise__broadcasts_softmax_layernorm_transpose__match_ref),
+        cmocka_unit_test(movement__split_concat_gather__match_ref),
+        cmocka_unit_test(movement__gather_index_out_of_range__fails_the_run),
+        cmocka_unit_test(plan__whole_models__arena_smaller_and_no_live_overlap),
+        cmocka_unit_test(models__zoo_and_arch__match_ref_at_1_and_2_threads),
+    };
+    return cmocka_run_group_tests_name("cpu_runner", tests, setup, NULL);
+}
