@@ -1,4 +1,4 @@
-/* dtype.c - the dtype trait table and scalar element access. */
+/* dtype.c - the dtype trait table, scalar element access and the f16 converters. */
 #include "dtype.h"
 
 #include <math.h>
@@ -101,12 +101,37 @@ uint16_t eb_f32_to_f16(float f)
     return (uint16_t)(sign | h);
 }
 
+uint16_t eb_f64_to_f16(double d)
+{
+    uint16_t sign = signbit(d) ? 0x8000 : 0;
+    double a = fabs(d);
+    if (isnan(d))
+        return (uint16_t)(sign | 0x7e00);
+    if (a >= 65520.0) /* rounds up past the largest half, 65504 */
+        return (uint16_t)(sign | 0x7c00);
+    if (a < 0x1p-14) /* subnormal: units of 2^-24; 1024 of them is the smallest normal */
+        return (uint16_t)(sign | (uint16_t)nearbyint(a * 0x1p24));
+    int e;
+    frexp(a, &e); /* a in [2^(e-1), 2^e) */
+    int ex = e - 1;
+    /* 10 mantissa bits plus the implicit one: 1024..2048, where 2048 carries
+     * into the exponent field by the addition below */
+    int m = (int)nearbyint(ldexp(a, 10 - ex));
+    return (uint16_t)(sign | (((ex + 15) << 10) + m - 1024));
+}
+
+int64_t eb_wrap_i64(uint64_t u)
+{
+    return u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(UINT64_MAX - u) - 1;
+}
+
 double eb_dtype_get_f64(eb_dtype dt, const void *data, int64_t i)
 {
     switch (dt) {
     case EB_DT_F32: return ((const float *)data)[i];
     case EB_DT_F16: return eb_f16_to_f32(((const uint16_t *)data)[i]);
     case EB_DT_F64: return ((const double *)data)[i];
+    case EB_DT_U64: return (double)((const uint64_t *)data)[i]; /* not through int64 */
     default: return (double)eb_dtype_get_i64(dt, data, i);
     }
 }
@@ -142,18 +167,30 @@ int64_t eb_dtype_get_i64(eb_dtype dt, const void *data, int64_t i)
     }
 }
 
+uint64_t eb_dtype_get_u64(eb_dtype dt, const void *data, int64_t i)
+{
+    if (dt == EB_DT_U64)
+        return ((const uint64_t *)data)[i];
+    return (uint64_t)eb_dtype_get_i64(dt, data, i);
+}
+
 void eb_dtype_set_f64(eb_dtype dt, void *data, int64_t i, double v)
 {
     switch (dt) {
     case EB_DT_F32: ((float *)data)[i] = (float)v; return;
-    case EB_DT_F16: ((uint16_t *)data)[i] = eb_f32_to_f16((float)v); return;
+    case EB_DT_F16: ((uint16_t *)data)[i] = eb_f64_to_f16(v); return;
     case EB_DT_F64: ((double *)data)[i] = v; return;
     case EB_DT_BOOL: ((uint8_t *)data)[i] = v != 0; return;
-    default: {
-        int64_t iv = !(v == v) ? 0 : v >= 9.2e18 ? INT64_MAX : v <= -9.2e18 ? INT64_MIN : (int64_t)v;
-        eb_dtype_set_i64(dt, data, i, iv);
+    case EB_DT_U64:
+        if (v >= 0) { /* not through int64, which would cap it at INT64_MAX */
+            ((uint64_t *)data)[i] = v >= 0x1p64 ? UINT64_MAX : (uint64_t)v;
+            return;
+        }
+        break;
+    default: break;
     }
-    }
+    int64_t iv = !(v == v) ? 0 : v >= 9.2e18 ? INT64_MAX : v <= -9.2e18 ? INT64_MIN : (int64_t)v;
+    eb_dtype_set_i64(dt, data, i, iv);
 }
 
 void eb_dtype_set_i64(eb_dtype dt, void *data, int64_t i, int64_t v)
@@ -178,5 +215,17 @@ void eb_dtype_set_i64(eb_dtype dt, void *data, int64_t i, int64_t v)
         return;
     }
     default: return;
+    }
+}
+
+void eb_dtype_set_u64(eb_dtype dt, void *data, int64_t i, uint64_t v)
+{
+    switch (dt) {
+    case EB_DT_F32: ((float *)data)[i] = (float)v; return;
+    case EB_DT_F64: ((double *)data)[i] = (double)v; return;
+    /* a value that f32 rounds is beyond 2^24, so beyond f16's range either way */
+    case EB_DT_F16: ((uint16_t *)data)[i] = eb_f32_to_f16((float)v); return;
+    case EB_DT_BOOL: ((uint8_t *)data)[i] = v != 0; return;
+    default: eb_dtype_set_i64(dt, data, i, eb_wrap_i64(v)); return;
     }
 }

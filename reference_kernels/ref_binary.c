@@ -30,31 +30,9 @@
 #include "reference_kernels/ref.h"
 #include "reference_kernels/ref_util.h"
 
-typedef enum num_kind { NUM_FLOAT, NUM_SIGNED, NUM_UNSIGNED } num_kind;
-
-static bool is_numeric(eb_dtype dt)
-{
-    return dt > EB_DT_UNDEFINED && dt < EB_DT_COUNT && dt != EB_DT_BOOL && dt != EB_DT_I4;
-}
-
-static num_kind kind_of(eb_dtype dt)
-{
-    return eb_dtypes[dt].is_float ? NUM_FLOAT : eb_dtypes[dt].is_signed ? NUM_SIGNED : NUM_UNSIGNED;
-}
-
-/* uint64 -> int64 modulo 2^64 without relying on implementation-defined
- * conversion. */
-static int64_t wrap_i64(uint64_t u)
-{
-    return u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(UINT64_MAX - u) - 1;
-}
-
-/* Element i as double; eb_dtype_get_f64 goes through int64, which would
- * turn u64 values above INT64_MAX negative. */
+/* Element i of t as each kind's scalar (see eb_num_kind). */
 static double get_f(const eb_tensor *t, int64_t i)
 {
-    if (t->dtype == EB_DT_U64)
-        return (double)((const uint64_t *)t->data)[i];
     return eb_dtype_get_f64(t->dtype, t->data, i);
 }
 
@@ -65,15 +43,13 @@ static int64_t get_s(const eb_tensor *t, int64_t i)
 
 static uint64_t get_u(const eb_tensor *t, int64_t i)
 {
-    if (t->dtype == EB_DT_U64)
-        return ((const uint64_t *)t->data)[i];
-    return (uint64_t)eb_dtype_get_i64(t->dtype, t->data, i);
+    return eb_dtype_get_u64(t->dtype, t->data, i);
 }
 
 /* Stores an unsigned result; narrower types keep the low bits. */
 static void set_u(eb_tensor *t, int64_t i, uint64_t v)
 {
-    eb_dtype_set_i64(t->dtype, t->data, i, wrap_i64(v));
+    eb_dtype_set_u64(t->dtype, t->data, i, v);
 }
 
 /* ---- broadcasting ------------------------------------------------------ */
@@ -155,14 +131,6 @@ static eb_status binary_shape(const eb_node *n, const eb_tensor *a, const eb_ten
     return EB_OK;
 }
 
-static eb_status check_present(const eb_node *n, const eb_tensor *const *in, int count, eb_err *err)
-{
-    for (int k = 0; k < count; k++)
-        if (!in[k])
-            return eb_errf(err, EB_EINVAL, "%s: input %d is missing", n->op_type, k);
-    return EB_OK;
-}
-
 /* ---- arithmetic ---------------------------------------------------------- */
 
 static double float_op(eb_op op, double a, double b)
@@ -185,9 +153,9 @@ static int64_t signed_op(eb_op op, int64_t a, int64_t b)
 {
     switch (op) {
     case EB_OP_ADD:
-    case EB_OP_SUM: return wrap_i64((uint64_t)a + (uint64_t)b);
-    case EB_OP_SUB: return wrap_i64((uint64_t)a - (uint64_t)b);
-    case EB_OP_MUL: return wrap_i64((uint64_t)a * (uint64_t)b);
+    case EB_OP_SUM: return eb_wrap_i64((uint64_t)a + (uint64_t)b);
+    case EB_OP_SUB: return eb_wrap_i64((uint64_t)a - (uint64_t)b);
+    case EB_OP_MUL: return eb_wrap_i64((uint64_t)a * (uint64_t)b);
     case EB_OP_DIV:
         if (b == 0)
             return 0;
@@ -230,14 +198,14 @@ static uint64_t ipow_wrap(uint64_t base, uint64_t e)
 /* y[i] = a[ia] ^ b[ib] for an integer base a (see the file comment). */
 static void pow_int(const eb_tensor *a, int64_t ia, const eb_tensor *b, int64_t ib, eb_tensor *y, int64_t i)
 {
-    bool base_signed = kind_of(a->dtype) == NUM_SIGNED;
-    switch (kind_of(b->dtype)) {
-    case NUM_FLOAT: {
+    bool base_signed = eb_num_kind_of(a->dtype) == EB_NUM_SIGNED;
+    switch (eb_num_kind_of(b->dtype)) {
+    case EB_NUM_FLOAT: {
         double base = base_signed ? (double)get_s(a, ia) : get_f(a, ia);
         eb_dtype_set_f64(y->dtype, y->data, i, pow(base, get_f(b, ib)));
         return;
     }
-    case NUM_SIGNED: {
+    case EB_NUM_SIGNED: {
         int64_t e = get_s(b, ib);
         if (e < 0) {
             int64_t x = base_signed ? get_s(a, ia) : (get_u(a, ia) == 1 ? 1 : 0);
@@ -248,7 +216,7 @@ static void pow_int(const eb_tensor *a, int64_t ia, const eb_tensor *b, int64_t 
         set_u(y, i, ipow_wrap(get_u(a, ia), (uint64_t)e));
         return;
     }
-    case NUM_UNSIGNED: set_u(y, i, ipow_wrap(get_u(a, ia), get_u(b, ib))); return;
+    case EB_NUM_UNSIGNED: set_u(y, i, ipow_wrap(get_u(a, ia), get_u(b, ib))); return;
     }
 }
 
@@ -257,16 +225,16 @@ static void pow_int(const eb_tensor *a, int64_t ia, const eb_tensor *b, int64_t 
 static void binary_apply(eb_op op, const eb_tensor *a, const eb_tensor *b, eb_tensor *y)
 {
     int64_t count = eb_tensor_numel(y);
-    num_kind k = kind_of(y->dtype);
+    eb_num_kind k = eb_num_kind_of(y->dtype);
     bcast_walk w;
     walk_init(&w, y, a, b);
     for (int64_t i = 0; i < count; i++, walk_next(&w)) {
         int64_t ia = w.off[0], ib = w.off[1];
-        if (k == NUM_FLOAT)
+        if (k == EB_NUM_FLOAT)
             eb_dtype_set_f64(y->dtype, y->data, i, float_op(op, get_f(a, ia), get_f(b, ib)));
         else if (op == EB_OP_POW)
             pow_int(a, ia, b, ib, y, i);
-        else if (k == NUM_SIGNED)
+        else if (k == EB_NUM_SIGNED)
             eb_dtype_set_i64(y->dtype, y->data, i, signed_op(op, get_s(a, ia), get_s(b, ib)));
         else
             set_u(y, i, unsigned_op(op, get_u(a, ia), get_u(b, ib)));
@@ -275,11 +243,11 @@ static void binary_apply(eb_op op, const eb_tensor *a, const eb_tensor *b, eb_te
 
 eb_status eb_shape_binary(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
 {
-    eb_status st = check_present(n, in, 2, err);
+    eb_status st = eb_check_inputs(n->op_type, in, 2, err);
     if (st != EB_OK)
         return st;
     const eb_tensor *a = in[0], *b = in[1];
-    if (!is_numeric(a->dtype) || !is_numeric(b->dtype))
+    if (!eb_is_numeric(a->dtype) || !eb_is_numeric(b->dtype))
         return eb_errf(err, EB_EUNSUPPORTED, "%s: inputs have dtypes %s and %s, supported: numeric types but i4",
                        n->op_type, eb_dtype_name(a->dtype), eb_dtype_name(b->dtype));
     if (n->op != EB_OP_POW && a->dtype != b->dtype)
@@ -314,15 +282,15 @@ static bool is_logic(eb_op op)
 static bool compare_elem(eb_op op, const eb_tensor *a, int64_t ia, const eb_tensor *b, int64_t ib)
 {
     int ord;
-    switch (kind_of(a->dtype)) {
-    case NUM_FLOAT: {
+    switch (eb_num_kind_of(a->dtype)) {
+    case EB_NUM_FLOAT: {
         double x = get_f(a, ia), y = get_f(b, ib);
         if (isnan(x) || isnan(y))
             return false;
         ord = (x > y) - (x < y);
         break;
     }
-    case NUM_SIGNED: {
+    case EB_NUM_SIGNED: {
         int64_t x = get_s(a, ia), y = get_s(b, ib);
         ord = (x > y) - (x < y);
         break;
@@ -345,7 +313,7 @@ static bool compare_elem(eb_op op, const eb_tensor *a, int64_t ia, const eb_tens
 
 eb_status eb_shape_compare(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
 {
-    eb_status st = check_present(n, in, 2, err);
+    eb_status st = eb_check_inputs(n->op_type, in, 2, err);
     if (st != EB_OK)
         return st;
     const eb_tensor *a = in[0], *b = in[1];
@@ -354,7 +322,7 @@ eb_status eb_shape_compare(const eb_node *n, const eb_tensor *const *in, eb_tens
             return eb_errf(err, EB_EINVAL, "%s: inputs have dtypes %s and %s, expected bool", n->op_type,
                            eb_dtype_name(a->dtype), eb_dtype_name(b->dtype));
     } else {
-        bool ok = is_numeric(a->dtype) || (n->op == EB_OP_EQUAL && a->dtype == EB_DT_BOOL);
+        bool ok = eb_is_numeric(a->dtype) || (n->op == EB_OP_EQUAL && a->dtype == EB_DT_BOOL);
         if (!ok)
             return eb_errf(err, EB_EUNSUPPORTED, "%s: input has dtype %s, supported: numeric types but i4%s",
                            n->op_type, eb_dtype_name(a->dtype), n->op == EB_OP_EQUAL ? ", bool" : "");
@@ -399,12 +367,12 @@ eb_status eb_shape_variadic(const eb_node *n, const eb_tensor *const *in, eb_ten
 {
     if (n->n_in < 1)
         return eb_errf(err, EB_EINVAL, "%s: needs at least one input", n->op_type);
-    eb_status st = check_present(n, in, n->n_in, err);
+    eb_status st = eb_check_inputs(n->op_type, in, n->n_in, err);
     if (st != EB_OK)
         return st;
     eb_dtype dt = in[0]->dtype;
     bool float_only = n->op == EB_OP_SUM || n->op == EB_OP_MEAN;
-    if (float_only ? !(is_numeric(dt) && eb_dtypes[dt].is_float) : !is_numeric(dt))
+    if (float_only ? !(eb_is_numeric(dt) && eb_dtypes[dt].is_float) : !eb_is_numeric(dt))
         return eb_errf(err, EB_EUNSUPPORTED, "%s: input has dtype %s, supported: %s", n->op_type,
                        eb_dtype_name(dt), float_only ? "f16/f32/f64" : "numeric types but i4");
     for (int k = 1; k < n->n_in; k++)

@@ -12,6 +12,9 @@
  *     and a C cast on every target the suite runs on;
  *   - to f16: round to nearest even; from f64 directly, not through f32,
  *     which could round twice.
+ * Integers convert to float types and to other integers, and float types
+ * to float types, by the element access of models/dtype.h, which follows
+ * these rules; only float to integer needs its own store here.
  * The opset 19 `saturate` attribute concerns float8 types only. */
 #include <math.h>
 
@@ -21,32 +24,6 @@
 static bool castable(eb_dtype dt)
 {
     return dt > EB_DT_UNDEFINED && dt < EB_DT_COUNT && dt != EB_DT_I4;
-}
-
-/* uint64 -> int64 modulo 2^64 without implementation-defined conversion. */
-static int64_t wrap_i64(uint64_t u)
-{
-    return u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(UINT64_MAX - u) - 1;
-}
-
-/* Double to IEEE half, round to nearest even, in one rounding. */
-static uint16_t f64_to_f16(double d)
-{
-    uint16_t sign = signbit(d) ? 0x8000 : 0;
-    double a = fabs(d);
-    if (isnan(d))
-        return (uint16_t)(sign | 0x7e00);
-    if (a >= 65520.0) /* rounds up past the largest half, 65504 */
-        return (uint16_t)(sign | 0x7c00);
-    if (a < 0x1p-14) /* subnormal: units of 2^-24; 1024 of them is the smallest normal */
-        return (uint16_t)(sign | (uint16_t)nearbyint(a * 0x1p24));
-    int e;
-    frexp(a, &e); /* a in [2^(e-1), 2^e) */
-    int ex = e - 1;
-    /* 10 mantissa bits plus the implicit one: 1024..2048, where 2048 carries
-     * into the exponent field by the addition below */
-    int m = (int)nearbyint(ldexp(a, 10 - ex));
-    return (uint16_t)(sign | (((ex + 15) << 10) + m - 1024));
 }
 
 /* Float value v into integer dtype dt: truncated, NaN to 0, saturated. */
@@ -65,43 +42,18 @@ static void store_float_as_int(eb_dtype dt, void *data, int64_t i, double v)
         uint64_t max = bits == 64 ? UINT64_MAX : ((uint64_t)1 << bits) - 1;
         double lim = ldexp(1.0, bits);
         uint64_t r = t >= lim ? max : t < 0 ? 0 : (uint64_t)t;
-        eb_dtype_set_i64(dt, data, i, wrap_i64(r));
+        eb_dtype_set_u64(dt, data, i, r);
     }
 }
 
+/* Float value v into dtype dt: float types and bool as eb_dtype_set_f64
+ * does (f16 in one rounding), integers by store_float_as_int. */
 static void store_f64(eb_dtype dt, void *data, int64_t i, double v)
 {
-    switch (dt) {
-    case EB_DT_F32: ((float *)data)[i] = (float)v; return;
-    case EB_DT_F64: ((double *)data)[i] = v; return;
-    case EB_DT_F16: ((uint16_t *)data)[i] = f64_to_f16(v); return;
-    case EB_DT_BOOL: ((uint8_t *)data)[i] = v != 0; return;
-    default: store_float_as_int(dt, data, i, v); return;
-    }
-}
-
-/* Integers to float types convert straight from the 64-bit value, so the
- * result is rounded once.  An integer that f32 rounds is beyond 2^24 and so
- * beyond f16's range either way. */
-static void store_i64(eb_dtype dt, void *data, int64_t i, int64_t v)
-{
-    switch (dt) {
-    case EB_DT_F32: ((float *)data)[i] = (float)v; return;
-    case EB_DT_F64: ((double *)data)[i] = (double)v; return;
-    case EB_DT_F16: ((uint16_t *)data)[i] = eb_f32_to_f16((float)v); return;
-    default: eb_dtype_set_i64(dt, data, i, v); return; /* bool: v != 0; ints wrap */
-    }
-}
-
-static void store_u64(eb_dtype dt, void *data, int64_t i, uint64_t v)
-{
-    switch (dt) {
-    case EB_DT_F32: ((float *)data)[i] = (float)v; return;
-    case EB_DT_F64: ((double *)data)[i] = (double)v; return;
-    case EB_DT_F16: ((uint16_t *)data)[i] = eb_f32_to_f16((float)v); return;
-    case EB_DT_BOOL: ((uint8_t *)data)[i] = v != 0; return;
-    default: eb_dtype_set_i64(dt, data, i, wrap_i64(v)); return;
-    }
+    if (eb_dtypes[dt].is_float || dt == EB_DT_BOOL)
+        eb_dtype_set_f64(dt, data, i, v);
+    else
+        store_float_as_int(dt, data, i, v);
 }
 
 eb_status eb_shape_cast(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
@@ -134,9 +86,9 @@ eb_status eb_ref_cast(const eb_node *n, const eb_tensor *const *in, eb_tensor *c
         if (eb_dtypes[src].is_float)
             store_f64(dst, y->data, i, eb_dtype_get_f64(src, x->data, i));
         else if (src == EB_DT_U64)
-            store_u64(dst, y->data, i, ((const uint64_t *)x->data)[i]);
+            eb_dtype_set_u64(dst, y->data, i, eb_dtype_get_u64(src, x->data, i));
         else
-            store_i64(dst, y->data, i, eb_dtype_get_i64(src, x->data, i));
+            eb_dtype_set_i64(dst, y->data, i, eb_dtype_get_i64(src, x->data, i));
     }
     return EB_OK;
 }

@@ -14,21 +14,20 @@ eb_status eb_shape_concat(const eb_node *n, const eb_tensor *const *in, eb_tenso
 {
     if (n->n_in < 1)
         return eb_errf(err, EB_EINVAL, "Concat: no inputs");
-    for (int k = 0; k < n->n_in; k++)
-        if (!in[k])
-            return eb_errf(err, EB_EINVAL, "Concat: input %d is missing", k);
+    eb_status st = eb_check_inputs("Concat", in, n->n_in, err);
+    if (st != EB_OK)
+        return st;
     const eb_tensor *first = in[0];
-    if (first->dtype <= EB_DT_UNDEFINED || first->dtype >= EB_DT_COUNT || eb_dtypes[first->dtype].size == 0)
-        return eb_errf(err, EB_EUNSUPPORTED, "Concat: dtype %s not supported", eb_dtype_name(first->dtype));
+    if ((st = eb_check_byte_dtype("Concat", first, err)) != EB_OK)
+        return st;
     if (first->rank < 1 || first->rank > EB_MAX_RANK)
         return eb_errf(err, EB_EINVAL, "Concat: input 0 has rank %d, expected 1 or more", first->rank);
     if (n->opset >= 4 && !eb_node_attr(n, "axis"))
         return eb_errf(err, EB_EINVAL, "Concat: attribute 'axis' is required");
     int64_t axis_attr = eb_attr_int(n, "axis", 1);
     int axis;
-    if (!eb_norm_axis(axis_attr, first->rank, &axis))
-        return eb_errf(err, EB_EINVAL, "Concat: axis %lld out of range for rank %d", (long long)axis_attr,
-                       first->rank);
+    if ((st = eb_check_axis("Concat", axis_attr, first->rank, NULL, &axis, err)) != EB_OK)
+        return st;
     int64_t total = 0;
     for (int k = 0; k < n->n_in; k++) {
         const eb_tensor *t = in[k];
@@ -67,11 +66,8 @@ eb_status eb_ref_concat(const eb_node *n, const eb_tensor *const *in, eb_tensor 
     if (eb_tensor_numel(y) == 0)
         return EB_OK;
     size_t size = eb_dtypes[y->dtype].size;
-    int64_t outer = 1, inner = 1;
-    for (int d = 0; d < axis; d++)
-        outer *= y->shape[d];
-    for (int d = axis + 1; d < y->rank; d++)
-        inner *= y->shape[d];
+    int64_t outer = eb_dims_product(y->shape, axis);
+    int64_t inner = eb_dims_product(y->shape + axis + 1, y->rank - axis - 1);
     size_t row = (size_t)(y->shape[axis] * inner) * size;
     char *dst = y->data;
     size_t at = 0; /* byte position of the current input's slice within a row */

@@ -11,15 +11,6 @@
 #include "reference_kernels/ref.h"
 #include "reference_kernels/ref_util.h"
 
-/* Longest shape list read before the rank check, so that a 9-value shape is
- * reported as an unsupported rank rather than as a malformed input. */
-#define MAX_PARAMS 64
-
-static bool whole_bytes(eb_dtype dt)
-{
-    return dt > EB_DT_UNDEFINED && dt < EB_DT_COUNT && eb_dtypes[dt].size > 0;
-}
-
 /* ---- Constant ----------------------------------------------------------- */
 
 /* The attribute that carries the value; EB_EUNSUPPORTED/EB_EINVAL when it is
@@ -63,12 +54,11 @@ eb_status eb_shape_constant(const eb_node *n, const eb_tensor *const *in, eb_ten
     switch (a->type) {
     case EB_ATTR_TENSOR: {
         const eb_tensor *t = a->t;
-        if (!whole_bytes(t->dtype))
-            return eb_errf(err, EB_EUNSUPPORTED, "Constant: dtype %s not supported", eb_dtype_name(t->dtype));
-        int64_t count = eb_tensor_numel(t);
-        if (t->rank < 0 || t->rank > EB_MAX_RANK || count < 0)
+        if ((st = eb_check_byte_dtype("Constant", t, err)) != EB_OK)
+            return st;
+        if (!eb_valid_shape(t))
             return eb_errf(err, EB_EINVAL, "Constant: value has an invalid shape");
-        if (count > 0 && !t->data)
+        if (eb_tensor_numel(t) > 0 && !t->data)
             return eb_errf(err, EB_EINVAL, "Constant: value has no data");
         eb_tensor_copy_meta(y, t);
         return EB_OK;
@@ -126,8 +116,9 @@ static eb_status fill_value(const eb_node *n, const eb_tensor **value, eb_err *e
     if (a->type != EB_ATTR_TENSOR || !a->t)
         return eb_errf(err, EB_EINVAL, "ConstantOfShape: attribute 'value' is not a tensor");
     const eb_tensor *t = a->t;
-    if (!whole_bytes(t->dtype))
-        return eb_errf(err, EB_EUNSUPPORTED, "ConstantOfShape: dtype %s not supported", eb_dtype_name(t->dtype));
+    eb_status st = eb_check_byte_dtype("ConstantOfShape", t, err);
+    if (st != EB_OK)
+        return st;
     if (eb_tensor_numel(t) != 1 || !t->data)
         return eb_errf(err, EB_EINVAL, "ConstantOfShape: attribute 'value' must hold exactly one element");
     *value = t;
@@ -141,9 +132,9 @@ eb_status eb_shape_constant_of_shape(const eb_node *n, const eb_tensor *const *i
     eb_status st = fill_value(n, &value, err);
     if (st != EB_OK)
         return st;
-    int64_t dims[MAX_PARAMS];
+    int64_t dims[EB_MAX_PARAMS];
     int count;
-    if ((st = eb_read_ints(in[0], dims, MAX_PARAMS, &count, "ConstantOfShape", "input", err)) != EB_OK)
+    if ((st = eb_read_ints(in[0], dims, EB_MAX_PARAMS, &count, "ConstantOfShape", "input", err)) != EB_OK)
         return st;
     if (count > EB_MAX_RANK)
         return eb_errf(err, EB_EUNSUPPORTED, "ConstantOfShape: output rank %d exceeds the supported %d", count,

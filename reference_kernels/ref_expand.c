@@ -11,32 +11,19 @@
 #include "reference_kernels/ref.h"
 #include "reference_kernels/ref_util.h"
 
-/* Longest parameter list read before the rank check, so that a 9-value shape
- * is reported as an unsupported rank rather than as a malformed input. */
-#define MAX_PARAMS 64
-
-static eb_status check_data(const char *op, const eb_tensor *t, eb_err *err)
-{
-    if (t->dtype <= EB_DT_UNDEFINED || t->dtype >= EB_DT_COUNT || eb_dtypes[t->dtype].size == 0)
-        return eb_errf(err, EB_EUNSUPPORTED, "%s: dtype %s not supported", op, eb_dtype_name(t->dtype));
-    if (t->rank < 0 || t->rank > EB_MAX_RANK || eb_tensor_numel(t) < 0)
-        return eb_errf(err, EB_EINVAL, "%s: input has an invalid shape", op);
-    return EB_OK;
-}
-
 /* ---- Expand ------------------------------------------------------------- */
 
 eb_status eb_shape_expand(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
 {
     const eb_tensor *x = in[0];
-    eb_status st = check_data("Expand", x, err);
+    eb_status st = eb_check_data("Expand", x, err);
     if (st != EB_OK)
         return st;
     if (!in[1])
         return eb_errf(err, EB_EINVAL, "Expand: input 'shape' is missing");
-    int64_t dims[MAX_PARAMS];
+    int64_t dims[EB_MAX_PARAMS];
     int count;
-    if ((st = eb_read_ints(in[1], dims, MAX_PARAMS, &count, "Expand", "shape", err)) != EB_OK)
+    if ((st = eb_read_ints(in[1], dims, EB_MAX_PARAMS, &count, "Expand", "shape", err)) != EB_OK)
         return st;
     if (count > EB_MAX_RANK)
         return eb_errf(err, EB_EUNSUPPORTED, "Expand: target rank %d exceeds the supported %d", count, EB_MAX_RANK);
@@ -78,14 +65,14 @@ eb_status eb_ref_expand(const eb_node *n, const eb_tensor *const *in, eb_tensor 
 eb_status eb_shape_tile(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
 {
     const eb_tensor *x = in[0];
-    eb_status st = check_data("Tile", x, err);
+    eb_status st = eb_check_data("Tile", x, err);
     if (st != EB_OK)
         return st;
     if (!in[1])
         return eb_errf(err, EB_EINVAL, "Tile: input 'repeats' is missing");
-    int64_t reps[MAX_PARAMS];
+    int64_t reps[EB_MAX_PARAMS];
     int count;
-    if ((st = eb_read_ints(in[1], reps, MAX_PARAMS, &count, "Tile", "repeats", err)) != EB_OK)
+    if ((st = eb_read_ints(in[1], reps, EB_MAX_PARAMS, &count, "Tile", "repeats", err)) != EB_OK)
         return st;
     if (count != x->rank)
         return eb_errf(err, EB_EINVAL, "Tile: %d repeats for an input of rank %d", count, x->rank);
@@ -112,11 +99,8 @@ eb_status eb_ref_tile(const eb_node *n, const eb_tensor *const *in, eb_tensor *c
         return EB_OK; /* otherwise every input dim is non-zero */
     int rank = x->rank;
     size_t size = eb_dtypes[x->dtype].size;
-    int64_t stride[EB_MAX_RANK], s = 1;
-    for (int d = rank - 1; d >= 0; d--) {
-        stride[d] = s;
-        s *= x->shape[d];
-    }
+    int64_t stride[EB_MAX_RANK];
+    eb_row_major_strides(x, stride);
     const char *src = x->data;
     char *dst = y->data;
     for (int64_t i = 0; i < count; i++) {

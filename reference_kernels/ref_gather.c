@@ -13,10 +13,7 @@
 
 static eb_status get_axis(const eb_node *n, const eb_tensor *data, int *axis, eb_err *err)
 {
-    int64_t a = eb_attr_int(n, "axis", 0);
-    if (!eb_norm_axis(a, data->rank, axis))
-        return eb_errf(err, EB_EINVAL, "Gather: axis %lld out of range for rank %d", (long long)a, data->rank);
-    return EB_OK;
+    return eb_check_axis("Gather", eb_attr_int(n, "axis", 0), data->rank, NULL, axis, err);
 }
 
 /* Checks every index against a dim of length dim. */
@@ -37,18 +34,18 @@ eb_status eb_shape_gather(const eb_node *n, const eb_tensor *const *in, eb_tenso
     const eb_tensor *data = in[0], *idx = in[1];
     if (!idx)
         return eb_errf(err, EB_EINVAL, "Gather: input 'indices' is missing");
-    if (data->dtype <= EB_DT_UNDEFINED || data->dtype >= EB_DT_COUNT || eb_dtypes[data->dtype].size == 0)
-        return eb_errf(err, EB_EUNSUPPORTED, "Gather: dtype %s not supported", eb_dtype_name(data->dtype));
+    eb_status st = eb_check_byte_dtype("Gather", data, err);
+    if (st != EB_OK)
+        return st;
     if (idx->dtype != EB_DT_I64 && idx->dtype != EB_DT_I32)
         return eb_errf(err, EB_EINVAL, "Gather: indices have dtype %s, expected i32 or i64",
                        eb_dtype_name(idx->dtype));
-    if (data->rank < 1 || data->rank > EB_MAX_RANK || eb_tensor_numel(data) < 0)
+    if (data->rank < 1 || !eb_valid_shape(data))
         return eb_errf(err, EB_EINVAL, "Gather: data has an invalid shape (rank %d)", data->rank);
-    if (idx->rank < 0 || idx->rank > EB_MAX_RANK || eb_tensor_numel(idx) < 0)
+    if (!eb_valid_shape(idx))
         return eb_errf(err, EB_EINVAL, "Gather: indices have an invalid shape");
     int axis;
-    eb_status st = get_axis(n, data, &axis, err);
-    if (st != EB_OK)
+    if ((st = get_axis(n, data, &axis, err)) != EB_OK)
         return st;
     int rank = data->rank - 1 + idx->rank;
     if (rank > EB_MAX_RANK)
@@ -84,11 +81,8 @@ eb_status eb_ref_gather(const eb_node *n, const eb_tensor *const *in, eb_tensor 
         return st;
     if (eb_tensor_numel(y) == 0)
         return EB_OK; /* also keeps the products below away from zero-size dims */
-    int64_t outer = 1, inner = 1, count = eb_tensor_numel(idx);
-    for (int d = 0; d < axis; d++)
-        outer *= data->shape[d];
-    for (int d = axis + 1; d < data->rank; d++)
-        inner *= data->shape[d];
+    int64_t outer = eb_dims_product(data->shape, axis), count = eb_tensor_numel(idx);
+    int64_t inner = eb_dims_product(data->shape + axis + 1, data->rank - axis - 1);
     size_t chunk = (size_t)inner * eb_dtypes[data->dtype].size;
     const char *src = data->data;
     char *dst = y->data;

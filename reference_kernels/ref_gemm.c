@@ -11,7 +11,7 @@
 
 eb_status eb_shape_gemm(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
 {
-    const eb_tensor *a = in[0], *b = in[1], *c = n->n_in > 2 ? in[2] : NULL;
+    const eb_tensor *a = in[0], *b = in[1], *c = eb_opt_in(n, in, 2);
     char s1[128], s2[128];
     if (eb_check_dtype("Gemm", "input A", a, err, EB_DT_F32, EB_DT_F64, EB_DT_UNDEFINED) != EB_OK)
         return EB_EUNSUPPORTED;
@@ -78,7 +78,7 @@ DEFINE_GEMM(double, f64)
 
 eb_status eb_ref_gemm(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
 {
-    const eb_tensor *a = in[0], *b = in[1], *c = n->n_in > 2 ? in[2] : NULL;
+    const eb_tensor *a = in[0], *b = in[1], *c = eb_opt_in(n, in, 2);
     eb_tensor *y = out[0];
     bool trans_a = eb_attr_int(n, "transA", 0) != 0, trans_b = eb_attr_int(n, "transB", 0) != 0;
     float alpha = eb_attr_float(n, "alpha", 1.0f), beta = eb_attr_float(n, "beta", 1.0f);

@@ -20,12 +20,6 @@
 #include "reference_kernels/ref.h"
 #include "reference_kernels/ref_util.h"
 
-/* True when the node has output k and it is not omitted. */
-static bool has_output(const eb_node *n, eb_tensor *const *out, int k)
-{
-    return n->n_out > k && n->out[k] >= 0 && out[k];
-}
-
 static const char *const bn_param_names[4] = {"scale", "B", "input_mean", "input_var"};
 
 /* True when parameter p of BatchNormalization holds one value per activation
@@ -107,11 +101,7 @@ eb_status eb_ref_batch_norm(const eb_node *n, const eb_tensor *const *in, eb_ten
 /* The normalisation axis in [0, rank]; false when out of [-rank, rank]. */
 static bool layer_norm_axis(const eb_node *n, int rank, int *axis)
 {
-    int64_t a = eb_attr_int(n, "axis", -1);
-    if (a < -(int64_t)rank || a > rank)
-        return false;
-    *axis = (int)(a < 0 ? a + rank : a);
-    return true;
+    return eb_norm_axis_end(eb_attr_int(n, "axis", -1), rank, axis);
 }
 
 /* True when t broadcasts unidirectionally to x's shape. */
@@ -130,7 +120,7 @@ static bool broadcasts_to(const eb_tensor *t, const eb_tensor *x)
 eb_status eb_shape_layer_norm(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out,
                               eb_err *err)
 {
-    const eb_tensor *x = in[0], *scale = in[1], *bias = n->n_in > 2 ? in[2] : NULL;
+    const eb_tensor *x = in[0], *scale = in[1], *bias = eb_opt_in(n, in, 2);
     char s1[128], s2[128];
     if (eb_check_dtype("LayerNormalization", "input X", x, err, EB_DT_F32, EB_DT_F64, EB_DT_F16,
                        EB_DT_UNDEFINED) != EB_OK)
@@ -158,7 +148,7 @@ eb_status eb_shape_layer_norm(const eb_node *n, const eb_tensor *const *in, eb_t
     }
     eb_tensor_copy_meta(out[0], x);
     for (int k = 1; k <= 2; k++) {
-        if (!has_output(n, out, k))
+        if (!eb_has_output(n, out, k))
             continue;
         eb_tensor_copy_meta(out[k], x);
         out[k]->dtype = EB_DT_F32;
@@ -171,10 +161,10 @@ eb_status eb_shape_layer_norm(const eb_node *n, const eb_tensor *const *in, eb_t
 eb_status eb_ref_layer_norm(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out,
                             eb_err *err)
 {
-    const eb_tensor *x = in[0], *scale = in[1], *bias = n->n_in > 2 ? in[2] : NULL;
+    const eb_tensor *x = in[0], *scale = in[1], *bias = eb_opt_in(n, in, 2);
     eb_tensor *y = out[0];
-    eb_tensor *mean_out = has_output(n, out, 1) ? out[1] : NULL;
-    eb_tensor *inv_out = has_output(n, out, 2) ? out[2] : NULL;
+    eb_tensor *mean_out = eb_has_output(n, out, 1) ? out[1] : NULL;
+    eb_tensor *inv_out = eb_has_output(n, out, 2) ? out[2] : NULL;
     int axis;
     if (!layer_norm_axis(n, x->rank, &axis))
         return eb_errf(err, EB_EINVAL, "LayerNormalization: axis out of range");

@@ -26,11 +26,6 @@ typedef struct pad_plan {
     int64_t lo[EB_MAX_RANK], keep[EB_MAX_RANK];
 } pad_plan;
 
-static const eb_tensor *opt_in(const eb_node *n, const eb_tensor *const *in, int k)
-{
-    return k < n->n_in ? in[k] : NULL;
-}
-
 /* a + b, false on int64 overflow. */
 static bool add_checked(int64_t a, int64_t b, int64_t *sum)
 {
@@ -55,7 +50,7 @@ static eb_status read_pads(const eb_node *n, const eb_tensor *const *in, int ran
             return eb_errf(err, EB_EINVAL, "Pad: %d pads for an input of rank %d", count, rank);
         memcpy(pads, vals, (size_t)count * sizeof *pads);
     } else {
-        const eb_tensor *t = opt_in(n, in, 1), *ax = n->opset >= 18 ? opt_in(n, in, 3) : NULL;
+        const eb_tensor *t = eb_opt_in(n, in, 1), *ax = n->opset >= 18 ? eb_opt_in(n, in, 3) : NULL;
         if (!t)
             return eb_errf(err, EB_EINVAL, "Pad: input 'pads' is missing");
         if ((st = eb_read_ints(t, pads, 2 * EB_MAX_RANK, &count, "Pad", "pads", err)) != EB_OK)
@@ -79,11 +74,8 @@ static eb_status read_pads(const eb_node *n, const eb_tensor *const *in, int ran
     bool seen[EB_MAX_RANK] = {false};
     for (int k = 0; k < n_axes; k++) {
         int a;
-        if (!eb_norm_axis(axes[k], rank, &a))
-            return eb_errf(err, EB_EINVAL, "Pad: axis %lld out of range for rank %d", (long long)axes[k], rank);
-        if (seen[a])
-            return eb_errf(err, EB_EINVAL, "Pad: axis %d given twice", a);
-        seen[a] = true;
+        if ((st = eb_check_axis("Pad", axes[k], rank, seen, &a, err)) != EB_OK)
+            return st;
         p->before[a] = pads[k];
         p->after[a] = pads[n_axes + k];
     }
@@ -131,11 +123,10 @@ static eb_status pad_plan_make(const eb_node *n, const eb_tensor *const *in, con
 eb_status eb_shape_pad(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
 {
     const eb_tensor *x = in[0];
-    if (x->dtype <= EB_DT_UNDEFINED || x->dtype >= EB_DT_COUNT || eb_dtypes[x->dtype].size == 0)
-        return eb_errf(err, EB_EUNSUPPORTED, "Pad: dtype %s not supported", eb_dtype_name(x->dtype));
-    if (x->rank < 0 || x->rank > EB_MAX_RANK || eb_tensor_numel(x) < 0)
-        return eb_errf(err, EB_EINVAL, "Pad: input has an invalid shape");
-    const eb_tensor *cv = n->opset >= 11 ? opt_in(n, in, 2) : NULL;
+    eb_status st = eb_check_data("Pad", x, err);
+    if (st != EB_OK)
+        return st;
+    const eb_tensor *cv = n->opset >= 11 ? eb_opt_in(n, in, 2) : NULL;
     if (cv && cv->dtype != x->dtype)
         return eb_errf(err, EB_EINVAL, "Pad: constant_value has dtype %s, data has %s", eb_dtype_name(cv->dtype),
                        eb_dtype_name(x->dtype));
@@ -143,8 +134,7 @@ eb_status eb_shape_pad(const eb_node *n, const eb_tensor *const *in, eb_tensor *
         return eb_errf(err, EB_EINVAL, "Pad: constant_value must be a scalar");
     pad_plan p;
     eb_tensor *y = out[0];
-    eb_status st = pad_plan_make(n, in, x, &p, y->shape, err);
-    if (st != EB_OK)
+    if ((st = pad_plan_make(n, in, x, &p, y->shape, err)) != EB_OK)
         return st;
     y->dtype = x->dtype;
     y->rank = x->rank;
@@ -203,19 +193,17 @@ eb_status eb_ref_pad(const eb_node *n, const eb_tensor *const *in, eb_tensor *co
         double align;
         unsigned char bytes[16];
     } fill = {0};
-    const eb_tensor *cv = n->opset >= 11 ? (n->n_in > 2 ? in[2] : NULL) : NULL;
+    const eb_tensor *cv = n->opset >= 11 ? eb_opt_in(n, in, 2) : NULL;
     if (n->opset < 11)
         eb_dtype_set_f64(x->dtype, fill.bytes, 0, eb_attr_float(n, "value", 0.0f));
     else if (cv && eb_tensor_numel(cv) == 1)
         memcpy(fill.bytes, cv->data, size);
 
     int rank = x->rank;
-    int64_t stride[EB_MAX_RANK], s = 1;
+    int64_t stride[EB_MAX_RANK];
     bool empty_in = eb_tensor_numel(x) == 0; /* then every element is the fill value */
-    for (int d = rank - 1; d >= 0 && !empty_in; d--) {
-        stride[d] = s;
-        s *= x->shape[d];
-    }
+    if (!empty_in) /* (strides of an empty input are not needed, and may overflow) */
+        eb_row_major_strides(x, stride);
     const char *src = x->data;
     char *dst = y->data;
     for (int64_t i = 0; i < total; i++) {

@@ -22,32 +22,21 @@
 #include "reference_kernels/ref.h"
 #include "reference_kernels/ref_util.h"
 
-typedef enum num_kind { NUM_FLOAT, NUM_SIGNED, NUM_UNSIGNED } num_kind;
-
-static num_kind kind_of(eb_dtype dt)
-{
-    return eb_dtypes[dt].is_float ? NUM_FLOAT : eb_dtypes[dt].is_signed ? NUM_SIGNED : NUM_UNSIGNED;
-}
-
-static bool is_numeric(eb_dtype dt)
-{
-    return dt > EB_DT_UNDEFINED && dt < EB_DT_COUNT && dt != EB_DT_BOOL && dt != EB_DT_I4;
-}
-
-/* uint64 -> int64 modulo 2^64 without implementation-defined conversion. */
-static int64_t wrap_i64(uint64_t u)
-{
-    return u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(UINT64_MAX - u) - 1;
-}
-
-static uint64_t get_u(const eb_tensor *t, int64_t i)
-{
-    if (t->dtype == EB_DT_U64)
-        return ((const uint64_t *)t->data)[i];
-    return (uint64_t)eb_dtype_get_i64(t->dtype, t->data, i);
-}
-
 /* ---- Reduce* ------------------------------------------------------------ */
+
+/* y's shape: x's dims but those in mask, which keepdims (default 1) keeps
+ * as 1. */
+static void reduced_shape(const eb_node *n, const eb_tensor *x, const bool mask[EB_MAX_RANK], eb_tensor *y)
+{
+    bool keep = eb_attr_int(n, "keepdims", 1) != 0;
+    y->rank = 0;
+    for (int d = 0; d < x->rank; d++) {
+        if (!mask[d])
+            y->shape[y->rank++] = x->shape[d];
+        else if (keep)
+            y->shape[y->rank++] = 1;
+    }
+}
 
 /* Which dims of x the node reduces. */
 static eb_status reduce_mask(const eb_node *n, const eb_tensor *const *in, bool mask[EB_MAX_RANK], eb_err *err)
@@ -57,8 +46,9 @@ static eb_status reduce_mask(const eb_node *n, const eb_tensor *const *in, bool 
     int count = 0;
     bool axes_input = n->opset >= (n->op == EB_OP_REDUCE_SUM ? 13 : 18);
     if (axes_input) {
-        if (n->n_in > 1 && in[1]) {
-            eb_status st = eb_read_ints(in[1], axes, EB_MAX_RANK, &count, n->op_type, "axes", err);
+        const eb_tensor *t = eb_opt_in(n, in, 1);
+        if (t) {
+            eb_status st = eb_read_ints(t, axes, EB_MAX_RANK, &count, n->op_type, "axes", err);
             if (st != EB_OK)
                 return st;
         }
@@ -91,23 +81,15 @@ eb_status eb_shape_reduce(const eb_node *n, const eb_tensor *const *in, eb_tenso
     if (!x)
         return eb_errf(err, EB_EINVAL, "%s: input is missing", n->op_type);
     bool max_min = n->op == EB_OP_REDUCE_MAX || n->op == EB_OP_REDUCE_MIN;
-    if (!is_numeric(x->dtype) && !(max_min && x->dtype == EB_DT_BOOL))
+    if (!eb_is_numeric(x->dtype) && !(max_min && x->dtype == EB_DT_BOOL))
         return eb_errf(err, EB_EUNSUPPORTED, "%s: input has dtype %s, supported: numeric types but i4%s",
                        n->op_type, eb_dtype_name(x->dtype), max_min ? ", bool" : "");
     bool mask[EB_MAX_RANK];
     eb_status st = reduce_mask(n, in, mask, err);
     if (st != EB_OK)
         return st;
-    bool keep = eb_attr_int(n, "keepdims", 1) != 0;
-    eb_tensor *y = out[0];
-    y->dtype = x->dtype;
-    y->rank = 0;
-    for (int d = 0; d < x->rank; d++) {
-        if (!mask[d])
-            y->shape[y->rank++] = x->shape[d];
-        else if (keep)
-            y->shape[y->rank++] = 1;
-    }
+    reduced_shape(n, x, mask, out[0]);
+    out[0]->dtype = x->dtype;
     return EB_OK;
 }
 
@@ -122,19 +104,19 @@ static reduce_acc reduce_init(eb_op op, eb_dtype dt)
 {
     reduce_acc a = {0};
     int bits = (int)eb_dtypes[dt].size * 8;
-    num_kind k = kind_of(dt);
+    eb_num_kind k = eb_num_kind_of(dt);
     bool is_max = op == EB_OP_REDUCE_MAX, is_min = op == EB_OP_REDUCE_MIN;
     if (op == EB_OP_REDUCE_PROD) {
-        if (k == NUM_FLOAT)
+        if (k == EB_NUM_FLOAT)
             a.f = 1;
-        else if (k == NUM_SIGNED)
+        else if (k == EB_NUM_SIGNED)
             a.s = 1;
         else
             a.u = 1;
     } else if (is_max || is_min) {
-        if (k == NUM_FLOAT) {
+        if (k == EB_NUM_FLOAT) {
             a.f = is_max ? -INFINITY : INFINITY;
-        } else if (k == NUM_SIGNED) {
+        } else if (k == EB_NUM_SIGNED) {
             int64_t hi = bits == 64 ? INT64_MAX : ((int64_t)1 << (bits - 1)) - 1;
             a.s = is_max ? -hi - 1 : hi;
         } else {
@@ -144,11 +126,11 @@ static reduce_acc reduce_init(eb_op op, eb_dtype dt)
     return a;
 }
 
-static void reduce_step(eb_op op, num_kind k, reduce_acc *a, const eb_tensor *x, int64_t i)
+static void reduce_step(eb_op op, eb_num_kind k, reduce_acc *a, const eb_tensor *x, int64_t i)
 {
     bool is_max = op == EB_OP_REDUCE_MAX;
     switch (k) {
-    case NUM_FLOAT: {
+    case EB_NUM_FLOAT: {
         double v = eb_dtype_get_f64(x->dtype, x->data, i);
         if (op == EB_OP_REDUCE_PROD)
             a->f *= v;
@@ -160,18 +142,18 @@ static void reduce_step(eb_op op, num_kind k, reduce_acc *a, const eb_tensor *x,
             a->f = v;
         return;
     }
-    case NUM_SIGNED: {
+    case EB_NUM_SIGNED: {
         int64_t v = eb_dtype_get_i64(x->dtype, x->data, i);
         if (op == EB_OP_REDUCE_PROD)
-            a->s = wrap_i64((uint64_t)a->s * (uint64_t)v);
+            a->s = eb_wrap_i64((uint64_t)a->s * (uint64_t)v);
         else if (op == EB_OP_REDUCE_SUM || op == EB_OP_REDUCE_MEAN)
-            a->s = wrap_i64((uint64_t)a->s + (uint64_t)v);
+            a->s = eb_wrap_i64((uint64_t)a->s + (uint64_t)v);
         else if (is_max ? v > a->s : v < a->s)
             a->s = v;
         return;
     }
-    case NUM_UNSIGNED: {
-        uint64_t v = get_u(x, i);
+    case EB_NUM_UNSIGNED: {
+        uint64_t v = eb_dtype_get_u64(x->dtype, x->data, i);
         if (op == EB_OP_REDUCE_PROD)
             a->u *= v;
         else if (op == EB_OP_REDUCE_SUM || op == EB_OP_REDUCE_MEAN)
@@ -192,7 +174,7 @@ eb_status eb_ref_reduce(const eb_node *n, const eb_tensor *const *in, eb_tensor 
     if (st != EB_OK)
         return st;
     int64_t ny = eb_tensor_numel(y), nx = eb_tensor_numel(x);
-    num_kind k = kind_of(x->dtype);
+    eb_num_kind k = eb_num_kind_of(x->dtype);
 
     /* Input dim d moves the output index by ostride[d]: 0 on reduced dims,
      * the keepdims layout's stride elsewhere. */
@@ -216,19 +198,19 @@ eb_status eb_ref_reduce(const eb_node *n, const eb_tensor *const *in, eb_tensor 
     for (int64_t o = 0; o < ny; o++) {
         reduce_acc a = acc[o];
         if (n->op == EB_OP_REDUCE_MEAN) {
-            if (k == NUM_FLOAT)
+            if (k == EB_NUM_FLOAT)
                 a.f /= (double)count; /* 0/0 = NaN for an empty set */
-            else if (k == NUM_SIGNED)
+            else if (k == EB_NUM_SIGNED)
                 a.s = count ? a.s / count : 0;
             else
                 a.u = count ? a.u / (uint64_t)count : 0;
         }
-        if (k == NUM_FLOAT)
+        if (k == EB_NUM_FLOAT)
             eb_dtype_set_f64(y->dtype, y->data, o, a.f);
-        else if (k == NUM_SIGNED)
+        else if (k == EB_NUM_SIGNED)
             eb_dtype_set_i64(y->dtype, y->data, o, a.s);
         else
-            eb_dtype_set_i64(y->dtype, y->data, o, wrap_i64(a.u));
+            eb_dtype_set_u64(y->dtype, y->data, o, a.u);
     }
     free(acc);
     return EB_OK;
@@ -241,7 +223,7 @@ eb_status eb_shape_arg_reduce(const eb_node *n, const eb_tensor *const *in, eb_t
     const eb_tensor *x = in[0];
     if (!x)
         return eb_errf(err, EB_EINVAL, "%s: input is missing", n->op_type);
-    if (!is_numeric(x->dtype))
+    if (!eb_is_numeric(x->dtype))
         return eb_errf(err, EB_EUNSUPPORTED, "%s: input has dtype %s, supported: numeric types but i4", n->op_type,
                        eb_dtype_name(x->dtype));
     int axis;
@@ -253,16 +235,10 @@ eb_status eb_shape_arg_reduce(const eb_node *n, const eb_tensor *const *in, eb_t
     if (x->shape[axis] == 0)
         return eb_errf(err, EB_EINVAL, "%s: axis %d of input %s is empty, there is no extreme", n->op_type, axis,
                        eb_tensor_describe(x, s1, sizeof s1));
-    bool keep = eb_attr_int(n, "keepdims", 1) != 0;
-    eb_tensor *y = out[0];
-    y->dtype = EB_DT_I64;
-    y->rank = 0;
-    for (int d = 0; d < x->rank; d++) {
-        if (d != axis)
-            y->shape[y->rank++] = x->shape[d];
-        else if (keep)
-            y->shape[y->rank++] = 1;
-    }
+    bool mask[EB_MAX_RANK] = {false};
+    mask[axis] = true;
+    reduced_shape(n, x, mask, out[0]);
+    out[0]->dtype = EB_DT_I64;
     return EB_OK;
 }
 
@@ -270,8 +246,8 @@ eb_status eb_shape_arg_reduce(const eb_node *n, const eb_tensor *const *in, eb_t
 static bool arg_better(bool is_max, bool last, const eb_tensor *x, int64_t j, int64_t b)
 {
     int ord; /* sign of x[j] - x[b] */
-    switch (kind_of(x->dtype)) {
-    case NUM_FLOAT: {
+    switch (eb_num_kind_of(x->dtype)) {
+    case EB_NUM_FLOAT: {
         double vj = eb_dtype_get_f64(x->dtype, x->data, j), vb = eb_dtype_get_f64(x->dtype, x->data, b);
         if (isnan(vb))
             return last && isnan(vj);
@@ -280,13 +256,13 @@ static bool arg_better(bool is_max, bool last, const eb_tensor *x, int64_t j, in
         ord = (vj > vb) - (vj < vb);
         break;
     }
-    case NUM_SIGNED: {
+    case EB_NUM_SIGNED: {
         int64_t vj = eb_dtype_get_i64(x->dtype, x->data, j), vb = eb_dtype_get_i64(x->dtype, x->data, b);
         ord = (vj > vb) - (vj < vb);
         break;
     }
     default: {
-        uint64_t vj = get_u(x, j), vb = get_u(x, b);
+        uint64_t vj = eb_dtype_get_u64(x->dtype, x->data, j), vb = eb_dtype_get_u64(x->dtype, x->data, b);
         ord = (vj > vb) - (vj < vb);
         break;
     }
@@ -303,11 +279,8 @@ eb_status eb_ref_arg_reduce(const eb_node *n, const eb_tensor *const *in, eb_ten
     int axis;
     eb_norm_axis(eb_attr_int(n, "axis", 0), x->rank, &axis);
     bool is_max = n->op == EB_OP_ARG_MAX, last = eb_attr_int(n, "select_last_index", 0) != 0;
-    int64_t outer = 1, len = x->shape[axis], inner = 1;
-    for (int d = 0; d < axis; d++)
-        outer *= x->shape[d];
-    for (int d = axis + 1; d < x->rank; d++)
-        inner *= x->shape[d];
+    int64_t outer = eb_dims_product(x->shape, axis), len = x->shape[axis];
+    int64_t inner = eb_dims_product(x->shape + axis + 1, x->rank - axis - 1);
     for (int64_t o = 0; o < outer; o++) {
         for (int64_t j = 0; j < inner; j++) {
             int64_t base = o * len * inner + j, best = 0;

@@ -12,24 +12,6 @@
 #include "reference_kernels/ref.h"
 #include "reference_kernels/ref_util.h"
 
-/* Longest parameter list read before the rank check, so that a 9-value shape
- * is reported as an unsupported rank rather than as a malformed input. */
-#define MAX_PARAMS 64
-
-static const eb_tensor *opt_in(const eb_node *n, const eb_tensor *const *in, int k)
-{
-    return k < n->n_in ? in[k] : NULL;
-}
-
-static eb_status check_data(const char *op, const eb_tensor *t, eb_err *err)
-{
-    if (t->dtype <= EB_DT_UNDEFINED || t->dtype >= EB_DT_COUNT || eb_dtypes[t->dtype].size == 0)
-        return eb_errf(err, EB_EUNSUPPORTED, "%s: dtype %s not supported", op, eb_dtype_name(t->dtype));
-    if (t->rank < 0 || t->rank > EB_MAX_RANK || eb_tensor_numel(t) < 0)
-        return eb_errf(err, EB_EINVAL, "%s: input has an invalid shape", op);
-    return EB_OK;
-}
-
 static eb_status check_out_rank(const char *op, int rank, eb_err *err)
 {
     if (rank > EB_MAX_RANK)
@@ -70,17 +52,17 @@ static eb_status read_axes(const char *op, const eb_node *n, const eb_tensor *co
     if (n->opset < 13) {
         const int64_t *vals;
         int k = eb_attr_ints(n, "axes", &vals);
-        if (k > MAX_PARAMS)
-            return eb_errf(err, EB_EINVAL, "%s: %d axes, at most %d allowed", op, k, MAX_PARAMS);
+        if (k > EB_MAX_PARAMS)
+            return eb_errf(err, EB_EINVAL, "%s: %d axes, at most %d allowed", op, k, EB_MAX_PARAMS);
         if (k >= 0)
             memcpy(axes, vals, (size_t)k * sizeof *axes);
         *count = k;
         return EB_OK;
     }
-    const eb_tensor *t = opt_in(n, in, 1);
+    const eb_tensor *t = eb_opt_in(n, in, 1);
     if (!t)
         return EB_OK;
-    return eb_read_ints(t, axes, MAX_PARAMS, count, op, "axes", err);
+    return eb_read_ints(t, axes, EB_MAX_PARAMS, count, op, "axes", err);
 }
 
 /* ---- Flatten ------------------------------------------------------------ */
@@ -88,16 +70,16 @@ static eb_status read_axes(const char *op, const eb_node *n, const eb_tensor *co
 eb_status eb_shape_flatten(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
 {
     const eb_tensor *x = in[0];
-    eb_status st = check_data("Flatten", x, err);
+    eb_status st = eb_check_data("Flatten", x, err);
     if (st != EB_OK)
         return st;
-    int64_t axis = eb_attr_int(n, "axis", 1);
+    int64_t axis_attr = eb_attr_int(n, "axis", 1);
+    int axis;
     /* axis == rank is allowed: the output is [numel, 1] */
-    if (axis < -(int64_t)x->rank || axis > x->rank)
-        return eb_errf(err, EB_EINVAL, "Flatten: axis %lld out of range for rank %d", (long long)axis, x->rank);
-    if (axis < 0)
-        axis += x->rank;
-    int64_t outer = dims_product(x->shape, 0, (int)axis), inner = dims_product(x->shape, (int)axis, x->rank);
+    if (!eb_norm_axis_end(axis_attr, x->rank, &axis))
+        return eb_errf(err, EB_EINVAL, "Flatten: axis %lld out of range for rank %d", (long long)axis_attr,
+                       x->rank);
+    int64_t outer = dims_product(x->shape, 0, axis), inner = dims_product(x->shape, axis, x->rank);
     if (outer < 0 || inner < 0)
         return eb_errf(err, EB_EINVAL, "Flatten: output dims overflow");
     out[0]->dtype = x->dtype;
@@ -117,14 +99,14 @@ eb_status eb_ref_flatten(const eb_node *n, const eb_tensor *const *in, eb_tensor
 eb_status eb_shape_reshape(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
 {
     const eb_tensor *x = in[0];
-    eb_status st = check_data("Reshape", x, err);
+    eb_status st = eb_check_data("Reshape", x, err);
     if (st != EB_OK)
         return st;
-    int64_t shape[MAX_PARAMS];
+    int64_t shape[EB_MAX_PARAMS];
     int count;
-    const eb_tensor *target = opt_in(n, in, 1);
+    const eb_tensor *target = eb_opt_in(n, in, 1);
     if (target) {
-        if ((st = eb_read_ints(target, shape, MAX_PARAMS, &count, "Reshape", "shape", err)) != EB_OK)
+        if ((st = eb_read_ints(target, shape, EB_MAX_PARAMS, &count, "Reshape", "shape", err)) != EB_OK)
             return st;
     } else {
         /* opset 1-4 carried the target as an attribute */
@@ -132,9 +114,9 @@ eb_status eb_shape_reshape(const eb_node *n, const eb_tensor *const *in, eb_tens
         count = eb_attr_ints(n, "shape", &vals);
         if (count < 0)
             return eb_errf(err, EB_EINVAL, "Reshape: no target shape (input 'shape' missing)");
-        if (count > MAX_PARAMS)
+        if (count > EB_MAX_PARAMS)
             return eb_errf(err, EB_EINVAL, "Reshape: target shape has %d dims, at most %d allowed", count,
-                           MAX_PARAMS);
+                           EB_MAX_PARAMS);
         memcpy(shape, vals, (size_t)count * sizeof *shape);
     }
     if ((st = check_out_rank("Reshape", count, err)) != EB_OK)
@@ -195,10 +177,10 @@ eb_status eb_ref_reshape(const eb_node *n, const eb_tensor *const *in, eb_tensor
 eb_status eb_shape_squeeze(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
 {
     const eb_tensor *x = in[0];
-    eb_status st = check_data("Squeeze", x, err);
+    eb_status st = eb_check_data("Squeeze", x, err);
     if (st != EB_OK)
         return st;
-    int64_t axes[MAX_PARAMS];
+    int64_t axes[EB_MAX_PARAMS];
     int count;
     if ((st = read_axes("Squeeze", n, in, axes, &count, err)) != EB_OK)
         return st;
@@ -210,9 +192,8 @@ eb_status eb_shape_squeeze(const eb_node *n, const eb_tensor *const *in, eb_tens
     } else {
         for (int k = 0; k < count; k++) {
             int a;
-            if (!eb_norm_axis(axes[k], x->rank, &a))
-                return eb_errf(err, EB_EINVAL, "Squeeze: axis %lld out of range for rank %d", (long long)axes[k],
-                               x->rank);
+            if ((st = eb_check_axis("Squeeze", axes[k], x->rank, NULL, &a, err)) != EB_OK)
+                return st;
             if (drop[a])
                 return eb_errf(err, EB_EINVAL, "Squeeze: axis %lld given twice", (long long)axes[k]);
             if (x->shape[a] != 1)
@@ -240,10 +221,10 @@ eb_status eb_ref_squeeze(const eb_node *n, const eb_tensor *const *in, eb_tensor
 eb_status eb_shape_unsqueeze(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
 {
     const eb_tensor *x = in[0];
-    eb_status st = check_data("Unsqueeze", x, err);
+    eb_status st = eb_check_data("Unsqueeze", x, err);
     if (st != EB_OK)
         return st;
-    int64_t axes[MAX_PARAMS];
+    int64_t axes[EB_MAX_PARAMS];
     int count;
     if ((st = read_axes("Unsqueeze", n, in, axes, &count, err)) != EB_OK)
         return st;
@@ -280,7 +261,7 @@ eb_status eb_ref_unsqueeze(const eb_node *n, const eb_tensor *const *in, eb_tens
 
 eb_status eb_shape_identity(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
 {
-    eb_status st = check_data("Identity", in[0], err);
+    eb_status st = eb_check_data("Identity", in[0], err);
     if (st != EB_OK)
         return st;
     eb_tensor_copy_meta(out[0], in[0]);
@@ -302,12 +283,12 @@ eb_status eb_ref_identity(const eb_node *n, const eb_tensor *const *in, eb_tenso
 eb_status eb_shape_dropout(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
 {
     const eb_tensor *x = in[0];
-    eb_status st = check_data("Dropout", x, err);
+    eb_status st = eb_check_data("Dropout", x, err);
     if (st != EB_OK)
         return st;
     double ratio = eb_attr_float(n, "ratio", 0.5f);
     bool ratio_known = true;
-    const eb_tensor *r = opt_in(n, in, 1), *training = opt_in(n, in, 2);
+    const eb_tensor *r = eb_opt_in(n, in, 1), *training = eb_opt_in(n, in, 2);
     if (n->opset >= 12 && r) {
         if (!eb_dtypes[r->dtype].is_float || eb_tensor_numel(r) != 1)
             return eb_errf(err, EB_EINVAL, "Dropout: ratio must be one float value");

@@ -32,7 +32,7 @@ eb_status eb_shape_shape(const eb_node *n, const eb_tensor *const *in, eb_tensor
 {
     const eb_tensor *x = in[0];
     const char *op = n->op == EB_OP_SIZE ? "Size" : "Shape";
-    if (x->rank < 0 || x->rank > EB_MAX_RANK || eb_tensor_numel(x) < 0)
+    if (!eb_valid_shape(x))
         return eb_errf(err, EB_EINVAL, "%s: input has an invalid shape", op);
     eb_tensor *y = out[0];
     y->dtype = EB_DT_I64;

@@ -12,11 +12,6 @@
 #include "reference_kernels/ref.h"
 #include "reference_kernels/ref_util.h"
 
-static const eb_tensor *opt_in(const eb_node *n, const eb_tensor *const *in, int k)
-{
-    return k < n->n_in ? in[k] : NULL;
-}
-
 /* Reads an INTS attribute into vals[0..max); -1 in *count when absent. */
 static eb_status attr_list(const eb_node *n, const char *name, int64_t *vals, int max, int *count, eb_err *err)
 {
@@ -34,7 +29,7 @@ static eb_status attr_list(const eb_node *n, const char *name, int64_t *vals, in
 static eb_status input_list(const eb_node *n, const eb_tensor *const *in, int k, const char *name, int64_t *vals,
                             int max, int *count, eb_err *err)
 {
-    const eb_tensor *t = opt_in(n, in, k);
+    const eb_tensor *t = eb_opt_in(n, in, k);
     *count = -1;
     return t ? eb_read_ints(t, vals, max, count, "Slice", name, err) : EB_OK;
 }
@@ -56,7 +51,7 @@ static eb_status slice_params(const eb_node *n, const eb_tensor *const *in, cons
         if (ns < 0 || ne < 0)
             return eb_errf(err, EB_EINVAL, "Slice: attributes 'starts' and 'ends' are required");
     } else {
-        if (!opt_in(n, in, 1) || !opt_in(n, in, 2))
+        if (!eb_opt_in(n, in, 1) || !eb_opt_in(n, in, 2))
             return eb_errf(err, EB_EINVAL, "Slice: inputs 'starts' and 'ends' are required");
         if ((st = input_list(n, in, 1, "starts", starts, rank, &ns, err)) != EB_OK ||
             (st = input_list(n, in, 2, "ends", ends, rank, &ne, err)) != EB_OK ||
@@ -74,12 +69,9 @@ static eb_status slice_params(const eb_node *n, const eb_tensor *const *in, cons
     }
     bool seen[EB_MAX_RANK] = {false};
     for (int k = 0; k < ns; k++) {
-        int a = k;
-        if (na >= 0 && !eb_norm_axis(axes[k], rank, &a))
-            return eb_errf(err, EB_EINVAL, "Slice: axis %lld out of range for rank %d", (long long)axes[k], rank);
-        if (seen[a])
-            return eb_errf(err, EB_EINVAL, "Slice: axis %d given twice", a);
-        seen[a] = true;
+        int a; /* without axes, starts[k] is for dim k (and ns <= rank) */
+        if ((st = eb_check_axis("Slice", na >= 0 ? axes[k] : k, rank, seen, &a, err)) != EB_OK)
+            return st;
         int64_t dim = x->shape[a], sp = nst >= 0 ? steps[k] : 1, s = starts[k], e = ends[k];
         if (sp == 0)
             return eb_errf(err, EB_EINVAL, "Slice: step is 0 on axis %d", a);
@@ -110,13 +102,11 @@ static eb_status slice_params(const eb_node *n, const eb_tensor *const *in, cons
 eb_status eb_shape_slice(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
 {
     const eb_tensor *x = in[0];
-    if (x->dtype <= EB_DT_UNDEFINED || x->dtype >= EB_DT_COUNT || eb_dtypes[x->dtype].size == 0)
-        return eb_errf(err, EB_EUNSUPPORTED, "Slice: dtype %s not supported", eb_dtype_name(x->dtype));
-    if (x->rank < 0 || x->rank > EB_MAX_RANK || eb_tensor_numel(x) < 0)
-        return eb_errf(err, EB_EINVAL, "Slice: input has an invalid shape");
-    int64_t first[EB_MAX_RANK], step[EB_MAX_RANK], count[EB_MAX_RANK];
-    eb_status st = slice_params(n, in, x, first, step, count, err);
+    eb_status st = eb_check_data("Slice", x, err);
     if (st != EB_OK)
+        return st;
+    int64_t first[EB_MAX_RANK], step[EB_MAX_RANK], count[EB_MAX_RANK];
+    if ((st = slice_params(n, in, x, first, step, count, err)) != EB_OK)
         return st;
     eb_tensor *y = out[0];
     y->dtype = x->dtype;
@@ -139,11 +129,8 @@ eb_status eb_ref_slice(const eb_node *n, const eb_tensor *const *in, eb_tensor *
         return st;
     int rank = x->rank;
     size_t size = eb_dtypes[x->dtype].size;
-    int64_t stride[EB_MAX_RANK], s = 1;
-    for (int d = rank - 1; d >= 0; d--) {
-        stride[d] = s;
-        s *= x->shape[d];
-    }
+    int64_t stride[EB_MAX_RANK];
+    eb_row_major_strides(x, stride);
     const char *src = x->data;
     char *dst = y->data;
     for (int64_t i = 0; i < total; i++) {

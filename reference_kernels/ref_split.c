@@ -18,7 +18,7 @@ static eb_status split_sizes(const eb_node *n, const eb_tensor *const *in, int64
                              eb_err *err)
 {
     int n_out = n->n_out, count = -1;
-    const eb_tensor *split_in = n->n_in > 1 ? in[1] : NULL;
+    const eb_tensor *split_in = eb_opt_in(n, in, 1);
     const int64_t *attr;
     int n_attr = eb_attr_ints(n, "split", &attr);
     if (split_in && (n->opset >= 13 || n->opset < 2)) {
@@ -66,39 +66,48 @@ static eb_status split_sizes(const eb_node *n, const eb_tensor *const *in, int64
     return EB_OK;
 }
 
-static eb_status get_axis(const eb_node *n, const eb_tensor *x, int *axis, eb_err *err)
+/* The axis and the piece sizes (malloc'd; *sizes is NULL on failure) of
+ * node n on input x. */
+static eb_status split_plan(const eb_node *n, const eb_tensor *const *in, const eb_tensor *x, int *axis,
+                            int64_t **sizes, eb_err *err)
 {
-    int64_t a = eb_attr_int(n, "axis", 0);
-    if (!eb_norm_axis(a, x->rank, axis))
-        return eb_errf(err, EB_EINVAL, "Split: axis %lld out of range for rank %d", (long long)a, x->rank);
+    *sizes = NULL;
+    eb_status st = eb_check_axis("Split", eb_attr_int(n, "axis", 0), x->rank, NULL, axis, err);
+    if (st != EB_OK)
+        return st;
+    int64_t *s = malloc((size_t)n->n_out * sizeof *s);
+    if (!s)
+        return eb_errf(err, EB_ENOMEM, "Split: out of memory");
+    if ((st = split_sizes(n, in, x->shape[*axis], s, err)) != EB_OK) {
+        free(s);
+        return st;
+    }
+    *sizes = s;
     return EB_OK;
 }
 
 eb_status eb_shape_split(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
 {
     const eb_tensor *x = in[0];
-    if (x->dtype <= EB_DT_UNDEFINED || x->dtype >= EB_DT_COUNT || eb_dtypes[x->dtype].size == 0)
-        return eb_errf(err, EB_EUNSUPPORTED, "Split: dtype %s not supported", eb_dtype_name(x->dtype));
-    if (x->rank < 1 || x->rank > EB_MAX_RANK || eb_tensor_numel(x) < 0)
+    eb_status st = eb_check_byte_dtype("Split", x, err);
+    if (st != EB_OK)
+        return st;
+    if (x->rank < 1 || !eb_valid_shape(x))
         return eb_errf(err, EB_EINVAL, "Split: input has an invalid shape (rank %d)", x->rank);
     if (n->n_out < 1)
         return eb_errf(err, EB_EINVAL, "Split: no outputs");
     int axis;
-    eb_status st = get_axis(n, x, &axis, err);
-    if (st != EB_OK)
+    int64_t *sizes;
+    if ((st = split_plan(n, in, x, &axis, &sizes, err)) != EB_OK)
         return st;
-    int64_t *sizes = malloc((size_t)n->n_out * sizeof *sizes);
-    if (!sizes)
-        return eb_errf(err, EB_ENOMEM, "Split: out of memory");
-    st = split_sizes(n, in, x->shape[axis], sizes, err);
-    for (int k = 0; k < n->n_out && st == EB_OK; k++) {
+    for (int k = 0; k < n->n_out; k++) {
         if (!out[k])
             continue;
         eb_tensor_copy_meta(out[k], x);
         out[k]->shape[axis] = sizes[k];
     }
     free(sizes);
-    return st;
+    return EB_OK;
 }
 
 eb_status eb_ref_split(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
@@ -108,22 +117,13 @@ eb_status eb_ref_split(const eb_node *n, const eb_tensor *const *in, eb_tensor *
     if (eb_tensor_numel(x) == 0)
         return EB_OK;
     int axis;
-    eb_status st = get_axis(n, x, &axis, err);
+    int64_t *sizes;
+    eb_status st = split_plan(n, in, x, &axis, &sizes, err);
     if (st != EB_OK)
         return st;
-    int64_t *sizes = malloc((size_t)n->n_out * sizeof *sizes);
-    if (!sizes)
-        return eb_errf(err, EB_ENOMEM, "Split: out of memory");
-    if ((st = split_sizes(n, in, x->shape[axis], sizes, err)) != EB_OK) {
-        free(sizes);
-        return st;
-    }
     size_t size = eb_dtypes[x->dtype].size;
-    int64_t outer = 1, inner = 1;
-    for (int d = 0; d < axis; d++)
-        outer *= x->shape[d];
-    for (int d = axis + 1; d < x->rank; d++)
-        inner *= x->shape[d];
+    int64_t outer = eb_dims_product(x->shape, axis);
+    int64_t inner = eb_dims_product(x->shape + axis + 1, x->rank - axis - 1);
     size_t row = (size_t)(x->shape[axis] * inner) * size;
     const char *src = x->data;
     size_t at = 0; /* byte position of piece k within an input row */

@@ -35,13 +35,11 @@ static eb_status get_perm(const eb_node *n, int rank, int perm[EB_MAX_RANK], eb_
 eb_status eb_shape_transpose(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
 {
     const eb_tensor *x = in[0];
-    if (x->dtype <= EB_DT_UNDEFINED || x->dtype >= EB_DT_COUNT || eb_dtypes[x->dtype].size == 0)
-        return eb_errf(err, EB_EUNSUPPORTED, "Transpose: dtype %s not supported", eb_dtype_name(x->dtype));
-    if (x->rank < 0 || x->rank > EB_MAX_RANK || eb_tensor_numel(x) < 0)
-        return eb_errf(err, EB_EINVAL, "Transpose: input has an invalid shape");
-    int perm[EB_MAX_RANK];
-    eb_status st = get_perm(n, x->rank, perm, err);
+    eb_status st = eb_check_data("Transpose", x, err);
     if (st != EB_OK)
+        return st;
+    int perm[EB_MAX_RANK];
+    if ((st = get_perm(n, x->rank, perm, err)) != EB_OK)
         return st;
     eb_tensor *y = out[0];
     y->dtype = x->dtype;
@@ -62,24 +60,14 @@ eb_status eb_ref_transpose(const eb_node *n, const eb_tensor *const *in, eb_tens
     int rank = x->rank;
     size_t size = eb_dtypes[x->dtype].size;
     int64_t in_stride[EB_MAX_RANK], stride[EB_MAX_RANK];
-    int64_t s = 1;
-    for (int d = rank - 1; d >= 0; d--) {
-        in_stride[d] = s;
-        s *= x->shape[d];
-    }
+    eb_row_major_strides(x, in_stride);
     /* stride[d]: how far the input offset moves per step of output dim d */
     for (int d = 0; d < rank; d++)
         stride[d] = in_stride[perm[d]];
     const char *src = x->data;
     char *dst = y->data;
     int64_t count = eb_tensor_numel(y);
-    for (int64_t i = 0; i < count; i++) {
-        int64_t rem = i, off = 0;
-        for (int d = rank - 1; d >= 0; d--) {
-            off += (rem % y->shape[d]) * stride[d];
-            rem /= y->shape[d];
-        }
-        memcpy(dst + (size_t)i * size, src + (size_t)off * size, size);
-    }
+    for (int64_t i = 0; i < count; i++)
+        memcpy(dst + (size_t)i * size, src + (size_t)eb_broadcast_offset(y, stride, i) * size, size);
     return EB_OK;
 }

@@ -25,26 +25,6 @@
 #include "reference_kernels/ref.h"
 #include "reference_kernels/ref_util.h"
 
-typedef enum num_kind { NUM_FLOAT, NUM_SIGNED, NUM_UNSIGNED } num_kind;
-
-static num_kind kind_of(eb_dtype dt)
-{
-    return eb_dtypes[dt].is_float ? NUM_FLOAT : eb_dtypes[dt].is_signed ? NUM_SIGNED : NUM_UNSIGNED;
-}
-
-/* uint64 -> int64 modulo 2^64 without implementation-defined conversion. */
-static int64_t wrap_i64(uint64_t u)
-{
-    return u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(UINT64_MAX - u) - 1;
-}
-
-static uint64_t get_u(const eb_tensor *t, int64_t i)
-{
-    if (t->dtype == EB_DT_U64)
-        return ((const uint64_t *)t->data)[i];
-    return (uint64_t)eb_dtype_get_i64(t->dtype, t->data, i);
-}
-
 /* The dtypes each op accepts beyond f16/f32/f64. */
 typedef enum int_support { INTS_NONE, INTS_SIGNED, INTS_ALL } int_support;
 
@@ -127,8 +107,8 @@ static int64_t signed_unary(eb_op op, int64_t x)
 {
     switch (op) {
     case EB_OP_RELU: return x < 0 ? 0 : x;
-    case EB_OP_NEG: return wrap_i64(0 - (uint64_t)x);
-    case EB_OP_ABS: return x < 0 ? wrap_i64(0 - (uint64_t)x) : x;
+    case EB_OP_NEG: return eb_wrap_i64(0 - (uint64_t)x);
+    case EB_OP_ABS: return x < 0 ? eb_wrap_i64(0 - (uint64_t)x) : x;
     case EB_OP_SIGN: return (x > 0) - (x < 0);
     default: return 0;
     }
@@ -164,11 +144,11 @@ static eb_status check_clip_bounds(const eb_node *n, const eb_tensor *const *in,
 static void clip_apply(const eb_node *n, const eb_tensor *const *in, eb_tensor *y)
 {
     const eb_tensor *x = in[0];
-    const eb_tensor *lo = n->opset >= 11 && n->n_in > 1 ? in[1] : NULL;
-    const eb_tensor *hi = n->opset >= 11 && n->n_in > 2 ? in[2] : NULL;
+    const eb_tensor *lo = n->opset >= 11 ? eb_opt_in(n, in, 1) : NULL;
+    const eb_tensor *hi = n->opset >= 11 ? eb_opt_in(n, in, 2) : NULL;
     int64_t count = eb_tensor_numel(x);
-    switch (kind_of(x->dtype)) {
-    case NUM_FLOAT: {
+    switch (eb_num_kind_of(x->dtype)) {
+    case EB_NUM_FLOAT: {
         double l = -INFINITY, h = INFINITY;
         if (n->opset < 11) {
             l = eb_attr_float(n, "min", -FLT_MAX);
@@ -186,7 +166,7 @@ static void clip_apply(const eb_node *n, const eb_tensor *const *in, eb_tensor *
         }
         return;
     }
-    case NUM_SIGNED: {
+    case EB_NUM_SIGNED: {
         int64_t l = lo ? eb_dtype_get_i64(lo->dtype, lo->data, 0) : INT64_MIN;
         int64_t h = hi ? eb_dtype_get_i64(hi->dtype, hi->data, 0) : INT64_MAX;
         for (int64_t i = 0; i < count; i++) {
@@ -197,13 +177,14 @@ static void clip_apply(const eb_node *n, const eb_tensor *const *in, eb_tensor *
         }
         return;
     }
-    case NUM_UNSIGNED: {
-        uint64_t l = lo ? get_u(lo, 0) : 0, h = hi ? get_u(hi, 0) : UINT64_MAX;
+    case EB_NUM_UNSIGNED: {
+        uint64_t l = lo ? eb_dtype_get_u64(lo->dtype, lo->data, 0) : 0;
+        uint64_t h = hi ? eb_dtype_get_u64(hi->dtype, hi->data, 0) : UINT64_MAX;
         for (int64_t i = 0; i < count; i++) {
-            uint64_t v = get_u(x, i);
+            uint64_t v = eb_dtype_get_u64(x->dtype, x->data, i);
             v = v < l ? l : v;
             v = v > h ? h : v;
-            eb_dtype_set_i64(y->dtype, y->data, i, wrap_i64(v));
+            eb_dtype_set_u64(y->dtype, y->data, i, v);
         }
         return;
     }
@@ -221,8 +202,7 @@ eb_status eb_shape_unary(const eb_node *n, const eb_tensor *const *in, eb_tensor
             return eb_errf(err, EB_EINVAL, "Not: input has dtype %s, expected bool", eb_dtype_name(dt));
     } else {
         bool is_float = dt == EB_DT_F32 || dt == EB_DT_F64 || dt == EB_DT_F16;
-        bool is_int = dt > EB_DT_UNDEFINED && dt < EB_DT_COUNT && !eb_dtypes[dt].is_float && dt != EB_DT_BOOL &&
-                      dt != EB_DT_I4;
+        bool is_int = eb_is_numeric(dt) && !eb_dtypes[dt].is_float;
         int_support ints = ints_of(n->op);
         bool ok = is_float || (is_int && (ints == INTS_ALL || (ints == INTS_SIGNED && eb_dtypes[dt].is_signed)));
         if (n->op == EB_OP_CLIP && n->opset < 11 && !is_float)
@@ -264,18 +244,18 @@ eb_status eb_ref_unary(const eb_node *n, const eb_tensor *const *in, eb_tensor *
     }
     unary_params p;
     read_params(n, &p);
-    switch (kind_of(x->dtype)) {
-    case NUM_FLOAT:
+    switch (eb_num_kind_of(x->dtype)) {
+    case EB_NUM_FLOAT:
         for (int64_t i = 0; i < count; i++)
             eb_dtype_set_f64(y->dtype, y->data, i, float_unary(n->op, eb_dtype_get_f64(x->dtype, x->data, i), &p));
         break;
-    case NUM_SIGNED:
+    case EB_NUM_SIGNED:
         for (int64_t i = 0; i < count; i++)
             eb_dtype_set_i64(y->dtype, y->data, i, signed_unary(n->op, eb_dtype_get_i64(x->dtype, x->data, i)));
         break;
-    case NUM_UNSIGNED:
+    case EB_NUM_UNSIGNED:
         for (int64_t i = 0; i < count; i++)
-            eb_dtype_set_i64(y->dtype, y->data, i, wrap_i64(unsigned_unary(n->op, get_u(x, i))));
+            eb_dtype_set_u64(y->dtype, y->data, i, unsigned_unary(n->op, eb_dtype_get_u64(x->dtype, x->data, i)));
         break;
     }
     return EB_OK;
