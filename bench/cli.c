@@ -4,6 +4,7 @@
 #include "models/zoo.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,19 @@ bool eb_cli_parse_int(const char *opt, const char *arg, int64_t min, int64_t max
     long long v = strtoll(arg, &end, 10);
     if (errno || end == arg || *end || v < min || v > max) {
         eb_cli_error("%s: '%s' is not an integer in [%lld, %lld]", opt, arg, (long long)min, (long long)max);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+bool eb_cli_parse_double(const char *opt, const char *arg, double min, double max, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (errno || end == arg || *end || !isfinite(v) || v < min || v > max) {
+        eb_cli_error("%s: '%s' is not a number in [%g, %g]", opt, arg, min, max);
         return false;
     }
     *out = v;

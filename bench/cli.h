@@ -22,6 +22,9 @@ int eb_cmd_inspect(int argc, char **argv);
 int eb_cmd_run(int argc, char **argv);
 int eb_cmd_models(int argc, char **argv);
 int eb_cmd_info(int argc, char **argv);
+int eb_cmd_report(int argc, char **argv);
+int eb_cmd_compare(int argc, char **argv);
+int eb_cmd_history(int argc, char **argv);
 
 /* Prints "edgebench: <msg>" to stderr. */
 void eb_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -35,8 +38,10 @@ eb_graph *eb_cli_load_model(const char *path, const eb_shape_opts *opts, bool ke
 
 /* Parses "--dim NAME=N" into opts; false (with a message) on bad text. */
 bool eb_cli_parse_dim(const char *arg, eb_shape_opts *opts);
-/* Parses a positive integer option value; false (with a message) if not. */
+/* Parses an integer / a finite number option value in [min, max]; false
+ * (with a message naming the option) if it is not one. */
 bool eb_cli_parse_int(const char *opt, const char *arg, int64_t min, int64_t max, int64_t *out);
+bool eb_cli_parse_double(const char *opt, const char *arg, double min, double max, double *out);
 
 /* "3.50 M", "612.4 k" - fixed-width human number into buf. */
 const char *eb_fmt_count(double v, char *buf, size_t n);

@@ -52,19 +52,6 @@ static const char USAGE[] =
     "Exit status: 0 every variant ran or was unsupported; 2 bad usage or input;\n"
     "3 some variant failed, crashed or timed out; 75 environment failure.\n";
 
-static bool parse_seconds(const char *opt, const char *arg, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(arg, &end);
-    if (errno || end == arg || *end || !(v >= 0) || v > 1e7) {
-        eb_cli_error("%s: '%s' is not a number of seconds", opt, arg);
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
 /* FILE.jsonl next to FILE (FILE.json -> FILE.jsonl). */
 static void jsonl_path(const char *out, char *buf, size_t n)
 {
@@ -245,10 +232,10 @@ int eb_cmd_run(int argc, char **argv)
             break;
         case 'n': ok = eb_cli_parse_int("-n", optarg, 1, 10000000, &s.opts.runs); break;
         case 'w': ok = eb_cli_parse_int("--warmup", optarg, 0, 1000000, &s.opts.warmup); break;
-        case 'm': ok = parse_seconds("--min-time", optarg, &s.opts.min_time_s); break;
-        case 'M': ok = parse_seconds("--max-time", optarg, &s.opts.max_time_s); break;
-        case 't': ok = parse_seconds("--timeout", optarg, &s.opts.timeout_s) && s.opts.timeout_s > 0; break;
-        case 'c': ok = parse_seconds("--cv-threshold", optarg, &cv_pct); break;
+        case 'm': ok = eb_cli_parse_double("--min-time", optarg, 0, 1e7, &s.opts.min_time_s); break;
+        case 'M': ok = eb_cli_parse_double("--max-time", optarg, 0, 1e7, &s.opts.max_time_s); break;
+        case 't': ok = eb_cli_parse_double("--timeout", optarg, 1e-3, 1e7, &s.opts.timeout_s); break;
+        case 'c': ok = eb_cli_parse_double("--cv-threshold", optarg, 0, 1e6, &cv_pct); break;
         case 's': ok = eb_cli_parse_int("--seed", optarg, 0, INT64_MAX, &seed); break;
         case 'i': s.opts.inputs_dir = optarg; break;
         case 'S': s.opts.save_outputs_dir = optarg; break;

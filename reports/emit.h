@@ -40,6 +40,13 @@ struct cJSON *eb_document_json(const eb_report_doc *d);
  * same folder, then rename), so a reader never sees half a file. */
 eb_status eb_emit_file(const char *path, eb_format fmt, const eb_report_doc *d, eb_err *err);
 
+/* Writes path atomically: write(f, ctx, err) fills a temporary file in the
+ * same folder, which is then renamed into place, so a reader never sees
+ * half a file and a failed write leaves nothing behind.  An unwritable
+ * path is EB_EINVAL (bad input), a failed write EB_EIO. */
+typedef eb_status (*eb_file_writer)(FILE *f, const void *ctx, eb_err *err);
+eb_status eb_write_atomic(const char *path, eb_file_writer write, const void *ctx, eb_err *err);
+
 /* One JSON Lines record for r (with the run's start time and commit, so
  * each line stands alone), written and flushed to f. */
 eb_status eb_emit_jsonl_record(FILE *f, const eb_provenance *p, const eb_result *r, eb_err *err);

@@ -49,15 +49,15 @@ static eb_status write_body(FILE *f, eb_format fmt, const eb_report_doc *d, eb_e
     return EB_OK;
 }
 
-eb_status eb_emit_file(const char *path, eb_format fmt, const eb_report_doc *d, eb_err *err)
+eb_status eb_write_atomic(const char *path, eb_file_writer write, const void *ctx, eb_err *err)
 {
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
         return eb_errf(err, EB_EINVAL, "%s: path too long", path);
     FILE *f = fopen(tmp, "w");
-    if (!f)
-        return eb_errf(err, EB_EIO, "%s: cannot write: %s", path, strerror(errno));
-    eb_status st = write_body(f, fmt, d, err);
+    if (!f) /* a folder that is not there or not ours: bad input */
+        return eb_errf(err, EB_EINVAL, "%s: cannot write: %s", path, strerror(errno));
+    eb_status st = write(f, ctx, err);
     bool ok = st == EB_OK && fflush(f) == 0 && fsync(fileno(f)) == 0;
     if (fclose(f) != 0)
         ok = false;
@@ -71,4 +71,21 @@ eb_status eb_emit_file(const char *path, eb_format fmt, const eb_report_doc *d, 
             st = eb_errf(err, EB_EIO, "%s: write failed", path);
     }
     return st;
+}
+
+typedef struct doc_ctx {
+    eb_format fmt;
+    const eb_report_doc *doc;
+} doc_ctx;
+
+static eb_status write_doc(FILE *f, const void *ctx, eb_err *err)
+{
+    const doc_ctx *c = ctx;
+    return write_body(f, c->fmt, c->doc, err);
+}
+
+eb_status eb_emit_file(const char *path, eb_format fmt, const eb_report_doc *d, eb_err *err)
+{
+    doc_ctx c = {fmt, d};
+    return eb_write_atomic(path, write_doc, &c, err);
 }

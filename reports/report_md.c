@@ -1,0 +1,138 @@
+/* report_md.c - the report as markdown (see report_md.h). */
+#include "reports/report_md.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+void eb_md_cell(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '|')
+            fputs("\\|", f);
+        else if (c == '<')
+            fputs("&lt;", f);
+        else if (c == '>')
+            fputs("&gt;", f);
+        else if (c < 0x20 || c == 0x7f)
+            fputc(' ', f);
+        else
+            fputc(c, f);
+    }
+}
+
+static void table(FILE *f, const eb_report *rep)
+{
+    bool files = rep->n_sets > 1;
+    fputs("|", f);
+    for (int c = 0; c < EB_COL_COUNT; c++)
+        if (c != EB_COL_FILE || files)
+            fprintf(f, " %s |", eb_report_col_name(c));
+    fputs("\n|", f);
+    for (int c = 0; c < EB_COL_COUNT; c++)
+        if (c != EB_COL_FILE || files)
+            fputs(eb_report_col_numeric(c) ? " ---: |" : " --- |", f);
+    fputs("\n", f);
+    for (int i = 0; i < rep->n_entries; i++) {
+        fputs("|", f);
+        for (int c = 0; c < EB_COL_COUNT; c++) {
+            if (c == EB_COL_FILE && !files)
+                continue;
+            char cell[1024];
+            eb_report_cell(rep, &rep->entries[i], c, cell, sizeof cell);
+            fputs(" ", f);
+            eb_md_cell(f, cell);
+            fputs(" |", f);
+        }
+        fputs("\n", f);
+    }
+}
+
+void eb_report_md(FILE *f, const eb_report *rep, const eb_plot_list *plots, const char *plots_note)
+{
+    fprintf(f, "# edgebench report\n\n%d results, %d models, from %d file%s:", rep->n_entries, rep->n_models,
+            rep->n_sets, rep->n_sets == 1 ? "" : "s");
+    for (int s = 0; s < rep->n_sets; s++) {
+        fputs(s ? ", " : " ", f);
+        eb_md_cell(f, rep->sets[s].path);
+        if (rep->n_sets > 1) {
+            fputs(" (", f);
+            eb_md_cell(f, rep->set_labels[s]);
+            fputs(")", f);
+        }
+    }
+    fputs(".\n\n", f);
+    table(f, rep);
+    fputs("\nLatency in ms per inference, warm-up excluded; CI: distribution-free 95% confidence interval of the "
+          "median; drift: relative L2 error of the outputs against the ref baseline; task metric: on the model's "
+          "dataset, with the difference to the baseline in percentage points.\n",
+          f);
+
+    fputs("\n## Plots\n\n", f);
+    if (plots_note) {
+        fputs("Plots not drawn: ", f);
+        eb_md_cell(f, plots_note);
+        fputs("\n\n", f);
+    }
+    for (int k = 0; k < plots->n; k++) {
+        const eb_plot *p = &plots->items[k];
+        fputs("- ", f);
+        eb_md_cell(f, p->title);
+        if (p->skipped)
+            fputs(": not plotted: ", f);
+        else if (p->rendered)
+            fprintf(f, ": `%s.png`, `%s.svg` (script `%s.gp`). ", p->name, p->name, p->name);
+        else
+            fprintf(f, ": not drawn (script `%s.gp`). ", p->name);
+        eb_md_cell(f, p->caption);
+        fputs("\n", f);
+    }
+
+    char energy[2048];
+    eb_report_energy_summary(rep, energy, sizeof energy);
+    fputs("\n## Energy\n\n", f);
+    eb_md_cell(f, energy);
+    fputs("\n\n## Provenance\n", f);
+    for (int s = 0; s < rep->n_sets; s++) {
+        if (rep->n_sets > 1) {
+            fprintf(f, "\n### File %d: ", s + 1);
+            eb_md_cell(f, rep->set_labels[s]);
+            fputs("\n", f);
+        }
+        fputs("\n", f);
+        const char *key;
+        char value[4096];
+        int n = eb_report_provenance(rep, s, 0, &key, value, sizeof value);
+        for (int i = 0; i < n; i++) {
+            eb_report_provenance(rep, s, i, &key, value, sizeof value);
+            fprintf(f, "- %s: ", key);
+            eb_md_cell(f, value);
+            fputs("\n", f);
+        }
+    }
+}
+
+eb_status eb_report_md_write(const eb_report *rep, const eb_plot_list *plots, const char *dir,
+                             const char *plots_note, eb_err *err)
+{
+    char path[1200], tmp[1300];
+    snprintf(path, sizeof path, "%s/report.md", dir);
+    snprintf(tmp, sizeof tmp, "%s/.report.md.tmp", dir);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return eb_errf(err, EB_EIO, "%s: %s", tmp, strerror(errno));
+    eb_report_md(f, rep, plots, plots_note);
+    bool bad = ferror(f) != 0;
+    bad |= fclose(f) != 0;
+    if (bad) {
+        remove(tmp);
+        return eb_errf(err, EB_EIO, "%s: write failed", tmp);
+    }
+    if (rename(tmp, path) != 0) {
+        eb_status st = eb_errf(err, EB_EIO, "%s: %s", path, strerror(errno));
+        remove(tmp);
+        return st;
+    }
+    return EB_OK;
+}
