@@ -7,7 +7,9 @@
  * A row kernel computes one output row (image n, row oy).  Channels go 32 at a
  * time in four ymm accumulators, then 8 at a time; the last c % 8 channels
  * go through the scalar code of the portable twin, so the results differ
- * from it only by FMA rounding.  Only compiled on x86-64, with function
+ * from it only by FMA rounding.  Runs of four output pixels whose taps
+ * are all inside the input share each weight load (dw_4px), 16 channels
+ * at a time where AVX-512F runs.  Only compiled on x86-64, with function
  * level target attributes: the rest of the build stays generic. */
 #include "runners/cpu/cpu_kernels.h"
 
@@ -26,6 +28,90 @@ TGT static inline __m256 act8(__m256 v, eb_act act, __m256 lo, __m256 hi)
     }
 }
 
+/* Whether every column tap of output pixel ox lies inside the input. */
+static inline bool dw_cols_inside(const eb_win2d *g, int ox)
+{
+    int ix0 = ox * g->sw - g->pl;
+    return ix0 >= 0 && ix0 + (g->kw - 1) * g->dw < g->w;
+}
+
+/* Output pixels ox .. ox+3, all of whose column taps are inside the input,
+ * channels [0, c & ~7): each weight vector is loaded once for the four
+ * pixels (5 loads per 4 FMAs instead of 2 per FMA).  The sums are formed in
+ * the same order as the one-pixel code below, so the results are the same
+ * bit for bit; the last c % 8 channels are left to it. */
+TGT static void dw_4px(const eb_dwconv2d *d, const float *xn, float *yp, int ox, int ky0, int ky1, int iy0,
+                       __m256 lo, __m256 hi, int c0)
+{
+    const eb_win2d *g = &d->win;
+    int c = g->c;
+    size_t step = (size_t)g->sw * c; /* from one pixel's taps to the next's */
+    int ix0 = ox * g->sw - g->pl;
+    for (; c0 + 8 <= c; c0 += 8) {
+        __m256 a0 = d->bias ? _mm256_loadu_ps(d->bias + c0) : _mm256_setzero_ps();
+        __m256 a1 = a0, a2 = a0, a3 = a0;
+        for (int ky = ky0; ky < ky1; ky++) {
+            const float *xr = xn + ((size_t)(iy0 + ky * g->dh) * g->w + ix0) * c + c0;
+            const float *wr = d->w + (size_t)ky * g->kw * c + c0;
+            for (int kx = 0; kx < g->kw; kx++) {
+                const float *xp = xr + (size_t)kx * g->dw * c;
+                __m256 wv = _mm256_loadu_ps(wr + (size_t)kx * c);
+                a0 = _mm256_fmadd_ps(_mm256_loadu_ps(xp), wv, a0);
+                a1 = _mm256_fmadd_ps(_mm256_loadu_ps(xp + step), wv, a1);
+                a2 = _mm256_fmadd_ps(_mm256_loadu_ps(xp + 2 * step), wv, a2);
+                a3 = _mm256_fmadd_ps(_mm256_loadu_ps(xp + 3 * step), wv, a3);
+            }
+        }
+        _mm256_storeu_ps(yp + c0, act8(a0, d->act, lo, hi));
+        _mm256_storeu_ps(yp + c + c0, act8(a1, d->act, lo, hi));
+        _mm256_storeu_ps(yp + 2 * (size_t)c + c0, act8(a2, d->act, lo, hi));
+        _mm256_storeu_ps(yp + 3 * (size_t)c + c0, act8(a3, d->act, lo, hi));
+    }
+}
+
+#define T512 __attribute__((target("avx512f")))
+
+T512 static inline __m512 act16(__m512 v, eb_act act, float lo, float hi)
+{
+    switch (act) {
+    case EB_ACT_RELU: return _mm512_max_ps(v, _mm512_setzero_ps());
+    case EB_ACT_CLIP: return _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(lo)), _mm512_set1_ps(hi));
+    default: return v;
+    }
+}
+
+/* dw_4px for channels [0, c & ~15), 16 at a time, where AVX-512F runs: half
+ * the instructions for the same sums (lane by lane the same FMAs, so the
+ * same results).  Returns the first channel it did not do. */
+T512 static int dw_4px_avx512(const eb_dwconv2d *d, const float *xn, float *yp, int ox, int ky0, int ky1, int iy0)
+{
+    const eb_win2d *g = &d->win;
+    int c = g->c, c0 = 0;
+    size_t step = (size_t)g->sw * c;
+    int ix0 = ox * g->sw - g->pl;
+    for (; c0 + 16 <= c; c0 += 16) {
+        __m512 a0 = d->bias ? _mm512_loadu_ps(d->bias + c0) : _mm512_setzero_ps();
+        __m512 a1 = a0, a2 = a0, a3 = a0;
+        for (int ky = ky0; ky < ky1; ky++) {
+            const float *xr = xn + ((size_t)(iy0 + ky * g->dh) * g->w + ix0) * c + c0;
+            const float *wr = d->w + (size_t)ky * g->kw * c + c0;
+            for (int kx = 0; kx < g->kw; kx++) {
+                const float *xp = xr + (size_t)kx * g->dw * c;
+                __m512 wv = _mm512_loadu_ps(wr + (size_t)kx * c);
+                a0 = _mm512_fmadd_ps(_mm512_loadu_ps(xp), wv, a0);
+                a1 = _mm512_fmadd_ps(_mm512_loadu_ps(xp + step), wv, a1);
+                a2 = _mm512_fmadd_ps(_mm512_loadu_ps(xp + 2 * step), wv, a2);
+                a3 = _mm512_fmadd_ps(_mm512_loadu_ps(xp + 3 * step), wv, a3);
+            }
+        }
+        _mm512_storeu_ps(yp + c0, act16(a0, d->act, d->lo, d->hi));
+        _mm512_storeu_ps(yp + c + c0, act16(a1, d->act, d->lo, d->hi));
+        _mm512_storeu_ps(yp + 2 * (size_t)c + c0, act16(a2, d->act, d->lo, d->hi));
+        _mm512_storeu_ps(yp + 3 * (size_t)c + c0, act16(a3, d->act, d->lo, d->hi));
+    }
+    return c0;
+}
+
 TGT void eb_dw_row_f32__avx2(const eb_dwconv2d *d, const float *x, float *y, int n, int oy)
 {
     const eb_win2d *g = &d->win;
@@ -39,15 +125,21 @@ TGT void eb_dw_row_f32__avx2(const eb_dwconv2d *d, const float *x, float *y, int
         ky0++;
     while (ky1 > ky0 && iy0 + (ky1 - 1) * g->dh >= g->h)
         ky1--;
+    bool wide = eb_gemm_isa() == EB_ISA_AVX512;
+    int c8 = c & ~7, done = -1; /* pixels < done have channels [0, c8) written by dw_4px */
     for (int ox = 0; ox < g->ow; ox++) {
         float *yp = yrow + (size_t)ox * c;
+        if (ox >= done && c8 && ox + 4 <= g->ow && dw_cols_inside(g, ox) && dw_cols_inside(g, ox + 3)) {
+            dw_4px(d, xn, yp, ox, ky0, ky1, iy0, lo, hi, wide ? dw_4px_avx512(d, xn, yp, ox, ky0, ky1, iy0) : 0);
+            done = ox + 4;
+        }
         int ix0 = ox * g->sw - g->pl;
         int kx0 = 0, kx1 = g->kw;
         while (kx0 < kx1 && ix0 + kx0 * g->dw < 0)
             kx0++;
         while (kx1 > kx0 && ix0 + (kx1 - 1) * g->dw >= g->w)
             kx1--;
-        int c0 = 0;
+        int c0 = ox < done ? c8 : 0;
         for (; c0 + 32 <= c; c0 += 32) {
             __m256 a0, a1, a2, a3;
             if (d->bias) {
