@@ -32,7 +32,7 @@ eb_status eb_read_file(const char *path, void **buf, size_t *len, eb_err *err)
         return eb_errf(err, EB_ENOMEM, "%s: file of %lld bytes is larger than memory", path, (long long)st.st_size);
     }
     size_t n = (size_t)st.st_size;
-    char *p = malloc(n ? n : 1);
+    char *p = malloc(n + 1);
     if (!p) {
         fclose(f);
         return eb_errf(err, EB_ENOMEM, "%s: cannot allocate %zu bytes", path, n);
@@ -43,6 +43,7 @@ eb_status eb_read_file(const char *path, void **buf, size_t *len, eb_err *err)
         return eb_errf(err, EB_EIO, "%s: read failed", path);
     }
     fclose(f);
+    p[n] = '\0';
     *buf = p;
     *len = n;
     return EB_OK;

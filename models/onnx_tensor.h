@@ -24,8 +24,9 @@ eb_status eb_tensor_load_pb(const char *path, eb_tensor *t, char **name, eb_err 
 /* Writes t as a serialized TensorProto (raw_data) called `name`. */
 eb_status eb_tensor_save_pb(const char *path, const eb_tensor *t, const char *name, eb_err *err);
 
-/* Reads a whole file into a malloc'd buffer (*len bytes); refuses files
- * larger than memory.  Used for models and tensor files. */
+/* Reads a whole file into a malloc'd buffer (*len bytes, then a NUL not
+ * counted in *len, so a text file is also a string); refuses files larger
+ * than memory.  Used for models, tensor files and result files. */
 eb_status eb_read_file(const char *path, void **buf, size_t *len, eb_err *err);
 
 #endif

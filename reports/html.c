@@ -168,12 +168,7 @@ static eb_status figure(FILE *f, const eb_plot *p, int k, const char *dir, const
     eb_status st = eb_read_file(path, &buf, &len, err);
     if (st != EB_OK)
         return st;
-    char *text = realloc(buf, len + 1);
-    if (!text) {
-        free(buf);
-        return eb_errf(err, EB_ENOMEM, "%s: out of memory", path);
-    }
-    text[len] = '\0';
+    char *text = buf; /* NUL-terminated */
     char prefix[32];
     snprintf(prefix, sizeof prefix, "p%d-", k);
     char *svg = eb_html_svg_inline(text, prefix);

@@ -211,12 +211,7 @@ eb_status eb_results_load(const char *path, eb_result_set *out, eb_err *err)
     eb_status st = eb_read_file(path, &buf, &len, err);
     if (st != EB_OK)
         return st;
-    char *text = realloc(buf, len + 1);
-    if (!text) {
-        free(buf);
-        return eb_errf(err, EB_ENOMEM, "%s: out of memory", path);
-    }
-    text[len] = '\0';
+    char *text = buf; /* NUL-terminated */
     /* a document is one JSON value; JSON Lines fail to parse as one */
     cJSON *doc = cJSON_ParseWithLength(text, len);
     if (doc && cJSON_IsObject(doc) && cJSON_IsArray(get(doc, "results"))) {
