@@ -704,6 +704,18 @@ static bool iso_time(const char *s)
     return end && !*end;
 }
 
+/* Seconds between the first and the last point (0 when not parseable). */
+static double trend_span_s(const eb_trend *t)
+{
+    struct tm a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    if (t->n < 2 || !strptime(t->points[0].start_time, "%Y-%m-%dT%H:%M:%SZ", &a) ||
+        !strptime(t->points[t->n - 1].start_time, "%Y-%m-%dT%H:%M:%SZ", &b))
+        return 0;
+    return difftime(timegm(&b), timegm(&a));
+}
+
 static void write_script(FILE *g, const eb_trend *t, const char *tmp_path, bool time_axis)
 {
     char model[256], variant[256], device[64], host[64];
@@ -722,7 +734,9 @@ static void write_script(FILE *g, const eb_trend *t, const char *tmp_path, bool 
                "graph 0.1, graph 0.1\n");
     if (time_axis)
         fprintf(g, "set xlabel \"run start time (UTC)\"\nset xdata time\nset timefmt \"%%Y-%%m-%%dT%%H:%%M:%%SZ\"\n"
-                   "set format x \"%%m-%%d\\n%%H:%%M\"\n");
+                   "set format x \"%s\"\n",
+                /* runs minutes apart (a quick A/B by hand) need the seconds */
+                trend_span_s(t) < 3600 ? "%H:%M:%S" : "%m-%d\\n%H:%M");
     else
         fprintf(g, "set xlabel \"run (oldest first)\"\n");
     /* x, median, low, high, commit */
