@@ -9,7 +9,8 @@
  *  - single-op graphs built here with the protobuf-c types exercise each
  *    fast kernel on random odd shapes: convolution (groups 1, 2 and
  *    depthwise; 1x1, 3x3, 5x5; stride 1 and 2; pads; dilation 1 and 2;
- *    with and without bias; batch 1 and 3) under every GEMM micro-kernel
+ *    with and without bias; batch 1 and 3; the Winograd path for 3x3
+ *    stride 1 with each fused activation) under every GEMM micro-kernel
  *    the CPU can run, pooling, Gemm/MatMul (constant and computed B),
  *    broadcasting arithmetic, softmax, layer norm, transpose, views; and
  *    the fusions (Conv+BN+Relu, bias Add + Clip, PyTorch's Erf GELU).
@@ -36,6 +37,7 @@
 #include "models/graph.h"
 #include "models/onnx_tensor.h"
 #include "models/zoo.h"
+#include "runners/cpu/cpu_kernels.h"
 #include "runners/cpu/cpu_runner.h"
 #include "runners/cpu/gemm.h"
 #include "runners/cpu/plan_memory.h"
@@ -629,6 +631,69 @@ static void conv__random_odd_shapes__match_ref_on_every_isa(void **state)
     assert_true(ran >= 1);
 }
 
+/* 3x3 stride-1 convolutions with 16 or more input and output channels take
+ * the Winograd F(2x2, 3x3) path (conv_winograd_f32.c): random channel
+ * counts (not multiples of 8 too: the transforms' tail), odd and tiny
+ * spatial sizes (odd output sizes crop the last tile; 1x1 outputs), any
+ * padding, batch 1 and 3, and each fused activation, under every kernel
+ * the CPU can run. */
+static void conv__winograd_shapes_and_activations__match_ref_on_every_isa(void **state)
+{
+    (void)state;
+    static const eb_isa isas[] = {EB_ISA_GENERIC, EB_ISA_AVX2, EB_ISA_AVX512, EB_ISA_NEON};
+    static const int cins[] = {16, 17, 23, 40}, couts[] = {16, 19, 33, 45};
+    static const char *const acts[] = {"none", "Relu", "Clip", "Gelu"};
+    int ran = 0;
+    for (size_t i = 0; i < sizeof isas / sizeof isas[0]; i++) {
+        if (!eb_gemm_force_isa(isas[i]))
+            continue;
+        for (int a = 0; a < 4; a++) {
+            int cin = cins[rand_int(0, 3)], cout = couts[rand_int(0, 3)], batch = rand_int(0, 1) ? 3 : 1;
+            int h = rand_int(3, 17), w = rand_int(3, 17);
+            int64_t pads[4];
+            for (int k = 0; k < 4; k++)
+                pads[k] = rand_int(0, 2);
+            bool bias = rand_int(0, 1);
+            mb b;
+            mb_begin(&b, 20); /* Gelu is opset 20 */
+            mb_input(&b, "x", 4, (int64_t[]){batch, cin, h, w});
+            mb_init(&b, "w", 4, (int64_t[]){cout, cin, 3, 3}, NULL);
+            if (bias)
+                mb_init1(&b, "b", cout, NULL);
+            mb_node(&b, "Conv", bias ? "x,w,b" : "x,w", a ? "c" : "y");
+            mb_attr_ints(&b, "pads", 4, pads);
+            if (a == 1)
+                mb_node(&b, "Relu", "c", "y");
+            if (a == 2) {
+                mb_scalar(&b, "lo", -0.2f);
+                mb_node(&b, "Clip", "c,lo,hi", "y");
+                mb_scalar(&b, "hi", 0.3f);
+            }
+            if (a == 3)
+                mb_node(&b, "Gelu", "c", "y");
+            mb_output(&b, "y");
+            char what[256];
+            snprintf(what, sizeof what, "Winograd Conv [%s] x[%d,%d,%d,%d] cout %d pads %d,%d,%d,%d bias %d act %s",
+                     eb_isa_name(isas[i]), batch, cin, h, w, cout, (int)pads[0], (int)pads[1], (int)pads[2],
+                     (int)pads[3], bias, acts[a]);
+            expect_match(mb_load(&b), true, what);
+        }
+        ran++;
+    }
+    eb_gemm_force_isa(EB_ISA_AUTO);
+    assert_true(ran >= 1);
+    /* and the rule that sends these shapes there */
+    eb_conv2d c = {.win = {.n = 1, .c = 16, .h = 5, .w = 5, .oh = 5, .ow = 5, .kh = 3, .kw = 3, .sh = 1, .sw = 1,
+                           .dh = 1, .dw = 1, .pt = 1, .pl = 1, .pb = 1, .pr = 1},
+                   .cout = 16, .groups = 1};
+    assert_true(eb_winograd_applies(&c));
+    c.win.sh = 2;
+    assert_false(eb_winograd_applies(&c));
+    c.win.sh = 1;
+    c.win.c = 15;
+    assert_false(eb_winograd_applies(&c));
+}
+
 static void conv__depth_multiplier_and_1d__match_ref(void **state)
 {
     (void)state;
@@ -1197,6 +1262,7 @@ int main(void)
         cmocka_unit_test(plan_memory__chain__reuses_the_first_buffer),
         cmocka_unit_test(plan_memory__random_lifetimes__never_overlap_live_items),
         cmocka_unit_test(conv__random_odd_shapes__match_ref_on_every_isa),
+        cmocka_unit_test(conv__winograd_shapes_and_activations__match_ref_on_every_isa),
         cmocka_unit_test(conv__depth_multiplier_and_1d__match_ref),
         cmocka_unit_test(conv__batchnorm_relu__fold_into_the_gemm),
         cmocka_unit_test(conv__bias_add_and_clip__fuse_as_relu6),

@@ -11,6 +11,9 @@
  * padding), each chunk in parallel over its rows, then multiplied; the
  * chunk is sized to stay in the L2 cache while the GEMM consumes it.
  *
+ * 3x3 stride-1 convolutions with enough channels go to Winograd instead
+ * (conv_winograd_f32.c).
+ *
  * Not here: non-2-D convolutions and non-f32 types (the runner falls back
  * to ref_conv.c), depthwise convolutions (dwconv_f32.c). */
 #include <stdlib.h>
@@ -21,13 +24,21 @@
 /* floats of im2row scratch per chunk: ~1 MiB */
 enum { CHUNK_FLOATS = 1 << 18, MIN_CHUNK_ROWS = 96 };
 
+void eb_conv2d_geometry(eb_conv2d *c)
+{
+    const eb_win2d *g = &c->win;
+    c->k = g->kh * g->kw * (g->c / c->groups);
+    c->direct = g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->pt == 0 && g->pl == 0 && g->pb == 0 &&
+                g->pr == 0;
+    c->winograd = eb_winograd_applies(c);
+}
+
 eb_status eb_conv2d_pack(eb_conv2d *c, const float *w, const float *scale, const float *bias, eb_err *err)
 {
     const eb_win2d *g = &c->win;
+    eb_conv2d_geometry(c);
     int cin_g = g->c / c->groups, cout_g = c->cout / c->groups, taps = g->kh * g->kw;
-    c->k = taps * cin_g;
-    c->direct = g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->pt == 0 && g->pl == 0 && g->pb == 0 &&
-                g->pr == 0;
+    memset(c->wino, 0, sizeof c->wino);
     c->packed = calloc((size_t)c->groups, sizeof *c->packed);
     float *wr = malloc(sizeof(float) * (size_t)c->cout * (size_t)c->k);
     if (bias && !(c->bias = malloc(sizeof(float) * (size_t)c->cout))) {
@@ -48,7 +59,7 @@ eb_status eb_conv2d_pack(eb_conv2d *c, const float *w, const float *scale, const
             for (int t = 0; t < taps; t++)
                 wr[(size_t)co * c->k + (size_t)t * cin_g + ci] = w[((size_t)co * cin_g + ci) * taps + t] * s;
     }
-    for (int gi = 0; gi < c->groups; gi++) {
+    for (int gi = 0; gi < c->groups && !c->winograd; gi++) {
         eb_status st = eb_gemm_pack_b(wr + (size_t)gi * cout_g * c->k, c->k, cout_g, c->k, true, &c->packed[gi], err);
         if (st != EB_OK) {
             free(wr);
@@ -56,8 +67,11 @@ eb_status eb_conv2d_pack(eb_conv2d *c, const float *w, const float *scale, const
             return st;
         }
     }
+    eb_status st = c->winograd ? eb_winograd_pack(c, wr, err) : EB_OK;
     free(wr);
-    return EB_OK;
+    if (st != EB_OK)
+        eb_conv2d_release(c);
+    return st;
 }
 
 void eb_conv2d_release(eb_conv2d *c)
@@ -65,6 +79,10 @@ void eb_conv2d_release(eb_conv2d *c)
     if (c->packed)
         for (int gi = 0; gi < c->groups; gi++)
             eb_gemm_packed_free(c->packed[gi]);
+    for (int xi = 0; xi < 16; xi++) {
+        eb_gemm_packed_free(c->wino[xi]);
+        c->wino[xi] = NULL;
+    }
     free(c->packed);
     free(c->bias);
     c->packed = NULL;
@@ -75,7 +93,9 @@ size_t eb_conv2d_weight_bytes(const eb_conv2d *c)
 {
     size_t b = c->bias ? sizeof(float) * (size_t)c->cout : 0;
     for (int gi = 0; c->packed && gi < c->groups; gi++)
-        b += eb_gemm_packed_bytes(c->packed[gi]);
+        b += c->packed[gi] ? eb_gemm_packed_bytes(c->packed[gi]) : 0;
+    for (int xi = 0; xi < 16; xi++)
+        b += c->wino[xi] ? eb_gemm_packed_bytes(c->wino[xi]) : 0;
     return b;
 }
 
@@ -92,6 +112,8 @@ static int64_t chunk_rows(const eb_conv2d *c)
 
 size_t eb_conv2d_scratch_floats(const eb_conv2d *c)
 {
+    if (c->winograd)
+        return eb_winograd_scratch_floats(c);
     return c->direct ? 0 : (size_t)chunk_rows(c) * (size_t)c->groups * (size_t)c->k;
 }
 
@@ -150,6 +172,10 @@ void eb_conv2d_nhwc_f32(const eb_conv2d *c, const float *x, float *y, float *scr
     int cin_g = g->c / c->groups, cout_g = c->cout / c->groups;
     int64_t total = (int64_t)g->n * g->oh * g->ow;
     eb_epilogue ep = {.act = c->act, .lo = c->lo, .hi = c->hi};
+    if (c->winograd) {
+        eb_winograd_nhwc_f32(c, x, y, scratch, tp);
+        return;
+    }
     if (c->direct) {
         for (int gi = 0; gi < c->groups; gi++) {
             ep.bias = c->bias ? c->bias + (size_t)gi * cout_g : NULL;

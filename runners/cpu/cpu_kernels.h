@@ -66,14 +66,17 @@ typedef struct eb_conv2d {
     int cout, groups;
     int k;                    /* GEMM depth per group: kh * kw * cin/groups */
     bool direct;              /* 1x1, stride 1, no padding: GEMM on x itself */
-    eb_packed_b **packed;     /* one per group: W^T, K x cout/groups */
+    bool winograd;            /* 3x3 stride 1: Winograd F(2x2, 3x3) */
+    eb_packed_b **packed;     /* one per group: W^T, K x cout/groups (not winograd) */
+    eb_packed_b *wino[16];    /* winograd: the transformed weights, cin x cout each */
     float *bias;              /* cout values, or NULL */
     eb_act act;
     float lo, hi;
 } eb_conv2d;
 
-/* Fills c->k and c->direct from c->win and c->groups (call after setting
- * them), then packs the weights w (ONNX layout [cout][cin/g][kh][kw],
+/* Fills c->k, c->direct and c->winograd from c->win, c->groups and c->cout. */
+void eb_conv2d_geometry(eb_conv2d *c);
+/* Sets the geometry (eb_conv2d_geometry), then packs the weights w (ONNX layout [cout][cin/g][kh][kw],
  * each output channel scaled by scale[co] when scale is not NULL) and
  * copies bias (cout values, NULL for none) into c.  c owns the result;
  * eb_conv2d_release frees it. */
@@ -84,6 +87,13 @@ size_t eb_conv2d_weight_bytes(const eb_conv2d *c);
 size_t eb_conv2d_scratch_floats(const eb_conv2d *c);
 /* y (NHWC, n x oh x ow x cout) = act(conv(x (NHWC)) + bias). */
 void eb_conv2d_nhwc_f32(const eb_conv2d *c, const float *x, float *y, float *scratch, eb_threadpool *tp);
+
+/* The Winograd path (conv_winograd_f32.c), behind the three above. */
+bool eb_winograd_applies(const eb_conv2d *c);
+/* wr: the weights as [cout][ky][kx][cin], already scaled. */
+eb_status eb_winograd_pack(eb_conv2d *c, const float *wr, eb_err *err);
+size_t eb_winograd_scratch_floats(const eb_conv2d *c);
+void eb_winograd_nhwc_f32(const eb_conv2d *c, const float *x, float *y, float *scratch, eb_threadpool *tp);
 
 /* ---- depthwise convolution (groups = channels, one filter each) ----------- */
 

@@ -597,10 +597,7 @@ static bool plan_conv(eb_plan *p, int ni, eb_status *st, eb_err *err)
         if (!runtime) {
             *st = eb_conv2d_pack(&s->conv, w->data, e.scale, e.bias, err);
         } else {
-            /* geometry only; weights are packed per run */
-            s->conv.k = win.kh * win.kw * (win.c / (int)groups);
-            s->conv.direct = win.kh == 1 && win.kw == 1 && win.sh == 1 && win.sw == 1 && win.pt == 0 &&
-                             win.pl == 0 && win.pb == 0 && win.pr == 0;
+            eb_conv2d_geometry(&s->conv); /* weights are packed per run */
         }
         s->scratch_bytes = sizeof(float) * eb_conv2d_scratch_floats(&s->conv);
     }
