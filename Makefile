@@ -6,6 +6,7 @@
 #   make bench      GEMM against OpenBLAS and the FMA peak; models against ONNX Runtime
 #   make zoo-large  export mobilenet_v2, resnet18 and a BERT encoder to models/cache
 #   make SANITIZE=1 test   the same under ASan + UBSan (objects go to build-san/)
+#   make test-aarch64  cross-build for aarch64 (NEON) into build-aarch64/, test under qemu
 #   make CC=clang   any C11 compiler; V=1 shows the commands
 #
 # `deps` runs first everywhere: it installs missing Debian packages.
@@ -56,7 +57,7 @@ CONF_BIN = $(BUILD)/tests/test_onnx_node
 TEST_UTIL = $(BUILD)/tests/test_util.o
 
 .SECONDARY:
-.PHONY: FORCE all deps zoo-large test unit-test conformance cli-test demo bench clean
+.PHONY: FORCE all deps zoo-large test unit-test conformance cli-test demo bench clean test-aarch64
 .DEFAULT_GOAL := all
 
 all: deps $(BIN) $(LIB)
@@ -119,6 +120,11 @@ conformance: $(CONF_BIN)
 
 cli-test: $(BIN) $(CONF_BIN)
 	$(Q)set -e; for t in tests/cli/*.sh; do echo "== $$t"; EDGEBENCH=./$(BIN) BUILD=$(BUILD) sh $$t; done
+
+# aarch64: installs the cross toolchain, qemu-user and the arm64 libraries
+# (deps.sh aarch64), builds into build-aarch64/, runs the tests under qemu
+test-aarch64:
+	$(Q)sh scripts/test_aarch64.sh
 
 demo: all
 	./$(BIN) run -v 'ref;cpu:threads={1,2}'

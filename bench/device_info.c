@@ -27,6 +27,10 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#if defined(__aarch64__) && defined(__linux__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
 
 #if defined(EB_HAVE_LIBCPUID) && (defined(__x86_64__) || defined(__i386__))
 #define EB_USE_LIBCPUID 1
@@ -440,6 +444,34 @@ static void simd_from_flags(const cpuinfo_facts *f, char *out, size_t n)
     }
 }
 
+/* On arm64 Linux the SIMD list comes from the kernel's AT_HWCAP bits, the
+ * same source the GEMM dispatch uses: /proc/cpuinfo can belong to another
+ * machine (qemu-user shows the host's).  Elsewhere nothing changes. */
+static void simd_from_hwcap(eb_device_info *d)
+{
+#if defined(__aarch64__) && defined(__linux__)
+    static const struct {
+        int word; /* 1: AT_HWCAP, 2: AT_HWCAP2 */
+        unsigned long bit;
+        const char *name;
+    } bits[] = {
+        {1, HWCAP_ASIMD, "asimd"},     {1, HWCAP_ASIMDHP, "asimdhp"}, {1, HWCAP_ASIMDDP, "asimddp"},
+        {1, HWCAP_ASIMDFHM, "asimdfhm"}, {1, HWCAP_ASIMDRDM, "asimdrdm"}, {1, HWCAP_FPHP, "fphp"},
+        {2, HWCAP2_BF16, "bf16"},      {2, HWCAP2_I8MM, "i8mm"},      {1, HWCAP_SVE, "sve"},
+        {2, HWCAP2_SVE2, "sve2"},      {2, HWCAP2_SVEBF16, "svebf16"}, {2, HWCAP2_SVEI8MM, "svei8mm"},
+    };
+    unsigned long hw1 = getauxval(AT_HWCAP), hw2 = getauxval(AT_HWCAP2);
+    d->simd[0] = '\0';
+    if (hw1 & HWCAP_ASIMD)
+        append_word(d->simd, sizeof d->simd, "neon");
+    for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
+        if ((bits[i].word == 1 ? hw1 : hw2) & bits[i].bit)
+            append_word(d->simd, sizeof d->simd, bits[i].name);
+#else
+    (void)d;
+#endif
+}
+
 static void facts_to_info(const cpuinfo_facts *f, eb_device_info *d)
 {
     snprintf(d->vendor, sizeof d->vendor, "%s", f->vendor);
@@ -739,6 +771,7 @@ void eb_device_info_get(eb_device_info *d)
         }
     }
     free(cpuinfo);
+    simd_from_hwcap(d);
 
     if (eb_device_info_read_sysfs("/sys/devices/system/cpu", d, &err) != EB_OK &&
         (!d->l1d_kib || !d->l2_kib || !d->physical_cores))

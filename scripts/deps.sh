@@ -6,10 +6,15 @@
 #
 # `deps.sh torch` checks the Python side instead (PyTorch, torchvision, ONNX),
 # needed only to retrain the zoo or export the architecture models;
-# `deps.sh bench` the benchmark peers (OpenBLAS, npm for ONNX Runtime).
+# `deps.sh bench` the benchmark peers (OpenBLAS, npm for ONNX Runtime);
+# `deps.sh aarch64` the cross toolchain, qemu-user and the arm64 builds of
+# the libraries edgebench links, for `make test-aarch64`.  Those come from
+# Debian multiarch: when arm64 is not yet a foreign architecture, the script
+# adds it (`dpkg --add-architecture arm64`, printed) before installing.
 #
 # Each line: how to check | Debian package.  A check is `pc:NAME` (pkg-config
-# module), `file:PATH` or `cmd:NAME`.
+# module), `file:PATH` or `cmd:NAME`.  A package named PKG:arm64 is the
+# arm64 build of PKG, installed beside the host's.
 set -eu
 
 DEPS='
@@ -38,10 +43,25 @@ file:/usr/lib/python3/dist-packages/torch|python3-torch
 file:/usr/lib/python3/dist-packages/torchvision|python3-torchvision
 file:/usr/lib/python3/dist-packages/onnx|python3-onnx
 '
+elif [ "${1:-}" = aarch64 ]; then
+    # the arm64 .pc files are checked by path: pkg-config here answers
+    # for the host (libcpuid is x86-only and left out)
+    A=/usr/lib/aarch64-linux-gnu/pkgconfig
+    DEPS="
+cmd:aarch64-linux-gnu-gcc|gcc-aarch64-linux-gnu
+cmd:qemu-aarch64|qemu-user
+file:$A/libprotobuf-c.pc|libprotobuf-c-dev:arm64
+file:$A/libcjson.pc|libcjson-dev:arm64
+file:$A/zlib.pc|zlib1g-dev:arm64
+file:$A/libcrypto.pc|libssl-dev:arm64
+file:$A/sqlite3.pc|libsqlite3-dev:arm64
+file:$A/cmocka.pc|libcmocka-dev:arm64
+"
 fi
 # libcpuid identifies x86 CPUs only; elsewhere /proc/cpuinfo is used
-case "$(uname -m)" in
-x86_64 | i?86) DEPS="$DEPS pc:libcpuid|libcpuid-dev" ;;
+case "${1:-}:$(uname -m)" in
+aarch64:*) ;;
+*:x86_64 | *:i?86) DEPS="$DEPS pc:libcpuid|libcpuid-dev" ;;
 esac
 
 have() {
@@ -76,6 +96,14 @@ if [ "$(id -u)" != 0 ]; then
     fi
 fi
 export DEBIAN_FRONTEND=noninteractive
+case "$missing" in
+*:arm64*)
+    if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+        echo "edgebench: adding arm64 as a foreign architecture (Debian multiarch): dpkg --add-architecture arm64"
+        $SUDO dpkg --add-architecture arm64
+    fi
+    ;;
+esac
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing

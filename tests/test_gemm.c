@@ -35,6 +35,11 @@
 #include "runners/cpu/threadpool.h"
 #include "tests/test_util.h"
 
+#if defined(__aarch64__) && defined(__linux__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
+
 enum { GUARD = 64 };
 static const uint32_t GUARD_BITS = 0x7fc0dead;
 
@@ -331,6 +336,24 @@ static void isa_detect__agrees_with_proc_cpuinfo(void **state)
         fail_msg("eb_isa_detect() = %s, /proc/cpuinfo implies %s", eb_isa_name(got), eb_isa_name(want));
 }
 
+#if defined(__aarch64__)
+/* Advanced SIMD is part of ARMv8-A, so an aarch64 build runs the NEON
+ * kernel by default.  The witness is the kernel's AT_HWCAP, which
+ * qemu-user emulates too (its /proc/cpuinfo, before qemu 8.2, is the
+ * host's, and the test above skips). */
+static void isa_detect__aarch64__picks_neon(void **state)
+{
+    (void)state;
+#if defined(__linux__) && defined(HWCAP_ASIMD)
+    unsigned long hwcap = getauxval(AT_HWCAP);
+    print_message("AT_HWCAP %#lx: asimd %s; eb_isa_detect() = %s\n", hwcap, (hwcap & HWCAP_ASIMD) ? "yes" : "no",
+                  eb_isa_name(eb_isa_detect()));
+    assert_true((hwcap & HWCAP_ASIMD) != 0);
+#endif
+    assert_int_equal(eb_isa_detect(), EB_ISA_NEON);
+}
+#endif
+
 static void gemm_isa__env_var__pins_the_kernel_unless_forced(void **state)
 {
     (void)state;
@@ -496,6 +519,9 @@ int main(void)
         cmocka_unit_test(gemm_pack_b__bad_arguments__fail),
         cmocka_unit_test(gemm_force_isa__foreign_isa__is_refused),
         cmocka_unit_test(isa_detect__agrees_with_proc_cpuinfo),
+#if defined(__aarch64__)
+        cmocka_unit_test(isa_detect__aarch64__picks_neon),
+#endif
         cmocka_unit_test(gemm_isa__env_var__pins_the_kernel_unless_forced),
         cmocka_unit_test(gemm__k_zero__writes_activation_of_bias),
         cmocka_unit_test(gemm__packed_for_generic__still_right_after_auto),
@@ -507,5 +533,12 @@ int main(void)
         ALL_FOR(avx512),
         ALL_FOR(neon),
     };
+    /* which kernels this run exercises: the per-ISA tests of the others skip */
+    print_message("gemm: kernels this build and CPU run:");
+    for (int i = EB_ISA_GENERIC; i <= EB_ISA_NEON; i++)
+        if (eb_gemm_force_isa((eb_isa)i))
+            print_message(" %s", eb_isa_name((eb_isa)i));
+    eb_gemm_force_isa(EB_ISA_AUTO);
+    print_message("; default %s\n", eb_isa_name(eb_isa_detect()));
     return cmocka_run_group_tests_name("gemm", tests, NULL, teardown_pools);
 }

@@ -28,7 +28,7 @@
  *   kernel                  MR x NR   KC    MC_MAX  NC_MAX
  *   gemm_f32_14x32__avx512  14 x 32   256   128     512
  *   gemm_f32_6x16__avx2      6 x 16   256   128     512
- *   gemm_f32_8x8__neon      8 x 12   256   128     512
+ *   gemm_f32_8x8__neon       8 x  8   256   128     512
  *   gemm_f32_4x8__generic    4 x  8   256   128     512
  *
  * On the Zen 4 this was tuned on (32 KB L1d, 1 MB L2), KC 192-384, MC
