@@ -12,8 +12,8 @@
  *
  * where U[xi] = (G g G^T)[xi] is packed once in prepare and V[xi] =
  * (B^T d B)[xi] is built per run.  Tiles go in chunks sized for the L2
- * cache: input transform (parallel over tiles), the 16 GEMMs (each
- * parallel), output transform with bias and activation (parallel).
+ * cache: input transform (parallel over tiles), the 16 GEMMs (parallel
+ * over the 16), output transform with bias and activation (parallel).
  *
  * The transforms only add and subtract (the 1/2 factors of G are in U), so
  * the results differ from the direct sum by float rounding only; the tests
@@ -106,6 +106,7 @@ typedef struct wino_ctx {
     float *v, *m;  /* V[xi]: tiles x cin, M[xi]: tiles x cout, xi-th at xi * chunk * cin (cout) */
     int64_t chunk; /* tiles per chunk: the spacing of the 16 matrices */
     int64_t t0;    /* first tile of this chunk */
+    int64_t tiles; /* tiles in this chunk */
 } wino_ctx;
 
 #define INLINE static inline __attribute__((always_inline))
@@ -239,6 +240,19 @@ INLINE void output_tiles(const wino_ctx *w, int64_t begin, int64_t end)
     }
 }
 
+/* GEMMs xi in [begin, end), each on one thread: 16 whole GEMMs split
+ * evenly and need no synchronisation inside, where splitting each small
+ * GEMM over the pool would cost a fork and join per GEMM. */
+static void gemm_range(void *arg, int64_t begin, int64_t end)
+{
+    const wino_ctx *w = arg;
+    const eb_conv2d *c = w->c;
+    int cin = c->win.c;
+    for (int64_t xi = begin; xi < end; xi++)
+        eb_gemm_f32((int)w->tiles, c->cout, cin, w->v + (size_t)xi * w->chunk * cin, cin, c->wino[xi],
+                    w->m + (size_t)xi * w->chunk * c->cout, c->cout, NULL, NULL);
+}
+
 static void input_range__generic(void *arg, int64_t begin, int64_t end)
 {
     input_tiles(arg, begin, end);
@@ -275,11 +289,9 @@ void eb_winograd_nhwc_f32(const eb_conv2d *c, const float *x, float *y, float *s
     }
 #endif
     for (w.t0 = 0; w.t0 < total; w.t0 += chunk) {
-        int64_t tiles = total - w.t0 < chunk ? total - w.t0 : chunk;
-        eb_cpu_parallel_for(tp, tiles, 4, in_fn, &w);
-        for (int xi = 0; xi < 16; xi++)
-            eb_gemm_f32((int)tiles, c->cout, g->c, w.v + (size_t)xi * chunk * g->c, g->c, c->wino[xi],
-                        w.m + (size_t)xi * chunk * c->cout, c->cout, NULL, tp);
-        eb_cpu_parallel_for(tp, tiles, 4, out_fn, &w);
+        w.tiles = total - w.t0 < chunk ? total - w.t0 : chunk;
+        eb_cpu_parallel_for(tp, w.tiles, 4, in_fn, &w);
+        eb_cpu_parallel_for(tp, 16, 1, gemm_range, &w);
+        eb_cpu_parallel_for(tp, w.tiles, 4, out_fn, &w);
     }
 }
