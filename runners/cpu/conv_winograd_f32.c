@@ -127,13 +127,14 @@ INLINE void store_n(float *p, const v8 *v, int n)
     memcpy(p, v, n == 8 ? sizeof *v : sizeof(float) * (size_t)n);
 }
 
-INLINE void tile_origin(const wino_ctx *w, int64_t t, int *n, int *iy0, int *ix0)
+/* Tile t's image and its top-left output pixel. */
+INLINE void tile_origin(const wino_ctx *w, int64_t t, int *n, int *oy, int *ox)
 {
     const eb_win2d *g = &w->c->win;
     int64_t th = (g->oh + 1) / 2, tw = (g->ow + 1) / 2;
     *n = (int)(t / (th * tw));
-    *iy0 = (int)(t / tw % th) * 2;
-    *ix0 = (int)(t % tw) * 2;
+    *oy = (int)(t / tw % th) * 2;
+    *ox = (int)(t % tw) * 2;
 }
 
 /* V[.][t][ci..ci+cnt) = B^T d B for tiles [begin, end) of the chunk. */
