@@ -6,7 +6,8 @@
  * values, for 28 FMAs; on Zen 4 (512-bit FMAs double-pumped, one per
  * cycle) 28 independent chains hide the 4-cycle latency many times over.
  * Fewer rows than 14 run a smaller instantiation (8, 4, 2 or 1 rows) of the
- * same code, so batch-1 GEMMs do not pay for 14.  The N edge uses masked
+ * same code, so batch-1 GEMMs do not pay for 14; a panel of 16 columns or
+ * fewer skips the second vector's FMAs.  The N edge uses masked
  * loads and stores; the epilogue (bias, ReLU/Clip/GELU) runs on the
  * accumulators before the one store.  Compiled with a function-level
  * target, so the file builds with generic flags and runs only when
@@ -66,8 +67,8 @@ T512 INLINE __m512 act512(__m512 v, const eb_epilogue *ep)
 }
 
 /* The tile body for R rows (a compile-time constant after inlining). */
-T512 INLINE void tile(const int R, size_t kc, const float *a, size_t lda, const float *b, float *c, size_t ldc, int m,
-                      int n, unsigned flags, const float *bias, const eb_epilogue *ep)
+T512 INLINE void tile(const int R, const bool half, size_t kc, const float *a, size_t lda, const float *b, float *c,
+                      size_t ldc, int m, int n, unsigned flags, const float *bias, const eb_epilogue *ep)
 {
     __m512 acc[MR][2];
     const float *ar[MR];
@@ -87,13 +88,14 @@ T512 INLINE void tile(const int R, size_t kc, const float *a, size_t lda, const 
         }
     }
     for (size_t p = 0; p < kc; p++) {
-        __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+        __m512 b0 = _mm512_load_ps(b), b1 = half ? b0 : _mm512_load_ps(b + 16);
         b += NR;
 #pragma GCC unroll 14
         for (int i = 0; i < R; i++) {
             __m512 av = _mm512_set1_ps(ar[i][p]);
             acc[i][0] = _mm512_fmadd_ps(av, b0, acc[i][0]);
-            acc[i][1] = _mm512_fmadd_ps(av, b1, acc[i][1]);
+            if (!half)
+                acc[i][1] = _mm512_fmadd_ps(av, b1, acc[i][1]);
         }
     }
     __mmask16 k0 = n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1);
@@ -126,16 +128,23 @@ T512 INLINE void tile(const int R, size_t kc, const float *a, size_t lda, const 
 T512 void gemm_f32_14x32__avx512(size_t kc, const float *a, size_t lda, const float *b, float *c, size_t ldc, int m,
                                  int n, unsigned flags, const float *bias, const eb_epilogue *ep)
 {
-    if (m > 8)
-        tile(14, kc, a, lda, b, c, ldc, m, n, flags, bias, ep);
+    /* a panel with 16 columns or fewer (N = 16, or the last panel of N =
+     * 144): the second vector's FMAs would all be masked off, so skip them */
+    if (n <= 16) {
+        if (m > 8)
+            tile(14, true, kc, a, lda, b, c, ldc, m, n, flags, bias, ep);
+        else
+            tile(8, true, kc, a, lda, b, c, ldc, m, n, flags, bias, ep);
+    } else if (m > 8)
+        tile(14, false, kc, a, lda, b, c, ldc, m, n, flags, bias, ep);
     else if (m > 4)
-        tile(8, kc, a, lda, b, c, ldc, m, n, flags, bias, ep);
+        tile(8, false, kc, a, lda, b, c, ldc, m, n, flags, bias, ep);
     else if (m > 2)
-        tile(4, kc, a, lda, b, c, ldc, m, n, flags, bias, ep);
+        tile(4, false, kc, a, lda, b, c, ldc, m, n, flags, bias, ep);
     else if (m > 1)
-        tile(2, kc, a, lda, b, c, ldc, m, n, flags, bias, ep);
+        tile(2, false, kc, a, lda, b, c, ldc, m, n, flags, bias, ep);
     else
-        tile(1, kc, a, lda, b, c, ldc, m, n, flags, bias, ep);
+        tile(1, false, kc, a, lda, b, c, ldc, m, n, flags, bias, ep);
 }
 
 #endif
