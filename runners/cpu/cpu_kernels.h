@@ -129,7 +129,8 @@ void eb_pool_pixel_f32(const eb_pool2d *p, const float *xn, float *yp, int iy0, 
 float eb_exp_poly(float x);
 #if defined(__x86_64__)
 float eb_exp_shift_sum_f32__avx2(const float *x, float mx, float *y, int64_t n);
-void eb_dw_row_f32__avx2(const eb_dwconv2d *d, const float *x, float *y, int n, int oy);
+/* wide: AVX-512F may run too (16 channels at a time where it pays) */
+void eb_dw_row_f32__avx2(const eb_dwconv2d *d, const float *x, float *y, int n, int oy, bool wide);
 void eb_pool_row_f32__avx2(const eb_pool2d *p, const float *x, float *y, int n, int oy);
 #endif
 /* True when the AVX2 row kernels may run (the CPU has AVX2+FMA and the

@@ -49,6 +49,7 @@ typedef struct dw_ctx {
     const eb_dwconv2d *d;
     const float *x;
     float *y;
+    bool wide; /* AVX-512F too */
 } dw_ctx;
 
 /* One output row (image n, row oy); the body shared by every ISA build. */
@@ -120,13 +121,13 @@ static void dw_rows__avx2(void *arg, int64_t begin, int64_t end)
 {
     const dw_ctx *ctx = arg;
     for (int64_t r = begin; r < end; r++)
-        eb_dw_row_f32__avx2(ctx->d, ctx->x, ctx->y, (int)(r / ctx->d->win.oh), (int)(r % ctx->d->win.oh));
+        eb_dw_row_f32__avx2(ctx->d, ctx->x, ctx->y, (int)(r / ctx->d->win.oh), (int)(r % ctx->d->win.oh), ctx->wide);
 }
 #endif
 
 void eb_dwconv2d_nhwc_f32(const eb_dwconv2d *d, const float *x, float *y, eb_threadpool *tp)
 {
-    dw_ctx ctx = {d, x, y};
+    dw_ctx ctx = {d, x, y, eb_gemm_isa() == EB_ISA_AVX512};
     eb_range_fn fn = dw_rows__generic;
 #if defined(__x86_64__)
     if (eb_spatial_use_avx2())

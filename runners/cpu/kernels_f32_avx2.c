@@ -112,7 +112,7 @@ T512 static int dw_4px_avx512(const eb_dwconv2d *d, const float *xn, float *yp, 
     return c0;
 }
 
-TGT void eb_dw_row_f32__avx2(const eb_dwconv2d *d, const float *x, float *y, int n, int oy)
+TGT void eb_dw_row_f32__avx2(const eb_dwconv2d *d, const float *x, float *y, int n, int oy, bool wide)
 {
     const eb_win2d *g = &d->win;
     int c = g->c;
@@ -125,7 +125,6 @@ TGT void eb_dw_row_f32__avx2(const eb_dwconv2d *d, const float *x, float *y, int
         ky0++;
     while (ky1 > ky0 && iy0 + (ky1 - 1) * g->dh >= g->h)
         ky1--;
-    bool wide = eb_gemm_isa() == EB_ISA_AVX512;
     int c8 = c & ~7, done = -1; /* pixels < done have channels [0, c8) written by dw_4px */
     for (int ox = 0; ox < g->ow; ox++) {
         float *yp = yrow + (size_t)ox * c;
