@@ -128,7 +128,9 @@ EB_TEST_FAULT=crash:test_Conv2d/ref expect 3 "run with a crash" -- \
 expect 1 "ok -> crashed" -- "$EDGEBENCH" compare "$TMP/base.json" "$TMP/crash.json"
 contains "$TMP/out" "| n/a, status-regressed |" "crash: verdict n/a, counted"
 contains "$TMP/out" "base ok, new crashed" "crash: the statuses"
-expect 0 "crashed -> ok is not a regression" -- "$EDGEBENCH" compare "$TMP/crash.json" "$TMP/base.json"
+# (a wide latency threshold: the two runs' other results are separate
+# measurements on a shared machine, and only the statuses are checked here)
+expect 0 "crashed -> ok is not a regression" -- "$EDGEBENCH" compare "$TMP/crash.json" "$TMP/base.json" --threshold 1000
 contains "$TMP/out" "base crashed, new ok" "fixed: the statuses"
 
 # bad input: exit 2, the file named
