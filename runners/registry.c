@@ -1,4 +1,6 @@
-/* registry.c - the table of runners built into this binary (runners.def). */
+/* registry.c - the table of runners built into this binary (runners.def),
+ * and what every runner's supports() checks first. */
+#include <stdio.h>
 #include <string.h>
 
 #include "runners/runner.h"
@@ -39,4 +41,14 @@ eb_variant eb_variant_default(const char *name)
     strcpy(v.quant, "none");
     strncpy(v.spec, name, sizeof v.spec - 1);
     return v;
+}
+
+bool eb_runner_ops_known(const eb_graph *g, char *why, size_t n)
+{
+    for (int i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i].op == EB_OP_UNKNOWN) {
+            snprintf(why, n, "op %s (node '%s') is not implemented", g->nodes[i].op_type, g->nodes[i].name);
+            return false;
+        }
+    return true;
 }

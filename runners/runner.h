@@ -58,4 +58,8 @@ const eb_runner *eb_runner_at(int i);
 /* NULL when no runner has that name (not built, or misspelt). */
 const eb_runner *eb_runner_find(const char *name);
 
+/* For a runner's supports(): false, with why naming the first node whose
+ * op the suite does not implement, when there is one. */
+bool eb_runner_ops_known(const eb_graph *g, char *why, size_t n);
+
 #endif

@@ -59,6 +59,20 @@ typedef struct eb_win2d {
     int pb, pr;        /* padding after: bottom, right */
 } eb_win2d;
 
+/* Taps [*lo, *hi) of a window row or column that starts at input
+ * coordinate `origin` (k taps, dilation dil) and land inside [0, size):
+ * they are contiguous, so kernels loop over them instead of testing each. */
+static inline void eb_tap_range(int origin, int k, int dil, int size, int *lo, int *hi)
+{
+    int a = 0, b = k;
+    while (a < b && origin + a * dil < 0)
+        a++;
+    while (b > a && origin + (b - 1) * dil >= size)
+        b--;
+    *lo = a;
+    *hi = b;
+}
+
 /* ---- convolution: im2row + GEMM ------------------------------------------ */
 
 typedef struct eb_conv2d {

@@ -279,6 +279,24 @@ static int want_layout(eb_plan *p, int v, lay want, eb_err *err)
     return t;
 }
 
+/* A step with one input, x (converted to layout `want` first when it is
+ * stored in the other one), and one output, y.  NULL, with *st set, when
+ * out of memory. */
+static step *one_in_one_out(eb_plan *p, step_kind kind, int ni, int xv, lay want, int yv, eb_status *st,
+                            eb_err *err)
+{
+    int xin = want_layout(p, xv, want, err);
+    step *s = xin < 0 ? NULL : new_step(p, kind, ni, err);
+    if (!s) {
+        *st = EB_ENOMEM;
+        return NULL;
+    }
+    s->n_in = s->n_out = 1;
+    s->in[0] = xin;
+    s->out[0] = yv;
+    return s;
+}
+
 static void note_fallback(eb_plan *p, const eb_node *n)
 {
     p->fallback_count[n->op]++;
@@ -618,15 +636,9 @@ static bool plan_pool(eb_plan *p, int ni, eb_status *st, eb_err *err)
     if (!attr_ints2(n, "kernel_shape", 2, -1, ks) || ks[0] < 1 || ks[1] < 1 ||
         !window_of(n, x, y, (int)ks[0], (int)ks[1], &win))
         return false;
-    int xin = want_layout(p, xv, LAY_NHWC, err);
-    step *s = xin < 0 ? NULL : new_step(p, ST_POOL, ni, err);
-    if (!s) {
-        *st = EB_ENOMEM;
+    step *s = one_in_one_out(p, ST_POOL, ni, xv, LAY_NHWC, yv, st, err);
+    if (!s)
         return false;
-    }
-    s->n_in = s->n_out = 1;
-    s->in[0] = xin;
-    s->out[0] = yv;
     s->pool.win = win;
     s->pool.is_max = n->op == EB_OP_MAX_POOL;
     s->pool.count_pad = eb_attr_int(n, "count_include_pad", 0) == 1;
@@ -641,15 +653,9 @@ static bool plan_gpool(eb_plan *p, int ni, eb_status *st, eb_err *err)
     const eb_tensor *x = &p->pv[xv].t;
     if (!is_f32(x) || x->rank != 4 || eb_tensor_numel(x) <= 0)
         return false;
-    int xin = want_layout(p, xv, LAY_NHWC, err);
-    step *s = xin < 0 ? NULL : new_step(p, ST_GPOOL, ni, err);
-    if (!s) {
-        *st = EB_ENOMEM;
-        return false;
-    }
-    s->n_in = s->n_out = 1;
-    s->in[0] = xin;
-    s->out[0] = yv; /* [N, C, 1, 1]: both layouts */
+    step *s = one_in_one_out(p, ST_GPOOL, ni, xv, LAY_NHWC, yv, st, err);
+    if (!s)
+        return false; /* [N, C, 1, 1]: both layouts */
     s->pool.is_max = n->op == EB_OP_GLOBAL_MAX_POOL;
     s->pool.win.n = (int)x->shape[0];
     s->pool.win.c = (int)x->shape[1];
@@ -898,15 +904,9 @@ static bool plan_softmax(eb_plan *p, int ni, eb_status *st, eb_err *err)
         cols *= x->shape[d];
     if (cols < 1)
         return false;
-    int xin = want_layout(p, xv, LAY_NCHW, err);
-    step *s = xin < 0 ? NULL : new_step(p, ST_SOFTMAX, ni, err);
-    if (!s) {
-        *st = EB_ENOMEM;
+    step *s = one_in_one_out(p, ST_SOFTMAX, ni, xv, LAY_NCHW, yv, st, err);
+    if (!s)
         return false;
-    }
-    s->n_in = s->n_out = 1;
-    s->in[0] = xin;
-    s->out[0] = yv;
     s->rows.cols = cols;
     s->rows.rows = eb_tensor_numel(x) / cols;
     s->rows.log = n->op == EB_OP_LOG_SOFTMAX;
@@ -973,15 +973,9 @@ static bool plan_transpose(eb_plan *p, int ni, eb_status *st, eb_err *err)
     int np = eb_attr_ints(n, "perm", &perm);
     if (np >= 0 && np != x->rank)
         return false;
-    int xin = want_layout(p, xv, LAY_NCHW, err);
-    step *s = xin < 0 ? NULL : new_step(p, ST_TRANSPOSE, ni, err);
-    if (!s) {
-        *st = EB_ENOMEM;
+    step *s = one_in_one_out(p, ST_TRANSPOSE, ni, xv, LAY_NCHW, yv, st, err);
+    if (!s)
         return false;
-    }
-    s->n_in = s->n_out = 1;
-    s->in[0] = xin;
-    s->out[0] = yv;
     s->tr.rank = x->rank;
     for (int d = 0; d < x->rank; d++) {
         s->tr.shape[d] = x->shape[d];
@@ -1014,17 +1008,11 @@ static bool plan_view(eb_plan *p, int ni, eb_status *st, eb_err *err)
         return true;
     }
     bool keeps_layout = n->op == EB_OP_IDENTITY || n->op == EB_OP_DROPOUT;
-    int xin = want_layout(p, xv, keeps_layout ? p->pv[xv].layout : LAY_NCHW, err);
-    step *s = xin < 0 ? NULL : new_step(p, ST_VIEW, ni, err);
-    if (!s) {
-        *st = EB_ENOMEM;
+    step *s = one_in_one_out(p, ST_VIEW, ni, xv, keeps_layout ? p->pv[xv].layout : LAY_NCHW, yv, st, err);
+    if (!s)
         return false;
-    }
-    s->n_in = s->n_out = 1;
-    s->in[0] = xin;
-    s->out[0] = yv;
-    p->pv[yv].alias = xin;
-    p->pv[yv].layout = keeps_layout ? p->pv[xin].layout : LAY_NCHW;
+    p->pv[yv].alias = s->in[0];
+    p->pv[yv].layout = keeps_layout ? p->pv[s->in[0]].layout : LAY_NCHW;
     return true;
 }
 
@@ -1510,12 +1498,7 @@ static bool cpu_supports(const eb_graph *g, const eb_variant *v, char *why, size
         snprintf(why, n, "cpu: device=%d requested, the cpu runner has device 0 only", v->device);
         return false;
     }
-    for (int i = 0; i < g->n_nodes; i++)
-        if (g->nodes[i].op == EB_OP_UNKNOWN) {
-            snprintf(why, n, "op %s (node '%s') is not implemented", g->nodes[i].op_type, g->nodes[i].name);
-            return false;
-        }
-    return true;
+    return eb_runner_ops_known(g, why, n);
 }
 
 static void print_profile(const eb_plan *p)

@@ -8,7 +8,7 @@
  * Channels go in blocks of BLOCK held in a local accumulator array (fixed
  * trip count: the compiler vectorises it), taps that fall into the padding
  * are skipped.  Work is split over output rows (image, oy); on x86-64 an
- * AVX2+FMA row kernel (spatial_f32_avx2.c) is chosen at run time.
+ * AVX2+FMA row kernel (kernels_f32_avx2.c) is chosen at run time.
  *
  * Not here: depth multipliers > 1 (cout = k * cin), which go through
  * conv_f32.c as a grouped convolution. */
@@ -52,59 +52,46 @@ typedef struct dw_ctx {
     bool wide; /* AVX-512F too */
 } dw_ctx;
 
-/* One output row (image n, row oy); the body shared by every ISA build. */
-static void dw_row_body(const eb_dwconv2d *d, const float *x, float *y,
-                                                              int n, int oy)
+/* Channels [c0, c0 + cb) of one output pixel whose taps inside the input
+ * are rows [ky0, ky1) and columns [kx0, kx1).  Called with cb == BLOCK, a
+ * constant after inlining, the channel loops have a fixed trip count and
+ * the compiler vectorises them. */
+static inline __attribute__((always_inline)) void dw_block(const eb_dwconv2d *d, const float *xn, float *yp, int iy0,
+                                                           int ix0, const int tap[4], int c0, int cb)
+{
+    const eb_win2d *g = &d->win;
+    float acc[BLOCK];
+    for (int j = 0; j < cb; j++)
+        acc[j] = d->bias ? d->bias[c0 + j] : 0.0f;
+    for (int ky = tap[0]; ky < tap[1]; ky++)
+        for (int kx = tap[2]; kx < tap[3]; kx++) {
+            const float *xp = xn + ((size_t)(iy0 + ky * g->dh) * g->w + (ix0 + kx * g->dw)) * g->c + c0;
+            const float *wp = d->w + (size_t)(ky * g->kw + kx) * g->c + c0;
+            for (int j = 0; j < cb; j++)
+                acc[j] += xp[j] * wp[j];
+        }
+    for (int j = 0; j < cb; j++)
+        yp[c0 + j] = eb_cpu_act(acc[j], d->act, d->lo, d->hi);
+}
+
+/* One output row (image n, row oy). */
+static void dw_row_body(const eb_dwconv2d *d, const float *x, float *y, int n, int oy)
 {
     const eb_win2d *g = &d->win;
     int c = g->c;
     const float *xn = x + (size_t)n * g->h * g->w * c;
     float *yrow = y + ((size_t)n * g->oh + oy) * g->ow * c;
+    int iy0 = oy * g->sh - g->pt, tap[4];
+    eb_tap_range(iy0, g->kh, g->dh, g->h, &tap[0], &tap[1]);
     for (int ox = 0; ox < g->ow; ox++) {
         float *yp = yrow + (size_t)ox * c;
-        int iy0 = oy * g->sh - g->pt, ix0 = ox * g->sw - g->pl;
+        int ix0 = ox * g->sw - g->pl;
+        eb_tap_range(ix0, g->kw, g->dw, g->w, &tap[2], &tap[3]);
         for (int c0 = 0; c0 < c; c0 += BLOCK) {
-            int cb = c - c0 < BLOCK ? c - c0 : BLOCK;
-            float acc[BLOCK];
-            if (cb == BLOCK) {
-                for (int j = 0; j < BLOCK; j++)
-                    acc[j] = d->bias ? d->bias[c0 + j] : 0.0f;
-                for (int ky = 0; ky < g->kh; ky++) {
-                    int iy = iy0 + ky * g->dh;
-                    if (iy < 0 || iy >= g->h)
-                        continue;
-                    for (int kx = 0; kx < g->kw; kx++) {
-                        int ix = ix0 + kx * g->dw;
-                        if (ix < 0 || ix >= g->w)
-                            continue;
-                        const float *xp = xn + ((size_t)iy * g->w + ix) * c + c0;
-                        const float *wp = d->w + (size_t)(ky * g->kw + kx) * c + c0;
-                        for (int j = 0; j < BLOCK; j++)
-                            acc[j] += xp[j] * wp[j];
-                    }
-                }
-                for (int j = 0; j < BLOCK; j++)
-                    yp[c0 + j] = eb_cpu_act(acc[j], d->act, d->lo, d->hi);
-            } else {
-                for (int j = 0; j < cb; j++)
-                    acc[j] = d->bias ? d->bias[c0 + j] : 0.0f;
-                for (int ky = 0; ky < g->kh; ky++) {
-                    int iy = iy0 + ky * g->dh;
-                    if (iy < 0 || iy >= g->h)
-                        continue;
-                    for (int kx = 0; kx < g->kw; kx++) {
-                        int ix = ix0 + kx * g->dw;
-                        if (ix < 0 || ix >= g->w)
-                            continue;
-                        const float *xp = xn + ((size_t)iy * g->w + ix) * c + c0;
-                        const float *wp = d->w + (size_t)(ky * g->kw + kx) * c + c0;
-                        for (int j = 0; j < cb; j++)
-                            acc[j] += xp[j] * wp[j];
-                    }
-                }
-                for (int j = 0; j < cb; j++)
-                    yp[c0 + j] = eb_cpu_act(acc[j], d->act, d->lo, d->hi);
-            }
+            if (c - c0 >= BLOCK)
+                dw_block(d, xn, yp, iy0, ix0, tap, c0, BLOCK);
+            else
+                dw_block(d, xn, yp, iy0, ix0, tap, c0, c - c0);
         }
     }
 }

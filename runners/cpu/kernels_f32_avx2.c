@@ -120,11 +120,8 @@ TGT void eb_dw_row_f32__avx2(const eb_dwconv2d *d, const float *x, float *y, int
     float *yrow = y + ((size_t)n * g->oh + oy) * g->ow * c;
     __m256 lo = _mm256_set1_ps(d->lo), hi = _mm256_set1_ps(d->hi);
     int iy0 = oy * g->sh - g->pt;
-    int ky0 = 0, ky1 = g->kh; /* taps inside the input, rows */
-    while (ky0 < ky1 && iy0 + ky0 * g->dh < 0)
-        ky0++;
-    while (ky1 > ky0 && iy0 + (ky1 - 1) * g->dh >= g->h)
-        ky1--;
+    int ky0, ky1;
+    eb_tap_range(iy0, g->kh, g->dh, g->h, &ky0, &ky1);
     int c8 = c & ~7, done = -1; /* pixels < done have channels [0, c8) written by dw_4px */
     for (int ox = 0; ox < g->ow; ox++) {
         float *yp = yrow + (size_t)ox * c;
@@ -133,11 +130,8 @@ TGT void eb_dw_row_f32__avx2(const eb_dwconv2d *d, const float *x, float *y, int
             done = ox + 4;
         }
         int ix0 = ox * g->sw - g->pl;
-        int kx0 = 0, kx1 = g->kw;
-        while (kx0 < kx1 && ix0 + kx0 * g->dw < 0)
-            kx0++;
-        while (kx1 > kx0 && ix0 + (kx1 - 1) * g->dw >= g->w)
-            kx1--;
+        int kx0, kx1;
+        eb_tap_range(ix0, g->kw, g->dw, g->w, &kx0, &kx1);
         int c0 = ox < done ? c8 : 0;
         for (; c0 + 32 <= c; c0 += 32) {
             __m256 a0, a1, a2, a3;
@@ -204,22 +198,20 @@ TGT void eb_pool_row_f32__avx2(const eb_pool2d *p, const float *x, float *y, int
     int c = g->c;
     const float *xn = x + (size_t)n * g->h * g->w * c;
     float *yrow = y + ((size_t)n * g->oh + oy) * g->ow * c;
-    int iy0 = oy * g->sh - g->pt;
+    int iy0 = oy * g->sh - g->pt, ky0, ky1;
+    eb_tap_range(iy0, g->kh, g->dh, g->h, &ky0, &ky1);
     for (int ox = 0; ox < g->ow; ox++) {
-        int ix0 = ox * g->sw - g->pl;
+        int ix0 = ox * g->sw - g->pl, kx0, kx1;
+        eb_tap_range(ix0, g->kw, g->dw, g->w, &kx0, &kx1);
         float div = eb_pool_divisor(p, iy0, ix0);
         float *yp = yrow + (size_t)ox * c;
         int c0 = 0;
         for (; c0 + 8 <= c; c0 += 8) {
             __m256 acc = p->is_max ? _mm256_set1_ps(-FLT_MAX) : _mm256_setzero_ps();
-            for (int ky = 0; ky < g->kh; ky++) {
+            for (int ky = ky0; ky < ky1; ky++) {
                 int iy = iy0 + ky * g->dh;
-                if (iy < 0 || iy >= g->h)
-                    continue;
-                for (int kx = 0; kx < g->kw; kx++) {
+                for (int kx = kx0; kx < kx1; kx++) {
                     int ix = ix0 + kx * g->dw;
-                    if (ix < 0 || ix >= g->w)
-                        continue;
                     __m256 v = _mm256_loadu_ps(xn + ((size_t)iy * g->w + ix) * c + c0);
                     acc = p->is_max ? max_nan8(acc, v) : _mm256_add_ps(acc, v);
                 }

@@ -55,19 +55,18 @@ void eb_pool_pixel_f32(const eb_pool2d *p, const float *xn, float *yp, int iy0, 
     const eb_win2d *g = &p->win;
     int c = g->c;
     float div = p->is_max ? 0.0f : eb_pool_divisor(p, iy0, ix0);
+    int ky0, ky1, kx0, kx1;
+    eb_tap_range(iy0, g->kh, g->dh, g->h, &ky0, &ky1);
+    eb_tap_range(ix0, g->kw, g->dw, g->w, &kx0, &kx1);
     for (; c0 < c1; c0 += BLOCK) {
         int cb = c1 - c0 < BLOCK ? c1 - c0 : BLOCK;
         float acc[BLOCK];
         for (int j = 0; j < cb; j++)
             acc[j] = p->is_max ? -FLT_MAX : 0.0f;
-        for (int ky = 0; ky < g->kh; ky++) {
+        for (int ky = ky0; ky < ky1; ky++) {
             int iy = iy0 + ky * g->dh;
-            if (iy < 0 || iy >= g->h)
-                continue;
-            for (int kx = 0; kx < g->kw; kx++) {
+            for (int kx = kx0; kx < kx1; kx++) {
                 int ix = ix0 + kx * g->dw;
-                if (ix < 0 || ix >= g->w)
-                    continue;
                 const float *xp = xn + ((size_t)iy * g->w + ix) * c + c0;
                 if (p->is_max)
                     for (int j = 0; j < cb; j++)

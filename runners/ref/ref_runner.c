@@ -27,12 +27,7 @@ static bool ref_supports(const eb_graph *g, const eb_variant *v, char *why, size
         snprintf(why, n, "ref runs the uncompressed model only (prune=%s, quant=%s requested)", v->prune, v->quant);
         return false;
     }
-    for (int i = 0; i < g->n_nodes; i++)
-        if (g->nodes[i].op == EB_OP_UNKNOWN) {
-            snprintf(why, n, "op %s (node '%s') is not implemented", g->nodes[i].op_type, g->nodes[i].name);
-            return false;
-        }
-    return true;
+    return eb_runner_ops_known(g, why, n);
 }
 
 static void ref_release(eb_plan *p)
