@@ -304,22 +304,16 @@ static void note_fallback(eb_plan *p, const eb_node *n)
 
 /* ---- window geometry from a node ---------------------------------------------- */
 
+/* eb_attr_ints_range as a yes/no for the fast kernels, which also want
+ * every value small enough for their window arithmetic in int. */
 static bool attr_ints2(const eb_node *n, const char *name, int count, int64_t def, int64_t *v)
 {
-    const int64_t *vals;
-    int k = eb_attr_ints(n, name, &vals);
-    if (k < 0) {
-        for (int i = 0; i < count; i++)
-            v[i] = def;
-        return true;
-    }
-    if (k != count)
+    eb_err ignored;
+    if (eb_attr_ints_range(n, name, count, def, 0, v, &ignored) != EB_OK)
         return false;
-    for (int i = 0; i < count; i++) {
-        if (vals[i] < 0 || vals[i] > 1 << 20)
+    for (int i = 0; i < count; i++)
+        if (v[i] > 1 << 20)
             return false;
-        v[i] = vals[i];
-    }
     return true;
 }
 
