@@ -8,6 +8,7 @@
 #   make SANITIZE=1 test   the same under ASan + UBSan (objects go to build-san/)
 #   make test-aarch64  cross-build for aarch64 (NEON) into build-aarch64/, test under qemu
 #   make CC=clang   any C11 compiler; V=1 shows the commands
+#   make install PREFIX=/usr/local  the binary and its man page (DESTDIR too)
 #
 # `deps` runs first everywhere: it installs missing Debian packages.
 
@@ -57,7 +58,7 @@ CONF_BIN = $(BUILD)/tests/test_onnx_node
 TEST_UTIL = $(BUILD)/tests/test_util.o
 
 .SECONDARY:
-.PHONY: FORCE all deps zoo-large test unit-test conformance cli-test demo bench clean test-aarch64
+.PHONY: FORCE all deps zoo-large test unit-test conformance cli-test demo bench clean test-aarch64 man install
 .DEFAULT_GOAL := all
 
 all: deps $(BIN) $(LIB)
@@ -108,6 +109,20 @@ $(CONF_BIN): $(BUILD)/tests/conformance/test_onnx_node.o $(TEST_UTIL) $(LIB)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
+# the manual: docs/edgebench.md is both the page users read in the tree and
+# the source of edgebench(1)
+MAN = $(BUILD)/edgebench.1
+man: $(MAN)
+$(MAN): docs/edgebench.md | $(BUILD)/deps.stamp
+	@echo "  LOWDOWN $<"
+	$(Q)lowdown -s -Tman --out-no-smarty -o $@ $<
+
+PREFIX  ?= /usr/local
+install: all $(MAN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/edgebench
+	install -m 644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man1/edgebench.1
+
 test: deps unit-test conformance cli-test
 	@echo "edgebench: all tests passed"
 
@@ -118,7 +133,7 @@ conformance: $(CONF_BIN)
 	$(Q)./$(CONF_BIN) --runner ref
 	$(Q)./$(CONF_BIN) --runner cpu
 
-cli-test: $(BIN) $(CONF_BIN)
+cli-test: $(BIN) $(CONF_BIN) $(MAN)
 	$(Q)set -e; for t in tests/cli/*.sh; do echo "== $$t"; EDGEBENCH=./$(BIN) BUILD=$(BUILD) sh $$t; done
 
 # aarch64: installs the cross toolchain, qemu-user and the arm64 libraries
