@@ -32,6 +32,7 @@ static const char USAGE[] =
     "Plots: latency per variant (median, 95% CI), accuracy against latency with\n"
     "the Pareto front, latency distributions, thread scaling (when a variant ran\n"
     "at several thread counts), memory, and energy (when recorded).\n"
+    "Results of `run --profile` also get a table of their 10 slowest nodes.\n"
     "Several files are combined (nightly runs, say); a model and variant found\n"
     "in more than one is labelled with each file's start time.\n"
     "\n"

@@ -48,6 +48,8 @@ static const char USAGE[] =
     "      --batch N        size of a symbolic leading dim (default 1)\n"
     "      --dim NAME=N     size of the symbolic dim NAME\n"
     "      --no-isolate     run variants in this process (debugging)\n"
+    "      --profile        after the timed runs, separate passes time each node\n"
+    "                       (median per node; the timed runs are untouched)\n"
     "\n"
     "Exit status: 0 every variant ran or was unsupported; 2 bad usage or input;\n"
     "3 some variant failed, crashed or timed out; 75 environment failure.\n";
@@ -211,6 +213,7 @@ int eb_cmd_run(int argc, char **argv)
         {"output", required_argument, 0, 'o'}, {"format", required_argument, 0, 'f'},
         {"batch", required_argument, 0, 'b'}, {"dim", required_argument, 0, 'd'},
         {"no-isolate", no_argument, 0, 'I'}, {"eval", required_argument, 0, 'e'},
+        {"profile", no_argument, 0, 'P'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     sweep s = {.opts = {.runs = 10, .warmup = 2, .max_time_s = 60, .timeout_s = 120, .cv_threshold = 0.05,
                         .seed = 1, .isolate = true, .eval_count = 1000},
@@ -249,6 +252,7 @@ int eb_cmd_run(int argc, char **argv)
         case 'b': ok = eb_cli_parse_int("--batch", optarg, 1, INT64_C(1) << 30, &s.opts.shape.batch); break;
         case 'd': ok = eb_cli_parse_dim(optarg, &s.opts.shape); break;
         case 'I': s.opts.isolate = false; break;
+        case 'P': s.opts.profile = true; break;
         case 'e':
             if (strcmp(optarg, "all") == 0)
                 s.opts.eval_count = INT64_MAX;

@@ -4,7 +4,9 @@
  * build inputs, prepare (timed once), warm up, time each inference alone
  * with the monotonic clock, then compare the last outputs with the
  * baseline's and read the peak resident set.  Only the inference itself is
- * inside the timed region. */
+ * inside the timed region.  With --profile, separate passes after the timed
+ * runs time each node through the runner's profile(): the timed runs call
+ * run(), which reads no clock per node, and their samples stay as they are. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -160,6 +162,86 @@ static eb_status time_runs(const eb_runner *r, eb_plan *plan, const eb_tensor *i
     return EB_OK;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median_of(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Profiling passes: at least PROFILE_MIN_PASSES, then more until
+ * PROFILE_MIN_S of passes or PROFILE_MAX_PASSES; the median per unit (and
+ * of the pass's wall time) goes into res.  A profile that cannot be taken
+ * leaves the result ok, with the reason. */
+enum { PROFILE_MIN_PASSES = 3, PROFILE_MAX_PASSES = 100 };
+#define PROFILE_MIN_S 0.2
+
+static void profile_runs(const eb_runner *r, eb_plan *plan, const eb_tensor *in, eb_tensor *out, eb_result *res)
+{
+    eb_err err = {{0}};
+    if (!r->profile) {
+        snprintf(res->profile_reason, sizeof res->profile_reason,
+                 "the %s runner cannot time its nodes (no profile hook)", r->name);
+        return;
+    }
+    int cap = 0, n = 0, passes = 0;
+    eb_node_time *first = NULL, *t = NULL;
+    double *ms = NULL, pass_ms[PROFILE_MAX_PASSES];
+    /* the first pass learns the unit count, with room for it */
+    eb_status st = r->profile(plan, in, out, NULL, 0, &n, &err);
+    if (st == EB_OK && n > 0) {
+        cap = n;
+        first = malloc((size_t)cap * sizeof *first);
+        t = malloc((size_t)cap * sizeof *t);
+        ms = malloc((size_t)cap * PROFILE_MAX_PASSES * sizeof *ms);
+        if (!first || !t || !ms)
+            st = eb_errf(&err, EB_ENOMEM, "out of memory for the profile");
+    }
+    double start = now_s();
+    while (st == EB_OK && n > 0 && passes < PROFILE_MAX_PASSES &&
+           (passes < PROFILE_MIN_PASSES || now_s() - start < PROFILE_MIN_S)) {
+        int got = 0;
+        double t0 = now_s();
+        st = r->profile(plan, in, out, passes ? t : first, cap, &got, &err);
+        pass_ms[passes] = (now_s() - t0) * 1e3;
+        if (st != EB_OK)
+            break;
+        if (got != n) {
+            st = eb_errf(&err, EB_EINVAL, "the runner listed %d units, then %d", n, got);
+            break;
+        }
+        for (int k = 0; passes && k < n; k++)
+            if (strcmp(t[k].name, first[k].name) != 0) {
+                st = eb_errf(&err, EB_EINVAL, "the runner's unit %d was '%s', then '%s'", k, first[k].name, t[k].name);
+                break;
+            }
+        for (int k = 0; st == EB_OK && k < n; k++)
+            ms[(size_t)k * PROFILE_MAX_PASSES + (size_t)passes] = (passes ? t : first)[k].ms;
+        passes += st == EB_OK;
+    }
+    if (st != EB_OK) {
+        snprintf(res->profile_reason, sizeof res->profile_reason, "profiling failed: %s", err.msg);
+    } else if (n == 0) {
+        snprintf(res->profile_reason, sizeof res->profile_reason, "the plan has no nodes to time");
+    } else {
+        for (int k = 0; k < n; k++)
+            first[k].ms = median_of(&ms[(size_t)k * PROFILE_MAX_PASSES], passes);
+        res->profile = first;
+        res->n_profile = n;
+        res->profile_passes = passes;
+        res->profile_pass_ms = median_of(pass_ms, passes);
+        first = NULL;
+    }
+    free(first);
+    free(t);
+    free(ms);
+}
+
 static void fail(eb_result *res, eb_status st, const eb_err *err)
 {
     res->status = st == EB_EUNSUPPORTED ? EB_RESULT_UNSUPPORTED : EB_RESULT_FAILED;
@@ -187,6 +269,7 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
     snprintf(res->inputs, sizeof res->inputs, "%s", o->inputs_dir ? "files" : "random");
     res->warmup = (int)o->warmup;
     res->is_baseline = write_baseline;
+    res->profiled = o->profile;
     if (!r) {
         res->status = EB_RESULT_UNSUPPORTED;
         int off = snprintf(res->error, sizeof res->error, "runner '%s' is not built into this binary (built:", v->runner);
@@ -263,6 +346,8 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
         fail(res, st, &err);
         goto done;
     }
+    if (o->profile)
+        profile_runs(r, plan, in, out, res);
     double median_s = res->latency.median * 1e-3;
     if (median_s > 0) {
         res->gflops_per_s = (double)res->cost.flops / median_s * 1e-9;

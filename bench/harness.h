@@ -24,6 +24,7 @@ typedef struct eb_run_opts {
     eb_shape_opts shape;
     bool isolate;            /* each variant in its own process */
     const char *baseline_dir;     /* where the baseline's outputs are, or NULL */
+    bool profile;            /* --profile: per-node passes after the timed runs */
 } eb_run_opts;
 
 /* Runs model_path under v in this process and fills *res (zeroed by the

@@ -2,8 +2,8 @@
  *
  * Plain fork() and no exec, so it also works under qemu-user.  The child
  * runs eb_harness_run and writes its eb_result back through a pipe: the
- * struct as raw bytes (parent and child are the same program image) and
- * then the samples.  The parent waits on the pipe with poll() until the
+ * struct as raw bytes (parent and child are the same program image), then
+ * the samples, then the profile (--profile).  The parent waits on the pipe with poll() until the
  * deadline; a child that dies or overstays is recorded as crashed (with its
  * signal) or timeout, and the sweep goes on. */
 #include <errno.h>
@@ -75,6 +75,8 @@ static void child(int fd, const char *model_path, const eb_variant *v, const eb_
     eb_harness_run(model_path, v, o, write_baseline, res);
     bool ok = write_all(fd, res, sizeof *res) &&
               write_all(fd, res->samples_ms, (size_t)res->n_samples * sizeof *res->samples_ms);
+    /* the profile, after the samples */
+    ok = ok && write_all(fd, res->profile, (size_t)res->n_profile * sizeof *res->profile);
     _exit(ok ? 0 : 1); /* no atexit handlers, no double-flushed stdio */
 }
 
@@ -119,6 +121,13 @@ void eb_isolate_run(const char *model_path, const eb_variant *v, const eb_run_op
         samples = malloc(bytes);
         complete = samples && read_until(fds[0], samples, bytes, deadline, &timed_out) == bytes;
     }
+    /* the profile, after the samples */
+    eb_node_time *profile = NULL;
+    if (complete && got.n_profile > 0) {
+        size_t bytes = (size_t)got.n_profile * sizeof *profile;
+        profile = malloc(bytes);
+        complete = profile && read_until(fds[0], profile, bytes, deadline, &timed_out) == bytes;
+    }
     if (timed_out)
         kill(pid, SIGKILL);
     close(fds[0]);
@@ -137,9 +146,14 @@ void eb_isolate_run(const char *model_path, const eb_variant *v, const eb_run_op
         memcpy(res->model_name, name, sizeof name);
         memcpy(res->model_sha256, sha, sizeof sha);
         res->samples_ms = samples;
+        res->profile = profile;
         return;
     }
     free(samples);
+    free(profile);
+    res->profiled = o->profile;
+    res->n_profile = 0;
+    res->profile = NULL;
     res->variant = *v;
     snprintf(res->device, sizeof res->device, "cpu");
     res->is_baseline = write_baseline;

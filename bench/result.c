@@ -1,4 +1,4 @@
-/* result.c - result status names and lifetime. */
+/* result.c - result status names, lifetime, and the profile's total. */
 #include <stdlib.h>
 
 #include "bench/result.h"
@@ -20,4 +20,15 @@ void eb_result_free(eb_result *r)
     free(r->samples_ms);
     r->samples_ms = NULL;
     r->n_samples = 0;
+    free(r->profile);
+    r->profile = NULL;
+    r->n_profile = 0;
+}
+
+double eb_result_profile_total_ms(const eb_result *r)
+{
+    double total = 0;
+    for (int i = 0; i < r->n_profile; i++)
+        total += r->profile[i].ms;
+    return total;
 }

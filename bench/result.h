@@ -2,7 +2,8 @@
  *
  * Filled by the harness (harness.c) in the variant's child process and
  * sent to the parent through a pipe (isolate.c); turned into JSON, CSV or
- * markdown only by reports/emit_*.c.  A result owns its samples array. */
+ * markdown only by reports/emit_*.c.  A result owns its samples and
+ * profile arrays. */
 #ifndef EB_RESULT_H
 #define EB_RESULT_H
 
@@ -63,8 +64,21 @@ typedef struct eb_result {
     eb_cost cost;
     double gflops_per_s;
     double gbytes_per_s;
+
+    /* per-node profile (--profile): separate passes after the timed runs,
+     * which it never touches; the runner's units of work (runner.h) */
+    bool profiled;             /* --profile was on for this result */
+    int profile_passes;        /* passes behind the medians; 0 when there is no profile */
+    char profile_reason[256];  /* why there is no profile, "" when there is */
+    double profile_pass_ms;    /* median wall time of one profiling pass, timers included */
+    int n_profile;
+    eb_node_time *profile;     /* owned; per unit, in run order: the median ms over the passes */
 } eb_result;
 
 void eb_result_free(eb_result *r);
+
+/* The sum of the profile's per-node medians (0 when there is none): the
+ * denominator of each node's share. */
+double eb_result_profile_total_ms(const eb_result *r);
 
 #endif

@@ -123,6 +123,33 @@ static cJSON *accuracy_json(const eb_result *r)
     return o;
 }
 
+/* --profile: null when it was off; the per-node medians, or why there are none */
+static cJSON *profile_json(const eb_result *r)
+{
+    if (!r->profiled)
+        return cJSON_CreateNull();
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddBoolToObject(o, "available", r->n_profile > 0);
+    cJSON_AddNumberToObject(o, "passes", r->profile_passes);
+    if (r->n_profile == 0) {
+        cJSON_AddStringToObject(o, "reason", *r->profile_reason ? r->profile_reason : "the variant did not run");
+        return o;
+    }
+    double total = eb_result_profile_total_ms(r);
+    add_num(o, "total_ms", total);
+    add_num(o, "pass_ms", r->profile_pass_ms);
+    cJSON *nodes = cJSON_AddArrayToObject(o, "nodes");
+    for (int i = 0; i < r->n_profile; i++) {
+        cJSON *n = cJSON_CreateObject();
+        cJSON_AddStringToObject(n, "name", r->profile[i].name);
+        cJSON_AddStringToObject(n, "op", r->profile[i].op);
+        add_num(n, "ms", r->profile[i].ms);
+        add_num(n, "share", total > 0 ? r->profile[i].ms / total : 0);
+        cJSON_AddItemToArray(nodes, n);
+    }
+    return o;
+}
+
 cJSON *eb_result_json(const eb_result *r)
 {
     cJSON *o = cJSON_CreateObject();
@@ -178,6 +205,8 @@ cJSON *eb_result_json(const eb_result *r)
         cJSON_AddNullToObject(cost, "gflops_per_s");
         cJSON_AddNullToObject(cost, "gbytes_per_s");
     }
+    cJSON_AddBoolToObject(o, "profiled", r->profiled);
+    cJSON_AddItemToObject(o, "profile", profile_json(r));
     return o;
 }
 

@@ -141,6 +141,47 @@ static void table(FILE *f, const eb_report *rep)
     fputs("</tbody>\n</table></div>\n", f);
 }
 
+/* --profile: each profiled result's slowest nodes */
+static void slowest_nodes(FILE *f, const eb_report *rep)
+{
+    if (!eb_report_any_profiled(rep))
+        return;
+    fprintf(f, "<h2 id=\"profile\">Slowest nodes</h2>\n<p class=\"sub\">The %d slowest nodes of each profiled "
+               "result: median milliseconds over the profiling passes that followed the timed runs, and share of "
+               "the profiled total.</p>\n",
+            EB_REPORT_SLOWEST);
+    for (int i = 0; i < rep->n_entries; i++) {
+        const eb_report_entry *e = &rep->entries[i];
+        if (!e->r->profiled)
+            continue;
+        char head[1024];
+        eb_report_profile_heading(rep, e, head, sizeof head);
+        fputs("<h3>", f);
+        eb_html_escape(f, head);
+        fputs("</h3>\n", f);
+        int idx[EB_REPORT_SLOWEST];
+        int n = eb_report_slowest_nodes(e->r, idx, EB_REPORT_SLOWEST);
+        if (n == 0)
+            continue;
+        double total = eb_result_profile_total_ms(e->r);
+        fputs("<div class=\"tbl\"><table>\n<thead><tr><th>#</th><th>node</th><th>op</th><th>ms</th><th>share</th>"
+              "</tr></thead>\n<tbody>\n",
+              f);
+        for (int k = 0; k < n; k++) {
+            const eb_node_time *t = &e->r->profile[idx[k]];
+            char ms[32];
+            eb_report_fmt_ms(t->ms, ms, sizeof ms);
+            fprintf(f, "<tr><td class=\"n\">%d</td><td class=\"mono\">", k + 1);
+            eb_html_escape(f, t->name);
+            fputs("</td><td>", f);
+            eb_html_escape(f, t->op);
+            fprintf(f, "</td><td class=\"n\">%s</td><td class=\"n\">%.1f%%</td></tr>\n", ms,
+                    total > 0 ? 100 * t->ms / total : 0);
+        }
+        fputs("</tbody>\n</table></div>\n", f);
+    }
+}
+
 static eb_status figure(FILE *f, const eb_plot *p, int k, const char *dir, const char *plots_note, eb_err *err)
 {
     fprintf(f, "<figure id=\"plot-%d\">\n<h3>", k);
@@ -251,6 +292,8 @@ static eb_status page(FILE *f, const eb_report *rep, const eb_plot_list *plots, 
           "the baseline in percentage points. Peak memory is the resident high-water mark of each variant's own "
           "process.</p>\n",
           f);
+
+    slowest_nodes(f, rep);
 
     /* latency first, then each model's plots, then the rest; energy has its own section */
     eb_status st = EB_OK;

@@ -129,4 +129,18 @@ bool eb_report_energy_summary(const eb_report *rep, char *buf, size_t n);
 /* Formats a latency in ms with 4 significant digits ("0.1900", "2.943"). */
 void eb_report_fmt_ms(double ms, char *buf, size_t n);
 
+/* ---- slowest nodes (--profile) ---- */
+
+/* Rows of each profiled entry's slowest-nodes table. */
+#define EB_REPORT_SLOWEST 10
+
+/* Whether some entry was run with --profile (the section is shown then). */
+bool eb_report_any_profiled(const eb_report *rep);
+/* Up to max indexes into r->profile, slowest first (ties in run order);
+ * returns how many (0 without a profile). */
+int eb_report_slowest_nodes(const eb_result *r, int *idx, int max);
+/* The heading of e's table: "fmnist-cnn, cpu: 100 passes, 0.04940 ms in
+ * all", or "...: no profile: REASON". */
+void eb_report_profile_heading(const eb_report *rep, const eb_report_entry *e, char *buf, size_t n);
+
 #endif

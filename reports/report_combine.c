@@ -1,7 +1,7 @@
 /* report_combine.c - several result files combined for `edgebench report`:
  * file labels, series and their colours, entry order, energy as recorded,
- * thread-scaling groups, and the table cells and provenance lines shared
- * by report.md and index.html (see report.h). */
+ * thread-scaling groups, and the table cells, slowest-node lists and
+ * provenance lines shared by report.md and index.html (see report.h). */
 #include "reports/report.h"
 
 #include <cjson/cJSON.h>
@@ -621,4 +621,46 @@ bool eb_report_energy_summary(const eb_report *rep, char *buf, size_t n)
     size_t len = strlen(buf);
     snprintf(buf + len, n - len, ")");
     return false;
+}
+
+bool eb_report_any_profiled(const eb_report *rep)
+{
+    for (int i = 0; i < rep->n_entries; i++)
+        if (rep->entries[i].r->profiled)
+            return true;
+    return false;
+}
+
+int eb_report_slowest_nodes(const eb_result *r, int *idx, int max)
+{
+    int n = 0;
+    /* insertion into the top max: profiles are short, max is small */
+    for (int i = 0; i < r->n_profile; i++) {
+        int at = n < max ? n : max;
+        while (at > 0 && r->profile[idx[at - 1]].ms < r->profile[i].ms)
+            at--;
+        if (at >= max)
+            continue;
+        int last = n < max ? n : max - 1;
+        for (int k = last; k > at; k--)
+            idx[k] = idx[k - 1];
+        idx[at] = i;
+        n += n < max;
+    }
+    return n;
+}
+
+void eb_report_profile_heading(const eb_report *rep, const eb_report_entry *e, char *buf, size_t n)
+{
+    const eb_result *r = e->r;
+    int w = snprintf(buf, n, "%s, %s: ", rep->models[e->model], rep->series[e->series].label);
+    if (w < 0 || (size_t)w >= n)
+        return;
+    if (r->n_profile == 0) {
+        snprintf(buf + w, n - (size_t)w, "no profile: %s", *r->profile_reason ? r->profile_reason : "not recorded");
+        return;
+    }
+    char total[32];
+    eb_report_fmt_ms(eb_result_profile_total_ms(r), total, sizeof total);
+    snprintf(buf + w, n - (size_t)w, "%d passes, %s ms in all", r->profile_passes, total);
 }

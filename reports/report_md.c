@@ -49,6 +49,42 @@ static void table(FILE *f, const eb_report *rep)
     }
 }
 
+/* --profile: each profiled result's slowest nodes */
+static void slowest_nodes(FILE *f, const eb_report *rep)
+{
+    if (!eb_report_any_profiled(rep))
+        return;
+    fprintf(f, "\n## Slowest nodes\n\nThe %d slowest nodes of each profiled result: median ms over the profiling "
+               "passes that followed the timed runs, and share of the profiled total.\n",
+            EB_REPORT_SLOWEST);
+    for (int i = 0; i < rep->n_entries; i++) {
+        const eb_report_entry *e = &rep->entries[i];
+        if (!e->r->profiled)
+            continue;
+        char head[1024];
+        eb_report_profile_heading(rep, e, head, sizeof head);
+        fputs("\n### ", f);
+        eb_md_cell(f, head);
+        fputs("\n\n", f);
+        int idx[EB_REPORT_SLOWEST];
+        int n = eb_report_slowest_nodes(e->r, idx, EB_REPORT_SLOWEST);
+        if (n == 0)
+            continue;
+        double total = eb_result_profile_total_ms(e->r);
+        fputs("| # | node | op | ms | share |\n| ---: | --- | --- | ---: | ---: |\n", f);
+        for (int k = 0; k < n; k++) {
+            const eb_node_time *t = &e->r->profile[idx[k]];
+            char ms[32];
+            eb_report_fmt_ms(t->ms, ms, sizeof ms);
+            fprintf(f, "| %d | ", k + 1);
+            eb_md_cell(f, t->name);
+            fputs(" | ", f);
+            eb_md_cell(f, t->op);
+            fprintf(f, " | %s | %.1f%% |\n", ms, total > 0 ? 100 * t->ms / total : 0);
+        }
+    }
+}
+
 void eb_report_md(FILE *f, const eb_report *rep, const eb_plot_list *plots, const char *plots_note)
 {
     fprintf(f, "# edgebench report\n\n%d results, %d models, from %d file%s:", rep->n_entries, rep->n_models,
@@ -68,6 +104,8 @@ void eb_report_md(FILE *f, const eb_report *rep, const eb_plot_list *plots, cons
           "median; drift: relative L2 error of the outputs against the ref baseline; task metric: on the model's "
           "dataset, with the difference to the baseline in percentage points.\n",
           f);
+
+    slowest_nodes(f, rep);
 
     fputs("\n## Plots\n\n", f);
     if (plots_note) {

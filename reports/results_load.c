@@ -38,6 +38,28 @@ static bool parse_status(const char *s, eb_result_status *out)
     return false;
 }
 
+/* "profiled" and "profile" (--profile); a node's share is recomputed from ms */
+static eb_status parse_profile(const cJSON *o, const char *where, eb_result *r, eb_err *err)
+{
+    const cJSON *p = get(o, "profile"), *nodes = get(p, "nodes"), *n;
+    r->profiled = cJSON_IsTrue(get(o, "profiled"));
+    r->profile_passes = (int)num(p, "passes", 0);
+    r->profile_pass_ms = num(p, "pass_ms", NAN);
+    str(r->profile_reason, sizeof r->profile_reason, p, "reason");
+    int count = cJSON_GetArraySize(nodes);
+    if (count <= 0)
+        return EB_OK;
+    if (!(r->profile = calloc((size_t)count, sizeof *r->profile)))
+        return eb_errf(err, EB_ENOMEM, "%s: out of memory", where);
+    cJSON_ArrayForEach(n, nodes)
+    {
+        const cJSON *name = get(n, "name"), *op = get(n, "op");
+        eb_node_time_set(r->profile, count, r->n_profile++, cJSON_IsString(name) ? name->valuestring : "",
+                         cJSON_IsString(op) ? op->valuestring : "", num(n, "ms", NAN));
+    }
+    return EB_OK;
+}
+
 static eb_status parse_result(const cJSON *o, const char *where, eb_result *r, eb_err *err)
 {
     memset(r, 0, sizeof *r);
@@ -126,7 +148,7 @@ static eb_status parse_result(const cJSON *o, const char *where, eb_result *r, e
     r->cost.bytes_moved = (uint64_t)num(cost, "bytes_moved", 0);
     r->gflops_per_s = num(cost, "gflops_per_s", NAN);
     r->gbytes_per_s = num(cost, "gbytes_per_s", NAN);
-    return EB_OK;
+    return parse_profile(o, where, r, err);
 }
 
 static eb_status add_result(eb_result_set *s, const cJSON *o, const char *where, eb_err *err)

@@ -1,5 +1,6 @@
 /* registry.c - the table of runners built into this binary (runners.def),
- * and what every runner's supports() checks first. */
+ * what every runner's supports() checks first, and the entries of a
+ * runner's profile(). */
 #include <stdio.h>
 #include <string.h>
 
@@ -51,4 +52,25 @@ bool eb_runner_ops_known(const eb_graph *g, char *why, size_t n)
             return false;
         }
     return true;
+}
+
+/* Copies s into dst[n], ending it in "..." when it does not fit. */
+static void copy_cut(char *dst, size_t n, const char *s)
+{
+    size_t len = strlen(s);
+    if (len < n) {
+        memcpy(dst, s, len + 1);
+        return;
+    }
+    memcpy(dst, s, n - 4);
+    memcpy(dst + n - 4, "...", 4);
+}
+
+void eb_node_time_set(eb_node_time *times, int max, int k, const char *name, const char *op, double ms)
+{
+    if (k < 0 || k >= max)
+        return;
+    copy_cut(times[k].name, sizeof times[k].name, name);
+    copy_cut(times[k].op, sizeof times[k].op, op);
+    times[k].ms = ms;
 }

@@ -2,7 +2,8 @@
  *
  * A runner is a table of functions plus a name.  The harness calls
  * supports() then prepare() once per (model, variant), run() per inference
- * and release() at the end; it never names a runner.  The graph must have
+ * and release() at the end; with --profile, profile() a few times after the
+ * timed runs.  It never names a runner.  The graph must have
  * gone through eb_graph_infer_shapes, and outlives the plan.
  * Adding a runner: its own folder under runners/ and one line in runners.def. */
 #ifndef EB_RUNNER_H
@@ -37,6 +38,17 @@ typedef struct eb_plan_info {
     char fallbacks[256];      /* ops run on reference kernels ("Conv x1"), "" when none */
 } eb_plan_info;
 
+/* One unit of work of a plan, timed by profile(): a graph node, or a step
+ * of the runner that executes several nodes at once (a Conv with its Relu
+ * fused: their names and ops joined by '+', in graph order, the whole
+ * step's time on it), or work that no node asks for (a layout conversion:
+ * op "(layout)").  Names too long for the field end in "...". */
+typedef struct eb_node_time {
+    char name[256];
+    char op[96];
+    double ms;
+} eb_node_time;
+
 typedef struct eb_runner {
     const char *name;
     const char *description;
@@ -50,6 +62,14 @@ typedef struct eb_runner {
     eb_status (*run)(eb_plan *p, const eb_tensor *in, eb_tensor *out, eb_err *err);
     void (*info)(const eb_plan *p, eb_plan_info *out);
     void (*release)(eb_plan *p);
+    /* Optional: NULL when the runner cannot time its parts.  One inference
+     * as run() does it, also timing each unit of work: times[k] gets the
+     * k-th unit for k < max, and *n the number of units (more than max
+     * when times is too short: call again with room).  A plan lists the
+     * same units in the same order on every call.  run() itself never
+     * times its parts, so the timed runs carry no profiling cost. */
+    eb_status (*profile)(eb_plan *p, const eb_tensor *in, eb_tensor *out, eb_node_time *times, int max, int *n,
+                         eb_err *err);
 } eb_runner;
 
 /* The runners built into this binary, in runners.def order. */
@@ -61,5 +81,9 @@ const eb_runner *eb_runner_find(const char *name);
 /* For a runner's supports(): false, with why naming the first node whose
  * op the suite does not implement, when there is one. */
 bool eb_runner_ops_known(const eb_graph *g, char *why, size_t n);
+
+/* For a runner's profile(): sets times[k] (when k < max) to name, op and
+ * ms, with "..." ending a name or op cut to fit. */
+void eb_node_time_set(eb_node_time *times, int max, int k, const char *name, const char *op, double ms);
 
 #endif

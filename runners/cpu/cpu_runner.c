@@ -22,10 +22,13 @@
  * out; it trusts what prepare validated (TFLM's rule), except Gather's
  * run-time indices, which it checks.
  *
- * Environment, for debugging and profiling: EB_CPU_DEBUG=1 prints the step
- * list with each buffer's arena offset (stderr) after prepare;
- * EB_CPU_PROFILE=1 times every step and prints the totals per kernel kind
- * and the steps above 2% when the plan is released. */
+ * profile() times each step: one entry per step, named after the nodes it
+ * executes (a fused Conv+Relu step is one entry "conv+relu", op
+ * "Conv+Relu", the whole step's time on it: the fused work cannot be
+ * split), and layout conversions as op "(layout)".
+ *
+ * Environment, for debugging: EB_CPU_DEBUG=1 prints the step list with
+ * each buffer's arena offset (stderr) after prepare. */
 #include "runners/cpu/cpu_runner.h"
 
 #include <float.h>
@@ -143,6 +146,8 @@ struct eb_plan {
     int *cons_off, *cons;          /* CSR: consumers of v are cons[cons_off[v]..cons_off[v+1]) */
     bool *is_output;
     bool *node_done;               /* fused into an earlier step */
+    int *fused_head;               /* for those: the head node of the step that executes it */
+    int planning;                  /* the node build_steps is planning */
     int fallback_count[EB_OP_COUNT];
     char fallbacks[512];
     eb_mem_item *items;
@@ -154,9 +159,9 @@ struct eb_plan {
     const eb_tensor **ref_in;
     eb_tensor **ref_out;
     int max_io;
-    /* EB_CPU_PROFILE=1: nanoseconds per step, summed over runs, printed by release */
-    uint64_t *prof_ns;
-    int prof_runs;
+    /* profile(): per step, the names and ops of the nodes it executes
+     * (built on the first call) */
+    eb_node_time *labels;
 };
 
 /* ---- small helpers ----------------------------------------------------------- */
@@ -192,6 +197,14 @@ static int sole_consumer(const eb_plan *p, int v)
         return -1;
     int c = p->cons[p->cons_off[v]];
     return p->node_done[c] ? -1 : c;
+}
+
+/* Node c is executed inside the step being planned (its epilogue, a
+ * folded BatchNormalization): no step of its own. */
+static void fuse_node(eb_plan *p, int c)
+{
+    p->node_done[c] = true;
+    p->fused_head[c] = p->planning;
 }
 
 static const eb_tensor *const_tensor(const eb_plan *p, int v)
@@ -485,7 +498,7 @@ static int fuse_epilogue(eb_plan *p, int v, epi *e, eb_err *err, eb_status *st)
                 return v;
             const eb_node *chain[5] = {dv, &g->nodes[erf_n], an, mx, hn};
             for (int i = 0; i < 5; i++) {
-                p->node_done[chain[i] - g->nodes] = true;
+                fuse_node(p, (int)(chain[i] - g->nodes));
                 if (i < 4)
                     p->pv[chain[i]->out[0]].fused = true;
             }
@@ -534,7 +547,7 @@ static int fuse_epilogue(eb_plan *p, int v, epi *e, eb_err *err, eb_status *st)
         } else {
             return v;
         }
-        p->node_done[c] = true;
+        fuse_node(p, c);
         p->pv[v].fused = true;
         v = next;
     }
@@ -1146,12 +1159,13 @@ static eb_status build_consumers(eb_plan *p, eb_err *err)
     p->cons_off = calloc((size_t)g->n_values + 2, sizeof(int));
     p->is_output = calloc((size_t)g->n_values + 1, sizeof(bool));
     p->node_done = calloc((size_t)g->n_nodes + 1, sizeof(bool));
+    p->fused_head = calloc((size_t)g->n_nodes + 1, sizeof(int));
     int total = 0;
     for (int i = 0; i < g->n_nodes; i++)
         if (!g->nodes[i].folded)
             total += g->nodes[i].n_in;
     p->cons = malloc(sizeof(int) * (size_t)(total + 1));
-    if (!p->cons_off || !p->is_output || !p->node_done || !p->cons)
+    if (!p->cons_off || !p->is_output || !p->node_done || !p->fused_head || !p->cons)
         return eb_errf(err, EB_ENOMEM, "cpu: out of memory");
     for (int i = 0; i < g->n_outputs; i++)
         p->is_output[g->outputs[i]] = true;
@@ -1181,6 +1195,7 @@ static eb_status build_steps(eb_plan *p, eb_err *err)
         const eb_node *n = &g->nodes[i];
         if (n->folded || p->node_done[i])
             continue;
+        p->planning = i;
         eb_status st = EB_OK;
         bool fast = false;
         switch (n->op) {
@@ -1495,33 +1510,11 @@ static bool cpu_supports(const eb_graph *g, const eb_variant *v, char *why, size
     return eb_runner_ops_known(g, why, n);
 }
 
-static void print_profile(const eb_plan *p)
-{
-    double total = 0, by_kind[ST_GATHER + 1] = {0};
-    for (int si = 0; si < p->n_steps; si++) {
-        total += (double)p->prof_ns[si];
-        by_kind[p->steps[si].kind] += (double)p->prof_ns[si];
-    }
-    int runs = p->prof_runs ? p->prof_runs : 1;
-    fprintf(stderr, "cpu profile: %d runs, %.3f ms per run, threads=%d\n", p->prof_runs, total / runs / 1e6, p->threads);
-    for (int k = 0; k <= ST_GATHER; k++)
-        if (by_kind[k] > 0)
-            fprintf(stderr, "  %-10s %8.3f ms %5.1f%%\n", KIND_NAMES[k], by_kind[k] / runs / 1e6,
-                    100 * by_kind[k] / (total > 0 ? total : 1));
-    for (int si = 0; si < p->n_steps; si++)
-        if ((double)p->prof_ns[si] > total * 0.02)
-            fprintf(stderr, "    step %3d %-9s %-30.30s %8.3f ms\n", si, KIND_NAMES[p->steps[si].kind],
-                    p->steps[si].node >= 0 ? p->g->nodes[p->steps[si].node].name : "",
-                    (double)p->prof_ns[si] / runs / 1e6);
-}
-
 static void cpu_release(eb_plan *p)
 {
     if (!p)
         return;
-    if (p->prof_ns && p->prof_runs)
-        print_profile(p);
-    free(p->prof_ns);
+    free(p->labels);
     for (int si = 0; si < p->n_steps; si++) {
         step *s = &p->steps[si];
         if (s->kind == ST_CONV)
@@ -1539,6 +1532,7 @@ static void cpu_release(eb_plan *p)
     free(p->cons);
     free(p->is_output);
     free(p->node_done);
+    free(p->fused_head);
     free(p->items);
     free(p->arena);
     free(p->ref_in);
@@ -1596,8 +1590,6 @@ static eb_status cpu_prepare(const eb_graph *g, const eb_variant *v, eb_plan **o
     describe_fallbacks(p);
     if (getenv("EB_CPU_DEBUG"))
         dump_plan(p);
-    if (getenv("EB_CPU_PROFILE"))
-        p->prof_ns = calloc((size_t)p->n_steps + 1, sizeof(uint64_t));
     *out = p;
     return EB_OK;
 fail:
@@ -1793,7 +1785,16 @@ static eb_status run_step(eb_plan *p, const step *s, eb_err *err)
     return EB_OK;
 }
 
-static eb_status cpu_run(eb_plan *p, const eb_tensor *in, eb_tensor *out, eb_err *err)
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+/* One inference; with times (profile()), each step is timed too, into
+ * times[si].ms.  run() passes NULL: no clock is read. */
+static eb_status run_steps(eb_plan *p, const eb_tensor *in, eb_tensor *out, eb_node_time *times, eb_err *err)
 {
     const eb_graph *g = p->g;
     for (int i = 0; i < g->n_inputs; i++) {
@@ -1801,16 +1802,12 @@ static eb_status cpu_run(eb_plan *p, const eb_tensor *in, eb_tensor *out, eb_err
         if (v->t.data && !v->is_const)
             memcpy(v->t.data, in[i].data, eb_tensor_nbytes(&v->t));
     }
-    struct timespec t0, t1;
     for (int si = 0; si < p->n_steps; si++) {
         const step *s = &p->steps[si];
-        if (p->prof_ns)
-            clock_gettime(CLOCK_MONOTONIC, &t0);
+        double t0 = times ? now_ms() : 0;
         eb_status st = run_step(p, s, err);
-        if (p->prof_ns) {
-            clock_gettime(CLOCK_MONOTONIC, &t1);
-            p->prof_ns[si] += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
-        }
+        if (times)
+            times[si].ms = now_ms() - t0;
         if (st != EB_OK) {
             char where[256];
             if (s->node >= 0)
@@ -1821,7 +1818,6 @@ static eb_status cpu_run(eb_plan *p, const eb_tensor *in, eb_tensor *out, eb_err
             return eb_err_prefix(err, st, where);
         }
     }
-    p->prof_runs += p->prof_ns != NULL;
     for (int i = 0; i < g->n_outputs; i++) {
         const pval *v = &p->pv[g->outputs[i]];
         if (v->layout == LAY_NHWC && !layout_neutral(&v->t)) {
@@ -1833,6 +1829,85 @@ static eb_status cpu_run(eb_plan *p, const eb_tensor *in, eb_tensor *out, eb_err
         }
     }
     return EB_OK;
+}
+
+static eb_status cpu_run(eb_plan *p, const eb_tensor *in, eb_tensor *out, eb_err *err)
+{
+    return run_steps(p, in, out, NULL, err);
+}
+
+/* Appends "+part" (or part, first) to buf[n]; false when it no longer fits. */
+static bool join(char *buf, size_t n, const char *part)
+{
+    size_t len = strlen(buf);
+    int w = snprintf(buf + len, n - len, "%s%s", len ? "+" : "", part);
+    return w >= 0 && (size_t)w < n - len;
+}
+
+/* The name and op of every step: its head node and, on the last step of
+ * that head, the nodes fused into it, in graph order; a conversion is
+ * named after the value it converts. */
+static eb_status build_labels(eb_plan *p, eb_err *err)
+{
+    const eb_graph *g = p->g;
+    int *last = malloc(((size_t)g->n_nodes + 1) * sizeof *last);
+    p->labels = calloc((size_t)p->n_steps + 1, sizeof *p->labels);
+    char *name = malloc(4096), *op = malloc(1024);
+    eb_status st = EB_OK;
+    if (!last || !p->labels || !name || !op) {
+        free(p->labels);
+        p->labels = NULL;
+        st = eb_errf(err, EB_ENOMEM, "%s: cpu: out of memory for the profile", g->path);
+        goto done;
+    }
+    for (int i = 0; i < g->n_nodes; i++)
+        last[i] = -1;
+    for (int si = 0; si < p->n_steps; si++)
+        if (p->steps[si].node >= 0)
+            last[p->steps[si].node] = si;
+    for (int si = 0; si < p->n_steps; si++) {
+        const step *s = &p->steps[si];
+        name[0] = op[0] = '\0';
+        if (s->node < 0) {
+            int gv = p->pv[s->in[0]].gv;
+            snprintf(name, 4096, "%s %.200s", s->kind == ST_TO_NHWC ? "to NHWC:" : "to NCHW:",
+                     gv >= 0 ? g->values[gv].name : "?");
+            snprintf(op, 1024, "(layout)");
+        } else {
+            join(name, 4096, g->nodes[s->node].name);
+            join(op, 1024, g->nodes[s->node].op_type);
+            for (int j = s->node + 1; last[s->node] == si && j < g->n_nodes; j++)
+                if (p->node_done[j] && p->fused_head[j] == s->node) {
+                    join(name, 4096, g->nodes[j].name);
+                    join(op, 1024, g->nodes[j].op_type);
+                }
+        }
+        eb_node_time_set(p->labels, p->n_steps, si, name, op, 0);
+    }
+done:
+    free(last);
+    free(name);
+    free(op);
+    return st;
+}
+
+static eb_status cpu_profile(eb_plan *p, const eb_tensor *in, eb_tensor *out, eb_node_time *times, int max, int *n,
+                             eb_err *err)
+{
+    eb_status st = p->labels ? EB_OK : build_labels(p, err);
+    if (st != EB_OK)
+        return st;
+    *n = p->n_steps;
+    /* time into the labels' copy so that a short times[] still runs once */
+    eb_node_time *t = malloc(((size_t)p->n_steps + 1) * sizeof *t);
+    if (!t)
+        return eb_errf(err, EB_ENOMEM, "%s: cpu: out of memory for the profile", p->g->path);
+    memcpy(t, p->labels, (size_t)p->n_steps * sizeof *t);
+    st = run_steps(p, in, out, t, err);
+    if (st == EB_OK && times)
+        memcpy(times, t, (size_t)(max < p->n_steps ? max : p->n_steps) * sizeof *t);
+    free(t);
+    return st;
 }
 
 static void cpu_info(const eb_plan *p, eb_plan_info *out)
@@ -1875,4 +1950,5 @@ const eb_runner eb_runner_cpu = {
     .run = cpu_run,
     .info = cpu_info,
     .release = cpu_release,
+    .profile = cpu_profile,
 };

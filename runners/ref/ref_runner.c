@@ -1,10 +1,13 @@
 /* ref_runner.c - the `ref` runner: the reference kernels, one node at a
  * time, single-threaded, fp32, uncompressed.  It is the oracle the other
  * runners and every compressed variant are compared against, so it stays
- * simple: one buffer per intermediate value, no reuse, no fusion. */
+ * simple: one buffer per intermediate value, no reuse, no fusion.  Its
+ * profile() times each node it runs (one entry per node, folded constants
+ * excluded). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "reference_kernels/ref.h"
 #include "runners/runner.h"
@@ -81,20 +84,34 @@ static eb_status ref_prepare(const eb_graph *g, const eb_variant *v, eb_plan **o
     return EB_OK;
 }
 
-static eb_status ref_run(eb_plan *p, const eb_tensor *in, eb_tensor *out, eb_err *err)
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+/* One inference; with times (profile()), each node is timed too, and the
+ * node count goes to *n_times.  run() passes NULL: no clock is read. */
+static eb_status run_nodes(eb_plan *p, const eb_tensor *in, eb_tensor *out, eb_node_time *times, int max,
+                           int *n_times, eb_err *err)
 {
     const eb_graph *g = p->g;
+    int k = 0;
     for (int i = 0; i < g->n_inputs; i++)
         memcpy(p->vals[g->inputs[i]].data, in[i].data, eb_tensor_nbytes(&p->vals[g->inputs[i]]));
     for (int i = 0; i < g->n_nodes; i++) {
         const eb_node *n = &g->nodes[i];
         if (n->folded)
             continue;
-        for (int k = 0; k < n->n_in; k++)
-            p->in[k] = n->in[k] >= 0 ? &p->vals[n->in[k]] : NULL;
-        for (int k = 0; k < n->n_out; k++)
-            p->out[k] = n->out[k] >= 0 ? &p->vals[n->out[k]] : NULL;
+        for (int j = 0; j < n->n_in; j++)
+            p->in[j] = n->in[j] >= 0 ? &p->vals[n->in[j]] : NULL;
+        for (int j = 0; j < n->n_out; j++)
+            p->out[j] = n->out[j] >= 0 ? &p->vals[n->out[j]] : NULL;
+        double t0 = times ? now_ms() : 0;
         eb_status st = eb_ref_eval(n, p->in, p->out, err);
+        if (times)
+            eb_node_time_set(times, max, k++, n->name, n->op_type, now_ms() - t0);
         if (st != EB_OK) {
             char where[256];
             snprintf(where, sizeof where, "%s: node %d '%.80s' (%.60s)", g->path, i, n->name, n->op_type);
@@ -103,7 +120,21 @@ static eb_status ref_run(eb_plan *p, const eb_tensor *in, eb_tensor *out, eb_err
     }
     for (int i = 0; i < g->n_outputs; i++)
         memcpy(out[i].data, p->vals[g->outputs[i]].data, eb_tensor_nbytes(&p->vals[g->outputs[i]]));
+    if (n_times)
+        *n_times = k;
     return EB_OK;
+}
+
+static eb_status ref_run(eb_plan *p, const eb_tensor *in, eb_tensor *out, eb_err *err)
+{
+    return run_nodes(p, in, out, NULL, 0, NULL, err);
+}
+
+static eb_status ref_profile(eb_plan *p, const eb_tensor *in, eb_tensor *out, eb_node_time *times, int max, int *n,
+                             eb_err *err)
+{
+    static eb_node_time none; /* a place to point at when max is 0 */
+    return run_nodes(p, in, out, times ? times : &none, times ? max : 0, n, err);
 }
 
 static void ref_info(const eb_plan *p, eb_plan_info *out)
@@ -119,4 +150,5 @@ const eb_runner eb_runner_ref = {
     .run = ref_run,
     .info = ref_info,
     .release = ref_release,
+    .profile = ref_profile,
 };
