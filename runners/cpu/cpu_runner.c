@@ -1412,10 +1412,7 @@ static void weight_bytes(eb_plan *p)
         const step *s = &p->steps[si];
         switch (s->kind) {
         case ST_CONV: b += eb_conv2d_weight_bytes(&s->conv); break;
-        case ST_DWCONV:
-            if (s->dw.w)
-                b += sizeof(float) * (size_t)s->dw.win.kh * s->dw.win.kw * s->dw.win.c * (s->dw.bias ? 2 : 1);
-            break;
+        case ST_DWCONV: b += eb_dwconv2d_weight_bytes(&s->dw); break;
         case ST_GEMM:
             b += s->gemm.pb ? eb_gemm_packed_bytes(s->gemm.pb) : 0;
             b += s->gemm.bias ? sizeof(float) * (size_t)s->gemm.n : 0;
