@@ -1382,6 +1382,9 @@ static eb_status plan_arena(eb_plan *p, eb_err *err)
             continue;
         s->scratch_item = p->n_items;
         p->items[p->n_items++] = (eb_mem_item){(s->scratch_bytes + ALIGN - 1) / ALIGN * ALIGN, si, si, 0};
+        /* each slot lives for one step: the largest is what the arena holds for scratch at once */
+        if (p->items[p->n_items - 1].size > p->info.scratch_bytes)
+            p->info.scratch_bytes = p->items[p->n_items - 1].size;
     }
     for (int i = 0; i < p->n_items; i++)
         p->sum_bytes += p->items[i].size;
