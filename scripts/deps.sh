@@ -31,6 +31,7 @@ file:/usr/lib/python3/dist-packages/jsonschema|python3-jsonschema
 file:/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz|dataset-fashion-mnist
 pc:sqlite3|libsqlite3-dev
 cmd:gnuplot|gnuplot-nox
+file:/usr/bin/time|time
 '
 if [ "${1:-}" = bench ]; then
     DEPS='
