@@ -3,7 +3,8 @@
  * For each model: check that it loads (bad input stops the run before
  * anything is measured), run the ref baseline first (its outputs are what
  * every other variant's drift is measured against), then each variant, each
- * in its own process.  Every finished result is printed as a table row and
+ * in its own process, forked by a launcher that starts before any model is
+ * loaded (bench/isolate.c).  Every finished result is printed as a table row and
  * appended to the JSON Lines file; the final file is written atomically. */
 #include <errno.h>
 #include <getopt.h>
@@ -269,6 +270,13 @@ int eb_cmd_run(int argc, char **argv)
     s.opts.cv_threshold = cv_pct / 100;
     if (s.variants.n == 0 && eb_variant_parse("ref", &s.variants, &err) != EB_OK)
         goto out;
+    /* every variant's process is forked by the launcher, a copy of this
+     * process as it is now: before any model or dataset is loaded */
+    if (s.opts.isolate && eb_isolate_start(&err) != EB_OK) {
+        eb_cli_error("%s", err.msg);
+        rc = EB_EXIT_ENV;
+        goto out;
+    }
 
     s.models = (const char **)argv + optind;
     s.n_models = argc - optind;
@@ -348,6 +356,7 @@ int eb_cmd_run(int argc, char **argv)
         }
     }
 out:
+    eb_isolate_stop();
     if (s.jsonl)
         fclose(s.jsonl);
     for (int i = 0; i < s.n_results; i++)

@@ -1,12 +1,26 @@
 /* harness.c - the measurement of one (model, variant), in this process.
  *
- * Order of work: reset the peak-RSS mark, load and infer, ask the runner,
- * build inputs, prepare (timed once), warm up, time each inference alone
- * with the monotonic clock, then compare the last outputs with the
- * baseline's and read the peak resident set.  Only the inference itself is
- * inside the timed region.  With --profile, separate passes after the timed
- * runs time each node through the runner's profile(): the timed runs call
- * run(), which reads no clock per node, and their samples stay as they are. */
+ * Order of work: note the resident size, load and infer, ask the runner,
+ * build inputs, note the resident size and reset the peak mark, prepare
+ * (timed once), warm up, time each inference alone with the monotonic
+ * clock, read the memory figures, then evaluate the task metric and
+ * compare with the baseline's outputs.  Only the inference itself is
+ * inside the timed region, and nothing after the timed runs (the test set,
+ * evaluation outputs, saved files) is in the memory figures.
+ *
+ * Memory: the process peak (VmHWM) from the process's start to the last
+ * timed run; VmRSS at the start and just before prepare; and the peak
+ * growth over prepare + timed runs: /proc/self/clear_refs resets VmHWM to
+ * the current VmRSS just before prepare, and VmHWM after the timed runs
+ * minus that VmRSS is what prepare and the runs added at their highest.
+ * In a variant's own process (isolate.c) these are the variant's; with
+ * --no-isolate they are the whole sweep's process.  The timing input of a
+ * zoo model is read from its test set in a short-lived child, so that the
+ * test set is never resident here before the figures are read.
+ *
+ * With --profile, separate passes after the memory figures time each node
+ * through the runner's profile(): the timed runs call run(), which reads no
+ * clock per node, and their samples stay as they are. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +28,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,38 +44,170 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Linux keeps a high-water mark of the resident set (VmHWM); writing 5 to
- * clear_refs resets it, so that the mark covers this variant only and not
- * what the parent had touched before fork. */
-static void reset_peak_rss(void)
-{
-    FILE *f = fopen("/proc/self/clear_refs", "w");
-    if (f) {
-        fputs("5", f);
-        fclose(f);
-    }
-}
-
-static void read_peak_rss(eb_result *res)
+/* VmRSS and VmHWM of this process in bytes; false without /proc. */
+static bool read_rss(uint64_t *rss, uint64_t *hwm)
 {
     FILE *f = fopen("/proc/self/status", "r");
     char line[256];
+    int found = 0;
     while (f && fgets(line, sizeof line, f)) {
         unsigned long long kb;
-        if (sscanf(line, "VmHWM: %llu kB", &kb) == 1) {
-            res->peak_rss_bytes = kb * 1024;
-            snprintf(res->peak_rss_source, sizeof res->peak_rss_source, "VmHWM");
+        if (sscanf(line, "VmRSS: %llu kB", &kb) == 1) {
+            *rss = kb * 1024;
+            found |= 1;
+        } else if (sscanf(line, "VmHWM: %llu kB", &kb) == 1) {
+            *hwm = kb * 1024;
+            found |= 2;
         }
     }
     if (f)
         fclose(f);
-    if (!res->peak_rss_bytes) { /* no /proc: the lifetime peak is the best there is */
-        struct rusage ru;
-        if (getrusage(RUSAGE_SELF, &ru) == 0) {
-            res->peak_rss_bytes = (uint64_t)ru.ru_maxrss * 1024;
-            snprintf(res->peak_rss_source, sizeof res->peak_rss_source, "ru_maxrss");
+    return found == 3;
+}
+
+/* Linux keeps a high-water mark of the resident set (VmHWM); writing 5 to
+ * clear_refs resets it to the current resident size.  False (errno set)
+ * where that is not allowed. */
+static bool reset_peak_rss(void)
+{
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (!f)
+        return false;
+    bool ok = fputs("5", f) >= 0;
+    return fclose(f) == 0 && ok;
+}
+
+/* What the memory figures need from before prepare. */
+typedef struct mem_mark {
+    bool have;            /* /proc/self/status could be read */
+    uint64_t hwm_load;    /* the peak up to here: start, load, inputs */
+    bool reset;           /* the peak mark was reset after that */
+    char why[96];         /* why not, when not */
+} mem_mark;
+
+static void mark_before_prepare(mem_mark *m, eb_result *res)
+{
+    uint64_t rss = 0;
+    memset(m, 0, sizeof *m);
+    if (!(m->have = read_rss(&rss, &m->hwm_load))) {
+        snprintf(m->why, sizeof m->why, "/proc/self/status is not readable");
+        return;
+    }
+    res->rss_before_prepare_bytes = rss;
+    if (!(m->reset = reset_peak_rss()))
+        snprintf(m->why, sizeof m->why, "cannot reset the peak mark: /proc/self/clear_refs: %s", strerror(errno));
+}
+
+/* Right after the timed runs: the process peak and the growth since m. */
+static void read_memory(const mem_mark *m, eb_result *res)
+{
+    uint64_t rss = 0, hwm = 0;
+    if (m->have && read_rss(&rss, &hwm)) {
+        res->peak_rss_bytes = hwm > m->hwm_load ? hwm : m->hwm_load;
+        snprintf(res->peak_rss_source, sizeof res->peak_rss_source, "VmHWM");
+        if (m->reset) {
+            res->peak_growth_known = true;
+            res->peak_growth_bytes = hwm > res->rss_before_prepare_bytes ? hwm - res->rss_before_prepare_bytes : 0;
+        } else {
+            snprintf(res->peak_growth_reason, sizeof res->peak_growth_reason, "%s", m->why);
+        }
+        return;
+    }
+    /* no /proc: the lifetime peak so far is the best there is */
+    snprintf(res->peak_growth_reason, sizeof res->peak_growth_reason, "%s",
+             *m->why ? m->why : "/proc/self/status is not readable");
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0) {
+        res->peak_rss_bytes = (uint64_t)ru.ru_maxrss * 1024;
+        snprintf(res->peak_rss_source, sizeof res->peak_rss_source, "ru_maxrss");
+    }
+}
+
+static bool read_all_fd(int fd, void *buf, size_t n)
+{
+    char *p = buf;
+    while (n) {
+        ssize_t r = read(fd, p, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return false;
+        p += r;
+        n -= (size_t)r;
+    }
+    return true;
+}
+
+static bool write_all_fd(int fd, const void *buf, size_t n)
+{
+    const char *p = buf;
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        p += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+/* Fills batch (allocated, meta set) with the first batch of zoo's test
+ * set.  *opened false (err says why) when the test set cannot be loaded.
+ * apart: in a short-lived child, so the test set never becomes resident
+ * in this process (a failed fork falls back to reading it here). */
+static eb_status first_batch(const eb_graph *g, const eb_zoo_entry *zoo, bool apart, eb_tensor *batch, bool *opened,
+                             eb_err *err)
+{
+    typedef struct msg {
+        int opened;
+        eb_status st;
+        eb_err err;
+    } msg;
+    int fds[2] = {-1, -1};
+    pid_t pid = -1;
+    if (apart && pipe(fds) == 0) {
+        fflush(NULL);
+        if ((pid = fork()) < 0) {
+            close(fds[0]);
+            close(fds[1]);
         }
     }
+    if (pid <= 0) { /* the child, or no child */
+        eb_dataset ds = {0};
+        msg m = {0};
+        if (eb_evaluate_open(zoo, &ds, &m.err) == EB_OK) {
+            m.opened = 1;
+            m.st = eb_evaluate_first_batch(g, zoo, &ds, batch, &m.err);
+        }
+        eb_dataset_free(&ds);
+        if (pid == 0) {
+            close(fds[0]);
+            bool ok = write_all_fd(fds[1], &m, sizeof m) &&
+                      (!m.opened || m.st != EB_OK || write_all_fd(fds[1], batch->data, eb_tensor_nbytes(batch)));
+            _exit(ok ? 0 : 1);
+        }
+        *opened = m.opened;
+        if (err)
+            *err = m.err;
+        return m.opened ? m.st : EB_OK;
+    }
+    close(fds[1]);
+    msg m = {0};
+    bool ok = read_all_fd(fds[0], &m, sizeof m) &&
+              (!m.opened || m.st != EB_OK || read_all_fd(fds[0], batch->data, eb_tensor_nbytes(batch)));
+    close(fds[0]);
+    int wst = 0;
+    while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
+        ;
+    if (!ok)
+        return eb_errf(err, EB_EIO, "%s: the process reading the first test batch ended without it (status %d)",
+                       zoo->name, wst);
+    *opened = m.opened;
+    if (err)
+        *err = m.err;
+    return m.opened ? m.st : EB_OK;
 }
 
 /* Test-only fault switch: EB_TEST_FAULT=crash:MODEL/SPEC, hang:MODEL/SPEC
@@ -260,10 +407,15 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
     const eb_zoo_entry *zoo = NULL;
     eb_dataset ds = {0};
     eb_tensor *evals = NULL;
+    eb_tensor batch = {0};
+    mem_mark mark;
     char sha[65];
     eb_status st;
 
-    reset_peak_rss();
+    uint64_t rss0 = 0, hwm0 = 0;
+    if (read_rss(&rss0, &hwm0))
+        res->rss_start_bytes = rss0;
+    reset_peak_rss(); /* with --no-isolate, the mark covers this variant's time only */
     res->variant = *v;
     snprintf(res->device, sizeof res->device, "cpu");
     snprintf(res->inputs, sizeof res->inputs, "%s", o->inputs_dir ? "files" : "random");
@@ -296,10 +448,23 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
         goto done;
 
     /* a zoo model is timed and compared on its real test images */
-    if (o->eval_count > 0 && !o->inputs_dir && (zoo = eb_zoo_find(sha)) != NULL &&
-        eb_evaluate_open(zoo, &ds, &err) != EB_OK) {
-        snprintf(res->task.reason, sizeof res->task.reason, "%s", err.msg);
-        zoo = NULL;
+    if (o->eval_count > 0 && !o->inputs_dir && (zoo = eb_zoo_find(sha)) != NULL) {
+        bool opened = false;
+        if (g->n_inputs != 1) {
+            fail(res, eb_errf(&err, EB_EINVAL, "%s: a dataset model takes one input, this one takes %d", zoo->name,
+                              g->n_inputs), &err);
+            goto done;
+        }
+        eb_tensor_copy_meta(&batch, &g->values[g->inputs[0]].t);
+        if ((st = eb_tensor_alloc(&batch, "input", &err)) != EB_OK ||
+            (st = first_batch(g, zoo, o->isolate, &batch, &opened, &err)) != EB_OK) {
+            fail(res, st, &err);
+            goto done;
+        }
+        if (!opened) {
+            snprintf(res->task.reason, sizeof res->task.reason, "%s", err.msg);
+            zoo = NULL;
+        }
     }
     in = calloc((size_t)g->n_inputs + 1, sizeof *in);
     out = calloc((size_t)g->n_outputs + 1, sizeof *out);
@@ -313,9 +478,9 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
         st = eb_inputs_load_files(g, o->inputs_dir, in, &err);
     } else if (zoo) {
         snprintf(res->inputs, sizeof res->inputs, "dataset");
-        eb_tensor_copy_meta(&in[0], &g->values[g->inputs[0]].t);
-        if ((st = eb_tensor_alloc(&in[0], "input", &err)) == EB_OK)
-            st = eb_evaluate_first_batch(g, zoo, &ds, in, &err);
+        in[0] = batch;
+        batch.data = NULL;
+        st = EB_OK;
     } else {
         st = eb_inputs_random(g, o->seed, in, &err);
     }
@@ -330,6 +495,7 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
             goto done;
         }
     }
+    mark_before_prepare(&mark, res);
     double t0 = now_s();
     if ((st = r->prepare(g, v, &plan, &err)) != EB_OK) {
         fail(res, st, &err);
@@ -340,12 +506,14 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
     r->info(plan, &info);
     res->weight_bytes = info.weight_bytes;
     res->activation_bytes = info.activation_bytes;
+    res->scratch_bytes = info.scratch_bytes;
     snprintf(res->fallbacks, sizeof res->fallbacks, "%s", info.fallbacks);
 
     if ((st = time_runs(r, plan, in, out, o, res, &err)) != EB_OK) {
         fail(res, st, &err);
         goto done;
     }
+    read_memory(&mark, res); /* before the test set, evaluation and saved outputs */
     if (o->profile)
         profile_runs(r, plan, in, out, res);
     double median_s = res->latency.median * 1e-3;
@@ -355,6 +523,10 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
     }
     /* drift is measured on every evaluated image when there is a dataset */
     const eb_tensor *compared = out;
+    if (zoo && eb_evaluate_open(zoo, &ds, &err) != EB_OK) {
+        snprintf(res->task.reason, sizeof res->task.reason, "%s", err.msg);
+        zoo = NULL;
+    }
     if (zoo) {
         if ((st = eb_evaluate(r, plan, g, zoo, &ds, o->eval_count, evals, &res->task, &err)) != EB_OK) {
             fail(res, st, &err);
@@ -382,7 +554,6 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
         fail(res, st, &err);
         goto done;
     }
-    read_peak_rss(res);
     res->status = EB_RESULT_OK;
 done:
     if (plan)
@@ -396,6 +567,7 @@ done:
     free(in);
     free(out);
     free(evals);
+    eb_tensor_free_data(&batch);
     eb_dataset_free(&ds);
     eb_graph_free(g);
 }

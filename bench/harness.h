@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "bench/result.h"
 #include "models/graph.h"
@@ -36,8 +37,19 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
 
 /* The same in a forked child (no exec) with o->timeout_s: a crash or hang
  * costs only this variant, recorded as `crashed` (with the signal) or
- * `timeout`.  With o->isolate false, calls eb_harness_run directly. */
+ * `timeout`.  With o->isolate false, calls eb_harness_run directly.  The
+ * child is forked by the launcher when one was started (its memory
+ * figures are then the variant's own), else from this process. */
 void eb_isolate_run(const char *model_path, const eb_variant *v, const eb_run_opts *o, bool write_baseline,
                     eb_result *res);
+
+/* Forks the launcher (isolate.c): call it before loading anything big, as
+ * every variant's process starts as a copy of this process as it is now.
+ * Idempotent.  EB_EIO when socketpair or fork fails. */
+eb_status eb_isolate_start(eb_err *err);
+/* Ends the launcher and waits for it; harmless when none runs. */
+void eb_isolate_stop(void);
+/* The launcher's pid, -1 when none runs (for tests). */
+pid_t eb_isolate_launcher_pid(void);
 
 #endif

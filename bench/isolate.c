@@ -1,29 +1,48 @@
-/* isolate.c - one variant per child process, with a timeout.
+/* isolate.c - one variant per child process, with a timeout, forked by a
+ * small launcher.
  *
  * Plain fork() and no exec, so it also works under qemu-user.  The child
  * runs eb_harness_run and writes its eb_result back through a pipe: the
  * struct as raw bytes (parent and child are the same program image), then
- * the samples, then the profile (--profile).  The parent waits on the pipe with poll() until the
+ * the samples, then the profile (--profile).  Its parent waits on the pipe
+ * with poll() until the
  * deadline; a child that dies or overstays is recorded as crashed (with its
- * signal) or timeout, and the sweep goes on. */
+ * signal) or timeout, and the sweep goes on.
+ *
+ * The launcher: a child's resident set counts every page it shares with
+ * the process it was forked from, so a variant forked from the sweep would
+ * carry whatever the sweep holds (a parent holding 300 MB gave a child a
+ * 308 MB peak).  eb_isolate_start forks a launcher while the sweep is
+ * still small; eb_isolate_run sends it each job over a socket (the
+ * variant, the options with their strings, the result's identity fields)
+ * and the launcher forks the variant's child and sends back the finished
+ * result and samples.  A launcher that dies costs the job in flight
+ * (recorded as failed, saying so); later jobs are forked directly. */
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bench/harness.h"
 
+/* the launcher and its socket; pid -1 when there is none */
+static pid_t g_launcher = -1;
+static int g_sock = -1;
+
 static bool write_all(int fd, const void *buf, size_t n)
 {
     const char *p = buf;
     while (n) {
-        ssize_t w = write(fd, p, n);
+        /* send() on the launcher's socket: no SIGPIPE when the other end died */
+        ssize_t w = fd == g_sock ? send(fd, p, n, MSG_NOSIGNAL) : write(fd, p, n);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
@@ -69,24 +88,60 @@ static size_t read_until(int fd, void *buf, size_t n, double deadline, bool *tim
     return got;
 }
 
+/* A result on the wire (child -> launcher -> sweep): the struct as raw
+ * bytes (both ends are the same program image; its pointers are
+ * meaningless there), then the samples, then the profile (--profile). */
+static bool send_result(int fd, const eb_result *r)
+{
+    return write_all(fd, r, sizeof *r) &&
+           write_all(fd, r->samples_ms, (size_t)r->n_samples * sizeof *r->samples_ms) &&
+           write_all(fd, r->profile, (size_t)r->n_profile * sizeof *r->profile);
+}
+
+/* Reads what send_result wrote into *got unless the deadline passes or the
+ * other end closes; false then, with nothing left to free. */
+static bool recv_result(int fd, eb_result *got, double deadline, bool *timed_out)
+{
+    if (read_until(fd, got, sizeof *got, deadline, timed_out) != sizeof *got || got->n_samples < 0 ||
+        got->n_profile < 0)
+        return false;
+    size_t sbytes = (size_t)got->n_samples * sizeof *got->samples_ms;
+    size_t pbytes = (size_t)got->n_profile * sizeof *got->profile;
+    double *samples = NULL;
+    eb_node_time *profile = NULL;
+    bool ok = (!sbytes || ((samples = malloc(sbytes)) && read_until(fd, samples, sbytes, deadline, timed_out) == sbytes)) &&
+              (!pbytes || ((profile = malloc(pbytes)) && read_until(fd, profile, pbytes, deadline, timed_out) == pbytes));
+    if (!ok) {
+        free(samples);
+        free(profile);
+        return false;
+    }
+    got->samples_ms = samples;
+    got->profile = profile;
+    return true;
+}
+
 static void child(int fd, const char *model_path, const eb_variant *v, const eb_run_opts *o, bool write_baseline,
                   eb_result *res)
 {
     eb_harness_run(model_path, v, o, write_baseline, res);
-    bool ok = write_all(fd, res, sizeof *res) &&
-              write_all(fd, res->samples_ms, (size_t)res->n_samples * sizeof *res->samples_ms);
-    /* the profile, after the samples */
-    ok = ok && write_all(fd, res->profile, (size_t)res->n_profile * sizeof *res->profile);
-    _exit(ok ? 0 : 1); /* no atexit handlers, no double-flushed stdio */
+    _exit(send_result(fd, res) ? 0 : 1); /* no atexit handlers, no double-flushed stdio */
 }
 
-void eb_isolate_run(const char *model_path, const eb_variant *v, const eb_run_opts *o, bool write_baseline,
-                    eb_result *res)
+/* Takes got's measurements into *res, keeping res's identity fields. */
+static void take_result(eb_result *res, const eb_result *got)
 {
-    if (!o->isolate) {
-        eb_harness_run(model_path, v, o, write_baseline, res);
-        return;
-    }
+    eb_result r = *got;
+    memcpy(r.model, res->model, sizeof r.model);
+    memcpy(r.model_name, res->model_name, sizeof r.model_name);
+    memcpy(r.model_sha256, res->model_sha256, sizeof r.model_sha256);
+    *res = r;
+}
+
+/* Forks the variant's child from this process and waits for its result. */
+static void fork_and_wait(const char *model_path, const eb_variant *v, const eb_run_opts *o, bool write_baseline,
+                          eb_result *res)
+{
     int fds[2];
     if (pipe(fds) != 0) {
         res->status = EB_RESULT_FAILED;
@@ -106,6 +161,8 @@ void eb_isolate_run(const char *model_path, const eb_variant *v, const eb_run_op
         /* if the sweep itself is killed, take the variant down with it */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         close(fds[0]);
+        if (g_sock >= 0)
+            close(g_sock); /* only the launcher talks to the sweep */
         child(fds[1], model_path, v, o, write_baseline, res);
     }
     close(fds[1]);
@@ -113,21 +170,7 @@ void eb_isolate_run(const char *model_path, const eb_variant *v, const eb_run_op
     double deadline = now_s() + o->timeout_s;
     bool timed_out = false;
     eb_result got;
-    size_t n = read_until(fds[0], &got, sizeof got, deadline, &timed_out);
-    bool complete = n == sizeof got;
-    double *samples = NULL;
-    if (complete && got.n_samples > 0) {
-        size_t bytes = (size_t)got.n_samples * sizeof *samples;
-        samples = malloc(bytes);
-        complete = samples && read_until(fds[0], samples, bytes, deadline, &timed_out) == bytes;
-    }
-    /* the profile, after the samples */
-    eb_node_time *profile = NULL;
-    if (complete && got.n_profile > 0) {
-        size_t bytes = (size_t)got.n_profile * sizeof *profile;
-        profile = malloc(bytes);
-        complete = profile && read_until(fds[0], profile, bytes, deadline, &timed_out) == bytes;
-    }
+    bool complete = recv_result(fds[0], &got, deadline, &timed_out);
     if (timed_out)
         kill(pid, SIGKILL);
     close(fds[0]);
@@ -136,21 +179,11 @@ void eb_isolate_run(const char *model_path, const eb_variant *v, const eb_run_op
         ;
 
     if (complete && !timed_out && WIFEXITED(wst) && WEXITSTATUS(wst) == 0) {
-        /* keep the parent's identity fields; take the measurements */
-        char model[sizeof res->model], name[sizeof res->model_name], sha[sizeof res->model_sha256];
-        memcpy(model, res->model, sizeof model);
-        memcpy(name, res->model_name, sizeof name);
-        memcpy(sha, res->model_sha256, sizeof sha);
-        *res = got;
-        memcpy(res->model, model, sizeof model);
-        memcpy(res->model_name, name, sizeof name);
-        memcpy(res->model_sha256, sha, sizeof sha);
-        res->samples_ms = samples;
-        res->profile = profile;
+        take_result(res, &got);
         return;
     }
-    free(samples);
-    free(profile);
+    if (complete)
+        eb_result_free(&got);
     res->profiled = o->profile;
     res->n_profile = 0;
     res->profile = NULL;
@@ -171,4 +204,186 @@ void eb_isolate_run(const char *model_path, const eb_variant *v, const eb_run_op
         snprintf(res->error, sizeof res->error, "the variant's process exited with status %d without a result",
                  WIFEXITED(wst) ? WEXITSTATUS(wst) : -1);
     }
+}
+
+/* ---- the launcher ------------------------------------------------------- */
+
+/* A job on the wire: this header (raw: both ends are the same program
+ * image; its pointers are meaningless there), then each string as a
+ * length (UINT32_MAX for NULL) and its bytes. */
+typedef struct job {
+    eb_variant v;
+    eb_run_opts o;
+    bool write_baseline;
+    char model[sizeof ((eb_result *)0)->model];
+    char model_name[sizeof ((eb_result *)0)->model_name];
+    char model_sha256[sizeof ((eb_result *)0)->model_sha256];
+} job;
+
+static bool read_all(int fd, void *buf, size_t n)
+{
+    bool timed_out = false;
+    return read_until(fd, buf, n, INFINITY, &timed_out) == n;
+}
+
+static bool send_str(int fd, const char *s)
+{
+    uint32_t len = s ? (uint32_t)strlen(s) : UINT32_MAX;
+    return write_all(fd, &len, sizeof len) && (!s || write_all(fd, s, len));
+}
+
+/* NULL stays NULL; *ok false on a short read or no memory. */
+static char *recv_str(int fd, bool *ok)
+{
+    uint32_t len;
+    if (!*ok || !read_all(fd, &len, sizeof len)) {
+        *ok = false;
+        return NULL;
+    }
+    if (len == UINT32_MAX)
+        return NULL;
+    char *s = malloc((size_t)len + 1);
+    if (!s || !read_all(fd, s, len)) {
+        free(s);
+        *ok = false;
+        return NULL;
+    }
+    s[len] = 0;
+    return s;
+}
+
+/* The launcher's loop: one job in, one result out, until the socket closes. */
+static void launcher(int fd)
+{
+    g_sock = fd; /* write_all sends on it without SIGPIPE; variants' children close it */
+    for (;;) {
+        job j;
+        if (!read_all(fd, &j, sizeof j))
+            _exit(0);
+        bool ok = true;
+        char *model_path = recv_str(fd, &ok);
+        j.o.inputs_dir = recv_str(fd, &ok);
+        j.o.save_outputs_dir = recv_str(fd, &ok);
+        j.o.baseline_dir = recv_str(fd, &ok);
+        for (int i = 0; i < j.o.shape.n_dims; i++)
+            j.o.shape.dims[i].name = recv_str(fd, &ok);
+        if (!ok || !model_path)
+            _exit(1);
+        eb_result res;
+        memset(&res, 0, sizeof res);
+        memcpy(res.model, j.model, sizeof res.model);
+        memcpy(res.model_name, j.model_name, sizeof res.model_name);
+        memcpy(res.model_sha256, j.model_sha256, sizeof res.model_sha256);
+        fork_and_wait(model_path, &j.v, &j.o, j.write_baseline, &res);
+        ok = send_result(fd, &res);
+        eb_result_free(&res);
+        free(model_path);
+        free((char *)j.o.inputs_dir);
+        free((char *)j.o.save_outputs_dir);
+        free((char *)j.o.baseline_dir);
+        for (int i = 0; i < j.o.shape.n_dims; i++)
+            free((char *)j.o.shape.dims[i].name);
+        if (!ok)
+            _exit(1);
+    }
+}
+
+eb_status eb_isolate_start(eb_err *err)
+{
+    if (g_launcher > 0)
+        return EB_OK;
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+        return eb_errf(err, EB_EIO, "cannot start the variant launcher: socketpair: %s", strerror(errno));
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(sv[0]);
+        close(sv[1]);
+        return eb_errf(err, EB_EIO, "cannot start the variant launcher: fork: %s", strerror(errno));
+    }
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* the sweep gone, nothing to launch for */
+        close(sv[0]);
+        launcher(sv[1]);
+    }
+    close(sv[1]);
+    g_launcher = pid;
+    g_sock = sv[0];
+    return EB_OK;
+}
+
+void eb_isolate_stop(void)
+{
+    if (g_launcher <= 0)
+        return;
+    close(g_sock); /* the launcher reads end-of-file and exits */
+    while (waitpid(g_launcher, NULL, 0) < 0 && errno == EINTR)
+        ;
+    g_launcher = -1;
+    g_sock = -1;
+}
+
+pid_t eb_isolate_launcher_pid(void)
+{
+    return g_launcher;
+}
+
+/* The launcher died or garbled the exchange: reap it, later jobs fork directly. */
+static void launcher_lost(const eb_variant *v, bool write_baseline, eb_result *res)
+{
+    int wst = 0;
+    kill(g_launcher, SIGKILL);
+    while (waitpid(g_launcher, &wst, 0) < 0 && errno == EINTR)
+        ;
+    close(g_sock);
+    g_launcher = -1;
+    g_sock = -1;
+    res->variant = *v;
+    snprintf(res->device, sizeof res->device, "cpu");
+    res->is_baseline = write_baseline;
+    res->status = EB_RESULT_FAILED;
+    res->n_samples = 0;
+    res->samples_ms = NULL;
+    if (WIFSIGNALED(wst))
+        snprintf(res->error, sizeof res->error,
+                 "the variant launcher process died (signal %d, %s) before returning this variant's result",
+                 WTERMSIG(wst), strsignal(WTERMSIG(wst)));
+    else
+        snprintf(res->error, sizeof res->error,
+                 "the variant launcher process ended (status %d) before returning this variant's result",
+                 WIFEXITED(wst) ? WEXITSTATUS(wst) : -1);
+}
+
+void eb_isolate_run(const char *model_path, const eb_variant *v, const eb_run_opts *o, bool write_baseline,
+                    eb_result *res)
+{
+    if (!o->isolate) {
+        eb_harness_run(model_path, v, o, write_baseline, res);
+        return;
+    }
+    if (g_launcher <= 0) {
+        fork_and_wait(model_path, v, o, write_baseline, res);
+        return;
+    }
+    job j;
+    memset(&j, 0, sizeof j);
+    j.v = *v;
+    j.o = *o;
+    j.write_baseline = write_baseline;
+    memcpy(j.model, res->model, sizeof j.model);
+    memcpy(j.model_name, res->model_name, sizeof j.model_name);
+    memcpy(j.model_sha256, res->model_sha256, sizeof j.model_sha256);
+    bool ok = write_all(g_sock, &j, sizeof j) && send_str(g_sock, model_path) && send_str(g_sock, o->inputs_dir) &&
+              send_str(g_sock, o->save_outputs_dir) && send_str(g_sock, o->baseline_dir);
+    for (int i = 0; ok && i < o->shape.n_dims; i++)
+        ok = send_str(g_sock, o->shape.dims[i].name);
+    /* the launcher enforces the timeout itself; it answers or dies */
+    eb_result got;
+    bool timed_out = false;
+    if (!ok || !recv_result(g_sock, &got, INFINITY, &timed_out)) {
+        launcher_lost(v, write_baseline, res);
+        return;
+    }
+    take_result(res, &got);
 }

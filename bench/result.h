@@ -53,11 +53,18 @@ typedef struct eb_result {
     char inputs[32];        /* "random", "files" or "dataset" */
     eb_task_metric task;    /* the model's task metric on its dataset (zoo models) */
 
-    /* memory */
-    uint64_t peak_rss_bytes;   /* VmHWM of the variant's process from load to the last inference; 0 unknown */
+    /* memory (see harness.c): the variant's own process, started small by
+     * the launcher (isolate.c), read right after the timed runs */
+    uint64_t peak_rss_bytes;   /* process peak from its start to the last timed run; 0 unknown */
     char peak_rss_source[32];  /* "VmHWM" or "ru_maxrss" */
     uint64_t weight_bytes;     /* as the runner stores them */
     uint64_t activation_bytes; /* buffers for intermediate values, as planned by the runner */
+    uint64_t rss_start_bytes;           /* VmRSS when the process began, before loading; 0 unknown */
+    uint64_t rss_before_prepare_bytes;  /* VmRSS just before prepare (model loaded, inputs built); 0 unknown */
+    bool peak_growth_known;
+    uint64_t peak_growth_bytes;  /* peak over prepare + timed runs minus rss_before_prepare_bytes */
+    char peak_growth_reason[96]; /* why not known */
+    uint64_t scratch_bytes;      /* kernel scratch as the runner plans it (eb_plan_info) */
     char fallbacks[256];       /* ops the runner ran on reference kernels, "" when none */
 
     /* static cost, and what the median achieved */

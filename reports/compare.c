@@ -144,15 +144,22 @@ static void judge_accuracy(eb_compare_pair *p, const eb_compare_opts *o)
                      isfinite(n->drift.rel_l2);
 }
 
+/* The figure a memory verdict judges (see compare.h), in bytes. */
+static double mem_figure(const eb_result *r, bool by_growth)
+{
+    return by_growth ? (double)r->peak_growth_bytes : (double)r->peak_rss_bytes;
+}
+
 static void judge_memory(eb_compare_pair *p, const eb_compare_opts *o)
 {
     const eb_result *b = p->base, *n = p->new;
-    if (b->peak_rss_bytes == 0 || n->peak_rss_bytes == 0)
+    p->mem_by_growth = b->peak_growth_known && n->peak_growth_known;
+    if (!p->mem_by_growth && (b->peak_rss_bytes == 0 || n->peak_rss_bytes == 0))
         return;
+    double bv = mem_figure(b, p->mem_by_growth), nv = mem_figure(n, p->mem_by_growth);
     p->mem_compared = true;
-    p->mem_growth_pct = 100 * ((double)n->peak_rss_bytes / (double)b->peak_rss_bytes - 1);
-    p->mem_regressed = p->mem_growth_pct > o->mem_threshold_pct &&
-                       (double)n->peak_rss_bytes - (double)b->peak_rss_bytes > o->mem_floor_bytes;
+    p->mem_growth_pct = bv > 0 ? 100 * (nv / bv - 1) : nv > 0 ? INFINITY : 0;
+    p->mem_regressed = p->mem_growth_pct > o->mem_threshold_pct && nv - bv > o->mem_floor_bytes;
 }
 
 static eb_status judge(eb_compare_pair *p, const eb_compare_opts *o, eb_err *err)
@@ -341,8 +348,9 @@ static void md_notes(FILE *f, const eb_compare_pair *p)
     if (p->drift_shown)
         APPEND("drift rel_l2 %.3g -> %.3g", p->base->drift.rel_l2, p->new->drift.rel_l2);
     if (p->mem_regressed)
-        APPEND("peak RSS %.1f -> %.1f MiB (%+.1f%%)", p->base->peak_rss_bytes / 1048576.0,
-               p->new->peak_rss_bytes / 1048576.0, p->mem_growth_pct);
+        APPEND("%s %.1f -> %.1f MiB (%+.1f%%)", p->mem_by_growth ? "peak growth" : "peak RSS",
+               mem_figure(p->base, p->mem_by_growth) / 1048576.0, mem_figure(p->new, p->mem_by_growth) / 1048576.0,
+               p->mem_growth_pct);
     if (*p->note)
         APPEND("%s", p->note);
 #undef APPEND
@@ -500,6 +508,11 @@ static cJSON *pair_json(const eb_compare_pair *p)
         cJSON *m = cJSON_AddObjectToObject(o, "memory");
         cJSON_AddNumberToObject(m, "base_peak_rss_bytes", (double)b->peak_rss_bytes);
         cJSON_AddNumberToObject(m, "new_peak_rss_bytes", (double)n->peak_rss_bytes);
+        cJSON_AddStringToObject(m, "judged_on", p->mem_by_growth ? "peak_growth_bytes" : "peak_rss_bytes");
+        if (p->mem_by_growth) {
+            cJSON_AddNumberToObject(m, "base_peak_growth_bytes", (double)b->peak_growth_bytes);
+            cJSON_AddNumberToObject(m, "new_peak_growth_bytes", (double)n->peak_growth_bytes);
+        }
         add_num(m, "growth_pct", p->mem_growth_pct);
         cJSON_AddBoolToObject(m, "regressed", p->mem_regressed);
     } else {

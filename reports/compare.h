@@ -14,7 +14,12 @@
  *             a drop of more than acc_threshold percentage points is a
  *             regression; drift (rel_l2 against each run's own baseline)
  *             is shown side by side, never judged;
- *   memory    peak RSS growth of more than mem_threshold percent AND more
+ *   memory    the figure is the peak growth over prepare + timed runs when
+ *             both results have it (what the runner and its settings add,
+ *             steady to a few pages from run to run, where the process
+ *             peak is mostly the model's loading, the same for every
+ *             variant), else the process peak (older files, no /proc).
+ *             Growth of more than mem_threshold percent AND more
  *             than mem_floor_bytes is a regression: the peak RSS of one
  *             build varies from run to run by up to 1.3 MiB (15.1 to 16.4
  *             MiB over 30 runs of the zoo's MLP on one machine), so small
@@ -85,6 +90,7 @@ typedef struct eb_compare_pair {
     bool drift_shown;            /* both have rel_l2 */
     bool mem_compared;
     double mem_growth_pct;       /* (new / base - 1) * 100 */
+    bool mem_by_growth;          /* judged on the peak growth over prepare + runs, else the process peak */
     bool mem_regressed;
     bool regressed;              /* slower, or any of the three above */
 } eb_compare_pair;

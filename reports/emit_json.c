@@ -184,6 +184,24 @@ cJSON *eb_result_json(const eb_result *r)
     }
     cJSON_AddNumberToObject(mem, "weight_bytes", (double)r->weight_bytes);
     cJSON_AddNumberToObject(mem, "activation_bytes", (double)r->activation_bytes);
+    cJSON_AddNumberToObject(mem, "scratch_bytes", (double)r->scratch_bytes);
+    if (r->rss_start_bytes)
+        cJSON_AddNumberToObject(mem, "rss_start_bytes", (double)r->rss_start_bytes);
+    else
+        cJSON_AddNullToObject(mem, "rss_start_bytes");
+    if (r->rss_before_prepare_bytes)
+        cJSON_AddNumberToObject(mem, "rss_before_prepare_bytes", (double)r->rss_before_prepare_bytes);
+    else
+        cJSON_AddNullToObject(mem, "rss_before_prepare_bytes");
+    if (r->peak_growth_known) {
+        cJSON_AddNumberToObject(mem, "peak_growth_bytes", (double)r->peak_growth_bytes);
+    } else {
+        cJSON_AddNullToObject(mem, "peak_growth_bytes");
+        cJSON_AddStringToObject(mem, "peak_growth_reason",
+                                *r->peak_growth_reason ? r->peak_growth_reason
+                                : r->status == EB_RESULT_OK ? "not measured"
+                                                            : "the variant did not complete its timed runs");
+    }
 
     cJSON *en = cJSON_AddObjectToObject(o, "energy");
     cJSON_AddStringToObject(en, "kind", "unavailable");

@@ -142,6 +142,12 @@ static eb_status parse_result(const cJSON *o, const char *where, eb_result *r, e
     str(r->peak_rss_source, sizeof r->peak_rss_source, mem, "peak_rss_source");
     r->weight_bytes = (uint64_t)num(mem, "weight_bytes", 0);
     r->activation_bytes = (uint64_t)num(mem, "activation_bytes", 0);
+    r->scratch_bytes = (uint64_t)num(mem, "scratch_bytes", 0);
+    r->rss_start_bytes = (uint64_t)num(mem, "rss_start_bytes", 0);
+    r->rss_before_prepare_bytes = (uint64_t)num(mem, "rss_before_prepare_bytes", 0);
+    r->peak_growth_known = cJSON_IsNumber(get(mem, "peak_growth_bytes"));
+    r->peak_growth_bytes = (uint64_t)num(mem, "peak_growth_bytes", 0);
+    str(r->peak_growth_reason, sizeof r->peak_growth_reason, mem, "peak_growth_reason");
     r->cost.params = (int64_t)num(cost, "params", 0);
     r->cost.macs = (int64_t)num(cost, "macs", 0);
     r->cost.flops = (int64_t)num(cost, "flops", 0);

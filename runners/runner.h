@@ -35,6 +35,9 @@ typedef struct eb_plan eb_plan; /* private to each runner */
 typedef struct eb_plan_info {
     size_t weight_bytes;      /* weights as the runner stores them */
     size_t activation_bytes;  /* bytes of buffers for intermediate values */
+    size_t scratch_bytes;     /* kernel working buffers the plan reserves (im2row, Winograd
+                               * tiles, argument arrays); where they live inside the activation
+                               * arena (cpu) they are counted in activation_bytes too */
     char fallbacks[256];      /* ops run on reference kernels ("Conv x1"), "" when none */
 } eb_plan_info;
 

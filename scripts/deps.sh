@@ -33,6 +33,7 @@ pc:sqlite3|libsqlite3-dev
 cmd:gnuplot|gnuplot-nox
 cmd:lowdown|lowdown
 cmd:man|man-db
+file:/usr/bin/time|time
 '
 if [ "${1:-}" = bench ]; then
     DEPS='

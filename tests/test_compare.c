@@ -315,6 +315,30 @@ static void compare_sets__peak_rss_growth_beyond_threshold_and_floor__regresses(
     assert_int_equal(f->cmp.count.mem_regressed, 1);
 }
 
+/* With peak growth on both sides, that is the figure judged: a variant that
+ * adds 4 MiB more over prepare and runs regresses even when the process
+ * peak (mostly the model's loading) is unchanged, and a peak that moved
+ * with the growth unchanged does not. */
+static void compare_sets__peak_growth_on_both_sides__is_the_figure_judged(void **state)
+{
+    fixture *f = *state;
+    eb_result *b = add(&f->base, "grew", "cpu", &f->seed, 20, 1), *n = add(&f->new, "grew", "cpu", &f->seed, 20, 1);
+    b->peak_growth_known = n->peak_growth_known = true;
+    b->peak_growth_bytes = 4 << 20;
+    n->peak_growth_bytes = 8 << 20; /* +100%, +4 MiB; the peak stays 10 MiB */
+    b = add(&f->base, "loader", "cpu", &f->seed, 20, 1);
+    n = add(&f->new, "loader", "cpu", &f->seed, 20, 1);
+    b->peak_growth_known = n->peak_growth_known = true;
+    b->peak_growth_bytes = n->peak_growth_bytes = 4 << 20;
+    n->peak_rss_bytes = 20 << 20; /* the peak doubled, the growth did not */
+    compare(f);
+    assert_true(f->cmp.pairs[0].mem_compared && f->cmp.pairs[0].mem_by_growth);
+    assert_true(f->cmp.pairs[0].mem_regressed);
+    assert_true(fabs(f->cmp.pairs[0].mem_growth_pct - 100) < 1e-9);
+    assert_true(f->cmp.pairs[1].mem_by_growth && !f->cmp.pairs[1].mem_regressed);
+    assert_int_equal(f->cmp.count.mem_regressed, 1);
+}
+
 /* ---- output -------------------------------------------------------------------- */
 
 static void compare_json__holds_every_pair_and_the_summary(void **state)
@@ -377,6 +401,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(compare_sets__accuracy_drop_beyond_threshold__regresses, setup, teardown),
         cmocka_unit_test_setup_teardown(compare_sets__peak_rss_growth_beyond_threshold_and_floor__regresses, setup, teardown),
+        cmocka_unit_test_setup_teardown(compare_sets__peak_growth_on_both_sides__is_the_figure_judged, setup, teardown),
         cmocka_unit_test_setup_teardown(compare_json__holds_every_pair_and_the_summary, setup, teardown),
         cmocka_unit_test_setup_teardown(compare_md__has_the_table_row_unpaired_list_and_summary, setup, teardown),
     };

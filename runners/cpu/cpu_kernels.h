@@ -121,6 +121,8 @@ typedef struct eb_dwconv2d {
 
 eb_status eb_dwconv2d_pack(eb_dwconv2d *d, const float *w, const float *scale, const float *bias, eb_err *err);
 void eb_dwconv2d_release(eb_dwconv2d *d);
+/* Bytes eb_dwconv2d_pack allocated: kh*kw*c weights and, with a bias, c more. */
+size_t eb_dwconv2d_weight_bytes(const eb_dwconv2d *d);
 void eb_dwconv2d_nhwc_f32(const eb_dwconv2d *d, const float *x, float *y, eb_threadpool *tp);
 
 /* ---- pooling ---------------------------------------------------------------- */

@@ -1397,6 +1397,9 @@ static eb_status plan_arena(eb_plan *p, eb_err *err)
             continue;
         s->scratch_item = p->n_items;
         p->items[p->n_items++] = (eb_mem_item){(s->scratch_bytes + ALIGN - 1) / ALIGN * ALIGN, si, si, 0};
+        /* each slot lives for one step: the largest is what the arena holds for scratch at once */
+        if (p->items[p->n_items - 1].size > p->info.scratch_bytes)
+            p->info.scratch_bytes = p->items[p->n_items - 1].size;
     }
     for (int i = 0; i < p->n_items; i++)
         p->sum_bytes += p->items[i].size;
@@ -1427,10 +1430,7 @@ static void weight_bytes(eb_plan *p)
         const step *s = &p->steps[si];
         switch (s->kind) {
         case ST_CONV: b += eb_conv2d_weight_bytes(&s->conv); break;
-        case ST_DWCONV:
-            if (s->dw.w)
-                b += sizeof(float) * (size_t)s->dw.win.kh * s->dw.win.kw * s->dw.win.c * (s->dw.bias ? 2 : 1);
-            break;
+        case ST_DWCONV: b += eb_dwconv2d_weight_bytes(&s->dw); break;
         case ST_GEMM:
             b += s->gemm.pb ? eb_gemm_packed_bytes(s->gemm.pb) : 0;
             b += s->gemm.bias ? sizeof(float) * (size_t)s->gemm.n : 0;

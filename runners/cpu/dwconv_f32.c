@@ -45,6 +45,12 @@ void eb_dwconv2d_release(eb_dwconv2d *d)
     d->w = d->bias = NULL;
 }
 
+size_t eb_dwconv2d_weight_bytes(const eb_dwconv2d *d)
+{
+    size_t c = (size_t)d->win.c;
+    return sizeof(float) * ((d->w ? (size_t)d->win.kh * (size_t)d->win.kw * c : 0) + (d->bias ? c : 0));
+}
+
 typedef struct dw_ctx {
     const eb_dwconv2d *d;
     const float *x;

@@ -62,6 +62,7 @@ static eb_status ref_prepare(const eb_graph *g, const eb_variant *v, eb_plan **o
         return eb_errf(err, EB_ENOMEM, "%s: ref: out of memory", g->path);
     }
     p->g = g;
+    p->info.scratch_bytes = (size_t)max_io * (sizeof *p->in + sizeof *p->out); /* the argument arrays */
     for (int i = 0; i < g->n_values; i++) {
         const eb_value *val = &g->values[i];
         if (!val->shape_known)
