@@ -58,6 +58,7 @@ typedef struct eb_result {
     uint64_t weight_bytes;     /* as the runner stores them */
     uint64_t activation_bytes; /* buffers for intermediate values, as planned by the runner */
     char fallbacks[256];       /* ops the runner ran on reference kernels, "" when none */
+    char isa[16];              /* instruction set the kernels used (eb_plan_info.isa), "" unknown */
 
     /* static cost, and what the median achieved */
     eb_cost cost;

@@ -37,6 +37,7 @@ static cJSON *variant_json(const eb_variant *v)
     cJSON_AddStringToObject(o, "quant", v->quant);
     cJSON_AddNumberToObject(o, "group", v->group);
     cJSON_AddNumberToObject(o, "device", v->device);
+    cJSON_AddStringToObject(o, "isa", v->isa);
     return o;
 }
 
@@ -144,6 +145,7 @@ cJSON *eb_result_json(const eb_result *r)
         cJSON_AddStringToObject(o, "reference_fallbacks", r->fallbacks);
     else
         cJSON_AddNullToObject(o, "reference_fallbacks");
+    add_str_or_null(o, "isa", r->status == EB_RESULT_OK ? r->isa : NULL);
     cJSON_AddItemToObject(o, "latency", latency_json(r));
     cJSON_AddItemToObject(o, "accuracy", accuracy_json(r));
 
