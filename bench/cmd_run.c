@@ -318,6 +318,7 @@ int eb_cmd_run(int argc, char **argv)
             goto out;
 
     eb_provenance_get(&s.prov, argc, argv, s.opts.seed);
+    s.prov.env.profiling = s.opts.profile;
     if (s.out_path) {
         /* fail on an unwritable output before spending time measuring */
         char probe[4096];

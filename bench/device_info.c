@@ -19,6 +19,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -648,6 +649,259 @@ eb_status eb_device_info_read_sysfs(const char *cpu_dir, eb_device_info *d, eb_e
     return EB_OK;
 }
 
+/* ---- cross-check against the OS ------------------------------------------- */
+
+enum { MAX_CPU_IDS = 8192 }; /* CPU numbers above this are not looked at */
+
+int eb_cpu_list_parse(const char *text, bool *set, int max)
+{
+    memset(set, 0, (size_t)max * sizeof *set);
+    int count = 0;
+    const char *p = text;
+    while (*p && isspace((unsigned char)*p))
+        p++;
+    if (!*p)
+        return 0; /* an empty list: no CPUs */
+    for (;;) {
+        char *end;
+        if (!isdigit((unsigned char)*p))
+            return -1;
+        long a = strtol(p, &end, 10), b = a;
+        p = end;
+        if (*p == '-') {
+            if (!isdigit((unsigned char)p[1]))
+                return -1;
+            b = strtol(p + 1, &end, 10);
+            p = end;
+        }
+        if (a < 0 || b < a || b >= max)
+            return -1;
+        for (long i = a; i <= b; i++)
+            if (!set[i]) {
+                set[i] = true;
+                count++;
+            }
+        while (*p && isspace((unsigned char)*p))
+            p++;
+        if (!*p)
+            return count;
+        if (*p != ',')
+            return -1;
+        p++;
+    }
+}
+
+void eb_cpu_list_format(const bool *set, int max, char *buf, size_t n)
+{
+    size_t k = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < max; i++) {
+        if (!set[i])
+            continue;
+        int j = i;
+        while (j + 1 < max && set[j + 1])
+            j++;
+        int w = j > i ? snprintf(buf + k, n - k, "%s%d-%d", k ? "," : "", i, j)
+                      : snprintf(buf + k, n - k, "%s%d", k ? "," : "", i);
+        if (w < 0 || (size_t)w >= n - k) { /* does not fit: cut at the last whole entry */
+            buf[k] = '\0';
+            return;
+        }
+        k += (size_t)w;
+        i = j;
+    }
+}
+
+__attribute__((format(printf, 2, 3))) static void add_disagreement(eb_device_info *d, const char *fmt, ...)
+{
+    if (d->n_disagreements >= (int)(sizeof d->disagreements / sizeof d->disagreements[0]))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d->disagreements[d->n_disagreements++], sizeof d->disagreements[0], fmt, ap);
+    va_end(ap);
+}
+
+static const char *kib_text(int kib, char *buf, size_t n);
+
+/* This process's affinity mask into set; false if it cannot be read. */
+static bool read_affinity(bool *set, int max)
+{
+    cpu_set_t *cs = CPU_ALLOC(max);
+    if (!cs)
+        return false;
+    size_t size = CPU_ALLOC_SIZE(max);
+    CPU_ZERO_S(size, cs);
+    bool ok = sched_getaffinity(0, size, cs) == 0;
+    for (int i = 0; ok && i < max; i++)
+        set[i] = CPU_ISSET_S(i, size, cs);
+    CPU_FREE(cs);
+    return ok;
+}
+
+void eb_device_info_check_os(eb_device_info *d, const char *cpu_dir, const char *affinity)
+{
+    bool *online = calloc(MAX_CPU_IDS, sizeof *online), *usable = calloc(MAX_CPU_IDS, sizeof *usable);
+    int *pkg = malloc(MAX_CPU_IDS * sizeof *pkg), *core = malloc(MAX_CPU_IDS * sizeof *core);
+    if (!online || !usable || !pkg || !core) {
+        add_note(d, "CPU cross-check: out of memory");
+        goto done;
+    }
+    const char *prior = d->cpu_source[0] ? d->cpu_source : "the CPU identification";
+    char path[512], line[512];
+
+    /* online CPUs: the `online` list, else the cpu<N> folders */
+    int n_online = -1;
+    snprintf(path, sizeof path, "%s/online", cpu_dir);
+    if (read_line(path, line, sizeof line))
+        n_online = eb_cpu_list_parse(line, online, MAX_CPU_IDS);
+    if (n_online <= 0) {
+        n_online = 0;
+        DIR *dir = opendir(cpu_dir);
+        struct dirent *e;
+        while (dir && (e = readdir(dir))) {
+            char *end;
+            if (strncmp(e->d_name, "cpu", 3) != 0 || !isdigit((unsigned char)e->d_name[3]))
+                continue;
+            long i = strtol(e->d_name + 3, &end, 10);
+            if (*end || i >= MAX_CPU_IDS)
+                continue;
+            char on[8] = "1"; /* cpu0 often has no `online` file: it cannot go offline */
+            snprintf(path, sizeof path, "%s/%s/online", cpu_dir, e->d_name);
+            read_line(path, on, sizeof on);
+            if (strcmp(on, "1") == 0 && !online[i]) {
+                online[i] = true;
+                n_online++;
+            }
+        }
+        if (dir)
+            closedir(dir);
+    }
+
+    /* physical cores: distinct (package, core) among the online CPUs */
+    int n_pairs = 0, n_topo = 0;
+    for (int i = 0; i < MAX_CPU_IDS; i++) {
+        if (!online[i])
+            continue;
+        char a[32], b[32];
+        snprintf(path, sizeof path, "%s/cpu%d/topology/physical_package_id", cpu_dir, i);
+        bool have = read_line(path, a, sizeof a);
+        snprintf(path, sizeof path, "%s/cpu%d/topology/core_id", cpu_dir, i);
+        have = have && read_line(path, b, sizeof b);
+        if (!have)
+            continue;
+        n_topo++;
+        int pp = atoi(a), cc = atoi(b);
+        bool seen = false;
+        for (int j = 0; j < n_pairs && !seen; j++)
+            seen = pkg[j] == pp && core[j] == cc;
+        if (!seen) {
+            pkg[n_pairs] = pp;
+            core[n_pairs] = cc;
+            n_pairs++;
+        }
+    }
+    bool topo_whole = n_online > 0 && n_topo == n_online;
+
+    bool os_logical = n_online > 0, os_physical = topo_whole && n_pairs > 0;
+    if (os_logical) {
+        if (d->logical_cpus > 0 && d->logical_cpus != n_online)
+            add_disagreement(d, "%s says %d logical CPUs, the OS %d", prior, d->logical_cpus, n_online);
+        d->logical_cpus = n_online;
+        d->online_cpus = n_online;
+    }
+    if (os_physical) {
+        if (d->physical_cores > 0 && d->physical_cores != n_pairs)
+            add_disagreement(d, "%s says %d physical core%s, the OS %d", prior, d->physical_cores,
+                             d->physical_cores == 1 ? "" : "s", n_pairs);
+        d->physical_cores = n_pairs;
+    }
+    if (os_logical && os_physical)
+        snprintf(d->cores_source, sizeof d->cores_source, "sysfs");
+    else if (os_logical)
+        snprintf(d->cores_source, sizeof d->cores_source, "sysfs (logical), %s (physical)", prior);
+    else if (d->logical_cpus || d->physical_cores)
+        snprintf(d->cores_source, sizeof d->cores_source, "%s", prior);
+    if (!os_logical || !os_physical)
+        add_note(d, "%s: no %s, so the %s count is %s", cpu_dir, os_logical ? "CPU topology" : "online CPU list",
+                 os_logical ? "physical core" : "CPU", d->physical_cores || d->logical_cpus ? "unchecked" : "unknown");
+
+    /* what this process may use */
+    bool have_mask = affinity ? eb_cpu_list_parse(affinity, usable, MAX_CPU_IDS) >= 0
+                              : read_affinity(usable, MAX_CPU_IDS);
+    if (have_mask) {
+        int n = 0;
+        for (int i = 0; i < MAX_CPU_IDS; i++) {
+            usable[i] = usable[i] && (n_online == 0 || online[i]);
+            n += usable[i];
+        }
+        d->usable_cpus = n;
+        eb_cpu_list_format(usable, MAX_CPU_IDS, d->affinity, sizeof d->affinity);
+    } else {
+        add_note(d, "sched_getaffinity: %s", strerror(errno));
+    }
+
+    /* caches of the first CPU this process may use (cpu0 if unknown) */
+    int first = 0;
+    while (first < MAX_CPU_IDS - 1 && !(have_mask ? usable[first] : online[first]))
+        first++;
+    if (first == MAX_CPU_IDS - 1)
+        first = 0;
+    int kib[4] = {0}; /* l1d, l1i, l2, l3 */
+    char shared3[64] = "";
+    for (int i = 0; i < 16; i++) {
+        char level[16], type[32], size[32];
+        snprintf(path, sizeof path, "%s/cpu%d/cache/index%d/level", cpu_dir, first, i);
+        bool ok = read_line(path, level, sizeof level);
+        snprintf(path, sizeof path, "%s/cpu%d/cache/index%d/type", cpu_dir, first, i);
+        ok = ok && read_line(path, type, sizeof type);
+        snprintf(path, sizeof path, "%s/cpu%d/cache/index%d/size", cpu_dir, first, i);
+        ok = ok && read_line(path, size, sizeof size);
+        if (!ok)
+            continue;
+        int lv = atoi(level), k = size_kib(size);
+        bool data = strcmp(type, "Data") == 0 || strcmp(type, "Unified") == 0;
+        int slot = lv == 1 && strcmp(type, "Data") == 0          ? 0
+                   : lv == 1 && strcmp(type, "Instruction") == 0 ? 1
+                   : lv == 2 && data                             ? 2
+                   : lv == 3 && data                             ? 3
+                                                                 : -1;
+        if (slot < 0 || kib[slot])
+            continue;
+        kib[slot] = k;
+        if (slot == 3) {
+            snprintf(path, sizeof path, "%s/cpu%d/cache/index%d/shared_cpu_list", cpu_dir, first, i);
+            if (!read_line(path, shared3, sizeof shared3))
+                shared3[0] = '\0';
+        }
+    }
+    int *have[4] = {&d->l1d_kib, &d->l1i_kib, &d->l2_kib, &d->l3_kib};
+    static const char *const names[4] = {"L1d", "L1i", "L2", "L3"};
+    bool os_cache = kib[0] || kib[1] || kib[2] || kib[3], prior_cache = false;
+    for (int i = 0; i < 4; i++)
+        prior_cache = prior_cache || *have[i];
+    if (os_cache) {
+        for (int i = 0; i < 4; i++) {
+            char a[32], b[32];
+            if (*have[i] && kib[i] && *have[i] != kib[i])
+                add_disagreement(d, "%s says %s %s, the OS %s", prior, names[i], kib_text(*have[i], a, sizeof a),
+                                 kib_text(kib[i], b, sizeof b));
+            if (kib[i] || *have[i]) /* a level the OS does not list keeps the earlier figure */
+                *have[i] = kib[i] ? kib[i] : *have[i];
+        }
+        snprintf(d->cache_source, sizeof d->cache_source, "sysfs");
+        snprintf(d->l3_shared_cpus, sizeof d->l3_shared_cpus, "%s", shared3);
+    } else if (prior_cache) {
+        snprintf(d->cache_source, sizeof d->cache_source, "%s", prior);
+        add_note(d, "the OS lists no caches (%s/cpu%d/cache), so %s's cache sizes are unchecked", cpu_dir, first, prior);
+    }
+done:
+    free(online);
+    free(usable);
+    free(pkg);
+    free(core);
+}
+
 /* ---- memory and OS -------------------------------------------------------- */
 
 /* "24684096 kB" -> bytes; false if not a number or too large. */
@@ -770,12 +1024,13 @@ void eb_device_info_get(eb_device_info *d)
             add_note(d, "/proc/cpuinfo: %s", cpuinfo_why);
         }
     }
+    /* flags point into the cpuinfo text: before it is freed */
+    if (have_facts && facts.flags && !facts.arm_flags && has_word(facts.flags, facts.flags_len, "hypervisor"))
+        add_note(d, "a hypervisor is present: CPUID describes the virtual CPU it shows");
     free(cpuinfo);
     simd_from_hwcap(d);
 
-    if (eb_device_info_read_sysfs("/sys/devices/system/cpu", d, &err) != EB_OK &&
-        (!d->l1d_kib || !d->l2_kib || !d->physical_cores))
-        add_note(d, "%s", err.msg);
+    eb_device_info_check_os(d, "/sys/devices/system/cpu", NULL);
 
     char *meminfo = read_text("/proc/meminfo");
     if (!meminfo)
@@ -827,10 +1082,20 @@ void eb_device_info_print(const eb_device_info *d, FILE *f)
     /* the label column is 16 wide; cmd_info.c prints its lines to match */
     fprintf(f, "%-16s%s\n", "cpu:", or_unknown(d->brand));
     fprintf(f, "%-16s%s\n", "vendor:", or_unknown(d->vendor));
-    fprintf(f, "%-16s%s physical, %s logical, %s online\n", "cores:", count_text(d->physical_cores, a, sizeof a),
+    fprintf(f, "%-16s%s physical, %s logical, %s online", "cores:", count_text(d->physical_cores, a, sizeof a),
             count_text(d->logical_cpus, b, sizeof b), count_text(d->online_cpus, c, sizeof c));
-    fprintf(f, "%-16sL1d %s, L1i %s, L2 %s, L3 %s\n", "caches:", kib_text(d->l1d_kib, a, sizeof a),
+    if (d->cores_source[0])
+        fprintf(f, " (%s)", d->cores_source);
+    if (d->usable_cpus > 0)
+        fprintf(f, "; this process may use %d: CPU%s %s", d->usable_cpus, d->usable_cpus == 1 ? "" : "s", d->affinity);
+    fputc('\n', f);
+    fprintf(f, "%-16sL1d %s, L1i %s, L2 %s, L3 %s", "caches:", kib_text(d->l1d_kib, a, sizeof a),
             kib_text(d->l1i_kib, b, sizeof b), kib_text(d->l2_kib, c, sizeof c), kib_text(d->l3_kib, e, sizeof e));
+    if (d->cache_source[0])
+        fprintf(f, " (%s%s)", d->cache_source, strcmp(d->cache_source, "sysfs") == 0 ? "" : ", unchecked by the OS");
+    fputc('\n', f);
+    for (int i = 0; i < d->n_disagreements; i++)
+        fprintf(f, "%-16s%s\n", i ? "" : "disagreements:", d->disagreements[i]);
     fprintf(f, "%-16s%s\n", "simd:", d->simd[0] ? d->simd : "none detected");
     if (d->base_mhz > 0)
         fprintf(f, "%-16s%.0f MHz (as the OS reports it)\n", "clock:", d->base_mhz);
@@ -870,6 +1135,9 @@ cJSON *eb_device_info_json(const eb_device_info *d)
          add_num_or_null(cpu, "physical_cores", d->physical_cores) &&
          add_num_or_null(cpu, "logical_cpus", d->logical_cpus) &&
          add_num_or_null(cpu, "online_cpus", d->online_cpus) &&
+         add_num_or_null(cpu, "usable_cpus", d->usable_cpus) && add_str(cpu, "affinity", d->affinity) &&
+         add_str(cpu, "cores_source", d->cores_source) && add_str(cpu, "cache_source", d->cache_source) &&
+         add_str(cpu, "l3_shared_cpus", d->l3_shared_cpus) &&
          (cache = cJSON_AddObjectToObject(cpu, "cache_kib")) != NULL && add_num_or_null(cache, "l1d", d->l1d_kib) &&
          add_num_or_null(cache, "l1i", d->l1i_kib) && add_num_or_null(cache, "l2", d->l2_kib) &&
          add_num_or_null(cache, "l3", d->l3_kib) && (simd = cJSON_AddArrayToObject(cpu, "simd")) != NULL;
@@ -886,6 +1154,14 @@ cJSON *eb_device_info_json(const eb_device_info *d)
         if (w && !ok)
             cJSON_Delete(w);
         s += len;
+    }
+    cJSON *dis = ok ? cJSON_AddArrayToObject(cpu, "disagreements") : NULL;
+    ok = ok && dis;
+    for (int i = 0; ok && i < d->n_disagreements; i++) {
+        cJSON *w = cJSON_CreateString(d->disagreements[i]);
+        ok = w && cJSON_AddItemToArray(dis, w);
+        if (w && !ok)
+            cJSON_Delete(w);
     }
     ok = ok && add_num_or_null(cpu, "base_mhz", d->base_mhz) &&
          (mem = cJSON_AddObjectToObject(root, "memory")) != NULL &&

@@ -3,11 +3,14 @@
  * CPU identity from libcpuid (vendor, brand, cores, threads, caches, SIMD
  * features) with /proc/cpuinfo as the fallback where libcpuid cannot
  * identify the CPU (and on non-x86 hosts); memory from /proc/meminfo; OS and
- * kernel from uname and /etc/os-release.  Fields that cannot be read are
- * empty / zero and `notes` says why. */
+ * kernel from uname and /etc/os-release.  The CPU counts and caches are
+ * then cross-checked against the OS (sysfs, sched_getaffinity), whose
+ * figures win; each figure's source and every disagreement are recorded.
+ * Fields that cannot be read are empty / zero and `notes` says why. */
 #ifndef EB_DEVICE_INFO_H
 #define EB_DEVICE_INFO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -31,7 +34,15 @@ typedef struct eb_device_info {
     char os[128];               /* PRETTY_NAME from /etc/os-release */
     char kernel[128];           /* uname -sr */
     char hostname[64];
-    char notes[256];            /* why something is missing, or "" */
+    char notes[768];            /* why something is missing or unchecked, or "" */
+    /* cross-checked against the OS (eb_device_info_check_os) */
+    int usable_cpus;            /* CPUs this process may run on: sched_getaffinity within the online ones */
+    char affinity[128];         /* those CPUs as a list, "0-1", "" unknown */
+    char cores_source[48];      /* where physical_cores and logical_cpus come from: "sysfs", "libcpuid", ... */
+    char cache_source[48];      /* where the cache sizes come from */
+    char l3_shared_cpus[64];    /* the CPUs sharing the usable CPUs' L3 (sysfs shared_cpu_list), "" unknown */
+    int n_disagreements;
+    char disagreements[6][128]; /* "libcpuid says 254 logical CPUs, the OS 2" */
 } eb_device_info;
 
 /* Fills *d; never fails hard (what cannot be read is left empty, noted). */
@@ -67,5 +78,29 @@ eb_status eb_device_info_parse_os_release(const char *text, eb_device_info *d, e
  * physical_cores from cpu<N>/topology/thread_siblings_list - and keeps the
  * others.  EB_EIO when neither could be read. */
 eb_status eb_device_info_read_sysfs(const char *cpu_dir, eb_device_info *d, eb_err *err);
+
+/* Cross-checks the CPU counts and caches already in *d (from libcpuid or
+ * /proc/cpuinfo, as d->cpu_source says) against what the OS reports, and
+ * keeps the OS's figures where it has them:
+ *   - cpu_dir (a sysfs CPU folder, /sys/devices/system/cpu in production,
+ *     a fake tree in tests): `online` -> logical_cpus and online_cpus;
+ *     cpu<N>/topology/{physical_package_id,core_id} of the online CPUs ->
+ *     physical_cores (distinct pairs); cpu<N>/cache/index<K>/{level,type,
+ *     size,shared_cpu_list} of the first usable CPU -> the caches;
+ *   - affinity, the CPU list this process may run on ("0-1"), or NULL for
+ *     this process's sched_getaffinity -> usable_cpus and affinity.
+ * cores_source and cache_source say where each figure came from; each
+ * figure the two sources give differently is listed in disagreements
+ * ("libcpuid says 254 logical CPUs, the OS 2"); a figure the OS does not
+ * report keeps the earlier source's value and a note says it is
+ * unchecked. */
+void eb_device_info_check_os(eb_device_info *d, const char *cpu_dir, const char *affinity);
+
+/* Linux CPU list text ("0-3,8,10-11") into set[0..max) (true per listed
+ * CPU); the number of CPUs, or -1 when the text is not a CPU list or names
+ * a CPU >= max. */
+int eb_cpu_list_parse(const char *text, bool *set, int max);
+/* set[0..max) as the shortest CPU list ("0-3,8"); "" for an empty set. */
+void eb_cpu_list_format(const bool *set, int max, char *buf, size_t n);
 
 #endif

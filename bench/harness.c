@@ -508,6 +508,7 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
     res->activation_bytes = info.activation_bytes;
     res->scratch_bytes = info.scratch_bytes;
     snprintf(res->fallbacks, sizeof res->fallbacks, "%s", info.fallbacks);
+    snprintf(res->isa, sizeof res->isa, "%s", info.isa);
 
     if ((st = time_runs(r, plan, in, out, o, res, &err)) != EB_OK) {
         fail(res, st, &err);

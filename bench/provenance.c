@@ -3,8 +3,10 @@
 #include "bench/version.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifndef EB_GIT_COMMIT
 #define EB_GIT_COMMIT "unknown"
@@ -36,6 +38,32 @@ void eb_provenance_get(eb_provenance *p, int argc, char **argv, uint64_t seed)
     gmtime_r(&t, &tm);
     strftime(p->start_time, sizeof p->start_time, "%Y-%m-%dT%H:%M:%SZ", &tm);
     eb_device_info_get(&p->device);
+    eb_environment_get(&p->env);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const eb_env_var *)a)->name, ((const eb_env_var *)b)->name);
+}
+
+void eb_environment_get(eb_environment *e)
+{
+    memset(e, 0, sizeof *e);
+    for (char **v = environ; v && *v; v++) {
+        if (strncmp(*v, "EB_", 3) != 0)
+            continue;
+        const char *eq = strchr(*v, '=');
+        if (!eq)
+            continue;
+        if (e->n_vars == EB_ENV_MAX_VARS) {
+            e->n_dropped++;
+            continue;
+        }
+        eb_env_var *ev = &e->vars[e->n_vars++];
+        snprintf(ev->name, sizeof ev->name, "%.*s", (int)(eq - *v), *v);
+        snprintf(ev->value, sizeof ev->value, "%s", eq + 1);
+    }
+    qsort(e->vars, (size_t)e->n_vars, sizeof e->vars[0], by_name);
 }
 
 void eb_model_name(const char *path, char *out, size_t n)

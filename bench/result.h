@@ -66,6 +66,7 @@ typedef struct eb_result {
     char peak_growth_reason[96]; /* why not known */
     uint64_t scratch_bytes;      /* kernel scratch as the runner plans it (eb_plan_info) */
     char fallbacks[256];       /* ops the runner ran on reference kernels, "" when none */
+    char isa[16];              /* instruction set the kernels used (eb_plan_info.isa), "" unknown */
 
     /* static cost, and what the median achieved */
     eb_cost cost;

@@ -28,7 +28,9 @@
  * argument) is quietly not added again, so overlapping sweeps run it once;
  * limits threads <= 1024, group <= 65536, device <= 1023, N:M with M <= 64;
  * group is accepted with any quant (a sweep may cross it with int4 and
- * int8 alike) and only int4 reads it. */
+ * int8 alike) and only int4 reads it; isa names a kernel instruction set
+ * whether or not this machine has it (the runner refuses one it cannot
+ * run, so that the refusal is recorded). */
 #include "bench/variant.h"
 
 #include <ctype.h>
@@ -39,12 +41,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { K_THREADS, K_PRUNE, K_QUANT, K_GROUP, K_DEVICE, K_COUNT };
-static const char *const key_names[K_COUNT] = {"threads", "prune", "quant", "group", "device"};
-#define KEY_LIST "threads, prune, quant, group, device"
+enum { K_THREADS, K_PRUNE, K_QUANT, K_GROUP, K_DEVICE, K_ISA, K_COUNT };
+static const char *const key_names[K_COUNT] = {"threads", "prune", "quant", "group", "device", "isa"};
+#define KEY_LIST "threads, prune, quant, group, device, isa"
 
 static const char *const quant_names[] = {"none", "fp16", "int8", "int8-static", "int4"};
 #define QUANT_LIST "none, fp16, int8, int8-static or int4"
+
+/* kernel instruction sets (runners/cpu/gemm.h names them the same way);
+ * whether this machine has one is the runner's to say */
+static const char *const isa_names[] = {"auto", "avx512", "avx2", "neon", "generic"};
+#define ISA_LIST "auto, avx512, avx2, neon or generic"
 
 #define MAX_THREADS 1024
 #define MAX_GROUP 65536
@@ -275,6 +282,13 @@ static eb_status check_value(const quoted *q, int key, span item, setting *out)
                 return EB_OK;
             }
         return fail(q, item.p, "quant must be " QUANT_LIST ", got '%s' at column %d", show(shown, item), col(q, item.p));
+    case K_ISA:
+        for (size_t i = 0; i < sizeof isa_names / sizeof isa_names[0]; i++)
+            if (span_is(item, isa_names[i])) {
+                strcpy(out->str, isa_names[i]);
+                return EB_OK;
+            }
+        return fail(q, item.p, "isa must be " ISA_LIST ", got '%s' at column %d", show(shown, item), col(q, item.p));
     }
     return fail(q, item.p, "internal error: key %d", key);
 }
@@ -287,6 +301,7 @@ static void set_value(eb_variant *v, int key, const setting *s)
     case K_DEVICE: v->device = s->num; break;
     case K_PRUNE: memcpy(v->prune, s->str, sizeof v->prune); break;
     case K_QUANT: memcpy(v->quant, s->str, sizeof v->quant); break;
+    case K_ISA: snprintf(v->isa, sizeof v->isa, "%s", s->str); break;
     }
 }
 
@@ -298,6 +313,7 @@ static bool has_value(const eb_variant *v, int key, const setting *s)
     case K_DEVICE: return v->device == s->num;
     case K_PRUNE: return strcmp(v->prune, s->str) == 0;
     case K_QUANT: return strcmp(v->quant, s->str) == 0;
+    case K_ISA: return strcmp(v->isa, s->str) == 0;
     }
     return false;
 }
@@ -601,6 +617,10 @@ void eb_variant_canonical(const eb_variant *v, char *buf, size_t n)
         k = add(buf, n, k, "%cgroup=%d", sep, v->group);
         sep = ',';
     }
-    if (v->device != d.device)
-        add(buf, n, k, "%cdevice=%d", sep, v->device);
+    if (v->device != d.device) {
+        k = add(buf, n, k, "%cdevice=%d", sep, v->device);
+        sep = ',';
+    }
+    if (v->isa[0] && strcmp(v->isa, d.isa) != 0) /* "" (a zeroed variant) is the default */
+        add(buf, n, k, "%cisa=%s", sep, v->isa);
 }

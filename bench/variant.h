@@ -6,7 +6,10 @@
  *
  * Keys and values: threads=N (N >= 1), prune=none|F (0<F<1)|N:M (0<N<M)|
  * channel:F (0<F<1), quant=none|fp16|int8|int8-static|int4, group=N (int4
- * group size, N >= 1; default 32), device=N (N >= 0).  The runner name's
+ * group size, N >= 1; default 32), device=N (N >= 0),
+ * isa=auto|avx512|avx2|neon|generic (the kernels' instruction set; auto,
+ * the default, is the best the CPU runs; the cpu runner reads it, refuses
+ * one the machine lacks, and records the one used).  The runner name's
  * spelling ([a-z0-9_], at most 31 characters) is checked here, whether it
  * exists is the registry's business; key names and values are checked.
  * eb_variant itself is declared in runners/runner.h. */
@@ -36,8 +39,8 @@ eb_status eb_variant_parse(const char *text, eb_variant_list *list, eb_err *err)
 void eb_variant_list_free(eb_variant_list *list);
 
 /* Canonical text: the runner, then the keys that differ from the default
- * in the fixed order threads, prune, quant, group, device:
- * "ref", "cpu:threads=2,quant=int8".  Parsing it gives the same variant. */
+ * in the fixed order threads, prune, quant, group, device, isa:
+ * "ref", "cpu:threads=2,quant=int8", "cpu:isa=generic".  Parsing it gives the same variant. */
 void eb_variant_canonical(const eb_variant *v, char *buf, size_t n);
 
 #endif

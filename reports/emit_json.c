@@ -37,6 +37,7 @@ static cJSON *variant_json(const eb_variant *v)
     cJSON_AddStringToObject(o, "quant", v->quant);
     cJSON_AddNumberToObject(o, "group", v->group);
     cJSON_AddNumberToObject(o, "device", v->device);
+    cJSON_AddStringToObject(o, "isa", v->isa);
     return o;
 }
 
@@ -171,6 +172,7 @@ cJSON *eb_result_json(const eb_result *r)
         cJSON_AddStringToObject(o, "reference_fallbacks", r->fallbacks);
     else
         cJSON_AddNullToObject(o, "reference_fallbacks");
+    add_str_or_null(o, "isa", r->status == EB_RESULT_OK ? r->isa : NULL);
     cJSON_AddItemToObject(o, "latency", latency_json(r));
     cJSON_AddItemToObject(o, "accuracy", accuracy_json(r));
 
@@ -239,6 +241,23 @@ static cJSON *tool_json(const eb_provenance *p)
     return o;
 }
 
+/* The settings outside the command line that can change the numbers. */
+static cJSON *environment_json(const eb_provenance *p)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *vars = cJSON_AddObjectToObject(o, "eb_vars");
+    for (int i = 0; i < p->env.n_vars; i++)
+        cJSON_AddStringToObject(vars, p->env.vars[i].name, p->env.vars[i].value);
+    cJSON_AddNumberToObject(o, "eb_vars_not_kept", p->env.n_dropped);
+    add_str_or_null(o, "affinity", p->device.affinity);
+    if (p->device.usable_cpus > 0)
+        cJSON_AddNumberToObject(o, "usable_cpus", p->device.usable_cpus);
+    else
+        cJSON_AddNullToObject(o, "usable_cpus");
+    cJSON_AddBoolToObject(o, "profiling", p->env.profiling);
+    return o;
+}
+
 static cJSON *run_json(const eb_report_doc *d)
 {
     const eb_provenance *p = d->prov;
@@ -259,6 +278,7 @@ static cJSON *run_json(const eb_report_doc *d)
     cJSON_AddBoolToObject(s, "isolated", o->isolate);
     add_str_or_null(s, "inputs_dir", o->inputs_dir);
     cJSON_AddNumberToObject(s, "eval_images", (double)o->eval_count);
+    cJSON_AddItemToObject(r, "environment", environment_json(p));
     return r;
 }
 
@@ -305,6 +325,7 @@ eb_status eb_emit_jsonl_record(FILE *f, const eb_provenance *p, const eb_result 
     cJSON_AddStringToObject(o, "run_start_time", p->start_time);
     cJSON_AddStringToObject(o, "git_commit", p->git_commit);
     cJSON_AddStringToObject(o, "host", p->device.hostname);
+    cJSON_AddItemToObject(o, "environment", environment_json(p));
     char *text = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     if (!text)

@@ -78,6 +78,10 @@ static eb_status parse_result(const cJSON *o, const char *where, eb_result *r, e
     r->variant.threads = (int)num(v, "threads", 1);
     r->variant.group = (int)num(v, "group", 32);
     r->variant.device = (int)num(v, "device", 0);
+    str(r->variant.isa, sizeof r->variant.isa, v, "isa");
+    if (!*r->variant.isa) /* files from before the isa key */
+        snprintf(r->variant.isa, sizeof r->variant.isa, "auto");
+    str(r->isa, sizeof r->isa, o, "isa");
     str(r->device, sizeof r->device, o, "device");
     str(r->error, sizeof r->error, o, "error");
     r->signal = (int)num(o, "signal", 0);

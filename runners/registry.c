@@ -40,6 +40,7 @@ eb_variant eb_variant_default(const char *name)
     strncpy(v.runner, name, sizeof v.runner - 1);
     strcpy(v.prune, "none");
     strcpy(v.quant, "none");
+    strcpy(v.isa, "auto");
     strncpy(v.spec, name, sizeof v.spec - 1);
     return v;
 }

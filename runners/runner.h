@@ -23,6 +23,8 @@ typedef struct eb_variant {
     char quant[32];   /* "none", "fp16", "int8", "int8-static", "int4" */
     int group;        /* int4 group size */
     int device;       /* GPU / OpenCL device index */
+    char isa[16];     /* kernel instruction set: "auto" (the best this CPU runs),
+                       * "avx512", "avx2", "neon", "generic"; the cpu runner's */
     char spec[256];   /* canonical text, e.g. "cpu:threads=2,quant=int8" */
 } eb_variant;
 
@@ -39,6 +41,8 @@ typedef struct eb_plan_info {
                                * tiles, argument arrays); where they live inside the activation
                                * arena (cpu) they are counted in activation_bytes too */
     char fallbacks[256];      /* ops run on reference kernels ("Conv x1"), "" when none */
+    char isa[16];             /* instruction set the kernels actually use ("avx2"; "c" for
+                               * plain C reference kernels), "" when the runner does not say */
 } eb_plan_info;
 
 /* One unit of work of a plan, timed by profile(): a graph node, or a step

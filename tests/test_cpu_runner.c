@@ -525,6 +525,56 @@ static void supports__compressed_variants__are_unsupported_with_reason(void **st
     eb_graph_free(g);
 }
 
+/* The variant key isa= (item 6 of issue 9): an instruction set this build
+ * or CPU cannot run is refused with the reason, by supports() and prepare()
+ * alike; a name the runner does not know too.  ref refuses any isa but
+ * auto (its kernels are plain C). */
+static void supports__isa_the_machine_lacks__is_unsupported_with_reason(void **state)
+{
+    (void)state;
+    eb_graph *g = relu_graph();
+    eb_variant v = eb_variant_default("cpu");
+    char why[256] = "";
+    assert_true(eb_runner_cpu.supports(g, &v, why, sizeof why));
+    strcpy(v.isa, "generic");
+    assert_true(eb_runner_cpu.supports(g, &v, why, sizeof why));
+    /* the other architecture's kernels are never in this build */
+#if defined(__aarch64__)
+    strcpy(v.isa, "avx2");
+#else
+    strcpy(v.isa, "neon");
+#endif
+    assert_false(eb_runner_cpu.supports(g, &v, why, sizeof why));
+    print_message("isa=%s: %s\n", v.isa, why);
+    assert_non_null(strstr(why, "isa="));
+    assert_non_null(strstr(why, "this build has no kernels"));
+    eb_plan *p = NULL;
+    eb_err err = {{0}};
+    assert_int_equal(eb_runner_cpu.prepare(g, &v, &p, &err), EB_EUNSUPPORTED);
+    assert_null(p);
+    assert_non_null(strstr(err.msg, "this build has no kernels"));
+    /* on x86, whichever of AVX2 / AVX-512 this CPU lacks is refused too */
+    static const eb_isa x86[] = {EB_ISA_AVX2, EB_ISA_AVX512};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(v.isa, sizeof v.isa, "%s", eb_isa_name(x86[i]));
+        bool ok = eb_runner_cpu.supports(g, &v, why, sizeof why);
+        assert_int_equal(ok, eb_isa_supported(x86[i]));
+        if (!ok)
+            assert_non_null(strstr(why, eb_isa_why_not(x86[i])));
+    }
+    strcpy(v.isa, "sse9");
+    assert_false(eb_runner_cpu.supports(g, &v, why, sizeof why));
+    assert_non_null(strstr(why, "sse9"));
+
+    const eb_runner *ref = eb_runner_find("ref");
+    eb_variant r = eb_variant_default("ref");
+    assert_true(ref->supports(g, &r, why, sizeof why));
+    strcpy(r.isa, "generic");
+    assert_false(ref->supports(g, &r, why, sizeof why));
+    assert_non_null(strstr(why, "isa=generic"));
+    eb_graph_free(g);
+}
+
 static void supports__unknown_op__is_unsupported_and_named(void **state)
 {
     (void)state;
@@ -1056,6 +1106,75 @@ static void check_model(const char *ref)
     eb_graph_free(g);
 }
 
+/* Prepares and runs g on cpu with v.isa = isa; returns the plan's info. */
+static eb_plan_info run_isa(const eb_graph *g, const char *isa, const eb_tensor *in, run_out *o, eb_plan **keep)
+{
+    eb_variant v = eb_variant_default("cpu");
+    snprintf(v.isa, sizeof v.isa, "%s", isa);
+    eb_plan *p = NULL;
+    eb_err err = {{0}};
+    if (eb_runner_cpu.prepare(g, &v, &p, &err) != EB_OK)
+        fail_msg("cpu:isa=%s prepare: %s", isa, err.msg);
+    out_alloc(g, o);
+    if (eb_runner_cpu.run(p, in, o->t, &err) != EB_OK)
+        fail_msg("cpu:isa=%s run: %s", isa, err.msg);
+    eb_plan_info info;
+    memset(&info, 0xff, sizeof info);
+    eb_runner_cpu.info(p, &info);
+    *keep = p;
+    return info;
+}
+
+/* cpu:isa=generic records "generic" as the ISA its kernels used, auto
+ * records what detection picks, and both compute the same function (within
+ * TOL of each other and of ref).  Two plans with different ISAs live side
+ * by side: preparing the second does not change the first's. */
+static void isa__generic_and_auto__record_their_isa_and_agree(void **state)
+{
+    (void)state;
+    static const char *const models[] = {"zoo:fmnist-dwsep", "zoo:fmnist-vit", "zoo:fmnist-cnn"};
+    int ran = 0;
+    for (size_t m = 0; m < sizeof models / sizeof models[0]; m++) {
+        eb_graph *g = load_model(models[m]);
+        if (!g)
+            continue;
+        eb_tensor in[8] = {{0}};
+        inputs_for(g, in);
+        run_out want = {0}, gen = {0}, aut = {0}, again = {0};
+        run_on("ref", 1, g, in, &want, NULL);
+        eb_plan *pg = NULL, *pa = NULL;
+        eb_plan_info ig = run_isa(g, "generic", in, &gen, &pg);
+        eb_plan_info ia = run_isa(g, "auto", in, &aut, &pa);
+        assert_string_equal(ig.isa, "generic");
+        assert_string_equal(ia.isa, eb_isa_name(eb_gemm_isa()));
+        assert_string_not_equal(ia.isa, "auto");
+        /* the generic plan still runs generic after the auto one was made */
+        out_alloc(g, &again);
+        eb_err err = {{0}};
+        assert_int_equal(eb_runner_cpu.run(pg, in, again.t, &err), EB_OK);
+        for (int i = 0; i < gen.n; i++)
+            assert_memory_equal(again.t[i].data, gen.t[i].data, eb_tensor_nbytes(&gen.t[i]));
+        eb_runner_cpu.info(pg, &ig);
+        assert_string_equal(ig.isa, "generic");
+        double e_ga = rel_l2(&gen, &aut), e_gr = rel_l2(&gen, &want), e_ar = rel_l2(&aut, &want);
+        printf("  %-20s generic vs %s %.2e, generic vs ref %.2e, %s vs ref %.2e\n", models[m], ia.isa, e_ga, e_gr,
+               ia.isa, e_ar);
+        assert_true(e_ga <= TOL && e_gr <= TOL && e_ar <= TOL);
+        eb_runner_cpu.release(pg);
+        eb_runner_cpu.release(pa);
+        out_free(&want);
+        out_free(&gen);
+        out_free(&aut);
+        out_free(&again);
+        for (int i = 0; i < g->n_inputs; i++)
+            eb_tensor_free_data(&in[i]);
+        eb_graph_free(g);
+        ran++;
+    }
+    if (!ran)
+        skip();
+}
+
 static const char *const MODELS[] = {
     "zoo:fmnist-mlp", "zoo:fmnist-cnn", "zoo:fmnist-dwsep", "zoo:fmnist-vit",
     "build/arch/mobilenet_v2/model.onnx", "build/arch/resnet18/model.onnx", "build/arch/bert/model.onnx",
@@ -1259,6 +1378,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(supports__compressed_variants__are_unsupported_with_reason),
         cmocka_unit_test(supports__unknown_op__is_unsupported_and_named),
+        cmocka_unit_test(supports__isa_the_machine_lacks__is_unsupported_with_reason),
+        cmocka_unit_test(isa__generic_and_auto__record_their_isa_and_agree),
         cmocka_unit_test(plan_memory__chain__reuses_the_first_buffer),
         cmocka_unit_test(plan_memory__random_lifetimes__never_overlap_live_items),
         cmocka_unit_test(conv__random_odd_shapes__match_ref_on_every_isa),

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -507,6 +508,162 @@ static void read_sysfs__fake_tree__fills_unknown_caches_and_cores(void **state)
     assert_int_equal(k.l1d_kib, 48);
 }
 
+/* ---- cross-check against the OS (issue 9, item 5) ----------------------------- */
+
+/* A sysfs CPU folder of a 2-CPU VM (two cores, one package), with caches. */
+static void fake_two_cpu_tree(const char *dir, bool caches)
+{
+    mkdir(dir, 0755);
+    write_file(dir, "online", "0-1\n");
+    for (int c = 0; c < 2; c++) {
+        char rel[128], v[8];
+        snprintf(v, sizeof v, "%d\n", c);
+        snprintf(rel, sizeof rel, "cpu%d/topology/physical_package_id", c);
+        write_file(dir, rel, "0\n");
+        snprintf(rel, sizeof rel, "cpu%d/topology/core_id", c);
+        write_file(dir, rel, v);
+        if (!caches)
+            continue;
+        static const char *const idx[][3] = {
+            {"1", "Data", "48K"}, {"1", "Instruction", "32K"}, {"2", "Unified", "1024K"}, {"3", "Unified", "32768K"}};
+        for (int i = 0; i < 4; i++) {
+            snprintf(rel, sizeof rel, "cpu%d/cache/index%d/level", c, i);
+            write_file(dir, rel, idx[i][0]);
+            snprintf(rel, sizeof rel, "cpu%d/cache/index%d/type", c, i);
+            write_file(dir, rel, idx[i][1]);
+            snprintf(rel, sizeof rel, "cpu%d/cache/index%d/size", c, i);
+            write_file(dir, rel, idx[i][2]);
+            snprintf(rel, sizeof rel, "cpu%d/cache/index%d/shared_cpu_list", c, i);
+            write_file(dir, rel, i == 3 ? "0-1\n" : v);
+        }
+    }
+}
+
+/* What libcpuid said in the VM this was found in: 1 core, 254 threads,
+ * a 508 MiB L3. */
+static eb_device_info libcpuid_like(void)
+{
+    eb_device_info d = {0};
+    snprintf(d.cpu_source, sizeof d.cpu_source, "libcpuid");
+    d.physical_cores = 1;
+    d.logical_cpus = 254;
+    d.online_cpus = 2;
+    d.l1d_kib = 48;
+    d.l1i_kib = 32;
+    d.l2_kib = 1024;
+    d.l3_kib = 508 * 1024;
+    return d;
+}
+
+static bool has_disagreement(const eb_device_info *d, const char *text)
+{
+    for (int i = 0; i < d->n_disagreements; i++)
+        if (strstr(d->disagreements[i], text))
+            return true;
+    return false;
+}
+
+static void check_os__vm_claiming_254_cpus__the_os_wins_and_the_disagreement_is_recorded(void **state)
+{
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/sys2", eb_test_tmpdir());
+    fake_two_cpu_tree(dir, true);
+    eb_device_info d = libcpuid_like();
+    eb_device_info_check_os(&d, dir, "0-1");
+    assert_int_equal(d.logical_cpus, 2);
+    assert_int_equal(d.physical_cores, 2);
+    assert_int_equal(d.online_cpus, 2);
+    assert_int_equal(d.usable_cpus, 2);
+    assert_string_equal(d.affinity, "0-1");
+    assert_string_equal(d.cores_source, "sysfs");
+    assert_string_equal(d.cache_source, "sysfs");
+    assert_int_equal(d.l3_kib, 32 * 1024);
+    assert_int_equal(d.l2_kib, 1024);
+    assert_string_equal(d.l3_shared_cpus, "0-1");
+    assert_true(has_disagreement(&d, "libcpuid says 254 logical CPUs, the OS 2"));
+    assert_true(has_disagreement(&d, "libcpuid says 1 physical core, the OS 2"));
+    assert_true(has_disagreement(&d, "libcpuid says L3 508 MiB, the OS 32 MiB"));
+    assert_int_equal(d.n_disagreements, 3); /* L1 and L2 agree */
+
+    /* text and JSON carry the figures, their sources and the disagreements */
+    char path[400];
+    snprintf(path, sizeof path, "%s/check_os.txt", eb_test_tmpdir());
+    FILE *f = fopen(path, "w+");
+    assert_non_null(f);
+    eb_device_info_print(&d, f);
+    rewind(f);
+    char text[4096];
+    size_t len = fread(text, 1, sizeof text - 1, f);
+    text[len] = '\0';
+    fclose(f);
+    assert_non_null(strstr(text, "2 physical, 2 logical, 2 online (sysfs); this process may use 2: CPUs 0-1"));
+    assert_non_null(strstr(text, "L3 32 MiB (sysfs)"));
+    assert_non_null(strstr(text, "disagreements:  libcpuid says 254 logical CPUs, the OS 2\n"));
+    cJSON *j = eb_device_info_json(&d);
+    assert_non_null(j);
+    const cJSON *cpu = get(j, "cpu"), *dis = get(cpu, "disagreements");
+    assert_true(get(cpu, "logical_cpus")->valuedouble == 2);
+    assert_true(get(cpu, "usable_cpus")->valuedouble == 2);
+    assert_string_equal(get(cpu, "cores_source")->valuestring, "sysfs");
+    assert_string_equal(get(cpu, "cache_source")->valuestring, "sysfs");
+    assert_string_equal(get(cpu, "affinity")->valuestring, "0-1");
+    assert_int_equal(cJSON_GetArraySize(dis), 3);
+    assert_string_equal(cJSON_GetArrayItem(dis, 0)->valuestring, "libcpuid says 254 logical CPUs, the OS 2");
+    cJSON_Delete(j);
+}
+
+static void check_os__restricted_affinity__counts_only_usable_cpus(void **state)
+{
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/sys2a", eb_test_tmpdir());
+    fake_two_cpu_tree(dir, true);
+    eb_device_info d = libcpuid_like();
+    eb_device_info_check_os(&d, dir, "1,5-7"); /* 5-7 are not online: not usable */
+    assert_int_equal(d.usable_cpus, 1);
+    assert_string_equal(d.affinity, "1");
+    assert_int_equal(d.logical_cpus, 2); /* the machine still has 2 */
+}
+
+/* No cache folders (this VM's sysfs) and no topology: the earlier source's
+ * figures are kept, named as their source, and noted as unchecked. */
+static void check_os__os_without_caches_or_topology__keeps_prior_figures_unchecked(void **state)
+{
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/sys2b", eb_test_tmpdir());
+    mkdir(dir, 0755);
+    write_file(dir, "online", "0-1\n");
+    write_file(dir, "cpu0/uevent", "\n");
+    write_file(dir, "cpu1/uevent", "\n");
+    eb_device_info d = libcpuid_like();
+    eb_device_info_check_os(&d, dir, "0-1");
+    assert_int_equal(d.logical_cpus, 2);
+    assert_int_equal(d.physical_cores, 1); /* nothing to check it against */
+    assert_string_equal(d.cores_source, "sysfs (logical), libcpuid (physical)");
+    assert_int_equal(d.l3_kib, 508 * 1024);
+    assert_string_equal(d.cache_source, "libcpuid");
+    assert_non_null(strstr(d.notes, "cache sizes are unchecked"));
+    assert_non_null(strstr(d.notes, "physical core count is unchecked"));
+    assert_int_equal(d.n_disagreements, 1);
+    assert_true(has_disagreement(&d, "254 logical CPUs, the OS 2"));
+}
+
+static void cpu_list__parse_and_format__round_trip(void **state)
+{
+    bool set[64];
+    assert_int_equal(eb_cpu_list_parse("0-3,8,10-11\n", set, 64), 7);
+    assert_true(set[0] && set[3] && !set[4] && set[8] && set[11] && !set[12]);
+    char buf[64];
+    eb_cpu_list_format(set, 64, buf, sizeof buf);
+    assert_string_equal(buf, "0-3,8,10-11");
+    assert_int_equal(eb_cpu_list_parse("", set, 64), 0);
+    eb_cpu_list_format(set, 64, buf, sizeof buf);
+    assert_string_equal(buf, "");
+    assert_int_equal(eb_cpu_list_parse("1-", set, 64), -1);
+    assert_int_equal(eb_cpu_list_parse("3-1", set, 64), -1);
+    assert_int_equal(eb_cpu_list_parse("0-64", set, 64), -1);
+    assert_int_equal(eb_cpu_list_parse("a", set, 64), -1);
+}
+
 /* ---- output ------------------------------------------------------------------ */
 
 static void json__unknown_fields__are_null(void **state)
@@ -600,6 +757,17 @@ static void get__this_machine__agrees_with_independent_sources(void **state)
         assert_true(d.logical_cpus >= 1);
     else
         assert_true(d.notes[0]);
+
+    /* the CPU counts are the OS's: online CPUs, and those this process may
+     * use (a VM's CPUID may claim a 254-thread package on 2 CPUs) */
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    assert_int_equal(d.online_cpus, online);
+    assert_int_equal(d.logical_cpus, online);
+    cpu_set_t cs;
+    assert_int_equal(sched_getaffinity(0, sizeof cs, &cs), 0);
+    assert_int_equal(d.usable_cpus, CPU_COUNT(&cs));
+    assert_true(d.affinity[0]);
+    assert_true(d.cores_source[0]);
 
 #if defined(__x86_64__) || defined(__i386__)
 #ifdef EB_HAVE_LIBCPUID
@@ -715,6 +883,10 @@ int main(void)
         cmocka_unit_test(json__unknown_fields__are_null),
         cmocka_unit_test(json__known_fields__keep_their_values),
         cmocka_unit_test(print__filled_info__aligns_values_in_one_column),
+        cmocka_unit_test(check_os__vm_claiming_254_cpus__the_os_wins_and_the_disagreement_is_recorded),
+        cmocka_unit_test(check_os__restricted_affinity__counts_only_usable_cpus),
+        cmocka_unit_test(check_os__os_without_caches_or_topology__keeps_prior_figures_unchecked),
+        cmocka_unit_test(cpu_list__parse_and_format__round_trip),
         cmocka_unit_test(get__this_machine__agrees_with_independent_sources),
         cmocka_unit_test(json__this_machine__has_the_documented_keys_and_types),
         cmocka_unit_test(cmd_info__json__prints_the_device_and_honest_placeholders),

@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -354,26 +355,43 @@ static void isa_detect__aarch64__picks_neon(void **state)
 }
 #endif
 
-static void gemm_isa__env_var__pins_the_kernel_unless_forced(void **state)
+/* The ISA is a variant setting now (cpu:isa=...), never the environment:
+ * EB_GEMM_ISA changes nothing.  A thread's pin wins over the process's,
+ * on that thread only. */
+static void *other_thread_isa(void *arg)
+{
+    *(eb_isa *)arg = eb_gemm_isa();
+    return NULL;
+}
+
+static void gemm_isa__thread_pin_beats_force__environment_ignored(void **state)
 {
     (void)state;
     eb_isa detected = eb_isa_detect();
     assert_true(eb_gemm_force_isa(EB_ISA_AUTO));
-    setenv("EB_GEMM_ISA", "generic", 1);
-    assert_int_equal(eb_gemm_isa(), EB_ISA_GENERIC);
-    setenv("EB_GEMM_ISA", "no-such-isa", 1);
+    setenv("EB_GEMM_ISA", detected == EB_ISA_GENERIC ? "avx2" : "generic", 1);
     assert_int_equal(eb_gemm_isa(), detected);
-#if defined(__x86_64__)
-    setenv("EB_GEMM_ISA", "neon", 1); /* not in an x86 build: ignored */
-    assert_int_equal(eb_gemm_isa(), detected);
-#endif
-    /* a forced ISA wins over the environment */
-    setenv("EB_GEMM_ISA", "generic", 1);
+    unsetenv("EB_GEMM_ISA");
+
+    eb_isa parsed = EB_ISA_AUTO;
+    assert_true(eb_isa_parse("generic", &parsed));
+    assert_int_equal(parsed, EB_ISA_GENERIC);
+    assert_false(eb_isa_parse("sse9", &parsed));
+    assert_true(eb_isa_supported(EB_ISA_GENERIC));
+    assert_false(eb_isa_supported(EB_ISA_AUTO));
+
     assert_true(eb_gemm_force_isa(detected));
+    eb_isa old = eb_gemm_thread_isa(EB_ISA_GENERIC);
+    assert_int_equal(old, EB_ISA_AUTO);
+    assert_int_equal(eb_gemm_isa(), EB_ISA_GENERIC);
+    eb_isa seen = EB_ISA_AUTO;
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, other_thread_isa, &seen), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(seen, detected); /* the pin is this thread's only */
+    eb_gemm_thread_isa(old);
     assert_int_equal(eb_gemm_isa(), detected);
     assert_true(eb_gemm_force_isa(EB_ISA_AUTO));
-    unsetenv("EB_GEMM_ISA");
-    assert_int_equal(eb_gemm_isa(), detected);
 }
 
 /* ---- edge cases of the driver ----------------------------------------------- */
@@ -522,7 +540,7 @@ int main(void)
 #if defined(__aarch64__)
         cmocka_unit_test(isa_detect__aarch64__picks_neon),
 #endif
-        cmocka_unit_test(gemm_isa__env_var__pins_the_kernel_unless_forced),
+        cmocka_unit_test(gemm_isa__thread_pin_beats_force__environment_ignored),
         cmocka_unit_test(gemm__k_zero__writes_activation_of_bias),
         cmocka_unit_test(gemm__packed_for_generic__still_right_after_auto),
 #define ALL_FOR(isa)                                                                                        \

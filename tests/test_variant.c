@@ -152,10 +152,10 @@ static void variant_parse__misplaced_braces__fail(void **state)
 static void variant_parse__unknown_key__fails_listing_known_keys(void **state)
 {
     (void)state;
-    check_detail("cpu:thread=2", "unknown key 'thread' at column 5 (keys: threads, prune, quant, group, device)");
-    check_detail("ref:threads=2,Quant=int8", "unknown key 'Quant' at column 15 (keys: threads, prune, quant, group, device)");
+    check_detail("cpu:thread=2", "unknown key 'thread' at column 5 (keys: threads, prune, quant, group, device, isa)");
+    check_detail("ref:threads=2,Quant=int8", "unknown key 'Quant' at column 15 (keys: threads, prune, quant, group, device, isa)");
     /* left to right: the unknown key comes before the unclosed brace */
-    check_detail("cpu:batch=1,threads={1", "unknown key 'batch' at column 5 (keys: threads, prune, quant, group, device)");
+    check_detail("cpu:batch=1,threads={1", "unknown key 'batch' at column 5 (keys: threads, prune, quant, group, device, isa)");
 }
 
 static void variant_parse__bad_threads__fails(void **state)
@@ -743,7 +743,7 @@ static void variant_parse__random_unknown_key__names_its_column(void **state)
         size_t column = 0;
         gen_spec_build(&rng, &s, -1, 0, NULL, rnd(&rng, G_KEYS + 1), &column);
         char detail[256];
-        snprintf(detail, sizeof detail, "unknown key 'bogus' at column %zu (keys: threads, prune, quant, group, device)",
+        snprintf(detail, sizeof detail, "unknown key 'bogus' at column %zu (keys: threads, prune, quant, group, device, isa)",
                  column);
         check_detail_or_window(s.text, detail);
     }
@@ -917,6 +917,43 @@ static void variant_canonical__lists_non_default_keys_in_fixed_order(void **stat
     assert_string_equal(buf, "gpu:prune=2:4,group=64,device=2");
 }
 
+/* isa= names the kernels' instruction set: checked here by spelling only
+ * (the runner refuses one the machine lacks), written last in the
+ * canonical text and only when it is not the default "auto". */
+static void variant_isa__parses_sweeps_and_is_canonical(void **state)
+{
+    (void)state;
+    eb_variant_list l = parse_ok("cpu:isa=generic");
+    assert_int_equal(l.n, 1);
+    assert_string_equal(l.items[0].isa, "generic");
+    assert_string_equal(l.items[0].spec, "cpu:isa=generic");
+    eb_variant_list_free(&l);
+
+    l = parse_ok("cpu:isa=auto,threads=2");
+    assert_string_equal(l.items[0].isa, "auto");
+    assert_string_equal(l.items[0].spec, "cpu:threads=2");
+    eb_variant_list_free(&l);
+
+    l = parse_ok("cpu:isa={avx512,avx2,neon,generic},device=1");
+    assert_int_equal(l.n, 4);
+    assert_string_equal(l.items[0].spec, "cpu:device=1,isa=avx512");
+    assert_string_equal(l.items[3].spec, "cpu:device=1,isa=generic");
+    eb_variant_list_free(&l);
+
+    l = parse_ok("cpu");
+    assert_string_equal(l.items[0].isa, "auto");
+    eb_variant_list_free(&l);
+
+    /* a listed variant is not added twice: isa=auto is plain cpu */
+    l = parse_ok("cpu;cpu:isa=auto;cpu:isa=generic;cpu:isa=generic,threads=1");
+    assert_int_equal(l.n, 2);
+    eb_variant_list_free(&l);
+
+    check_detail("cpu:isa=sse9", "isa must be auto, avx512, avx2, neon or generic, got 'sse9' at column 9");
+    check_detail("cpu:isa=AVX2", "isa must be auto, avx512, avx2, neon or generic, got 'AVX2' at column 9");
+    check_detail("cpu:isa={avx2,avx2}", "'avx2' at column 15 repeats an earlier value of the isa sweep");
+}
+
 static void variant_canonical__small_buffer__truncates_and_terminates(void **state)
 {
     (void)state;
@@ -1024,6 +1061,7 @@ int main(void)
         cmocka_unit_test(variant_parse__a_second_argument__appends),
         cmocka_unit_test(variant_parse__a_variant_listed_already__is_not_added_again),
         cmocka_unit_test(variant_canonical__lists_non_default_keys_in_fixed_order),
+        cmocka_unit_test(variant_isa__parses_sweeps_and_is_canonical),
         cmocka_unit_test(variant_canonical__small_buffer__truncates_and_terminates),
         cmocka_unit_test(variant_canonical__round_trips_random_specs),
     };

@@ -4,7 +4,7 @@
  *
  * Square sizes 256, 512, 1024, 2048 (or those given on the command line) at
  * 1 and 2 threads, about EB_BENCH_SECONDS (default 2) seconds per point,
- * with the kernel eb_gemm_isa() picks (EB_GEMM_ISA=avx2 etc. pins another).
+ * with the kernel eb_gemm_isa() picks (--isa=avx2 etc. pins another).
  * Each point is the median of several timed repetitions;
  * ours and OpenBLAS alternate in rounds, so a slow phase of a noisy machine
  * hits both.  Ours is timed with B packed beforehand (the cpu runner packs
@@ -263,9 +263,17 @@ int main(int argc, char **argv)
     }
     int sizes[16], nsizes = 0;
     for (int i = 1; i < argc && nsizes < 16; i++) {
+        eb_isa pin;
+        if (strncmp(argv[i], "--isa=", 6) == 0) {
+            if (!eb_isa_parse(argv[i] + 6, &pin) || !eb_gemm_force_isa(pin)) {
+                fprintf(stderr, "bench_gemm: --isa=%s: not an ISA this build and CPU can run\n", argv[i] + 6);
+                return 2;
+            }
+            continue;
+        }
         int v = atoi(argv[i]);
         if (v < 1 || v > 8192) {
-            fprintf(stderr, "usage: bench_gemm [SIZE...]   (square sizes, default 256 512 1024 2048)\n");
+            fprintf(stderr, "usage: bench_gemm [--isa=generic|avx2|avx512|neon] [SIZE...]   (square sizes, default 256 512 1024 2048)\n");
             return 2;
         }
         sizes[nsizes++] = v;

@@ -162,6 +162,7 @@ struct eb_plan {
     /* profile(): per step, the names and ops of the nodes it executes
      * (built on the first call) */
     eb_node_time *labels;
+    eb_isa isa;                    /* the kernels' instruction set, decided in prepare */
 };
 
 /* ---- small helpers ----------------------------------------------------------- */
@@ -1507,6 +1508,15 @@ static bool cpu_supports(const eb_graph *g, const eb_variant *v, char *why, size
         snprintf(why, n, "cpu: device=%d requested, the cpu runner has device 0 only", v->device);
         return false;
     }
+    eb_isa isa = EB_ISA_AUTO;
+    if (v->isa[0] && !eb_isa_parse(v->isa, &isa)) { /* "": a zeroed variant, auto */
+        snprintf(why, n, "cpu: isa=%s is not an instruction set this runner knows", v->isa);
+        return false;
+    }
+    if (isa != EB_ISA_AUTO && !eb_isa_supported(isa)) {
+        snprintf(why, n, "cpu: isa=%s requested, but %s", v->isa, eb_isa_why_not(isa));
+        return false;
+    }
     return eb_runner_ops_known(g, why, n);
 }
 
@@ -1542,7 +1552,7 @@ static void cpu_release(eb_plan *p)
     free(p);
 }
 
-static eb_status cpu_prepare(const eb_graph *g, const eb_variant *v, eb_plan **out, eb_err *err)
+static eb_status cpu_prepare_pinned(const eb_graph *g, const eb_variant *v, eb_plan **out, eb_err *err)
 {
     *out = NULL;
     char why[256];
@@ -1597,6 +1607,23 @@ fail:
     return st;
 }
 
+/* The ISA is decided here, once: the variant's, or for isa=auto what the
+ * GEMM dispatch picks now (detection, or a test's eb_gemm_force_isa).  It
+ * is pinned on this thread while the weights are packed, and on every
+ * run(), so that all of the plan's kernels use it and info() reports it. */
+static eb_status cpu_prepare(const eb_graph *g, const eb_variant *v, eb_plan **out, eb_err *err)
+{
+    eb_isa isa = EB_ISA_AUTO;
+    if (!eb_isa_parse(v->isa, &isa) || isa == EB_ISA_AUTO)
+        isa = eb_gemm_isa(); /* a bad name is refused by cpu_supports in prepare */
+    eb_isa prev = eb_gemm_thread_isa(eb_isa_supported(isa) ? isa : EB_ISA_AUTO);
+    eb_status st = cpu_prepare_pinned(g, v, out, err);
+    eb_gemm_thread_isa(prev);
+    if (st == EB_OK)
+        (*out)->isa = isa;
+    return st;
+}
+
 /* ---- run ------------------------------------------------------------------------- */
 
 typedef struct mm_ctx {
@@ -1604,6 +1631,7 @@ typedef struct mm_ctx {
     const float *a, *b;
     float *y;
     eb_status st;
+    eb_isa isa; /* the plan's: worker threads pack B for it */
 } mm_ctx;
 
 static void mm_batch(void *arg, int task, int worker)
@@ -1615,7 +1643,10 @@ static void mm_batch(void *arg, int task, int worker)
     int64_t b0 = eb_broadcast_offset(&s->mm.yb, s->mm.sb, task) * s->mm.k * s->mm.n;
     eb_packed_b *pb = NULL;
     eb_err err;
-    if (eb_gemm_pack_b(c->b + b0, (int)s->mm.k, (int)s->mm.n, (int)s->mm.n, false, &pb, &err) != EB_OK) {
+    eb_isa prev = eb_gemm_thread_isa(c->isa);
+    eb_status st = eb_gemm_pack_b(c->b + b0, (int)s->mm.k, (int)s->mm.n, (int)s->mm.n, false, &pb, &err);
+    eb_gemm_thread_isa(prev);
+    if (st != EB_OK) {
         c->st = EB_ENOMEM;
         return;
     }
@@ -1696,7 +1727,7 @@ static eb_status run_step(eb_plan *p, const step *s, eb_err *err)
         return EB_OK;
     }
     case ST_MATMUL: {
-        mm_ctx c = {s, f32(p, s->in[0]), f32(p, s->in[1]), f32(p, s->out[0]), EB_OK};
+        mm_ctx c = {s, f32(p, s->in[0]), f32(p, s->in[1]), f32(p, s->out[0]), EB_OK, p->isa};
         int64_t count = s->mm.batches;
         if (s->mm.m * s->mm.n == 0)
             return EB_OK;
@@ -1833,7 +1864,10 @@ static eb_status run_steps(eb_plan *p, const eb_tensor *in, eb_tensor *out, eb_n
 
 static eb_status cpu_run(eb_plan *p, const eb_tensor *in, eb_tensor *out, eb_err *err)
 {
-    return run_steps(p, in, out, NULL, err);
+    eb_isa prev = eb_gemm_thread_isa(p->isa);
+    eb_status st = run_steps(p, in, out, NULL, err);
+    eb_gemm_thread_isa(prev);
+    return st;
 }
 
 /* Appends "+part" (or part, first) to buf[n]; false when it no longer fits. */
@@ -1903,7 +1937,9 @@ static eb_status cpu_profile(eb_plan *p, const eb_tensor *in, eb_tensor *out, eb
     if (!t)
         return eb_errf(err, EB_ENOMEM, "%s: cpu: out of memory for the profile", p->g->path);
     memcpy(t, p->labels, (size_t)p->n_steps * sizeof *t);
+    eb_isa prev = eb_gemm_thread_isa(p->isa); /* the kernels the timed runs used */
     st = run_steps(p, in, out, t, err);
+    eb_gemm_thread_isa(prev);
     if (st == EB_OK && times)
         memcpy(times, t, (size_t)(max < p->n_steps ? max : p->n_steps) * sizeof *t);
     free(t);
@@ -1914,6 +1950,7 @@ static void cpu_info(const eb_plan *p, eb_plan_info *out)
 {
     *out = p->info;
     snprintf(out->fallbacks, sizeof out->fallbacks, "%s", p->fallbacks);
+    snprintf(out->isa, sizeof out->isa, "%s", eb_isa_name(p->isa));
 }
 
 const char *eb_cpu_plan_fallbacks(const eb_plan *p)

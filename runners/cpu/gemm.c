@@ -36,10 +36,14 @@
  * 1024 and 2048; 256/128/512 keeps A strip + B block + C block inside L2.
  *
  * Dispatch.  eb_isa_detect picks the best kernel the CPU and OS support;
- * EB_GEMM_ISA=generic|avx2|avx512|neon in the environment, or
- * eb_gemm_force_isa, pins one.  A packed B remembers the ISA it was packed
- * for, and eb_gemm_f32 uses that ISA's kernel, so a B packed before a
- * force stays valid. */
+ * eb_gemm_force_isa pins one for the whole process (tests, bench_gemm), and
+ * eb_gemm_thread_isa pins one for the calling thread only: the cpu runner
+ * sets its plan's ISA (the variant key isa=, decided once in prepare)
+ * around prepare and run, so that two plans with different ISAs can live
+ * in one process.  Nothing here reads the environment: a setting that
+ * changes the numbers must come from the variant, where the result records
+ * it.  A packed B remembers the ISA it was packed for, and eb_gemm_f32 uses
+ * that ISA's kernel, so a B packed before a force stays valid. */
 #include "runners/cpu/gemm.h"
 
 #include <pthread.h>
@@ -161,7 +165,7 @@ static void x86_features(bool *avx2_fma, bool *avx512f)
 }
 #endif
 
-static bool isa_supported(eb_isa isa)
+bool eb_isa_supported(eb_isa isa)
 {
     if (!kernel_for(isa))
         return false;
@@ -192,11 +196,27 @@ static bool isa_supported(eb_isa isa)
     return isa == EB_ISA_GENERIC;
 }
 
+const char *eb_isa_why_not(eb_isa isa)
+{
+    if (isa == EB_ISA_AUTO)
+        return "auto is a choice, not an instruction set";
+    if (!kernel_for(isa))
+        return "this build has no kernels for it (they exist for x86-64: avx2, avx512; aarch64: neon)";
+    if (eb_isa_supported(isa))
+        return "";
+    switch (isa) {
+    case EB_ISA_AVX2: return "this CPU (or OS) lacks AVX2 + FMA";
+    case EB_ISA_AVX512: return "this CPU (or OS) lacks AVX-512F";
+    case EB_ISA_NEON: return "this CPU lacks Advanced SIMD (AT_HWCAP)";
+    default: return "this CPU cannot run it";
+    }
+}
+
 eb_isa eb_isa_detect(void)
 {
     static const eb_isa best_first[] = {EB_ISA_AVX512, EB_ISA_AVX2, EB_ISA_NEON};
     for (size_t i = 0; i < sizeof best_first / sizeof best_first[0]; i++)
-        if (isa_supported(best_first[i]))
+        if (eb_isa_supported(best_first[i]))
             return best_first[i];
     return EB_ISA_GENERIC;
 }
@@ -206,25 +226,41 @@ static atomic_int g_detected = EB_ISA_AUTO; /* eb_isa_detect, computed once */
 
 bool eb_gemm_force_isa(eb_isa isa)
 {
-    if (isa != EB_ISA_AUTO && !isa_supported(isa))
+    if (isa != EB_ISA_AUTO && !eb_isa_supported(isa))
         return false;
     atomic_store(&g_forced, (int)isa);
     return true;
 }
 
-/* Forced, else EB_GEMM_ISA (read at each call: it is consulted only when B
- * is packed, never per multiply), else detected. */
+bool eb_isa_parse(const char *name, eb_isa *out)
+{
+    for (int i = EB_ISA_AUTO; i <= EB_ISA_NEON; i++)
+        if (strcmp(name, eb_isa_name((eb_isa)i)) == 0) {
+            *out = (eb_isa)i;
+            return true;
+        }
+    return false;
+}
+
+/* the calling thread's pin (eb_gemm_thread_isa); AUTO: none */
+static _Thread_local eb_isa t_isa = EB_ISA_AUTO;
+
+eb_isa eb_gemm_thread_isa(eb_isa isa)
+{
+    eb_isa old = t_isa;
+    t_isa = isa;
+    return old;
+}
+
+/* The thread's pin, else the forced one, else the detected one (probed
+ * once).  Cheap: the kernels ask once per op. */
 eb_isa eb_gemm_isa(void)
 {
+    if (t_isa != EB_ISA_AUTO)
+        return t_isa;
     int f = atomic_load(&g_forced);
     if (f != EB_ISA_AUTO)
         return (eb_isa)f;
-    /* an unknown or unsupported EB_GEMM_ISA is ignored: detection wins */
-    const char *env = getenv("EB_GEMM_ISA");
-    if (env)
-        for (int i = EB_ISA_GENERIC; i <= EB_ISA_NEON; i++)
-            if (strcmp(env, eb_isa_name((eb_isa)i)) == 0 && isa_supported((eb_isa)i))
-                return (eb_isa)i;
     int d = atomic_load(&g_detected);
     if (d == EB_ISA_AUTO) {
         d = (int)eb_isa_detect();

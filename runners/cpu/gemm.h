@@ -6,7 +6,9 @@
  * wants; A is read as it is.  The micro-kernel is chosen once, at first use,
  * from the CPU's features (AVX-512F, AVX2+FMA, NEON, or portable C); every
  * kernel computes the same function and is tested against ref_gemm.
- * eb_gemm_force_isa() lets tests and benchmarks pin one. */
+ * eb_gemm_force_isa() lets tests and benchmarks pin one for the process,
+ * eb_gemm_thread_isa() the cpu runner pin its plan's for the calling
+ * thread (the variant key isa=). */
 #ifndef EB_CPU_GEMM_H
 #define EB_CPU_GEMM_H
 
@@ -38,12 +40,24 @@ typedef enum eb_isa {
 } eb_isa;
 
 const char *eb_isa_name(eb_isa isa);
+/* "auto", "generic", "avx2", "avx512", "neon" -> *out; false otherwise. */
+bool eb_isa_parse(const char *name, eb_isa *out);
+/* Whether this build has a kernel for isa and this CPU and OS can run it
+ * (false for EB_ISA_AUTO). */
+bool eb_isa_supported(eb_isa isa);
+/* Why eb_isa_supported(isa) is false, in words ("" when it is true). */
+const char *eb_isa_why_not(eb_isa isa);
 /* The best ISA this CPU and this build support. */
 eb_isa eb_isa_detect(void);
-/* Pins the kernel (EB_ISA_AUTO: back to detection); false when this build
- * or CPU cannot run it. */
+/* Pins the kernel for the whole process (EB_ISA_AUTO: back to detection);
+ * false when this build or CPU cannot run it. */
 bool eb_gemm_force_isa(eb_isa isa);
-/* The ISA eb_gemm_f32 uses now. */
+/* Pins the kernel for the calling thread only, over any process-wide pin
+ * (EB_ISA_AUTO: none); the caller must pass a supported ISA.  Returns the
+ * thread's previous pin, to restore. */
+eb_isa eb_gemm_thread_isa(eb_isa isa);
+/* The ISA packing and the spatial kernels use now, on this thread: the
+ * thread's pin, else the process's, else the detected one. */
 eb_isa eb_gemm_isa(void);
 
 typedef struct eb_packed_b eb_packed_b;

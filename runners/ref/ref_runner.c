@@ -2,8 +2,10 @@
  * time, single-threaded, fp32, uncompressed.  It is the oracle the other
  * runners and every compressed variant are compared against, so it stays
  * simple: one buffer per intermediate value, no reuse, no fusion.  Its
- * profile() times each node it runs (one entry per node, folded constants
- * excluded). */
+ * kernels are plain C, recorded as isa "c"; the variant key isa= other than
+ * auto is refused (unsupported, with the reason), not ignored, so that a
+ * result never claims a setting that did not apply.  Its profile() times
+ * each node it runs (one entry per node, folded constants excluded). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,10 @@ static bool ref_supports(const eb_graph *g, const eb_variant *v, char *why, size
     }
     if (strcmp(v->prune, "none") != 0 || strcmp(v->quant, "none") != 0) {
         snprintf(why, n, "ref runs the uncompressed model only (prune=%s, quant=%s requested)", v->prune, v->quant);
+        return false;
+    }
+    if (v->isa[0] && strcmp(v->isa, "auto") != 0) { /* "": a zeroed variant, auto */
+        snprintf(why, n, "ref runs plain C kernels only (isa=%s requested; isa is a cpu runner setting)", v->isa);
         return false;
     }
     return eb_runner_ops_known(g, why, n);
@@ -141,6 +147,7 @@ static eb_status ref_profile(eb_plan *p, const eb_tensor *in, eb_tensor *out, eb
 static void ref_info(const eb_plan *p, eb_plan_info *out)
 {
     *out = p->info;
+    snprintf(out->isa, sizeof out->isa, "c");
 }
 
 const eb_runner eb_runner_ref = {
