@@ -7,6 +7,7 @@
  * appended to the JSON Lines file; the final file is written atomically. */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,7 @@ typedef struct sweep {
     eb_model_info *infos;
     eb_provenance prov;
     bool tty;
+    eb_table table;
 } sweep;
 
 static void progress(const sweep *s, int model, const eb_variant *v, int done, int total)
@@ -128,11 +130,12 @@ static void progress(const sweep *s, int model, const eb_variant *v, int done, i
     }
 }
 
-static void record(sweep *s, const eb_result *r)
+/* base_median_ms: the same model's ref baseline, NAN when there is none. */
+static void record(sweep *s, const eb_result *r, double base_median_ms)
 {
     if (s->tty)
         fputs("\r\033[K", stderr);
-    eb_emit_table_row(stdout, r);
+    eb_emit_table_row(stdout, &s->table, r, base_median_ms);
     if (s->jsonl) {
         eb_err err = {{0}};
         if (eb_emit_jsonl_record(s->jsonl, &s->prov, r, &err) != EB_OK)
@@ -172,8 +175,9 @@ static void run_model(sweep *s, int m, char *tmpl_dir, int *done, int total)
         base.task.has_delta = true;
         base.task.delta = 0;
     }
+    double base_median = base.status == EB_RESULT_OK && base.n_samples > 0 ? base.latency.median : NAN;
     if (ref_idx >= 0)
-        record(s, &base);
+        record(s, &base, base_median);
     else
         eb_result_free(&base);
 
@@ -187,7 +191,7 @@ static void run_model(sweep *s, int m, char *tmpl_dir, int *done, int total)
             r.task.has_delta = true;
             r.task.delta = r.task.value - base_task.value;
         }
-        record(s, &r);
+        record(s, &r, base_median);
     }
 }
 
@@ -325,10 +329,14 @@ int eb_cmd_run(int argc, char **argv)
         goto out;
     }
     s.tty = isatty(2);
-    eb_emit_table_header(stdout);
+    eb_table_init(&s.table, s.infos, s.n_models, s.variants.items, s.variants.n, s.opts.cv_threshold);
+    eb_emit_table_header(stdout, &s.table);
     int done = 0, total = s.n_models * s.variants.n;
     for (int m = 0; m < s.n_models; m++)
         run_model(&s, m, tmp, &done, total);
+    if (s.tty)
+        fputs("\r\033[K", stderr);
+    eb_emit_table_footer(stdout, &s.table);
     remove_tree(tmp);
 
     rc = EB_EXIT_OK;
