@@ -5,7 +5,8 @@
  * struct as raw bytes (parent and child are the same program image) and
  * then the samples.  The parent waits on the pipe with poll() until the
  * deadline; a child that dies or overstays is recorded as crashed (with its
- * signal) or timeout, and the sweep goes on. */
+ * signal) or timeout, and the sweep goes on.  The wait wakes at least every
+ * 0.25 s for o->on_wait (progress line, Ctrl-C). */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "bench/harness.h"
+#include "bench/interrupt.h"
 
 static bool write_all(int fd, const void *buf, size_t n)
 {
@@ -41,9 +43,11 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Reads exactly n bytes unless the deadline passes or the pipe closes.
- * Returns bytes read; *timed_out tells which. */
-static size_t read_until(int fd, void *buf, size_t n, double deadline, bool *timed_out)
+/* Reads exactly n bytes unless the deadline passes, o->on_wait asks to
+ * stop, or the pipe closes.  Returns bytes read; *timed_out and *stopped
+ * tell which. */
+static size_t read_until(int fd, void *buf, size_t n, double deadline, const eb_run_opts *o, bool *timed_out,
+                         bool *stopped)
 {
     char *p = buf;
     size_t got = 0;
@@ -54,7 +58,11 @@ static size_t read_until(int fd, void *buf, size_t n, double deadline, bool *tim
             break;
         }
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        int pr = poll(&pfd, 1, left > 1e6 ? 1000000000 : (int)(left * 1000) + 1);
+        int pr = poll(&pfd, 1, left > 0.25 ? 250 : (int)(left * 1000) + 1);
+        if (o->on_wait && o->on_wait(o->on_wait_ctx)) {
+            *stopped = true;
+            break;
+        }
         if (pr < 0 && errno == EINTR)
             continue;
         if (pr <= 0)
@@ -103,30 +111,31 @@ void eb_isolate_run(const char *model_path, const eb_variant *v, const eb_run_op
     if (pid == 0) {
         /* if the sweep itself is killed, take the variant down with it */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
+        eb_interrupt_restore_default(); /* Ctrl-C kills the variant, not a flag in it */
         close(fds[0]);
         child(fds[1], model_path, v, o, write_baseline, res);
     }
     close(fds[1]);
 
     double deadline = now_s() + o->timeout_s;
-    bool timed_out = false;
+    bool timed_out = false, stopped = false;
     eb_result got;
-    size_t n = read_until(fds[0], &got, sizeof got, deadline, &timed_out);
+    size_t n = read_until(fds[0], &got, sizeof got, deadline, o, &timed_out, &stopped);
     bool complete = n == sizeof got;
     double *samples = NULL;
     if (complete && got.n_samples > 0) {
         size_t bytes = (size_t)got.n_samples * sizeof *samples;
         samples = malloc(bytes);
-        complete = samples && read_until(fds[0], samples, bytes, deadline, &timed_out) == bytes;
+        complete = samples && read_until(fds[0], samples, bytes, deadline, o, &timed_out, &stopped) == bytes;
     }
-    if (timed_out)
+    if (timed_out || stopped)
         kill(pid, SIGKILL);
     close(fds[0]);
     int wst = 0;
     while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
         ;
 
-    if (complete && !timed_out && WIFEXITED(wst) && WEXITSTATUS(wst) == 0) {
+    if (complete && !timed_out && !stopped && WIFEXITED(wst) && WEXITSTATUS(wst) == 0) {
         /* keep the parent's identity fields; take the measurements */
         char model[sizeof res->model], name[sizeof res->model_name], sha[sizeof res->model_sha256];
         memcpy(model, res->model, sizeof model);
@@ -145,7 +154,11 @@ void eb_isolate_run(const char *model_path, const eb_variant *v, const eb_run_op
     res->is_baseline = write_baseline;
     res->n_samples = 0;
     res->samples_ms = NULL;
-    if (timed_out) {
+    if (stopped || (WIFSIGNALED(wst) && WTERMSIG(wst) == SIGINT)) {
+        res->status = EB_RESULT_INTERRUPTED;
+        snprintf(res->error, sizeof res->error, "stopped by Ctrl-C (SIGINT) after %.1f s",
+                 o->timeout_s - (deadline - now_s()));
+    } else if (timed_out) {
         res->status = EB_RESULT_TIMEOUT;
         snprintf(res->error, sizeof res->error, "killed after the %.0f s timeout", o->timeout_s);
     } else if (WIFSIGNALED(wst)) {

@@ -73,10 +73,10 @@ const char *eb_ratio_cell(double median_ms, double base_median_ms, char *buf, si
         snprintf(buf, n, "×%.1f", ratio);
     else if (ratio >= 0.0995)
         snprintf(buf, n, "×%.2f", ratio);
-    else if (ratio >= 0.00995)
-        snprintf(buf, n, "×%.3f", ratio); /* ×0.041 */
+    else if (ratio >= 0.0001) /* two significant digits: ×0.041, ×0.0071 */
+        snprintf(buf, n, "×%.*f", 1 - (int)floor(log10(ratio)), ratio);
     else
-        snprintf(buf, n, "×%.0e", ratio); /* ×3e-04: the column stays narrow */
+        snprintf(buf, n, "×<0.0001");
     return buf;
 }
 
@@ -132,7 +132,7 @@ void eb_table_init(eb_table *t, const eb_model_info *models, int n_models, const
     }
 }
 
-enum { W_TIME = 9, W_CV = 7, W_RATIO = 6, W_DRIFT = 9, W_TASK = 7, W_PEAK = 7, W_FALLBACK = 9 };
+enum { W_TIME = 9, W_CV = 7, W_RATIO = 8, W_DRIFT = 9, W_TASK = 7, W_PEAK = 7, W_FALLBACK = 9 };
 
 void eb_emit_table_header(FILE *f, const eb_table *t)
 {

@@ -21,8 +21,9 @@ const char *eb_duration_cell(double ms, char *buf, size_t n);
 int eb_fallback_count(const char *fallbacks);
 
 /* hyperfine's relative column (as with --reference): this median over the
- * baseline's, "×0.31" (faster) or "×3.20" (slower), at most 6 characters;
- * "-" when either is missing. */
+ * baseline's, "×0.31" (faster) or "×3.20" (slower), two significant
+ * digits below 0.1 ("×0.0071"), at most 8 characters; "-" when either is
+ * missing. */
 const char *eb_ratio_cell(double median_ms, double base_median_ms, char *buf, size_t n);
 
 #endif

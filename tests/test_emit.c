@@ -1,7 +1,7 @@
 /* test_emit.c - what `edgebench run` prints: the terminal table's cells
  * (durations in the unit that suits them, the fallback count, hyperfine's
  * relative column), its layout (full names, aligned columns, the `!`
- * legend), and the CSV's integers and columns.
+ * legend), the CSV's integers and columns, and the progress line's ETA.
  *
  * Expected strings are spelled out by hand; layouts are checked by
  * counting characters (UTF-8 aware), not against a captured table. */
@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/progress.h"
 #include "reports/emit_text.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -109,7 +110,9 @@ static void ratio_cell__is_hyperfines_relative_column(void **state)
     assert_string_equal(eb_ratio_cell(2.0, 2.0, b, sizeof b), "×1.00");
     assert_string_equal(eb_ratio_cell(25.0, 1.0, b, sizeof b), "×25.0");
     assert_string_equal(eb_ratio_cell(0.041, 1.0, b, sizeof b), "×0.041");
-    assert_string_equal(eb_ratio_cell(0.0003, 1.0, b, sizeof b), "×3e-04"); /* at most 6 characters */
+    assert_string_equal(eb_ratio_cell(0.0071, 1.0, b, sizeof b), "×0.0071");
+    assert_string_equal(eb_ratio_cell(0.00031, 1.0, b, sizeof b), "×0.00031");
+    assert_string_equal(eb_ratio_cell(0.00001, 1.0, b, sizeof b), "×<0.0001"); /* at most 8 characters */
     assert_string_equal(eb_ratio_cell(1.0, NAN, b, sizeof b), "-");
     assert_string_equal(eb_ratio_cell(1.0, 0.0, b, sizeof b), "-");
 }
@@ -160,7 +163,7 @@ static void table__full_names_aligned_columns_and_new_cells(void **state)
     assert_non_null(strstr(lines[2], "500.0 ns")); /* "0.000" before */
     assert_non_null(strstr(lines[2], "550.0 ns"));
     assert_non_null(strstr(lines[1], "×1.00"));
-    assert_non_null(strstr(lines[2], "×5e-04"));
+    assert_non_null(strstr(lines[2], "×0.00050"));
     /* every line has its status column at the same character */
     int col = chars_between(lines[0], strstr(lines[0], "status"));
     for (int i = 1; i < 4; i++)
@@ -283,6 +286,60 @@ static void csv__integers_as_integers_and_the_new_columns(void **state)
     free(out);
 }
 
+/* ---- the progress line -------------------------------------------------- */
+
+static eb_progress_view view(eb_phase phase, int64_t done, int64_t count, double phase_elapsed)
+{
+    eb_progress_view v = {.index = 1, .total = 1, .model = "m", .spec = "cpu", .now = 100,
+                          .sweep_start = 100 - phase_elapsed - 2, .variant_start = 100 - phase_elapsed - 1,
+                          .phase_start = 100 - phase_elapsed, .phase = phase, .done = done, .count = count,
+                          .runs = count, .max_time_s = 60};
+    return v;
+}
+
+static void progress__eta_of_a_variant_from_its_rate(void **state)
+{
+    (void)state;
+    eb_progress_view v = view(EB_PHASE_TIMED, 50, 100, 1.0); /* 20 ms a run, 50 to go */
+    assert_float_equal(eb_progress_phase_eta(&v), 1.0, 1e-9);
+    v.min_time_s = 5; /* --min-time 5: 4 s to go */
+    assert_float_equal(eb_progress_phase_eta(&v), 4.0, 1e-9);
+    v.max_time_s = 2; /* --max-time 2 caps it */
+    assert_float_equal(eb_progress_phase_eta(&v), 1.0, 1e-9);
+    v = view(EB_PHASE_EVAL, 300, 1000, 3.0);
+    assert_float_equal(eb_progress_phase_eta(&v), 7.0, 1e-9);
+    v = view(EB_PHASE_WARMUP, 1, 2, 0.1); /* 1 warm-up left, then 2 runs of 0.1 s */
+    assert_float_equal(eb_progress_phase_eta(&v), 0.3, 1e-9);
+    v = view(EB_PHASE_START, 0, 0, 1.0);
+    assert_true(eb_progress_phase_eta(&v) < 0); /* unknown, not a guess */
+}
+
+static void progress__line_shows_phase_elapsed_and_etas(void **state)
+{
+    (void)state;
+    char line[256];
+    eb_progress_view v = view(EB_PHASE_EVAL, 300, 1000, 3.0);
+    v.index = 3;
+    v.total = 5;
+    v.finished = 2;
+    v.finished_s = 10; /* 5 s each: 2 after this one, which has 7 s left */
+    eb_progress_format(&v, line, sizeof line);
+    assert_string_equal(line, "[3/5] m cpu: eval 300/1000, 4.0 s, ETA 7.0 s | run 5.0 s, ETA 17 s");
+    v = view(EB_PHASE_START, 0, 0, 0.5);
+    v.total = 2;
+    eb_progress_format(&v, line, sizeof line);
+    assert_string_equal(line, "[1/2] m cpu: loading, 1.5 s, ETA - | run 2.5 s, ETA -");
+    /* a silent baseline (ref not asked for) before variant 3 of 4: variants 3 and 4 are still to come */
+    v = view(EB_PHASE_TIMED, 50, 100, 1.0);
+    v.spec = NULL;
+    v.index = 3;
+    v.total = 4;
+    v.finished = 2;
+    v.finished_s = 8;
+    eb_progress_format(&v, line, sizeof line);
+    assert_string_equal(line, "[3/4] m ref (baseline): timed 50/100, 2.0 s, ETA 1.0 s | run 3.0 s, ETA 9.0 s");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -293,6 +350,8 @@ int main(void)
         cmocka_unit_test(table__full_names_aligned_columns_and_new_cells),
         cmocka_unit_test(table__legend_for_the_mark_is_printed_once),
         cmocka_unit_test(csv__integers_as_integers_and_the_new_columns),
+        cmocka_unit_test(progress__eta_of_a_variant_from_its_rate),
+        cmocka_unit_test(progress__line_shows_phase_elapsed_and_etas),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
