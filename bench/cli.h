@@ -16,6 +16,7 @@ enum {
     EB_EXIT_USAGE = 2,    /* usage error or bad input */
     EB_EXIT_PARTIAL = 3,  /* some variant failed, crashed or timed out */
     EB_EXIT_ENV = 75,     /* the environment failed; worth retrying */
+    EB_EXIT_INTERRUPTED = 130, /* Ctrl-C (128 + SIGINT, as shells report it) */
 };
 
 int eb_cmd_inspect(int argc, char **argv);

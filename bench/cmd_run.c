@@ -4,10 +4,14 @@
  * anything is measured), run the ref baseline first (its outputs are what
  * every other variant's drift is measured against), then each variant, each
  * in its own process, forked by a launcher that starts before any model is
- * loaded (bench/isolate.c).  Every finished result is printed as a table row and
- * appended to the JSON Lines file; the final file is written atomically. */
+ * loaded (bench/isolate.c).  Every finished result is printed as a table
+ * row and appended to the JSON Lines file; the final file is written
+ * atomically.  On a terminal a progress line (bench/progress.c) shows where
+ * the sweep is; Ctrl-C (bench/interrupt.c) stops the variant in flight,
+ * records it as `interrupted`, writes what finished and exits 130. */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +21,8 @@
 #include "bench/cli.h"
 #include "bench/harness.h"
 #include "bench/inputs.h"
+#include "bench/interrupt.h"
+#include "bench/progress.h"
 #include "bench/provenance.h"
 #include "bench/variant.h"
 #include "models/cost.h"
@@ -52,8 +58,13 @@ static const char USAGE[] =
     "      --profile        after the timed runs, separate passes time each node\n"
     "                       (median per node; the timed runs are untouched)\n"
     "\n"
+    "On a terminal, stderr shows the variant in flight with elapsed time and ETA.\n"
+    "Ctrl-C stops the variant in flight (recorded as interrupted), writes the\n"
+    "results so far and exits 130; variants not started are not recorded.\n"
+    "\n"
     "Exit status: 0 every variant ran or was unsupported; 2 bad usage or input;\n"
-    "3 some variant failed, crashed or timed out; 75 environment failure.\n";
+    "3 some variant failed, crashed or timed out; 75 environment failure;\n"
+    "130 interrupted (Ctrl-C).\n";
 
 /* FILE.jsonl next to FILE (FILE.json -> FILE.jsonl). */
 static void jsonl_path(const char *out, char *buf, size_t n)
@@ -120,22 +131,21 @@ typedef struct sweep {
     int n_results;
     eb_model_info *infos;
     eb_provenance prov;
-    bool tty;
+    eb_progress progress;
+    eb_table table;
 } sweep;
 
-static void progress(const sweep *s, int model, const eb_variant *v, int done, int total)
+/* The wait hook of eb_isolate_run: redraw the progress line; stop on Ctrl-C. */
+static bool sweep_wait(void *ctx)
 {
-    if (s->tty) {
-        fprintf(stderr, "\r\033[K[%d/%d] %s  %s ...", done + 1, total, s->infos[model].name, v->spec);
-        fflush(stderr);
-    }
+    eb_progress_tick(ctx);
+    return eb_interrupted();
 }
 
-static void record(sweep *s, const eb_result *r)
+/* base_median_ms: the same model's ref baseline, NAN when there is none. */
+static void record(sweep *s, const eb_result *r, double base_median_ms)
 {
-    if (s->tty)
-        fputs("\r\033[K", stderr);
-    eb_emit_table_row(stdout, r);
+    eb_emit_table_row(stdout, &s->table, r, base_median_ms);
     if (s->jsonl) {
         eb_err err = {{0}};
         if (eb_emit_jsonl_record(s->jsonl, &s->prov, r, &err) != EB_OK)
@@ -167,31 +177,50 @@ static void run_model(sweep *s, int m, char *tmpl_dir, int *done, int total)
             ref_idx = i;
     eb_variant ref = eb_variant_default("ref");
     eb_result base = proto;
-    if (ref_idx >= 0)
-        progress(s, m, &ref, (*done)++, total);
+    if (eb_interrupted())
+        return;
+    eb_progress_begin(&s->progress, info->name, ref_idx >= 0 ? ref.spec : NULL, *done + 1);
     eb_isolate_run(info->path, &ref, &s->opts, true, &base);
+    eb_progress_end(&s->progress, ref_idx >= 0);
     eb_task_metric base_task = base.task;
     if (base_task.available) {
         base.task.has_delta = true;
         base.task.delta = 0;
     }
-    if (ref_idx >= 0)
-        record(s, &base);
-    else
-        eb_result_free(&base);
+    double base_median = base.status == EB_RESULT_OK && base.n_samples > 0 ? base.latency.median : NAN;
+    if (ref_idx >= 0) {
+        (*done)++;
+        record(s, &base, base_median);
+    } else {
+        eb_result_free(&base); /* a silent baseline is not recorded, even when interrupted */
+    }
 
-    for (int i = 0; i < s->variants.n; i++) {
+    for (int i = 0; i < s->variants.n && !eb_interrupted(); i++) {
         if (i == ref_idx)
             continue;
         eb_result r = proto;
-        progress(s, m, &s->variants.items[i], (*done)++, total);
+        eb_progress_begin(&s->progress, info->name, s->variants.items[i].spec, ++*done);
         eb_isolate_run(info->path, &s->variants.items[i], &s->opts, false, &r);
+        eb_progress_end(&s->progress, true);
         if (r.task.available && base_task.available && r.task.count == base_task.count) {
             r.task.has_delta = true;
             r.task.delta = r.task.value - base_task.value;
         }
-        record(s, &r);
+        record(s, &r, base_median);
     }
+}
+
+/* After Ctrl-C: the line that says what was kept. */
+static void report_interrupted(const sweep *s, bool written)
+{
+    if (written)
+        eb_cli_error("interrupted; %d result%s written to %s", s->n_results, s->n_results == 1 ? "" : "s",
+                     s->out_path);
+    else if (s->jsonl)
+        eb_cli_error("interrupted; %d result%s in the JSON Lines file next to %s", s->n_results,
+                     s->n_results == 1 ? "" : "s", s->out_path);
+    else
+        eb_cli_error("interrupted; %d result%s (no -o file)", s->n_results, s->n_results == 1 ? "" : "s");
 }
 
 static void remove_tree(const char *dir)
@@ -270,6 +299,9 @@ int eb_cmd_run(int argc, char **argv)
     s.opts.cv_threshold = cv_pct / 100;
     if (s.variants.n == 0 && eb_variant_parse("ref", &s.variants, &err) != EB_OK)
         goto out;
+    /* before the first fork: the variants' processes share the progress
+     * page (the number of variants is set once the models are known) */
+    eb_progress_init(&s.progress, 0, s.opts.runs, s.opts.min_time_s, s.opts.max_time_s);
     /* every variant's process is forked by the launcher, a copy of this
      * process as it is now: before any model or dataset is loaded */
     if (s.opts.isolate && eb_isolate_start(&err) != EB_OK) {
@@ -337,11 +369,17 @@ int eb_cmd_run(int argc, char **argv)
         rc = EB_EXIT_ENV;
         goto out;
     }
-    s.tty = isatty(2);
-    eb_emit_table_header(stdout);
     int done = 0, total = s.n_models * s.variants.n;
+    s.progress.total = total;
+    s.opts.on_wait = sweep_wait;
+    s.opts.on_wait_ctx = &s.progress;
+    eb_interrupt_install();
+    eb_table_init(&s.table, s.infos, s.n_models, s.variants.items, s.variants.n, s.opts.cv_threshold);
+    eb_emit_table_header(stdout, &s.table);
     for (int m = 0; m < s.n_models; m++)
         run_model(&s, m, tmp, &done, total);
+    eb_progress_clear(&s.progress);
+    eb_emit_table_footer(stdout, &s.table);
     remove_tree(tmp);
 
     rc = EB_EXIT_OK;
@@ -349,12 +387,20 @@ int eb_cmd_run(int argc, char **argv)
         if (s.results[i].status == EB_RESULT_FAILED || s.results[i].status == EB_RESULT_CRASHED ||
             s.results[i].status == EB_RESULT_TIMEOUT)
             rc = EB_EXIT_PARTIAL;
+    bool written = false;
     if (s.out_path && s.format != EB_FMT_JSONL) {
         eb_report_doc doc = {&s.prov, &s.opts, s.infos, s.n_models, s.results, s.n_results};
         if (eb_emit_file(s.out_path, s.format, &doc, &err) != EB_OK) {
             eb_cli_error("%s", err.msg);
             rc = EB_EXIT_ENV;
+        } else {
+            written = true;
         }
+    }
+    if (eb_interrupted()) {
+        report_interrupted(&s, written);
+        if (rc != EB_EXIT_ENV)
+            rc = EB_EXIT_INTERRUPTED;
     }
 out:
     eb_isolate_stop();

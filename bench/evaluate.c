@@ -1,5 +1,6 @@
 /* evaluate.c - top-1 accuracy of a zoo model on its test images. */
 #include "bench/evaluate.h"
+#include "bench/progress.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,7 @@ eb_status eb_evaluate(const eb_runner *r, eb_plan *plan, const eb_graph *g, cons
     }
     int64_t correct = 0, classes = logits_meta->shape[1];
     for (int64_t b = 0; st == EB_OK && b < batches; b++) {
+        eb_progress_note(EB_PHASE_EVAL, b * batch, batches * batch);
         if ((st = eb_dataset_fill(ds, b * batch, batch, &e->pre, &in, err)) != EB_OK ||
             (st = r->run(plan, &in, step, err)) != EB_OK)
             break;

@@ -34,6 +34,7 @@
 
 #include "bench/harness.h"
 #include "bench/inputs.h"
+#include "bench/progress.h"
 #include "models/onnx_tensor.h"
 #include "models/zoo.h"
 
@@ -276,6 +277,7 @@ static eb_status time_runs(const eb_runner *r, eb_plan *plan, const eb_tensor *i
                            const eb_run_opts *o, eb_result *res, eb_err *err)
 {
     for (int64_t i = 0; i < o->warmup; i++) {
+        eb_progress_note(EB_PHASE_WARMUP, i, o->warmup);
         eb_status st = r->run(plan, in, out, err);
         if (st != EB_OK)
             return st;
@@ -284,6 +286,7 @@ static eb_status time_runs(const eb_runner *r, eb_plan *plan, const eb_tensor *i
     res->samples_ms = malloc((size_t)cap * sizeof *res->samples_ms);
     if (!res->samples_ms)
         return eb_errf(err, EB_ENOMEM, "out of memory for samples");
+    eb_progress_note(EB_PHASE_TIMED, 0, o->runs);
     double start = now_s(), spent = 0;
     while (res->n_samples < o->runs || spent < o->min_time_s) {
         if (spent >= o->max_time_s && res->n_samples > 0) {
@@ -304,6 +307,7 @@ static eb_status time_runs(const eb_runner *r, eb_plan *plan, const eb_tensor *i
             return st;
         res->samples_ms[res->n_samples++] = (t1 - t0) * 1e3;
         spent = t1 - start;
+        eb_progress_note(EB_PHASE_TIMED, res->n_samples, o->runs); /* outside the timed region */
     }
     eb_latency_summarize(res->samples_ms, res->n_samples, o->cv_threshold, &res->latency);
     return EB_OK;

@@ -26,6 +26,11 @@ typedef struct eb_run_opts {
     bool isolate;            /* each variant in its own process */
     const char *baseline_dir;     /* where the baseline's outputs are, or NULL */
     bool profile;            /* --profile: per-node passes after the timed runs */
+    /* Called by eb_isolate_run while it waits for the variant's process
+     * (every 0.25 s, and at once after a signal): refreshes the progress
+     * line; true stops the variant, recorded as `interrupted`.  NULL: none. */
+    bool (*on_wait)(void *ctx);
+    void *on_wait_ctx;
 } eb_run_opts;
 
 /* Runs model_path under v in this process and fills *res (zeroed by the

@@ -7,7 +7,8 @@
  * the samples, then the profile (--profile).  Its parent waits on the pipe
  * with poll() until the
  * deadline; a child that dies or overstays is recorded as crashed (with its
- * signal) or timeout, and the sweep goes on.
+ * signal) or timeout, and the sweep goes on.  Every wait wakes at least
+ * every 0.25 s for o->on_wait (the progress line, Ctrl-C).
  *
  * The launcher: a child's resident set counts every page it shares with
  * the process it was forked from, so a variant forked from the sweep would
@@ -16,8 +17,11 @@
  * still small; eb_isolate_run sends it each job over a socket (the
  * variant, the options with their strings, the result's identity fields)
  * and the launcher forks the variant's child and sends back the finished
- * result and samples.  A launcher that dies costs the job in flight
- * (recorded as failed, saying so); later jobs are forked directly. */
+ * result.  A launcher that dies costs the job in flight (recorded as
+ * failed, saying so); later jobs are forked directly.  Ctrl-C: the
+ * launcher, like the sweep, keeps a flag and stops the variant in flight,
+ * recorded as `interrupted`; a SIGINT sent to the sweep alone stops the
+ * launcher, and with it the variant. */
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
@@ -32,6 +36,7 @@
 #include <unistd.h>
 
 #include "bench/harness.h"
+#include "bench/interrupt.h"
 
 /* the launcher and its socket; pid -1 when there is none */
 static pid_t g_launcher = -1;
@@ -60,9 +65,11 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Reads exactly n bytes unless the deadline passes or the pipe closes.
- * Returns bytes read; *timed_out tells which. */
-static size_t read_until(int fd, void *buf, size_t n, double deadline, bool *timed_out)
+/* Reads exactly n bytes unless the deadline passes, o->on_wait asks to
+ * stop (o may be NULL), or the pipe closes.  Returns bytes read; *timed_out and *stopped
+ * tell which. */
+static size_t read_until(int fd, void *buf, size_t n, double deadline, const eb_run_opts *o, bool *timed_out,
+                         bool *stopped)
 {
     char *p = buf;
     size_t got = 0;
@@ -73,7 +80,11 @@ static size_t read_until(int fd, void *buf, size_t n, double deadline, bool *tim
             break;
         }
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        int pr = poll(&pfd, 1, left > 1e6 ? 1000000000 : (int)(left * 1000) + 1);
+        int pr = poll(&pfd, 1, left > 0.25 ? 250 : (int)(left * 1000) + 1);
+        if (o && o->on_wait && o->on_wait(o->on_wait_ctx)) {
+            *stopped = true;
+            break;
+        }
         if (pr < 0 && errno == EINTR)
             continue;
         if (pr <= 0)
@@ -98,19 +109,21 @@ static bool send_result(int fd, const eb_result *r)
            write_all(fd, r->profile, (size_t)r->n_profile * sizeof *r->profile);
 }
 
-/* Reads what send_result wrote into *got unless the deadline passes or the
- * other end closes; false then, with nothing left to free. */
-static bool recv_result(int fd, eb_result *got, double deadline, bool *timed_out)
+/* Reads what send_result wrote into *got unless the deadline passes, the
+ * wait is stopped or the other end closes; false then, with nothing left
+ * to free. */
+static bool recv_result(int fd, eb_result *got, double deadline, const eb_run_opts *o, bool *timed_out,
+                        bool *stopped)
 {
-    if (read_until(fd, got, sizeof *got, deadline, timed_out) != sizeof *got || got->n_samples < 0 ||
+    if (read_until(fd, got, sizeof *got, deadline, o, timed_out, stopped) != sizeof *got || got->n_samples < 0 ||
         got->n_profile < 0)
         return false;
     size_t sbytes = (size_t)got->n_samples * sizeof *got->samples_ms;
     size_t pbytes = (size_t)got->n_profile * sizeof *got->profile;
     double *samples = NULL;
     eb_node_time *profile = NULL;
-    bool ok = (!sbytes || ((samples = malloc(sbytes)) && read_until(fd, samples, sbytes, deadline, timed_out) == sbytes)) &&
-              (!pbytes || ((profile = malloc(pbytes)) && read_until(fd, profile, pbytes, deadline, timed_out) == pbytes));
+    bool ok = (!sbytes || ((samples = malloc(sbytes)) && read_until(fd, samples, sbytes, deadline, o, timed_out, stopped) == sbytes)) &&
+              (!pbytes || ((profile = malloc(pbytes)) && read_until(fd, profile, pbytes, deadline, o, timed_out, stopped) == pbytes));
     if (!ok) {
         free(samples);
         free(profile);
@@ -138,6 +151,19 @@ static void take_result(eb_result *res, const eb_result *got)
     *res = r;
 }
 
+/* A result with no measurements: what the sweep knows of the variant. */
+static void unfinished(eb_result *res, const eb_variant *v, const eb_run_opts *o, bool write_baseline)
+{
+    res->variant = *v;
+    snprintf(res->device, sizeof res->device, "cpu");
+    res->is_baseline = write_baseline;
+    res->profiled = o->profile;
+    res->n_profile = 0;
+    res->profile = NULL;
+    res->n_samples = 0;
+    res->samples_ms = NULL;
+}
+
 /* Forks the variant's child from this process and waits for its result. */
 static void fork_and_wait(const char *model_path, const eb_variant *v, const eb_run_opts *o, bool write_baseline,
                           eb_result *res)
@@ -160,6 +186,7 @@ static void fork_and_wait(const char *model_path, const eb_variant *v, const eb_
     if (pid == 0) {
         /* if the sweep itself is killed, take the variant down with it */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
+        eb_interrupt_restore_default(); /* Ctrl-C kills the variant, not a flag in it */
         close(fds[0]);
         if (g_sock >= 0)
             close(g_sock); /* only the launcher talks to the sweep */
@@ -168,31 +195,28 @@ static void fork_and_wait(const char *model_path, const eb_variant *v, const eb_
     close(fds[1]);
 
     double deadline = now_s() + o->timeout_s;
-    bool timed_out = false;
+    bool timed_out = false, stopped = false;
     eb_result got;
-    bool complete = recv_result(fds[0], &got, deadline, &timed_out);
-    if (timed_out)
+    bool complete = recv_result(fds[0], &got, deadline, o, &timed_out, &stopped);
+    if (timed_out || stopped)
         kill(pid, SIGKILL);
     close(fds[0]);
     int wst = 0;
     while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
         ;
 
-    if (complete && !timed_out && WIFEXITED(wst) && WEXITSTATUS(wst) == 0) {
+    if (complete && !timed_out && !stopped && WIFEXITED(wst) && WEXITSTATUS(wst) == 0) {
         take_result(res, &got);
         return;
     }
     if (complete)
         eb_result_free(&got);
-    res->profiled = o->profile;
-    res->n_profile = 0;
-    res->profile = NULL;
-    res->variant = *v;
-    snprintf(res->device, sizeof res->device, "cpu");
-    res->is_baseline = write_baseline;
-    res->n_samples = 0;
-    res->samples_ms = NULL;
-    if (timed_out) {
+    unfinished(res, v, o, write_baseline);
+    if (stopped || (WIFSIGNALED(wst) && WTERMSIG(wst) == SIGINT)) {
+        res->status = EB_RESULT_INTERRUPTED;
+        snprintf(res->error, sizeof res->error, "stopped by Ctrl-C (SIGINT) after %.1f s",
+                 o->timeout_s - (deadline - now_s()));
+    } else if (timed_out) {
         res->status = EB_RESULT_TIMEOUT;
         snprintf(res->error, sizeof res->error, "killed after the %.0f s timeout", o->timeout_s);
     } else if (WIFSIGNALED(wst)) {
@@ -222,8 +246,15 @@ typedef struct job {
 
 static bool read_all(int fd, void *buf, size_t n)
 {
-    bool timed_out = false;
-    return read_until(fd, buf, n, INFINITY, &timed_out) == n;
+    bool timed_out = false, stopped = false;
+    return read_until(fd, buf, n, INFINITY, NULL, &timed_out, &stopped) == n;
+}
+
+/* The launcher's wait hook: Ctrl-C reached it (and the variant). */
+static bool launcher_wait(void *ctx)
+{
+    (void)ctx;
+    return eb_interrupted();
 }
 
 static bool send_str(int fd, const char *s)
@@ -256,6 +287,7 @@ static char *recv_str(int fd, bool *ok)
 static void launcher(int fd)
 {
     g_sock = fd; /* write_all sends on it without SIGPIPE; variants' children close it */
+    eb_interrupt_install(); /* Ctrl-C: stop the variant, answer `interrupted` */
     for (;;) {
         job j;
         if (!read_all(fd, &j, sizeof j))
@@ -269,6 +301,8 @@ static void launcher(int fd)
             j.o.shape.dims[i].name = recv_str(fd, &ok);
         if (!ok || !model_path)
             _exit(1);
+        j.o.on_wait = launcher_wait; /* the sweep's hook points into the sweep */
+        j.o.on_wait_ctx = NULL;
         eb_result res;
         memset(&res, 0, sizeof res);
         memcpy(res.model, j.model, sizeof res.model);
@@ -329,8 +363,10 @@ pid_t eb_isolate_launcher_pid(void)
     return g_launcher;
 }
 
-/* The launcher died or garbled the exchange: reap it, later jobs fork directly. */
-static void launcher_lost(const eb_variant *v, bool write_baseline, eb_result *res)
+/* The launcher died, garbled the exchange, or the sweep was told to stop
+ * (its variant's process dies with it): reap it, later jobs fork directly. */
+static void launcher_lost(const eb_variant *v, const eb_run_opts *o, bool write_baseline, bool stopped,
+                          eb_result *res)
 {
     int wst = 0;
     kill(g_launcher, SIGKILL);
@@ -339,13 +375,11 @@ static void launcher_lost(const eb_variant *v, bool write_baseline, eb_result *r
     close(g_sock);
     g_launcher = -1;
     g_sock = -1;
-    res->variant = *v;
-    snprintf(res->device, sizeof res->device, "cpu");
-    res->is_baseline = write_baseline;
-    res->status = EB_RESULT_FAILED;
-    res->n_samples = 0;
-    res->samples_ms = NULL;
-    if (WIFSIGNALED(wst))
+    unfinished(res, v, o, write_baseline);
+    res->status = stopped ? EB_RESULT_INTERRUPTED : EB_RESULT_FAILED;
+    if (stopped)
+        snprintf(res->error, sizeof res->error, "stopped by Ctrl-C (SIGINT)");
+    else if (WIFSIGNALED(wst))
         snprintf(res->error, sizeof res->error,
                  "the variant launcher process died (signal %d, %s) before returning this variant's result",
                  WTERMSIG(wst), strsignal(WTERMSIG(wst)));
@@ -380,9 +414,9 @@ void eb_isolate_run(const char *model_path, const eb_variant *v, const eb_run_op
         ok = send_str(g_sock, o->shape.dims[i].name);
     /* the launcher enforces the timeout itself; it answers or dies */
     eb_result got;
-    bool timed_out = false;
-    if (!ok || !recv_result(g_sock, &got, INFINITY, &timed_out)) {
-        launcher_lost(v, write_baseline, res);
+    bool timed_out = false, stopped = false;
+    if (!ok || !recv_result(g_sock, &got, INFINITY, o, &timed_out, &stopped)) {
+        launcher_lost(v, o, write_baseline, stopped, res);
         return;
     }
     take_result(res, &got);

@@ -22,6 +22,7 @@ typedef enum eb_result_status {
     EB_RESULT_FAILED,      /* an error stopped it: `error` says which */
     EB_RESULT_TIMEOUT,     /* killed after --timeout seconds */
     EB_RESULT_CRASHED,     /* died on `signal` */
+    EB_RESULT_INTERRUPTED, /* stopped by Ctrl-C (SIGINT) while it ran; not a regression */
 } eb_result_status;
 
 const char *eb_result_status_name(eb_result_status s);

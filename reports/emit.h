@@ -51,8 +51,24 @@ eb_status eb_write_atomic(const char *path, eb_file_writer write, const void *ct
  * each line stands alone), written and flushed to f. */
 eb_status eb_emit_jsonl_record(FILE *f, const eb_provenance *p, const eb_result *r, eb_err *err);
 
-/* The compact aligned table: header, then one row per result. */
-void eb_emit_table_header(FILE *f);
-void eb_emit_table_row(FILE *f, const eb_result *r);
+/* The aligned table `run` prints as results come (reports/emit_table.c).
+ * Its columns are sized before the first row, from every model name and
+ * variant spec of the run; models whose names are equal are shown by path. */
+typedef struct eb_table {
+    const eb_model_info *models;
+    int n_models;
+    int model_w, variant_w;
+    double cv_threshold;    /* the `!` mark's threshold, for the legend */
+    bool any_unstable;      /* a row carried `!`: the footer explains it */
+} eb_table;
+
+void eb_table_init(eb_table *t, const eb_model_info *models, int n_models, const eb_variant *variants,
+                   int n_variants, double cv_threshold);
+void eb_emit_table_header(FILE *f, const eb_table *t);
+/* One row; base_median_ms is the median of the same model's ref baseline
+ * (for the "× ref" column), NAN when there is none. */
+void eb_emit_table_row(FILE *f, eb_table *t, const eb_result *r, double base_median_ms);
+/* The legend of the marks the rows used (nothing when none). */
+void eb_emit_table_footer(FILE *f, const eb_table *t);
 
 #endif

@@ -1,5 +1,7 @@
 /* emit_csv.c - one CSV row per result (RFC 4180 quoting), for
- * spreadsheets; raw samples stay in the JSON. */
+ * spreadsheets; raw samples stay in the JSON.  Counts and byte sizes are
+ * printed as integers (never 1.43114e+07), measurements with 6
+ * significant digits, and a missing value as an empty cell. */
 #include <stdio.h>
 #include <string.h>
 
@@ -28,7 +30,9 @@ void eb_emit_csv(FILE *f, const eb_report_doc *d)
 {
     fputs("model,variant,runner,threads,prune,quant,device,status,n,median_ms,p90_ms,p99_ms,mean_ms,min_ms,max_ms,"
           "cv,unstable,ci95_low_ms,ci95_high_ms,drift_max_abs,drift_mean_abs,drift_rel_l2,drift_cosine,drift_snr_db,"
-          "top1_agreement,peak_rss_bytes,weight_bytes,activation_bytes,params,flops,gflops_per_s,error\n",
+          "top1_agreement,peak_rss_bytes,weight_bytes,activation_bytes,params,flops,gflops_per_s,"
+          "task_metric,task_dataset,task_value,task_correct,task_count,task_delta,reference_fallbacks,"
+          "model_sha256,start_time,error\n",
           f);
     for (int i = 0; i < d->n_results; i++) {
         const eb_result *r = &d->results[i];
@@ -55,10 +59,30 @@ void eb_emit_csv(FILE *f, const eb_report_doc *d)
         csv_num(f, dr, r->drift.cosine);
         csv_num(f, dr && r->drift.snr_db < 1e300, r->drift.snr_db);
         csv_num(f, dr && r->drift.has_top1, r->drift.top1_agreement);
-        csv_num(f, r->peak_rss_bytes > 0, (double)r->peak_rss_bytes);
+        if (r->peak_rss_bytes > 0)
+            fprintf(f, ",%llu", (unsigned long long)r->peak_rss_bytes);
+        else
+            fputc(',', f);
         fprintf(f, ",%llu,%llu,%lld,%lld", (unsigned long long)r->weight_bytes,
                 (unsigned long long)r->activation_bytes, (long long)r->cost.params, (long long)r->cost.flops);
         csv_num(f, lat, r->gflops_per_s);
+        const eb_task_metric *t = &r->task;
+        fputc(',', f);
+        csv_str(f, t->available ? t->metric : "");
+        fputc(',', f);
+        csv_str(f, t->available ? t->dataset : "");
+        csv_num(f, t->available, t->value);
+        if (t->available)
+            fprintf(f, ",%lld,%lld", (long long)t->correct, (long long)t->count);
+        else
+            fputs(",,", f);
+        csv_num(f, t->available && t->has_delta, t->delta);
+        fputc(',', f);
+        csv_str(f, r->fallbacks);
+        fputc(',', f);
+        csv_str(f, r->model_sha256);
+        fputc(',', f);
+        csv_str(f, d->prov ? d->prov->start_time : "");
         fputc(',', f);
         csv_str(f, r->error);
         fputc('\n', f);

@@ -1,5 +1,5 @@
-/* emit_md.c - results as a markdown table (for CI comments and terminals)
- * and the compact aligned table the run command prints as it goes. */
+/* emit_md.c - results as a markdown table (for CI comments and terminals).
+ * The aligned table the run command prints as it goes is emit_table.c. */
 #include <stdio.h>
 #include <string.h>
 
@@ -68,22 +68,4 @@ void eb_emit_md(FILE *f, const eb_report_doc *d)
         fprintf(f, " | %s |\n", st);
     }
     fprintf(f, "\nCV marked ! is above the %.0f%% stability threshold.\n", d->opts->cv_threshold * 100);
-}
-
-void eb_emit_table_header(FILE *f)
-{
-    fprintf(f, "%-14s %-24s %10s %10s %7s %10s %7s %8s  %s\n", "model", "variant", "median ms", "p90 ms", "CV",
-            "drift", "top-1", "peak MB", "status");
-}
-
-void eb_emit_table_row(FILE *f, const eb_result *r)
-{
-    char med[32], p90[32], cv[32], drift[32], task[32], st[160], peak[32] = "-";
-    latency_cells(r, med, p90, cv, sizeof med);
-    status_cell(r, st, sizeof st);
-    if (r->peak_rss_bytes)
-        snprintf(peak, sizeof peak, "%.1f", (double)r->peak_rss_bytes / 1048576.0);
-    fprintf(f, "%-14.14s %-24.24s %10s %10s %7s %10s %7s %8s  %s\n", r->model_name, r->variant.spec, med, p90, cv,
-            eb_drift_cell(r, drift, sizeof drift), task_cell(r, task, sizeof task), peak, st);
-    fflush(f);
 }

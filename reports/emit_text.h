@@ -12,4 +12,18 @@ void eb_emit_md(FILE *f, const eb_report_doc *d);
 /* The drift cell of a table: rel. L2 error, "baseline", or "-". */
 const char *eb_drift_cell(const eb_result *r, char *buf, size_t n);
 
+/* A duration given in ms, in the unit that suits it (ns, µs, ms or s) with
+ * 3-4 significant digits: "48.2 µs", "1.23 ms", "123.4 ms"; "-" when not
+ * finite or negative. */
+const char *eb_duration_cell(double ms, char *buf, size_t n);
+
+/* How many ops ran on reference kernels: "Conv x1, Pad x2" -> 3, "" -> 0. */
+int eb_fallback_count(const char *fallbacks);
+
+/* hyperfine's relative column (as with --reference): this median over the
+ * baseline's, "×0.31" (faster) or "×3.20" (slower), two significant
+ * digits below 0.1 ("×0.0071"), at most 8 characters; "-" when either is
+ * missing. */
+const char *eb_ratio_cell(double median_ms, double base_median_ms, char *buf, size_t n);
+
 #endif

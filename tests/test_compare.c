@@ -210,6 +210,21 @@ static void compare_sets__statuses_other_than_ok_to_failure__do_not_regress(void
     assert_non_null(strstr(f->cmp.pairs[1].note, "base ok, new unsupported"));
 }
 
+static void compare_sets__ok_then_interrupted__is_not_a_regression(void **state)
+{
+    fixture *f = *state;
+    add(&f->base, "a", "ref", &f->seed, 20, 1);
+    eb_result *r = add(&f->new, "a", "ref", &f->seed, 0, 1);
+    r->status = EB_RESULT_INTERRUPTED; /* Ctrl-C: the user stopped it, the code did not fail */
+    snprintf(r->error, sizeof r->error, "stopped by Ctrl-C (SIGINT) after 1.0 s");
+    compare(f);
+    const eb_compare_pair *p = &f->cmp.pairs[0];
+    assert_int_equal(p->verdict, EB_VERDICT_NA);
+    assert_false(p->status_regressed || p->regressed);
+    assert_non_null(strstr(p->note, "base ok, new interrupted"));
+    assert_int_equal(f->cmp.count.regressed, 0);
+}
+
 static void compare_sets__non_finite_sample__is_na_with_the_reason(void **state)
 {
     fixture *f = *state;
@@ -394,6 +409,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(compare_sets__ok_then_crashed__is_a_status_regression, setup, teardown),
         cmocka_unit_test_setup_teardown(compare_sets__statuses_other_than_ok_to_failure__do_not_regress, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(compare_sets__ok_then_interrupted__is_not_a_regression, setup, teardown),
         cmocka_unit_test_setup_teardown(compare_sets__non_finite_sample__is_na_with_the_reason, setup, teardown),
         cmocka_unit_test_setup_teardown(compare_sets__planted_slowdown_and_speedup__are_caught, setup, teardown),
         cmocka_unit_test_setup_teardown(compare_sets__three_samples_a_side__cannot_be_slower, setup, teardown),
