@@ -6,7 +6,8 @@
  *
  * Keys and values: threads=N (N >= 1), prune=none|F (0<F<1)|N:M (0<N<M)|
  * channel:F (0<F<1), quant=none|fp16|int8|int8-static|int4, group=N (int4
- * group size, N >= 1; default 32), device=N (N >= 0).  The runner name's
+ * group size, N >= 1; default 32; refused unless the variant is int4, kept
+ * only by the int4 variants of a sweep over quant), device=N (N >= 0).  The runner name's
  * spelling ([a-z0-9_], at most 31 characters) is checked here, whether it
  * exists is the registry's business; key names and values are checked.
  * eb_variant itself is declared in runners/runner.h. */
