@@ -91,7 +91,7 @@ int eb_cmd_compare(int argc, char **argv)
     const char *out_path = NULL;
     int c;
     optind = 0; /* glibc: rescan from the start */
-    while ((c = getopt_long(argc, argv, "o:h", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:h", long_opts, NULL)) != -1) {
         bool ok = true;
         switch (c) {
         case 't': ok = eb_cli_parse_double("--threshold", optarg, 0, 1e6, &o.threshold_pct); break;
@@ -115,7 +115,7 @@ int eb_cmd_compare(int argc, char **argv)
             break;
         case 'o': out_path = optarg; break;
         case 'h': fputs(USAGE, stdout); return EB_EXIT_OK;
-        default: fputs(USAGE, stderr); return EB_EXIT_USAGE;
+        default: return eb_cli_bad_option("compare", c, long_opts, argv);
         }
         if (!ok)
             return EB_EXIT_USAGE;

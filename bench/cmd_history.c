@@ -49,11 +49,11 @@ static int cmd_add(int argc, char **argv)
     const char *db = NULL;
     int c;
     optind = 0;
-    while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
         switch (c) {
         case 'd': db = optarg; break;
         case 'h': fputs(USAGE, stdout); return EB_EXIT_OK;
-        default: fputs(USAGE, stderr); return EB_EXIT_USAGE;
+        default: return eb_cli_bad_option("history add", c, long_opts, argv);
         }
     }
     if (!db || optind == argc) {
@@ -119,7 +119,7 @@ static int cmd_trend(int argc, char **argv)
     eb_compare_opts o = eb_compare_opts_default();
     int c;
     optind = 0;
-    while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
         bool ok = true;
         switch (c) {
         case 'd': db = optarg; break;
@@ -131,7 +131,7 @@ static int cmd_trend(int argc, char **argv)
         case 'a': ok = eb_cli_parse_double("--alpha", optarg, 1e-300, 1, &o.alpha); break;
         case 'p': plot = optarg; break;
         case 'h': fputs(USAGE, stdout); return EB_EXIT_OK;
-        default: fputs(USAGE, stderr); return EB_EXIT_USAGE;
+        default: return eb_cli_bad_option("history trend", c, long_opts, argv);
         }
         if (!ok)
             return EB_EXIT_USAGE;
