@@ -1,4 +1,6 @@
-/* result.c - result status names and lifetime. */
+/* result.c - result status names, warnings and lifetime. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "bench/result.h"
@@ -20,4 +22,15 @@ void eb_result_free(eb_result *r)
     free(r->samples_ms);
     r->samples_ms = NULL;
     r->n_samples = 0;
+}
+
+void eb_result_warn(eb_result *r, const char *fmt, ...)
+{
+    if (r->n_warnings >= EB_RESULT_MAX_WARNINGS)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->warnings[r->n_warnings], sizeof r->warnings[0], fmt, ap);
+    va_end(ap);
+    r->n_warnings++;
 }

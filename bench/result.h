@@ -25,6 +25,8 @@ typedef enum eb_result_status {
 
 const char *eb_result_status_name(eb_result_status s);
 
+#define EB_RESULT_MAX_WARNINGS 4
+
 typedef struct eb_result {
     /* what */
     char model[512];        /* path as given */
@@ -63,7 +65,15 @@ typedef struct eb_result {
     eb_cost cost;
     double gflops_per_s;
     double gbytes_per_s;
+
+    /* what the run accepted but the reader should know (threads above the
+     * usable CPUs, ...): one sentence each */
+    int n_warnings;
+    char warnings[EB_RESULT_MAX_WARNINGS][256];
 } eb_result;
+
+/* Appends a warning to r (dropped when r holds EB_RESULT_MAX_WARNINGS). */
+void eb_result_warn(eb_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 void eb_result_free(eb_result *r);
 

@@ -178,6 +178,9 @@ cJSON *eb_result_json(const eb_result *r)
         cJSON_AddNullToObject(cost, "gflops_per_s");
         cJSON_AddNullToObject(cost, "gbytes_per_s");
     }
+    cJSON *warn = cJSON_AddArrayToObject(o, "warnings");
+    for (int i = 0; warn && i < r->n_warnings; i++)
+        cJSON_AddItemToArray(warn, cJSON_CreateString(r->warnings[i]));
     return o;
 }
 
