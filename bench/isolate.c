@@ -147,7 +147,7 @@ void eb_isolate_run(const char *model_path, const eb_variant *v, const eb_run_op
     res->samples_ms = NULL;
     if (timed_out) {
         res->status = EB_RESULT_TIMEOUT;
-        snprintf(res->error, sizeof res->error, "killed after the %.0f s timeout", o->timeout_s);
+        snprintf(res->error, sizeof res->error, "killed after the %.15g s timeout", o->timeout_s);
     } else if (WIFSIGNALED(wst)) {
         res->status = EB_RESULT_CRASHED;
         res->signal = WTERMSIG(wst);
