@@ -142,6 +142,10 @@ w = [x for x in r if x["variant"]["threads"] == int(sys.argv[2])][0]["warnings"]
 assert len(w) == 1 and "sched_getaffinity" in w[0], w
 PYEOF
 
+# compare -o and report's files go through the same atomic writer
+expect 0 "compare -o a character device" -- "$EDGEBENCH" compare "$TMP/thr.json" "$TMP/thr.json" -o "$DEV"
+[ -c "$DEV" ] && pass || fail "compare -o $DEV replaced the device with a $(stat -c %F "$DEV")"
+
 # an unknown option: one line, for every command
 for cmd in run inspect models info report compare "history add" "history trend"; do
     expect 2 "$cmd --foo" -- "$EDGEBENCH" $cmd --foo
