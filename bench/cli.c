@@ -4,6 +4,7 @@
 #include "models/zoo.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -113,4 +114,75 @@ const char *eb_fmt_bytes(double v, char *buf, size_t n)
     }
     snprintf(buf, n, u ? "%.2f%s" : "%.0f%s", v, unit[u]);
     return buf;
+}
+
+/* Optimal string alignment distance (Damerau-Levenshtein without
+ * repeated edits of one substring), on bytes. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    if (na > 64 || nb > 64) /* nobody mistypes that much: compare as different */
+        return strcmp(a, b) == 0 ? 0 : (size_t)-1;
+    size_t d[65][65];
+    for (size_t i = 0; i <= na; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= nb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= na; i++)
+        for (size_t j = 1; j <= nb; j++) {
+            size_t cost = a[i - 1] != b[j - 1], best = d[i - 1][j - 1] + cost;
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[na][nb];
+}
+
+const char *eb_cli_suggest(const char *word, const char *const *candidates, int n)
+{
+    size_t len = strlen(word), limit = len <= 4 ? 1 : len / 3, best = (size_t)-1;
+    const char *pick = NULL;
+    for (int i = 0; i < n; i++) {
+        size_t d = edit_distance(word, candidates[i]);
+        if (d <= limit && d < best) {
+            best = d;
+            pick = candidates[i];
+        }
+    }
+    return pick;
+}
+
+int eb_cli_bad_option(const char *cmd, int c, const struct option *longs, char **argv)
+{
+    /* getopt_long leaves the offending word at argv[optind - 1] for a long
+     * option and in optopt for a short one */
+    const char *word = optind > 0 ? argv[optind - 1] : "";
+    char shown[128];
+    if (strncmp(word, "--", 2) == 0 || optopt == 0)
+        snprintf(shown, sizeof shown, "%.*s", (int)strcspn(word, "="), word);
+    else
+        snprintf(shown, sizeof shown, "-%c", optopt);
+    if (c == ':') {
+        fprintf(stderr, "edgebench %s: option '%s' needs a value (see edgebench %s --help)\n", cmd, shown, cmd);
+        return EB_EXIT_USAGE;
+    }
+    char hint[160] = "";
+    if (strncmp(shown, "--", 2) == 0 && longs) {
+        const char *names[64];
+        char dashed[64][40];
+        int n = 0;
+        for (; longs[n].name && n < 64; n++) {
+            snprintf(dashed[n], sizeof dashed[n], "--%s", longs[n].name);
+            names[n] = dashed[n];
+        }
+        const char *s = eb_cli_suggest(shown, names, n);
+        if (s)
+            snprintf(hint, sizeof hint, " (did you mean '%s'?)", s);
+    }
+    fprintf(stderr, "edgebench %s: unknown option '%s'%s (see edgebench %s --help)\n", cmd, shown, hint, cmd);
+    return EB_EXIT_USAGE;
 }

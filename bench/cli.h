@@ -44,6 +44,20 @@ bool eb_cli_parse_dim(const char *arg, eb_shape_opts *opts);
 bool eb_cli_parse_int(const char *opt, const char *arg, int64_t min, int64_t max, int64_t *out);
 bool eb_cli_parse_double(const char *opt, const char *arg, double min, double max, double *out);
 
+/* For getopt_long's '?' or ':' (optstrings start with ':' so that a
+ * missing value is told apart): prints one line,
+ *   edgebench CMD: unknown option '--foo' (did you mean '--format'?) (see edgebench CMD --help)
+ * and returns EB_EXIT_USAGE.  cmd is "run", "history add", ...; longs is
+ * the command's option table (for the suggestion). */
+struct option;
+int eb_cli_bad_option(const char *cmd, int c, const struct option *longs, char **argv);
+
+/* The candidate closest to word by edit distance (insertions, deletions,
+ * substitutions, swaps of neighbours), when it is close enough to be a
+ * typo of it (at most 1 edit for words up to 4 characters, else up to a
+ * third of the word's length); NULL when none is. */
+const char *eb_cli_suggest(const char *word, const char *const *candidates, int n);
+
 /* "3.50 M", "612.4 k" - fixed-width human number into buf. */
 const char *eb_fmt_count(double v, char *buf, size_t n);
 /* "13.4 MB" */

@@ -21,10 +21,15 @@
 static const char USAGE[] =
     "usage: edgebench compare BASE.json NEW.json [--threshold PCT] [--alpha A]\n"
     "                         [--acc-threshold PP] [--mem-threshold PCT]\n"
-    "                         [--mem-floor KIB] [--format md|json] [-o FILE]\n"
+    "                         [--mem-floor KIB] [--allow-model-change]\n"
+    "                         [--format md|json] [-o FILE]\n"
     "\n"
     "Compares two result files (edgebench run -o; JSON or JSON Lines) result by\n"
-    "result, paired by (model, variant, device).  From the raw latency samples:\n"
+    "result, paired by (model, variant, device); a model is its name and SHA-256,\n"
+    "so two different models with one file name are not compared (tables tell\n"
+    "them apart as DIR/NAME or NAME@SHA).  The same model path with another\n"
+    "SHA-256 is paired as `model changed` and not judged, except for a result\n"
+    "that stopped running.  From the raw latency samples:\n"
     "the ratio of medians NEW/BASE with a 95% bootstrap interval, and a two-sided\n"
     "Mann-Whitney U test.  A pair is `slower` only when p < A and the ratio\n"
     "exceeds 1 + PCT/100; `faster` when p < A and the ratio is below its inverse;\n"
@@ -39,6 +44,7 @@ static const char USAGE[] =
     "  --mem-threshold PCT   peak RSS growth that matters (default: --threshold)\n"
     "  --mem-floor KIB       ... and by at least KIB KiB (default 2048: the peak\n"
     "                        RSS of one build varies by ~1.3 MiB from run to run)\n"
+    "  --allow-model-change  judge `model changed` pairs like any other\n"
     "  --format md|json      markdown table (default) or a JSON document\n"
     "  -o FILE               write the report to FILE (the summary line still\n"
     "                        goes to stdout)\n"
@@ -84,6 +90,7 @@ int eb_cmd_compare(int argc, char **argv)
                                               {"mem-floor", required_argument, 0, 'F'},
                                               {"format", required_argument, 0, 'f'},
                                               {"output", required_argument, 0, 'o'},
+                                              {"allow-model-change", no_argument, 0, 'C'},
                                               {"help", no_argument, 0, 'h'},
                                               {0, 0, 0, 0}};
     eb_compare_opts o = eb_compare_opts_default();
@@ -91,7 +98,7 @@ int eb_cmd_compare(int argc, char **argv)
     const char *out_path = NULL;
     int c;
     optind = 0; /* glibc: rescan from the start */
-    while ((c = getopt_long(argc, argv, "o:h", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:h", long_opts, NULL)) != -1) {
         bool ok = true;
         switch (c) {
         case 't': ok = eb_cli_parse_double("--threshold", optarg, 0, 1e6, &o.threshold_pct); break;
@@ -114,8 +121,9 @@ int eb_cmd_compare(int argc, char **argv)
             }
             break;
         case 'o': out_path = optarg; break;
+        case 'C': o.allow_model_change = true; break;
         case 'h': fputs(USAGE, stdout); return EB_EXIT_OK;
-        default: fputs(USAGE, stderr); return EB_EXIT_USAGE;
+        default: return eb_cli_bad_option("compare", c, long_opts, argv);
         }
         if (!ok)
             return EB_EXIT_USAGE;

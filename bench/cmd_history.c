@@ -24,14 +24,17 @@ static const char USAGE[] =
     "        samples) is skipped, so adding a file twice, or its JSON and JSON\n"
     "        Lines forms, stores it once.  If any file cannot be read, nothing is\n"
     "        added.\n"
-    "trend   prints one line per run of model M (its name or zoo:NAME) under\n"
+    "trend   prints one line per run of model M (its name, zoo:NAME, or its path\n"
+    "        as given to run: needed when two model files share a name) under\n"
     "        variant V, oldest first: start time, commit, samples, median and its\n"
     "        95% CI, and the change against the previous run.  A run is marked\n"
     "        REGRESSED by the rule of `edgebench compare` on the stored samples:\n"
     "        Mann-Whitney p < A (default 0.01) and the median ratio above\n"
     "        1 + PCT/100 (default 5).  --device/--host choose a machine when the\n"
     "        database holds several.  --plot draws the medians with their CIs and\n"
-    "        the regressions marked, through gnuplot.\n"
+    "        the regressions marked, through gnuplot.  A run whose model has\n"
+    "        another SHA-256 than the run before is marked `model changed` and\n"
+    "        not compared.\n"
     "Exit status: 0 ok; 2 bad usage, an unreadable file or database, or nothing\n"
     "matching; 75 gnuplot missing or failing, a database write failing, or out\n"
     "of memory.\n";
@@ -49,11 +52,11 @@ static int cmd_add(int argc, char **argv)
     const char *db = NULL;
     int c;
     optind = 0;
-    while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
         switch (c) {
         case 'd': db = optarg; break;
         case 'h': fputs(USAGE, stdout); return EB_EXIT_OK;
-        default: fputs(USAGE, stderr); return EB_EXIT_USAGE;
+        default: return eb_cli_bad_option("history add", c, long_opts, argv);
         }
     }
     if (!db || optind == argc) {
@@ -119,7 +122,7 @@ static int cmd_trend(int argc, char **argv)
     eb_compare_opts o = eb_compare_opts_default();
     int c;
     optind = 0;
-    while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
         bool ok = true;
         switch (c) {
         case 'd': db = optarg; break;
@@ -131,7 +134,7 @@ static int cmd_trend(int argc, char **argv)
         case 'a': ok = eb_cli_parse_double("--alpha", optarg, 1e-300, 1, &o.alpha); break;
         case 'p': plot = optarg; break;
         case 'h': fputs(USAGE, stdout); return EB_EXIT_OK;
-        default: fputs(USAGE, stderr); return EB_EXIT_USAGE;
+        default: return eb_cli_bad_option("history trend", c, long_opts, argv);
         }
         if (!ok)
             return EB_EXIT_USAGE;

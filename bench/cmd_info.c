@@ -57,11 +57,11 @@ int eb_cmd_info(int argc, char **argv)
     bool json = false;
     int c;
     optind = 0; /* rescan from the start: the tests call this more than once */
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
         case 'j': json = true; break;
         case 'h': fputs(USAGE, stdout); return EB_EXIT_OK;
-        default: fputs(USAGE, stderr); return EB_EXIT_USAGE;
+        default: return eb_cli_bad_option("info", c, opts, argv);
         }
     }
     if (optind != argc) {

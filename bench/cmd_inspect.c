@@ -77,7 +77,7 @@ int eb_cmd_inspect(int argc, char **argv)
     bool nodes = false;
     int c;
     optind = 0; /* glibc: rescan from the start */
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
         case 'n': nodes = true; break;
         case 'b':
@@ -89,7 +89,7 @@ int eb_cmd_inspect(int argc, char **argv)
                 return EB_EXIT_USAGE;
             break;
         case 'h': fputs(USAGE, stdout); return EB_EXIT_OK;
-        default: fputs(USAGE, stderr); return EB_EXIT_USAGE;
+        default: return eb_cli_bad_option("inspect", c, opts, argv);
         }
     }
     if (optind != argc - 1) {

@@ -44,11 +44,11 @@ int eb_cmd_models(int argc, char **argv)
         cache = "models/cache";
     int c;
     optind = 0; /* glibc: rescan from the start */
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (c) {
         case 'c': cache = optarg; break;
         case 'h': fputs(USAGE, stdout); return EB_EXIT_OK;
-        default: fputs(USAGE, stderr); return EB_EXIT_USAGE;
+        default: return eb_cli_bad_option("models", c, opts, argv);
         }
     }
     if (optind != argc) {

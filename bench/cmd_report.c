@@ -101,12 +101,12 @@ int eb_cmd_report(int argc, char **argv)
     bool plots_wanted = true;
     int c;
     optind = 0; /* glibc: rescan from the start */
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'o': dir = optarg; break;
         case 'P': plots_wanted = false; break;
         case 'h': fputs(USAGE, stdout); return EB_EXIT_OK;
-        default: fputs(USAGE, stderr); return EB_EXIT_USAGE;
+        default: return eb_cli_bad_option("report", c, opts, argv);
         }
     }
     if (!dir || !*dir) {

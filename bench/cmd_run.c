@@ -1,14 +1,19 @@
 /* cmd_run.c - `edgebench run`: the sweep over models and variants.
  *
- * For each model: check that it loads (bad input stops the run before
- * anything is measured), run the ref baseline first (its outputs are what
- * every other variant's drift is measured against), then each variant, each
- * in its own process, forked by a launcher that starts before any model is
- * loaded (bench/isolate.c).  Every finished result is printed as a table
- * row and appended to the JSON Lines file; the final file is written
- * atomically.  On a terminal a progress line (bench/progress.c) shows where
- * the sweep is; Ctrl-C (bench/interrupt.c) stops the variant in flight,
- * records it as `interrupted`, writes what finished and exits 130. */
+ * Before anything is measured, the command line is checked (run_checks.c,
+ * output_path.c): a typo in a runner, a model path, --dim, --eval or -o is
+ * a usage error (exit 2).  Each model is then loaded once here; one that
+ * exists but does not load or validate (an unknown op, a broken file) gets
+ * a result per variant, `unsupported` (the ops listed) or `failed`, and the
+ * sweep goes on with the others.  For each usable model: run the ref
+ * baseline first (its outputs are what every other variant's drift is
+ * measured against), then each variant, each in its own process, forked
+ * by a launcher that starts before any model is loaded (bench/isolate.c).
+ * Every finished result is printed as a table row and appended to the JSON
+ * Lines file; the final file is written atomically.  On a terminal a
+ * progress line (bench/progress.c) shows where the sweep is; Ctrl-C
+ * (bench/interrupt.c) stops the variant in flight, records it as
+ * `interrupted`, writes what finished and exits 130. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -22,8 +27,10 @@
 #include "bench/harness.h"
 #include "bench/inputs.h"
 #include "bench/interrupt.h"
+#include "bench/output_path.h"
 #include "bench/progress.h"
 #include "bench/provenance.h"
+#include "bench/run_checks.h"
 #include "bench/variant.h"
 #include "models/cost.h"
 #include "models/zoo.h"
@@ -50,8 +57,12 @@ static const char USAGE[] =
     "      --save-outputs DIR  write each variant's outputs as DIR/MODEL/VARIANT/output_N.pb\n"
     "      --eval N|all     test images for the task metric of zoo models (default 1000;\n"
     "                       0: none); the same images give the accuracy drift\n"
-    "  -o, --output FILE    write results to FILE (and FILE's .jsonl as they come)\n"
-    "      --format F       json (default), jsonl, csv or md\n"
+    "  -o, --output FILE    write results to FILE (and FILE's .jsonl as they come);\n"
+    "                       the format follows the extension (.json, .jsonl, .csv,\n"
+    "                       .md); '-' is stdout; a device such as /dev/null is\n"
+    "                       written straight into\n"
+    "      --format F       json (default), jsonl, csv or md; without -o, the\n"
+    "                       results in F on stdout (the table goes to stderr)\n"
     "      --batch N        size of a symbolic leading dim (default 1)\n"
     "      --dim NAME=N     size of the symbolic dim NAME\n"
     "      --no-isolate     run variants in this process (debugging)\n"
@@ -62,41 +73,79 @@ static const char USAGE[] =
     "Ctrl-C stops the variant in flight (recorded as interrupted), writes the\n"
     "results so far and exits 130; variants not started are not recorded.\n"
     "\n"
-    "Exit status: 0 every variant ran or was unsupported; 2 bad usage or input;\n"
-    "3 some variant failed, crashed or timed out; 75 environment failure;\n"
+    "Exit status: 0 every variant ran or was unsupported; 2 bad usage or input\n"
+    "(an unknown runner, a missing model file, a bad -o, ...: refused before any\n"
+    "work); 3 some variant failed, crashed or timed out, a model could not be\n"
+    "loaded (its results say why), or no variant ran at all; 75 environment failure;\n"
     "130 interrupted (Ctrl-C).\n";
 
-/* FILE.jsonl next to FILE (FILE.json -> FILE.jsonl). */
-static void jsonl_path(const char *out, char *buf, size_t n)
+/* A model that exists but cannot be measured: every variant of it gets
+ * this status and reason, without a process. */
+typedef struct model_state {
+    bool usable;
+    eb_result_status status; /* unsupported (unknown ops) or failed */
+    char error[512];
+} model_state;
+
+/* What the --dim names matched, over all models. */
+typedef struct dim_check {
+    bool used[8];
+    char seen[256];
+} dim_check;
+
+/* A model that cannot be measured: unsupported when it uses ops the suite
+ * does not implement (all of them listed), else failed with the reason. */
+static void mark_unusable(const eb_graph *g, const eb_err *err, eb_model_info *m, model_state *st)
 {
-    size_t len = strlen(out);
-    if (len > 5 && strcmp(out + len - 5, ".json") == 0)
-        snprintf(buf, n, "%.*s.jsonl", (int)(len - 5), out);
+    char ops[256];
+    int n_unknown = g ? eb_graph_unknown_ops(g, ops, sizeof ops) : 0;
+    st->usable = false;
+    st->status = n_unknown > 0 ? EB_RESULT_UNSUPPORTED : EB_RESULT_FAILED;
+    if (n_unknown > 0)
+        snprintf(st->error, sizeof st->error, "op%s not implemented: %s", n_unknown > 1 ? "s" : "", ops);
     else
-        snprintf(buf, n, "%s.jsonl", out);
+        snprintf(st->error, sizeof st->error, "%s", err->msg);
+    eb_cli_error("warning: %s: %s; its variants are recorded as %s and the run goes on", m->name, st->error,
+                 eb_result_status_name(st->status));
 }
 
 /* Loads each model once in this process to refuse bad input early and to
- * record its identity and cost; frees it before any variant forks. */
-static bool describe_model(const char *path, const eb_run_opts *o, eb_model_info *m)
+ * record its identity and cost; frees it before any variant forks.  False
+ * (with a message) on bad input, which stops the run: --inputs that do not
+ * fit, --eval beyond the test set.  A model that does not load or validate
+ * is not bad input but a result: *st says why. */
+static bool describe_model(const char *path, const eb_run_opts *o, eb_model_info *m, model_state *ms,
+                           dim_check *dims)
 {
     memset(m, 0, sizeof *m);
     m->path = path;
     eb_model_name(path, m->name, sizeof m->name);
+    ms->usable = true;
     eb_err err = {{0}};
     eb_graph *g;
     if (eb_model_load(path, &g, m->sha256, &err) != EB_OK) {
-        eb_cli_error("%s", err.msg);
-        return false;
+        mark_unusable(NULL, &err, m, ms); /* the sha256 was read before the parse failed */
+        return true;
     }
-    if ((o->inputs_dir && eb_inputs_bind_files(g, o->inputs_dir, &err) != EB_OK) ||
-        eb_graph_infer_shapes(g, &o->shape, &err) != EB_OK) {
+    eb_run_mark_dims(g, &o->shape, dims->used);
+    eb_run_list_dims(g, dims->seen, sizeof dims->seen);
+    if (o->inputs_dir && eb_inputs_bind_files(g, o->inputs_dir, &err) != EB_OK) {
         eb_cli_error("%s", err.msg);
         eb_graph_free(g);
         return false;
     }
+    if (eb_graph_infer_shapes(g, &o->shape, &err) != EB_OK) {
+        mark_unusable(g, &err, m, ms);
+        eb_graph_free(g);
+        return true;
+    }
     eb_graph_cost(g, &m->cost, NULL);
     const eb_zoo_entry *zoo = o->eval_count > 0 ? eb_zoo_find(m->sha256) : NULL;
+    if (!o->inputs_dir && eb_run_check_eval(o->eval_count, zoo, m->name, &err) != EB_OK) {
+        eb_cli_error("%s", err.msg);
+        eb_graph_free(g);
+        return false;
+    }
     if (zoo && (access(zoo->test_images, R_OK) != 0 || access(zoo->test_labels, R_OK) != 0))
         eb_cli_error("warning: %s: dataset %s not found at %s (install the Debian package %s); "
                      "its accuracy will be unavailable", m->name, zoo->dataset, zoo->test_images,
@@ -124,12 +173,14 @@ typedef struct sweep {
     eb_variant_list variants;
     const char **models;
     int n_models;
-    const char *out_path;
-    eb_format format;
+    eb_output out;
+    FILE *table_out; /* stdout, or stderr when the document goes to stdout */
     FILE *jsonl;
     eb_result *results;
     int n_results;
     eb_model_info *infos;
+    model_state *states;
+    int cpus;        /* usable by this process, 0 unknown */
     eb_provenance prov;
     eb_progress progress;
     eb_table table;
@@ -143,9 +194,10 @@ static bool sweep_wait(void *ctx)
 }
 
 /* base_median_ms: the same model's ref baseline, NAN when there is none. */
-static void record(sweep *s, const eb_result *r, double base_median_ms)
+static void record(sweep *s, eb_result *r, double base_median_ms)
 {
-    eb_emit_table_row(stdout, &s->table, r, base_median_ms);
+    eb_run_add_warnings(&r->variant, s->cpus, r);
+    eb_emit_table_row(s->table_out, &s->table, r, base_median_ms);
     if (s->jsonl) {
         eb_err err = {{0}};
         if (eb_emit_jsonl_record(s->jsonl, &s->prov, r, &err) != EB_OK)
@@ -159,7 +211,23 @@ static bool is_plain_ref(const eb_variant *v)
     return strcmp(v->spec, "ref") == 0;
 }
 
-static void run_model(sweep *s, int m, char *tmpl_dir, int *done, int total)
+/* Every variant of a model that cannot be measured gets its status and
+ * reason, without a process. */
+static void record_unusable(sweep *s, int m, const eb_result *proto, int *done)
+{
+    for (int i = 0; i < s->variants.n; i++) {
+        eb_result r = *proto;
+        r.variant = s->variants.items[i];
+        r.status = s->states[m].status;
+        snprintf(r.error, sizeof r.error, "%s", s->states[m].error);
+        snprintf(r.device, sizeof r.device, "cpu");
+        r.is_baseline = is_plain_ref(&r.variant);
+        (*done)++;
+        record(s, &r, NAN);
+    }
+}
+
+static void run_model(sweep *s, int m, char *tmpl_dir, int *done)
 {
     eb_model_info *info = &s->infos[m];
     char base_dir[512];
@@ -169,6 +237,10 @@ static void run_model(sweep *s, int m, char *tmpl_dir, int *done, int total)
     snprintf(proto.model, sizeof proto.model, "%s", info->path);
     snprintf(proto.model_name, sizeof proto.model_name, "%s", info->name);
     snprintf(proto.model_sha256, sizeof proto.model_sha256, "%s", info->sha256);
+    if (!s->states[m].usable) {
+        record_unusable(s, m, &proto, done);
+        return;
+    }
 
     /* the baseline first: a plain `ref` the user asked for, or a silent one */
     int ref_idx = -1;
@@ -213,14 +285,62 @@ static void run_model(sweep *s, int m, char *tmpl_dir, int *done, int total)
 /* After Ctrl-C: the line that says what was kept. */
 static void report_interrupted(const sweep *s, bool written)
 {
-    if (written)
-        eb_cli_error("interrupted; %d result%s written to %s", s->n_results, s->n_results == 1 ? "" : "s",
-                     s->out_path);
-    else if (s->jsonl)
-        eb_cli_error("interrupted; %d result%s in the JSON Lines file next to %s", s->n_results,
-                     s->n_results == 1 ? "" : "s", s->out_path);
+    const char *plural = s->n_results == 1 ? "" : "s";
+    if (written && s->out.kind == EB_OUTPUT_FILE)
+        eb_cli_error("interrupted; %d result%s written to %s", s->n_results, plural, s->out.path);
+    else if (written)
+        eb_cli_error("interrupted; %d result%s written", s->n_results, plural);
     else
-        eb_cli_error("interrupted; %d result%s (no -o file)", s->n_results, s->n_results == 1 ? "" : "s");
+        eb_cli_error("interrupted; %d result%s (no -o file)", s->n_results, plural);
+}
+
+/* Opens where records go as they finish (FILE.jsonl, or the -o path
+ * itself for jsonl, or stdout), before any work: a path that cannot be
+ * written stops the run now.  False (with a message) when it cannot. */
+static bool open_records(sweep *s)
+{
+    if (s->out.kind == EB_OUTPUT_STDOUT && s->out.format == EB_FMT_JSONL) {
+        s->jsonl = stdout;
+        return true;
+    }
+    if (!*s->out.records)
+        return true;
+    if (!(s->jsonl = fopen(s->out.records, "w"))) {
+        eb_cli_error("%s: cannot write: %s", s->out.records, strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+/* 3 (partial) when a variant failed, crashed or timed out, when a model
+ * could not be measured at all, or when nothing ran; else 0. */
+static int exit_status(const sweep *s)
+{
+    bool any_ok = false;
+    for (int i = 0; i < s->n_results; i++) {
+        eb_result_status st = s->results[i].status;
+        if (st == EB_RESULT_FAILED || st == EB_RESULT_CRASHED || st == EB_RESULT_TIMEOUT)
+            return EB_EXIT_PARTIAL;
+        any_ok = any_ok || st == EB_RESULT_OK;
+    }
+    for (int m = 0; m < s->n_models; m++)
+        if (!s->states[m].usable)
+            return EB_EXIT_PARTIAL;
+    return any_ok ? EB_EXIT_OK : EB_EXIT_PARTIAL;
+}
+
+/* The final document, unless records were the output (jsonl). */
+static eb_status write_document(sweep *s)
+{
+    if (s->out.kind == EB_OUTPUT_NONE || s->out.format == EB_FMT_JSONL)
+        return EB_OK;
+    eb_err err = {{0}};
+    eb_report_doc doc = {&s->prov, &s->opts, s->infos, s->n_models, s->results, s->n_results};
+    eb_status st = s->out.kind == EB_OUTPUT_STDOUT ? eb_emit_stream(stdout, s->out.format, &doc, &err)
+                                                   : eb_emit_file(s->out.path, s->out.format, &doc, &err);
+    if (st != EB_OK)
+        eb_cli_error("%s", err.msg);
+    return st;
 }
 
 static void remove_tree(const char *dir)
@@ -247,14 +367,16 @@ int eb_cmd_run(int argc, char **argv)
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     sweep s = {.opts = {.runs = 10, .warmup = 2, .max_time_s = 60, .timeout_s = 120, .cv_threshold = 0.05,
                         .seed = 1, .isolate = true, .eval_count = 1000},
-               .format = EB_FMT_JSON};
+               .table_out = stdout};
+    const char *out_path = NULL, *format_arg = NULL;
+    dim_check dims = {0};
     int64_t seed = 1;
     double cv_pct = 5;
     char **default_models = NULL;
     int rc = EB_EXIT_USAGE, c;
     eb_err err = {{0}};
     optind = 0; /* glibc: rescan from the start */
-    while ((c = getopt_long(argc, argv, "v:n:o:h", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":v:n:o:h", long_opts, NULL)) != -1) {
         bool ok = true;
         switch (c) {
         case 'v':
@@ -272,13 +394,8 @@ int eb_cmd_run(int argc, char **argv)
         case 's': ok = eb_cli_parse_int("--seed", optarg, 0, INT64_MAX, &seed); break;
         case 'i': s.opts.inputs_dir = optarg; break;
         case 'S': s.opts.save_outputs_dir = optarg; break;
-        case 'o': s.out_path = optarg; break;
-        case 'f':
-            if (!eb_format_parse(optarg, &s.format)) {
-                eb_cli_error("--format: '%s' is not json, jsonl, csv or md", optarg);
-                ok = false;
-            }
-            break;
+        case 'o': out_path = optarg; break;
+        case 'f': format_arg = optarg; break;
         case 'b': ok = eb_cli_parse_int("--batch", optarg, 1, INT64_C(1) << 30, &s.opts.shape.batch); break;
         case 'd': ok = eb_cli_parse_dim(optarg, &s.opts.shape); break;
         case 'I': s.opts.isolate = false; break;
@@ -290,7 +407,7 @@ int eb_cmd_run(int argc, char **argv)
                 ok = eb_cli_parse_int("--eval", optarg, 0, INT64_MAX, &s.opts.eval_count);
             break;
         case 'h': fputs(USAGE, stdout); rc = EB_EXIT_OK; goto out;
-        default: fputs(USAGE, stderr); goto out;
+        default: eb_cli_bad_option("run", c, long_opts, argv); goto out;
         }
         if (!ok)
             goto out;
@@ -299,6 +416,13 @@ int eb_cmd_run(int argc, char **argv)
     s.opts.cv_threshold = cv_pct / 100;
     if (s.variants.n == 0 && eb_variant_parse("ref", &s.variants, &err) != EB_OK)
         goto out;
+    if (eb_output_resolve(out_path, format_arg, &s.out, &err) != EB_OK ||
+        eb_run_check_runners(&s.variants, &err) != EB_OK) {
+        eb_cli_error("%s", err.msg);
+        goto out;
+    }
+    if (s.out.kind == EB_OUTPUT_STDOUT)
+        s.table_out = stderr; /* stdout carries the document */
     /* before the first fork: the variants' processes share the progress
      * page (the number of variants is set once the models are known) */
     eb_progress_init(&s.progress, 0, s.opts.runs, s.opts.min_time_s, s.opts.max_time_s);
@@ -334,82 +458,74 @@ int eb_cmd_run(int argc, char **argv)
         }
         s.models = (const char **)default_models;
     }
+    for (int m = 0; m < s.n_models; m++)
+        if (eb_run_check_model_ref(s.models[m], &err) != EB_OK) {
+            eb_cli_error("%s", err.msg);
+            goto out;
+        }
     if (s.opts.save_outputs_dir && mkdir(s.opts.save_outputs_dir, 0777) != 0 && errno != EEXIST) {
         eb_cli_error("--save-outputs %s: %s", s.opts.save_outputs_dir, strerror(errno));
         goto out;
     }
     s.infos = calloc((size_t)s.n_models, sizeof *s.infos);
+    s.states = calloc((size_t)s.n_models, sizeof *s.states);
     s.results = calloc((size_t)s.n_models * (size_t)(s.variants.n + 1), sizeof *s.results);
-    if (!s.infos || !s.results) {
+    if (!s.infos || !s.states || !s.results) {
         eb_cli_error("out of memory");
         rc = EB_EXIT_ENV;
         goto out;
     }
     for (int m = 0; m < s.n_models; m++)
-        if (!describe_model(s.models[m], &s.opts, &s.infos[m]))
+        if (!describe_model(s.models[m], &s.opts, &s.infos[m], &s.states[m], &dims))
             goto out;
+    if (eb_run_check_dims(&s.opts.shape, dims.used, dims.seen, &err) != EB_OK) {
+        eb_cli_error("%s", err.msg);
+        goto out;
+    }
+    s.cpus = eb_run_usable_cpus();
+    eb_run_warn_threads(&s.variants, s.cpus);
 
     eb_provenance_get(&s.prov, argc, argv, s.opts.seed);
     s.prov.env.profiling = s.opts.profile;
-    if (s.out_path) {
-        /* fail on an unwritable output before spending time measuring */
-        char probe[4096];
-        if (s.format == EB_FMT_JSONL)
-            snprintf(probe, sizeof probe, "%s", s.out_path);
-        else
-            jsonl_path(s.out_path, probe, sizeof probe);
-        if (!(s.jsonl = fopen(probe, "w"))) {
-            eb_cli_error("%s: cannot write: %s", probe, strerror(errno));
-            goto out;
-        }
-    }
+    if (!open_records(&s))
+        goto out;
     char tmp[] = "/tmp/edgebench-XXXXXX";
     if (!mkdtemp(tmp)) {
         eb_cli_error("cannot create a temporary folder: %s", strerror(errno));
         rc = EB_EXIT_ENV;
         goto out;
     }
-    int done = 0, total = s.n_models * s.variants.n;
-    s.progress.total = total;
+    int done = 0;
+    s.progress.total = s.n_models * s.variants.n;
     s.opts.on_wait = sweep_wait;
     s.opts.on_wait_ctx = &s.progress;
     eb_interrupt_install();
     eb_table_init(&s.table, s.infos, s.n_models, s.variants.items, s.variants.n, s.opts.cv_threshold);
-    eb_emit_table_header(stdout, &s.table);
+    eb_emit_table_header(s.table_out, &s.table);
     for (int m = 0; m < s.n_models; m++)
-        run_model(&s, m, tmp, &done, total);
+        run_model(&s, m, tmp, &done);
     eb_progress_clear(&s.progress);
-    eb_emit_table_footer(stdout, &s.table);
+    eb_emit_table_footer(s.table_out, &s.table);
     remove_tree(tmp);
 
-    rc = EB_EXIT_OK;
-    for (int i = 0; i < s.n_results; i++)
-        if (s.results[i].status == EB_RESULT_FAILED || s.results[i].status == EB_RESULT_CRASHED ||
-            s.results[i].status == EB_RESULT_TIMEOUT)
-            rc = EB_EXIT_PARTIAL;
-    bool written = false;
-    if (s.out_path && s.format != EB_FMT_JSONL) {
-        eb_report_doc doc = {&s.prov, &s.opts, s.infos, s.n_models, s.results, s.n_results};
-        if (eb_emit_file(s.out_path, s.format, &doc, &err) != EB_OK) {
-            eb_cli_error("%s", err.msg);
-            rc = EB_EXIT_ENV;
-        } else {
-            written = true;
-        }
-    }
+    rc = exit_status(&s);
+    bool written = write_document(&s) == EB_OK;
+    if (!written)
+        rc = EB_EXIT_ENV;
     if (eb_interrupted()) {
-        report_interrupted(&s, written);
+        report_interrupted(&s, written && s.out.kind != EB_OUTPUT_NONE);
         if (rc != EB_EXIT_ENV)
             rc = EB_EXIT_INTERRUPTED;
     }
 out:
     eb_isolate_stop();
-    if (s.jsonl)
+    if (s.jsonl && s.jsonl != stdout)
         fclose(s.jsonl);
     for (int i = 0; i < s.n_results; i++)
         eb_result_free(&s.results[i]);
     free(s.results);
     free(s.infos);
+    free(s.states);
     for (int i = 0; default_models && i < s.n_models; i++)
         free(default_models[i]);
     free(default_models);

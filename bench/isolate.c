@@ -218,7 +218,7 @@ static void fork_and_wait(const char *model_path, const eb_variant *v, const eb_
                  o->timeout_s - (deadline - now_s()));
     } else if (timed_out) {
         res->status = EB_RESULT_TIMEOUT;
-        snprintf(res->error, sizeof res->error, "killed after the %.0f s timeout", o->timeout_s);
+        snprintf(res->error, sizeof res->error, "killed after the %.15g s timeout", o->timeout_s);
     } else if (WIFSIGNALED(wst)) {
         res->status = EB_RESULT_CRASHED;
         res->signal = WTERMSIG(wst);

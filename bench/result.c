@@ -1,4 +1,6 @@
-/* result.c - result status names, lifetime, and the profile's total. */
+/* result.c - result status names, warnings, lifetime, and the profile's total. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "bench/result.h"
@@ -32,4 +34,15 @@ double eb_result_profile_total_ms(const eb_result *r)
     for (int i = 0; i < r->n_profile; i++)
         total += r->profile[i].ms;
     return total;
+}
+
+void eb_result_warn(eb_result *r, const char *fmt, ...)
+{
+    if (r->n_warnings >= EB_RESULT_MAX_WARNINGS)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->warnings[r->n_warnings], sizeof r->warnings[0], fmt, ap);
+    va_end(ap);
+    r->n_warnings++;
 }

@@ -27,6 +27,8 @@ typedef enum eb_result_status {
 
 const char *eb_result_status_name(eb_result_status s);
 
+#define EB_RESULT_MAX_WARNINGS 4
+
 typedef struct eb_result {
     /* what */
     char model[512];        /* path as given */
@@ -82,7 +84,14 @@ typedef struct eb_result {
     double profile_pass_ms;    /* median wall time of one profiling pass, timers included */
     int n_profile;
     eb_node_time *profile;     /* owned; per unit, in run order: the median ms over the passes */
+    /* what the run accepted but the reader should know (threads above the
+     * usable CPUs, ...): one sentence each */
+    int n_warnings;
+    char warnings[EB_RESULT_MAX_WARNINGS][256];
 } eb_result;
+
+/* Appends a warning to r (dropped when r holds EB_RESULT_MAX_WARNINGS). */
+void eb_result_warn(eb_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 void eb_result_free(eb_result *r);
 

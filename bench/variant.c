@@ -27,10 +27,13 @@
  * but a variant that is listed already (from an earlier ';' part or -v
  * argument) is quietly not added again, so overlapping sweeps run it once;
  * limits threads <= 1024, group <= 65536, device <= 1023, N:M with M <= 64;
- * group is accepted with any quant (a sweep may cross it with int4 and
- * int8 alike) and only int4 reads it; isa names a kernel instruction set
- * whether or not this machine has it (the runner refuses one it cannot
- * run, so that the refusal is recorded). */
+ * group is the int4 group size: a variant that names it and is int4 in
+ * none of its expansions is refused (a typo for another key, or a setting
+ * that would silently do nothing), and a sweep that crosses int4 with
+ * other quants keeps the group only in its int4 variants (the others,
+ * back at the default, are then listed once).  isa names a kernel
+ * instruction set whether or not this machine has it (the runner refuses
+ * one it cannot run, so that the refusal is recorded). */
 #include "bench/variant.h"
 
 #include <ctype.h>
@@ -499,6 +502,18 @@ static eb_status parse_variant(const quoted *q, const eb_variant_list *list, eb_
                 for (size_t r = 0; r < stride; r++)
                     set_value(&vs[i + r], a->key, &s);
         }
+    }
+    if (key_at[K_GROUP]) {
+        bool any_int4 = false;
+        for (size_t i = 0; i < n; i++)
+            any_int4 = any_int4 || strcmp(vs[i].quant, "int4") == 0;
+        if (!any_int4)
+            return fail(q, key_at[K_GROUP], "group at column %d is the int4 group size, but quant is %s (add quant=int4)",
+                        col(q, key_at[K_GROUP]), vs[0].quant);
+        eb_variant d = eb_variant_default(runner);
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(vs[i].quant, "int4") != 0)
+                vs[i].group = d.group;
     }
     for (size_t i = 0; i < n; i++) {
         memset(vs[i].spec, 0, sizeof vs[i].spec);

@@ -14,12 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reports/model_label.h"
+
 const char *eb_verdict_name(eb_verdict v)
 {
     switch (v) {
     case EB_VERDICT_SAME: return "same";
     case EB_VERDICT_FASTER: return "faster";
     case EB_VERDICT_SLOWER: return "slower";
+    case EB_VERDICT_MODEL_CHANGED: return "model changed";
     case EB_VERDICT_NA: break;
     }
     return "n/a";
@@ -70,8 +73,16 @@ eb_status eb_compare_latency(const double *base, int nb, const double *new, int 
 
 static bool same_key(const eb_result *a, const eb_result *b)
 {
-    return strcmp(a->model_name, b->model_name) == 0 && strcmp(a->variant.spec, b->variant.spec) == 0 &&
-           strcmp(a->device, b->device) == 0;
+    return eb_same_model(a, b) && strcmp(a->variant.spec, b->variant.spec) == 0 && strcmp(a->device, b->device) == 0;
+}
+
+/* The same model file, changed: same path, name, variant and device, and
+ * both digests known and different. */
+static bool changed_key(const eb_result *a, const eb_result *b)
+{
+    return strcmp(a->model, b->model) == 0 && strcmp(a->model_name, b->model_name) == 0 && *a->model_sha256 &&
+           *b->model_sha256 && strcmp(a->model_sha256, b->model_sha256) != 0 &&
+           strcmp(a->variant.spec, b->variant.spec) == 0 && strcmp(a->device, b->device) == 0;
 }
 
 static void add_note(eb_compare_pair *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -166,6 +177,20 @@ static eb_status judge(eb_compare_pair *p, const eb_compare_opts *o, eb_err *err
 {
     const eb_result *b = p->base, *n = p->new;
     p->verdict = EB_VERDICT_NA;
+    if (p->model_changed) {
+        add_note(p, "model changed: sha256 %.12s -> %.12s", b->model_sha256, n->model_sha256);
+        if (!o->allow_model_change) {
+            /* another model's numbers say nothing about this code; a
+             * result that stopped running still does */
+            if (b->status != EB_RESULT_OK || n->status != EB_RESULT_OK)
+                add_note(p, "base %s, new %s", eb_result_status_name(b->status), eb_result_status_name(n->status));
+            p->verdict = EB_VERDICT_MODEL_CHANGED;
+            p->status_regressed = b->status == EB_RESULT_OK && is_failure(n->status);
+            p->regressed = p->status_regressed;
+            add_note(p, "not judged (--allow-model-change judges it)");
+            return EB_OK;
+        }
+    }
     if (b->status != EB_RESULT_OK || n->status != EB_RESULT_OK) {
         add_note(p, "base %s, new %s", eb_result_status_name(b->status), eb_result_status_name(n->status));
         if (n->status != EB_RESULT_OK && *n->error)
@@ -203,7 +228,9 @@ static void count(eb_comparison *c)
         case EB_VERDICT_FASTER: k->faster++; break;
         case EB_VERDICT_SLOWER: k->slower++; break;
         case EB_VERDICT_NA: k->na++; break;
+        case EB_VERDICT_MODEL_CHANGED: break;
         }
+        k->model_changed += p->model_changed;
         k->acc_regressed += p->acc_regressed;
         k->mem_regressed += p->mem_regressed;
         k->status_regressed += p->status_regressed;
@@ -245,12 +272,39 @@ eb_status eb_compare_sets(const eb_result_set *base, const eb_result_set *new, c
         p->new = &new->results[j];
         st = judge(p, o, err);
     }
+    /* what is left in BASE may be the same model file, changed */
+    int still = 0;
+    for (int i = 0; i < n_unpaired && st == EB_OK; i++) {
+        const eb_result *b = unpaired[i].base;
+        int j = 0;
+        while (j < new->n && (used[j] || !changed_key(b, &new->results[j])))
+            j++;
+        if (j == new->n) {
+            unpaired[still++] = unpaired[i];
+            continue;
+        }
+        used[j] = true;
+        eb_compare_pair *p = &out->pairs[out->n++];
+        p->base = b;
+        p->new = &new->results[j];
+        p->model_changed = true;
+        st = judge(p, o, err);
+    }
+    n_unpaired = still;
     if (st == EB_OK) {
         memmove(out->pairs + out->n, unpaired, (size_t)n_unpaired * sizeof *unpaired);
         out->n += n_unpaired;
         for (int j = 0; j < new->n; j++)
             if (!used[j])
                 out->pairs[out->n++] = (eb_compare_pair){.new = &new->results[j], .verdict = EB_VERDICT_NA};
+        const eb_result_set *view[2] = {base, new};
+        for (int i = 0; i < out->n; i++) {
+            eb_compare_pair *p = &out->pairs[i];
+            if (p->base)
+                eb_model_label(p->base, view, 2, p->base_label, sizeof p->base_label);
+            if (p->new)
+                eb_model_label(p->new, view, 2, p->new_label, sizeof p->new_label);
+        }
         count(out);
     }
     free(used);
@@ -271,10 +325,13 @@ void eb_comparison_free(eb_comparison *c)
 void eb_compare_summary(const eb_comparison *c, char *buf, size_t n)
 {
     const eb_compare_counts *k = &c->count;
+    char changed[48] = "";
+    if (k->model_changed)
+        snprintf(changed, sizeof changed, ", %d model changed", k->model_changed);
     snprintf(buf, n,
-             "%d paired: %d slower, %d faster, %d same, %d n/a; %d accuracy-regressed, %d memory-regressed, "
+             "%d paired: %d slower, %d faster, %d same, %d n/a%s; %d accuracy-regressed, %d memory-regressed, "
              "%d status-regressed; %d only in base, %d only in new -> %s",
-             k->paired, k->slower, k->faster, k->same, k->na, k->acc_regressed, k->mem_regressed,
+             k->paired, k->slower, k->faster, k->same, k->na, changed, k->acc_regressed, k->mem_regressed,
              k->status_regressed, k->only_base, k->only_new, k->regressed ? "REGRESSED" : "no regression");
 }
 
@@ -381,7 +438,7 @@ void eb_compare_write_md(FILE *f, const eb_comparison *c)
         if (!p->base || !p->new)
             continue;
         fputs("|", f);
-        md_cell(f, p->base->model_name);
+        md_cell(f, p->base_label);
         md_cell(f, p->base->variant.spec);
         md_cell(f, p->base->device);
         if (p->latency_compared) {
@@ -414,7 +471,7 @@ void eb_compare_write_md(FILE *f, const eb_comparison *c)
             if (!any)
                 fprintf(f, "\nOnly in %s:\n", side == 0 ? "base" : "new");
             any = true;
-            fprintf(f, "- %s, %s, %s (%s)\n", r->model_name, r->variant.spec, r->device,
+            fprintf(f, "- %s, %s, %s (%s)\n", side == 0 ? p->base_label : p->new_label, r->variant.spec, r->device,
                     eb_result_status_name(r->status));
         }
     }
@@ -444,10 +501,12 @@ static cJSON *set_json(const eb_result_set *s)
     return o;
 }
 
-static cJSON *key_json(const eb_result *r)
+static cJSON *key_json(const eb_result *r, const char *label)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "model", r->model_name);
+    cJSON_AddStringToObject(o, "model_label", label);
+    cJSON_AddStringToObject(o, "model_sha256", r->model_sha256);
     cJSON_AddStringToObject(o, "variant", r->variant.spec);
     cJSON_AddStringToObject(o, "device", r->device);
     cJSON_AddStringToObject(o, "status", eb_result_status_name(r->status));
@@ -459,6 +518,10 @@ static cJSON *pair_json(const eb_compare_pair *p)
     const eb_result *b = p->base, *n = p->new;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "model", b->model_name);
+    cJSON_AddStringToObject(o, "model_label", p->base_label);
+    cJSON_AddBoolToObject(o, "model_changed", p->model_changed);
+    cJSON_AddStringToObject(o, "base_model_sha256", b->model_sha256);
+    cJSON_AddStringToObject(o, "new_model_sha256", n->model_sha256);
     cJSON_AddStringToObject(o, "variant", b->variant.spec);
     cJSON_AddStringToObject(o, "device", b->device);
     cJSON_AddStringToObject(o, "base_status", eb_result_status_name(b->status));
@@ -558,6 +621,7 @@ cJSON *eb_compare_json(const eb_comparison *c)
     cJSON_AddNumberToObject(s, "mem_threshold_pct", o->mem_threshold_pct);
     cJSON_AddNumberToObject(s, "mem_floor_bytes", o->mem_floor_bytes);
     cJSON_AddNumberToObject(s, "bootstrap_resamples", o->resamples);
+    cJSON_AddBoolToObject(s, "allow_model_change", o->allow_model_change);
     cJSON_AddStringToObject(s, "ci", "percentile bootstrap of the ratio of medians, fixed seed");
     cJSON_AddStringToObject(s, "test", "two-sided Mann-Whitney U (exact below 8 samples a side, else normal "
                                        "approximation with tie and continuity corrections)");
@@ -570,7 +634,8 @@ cJSON *eb_compare_json(const eb_comparison *c)
         if (p->base && p->new)
             ok = append(pairs, pair_json(p));
         else
-            ok = append(p->base ? only_base : only_new, key_json(p->base ? p->base : p->new));
+            ok = append(p->base ? only_base : only_new,
+                        key_json(p->base ? p->base : p->new, p->base ? p->base_label : p->new_label));
     }
     const eb_compare_counts *k = &c->count;
     cJSON *sum = cJSON_AddObjectToObject(root, "summary");
@@ -584,6 +649,7 @@ cJSON *eb_compare_json(const eb_comparison *c)
     cJSON_AddNumberToObject(sum, "status_regressed", k->status_regressed);
     cJSON_AddNumberToObject(sum, "only_in_base", k->only_base);
     cJSON_AddNumberToObject(sum, "only_in_new", k->only_new);
+    cJSON_AddNumberToObject(sum, "model_changed", k->model_changed);
     cJSON_AddBoolToObject(sum, "regressed", k->regressed > 0);
     char line[512];
     eb_compare_summary(c, line, sizeof line);

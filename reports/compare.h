@@ -2,9 +2,17 @@
  * got slower, faster, less accurate or bigger, and whether that is beyond
  * noise.
  *
- * Results are paired by (model name, variant spec, device); the k-th
- * occurrence of a key in BASE pairs with the k-th in NEW, and the rest are
- * listed as only in one side.  For a pair where both ran (status ok):
+ * Results are paired by (model, variant spec, device), where the model is
+ * its identity, name and SHA-256 (model_label.h), not its file name: two
+ * different models both called net.onnx are two models.  The k-th
+ * occurrence of a key in BASE pairs with the k-th in NEW.  Then a result
+ * left over in BASE pairs with one left over in NEW of the same model path
+ * and name, variant and device whose SHA-256 differs: the model changed.
+ * Such a pair has verdict `model changed` and nothing judged but its
+ * status (a latency, accuracy or memory change of another model is not a
+ * regression of this code), unless allow_model_change asks for the usual
+ * judgement.  The rest are listed as only in one side.  For a pair where
+ * both ran (status ok):
  *   latency   ratio of medians new/base from the raw samples, with a 95%
  *             percentile-bootstrap interval (stats.h), and a two-sided
  *             Mann-Whitney U test; the verdict is `slower` when p < alpha
@@ -41,9 +49,15 @@
 
 struct cJSON;
 
-typedef enum eb_verdict { EB_VERDICT_SAME, EB_VERDICT_FASTER, EB_VERDICT_SLOWER, EB_VERDICT_NA } eb_verdict;
+typedef enum eb_verdict {
+    EB_VERDICT_SAME,
+    EB_VERDICT_FASTER,
+    EB_VERDICT_SLOWER,
+    EB_VERDICT_NA,
+    EB_VERDICT_MODEL_CHANGED, /* the model's SHA-256 differs: not judged */
+} eb_verdict;
 
-/* "same", "faster", "slower", "n/a". */
+/* "same", "faster", "slower", "n/a", "model changed". */
 const char *eb_verdict_name(eb_verdict v);
 
 typedef struct eb_compare_opts {
@@ -54,6 +68,7 @@ typedef struct eb_compare_opts {
     double mem_floor_bytes;   /* ... and at least this many bytes (2 MiB) */
     int resamples;            /* bootstrap resamples (EB_BOOT_RESAMPLES) */
     uint64_t seed;            /* bootstrap seed (EB_BOOT_SEED) */
+    bool allow_model_change;  /* judge pairs whose model changed as any other */
 } eb_compare_opts;
 
 /* The defaults above. */
@@ -93,12 +108,15 @@ typedef struct eb_compare_pair {
     bool mem_by_growth;          /* judged on the peak growth over prepare + runs, else the process peak */
     bool mem_regressed;
     bool regressed;              /* slower, or any of the three above */
+    bool model_changed;          /* same path and name, another SHA-256 */
+    char base_label[160], new_label[160]; /* the models' names, told apart (model_label.h) */
 } eb_compare_pair;
 
 typedef struct eb_compare_counts {
     int paired, slower, faster, same, na;
     int acc_regressed, mem_regressed, status_regressed;
     int only_base, only_new;
+    int model_changed; /* pairs whose model's SHA-256 differs */
     int regressed; /* pairs with any regression */
 } eb_compare_counts;
 

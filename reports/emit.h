@@ -37,13 +37,19 @@ struct cJSON *eb_result_json(const eb_result *r);
 struct cJSON *eb_document_json(const eb_report_doc *d);
 
 /* Writes the document to path in fmt, atomically (a temporary file in the
- * same folder, then rename), so a reader never sees half a file. */
+ * same folder, then rename), so a reader never sees half a file; a path
+ * that is a device or a FIFO is written straight into (eb_write_atomic). */
 eb_status eb_emit_file(const char *path, eb_format fmt, const eb_report_doc *d, eb_err *err);
+/* The same into an open stream (stdout for `-o -`), flushed. */
+eb_status eb_emit_stream(FILE *f, eb_format fmt, const eb_report_doc *d, eb_err *err);
 
 /* Writes path atomically: write(f, ctx, err) fills a temporary file in the
  * same folder, which is then renamed into place, so a reader never sees
- * half a file and a failed write leaves nothing behind.  An unwritable
- * path is EB_EINVAL (bad input), a failed write EB_EIO. */
+ * half a file and a failed write leaves nothing behind.  Only a regular
+ * file or a new path is replaced so: an existing path of another kind (a
+ * character device such as /dev/null, a FIFO) is opened and written in
+ * place, and a directory is refused.  An unwritable path is EB_EINVAL
+ * (bad input), a failed write EB_EIO. */
 typedef eb_status (*eb_file_writer)(FILE *f, const void *ctx, eb_err *err);
 eb_status eb_write_atomic(const char *path, eb_file_writer write, const void *ctx, eb_err *err);
 

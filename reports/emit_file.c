@@ -1,9 +1,16 @@
-/* emit_file.c - writing a result document atomically in any format. */
+/* emit_file.c - writing a result document atomically in any format.
+ *
+ * Atomic means a temporary file in the same folder renamed over the path,
+ * which is right for a regular file (or a new one) and wrong for anything
+ * else: renamed over /dev/null it replaces the device with a file.  So a
+ * path that exists and is not a regular file (a character device, a FIFO)
+ * is written straight into, as a shell redirection would. */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "reports/emit_text.h"
@@ -49,8 +56,28 @@ static eb_status write_body(FILE *f, eb_format fmt, const eb_report_doc *d, eb_e
     return EB_OK;
 }
 
+/* Writes into an existing file that is not a regular one, in place. */
+static eb_status write_in_place(const char *path, eb_file_writer write, const void *ctx, eb_err *err)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return eb_errf(err, EB_EINVAL, "%s: cannot write: %s", path, strerror(errno));
+    eb_status st = write(f, ctx, err);
+    bool ok = fflush(f) == 0;
+    if (fclose(f) != 0)
+        ok = false;
+    if (st == EB_OK && !ok)
+        st = eb_errf(err, EB_EIO, "%s: write failed: %s", path, strerror(errno));
+    return st;
+}
+
 eb_status eb_write_atomic(const char *path, eb_file_writer write, const void *ctx, eb_err *err)
 {
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return eb_errf(err, EB_EINVAL, "%s: is a directory", path);
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+        return write_in_place(path, write, ctx, err);
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
         return eb_errf(err, EB_EINVAL, "%s: path too long", path);
@@ -82,6 +109,14 @@ static eb_status write_doc(FILE *f, const void *ctx, eb_err *err)
 {
     const doc_ctx *c = ctx;
     return write_body(f, c->fmt, c->doc, err);
+}
+
+eb_status eb_emit_stream(FILE *f, eb_format fmt, const eb_report_doc *d, eb_err *err)
+{
+    eb_status st = write_body(f, fmt, d, err);
+    if (st == EB_OK && fflush(f) != 0)
+        st = eb_errf(err, EB_EIO, "cannot write the results: %s", strerror(errno));
+    return st;
 }
 
 eb_status eb_emit_file(const char *path, eb_format fmt, const eb_report_doc *d, eb_err *err)

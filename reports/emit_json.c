@@ -227,6 +227,9 @@ cJSON *eb_result_json(const eb_result *r)
     }
     cJSON_AddBoolToObject(o, "profiled", r->profiled);
     cJSON_AddItemToObject(o, "profile", profile_json(r));
+    cJSON *warn = cJSON_AddArrayToObject(o, "warnings");
+    for (int i = 0; warn && i < r->n_warnings; i++)
+        cJSON_AddItemToArray(warn, cJSON_CreateString(r->warnings[i]));
     return o;
 }
 

@@ -518,13 +518,15 @@ static eb_status load_samples(eb_history *h, sqlite3_stmt *q, eb_trend_point *p,
 
 static const char TREND_SQL[] =
     "SELECT r.id, runs.id, runs.start_time, runs.git_commit, runs.host, r.device, r.status, r.median_ms, r.ci_low,"
-    " r.ci_high, r.model, r.variant"
+    " r.ci_high, r.model, r.variant, r.model_path, r.model_sha256"
     " FROM results r JOIN runs ON runs.id = r.run_id"
     " WHERE (r.model = ?1 OR r.model_path = ?1) AND r.variant = ?2"
     " AND (?3 IS NULL OR r.device = ?3) AND (?4 IS NULL OR runs.host = ?4)"
     " ORDER BY runs.start_time, runs.id, r.id";
 
-/* Compares each point with the previous one that ran. */
+/* Compares each point with the previous one that ran, unless the model
+ * changed in between (another SHA-256 at the same path): another model's
+ * latency says nothing about this code, as in `compare`. */
 static eb_status compare_points(eb_trend *t, eb_err *err)
 {
     const eb_trend_point *prev = NULL;
@@ -532,7 +534,9 @@ static eb_status compare_points(eb_trend *t, eb_err *err)
         eb_trend_point *p = &t->points[i];
         if (strcmp(p->status, "ok") != 0 || p->n < 1)
             continue;
-        if (prev) {
+        p->model_changed = prev && *prev->model_sha256 && *p->model_sha256 &&
+                           strcmp(prev->model_sha256, p->model_sha256) != 0;
+        if (prev && !p->model_changed) {
             eb_err why;
             eb_status st = eb_compare_latency(prev->samples, prev->n, p->samples, p->n, &t->opts, &p->cmp, &why);
             if (st == EB_ENOMEM)
@@ -564,14 +568,25 @@ eb_status eb_history_trend(eb_history *h, const eb_trend_query *q, const eb_comp
     bind_text_or_null(st, 4, q->host);
     int cap = 0, step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        char host[64], device[64];
+        char host[64], device[64], path[512], sha[65];
         col_text(st, 4, host, sizeof host);
         col_text(st, 5, device, sizeof device);
+        col_text(st, 12, path, sizeof path);
+        col_text(st, 13, sha, sizeof sha);
         if (out->n == 0) {
             snprintf(out->host, sizeof out->host, "%s", host);
             snprintf(out->device, sizeof out->device, "%s", device);
             col_text(st, 10, out->model, sizeof out->model);
             col_text(st, 11, out->variant, sizeof out->variant);
+            snprintf(out->model_path, sizeof out->model_path, "%s", path);
+        } else if (strcmp(path, out->model_path) != 0 && strcmp(sha, out->points[0].model_sha256) != 0) {
+            /* two files of one name with other contents are two models, not
+             * one model's history (one file changed in place is, see
+             * compare_points) */
+            rc = eb_errf(err, EB_EINVAL,
+                         "model '%s' names several models (%s, %s): choose one with --model PATH as given to run",
+                         q->model, out->model_path, path);
+            goto out;
         } else if (strcmp(host, out->host) != 0 || strcmp(device, out->device) != 0) {
             rc = eb_errf(err, EB_EINVAL,
                          "%s %s: results from several machines (host %s device %s, host %s device %s): choose one "
@@ -599,6 +614,7 @@ eb_status eb_history_trend(eb_history *h, const eb_trend_query *q, const eb_comp
         p->ci_low = col_num(st, 8);
         p->ci_high = col_num(st, 9);
         p->ci_available = isfinite(p->ci_low) && isfinite(p->ci_high);
+        col_text(st, 13, p->model_sha256, sizeof p->model_sha256);
         if ((rc = load_samples(h, smp, p, err)) != EB_OK)
             goto out;
     }
@@ -654,7 +670,9 @@ void eb_trend_print(FILE *f, const eb_trend *t)
         if (p->ci_available)
             snprintf(ci, sizeof ci, "[%.4g, %.4g]", p->ci_low, p->ci_high);
         fprintf(f, "%10.4g  ", p->median_ms);
-        fprintf(f, p->compared ? "%-23s" : "%s", ci);
+        fprintf(f, p->compared || p->model_changed ? "%-23s" : "%s", ci);
+        if (p->model_changed)
+            fprintf(f, "  model changed (sha256 %.12s): not compared", p->model_sha256);
         if (p->compared)
             fprintf(f, "  x%.3f p=%.2g %s%s", p->cmp.ratio.ratio, p->cmp.mw.p, eb_verdict_name(p->cmp.verdict),
                     p->regressed ? "  << REGRESSED" : "");

@@ -51,10 +51,13 @@ typedef struct eb_trend_point {
     bool compared;           /* against the previous ok point with samples */
     eb_latency_cmp cmp;      /* this point (new) against that one (base) */
     bool regressed;          /* cmp.verdict == EB_VERDICT_SLOWER */
+    char model_sha256[65];   /* of the model this run measured ("" unknown) */
+    bool model_changed;      /* another SHA-256 than the previous ok point: not compared */
 } eb_trend_point;
 
 typedef struct eb_trend {
     char model[512], variant[256], device[64], host[64];
+    char model_path[512];    /* the one model file the points measured */
     eb_compare_opts opts;
     eb_trend_point *points;  /* oldest first (run start time, then insertion order) */
     int n;
@@ -68,10 +71,12 @@ typedef struct eb_trend_query {
 } eb_trend_query;
 
 /* The runs of one (model, variant) on one (host, device), each compared
- * with the previous one by the rule of `compare` (opts).  EB_EINVAL with a
- * message when nothing matches (naming what the database does hold) or
- * when the matches span several hosts or devices and the query does not
- * choose one. */
+ * with the previous one by the rule of `compare` (opts), except across a
+ * change of the model's SHA-256 (model_changed).  EB_EINVAL with a message
+ * when nothing matches (naming what the database does hold), when the
+ * matches span several hosts or devices and the query does not choose one,
+ * or when the name matches several model files (two different net.onnx):
+ * the query names one by its path then. */
 eb_status eb_history_trend(eb_history *h, const eb_trend_query *q, const eb_compare_opts *opts, eb_trend *out,
                            eb_err *err);
 void eb_trend_free(eb_trend *t);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "bench/cli.h"
+#include "reports/model_label.h"
 
 /* matplotlib's tab10, then ten darker companions: distinct on white, and
  * none so light that a point or a line disappears */
@@ -89,10 +90,14 @@ static void read_energy(const eb_result_set *s, int index, eb_report_entry *e)
     }
 }
 
-static int find_model(const eb_report *rep, const char *name)
+/* A model is its identity (name and SHA-256, model_label.h), not its file
+ * name: two different net.onnx are two models.  The same path with another
+ * digest (a model retrained between nightly runs) stays one model. */
+static int find_model(const eb_report *rep, const eb_result *const *first, const eb_result *r)
 {
     for (int i = 0; i < rep->n_models; i++)
-        if (strcmp(rep->models[i], name) == 0)
+        if (eb_same_model(first[i], r) ||
+            (strcmp(first[i]->model_name, r->model_name) == 0 && strcmp(first[i]->model, r->model) == 0))
             return i;
     return -1;
 }
@@ -119,9 +124,13 @@ static eb_status combine(eb_report *rep, eb_err *err)
     rep->series = calloc(cap, sizeof *rep->series);
     rep->models = calloc(cap, sizeof *rep->models);
     bool *dup = calloc(cap, sizeof *dup), *labelled = calloc(cap, sizeof *labelled);
-    if (!rep->entries || !rep->series || !rep->models || !dup || !labelled) {
+    const eb_result **first = calloc(cap, sizeof *first);
+    const eb_result_set **view = calloc((size_t)rep->n_sets + 1, sizeof *view);
+    if (!rep->entries || !rep->series || !rep->models || !dup || !labelled || !first || !view) {
         free(dup);
         free(labelled);
+        free(first);
+        free(view);
         return eb_errf(err, EB_ENOMEM, "report: out of memory combining %d results", total);
     }
     for (int s = 0; s < rep->n_sets; s++)
@@ -131,12 +140,18 @@ static eb_status combine(eb_report *rep, eb_err *err)
             e->r = r;
             e->set = s;
             e->index = i;
-            if ((e->model = find_model(rep, r->model_name)) < 0) {
+            if ((e->model = find_model(rep, first, r)) < 0) {
                 e->model = rep->n_models++;
-                snprintf(rep->models[e->model], sizeof rep->models[e->model], "%s", r->model_name);
+                first[e->model] = r;
             }
             read_energy(&rep->sets[s], i, e);
         }
+    for (int s = 0; s < rep->n_sets; s++)
+        view[s] = &rep->sets[s];
+    for (int m = 0; m < rep->n_models; m++)
+        eb_model_label(first[m], view, rep->n_sets, rep->models[m], sizeof rep->models[m]);
+    free(first);
+    free(view);
     /* a spec is labelled with its file when some (model, spec) of it is in
      * more than one file */
     int n = rep->n_entries;
@@ -428,7 +443,7 @@ void eb_report_cell(const eb_report *rep, const eb_report_entry *e, int c, char 
     char a[32], b[32];
     snprintf(buf, n, "-");
     switch (c) {
-    case EB_COL_MODEL: snprintf(buf, n, "%s", r->model_name); break;
+    case EB_COL_MODEL: snprintf(buf, n, "%s", rep->models[e->model]); break;
     case EB_COL_VARIANT: snprintf(buf, n, "%s", r->variant.spec); break;
     case EB_COL_FILE: snprintf(buf, n, "%s", rep->set_labels[e->set]); break;
     case EB_COL_MEDIAN:

@@ -158,6 +158,8 @@ static eb_status parse_result(const cJSON *o, const char *where, eb_result *r, e
     r->cost.bytes_moved = (uint64_t)num(cost, "bytes_moved", 0);
     r->gflops_per_s = num(cost, "gflops_per_s", NAN);
     r->gbytes_per_s = num(cost, "gbytes_per_s", NAN);
+    const cJSON *w;
+    cJSON_ArrayForEach(w, get(o, "warnings")) if (cJSON_IsString(w)) eb_result_warn(r, "%s", w->valuestring);
     return parse_profile(o, where, r, err);
 }
 

@@ -34,6 +34,16 @@ const eb_runner *eb_runner_find(const char *name)
     return NULL;
 }
 
+const char *const eb_runner_known_names[] = {"ref", "cpu", "opencl", "cuda", NULL};
+
+bool eb_runner_known(const char *name)
+{
+    for (int i = 0; eb_runner_known_names[i]; i++)
+        if (strcmp(eb_runner_known_names[i], name) == 0)
+            return true;
+    return eb_runner_find(name) != NULL; /* a built-in one missing from the list above */
+}
+
 eb_variant eb_variant_default(const char *name)
 {
     eb_variant v = {.threads = 1, .group = 32};

@@ -85,6 +85,13 @@ const eb_runner *eb_runner_at(int i);
 /* NULL when no runner has that name (not built, or misspelt). */
 const eb_runner *eb_runner_find(const char *name);
 
+/* Every runner name this version knows, built into this binary or not
+ * (opencl and cuda are optional backends), NULL-terminated: a name outside
+ * the list is a typo; one in it that eb_runner_find does not return is a
+ * backend this binary was built without. */
+extern const char *const eb_runner_known_names[];
+bool eb_runner_known(const char *name);
+
 /* For a runner's supports(): false, with why naming the first node whose
  * op the suite does not implement, when there is one. */
 bool eb_runner_ops_known(const eb_graph *g, char *why, size_t n);

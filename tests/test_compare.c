@@ -92,11 +92,42 @@ static int teardown(void **state)
     return 0;
 }
 
+static void compare_with(fixture *f, const eb_compare_opts *o)
+{
+    eb_err err = {{0}};
+    assert_int_equal(eb_compare_sets(&f->base, &f->new, o, &f->cmp, &err), EB_OK);
+}
+
 static void compare(fixture *f)
 {
     eb_compare_opts o = eb_compare_opts_default();
-    eb_err err = {{0}};
-    assert_int_equal(eb_compare_sets(&f->base, &f->new, &o, &f->cmp, &err), EB_OK);
+    compare_with(f, &o);
+}
+
+/* Gives r the model file `path` with a SHA-256 of 64 copies of `digit`. */
+static void with_file(eb_result *r, const char *path, char digit)
+{
+    snprintf(r->model, sizeof r->model, "%s", path);
+    memset(r->model_sha256, digit, 64);
+    r->model_sha256[64] = '\0';
+}
+
+static eb_result *with_file_r(eb_result *r, const char *path, char digit)
+{
+    with_file(r, path, digit);
+    return r;
+}
+
+/* The markdown report as a malloc'd string. */
+static char *md_text(const fixture *f)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    assert_non_null(m);
+    eb_compare_write_md(m, &f->cmp);
+    fclose(m);
+    return text;
 }
 
 /* ---- the rule ------------------------------------------------------------ */
@@ -356,6 +387,118 @@ static void compare_sets__peak_growth_on_both_sides__is_the_figure_judged(void *
 
 /* ---- output -------------------------------------------------------------------- */
 
+/* ---- model identity -------------------------------------------------------- */
+
+static void compare_sets__two_models_with_one_file_name__are_not_paired(void **state)
+{
+    fixture *f = *state;
+    /* a/net.onnx in BASE, b/net.onnx (another model, 5x slower) in NEW */
+    with_file(add(&f->base, "net", "ref", &f->seed, 30, 1), "a/net.onnx", '1');
+    with_file(add(&f->new, "net", "ref", &f->seed, 30, 5), "b/net.onnx", '2');
+    compare(f);
+    assert_int_equal(f->cmp.count.paired, 0);
+    assert_int_equal(f->cmp.count.slower, 0);
+    assert_int_equal(f->cmp.count.only_base, 1);
+    assert_int_equal(f->cmp.count.only_new, 1);
+    assert_int_equal(f->cmp.count.regressed, 0);
+    /* the lists tell them apart by folder */
+    char *text = md_text(f);
+    assert_non_null(strstr(text, "Only in base:\n- a/net, ref, cpu (ok)"));
+    assert_non_null(strstr(text, "Only in new:\n- b/net, ref, cpu (ok)"));
+    free(text);
+}
+
+static void compare_sets__same_model_at_another_path__pairs(void **state)
+{
+    fixture *f = *state;
+    with_file(add(&f->base, "net", "ref", &f->seed, 30, 1), "a/net.onnx", '1');
+    with_file(add(&f->new, "net", "ref", &f->seed, 30, 1), "copy/net.onnx", '1');
+    compare(f);
+    assert_int_equal(f->cmp.count.paired, 1);
+    assert_false(f->cmp.pairs[0].model_changed);
+    assert_string_equal(f->cmp.pairs[0].base_label, "net");
+}
+
+static void compare_sets__both_models_in_both_files__pair_each_with_its_own(void **state)
+{
+    fixture *f = *state;
+    /* two models named net in one run; NEW lists them in the other order */
+    with_file(add(&f->base, "net", "ref", &f->seed, 30, 1), "a/net.onnx", '1');
+    with_file(add(&f->base, "net", "ref", &f->seed, 30, 5), "b/net.onnx", '2');
+    with_file(add(&f->new, "net", "ref", &f->seed, 30, 5), "b/net.onnx", '2');
+    with_file(add(&f->new, "net", "ref", &f->seed, 30, 1), "a/net.onnx", '1');
+    compare(f);
+    assert_int_equal(f->cmp.count.paired, 2);
+    assert_int_equal(f->cmp.count.same, 2);
+    assert_ptr_equal(f->cmp.pairs[0].new, &f->new.results[1]);
+    assert_ptr_equal(f->cmp.pairs[1].new, &f->new.results[0]);
+    assert_string_equal(f->cmp.pairs[0].base_label, "a/net");
+    assert_string_equal(f->cmp.pairs[1].base_label, "b/net");
+}
+
+static void compare_sets__equal_names_in_one_folder_name__get_a_sha_suffix(void **state)
+{
+    fixture *f = *state;
+    with_file(add(&f->base, "net", "ref", &f->seed, 30, 1), "x/m/net.onnx", '1');
+    with_file(add(&f->new, "net", "ref", &f->seed, 30, 1), "y/m/net.onnx", 'a');
+    compare(f);
+    assert_string_equal(f->cmp.pairs[0].base_label, "net@11111111");
+    assert_string_equal(f->cmp.pairs[1].new_label, "net@aaaaaaaa");
+}
+
+static void compare_sets__model_changed__is_reported_not_judged(void **state)
+{
+    fixture *f = *state;
+    /* the same path, retrained: another SHA-256, 5x slower and less accurate */
+    with_task(with_file_r(add(&f->base, "net", "ref", &f->seed, 30, 1), "m/net.onnx", '1'), 0.9, 1000);
+    with_task(with_file_r(add(&f->new, "net", "ref", &f->seed, 30, 5), "m/net.onnx", '2'), 0.5, 1000);
+    compare(f);
+    assert_int_equal(f->cmp.count.paired, 1);
+    assert_int_equal(f->cmp.count.model_changed, 1);
+    const eb_compare_pair *p = &f->cmp.pairs[0];
+    assert_true(p->model_changed);
+    assert_int_equal(p->verdict, EB_VERDICT_MODEL_CHANGED);
+    assert_string_equal(eb_verdict_name(p->verdict), "model changed");
+    assert_false(p->latency_compared);
+    assert_false(p->acc_regressed);
+    assert_false(p->regressed);
+    assert_int_equal(f->cmp.count.regressed, 0);
+    assert_int_equal(f->cmp.count.slower, 0);
+    assert_string_equal(p->base_label, "net"); /* the same model, changed: no suffix */
+    char *text = md_text(f);
+    assert_non_null(strstr(text, "| net | ref | cpu | - | - | - | - | model changed |"));
+    assert_non_null(strstr(text, "1 model changed"));
+    free(text);
+}
+
+static void compare_sets__model_changed_with_allow__is_judged(void **state)
+{
+    fixture *f = *state;
+    with_file(add(&f->base, "net", "ref", &f->seed, 30, 1), "m/net.onnx", '1');
+    with_file(add(&f->new, "net", "ref", &f->seed, 30, 5), "m/net.onnx", '2');
+    eb_compare_opts o = eb_compare_opts_default();
+    o.allow_model_change = true;
+    compare_with(f, &o);
+    const eb_compare_pair *p = &f->cmp.pairs[0];
+    assert_true(p->model_changed);
+    assert_true(p->latency_compared);
+    assert_int_equal(p->verdict, EB_VERDICT_SLOWER);
+    assert_true(p->regressed);
+    assert_non_null(strstr(p->note, "model changed"));
+}
+
+static void compare_sets__model_changed_and_crashing__is_a_status_regression(void **state)
+{
+    fixture *f = *state;
+    with_file(add(&f->base, "net", "ref", &f->seed, 30, 1), "m/net.onnx", '1');
+    eb_result *r = with_file_r(add(&f->new, "net", "ref", &f->seed, 0, 1), "m/net.onnx", '2');
+    r->status = EB_RESULT_CRASHED;
+    compare(f);
+    assert_int_equal(f->cmp.pairs[0].verdict, EB_VERDICT_MODEL_CHANGED);
+    assert_true(f->cmp.pairs[0].status_regressed);
+    assert_int_equal(f->cmp.count.regressed, 1);
+}
+
 static void compare_json__holds_every_pair_and_the_summary(void **state)
 {
     fixture *f = *state;
@@ -418,6 +561,16 @@ int main(void)
         cmocka_unit_test_setup_teardown(compare_sets__accuracy_drop_beyond_threshold__regresses, setup, teardown),
         cmocka_unit_test_setup_teardown(compare_sets__peak_rss_growth_beyond_threshold_and_floor__regresses, setup, teardown),
         cmocka_unit_test_setup_teardown(compare_sets__peak_growth_on_both_sides__is_the_figure_judged, setup, teardown),
+        cmocka_unit_test_setup_teardown(compare_sets__two_models_with_one_file_name__are_not_paired, setup, teardown),
+        cmocka_unit_test_setup_teardown(compare_sets__same_model_at_another_path__pairs, setup, teardown),
+        cmocka_unit_test_setup_teardown(compare_sets__both_models_in_both_files__pair_each_with_its_own, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(compare_sets__equal_names_in_one_folder_name__get_a_sha_suffix, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(compare_sets__model_changed__is_reported_not_judged, setup, teardown),
+        cmocka_unit_test_setup_teardown(compare_sets__model_changed_with_allow__is_judged, setup, teardown),
+        cmocka_unit_test_setup_teardown(compare_sets__model_changed_and_crashing__is_a_status_regression, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(compare_json__holds_every_pair_and_the_summary, setup, teardown),
         cmocka_unit_test_setup_teardown(compare_md__has_the_table_row_unpaired_list_and_summary, setup, teardown),
     };

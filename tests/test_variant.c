@@ -235,6 +235,28 @@ static void variant_parse__bad_group__fails(void **state)
     check_detail("cpu:group=65537", "group must be an integer <= 65536, got '65537' at column 11");
 }
 
+static void variant_parse__group_without_int4__fails(void **state)
+{
+    (void)state;
+    check_detail("cpu:group=8", "group at column 5 is the int4 group size, but quant is none (add quant=int4)");
+    check_detail("cpu:quant=int8,group=64",
+                 "group at column 16 is the int4 group size, but quant is int8 (add quant=int4)");
+    check_detail("cpu:threads={1,2},group={8,16},quant={fp16,int8}",
+                 "group at column 19 is the int4 group size, but quant is fp16 (add quant=int4)");
+}
+
+static void variant_parse__group_in_a_sweep_over_quant__stays_with_int4(void **state)
+{
+    (void)state;
+    /* int8 does not read the group: its variants collapse to one */
+    eb_variant_list l = parse_ok("cpu:quant={int4,int8},group={16,64}");
+    assert_int_equal(l.n, 3);
+    check_variant(&l.items[0], "cpu", 1, "none", "int4", 16, 0, "cpu:quant=int4,group=16");
+    check_variant(&l.items[1], "cpu", 1, "none", "int4", 64, 0, "cpu:quant=int4,group=64");
+    check_variant(&l.items[2], "cpu", 1, "none", "int8", 32, 0, "cpu:quant=int8");
+    eb_variant_list_free(&l);
+}
+
 static void variant_parse__bad_device__fails(void **state)
 {
     (void)state;
@@ -331,7 +353,7 @@ static void variant_parse__too_many_variants__fails_naming_the_count(void **stat
     /* exactly the limit is fine */
     char spec[16384] = "cpu:threads=";
     append_range(spec, sizeof spec, 1, 32);
-    strcat(spec, ",group=");
+    strcat(spec, ",quant=int4,group=");
     append_range(spec, sizeof spec, 1, 32);
     eb_variant_list l = parse_ok(spec);
     assert_int_equal(l.n, 1024);
@@ -378,10 +400,10 @@ static void variant_parse__too_many_in_all__fails_and_keeps_the_list(void **stat
     eb_variant_list l = parse_ok(spec);
     assert_int_equal(l.n, 1000);
     eb_err err = {{0}};
-    char more[256] = "ref;cpu:group=";
+    char more[256] = "ref;cpu:quant=int4,group=";
     append_range(more, sizeof more, 1, 24);
     assert_int_equal(eb_variant_parse(more, &l, &err), EB_EINVAL);
-    assert_string_equal(err.msg, "variant 'cpu:group={1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24}': "
+    assert_string_equal(err.msg, "variant 'cpu:quant=int4,group={1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24}': "
                                  "adds 24 variants, 1025 in all, more than the limit of 1024");
     assert_int_equal(l.n, 1000);
     /* 23 more reach the limit exactly, "ref" included */
@@ -390,7 +412,7 @@ static void variant_parse__too_many_in_all__fails_and_keeps_the_list(void **stat
     assert_int_equal(eb_variant_parse(more, &l, &err), EB_OK);
     assert_int_equal(l.n, 1024);
     check_variant(&l.items[1000], "ref", 1, "none", "none", 32, 0, "ref");
-    check_variant(&l.items[1023], "cpu", 1, "none", "none", 23, 0, "cpu:group=23");
+    check_variant(&l.items[1023], "cpu", 1, "none", "int4", 23, 0, "cpu:quant=int4,group=23");
     eb_variant_list_free(&l);
 
     /* variants listed already do not count again */
@@ -656,6 +678,24 @@ static void gen_spec_build(uint64_t *rng, gen_spec *s, int bad_axis, int bad_ite
                 snprintf(ax->v[i].text, sizeof ax->v[i].text, "%s", bad[ax->key]);
         }
     }
+    /* group is refused without int4: a spec with a group is made int4
+     * (unless its quant axis is the one holding the bad value) */
+    int group_axis = -1, quant_axis = -1;
+    for (int a = 0; a < s->n_axes; a++) {
+        if (s->axes[a].key == G_GROUP)
+            group_axis = a;
+        if (s->axes[a].key == G_QUANT)
+            quant_axis = a;
+    }
+    if (group_axis >= 0 && (quant_axis < 0 || quant_axis != bad_axis)) {
+        if (quant_axis < 0)
+            quant_axis = s->n_axes++;
+        gen_axis *ax = &s->axes[quant_axis];
+        memset(ax, 0, sizeof *ax);
+        ax->key = G_QUANT;
+        ax->n = 1;
+        strcpy(ax->v[0].text, strcpy(ax->v[0].str, "int4"));
+    }
     gen_spec_text(s, unknown_at, unknown_col);
 }
 
@@ -900,7 +940,7 @@ static void variant_canonical__lists_non_default_keys_in_fixed_order(void **stat
     eb_variant_list l = parse_ok("cpu:device=1,group=32,quant=int4,prune=none,threads=4");
     check_variant(&l.items[0], "cpu", 4, "none", "int4", 32, 1, "cpu:threads=4,quant=int4,device=1");
     eb_variant_list_free(&l);
-    l = parse_ok("cpu:threads=1,prune=none,quant=none,group=32,device=0");
+    l = parse_ok("cpu:threads=1,prune=none,quant=none,device=0");
     check_variant(&l.items[0], "cpu", 1, "none", "none", 32, 0, "cpu");
     eb_variant_list_free(&l);
 
@@ -1037,6 +1077,8 @@ int main(void)
         cmocka_unit_test(variant_parse__bad_prune__fails),
         cmocka_unit_test(variant_parse__bad_quant__fails),
         cmocka_unit_test(variant_parse__bad_group__fails),
+        cmocka_unit_test(variant_parse__group_without_int4__fails),
+        cmocka_unit_test(variant_parse__group_in_a_sweep_over_quant__stays_with_int4),
         cmocka_unit_test(variant_parse__bad_device__fails),
         cmocka_unit_test(variant_parse__duplicate_key__fails),
         cmocka_unit_test(variant_parse__duplicate_sweep_value__fails),

@@ -141,6 +141,43 @@ contains "$TMP/out" "base ok, new crashed" "crash: the statuses"
 expect 0 "crashed -> ok is not a regression" -- "$EDGEBENCH" compare "$TMP/crash.json" "$TMP/base.json" --threshold 1000
 contains "$TMP/out" "base crashed, new ok" "fixed: the statuses"
 
+# model identity: two different models both called net.onnx are two models
+mkdir -p "$TMP/a" "$TMP/b" "$TMP/m"
+cp "$A" "$TMP/a/net.onnx"
+cp "$DATA/test_Linear/model.onnx" "$TMP/b/net.onnx"
+expect 0 "run a/net.onnx" -- "$EDGEBENCH" run "$TMP/a/net.onnx" -n 5 -o "$TMP/net-a.json"
+expect 0 "run b/net.onnx" -- "$EDGEBENCH" run "$TMP/b/net.onnx" -n 5 -o "$TMP/net-b.json"
+expect 0 "two models named net are not compared" -- "$EDGEBENCH" compare "$TMP/net-a.json" "$TMP/net-b.json" \
+    --format json -o "$TMP/net-ab.json"
+expect 0 "two nets: nothing paired, each listed by its folder" -- "$PY" - "$TMP/net-ab.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["pairs"] == [], d["pairs"]
+assert [x["model_label"] for x in d["only_in_base"]] == ["a/net"], d["only_in_base"]
+assert [x["model_label"] for x in d["only_in_new"]] == ["b/net"], d["only_in_new"]
+PYEOF
+# the same path with another model in it: `model changed`, not judged
+cp "$A" "$TMP/m/net.onnx"
+expect 0 "run m/net.onnx" -- "$EDGEBENCH" run "$TMP/m/net.onnx" -n 5 -o "$TMP/net-1.json"
+cp "$DATA/test_Linear/model.onnx" "$TMP/m/net.onnx"
+expect 0 "run m/net.onnx, changed" -- "$EDGEBENCH" run "$TMP/m/net.onnx" -n 5 -o "$TMP/net-2.json"
+# (NEW's samples x1000: a slowdown that would be a regression of the same model)
+edit "$TMP/net-2.json" "$TMP/net-2slow.json" "
+for r in d['results']:
+    r['latency']['samples'] = [s * 1000 for s in r['latency']['samples']]"
+expect 0 "a changed model is not a regression" -- "$EDGEBENCH" compare "$TMP/net-1.json" "$TMP/net-2slow.json"
+contains "$TMP/out" "| net | ref | cpu | - | - | - | - | model changed |" "model changed: the row"
+contains "$TMP/out" "1 model changed" "model changed: counted"
+# (its verdict is whatever the two models' timings say: exit 0 or 1)
+"$EDGEBENCH" compare "$TMP/net-1.json" "$TMP/net-2.json" --allow-model-change --format json \
+    -o "$TMP/net-allow.json" >/dev/null
+expect 0 "--allow-model-change: latency compared, the change noted" -- "$PY" - "$TMP/net-allow.json" <<'PYEOF'
+import json, sys
+p = json.load(open(sys.argv[1]))["pairs"][0]
+assert p["model_changed"] is True and p["ratio"] is not None and p["verdict"] != "model changed", p
+assert p["base_model_sha256"] != p["new_model_sha256"] and "model changed" in p["note"], p
+PYEOF
+
 # bad input: exit 2, the file named
 expect 2 "missing file" -- "$EDGEBENCH" compare "$TMP/nope.json" "$TMP/base.json"
 contains "$TMP/err" "nope.json" "missing file named"

@@ -142,4 +142,35 @@ expect 2 "no subcommand" -- "$EDGEBENCH" history
 expect 0 "--help" -- "$EDGEBENCH" history --help
 contains "$TMP/out" "trend" "help: describes trend"
 
+# model identity: two different models both called net.onnx are not one
+# model's history, and a model changed in place is not compared across
+DATA=/usr/share/libonnx-testdata/data/pytorch-converted
+mkdir -p "$TMP/na" "$TMP/nb" "$TMP/nm"
+cp "$DATA/test_Conv2d/model.onnx" "$TMP/na/net.onnx"
+cp "$DATA/test_Linear/model.onnx" "$TMP/nb/net.onnx"
+NDB=$TMP/nets.sqlite
+expect 0 "run a/net" -- "$EDGEBENCH" run "$TMP/na/net.onnx" -n 5 -o "$TMP/na.json"
+expect 0 "run b/net" -- "$EDGEBENCH" run "$TMP/nb/net.onnx" -n 5 -o "$TMP/nb.json"
+expect 0 "add both nets" -- "$EDGEBENCH" history add "$TMP/na.json" "$TMP/nb.json" --db "$NDB"
+expect 2 "trend of 'net': two models" -- "$EDGEBENCH" history trend --db "$NDB" --model net --variant ref
+contains "$TMP/err" "names several models" "two nets: the reason"
+expect 0 "trend of one net by its path" -- "$EDGEBENCH" history trend --db "$NDB" --model "$TMP/na/net.onnx" --variant ref
+cp "$DATA/test_Conv2d/model.onnx" "$TMP/nm/net.onnx"
+expect 0 "run m/net" -- "$EDGEBENCH" run "$TMP/nm/net.onnx" -n 5 -o "$TMP/nm1.json"
+cp "$DATA/test_Linear/model.onnx" "$TMP/nm/net.onnx"
+"$EDGEBENCH" run "$TMP/nm/net.onnx" -n 5 -o "$TMP/nm2.json" >/dev/null 2>&1
+# (the changed model's samples x1000, a run later: a regression if it were the same model)
+"$PY" - "$TMP/nm2.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["run"]["start_time"] = d["run"]["start_time"][:11] + "23:59:59Z"
+for r in d["results"]:
+    r["latency"]["samples"] = [s * 1000 for s in r["latency"]["samples"]]
+json.dump(d, open(sys.argv[1], "w"))
+PYEOF
+expect 0 "add m/net twice" -- "$EDGEBENCH" history add "$TMP/nm1.json" "$TMP/nm2.json" --db "$TMP/nm.sqlite"
+expect 0 "trend across a model change" -- "$EDGEBENCH" history trend --db "$TMP/nm.sqlite" --model net --variant ref
+contains "$TMP/out" "model changed" "model change: marked"
+contains "$TMP/out" "0 regressions" "model change: not a regression"
+
 finish

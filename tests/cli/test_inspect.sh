@@ -42,9 +42,14 @@ contains "$TMP/err" "op 'Det' is not supported" "unsupported op is the error"
 
 expect 0 "run on ref" -- "$EDGEBENCH" run "$CONV" -v ref -n 3
 contains "$TMP/out" "median" "run prints a latency"
-# a runner this binary lacks is a result, not an error (it may exist elsewhere)
-expect 0 "run with an unknown runner" -- "$EDGEBENCH" run "$CONV" -v warp9
-contains "$TMP/out" "unsupported: runner 'warp9' is not built into this binary (built: ref" "unknown runner is named"
+# a runner this version knows but this binary lacks is a result, not an
+# error (it may exist elsewhere); a name no version knows is a typo
+expect 0 "run with a runner not built in" -- "$EDGEBENCH" run "$CONV" -v ref -v opencl -n 3
+contains "$TMP/out" "unsupported: runner 'opencl' is not built into this binary (built: ref" "missing runner is named"
+expect 2 "run with an unknown runner" -- "$EDGEBENCH" run "$CONV" -v warp9
+contains "$TMP/err" "no runner named 'warp9'" "unknown runner is named"
 expect 2 "run -n 0" -- "$EDGEBENCH" run "$CONV" -n 0
-expect 2 "run a truncated file" -- "$EDGEBENCH" run "$TMP/truncated.onnx"
+# a file that exists but does not load is a result (failed), not bad usage
+expect 3 "run a truncated file" -- "$EDGEBENCH" run "$TMP/truncated.onnx"
+contains "$TMP/out" "failed:" "truncated file: recorded as failed"
 finish

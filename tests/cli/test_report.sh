@@ -18,7 +18,7 @@ PY=/usr/bin/python3
 expect 0 "--help" -- "$EDGEBENCH" report --help
 contains "$TMP/out" "usage: edgebench report RESULTS... -o DIR" "help text"
 expect 2 "bad flag" -- "$EDGEBENCH" report --bogus x.json -o "$TMP/rep"
-contains "$TMP/err" "usage: edgebench report" "usage on a bad flag"
+contains "$TMP/err" "edgebench report: unknown option '--bogus' (see edgebench report --help)" "one line on a bad flag"
 expect 2 "no -o" -- "$EDGEBENCH" report x.json
 contains "$TMP/err" "-o DIR is required" "says -o is missing"
 expect 2 "no result files" -- "$EDGEBENCH" report -o "$TMP/rep"
@@ -215,5 +215,15 @@ PYEOF
 expect 0 "--no-plots" -- "$EDGEBENCH" report --no-plots "$TMP/r.json" -o "$TMP/noplots"
 [ ! -e "$TMP/noplots/latency.png" ] && [ -s "$TMP/noplots/index.html" ] && PASSES=$((PASSES + 1)) ||
     { echo "FAIL --no-plots"; FAILS=$((FAILS + 1)); }
+
+# two different models both called net.onnx stay two models, told apart
+mkdir -p "$TMP/na" "$TMP/nb"
+cp "$A" "$TMP/na/net.onnx"
+cp "$DATA/test_Linear/model.onnx" "$TMP/nb/net.onnx"
+expect 0 "run two nets" -- "$EDGEBENCH" run "$TMP/na/net.onnx" "$TMP/nb/net.onnx" -n 3 -o "$TMP/nets.json"
+# (without gnuplot, exit 75, for speed: the tables are written all the same)
+expect 75 "report two nets" -- env PATH=/nonexistent "$EDGEBENCH" report "$TMP/nets.json" -o "$TMP/nets-rep"
+contains "$TMP/nets-rep/report.md" "| na/net |" "two nets: the first by its folder"
+contains "$TMP/nets-rep/report.md" "| nb/net |" "two nets: the second by its folder"
 
 finish
