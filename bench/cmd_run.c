@@ -20,6 +20,7 @@
 #include "bench/variant.h"
 #include "models/cost.h"
 #include "models/zoo.h"
+#include "reference_kernels/ref.h"
 #include "reports/emit.h"
 
 static const char USAGE[] =
@@ -76,7 +77,7 @@ static bool describe_model(const char *path, const eb_run_opts *o, eb_model_info
         return false;
     }
     if ((o->inputs_dir && eb_inputs_bind_files(g, o->inputs_dir, &err) != EB_OK) ||
-        eb_graph_infer_shapes(g, &o->shape, &err) != EB_OK) {
+        eb_graph_infer_shapes(g, &o->shape, eb_ref_eval, &err) != EB_OK) {
         eb_cli_error("%s", err.msg);
         eb_graph_free(g);
         return false;
