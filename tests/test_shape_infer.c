@@ -17,7 +17,8 @@
 #include "models/zoo.h"
 #include "reference_kernels/ref.h"
 
-#define VIT "zoo:fmnist-vit"
+#define VIT_NAME "fmnist-vit"
+#define VIT "zoo:" VIT_NAME
 
 static int eval_calls;
 
@@ -36,7 +37,7 @@ static eb_status failing_eval(const eb_node *n, const eb_tensor *const *in, eb_t
  * with `fold`; returns the status, the graph in *g. */
 static eb_status load_vit(eb_node_eval_fn fold, eb_graph **g, eb_err *err)
 {
-    if (!eb_zoo_find(VIT + 4))
+    if (!eb_zoo_find(VIT_NAME))
         skip();
     *g = NULL;
     eb_status st = eb_model_load(VIT, g, NULL, err);
