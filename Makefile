@@ -2,6 +2,7 @@
 #
 #   make            build build/edgebench and build/libedgebench.a
 #   make test       build and run every test (cmocka drivers, ONNX conformance, CLI)
+#   make check-layers  the include graph between layers; fails on a forbidden edge
 #   make demo       run the main job on the embedded default models (the zoo)
 #   make bench      GEMM against OpenBLAS and the FMA peak; models against ONNX Runtime
 #   make zoo-large  export mobilenet_v2, resnet18 and a BERT encoder to models/cache
@@ -58,7 +59,7 @@ CONF_BIN = $(BUILD)/tests/test_onnx_node
 TEST_UTIL = $(BUILD)/tests/test_util.o
 
 .SECONDARY:
-.PHONY: FORCE all deps zoo-large test unit-test conformance cli-test demo bench clean test-aarch64 man install
+.PHONY: FORCE all deps zoo-large test unit-test conformance cli-test check-layers demo bench clean test-aarch64 man install
 .DEFAULT_GOAL := all
 
 all: deps $(BIN) $(LIB)
@@ -135,6 +136,11 @@ conformance: $(CONF_BIN)
 
 cli-test: $(BIN) $(CONF_BIN) $(MAN)
 	$(Q)set -e; for t in tests/cli/*.sh; do echo "== $$t"; EDGEBENCH=./$(BIN) BUILD=$(BUILD) sh $$t; done
+
+# the layer graph from the includes; fails on an include against the data
+# flow (scripts/check_layers.sh lists the forbidden edges)
+check-layers:
+	$(Q)sh scripts/check_layers.sh
 
 # aarch64: installs the cross toolchain, qemu-user and the arm64 libraries
 # (deps.sh aarch64), builds into build-aarch64/, runs the tests under qemu

@@ -2,6 +2,7 @@
 #include "bench/cli.h"
 
 #include "models/zoo.h"
+#include "reference_kernels/ref.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -79,7 +80,7 @@ eb_graph *eb_cli_load_model(const char *path, const eb_shape_opts *opts, bool ke
         eb_cli_error("%s", err.msg);
         return NULL;
     }
-    eb_status st = eb_graph_infer_shapes(g, opts, &err);
+    eb_status st = eb_graph_infer_shapes(g, opts, eb_ref_eval, &err);
     if (infer_st)
         *infer_st = st;
     if (st != EB_OK) {

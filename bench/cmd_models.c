@@ -10,6 +10,7 @@
 #include "bench/cli.h"
 #include "models/cost.h"
 #include "models/zoo.h"
+#include "reference_kernels/ref.h"
 
 static const char USAGE[] =
     "usage: edgebench models [--cache DIR]\n"
@@ -28,7 +29,7 @@ static bool model_cost(const char *ref, eb_cost *c)
 {
     eb_graph *g;
     eb_err err = {{0}};
-    bool ok = eb_model_load(ref, &g, NULL, &err) == EB_OK && eb_graph_infer_shapes(g, NULL, &err) == EB_OK;
+    bool ok = eb_model_load(ref, &g, NULL, &err) == EB_OK && eb_graph_infer_shapes(g, NULL, eb_ref_eval, &err) == EB_OK;
     if (ok)
         eb_graph_cost(g, c, NULL);
     eb_graph_free(g);

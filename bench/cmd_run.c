@@ -34,6 +34,7 @@
 #include "bench/variant.h"
 #include "models/cost.h"
 #include "models/zoo.h"
+#include "reference_kernels/ref.h"
 #include "reports/emit.h"
 
 static const char USAGE[] =
@@ -134,7 +135,7 @@ static bool describe_model(const char *path, const eb_run_opts *o, eb_model_info
         eb_graph_free(g);
         return false;
     }
-    if (eb_graph_infer_shapes(g, &o->shape, &err) != EB_OK) {
+    if (eb_graph_infer_shapes(g, &o->shape, eb_ref_eval, &err) != EB_OK) {
         mark_unusable(g, &err, m, ms);
         eb_graph_free(g);
         return true;

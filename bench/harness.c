@@ -37,6 +37,7 @@
 #include "bench/progress.h"
 #include "models/onnx_tensor.h"
 #include "models/zoo.h"
+#include "reference_kernels/ref.h"
 
 static double now_s(void)
 {
@@ -437,7 +438,7 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
     }
     if ((st = eb_model_load(model_path, &g, sha, &err)) != EB_OK ||
         (o->inputs_dir && (st = eb_inputs_bind_files(g, o->inputs_dir, &err)) != EB_OK) ||
-        (st = eb_graph_infer_shapes(g, &o->shape, &err)) != EB_OK) {
+        (st = eb_graph_infer_shapes(g, &o->shape, eb_ref_eval, &err)) != EB_OK) {
         fail(res, st, &err);
         goto done;
     }

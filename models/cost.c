@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reference_kernels/ops.h"
+#include "models/ops.h"
 
 static bool is_weight(const eb_value *v)
 {

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "models/tensor.h"
-#include "reference_kernels/ops.h"
+#include "models/ops.h"
 
 typedef enum eb_attr_type {
     EB_ATTR_UNDEFINED = 0,
@@ -116,11 +116,14 @@ eb_status eb_graph_bind_input(eb_graph *g, int input_index, const eb_tensor *val
                               eb_err *err);
 
 /* Infers every value's dtype and shape in node order, folding nodes whose
- * inputs are all constant (with the reference kernels) so that shape
- * sub-graphs such as Shape->Gather->Concat->Reshape resolve.  Fails on an
+ * inputs are all constant with `fold` so that shape sub-graphs such as
+ * Shape->Gather->Concat->Reshape resolve.  models/ has no kernels: the
+ * caller passes the evaluator (bench and the tests pass eb_ref_eval, the
+ * reference kernels).  fold NULL folds nothing; then a shape that needs a
+ * folded value fails with EB_EUNSUPPORTED naming the node.  Fails on an
  * unknown op, a symbolic dim without a value, or inputs an op rejects; the
  * message names the file, the node and the reason. */
-eb_status eb_graph_infer_shapes(eb_graph *g, const eb_shape_opts *opts, eb_err *err);
+eb_status eb_graph_infer_shapes(eb_graph *g, const eb_shape_opts *opts, eb_node_eval_fn fold, eb_err *err);
 
 /* Distinct op types in the graph that the suite does not implement, as a
  * comma-separated list in buf; returns how many. */

@@ -1,18 +1,19 @@
 /* shape_infer.c - gives every value a dtype and shape, folding constants.
  *
- * Walks nodes in topological order and applies each op's shape rule (which
- * lives beside its reference kernel, so an op's semantics is written once).
- * A node whose inputs are all constant is evaluated here with the reference
- * kernel and its outputs become constants; that is how Shape -> Gather ->
- * Concat -> Reshape chains, common in exported transformers, resolve to
- * static shapes.  Every output size is checked against memory before
- * anything is allocated, so a hostile shape cannot cause a huge allocation. */
+ * Walks nodes in topological order and applies each op's shape rule (the
+ * op table, ops.h).  A node whose inputs are all constant is evaluated here
+ * with the evaluator the caller passes, and its outputs become constants;
+ * that is how Shape -> Gather -> Concat -> Reshape chains, common in
+ * exported transformers, resolve to static shapes.  models/ holds no
+ * kernels, so a bug in a kernel cannot hide in a constant folded here
+ * unless the caller chose that kernel.  Every output size is checked
+ * against memory before anything is allocated, so a hostile shape cannot
+ * cause a huge allocation. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/graph.h"
-#include "reference_kernels/ref.h"
 
 /* Folding computes a node at load time; beyond this many output bytes it
  * is left to the runners (the folded copy would cost memory twice). */
@@ -98,18 +99,18 @@ static eb_status check_arity(const eb_graph *g, const eb_node *n, int idx, eb_er
     return EB_OK;
 }
 
-/* Computes node n's outputs with the reference kernel.  As constants
+/* Computes node n's outputs with the caller's evaluator.  As constants
  * (`folded`: runners skip the node) or as bound data that only shape rules
  * read. */
-static eb_status evaluate(eb_graph *g, eb_node *n, const eb_tensor *const *in, eb_tensor **out, bool folded,
-                          eb_err *err)
+static eb_status evaluate(eb_graph *g, eb_node *n, eb_node_eval_fn fold, const eb_tensor *const *in,
+                          eb_tensor **out, bool folded, eb_err *err)
 {
     eb_status st = EB_OK;
     for (int k = 0; k < n->n_out && st == EB_OK; k++)
         if (out[k])
             st = eb_tensor_alloc(out[k], g->values[n->out[k]].name, err);
     if (st == EB_OK)
-        st = eb_ref_eval(n, in, (eb_tensor *const *)out, err);
+        st = fold(n, in, (eb_tensor *const *)out, err);
     for (int k = 0; k < n->n_out; k++) {
         if (!out[k])
             continue;
@@ -124,7 +125,27 @@ static eb_status evaluate(eb_graph *g, eb_node *n, const eb_tensor *const *in, e
     return st;
 }
 
-static eb_status infer_node(eb_graph *g, int idx, const eb_tensor **in, eb_tensor **out, eb_err *err)
+/* The shape rule of node `where` failed with EB_EUNSUPPORTED and no
+ * evaluator was given: when an input would have been a folded value, the
+ * message says so (the rule's own message only says "must be constant"). */
+static eb_status unfolded_input(const eb_graph *g, const eb_node *n, const bool *unfolded, const char *where,
+                                eb_err *err)
+{
+    for (int k = 0; k < n->n_in; k++) {
+        if (n->in[k] < 0 || !unfolded[n->in[k]])
+            continue;
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
+        return eb_errf(err, EB_EUNSUPPORTED,
+                       "%s: %s (input '%s' is known only by constant folding, and no evaluator was given to fold it)",
+                       where, msg, g->values[n->in[k]].name);
+    }
+    return eb_err_prefix(err, EB_EUNSUPPORTED, where);
+}
+
+/* unfolded[v]: value v would hold data had an evaluator been given. */
+static eb_status infer_node(eb_graph *g, int idx, eb_node_eval_fn fold, bool *unfolded, const eb_tensor **in,
+                            eb_tensor **out, eb_err *err)
 {
     eb_node *n = &g->nodes[idx];
     char where[256];
@@ -135,7 +156,7 @@ static eb_status infer_node(eb_graph *g, int idx, const eb_tensor **in, eb_tenso
     if (st != EB_OK)
         return st;
 
-    bool all_const = true, all_known = true;
+    bool all_const = true, all_known = true, after_unfolded = false;
     for (int k = 0; k < n->n_in; k++) {
         in[k] = n->in[k] >= 0 ? &g->values[n->in[k]].t : NULL;
         if (in[k] && !g->values[n->in[k]].shape_known)
@@ -144,6 +165,8 @@ static eb_status infer_node(eb_graph *g, int idx, const eb_tensor **in, eb_tenso
             all_const = false;
         if (in[k] && !g->values[n->in[k]].is_const && !g->values[n->in[k]].data_bound)
             all_known = false;
+        if (in[k] && unfolded[n->in[k]])
+            after_unfolded = true;
     }
     for (int k = 0; k < n->n_out; k++) {
         out[k] = n->out[k] >= 0 ? &g->values[n->out[k]].t : NULL;
@@ -153,7 +176,8 @@ static eb_status infer_node(eb_graph *g, int idx, const eb_tensor **in, eb_tenso
         }
     }
     if ((st = eb_ops[n->op].shape(n, in, (eb_tensor *const *)out, err)) != EB_OK)
-        return eb_err_prefix(err, st, where);
+        return st == EB_EUNSUPPORTED && !fold ? unfolded_input(g, n, unfolded, where, err)
+                                              : eb_err_prefix(err, st, where);
 
     size_t total = 0;
     for (int k = 0; k < n->n_out; k++) {
@@ -171,19 +195,22 @@ static eb_status infer_node(eb_graph *g, int idx, const eb_tensor **in, eb_tenso
     }
     /* Shape and Size depend only on the input's shape, which is known */
     bool shape_only = n->op == EB_OP_SHAPE || n->op == EB_OP_SIZE;
-    if ((all_const || shape_only) && (total <= EB_FOLD_MAX_BYTES || n->op == EB_OP_CONSTANT)) {
-        if ((st = evaluate(g, n, in, out, true, err)) != EB_OK)
-            return eb_err_prefix(err, st, where);
-    } else if (all_known && total <= EB_FOLD_MAX_BYTES) {
-        /* computed from bound input values: later shape rules may need the
-         * result, but it is not a constant, so runners still run the node */
-        if ((st = evaluate(g, n, in, out, false, err)) != EB_OK)
-            return eb_err_prefix(err, st, where);
+    bool as_const = (all_const || shape_only) && (total <= EB_FOLD_MAX_BYTES || n->op == EB_OP_CONSTANT);
+    /* computed from bound input values: later shape rules may need the
+     * result, but it is not a constant, so runners still run the node */
+    bool as_bound = !as_const && all_known && total <= EB_FOLD_MAX_BYTES;
+    if (!fold) {
+        for (int k = 0; k < n->n_out; k++)
+            if (n->out[k] >= 0)
+                unfolded[n->out[k]] = as_const || as_bound || after_unfolded;
+        return EB_OK;
     }
+    if ((as_const || as_bound) && (st = evaluate(g, n, fold, in, out, as_const, err)) != EB_OK)
+        return eb_err_prefix(err, st, where);
     return EB_OK;
 }
 
-eb_status eb_graph_infer_shapes(eb_graph *g, const eb_shape_opts *opts, eb_err *err)
+eb_status eb_graph_infer_shapes(eb_graph *g, const eb_shape_opts *opts, eb_node_eval_fn fold, eb_err *err)
 {
     for (int i = 0; i < g->n_inputs; i++) {
         eb_status st = resolve_input(g, &g->values[g->inputs[i]], opts, err);
@@ -199,10 +226,12 @@ eb_status eb_graph_infer_shapes(eb_graph *g, const eb_shape_opts *opts, eb_err *
     }
     const eb_tensor **in = calloc((size_t)max_io, sizeof *in);
     eb_tensor **out = calloc((size_t)max_io, sizeof *out);
-    eb_status st = in && out ? EB_OK : eb_errf(err, EB_ENOMEM, "%s: out of memory", g->path);
+    bool *unfolded = calloc((size_t)g->n_values + 1, sizeof *unfolded);
+    eb_status st = in && out && unfolded ? EB_OK : eb_errf(err, EB_ENOMEM, "%s: out of memory", g->path);
     for (int i = 0; i < g->n_nodes && st == EB_OK; i++)
-        st = infer_node(g, i, in, out, err);
+        st = infer_node(g, i, fold, unfolded, in, out, err);
     free(in);
     free(out);
+    free(unfolded);
     return st;
 }

@@ -21,11 +21,6 @@
 #include "reference_kernels/ref.h"
 #include "reference_kernels/ref_util.h"
 
-static bool castable(eb_dtype dt)
-{
-    return dt > EB_DT_UNDEFINED && dt < EB_DT_COUNT && dt != EB_DT_I4;
-}
-
 /* Float value v into integer dtype dt: truncated, NaN to 0, saturated. */
 static void store_float_as_int(eb_dtype dt, void *data, int64_t i, double v)
 {
@@ -54,26 +49,6 @@ static void store_f64(eb_dtype dt, void *data, int64_t i, double v)
         eb_dtype_set_f64(dt, data, i, v);
     else
         store_float_as_int(dt, data, i, v);
-}
-
-eb_status eb_shape_cast(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
-{
-    const eb_tensor *x = in[0];
-    if (!x)
-        return eb_errf(err, EB_EINVAL, "Cast: input is missing");
-    const eb_attr *to = eb_node_attr(n, "to");
-    if (!to || to->type != EB_ATTR_INT)
-        return eb_errf(err, EB_EINVAL, "Cast: integer attribute 'to' is missing");
-    int code = to->i >= 0 && to->i <= 1000 ? (int)to->i : -1;
-    eb_dtype dt = eb_dtype_from_onnx(code);
-    if (!castable(dt))
-        return eb_errf(err, EB_EUNSUPPORTED, "Cast: to type %s (%lld) not supported", eb_onnx_type_name(code),
-                       (long long)to->i);
-    if (!castable(x->dtype))
-        return eb_errf(err, EB_EUNSUPPORTED, "Cast: input dtype %s not supported", eb_dtype_name(x->dtype));
-    eb_tensor_copy_meta(out[0], x);
-    out[0]->dtype = dt;
-    return EB_OK;
 }
 
 eb_status eb_ref_cast(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)

@@ -37,6 +37,7 @@
 #include "models/graph.h"
 #include "models/onnx_tensor.h"
 #include "models/zoo.h"
+#include "reference_kernels/ref.h"
 #include "runners/cpu/cpu_kernels.h"
 #include "runners/cpu/cpu_runner.h"
 #include "runners/cpu/gemm.h"
@@ -316,7 +317,7 @@ static eb_graph *mb_load(mb *b)
     eb_err err = {{0}};
     eb_status st = eb_graph_load_buffer(buf, len, "test.onnx", NULL, &g, &err);
     if (st == EB_OK)
-        st = eb_graph_infer_shapes(g, NULL, &err);
+        st = eb_graph_infer_shapes(g, NULL, eb_ref_eval, &err);
     if (st != EB_OK)
         fail_msg("building the test graph: %s", err.msg);
     free(buf);
@@ -1067,7 +1068,7 @@ static eb_graph *load_model(const char *ref)
     eb_err err = {{0}};
     eb_status st = eb_model_load(ref, &g, NULL, &err);
     if (st == EB_OK)
-        st = eb_graph_infer_shapes(g, NULL, &err);
+        st = eb_graph_infer_shapes(g, NULL, eb_ref_eval, &err);
     if (st != EB_OK) {
         eb_graph_free(g);
         fail_msg("%s: %s", ref, err.msg);

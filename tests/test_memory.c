@@ -30,6 +30,7 @@
 #include "bench/harness.h"
 #include "models/graph.h"
 #include "models/onnx_tensor.h"
+#include "reference_kernels/ref.h"
 #include "runners/runner.h"
 #include "tests/test_util.h"
 
@@ -382,7 +383,7 @@ static eb_graph *depthwise(int64_t c, bool bias)
     eb_err err = {{0}};
     eb_status st = eb_graph_load_buffer(buf, len, "dw.onnx", NULL, &g, &err);
     if (st == EB_OK)
-        st = eb_graph_infer_shapes(g, NULL, &err);
+        st = eb_graph_infer_shapes(g, NULL, eb_ref_eval, &err);
     free(buf);
     if (st != EB_OK)
         fail_msg("%s", err.msg);

@@ -17,6 +17,7 @@
 
 #include "models/graph.h"
 #include "models/onnx_tensor.h"
+#include "reference_kernels/ref.h"
 #include "runners/runner.h"
 #include "tests/test_util.h"
 
@@ -133,7 +134,7 @@ static eb_status load_and_infer(const void *buf, size_t len, const char *dir, eb
 {
     eb_status st = eb_graph_load_buffer(buf, len, "test.onnx", dir, out, err);
     if (st == EB_OK)
-        st = eb_graph_infer_shapes(*out, NULL, err);
+        st = eb_graph_infer_shapes(*out, NULL, eb_ref_eval, err);
     return st;
 }
 

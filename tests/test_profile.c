@@ -26,6 +26,7 @@
 #include "bench/harness.h"
 #include "bench/inputs.h"
 #include "models/zoo.h"
+#include "reference_kernels/ref.h"
 #include "reports/emit.h"
 #include "reports/results_load.h"
 #include "runners/runner.h"
@@ -45,7 +46,7 @@ static void prepare_on(const char *runner, const char *model, prepared *x)
 {
     memset(x, 0, sizeof *x);
     eb_err err = {{0}};
-    if (eb_model_load(model, &x->g, NULL, &err) != EB_OK || eb_graph_infer_shapes(x->g, NULL, &err) != EB_OK)
+    if (eb_model_load(model, &x->g, NULL, &err) != EB_OK || eb_graph_infer_shapes(x->g, NULL, eb_ref_eval, &err) != EB_OK)
         fail_msg("%s: %s", model, err.msg);
     x->r = eb_runner_find(runner);
     assert_non_null(x->r);

@@ -24,7 +24,7 @@
 
 #include "models/status.h"
 #include "models/tensor.h"
-#include "reference_kernels/ops.h"
+#include "models/ops.h"
 #include "runners/cpu/gemm.h"
 #include "runners/cpu/threadpool.h"
 

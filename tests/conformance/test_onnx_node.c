@@ -20,6 +20,7 @@
 
 #include "models/graph.h"
 #include "models/onnx_tensor.h"
+#include "reference_kernels/ref.h"
 #include "runners/runner.h"
 #include "tests/test_util.h"
 
@@ -155,7 +156,7 @@ static outcome run_data_set(const char *model, const char *ds, const eb_runner *
             goto out;
         }
     }
-    if ((st = eb_graph_infer_shapes(g, NULL, &err)) != EB_OK) {
+    if ((st = eb_graph_infer_shapes(g, NULL, eb_ref_eval, &err)) != EB_OK) {
         snprintf(why, wn, "%s", err.msg);
         op_of_message(err.msg, op, on);
         res = st == EB_EUNSUPPORTED ? SKIP : FAIL;

@@ -1,14 +1,14 @@
 /* ops.c - the op table, generated from ops.def. */
-#include "reference_kernels/ops.h"
+#include "models/ops.h"
 
 #include <string.h>
 
-#include "reference_kernels/ref.h"
+#include "models/shape_rules.h"
 
 const eb_op_info eb_ops[EB_OP_COUNT] = {
-    [EB_OP_UNKNOWN] = {"unknown", 0, 0, 0, 0, NULL, NULL},
-#define EB_OP(e, name, mi, ma, mo, mao, impl) [EB_OP_##e] = {name, mi, ma, mo, mao, eb_shape_##impl, eb_ref_##impl},
-#include "reference_kernels/ops.def"
+    [EB_OP_UNKNOWN] = {"unknown", 0, 0, 0, 0, NULL},
+#define EB_OP(e, name, mi, ma, mo, mao, impl) [EB_OP_##e] = {name, mi, ma, mo, mao, eb_shape_##impl},
+#include "models/ops.def"
 #undef EB_OP
 };
 

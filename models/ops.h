@@ -1,8 +1,10 @@
 /* ops.h - the op enum and the per-op table built from ops.def.
  *
- * For every op: its ONNX name, input/output arity, its shape rule and its
- * reference kernel.  The runners, shape inference and the tests walk this
- * table; nothing else lists ops. */
+ * For every op: its ONNX name, input/output arity and its shape rule.  The
+ * runners, shape inference and the tests walk this table; nothing else
+ * lists ops.  The kernels that compute an op live above this layer (the
+ * reference ones in reference_kernels/, keyed by the same enum); models/
+ * reaches them only through an eb_node_eval_fn its caller passes in. */
 #ifndef EB_OPS_H
 #define EB_OPS_H
 
@@ -13,7 +15,7 @@
 typedef enum eb_op {
     EB_OP_UNKNOWN = 0,
 #define EB_OP(e, name, mi, ma, mo, mao, impl) EB_OP_##e,
-#include "reference_kernels/ops.def"
+#include "models/ops.def"
 #undef EB_OP
     EB_OP_COUNT
 } eb_op;
@@ -31,16 +33,17 @@ struct eb_tensor;
 typedef eb_status (*eb_shape_fn)(const struct eb_node *n, const struct eb_tensor *const *in,
                                  struct eb_tensor *const *out, eb_err *err);
 
-/* Reference kernel: computes the outputs (already allocated with the shapes
- * the shape rule gave; out[i] is NULL for an omitted optional output). */
-typedef eb_status (*eb_kernel_fn)(const struct eb_node *n, const struct eb_tensor *const *in,
-                                  struct eb_tensor *const *out, eb_err *err);
+/* Evaluator: computes a node's outputs (already allocated with the shapes
+ * the shape rule gave; out[i] is NULL for an omitted optional output).  A
+ * reference kernel has this type, and so has what constant folding calls
+ * (eb_graph_infer_shapes). */
+typedef eb_status (*eb_node_eval_fn)(const struct eb_node *n, const struct eb_tensor *const *in,
+                                     struct eb_tensor *const *out, eb_err *err);
 
 typedef struct eb_op_info {
     const char *name;
     int min_in, max_in, min_out, max_out;
     eb_shape_fn shape;
-    eb_kernel_fn ref;
 } eb_op_info;
 
 extern const eb_op_info eb_ops[EB_OP_COUNT];

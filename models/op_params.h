@@ -1,0 +1,105 @@
+/* op_params.h - the parameters of an op, decoded from its node, that its
+ * shape rule and its kernels both need: Conv and pool windows, Pad's plan,
+ * Slice's starts and steps, Split's pieces, a permutation, an axis.
+ *
+ * Each is defined beside the op's shape rule (models/shape_<family>.c), so
+ * an op's meaning is written once; the reference kernels (and any other
+ * kernel) call the same function on the node and trust what the shape rule
+ * has already accepted. */
+#ifndef EB_OP_PARAMS_H
+#define EB_OP_PARAMS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/graph.h"
+#include "models/op_attrs.h"
+#include "models/shape_rules.h"
+#include "models/tensor.h"
+
+/* B as the op sees it: before opset 7, broadcast=1 with an explicit `axis`
+ * places B's dims at A's dims [axis, axis + rank(B)). */
+eb_status eb_binary_operand_b(const eb_node *n, const eb_tensor *a, const eb_tensor *b, eb_tensor *view,
+                              const eb_tensor **res, eb_err *err);
+
+/* The attribute that carries the value; EB_EUNSUPPORTED/EB_EINVAL when it is
+ * a kind this suite does not hold, or there is not exactly one. */
+eb_status eb_constant_attr(const eb_node *n, const eb_attr **out, eb_err *err);
+
+/* The fill value's tensor, or NULL for the default f32 0. */
+eb_status eb_constant_fill_value(const eb_node *n, const eb_tensor **value, eb_err *err);
+
+/* Fills g and *group from the node's attributes and the shapes of X and W,
+ * checking that they agree.  Used by the shape rule and again by the
+ * kernel. */
+eb_status eb_conv_geometry(const eb_node *n, const eb_tensor *x, const eb_tensor *w, eb_window *g,
+                           int64_t *group, eb_err *err);
+
+/* Gather's axis, normalised against data's rank. */
+eb_status eb_gather_axis(const eb_node *n, const eb_tensor *data, int *axis, eb_err *err);
+
+/* Checks every index against a dim of length dim. */
+eb_status eb_gather_check_indices(const eb_tensor *idx, int64_t dim, eb_err *err);
+
+/* The operands seen as stacks of matrices: batch dims in `batch` (a tensor
+ * used only for its shape), then rows x cols. */
+typedef struct eb_mm_view {
+    eb_tensor batch;
+    int64_t rows, cols;
+} eb_mm_view;
+
+/* Fills v from MatMul operand t (is_b: the second operand). */
+void eb_mm_view_of(const eb_tensor *t, bool is_b, eb_mm_view *v);
+
+/* True when parameter p of BatchNormalization holds one value per activation
+ * (spatial=0 shape) rather than one per channel. */
+bool eb_bn_per_activation(const eb_tensor *x, const eb_tensor *p);
+
+/* The normalisation axis in [0, rank]; false when out of [-rank, rank]. */
+bool eb_layer_norm_axis(const eb_node *n, int rank, int *axis);
+
+/* Pad's modes. */
+typedef enum eb_pad_mode { EB_PAD_CONSTANT, EB_PAD_EDGE, EB_PAD_REFLECT, EB_PAD_WRAP } eb_pad_mode;
+
+/* Per dim: pads before/after, and the kept input extent [lo, lo + keep). */
+typedef struct eb_pad_plan {
+    eb_pad_mode mode;
+    int64_t before[EB_MAX_RANK], after[EB_MAX_RANK];
+    int64_t lo[EB_MAX_RANK], keep[EB_MAX_RANK];
+} eb_pad_plan;
+
+/* Reads mode and pads and checks them against x; out_shape gets the
+ * output dims. */
+eb_status eb_pad_plan_make(const eb_node *n, const eb_tensor *const *in, const eb_tensor *x, eb_pad_plan *p,
+                           int64_t out_shape[EB_MAX_RANK], eb_err *err);
+
+/* Fills g from a pool's attributes and the shape of X (MaxPool,
+ * AveragePool). */
+eb_status eb_pool_geometry(const eb_node *n, const eb_tensor *x, eb_window *g, eb_err *err);
+
+/* MaxPool, as opposed to AveragePool. */
+bool eb_is_max_pool(const eb_node *n);
+
+/* Which dims of x the node reduces. */
+eb_status eb_reduce_mask(const eb_node *n, const eb_tensor *const *in, bool mask[EB_MAX_RANK], eb_err *err);
+
+/* The [start, end) range of dims Shape reports. */
+void eb_shape_dims_range(const eb_node *n, int rank, int64_t *start, int64_t *end);
+
+/* For every dim of x: the first input index, the step and the output dim. */
+eb_status eb_slice_params(const eb_node *n, const eb_tensor *const *in, const eb_tensor *x,
+                          int64_t first[EB_MAX_RANK], int64_t step[EB_MAX_RANK], int64_t count[EB_MAX_RANK],
+                          eb_err *err);
+
+/* The op's axis, normalised; false when out of range. */
+bool eb_softmax_axis(const eb_node *n, const eb_tensor *x, int *axis);
+
+/* The axis and the piece sizes (malloc'd; *sizes is NULL on failure) of
+ * node n on input x. */
+eb_status eb_split_plan(const eb_node *n, const eb_tensor *const *in, const eb_tensor *x, int *axis,
+                        int64_t **sizes, eb_err *err);
+
+/* Fills perm[0..rank) from the attribute, or reversed when absent. */
+eb_status eb_transpose_perm(const eb_node *n, int rank, int perm[EB_MAX_RANK], eb_err *err);
+
+#endif
