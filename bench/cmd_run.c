@@ -46,7 +46,7 @@ static const char USAGE[] =
     "\n"
     "  -v, --variant SPEC   RUNNER[:KEY=VALUE,...], sweeps in braces, several per\n"
     "                       argument with ';' (default: ref). Keys: threads, prune,\n"
-    "                       quant, group, device. Example: 'ref;cpu:threads={1,2}'\n"
+    "                       quant, group, device, isa. Example: 'ref;cpu:threads={1,2}'\n"
     "  -n, --runs N         timed runs, at least (default 10)\n"
     "      --warmup N       untimed runs first (default 2)\n"
     "      --min-time S     and at least S seconds of timed runs (default 0)\n"

@@ -33,13 +33,13 @@ while read -r cmd opt; do
 done <"$TMP/opts"
 
 # every variant key the parser takes, every result status, every exit status
-for key in threads prune quant group device; do
+for key in threads prune quant group device isa; do
     contains "$TMP/man.txt" "$key=" "man page documents the variant key $key"
 done
-for status in ok unsupported failed timeout crashed; do
+for status in ok unsupported failed timeout crashed interrupted; do
     contains "$TMP/man.txt" "$status" "man page documents the status $status"
 done
-for code in 0 1 2 3 75; do
+for code in 0 1 2 3 75 130; do
     grep -qE "^ +$code\$" "$TMP/man.txt" && PASSES=$((PASSES + 1)) ||
         { echo "FAIL man page lists exit status $code"; FAILS=$((FAILS + 1)); }
 done
