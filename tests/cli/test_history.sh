@@ -24,7 +24,8 @@ for r in d["results"]:
     L = r["latency"]
     L["samples"] = [s * 1.2 for s in L["samples"]]
     for k in ("min", "median", "mean", "p90", "p99", "max", "stddev"):
-        L[k] *= 1.2
+        if L[k] is not None:  # null: too few samples for it
+            L[k] *= 1.2
     L["median_ci95"]["low"] *= 1.2
     L["median_ci95"]["high"] *= 1.2
 json.dump(d, open(sys.argv[2], "w"))

@@ -62,7 +62,8 @@ for r in d["results"]:
         L = c["latency"]
         L["samples"] = [s / speedup for s in L["samples"]]
         for k in ("min", "median", "mean", "p90", "p99", "max", "stddev"):
-            L[k] /= speedup
+            if L[k] is not None:  # null: too few samples for it
+                L[k] /= speedup
         if L.get("median_ci95"):
             L["median_ci95"]["low"] /= speedup
             L["median_ci95"]["high"] /= speedup
