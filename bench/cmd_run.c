@@ -34,7 +34,7 @@ static const char USAGE[] =
     "                       quant, group, device. Example: 'ref;cpu:threads={1,2}'\n"
     "  -n, --runs N         timed runs, at least (default 10)\n"
     "      --warmup N       untimed runs first (default 2)\n"
-    "      --min-time S     and at least S seconds of timed runs (default 0)\n"
+    "      --min-time S     and at least S seconds of timed runs (default 1)\n"
     "      --max-time S     stop sampling after S seconds (default 60)\n"
     "      --timeout S      kill a variant after S seconds (default 120)\n"
     "      --cv-threshold P flag results whose CV is above P percent (default 5)\n"
@@ -213,7 +213,7 @@ int eb_cmd_run(int argc, char **argv)
         {"no-isolate", no_argument, 0, 'I'}, {"eval", required_argument, 0, 'e'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     sweep s = {.opts = {.runs = 10, .warmup = 2, .max_time_s = 60, .timeout_s = 120, .cv_threshold = 0.05,
-                        .seed = 1, .isolate = true, .eval_count = 1000},
+                        .seed = 1, .isolate = true, .eval_count = 1000, .min_time_s = 1},
                .format = EB_FMT_JSON};
     int64_t seed = 1;
     double cv_pct = 5;
