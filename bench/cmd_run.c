@@ -49,7 +49,7 @@ static const char USAGE[] =
     "                       quant, group, device, isa. Example: 'ref;cpu:threads={1,2}'\n"
     "  -n, --runs N         timed runs, at least (default 10)\n"
     "      --warmup N       untimed runs first (default 2)\n"
-    "      --min-time S     and at least S seconds of timed runs (default 0)\n"
+    "      --min-time S     and at least S seconds of timed runs (default 1)\n"
     "      --max-time S     stop sampling after S seconds (default 60)\n"
     "      --timeout S      kill a variant after S seconds (default 120)\n"
     "      --cv-threshold P flag results whose CV is above P percent (default 5)\n"
@@ -367,7 +367,7 @@ int eb_cmd_run(int argc, char **argv)
         {"profile", no_argument, 0, 'P'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     sweep s = {.opts = {.runs = 10, .warmup = 2, .max_time_s = 60, .timeout_s = 120, .cv_threshold = 0.05,
-                        .seed = 1, .isolate = true, .eval_count = 1000},
+                        .seed = 1, .isolate = true, .eval_count = 1000, .min_time_s = 1},
                .table_out = stdout};
     const char *out_path = NULL, *format_arg = NULL;
     dim_check dims = {0};

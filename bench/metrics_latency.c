@@ -14,7 +14,20 @@
  * pmf is built by the ratio recurrence p(i+1) = p(i) (n-i)/(i+1) relative to
  * the centre and normalised by the sum over every term that is not
  * negligible, so nothing under- or overflows and n = 1e6 costs a few
- * thousand multiplications. */
+ * thousand multiplications.
+ *
+ * Tail percentiles need more samples than the median: with 10 samples the
+ * type-7 p99 is an interpolation between the two largest, i.e. nearly the
+ * maximum.  We publish p90 and p99 only when n reaches the minimum of MLPerf
+ * LoadGen's early-stopping rule (mlcommons/inference, loadgen/results.cc,
+ * PerformanceSummary::EarlyStopping, with loadgen/early_stopping.cc; the
+ * rule is stated in the MLPerf Inference rules, "Early stopping"): at
+ * confidence 0.99 with one "overlatency" query (t = 1, tolerance 0), a run
+ * of n queries qualifies once P(Binomial(n, 1 - p) <= 1) < 1 - 0.99, i.e.
+ * once, with 99% confidence, at least two of the n samples lie at or above
+ * the true p-th percentile, so the sample tail bounds it.  That gives
+ * n >= 64 for p90 and n >= 662 for p99; eb_percentile_min_n computes the
+ * threshold from the rule rather than naming the constants. */
 #include "bench/metrics_latency.h"
 
 #include <math.h>
@@ -47,6 +60,19 @@ double eb_percentile_sorted(const double *sorted, int n, double p)
     double frac = h - (double)lo;
     /* a + f (b - a) rather than (1-f) a + f b: exact when f == 0 */
     return sorted[lo] + frac * (sorted[lo + 1] - sorted[lo]);
+}
+
+int eb_percentile_min_n(double p)
+{
+    if (!(p > 0 && p < 100))
+        return -1;
+    /* P(Binomial(n, 1-q) <= 1) = q^n + n (1-q) q^(n-1) = q^(n-1) (q + n (1-q)),
+     * in logs so that it neither under- nor overflows; it falls with n */
+    double q = p / 100.0, log_q = log1p(-(1.0 - q)), level = log(1.0 - 0.99);
+    for (int n = 1; n < (1 << 30); n++)
+        if ((double)(n - 1) * log_q + log(q + (double)n * (1.0 - q)) < level)
+            return n;
+    return -1;
 }
 
 /* The narrowest window [*lo, *hi] of Binomial(n, 1/2) values with mass
@@ -143,8 +169,13 @@ void eb_latency_summarize(const double *ms, int n, double cv_threshold, eb_laten
     out->min = s[0];
     out->max = s[n - 1];
     out->median = eb_percentile_sorted(s, n, 50);
-    out->p90 = eb_percentile_sorted(s, n, 90);
-    out->p99 = eb_percentile_sorted(s, n, 99);
+    /* tail percentiles only where n supports them (see the top of the file) */
+    out->p90_available = n >= eb_percentile_min_n(90);
+    out->p99_available = n >= eb_percentile_min_n(99);
+    if (out->p90_available)
+        out->p90 = eb_percentile_sorted(s, n, 90);
+    if (out->p99_available)
+        out->p99 = eb_percentile_sorted(s, n, 99);
 
     /* ranks j..k need 1 <= j and k <= n: the best window [1, n-1] holds
      * 1 - 2^(1-n), below 0.95 for n < 6 */

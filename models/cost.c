@@ -1,4 +1,15 @@
-/* cost.c - parameters, MACs, FLOPs and activation memory of a graph. */
+/* cost.c - parameters, MACs, FLOPs and activation memory of a graph.
+ *
+ * Params count stored tensors, not the values nodes read: a weight that
+ * several nodes read, or that a node reads through a copy made at load
+ * time (PyTorch exports share initialisers through Identity; Transpose or
+ * Cast of a weight is folded the same way), is one tensor in the file and
+ * counts once.  A constant value is traced back through the folded nodes
+ * that produced it to the initialisers (or Constant outputs) it came from.
+ *
+ * FLOPs come from one rule per op, in a switch with no default: an op
+ * added to ops.def without a rule fails the build (-Wswitch), and an op the
+ * suite does not know at all is reported as `uncounted`, never as 0. */
 #include "models/cost.h"
 
 #include <stdlib.h>
@@ -21,6 +32,26 @@ static bool is_weight(const eb_value *v)
     }
 }
 
+/* Bytes of a value whose shape is known, else 0 (a graph whose inference
+ * stopped part-way still gets the cost of what is known). */
+static uint64_t known_bytes(const eb_value *v)
+{
+    size_t b = v->shape_known ? eb_tensor_nbytes(&v->t) : SIZE_MAX;
+    return b == SIZE_MAX ? 0 : b;
+}
+
+/* Every value the node touches has a known shape. */
+static bool shapes_known(const eb_graph *g, const eb_node *n)
+{
+    for (int k = 0; k < n->n_in; k++)
+        if (n->in[k] >= 0 && !g->values[n->in[k]].shape_known)
+            return false;
+    for (int k = 0; k < n->n_out; k++)
+        if (n->out[k] >= 0 && !g->values[n->out[k]].shape_known)
+            return false;
+    return true;
+}
+
 static int64_t numel_of(const eb_graph *g, int idx)
 {
     return idx >= 0 ? eb_tensor_numel(&g->values[idx].t) : 0;
@@ -34,8 +65,9 @@ static int64_t prod(const int64_t *d, int from, int to)
     return p;
 }
 
-/* MACs and other FLOPs of one node (see cost.h for the conventions). */
-static void node_flops(const eb_graph *g, const eb_node *n, int64_t *macs, int64_t *other)
+/* MACs and other FLOPs of one node (see cost.h for the conventions);
+ * false when the cost model has no rule for the node's op. */
+static bool node_flops(const eb_graph *g, const eb_node *n, int64_t *macs, int64_t *other)
 {
     int64_t out = numel_of(g, n->out[0]), in0 = n->n_in ? numel_of(g, n->in[0]) : 0;
     const eb_tensor *x = n->n_in && n->in[0] >= 0 ? &g->values[n->in[0]].t : NULL;
@@ -84,7 +116,55 @@ static void node_flops(const eb_graph *g, const eb_node *n, int64_t *macs, int64
     case EB_OP_NOT:
         *other = out;
         break;
-    default: break; /* data movement */
+    /* data movement and constants: no arithmetic */
+    case EB_OP_CAST: case EB_OP_FLATTEN: case EB_OP_RESHAPE: case EB_OP_SQUEEZE: case EB_OP_UNSQUEEZE:
+    case EB_OP_IDENTITY: case EB_OP_DROPOUT: case EB_OP_TRANSPOSE: case EB_OP_CONCAT: case EB_OP_SPLIT:
+    case EB_OP_SLICE: case EB_OP_GATHER: case EB_OP_SHAPE: case EB_OP_SIZE: case EB_OP_CONSTANT:
+    case EB_OP_CONSTANT_OF_SHAPE: case EB_OP_EXPAND: case EB_OP_TILE: case EB_OP_RANGE: case EB_OP_PAD:
+        break;
+    case EB_OP_UNKNOWN: case EB_OP_COUNT: return false;
+    }
+    return true;
+}
+
+/* Adds to *c the stored tensors behind the constant value v, each once
+ * per stamp (seen[x] == stamp: value x already visited for this *c): v
+ * itself when it is an initialiser or a Constant's output, else, through
+ * the folded node that computed it, the constants it was computed from.
+ * *total gets each stored tensor once over the whole graph (counted[]).
+ * stack holds n_values ints: a value is pushed at most once per stamp. */
+static void add_stored(const eb_graph *g, int v, int stamp, int *seen, int *stack, bool *counted, eb_cost *c,
+                       eb_cost *total)
+{
+    if (seen[v] == stamp)
+        return;
+    int top = 0;
+    seen[v] = stamp;
+    stack[top++] = v;
+    while (top > 0) {
+        int x = stack[--top];
+        const eb_value *val = &g->values[x];
+        const eb_node *p = val->producer >= 0 ? &g->nodes[val->producer] : NULL;
+        bool from_constants = false;
+        for (int k = 0; p && p->folded && k < p->n_in; k++) {
+            int in = p->in[k];
+            if (in < 0 || !g->values[in].is_const)
+                continue; /* Shape of a run-time value: not a stored tensor */
+            from_constants = true;
+            if (seen[in] != stamp) {
+                seen[in] = stamp;
+                stack[top++] = in;
+            }
+        }
+        if (from_constants || !is_weight(val))
+            continue;
+        c->params += eb_tensor_numel(&val->t);
+        c->weight_bytes += eb_tensor_nbytes(&val->t);
+        if (!counted[x]) {
+            counted[x] = true;
+            total->params += eb_tensor_numel(&val->t);
+            total->weight_bytes += eb_tensor_nbytes(&val->t);
+        }
     }
 }
 
@@ -93,9 +173,13 @@ void eb_graph_cost(const eb_graph *g, eb_cost *total, eb_cost *per_node)
     memset(total, 0, sizeof *total);
     bool *counted = calloc((size_t)g->n_values + 1, sizeof *counted);
     int *last_use = malloc(((size_t)g->n_values + 1) * sizeof *last_use);
-    if (!counted || !last_use) { /* cost is advisory; leave it zero */
+    int *seen = calloc((size_t)g->n_values + 1, sizeof *seen);
+    int *stack = malloc(((size_t)g->n_values + 1) * sizeof *stack);
+    if (!counted || !last_use || !seen || !stack) { /* cost is advisory; leave it zero */
         free(counted);
         free(last_use);
+        free(seen);
+        free(stack);
         return;
     }
     for (int v = 0; v < g->n_values; v++)
@@ -109,7 +193,7 @@ void eb_graph_cost(const eb_graph *g, eb_cost *total, eb_cost *per_node)
 
     uint64_t live = 0;
     for (int k = 0; k < g->n_inputs; k++)
-        live += eb_tensor_nbytes(&g->values[g->inputs[k]].t);
+        live += known_bytes(&g->values[g->inputs[k]]);
     total->activation_total = live;
     total->activation_bytes = live;
 
@@ -117,26 +201,23 @@ void eb_graph_cost(const eb_graph *g, eb_cost *total, eb_cost *per_node)
         const eb_node *n = &g->nodes[i];
         eb_cost c = {0};
         if (!n->folded) {
-            node_flops(g, n, &c.macs, &c.flops);
-            c.flops += 2 * c.macs;
+            if (shapes_known(g, n) && node_flops(g, n, &c.macs, &c.flops)) {
+                c.flops += 2 * c.macs;
+            } else { /* unknown, not zero: left out of the totals and listed */
+                c.macs = c.flops = 0;
+                c.uncounted = 1;
+            }
             for (int k = 0; k < n->n_in; k++) {
                 if (n->in[k] < 0)
                     continue;
                 const eb_value *v = &g->values[n->in[k]];
-                c.bytes_moved += eb_tensor_nbytes(&v->t);
-                if (is_weight(v)) {
-                    c.params += eb_tensor_numel(&v->t);
-                    c.weight_bytes += eb_tensor_nbytes(&v->t);
-                    if (!counted[n->in[k]]) {
-                        counted[n->in[k]] = true;
-                        total->params += eb_tensor_numel(&v->t);
-                        total->weight_bytes += eb_tensor_nbytes(&v->t);
-                    }
-                }
+                c.bytes_moved += known_bytes(v);
+                if (is_weight(v))
+                    add_stored(g, n->in[k], i + 1, seen, stack, counted, &c, total);
             }
             for (int k = 0; k < n->n_out; k++)
                 if (n->out[k] >= 0 && !g->values[n->out[k]].is_const) {
-                    uint64_t b = eb_tensor_nbytes(&g->values[n->out[k]].t);
+                    uint64_t b = known_bytes(&g->values[n->out[k]]);
                     c.bytes_moved += b;
                     c.activation_bytes += b;
                     live += b;
@@ -148,7 +229,7 @@ void eb_graph_cost(const eb_graph *g, eb_cost *total, eb_cost *per_node)
             for (int k = 0; k < n->n_in; k++) {
                 int v = n->in[k];
                 if (v >= 0 && last_use[v] == i && !g->values[v].is_const) {
-                    live -= eb_tensor_nbytes(&g->values[v].t);
+                    live -= known_bytes(&g->values[v]);
                     last_use[v] = -2; /* a node may read a value twice */
                 }
             }
@@ -156,9 +237,12 @@ void eb_graph_cost(const eb_graph *g, eb_cost *total, eb_cost *per_node)
         total->macs += c.macs;
         total->flops += c.flops;
         total->bytes_moved += c.bytes_moved;
+        total->uncounted += c.uncounted;
         if (per_node)
             per_node[i] = c;
     }
     free(counted);
     free(last_use);
+    free(seen);
+    free(stack);
 }

@@ -44,8 +44,8 @@ void eb_emit_csv(FILE *f, const eb_report_doc *d)
         fprintf(f, ",%s,%d,%s,%s,%s,%s,%d", r->variant.runner, r->variant.threads, r->variant.prune,
                 r->variant.quant, r->device, eb_result_status_name(r->status), r->n_samples);
         csv_num(f, lat, s->median);
-        csv_num(f, lat, s->p90);
-        csv_num(f, lat, s->p99);
+        csv_num(f, lat && s->p90_available, s->p90);
+        csv_num(f, lat && s->p99_available, s->p99);
         csv_num(f, lat, s->mean);
         csv_num(f, lat, s->min);
         csv_num(f, lat, s->max);

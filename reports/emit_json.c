@@ -41,6 +41,21 @@ static cJSON *variant_json(const eb_variant *v)
     return o;
 }
 
+/* A tail percentile, or null with the reason when n is too small for it
+ * (bench/metrics_latency.h). */
+static void add_percentile(cJSON *o, const char *k, double v, bool available, double p, int n)
+{
+    if (available) {
+        add_num(o, k, v);
+        return;
+    }
+    char key[32], why[96];
+    cJSON_AddNullToObject(o, k);
+    snprintf(key, sizeof key, "%s_reason", k);
+    snprintf(why, sizeof why, "needs n >= %d, have %d", eb_percentile_min_n(p), n);
+    cJSON_AddStringToObject(o, key, why);
+}
+
 static cJSON *latency_json(const eb_result *r)
 {
     cJSON *o = cJSON_CreateObject();
@@ -55,8 +70,8 @@ static cJSON *latency_json(const eb_result *r)
         add_num(o, "min", s->min);
         add_num(o, "median", s->median);
         add_num(o, "mean", s->mean);
-        add_num(o, "p90", s->p90);
-        add_num(o, "p99", s->p99);
+        add_percentile(o, "p90", s->p90, s->p90_available, 90, r->n_samples);
+        add_percentile(o, "p99", s->p99, s->p99_available, 99, r->n_samples);
         add_num(o, "max", s->max);
         add_num(o, "stddev", s->stddev);
         add_num(o, "cv", s->cv);

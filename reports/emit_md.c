@@ -20,7 +20,10 @@ static void latency_cells(const eb_result *r, char *med, char *p90, char *cv, si
 {
     if (r->n_samples > 0) {
         snprintf(med, n, "%.3f", r->latency.median);
-        snprintf(p90, n, "%.3f", r->latency.p90);
+        if (r->latency.p90_available) /* else too few samples for a p90 */
+            snprintf(p90, n, "%.3f", r->latency.p90);
+        else
+            snprintf(p90, n, "-");
         snprintf(cv, n, "%.1f%%%s", r->latency.cv * 100, r->latency.unstable ? "!" : "");
     } else {
         snprintf(med, n, "-");

@@ -157,7 +157,8 @@ void eb_emit_table_row(FILE *f, eb_table *t, const eb_result *r, double base_med
     bool lat = r->n_samples > 0;
     if (lat) {
         eb_duration_cell(r->latency.median, med, sizeof med);
-        eb_duration_cell(r->latency.p90, p90, sizeof p90);
+        if (r->latency.p90_available) /* else too few samples for a p90: "-" */
+            eb_duration_cell(r->latency.p90, p90, sizeof p90);
         snprintf(cv, sizeof cv, "%.1f%%%s", r->latency.cv * 100, r->latency.unstable ? "!" : "");
         t->any_unstable |= r->latency.unstable;
         eb_ratio_cell(r->latency.median, base_median_ms, ratio, sizeof ratio);

@@ -104,6 +104,8 @@ static eb_status parse_result(const cJSON *o, const char *where, eb_result *r, e
     r->latency.mean = num(lat, "mean", NAN);
     r->latency.p90 = num(lat, "p90", NAN);
     r->latency.p99 = num(lat, "p99", NAN);
+    r->latency.p90_available = isfinite(r->latency.p90); /* null: too few samples for it */
+    r->latency.p99_available = isfinite(r->latency.p99);
     r->latency.max = num(lat, "max", NAN);
     r->latency.stddev = num(lat, "stddev", NAN);
     r->latency.cv = num(lat, "cv", NAN);

@@ -6,7 +6,9 @@
  * double, drift metrics from perturbations whose error is known by
  * construction (dyadic values, so float arithmetic is exact).  The median
  * interval is also checked empirically: over many samples from a uniform
- * distribution it must contain the true median about 95% of the time. */
+ * distribution it must contain the true median about 95% of the time.
+ * The sample counts that support p90 and p99 are MLPerf's published 64 and
+ * 662, and the rule behind them is re-checked in long double. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,8 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "bench/metrics_drift.h"
 #include "bench/metrics_latency.h"
+#include "reports/emit.h"
+#include "reports/emit_text.h"
+#include "reports/results_load.h"
 #include "tests/test_util.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -105,7 +112,10 @@ static void latency__one_sample__has_zero_spread(void **state)
     eb_latency_stats s;
     eb_latency_summarize(one, 1, 0.05, &s);
     assert_int_equal(s.n, 1);
-    assert_true(s.min == 7.5 && s.median == 7.5 && s.mean == 7.5 && s.p90 == 7.5 && s.p99 == 7.5 && s.max == 7.5);
+    assert_true(s.min == 7.5 && s.median == 7.5 && s.mean == 7.5 && s.max == 7.5);
+    /* one sample supports no tail percentile */
+    assert_false(s.p90_available || s.p99_available);
+    assert_true(isnan(s.p90) && isnan(s.p99));
     assert_true(s.stddev == 0 && s.cv == 0);
     assert_false(s.unstable);
     assert_false(s.ci_available);
@@ -122,8 +132,12 @@ static void latency__small_known_array__gives_hand_computed_percentiles(void **s
     assert_true(s.min == 1 && s.max == 5);
     assert_true(s.median == 3);
     /* type 7: h = 0.9 * 4 = 3.6 -> 4 + 0.6 (5 - 4); h = 0.99 * 4 = 3.96 */
-    assert_close(s.p90, 4.6, 1e-15);
-    assert_close(s.p99, 4.96, 1e-15);
+    const double sorted[] = {1, 2, 3, 4, 5};
+    assert_close(eb_percentile_sorted(sorted, 5, 90), 4.6, 1e-15);
+    assert_close(eb_percentile_sorted(sorted, 5, 99), 4.96, 1e-15);
+    /* ... but 5 samples are too few to publish either */
+    assert_false(s.p90_available || s.p99_available);
+    assert_true(isnan(s.p90) && isnan(s.p99));
     assert_close(s.mean, 3, 1e-15);
     /* squares of deviations 4+1+0+1+4 = 10, over n-1 = 4 */
     assert_close(s.stddev, sqrt(2.5), 1e-15);
@@ -163,7 +177,7 @@ static void latency__random_samples__match_an_independent_sort(void **state)
     (void)state;
     uint64_t rng = eb_test_seed() ^ 0x1a7e;
     for (int trial = 0; trial < 200; trial++) {
-        int n = 1 + (int)(eb_test_rand(&rng) % 300);
+        int n = 1 + (int)(eb_test_rand(&rng) % 1000); /* both sides of 64 and 662 */
         double *ms = malloc((size_t)n * sizeof *ms), *s = malloc((size_t)n * sizeof *s);
         assert_non_null(ms);
         assert_non_null(s);
@@ -180,8 +194,16 @@ static void latency__random_samples__match_an_independent_sort(void **state)
         int i90 = (int)r90, i99 = (int)r99;
         double e90 = i90 >= n ? s[n - 1] : s[i90 - 1] + (r90 - i90) * (s[i90] - s[i90 - 1]);
         double e99 = i99 >= n ? s[n - 1] : s[i99 - 1] + (r99 - i99) * (s[i99] - s[i99 - 1]);
-        assert_close(st.p90, e90, 1e-12);
-        assert_close(st.p99, e99, 1e-12);
+        assert_int_equal(st.p90_available, n >= 64);
+        assert_int_equal(st.p99_available, n >= 662);
+        if (n >= 64)
+            assert_close(st.p90, e90, 1e-12);
+        else
+            assert_true(isnan(st.p90));
+        if (n >= 662)
+            assert_close(st.p99, e99, 1e-12);
+        else
+            assert_true(isnan(st.p99));
         free(ms);
         free(s);
     }
@@ -314,6 +336,198 @@ static void latency__million_samples__summarize_completes(void **state)
     if (fabs(s.ci_low - 499020) > 3 || fabs(s.ci_high - (n + 1 - s.ci_low)) > 1)
         fail_msg("CI (X(%.0f), X(%.0f)) is far from (X(499020), X(500981))", s.ci_low, s.ci_high);
     assert_true(s.ci_level >= 0.95 && s.ci_level < 0.9505);
+}
+
+/* ---- tail percentiles only where n supports them ------------------------- */
+
+/* P(Binomial(n, 1-q) <= 1) = q^n + n (1-q) q^(n-1), straight from the pmf */
+static long double at_most_one_above(int n, long double q)
+{
+    return powl(q, n) + (long double)n * (1 - q) * powl(q, n - 1);
+}
+
+static void percentile_min_n__mlperf_rule__64_for_p90_and_662_for_p99(void **state)
+{
+    (void)state;
+    /* the numbers MLPerf's rules give for 99% confidence */
+    assert_int_equal(eb_percentile_min_n(90), 64);
+    assert_int_equal(eb_percentile_min_n(99), 662);
+    /* and the rule itself at other percentiles: the least n below 1% */
+    const double ps[] = {50, 75, 90, 95, 99, 99.9};
+    for (size_t i = 0; i < sizeof ps / sizeof *ps; i++) {
+        int n = eb_percentile_min_n(ps[i]);
+        long double q = (long double)ps[i] / 100;
+        if (!(n > 1 && at_most_one_above(n, q) < 0.01L && at_most_one_above(n - 1, q) >= 0.01L))
+            fail_msg("p%g: n = %d is not the least n with P(at most one above) < 1%%", ps[i], n);
+    }
+    assert_int_equal(eb_percentile_min_n(0), -1);
+    assert_int_equal(eb_percentile_min_n(100), -1);
+    assert_int_equal(eb_percentile_min_n(NAN), -1);
+}
+
+/* 1, 2, ..., n ms, reversed so that nothing relies on sorted input */
+static double *ramp(int n)
+{
+    double *ms = malloc((size_t)n * sizeof *ms);
+    assert_non_null(ms);
+    for (int i = 0; i < n; i++)
+        ms[i] = (double)(n - i);
+    return ms;
+}
+
+static void latency__63_samples__no_p90_and_64__p90(void **state)
+{
+    (void)state;
+    eb_latency_stats s;
+    double *ms = ramp(64);
+    eb_latency_summarize(ms + 1, 63, 0.05, &s); /* 63, ..., 1 */
+    assert_false(s.p90_available);
+    assert_true(isnan(s.p90));
+    eb_latency_summarize(ms, 64, 0.05, &s);
+    assert_true(s.p90_available);
+    assert_close(s.p90, 1 + 0.9 * 63, 1e-15); /* type 7 on 1..64 */
+    assert_false(s.p99_available);
+    assert_true(isnan(s.p99));
+    free(ms);
+}
+
+static void latency__661_samples__no_p99_and_662__p99(void **state)
+{
+    (void)state;
+    eb_latency_stats s;
+    double *ms = ramp(662);
+    eb_latency_summarize(ms + 1, 661, 0.05, &s);
+    assert_true(s.p90_available);
+    assert_false(s.p99_available);
+    assert_true(isnan(s.p99));
+    eb_latency_summarize(ms, 662, 0.05, &s);
+    assert_true(s.p99_available);
+    assert_close(s.p99, 1 + 0.99 * 661, 1e-15);
+    free(ms);
+}
+
+/* A finished result with n samples 1..n ms. */
+static void result_with_samples(eb_result *r, int n)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->model, sizeof r->model, "m.onnx");
+    snprintf(r->model_name, sizeof r->model_name, "m");
+    snprintf(r->variant.spec, sizeof r->variant.spec, "ref");
+    snprintf(r->variant.runner, sizeof r->variant.runner, "ref");
+    snprintf(r->variant.prune, sizeof r->variant.prune, "none");
+    snprintf(r->variant.quant, sizeof r->variant.quant, "none");
+    r->variant.threads = 1;
+    snprintf(r->device, sizeof r->device, "cpu");
+    r->status = EB_RESULT_OK;
+    r->n_samples = n;
+    r->samples_ms = ramp(n);
+    eb_latency_summarize(r->samples_ms, n, 1.0, &r->latency);
+}
+
+/* What fn printed for the result, through a temporary file; caller frees. */
+static char *printed_row(const eb_result *r, int how)
+{
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    eb_provenance prov = {.version = "t", .git_commit = "t", .compiler = "t", .cflags = "t"};
+    eb_run_opts opts = {.runs = 10, .cv_threshold = 0.05};
+    eb_report_doc d = {.prov = &prov, .opts = &opts, .results = r, .n_results = 1};
+    if (how == 0) {
+        eb_model_info m = {.name = "m", .path = "m.onnx"};
+        eb_table t;
+        eb_table_init(&t, &m, 1, &r->variant, 1, 0.05);
+        eb_emit_table_row(f, &t, r, NAN);
+    }
+    else if (how == 1)
+        eb_emit_md(f, &d);
+    else
+        eb_emit_csv(f, &d);
+    long n = ftell(f);
+    rewind(f);
+    char *buf = calloc((size_t)n + 1, 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    return buf;
+}
+
+static void emit__ten_samples__percentiles_null_with_reason_and_dash_in_tables(void **state)
+{
+    (void)state;
+    eb_result r;
+    result_with_samples(&r, 10);
+
+    cJSON *o = eb_result_json(&r), *lat = cJSON_GetObjectItem(o, "latency");
+    assert_non_null(lat);
+    assert_true(cJSON_IsNumber(cJSON_GetObjectItem(lat, "median")));
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(lat, "p90")));
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(lat, "p99")));
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(lat, "p90_reason")), "needs n >= 64, have 10");
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(lat, "p99_reason")), "needs n >= 662, have 10");
+    cJSON_Delete(o);
+
+    /* terminal table: model, variant, median (a number and its unit), p90, ... */
+    char *row = printed_row(&r, 0), med[32], unit[32], p90[32];
+    assert_int_equal(sscanf(row, "%*s %*s %31s %31s %31s", med, unit, p90), 3);
+    assert_string_equal(med, "5.50");
+    assert_string_equal(unit, "ms");
+    assert_string_equal(p90, "-");
+    free(row);
+    /* markdown: | model | variant | median | p90 | ... */
+    char *md = printed_row(&r, 1);
+    assert_non_null(strstr(md, "| m | `ref` | 5.500 | - |"));
+    free(md);
+    /* CSV: ...,n,median_ms,p90_ms,p99_ms,mean_ms: the two are empty (no number) */
+    char *csv = printed_row(&r, 2);
+    assert_non_null(strstr(csv, ",10,5.5,,,5.5,"));
+    free(csv);
+    eb_result_free(&r);
+}
+
+static void emit__hundred_samples__p90_but_no_p99(void **state)
+{
+    (void)state;
+    eb_result r;
+    result_with_samples(&r, 100);
+    cJSON *o = eb_result_json(&r), *lat = cJSON_GetObjectItem(o, "latency");
+    assert_close(cJSON_GetNumberValue(cJSON_GetObjectItem(lat, "p90")), 1 + 0.9 * 99, 1e-15);
+    assert_null(cJSON_GetObjectItem(lat, "p90_reason"));
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(lat, "p99")));
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(lat, "p99_reason")), "needs n >= 662, have 100");
+    cJSON_Delete(o);
+    char *row = printed_row(&r, 0), p90[32];
+    assert_int_equal(sscanf(row, "%*s %*s %*s %*s %31s", p90), 1);
+    assert_string_equal(p90, "90.1"); /* 3-4 significant digits */
+    free(row);
+    eb_result_free(&r);
+}
+
+/* null in a file reads back as "not available", never as 0 */
+static void results_load__null_percentiles__read_back_as_unavailable(void **state)
+{
+    (void)state;
+    eb_result rs[2];
+    result_with_samples(&rs[0], 10);
+    result_with_samples(&rs[1], 700);
+    eb_provenance prov = {.version = "t", .git_commit = "t", .compiler = "t", .cflags = "t"};
+    snprintf(prov.start_time, sizeof prov.start_time, "2026-01-01T00:00:00Z");
+    eb_run_opts opts = {.runs = 10, .cv_threshold = 0.05};
+    eb_report_doc d = {.prov = &prov, .opts = &opts, .results = rs, .n_results = 2};
+    char path[512];
+    snprintf(path, sizeof path, "%s/r.json", eb_test_tmpdir());
+    eb_err err = {{0}};
+    assert_int_equal(eb_emit_file(path, EB_FMT_JSON, &d, &err), EB_OK);
+    eb_result_set set;
+    if (eb_results_load(path, &set, &err) != EB_OK)
+        fail_msg("%s", err.msg);
+    assert_int_equal(set.n, 2);
+    assert_false(set.results[0].latency.p90_available || set.results[0].latency.p99_available);
+    assert_true(isnan(set.results[0].latency.p90) && isnan(set.results[0].latency.p99));
+    assert_true(set.results[1].latency.p90_available && set.results[1].latency.p99_available);
+    assert_close(set.results[1].latency.p99, rs[1].latency.p99, 1e-15);
+    eb_results_free(&set);
+    eb_result_free(&rs[0]);
+    eb_result_free(&rs[1]);
 }
 
 /* ---- drift: failure paths first ----------------------------------------- */
@@ -689,6 +903,12 @@ int main(void)
         cmocka_unit_test(latency__ci_for_6_to_60_samples__is_the_narrowest_centred_window),
         cmocka_unit_test(latency__ci_of_uniform_samples__covers_the_true_median_about_95_percent),
         cmocka_unit_test(latency__million_samples__summarize_completes),
+        cmocka_unit_test(percentile_min_n__mlperf_rule__64_for_p90_and_662_for_p99),
+        cmocka_unit_test(latency__63_samples__no_p90_and_64__p90),
+        cmocka_unit_test(latency__661_samples__no_p99_and_662__p99),
+        cmocka_unit_test(emit__ten_samples__percentiles_null_with_reason_and_dash_in_tables),
+        cmocka_unit_test(emit__hundred_samples__p90_but_no_p99),
+        cmocka_unit_test(results_load__null_percentiles__read_back_as_unavailable),
         cmocka_unit_test(drift__shape_mismatch__is_unavailable_naming_output_and_shapes),
         cmocka_unit_test(drift__dtype_mismatch__is_unavailable_naming_both),
         cmocka_unit_test(drift__no_float_output__is_unavailable),

@@ -337,6 +337,29 @@ static void report_cell__known_result__formats_each_column(void **state)
     eb_report_free(&rep);
 }
 
+/* a p90 the samples could not support is null in the file: '-' in the
+ * report's tables (markdown and HTML share these cells), never 0 */
+static void report_cell__null_p90__is_a_dash(void **state)
+{
+    (void)state;
+    char r[2048], nulled[2200];
+    result_json(r, sizeof r, "m", "ref", 1, "ok", 0.25, NULL);
+    char *p = strstr(r, "\"p90\":"), *end = strchr(p, ',');
+    snprintf(nulled, sizeof nulled, "%.*s\"p90\":null,\"p90_reason\":\"needs n >= 64, have 9\"%s", (int)(p - r), r,
+             end);
+    const char *rs[] = {nulled};
+    const char *paths[] = {write_doc(0, "n.json", "2026-01-01T00:00:00Z", rs, 1)};
+    eb_report rep;
+    eb_err err = {{0}};
+    assert_int_equal(eb_report_load(&rep, paths, 1, &err), EB_OK);
+    char c[256];
+    eb_report_cell(&rep, &rep.entries[0], EB_COL_MEDIAN, c, sizeof c);
+    assert_string_equal(c, "0.2500");
+    eb_report_cell(&rep, &rep.entries[0], EB_COL_P90, c, sizeof c);
+    assert_string_equal(c, "-");
+    eb_report_free(&rep);
+}
+
 static void energy_summary__all_unavailable__says_unavailable_with_the_reason(void **state)
 {
     (void)state;
@@ -506,6 +529,7 @@ int main(void)
         cmocka_unit_test(scaling_groups__no_threads_1__none_with_the_reason),
         cmocka_unit_test(scaling_groups__thread_counts_in_separate_files__one_group_across_files),
         cmocka_unit_test(report_cell__known_result__formats_each_column),
+        cmocka_unit_test(report_cell__null_p90__is_a_dash),
         cmocka_unit_test(energy_summary__all_unavailable__says_unavailable_with_the_reason),
         cmocka_unit_test(energy_summary__measured_and_estimated__counted_apart),
         cmocka_unit_test(pareto_front__planted_front_among_dominated_points__found),

@@ -16,15 +16,40 @@ for m in mobilenet_v2 resnet18 bert; do
 done
 expect 0 "inspect mobilenet_v2" -- "$EDGEBENCH" inspect "$ARCH/mobilenet_v2/model.onnx"
 contains "$TMP/out" "unsupported ops: none" "mobilenet_v2 is fully supported"
-# torchvision counts 3.50 M and 11.69 M; the exporter folds each BatchNorm
-# into its conv (gamma and beta become one bias per channel), so the
-# deployed graphs hold a little less
-contains "$TMP/out" "params: 3.49 M" "mobilenet_v2 has 3.49 M deployed params"
 contains "$TMP/out" "output                   f32[1,1000]" "mobilenet_v2 output shape"
 expect 0 "inspect resnet18" -- "$EDGEBENCH" inspect "$ARCH/resnet18/model.onnx"
-contains "$TMP/out" "params: 11.68 M" "resnet18 has 11.68 M deployed params"
 expect 0 "inspect bert" -- "$EDGEBENCH" inspect "$ARCH/bert/model.onnx"
 contains "$TMP/out" "output                   f32[1,128,256]" "bert output shape"
+# params are the weight values the file stores, each tensor once: the
+# exporter folds each BatchNorm into its conv (torchvision's 3.50 M and
+# 11.69 M count gamma and beta apart) and shares identical initialisers
+# (the zero biases of freshly initialised BatchNorms) through Identity
+# nodes, which must not count them again
+for m in mobilenet_v2 resnet18 bert; do
+    expect 0 "inspect --json $m" -- "$EDGEBENCH" inspect --json "$ARCH/$m/model.onnx"
+    cp "$TMP/out" "$TMP/$m.json"
+    expect 0 "$m: params are the stored weight values" -- "$PY" - "$TMP/$m.json" "$ARCH/$m/model.onnx" <<'PYEOF'
+import json, math, sys, onnx
+from onnx import TensorProto
+WEIGHT = {TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.DOUBLE, TensorProto.INT8, TensorProto.UINT8}
+m = onnx.load(sys.argv[2])
+read = {i for n in m.graph.node for i in n.input}
+stored = sum(math.prod(t.dims) for t in m.graph.initializer if t.data_type in WEIGHT and t.name in read)
+for n in m.graph.node:  # Constant nodes store tensors too
+    if n.op_type == "Constant" and n.output[0] in read:
+        for a in n.attribute:
+            if a.name == "value" and a.t.data_type in WEIGHT:
+                stored += math.prod(a.t.dims)
+            elif a.name == "value_float":
+                stored += 1
+            elif a.name == "value_floats":
+                stored += len(a.floats)
+got = json.load(open(sys.argv[1]))["cost"]["params"]
+print(f"{sys.argv[2]}: inspect {got:,} params, the file stores {stored:,}")
+assert got == stored, (got, stored)
+PYEOF
+    cat "$TMP/out"
+done
 expect 0 "ref reproduces PyTorch on the three models" -- \
     "$BUILD/tests/test_onnx_node" --case "$ARCH/mobilenet_v2" --case "$ARCH/resnet18" --case "$ARCH/bert"
 contains "$TMP/out" "3 passed, 0 failed" "all three match PyTorch"

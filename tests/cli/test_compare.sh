@@ -24,7 +24,8 @@ for r in d["results"]:
     L = r["latency"]
     L["samples"] = [s * 1.2 for s in L["samples"]]
     for k in ("min", "median", "mean", "p90", "p99", "max", "stddev"):
-        L[k] *= 1.2
+        if L[k] is not None:  # null: too few samples for it
+            L[k] *= 1.2
     if L.get("median_ci95"):
         L["median_ci95"]["low"] *= 1.2
         L["median_ci95"]["high"] *= 1.2
@@ -35,7 +36,7 @@ verdicts() {
     "$PY" -c 'import json, sys; d = json.load(open(sys.argv[1])); print(",".join(p["model"] + "=" + p["verdict"] + "".join("+" + x for x in p["regressions"] if x != "slower") for p in d["pairs"]))' "$1"
 }
 
-expect 0 "base run" -- "$EDGEBENCH" run "$A" zoo:fmnist-mlp -n 30 -o "$TMP/base.json"
+expect 0 "base run" -- "$EDGEBENCH" run "$A" zoo:fmnist-mlp -n 30 --min-time 0 -o "$TMP/base.json"
 
 # A/A: the same build and models measured twice.  A shared machine can
 # slow one whole run down (another job starting), which is a real change
@@ -43,7 +44,7 @@ expect 0 "base run" -- "$EDGEBENCH" run "$A" zoo:fmnist-mlp -n 30 -o "$TMP/base.
 # calls A/A pairs slower as a rule fails all three.
 aa_ok=0
 for try in 1 2 3; do
-    "$EDGEBENCH" run "$A" zoo:fmnist-mlp -n 30 -o "$TMP/aa.json" >/dev/null 2>&1
+    "$EDGEBENCH" run "$A" zoo:fmnist-mlp -n 30 --min-time 0 -o "$TMP/aa.json" >/dev/null 2>&1
     "$EDGEBENCH" compare "$TMP/base.json" "$TMP/aa.json" >"$TMP/aa.md" 2>"$TMP/aa.err"
     rc=$?
     if [ $rc -eq 0 ] && ! grep -q '| slower' "$TMP/aa.md"; then
@@ -94,7 +95,7 @@ expect 0 "and reversed it is faster" -- "$EDGEBENCH" compare "$TMP/slow.json" "$
 contains "$TMP/out" "2 faster" "reversed: faster"
 
 # a real slowdown: fmnist-mlp at batch 2 does twice the work per inference
-expect 0 "batch-2 run" -- "$EDGEBENCH" run zoo:fmnist-mlp -n 30 --batch 2 -o "$TMP/b2.json"
+expect 0 "batch-2 run" -- "$EDGEBENCH" run zoo:fmnist-mlp -n 30 --min-time 0 --batch 2 -o "$TMP/b2.json"
 expect 1 "real slowdown (batch 2)" -- "$EDGEBENCH" compare "$TMP/base.json" "$TMP/b2.json"
 contains "$TMP/out" "| fmnist-mlp | ref | cpu |" "batch 2: the pair"
 contains "$TMP/out" "| slower |" "batch 2: slower"
@@ -132,7 +133,7 @@ contains "$TMP/out" "0 memory-regressed" "memory: peak alone not judged"
 
 # a crash in NEW (a real one, injected into the child) is a regression
 EB_TEST_FAULT=crash:test_Conv2d/ref expect 3 "run with a crash" -- \
-    "$EDGEBENCH" run "$A" zoo:fmnist-mlp -n 30 -o "$TMP/crash.json"
+    "$EDGEBENCH" run "$A" zoo:fmnist-mlp -n 30 --min-time 0 -o "$TMP/crash.json"
 expect 1 "ok -> crashed" -- "$EDGEBENCH" compare "$TMP/base.json" "$TMP/crash.json"
 contains "$TMP/out" "| n/a, status-regressed |" "crash: verdict n/a, counted"
 contains "$TMP/out" "base ok, new crashed" "crash: the statuses"

@@ -21,6 +21,40 @@ contains "$TMP/out" "unsupported ops: none" "no unsupported op"
 contains "$TMP/out" "params:" "params are shown"
 contains "$TMP/out" "MACs:" "MACs are shown"
 
+# --json: exact integers (not doubles such as 1.43e+07), per node and in
+# total, and the ops whose FLOPs are not counted listed, never taken as 0
+expect 0 "inspect --json" -- "$EDGEBENCH" inspect --json zoo:fmnist-cnn
+cp "$TMP/out" "$TMP/cnn.json"
+expect 0 "inspect --json: integers, per node and in total, and uncounted" -- /usr/bin/python3 - "$TMP/cnn.json" <<'PYEOF'
+import json, re, sys
+text = open(sys.argv[1]).read()
+d = json.loads(text)
+assert not re.search(r"[0-9][eE][+-]?[0-9]", text), "a number in exponent form"
+keys = ("params", "macs", "flops", "weight_bytes")
+c = d["cost"]
+for k in keys + ("bytes_moved", "activation_bytes", "activation_total"):
+    assert type(c[k]) is int and c[k] >= 0, (k, c[k])
+assert c["params"] > 0 and c["flops"] >= 2 * c["macs"] > 0, c
+assert c["uncounted"] == [], c["uncounted"]
+assert len(d["nodes"]) == d["n_nodes"] > 0
+for n in d["nodes"]:
+    assert all(type(n[k]) is int for k in keys) and n["uncounted"] is False, n
+# FLOPs add up; params are the stored tensors (no weight is shared here)
+assert sum(n["flops"] for n in d["nodes"]) == c["flops"] and sum(n["macs"] for n in d["nodes"]) == c["macs"]
+assert sum(n["params"] for n in d["nodes"]) == c["params"]
+assert sum(n["weight_bytes"] for n in d["nodes"]) == c["weight_bytes"]
+PYEOF
+expect 0 "inspect: exact params in the text" -- "$EDGEBENCH" inspect zoo:fmnist-cnn
+params=$(/usr/bin/python3 -c 'import json,sys; print(format(json.load(open(sys.argv[1]))["cost"]["params"], ","))' "$TMP/cnn.json")
+contains "$TMP/out" "params: $params (" "the text gives the exact count"
+expect 2 "inspect --json, unsupported op" -- "$EDGEBENCH" inspect --json "$DATA/node/test_det_2d/model.onnx"
+cp "$TMP/out" "$TMP/det.json"
+expect 0 "inspect --json, unsupported op: listed, cost null with the reason" -- /usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["unsupported_ops"] == [{"op": "Det", "count": 1}], d["unsupported_ops"]
+assert d["cost"] is None and d["cost_reason"], d' "$TMP/det.json"
+
 # bad files: one line naming the file and the problem, exit 2
 expect 2 "missing file" -- "$EDGEBENCH" inspect "$TMP/nope.onnx"
 contains "$TMP/err" "edgebench: $TMP/nope.onnx: No such file" "missing file is named"
@@ -40,7 +74,7 @@ expect 2 "unsupported op" -- "$EDGEBENCH" inspect "$DATA/node/test_det_2d/model.
 contains "$TMP/out" "unsupported ops: Det" "unsupported op is listed"
 contains "$TMP/err" "op 'Det' is not supported" "unsupported op is the error"
 
-expect 0 "run on ref" -- "$EDGEBENCH" run "$CONV" -v ref -n 3
+expect 0 "run on ref" -- "$EDGEBENCH" run "$CONV" -v ref -n 3 --min-time 0
 contains "$TMP/out" "median" "run prints a latency"
 # a runner this version knows but this binary lacks is a result, not an
 # error (it may exist elsewhere); a name no version knows is a typo

@@ -34,7 +34,7 @@ contains "$TMP/err" "truncated.json" "names the truncated file"
 [ ! -e "$TMP/rep" ] && PASSES=$((PASSES + 1)) || { echo "FAIL bad input created the report folder"; FAILS=$((FAILS + 1)); }
 
 # ---- a real sweep (ref and, where built, the cpu runner) ----
-expect 0 "run" -- "$EDGEBENCH" run zoo:fmnist-mlp "$A" -v ref -v cpu -n 20 -o "$TMP/r.json"
+expect 0 "run" -- "$EDGEBENCH" run zoo:fmnist-mlp "$A" -v ref -v cpu -n 20 --min-time 0 -o "$TMP/r.json"
 expect 2 "folder under a file" -- "$EDGEBENCH" report "$TMP/r.json" -o /dev/null/rep
 contains "$TMP/err" "/dev/null/rep: cannot write the report there" "says the folder is not writable"
 expect 2 "folder is a file" -- "$EDGEBENCH" report "$TMP/r.json" -o "$TMP/r.json"
@@ -62,7 +62,8 @@ for r in d["results"]:
         L = c["latency"]
         L["samples"] = [s / speedup for s in L["samples"]]
         for k in ("min", "median", "mean", "p90", "p99", "max", "stddev"):
-            L[k] /= speedup
+            if L[k] is not None:  # null: too few samples for it
+                L[k] /= speedup
         if L.get("median_ci95"):
             L["median_ci95"]["low"] /= speedup
             L["median_ci95"]["high"] /= speedup

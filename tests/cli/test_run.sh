@@ -18,7 +18,7 @@ PYEOF
 }
 
 # the issue's example: ref, and a thread sweep that ref cannot run
-expect 0 "run with a sweep" -- "$EDGEBENCH" run "$A" -v ref -v 'ref:threads={1,2}' -n 20 -o "$TMP/r.json"
+expect 0 "run with a sweep" -- "$EDGEBENCH" run "$A" -v ref -v 'ref:threads={1,2}' -n 20 --min-time 0 -o "$TMP/r.json"
 contains "$TMP/out" "unsupported: ref is single-threaded" "the table shows the reason"
 expect 0 "result file matches the schema" -- validate "$TMP/r.json"
 expect 0 "result content" -- "$PY" - "$TMP/r.json" <<'PYEOF'
@@ -40,7 +40,7 @@ PYEOF
 
 # a crash costs only its variant; the sweep goes on and exits 3 (partial)
 EB_TEST_FAULT=crash:test_Linear/ref expect 3 "crash in one model" -- \
-    "$EDGEBENCH" run "$A" "$B" "$C" -n 3 -o "$TMP/crash.json"
+    "$EDGEBENCH" run "$A" "$B" "$C" -n 3 --min-time 0 -o "$TMP/crash.json"
 expect 0 "crash result is schema-valid" -- validate "$TMP/crash.json"
 expect 0 "crash recorded, others intact" -- "$PY" - "$TMP/crash.json" <<'PYEOF'
 import json, sys
@@ -52,18 +52,18 @@ PYEOF
 
 # a hang is killed at the timeout
 EB_TEST_FAULT=hang:test_Linear/ref expect 3 "hang in one model" -- \
-    "$EDGEBENCH" run "$A" "$B" "$C" -n 3 --timeout 2 -o "$TMP/hang.json"
+    "$EDGEBENCH" run "$A" "$B" "$C" -n 3 --min-time 0 --timeout 2 -o "$TMP/hang.json"
 expect 0 "hang recorded as timeout" -- "$PY" - "$TMP/hang.json" <<'PYEOF'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]
 assert [x["status"] for x in r] == ["ok", "timeout", "ok"], [x["status"] for x in r]
 PYEOF
-EB_TEST_FAULT=fail:test_Conv2d/ref expect 3 "an injected failure" -- "$EDGEBENCH" run "$A" -n 3
+EB_TEST_FAULT=fail:test_Conv2d/ref expect 3 "an injected failure" -- "$EDGEBENCH" run "$A" -n 3 --min-time 0
 contains "$TMP/out" "failed: injected failure" "failure is shown"
 
 # killing the sweep loses at most the variant in flight: finished results
 # are in the .jsonl, and the -o file is never half-written
-EB_TEST_FAULT=hang:test_ReLU/ref "$EDGEBENCH" run "$A" "$B" "$C" -n 3 -o "$TMP/killed.json" >/dev/null 2>&1 &
+EB_TEST_FAULT=hang:test_ReLU/ref "$EDGEBENCH" run "$A" "$B" "$C" -n 3 --min-time 0 -o "$TMP/killed.json" >/dev/null 2>&1 &
 pid=$!
 for _ in $(seq 100); do
     [ -f "$TMP/killed.jsonl" ] && [ "$(wc -l <"$TMP/killed.jsonl")" -ge 2 ] && break
@@ -82,15 +82,49 @@ if [ -e "$TMP/killed.json" ]; then echo "FAIL a killed run left $TMP/killed.json
 sleep 0.2
 if pgrep -f "killed.json" >/dev/null; then echo "FAIL the hung variant outlived the sweep"; FAILS=$((FAILS + 1)); else PASSES=$((PASSES + 1)); fi
 
+# the default run length: at least -n runs AND at least --min-time (1 s) of
+# timed runs, so a fast model gets many samples; a tail percentile the
+# samples cannot support is null with the reason (MLPerf's early-stopping
+# minimum at 99% confidence: 64 for p90, 662 for p99)
+expect 0 "a default run of a fast model" -- "$EDGEBENCH" run zoo:fmnist-mlp -v ref --eval 0 -o "$TMP/default.json"
+expect 0 "default run is schema-valid" -- validate "$TMP/default.json"
+expect 0 "default run times at least min-time" -- "$PY" - "$TMP/default.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["run"]["settings"]["min_time_s"] == 1 and d["run"]["settings"]["runs"] == 10, d["run"]["settings"]
+lat = d["results"][0]["latency"]
+# each sample is far below 1 s, so 1 s of timed runs is many more than 10
+# samples; the samples' own sum leaves out only the loop between them
+assert not lat["hit_max_time"], lat["hit_max_time"]
+assert lat["n"] > 10 and sum(lat["samples"]) >= 500, (lat["n"], sum(lat["samples"]))
+for p, need in (("p90", 64), ("p99", 662)):
+    if lat["n"] >= need:
+        assert isinstance(lat[p], float) and p + "_reason" not in lat, (p, lat.get(p + "_reason"))
+    else:
+        assert lat[p] is None and lat[p + "_reason"] == "needs n >= %d, have %d" % (need, lat["n"]), lat[p + "_reason"]
+PYEOF
+expect 0 "--min-time 0: exactly -n runs" -- "$EDGEBENCH" run zoo:fmnist-mlp -v ref --eval 0 -n 10 --min-time 0 \
+    -o "$TMP/ten.json"
+cp "$TMP/out" "$TMP/ten.txt"
+expect 0 "ten samples: no p90 or p99" -- "$PY" - "$TMP/ten.json" <<'PYEOF'
+import json, sys
+lat = json.load(open(sys.argv[1]))["results"][0]["latency"]
+assert lat["n"] == 10 and lat["p90"] is None and lat["p99"] is None, lat
+assert lat["p90_reason"] == "needs n >= 64, have 10" and lat["p99_reason"] == "needs n >= 662, have 10", lat
+PYEOF
+expect 0 "ten samples are schema-valid" -- validate "$TMP/ten.json"
+expect 0 "ten samples: '-' in the p90 column" -- \
+    awk '$1 == "fmnist-mlp" { row = 1; bad = $4 != "-" } END { exit !row || bad }' "$TMP/ten.txt"
+
 # other formats
-expect 0 "csv" -- "$EDGEBENCH" run "$A" -n 3 -o "$TMP/r.csv" --format csv
+expect 0 "csv" -- "$EDGEBENCH" run "$A" -n 3 --min-time 0 -o "$TMP/r.csv" --format csv
 contains "$TMP/r.csv" "model,variant,runner" "csv header"
 contains "$TMP/r.csv" '"test_Conv2d","ref",ref,1' "csv row"
-expect 0 "markdown" -- "$EDGEBENCH" run "$A" -n 3 -o "$TMP/r.md" --format md
+expect 0 "markdown" -- "$EDGEBENCH" run "$A" -n 3 --min-time 0 -o "$TMP/r.md" --format md
 contains "$TMP/r.md" "| test_Conv2d | \`ref\` |" "markdown row"
 
 # real inputs in, outputs out: the saved output is what ref computes on them
-expect 0 "inputs and saved outputs" -- "$EDGEBENCH" run "$A" -n 2 --inputs "$DATA/test_Conv2d/test_data_set_0" \
+expect 0 "inputs and saved outputs" -- "$EDGEBENCH" run "$A" -n 2 --min-time 0 --inputs "$DATA/test_Conv2d/test_data_set_0" \
     --save-outputs "$TMP/saved"
 mkdir -p "$TMP/case/test_data_set_0"
 cp "$A" "$TMP/case/model.onnx"

@@ -18,7 +18,7 @@ contains "$TMP/err" "no such model in the zoo" "unknown zoo name is explained"
 
 # the default set is the zoo; every image of the test set
 # generous timeout: under ASan the 10,000 images take minutes
-expect 0 "ref on the full test set" -- "$EDGEBENCH" run -v ref --eval all -n 1 --warmup 0 --timeout 1800 -o "$TMP/zoo.json"
+expect 0 "ref on the full test set" -- "$EDGEBENCH" run -v ref --eval all -n 1 --min-time 0 --warmup 0 --timeout 1800 -o "$TMP/zoo.json"
 expect 0 "accuracy matches PyTorch within 0.1 pp" -- "$PY" - "$TMP/zoo.json" "$MANIFEST" <<'PYEOF'
 import json, sys
 doc = json.load(open(sys.argv[1]))
@@ -38,7 +38,7 @@ cat "$TMP/out"
 
 # a copy of a zoo file is recognised by its SHA-256 and gets its metric
 cp models/zoo/fmnist-mlp.onnx "$TMP/copy.onnx"
-expect 0 "a zoo file by path" -- "$EDGEBENCH" run "$TMP/copy.onnx" --eval 200 -n 2 -o "$TMP/copy.json"
+expect 0 "a zoo file by path" -- "$EDGEBENCH" run "$TMP/copy.onnx" --eval 200 -n 2 --min-time 0 -o "$TMP/copy.json"
 expect 0 "task metric for a copy" -- "$PY" - "$TMP/copy.json" <<'PYEOF'
 import json, sys
 t = json.load(open(sys.argv[1]))["results"][0]["accuracy"]["task_metric"]
