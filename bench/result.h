@@ -49,6 +49,7 @@ typedef struct eb_result {
     double *samples_ms;     /* owned */
     eb_latency_stats latency;
     bool hit_max_time;      /* --max-time stopped sampling before -n/--min-time were met */
+    bool hit_sample_cap;    /* the sample buffer (2^17 or -n) filled before --min-time was met */
     double prepare_ms;      /* runner prepare(), once */
 
     /* accuracy against the baseline, on the same inputs */

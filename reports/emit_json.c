@@ -87,6 +87,7 @@ static cJSON *latency_json(const eb_result *r)
         }
     }
     cJSON_AddBoolToObject(o, "hit_max_time", r->hit_max_time);
+    cJSON_AddBoolToObject(o, "hit_sample_cap", r->hit_sample_cap);
     add_num(o, "prepare_ms", r->prepare_ms);
     return o;
 }

@@ -92,6 +92,7 @@ static eb_status parse_result(const cJSON *o, const char *where, eb_result *r, e
     r->warmup = (int)num(lat, "warmup", 0);
     r->prepare_ms = num(lat, "prepare_ms", 0);
     r->hit_max_time = cJSON_IsTrue(get(lat, "hit_max_time"));
+    r->hit_sample_cap = cJSON_IsTrue(get(lat, "hit_sample_cap"));
     int n = cJSON_GetArraySize(samples);
     if (n > 0) {
         if (!(r->samples_ms = malloc((size_t)n * sizeof *r->samples_ms)))

@@ -88,6 +88,20 @@ else
     echo "SKIP: Fashion-MNIST test set not installed (Debian package dataset-fashion-mnist)"
 fi
 
+# the harness's own sample buffer is not the variant's memory: 10 samples
+# or a second of them (tens of thousands for this model) grow the same
+expect 0 "cpu, 10 samples" -- "$EDGEBENCH" run zoo:fmnist-mlp -v cpu --eval 0 -n 10 --min-time 0 -o "$TMP/s10.json"
+expect 0 "cpu, 2 s of samples" -- "$EDGEBENCH" run zoo:fmnist-mlp -v cpu --eval 0 -n 10 --min-time 2 -o "$TMP/s2.json"
+expect 0 "peak growth does not count the samples" -- "$PY" - "$TMP/s10.json" "$TMP/s2.json" <<'PYEOF'
+import json, sys
+a, b = (json.load(open(p))["results"][-1] for p in sys.argv[1:3])
+ga, gb = a["memory"]["peak_growth_bytes"], b["memory"]["peak_growth_bytes"]
+n = b["latency"]["n"]
+print("growth", ga, gb, "samples", a["latency"]["n"], n)
+assert n > 10000, n  # enough samples that their 8 bytes each would show
+assert abs(gb - ga) < 64 * 1024, (ga, gb, n)
+PYEOF
+
 expect 0 "--no-isolate still runs" -- "$EDGEBENCH" run "$TMP/big.onnx" -v ref --eval 0 -n 2 --no-isolate -o "$TMP/ni.json"
 [ "$(field "$TMP/ni.json" peak_rss_source)" = VmHWM ] && PASSES=$((PASSES + 1)) ||
     { echo "FAIL --no-isolate has no VmHWM peak"; FAILS=$((FAILS + 1)); }
