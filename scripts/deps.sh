@@ -44,7 +44,7 @@ elif [ "${1:-}" = torch ]; then
     DEPS='
 file:/usr/lib/python3/dist-packages/torch|python3-torch
 file:/usr/lib/python3/dist-packages/torchvision|python3-torchvision
-file:/usr/lib/python3/dist-packages/onnx|python3-onnx
+file:/usr/lib/python3/dist-packages/onnx/__init__.py|python3-onnx
 '
 elif [ "${1:-}" = aarch64 ]; then
     # the arm64 .pc files are checked by path: pkg-config here answers

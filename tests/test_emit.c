@@ -50,9 +50,10 @@ static eb_result ok_result(const char *name, const char *path, const char *spec,
     snprintf(r.model, sizeof r.model, "%s", path);
     snprintf(r.variant.spec, sizeof r.variant.spec, "%s", spec);
     r.status = EB_RESULT_OK;
-    r.n_samples = 10;
+    r.n_samples = 64; /* enough for a p90 */
     r.latency.median = median_ms;
     r.latency.p90 = median_ms * 1.1;
+    r.latency.p90_available = true;
     r.latency.cv = 0.01;
     return r;
 }
