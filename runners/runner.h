@@ -93,8 +93,12 @@ extern const char *const eb_runner_known_names[];
 bool eb_runner_known(const char *name);
 
 /* For a runner's supports(): false, with why naming the first node whose
- * op the suite does not implement, when there is one. */
+ * op the suite does not implement, when there is one; then the check of
+ * eb_runner_weights_dense (no runner computes on compressed storage yet). */
 bool eb_runner_ops_known(const eb_graph *g, char *why, size_t n);
+/* False, with why naming the first value whose storage is not dense
+ * (CSR, N:M, quantized: models/storage.h). */
+bool eb_runner_weights_dense(const eb_graph *g, char *why, size_t n);
 
 /* For a runner's profile(): sets times[k] (when k < max) to name, op and
  * ms, with "..." ending a name or op cut to fit. */

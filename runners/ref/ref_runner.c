@@ -56,6 +56,9 @@ static eb_status ref_prepare(const eb_graph *g, const eb_variant *v, eb_plan **o
 {
     (void)v;
     *out = NULL;
+    char why[256];
+    if (!eb_runner_weights_dense(g, why, sizeof why)) /* validate in prepare too: run() trusts t.data */
+        return eb_errf(err, EB_EUNSUPPORTED, "%s: ref: %s", g->path, why);
     eb_plan *p = calloc(1, sizeof *p);
     int max_io = 1;
     for (int i = 0; i < g->n_nodes; i++) {
