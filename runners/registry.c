@@ -47,7 +47,7 @@ bool eb_runner_known(const char *name)
 
 eb_variant eb_variant_default(const char *name)
 {
-    eb_variant v = {.threads = 1, .group = 32};
+    eb_variant v = {.threads = 1, .group = 32, .compress = {.group = 32}};
     strncpy(v.runner, name, sizeof v.runner - 1);
     strcpy(v.prune, "none");
     strcpy(v.quant, "none");

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "models/compress_spec.h"
 #include "models/graph.h"
 
 /* A parsed variant spec (see DESIGN.md "Variant grammar"): the runner and
@@ -26,6 +27,8 @@ typedef struct eb_variant {
     char isa[16];     /* kernel instruction set: "auto" (the best this CPU runs),
                        * "avx512", "avx2", "neon", "generic"; the cpu runner's */
     char spec[256];   /* canonical text, e.g. "cpu:threads=2,quant=int8" */
+    eb_compress_spec compress; /* prune, quant and group parsed: what runners and
+                                * transforms read (the strings are for reports) */
 } eb_variant;
 
 /* A variant with every setting at its default, for runner `name`. */
