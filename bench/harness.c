@@ -36,6 +36,7 @@
 #include "bench/inputs.h"
 #include "bench/progress.h"
 #include "models/onnx_tensor.h"
+#include "models/transform.h"
 #include "models/zoo.h"
 #include "reference_kernels/ref.h"
 
@@ -453,6 +454,12 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
         goto done;
     }
     eb_graph_cost(g, &res->cost, NULL);
+    /* the compression transforms: the one place that applies or refuses prune/quant */
+    eb_transform_report xform;
+    if ((st = eb_graph_compress(g, &v->compress, &xform, &err)) != EB_OK) {
+        fail(res, st, &err);
+        goto done;
+    }
     char why[512];
     if (!r->supports(g, v, why, sizeof why)) {
         res->status = EB_RESULT_UNSUPPORTED;

@@ -49,6 +49,7 @@ static const char *const key_names[K_COUNT] = {"threads", "prune", "quant", "gro
 #define KEY_LIST "threads, prune, quant, group, device, isa"
 
 static const char *const quant_names[] = {"none", "fp16", "int8", "int8-static", "int4"};
+_Static_assert(sizeof quant_names / sizeof quant_names[0] == EB_QUANT_KIND_COUNT, "one name per eb_quant_kind");
 #define QUANT_LIST "none, fp16, int8, int8-static or int4"
 
 /* kernel instruction sets (runners/cpu/gemm.h names them the same way);
@@ -90,6 +91,7 @@ typedef struct axis {
 typedef struct setting {
     int num;
     char str[32];
+    eb_compress_spec cs; /* prune: prune, fraction, n, m; quant: quant */
 } setting;
 
 /* ---- error messages ---------------------------------------------------- */
@@ -239,7 +241,7 @@ static eb_status check_prune(const quoted *q, span item, setting *out)
     char shown[SHOW_MAX + 1], frac[24];
     if (span_is(item, "none")) {
         strcpy(out->str, "none");
-        return EB_OK;
+        return EB_OK; /* cs.prune is EB_PRUNE_NONE already */
     }
     const size_t chan = strlen("channel:");
     if (item.n >= chan && memcmp(item.p, "channel:", chan) == 0) {
@@ -247,6 +249,8 @@ static eb_status check_prune(const quoted *q, span item, setting *out)
             return fail(q, item.p, "prune channel:F needs a fraction 0 < F < 1, got '%s' at column %d", show(shown, item),
                         col(q, item.p));
         snprintf(out->str, sizeof out->str, "channel:%s", frac);
+        out->cs.prune = EB_PRUNE_CHANNEL;
+        out->cs.fraction = strtod(frac, NULL);
         return EB_OK;
     }
     const char *colon = memchr(item.p, ':', item.n);
@@ -257,10 +261,17 @@ static eb_status check_prune(const quoted *q, span item, setting *out)
             return fail(q, item.p, "prune N:M needs integers 0 < N < M <= %d, got '%s' at column %d", MAX_NM_M,
                         show(shown, item), col(q, item.p));
         snprintf(out->str, sizeof out->str, "%ld:%ld", n, m);
+        out->cs.prune = EB_PRUNE_NM;
+        out->cs.n = (int)n;
+        out->cs.m = (int)m;
         return EB_OK;
     }
     switch (parse_fraction(item, frac)) {
-    case FRAC_OK: snprintf(out->str, sizeof out->str, "%s", frac); return EB_OK;
+    case FRAC_OK:
+        snprintf(out->str, sizeof out->str, "%s", frac);
+        out->cs.prune = EB_PRUNE_FRACTION;
+        out->cs.fraction = strtod(frac, NULL); /* the same double as the text's */
+        return EB_OK;
     case FRAC_RANGE:
         return fail(q, item.p, "prune fraction must be 0 < F < 1, got '%s' at column %d", show(shown, item), col(q, item.p));
     case FRAC_SYNTAX: break;
@@ -282,6 +293,7 @@ static eb_status check_value(const quoted *q, int key, span item, setting *out)
         for (size_t i = 0; i < sizeof quant_names / sizeof quant_names[0]; i++)
             if (span_is(item, quant_names[i])) {
                 strcpy(out->str, quant_names[i]);
+                out->cs.quant = (eb_quant_kind)i; /* quant_names is in eb_quant_kind order */
                 return EB_OK;
             }
         return fail(q, item.p, "quant must be " QUANT_LIST ", got '%s' at column %d", show(shown, item), col(q, item.p));
@@ -300,10 +312,19 @@ static void set_value(eb_variant *v, int key, const setting *s)
 {
     switch (key) {
     case K_THREADS: v->threads = s->num; break;
-    case K_GROUP: v->group = s->num; break;
+    case K_GROUP: v->group = v->compress.group = s->num; break;
     case K_DEVICE: v->device = s->num; break;
-    case K_PRUNE: memcpy(v->prune, s->str, sizeof v->prune); break;
-    case K_QUANT: memcpy(v->quant, s->str, sizeof v->quant); break;
+    case K_PRUNE:
+        memcpy(v->prune, s->str, sizeof v->prune);
+        v->compress.prune = s->cs.prune;
+        v->compress.fraction = s->cs.fraction;
+        v->compress.n = s->cs.n;
+        v->compress.m = s->cs.m;
+        break;
+    case K_QUANT:
+        memcpy(v->quant, s->str, sizeof v->quant);
+        v->compress.quant = s->cs.quant;
+        break;
     case K_ISA: snprintf(v->isa, sizeof v->isa, "%s", s->str); break;
     }
 }
@@ -506,14 +527,14 @@ static eb_status parse_variant(const quoted *q, const eb_variant_list *list, eb_
     if (key_at[K_GROUP]) {
         bool any_int4 = false;
         for (size_t i = 0; i < n; i++)
-            any_int4 = any_int4 || strcmp(vs[i].quant, "int4") == 0;
+            any_int4 = any_int4 || vs[i].compress.quant == EB_QUANT_INT4;
         if (!any_int4)
             return fail(q, key_at[K_GROUP], "group at column %d is the int4 group size, but quant is %s (add quant=int4)",
                         col(q, key_at[K_GROUP]), vs[0].quant);
         eb_variant d = eb_variant_default(runner);
         for (size_t i = 0; i < n; i++)
-            if (strcmp(vs[i].quant, "int4") != 0)
-                vs[i].group = d.group;
+            if (vs[i].compress.quant != EB_QUANT_INT4)
+                vs[i].group = vs[i].compress.group = d.group;
     }
     for (size_t i = 0; i < n; i++) {
         memset(vs[i].spec, 0, sizeof vs[i].spec);

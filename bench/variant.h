@@ -13,7 +13,9 @@
  * one the machine lacks, and records the one used).  The runner name's
  * spelling ([a-z0-9_], at most 31 characters) is checked here, whether it
  * exists is the registry's business; key names and values are checked.
- * eb_variant itself is declared in runners/runner.h. */
+ * eb_variant itself is declared in runners/runner.h; besides the strings,
+ * the parser fills its `compress` (models/compress_spec.h), the settings
+ * parsed, which is what runners and transforms read. */
 #ifndef EB_VARIANT_H
 #define EB_VARIANT_H
 

@@ -1,26 +1,58 @@
-/* dtype.c - the dtype trait table, scalar element access and the f16 converters. */
+/* dtype.c - the dtype trait table, scalar element access, the f16
+ * converters and each dtype's block conversions (to f32, and the reference
+ * quantizer from f32). */
 #include "dtype.h"
 
 #include <math.h>
 #include <string.h>
 
+/* the block conversions, defined at the end of the file */
+#define EB_CONVERTERS(T)                                                                                               \
+    static void T##_to_f32(const void *src, float *dst, int64_t n);                                                    \
+    static void T##_from_f32(const float *src, void *dst, int64_t n);
+EB_CONVERTERS(f32)
+EB_CONVERTERS(f16)
+EB_CONVERTERS(f64)
+EB_CONVERTERS(i8)
+EB_CONVERTERS(u8)
+EB_CONVERTERS(i16)
+EB_CONVERTERS(u16)
+EB_CONVERTERS(i32)
+EB_CONVERTERS(u32)
+EB_CONVERTERS(i64)
+EB_CONVERTERS(u64)
+EB_CONVERTERS(bool)
+EB_CONVERTERS(i4)
+EB_CONVERTERS(q8_0)
+EB_CONVERTERS(q4_0)
+#undef EB_CONVERTERS
+
+_Static_assert(sizeof(eb_block_i4) == 1, "i4: two elements in one byte");
+_Static_assert(sizeof(eb_block_q8_0) == sizeof(uint16_t) + EB_QK, "q8_0: f16 scale + 32 int8, no padding");
+_Static_assert(sizeof(eb_block_q4_0) == sizeof(uint16_t) + EB_QK / 2, "q4_0: f16 scale + 16 bytes, no padding");
+
+/* name, onnx, size, is_float, is_signed, block, bytes, is_quant, converters */
+#define ROW(T, onnx, size, fl, sg, block, bytes, q) {#T, onnx, size, fl, sg, block, bytes, q, T##_to_f32, T##_from_f32}
 const eb_dtype_traits eb_dtypes[EB_DT_COUNT] = {
-    [EB_DT_UNDEFINED] = {"undefined", 0, 0, false, false},
-    [EB_DT_F32] = {"f32", 1, 4, true, true},
-    [EB_DT_F16] = {"f16", 10, 2, true, true},
-    [EB_DT_F64] = {"f64", 11, 8, true, true},
-    [EB_DT_I8] = {"i8", 3, 1, false, true},
-    [EB_DT_U8] = {"u8", 2, 1, false, false},
-    [EB_DT_I16] = {"i16", 5, 2, false, true},
-    [EB_DT_U16] = {"u16", 4, 2, false, false},
-    [EB_DT_I32] = {"i32", 6, 4, false, true},
-    [EB_DT_U32] = {"u32", 12, 4, false, false},
-    [EB_DT_I64] = {"i64", 7, 8, false, true},
-    [EB_DT_U64] = {"u64", 13, 8, false, false},
-    [EB_DT_BOOL] = {"bool", 9, 1, false, false},
-    [EB_DT_I4] = {"i4", 22, 0, false, true},
+    [EB_DT_UNDEFINED] = {"undefined", 0, 0, false, false, 1, 0, false, NULL, NULL},
+    [EB_DT_F32] = ROW(f32, 1, 4, true, true, 1, 4, false),
+    [EB_DT_F16] = ROW(f16, 10, 2, true, true, 1, 2, false),
+    [EB_DT_F64] = ROW(f64, 11, 8, true, true, 1, 8, false),
+    [EB_DT_I8] = ROW(i8, 3, 1, false, true, 1, 1, false),
+    [EB_DT_U8] = ROW(u8, 2, 1, false, false, 1, 1, false),
+    [EB_DT_I16] = ROW(i16, 5, 2, false, true, 1, 2, false),
+    [EB_DT_U16] = ROW(u16, 4, 2, false, false, 1, 2, false),
+    [EB_DT_I32] = ROW(i32, 6, 4, false, true, 1, 4, false),
+    [EB_DT_U32] = ROW(u32, 12, 4, false, false, 1, 4, false),
+    [EB_DT_I64] = ROW(i64, 7, 8, false, true, 1, 8, false),
+    [EB_DT_U64] = ROW(u64, 13, 8, false, false, 1, 8, false),
+    [EB_DT_BOOL] = ROW(bool, 9, 1, false, false, 1, 1, false),
+    [EB_DT_I4] = ROW(i4, 22, 0, false, true, 2, sizeof(eb_block_i4), false),
+    [EB_DT_Q8_0] = ROW(q8_0, -1, 0, false, true, EB_QK, sizeof(eb_block_q8_0), true),
+    [EB_DT_Q4_0] = ROW(q4_0, -1, 0, false, true, EB_QK, sizeof(eb_block_q4_0), true),
 };
-_Static_assert(EB_DT_COUNT == 14, "update eb_dtypes when adding a dtype");
+#undef ROW
+_Static_assert(EB_DT_COUNT == 16, "update eb_dtypes (and tests/test_dtype.c) when adding a dtype");
 
 const char *eb_dtype_name(eb_dtype dt)
 {
@@ -30,7 +62,7 @@ const char *eb_dtype_name(eb_dtype dt)
 eb_dtype eb_dtype_from_onnx(int code)
 {
     for (int i = 1; i < EB_DT_COUNT; i++)
-        if (eb_dtypes[i].onnx == code)
+        if (code >= 0 && eb_dtypes[i].onnx == code)
             return (eb_dtype)i;
     return EB_DT_UNDEFINED;
 }
@@ -51,12 +83,11 @@ size_t eb_dtype_nbytes(eb_dtype dt, int64_t n)
 {
     if (n < 0 || (unsigned)dt >= EB_DT_COUNT)
         return SIZE_MAX;
-    if (dt == EB_DT_I4)
-        return (size_t)(n / 2 + n % 2);
-    size_t sz = eb_dtypes[dt].size;
-    if (sz && (uint64_t)n > SIZE_MAX / sz)
+    uint64_t blocks = (uint64_t)(n / eb_dtypes[dt].block + (n % eb_dtypes[dt].block != 0));
+    size_t sz = eb_dtypes[dt].bytes;
+    if (sz && blocks > SIZE_MAX / sz)
         return SIZE_MAX;
-    return (size_t)n * sz;
+    return (size_t)blocks * sz;
 }
 
 float eb_f16_to_f32(uint16_t h)
@@ -227,5 +258,168 @@ void eb_dtype_set_u64(eb_dtype dt, void *data, int64_t i, uint64_t v)
     case EB_DT_F16: ((uint16_t *)data)[i] = eb_f32_to_f16((float)v); return;
     case EB_DT_BOOL: ((uint8_t *)data)[i] = v != 0; return;
     default: eb_dtype_set_i64(dt, data, i, eb_wrap_i64(v)); return;
+    }
+}
+
+/* ---- block conversions --------------------------------------------------- */
+
+/* Plain types: one element per block, through the exact element getters. */
+#define PLAIN_TO_F32(T, DT)                                                                                            \
+    static void T##_to_f32(const void *src, float *dst, int64_t n)                                                     \
+    {                                                                                                                  \
+        for (int64_t i = 0; i < n; i++)                                                                                \
+            dst[i] = (float)eb_dtype_get_f64(DT, src, i);                                                              \
+    }
+PLAIN_TO_F32(f64, EB_DT_F64)
+PLAIN_TO_F32(i8, EB_DT_I8)
+PLAIN_TO_F32(u8, EB_DT_U8)
+PLAIN_TO_F32(i16, EB_DT_I16)
+PLAIN_TO_F32(u16, EB_DT_U16)
+PLAIN_TO_F32(i32, EB_DT_I32)
+PLAIN_TO_F32(u32, EB_DT_U32)
+PLAIN_TO_F32(i64, EB_DT_I64)
+PLAIN_TO_F32(u64, EB_DT_U64)
+PLAIN_TO_F32(bool, EB_DT_BOOL)
+PLAIN_TO_F32(i4, EB_DT_I4)
+#undef PLAIN_TO_F32
+
+static void f32_to_f32(const void *src, float *dst, int64_t n)
+{
+    memcpy(dst, src, (size_t)n * sizeof *dst);
+}
+
+static void f32_from_f32(const float *src, void *dst, int64_t n)
+{
+    memcpy(dst, src, (size_t)n * sizeof *src);
+}
+
+static void f16_to_f32(const void *src, float *dst, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        dst[i] = eb_f16_to_f32(((const uint16_t *)src)[i]);
+}
+
+static void f16_from_f32(const float *src, void *dst, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        ((uint16_t *)dst)[i] = eb_f32_to_f16(src[i]);
+}
+
+static void f64_from_f32(const float *src, void *dst, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        ((double *)dst)[i] = src[i];
+}
+
+static void bool_from_f32(const float *src, void *dst, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        ((uint8_t *)dst)[i] = src[i] != 0;
+}
+
+/* Integers: round to nearest (ties to even), saturate to [lo, hi], NaN 0.
+ * The bounds are doubles; 2^63 and 2^64 stand for just past the top. */
+static void int_from_f32(eb_dtype dt, double lo, double hi, const float *src, void *dst, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) {
+        double v = nearbyint((double)src[i]);
+        if (!(v == v))
+            eb_dtype_set_i64(dt, dst, i, 0);
+        else if (v <= lo)
+            eb_dtype_set_i64(dt, dst, i, (int64_t)lo);
+        else if (dt == EB_DT_U64)
+            eb_dtype_set_u64(dt, dst, i, v >= hi ? UINT64_MAX : (uint64_t)v);
+        else
+            eb_dtype_set_i64(dt, dst, i, v >= hi ? (dt == EB_DT_I64 ? INT64_MAX : (int64_t)hi) : (int64_t)v);
+    }
+}
+
+#define INT_FROM_F32(T, DT, LO, HI)                                                                                    \
+    static void T##_from_f32(const float *src, void *dst, int64_t n)                                                   \
+    {                                                                                                                  \
+        int_from_f32(DT, LO, HI, src, dst, n);                                                                         \
+    }
+INT_FROM_F32(i8, EB_DT_I8, -128.0, 127.0)
+INT_FROM_F32(u8, EB_DT_U8, 0.0, 255.0)
+INT_FROM_F32(i16, EB_DT_I16, -32768.0, 32767.0)
+INT_FROM_F32(u16, EB_DT_U16, 0.0, 65535.0)
+INT_FROM_F32(i32, EB_DT_I32, -2147483648.0, 2147483647.0)
+INT_FROM_F32(u32, EB_DT_U32, 0.0, 4294967295.0)
+INT_FROM_F32(i64, EB_DT_I64, -0x1p63, 0x1p63)
+INT_FROM_F32(u64, EB_DT_U64, 0.0, 0x1p64)
+INT_FROM_F32(i4, EB_DT_I4, -8.0, 7.0)
+#undef INT_FROM_F32
+
+/* The scale of a block whose largest magnitude is amax and largest level
+ * qmax, as stored (f16, capped at the largest finite half). */
+static uint16_t block_scale(float amax, int qmax)
+{
+    float d = amax / (float)qmax;
+    return eb_f32_to_f16(d < 65504.0f ? d : 65504.0f);
+}
+
+/* x / d rounded to nearest, within [-qmax, qmax]; 0 when d is 0.  Rounding
+ * with the stored (f16) scale keeps the error within half of it. */
+static int block_level(float x, float d, int qmax)
+{
+    if (d == 0)
+        return 0;
+    float q = nearbyintf(x / d);
+    return q > (float)qmax ? qmax : q < (float)-qmax ? -qmax : (int)q;
+}
+
+static float block_amax(const float *x)
+{
+    float amax = 0;
+    for (int j = 0; j < EB_QK; j++)
+        amax = fmaxf(amax, fabsf(x[j]));
+    return amax;
+}
+
+static void q8_0_to_f32(const void *src, float *dst, int64_t n)
+{
+    const eb_block_q8_0 *b = src;
+    for (int64_t k = 0; k < n / EB_QK; k++) {
+        float d = eb_f16_to_f32(b[k].d);
+        for (int j = 0; j < EB_QK; j++)
+            dst[k * EB_QK + j] = d * (float)b[k].qs[j];
+    }
+}
+
+static void q8_0_from_f32(const float *src, void *dst, int64_t n)
+{
+    eb_block_q8_0 *b = dst;
+    for (int64_t k = 0; k < n / EB_QK; k++) {
+        const float *x = src + k * EB_QK;
+        b[k].d = block_scale(block_amax(x), 127);
+        float d = eb_f16_to_f32(b[k].d);
+        for (int j = 0; j < EB_QK; j++)
+            b[k].qs[j] = (int8_t)block_level(x[j], d, 127);
+    }
+}
+
+static void q4_0_to_f32(const void *src, float *dst, int64_t n)
+{
+    const eb_block_q4_0 *b = src;
+    for (int64_t k = 0; k < n / EB_QK; k++) {
+        float d = eb_f16_to_f32(b[k].d);
+        for (int j = 0; j < EB_QK / 2; j++) {
+            dst[k * EB_QK + 2 * j] = d * (float)((b[k].qs[j] & 0xf) - 8);
+            dst[k * EB_QK + 2 * j + 1] = d * (float)((b[k].qs[j] >> 4) - 8);
+        }
+    }
+}
+
+static void q4_0_from_f32(const float *src, void *dst, int64_t n)
+{
+    eb_block_q4_0 *b = dst;
+    for (int64_t k = 0; k < n / EB_QK; k++) {
+        const float *x = src + k * EB_QK;
+        b[k].d = block_scale(block_amax(x), 7);
+        float d = eb_f16_to_f32(b[k].d);
+        for (int j = 0; j < EB_QK / 2; j++) {
+            int lo = block_level(x[2 * j], d, 7) + 8, hi = block_level(x[2 * j + 1], d, 7) + 8;
+            b[k].qs[j] = (uint8_t)(lo | hi << 4);
+        }
     }
 }

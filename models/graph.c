@@ -1,6 +1,7 @@
 /* graph.c - lifetime of the graph IR and attribute lookup.
  * Loading lives in onnx_import.c, shapes in shape_infer.c. */
 #include "models/graph.h"
+#include "models/storage.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@ void eb_graph_free(eb_graph *g)
         eb_value *v = &g->values[i];
         free(v->name);
         eb_tensor_free_data(&v->t);
+        eb_storage_free(v->t.storage); /* the graph owns its constants' storage */
         for (int d = 0; d < EB_MAX_RANK; d++)
             free(v->dim_param[d]);
     }

@@ -173,7 +173,7 @@ eb_status eb_broadcast_shapes(const char *op, const eb_tensor *const *ts, int co
 
 bool eb_is_numeric(eb_dtype dt)
 {
-    return dt > EB_DT_UNDEFINED && dt < EB_DT_COUNT && dt != EB_DT_BOOL && dt != EB_DT_I4;
+    return dt > EB_DT_UNDEFINED && dt < EB_DT_COUNT && dt != EB_DT_BOOL && eb_dtypes[dt].block == 1; /* not i4, q8_0, q4_0 */
 }
 
 eb_status eb_check_spatial_input(const char *op, const eb_tensor *x, eb_err *err)

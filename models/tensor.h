@@ -2,8 +2,8 @@
  *
  * A tensor is a dtype, a shape and a pointer.  It does not say who owns the
  * data: the graph owns its initialisers, a runner's plan owns activations.
- * `storage` describes compressed weight formats (sparse, quantized) once the
- * compression transforms exist; NULL means plain dense data. */
+ * `storage` describes a compressed format (CSR, N:M, quantized: see
+ * storage.h, which also says who frees it); NULL means plain dense data. */
 #ifndef EB_TENSOR_H
 #define EB_TENSOR_H
 
@@ -15,7 +15,7 @@
 
 #define EB_MAX_RANK 8
 
-struct eb_storage; /* compressed-weight description, defined with the transforms */
+struct eb_storage; /* the storage format, defined in storage.h */
 
 typedef struct eb_tensor {
     eb_dtype dtype;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "models/storage.h"
 #include "runners/runner.h"
 
 #define EB_RUNNER(name) extern const eb_runner eb_runner_##name;
@@ -46,7 +47,7 @@ bool eb_runner_known(const char *name)
 
 eb_variant eb_variant_default(const char *name)
 {
-    eb_variant v = {.threads = 1, .group = 32};
+    eb_variant v = {.threads = 1, .group = 32, .compress = {.group = 32}};
     strncpy(v.runner, name, sizeof v.runner - 1);
     strcpy(v.prune, "none");
     strcpy(v.quant, "none");
@@ -60,6 +61,17 @@ bool eb_runner_ops_known(const eb_graph *g, char *why, size_t n)
     for (int i = 0; i < g->n_nodes; i++)
         if (g->nodes[i].op == EB_OP_UNKNOWN) {
             snprintf(why, n, "op %s (node '%s') is not implemented", g->nodes[i].op_type, g->nodes[i].name);
+            return false;
+        }
+    return eb_runner_weights_dense(g, why, n);
+}
+
+bool eb_runner_weights_dense(const eb_graph *g, char *why, size_t n)
+{
+    for (int i = 0; i < g->n_values; i++)
+        if (eb_tensor_storage_kind(&g->values[i].t) != EB_STORAGE_DENSE) {
+            snprintf(why, n, "weight '%s' is stored as %s: no kernels for compressed storage yet", g->values[i].name,
+                     eb_storage_kind_name(g->values[i].t.storage->kind));
             return false;
         }
     return true;

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "models/compress_spec.h"
 #include "models/graph.h"
 
 /* A parsed variant spec (see DESIGN.md "Variant grammar"): the runner and
@@ -26,6 +27,8 @@ typedef struct eb_variant {
     char isa[16];     /* kernel instruction set: "auto" (the best this CPU runs),
                        * "avx512", "avx2", "neon", "generic"; the cpu runner's */
     char spec[256];   /* canonical text, e.g. "cpu:threads=2,quant=int8" */
+    eb_compress_spec compress; /* prune, quant and group parsed: what runners and
+                                * transforms read (the strings are for reports) */
 } eb_variant;
 
 /* A variant with every setting at its default, for runner `name`. */
@@ -93,8 +96,12 @@ extern const char *const eb_runner_known_names[];
 bool eb_runner_known(const char *name);
 
 /* For a runner's supports(): false, with why naming the first node whose
- * op the suite does not implement, when there is one. */
+ * op the suite does not implement, when there is one; then the check of
+ * eb_runner_weights_dense (no runner computes on compressed storage yet). */
 bool eb_runner_ops_known(const eb_graph *g, char *why, size_t n);
+/* False, with why naming the first value whose storage is not dense
+ * (CSR, N:M, quantized: models/storage.h). */
+bool eb_runner_weights_dense(const eb_graph *g, char *why, size_t n);
 
 /* For a runner's profile(): sets times[k] (when k < max) to name, op and
  * ms, with "..." ending a name or op cut to fit. */

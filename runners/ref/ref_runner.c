@@ -28,8 +28,10 @@ static bool ref_supports(const eb_graph *g, const eb_variant *v, char *why, size
         snprintf(why, n, "ref is single-threaded (threads=%d requested)", v->threads);
         return false;
     }
-    if (strcmp(v->prune, "none") != 0 || strcmp(v->quant, "none") != 0) {
-        snprintf(why, n, "ref runs the uncompressed model only (prune=%s, quant=%s requested)", v->prune, v->quant);
+    if (!eb_compress_spec_is_none(&v->compress)) {
+        char c[96];
+        eb_compress_spec_describe(&v->compress, c, sizeof c);
+        snprintf(why, n, "ref runs the uncompressed model only (%s requested)", c);
         return false;
     }
     if (v->isa[0] && strcmp(v->isa, "auto") != 0) { /* "": a zeroed variant, auto */
@@ -56,6 +58,9 @@ static eb_status ref_prepare(const eb_graph *g, const eb_variant *v, eb_plan **o
 {
     (void)v;
     *out = NULL;
+    char why[256];
+    if (!eb_runner_weights_dense(g, why, sizeof why)) /* validate in prepare too: run() trusts t.data */
+        return eb_errf(err, EB_EUNSUPPORTED, "%s: ref: %s", g->path, why);
     eb_plan *p = calloc(1, sizeof *p);
     int max_io = 1;
     for (int i = 0; i < g->n_nodes; i++) {
