@@ -80,7 +80,10 @@ grep -q 'REGRESSED\|x[0-9]' "$TMP/line1" && { echo "FAIL trend: the first run ha
 sed -n 2p "$TMP/lines" | grep -q REGRESSED && echo "note: run 2 marked against run 1 (a busy machine?): $(sed -n 2p "$TMP/lines")"
 # the variant is matched by its canonical spelling, the model by name too
 expect 0 "trend by model name" -- "$EDGEBENCH" history trend --db "$DB" --model fmnist-mlp --variant ref --threshold 30
-[ "$(grep -c REGRESSED "$TMP/out")" -eq 0 ] && PASSES=$((PASSES + 1)) || { echo "FAIL --threshold 30 still marks"; FAILS=$((FAILS + 1)); }
+# the planted x1.2 slowdown (run 3) is under 30%; the A/A pair (run 2) is
+# two real measurements, which a busy machine may set 30% apart: not asserted
+grep '^20[0-9][0-9]-' "$TMP/out" | sed -n 3p | grep -q REGRESSED &&
+    { echo "FAIL --threshold 30 still marks the planted x1.2 slowdown"; FAILS=$((FAILS + 1)); } || PASSES=$((PASSES + 1))
 
 # the plot
 expect 0 "trend --plot" -- "$EDGEBENCH" history trend --db "$DB" --model zoo:fmnist-mlp --variant ref --plot "$TMP/t.png"
