@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <string.h>
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -81,6 +82,31 @@ static void x86_features(eb_cpu_features *f)
     f->avx2_fma = cpu_avx2 && cpu_fma && os_avx;
     f->avx512f = cpu_avx512 && os_avx512;
 }
+
+/* CPUID's 48-byte brand string, without the padding spaces Intel puts in
+ * front; "" when the CPU has no brand leaves. */
+static void x86_brand(char *out, size_t n)
+{
+    unsigned regs[12], a, b, c, d;
+    out[0] = '\0';
+    if (!__get_cpuid(0x80000000u, &a, &b, &c, &d) || a < 0x80000004u)
+        return;
+    for (unsigned i = 0; i < 3; i++)
+        __get_cpuid(0x80000002u + i, &regs[4 * i], &regs[4 * i + 1], &regs[4 * i + 2], &regs[4 * i + 3]);
+    char raw[49];
+    memcpy(raw, regs, 48);
+    raw[48] = '\0';
+    const char *s = raw;
+    while (*s == ' ')
+        s++;
+    size_t len = strlen(s);
+    while (len && s[len - 1] == ' ')
+        len--;
+    if (len >= n)
+        len = n - 1;
+    memcpy(out, s, len);
+    out[len] = '\0';
+}
 #endif
 
 static eb_cpu_features g_features;
@@ -90,6 +116,7 @@ static void probe(void)
 {
 #if defined(__x86_64__)
     x86_features(&g_features);
+    x86_brand(g_features.brand, sizeof g_features.brand);
 #endif
 #if defined(__aarch64__)
 #if defined(__linux__) && defined(HWCAP_ASIMD)

@@ -28,6 +28,7 @@ typedef struct eb_cpu_features {
     bool avx2_fma;    /* AVX2 + FMA */
     bool avx512f;     /* AVX-512F */
     bool neon;        /* Advanced SIMD (mandatory on ARMv8-A; AT_HWCAP where Linux says) */
+    char brand[49];   /* x86-64: CPUID's brand string (leaves 0x80000002-4), trimmed; "" elsewhere */
 } eb_cpu_features;
 
 /* This process's CPU and OS, probed on the first call (thread-safe). */
