@@ -9,6 +9,7 @@
 #   make SANITIZE=1 test   the same under ASan + UBSan (objects go to build-san/)
 #   make test-aarch64  cross-build for aarch64 (NEON) into build-aarch64/, test under qemu
 #   make CC=clang   any C11 compiler; V=1 shows the commands
+#   make OPENCL=auto|yes|no CUDA=auto|yes|no   the optional GPU runners (below)
 #   make install PREFIX=/usr/local  the binary and its man page (DESTDIR too)
 #
 # `deps` runs first everywhere: it installs missing Debian packages.
@@ -35,8 +36,55 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS)) $(if $(PKG_CPUID),-DEB_HAVE_LI
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 GIT_COMMIT = $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 PROVENANCE = -DEB_GIT_COMMIT='"$(GIT_COMMIT)"' -DEB_CFLAGS='"$(OPT)"'
-CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -I. -I$(BUILD)/gen $(PKG_CFLAGS) $(CFLAGS)
-LDLIBS_ALL = $(PKG_LIBS) -lm -lpthread $(LDLIBS)
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -I. -I$(BUILD)/gen $(PKG_CFLAGS) $(BACKEND_CFLAGS) $(CFLAGS)
+LDLIBS_ALL = $(PKG_LIBS) $(BACKEND_LIBS) -lm -lpthread $(LDLIBS)
+
+# ---- optional GPU runners ---------------------------------------------------
+# OPENCL and CUDA are three-valued: auto (the default) builds the runner when
+# its SDK is found (OpenCL: pkg-config's OpenCL.pc; CUDA: nvcc on PATH), yes
+# fails without it, no skips it.  Each says in one line what it did.  The
+# choice persists in $(BUILD)/config.mk: a later `make` without OPENCL= /
+# CUDA= keeps it (pass auto to detect again).  A runner is its folder,
+# runners/opencl or runners/cuda (.c files; CUDA also .cu, built by nvcc),
+# plus its line in runners/runners.def, EB_RUNNER_IF(EB_HAVE_<NAME>, name):
+# the folder's objects and -DEB_HAVE_<NAME>=1 are added here when it is built.
+-include $(BUILD)/config.mk
+OPENCL ?= auto
+CUDA   ?= auto
+OPENCL_SDK = $(shell pkg-config --exists OpenCL 2>/dev/null && echo yes)
+NVCC      ?= $(shell command -v nvcc 2>/dev/null)
+# eb_backend Name,VAR,folder,SDK-found,how-found,why-missing -> 1 (build the
+# runner) or 0, after one line saying which and why; $(error) for VAR=yes
+# without the SDK or the folder, or a value other than auto|yes|no
+eb_backend = $(strip \
+  $(if $(filter-out auto yes no,$($(2))),$(error edgebench: $(2)=$($(2)): use auto, yes or no)) \
+  $(if $(filter no,$($(2))),$(info edgebench: $(1) runner skipped: $(2)=no)0, \
+  $(if $(4), \
+    $(if $(wildcard runners/$(3)),$(info edgebench: $(1) runner built ($(5)))1, \
+      $(if $(filter yes,$($(2))),$(error edgebench: $(2)=yes: $(5), but this tree has no runners/$(3)), \
+        $(info edgebench: $(1) found ($(5)), no runners/$(3) in this tree: nothing to build)0)), \
+    $(if $(filter yes,$($(2))),$(error edgebench: $(2)=yes, but $(6)), \
+      $(info edgebench: $(1) runner skipped: $(6))0))))
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+HAVE_OPENCL := $(call eb_backend,OpenCL,OPENCL,opencl,$(OPENCL_SDK),pkg-config OpenCL $(shell pkg-config --modversion OpenCL 2>/dev/null),OpenCL.pc not found by pkg-config)
+HAVE_CUDA   := $(call eb_backend,CUDA,CUDA,cuda,$(NVCC),nvcc at $(NVCC),nvcc not found on PATH)
+endif
+BACKEND_CFLAGS = $(if $(filter 1,$(HAVE_OPENCL)),-DEB_HAVE_OPENCL=1 $(shell pkg-config --cflags OpenCL)) \
+                 $(if $(filter 1,$(HAVE_CUDA)),-DEB_HAVE_CUDA=1 -I$(CUDA_HOME)/include)
+BACKEND_LIBS   = $(if $(filter 1,$(HAVE_OPENCL)),$(shell pkg-config --libs OpenCL)) \
+                 $(if $(filter 1,$(HAVE_CUDA)),-L$(CUDA_HOME)/lib64 -lcudart)
+CUDA_HOME      = $(patsubst %/bin/nvcc,%,$(NVCC))
+# the choice and what it resolved to, written at parse time and only when
+# it changes; every object depends on it, so switching a backend rebuilds
+# what its -D flags touch
+CONFIG_MK   = $(BUILD)/config.mk
+CONFIG_TEXT = \# edgebench build configuration, written by make (pass OPENCL= / CUDA= to change)\nOPENCL ?= $(OPENCL)\nCUDA ?= $(CUDA)\n\# resolved: HAVE_OPENCL=$(HAVE_OPENCL) HAVE_CUDA=$(HAVE_CUDA)\n
+# (a dependency only once it exists: on the first run every object is new,
+# and make has already cached the folder without it)
+CONFIG_DEP := $(wildcard $(CONFIG_MK))
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+$(shell mkdir -p $(BUILD) && { printf '$(CONFIG_TEXT)' | cmp -s - $(CONFIG_MK) || printf '$(CONFIG_TEXT)' > $(CONFIG_MK); })
+endif
 
 ifeq ($(V),1)
 Q =
@@ -46,9 +94,13 @@ endif
 
 GEN_C    = $(BUILD)/gen/onnx/onnx.pb-c.c
 GEN_H    = $(BUILD)/gen/onnx/onnx.pb-c.h
-CORE_SRC = $(wildcard models/*.c reference_kernels/*.c runners/*.c runners/*/*.c)
+# runners/opencl and runners/cuda only when their backend is built (above)
+CORE_SRC = $(filter-out runners/opencl/% runners/cuda/%,$(wildcard models/*.c reference_kernels/*.c runners/*.c runners/*/*.c)) \
+           $(if $(filter 1,$(HAVE_OPENCL)),$(wildcard runners/opencl/*.c)) \
+           $(if $(filter 1,$(HAVE_CUDA)),$(wildcard runners/cuda/*.c))
+CUDA_OBJ = $(if $(filter 1,$(HAVE_CUDA)),$(patsubst %.cu,$(BUILD)/%.o,$(wildcard runners/cuda/*.cu)))
 APP_SRC  = $(filter-out bench/main.c,$(wildcard bench/*.c reports/*.c))
-CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/onnx/onnx.pb-c.o
+CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o) $(CUDA_OBJ) $(BUILD)/gen/onnx/onnx.pb-c.o
 APP_OBJ  = $(APP_SRC:%.c=$(BUILD)/%.o)
 LIB      = $(BUILD)/libedgebench.a
 BIN      = $(BUILD)/edgebench
@@ -79,10 +131,15 @@ $(BUILD)/gen/onnx/onnx.pb-c.o: $(GEN_C)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(filter-out $(WARN),$(CFLAGS_ALL)) -w -c $< -o $@
 
-$(BUILD)/%.o: %.c | $(GEN_H) $(BUILD)/deps.stamp
+$(BUILD)/%.o: %.c $(CONFIG_DEP) | $(GEN_H) $(BUILD)/deps.stamp
 	@echo "  CC      $<"
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/%.o: %.cu $(CONFIG_DEP) | $(GEN_H) $(BUILD)/deps.stamp
+	@echo "  NVCC    $<"
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(NVCC) -O2 -I. -I$(BUILD)/gen -DEB_HAVE_CUDA=1 -MMD -MP -c $< -o $@
 
 # the zoo's models are assembled into the binary (models/zoo_embed.c)
 $(BUILD)/models/zoo_embed.o: models/zoo/zoo.def models/zoo/manifest.json $(wildcard models/zoo/*.onnx)
@@ -130,9 +187,9 @@ test: deps unit-test conformance cli-test
 unit-test: $(UNIT_BIN)
 	$(Q)set -e; for t in $(UNIT_BIN); do echo "== $$t"; ./$$t; done
 
+# every runner built into this binary, as the binary lists them
 conformance: $(CONF_BIN)
-	$(Q)./$(CONF_BIN) --runner ref
-	$(Q)./$(CONF_BIN) --runner cpu
+	$(Q)set -e; for r in $$(./$(CONF_BIN) --list-runners); do ./$(CONF_BIN) --runner $$r; done
 
 cli-test: $(BIN) $(CONF_BIN) $(MAN)
 	$(Q)set -e; for t in tests/cli/*.sh; do echo "== $$t"; EDGEBENCH=./$(BIN) BUILD=$(BUILD) sh $$t; done

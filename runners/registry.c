@@ -8,6 +8,20 @@
 #include "runners/cpu_features.h"
 #include "runners/runner.h"
 
+/* EB_HAVE_<NAME> is 1 where the Makefile built that backend, else 0 here;
+ * EB_RUNNER_IF(have, name) is EB_RUNNER(name) when have is 1, nothing
+ * when 0 (have is expanded first, then pasted) */
+#ifndef EB_HAVE_OPENCL
+#define EB_HAVE_OPENCL 0
+#endif
+#ifndef EB_HAVE_CUDA
+#define EB_HAVE_CUDA 0
+#endif
+#define EB_RUNNER_IF(have, name) EB_RUNNER_IF_(have, name)
+#define EB_RUNNER_IF_(have, name) EB_RUNNER_IF_##have(name)
+#define EB_RUNNER_IF_0(name)
+#define EB_RUNNER_IF_1(name) EB_RUNNER(name)
+
 #define EB_RUNNER(name) extern const eb_runner eb_runner_##name;
 #include "runners/runners.def"
 #undef EB_RUNNER
