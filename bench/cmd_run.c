@@ -221,7 +221,7 @@ static void record_unusable(sweep *s, int m, const eb_result *proto, int *done)
         r.variant = s->variants.items[i];
         r.status = s->states[m].status;
         snprintf(r.error, sizeof r.error, "%s", s->states[m].error);
-        snprintf(r.device, sizeof r.device, "cpu");
+        eb_result_set_device(&r, &r.variant, false); /* the parent: no driver before the fork */
         r.is_baseline = is_plain_ref(&r.variant);
         (*done)++;
         record(s, &r, NAN);

@@ -13,7 +13,11 @@
  * avx512_vnni; asimd, i8mm), plus "neon" on arm, so that the two sources
  * agree.  libcpuid 0.6.2 does not know the newer ML extensions (bf16, fp16,
  * AMX, AVX-VNNI) and misses AVX-512 on AMD Zen 4, so on Linux the kernel's
- * flags are merged in and `notes` says which came from the kernel. */
+ * flags are merged in and `notes` says which came from the kernel.  What the
+ * CPU has is then cut to what this OS saves the registers of, by the probe
+ * the cpu runner's dispatch uses (runners/cpu_features.h): AVX and AVX-512
+ * are listed only when XCR0 enables their state, so `simd` never names an
+ * extension the kernels would refuse. */
 #include "bench/device_info.h"
 
 #include <ctype.h>
@@ -28,6 +32,8 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+
+#include "runners/cpu_features.h"
 #if defined(__aarch64__) && defined(__linux__)
 #include <asm/hwcap.h>
 #include <sys/auxv.h>
@@ -461,7 +467,10 @@ static void simd_from_hwcap(eb_device_info *d)
         {2, HWCAP2_BF16, "bf16"},      {2, HWCAP2_I8MM, "i8mm"},      {1, HWCAP_SVE, "sve"},
         {2, HWCAP2_SVE2, "sve2"},      {2, HWCAP2_SVEBF16, "svebf16"}, {2, HWCAP2_SVEI8MM, "svei8mm"},
     };
-    unsigned long hw1 = getauxval(AT_HWCAP), hw2 = getauxval(AT_HWCAP2);
+    const eb_cpu_features *cf = eb_cpu_features_get();
+    if (!cf->have_hwcap)
+        return;
+    unsigned long hw1 = cf->hwcap, hw2 = cf->hwcap2;
     d->simd[0] = '\0';
     if (hw1 & HWCAP_ASIMD)
         append_word(d->simd, sizeof d->simd, "neon");
@@ -471,6 +480,42 @@ static void simd_from_hwcap(eb_device_info *d)
 #else
     (void)d;
 #endif
+}
+
+/* Whether x86 extension `w` (a simd name) uses YMM (VEX) or ZMM/opmask
+ * (EVEX) state: 1 for AVX-class, 2 for AVX-512-class, 0 for neither. */
+static int x86_state_class(const char *w)
+{
+    if (strncmp(w, "avx512", 6) == 0)
+        return 2;
+    if (strncmp(w, "avx", 3) == 0 || strcmp(w, "fma") == 0 || strcmp(w, "f16c") == 0)
+        return 1;
+    return 0;
+}
+
+void eb_device_info_os_simd(char *simd, size_t n, const eb_cpu_features *f, char *dropped, size_t dn)
+{
+    char kept[sizeof ((eb_device_info *)0)->simd] = "";
+    if (dn)
+        dropped[0] = '\0';
+    const char *p = simd;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        size_t len = strcspn(p, " ");
+        if (!len)
+            break;
+        char w[64];
+        copy_span(w, sizeof w, p, len);
+        p += len;
+        int cls = x86_state_class(w);
+        bool ok = cls == 0 || (cls == 1 && f->os_avx) || (cls == 2 && f->os_avx512);
+        if (ok)
+            append_word(kept, sizeof kept, w);
+        else if (dn)
+            append_word(dropped, dn, w);
+    }
+    snprintf(simd, n, "%s", kept);
 }
 
 static void facts_to_info(const cpuinfo_facts *f, eb_device_info *d)
@@ -1029,6 +1074,12 @@ void eb_device_info_get(eb_device_info *d)
         add_note(d, "a hypervisor is present: CPUID describes the virtual CPU it shows");
     free(cpuinfo);
     simd_from_hwcap(d);
+#if defined(__x86_64__)
+    char dropped[160];
+    eb_device_info_os_simd(d->simd, sizeof d->simd, eb_cpu_features_get(), dropped, sizeof dropped);
+    if (dropped[0])
+        add_note(d, "the CPU has %s but the OS does not save their registers (XCR0): not in simd", dropped);
+#endif
 
     eb_device_info_check_os(d, "/sys/devices/system/cpu", NULL);
 

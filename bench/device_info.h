@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "models/status.h"
+#include "runners/cpu_features.h"
 
 struct cJSON;
 
@@ -95,6 +96,13 @@ eb_status eb_device_info_read_sysfs(const char *cpu_dir, eb_device_info *d, eb_e
  * report keeps the earlier source's value and a note says it is
  * unchecked. */
 void eb_device_info_check_os(eb_device_info *d, const char *cpu_dir, const char *affinity);
+
+/* Cuts the x86 extensions in the space-separated list simd[n] to those
+ * whose register state f says the OS saves: AVX-class ones (avx, avx2, fma,
+ * f16c, avx_vnni) need f->os_avx, AVX-512 ones f->os_avx512; other words
+ * stay.  What it removes goes into dropped[dn] (dn may be 0).  The same
+ * XCR0 rule as the cpu runner's kernel dispatch (runners/cpu_features.h). */
+void eb_device_info_os_simd(char *simd, size_t n, const eb_cpu_features *f, char *dropped, size_t dn);
 
 /* Linux CPU list text ("0-3,8,10-11") into set[0..max) (true per listed
  * CPU); the number of CPUs, or -1 when the text is not a CPU list or names

@@ -433,7 +433,7 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
         res->rss_start_bytes = rss0;
     reset_peak_rss(); /* with --no-isolate, the mark covers this variant's time only */
     res->variant = *v;
-    snprintf(res->device, sizeof res->device, "cpu");
+    eb_result_set_device(res, v, true); /* where prepare runs: the driver may start here */
     snprintf(res->inputs, sizeof res->inputs, "%s", o->inputs_dir ? "files" : "random");
     res->warmup = (int)o->warmup;
     res->is_baseline = write_baseline;
@@ -536,6 +536,7 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
     res->scratch_bytes = info.scratch_bytes;
     snprintf(res->fallbacks, sizeof res->fallbacks, "%s", info.fallbacks);
     snprintf(res->isa, sizeof res->isa, "%s", info.isa);
+    res->device_bytes = info.device_bytes;
 
     if ((st = time_runs(r, plan, in, out, o, cap, res, &err)) != EB_OK) {
         fail(res, st, &err);

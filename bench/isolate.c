@@ -155,7 +155,7 @@ static void take_result(eb_result *res, const eb_result *got)
 static void unfinished(eb_result *res, const eb_variant *v, const eb_run_opts *o, bool write_baseline)
 {
     res->variant = *v;
-    snprintf(res->device, sizeof res->device, "cpu");
+    eb_result_set_device(res, v, false); /* the parent: no driver before the fork */
     res->is_baseline = write_baseline;
     res->profiled = o->profile;
     res->n_profile = 0;

@@ -36,6 +36,20 @@ double eb_result_profile_total_ms(const eb_result *r)
     return total;
 }
 
+void eb_result_set_device(eb_result *r, const eb_variant *v, bool in_child)
+{
+    const eb_runner *run = eb_runner_find(v->runner);
+    eb_device d;
+    r->device_name[0] = '\0';
+    if (!run) { /* not built in: named as a runner with devices_in_child would be */
+        snprintf(r->device, sizeof r->device, "%s:%d", v->runner, v->device);
+        return;
+    }
+    eb_runner_device_id(run, v->device, in_child, r->device, sizeof r->device);
+    if (eb_runner_device(run, v->device, in_child, &d))
+        snprintf(r->device_name, sizeof r->device_name, "%s", d.name);
+}
+
 void eb_result_warn(eb_result *r, const char *fmt, ...)
 {
     if (r->n_warnings >= EB_RESULT_MAX_WARNINGS)

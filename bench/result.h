@@ -35,7 +35,9 @@ typedef struct eb_result {
     char model_name[128];   /* file name without .onnx, or the folder of a model.onnx */
     char model_sha256[65];
     eb_variant variant;
-    char device[64];        /* where it ran: "cpu" for host runners */
+    char device[64];        /* where it ran: the runner's device id for device=N (eb_device.id:
+                             * "cpu" for host runners), stable across runs: results pair on it */
+    char device_name[128];  /* that device's model (eb_device.name: the CPU brand), "" unknown */
     bool is_baseline;       /* this run is the ref baseline the drift is measured against */
 
     /* outcome */
@@ -71,6 +73,7 @@ typedef struct eb_result {
     uint64_t scratch_bytes;      /* kernel scratch as the runner plans it (eb_plan_info) */
     char fallbacks[256];       /* ops the runner ran on reference kernels, "" when none */
     char isa[16];              /* instruction set the kernels used (eb_plan_info.isa), "" unknown */
+    uint64_t device_bytes;     /* the plan's bytes in device memory (eb_plan_info); 0 host runners */
 
     /* static cost, and what the median achieved */
     eb_cost cost;
@@ -90,6 +93,12 @@ typedef struct eb_result {
     int n_warnings;
     char warnings[EB_RESULT_MAX_WARNINGS][256];
 } eb_result;
+
+/* Sets r's device and device_name from v's runner and device=N.  in_child:
+ * this process may initialise the runner's driver (the variant's child, or
+ * the harness itself); otherwise a runner with devices_in_child is named
+ * without asking it (runners/runner.h). */
+void eb_result_set_device(eb_result *r, const eb_variant *v, bool in_child);
 
 /* Appends a warning to r (dropped when r holds EB_RESULT_MAX_WARNINGS). */
 void eb_result_warn(eb_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

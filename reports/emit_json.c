@@ -177,6 +177,7 @@ cJSON *eb_result_json(const eb_result *r)
     cJSON_AddStringToObject(o, "model_sha256", r->model_sha256);
     cJSON_AddItemToObject(o, "variant", variant_json(&r->variant));
     cJSON_AddStringToObject(o, "device", r->device);
+    add_str_or_null(o, "device_name", r->device_name);
     cJSON_AddStringToObject(o, "status", eb_result_status_name(r->status));
     add_str_or_null(o, "error", r->error);
     if (r->status == EB_RESULT_CRASHED)
@@ -203,6 +204,10 @@ cJSON *eb_result_json(const eb_result *r)
     cJSON_AddNumberToObject(mem, "weight_bytes", (double)r->weight_bytes);
     cJSON_AddNumberToObject(mem, "activation_bytes", (double)r->activation_bytes);
     cJSON_AddNumberToObject(mem, "scratch_bytes", (double)r->scratch_bytes);
+    if (r->device_bytes)
+        cJSON_AddNumberToObject(mem, "device_bytes", (double)r->device_bytes);
+    else
+        cJSON_AddNullToObject(mem, "device_bytes");
     if (r->rss_start_bytes)
         cJSON_AddNumberToObject(mem, "rss_start_bytes", (double)r->rss_start_bytes);
     else

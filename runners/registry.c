@@ -1,11 +1,27 @@
 /* registry.c - the table of runners built into this binary (runners.def),
- * what every runner's supports() checks first, and the entries of a
- * runner's profile(). */
+ * what every runner's supports() checks first, the entries of a runner's
+ * profile(), and the devices of runners and results. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "models/storage.h"
+#include "runners/cpu_features.h"
 #include "runners/runner.h"
+
+/* EB_HAVE_<NAME> is 1 where the Makefile built that backend, else 0 here;
+ * EB_RUNNER_IF(have, name) is EB_RUNNER(name) when have is 1, nothing
+ * when 0 (have is expanded first, then pasted) */
+#ifndef EB_HAVE_OPENCL
+#define EB_HAVE_OPENCL 0
+#endif
+#ifndef EB_HAVE_CUDA
+#define EB_HAVE_CUDA 0
+#endif
+#define EB_RUNNER_IF(have, name) EB_RUNNER_IF_(have, name)
+#define EB_RUNNER_IF_(have, name) EB_RUNNER_IF_##have(name)
+#define EB_RUNNER_IF_0(name)
+#define EB_RUNNER_IF_1(name) EB_RUNNER(name)
 
 #define EB_RUNNER(name) extern const eb_runner eb_runner_##name;
 #include "runners/runners.def"
@@ -96,4 +112,42 @@ void eb_node_time_set(eb_node_time *times, int max, int k, const char *name, con
     copy_cut(times[k].name, sizeof times[k].name, name);
     copy_cut(times[k].op, sizeof times[k].op, op);
     times[k].ms = ms;
+}
+
+int eb_runner_host_devices(eb_device *out, int max)
+{
+    if (max < 1)
+        return 1;
+    memset(out, 0, sizeof *out);
+    snprintf(out->id, sizeof out->id, "cpu");
+    snprintf(out->kind, sizeof out->kind, "cpu");
+    snprintf(out->name, sizeof out->name, "%s", eb_cpu_features_get()->brand);
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page > 0)
+        out->memory_bytes = (uint64_t)pages * (uint64_t)page;
+    return 1;
+}
+
+bool eb_runner_device(const eb_runner *r, int index, bool in_child, eb_device *out)
+{
+    if (!r->devices || index < 0 || (r->devices_in_child && !in_child))
+        return false;
+    enum { MAX = 16 };
+    eb_device all[MAX];
+    int n = r->devices(all, MAX);
+    if (index >= n || index >= MAX)
+        return false;
+    *out = all[index];
+    return true;
+}
+
+bool eb_runner_device_id(const eb_runner *r, int index, bool in_child, char *id, size_t n)
+{
+    eb_device d;
+    if (eb_runner_device(r, index, in_child, &d)) {
+        snprintf(id, n, "%s", d.id);
+        return true;
+    }
+    snprintf(id, n, "%s:%d", r->name, index);
+    return r->devices_in_child && !in_child && index >= 0;
 }

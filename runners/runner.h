@@ -5,12 +5,27 @@
  * and release() at the end; with --profile, profile() a few times after the
  * timed runs.  It never names a runner.  The graph must have
  * gone through eb_graph_infer_shapes, and outlives the plan.
- * Adding a runner: its own folder under runners/ and one line in runners.def. */
+ * Adding a runner: its own folder under runners/ and one line in runners.def.
+ *
+ * Devices.  devices() lists where a runner can execute; the variant key
+ * device=N picks entry N, and every result names it (eb_device.id, with
+ * the model in eb_device.name).  The rule for GPU runners: no GPU driver
+ * (CUDA, OpenCL ICDs) may be initialised in the parent process, before the
+ * per-variant fork (bench/isolate.c) - CUDA does not survive fork(), and a
+ * driver's threads would be lost in every child.  A runner that needs a
+ * driver to enumerate its devices sets devices_in_child: the harness then
+ * calls its devices() only inside a variant's child, and `edgebench info`
+ * only in a child it forks for the purpose (bench/devices.c), and the
+ * parent, which must still name the device of a result it writes itself
+ * (a timeout, a crash), names it "<runner>:<N>" - so such a runner's
+ * devices() must give exactly those ids.  Host runners (ref, cpu) list the
+ * host CPU, id "cpu", from no driver: they may be asked anywhere. */
 #ifndef EB_RUNNER_H
 #define EB_RUNNER_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "models/compress_spec.h"
 #include "models/graph.h"
@@ -36,6 +51,17 @@ eb_variant eb_variant_default(const char *name);
 
 typedef struct eb_plan eb_plan; /* private to each runner */
 
+/* One place a runner can execute (devices()). */
+typedef struct eb_device {
+    char id[32];            /* short and stable across runs on one machine: what results and
+                             * `compare` pair on.  "cpu" for the host; "<runner>:<N>" for a
+                             * runner with devices_in_child (see the contract above) */
+    char name[128];         /* the model as the hardware or driver names it ("AMD EPYC 9R14"),
+                             * "" when it cannot be read */
+    char kind[16];          /* "cpu", "gpu", "npu", ... */
+    uint64_t memory_bytes;  /* memory the device has (the host: physical RAM); 0 unknown */
+} eb_device;
+
 /* What a prepared plan costs in memory. */
 typedef struct eb_plan_info {
     size_t weight_bytes;      /* weights as the runner stores them */
@@ -46,6 +72,8 @@ typedef struct eb_plan_info {
     char fallbacks[256];      /* ops run on reference kernels ("Conv x1"), "" when none */
     char isa[16];             /* instruction set the kernels actually use ("avx2"; "c" for
                                * plain C reference kernels), "" when the runner does not say */
+    uint64_t device_bytes;    /* bytes the plan holds in the device's own memory (a GPU's);
+                               * 0 for host runners, whose memory is the figures above */
 } eb_plan_info;
 
 /* One unit of work of a plan, timed by profile(): a graph node, or a step
@@ -80,6 +108,13 @@ typedef struct eb_runner {
      * times its parts, so the timed runs carry no profiling cost. */
     eb_status (*profile)(eb_plan *p, const eb_tensor *in, eb_tensor *out, eb_node_time *times, int max, int *n,
                          eb_err *err);
+    /* Where it can execute: out[k] gets device k for k < max; returns how
+     * many there are (more than max when out is too short), 0 when none
+     * is usable now.  Index k is the variant's device=k. */
+    int (*devices)(eb_device *out, int max);
+    /* devices() (and prepare) initialise a driver that must not live in
+     * the parent: call devices() only in a child process (see above). */
+    bool devices_in_child;
 } eb_runner;
 
 /* The runners built into this binary, in runners.def order. */
@@ -94,6 +129,19 @@ const eb_runner *eb_runner_find(const char *name);
  * backend this binary was built without. */
 extern const char *const eb_runner_known_names[];
 bool eb_runner_known(const char *name);
+
+/* For host runners' devices(): the host CPU, id "cpu", its brand (CPUID;
+ * "" where the CPU does not say) and physical RAM. */
+int eb_runner_host_devices(eb_device *out, int max);
+
+/* The id of r's device `index` (the variant's device=N) into id[n]: the
+ * entry's id from devices(), or "<runner>:<N>" for a runner with
+ * devices_in_child when in_child is false (devices() is not called then).
+ * False, with id set to "<runner>:<N>", when r has no such device. */
+bool eb_runner_device_id(const eb_runner *r, int index, bool in_child, char *id, size_t n);
+/* The whole entry, when this process may ask (not devices_in_child, or
+ * in_child); false when it may not or there is no such device. */
+bool eb_runner_device(const eb_runner *r, int index, bool in_child, eb_device *out);
 
 /* For a runner's supports(): false, with why naming the first node whose
  * op the suite does not implement, when there is one; then the check of

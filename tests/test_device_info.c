@@ -29,6 +29,8 @@
 
 #include "bench/cli.h"
 #include "bench/device_info.h"
+#include "runners/cpu/gemm.h"
+#include "runners/cpu_features.h"
 #include "tests/test_util.h"
 
 /* ---- fixtures ----------------------------------------------------------- */
@@ -736,6 +738,53 @@ static void print__filled_info__aligns_values_in_one_column(void **state)
 
 /* ---- this machine ----------------------------------------------------------- */
 
+/* An OS that does not save AVX-512 state (XCR0 bits 5-7 clear: a VM, or a
+ * kernel booted with noxsave-like options) makes the AVX-512 words leave
+ * simd; without YMM state all AVX-class words go.  Other words stay. */
+static void os_simd__xcr0_without_state__drops_those_extensions(void **state)
+{
+    (void)state;
+    const char *all = "sse4_2 avx f16c fma avx2 avx512f avx512bw avx512_vnni avx_vnni amx_tile";
+    char simd[256], dropped[160];
+    eb_cpu_features f = {.cpu_avx2 = true, .cpu_fma = true, .cpu_avx512f = true, .os_avx = true};
+    snprintf(simd, sizeof simd, "%s", all);
+    eb_device_info_os_simd(simd, sizeof simd, &f, dropped, sizeof dropped);
+    assert_string_equal(simd, "sse4_2 avx f16c fma avx2 avx_vnni amx_tile");
+    assert_string_equal(dropped, "avx512f avx512bw avx512_vnni");
+
+    f.os_avx = false;
+    snprintf(simd, sizeof simd, "%s", all);
+    eb_device_info_os_simd(simd, sizeof simd, &f, dropped, sizeof dropped);
+    assert_string_equal(simd, "sse4_2 amx_tile");
+    assert_string_equal(dropped, "avx f16c fma avx2 avx512f avx512bw avx512_vnni avx_vnni");
+
+    f.os_avx = f.os_avx512 = true;
+    snprintf(simd, sizeof simd, "%s", all);
+    eb_device_info_os_simd(simd, sizeof simd, &f, NULL, 0);
+    assert_string_equal(simd, all);
+}
+
+/* The machine description and the kernel dispatch answer from one probe:
+ * simd names avx512f exactly when the cpu runner may run its AVX-512
+ * kernels, avx2 + fma exactly when it may run the AVX2 ones. */
+static void get__simd__agrees_with_the_kernel_dispatch(void **state)
+{
+    (void)state;
+    eb_device_info d;
+    eb_device_info_get(&d);
+    char padded[sizeof d.simd + 2];
+    snprintf(padded, sizeof padded, " %s ", d.simd);
+#if defined(__x86_64__)
+    assert_int_equal(strstr(padded, " avx512f ") != NULL, eb_isa_supported(EB_ISA_AVX512));
+    assert_int_equal(strstr(padded, " avx2 ") && strstr(padded, " fma "), eb_isa_supported(EB_ISA_AVX2));
+    assert_int_equal(eb_cpu_features_get()->avx512f, eb_isa_supported(EB_ISA_AVX512));
+#elif defined(__aarch64__) && defined(__linux__)
+    assert_int_equal(strstr(padded, " neon ") != NULL, eb_isa_supported(EB_ISA_NEON));
+#else
+    skip(); /* no SIMD kernels to agree with on this architecture */
+#endif
+}
+
 static void get__this_machine__agrees_with_independent_sources(void **state)
 {
     eb_device_info d;
@@ -887,6 +936,8 @@ int main(void)
         cmocka_unit_test(check_os__restricted_affinity__counts_only_usable_cpus),
         cmocka_unit_test(check_os__os_without_caches_or_topology__keeps_prior_figures_unchecked),
         cmocka_unit_test(cpu_list__parse_and_format__round_trip),
+        cmocka_unit_test(os_simd__xcr0_without_state__drops_those_extensions),
+        cmocka_unit_test(get__simd__agrees_with_the_kernel_dispatch),
         cmocka_unit_test(get__this_machine__agrees_with_independent_sources),
         cmocka_unit_test(json__this_machine__has_the_documented_keys_and_types),
         cmocka_unit_test(cmd_info__json__prints_the_device_and_honest_placeholders),

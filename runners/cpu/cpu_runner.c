@@ -1988,4 +1988,5 @@ const eb_runner eb_runner_cpu = {
     .info = cpu_info,
     .release = cpu_release,
     .profile = cpu_profile,
+    .devices = eb_runner_host_devices,
 };

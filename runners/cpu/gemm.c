@@ -54,16 +54,7 @@
 
 #include "runners/cpu/gemm_kernel.h"
 
-#if defined(__x86_64__)
-#include <cpuid.h>
-#if defined(EB_HAVE_LIBCPUID)
-#include <libcpuid.h>
-#endif
-#endif
-#if defined(__aarch64__) && defined(__linux__)
-#include <asm/hwcap.h>
-#include <sys/auxv.h>
-#endif
+#include "runners/cpu_features.h"
 
 /* ---- ISA detection and dispatch ---------------------------------------- */
 
@@ -104,95 +95,18 @@ const char *eb_isa_name(eb_isa isa)
     return "?";
 }
 
-#if defined(__x86_64__)
-/* XCR0 through XGETBV (encoded as bytes: no -mxsave needed) */
-static uint64_t read_xcr0(void)
-{
-    uint32_t lo, hi;
-    __asm__ __volatile__(".byte 0x0f, 0x01, 0xd0" : "=a"(lo), "=d"(hi) : "c"(0));
-    return ((uint64_t)hi << 32) | lo;
-}
-
-/* Which of AVX2+FMA and AVX-512F this CPU has AND this OS saves.
- *
- * The CPU side comes from libcpuid where it is built in (the issue asks for
- * it), united with the CPU's own CPUID leaves 1 and 7: libcpuid 0.6.2 does
- * not report AVX-512 on Zen 4, and the instruction is the ground truth it
- * reads anyway.  Neither says whether the OS saves the wider registers on
- * a context switch, so the OS side is always XGETBV's XCR0: bits 1-2
- * (SSE, AVX) for AVX2, plus 5-7 (opmask, ZMM0-15 upper halves, ZMM16-31)
- * for AVX-512, behind the OSXSAVE bit of CPUID.1:ECX. */
-#if defined(EB_HAVE_LIBCPUID)
-static void ignore_libcpuid_warning(const char *msg)
-{
-    (void)msg;
-}
-#endif
-
-static void x86_features(bool *avx2_fma, bool *avx512f)
-{
-    bool cpu_avx2 = false, cpu_fma = false, cpu_avx512 = false, osxsave = false;
-    unsigned a, b, c, d;
-    if (__get_cpuid(1, &a, &b, &c, &d)) {
-        cpu_fma = (c >> 12) & 1;
-        osxsave = (c >> 27) & 1;
-    }
-    if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
-        cpu_avx2 = (b >> 5) & 1;
-        cpu_avx512 = (b >> 16) & 1;
-    }
-#if defined(EB_HAVE_LIBCPUID)
-    if (cpuid_present()) {
-        struct cpu_raw_data_t raw;
-        struct cpu_id_t id;
-        /* libcpuid prints its warnings (an unknown CPU model, say) to
-         * stderr by default; nothing here prints */
-        libcpuid_warn_fn_t old = cpuid_set_warn_function(ignore_libcpuid_warning);
-        bool ok = cpuid_get_raw_data(&raw) == 0 && cpu_identify(&raw, &id) == 0;
-        cpuid_set_warn_function(old);
-        if (ok) {
-            cpu_avx2 = cpu_avx2 || id.flags[CPU_FEATURE_AVX2];
-            cpu_fma = cpu_fma || id.flags[CPU_FEATURE_FMA3];
-            cpu_avx512 = cpu_avx512 || id.flags[CPU_FEATURE_AVX512F];
-        }
-    }
-#endif
-    uint64_t xcr0 = osxsave ? read_xcr0() : 0;
-    bool os_avx = (xcr0 & 0x6) == 0x6;
-    bool os_avx512 = os_avx && (xcr0 & 0xe0) == 0xe0;
-    *avx2_fma = cpu_avx2 && cpu_fma && os_avx;
-    *avx512f = cpu_avx512 && os_avx512;
-}
-#endif
-
 bool eb_isa_supported(eb_isa isa)
 {
     if (!kernel_for(isa))
         return false;
-#if defined(__x86_64__)
-    if (isa == EB_ISA_AVX2 || isa == EB_ISA_AVX512) {
-        /* bit 0: avx2+fma, bit 1: avx512f, -1: not yet probed (two
-         * threads probing at once both store the same answer) */
-        static atomic_int cached = -1;
-        int f = atomic_load(&cached);
-        if (f < 0) {
-            bool v2, v512;
-            x86_features(&v2, &v512);
-            f = (v2 ? 1 : 0) | (v512 ? 2 : 0);
-            atomic_store(&cached, f);
-        }
-        return isa == EB_ISA_AVX2 ? (f & 1) : (f & 2);
+    /* the one probe (runners/cpu_features.h): CPU and OS */
+    const eb_cpu_features *f = eb_cpu_features_get();
+    switch (isa) {
+    case EB_ISA_AVX2: return f->avx2_fma;
+    case EB_ISA_AVX512: return f->avx512f;
+    case EB_ISA_NEON: return f->neon;
+    default: break;
     }
-#endif
-#if defined(__aarch64__)
-    if (isa == EB_ISA_NEON) {
-#if defined(__linux__) && defined(HWCAP_ASIMD)
-        return (getauxval(AT_HWCAP) & HWCAP_ASIMD) != 0;
-#else
-        return true; /* Advanced SIMD is mandatory in ARMv8-A */
-#endif
-    }
-#endif
     return isa == EB_ISA_GENERIC;
 }
 

@@ -164,4 +164,5 @@ const eb_runner eb_runner_ref = {
     .info = ref_info,
     .release = ref_release,
     .profile = ref_profile,
+    .devices = eb_runner_host_devices,
 };

@@ -7,6 +7,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/eb-cli-XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 FAILS=0
 PASSES=0
+SKIPS=0
 
 # expect CODE DESCRIPTION -- CMD...: runs CMD, captures stdout/stderr in
 # $TMP/out and $TMP/err, checks the exit status.
@@ -35,7 +36,14 @@ contains() {
     fi
 }
 
+# skip WHAT REASON: WHAT cannot be checked on this machine; says so, and
+# counts it in finish's line.
+skip() {
+    echo "SKIP $1: $2"
+    SKIPS=$((SKIPS + 1))
+}
+
 finish() {
-    echo "$PASSES passed, $FAILS failed"
+    echo "$PASSES passed, $FAILS failed, $SKIPS skipped"
     [ "$FAILS" -eq 0 ]
 }

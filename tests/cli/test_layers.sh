@@ -28,4 +28,21 @@ else
 fi
 contains "$TMP/graph" "layer graph" "the tree's layer graph is printed"
 
+# the link side (Makefile, one library per layer): a driver of a low layer
+# links only its layers' libraries, highest first, so an upward call from
+# them cannot resolve; a driver of every layer gets them all in order
+expect 0 "make's link of test_gemm (dry run)" -- make -n -B --no-print-directory BUILD="$BUILD" "$BUILD/tests/test_gemm"
+grep -E -- "-o $BUILD/tests/test_gemm " "$TMP/out" >"$TMP/link"
+contains "$TMP/link" "test_util.o $BUILD/libeb_runners.a $BUILD/libeb_models.a " "test_gemm links runners then models"
+if grep -qE "libeb_(bench|reports|ref)\.a|libedgebench\.a" "$TMP/link"; then
+    echo "FAIL test_gemm links a layer above runners or the one big archive:"; sed 's/^/  /' "$TMP/link"
+    FAILS=$((FAILS + 1))
+else
+    PASSES=$((PASSES + 1))
+fi
+expect 0 "make's link of test_emit (dry run)" -- make -n -B --no-print-directory BUILD="$BUILD" "$BUILD/tests/test_emit"
+grep -E -- "-o $BUILD/tests/test_emit " "$TMP/out" >"$TMP/link"
+contains "$TMP/link" "$BUILD/libeb_bench.a $BUILD/libeb_reports.a" "test_emit links bench, then reports"
+contains "$TMP/link" "$BUILD/libeb_runners.a $BUILD/libeb_ref.a $BUILD/libeb_models.a" "... then runners, ref, models"
+
 finish

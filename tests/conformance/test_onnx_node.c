@@ -7,11 +7,18 @@
  *   test_onnx_node [-v] [--runner NAME] --case DIR...   (folders laid out
  *       like one test case: model.onnx + test_data_set_N/, e.g. whole
  *       models exported with PyTorch's outputs by scripts/export_arch.py)
+ *   test_onnx_node --list-runners   (the runners built in, one a line:
+ *       `make conformance` runs each)
  *
  * A case is skipped, with its reason grouped by op, when it uses an op,
  * dtype or mode the suite does not implement (EB_EUNSUPPORTED); any other
  * error or any mismatch is a failure.  Prints one line per failure, the
- * skip reasons, then "N passed, N failed, N skipped"; exits 1 on failure. */
+ * skip reasons, then "N passed, N failed, N skipped"; exits 1 on failure.
+ *
+ * A pass is not always the runner's own work: a runner may run ops it has
+ * no kernel for on the reference kernels (eb_plan_info.fallbacks).  The
+ * summary says how many passing cases ran entirely on the runner's own
+ * kernels, and which ops the others fell back on (-v: per case). */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +82,37 @@ static void note_skip(const char *op, const char *reason)
     }
 }
 
+/* Passing cases that ran ops on the reference kernels, counted per op. */
+typedef struct fallback_op {
+    char op[64];
+    int cases;
+} fallback_op;
+
+static fallback_op fallback_ops[256];
+static int n_fallback_ops;
+
+/* Counts one case for each op of a fallbacks string ("Conv x1, Gather x2"). */
+static void note_fallback(const char *fallbacks)
+{
+    const char *p = fallbacks;
+    while (*p) {
+        size_t len = strcspn(p, " ,");
+        char op[64];
+        snprintf(op, sizeof op, "%.*s", (int)len, p);
+        int i = 0;
+        while (i < n_fallback_ops && strcmp(fallback_ops[i].op, op) != 0)
+            i++;
+        if (i == n_fallback_ops && n_fallback_ops < (int)(sizeof fallback_ops / sizeof fallback_ops[0]))
+            snprintf(fallback_ops[n_fallback_ops++].op, sizeof fallback_ops[0].op, "%s", op);
+        if (i < n_fallback_ops)
+            fallback_ops[i].cases++;
+        p = strstr(p, ", "); /* the next "Op xN" */
+        if (!p)
+            break;
+        p += 2;
+    }
+}
+
 /* The op a shape-inference message is about: "...node 3 'x' (Op): ..." */
 static void op_of_message(const char *msg, char *op, size_t n)
 {
@@ -106,9 +144,11 @@ static void free_tensors(eb_tensor *t, int n)
         eb_tensor_free_data(&t[i]);
 }
 
-/* Runs one test_data_set folder.  why/op receive the failure or skip reason. */
+/* Runs one test_data_set folder.  why/op receive the failure or skip
+ * reason; fallbacks the ops the plan ran on the reference kernels ("" when
+ * none, or when it got no plan). */
 static outcome run_data_set(const char *model, const char *ds, const eb_runner *r, char *why, size_t wn, char *op,
-                            size_t on)
+                            size_t on, char *fallbacks, size_t fn)
 {
     eb_err err = {{0}};
     eb_graph *g = NULL;
@@ -171,6 +211,9 @@ static outcome run_data_set(const char *model, const char *ds, const eb_runner *
         snprintf(why, wn, "prepare: %s", err.msg);
         goto out;
     }
+    eb_plan_info info = {0};
+    r->info(plan, &info);
+    snprintf(fallbacks, fn, "%s", info.fallbacks);
     for (int i = 0; i < n_out; i++) {
         eb_tensor_copy_meta(&got[i], &g->values[g->outputs[i]].t);
         if ((st = eb_tensor_alloc(&got[i], "output", &err)) != EB_OK) {
@@ -205,7 +248,10 @@ static int by_name(const struct dirent **a, const struct dirent **b)
     return strcmp((*a)->d_name, (*b)->d_name);
 }
 
-static outcome run_case(const char *dir, const eb_runner *r, char *why, size_t wn, char *op, size_t on)
+/* Runs every data set of a case; fallbacks gets the first data set's
+ * reference fallbacks that are not "" (the plan is the same model's). */
+static outcome run_case(const char *dir, const eb_runner *r, char *why, size_t wn, char *op, size_t on,
+                        char *fallbacks, size_t fn)
 {
     char model[1024];
     snprintf(model, sizeof model, "%s/model.onnx", dir);
@@ -221,7 +267,10 @@ static outcome run_case(const char *dir, const eb_runner *r, char *why, size_t w
         if (res == PASS && strncmp(ents[i]->d_name, "test_data_set_", 14) == 0) {
             char ds[1024];
             snprintf(ds, sizeof ds, "%s/%s", dir, ents[i]->d_name);
-            res = run_data_set(model, ds, r, why, wn, op, on);
+            char fb[256] = "";
+            res = run_data_set(model, ds, r, why, wn, op, on, fb, sizeof fb);
+            if (fb[0] && !fallbacks[0])
+                snprintf(fallbacks, fn, "%s", fb);
             sets++;
         }
         free(ents[i]);
@@ -241,6 +290,11 @@ int main(int argc, char **argv)
     const char *filters[64], *cases[64];
     int n_filters = 0, n_cases = 0;
     for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--list-runners") == 0) {
+            for (int k = 0; k < eb_runner_count(); k++)
+                printf("%s\n", eb_runner_at(k)->name);
+            return 0;
+        }
         if (strcmp(argv[i], "-v") == 0)
             verbose = true;
         else if (strcmp(argv[i], "--runner") == 0 && i + 1 < argc)
@@ -250,7 +304,8 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--case") == 0 && i + 1 < argc && n_cases < 64)
             cases[n_cases++] = argv[++i];
         else if (argv[i][0] == '-' || n_filters == 64) {
-            fprintf(stderr, "usage: %s [-v] [--runner NAME] [--data DIR] [FILTER...] | --case DIR...\n", argv[0]);
+            fprintf(stderr, "usage: %s [-v] [--runner NAME] [--data DIR] [FILTER...] | --case DIR... | --list-runners\n",
+                    argv[0]);
             return 2;
         } else
             filters[n_filters++] = argv[i];
@@ -260,11 +315,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "test_onnx_node: no runner '%s' in this build\n", runner);
         return 2;
     }
-    int passed = 0, failed = 0, skipped = 0;
+    int passed = 0, failed = 0, skipped = 0, own = 0;
     for (int c = 0; c < n_cases; c++) {
-        char why[600] = "", op[128] = "";
-        outcome o = run_case(cases[c], r, why, sizeof why, op, sizeof op);
+        char why[600] = "", op[128] = "", fb[256] = "";
+        outcome o = run_case(cases[c], r, why, sizeof why, op, sizeof op, fb, sizeof fb);
         passed += o == PASS;
+        own += o == PASS && !fb[0];
+        if (o == PASS && fb[0])
+            note_fallback(fb);
         failed += o == FAIL;
         skipped += o == SKIP;
         if (o != PASS || verbose)
@@ -286,19 +344,23 @@ int main(int argc, char **argv)
             for (int f = 0; f < n_filters && !wanted; f++)
                 wanted = name[0] != '.' && strstr(name, filters[f]) != NULL;
             if (wanted) {
-                char dir[1024], why[600] = "", op[128] = "";
+                char dir[1024], why[600] = "", op[128] = "", fb[256] = "";
                 snprintf(dir, sizeof dir, "%s/%s", setdir, name);
                 outcome o = SKIP;
                 if (upstream_bad(name)) {
                     snprintf(op, sizeof op, "(upstream vector)");
                     snprintf(why, sizeof why, "expected output disagrees with the model's own float32 graph");
                 } else {
-                    o = run_case(dir, r, why, sizeof why, op, sizeof op);
+                    o = run_case(dir, r, why, sizeof why, op, sizeof op, fb, sizeof fb);
                 }
                 if (o == PASS) {
                     passed++;
+                    own += !fb[0];
+                    if (fb[0])
+                        note_fallback(fb);
                     if (verbose)
-                        printf("PASS %s/%s\n", SETS[s], name);
+                        printf("PASS %s/%s%s%s%s\n", SETS[s], name, fb[0] ? " (on reference kernels: " : "",
+                               fb, fb[0] ? ")" : "");
                 } else if (o == SKIP) {
                     skipped++;
                     note_skip(op, why);
@@ -318,7 +380,15 @@ int main(int argc, char **argv)
         for (int i = 0; i < n_groups; i++)
             printf("  %-24s %3d: %s\n", groups[i].op, groups[i].count, groups[i].example);
     }
+    if (n_fallback_ops) {
+        printf("passing cases that ran ops on the reference kernels, by op (cases):\n");
+        for (int i = 0; i < n_fallback_ops; i++)
+            printf("  %-24s %3d\n", fallback_ops[i].op, fallback_ops[i].cases);
+    }
     printf("conformance (%s runner): %d passed, %d failed, %d skipped\n", r->name, passed, failed, skipped);
+    printf("conformance (%s runner): %d of the %d passing cases ran entirely on its own kernels, %d ran at least "
+           "one op on the reference kernels\n",
+           r->name, own, passed, passed - own);
     printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
     return failed ? 1 : 0;
 }
