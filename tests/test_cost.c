@@ -248,6 +248,22 @@ static void params__two_initialisers__both_counted(void **state)
     eb_graph_free(g);
 }
 
+/* Clip's bound is the op's setting, not a weight (mobilenet_v2's 70
+ * ReLU6 bounds are no parameters); the Add weight beside it is */
+static void params__clip_bound__is_not_a_parameter(void **state)
+{
+    (void)state;
+    const init_spec w[] = {{"lo", 0, {0, 0}}, {"w", 2, {2, 3}}};
+    const node_spec n[] = {{"Clip", {"x", "lo"}, "c"}, {"Add", {"c", "w"}, "y"}};
+    graph_spec gs = {{2, 3}, w, 2, n, 2, "y"};
+    eb_graph *g = load_ok(&gs);
+    eb_cost total;
+    eb_graph_cost(g, &total, NULL);
+    assert_int_equal(total.params, 6);
+    assert_int_equal(total.weight_bytes, 24);
+    eb_graph_free(g);
+}
+
 /* ---- FLOPs: unknown is never 0 ------------------------------------------ */
 
 static void flops__op_without_a_rule__is_uncounted(void **state)
@@ -289,6 +305,7 @@ int main(void)
         cmocka_unit_test(params__weight_shared_through_identity__counted_once),
         cmocka_unit_test(params__weight_also_transposed_at_load__counted_once),
         cmocka_unit_test(params__two_initialisers__both_counted),
+        cmocka_unit_test(params__clip_bound__is_not_a_parameter),
         cmocka_unit_test(flops__op_without_a_rule__is_uncounted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

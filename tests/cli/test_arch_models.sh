@@ -43,7 +43,10 @@ import json, math, sys, onnx
 from onnx import TensorProto
 WEIGHT = {TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.DOUBLE, TensorProto.INT8, TensorProto.UINT8}
 m = onnx.load(sys.argv[2])
-read = {i for n in m.graph.node for i in n.input}
+# read as a weight: not as an operator's setting (Clip's bounds, Pad's
+# fill value, Pow's exponent), as edgebench's cost model
+SETTING = {"Clip": {1, 2}, "Pad": {2}, "Pow": {1}}
+read = {i for n in m.graph.node for k, i in enumerate(n.input) if k not in SETTING.get(n.op_type, ())}
 stored = sum(math.prod(t.dims) for t in m.graph.initializer if t.data_type in WEIGHT and t.name in read)
 for n in m.graph.node:  # Constant nodes store tensors too
     if n.op_type == "Constant" and n.output[0] in read:
