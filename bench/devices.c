@@ -2,6 +2,7 @@
  * devices.h): in place for host runners, in a forked child for a runner
  * with devices_in_child. */
 #include "bench/devices.h"
+#include "bench/fd_io.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -9,33 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static bool write_all(int fd, const void *buf, size_t n)
-{
-    const char *p = buf;
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w, n -= (size_t)w;
-    }
-    return true;
-}
 
-static bool read_all(int fd, void *buf, size_t n)
-{
-    char *p = buf;
-    while (n) {
-        ssize_t r = read(fd, p, n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return false;
-        p += r, n -= (size_t)r;
-    }
-    return true;
-}
 
 int eb_runner_list_devices(const eb_runner *r, eb_device *out, int max, eb_err *err)
 {
@@ -60,14 +35,14 @@ int eb_runner_list_devices(const eb_runner *r, eb_device *out, int max, eb_err *
         close(fds[0]);
         int n = r->devices(out, max);
         int sent = n < max ? n : max;
-        bool ok = write_all(fds[1], &n, sizeof n) && write_all(fds[1], out, (size_t)(sent > 0 ? sent : 0) * sizeof *out);
+        bool ok = eb_fd_write_all(fds[1], &n, sizeof n) && eb_fd_write_all(fds[1], out, (size_t)(sent > 0 ? sent : 0) * sizeof *out);
         _exit(ok ? 0 : 1);
     }
     close(fds[1]);
     int n = 0;
-    bool ok = read_all(fds[0], &n, sizeof n);
+    bool ok = eb_fd_read_all(fds[0], &n, sizeof n);
     int got = n < max ? n : max;
-    ok = ok && n >= 0 && read_all(fds[0], out, (size_t)got * sizeof *out);
+    ok = ok && n >= 0 && eb_fd_read_all(fds[0], out, (size_t)got * sizeof *out);
     close(fds[0]);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

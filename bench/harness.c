@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/fd_io.h"
 #include "bench/harness.h"
 #include "bench/inputs.h"
 #include "bench/progress.h"
@@ -126,35 +127,7 @@ static void read_memory(const mem_mark *m, eb_result *res)
     }
 }
 
-static bool read_all_fd(int fd, void *buf, size_t n)
-{
-    char *p = buf;
-    while (n) {
-        ssize_t r = read(fd, p, n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return false;
-        p += r;
-        n -= (size_t)r;
-    }
-    return true;
-}
 
-static bool write_all_fd(int fd, const void *buf, size_t n)
-{
-    const char *p = buf;
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
 
 /* Fills batch (allocated, meta set) with the first batch of zoo's test
  * set.  *opened false (err says why) when the test set cannot be loaded.
@@ -187,8 +160,8 @@ static eb_status first_batch(const eb_graph *g, const eb_zoo_entry *zoo, bool ap
         eb_dataset_free(&ds);
         if (pid == 0) {
             close(fds[0]);
-            bool ok = write_all_fd(fds[1], &m, sizeof m) &&
-                      (!m.opened || m.st != EB_OK || write_all_fd(fds[1], batch->data, eb_tensor_nbytes(batch)));
+            bool ok = eb_fd_write_all(fds[1], &m, sizeof m) &&
+                      (!m.opened || m.st != EB_OK || eb_fd_write_all(fds[1], batch->data, eb_tensor_nbytes(batch)));
             _exit(ok ? 0 : 1);
         }
         *opened = m.opened;
@@ -198,8 +171,8 @@ static eb_status first_batch(const eb_graph *g, const eb_zoo_entry *zoo, bool ap
     }
     close(fds[1]);
     msg m = {0};
-    bool ok = read_all_fd(fds[0], &m, sizeof m) &&
-              (!m.opened || m.st != EB_OK || read_all_fd(fds[0], batch->data, eb_tensor_nbytes(batch)));
+    bool ok = eb_fd_read_all(fds[0], &m, sizeof m) &&
+              (!m.opened || m.st != EB_OK || eb_fd_read_all(fds[0], batch->data, eb_tensor_nbytes(batch)));
     close(fds[0]);
     int wst = 0;
     while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)

@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/fd_io.h"
 #include "bench/harness.h"
 #include "bench/interrupt.h"
 
@@ -42,21 +43,6 @@
 static pid_t g_launcher = -1;
 static int g_sock = -1;
 
-static bool write_all(int fd, const void *buf, size_t n)
-{
-    const char *p = buf;
-    while (n) {
-        /* send() on the launcher's socket: no SIGPIPE when the other end died */
-        ssize_t w = fd == g_sock ? send(fd, p, n, MSG_NOSIGNAL) : write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
 
 static double now_s(void)
 {
@@ -104,9 +90,9 @@ static size_t read_until(int fd, void *buf, size_t n, double deadline, const eb_
  * meaningless there), then the samples, then the profile (--profile). */
 static bool send_result(int fd, const eb_result *r)
 {
-    return write_all(fd, r, sizeof *r) &&
-           write_all(fd, r->samples_ms, (size_t)r->n_samples * sizeof *r->samples_ms) &&
-           write_all(fd, r->profile, (size_t)r->n_profile * sizeof *r->profile);
+    return eb_fd_write_all(fd, r, sizeof *r) &&
+           eb_fd_write_all(fd, r->samples_ms, (size_t)r->n_samples * sizeof *r->samples_ms) &&
+           eb_fd_write_all(fd, r->profile, (size_t)r->n_profile * sizeof *r->profile);
 }
 
 /* Reads what send_result wrote into *got unless the deadline passes, the
@@ -244,11 +230,6 @@ typedef struct job {
     char model_sha256[sizeof ((eb_result *)0)->model_sha256];
 } job;
 
-static bool read_all(int fd, void *buf, size_t n)
-{
-    bool timed_out = false, stopped = false;
-    return read_until(fd, buf, n, INFINITY, NULL, &timed_out, &stopped) == n;
-}
 
 /* The launcher's wait hook: Ctrl-C reached it (and the variant). */
 static bool launcher_wait(void *ctx)
@@ -260,21 +241,21 @@ static bool launcher_wait(void *ctx)
 static bool send_str(int fd, const char *s)
 {
     uint32_t len = s ? (uint32_t)strlen(s) : UINT32_MAX;
-    return write_all(fd, &len, sizeof len) && (!s || write_all(fd, s, len));
+    return eb_fd_write_all(fd, &len, sizeof len) && (!s || eb_fd_write_all(fd, s, len));
 }
 
 /* NULL stays NULL; *ok false on a short read or no memory. */
 static char *recv_str(int fd, bool *ok)
 {
     uint32_t len;
-    if (!*ok || !read_all(fd, &len, sizeof len)) {
+    if (!*ok || !eb_fd_read_all(fd, &len, sizeof len)) {
         *ok = false;
         return NULL;
     }
     if (len == UINT32_MAX)
         return NULL;
     char *s = malloc((size_t)len + 1);
-    if (!s || !read_all(fd, s, len)) {
+    if (!s || !eb_fd_read_all(fd, s, len)) {
         free(s);
         *ok = false;
         return NULL;
@@ -286,11 +267,11 @@ static char *recv_str(int fd, bool *ok)
 /* The launcher's loop: one job in, one result out, until the socket closes. */
 static void launcher(int fd)
 {
-    g_sock = fd; /* write_all sends on it without SIGPIPE; variants' children close it */
+    g_sock = fd; /* the variants' children close it */
     eb_interrupt_install(); /* Ctrl-C: stop the variant, answer `interrupted` */
     for (;;) {
         job j;
-        if (!read_all(fd, &j, sizeof j))
+        if (!eb_fd_read_all(fd, &j, sizeof j))
             _exit(0);
         bool ok = true;
         char *model_path = recv_str(fd, &ok);
@@ -408,7 +389,7 @@ void eb_isolate_run(const char *model_path, const eb_variant *v, const eb_run_op
     memcpy(j.model, res->model, sizeof j.model);
     memcpy(j.model_name, res->model_name, sizeof j.model_name);
     memcpy(j.model_sha256, res->model_sha256, sizeof j.model_sha256);
-    bool ok = write_all(g_sock, &j, sizeof j) && send_str(g_sock, model_path) && send_str(g_sock, o->inputs_dir) &&
+    bool ok = eb_fd_write_all(g_sock, &j, sizeof j) && send_str(g_sock, model_path) && send_str(g_sock, o->inputs_dir) &&
               send_str(g_sock, o->save_outputs_dir) && send_str(g_sock, o->baseline_dir);
     for (int i = 0; ok && i < o->shape.n_dims; i++)
         ok = send_str(g_sock, o->shape.dims[i].name);
