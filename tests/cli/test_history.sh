@@ -13,8 +13,10 @@ sql() {
 for row in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]): print("|".join(str(x) for x in row))' "$1" "$2"
 }
 
-expect 0 "run 1" -- "$EDGEBENCH" run zoo:fmnist-mlp -n 20 --min-time 0 -o "$TMP/r1.json"
-expect 0 "run 2" -- "$EDGEBENCH" run zoo:fmnist-mlp -n 20 --min-time 0 -o "$TMP/r2.json"
+expect 0 "run 1" -- "$EDGEBENCH" run zoo:fmnist-mlp -n 60 --min-time 0 -o "$TMP/r1.json"
+expect 0 "run 2" -- "$EDGEBENCH" run zoo:fmnist-mlp -n 60 --min-time 0 -o "$TMP/r2.json"
+# (60 samples each: enough that a 20% shift is significant even when a busy
+# machine spreads them, as 20 were not)
 # run 3: run 2's measurements 20% slower, later the same day
 "$PY" - "$TMP/r2.json" "$TMP/r3.json" <<'PYEOF'
 import json, sys
@@ -41,7 +43,7 @@ expect 0 "add a file again" -- "$EDGEBENCH" history add "$TMP/r1.json" "$TMP/r1.
 [ "$(grep -c '^skipped ' "$TMP/out")" -eq 2 ] && PASSES=$((PASSES + 1)) ||
     { echo "FAIL re-add: not 2 skipped"; cat "$TMP/out"; FAILS=$((FAILS + 1)); }
 contains "$TMP/out" "already in" "re-add: says why"
-[ "$(sql "$DB" 'select (select count(*) from runs), (select count(*) from results), (select count(*) from samples)')" = "3|3|60" ] &&
+[ "$(sql "$DB" 'select (select count(*) from runs), (select count(*) from results), (select count(*) from samples)')" = "3|3|180" ] &&
     PASSES=$((PASSES + 1)) || { echo "FAIL counts: $(sql "$DB" 'select count(*) from runs')"; FAILS=$((FAILS + 1)); }
 
 # the documented schema
@@ -59,7 +61,7 @@ db = sqlite3.connect(sys.argv[1])
 r = json.load(open(sys.argv[2]))["results"][0]
 row = db.execute("select model, variant, status, n, median_ms, task_value, peak_rss_bytes, id from results"
                  " where run_id = 1").fetchone()
-assert row[:4] == ("fmnist-mlp", "ref", "ok", 20), row
+assert row[:4] == ("fmnist-mlp", "ref", "ok", 60), row
 assert row[4] == r["latency"]["median"] and row[5] == r["accuracy"]["task_metric"]["value"], row
 assert row[6] == r["memory"]["peak_rss_bytes"], row
 ms = [x for (x,) in db.execute("select ms from samples where result_id = ? order by idx", (row[7],))]
