@@ -17,6 +17,7 @@
 #include "models/cost.h"
 #include "models/graph.h"
 #include "models/onnx_tensor.h"
+#include "reference_kernels/ref.h"
 
 /* ---- a small model builder -------------------------------------------- */
 
@@ -150,7 +151,7 @@ static eb_graph *load(const graph_spec *gs, eb_status *infer)
     free(buf);
     if (st != EB_OK)
         fail_msg("load: %s", err.msg);
-    *infer = eb_graph_infer_shapes(g, NULL, &err);
+    *infer = eb_graph_infer_shapes(g, NULL, eb_ref_eval, &err);
     return g;
 }
 
