@@ -13,6 +13,7 @@
 
 #include "bench/cli.h"
 #include "bench/device_info.h"
+#include "reports/emit.h"
 
 static const char USAGE[] =
     "usage: edgebench info [--json]\n"

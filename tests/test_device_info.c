@@ -29,6 +29,7 @@
 
 #include "bench/cli.h"
 #include "bench/device_info.h"
+#include "reports/emit.h"
 #include "tests/test_util.h"
 
 /* ---- fixtures ----------------------------------------------------------- */
