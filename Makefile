@@ -1,7 +1,7 @@
 # edgebench - build, test, benchmark, demo.
 #
 #   make            build build/edgebench and build/libedgebench.a
-#   make test       build and run every test (cmocka drivers, ONNX conformance, CLI)
+#   make test       build and run every test (cmocka drivers, ONNX conformance, CLI, layers)
 #   make check-layers  the include graph between layers; fails on a forbidden edge
 #   make demo       run the main job on the embedded default models (the zoo)
 #   make bench      GEMM against OpenBLAS and the FMA peak; models against ONNX Runtime
@@ -124,7 +124,7 @@ install: all $(MAN)
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/edgebench
 	install -m 644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man1/edgebench.1
 
-test: deps unit-test conformance cli-test
+test: deps unit-test conformance cli-test check-layers
 	@echo "edgebench: all tests passed"
 
 unit-test: $(UNIT_BIN)
