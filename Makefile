@@ -2,7 +2,7 @@
 #
 #   make            build build/edgebench, build/libedgebench.a and one library
 #                   per layer (build/libeb_<layer>.a: the test drivers link those)
-#   make test       build and run every test (cmocka drivers, ONNX conformance, CLI)
+#   make test       build and run every test (cmocka drivers, ONNX conformance, CLI, layers)
 #   make check-layers  the include graph between layers; fails on a forbidden edge
 #   make demo       run the main job on the embedded default models (the zoo)
 #   make bench      GEMM against OpenBLAS and the FMA peak; models against ONNX Runtime
@@ -108,7 +108,8 @@ BIN      = $(BUILD)/edgebench
 
 # ---- one static library per layer -------------------------------------------
 # Data flows models -> reference_kernels (ref) -> runners -> bench, and
-# reports sits beside bench, below it: EB_LAYERS is the link order, each
+# reports, which owns the result record bench fills, sits below bench and
+# uses models only: EB_LAYERS is the link order, each
 # layer may use only the layers after it.  A test driver links against the
 # libraries of the layers it tests and nothing else (TEST_LAYERS_<driver>,
 # highest first; every layer when it has none), so a call across a
@@ -126,14 +127,8 @@ $(BUILD)/libeb_$(1).a: $$(LAYER_OBJ_$(1))
 	$$(Q)rm -f $$@ && ar rcs $$@ $$^
 endef
 $(foreach l,$(EB_LAYERS),$(eval $(call eb_layer_lib,$(l))))
-# the reports -> bench cycle (reports uses bench's result record and device
-# JSON) is being removed by issue 10 (reports/record.h); until then a driver
-# linking both layers scans bench once more after reports.  Delete the line
-# once `make check-layers` passes.
-EB_LAYER_CYCLE_reports = bench
 # eb_test_libs DRIVER: its libraries, in link order
-eb_test_libs = $(foreach l,$(filter $(or $(TEST_LAYERS_$(1)),$(EB_LAYERS)),$(EB_LAYERS)),$(BUILD)/libeb_$(l).a \
-    $(if $(filter $(EB_LAYER_CYCLE_$(l)),$(or $(TEST_LAYERS_$(1)),$(EB_LAYERS))),$(EB_LAYER_CYCLE_$(l):%=$(BUILD)/libeb_%.a)))
+eb_test_libs = $(foreach l,$(filter $(or $(TEST_LAYERS_$(1)),$(EB_LAYERS)),$(EB_LAYERS)),$(BUILD)/libeb_$(l).a)
 TEST_LAYERS_test_dataset      = models
 TEST_LAYERS_test_shape_infer  = ref models
 TEST_LAYERS_test_gemm         = runners models
@@ -141,11 +136,11 @@ TEST_LAYERS_test_threadpool   = runners models
 TEST_LAYERS_test_cpu_runner   = runners ref models
 TEST_LAYERS_test_onnx_import  = runners ref models
 TEST_LAYERS_test_metrics      = bench reports runners ref models
-TEST_LAYERS_test_device_info  = bench runners ref models
-TEST_LAYERS_test_devices      = bench runners ref models
-TEST_LAYERS_test_memory       = bench runners ref models
-TEST_LAYERS_test_variant      = bench runners ref models
-TEST_LAYERS_test_stats        = bench reports models
+TEST_LAYERS_test_device_info  = bench reports runners ref models
+TEST_LAYERS_test_devices      = bench reports runners ref models
+TEST_LAYERS_test_memory       = bench reports runners ref models
+TEST_LAYERS_test_variant      = bench reports runners ref models
+TEST_LAYERS_test_stats        = reports models
 TEST_LAYERS_test_onnx_node    = runners ref models
 
 UNIT_SRC = $(filter-out tests/test_util.c,$(wildcard tests/test_*.c))
@@ -226,7 +221,7 @@ install: all $(MAN)
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/edgebench
 	install -m 644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man1/edgebench.1
 
-test: deps unit-test conformance cli-test
+test: deps unit-test conformance cli-test check-layers
 	@echo "edgebench: all tests passed"
 
 unit-test: $(UNIT_BIN)

@@ -93,30 +93,6 @@ eb_graph *eb_cli_load_model(const char *path, const eb_shape_opts *opts, bool ke
     return g;
 }
 
-const char *eb_fmt_count(double v, char *buf, size_t n)
-{
-    const char *unit[] = {"", " k", " M", " G", " T"};
-    int u = 0;
-    while (v >= 1000 && u < 4) {
-        v /= 1000;
-        u++;
-    }
-    snprintf(buf, n, u ? "%.2f%s" : "%.0f%s", v, unit[u]);
-    return buf;
-}
-
-const char *eb_fmt_bytes(double v, char *buf, size_t n)
-{
-    const char *unit[] = {" B", " KiB", " MiB", " GiB", " TiB"};
-    int u = 0;
-    while (v >= 1024 && u < 4) {
-        v /= 1024;
-        u++;
-    }
-    snprintf(buf, n, u ? "%.2f%s" : "%.0f%s", v, unit[u]);
-    return buf;
-}
-
 /* Optimal string alignment distance (Damerau-Levenshtein without
  * repeated edits of one substring), on bytes. */
 static size_t edit_distance(const char *a, const char *b)

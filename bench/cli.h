@@ -1,6 +1,7 @@
 /* cli.h - what the edgebench subcommands share: exit codes, loading a model
- * ready to run (import + shape inference with --batch/--dim), number
- * formatting.  Each subcommand lives in its own cmd_<name>.c. */
+ * ready to run (import + shape inference with --batch/--dim).  Number
+ * formatting is reports/fmt_units.h.  Each subcommand lives in its own
+ * cmd_<name>.c. */
 #ifndef EB_CLI_H
 #define EB_CLI_H
 
@@ -58,9 +59,5 @@ int eb_cli_bad_option(const char *cmd, int c, const struct option *longs, char *
  * third of the word's length); NULL when none is. */
 const char *eb_cli_suggest(const char *word, const char *const *candidates, int n);
 
-/* "3.50 M", "612.4 k" - fixed-width human number into buf. */
-const char *eb_fmt_count(double v, char *buf, size_t n);
-/* "13.4 MB" */
-const char *eb_fmt_bytes(double v, char *buf, size_t n);
 
 #endif

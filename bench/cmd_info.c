@@ -16,6 +16,8 @@
 #include "bench/cli.h"
 #include "bench/device_info.h"
 #include "bench/devices.h"
+#include "reports/emit.h"
+#include "reports/fmt_units.h"
 
 static const char USAGE[] =
     "usage: edgebench info [--json]\n"

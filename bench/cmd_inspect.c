@@ -10,6 +10,7 @@
 
 #include "bench/cli.h"
 #include "models/cost.h"
+#include "reports/fmt_units.h"
 
 static const char USAGE[] =
     "usage: edgebench inspect MODEL.onnx [--nodes] [--json] [--batch N] [--dim NAME=N]\n"

@@ -11,6 +11,7 @@
 #include "models/cost.h"
 #include "models/zoo.h"
 #include "reference_kernels/ref.h"
+#include "reports/fmt_units.h"
 
 static const char USAGE[] =
     "usage: edgebench models [--cache DIR]\n"

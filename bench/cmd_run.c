@@ -197,7 +197,7 @@ static bool sweep_wait(void *ctx)
 /* base_median_ms: the same model's ref baseline, NAN when there is none. */
 static void record(sweep *s, eb_result *r, double base_median_ms)
 {
-    eb_run_add_warnings(&r->variant, s->cpus, r);
+    eb_run_add_warnings(r, s->cpus);
     eb_emit_table_row(s->table_out, &s->table, r, base_median_ms);
     if (s->jsonl) {
         eb_err err = {{0}};
@@ -218,11 +218,11 @@ static void record_unusable(sweep *s, int m, const eb_result *proto, int *done)
 {
     for (int i = 0; i < s->variants.n; i++) {
         eb_result r = *proto;
-        r.variant = s->variants.items[i];
+        eb_result_begin(&r, &s->variants.items[i]);
         r.status = s->states[m].status;
         snprintf(r.error, sizeof r.error, "%s", s->states[m].error);
-        eb_result_set_device(&r, &r.variant, false); /* the parent: no driver before the fork */
-        r.is_baseline = is_plain_ref(&r.variant);
+        eb_result_set_device(&r, &s->variants.items[i], false); /* the parent: no driver before the fork */
+        r.is_baseline = is_plain_ref(&s->variants.items[i]);
         (*done)++;
         record(s, &r, NAN);
     }
@@ -330,13 +330,28 @@ static int exit_status(const sweep *s)
     return any_ok ? EB_EXIT_OK : EB_EXIT_PARTIAL;
 }
 
+/* The run's settings as the document records them (run.settings). */
+static eb_run_settings settings_of(const eb_run_opts *o)
+{
+    return (eb_run_settings){.runs = o->runs,
+                             .warmup = o->warmup,
+                             .min_time_s = o->min_time_s,
+                             .max_time_s = o->max_time_s,
+                             .timeout_s = o->timeout_s,
+                             .cv_threshold = o->cv_threshold,
+                             .isolated = o->isolate,
+                             .inputs_dir = o->inputs_dir,
+                             .eval_images = o->eval_count};
+}
+
 /* The final document, unless records were the output (jsonl). */
 static eb_status write_document(sweep *s)
 {
     if (s->out.kind == EB_OUTPUT_NONE || s->out.format == EB_FMT_JSONL)
         return EB_OK;
     eb_err err = {{0}};
-    eb_report_doc doc = {&s->prov, &s->opts, s->infos, s->n_models, s->results, s->n_results};
+    eb_run_settings settings = settings_of(&s->opts);
+    eb_report_doc doc = {&s->prov, &settings, s->infos, s->n_models, s->results, s->n_results};
     eb_status st = s->out.kind == EB_OUTPUT_STDOUT ? eb_emit_stream(stdout, s->out.format, &doc, &err)
                                                    : eb_emit_file(s->out.path, s->out.format, &doc, &err);
     if (st != EB_OK)
@@ -501,7 +516,9 @@ int eb_cmd_run(int argc, char **argv)
     s.opts.on_wait = sweep_wait;
     s.opts.on_wait_ctx = &s.progress;
     eb_interrupt_install();
-    eb_table_init(&s.table, s.infos, s.n_models, s.variants.items, s.variants.n, s.opts.cv_threshold);
+    eb_table_init(&s.table, s.infos, s.n_models, s.opts.cv_threshold);
+    for (int i = 0; i < s.variants.n; i++)
+        eb_table_fit_variant(&s.table, s.variants.items[i].spec);
     eb_emit_table_header(s.table_out, &s.table);
     for (int m = 0; m < s.n_models; m++)
         run_model(&s, m, tmp, &done);

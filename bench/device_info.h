@@ -16,45 +16,18 @@
 
 #include "models/status.h"
 #include "runners/cpu_features.h"
+#include "reports/record.h"
 
 struct cJSON;
 
-typedef struct eb_device_info {
-    char cpu_source[32];        /* "libcpuid" or "/proc/cpuinfo" */
-    char arch[32];              /* uname machine: x86_64, aarch64 */
-    char vendor[64];
-    char brand[128];
-    int physical_cores;         /* 0 when unknown */
-    int logical_cpus;
-    int online_cpus;            /* sysconf(_SC_NPROCESSORS_ONLN) */
-    int l1d_kib, l1i_kib, l2_kib, l3_kib; /* 0 when unknown */
-    char simd[256];             /* space-separated: "sse4_2 avx avx2 fma avx512f" / "neon asimd" */
-    double base_mhz;            /* 0 when unknown */
-    uint64_t mem_total_bytes;
-    uint64_t mem_available_bytes;
-    char os[128];               /* PRETTY_NAME from /etc/os-release */
-    char kernel[128];           /* uname -sr */
-    char hostname[64];
-    char notes[768];            /* why something is missing or unchecked, or "" */
-    /* cross-checked against the OS (eb_device_info_check_os) */
-    int usable_cpus;            /* CPUs this process may run on: sched_getaffinity within the online ones */
-    char affinity[128];         /* those CPUs as a list, "0-1", "" unknown */
-    char cores_source[48];      /* where physical_cores and logical_cpus come from: "sysfs", "libcpuid", ... */
-    char cache_source[48];      /* where the cache sizes come from */
-    char l3_shared_cpus[64];    /* the CPUs sharing the usable CPUs' L3 (sysfs shared_cpu_list), "" unknown */
-    int n_disagreements;
-    char disagreements[6][128]; /* "libcpuid says 254 logical CPUs, the OS 2" */
-} eb_device_info;
+/* eb_device_info, the fields a result file records, is declared in
+ * reports/record.h; its JSON form is eb_device_info_json (reports/emit.h). */
 
 /* Fills *d; never fails hard (what cannot be read is left empty, noted). */
 void eb_device_info_get(eb_device_info *d);
 
 /* Text form for `edgebench info`. */
 void eb_device_info_print(const eb_device_info *d, FILE *f);
-
-/* JSON object (cJSON) for results and `edgebench info --json`; the caller
- * owns it (cJSON_Delete). NULL on allocation failure. */
-struct cJSON *eb_device_info_json(const eb_device_info *d);
 
 /* ---- the pieces eb_device_info_get is made of (exposed for the tests) ----
  * Each reads text or a folder the caller names, so that fixed /proc and /sys

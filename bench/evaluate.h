@@ -11,19 +11,10 @@
 #include <stdint.h>
 
 #include "models/zoo.h"
+#include "reports/record.h"
 #include "runners/runner.h"
 
-typedef struct eb_task_metric {
-    bool available;
-    char reason[256];          /* why not, when not available */
-    char metric[32];           /* "top1_accuracy" */
-    char dataset[64];
-    int64_t correct, count;
-    double value;              /* correct / count */
-    double reference;          /* PyTorch's value on the full test set (manifest), -1 if none */
-    bool has_delta;
-    double delta;              /* value - the baseline's value, in the same run */
-} eb_task_metric;
+/* eb_task_metric, the record's figure, is declared in reports/record.h. */
 
 /* Loads the dataset of e (a clear message naming the Debian package when
  * its files are missing).  Free with eb_dataset_free. */

@@ -33,8 +33,10 @@
 #include <unistd.h>
 
 #include "bench/fd_io.h"
+#include "bench/evaluate.h"
 #include "bench/harness.h"
 #include "bench/inputs.h"
+#include "bench/metrics_drift.h"
 #include "bench/progress.h"
 #include "models/onnx_tensor.h"
 #include "models/transform.h"
@@ -364,14 +366,18 @@ static void profile_runs(const eb_runner *r, eb_plan *plan, const eb_tensor *in,
         snprintf(res->profile_reason, sizeof res->profile_reason, "profiling failed: %s", err.msg);
     } else if (n == 0) {
         snprintf(res->profile_reason, sizeof res->profile_reason, "the plan has no nodes to time");
+    } else if (!(res->profile = malloc((size_t)n * sizeof *res->profile))) {
+        snprintf(res->profile_reason, sizeof res->profile_reason, "profiling failed: out of memory for the profile");
     } else {
-        for (int k = 0; k < n; k++)
-            first[k].ms = median_of(&ms[(size_t)k * PROFILE_MAX_PASSES], passes);
-        res->profile = first;
+        for (int k = 0; k < n; k++) {
+            eb_profile_node *node = &res->profile[k];
+            snprintf(node->name, sizeof node->name, "%s", first[k].name);
+            snprintf(node->op, sizeof node->op, "%s", first[k].op);
+            node->ms = median_of(&ms[(size_t)k * PROFILE_MAX_PASSES], passes);
+        }
         res->n_profile = n;
         res->profile_passes = passes;
         res->profile_pass_ms = median_of(pass_ms, passes);
-        first = NULL;
     }
     free(first);
     free(t);
@@ -405,7 +411,7 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
     if (read_rss(&rss0, &hwm0))
         res->rss_start_bytes = rss0;
     reset_peak_rss(); /* with --no-isolate, the mark covers this variant's time only */
-    res->variant = *v;
+    eb_result_begin(res, v);
     eb_result_set_device(res, v, true); /* where prepare runs: the driver may start here */
     snprintf(res->inputs, sizeof res->inputs, "%s", o->inputs_dir ? "files" : "random");
     res->warmup = (int)o->warmup;

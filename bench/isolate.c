@@ -107,7 +107,7 @@ static bool recv_result(int fd, eb_result *got, double deadline, const eb_run_op
     size_t sbytes = (size_t)got->n_samples * sizeof *got->samples_ms;
     size_t pbytes = (size_t)got->n_profile * sizeof *got->profile;
     double *samples = NULL;
-    eb_node_time *profile = NULL;
+    eb_profile_node *profile = NULL;
     bool ok = (!sbytes || ((samples = malloc(sbytes)) && read_until(fd, samples, sbytes, deadline, o, timed_out, stopped) == sbytes)) &&
               (!pbytes || ((profile = malloc(pbytes)) && read_until(fd, profile, pbytes, deadline, o, timed_out, stopped) == pbytes));
     if (!ok) {
@@ -140,7 +140,7 @@ static void take_result(eb_result *res, const eb_result *got)
 /* A result with no measurements: what the sweep knows of the variant. */
 static void unfinished(eb_result *res, const eb_variant *v, const eb_run_opts *o, bool write_baseline)
 {
-    res->variant = *v;
+    eb_result_begin(res, v);
     eb_result_set_device(res, v, false); /* the parent: no driver before the fork */
     res->is_baseline = write_baseline;
     res->profiled = o->profile;
@@ -373,6 +373,7 @@ static void launcher_lost(const eb_variant *v, const eb_run_opts *o, bool write_
 void eb_isolate_run(const char *model_path, const eb_variant *v, const eb_run_opts *o, bool write_baseline,
                     eb_result *res)
 {
+    eb_result_begin(res, v); /* what a result that never comes back still says */
     if (!o->isolate) {
         eb_harness_run(model_path, v, o, write_baseline, res);
         return;

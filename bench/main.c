@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "bench/cli.h"
-#include "bench/version.h"
+#include "reports/version.h"
 
 static const struct {
     const char *name;

@@ -16,15 +16,9 @@
 #include <stdbool.h>
 
 #include "models/tensor.h"
+#include "reports/record.h"
 
-typedef struct eb_drift {
-    bool available;        /* false: reason says why (no float output, shapes differ) */
-    char reason[160];
-    double max_abs, mean_abs, rel_l2, cosine, snr_db;
-    bool has_top1;
-    double top1_agreement; /* in [0, 1] */
-    long long top1_rows;   /* rows compared */
-} eb_drift;
+/* eb_drift, the record's figure, is declared in reports/record.h. */
 
 /* Compares out[0..n) with base[0..n) (same order as the graph outputs). */
 void eb_drift_compute(const eb_tensor *out, const eb_tensor *base, int n, eb_drift *d);

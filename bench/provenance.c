@@ -1,6 +1,6 @@
 /* provenance.c - tool, build, command and machine facts for result files. */
 #include "bench/provenance.h"
-#include "bench/version.h"
+#include "reports/version.h"
 
 #include <stdio.h>
 #include <stdlib.h>

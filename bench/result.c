@@ -1,39 +1,33 @@
-/* result.c - result status names, warnings, lifetime, and the profile's total. */
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-
+/* result.c - a result record's variant and energy, from bench's view. */
 #include "bench/result.h"
 
-const char *eb_result_status_name(eb_result_status s)
-{
-    switch (s) {
-    case EB_RESULT_OK: return "ok";
-    case EB_RESULT_UNSUPPORTED: return "unsupported";
-    case EB_RESULT_FAILED: return "failed";
-    case EB_RESULT_TIMEOUT: return "timeout";
-    case EB_RESULT_CRASHED: return "crashed";
-    case EB_RESULT_INTERRUPTED: return "interrupted";
-    }
-    return "?";
-}
+#include <math.h>
+#include <stdio.h>
 
-void eb_result_free(eb_result *r)
-{
-    free(r->samples_ms);
-    r->samples_ms = NULL;
-    r->n_samples = 0;
-    free(r->profile);
-    r->profile = NULL;
-    r->n_profile = 0;
-}
+/* the record's fields are eb_variant's sizes: nothing is cut */
+_Static_assert(sizeof((eb_result_variant *)0)->spec == sizeof((eb_variant *)0)->spec, "spec size");
+_Static_assert(sizeof((eb_result_variant *)0)->runner == sizeof((eb_variant *)0)->runner, "runner size");
+_Static_assert(sizeof((eb_result_variant *)0)->prune == sizeof((eb_variant *)0)->prune, "prune size");
+_Static_assert(sizeof((eb_result_variant *)0)->quant == sizeof((eb_variant *)0)->quant, "quant size");
+_Static_assert(sizeof((eb_result_variant *)0)->isa == sizeof((eb_variant *)0)->isa, "isa size");
 
-double eb_result_profile_total_ms(const eb_result *r)
+void eb_result_begin(eb_result *r, const eb_variant *v)
 {
-    double total = 0;
-    for (int i = 0; i < r->n_profile; i++)
-        total += r->profile[i].ms;
-    return total;
+    eb_result_variant *rv = &r->variant;
+    snprintf(rv->spec, sizeof rv->spec, "%s", v->spec);
+    snprintf(rv->runner, sizeof rv->runner, "%s", v->runner);
+    rv->threads = v->threads;
+    snprintf(rv->prune, sizeof rv->prune, "%s", v->prune);
+    snprintf(rv->quant, sizeof rv->quant, "%s", v->quant);
+    rv->group = v->group;
+    rv->device = v->device;
+    snprintf(rv->isa, sizeof rv->isa, "%s", v->isa);
+
+    r->energy.kind = EB_ENERGY_UNAVAILABLE;
+    r->energy.source[0] = '\0';
+    r->energy.joules_per_inference = NAN;
+    snprintf(r->energy.reason, sizeof r->energy.reason,
+             "energy measurement and estimation are not implemented in this version");
 }
 
 void eb_result_set_device(eb_result *r, const eb_variant *v, bool in_child)
@@ -48,15 +42,4 @@ void eb_result_set_device(eb_result *r, const eb_variant *v, bool in_child)
     eb_runner_device_id(run, v->device, in_child, r->device, sizeof r->device);
     if (eb_runner_device(run, v->device, in_child, &d))
         snprintf(r->device_name, sizeof r->device_name, "%s", d.name);
-}
-
-void eb_result_warn(eb_result *r, const char *fmt, ...)
-{
-    if (r->n_warnings >= EB_RESULT_MAX_WARNINGS)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(r->warnings[r->n_warnings], sizeof r->warnings[0], fmt, ap);
-    va_end(ap);
-    r->n_warnings++;
 }

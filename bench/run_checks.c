@@ -166,10 +166,10 @@ void eb_run_warn_threads(const eb_variant_list *l, int cpus)
                          l->items[i].spec, l->items[i].threads, cpus, cpus == 1 ? "" : "s");
 }
 
-void eb_run_add_warnings(const eb_variant *v, int cpus, eb_result *r)
+void eb_run_add_warnings(eb_result *r, int cpus)
 {
-    if (oversubscribed(v, cpus))
+    if (cpus > 0 && r->variant.threads > cpus)
         eb_result_warn(r, "threads=%d is more than the %d CPU%s this process may use (sched_getaffinity): the "
                           "threads shared CPUs",
-                       v->threads, cpus, cpus == 1 ? "" : "s");
+                       r->variant.threads, cpus, cpus == 1 ? "" : "s");
 }

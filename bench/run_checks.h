@@ -44,7 +44,8 @@ int eb_run_usable_cpus(void);
 /* Prints one warning on stderr for each variant with more threads than
  * cpus (0: unknown, nothing is said). */
 void eb_run_warn_threads(const eb_variant_list *l, int cpus);
-/* Records the same warning in a result of such a variant. */
-void eb_run_add_warnings(const eb_variant *v, int cpus, eb_result *r);
+/* Records the same warning in a result of such a variant (its record's
+ * threads against cpus). */
+void eb_run_add_warnings(eb_result *r, int cpus);
 
 #endif

@@ -8,9 +8,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "bench/harness.h"
-#include "bench/provenance.h"
-#include "bench/result.h"
+#include "models/status.h"
+#include "reports/record.h"
 
 #define EB_SCHEMA_VERSION 1
 
@@ -24,7 +23,7 @@ bool eb_format_parse(const char *s, eb_format *out);
 /* Everything one run produced. */
 typedef struct eb_report_doc {
     const eb_provenance *prov;
-    const eb_run_opts *opts;
+    const eb_run_settings *settings;
     const eb_model_info *models;
     int n_models;
     const eb_result *results;
@@ -35,6 +34,10 @@ typedef struct eb_report_doc {
 struct cJSON *eb_result_json(const eb_result *r);
 /* The whole document; the caller owns it. NULL on OOM. */
 struct cJSON *eb_document_json(const eb_report_doc *d);
+/* The machine (the document's `device`, and `edgebench info --json`) as a
+ * JSON object; the caller owns it (cJSON_Delete). NULL on allocation
+ * failure.  Unknown numbers (0) are null. */
+struct cJSON *eb_device_info_json(const eb_device_info *d);
 
 /* Writes the document to path in fmt, atomically (a temporary file in the
  * same folder, then rename), so a reader never sees half a file; a path
@@ -68,8 +71,10 @@ typedef struct eb_table {
     bool any_unstable;      /* a row carried `!`: the footer explains it */
 } eb_table;
 
-void eb_table_init(eb_table *t, const eb_model_info *models, int n_models, const eb_variant *variants,
-                   int n_variants, double cv_threshold);
+void eb_table_init(eb_table *t, const eb_model_info *models, int n_models, double cv_threshold);
+/* Widens the variant column for spec: call it for every variant of the
+ * run before the header. */
+void eb_table_fit_variant(eb_table *t, const char *spec);
 void eb_emit_table_header(FILE *f, const eb_table *t);
 /* One row; base_median_ms is the median of the same model's ref baseline
  * (for the "× ref" column), NAN when there is none. */

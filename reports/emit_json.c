@@ -27,7 +27,7 @@ static void add_str_or_null(cJSON *o, const char *k, const char *s)
         cJSON_AddNullToObject(o, k);
 }
 
-static cJSON *variant_json(const eb_variant *v)
+static cJSON *variant_json(const eb_result_variant *v)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "spec", v->spec);
@@ -42,7 +42,7 @@ static cJSON *variant_json(const eb_variant *v)
 }
 
 /* A tail percentile, or null with the reason when n is too small for it
- * (bench/metrics_latency.h). */
+ * (reports/latency_stats.h). */
 static void add_percentile(cJSON *o, const char *k, double v, bool available, double p, int n)
 {
     if (available) {
@@ -140,6 +140,21 @@ static cJSON *accuracy_json(const eb_result *r)
     return o;
 }
 
+/* kind, then what the record has: source, joules per inference, and the
+ * reason (always there when unavailable) */
+static cJSON *energy_json(const eb_energy *e)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "kind", eb_energy_kind_name(e->kind));
+    if (*e->source)
+        cJSON_AddStringToObject(o, "source", e->source);
+    if (isfinite(e->joules_per_inference))
+        cJSON_AddNumberToObject(o, "joules_per_inference", e->joules_per_inference);
+    if (*e->reason || e->kind == EB_ENERGY_UNAVAILABLE)
+        cJSON_AddStringToObject(o, "reason", e->reason);
+    return o;
+}
+
 /* --profile: null when it was off; the per-node medians, or why there are none */
 static cJSON *profile_json(const eb_result *r)
 {
@@ -226,9 +241,7 @@ cJSON *eb_result_json(const eb_result *r)
                                                             : "the variant did not complete its timed runs");
     }
 
-    cJSON *en = cJSON_AddObjectToObject(o, "energy");
-    cJSON_AddStringToObject(en, "kind", "unavailable");
-    cJSON_AddStringToObject(en, "reason", "energy measurement and estimation are not implemented in this version");
+    cJSON_AddItemToObject(o, "energy", energy_json(&r->energy));
 
     cJSON *ctr = cJSON_AddObjectToObject(o, "counters");
     cJSON_AddBoolToObject(ctr, "available", false);
@@ -285,7 +298,7 @@ static cJSON *environment_json(const eb_provenance *p)
 static cJSON *run_json(const eb_report_doc *d)
 {
     const eb_provenance *p = d->prov;
-    const eb_run_opts *o = d->opts;
+    const eb_run_settings *o = d->settings;
     cJSON *r = cJSON_CreateObject();
     cJSON *argv = cJSON_AddArrayToObject(r, "command_line");
     for (int i = 0; i < p->argc; i++)
@@ -299,9 +312,9 @@ static cJSON *run_json(const eb_report_doc *d)
     cJSON_AddNumberToObject(s, "max_time_s", o->max_time_s);
     cJSON_AddNumberToObject(s, "timeout_s", o->timeout_s);
     cJSON_AddNumberToObject(s, "cv_threshold", o->cv_threshold);
-    cJSON_AddBoolToObject(s, "isolated", o->isolate);
+    cJSON_AddBoolToObject(s, "isolated", o->isolated);
     add_str_or_null(s, "inputs_dir", o->inputs_dir);
-    cJSON_AddNumberToObject(s, "eval_images", (double)o->eval_count);
+    cJSON_AddNumberToObject(s, "eval_images", (double)o->eval_images);
     cJSON_AddItemToObject(r, "environment", environment_json(p));
     return r;
 }

@@ -70,5 +70,5 @@ void eb_emit_md(FILE *f, const eb_report_doc *d)
             fputs("-", f);
         fprintf(f, " | %s |\n", st);
     }
-    fprintf(f, "\nCV marked ! is above the %.0f%% stability threshold.\n", d->opts->cv_threshold * 100);
+    fprintf(f, "\nCV marked ! is above the %.0f%% stability threshold.\n", d->settings->cv_threshold * 100);
 }

@@ -111,8 +111,7 @@ static const char *model_label(const eb_table *t, const char *name, const char *
     return name;
 }
 
-void eb_table_init(eb_table *t, const eb_model_info *models, int n_models, const eb_variant *variants,
-                   int n_variants, double cv_threshold)
+void eb_table_init(eb_table *t, const eb_model_info *models, int n_models, double cv_threshold)
 {
     memset(t, 0, sizeof *t);
     t->models = models;
@@ -125,11 +124,13 @@ void eb_table_init(eb_table *t, const eb_model_info *models, int n_models, const
         if (w > t->model_w)
             t->model_w = w;
     }
-    for (int i = 0; i < n_variants; i++) {
-        int w = width_of(variants[i].spec);
-        if (w > t->variant_w)
-            t->variant_w = w;
-    }
+}
+
+void eb_table_fit_variant(eb_table *t, const char *spec)
+{
+    int w = width_of(spec);
+    if (w > t->variant_w)
+        t->variant_w = w;
 }
 
 enum { W_TIME = 9, W_CV = 7, W_RATIO = 8, W_DRIFT = 9, W_TASK = 7, W_PEAK = 7, W_FALLBACK = 9 };

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/version.h"
+#include "reports/version.h"
 #include "models/onnx_tensor.h"
 
 static const char CSS[] =
@@ -168,7 +168,7 @@ static void slowest_nodes(FILE *f, const eb_report *rep)
               "</tr></thead>\n<tbody>\n",
               f);
         for (int k = 0; k < n; k++) {
-            const eb_node_time *t = &e->r->profile[idx[k]];
+            const eb_profile_node *t = &e->r->profile[idx[k]];
             char ms[32];
             eb_report_fmt_ms(t->ms, ms, sizeof ms);
             fprintf(f, "<tr><td class=\"n\">%d</td><td class=\"mono\">", k + 1);

@@ -989,10 +989,10 @@ static eb_status plot_memory(const eb_report *rep, const char *dir, eb_plot_list
 static int energy_bar(const eb_report_entry *e, double *v, double *lo, double *hi)
 {
     *lo = *hi = NAN;
-    if (e->r->status != EB_RESULT_OK || !isfinite(e->energy_j))
+    if (e->r->status != EB_RESULT_OK || !isfinite(e->r->energy.joules_per_inference))
         return -1;
-    *v = e->energy_j * 1000;
-    return strcmp(e->energy_kind, "measured") == 0 ? 0 : 1;
+    *v = e->r->energy.joules_per_inference * 1000;
+    return e->r->energy.kind == EB_ENERGY_MEASURED ? 0 : 1;
 }
 
 static eb_status plot_energy(const eb_report *rep, const char *dir, eb_plot_list *out, eb_err *err)

@@ -31,11 +31,6 @@ typedef struct eb_report_entry {
     int index;             /* position in that file's results */
     int model;             /* index into eb_report.models */
     int series;            /* index into eb_report.series */
-    /* energy as the file recorded it: kind "measured", "estimated" or
-     * "unavailable" (reason says why); joules per inference or NAN */
-    char energy_kind[16];
-    char energy_reason[200];
-    double energy_j;
 } eb_report_entry;
 
 typedef struct eb_report_series {

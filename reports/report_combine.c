@@ -1,5 +1,5 @@
 /* report_combine.c - several result files combined for `edgebench report`:
- * file labels, series and their colours, entry order, energy as recorded,
+ * file labels, series and their colours, entry order, the energy summary,
  * thread-scaling groups, and the table cells, slowest-node lists and
  * provenance lines shared by report.md and index.html (see report.h). */
 #include "reports/report.h"
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/cli.h"
+#include "reports/fmt_units.h"
 #include "reports/model_label.h"
 
 /* matplotlib's tab10, then ten darker companions: distinct on white, and
@@ -68,28 +68,6 @@ static void label_sets(eb_report *rep)
     }
 }
 
-static void read_energy(const eb_result_set *s, int index, eb_report_entry *e)
-{
-    e->energy_j = NAN;
-    if (!s->doc) {
-        snprintf(e->energy_kind, sizeof e->energy_kind, "unavailable");
-        snprintf(e->energy_reason, sizeof e->energy_reason, "not read from JSON Lines input");
-        return;
-    }
-    const cJSON *en = jget(cJSON_GetArrayItem(jget(s->doc, "results"), index), "energy");
-    const char *kind = jstr(en, "kind"), *reason = jstr(en, "reason");
-    const cJSON *j = jget(en, "joules_per_inference");
-    snprintf(e->energy_kind, sizeof e->energy_kind, "%s", kind ? kind : "unavailable");
-    snprintf(e->energy_reason, sizeof e->energy_reason, "%s", reason ? reason : kind ? "" : "not recorded");
-    if (kind && strcmp(kind, "unavailable") != 0) {
-        if (cJSON_IsNumber(j) && isfinite(j->valuedouble))
-            e->energy_j = j->valuedouble;
-        else
-            snprintf(e->energy_reason, sizeof e->energy_reason, "recorded as %s without joules per inference",
-                     kind);
-    }
-}
-
 /* A model is its identity (name and SHA-256, model_label.h), not its file
  * name: two different net.onnx are two models.  The same path with another
  * digest (a model retrained between nightly runs) stays one model. */
@@ -144,7 +122,6 @@ static eb_status combine(eb_report *rep, eb_err *err)
                 e->model = rep->n_models++;
                 first[e->model] = r;
             }
-            read_energy(&rep->sets[s], i, e);
         }
     for (int s = 0; s < rep->n_sets; s++)
         view[s] = &rep->sets[s];
@@ -608,8 +585,8 @@ bool eb_report_energy_summary(const eb_report *rep, char *buf, size_t n)
     int measured = 0, estimated = 0;
     for (int i = 0; i < rep->n_entries; i++) {
         const eb_report_entry *e = &rep->entries[i];
-        if (isfinite(e->energy_j))
-            *(strcmp(e->energy_kind, "measured") == 0 ? &measured : &estimated) += 1;
+        if (isfinite(e->r->energy.joules_per_inference))
+            *(e->r->energy.kind == EB_ENERGY_MEASURED ? &measured : &estimated) += 1;
     }
     if (measured + estimated > 0) {
         snprintf(buf, n, "energy per inference: measured for %d and estimated for %d of %d results", measured,
@@ -620,10 +597,10 @@ bool eb_report_energy_summary(const eb_report *rep, char *buf, size_t n)
     snprintf(buf, n, "energy: unavailable (");
     int shown = 0;
     for (int i = 0; i < rep->n_entries; i++) {
-        const char *why = rep->entries[i].energy_reason;
+        const char *why = rep->entries[i].r->energy.reason;
         bool seen = false;
         for (int j = 0; j < i && !seen; j++)
-            seen = strcmp(rep->entries[j].energy_reason, why) == 0;
+            seen = strcmp(rep->entries[j].r->energy.reason, why) == 0;
         if (seen)
             continue;
         size_t len = strlen(buf);

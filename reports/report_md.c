@@ -73,7 +73,7 @@ static void slowest_nodes(FILE *f, const eb_report *rep)
         double total = eb_result_profile_total_ms(e->r);
         fputs("| # | node | op | ms | share |\n| ---: | --- | --- | ---: | ---: |\n", f);
         for (int k = 0; k < n; k++) {
-            const eb_node_time *t = &e->r->profile[idx[k]];
+            const eb_profile_node *t = &e->r->profile[idx[k]];
             char ms[32];
             eb_report_fmt_ms(t->ms, ms, sizeof ms);
             fprintf(f, "| %d | ", k + 1);

@@ -38,6 +38,19 @@ static bool parse_status(const char *s, eb_result_status *out)
     return false;
 }
 
+/* Copies s into dst[n], ending it in "..." when it does not fit (as the
+ * runners cut a unit's name). */
+static void copy_cut(char *dst, size_t n, const char *s)
+{
+    size_t len = strlen(s);
+    if (len < n) {
+        memcpy(dst, s, len + 1);
+        return;
+    }
+    memcpy(dst, s, n - 4);
+    memcpy(dst + n - 4, "...", 4);
+}
+
 /* "profiled" and "profile" (--profile); a node's share is recomputed from ms */
 static eb_status parse_profile(const cJSON *o, const char *where, eb_result *r, eb_err *err)
 {
@@ -54,10 +67,48 @@ static eb_status parse_profile(const cJSON *o, const char *where, eb_result *r, 
     cJSON_ArrayForEach(n, nodes)
     {
         const cJSON *name = get(n, "name"), *op = get(n, "op");
-        eb_node_time_set(r->profile, count, r->n_profile++, cJSON_IsString(name) ? name->valuestring : "",
-                         cJSON_IsString(op) ? op->valuestring : "", num(n, "ms", NAN));
+        eb_profile_node *t = &r->profile[r->n_profile++];
+        copy_cut(t->name, sizeof t->name, cJSON_IsString(name) ? name->valuestring : "");
+        copy_cut(t->op, sizeof t->op, cJSON_IsString(op) ? op->valuestring : "");
+        t->ms = num(n, "ms", NAN);
     }
     return EB_OK;
+}
+
+static bool parse_energy_kind(const char *s, eb_energy_kind *out)
+{
+    for (int i = EB_ENERGY_UNAVAILABLE; i <= EB_ENERGY_ESTIMATED; i++)
+        if (strcmp(s, eb_energy_kind_name((eb_energy_kind)i)) == 0) {
+            *out = (eb_energy_kind)i;
+            return true;
+        }
+    return false;
+}
+
+/* "energy": a figure only with a kind that has one and a finite number;
+ * otherwise unavailable, or the kind without a figure, and why */
+static void parse_energy(const cJSON *en, eb_result *r)
+{
+    eb_energy *e = &r->energy;
+    const cJSON *kind = get(en, "kind"), *j = get(en, "joules_per_inference");
+    e->kind = EB_ENERGY_UNAVAILABLE;
+    e->joules_per_inference = NAN;
+    str(e->source, sizeof e->source, en, "source");
+    str(e->reason, sizeof e->reason, en, "reason");
+    if (!cJSON_IsString(kind)) {
+        snprintf(e->reason, sizeof e->reason, "not recorded");
+        return;
+    }
+    if (!parse_energy_kind(kind->valuestring, &e->kind)) {
+        snprintf(e->reason, sizeof e->reason, "unknown energy kind \"%.100s\"", kind->valuestring);
+        return;
+    }
+    if (e->kind == EB_ENERGY_UNAVAILABLE)
+        return;
+    if (cJSON_IsNumber(j) && isfinite(j->valuedouble))
+        e->joules_per_inference = j->valuedouble;
+    else
+        snprintf(e->reason, sizeof e->reason, "recorded as %s without joules per inference", kind->valuestring);
 }
 
 static eb_status parse_result(const cJSON *o, const char *where, eb_result *r, eb_err *err)
@@ -162,6 +213,7 @@ static eb_status parse_result(const cJSON *o, const char *where, eb_result *r, e
     r->cost.bytes_moved = (uint64_t)num(cost, "bytes_moved", 0);
     r->gflops_per_s = num(cost, "gflops_per_s", NAN);
     r->gbytes_per_s = num(cost, "gbytes_per_s", NAN);
+    parse_energy(get(o, "energy"), r);
     const cJSON *w;
     cJSON_ArrayForEach(w, get(o, "warnings")) if (cJSON_IsString(w)) eb_result_warn(r, "%s", w->valuestring);
     return parse_profile(o, where, r, err);

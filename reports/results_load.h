@@ -5,7 +5,7 @@
 #ifndef EB_RESULTS_LOAD_H
 #define EB_RESULTS_LOAD_H
 
-#include "bench/result.h"
+#include "reports/record.h"
 
 struct cJSON;
 

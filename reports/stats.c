@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/metrics_latency.h"
+#include "reports/latency_stats.h"
 
 const char *eb_mw_method_name(eb_mw_method m)
 {

@@ -29,6 +29,7 @@
 
 #include "bench/cli.h"
 #include "bench/device_info.h"
+#include "reports/emit.h"
 #include "runners/cpu/gemm.h"
 #include "runners/cpu_features.h"
 #include "tests/test_util.h"

@@ -132,16 +132,15 @@ static void table__full_names_aligned_columns_and_new_cells(void **state)
     snprintf(models[1].name, sizeof models[1].name, "net");
     models[2].path = "/y/net/model.onnx";
     snprintf(models[2].name, sizeof models[2].name, "net");
-    eb_variant variants[2];
-    memset(variants, 0, sizeof variants);
-    snprintf(variants[0].spec, sizeof variants[0].spec, "ref");
-    snprintf(variants[1].spec, sizeof variants[1].spec, "cpu:threads=4,quant=int8-static");
+    const char *variants[2] = {"ref", "cpu:threads=4,quant=int8-static"};
     eb_table t;
-    eb_table_init(&t, models, 3, variants, 2, 0.05);
+    eb_table_init(&t, models, 3, 0.05);
+    for (int i = 0; i < 2; i++)
+        eb_table_fit_variant(&t, variants[i]);
 
     eb_result base = ok_result(long_name, models[0].path, "ref", 1.0);
     base.is_baseline = true;
-    eb_result fast = ok_result(long_name, models[0].path, variants[1].spec, 0.0005);
+    eb_result fast = ok_result(long_name, models[0].path, variants[1], 0.0005);
     snprintf(fast.fallbacks, sizeof fast.fallbacks, "Conv x1, Pad x2");
     eb_result other = ok_result("net", models[2].path, "ref", 1.0);
     FILE *f = tmpfile();
@@ -183,11 +182,9 @@ static void table__legend_for_the_mark_is_printed_once(void **state)
     memset(&m, 0, sizeof m);
     m.path = "/m/a.onnx";
     snprintf(m.name, sizeof m.name, "a");
-    eb_variant v;
-    memset(&v, 0, sizeof v);
-    snprintf(v.spec, sizeof v.spec, "ref");
     eb_table t;
-    eb_table_init(&t, &m, 1, &v, 1, 0.05);
+    eb_table_init(&t, &m, 1, 0.05);
+    eb_table_fit_variant(&t, "ref");
     eb_result r = ok_result("a", "/m/a.onnx", "ref", 1.0);
     r.latency.cv = 0.2;
     r.latency.unstable = true;
@@ -237,7 +234,7 @@ static void csv__integers_as_integers_and_the_new_columns(void **state)
     eb_provenance prov;
     memset(&prov, 0, sizeof prov);
     snprintf(prov.start_time, sizeof prov.start_time, "2026-12-07T05:00:00Z");
-    eb_run_opts opts = {.cv_threshold = 0.05};
+    eb_run_settings settings = {.cv_threshold = 0.05};
     eb_result r = ok_result("m", "/m/m.onnx", "cpu", 1.5);
     snprintf(r.model_sha256, sizeof r.model_sha256, "%064d", 7);
     r.variant.threads = 1;
@@ -253,7 +250,7 @@ static void csv__integers_as_integers_and_the_new_columns(void **state)
     r.task.correct = 9124;
     r.task.count = 10000;
     r.task.value = 0.9124;
-    eb_report_doc d = {.prov = &prov, .opts = &opts, .results = &r, .n_results = 1};
+    eb_report_doc d = {.prov = &prov, .settings = &settings, .results = &r, .n_results = 1};
     FILE *f = tmpfile();
     assert_non_null(f);
     eb_emit_csv(f, &d);

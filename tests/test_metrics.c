@@ -22,7 +22,7 @@
 #include <cjson/cJSON.h>
 
 #include "bench/metrics_drift.h"
-#include "bench/metrics_latency.h"
+#include "reports/latency_stats.h"
 #include "reports/emit.h"
 #include "reports/emit_text.h"
 #include "reports/results_load.h"
@@ -430,12 +430,13 @@ static char *printed_row(const eb_result *r, int how)
     FILE *f = tmpfile();
     assert_non_null(f);
     eb_provenance prov = {.version = "t", .git_commit = "t", .compiler = "t", .cflags = "t"};
-    eb_run_opts opts = {.runs = 10, .cv_threshold = 0.05};
-    eb_report_doc d = {.prov = &prov, .opts = &opts, .results = r, .n_results = 1};
+    eb_run_settings settings = {.runs = 10, .cv_threshold = 0.05};
+    eb_report_doc d = {.prov = &prov, .settings = &settings, .results = r, .n_results = 1};
     if (how == 0) {
         eb_model_info m = {.name = "m", .path = "m.onnx"};
         eb_table t;
-        eb_table_init(&t, &m, 1, &r->variant, 1, 0.05);
+        eb_table_init(&t, &m, 1, 0.05);
+        eb_table_fit_variant(&t, r->variant.spec);
         eb_emit_table_row(f, &t, r, NAN);
     }
     else if (how == 1)
@@ -511,8 +512,8 @@ static void results_load__null_percentiles__read_back_as_unavailable(void **stat
     result_with_samples(&rs[1], 700);
     eb_provenance prov = {.version = "t", .git_commit = "t", .compiler = "t", .cflags = "t"};
     snprintf(prov.start_time, sizeof prov.start_time, "2026-01-01T00:00:00Z");
-    eb_run_opts opts = {.runs = 10, .cv_threshold = 0.05};
-    eb_report_doc d = {.prov = &prov, .opts = &opts, .results = rs, .n_results = 2};
+    eb_run_settings settings = {.runs = 10, .cv_threshold = 0.05};
+    eb_report_doc d = {.prov = &prov, .settings = &settings, .results = rs, .n_results = 2};
     char path[512];
     snprintf(path, sizeof path, "%s/r.json", eb_test_tmpdir());
     eb_err err = {{0}};

@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "bench/provenance.h"
+#include "bench/result.h"
 #include "reports/emit.h"
 
 static const char *var(const eb_environment *e, const char *name)
@@ -76,9 +77,9 @@ static void provenance__json_document_and_jsonl__carry_the_environment(void **st
     unsetenv("EB_FOO");
     assert_string_equal(var(&p.env, "EB_FOO"), "1");
 
-    eb_run_opts opts;
-    memset(&opts, 0, sizeof opts);
-    eb_report_doc d = {.prov = &p, .opts = &opts};
+    eb_run_settings settings;
+    memset(&settings, 0, sizeof settings);
+    eb_report_doc d = {.prov = &p, .settings = &settings};
     cJSON *doc = eb_document_json(&d);
     assert_non_null(doc);
     const cJSON *run = cJSON_GetObjectItemCaseSensitive(doc, "run");
@@ -88,7 +89,8 @@ static void provenance__json_document_and_jsonl__carry_the_environment(void **st
     /* a JSON Lines record stands alone: it carries the environment too */
     eb_result r;
     memset(&r, 0, sizeof r);
-    r.variant = eb_variant_default("cpu");
+    eb_variant v = eb_variant_default("cpu");
+    eb_result_begin(&r, &v);
     snprintf(r.model_name, sizeof r.model_name, "m");
     snprintf(r.isa, sizeof r.isa, "generic");
     char *buf = NULL;

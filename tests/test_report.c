@@ -376,6 +376,39 @@ static void energy_summary__all_unavailable__says_unavailable_with_the_reason(vo
     eb_report_free(&rep);
 }
 
+/* JSON Lines records carry their energy like a document's results: the
+ * record has the field, so nothing is read from the raw JSON by position
+ * (before, a JSON Lines input said "not read from JSON Lines input") */
+static void energy_summary__json_lines__read_from_each_record(void **state)
+{
+    (void)state;
+    char r[2][2048], text[8192], path[512];
+    result_json(r[0], sizeof r[0], "m", "ref", 1, "ok", 1.0,
+                "{\"kind\":\"measured\",\"source\":\"RAPL\",\"joules_per_inference\":0.002}");
+    result_json(r[1], sizeof r[1], "m", "cpu", 1, "ok", 1.0, NULL);
+    size_t k = 0;
+    for (int i = 0; i < 2; i++) /* each line: the result plus the run's fields */
+        k += (size_t)snprintf(text + k, sizeof text - k, "%.*s,\"schema_version\":1,\"run_start_time\":"
+                              "\"2026-01-01T00:00:00Z\"}\n", (int)strlen(r[i]) - 1, r[i]);
+    snprintf(path, sizeof path, "%s/e.jsonl", eb_test_tmpdir());
+    assert_true(eb_test_write_file(path, text, strlen(text)));
+    const char *paths[] = {path};
+    eb_report rep;
+    eb_err err = {{0}};
+    if (eb_report_load(&rep, paths, 1, &err) != EB_OK)
+        fail_msg("%s", err.msg);
+    assert_null(rep.sets[0].doc); /* read as JSON Lines */
+    char s[512];
+    assert_true(eb_report_energy_summary(&rep, s, sizeof s));
+    assert_non_null(strstr(s, "measured for 1 and estimated for 0 of 2"));
+    assert_true(rep.entries[0].r->energy.kind == EB_ENERGY_MEASURED);
+    assert_true(rep.entries[0].r->energy.joules_per_inference == 0.002);
+    assert_string_equal(rep.entries[0].r->energy.source, "RAPL");
+    assert_true(rep.entries[1].r->energy.kind == EB_ENERGY_UNAVAILABLE);
+    assert_string_equal(rep.entries[1].r->energy.reason, "no meter here");
+    eb_report_free(&rep);
+}
+
 static void energy_summary__measured_and_estimated__counted_apart(void **state)
 {
     (void)state;
@@ -393,9 +426,9 @@ static void energy_summary__measured_and_estimated__counted_apart(void **state)
     char s[512];
     assert_true(eb_report_energy_summary(&rep, s, sizeof s));
     assert_non_null(strstr(s, "measured for 1 and estimated for 1 of 3"));
-    assert_true(rep.entries[0].energy_j == 0.002);
-    assert_true(isnan(rep.entries[2].energy_j)); /* "measured" without a number is no number */
-    assert_non_null(strstr(rep.entries[2].energy_reason, "without joules"));
+    assert_true(rep.entries[0].r->energy.joules_per_inference == 0.002);
+    assert_true(isnan(rep.entries[2].r->energy.joules_per_inference)); /* "measured" without a number is no number */
+    assert_non_null(strstr(rep.entries[2].r->energy.reason, "without joules"));
     eb_report_free(&rep);
 }
 
@@ -531,6 +564,7 @@ int main(void)
         cmocka_unit_test(report_cell__known_result__formats_each_column),
         cmocka_unit_test(report_cell__null_p90__is_a_dash),
         cmocka_unit_test(energy_summary__all_unavailable__says_unavailable_with_the_reason),
+        cmocka_unit_test(energy_summary__json_lines__read_from_each_record),
         cmocka_unit_test(energy_summary__measured_and_estimated__counted_apart),
         cmocka_unit_test(pareto_front__planted_front_among_dominated_points__found),
         cmocka_unit_test(pareto_front__nan_point__never_on_front_and_dominates_nothing),

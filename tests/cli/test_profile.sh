@@ -13,7 +13,7 @@ jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))
 PYEOF
 }
 
-expect 0 "run --profile" -- "$EDGEBENCH" run zoo:fmnist-cnn -v 'ref;cpu' -n 7 --eval 0 --profile -o "$TMP/p.json"
+expect 0 "run --profile" -- "$EDGEBENCH" run zoo:fmnist-cnn -v 'ref;cpu' -n 7 --min-time 0 --eval 0 --profile -o "$TMP/p.json"
 expect 0 "the profiled result file matches the schema" -- validate "$TMP/p.json"
 expect 0 "a profile for ref and cpu, samples unchanged" -- "$PY" - "$TMP/p.json" <<'PYEOF'
 import json, sys
@@ -33,7 +33,7 @@ assert [n["op"] for n in ref["profile"]["nodes"]][:2] == ["Conv", "Relu"], ref["
 assert any(n["op"] == "Conv+Relu" and "+" in n["name"] for n in cpu["profile"]["nodes"]), cpu["profile"]
 PYEOF
 
-expect 0 "run without --profile" -- "$EDGEBENCH" run zoo:fmnist-cnn -v cpu -n 7 --eval 0 -o "$TMP/np.json"
+expect 0 "run without --profile" -- "$EDGEBENCH" run zoo:fmnist-cnn -v cpu -n 7 --min-time 0 --eval 0 -o "$TMP/np.json"
 expect 0 "no profile without --profile" -- "$PY" - "$TMP/np.json" <<'PYEOF'
 import json, sys
 x = json.load(open(sys.argv[1]))["results"][0]

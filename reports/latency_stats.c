@@ -1,4 +1,4 @@
-/* metrics_latency.c - summary statistics of latency samples.
+/* latency_stats.c - summary statistics of latency samples.
  *
  * Turns the timed samples of one variant into the numbers a result records:
  * min, median, mean, p90, p99, max, sample standard deviation, coefficient
@@ -28,7 +28,7 @@
  * the true p-th percentile, so the sample tail bounds it.  That gives
  * n >= 64 for p90 and n >= 662 for p99; eb_percentile_min_n computes the
  * threshold from the rule rather than naming the constants. */
-#include "bench/metrics_latency.h"
+#include "reports/latency_stats.h"
 
 #include <math.h>
 #include <stdlib.h>

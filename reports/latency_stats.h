@@ -1,4 +1,5 @@
-/* metrics_latency.h - summary statistics of latency samples.
+/* latency_stats.h - summary statistics of latency samples (the record's
+ * latency figures: reports owns them; bench fills them from its samples).
  *
  * Percentiles use linear interpolation between order statistics (the
  * "type 7" definition of R and numpy).  The 95% confidence interval of the
@@ -11,8 +12,8 @@
  * LoadGen's early-stopping rule at 99% confidence (eb_percentile_min_n):
  * p90 needs n >= 64 and p99 n >= 662; below that it is NaN and its
  * *_available flag is false (at n = 10, "p99" would be the maximum). */
-#ifndef EB_METRICS_LATENCY_H
-#define EB_METRICS_LATENCY_H
+#ifndef EB_LATENCY_STATS_H
+#define EB_LATENCY_STATS_H
 
 #include <stdbool.h>
 

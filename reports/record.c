@@ -1,0 +1,59 @@
+/* record.c - the result record's names, warnings, lifetime, and the
+ * profile's total. */
+#include "reports/record.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+const char *eb_result_status_name(eb_result_status s)
+{
+    switch (s) {
+    case EB_RESULT_OK: return "ok";
+    case EB_RESULT_UNSUPPORTED: return "unsupported";
+    case EB_RESULT_FAILED: return "failed";
+    case EB_RESULT_TIMEOUT: return "timeout";
+    case EB_RESULT_CRASHED: return "crashed";
+    case EB_RESULT_INTERRUPTED: return "interrupted";
+    }
+    return "?";
+}
+
+const char *eb_energy_kind_name(eb_energy_kind k)
+{
+    switch (k) {
+    case EB_ENERGY_UNAVAILABLE: return "unavailable";
+    case EB_ENERGY_MEASURED: return "measured";
+    case EB_ENERGY_ESTIMATED: return "estimated";
+    }
+    return "?";
+}
+
+void eb_result_free(eb_result *r)
+{
+    free(r->samples_ms);
+    r->samples_ms = NULL;
+    r->n_samples = 0;
+    free(r->profile);
+    r->profile = NULL;
+    r->n_profile = 0;
+}
+
+double eb_result_profile_total_ms(const eb_result *r)
+{
+    double total = 0;
+    for (int i = 0; i < r->n_profile; i++)
+        total += r->profile[i].ms;
+    return total;
+}
+
+void eb_result_warn(eb_result *r, const char *fmt, ...)
+{
+    if (r->n_warnings >= EB_RESULT_MAX_WARNINGS)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->warnings[r->n_warnings], sizeof r->warnings[0], fmt, ap);
+    va_end(ap);
+    r->n_warnings++;
+}

@@ -1,0 +1,269 @@
+/* record.h - the result record and the run's provenance, as plain data.
+ *
+ * One eb_result per (model, variant, device): what was measured.  bench
+ * fills it (bench/harness.c in the variant's child process; bench/isolate.c
+ * sends it to the parent through a pipe, so it holds no pointers but its
+ * owned samples and profile arrays); reports turns it into JSON, CSV,
+ * markdown (emit_*.c) and reads it back (results_load.c) for report,
+ * compare and history.  Owned by reports so that reports needs nothing
+ * above it: the variant is its spec's strings and numbers (bench converts
+ * the runners' eb_variant), the device and environment are the facts bench
+ * found, and the latency figures are reports/latency_stats.h's.
+ *
+ * The document around the results (eb_provenance, eb_run_settings,
+ * eb_model_info) is plain data too, filled by bench/provenance.c and
+ * bench/cmd_run.c. */
+#ifndef EB_RECORD_H
+#define EB_RECORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/cost.h"
+#include "reports/latency_stats.h"
+
+/* ---- one result --------------------------------------------------------- */
+
+typedef enum eb_result_status {
+    EB_RESULT_OK = 0,
+    EB_RESULT_UNSUPPORTED, /* the runner cannot execute this model/settings: `error` says why */
+    EB_RESULT_FAILED,      /* an error stopped it: `error` says which */
+    EB_RESULT_TIMEOUT,     /* killed after --timeout seconds */
+    EB_RESULT_CRASHED,     /* died on `signal` */
+    EB_RESULT_INTERRUPTED, /* stopped by Ctrl-C (SIGINT) while it ran; not a regression */
+} eb_result_status;
+
+/* "ok", "unsupported", "failed", "timeout", "crashed", "interrupted". */
+const char *eb_result_status_name(eb_result_status s);
+
+/* The variant as its spec said (DESIGN.md "Variant grammar"): the same
+ * keys as the runners' eb_variant, as data.  The sizes are eb_variant's. */
+typedef struct eb_result_variant {
+    char spec[256];   /* canonical text, e.g. "cpu:threads=2,quant=int8" */
+    char runner[32];
+    int threads;      /* worker threads, >= 1 */
+    char prune[32];   /* "none", "0.5", "2:4", "channel:0.3" */
+    char quant[32];   /* "none", "fp16", "int8", "int8-static", "int4" */
+    int group;        /* int4 group size */
+    int device;       /* GPU / OpenCL device index */
+    char isa[16];     /* the isa= key as asked: "auto", "avx512", "avx2", "neon", "generic" */
+} eb_result_variant;
+
+/* Accuracy drift of a variant's outputs against the ref baseline's on the
+ * same inputs (bench/metrics_drift.c computes it). */
+typedef struct eb_drift {
+    bool available;        /* false: reason says why (no float output, shapes differ) */
+    char reason[160];
+    double max_abs, mean_abs, rel_l2, cosine, snr_db;
+    bool has_top1;
+    double top1_agreement; /* in [0, 1] */
+    long long top1_rows;   /* rows compared */
+} eb_drift;
+
+/* The task metric of a zoo model on its dataset (bench/evaluate.c). */
+typedef struct eb_task_metric {
+    bool available;
+    char reason[256];          /* why not, when not available */
+    char metric[32];           /* "top1_accuracy" */
+    char dataset[64];
+    int64_t correct, count;
+    double value;              /* correct / count */
+    double reference;          /* PyTorch's value on the full test set (manifest), -1 if none */
+    bool has_delta;
+    double delta;              /* value - the baseline's value, in the same run */
+} eb_task_metric;
+
+/* Energy per inference: measured (a meter such as RAPL), estimated (from a
+ * model of the machine) or unavailable (reason says why). */
+typedef enum eb_energy_kind {
+    EB_ENERGY_UNAVAILABLE = 0,
+    EB_ENERGY_MEASURED,
+    EB_ENERGY_ESTIMATED,
+} eb_energy_kind;
+
+/* "unavailable", "measured", "estimated". */
+const char *eb_energy_kind_name(eb_energy_kind k);
+
+typedef struct eb_energy {
+    eb_energy_kind kind;
+    char source[32];             /* what measured or estimated it ("RAPL"), "" when none */
+    double joules_per_inference; /* NAN when there is no figure */
+    char reason[200];            /* why there is no figure, "" when there is */
+} eb_energy;
+
+/* One unit of the runner's per-node profile (--profile): a node, nodes
+ * fused into one step (names and ops joined by '+'), or work no node asks
+ * for (op "(layout)").  The sizes are the runners' eb_node_time's. */
+typedef struct eb_profile_node {
+    char name[256];
+    char op[96];
+    double ms;                 /* the median over the profiling passes */
+} eb_profile_node;
+
+#define EB_RESULT_MAX_WARNINGS 4
+
+typedef struct eb_result {
+    /* what */
+    char model[512];        /* path as given */
+    char model_name[128];   /* file name without .onnx, or the folder of a model.onnx */
+    char model_sha256[65];
+    eb_result_variant variant;
+    char device[64];        /* where it ran: the runner's device id for device=N ("cpu" for
+                             * host runners), stable across runs: results pair on it */
+    char device_name[128];  /* that device's model (the CPU brand), "" unknown */
+    bool is_baseline;       /* this run is the ref baseline the drift is measured against */
+
+    /* outcome */
+    eb_result_status status;
+    char error[512];
+    int signal;
+
+    /* latency (ms); warm-up runs excluded */
+    int warmup;
+    int n_samples;
+    double *samples_ms;     /* owned */
+    eb_latency_stats latency;
+    bool hit_max_time;      /* --max-time stopped sampling before -n/--min-time were met */
+    bool hit_sample_cap;    /* the sample buffer (2^17 or -n) filled before --min-time was met */
+    double prepare_ms;      /* runner prepare(), once */
+
+    /* accuracy against the baseline, on the same inputs */
+    eb_drift drift;
+    char inputs[32];        /* "random", "files" or "dataset" */
+    eb_task_metric task;    /* the model's task metric on its dataset (zoo models) */
+
+    /* memory (see bench/harness.c): the variant's own process, started
+     * small by the launcher (bench/isolate.c), read right after the timed runs */
+    uint64_t peak_rss_bytes;   /* process peak from its start to the last timed run; 0 unknown */
+    char peak_rss_source[32];  /* "VmHWM" or "ru_maxrss" */
+    uint64_t weight_bytes;     /* as the runner stores them */
+    uint64_t activation_bytes; /* buffers for intermediate values, as planned by the runner */
+    uint64_t rss_start_bytes;           /* VmRSS when the process began, before loading; 0 unknown */
+    uint64_t rss_before_prepare_bytes;  /* VmRSS just before prepare (model loaded, inputs built); 0 unknown */
+    bool peak_growth_known;
+    uint64_t peak_growth_bytes;  /* peak over prepare + timed runs minus rss_before_prepare_bytes */
+    char peak_growth_reason[96]; /* why not known */
+    uint64_t scratch_bytes;      /* kernel scratch as the runner plans it (eb_plan_info) */
+    char fallbacks[256];       /* ops the runner ran on reference kernels, "" when none */
+    char isa[16];              /* instruction set the kernels used (eb_plan_info.isa), "" unknown */
+    uint64_t device_bytes;     /* the plan's bytes in device memory; 0 for host runners */
+
+    /* energy per inference */
+    eb_energy energy;
+
+    /* static cost, and what the median achieved */
+    eb_cost cost;
+    double gflops_per_s;
+    double gbytes_per_s;
+
+    /* per-node profile (--profile): separate passes after the timed runs,
+     * which it never touches; the runner's units of work */
+    bool profiled;             /* --profile was on for this result */
+    int profile_passes;        /* passes behind the medians; 0 when there is no profile */
+    char profile_reason[256];  /* why there is no profile, "" when there is */
+    double profile_pass_ms;    /* median wall time of one profiling pass, timers included */
+    int n_profile;
+    eb_profile_node *profile;  /* owned; per unit, in run order: the median ms over the passes */
+    /* what the run accepted but the reader should know (threads above the
+     * usable CPUs, ...): one sentence each */
+    int n_warnings;
+    char warnings[EB_RESULT_MAX_WARNINGS][256];
+} eb_result;
+
+/* Appends a warning to r (dropped when r holds EB_RESULT_MAX_WARNINGS). */
+void eb_result_warn(eb_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void eb_result_free(eb_result *r);
+
+/* The sum of the profile's per-node medians (0 when there is none): the
+ * denominator of each node's share. */
+double eb_result_profile_total_ms(const eb_result *r);
+
+/* ---- the document around the results ------------------------------------ */
+
+/* What machine a result was measured on (bench/device_info.c finds it:
+ * libcpuid or /proc/cpuinfo, cross-checked against the OS).  Fields that
+ * could not be read are empty / zero and `notes` says why. */
+typedef struct eb_device_info {
+    char cpu_source[32];        /* "libcpuid" or "/proc/cpuinfo" */
+    char arch[32];              /* uname machine: x86_64, aarch64 */
+    char vendor[64];
+    char brand[128];
+    int physical_cores;         /* 0 when unknown */
+    int logical_cpus;
+    int online_cpus;            /* sysconf(_SC_NPROCESSORS_ONLN) */
+    int l1d_kib, l1i_kib, l2_kib, l3_kib; /* 0 when unknown */
+    char simd[256];             /* space-separated: "sse4_2 avx avx2 fma avx512f" / "neon asimd" */
+    double base_mhz;            /* 0 when unknown */
+    uint64_t mem_total_bytes;
+    uint64_t mem_available_bytes;
+    char os[128];               /* PRETTY_NAME from /etc/os-release */
+    char kernel[128];           /* uname -sr */
+    char hostname[64];
+    char notes[768];            /* why something is missing or unchecked, or "" */
+    /* cross-checked against the OS (eb_device_info_check_os) */
+    int usable_cpus;            /* CPUs this process may run on: sched_getaffinity within the online ones */
+    char affinity[128];         /* those CPUs as a list, "0-1", "" unknown */
+    char cores_source[48];      /* where physical_cores and logical_cpus come from: "sysfs", "libcpuid", ... */
+    char cache_source[48];      /* where the cache sizes come from */
+    char l3_shared_cpus[64];    /* the CPUs sharing the usable CPUs' L3 (sysfs shared_cpu_list), "" unknown */
+    int n_disagreements;
+    char disagreements[6][128]; /* "libcpuid says 254 logical CPUs, the OS 2" */
+} eb_device_info;
+
+/* Settings outside the command line that can change the numbers: every
+ * EB_* environment variable in effect, and whether profiling was on.  The
+ * CPU affinity is the device's (eb_device_info.affinity). */
+#define EB_ENV_MAX_VARS 32
+typedef struct eb_env_var {
+    char name[64];
+    char value[256];         /* cut to 255 bytes */
+} eb_env_var;
+
+typedef struct eb_environment {
+    int n_vars;
+    eb_env_var vars[EB_ENV_MAX_VARS]; /* sorted by name */
+    int n_dropped;           /* EB_* variables beyond EB_ENV_MAX_VARS, not kept */
+    bool profiling;          /* a per-node profiling pass ran (false until --profile exists) */
+} eb_environment;
+
+/* Where a result file came from: tool version and commit, compiler and
+ * flags, command line, start time, seed, the machine, the environment. */
+typedef struct eb_provenance {
+    const char *version;
+    const char *git_commit;
+    const char *compiler;    /* "gcc 12.2.0" / "clang 14.0.6" */
+    const char *cflags;
+    int argc;
+    char **argv;             /* borrowed from main */
+    char start_time[32];     /* ISO 8601 UTC */
+    uint64_t seed;
+    eb_device_info device;
+    eb_environment env;
+} eb_provenance;
+
+/* The run's settings as the document records them (run.settings). */
+typedef struct eb_run_settings {
+    int64_t runs;            /* at least this many timed runs (-n) */
+    int64_t warmup;          /* untimed runs first */
+    double min_time_s;       /* and at least this much timed time */
+    double max_time_s;       /* but stop sampling after this long */
+    double timeout_s;        /* the whole variant, in its child */
+    double cv_threshold;     /* above it a result is `unstable` (a fraction) */
+    bool isolated;           /* each variant in its own process */
+    const char *inputs_dir;  /* input_N.pb files instead of random data, or NULL */
+    int64_t eval_images;     /* test images for the task metric of zoo models; 0: none */
+} eb_run_settings;
+
+/* A model as the run saw it: identity and static cost. */
+typedef struct eb_model_info {
+    const char *path;
+    char name[128];
+    char sha256[65];
+    eb_cost cost;
+    int n_inputs, n_outputs;
+    char inputs[512];        /* "input f32[1,3,224,224]; ..." */
+    char outputs[512];
+} eb_model_info;
+
+#endif
