@@ -51,16 +51,11 @@ static void place_in_place(eb_plan *p)
     for (int si = 0; si < p->n_steps; si++) {
         step *s = &p->steps[si];
         int cand[2] = {-1, -1};
-        switch (s->kind) {
-        case ST_UNARY:
-        case ST_SOFTMAX:
-        case ST_LAYERNORM: cand[0] = s->in[0]; break;
-        case ST_BINARY:
-            cand[0] = s->in[0];
-            cand[1] = s->in[1];
-            break;
-        default: continue;
-        }
+        int n_cand = eb_cpu_steps[s->kind].in_place;
+        if (n_cand == 0)
+            continue;
+        for (int c = 0; c < n_cand && c < 2; c++)
+            cand[c] = s->in[c];
         int y = s->out[0];
         if (p->pv[y].alias >= 0 || p->pv[y].is_const || p->pv[y].gv < 0)
             continue;
@@ -197,15 +192,8 @@ void eb_cpu_weight_bytes(eb_plan *p)
     bool *counted = calloc((size_t)p->g->n_values + 1, sizeof(bool));
     for (int si = 0; si < p->n_steps; si++) {
         const step *s = &p->steps[si];
-        switch (s->kind) {
-        case ST_CONV: b += eb_conv2d_weight_bytes(&s->conv); break;
-        case ST_DWCONV: b += eb_dwconv2d_weight_bytes(&s->dw); break;
-        case ST_GEMM:
-            b += s->gemm.pb ? eb_gemm_packed_bytes(s->gemm.pb) : 0;
-            b += s->gemm.bias ? sizeof(float) * (size_t)s->gemm.n : 0;
-            break;
-        default: break;
-        }
+        if (eb_cpu_steps[s->kind].bytes)
+            b += eb_cpu_steps[s->kind].bytes(s);
         /* constants the step reads as they are (LayerNorm scales, ref inputs, ...) */
         int n_in = s->kind == ST_REF ? p->g->nodes[s->node].n_in : s->n_in;
         for (int k = 0; k < n_in; k++) {
@@ -220,12 +208,6 @@ void eb_cpu_weight_bytes(eb_plan *p)
     p->info.weight_bytes = b;
 }
 
-static const char *const KIND_NAMES[] = {"ref",     "conv",    "dwconv",    "pool",      "gpool",
-                                         "gemm",    "matmul",  "unary",     "binary",    "softmax",
-                                         "layernorm", "transpose", "view",   "to_nhwc",   "to_nchw",
-                                         "concat",  "split",   "gather"};
-_Static_assert(sizeof KIND_NAMES / sizeof KIND_NAMES[0] == ST_GATHER + 1, "one name per step kind");
-
 /* EB_CPU_DEBUG=1: the step list on stderr, for debugging and profiling. */
 void eb_cpu_dump_plan(const eb_plan *p)
 {
@@ -235,7 +217,7 @@ void eb_cpu_dump_plan(const eb_plan *p)
         int io[2 * MAX_STEP_IO + 64];
         bool is_out[2 * MAX_STEP_IO + 64];
         int n = step_io(p, s, io, is_out, 2 * MAX_STEP_IO + 64);
-        fprintf(stderr, "  %3d %-9s %-24.24s", si, KIND_NAMES[s->kind], s->node >= 0 ? p->g->nodes[s->node].name : "");
+        fprintf(stderr, "  %3d %-9s %-24.24s", si, eb_cpu_steps[s->kind].name, s->node >= 0 ? p->g->nodes[s->node].name : "");
         for (int k = 0; k < n; k++) {
             const pval *v = &p->pv[io[k]];
             long off = v->is_const || !v->used ? -1 : (long)((char *)v->t.data - (char *)p->arena);

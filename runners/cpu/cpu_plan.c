@@ -214,6 +214,39 @@ eb_status eb_cpu_build_consumers(eb_plan *p, eb_err *err)
     return EB_OK;
 }
 
+/* The planners of each op, tried in turn (MatMul: one GEMM over a 2-D B,
+ * else per batch matrix); ops without a row that eb_unary_supported takes
+ * go to the unary planner, the rest to the reference fallback. */
+enum { MAX_PLANNERS = 2 };
+typedef bool (*eb_cpu_planner)(eb_plan *p, int ni, eb_status *st, eb_err *err);
+static const eb_cpu_planner PLANNERS[EB_OP_COUNT][MAX_PLANNERS] = {
+    [EB_OP_CONV] = {eb_cpu_plan_conv},
+    [EB_OP_MAX_POOL] = {eb_cpu_plan_pool},
+    [EB_OP_AVERAGE_POOL] = {eb_cpu_plan_pool},
+    [EB_OP_GLOBAL_AVG_POOL] = {eb_cpu_plan_gpool},
+    [EB_OP_GLOBAL_MAX_POOL] = {eb_cpu_plan_gpool},
+    [EB_OP_GEMM] = {eb_cpu_plan_gemm},
+    [EB_OP_MATMUL] = {eb_cpu_plan_gemm, eb_cpu_plan_matmul_batched},
+    [EB_OP_ADD] = {eb_cpu_plan_binary},
+    [EB_OP_SUB] = {eb_cpu_plan_binary},
+    [EB_OP_MUL] = {eb_cpu_plan_binary},
+    [EB_OP_DIV] = {eb_cpu_plan_binary},
+    [EB_OP_SOFTMAX] = {eb_cpu_plan_softmax},
+    [EB_OP_LOG_SOFTMAX] = {eb_cpu_plan_softmax},
+    [EB_OP_LAYER_NORM] = {eb_cpu_plan_layernorm},
+    [EB_OP_TRANSPOSE] = {eb_cpu_plan_transpose},
+    [EB_OP_CONCAT] = {eb_cpu_plan_concat_split},
+    [EB_OP_SPLIT] = {eb_cpu_plan_concat_split},
+    [EB_OP_GATHER] = {eb_cpu_plan_gather},
+    [EB_OP_RESHAPE] = {eb_cpu_plan_view},
+    [EB_OP_FLATTEN] = {eb_cpu_plan_view},
+    [EB_OP_SQUEEZE] = {eb_cpu_plan_view},
+    [EB_OP_UNSQUEEZE] = {eb_cpu_plan_view},
+    [EB_OP_IDENTITY] = {eb_cpu_plan_view},
+    [EB_OP_DROPOUT] = {eb_cpu_plan_view},
+};
+static const eb_cpu_planner UNARY[MAX_PLANNERS] = {eb_cpu_plan_unary};
+
 eb_status eb_cpu_build_steps(eb_plan *p, eb_err *err)
 {
     const eb_graph *g = p->g;
@@ -224,37 +257,12 @@ eb_status eb_cpu_build_steps(eb_plan *p, eb_err *err)
         p->planning = i;
         eb_status st = EB_OK;
         bool fast = false;
-        switch (n->op) {
-        case EB_OP_CONV: fast = eb_cpu_plan_conv(p, i, &st, err); break;
-        case EB_OP_MAX_POOL:
-        case EB_OP_AVERAGE_POOL: fast = eb_cpu_plan_pool(p, i, &st, err); break;
-        case EB_OP_GLOBAL_AVG_POOL:
-        case EB_OP_GLOBAL_MAX_POOL: fast = eb_cpu_plan_gpool(p, i, &st, err); break;
-        case EB_OP_GEMM: fast = eb_cpu_plan_gemm(p, i, &st, err); break;
-        case EB_OP_MATMUL:
-            fast = eb_cpu_plan_gemm(p, i, &st, err);
-            if (!fast && st == EB_OK)
-                fast = eb_cpu_plan_matmul_batched(p, i, &st, err);
-            break;
-        case EB_OP_ADD:
-        case EB_OP_SUB:
-        case EB_OP_MUL:
-        case EB_OP_DIV: fast = eb_cpu_plan_binary(p, i, &st, err); break;
-        case EB_OP_SOFTMAX:
-        case EB_OP_LOG_SOFTMAX: fast = eb_cpu_plan_softmax(p, i, &st, err); break;
-        case EB_OP_LAYER_NORM: fast = eb_cpu_plan_layernorm(p, i, &st, err); break;
-        case EB_OP_TRANSPOSE: fast = eb_cpu_plan_transpose(p, i, &st, err); break;
-        case EB_OP_CONCAT:
-        case EB_OP_SPLIT: fast = eb_cpu_plan_concat_split(p, i, &st, err); break;
-        case EB_OP_GATHER: fast = eb_cpu_plan_gather(p, i, &st, err); break;
-        case EB_OP_RESHAPE:
-        case EB_OP_FLATTEN:
-        case EB_OP_SQUEEZE:
-        case EB_OP_UNSQUEEZE:
-        case EB_OP_IDENTITY:
-        case EB_OP_DROPOUT: fast = eb_cpu_plan_view(p, i, &st, err); break;
-        default: fast = eb_unary_supported(n->op) && eb_cpu_plan_unary(p, i, &st, err); break;
-        }
+        const eb_cpu_planner *pl = PLANNERS[n->op];
+        if (!pl[0] && eb_unary_supported(n->op))
+            pl = UNARY;
+        /* the op's planners in turn, until one adds a step or fails */
+        for (int k = 0; k < MAX_PLANNERS && pl[k] && !fast && st == EB_OK; k++)
+            fast = pl[k](p, i, &st, err);
         if (st != EB_OK) {
             char where[200];
             snprintf(where, sizeof where, "%s: node %d '%.80s' (%.40s)", g->path, i, n->name, n->op_type);

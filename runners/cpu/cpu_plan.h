@@ -33,25 +33,12 @@ typedef struct pval {
     int item;          /* planner item (roots only), -1 */
 } pval;
 
+/* The kinds of step, one per row of cpu_steps.def. */
 typedef enum step_kind {
-    ST_REF,
-    ST_CONV,
-    ST_DWCONV,
-    ST_POOL,
-    ST_GPOOL,
-    ST_GEMM,
-    ST_MATMUL,
-    ST_UNARY,
-    ST_BINARY,
-    ST_SOFTMAX,
-    ST_LAYERNORM,
-    ST_TRANSPOSE,
-    ST_VIEW,
-    ST_TO_NHWC,
-    ST_TO_NCHW,
-    ST_CONCAT,
-    ST_SPLIT,
-    ST_GATHER,
+#define EB_CPU_STEP(kind, name, exec, release, bytes, in_place) kind,
+#include "runners/cpu/cpu_steps.def"
+#undef EB_CPU_STEP
+    ST_COUNT
 } step_kind;
 
 enum { MAX_STEP_IO = 8 };
@@ -231,6 +218,18 @@ typedef struct epi {
         (dst).lo = (e).lo;                                                                         \
         (dst).hi = (e).hi;                                                                         \
     } while (0)
+
+/* A row of cpu_steps.def: what the runner does with a step of that kind. */
+typedef struct eb_cpu_step_kind {
+    const char *name;
+    eb_status (*exec)(eb_plan *p, const step *s, eb_err *err);
+    void (*release)(step *s);         /* NULL: owns nothing */
+    size_t (*bytes)(const step *s);   /* NULL: no weights of its own */
+    int in_place;                     /* inputs it may overwrite when they die there */
+} eb_cpu_step_kind;
+
+/* cpu_steps.c: indexed by step_kind */
+extern const eb_cpu_step_kind eb_cpu_steps[ST_COUNT];
 
 /* ---- shared between the runner's files ----------------------------------------- */
 

@@ -92,14 +92,8 @@ static void cpu_release(eb_plan *p)
     free(p->labels);
     for (int si = 0; si < p->n_steps; si++) {
         step *s = &p->steps[si];
-        if (s->kind == ST_CONV)
-            eb_conv2d_release(&s->conv);
-        if (s->kind == ST_DWCONV)
-            eb_dwconv2d_release(&s->dw);
-        eb_gemm_packed_free(s->gemm.pb);
-        free(s->gemm.bias);
-        free(s->ref_in);
-        free(s->ref_out);
+        if (eb_cpu_steps[s->kind].release)
+            eb_cpu_steps[s->kind].release(s);
     }
     free(p->steps);
     free(p->pv);
