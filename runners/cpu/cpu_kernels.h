@@ -28,13 +28,6 @@
 #include "runners/cpu/gemm.h"
 #include "runners/cpu/threadpool.h"
 
-/* ---- parallel loops ------------------------------------------------------ */
-
-/* fn(ctx, begin, end) over [0, total) cut into pieces of at least `grain`
- * items, a few per thread so that uneven pieces balance. */
-typedef void (*eb_range_fn)(void *ctx, int64_t begin, int64_t end);
-void eb_cpu_parallel_for(eb_threadpool *tp, int64_t total, int64_t grain, eb_range_fn fn, void *ctx);
-
 /* The activation of an epilogue on one value (same formula as the GEMM's). */
 static inline float eb_cpu_act(float v, eb_act act, float lo, float hi)
 {
@@ -137,12 +130,9 @@ void eb_pool2d_nhwc_f32(const eb_pool2d *p, const float *x, float *y, eb_threadp
 /* y[n][c] = mean (or max) over the hw positions of x (NHWC [n][hw][c]). */
 void eb_global_pool_nhwc_f32(int n, int hw, int c, bool is_max, const float *x, float *y, eb_threadpool *tp);
 
-/* Row kernels (one output row: image n, row oy) and their shared scalar
- * pieces; the __avx2 ones exist on x86-64 only (kernels_f32_avx2.c).
- * eb_exp_poly: e^x within 2 ulp of expf, branch-free (eltwise_f32.c). */
-float eb_pool_divisor(const eb_pool2d *p, int iy0, int ix0);
-void eb_pool_pixel_f32(const eb_pool2d *p, const float *xn, float *yp, int iy0, int ix0, int c0, int c1);
-float eb_exp_poly(float x);
+/* Row kernels (one output row: image n, row oy); the __avx2 ones exist on
+ * x86-64 only (kernels_f32_avx2.c, a leaf: the scalar pieces it shares with
+ * the portable kernels are static inline in kernels_scalar.h). */
 #if defined(__x86_64__)
 float eb_exp_shift_sum_f32__avx2(const float *x, float mx, float *y, int64_t n);
 /* wide: AVX-512F may run too (16 channels at a time where it pays) */

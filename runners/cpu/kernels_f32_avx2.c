@@ -12,6 +12,7 @@
  * at a time where AVX-512F runs.  Only compiled on x86-64, with function
  * level target attributes: the rest of the build stays generic. */
 #include "runners/cpu/cpu_kernels.h"
+#include "runners/cpu/kernels_scalar.h"
 
 #if defined(__x86_64__)
 #include <float.h>
