@@ -173,8 +173,7 @@ eb_status eb_cpu_plan_ref(eb_plan *p, int ni, eb_err *err)
     }
     s->ref_in = ins;
     s->ref_out = outs;
-    note_fallback(p, n);
-    return EB_OK;
+    return eb_fallback_prepare(&p->fb, p->g, ni, err);
 }
 
 /* ---- building the plan -------------------------------------------------------- */

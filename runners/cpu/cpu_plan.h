@@ -13,6 +13,7 @@
 #include "reference_kernels/ref_util.h"
 #include "runners/cpu/cpu_kernels.h"
 #include "runners/cpu/plan_memory.h"
+#include "runners/fallback.h"
 #include "runners/runner.h"
 
 enum { ALIGN = 64 };
@@ -107,17 +108,13 @@ struct eb_plan {
     bool *node_done;               /* fused into an earlier step */
     int *fused_head;               /* for those: the head node of the step that executes it */
     int planning;                  /* the node build_steps is planning */
-    int fallback_count[EB_OP_COUNT];
-    char fallbacks[512];
+    eb_fallback fb;                /* nodes on the reference kernels (runners/fallback.h) */
     eb_mem_item *items;
     int n_items;
     void *arena;
     size_t arena_bytes, sum_bytes;
     eb_plan_info info;
-    /* scratch argument arrays for ST_REF */
-    const eb_tensor **ref_in;
-    eb_tensor **ref_out;
-    int max_io;
+    int max_io;                    /* the most inputs or outputs of a node */
     /* profile(): per step, the names and ops of the nodes it executes
      * (built on the first call) */
     eb_node_time *labels;
@@ -194,11 +191,6 @@ static inline bool single_output(const eb_node *n)
         if (n->out[k] >= 0)
             return false;
     return true;
-}
-
-static inline void note_fallback(eb_plan *p, const eb_node *n)
-{
-    p->fallback_count[n->op]++;
 }
 
 typedef struct epi {

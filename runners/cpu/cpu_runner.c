@@ -4,8 +4,8 @@
  *
  * prepare() turns the graph into a list of steps, once:
  *  - each node gets a fast kernel (cpu_kernels.h, gemm.h) when it has one
- *    for its dtype and parameters, else its reference kernel (recorded:
- *    eb_cpu_plan_fallbacks);
+ *    for its dtype and parameters, else its reference kernel through the
+ *    shared fallback service (runners/fallback.h; eb_cpu_plan_fallbacks);
  *  - constant weights are packed (Conv as B = W^T per group, Gemm/MatMul B
  *    as given), a BatchNormalization after a Conv is folded into its
  *    weights and bias, and a following constant bias Add and activation
@@ -41,21 +41,6 @@
 #include <string.h>
 
 #include "runners/cpu/cpu_plan.h"
-
-static void describe_fallbacks(eb_plan *p)
-{
-    size_t len = 0;
-    p->fallbacks[0] = '\0';
-    for (int op = 0; op < EB_OP_COUNT; op++) {
-        if (!p->fallback_count[op])
-            continue;
-        int w = snprintf(p->fallbacks + len, sizeof p->fallbacks - len, "%s%s x%d", len ? ", " : "",
-                         eb_op_name((eb_op)op), p->fallback_count[op]);
-        if (w < 0 || (size_t)w >= sizeof p->fallbacks - len)
-            break;
-        len += (size_t)w;
-    }
-}
 
 /* ---- the runner interface ---------------------------------------------------- */
 
@@ -104,8 +89,7 @@ static void cpu_release(eb_plan *p)
     free(p->fused_head);
     free(p->items);
     free(p->arena);
-    free(p->ref_in);
-    free(p->ref_out);
+    eb_fallback_release(&p->fb);
     if (p->tp)
         eb_threadpool_free(p->tp);
     free(p);
@@ -132,10 +116,9 @@ static eb_status cpu_prepare_pinned(const eb_graph *g, const eb_variant *v, eb_p
         p->max_io = g->nodes[i].n_in > p->max_io ? g->nodes[i].n_in : p->max_io;
         p->max_io = g->nodes[i].n_out > p->max_io ? g->nodes[i].n_out : p->max_io;
     }
-    p->ref_in = calloc((size_t)p->max_io, sizeof *p->ref_in);
-    p->ref_out = calloc((size_t)p->max_io, sizeof *p->ref_out);
-    if (!p->ref_in || !p->ref_out ||
-        (st = eb_cpu_grow((void **)&p->pv, &p->cap_pv, 2 * g->n_values + 16, sizeof(pval), err)) != EB_OK ||
+    if ((st = eb_fallback_init(&p->fb, g, err)) != EB_OK)
+        goto fail;
+    if ((st = eb_cpu_grow((void **)&p->pv, &p->cap_pv, 2 * g->n_values + 16, sizeof(pval), err)) != EB_OK ||
         (st = eb_cpu_grow((void **)&p->steps, &p->cap_steps, g->n_nodes + g->n_values + 16, sizeof(step), err)) != EB_OK) {
         st = eb_errf(err, EB_ENOMEM, "%s: cpu: out of memory", g->path);
         goto fail;
@@ -156,7 +139,7 @@ static eb_status cpu_prepare_pinned(const eb_graph *g, const eb_variant *v, eb_p
         goto fail;
     }
     eb_cpu_weight_bytes(p);
-    describe_fallbacks(p);
+    eb_fallback_describe(&p->fb);
     if (getenv("EB_CPU_DEBUG"))
         eb_cpu_dump_plan(p);
     *out = p;
@@ -215,13 +198,13 @@ static eb_status cpu_profile(eb_plan *p, const eb_tensor *in, eb_tensor *out, eb
 static void cpu_info(const eb_plan *p, eb_plan_info *out)
 {
     *out = p->info;
-    snprintf(out->fallbacks, sizeof out->fallbacks, "%s", p->fallbacks);
+    snprintf(out->fallbacks, sizeof out->fallbacks, "%s", p->fb.text);
     snprintf(out->isa, sizeof out->isa, "%s", eb_isa_name(p->isa));
 }
 
 const char *eb_cpu_plan_fallbacks(const eb_plan *p)
 {
-    return p->fallbacks;
+    return p->fb.text;
 }
 
 bool eb_cpu_plan_value_region(const eb_plan *p, int value, size_t *offset, size_t *bytes)

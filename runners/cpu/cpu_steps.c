@@ -10,26 +10,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reference_kernels/ref.h"
-
 static float *f32(const eb_plan *p, int v)
 {
     return v >= 0 ? (float *)p->pv[v].t.data : NULL;
 }
 
-/* ---- ref: a node on its reference kernel ----------------------------------------- */
+/* ---- ref: a node on its reference kernel (runners/fallback.h) ----------------------------------------- */
 
 static eb_status exec_ref(eb_plan *p, const step *s, eb_err *err)
 {
     const eb_node *n = &p->g->nodes[s->node];
     for (int k = 0; k < n->n_in; k++)
-        p->ref_in[k] = s->ref_in[k] >= 0 ? &p->pv[s->ref_in[k]].t : NULL;
-    for (int k = 0; k < n->n_out; k++) {
-        p->ref_out[k] = s->ref_out[k] >= 0 ? &p->pv[s->ref_out[k]].t : NULL;
-        if (p->ref_out[k]) /* the contract: outputs arrive zeroed */
-            memset(p->ref_out[k]->data, 0, eb_tensor_nbytes(p->ref_out[k]));
-    }
-    return eb_ref_eval(n, p->ref_in, p->ref_out, err);
+        p->fb.in[k] = s->ref_in[k] >= 0 ? &p->pv[s->ref_in[k]].t : NULL;
+    for (int k = 0; k < n->n_out; k++)
+        p->fb.out[k] = s->ref_out[k] >= 0 ? &p->pv[s->ref_out[k]].t : NULL;
+    return eb_fallback_run(&p->fb, n, err);
 }
 
 static void release_ref(step *s)
