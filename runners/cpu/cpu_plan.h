@@ -12,6 +12,7 @@
 
 #include "reference_kernels/ref_util.h"
 #include "runners/cpu/cpu_kernels.h"
+#include "runners/cpu/kernels.h"
 #include "runners/cpu/plan_memory.h"
 #include "runners/fallback.h"
 #include "runners/runner.h"
@@ -81,6 +82,7 @@ typedef struct step {
         int64_t rows, cols;
         bool log;
         float eps;
+        eb_exp_sum_fn exp_sum;    /* softmax: the kernel picked for the plan's ISA */
     } rows;
     struct {
         int rank;

@@ -124,6 +124,7 @@ bool eb_cpu_plan_softmax(eb_plan *p, int ni, eb_status *st, eb_err *err)
     s->rows.cols = cols;
     s->rows.rows = eb_tensor_numel(x) / cols;
     s->rows.log = n->op == EB_OP_LOG_SOFTMAX;
+    s->rows.exp_sum = eb_kernel_pick(EB_KERNEL_SOFTMAX, p->isa)->fn.softmax;
     return true;
 }
 

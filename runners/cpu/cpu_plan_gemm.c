@@ -55,6 +55,7 @@ bool eb_cpu_plan_conv(eb_plan *p, int ni, eb_status *st, eb_err *err)
     p->pv[out].layout = layout_neutral(&p->pv[out].t) ? LAY_NCHW : LAY_NHWC;
     if (depthwise) {
         s->dw.win = win;
+        s->dw.row = eb_kernel_pick(EB_KERNEL_DWCONV, p->isa)->fn.dwconv;
         SET_ACT(s->dw, e);
         if (!runtime)
             *st = eb_dwconv2d_pack(&s->dw, w->data, e.scale, e.bias, err);

@@ -20,6 +20,7 @@ bool eb_cpu_plan_pool(eb_plan *p, int ni, eb_status *st, eb_err *err)
     s->pool.win = win;
     s->pool.is_max = n->op == EB_OP_MAX_POOL;
     s->pool.count_pad = eb_attr_int(n, "count_include_pad", 0) == 1;
+    s->pool.row = eb_kernel_pick(EB_KERNEL_POOL, p->isa)->fn.pool;
     p->pv[yv].layout = layout_neutral(y) ? LAY_NCHW : LAY_NHWC;
     return true;
 }

@@ -95,7 +95,7 @@ static void cpu_release(eb_plan *p)
     free(p);
 }
 
-static eb_status cpu_prepare_pinned(const eb_graph *g, const eb_variant *v, eb_plan **out, eb_err *err)
+static eb_status cpu_prepare_pinned(const eb_graph *g, const eb_variant *v, eb_isa isa, eb_plan **out, eb_err *err)
 {
     *out = NULL;
     char why[256];
@@ -106,6 +106,7 @@ static eb_status cpu_prepare_pinned(const eb_graph *g, const eb_variant *v, eb_p
         return eb_errf(err, EB_ENOMEM, "%s: cpu: out of memory", g->path);
     p->g = g;
     p->threads = v->threads;
+    p->isa = isa; /* the planners pick their kernels for it (kernels.def) */
     eb_status st = EB_OK;
     if (v->threads > 1 && !(p->tp = eb_threadpool_new(v->threads))) {
         st = eb_errf(err, EB_ENOMEM, "%s: cpu: cannot start %d threads", g->path, v->threads);
@@ -159,7 +160,7 @@ static eb_status cpu_prepare(const eb_graph *g, const eb_variant *v, eb_plan **o
     if (!eb_isa_parse(v->isa, &isa) || isa == EB_ISA_AUTO)
         isa = eb_gemm_isa(); /* a bad name is refused by cpu_supports in prepare */
     eb_isa prev = eb_gemm_thread_isa(eb_isa_supported(isa) ? isa : EB_ISA_AUTO);
-    eb_status st = cpu_prepare_pinned(g, v, out, err);
+    eb_status st = cpu_prepare_pinned(g, v, isa, out, err);
     eb_gemm_thread_isa(prev);
     if (st == EB_OK)
         (*out)->isa = isa;

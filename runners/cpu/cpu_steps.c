@@ -220,7 +220,8 @@ static eb_status exec_binary(eb_plan *p, const step *s, eb_err *err)
 static eb_status exec_softmax(eb_plan *p, const step *s, eb_err *err)
 {
     (void)err;
-    eb_softmax_rows_f32(s->rows.rows, s->rows.cols, f32(p, s->in[0]), f32(p, s->out[0]), s->rows.log, p->tp);
+    eb_softmax_rows_f32(s->rows.rows, s->rows.cols, f32(p, s->in[0]), f32(p, s->out[0]), s->rows.log, s->rows.exp_sum,
+                        p->tp);
     return EB_OK;
 }
 

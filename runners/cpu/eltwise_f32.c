@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "runners/cpu/cpu_kernels.h"
+#include "runners/cpu/kernels.h"
 
 /* These loops are memory-bound and simple: let GCC vectorise them (at -O2
  * its cost model only takes loops whose trip count is a known multiple of
@@ -264,7 +265,7 @@ typedef struct rows_ctx {
     const float *x, *gamma, *beta;
     float *y;
     bool log;
-    bool avx2;
+    eb_exp_sum_fn exp_sum; /* softmax */
     float eps;
 } rows_ctx;
 
@@ -294,6 +295,24 @@ static float lanes_sum(const float *s)
     return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
+/* The SOFTMAX row of kernels.def for generic: LANES partial sums. */
+float eb_exp_shift_sum_f32__generic(const float *x, float mx, float *y, int64_t n)
+{
+    float s[LANES] = {0};
+    int64_t j = 0;
+    for (; j + LANES <= n; j += LANES)
+        for (int l = 0; l < LANES; l++) {
+            float v = eb_exp_poly(x[j + l] - mx);
+            y[j + l] = v;
+            s[l] += v;
+        }
+    for (; j < n; j++) {
+        y[j] = eb_exp_poly(x[j] - mx);
+        s[0] += y[j];
+    }
+    return lanes_sum(s);
+}
+
 static void softmax_range(void *arg, int64_t b, int64_t e)
 {
     const rows_ctx *c = arg;
@@ -314,35 +333,19 @@ static void softmax_range(void *arg, int64_t b, int64_t e)
             for (j = 0; j < n; j++)
                 y[j] = x[j] - mx - ls;
         } else {
-            int64_t j = 0;
-#if defined(__x86_64__)
-            if (c->avx2) {
-                float inv = 1.0f / eb_exp_shift_sum_f32__avx2(x, mx, y, n);
-                for (j = 0; j < n; j++)
-                    y[j] *= inv;
-                continue;
-            }
-#endif
-            for (; j + LANES <= n; j += LANES)
-                for (int l = 0; l < LANES; l++) {
-                    float v = eb_exp_poly(x[j + l] - mx);
-                    y[j + l] = v;
-                    s[l] += v;
-                }
-            for (; j < n; j++) {
-                y[j] = eb_exp_poly(x[j] - mx);
-                s[0] += y[j];
-            }
-            float inv = 1.0f / lanes_sum(s);
-            for (j = 0; j < n; j++)
+            float inv = 1.0f / c->exp_sum(x, mx, y, n);
+            for (int64_t j = 0; j < n; j++)
                 y[j] *= inv;
         }
     }
 }
 
-void eb_softmax_rows_f32(int64_t rows, int64_t cols, const float *x, float *y, bool log, eb_threadpool *tp)
+void eb_softmax_rows_f32(int64_t rows, int64_t cols, const float *x, float *y, bool log, eb_exp_sum_fn exp_sum,
+                         eb_threadpool *tp)
 {
-    rows_ctx c = {.cols = cols, .x = x, .y = y, .log = log, .avx2 = eb_spatial_use_avx2()};
+    if (!exp_sum)
+        exp_sum = eb_kernel_pick(EB_KERNEL_SOFTMAX, eb_gemm_isa())->fn.softmax;
+    rows_ctx c = {.cols = cols, .x = x, .y = y, .log = log, .exp_sum = exp_sum};
     int64_t grain = cols > 0 ? ELEM_GRAIN / 4 / cols + 1 : rows;
     eb_cpu_parallel_for(tp, rows, grain, softmax_range, &c);
 }

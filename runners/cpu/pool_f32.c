@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "runners/cpu/cpu_kernels.h"
+#include "runners/cpu/kernels.h"
 #include "runners/cpu/kernels_scalar.h"
 
 enum { BLOCK = 64 };
@@ -32,32 +33,30 @@ typedef struct pool_ctx {
     const eb_pool2d *p;
     const float *x;
     float *y;
-    bool avx2;
+    eb_pool_row_fn row;
 } pool_ctx;
+
+/* The POOL row of kernels.def for generic. */
+void eb_pool_row_f32__generic(const eb_pool2d *p, const float *x, float *y, int n, int oy)
+{
+    const eb_win2d *g = &p->win;
+    const float *xn = x + (size_t)n * g->h * g->w * g->c;
+    float *yrow = y + ((size_t)n * g->oh + oy) * g->ow * g->c;
+    for (int ox = 0; ox < g->ow; ox++)
+        eb_pool_pixel_f32(p, xn, yrow + (size_t)ox * g->c, oy * g->sh - g->pt, ox * g->sw - g->pl, 0, g->c);
+}
 
 static void pool_rows(void *arg, int64_t begin, int64_t end)
 {
     const pool_ctx *ctx = arg;
-    const eb_pool2d *p = ctx->p;
-    const eb_win2d *g = &p->win;
-    for (int64_t r = begin; r < end; r++) {
-        int n = (int)(r / g->oh), oy = (int)(r % g->oh);
-#if defined(__x86_64__)
-        if (ctx->avx2) {
-            eb_pool_row_f32__avx2(p, ctx->x, ctx->y, n, oy);
-            continue;
-        }
-#endif
-        const float *xn = ctx->x + (size_t)n * g->h * g->w * g->c;
-        float *yrow = ctx->y + ((size_t)n * g->oh + oy) * g->ow * g->c;
-        for (int ox = 0; ox < g->ow; ox++)
-            eb_pool_pixel_f32(p, xn, yrow + (size_t)ox * g->c, oy * g->sh - g->pt, ox * g->sw - g->pl, 0, g->c);
-    }
+    const eb_win2d *g = &ctx->p->win;
+    for (int64_t r = begin; r < end; r++)
+        ctx->row(ctx->p, ctx->x, ctx->y, (int)(r / g->oh), (int)(r % g->oh));
 }
 
 void eb_pool2d_nhwc_f32(const eb_pool2d *p, const float *x, float *y, eb_threadpool *tp)
 {
-    pool_ctx ctx = {p, x, y, eb_spatial_use_avx2()};
+    pool_ctx ctx = {p, x, y, p->row ? p->row : eb_kernel_pick(EB_KERNEL_POOL, eb_gemm_isa())->fn.pool};
     int64_t row = (int64_t)p->win.ow * p->win.c * p->win.kh * p->win.kw;
     eb_cpu_parallel_for(tp, (int64_t)p->win.n * p->win.oh, 16384 / (row ? row : 1) + 1, pool_rows, &ctx);
 }
