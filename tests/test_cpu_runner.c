@@ -503,11 +503,14 @@ static void supports__compressed_variants__are_unsupported_with_reason(void **st
     eb_graph *g = relu_graph();
     eb_variant v = eb_variant_default("cpu");
     char why[256] = "";
-    strcpy(v.quant, "int8");
+    strcpy(v.quant, "int8"); /* the text, for the message; the runner reads the parsed spec */
+    v.compress.quant = EB_QUANT_INT8;
     assert_false(eb_runner_cpu.supports(g, &v, why, sizeof why));
     assert_non_null(strstr(why, "cpu: prune/quant not implemented yet"));
     v = eb_variant_default("cpu");
     strcpy(v.prune, "0.5");
+    v.compress.prune = EB_PRUNE_FRACTION;
+    v.compress.fraction = 0.5;
     assert_false(eb_runner_cpu.supports(g, &v, why, sizeof why));
     assert_non_null(strstr(why, "prune/quant"));
     v = eb_variant_default("cpu");

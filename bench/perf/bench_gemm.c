@@ -4,7 +4,9 @@
  *
  * Square sizes 256, 512, 1024, 2048 (or those given on the command line) at
  * 1 and 2 threads, about EB_BENCH_SECONDS (default 2) seconds per point,
- * with the kernel eb_gemm_isa() picks (--isa=avx2 etc. pins another).
+ * with the GEMM row of the kernel table (runners/cpu/kernels.def) the
+ * dispatcher picks for this CPU; --isa=avx2 etc. runs that row instead,
+ * --all every GEMM row this build and CPU can run, one table each.
  * Each point is the median of several timed repetitions;
  * ours and OpenBLAS alternate in rounds, so a slow phase of a noisy machine
  * hits both.  Ours is timed with B packed beforehand (the cpu runner packs
@@ -38,6 +40,7 @@
 #include <cblas.h>
 
 #include "runners/cpu/gemm.h"
+#include "runners/cpu/kernels.h"
 #include "runners/cpu/threadpool.h"
 
 #if defined(__x86_64__)
@@ -251,50 +254,14 @@ static bool bench_point(point *pt, eb_threadpool *tp, double budget_s)
     return true;
 }
 
-int main(int argc, char **argv)
+/* One table: the sizes at 1 and 2 threads with GEMM row k; false on a
+ * setup failure. */
+static bool bench_kernel(const eb_kernel *k, const int *sizes, int nsizes, eb_threadpool **pools, double budget)
 {
-    if (getenv("OPENBLAS_CORETYPE")) {
-        /* too late for this process: OpenBLAS has already chosen its kernels */
-        fprintf(stderr, "bench_gemm: OPENBLAS_CORETYPE=%s is set; re-running without it\n",
-                getenv("OPENBLAS_CORETYPE"));
-        unsetenv("OPENBLAS_CORETYPE");
-        execv("/proc/self/exe", argv);
-        perror("bench_gemm: re-exec failed; results below use the pinned OpenBLAS core");
-    }
-    int sizes[16], nsizes = 0;
-    for (int i = 1; i < argc && nsizes < 16; i++) {
-        eb_isa pin;
-        if (strncmp(argv[i], "--isa=", 6) == 0) {
-            if (!eb_isa_parse(argv[i] + 6, &pin) || !eb_gemm_force_isa(pin)) {
-                fprintf(stderr, "bench_gemm: --isa=%s: not an ISA this build and CPU can run\n", argv[i] + 6);
-                return 2;
-            }
-            continue;
-        }
-        int v = atoi(argv[i]);
-        if (v < 1 || v > 8192) {
-            fprintf(stderr, "usage: bench_gemm [--isa=generic|avx2|avx512|neon] [SIZE...]   (square sizes, default 256 512 1024 2048)\n");
-            return 2;
-        }
-        sizes[nsizes++] = v;
-    }
-    if (!nsizes) {
-        const int def[] = {256, 512, 1024, 2048};
-        for (int i = 0; i < 4; i++)
-            sizes[nsizes++] = def[i];
-    }
-    const char *budget_env = getenv("EB_BENCH_SECONDS");
-    double budget = budget_env ? atof(budget_env) : 2.0; /* seconds per point */
-
+    eb_gemm_force_isa(k->isa);
     eb_isa isa = eb_gemm_isa();
     printf("bench_gemm: our kernel %s; OpenBLAS %s, core %s\n", eb_isa_name(isa), openblas_get_config(),
            openblas_get_corename());
-
-    eb_threadpool *pools[3] = {NULL, eb_threadpool_new(1), eb_threadpool_new(2)};
-    if (!pools[1] || !pools[2]) {
-        fprintf(stderr, "bench_gemm: cannot create the thread pools\n");
-        return 1;
-    }
     eb_isa peak_isa = EB_ISA_AUTO;
 #if defined(__x86_64__)
     if (isa == EB_ISA_AVX512 || isa == EB_ISA_AVX2)
@@ -310,7 +277,7 @@ int main(int argc, char **argv)
             point *pt = &pts[np];
             *pt = (point){.n = sizes[s], .threads = t, .peak_isa = peak_isa};
             if (!bench_point(pt, pools[t], budget))
-                return 1;
+                return false;
             np++;
         }
 
@@ -330,6 +297,79 @@ int main(int argc, char **argv)
     printf("(* = target missed)\n");
     printf("targets: >= 0.9x OpenBLAS met at %d of %d points; >= 70%% of FMA peak met at %d of %d points\n", met_ob,
            np, met_peak, np);
+    return true;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: bench_gemm [--isa=");
+    for (int i = 0, n = 0; i < eb_n_kernels; i++)
+        if (eb_kernels[i].kind == EB_KERNEL_GEMM)
+            fprintf(stderr, "%s%s", n++ ? "|" : "", eb_isa_name(eb_kernels[i].isa));
+    fprintf(stderr, " | --all] [SIZE...]   (square sizes, default 256 512 1024 2048)\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (getenv("OPENBLAS_CORETYPE")) {
+        /* too late for this process: OpenBLAS has already chosen its kernels */
+        fprintf(stderr, "bench_gemm: OPENBLAS_CORETYPE=%s is set; re-running without it\n",
+                getenv("OPENBLAS_CORETYPE"));
+        unsetenv("OPENBLAS_CORETYPE");
+        execv("/proc/self/exe", argv);
+        perror("bench_gemm: re-exec failed; results below use the pinned OpenBLAS core");
+    }
+    /* the GEMM rows of the kernel table to run: the dispatcher's by default */
+    const eb_kernel *rows[16];
+    int nrows = 0;
+    bool all = false;
+    int sizes[16], nsizes = 0;
+    for (int i = 1; i < argc && nsizes < 16; i++) {
+        eb_isa pin;
+        if (strncmp(argv[i], "--isa=", 6) == 0) {
+            const eb_kernel *k = eb_isa_parse(argv[i] + 6, &pin) ? eb_kernel_find(EB_KERNEL_GEMM, pin) : NULL;
+            if (!k || !eb_isa_supported(k->isa) || nrows == 16) {
+                fprintf(stderr, "bench_gemm: --isa=%s: not an ISA this build and CPU can run\n", argv[i] + 6);
+                return 2;
+            }
+            rows[nrows++] = k;
+            continue;
+        }
+        if (strcmp(argv[i], "--all") == 0) {
+            all = true;
+            continue;
+        }
+        int v = atoi(argv[i]);
+        if (v < 1 || v > 8192) {
+            usage();
+            return 2;
+        }
+        sizes[nsizes++] = v;
+    }
+    for (int i = 0; all && i < eb_n_kernels && nrows < 16; i++)
+        if (eb_kernels[i].kind == EB_KERNEL_GEMM && eb_isa_supported(eb_kernels[i].isa))
+            rows[nrows++] = &eb_kernels[i];
+    if (!nrows)
+        rows[nrows++] = eb_kernel_pick(EB_KERNEL_GEMM, eb_gemm_isa());
+    if (!nsizes) {
+        const int def[] = {256, 512, 1024, 2048};
+        for (int i = 0; i < 4; i++)
+            sizes[nsizes++] = def[i];
+    }
+    const char *budget_env = getenv("EB_BENCH_SECONDS");
+    double budget = budget_env ? atof(budget_env) : 2.0; /* seconds per point */
+
+    eb_threadpool *pools[3] = {NULL, eb_threadpool_new(1), eb_threadpool_new(2)};
+    if (!pools[1] || !pools[2]) {
+        fprintf(stderr, "bench_gemm: cannot create the thread pools\n");
+        return 1;
+    }
+    for (int r = 0; r < nrows; r++) {
+        if (r)
+            printf("\n");
+        if (!bench_kernel(rows[r], sizes, nsizes, pools, budget))
+            return 1;
+    }
     eb_threadpool_free(pools[1]);
     eb_threadpool_free(pools[2]);
     return 0;

@@ -28,13 +28,6 @@
 #include "runners/cpu/gemm.h"
 #include "runners/cpu/threadpool.h"
 
-/* ---- parallel loops ------------------------------------------------------ */
-
-/* fn(ctx, begin, end) over [0, total) cut into pieces of at least `grain`
- * items, a few per thread so that uneven pieces balance. */
-typedef void (*eb_range_fn)(void *ctx, int64_t begin, int64_t end);
-void eb_cpu_parallel_for(eb_threadpool *tp, int64_t total, int64_t grain, eb_range_fn fn, void *ctx);
-
 /* The activation of an epilogue on one value (same formula as the GEMM's). */
 static inline float eb_cpu_act(float v, eb_act act, float lo, float hi)
 {
@@ -111,12 +104,18 @@ void eb_winograd_nhwc_f32(const eb_conv2d *c, const float *x, float *y, float *s
 
 /* ---- depthwise convolution (groups = channels, one filter each) ----------- */
 
+struct eb_dwconv2d;
+/* One output row (image n, row oy) of a depthwise convolution: a DWCONV
+ * row of kernels.def. */
+typedef void (*eb_dw_row_fn)(const struct eb_dwconv2d *d, const float *x, float *y, int n, int oy);
+
 typedef struct eb_dwconv2d {
     eb_win2d win;         /* win.c channels in and out */
     float *w;             /* [kh*kw][c]: taps outermost, channels contiguous */
     float *bias;          /* c values, or NULL */
     eb_act act;
     float lo, hi;
+    eb_dw_row_fn row;     /* the kernel prepare picked; NULL: the current ISA's */
 } eb_dwconv2d;
 
 eb_status eb_dwconv2d_pack(eb_dwconv2d *d, const float *w, const float *scale, const float *bias, eb_err *err);
@@ -127,30 +126,41 @@ void eb_dwconv2d_nhwc_f32(const eb_dwconv2d *d, const float *x, float *y, eb_thr
 
 /* ---- pooling ---------------------------------------------------------------- */
 
+struct eb_pool2d;
+/* One output row (image n, row oy) of MaxPool/AveragePool: a POOL row of
+ * kernels.def. */
+typedef void (*eb_pool_row_fn)(const struct eb_pool2d *p, const float *x, float *y, int n, int oy);
+
 typedef struct eb_pool2d {
     eb_win2d win;
     bool is_max;
     bool count_pad;   /* AveragePool count_include_pad */
+    eb_pool_row_fn row; /* the kernel prepare picked; NULL: the current ISA's */
 } eb_pool2d;
 
 void eb_pool2d_nhwc_f32(const eb_pool2d *p, const float *x, float *y, eb_threadpool *tp);
 /* y[n][c] = mean (or max) over the hw positions of x (NHWC [n][hw][c]). */
 void eb_global_pool_nhwc_f32(int n, int hw, int c, bool is_max, const float *x, float *y, eb_threadpool *tp);
 
-/* Row kernels (one output row: image n, row oy) and their shared scalar
- * pieces; the __avx2 ones exist on x86-64 only (kernels_f32_avx2.c).
- * eb_exp_poly: e^x within 2 ulp of expf, branch-free (eltwise_f32.c). */
-float eb_pool_divisor(const eb_pool2d *p, int iy0, int ix0);
-void eb_pool_pixel_f32(const eb_pool2d *p, const float *xn, float *yp, int iy0, int ix0, int c0, int c1);
-float eb_exp_poly(float x);
+/* Row kernels (one output row: image n, row oy); the __avx2 ones exist on
+ * x86-64 only (kernels_f32_avx2.c, a leaf: the scalar pieces it shares with
+ * the portable kernels are static inline in kernels_scalar.h). */
+/* y[j] = e^(x[j] - mx) for j < n; returns their sum: a SOFTMAX row of
+ * kernels.def. */
+typedef float (*eb_exp_sum_fn)(const float *x, float mx, float *y, int64_t n);
+
+void eb_dw_row_f32__generic(const eb_dwconv2d *d, const float *x, float *y, int n, int oy);
+void eb_pool_row_f32__generic(const eb_pool2d *p, const float *x, float *y, int n, int oy);
+float eb_exp_shift_sum_f32__generic(const float *x, float mx, float *y, int64_t n);
 #if defined(__x86_64__)
 float eb_exp_shift_sum_f32__avx2(const float *x, float mx, float *y, int64_t n);
-/* wide: AVX-512F may run too (16 channels at a time where it pays) */
-void eb_dw_row_f32__avx2(const eb_dwconv2d *d, const float *x, float *y, int n, int oy, bool wide);
+void eb_dw_row_f32__avx2(const eb_dwconv2d *d, const float *x, float *y, int n, int oy);
+/* the AVX2 row with AVX-512F where it pays (16 channels, 4 pixels at a time) */
+void eb_dw_row_f32__avx512(const eb_dwconv2d *d, const float *x, float *y, int n, int oy);
 void eb_pool_row_f32__avx2(const eb_pool2d *p, const float *x, float *y, int n, int oy);
 #endif
-/* True when the AVX2 row kernels may run (the CPU has AVX2+FMA and the
- * GEMM dispatch has not been pinned below it). */
+/* True when the AVX2 variants may run (the current ISA is avx2 or
+ * avx512); Winograd's transforms use it. */
 bool eb_spatial_use_avx2(void);
 
 /* ---- layout conversion --------------------------------------------------- */
@@ -195,7 +205,9 @@ void eb_binary_f32(eb_op op, int rank, const int64_t *out_shape, const float *a,
                    eb_threadpool *tp);
 
 /* Softmax (or LogSoftmax) of each of `rows` rows of `cols` values. */
-void eb_softmax_rows_f32(int64_t rows, int64_t cols, const float *x, float *y, bool log, eb_threadpool *tp);
+/* exp_sum: the SOFTMAX kernel prepare picked (NULL: the current ISA's). */
+void eb_softmax_rows_f32(int64_t rows, int64_t cols, const float *x, float *y, bool log, eb_exp_sum_fn exp_sum,
+                         eb_threadpool *tp);
 /* LayerNormalization over the last `cols` values of each row; beta may be
  * NULL. */
 void eb_layernorm_rows_f32(int64_t rows, int64_t cols, const float *x, const float *gamma, const float *beta,

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "runners/cpu/cpu_kernels.h"
+#include "runners/cpu/kernels.h"
 
 enum { BLOCK = 32 };
 
@@ -55,7 +56,7 @@ typedef struct dw_ctx {
     const eb_dwconv2d *d;
     const float *x;
     float *y;
-    bool wide; /* AVX-512F too */
+    eb_dw_row_fn row;
 } dw_ctx;
 
 /* Channels [c0, c0 + cb) of one output pixel whose taps inside the input
@@ -81,7 +82,8 @@ static inline __attribute__((always_inline)) void dw_block(const eb_dwconv2d *d,
 }
 
 /* One output row (image n, row oy). */
-static void dw_row_body(const eb_dwconv2d *d, const float *x, float *y, int n, int oy)
+/* The DWCONV row of kernels.def for generic. */
+void eb_dw_row_f32__generic(const eb_dwconv2d *d, const float *x, float *y, int n, int oy)
 {
     const eb_win2d *g = &d->win;
     int c = g->c;
@@ -102,30 +104,16 @@ static void dw_row_body(const eb_dwconv2d *d, const float *x, float *y, int n, i
     }
 }
 
-static void dw_rows__generic(void *arg, int64_t begin, int64_t end)
+static void dw_rows(void *arg, int64_t begin, int64_t end)
 {
     const dw_ctx *ctx = arg;
     for (int64_t r = begin; r < end; r++)
-        dw_row_body(ctx->d, ctx->x, ctx->y, (int)(r / ctx->d->win.oh), (int)(r % ctx->d->win.oh));
+        ctx->row(ctx->d, ctx->x, ctx->y, (int)(r / ctx->d->win.oh), (int)(r % ctx->d->win.oh));
 }
-
-#if defined(__x86_64__)
-static void dw_rows__avx2(void *arg, int64_t begin, int64_t end)
-{
-    const dw_ctx *ctx = arg;
-    for (int64_t r = begin; r < end; r++)
-        eb_dw_row_f32__avx2(ctx->d, ctx->x, ctx->y, (int)(r / ctx->d->win.oh), (int)(r % ctx->d->win.oh), ctx->wide);
-}
-#endif
 
 void eb_dwconv2d_nhwc_f32(const eb_dwconv2d *d, const float *x, float *y, eb_threadpool *tp)
 {
-    dw_ctx ctx = {d, x, y, eb_gemm_isa() == EB_ISA_AVX512};
-    eb_range_fn fn = dw_rows__generic;
-#if defined(__x86_64__)
-    if (eb_spatial_use_avx2())
-        fn = dw_rows__avx2;
-#endif
+    dw_ctx ctx = {d, x, y, d->row ? d->row : eb_kernel_pick(EB_KERNEL_DWCONV, eb_gemm_isa())->fn.dwconv};
     int64_t row = (int64_t)d->win.ow * d->win.c * d->win.kh * d->win.kw;
-    eb_cpu_parallel_for(tp, (int64_t)d->win.n * d->win.oh, 16384 / (row ? row : 1) + 1, fn, &ctx);
+    eb_cpu_parallel_for(tp, (int64_t)d->win.n * d->win.oh, 16384 / (row ? row : 1) + 1, dw_rows, &ctx);
 }

@@ -1,5 +1,5 @@
-/* eltwise_f32.c - the cpu runner's memory-bound fp32 kernels: the parallel
- * loop helper, unary activations, broadcasting binary arithmetic with a
+/* eltwise_f32.c - the cpu runner's memory-bound fp32 kernels: unary
+ * activations, broadcasting binary arithmetic with a
  * fused activation, row softmax, row layer normalisation, transpose and
  * the NCHW <-> NHWC layout conversions.
  *
@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "runners/cpu/cpu_kernels.h"
+#include "runners/cpu/kernels.h"
 
 /* These loops are memory-bound and simple: let GCC vectorise them (at -O2
  * its cost model only takes loops whose trip count is a known multiple of
@@ -22,43 +23,8 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("tree-vectorize", "vect-cost-model=dynamic")
 #endif
-
-/* ---- parallel loop ------------------------------------------------------- */
-
-typedef struct range_job {
-    eb_range_fn fn;
-    void *ctx;
-    int64_t total, piece;
-} range_job;
-
-static void range_task(void *arg, int task, int worker)
-{
-    (void)worker;
-    const range_job *j = arg;
-    int64_t b = (int64_t)task * j->piece, e = b + j->piece < j->total ? b + j->piece : j->total;
-    if (b < e)
-        j->fn(j->ctx, b, e);
-}
-
-void eb_cpu_parallel_for(eb_threadpool *tp, int64_t total, int64_t grain, eb_range_fn fn, void *ctx)
-{
-    if (total <= 0)
-        return;
-    int threads = tp ? eb_threadpool_size(tp) : 1;
-    if (grain < 1)
-        grain = 1;
-    if (threads <= 1 || total <= grain) {
-        fn(ctx, 0, total);
-        return;
-    }
-    /* four pieces per thread balance uneven pieces; never below grain */
-    int64_t pieces = (int64_t)threads * 4;
-    int64_t piece = (total + pieces - 1) / pieces;
-    if (piece < grain)
-        piece = grain;
-    range_job j = {fn, ctx, total, piece};
-    eb_threadpool_run(tp, (int)((total + piece - 1) / piece), range_task, &j);
-}
+/* after the pragma: eb_exp_poly inlines into the loops it vectorises */
+#include "runners/cpu/kernels_scalar.h"
 
 enum { ELEM_GRAIN = 16384 };
 
@@ -299,38 +265,11 @@ typedef struct rows_ctx {
     const float *x, *gamma, *beta;
     float *y;
     bool log;
-    bool avx2;
+    eb_exp_sum_fn exp_sum; /* softmax */
     float eps;
 } rows_ctx;
 
 enum { LANES = 8 };
-
-/* e^x from Cephes' expf (the range reduction x = n ln2 + r, |r| <= ln2/2,
- * and its degree-6 polynomial): within 2 ulp of expf, and free of calls
- * and branches so that a loop over it vectorises.  NaN gives NaN; below
- * -87.3 it gives 2^-126 (softmax divides it away), above 88.3 2^127ish. */
-float eb_exp_poly(float x)
-{
-    float xc = x > -87.3365f ? x : -87.3365f; /* NaN lands here too: no float->int UB */
-    xc = xc < 88.3762f ? xc : 88.3762f;
-    float fx = xc * 1.44269504088896341f;
-    int n = (int)(fx + (fx >= 0.0f ? 0.5f : -0.5f));
-    float nf = (float)n;
-    float r = xc - nf * 0.693359375f + nf * 2.12194440e-4f;
-    float p = 1.9875691500E-4f;
-    p = p * r + 1.3981999507E-3f;
-    p = p * r + 8.3334519073E-3f;
-    p = p * r + 4.1665795894E-2f;
-    p = p * r + 1.6666665459E-1f;
-    p = p * r + 5.0000001201E-1f;
-    float y = p * r * r + r + 1.0f;
-    union {
-        uint32_t u;
-        float f;
-    } scale = {.u = (uint32_t)(n + 127) << 23};
-    y *= scale.f;
-    return x != x ? x : y;
-}
 
 /* Sums and maxima in LANES independent partials, so that they vectorise
  * without reassociating one long chain. */
@@ -356,6 +295,24 @@ static float lanes_sum(const float *s)
     return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
+/* The SOFTMAX row of kernels.def for generic: LANES partial sums. */
+float eb_exp_shift_sum_f32__generic(const float *x, float mx, float *y, int64_t n)
+{
+    float s[LANES] = {0};
+    int64_t j = 0;
+    for (; j + LANES <= n; j += LANES)
+        for (int l = 0; l < LANES; l++) {
+            float v = eb_exp_poly(x[j + l] - mx);
+            y[j + l] = v;
+            s[l] += v;
+        }
+    for (; j < n; j++) {
+        y[j] = eb_exp_poly(x[j] - mx);
+        s[0] += y[j];
+    }
+    return lanes_sum(s);
+}
+
 static void softmax_range(void *arg, int64_t b, int64_t e)
 {
     const rows_ctx *c = arg;
@@ -376,35 +333,19 @@ static void softmax_range(void *arg, int64_t b, int64_t e)
             for (j = 0; j < n; j++)
                 y[j] = x[j] - mx - ls;
         } else {
-            int64_t j = 0;
-#if defined(__x86_64__)
-            if (c->avx2) {
-                float inv = 1.0f / eb_exp_shift_sum_f32__avx2(x, mx, y, n);
-                for (j = 0; j < n; j++)
-                    y[j] *= inv;
-                continue;
-            }
-#endif
-            for (; j + LANES <= n; j += LANES)
-                for (int l = 0; l < LANES; l++) {
-                    float v = eb_exp_poly(x[j + l] - mx);
-                    y[j + l] = v;
-                    s[l] += v;
-                }
-            for (; j < n; j++) {
-                y[j] = eb_exp_poly(x[j] - mx);
-                s[0] += y[j];
-            }
-            float inv = 1.0f / lanes_sum(s);
-            for (j = 0; j < n; j++)
+            float inv = 1.0f / c->exp_sum(x, mx, y, n);
+            for (int64_t j = 0; j < n; j++)
                 y[j] *= inv;
         }
     }
 }
 
-void eb_softmax_rows_f32(int64_t rows, int64_t cols, const float *x, float *y, bool log, eb_threadpool *tp)
+void eb_softmax_rows_f32(int64_t rows, int64_t cols, const float *x, float *y, bool log, eb_exp_sum_fn exp_sum,
+                         eb_threadpool *tp)
 {
-    rows_ctx c = {.cols = cols, .x = x, .y = y, .log = log, .avx2 = eb_spatial_use_avx2()};
+    if (!exp_sum)
+        exp_sum = eb_kernel_pick(EB_KERNEL_SOFTMAX, eb_gemm_isa())->fn.softmax;
+    rows_ctx c = {.cols = cols, .x = x, .y = y, .log = log, .exp_sum = exp_sum};
     int64_t grain = cols > 0 ? ELEM_GRAIN / 4 / cols + 1 : rows;
     eb_cpu_parallel_for(tp, rows, grain, softmax_range, &c);
 }

@@ -53,34 +53,18 @@
 #include <string.h>
 
 #include "runners/cpu/gemm_kernel.h"
+#include "runners/cpu/kernels.h"
 
 #include "runners/cpu_features.h"
 
 /* ---- ISA detection and dispatch ---------------------------------------- */
 
-typedef struct kernel_info {
-    eb_isa isa;
-    int mr, nr;
-    eb_gemm_ukernel fn;
-} kernel_info;
-
-static const kernel_info KERNELS[] = {
-    {EB_ISA_GENERIC, EB_GENERIC_MR, EB_GENERIC_NR, gemm_f32_4x8__generic},
-#if defined(__x86_64__)
-    {EB_ISA_AVX2, EB_AVX2_MR, EB_AVX2_NR, gemm_f32_6x16__avx2},
-    {EB_ISA_AVX512, EB_AVX512_MR, EB_AVX512_NR, gemm_f32_14x32__avx512},
-#endif
-#if defined(__aarch64__)
-    {EB_ISA_NEON, EB_NEON_MR, EB_NEON_NR, gemm_f32_8x8__neon},
-#endif
-};
+/* The micro-kernels are the GEMM rows of kernels.def. */
+typedef eb_kernel kernel_info;
 
 static const kernel_info *kernel_for(eb_isa isa)
 {
-    for (size_t i = 0; i < sizeof KERNELS / sizeof KERNELS[0]; i++)
-        if (KERNELS[i].isa == isa)
-            return &KERNELS[i];
-    return NULL;
+    return eb_kernel_find(EB_KERNEL_GEMM, isa);
 }
 
 const char *eb_isa_name(eb_isa isa)
@@ -394,7 +378,7 @@ static void gemm_block(void *ctx, int task, int worker)
             for (int j = j0; j < j1; j += ki->nr) {
                 int nr = j1 - j < ki->nr ? j1 - j : ki->nr;
                 const float *b = panel(g->b, pc, j);
-                ki->fn((size_t)kc, a, lda, b, crow + j, g->ldc, mr, nr, flags, bias ? bias + j : NULL, g->ep);
+                ki->fn.gemm((size_t)kc, a, lda, b, crow + j, g->ldc, mr, nr, flags, bias ? bias + j : NULL, g->ep);
             }
         }
     }

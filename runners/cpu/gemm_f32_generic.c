@@ -10,17 +10,6 @@
 
 enum { MR = EB_GENERIC_MR, NR = EB_GENERIC_NR };
 
-float eb_gemm_act_scalar(float v, const eb_epilogue *ep)
-{
-    switch (ep ? ep->act : EB_ACT_NONE) {
-    case EB_ACT_NONE: return v;
-    case EB_ACT_RELU: return v < 0.0f ? 0.0f : v; /* NaN passes through */
-    case EB_ACT_CLIP: return v < ep->lo ? ep->lo : v > ep->hi ? ep->hi : v;
-    case EB_ACT_GELU: return 0.5f * v * (1.0f + erff(v * 0.70710678118654752440f));
-    }
-    return v;
-}
-
 void gemm_f32_4x8__generic(size_t kc, const float *a, size_t lda, const float *b, float *c, size_t ldc, int m, int n,
                            unsigned flags, const float *bias, const eb_epilogue *ep)
 {

@@ -16,6 +16,7 @@
 #ifndef EB_CPU_GEMM_KERNEL_H
 #define EB_CPU_GEMM_KERNEL_H
 
+#include <math.h>
 #include <stddef.h>
 
 #include "runners/cpu/gemm.h"
@@ -50,7 +51,17 @@ void gemm_f32_8x8__neon(size_t kc, const float *a, size_t lda, const float *b, f
 #endif
 
 /* The scalar activation every kernel's result must match (within the
- * kernels' stated tolerance); the generic kernel and the K = 0 path use it. */
-float eb_gemm_act_scalar(float v, const eb_epilogue *ep);
+ * kernels' stated tolerance); the generic kernel and the K = 0 path use it.
+ * static inline: the kernel files stay leaves. */
+static inline float eb_gemm_act_scalar(float v, const eb_epilogue *ep)
+{
+    switch (ep ? ep->act : EB_ACT_NONE) {
+    case EB_ACT_NONE: return v;
+    case EB_ACT_RELU: return v < 0.0f ? 0.0f : v; /* NaN passes through */
+    case EB_ACT_CLIP: return v < ep->lo ? ep->lo : v > ep->hi ? ep->hi : v;
+    case EB_ACT_GELU: return 0.5f * v * (1.0f + erff(v * 0.70710678118654752440f));
+    }
+    return v;
+}
 
 #endif

@@ -2,7 +2,7 @@
  * kernels that the compiler does not vectorise well by itself: the row
  * kernels of the NHWC depthwise convolution and pooling, and softmax's
  * exponentials.  dwconv_f32.c, pool_f32.c and eltwise_f32.c hold the
- * portable twins and choose these at run time (eb_spatial_use_avx2).
+ * portable twins; kernels.def lists them, prepare picks one per plan.
  *
  * A row kernel computes one output row (image n, row oy).  Channels go 32 at a
  * time in four ymm accumulators, then 8 at a time; the last c % 8 channels
@@ -12,6 +12,7 @@
  * at a time where AVX-512F runs.  Only compiled on x86-64, with function
  * level target attributes: the rest of the build stays generic. */
 #include "runners/cpu/cpu_kernels.h"
+#include "runners/cpu/kernels_scalar.h"
 
 #if defined(__x86_64__)
 #include <float.h>
@@ -112,7 +113,7 @@ T512 static int dw_4px_avx512(const eb_dwconv2d *d, const float *xn, float *yp, 
     return c0;
 }
 
-TGT void eb_dw_row_f32__avx2(const eb_dwconv2d *d, const float *x, float *y, int n, int oy, bool wide)
+TGT static void dw_row(const eb_dwconv2d *d, const float *x, float *y, int n, int oy, bool wide)
 {
     const eb_win2d *g = &d->win;
     int c = g->c;
@@ -183,6 +184,16 @@ TGT void eb_dw_row_f32__avx2(const eb_dwconv2d *d, const float *x, float *y, int
             for (int j = 0; j < c; j++)
                 yp[j] = eb_cpu_act(yp[j], EB_ACT_GELU, 0, 0);
     }
+}
+
+TGT void eb_dw_row_f32__avx2(const eb_dwconv2d *d, const float *x, float *y, int n, int oy)
+{
+    dw_row(d, x, y, n, oy, false);
+}
+
+TGT void eb_dw_row_f32__avx512(const eb_dwconv2d *d, const float *x, float *y, int n, int oy)
+{
+    dw_row(d, x, y, n, oy, true);
 }
 
 /* max that lets a NaN in (as ref_pool: a NaN wins over a number) */

@@ -1,7 +1,8 @@
 /* pool_f32.c - MaxPool, AveragePool and their global forms for the cpu
  * runner, NHWC: for one output pixel every tap is a max or a sum over a
  * contiguous channel vector.  This file holds the portable kernels and the
- * dispatch; spatial_f32_avx2.c the AVX2 row kernel.
+ * dispatch; kernels_f32_avx2.c the AVX2 row kernel, kernels_scalar.h the
+ * scalar pieces both use.
  *
  * Semantics are ref_pool.c's: pads, strides, dilations and ceil_mode come
  * in as window geometry (the runner computes it from the node and the
@@ -17,6 +18,8 @@
 #include <string.h>
 
 #include "runners/cpu/cpu_kernels.h"
+#include "runners/cpu/kernels.h"
+#include "runners/cpu/kernels_scalar.h"
 
 enum { BLOCK = 64 };
 
@@ -26,94 +29,34 @@ bool eb_spatial_use_avx2(void)
     return isa == EB_ISA_AVX2 || isa == EB_ISA_AVX512;
 }
 
-static inline float max_nan(float best, float v)
-{
-    /* as ref_pool: a larger value wins, and a NaN wins over a number (once
-     * best is NaN nothing compares greater, so it stays) */
-    return v > best || v != v ? v : best;
-}
-
-float eb_pool_divisor(const eb_pool2d *p, int iy0, int ix0)
-{
-    const eb_win2d *g = &p->win;
-    int inside = 0, padded = 0;
-    for (int ky = 0; ky < g->kh; ky++) {
-        int iy = iy0 + ky * g->dh;
-        bool y_in = iy >= 0 && iy < g->h, y_pad = iy >= -g->pt && iy < g->h + g->pb;
-        for (int kx = 0; kx < g->kw; kx++) {
-            int ix = ix0 + kx * g->dw;
-            inside += y_in && ix >= 0 && ix < g->w;
-            padded += y_pad && ix >= -g->pl && ix < g->w + g->pr;
-        }
-    }
-    return (float)(p->count_pad ? padded : inside);
-}
-
-/* Channels [c0, c1) of one output pixel. */
-void eb_pool_pixel_f32(const eb_pool2d *p, const float *xn, float *yp, int iy0, int ix0, int c0, int c1)
-{
-    const eb_win2d *g = &p->win;
-    int c = g->c;
-    float div = p->is_max ? 0.0f : eb_pool_divisor(p, iy0, ix0);
-    int ky0, ky1, kx0, kx1;
-    eb_tap_range(iy0, g->kh, g->dh, g->h, &ky0, &ky1);
-    eb_tap_range(ix0, g->kw, g->dw, g->w, &kx0, &kx1);
-    for (; c0 < c1; c0 += BLOCK) {
-        int cb = c1 - c0 < BLOCK ? c1 - c0 : BLOCK;
-        float acc[BLOCK];
-        for (int j = 0; j < cb; j++)
-            acc[j] = p->is_max ? -FLT_MAX : 0.0f;
-        for (int ky = ky0; ky < ky1; ky++) {
-            int iy = iy0 + ky * g->dh;
-            for (int kx = kx0; kx < kx1; kx++) {
-                int ix = ix0 + kx * g->dw;
-                const float *xp = xn + ((size_t)iy * g->w + ix) * c + c0;
-                if (p->is_max)
-                    for (int j = 0; j < cb; j++)
-                        acc[j] = max_nan(acc[j], xp[j]);
-                else
-                    for (int j = 0; j < cb; j++)
-                        acc[j] += xp[j];
-            }
-        }
-        if (p->is_max)
-            memcpy(yp + c0, acc, sizeof(float) * (size_t)cb);
-        else
-            for (int j = 0; j < cb; j++)
-                yp[c0 + j] = div > 0 ? acc[j] / div : 0.0f;
-    }
-}
-
 typedef struct pool_ctx {
     const eb_pool2d *p;
     const float *x;
     float *y;
-    bool avx2;
+    eb_pool_row_fn row;
 } pool_ctx;
+
+/* The POOL row of kernels.def for generic. */
+void eb_pool_row_f32__generic(const eb_pool2d *p, const float *x, float *y, int n, int oy)
+{
+    const eb_win2d *g = &p->win;
+    const float *xn = x + (size_t)n * g->h * g->w * g->c;
+    float *yrow = y + ((size_t)n * g->oh + oy) * g->ow * g->c;
+    for (int ox = 0; ox < g->ow; ox++)
+        eb_pool_pixel_f32(p, xn, yrow + (size_t)ox * g->c, oy * g->sh - g->pt, ox * g->sw - g->pl, 0, g->c);
+}
 
 static void pool_rows(void *arg, int64_t begin, int64_t end)
 {
     const pool_ctx *ctx = arg;
-    const eb_pool2d *p = ctx->p;
-    const eb_win2d *g = &p->win;
-    for (int64_t r = begin; r < end; r++) {
-        int n = (int)(r / g->oh), oy = (int)(r % g->oh);
-#if defined(__x86_64__)
-        if (ctx->avx2) {
-            eb_pool_row_f32__avx2(p, ctx->x, ctx->y, n, oy);
-            continue;
-        }
-#endif
-        const float *xn = ctx->x + (size_t)n * g->h * g->w * g->c;
-        float *yrow = ctx->y + ((size_t)n * g->oh + oy) * g->ow * g->c;
-        for (int ox = 0; ox < g->ow; ox++)
-            eb_pool_pixel_f32(p, xn, yrow + (size_t)ox * g->c, oy * g->sh - g->pt, ox * g->sw - g->pl, 0, g->c);
-    }
+    const eb_win2d *g = &ctx->p->win;
+    for (int64_t r = begin; r < end; r++)
+        ctx->row(ctx->p, ctx->x, ctx->y, (int)(r / g->oh), (int)(r % g->oh));
 }
 
 void eb_pool2d_nhwc_f32(const eb_pool2d *p, const float *x, float *y, eb_threadpool *tp)
 {
-    pool_ctx ctx = {p, x, y, eb_spatial_use_avx2()};
+    pool_ctx ctx = {p, x, y, p->row ? p->row : eb_kernel_pick(EB_KERNEL_POOL, eb_gemm_isa())->fn.pool};
     int64_t row = (int64_t)p->win.ow * p->win.c * p->win.kh * p->win.kw;
     eb_cpu_parallel_for(tp, (int64_t)p->win.n * p->win.oh, 16384 / (row ? row : 1) + 1, pool_rows, &ctx);
 }
@@ -140,7 +83,7 @@ static void gpool_blocks(void *arg, int64_t begin, int64_t end)
             const float *xp = xn + (size_t)i * ctx->c;
             if (ctx->is_max)
                 for (int j = 0; j < cb; j++)
-                    acc[j] = max_nan(acc[j], xp[j]);
+                    acc[j] = eb_pool_max_nan(acc[j], xp[j]);
             else
                 for (int j = 0; j < cb; j++)
                     acc[j] += xp[j];

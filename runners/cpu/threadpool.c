@@ -274,3 +274,40 @@ void eb_threadpool_run(eb_threadpool *tp, int tasks, eb_task_fn fn, void *ctx)
         run_job(tp, tasks - off < MAX_TASKS ? tasks - off : MAX_TASKS, offset_task, &j);
     }
 }
+
+/* ---- parallel loops over a range ---------------------------------------- */
+
+typedef struct range_job {
+    eb_range_fn fn;
+    void *ctx;
+    int64_t total, piece;
+} range_job;
+
+static void range_task(void *arg, int task, int worker)
+{
+    (void)worker;
+    const range_job *j = arg;
+    int64_t b = (int64_t)task * j->piece, e = b + j->piece < j->total ? b + j->piece : j->total;
+    if (b < e)
+        j->fn(j->ctx, b, e);
+}
+
+void eb_cpu_parallel_for(eb_threadpool *tp, int64_t total, int64_t grain, eb_range_fn fn, void *ctx)
+{
+    if (total <= 0)
+        return;
+    int threads = tp ? eb_threadpool_size(tp) : 1;
+    if (grain < 1)
+        grain = 1;
+    if (threads <= 1 || total <= grain) {
+        fn(ctx, 0, total);
+        return;
+    }
+    /* four pieces per thread balance uneven pieces; never below grain */
+    int64_t pieces = (int64_t)threads * 4;
+    int64_t piece = (total + pieces - 1) / pieces;
+    if (piece < grain)
+        piece = grain;
+    range_job j = {fn, ctx, total, piece};
+    eb_threadpool_run(tp, (int)((total + piece - 1) / piece), range_task, &j);
+}

@@ -1,0 +1,60 @@
+/* kernels.h - the cpu runner's kernel table (kernels.def) as data: one
+ * eb_kernel per optimized kernel that comes in ISA variants, and the
+ * dispatcher that picks one for an ISA.
+ *
+ * Prepare picks once (the plan's ISA) and keeps the row's function in the
+ * step (eb_dwconv2d.row, eb_pool2d.row, the softmax step's exp_sum); the
+ * GEMM packs B for the row of the ISA pinned while it packs and runs that
+ * row's micro-kernel.  eb_kernel_pick falls back to the best row below the
+ * ISA asked for (avx512 -> avx2 -> generic, neon -> generic): the pooling
+ * and softmax kernels have no AVX-512 variant, their AVX2 rows run there. */
+#ifndef EB_CPU_KERNEL_TABLE_H
+#define EB_CPU_KERNEL_TABLE_H
+
+#include "models/dtype.h"
+#include "models/ops.h"
+#include "runners/cpu/cpu_kernels.h"
+#include "runners/cpu/gemm_kernel.h"
+
+typedef enum eb_kernel_kind {
+    EB_KERNEL_GEMM = 0, /* fn.gemm */
+    EB_KERNEL_DWCONV,   /* fn.dwconv */
+    EB_KERNEL_POOL,     /* fn.pool */
+    EB_KERNEL_SOFTMAX,  /* fn.softmax */
+    EB_KERNEL_KINDS
+} eb_kernel_kind;
+
+/* How the weights are stored (the format column). */
+typedef enum eb_kernel_format {
+    EB_KERNEL_DENSE = 0,
+} eb_kernel_format;
+
+typedef struct eb_kernel {
+    const char *name;
+    eb_kernel_kind kind;
+    eb_op op;                  /* what the reference twin evaluates */
+    eb_dtype in_dtype, w_dtype; /* w_dtype EB_DT_UNDEFINED: no weights */
+    eb_kernel_format format;
+    eb_isa isa;
+    union {
+        eb_gemm_ukernel gemm;
+        eb_dw_row_fn dwconv;
+        eb_pool_row_fn pool;
+        eb_exp_sum_fn softmax;
+    } fn;
+    int mr, nr;                /* GEMM register tile */
+    eb_node_eval_fn ref;       /* the reference twin */
+    const char *ref_name;
+    double tol;                /* NMSE bound against ref */
+} eb_kernel;
+
+extern const eb_kernel eb_kernels[];
+extern const int eb_n_kernels;
+
+/* The row of kind for exactly isa, or NULL when this build has none. */
+const eb_kernel *eb_kernel_find(eb_kernel_kind kind, eb_isa isa);
+/* The row of kind prepare uses for a plan of isa: isa's own, else the
+ * best one below it (never NULL: every kind has a generic row). */
+const eb_kernel *eb_kernel_pick(eb_kernel_kind kind, eb_isa isa);
+
+#endif
