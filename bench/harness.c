@@ -435,7 +435,7 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
     eb_graph_cost(g, &res->cost, NULL);
     /* the compression transforms: the one place that applies or refuses prune/quant */
     eb_transform_report xform;
-    if ((st = eb_graph_compress(g, &v->compress, &xform, &err)) != EB_OK) {
+    if ((st = eb_graph_compress(g, &v->compress, NULL, &xform, &err)) != EB_OK) {
         fail(res, st, &err);
         goto done;
     }

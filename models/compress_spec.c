@@ -33,6 +33,12 @@ static void shortest(double x, char out[32])
     }
 }
 
+const char *eb_calib_method_name(eb_calib_method m)
+{
+    static const char *const names[EB_CALIB_COUNT] = {"minmax", "percentile", "entropy"};
+    return (unsigned)m < EB_CALIB_COUNT ? names[m] : "invalid";
+}
+
 void eb_compress_spec_describe(const eb_compress_spec *s, char *buf, size_t n)
 {
     if (!buf || n == 0)

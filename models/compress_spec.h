@@ -29,13 +29,33 @@ typedef enum eb_quant_kind {
     EB_QUANT_KIND_COUNT
 } eb_quant_kind;
 
+typedef enum eb_calib_method {
+    EB_CALIB_MINMAX = 0, /* the observed min and max */
+    EB_CALIB_PERCENTILE, /* the 99.99th percentile of |x| (min and max clipped to it) */
+    EB_CALIB_ENTROPY,    /* the clip threshold with the least KL divergence (TensorRT's method) */
+    EB_CALIB_COUNT
+} eb_calib_method;
+
+/* Longest prune-skip / quant-skip list ("first|last|conv1"), NUL included. */
+#define EB_SKIP_LIST_MAX 128
+
 typedef struct eb_compress_spec {
     eb_prune_kind prune;
     double fraction; /* FRACTION, CHANNEL: 0 < fraction < 1 */
     int n, m;        /* NM: 0 < n < m */
+    bool prune_global; /* FRACTION: one threshold over all layers (prune-scope=global) */
+    /* layers left dense: '|'-separated node names and the words first and
+     * last (the first and the last prunable layer); "" means the default,
+     * "first|last"; "none" prunes every layer */
+    char prune_skip[EB_SKIP_LIST_MAX];
     eb_quant_kind quant;
     int group;       /* INT4 group size (the variant's group=, default 32) */
+    char quant_skip[EB_SKIP_LIST_MAX]; /* nodes kept in fp32, same words; "" none */
+    eb_calib_method calib; /* INT8_STATIC's range method */
 } eb_compress_spec;
+
+/* "minmax", "percentile", "entropy"; "invalid" out of range. */
+const char *eb_calib_method_name(eb_calib_method m);
 
 /* True when the spec neither prunes nor quantizes. */
 bool eb_compress_spec_is_none(const eb_compress_spec *s);

@@ -35,6 +35,7 @@ void eb_graph_free(eb_graph *g)
         free(n->name);
         free(n->in);
         free(n->out);
+        free(n->quant);
     }
     for (int i = 0; i < g->n_values; i++) {
         eb_value *v = &g->values[i];

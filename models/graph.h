@@ -39,6 +39,25 @@ typedef struct eb_attr {
     eb_tensor *t;     /* TENSOR: owned, data included */
 } eb_attr;
 
+/* How a node the transforms quantized to int8 computes (models/transform.c
+ * sets it; NULL on every other node).  Its weight is int8 storage; its
+ * activation input is quantized to u8 before the integer product:
+ * DYNAMIC from that input's own min and max on every run (ONNX
+ * DynamicQuantizeLinear), STATIC with the calibrated in_scale/in_zero.  A
+ * STATIC node with `requant` also rounds its float output to the u8 grid of
+ * out_scale/out_zero (requantization between layers).  The arithmetic is
+ * stated once, in reference_kernels/ref_quant.h. */
+typedef enum eb_act_quant { EB_ACT_FLOAT = 0, EB_ACT_DYNAMIC, EB_ACT_STATIC } eb_act_quant;
+
+typedef struct eb_node_quant {
+    eb_act_quant act;
+    float in_scale;   /* STATIC: x_q = saturate(round(x / in_scale) + in_zero), u8 */
+    int32_t in_zero;
+    bool requant;     /* STATIC: the output goes through the u8 grid below */
+    float out_scale;
+    int32_t out_zero;
+} eb_node_quant;
+
 typedef struct eb_node {
     eb_op op;       /* EB_OP_UNKNOWN when the suite does not implement the op */
     char *op_type;  /* as written in the file; "domain:Op" outside the ONNX domain */
@@ -49,6 +68,7 @@ typedef struct eb_node {
     int n_attrs;
     eb_attr *attrs;
     bool folded;    /* outputs were computed at load time; runners skip the node */
+    eb_node_quant *quant; /* owned; NULL unless a transform quantized the node */
 } eb_node;
 
 typedef struct eb_value {

@@ -11,8 +11,9 @@ static const char *const kind_names[EB_STORAGE_KIND_COUNT] = {
     [EB_STORAGE_CSR] = "csr",
     [EB_STORAGE_NM] = "nm",
     [EB_STORAGE_QUANT] = "quant",
+    [EB_STORAGE_F16] = "f16",
 };
-_Static_assert(EB_STORAGE_KIND_COUNT == 4, "name every storage kind");
+_Static_assert(EB_STORAGE_KIND_COUNT == 5, "name every storage kind");
 
 const char *eb_storage_kind_name(eb_storage_kind kind)
 {
@@ -43,21 +44,58 @@ void eb_storage_free(eb_storage *s)
         free(s->u.quant.zero_point);
         free(s->u.quant.data);
         break;
+    case EB_STORAGE_F16: free(s->u.f16.data); break;
     default: break;
     }
     free(s);
 }
 
-/* The matrix view of storage.h: rows = shape[0], cols = the rest. */
-static void matrix_view(const eb_tensor *t, int64_t *rows, int64_t *cols)
+void eb_storage_matrix_view(const eb_tensor *t, bool transposed, int64_t *rows, int64_t *cols)
 {
+    if (transposed && t->rank == 2) {
+        *rows = t->shape[1];
+        *cols = t->shape[0];
+        return;
+    }
     int64_t numel = eb_tensor_numel(t);
     *rows = t->rank > 0 ? t->shape[0] : 1;
     *cols = *rows > 0 ? numel / *rows : 0;
 }
 
+int64_t eb_storage_view_offset(const eb_tensor *t, bool transposed, int64_t r, int64_t c)
+{
+    int64_t rows, cols;
+    eb_storage_matrix_view(t, transposed, &rows, &cols);
+    return transposed && t->rank == 2 ? c * rows + r : r * cols + c;
+}
+
+uint64_t eb_storage_bytes(const eb_tensor *t)
+{
+    const eb_storage *s = t->storage;
+    int64_t numel = eb_tensor_numel(t);
+    if (!s || numel < 0)
+        return 0;
+    switch (s->kind) {
+    case EB_STORAGE_CSR:
+        return (uint64_t)(s->u.csr.rows + 1) * sizeof(int64_t) +
+               (uint64_t)s->u.csr.nnz * (sizeof(int32_t) + sizeof(float));
+    case EB_STORAGE_NM: {
+        const eb_storage_nm *p = &s->u.nm;
+        uint64_t kept = p->m > 0 ? (uint64_t)(p->rows * (p->cols / p->m) * p->n) : 0;
+        return kept * (sizeof(float) + sizeof(uint8_t));
+    }
+    case EB_STORAGE_QUANT:
+        return (uint64_t)s->u.quant.n_scales * (sizeof(float) + sizeof(int32_t)) +
+               eb_dtype_nbytes(s->u.quant.stored, numel);
+    case EB_STORAGE_F16: return (uint64_t)numel * sizeof(uint16_t);
+    default: return 0;
+    }
+}
+
 static eb_status check_source(const eb_tensor *src, const char *what, eb_err *err)
 {
+    if (!src)
+        return eb_errf(err, EB_EINVAL, "%s: needs a dense f32 tensor with data", what);
     if (!src || src->dtype != EB_DT_F32 || !src->data || src->storage || eb_tensor_numel(src) < 0)
         return eb_errf(err, EB_EINVAL, "%s: needs a dense f32 tensor with data", what);
     if (eb_tensor_numel(src) > INT32_MAX)
@@ -80,15 +118,25 @@ static void *alloc0(size_t n, size_t size)
     return calloc(n ? n : 1, size);
 }
 
-eb_status eb_storage_csr_from_dense(const eb_tensor *src, eb_storage **out, eb_err *err)
+static eb_status check_transposable(const eb_tensor *src, bool transposed, const char *what, eb_err *err)
+{
+    if (transposed && src->rank != 2)
+        return eb_errf(err, EB_EINVAL, "%s: a transposed view needs a rank-2 tensor, this one has rank %d", what,
+                       src->rank);
+    return EB_OK;
+}
+
+eb_status eb_storage_csr_from_dense(const eb_tensor *src, bool transposed, eb_storage **out, eb_err *err)
 {
     *out = NULL;
     eb_status st = check_source(src, "csr", err);
+    if (st == EB_OK)
+        st = check_transposable(src, transposed, "csr", err);
     if (st != EB_OK)
         return st;
     const float *x = src->data;
     int64_t rows, cols, nnz = 0, numel = eb_tensor_numel(src);
-    matrix_view(src, &rows, &cols);
+    eb_storage_matrix_view(src, transposed, &rows, &cols);
     for (int64_t i = 0; i < numel; i++)
         nnz += x[i] != 0.0f;
     eb_storage *s = new_storage(EB_STORAGE_CSR);
@@ -98,30 +146,35 @@ eb_status eb_storage_csr_from_dense(const eb_tensor *src, eb_storage **out, eb_e
         eb_storage_free(s);
         return eb_errf(err, EB_ENOMEM, "csr: out of memory for %lld nonzeros", (long long)nnz);
     }
+    c->transposed = transposed;
     c->rows = rows;
     c->cols = cols;
     c->nnz = nnz;
     int64_t k = 0;
     for (int64_t r = 0; r < rows; r++) {
-        for (int64_t j = 0; j < cols; j++)
-            if (x[r * cols + j] != 0.0f) {
+        for (int64_t j = 0; j < cols; j++) {
+            float v = x[eb_storage_view_offset(src, transposed, r, j)];
+            if (v != 0.0f) {
                 c->col_idx[k] = (int32_t)j;
-                c->values[k++] = x[r * cols + j];
+                c->values[k++] = v;
             }
+        }
         c->row_ptr[r + 1] = k;
     }
     *out = s;
     return EB_OK;
 }
 
-eb_status eb_storage_nm_from_dense(const eb_tensor *src, int n, int m, eb_storage **out, eb_err *err)
+eb_status eb_storage_nm_from_dense(const eb_tensor *src, bool transposed, int n, int m, eb_storage **out, eb_err *err)
 {
     *out = NULL;
     eb_status st = check_source(src, "nm", err);
+    if (st == EB_OK)
+        st = check_transposable(src, transposed, "nm", err);
     if (st != EB_OK)
         return st;
     int64_t rows, cols;
-    matrix_view(src, &rows, &cols);
+    eb_storage_matrix_view(src, transposed, &rows, &cols);
     if (!(0 < n && n < m && m <= 255))
         return eb_errf(err, EB_EINVAL, "nm: %d:%d, expected 0 < N < M <= 255", n, m);
     if (cols % m)
@@ -133,6 +186,7 @@ eb_status eb_storage_nm_from_dense(const eb_tensor *src, int n, int m, eb_storag
         eb_storage_free(s);
         return eb_errf(err, EB_ENOMEM, "nm: out of memory for %zu values", kept);
     }
+    p->transposed = transposed;
     p->n = n;
     p->m = m;
     p->rows = rows;
@@ -140,7 +194,9 @@ eb_status eb_storage_nm_from_dense(const eb_tensor *src, int n, int m, eb_storag
     const float *x = src->data;
     size_t k = 0;
     for (int64_t g = 0; g < rows * (cols / m); g++) {
-        const float *grp = x + g * m;
+        float grp[256];
+        for (int j = 0; j < m; j++)
+            grp[j] = x[eb_storage_view_offset(src, transposed, g / (cols / m), (g % (cols / m)) * m + j)];
         /* keep[j]: column j is among the n largest magnitudes (earlier wins ties) */
         bool keep[256] = {false};
         for (int t = 0; t < n; t++) {
@@ -171,29 +227,30 @@ static bool quant_range(eb_dtype dt, int32_t *lo, int32_t *hi)
     }
 }
 
-/* Which (scale, zero point) pair element i of t uses. */
-static int64_t pair_of(const eb_tensor *t, const eb_storage_quant *q, int64_t i)
+int64_t eb_storage_quant_pair(const eb_tensor *t, const eb_storage_quant *q, int64_t i)
 {
-    if (q->group > 0)
-        return i / q->group;
-    if (q->axis >= 0) {
-        int64_t inner = 1;
-        for (int d = q->axis + 1; d < t->rank; d++)
-            inner *= t->shape[d];
-        return (i / inner) % t->shape[q->axis];
-    }
-    return 0;
+    int axis = q->group > 0 && q->axis < 0 ? t->rank - 1 : q->axis;
+    if (axis < 0 || axis >= t->rank)
+        return 0;
+    int64_t inner = 1;
+    for (int d = axis + 1; d < t->rank; d++)
+        inner *= t->shape[d];
+    int64_t a = (i / inner) % t->shape[axis];
+    if (q->group <= 0)
+        return a;
+    int64_t outer = i / inner / t->shape[axis], groups = t->shape[axis] / q->group;
+    return (outer * groups + a / q->group) * inner + i % inner;
 }
 
 /* Pairs a quantization of t with that axis and group needs; -1 if invalid. */
 static int64_t pairs_needed(const eb_tensor *t, int axis, int group)
 {
     int64_t numel = eb_tensor_numel(t);
-    if (numel < 0 || group < 0 || (group > 0 && axis >= 0))
+    if (numel < 0 || group < 0 || axis < -1 || axis >= t->rank)
         return -1;
     if (group > 0) {
-        int64_t last = t->rank > 0 ? t->shape[t->rank - 1] : 1;
-        return last % group ? -1 : numel / group;
+        int64_t len = t->rank == 0 ? 1 : t->shape[axis < 0 ? t->rank - 1 : axis];
+        return len % group ? -1 : numel / group;
     }
     if (axis >= 0)
         return axis < t->rank ? t->shape[axis] : -1;
@@ -234,7 +291,7 @@ eb_status eb_storage_quant_from_dense(const eb_tensor *src, eb_dtype stored, int
         return eb_errf(err, EB_ENOMEM, "quant: out of memory");
     }
     for (int64_t i = 0; i < numel; i++) {
-        int64_t k = pair_of(src, q, i);
+        int64_t k = eb_storage_quant_pair(src, q, i);
         mn[k] = fminf(mn[k], x[i]); /* both start at 0: zero stays exact */
         mx[k] = fmaxf(mx[k], x[i]);
     }
@@ -251,7 +308,7 @@ eb_status eb_storage_quant_from_dense(const eb_tensor *src, eb_dtype stored, int
         }
     }
     for (int64_t i = 0; i < numel; i++) {
-        int64_t k = pair_of(src, q, i);
+        int64_t k = eb_storage_quant_pair(src, q, i);
         long v = lrintf(x[i] / q->scale[k]) + q->zero_point[k];
         eb_dtype_set_i64(stored, q->data, i, v < lo ? lo : v > hi ? hi : v);
     }
@@ -261,10 +318,31 @@ eb_status eb_storage_quant_from_dense(const eb_tensor *src, eb_dtype stored, int
     return EB_OK;
 }
 
+eb_status eb_storage_f16_from_dense(const eb_tensor *src, eb_storage **out, eb_err *err)
+{
+    *out = NULL;
+    eb_status st = check_source(src, "f16", err);
+    if (st != EB_OK)
+        return st;
+    int64_t numel = eb_tensor_numel(src);
+    eb_storage *s = new_storage(EB_STORAGE_F16);
+    if (!s || !(s->u.f16.data = alloc0((size_t)numel, sizeof(uint16_t)))) {
+        eb_storage_free(s);
+        return eb_errf(err, EB_ENOMEM, "f16: out of memory");
+    }
+    const float *x = src->data;
+    for (int64_t i = 0; i < numel; i++)
+        s->u.f16.data[i] = eb_f32_to_f16(x[i]);
+    *out = s;
+    return EB_OK;
+}
+
 static eb_status validate_csr(const eb_tensor *t, const eb_storage_csr *c, const char *what, eb_err *err)
 {
     int64_t rows, cols;
-    matrix_view(t, &rows, &cols);
+    if (c->transposed && t->rank != 2)
+        return eb_errf(err, EB_EFORMAT, "%s: transposed csr of a rank-%d tensor", what, t->rank);
+    eb_storage_matrix_view(t, c->transposed, &rows, &cols);
     if (c->rows != rows || c->cols != cols)
         return eb_errf(err, EB_EFORMAT, "%s: csr is %lldx%lld, the tensor %lldx%lld", what, (long long)c->rows,
                        (long long)c->cols, (long long)rows, (long long)cols);
@@ -287,7 +365,9 @@ static eb_status validate_csr(const eb_tensor *t, const eb_storage_csr *c, const
 static eb_status validate_nm(const eb_tensor *t, const eb_storage_nm *p, const char *what, eb_err *err)
 {
     int64_t rows, cols;
-    matrix_view(t, &rows, &cols);
+    if (p->transposed && t->rank != 2)
+        return eb_errf(err, EB_EFORMAT, "%s: transposed nm of a rank-%d tensor", what, t->rank);
+    eb_storage_matrix_view(t, p->transposed, &rows, &cols);
     if (!(0 < p->n && p->n < p->m && p->m <= 255))
         return eb_errf(err, EB_EFORMAT, "%s: nm %d:%d, expected 0 < N < M <= 255", what, p->n, p->m);
     if (p->rows != rows || p->cols != cols || cols % p->m)
@@ -340,6 +420,9 @@ eb_status eb_storage_validate(const eb_tensor *t, const char *what, eb_err *err)
     case EB_STORAGE_CSR: return validate_csr(t, &t->storage->u.csr, what, err);
     case EB_STORAGE_NM: return validate_nm(t, &t->storage->u.nm, what, err);
     case EB_STORAGE_QUANT: return validate_quant(t, &t->storage->u.quant, what, err);
+    case EB_STORAGE_F16:
+        return t->storage->u.f16.data || eb_tensor_numel(t) == 0 ? EB_OK
+                                                                   : eb_errf(err, EB_EFORMAT, "%s: f16 data missing", what);
     default: return eb_errf(err, EB_EFORMAT, "%s: storage kind %d is not one this version knows", what, (int)t->storage->kind);
     }
 }
@@ -357,22 +440,28 @@ eb_status eb_storage_to_dense(const eb_tensor *t, float *out, eb_err *err)
         memcpy(out, t->data, (size_t)numel * sizeof *out);
         return EB_OK;
     }
-    if (s->kind != EB_STORAGE_QUANT)
+    if (s->kind == EB_STORAGE_CSR || s->kind == EB_STORAGE_NM)
         memset(out, 0, (size_t)numel * sizeof *out);
     if (s->kind == EB_STORAGE_CSR) {
         const eb_storage_csr *c = &s->u.csr;
         for (int64_t r = 0; r < c->rows; r++)
             for (int64_t k = c->row_ptr[r]; k < c->row_ptr[r + 1]; k++)
-                out[r * c->cols + c->col_idx[k]] = c->values[k];
+                out[eb_storage_view_offset(t, c->transposed, r, c->col_idx[k])] = c->values[k];
     } else if (s->kind == EB_STORAGE_NM) {
         const eb_storage_nm *p = &s->u.nm;
         int64_t kept = p->rows * (p->cols / p->m) * p->n;
-        for (int64_t k = 0; k < kept; k++)
-            out[(k / p->n) * p->m + p->index[k]] = p->values[k];
+        int64_t groups = p->cols / p->m;
+        for (int64_t k = 0; k < kept; k++) {
+            int64_t g = k / p->n;
+            out[eb_storage_view_offset(t, p->transposed, g / groups, (g % groups) * p->m + p->index[k])] = p->values[k];
+        }
+    } else if (s->kind == EB_STORAGE_F16) {
+        for (int64_t i = 0; i < numel; i++)
+            out[i] = eb_f16_to_f32(s->u.f16.data[i]);
     } else {
         const eb_storage_quant *q = &s->u.quant;
         for (int64_t i = 0; i < numel; i++) {
-            int64_t k = pair_of(t, q, i);
+            int64_t k = eb_storage_quant_pair(t, q, i);
             out[i] = q->scale[k] * (float)(eb_dtype_get_i64(q->stored, q->data, i) - q->zero_point[k]);
         }
     }

@@ -1,6 +1,7 @@
 /* ref_conv.c - Conv: N-d convolution (1-D, 2-D, 3-D and up to EB_MAX_RANK-2
  * spatial dims) with groups (depthwise included), pads, strides, dilations,
- * auto_pad and an optional bias, for f32 and f64.
+ * auto_pad and an optional bias, for f32 and f64, and for i32 (the
+ * integer product of quantized convolution: ConvInteger, ref_quant.c).
  *
  * The window geometry (kernel, strides, dilations, pads, output size) is
  * computed by one function, eb_conv_geometry (models/shape_conv.c), that
@@ -9,12 +10,14 @@
  * (models/op_attrs.c), which the pools share.  The kernel is the direct
  * definition: every output element is the bias plus the sum
  * over its group's input channels and the kernel window, skipping taps that
- * fall into the padding.  f32 accumulates in float, f64 in double. */
+ * fall into the padding.  f32 accumulates in float, f64 in double, i32 in
+ * int64 (exact for any real kernel), stored wrapped to int32. */
 #include <stdint.h>
 #include <string.h>
 
 #include "models/op_params.h"
 #include "reference_kernels/ref.h"
+#include "reference_kernels/ref_quant.h"
 #include "reference_kernels/ref_util.h"
 
 /* Flat offset, within one input channel plane, of the tap at kernel position
@@ -32,8 +35,8 @@ static bool tap_offset(const eb_window *g, const int64_t *opos, const int64_t *k
     return true;
 }
 
-/* The same direct convolution for each float type T, accumulating in T. */
-#define DEFINE_CONV(T, SUFFIX)                                                                     \
+/* The same direct convolution for each type T, accumulating in TACC. */
+#define DEFINE_CONV(T, TACC, SUFFIX)                                                               \
     static void conv_##SUFFIX(const eb_window *g, int64_t group, const eb_tensor *x,               \
                               const eb_tensor *w, const eb_tensor *b, eb_tensor *y)                \
     {                                                                                              \
@@ -51,23 +54,24 @@ static bool tap_offset(const eb_window *g, const int64_t *opos, const int64_t *k
                 T *ym = yd + (nb * c_out + m) * out_plane;                                         \
                 int64_t opos[EB_MAX_SPATIAL] = {0};                                                \
                 for (int64_t o = 0; o < out_plane; o++, eb_next_index(opos, g->out, g->nd)) {      \
-                    T acc = 0;                                                                     \
+                    TACC acc = 0;                                                                  \
                     int64_t kpos[EB_MAX_SPATIAL] = {0};                                            \
                     for (int64_t k = 0; k < k_plane; k++, eb_next_index(kpos, g->kernel, g->nd)) { \
                         int64_t off;                                                               \
                         if (!tap_offset(g, opos, kpos, &off))                                      \
                             continue;                                                              \
                         for (int64_t c = 0; c < cg; c++)                                           \
-                            acc += xg[c * in_plane + off] * wm[c * k_plane + k];                   \
+                            acc += (TACC)xg[c * in_plane + off] * wm[c * k_plane + k];             \
                     }                                                                              \
-                    ym[o] = bd ? acc + bd[m] : acc;                                                \
+                    ym[o] = (T)(bd ? acc + bd[m] : acc);                                           \
                 }                                                                                  \
             }                                                                                      \
         }                                                                                          \
     }
 
-DEFINE_CONV(float, f32)
-DEFINE_CONV(double, f64)
+DEFINE_CONV(float, float, f32)
+DEFINE_CONV(double, double, f64)
+DEFINE_CONV(int32_t, int64_t, i32)
 
 eb_status eb_ref_conv(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
 {
@@ -77,8 +81,12 @@ eb_status eb_ref_conv(const eb_node *n, const eb_tensor *const *in, eb_tensor *c
     eb_status st = eb_conv_geometry(n, x, w, &g, &group, err);
     if (st != EB_OK)
         return st;
+    if (eb_ref_weight_compressed(n, in))
+        return eb_ref_compressed(n, in, out, err);
     if (x->dtype == EB_DT_F64)
         conv_f64(&g, group, x, w, b, out[0]);
+    else if (x->dtype == EB_DT_I32)
+        conv_i32(&g, group, x, w, b, out[0]);
     else
         conv_f32(&g, group, x, w, b, out[0]);
     return EB_OK;

@@ -7,6 +7,7 @@
  * all, so a C holding NaN or garbage does not leak into Y (as in
  * onnxruntime). */
 #include "reference_kernels/ref.h"
+#include "reference_kernels/ref_quant.h"
 #include "reference_kernels/ref_util.h"
 
 /* Y[i][j] = alpha * sum_k A'[i][k] B'[k][j] + beta * C[i][j] for float type T,
@@ -40,6 +41,8 @@ DEFINE_GEMM(double, f64)
 
 eb_status eb_ref_gemm(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
 {
+    if (eb_ref_weight_compressed(n, in))
+        return eb_ref_compressed(n, in, out, err);
     const eb_tensor *a = in[0], *b = in[1], *c = eb_opt_in(n, in, 2);
     eb_tensor *y = out[0];
     bool trans_a = eb_attr_int(n, "transA", 0) != 0, trans_b = eb_attr_int(n, "transB", 0) != 0;

@@ -9,6 +9,7 @@
 
 #include "models/op_params.h"
 #include "reference_kernels/ref.h"
+#include "reference_kernels/ref_quant.h"
 #include "reference_kernels/ref_util.h"
 
 /* One [m,k] x [k,n] product for float type T, accumulating in T. */
@@ -44,6 +45,8 @@ static void matmul_int(eb_dtype dt, const void *a, int64_t a0, const void *b, in
 
 eb_status eb_ref_matmul(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
 {
+    if (eb_ref_weight_compressed(n, in))
+        return eb_ref_compressed(n, in, out, err);
     const eb_tensor *a = in[0], *b = in[1];
     eb_tensor *y = out[0];
     eb_mm_view va, vb;

@@ -61,7 +61,7 @@ static void csr__of_a_small_matrix__has_the_hand_worked_arrays(void **state)
     eb_tensor t = dense(x, 2, (int64_t[]){3, 4});
     eb_storage *s;
     eb_err err = {{0}};
-    assert_int_equal(eb_storage_csr_from_dense(&t, &s, &err), EB_OK);
+    assert_int_equal(eb_storage_csr_from_dense(&t, false, &s, &err), EB_OK);
     const eb_storage_csr *c = &s->u.csr;
     assert_int_equal(c->rows, 3);
     assert_int_equal(c->cols, 4);
@@ -99,7 +99,7 @@ static void csr__of_random_rank4_data__decodes_exactly(void **state)
     eb_tensor t = dense(x, 4, shape);
     eb_storage *s;
     eb_err err = {{0}};
-    assert_int_equal(eb_storage_csr_from_dense(&t, &s, &err), EB_OK);
+    assert_int_equal(eb_storage_csr_from_dense(&t, false, &s, &err), EB_OK);
     assert_int_equal(s->u.csr.cols, 45);
     eb_tensor ct = compressed(&t, s);
     float back[sizeof x / sizeof x[0]];
@@ -116,7 +116,7 @@ static void nm__2_of_4__keeps_the_two_largest_magnitudes(void **state)
     eb_tensor t = dense(x, 2, (int64_t[]){2, 8});
     eb_storage *s;
     eb_err err = {{0}};
-    assert_int_equal(eb_storage_nm_from_dense(&t, 2, 4, &s, &err), EB_OK);
+    assert_int_equal(eb_storage_nm_from_dense(&t, false, 2, 4, &s, &err), EB_OK);
     const eb_storage_nm *p = &s->u.nm;
     float v[8] = {-4, 3, 0, 0, 5, -6, 2, 2};
     uint8_t idx[8] = {1, 2, 0, 1, 0, 3, 0, 1};
@@ -140,14 +140,14 @@ static void nm__bad_arguments__are_refused_with_the_reason(void **state)
     eb_tensor t = dense(x, 2, (int64_t[]){1, 6});
     eb_storage *s = (eb_storage *)1;
     eb_err err = {{0}};
-    assert_int_equal(eb_storage_nm_from_dense(&t, 2, 4, &s, &err), EB_EINVAL);
+    assert_int_equal(eb_storage_nm_from_dense(&t, false, 2, 4, &s, &err), EB_EINVAL);
     assert_null(s);
     assert_non_null(strstr(err.msg, "not a multiple of M = 4"));
-    assert_int_equal(eb_storage_nm_from_dense(&t, 3, 3, &s, &err), EB_EINVAL);
+    assert_int_equal(eb_storage_nm_from_dense(&t, false, 3, 3, &s, &err), EB_EINVAL);
     assert_non_null(strstr(err.msg, "0 < N < M"));
     eb_tensor i32 = t;
     i32.dtype = EB_DT_I32;
-    assert_int_equal(eb_storage_csr_from_dense(&i32, &s, &err), EB_EINVAL);
+    assert_int_equal(eb_storage_csr_from_dense(&i32, false, &s, &err), EB_EINVAL);
     assert_non_null(strstr(err.msg, "dense f32"));
 }
 
@@ -229,7 +229,7 @@ static void validate__storage_and_data_at_once__is_refused(void **state)
     eb_tensor t = dense(x, 1, (int64_t[]){4});
     eb_storage *s;
     eb_err err = {{0}};
-    assert_int_equal(eb_storage_csr_from_dense(&t, &s, &err), EB_OK);
+    assert_int_equal(eb_storage_csr_from_dense(&t, false, &s, &err), EB_OK);
     eb_tensor both = t;
     both.storage = s;
     assert_int_equal(eb_storage_validate(&both, "w", &err), EB_EFORMAT);
@@ -256,7 +256,7 @@ static void runners__a_compressed_weight__is_unsupported_with_the_reason(void **
     assert_true(eb_runner_weights_dense(g, why, sizeof why));
     eb_err err = {{0}};
     eb_storage *s;
-    assert_int_equal(eb_storage_csr_from_dense(&g->values[0].t, &s, &err), EB_OK);
+    assert_int_equal(eb_storage_csr_from_dense(&g->values[0].t, false, &s, &err), EB_OK);
     free(g->values[0].t.data);
     g->values[0].t.data = NULL;
     g->values[0].t.storage = s;
