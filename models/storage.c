@@ -227,38 +227,54 @@ static bool quant_range(eb_dtype dt, int32_t *lo, int32_t *hi)
     }
 }
 
+/* The tensor as [outer, len, inner] around the quantization axis (the
+ * flattened group_dims from it with groups); false when they do not fit. */
+static bool axis_split(const eb_tensor *t, int axis, int group, int group_dims, int64_t *outer, int64_t *len,
+                       int64_t *inner)
+{
+    int span = group > 0 && group_dims > 1 ? group_dims : 1;
+    if (group > 0 && axis < 0)
+        axis = t->rank - 1;
+    if (t->rank == 0 && axis == -1) { /* per tensor of a scalar */
+        *outer = *len = *inner = 1;
+        return true;
+    }
+    if (axis < 0 || axis + span > t->rank)
+        return false;
+    *outer = *len = *inner = 1;
+    for (int d = 0; d < t->rank; d++)
+        *(d < axis ? outer : d < axis + span ? len : inner) *= t->shape[d];
+    return true;
+}
+
 int64_t eb_storage_quant_pair(const eb_tensor *t, const eb_storage_quant *q, int64_t i)
 {
-    int axis = q->group > 0 && q->axis < 0 ? t->rank - 1 : q->axis;
-    if (axis < 0 || axis >= t->rank)
+    int64_t outer, len, inner;
+    if ((q->axis < 0 && q->group <= 0) || !axis_split(t, q->axis, q->group, q->group_dims, &outer, &len, &inner))
         return 0;
-    int64_t inner = 1;
-    for (int d = axis + 1; d < t->rank; d++)
-        inner *= t->shape[d];
-    int64_t a = (i / inner) % t->shape[axis];
+    int64_t a = (i / inner) % len;
     if (q->group <= 0)
         return a;
-    int64_t outer = i / inner / t->shape[axis], groups = t->shape[axis] / q->group;
-    return (outer * groups + a / q->group) * inner + i % inner;
+    return ((i / inner / len) * (len / q->group) + a / q->group) * inner + i % inner;
 }
 
 /* Pairs a quantization of t with that axis and group needs; -1 if invalid. */
-static int64_t pairs_needed(const eb_tensor *t, int axis, int group)
+static int64_t pairs_needed(const eb_tensor *t, int axis, int group, int group_dims)
 {
-    int64_t numel = eb_tensor_numel(t);
-    if (numel < 0 || group < 0 || axis < -1 || axis >= t->rank)
+    int64_t numel = eb_tensor_numel(t), outer, len, inner;
+    if (numel < 0 || group < 0 || axis < -1 || group_dims < 0 || (group == 0 && group_dims > 1))
         return -1;
-    if (group > 0) {
-        int64_t len = t->rank == 0 ? 1 : t->shape[axis < 0 ? t->rank - 1 : axis];
+    if (group == 0 && axis == -1)
+        return 1;
+    if (!axis_split(t, axis, group, group_dims, &outer, &len, &inner))
+        return -1;
+    if (group > 0)
         return len % group ? -1 : numel / group;
-    }
-    if (axis >= 0)
-        return axis < t->rank ? t->shape[axis] : -1;
-    return axis == -1 ? 1 : -1;
+    return len;
 }
 
-eb_status eb_storage_quant_from_dense(const eb_tensor *src, eb_dtype stored, int axis, int group, eb_storage **out,
-                                      eb_err *err)
+eb_status eb_storage_quant_from_dense(const eb_tensor *src, eb_dtype stored, int axis, int group, int group_dims,
+                                      eb_storage **out, eb_err *err)
 {
     *out = NULL;
     eb_status st = check_source(src, "quant", err);
@@ -267,7 +283,7 @@ eb_status eb_storage_quant_from_dense(const eb_tensor *src, eb_dtype stored, int
     int32_t lo, hi;
     if (!quant_range(stored, &lo, &hi))
         return eb_errf(err, EB_EINVAL, "quant: stored type %s, expected i8, u8 or i4", eb_dtype_name(stored));
-    int64_t pairs = pairs_needed(src, axis, group), numel = eb_tensor_numel(src);
+    int64_t pairs = pairs_needed(src, axis, group, group_dims), numel = eb_tensor_numel(src);
     if (pairs < 0)
         return eb_errf(err, EB_EINVAL, "quant: axis %d, group %d do not fit a rank-%d tensor", axis, group, src->rank);
     eb_storage *s = new_storage(EB_STORAGE_QUANT);
@@ -281,6 +297,7 @@ eb_status eb_storage_quant_from_dense(const eb_tensor *src, eb_dtype stored, int
     q->stored = stored;
     q->axis = axis;
     q->group = group;
+    q->group_dims = group > 0 ? group_dims : 0;
     q->n_scales = pairs;
     const float *x = src->data;
     float *mn = alloc0((size_t)pairs, sizeof *mn), *mx = alloc0((size_t)pairs, sizeof *mx);
@@ -388,7 +405,7 @@ static eb_status validate_quant(const eb_tensor *t, const eb_storage_quant *q, c
     int32_t lo, hi;
     if (!quant_range(q->stored, &lo, &hi))
         return eb_errf(err, EB_EFORMAT, "%s: quant stored type %s, expected i8, u8 or i4", what, eb_dtype_name(q->stored));
-    int64_t pairs = pairs_needed(t, q->axis, q->group);
+    int64_t pairs = pairs_needed(t, q->axis, q->group, q->group_dims);
     if (pairs < 0 || pairs != q->n_scales)
         return eb_errf(err, EB_EFORMAT, "%s: quant axis %d, group %d need %lld scales, it has %lld", what, q->axis,
                        q->group, (long long)pairs, (long long)q->n_scales);

@@ -71,6 +71,7 @@ typedef struct eb_storage_quant {
     eb_dtype stored;     /* EB_DT_I8, EB_DT_U8 or EB_DT_I4 */
     int axis;            /* -1: per tensor or per group */
     int group;           /* 0: no groups */
+    int group_dims;      /* dims from axis that the groups run along, flattened (0: 1) */
     int64_t n_scales;    /* pairs of scale and zero point */
     float *scale;        /* n_scales entries, each finite and > 0 */
     int32_t *zero_point; /* n_scales entries, each in the stored type's range */
@@ -105,8 +106,8 @@ eb_storage_kind eb_tensor_storage_kind(const eb_tensor *t);
  * argument, EB_ENOMEM a failed allocation; *out is NULL on failure. */
 eb_status eb_storage_csr_from_dense(const eb_tensor *src, bool transposed, eb_storage **out, eb_err *err);
 eb_status eb_storage_nm_from_dense(const eb_tensor *src, bool transposed, int n, int m, eb_storage **out, eb_err *err);
-eb_status eb_storage_quant_from_dense(const eb_tensor *src, eb_dtype stored, int axis, int group, eb_storage **out,
-                                      eb_err *err);
+eb_status eb_storage_quant_from_dense(const eb_tensor *src, eb_dtype stored, int axis, int group, int group_dims,
+                                      eb_storage **out, eb_err *err);
 eb_status eb_storage_f16_from_dense(const eb_tensor *src, eb_storage **out, eb_err *err);
 
 /* Bytes the storage's arrays take (0 for NULL). */

@@ -163,7 +163,7 @@ static void check_quant_round_trip(eb_dtype stored, int axis, int group)
     eb_tensor t = dense(x, 3, shape);
     eb_storage *s;
     eb_err err = {{0}};
-    assert_int_equal(eb_storage_quant_from_dense(&t, stored, axis, group, &s, &err), EB_OK);
+    assert_int_equal(eb_storage_quant_from_dense(&t, stored, axis, group, 0, &s, &err), EB_OK);
     const eb_storage_quant *q = &s->u.quant;
     assert_int_equal(q->n_scales, group ? 96 / group : axis >= 0 ? shape[axis] : 1);
     eb_tensor ct = compressed(&t, s);
@@ -198,12 +198,12 @@ static void quant__per_channel_scales__follow_the_axis(void **state)
     eb_tensor t = dense(x, 2, (int64_t[]){2, 3});
     eb_storage *s;
     eb_err err = {{0}};
-    assert_int_equal(eb_storage_quant_from_dense(&t, EB_DT_I8, 0, 0, &s, &err), EB_OK);
+    assert_int_equal(eb_storage_quant_from_dense(&t, EB_DT_I8, 0, 0, 0, &s, &err), EB_OK);
     assert_int_equal(s->u.quant.n_scales, 2);
     assert_true(s->u.quant.scale[0] == 4.0f / 127 && s->u.quant.scale[1] == 2.0f / 127);
     assert_int_equal(((int8_t *)s->u.quant.data)[2], 127);
     eb_storage_free(s);
-    assert_int_equal(eb_storage_quant_from_dense(&t, EB_DT_I8, 1, 0, &s, &err), EB_OK);
+    assert_int_equal(eb_storage_quant_from_dense(&t, EB_DT_I8, 1, 0, 0, &s, &err), EB_OK);
     assert_int_equal(s->u.quant.n_scales, 3);
     assert_true(s->u.quant.scale[0] == 2.0f / 127 && s->u.quant.scale[1] == 0.5f / 127 && s->u.quant.scale[2] == 4.0f / 127);
     eb_tensor ct = compressed(&t, s);
@@ -216,9 +216,9 @@ static void quant__per_channel_scales__follow_the_axis(void **state)
     assert_non_null(strstr(err.msg, "scale 2"));
     eb_storage_free(s);
     /* a group that does not divide the last dim, axis and group at once, a non-quant type */
-    assert_int_equal(eb_storage_quant_from_dense(&t, EB_DT_I4, -1, 2, &s, &err), EB_EINVAL);
-    assert_int_equal(eb_storage_quant_from_dense(&t, EB_DT_I4, 0, 3, &s, &err), EB_EINVAL);
-    assert_int_equal(eb_storage_quant_from_dense(&t, EB_DT_F16, -1, 0, &s, &err), EB_EINVAL);
+    assert_int_equal(eb_storage_quant_from_dense(&t, EB_DT_I4, -1, 2, 0, &s, &err), EB_EINVAL);
+    assert_int_equal(eb_storage_quant_from_dense(&t, EB_DT_I4, 0, 3, 0, &s, &err), EB_EINVAL);
+    assert_int_equal(eb_storage_quant_from_dense(&t, EB_DT_F16, -1, 0, 0, &s, &err), EB_EINVAL);
     assert_non_null(strstr(err.msg, "expected i8, u8 or i4"));
 }
 
