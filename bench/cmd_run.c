@@ -33,6 +33,7 @@
 #include "bench/run_checks.h"
 #include "bench/variant.h"
 #include "models/cost.h"
+#include "models/transform.h"
 #include "models/zoo.h"
 #include "reference_kernels/ref.h"
 #include "reports/emit.h"
@@ -56,6 +57,8 @@ static const char USAGE[] =
     "      --seed S         seed of the random inputs (default 1)\n"
     "      --inputs DIR     use DIR/input_N.pb (ONNX TensorProto) instead\n"
     "      --save-outputs DIR  write each variant's outputs as DIR/MODEL/VARIANT/output_N.pb\n"
+    "      --calib N        quant=int8-static calibrates on N batches of a zoo model's\n"
+    "                       training images (default 100); other models on --inputs\n"
     "      --eval N|all     test images for the task metric of zoo models (default 1000;\n"
     "                       0: none); the same images give the accuracy drift\n"
     "  -o, --output FILE    write results to FILE (and FILE's .jsonl as they come);\n"
@@ -115,8 +118,8 @@ static void mark_unusable(const eb_graph *g, const eb_err *err, eb_model_info *m
  * (with a message) on bad input, which stops the run: --inputs that do not
  * fit, --eval beyond the test set.  A model that does not load or validate
  * is not bad input but a result: *st says why. */
-static bool describe_model(const char *path, const eb_run_opts *o, eb_model_info *m, model_state *ms,
-                           dim_check *dims)
+static bool describe_model(const char *path, const eb_run_opts *o, const eb_variant_list *vl, eb_model_info *m,
+                           model_state *ms, dim_check *dims)
 {
     memset(m, 0, sizeof *m);
     m->path = path;
@@ -141,6 +144,13 @@ static bool describe_model(const char *path, const eb_run_opts *o, eb_model_info
         return true;
     }
     eb_graph_cost(g, &m->cost, NULL);
+    /* compression settings that cannot apply to this model are bad input */
+    for (int i = 0; i < vl->n; i++)
+        if (eb_compress_check(g, &vl->items[i].compress, o->inputs_dir || eb_zoo_find(m->sha256), &err) != EB_OK) {
+            eb_cli_error("%s: %s: %s", m->name, vl->items[i].spec, err.msg);
+            eb_graph_free(g);
+            return false;
+        }
     const eb_zoo_entry *zoo = o->eval_count > 0 ? eb_zoo_find(m->sha256) : NULL;
     if (!o->inputs_dir && eb_run_check_eval(o->eval_count, zoo, m->name, &err) != EB_OK) {
         eb_cli_error("%s", err.msg);
@@ -379,10 +389,11 @@ int eb_cmd_run(int argc, char **argv)
         {"output", required_argument, 0, 'o'}, {"format", required_argument, 0, 'f'},
         {"batch", required_argument, 0, 'b'}, {"dim", required_argument, 0, 'd'},
         {"no-isolate", no_argument, 0, 'I'}, {"eval", required_argument, 0, 'e'},
-        {"profile", no_argument, 0, 'P'},
+        {"profile", no_argument, 0, 'P'}, {"calib", required_argument, 0, 'C'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     sweep s = {.opts = {.runs = 10, .warmup = 2, .max_time_s = 60, .timeout_s = 120, .cv_threshold = 0.05,
-                        .seed = 1, .isolate = true, .eval_count = 1000, .min_time_s = 1},
+                        .seed = 1, .isolate = true, .eval_count = 1000, .min_time_s = 1,
+                        .calib_count = 100},
                .table_out = stdout};
     const char *out_path = NULL, *format_arg = NULL;
     dim_check dims = {0};
@@ -416,6 +427,7 @@ int eb_cmd_run(int argc, char **argv)
         case 'd': ok = eb_cli_parse_dim(optarg, &s.opts.shape); break;
         case 'I': s.opts.isolate = false; break;
         case 'P': s.opts.profile = true; break;
+        case 'C': ok = eb_cli_parse_int("--calib", optarg, 1, 60000, &s.opts.calib_count); break;
         case 'e':
             if (strcmp(optarg, "all") == 0)
                 s.opts.eval_count = INT64_MAX;
@@ -492,7 +504,7 @@ int eb_cmd_run(int argc, char **argv)
         goto out;
     }
     for (int m = 0; m < s.n_models; m++)
-        if (!describe_model(s.models[m], &s.opts, &s.infos[m], &s.states[m], &dims))
+        if (!describe_model(s.models[m], &s.opts, &s.variants, &s.infos[m], &s.states[m], &dims))
             goto out;
     if (eb_run_check_dims(&s.opts.shape, dims.used, dims.seen, &err) != EB_OK) {
         eb_cli_error("%s", err.msg);

@@ -17,12 +17,29 @@ static int64_t batch_of(const eb_graph *g)
     return t->rank > 0 ? t->shape[0] : 1;
 }
 
-eb_status eb_evaluate_first_batch(const eb_graph *g, const eb_zoo_entry *e, const eb_dataset *ds, eb_tensor *in,
-                                  eb_err *err)
+eb_status eb_evaluate_open_train(const eb_zoo_entry *e, eb_dataset *ds, char *images, size_t n, eb_err *err)
+{
+    char labels[256];
+    const char *ti = strstr(e->test_images, "t10k-"), *tl = strstr(e->test_labels, "t10k-");
+    if (!ti || !tl)
+        return eb_errf(err, EB_EUNSUPPORTED, "%s: no training split is known for %s (its test files are not named t10k-*)",
+                       e->name, e->dataset);
+    snprintf(images, n, "%.*strain-%s", (int)(ti - e->test_images), e->test_images, ti + 5);
+    snprintf(labels, sizeof labels, "%.*strain-%s", (int)(tl - e->test_labels), e->test_labels, tl + 5);
+    eb_status st = eb_dataset_load_idx(images, labels, e->debian_package, ds, err);
+    return st == EB_OK ? EB_OK : eb_err_prefix(err, EB_EUNSUPPORTED, "calibration needs the training split");
+}
+
+eb_status eb_evaluate_batch(const eb_graph *g, const eb_zoo_entry *e, const eb_dataset *ds, int64_t index,
+                            eb_tensor *in, eb_err *err)
 {
     if (g->n_inputs != 1)
         return eb_errf(err, EB_EINVAL, "%s: a dataset model takes one input, this one takes %d", e->name, g->n_inputs);
-    return eb_dataset_fill(ds, 0, batch_of(g), &e->pre, in, err);
+    int64_t b = batch_of(g);
+    if ((index + 1) * b > ds->count)
+        return eb_errf(err, EB_EINVAL, "%s: batch %lld of %lld images is beyond the %lld the split has", e->name,
+                       (long long)index, (long long)b, (long long)ds->count);
+    return eb_dataset_fill(ds, index * b, b, &e->pre, in, err);
 }
 
 /* Index of the first maximum of row[0..n). */

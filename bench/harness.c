@@ -131,12 +131,13 @@ static void read_memory(const mem_mark *m, eb_result *res)
 
 
 
-/* Fills batch (allocated, meta set) with the first batch of zoo's test
- * set.  *opened false (err says why) when the test set cannot be loaded.
- * apart: in a short-lived child, so the test set never becomes resident
- * in this process (a failed fork falls back to reading it here). */
-static eb_status first_batch(const eb_graph *g, const eb_zoo_entry *zoo, bool apart, eb_tensor *batch, bool *opened,
-                             eb_err *err)
+/* Fills sets[0..n) (allocated, meta set) with batches 0..n-1 of zoo's
+ * test set, or with `train` of its training split.  *opened false (err
+ * says why) when the split cannot be loaded.  apart: in a short-lived
+ * child, so the dataset never becomes resident in this process (a failed
+ * fork falls back to reading it here). */
+static eb_status read_batches(const eb_graph *g, const eb_zoo_entry *zoo, bool apart, bool train, int n,
+                              eb_tensor *sets, bool *opened, eb_err *err)
 {
     typedef struct msg {
         int opened;
@@ -155,15 +156,19 @@ static eb_status first_batch(const eb_graph *g, const eb_zoo_entry *zoo, bool ap
     if (pid <= 0) { /* the child, or no child */
         eb_dataset ds = {0};
         msg m = {0};
-        if (eb_evaluate_open(zoo, &ds, &m.err) == EB_OK) {
+        char path[256];
+        if ((train ? eb_evaluate_open_train(zoo, &ds, path, sizeof path, &m.err) : eb_evaluate_open(zoo, &ds, &m.err)) ==
+            EB_OK) {
             m.opened = 1;
-            m.st = eb_evaluate_first_batch(g, zoo, &ds, batch, &m.err);
+            for (int i = 0; i < n && m.st == EB_OK; i++)
+                m.st = eb_evaluate_batch(g, zoo, &ds, i, &sets[i], &m.err);
         }
         eb_dataset_free(&ds);
         if (pid == 0) {
             close(fds[0]);
-            bool ok = eb_fd_write_all(fds[1], &m, sizeof m) &&
-                      (!m.opened || m.st != EB_OK || eb_fd_write_all(fds[1], batch->data, eb_tensor_nbytes(batch)));
+            bool ok = eb_fd_write_all(fds[1], &m, sizeof m);
+            for (int i = 0; ok && m.opened && m.st == EB_OK && i < n; i++)
+                ok = eb_fd_write_all(fds[1], sets[i].data, eb_tensor_nbytes(&sets[i]));
             _exit(ok ? 0 : 1);
         }
         *opened = m.opened;
@@ -173,19 +178,62 @@ static eb_status first_batch(const eb_graph *g, const eb_zoo_entry *zoo, bool ap
     }
     close(fds[1]);
     msg m = {0};
-    bool ok = eb_fd_read_all(fds[0], &m, sizeof m) &&
-              (!m.opened || m.st != EB_OK || eb_fd_read_all(fds[0], batch->data, eb_tensor_nbytes(batch)));
+    bool ok = eb_fd_read_all(fds[0], &m, sizeof m);
+    for (int i = 0; ok && m.opened && m.st == EB_OK && i < n; i++)
+        ok = eb_fd_read_all(fds[0], sets[i].data, eb_tensor_nbytes(&sets[i]));
     close(fds[0]);
     int wst = 0;
     while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
         ;
     if (!ok)
-        return eb_errf(err, EB_EIO, "%s: the process reading the first test batch ended without it (status %d)",
-                       zoo->name, wst);
+        return eb_errf(err, EB_EIO, "%s: the process reading the dataset ended without it (status %d)", zoo->name, wst);
     *opened = m.opened;
     if (err)
         *err = m.err;
     return m.opened ? m.st : EB_OK;
+}
+
+/* int8-static's calibration inputs, o->calib_count sets: batches of the
+ * model's training split when it is a zoo model with a dataset, else the
+ * --inputs files (one set).  sets (g->n_inputs per set) are allocated
+ * here; *n gets the count.  EB_EINVAL when there are none to use. */
+static eb_status calib_sets(const eb_graph *g, const eb_zoo_entry *zoo, const eb_run_opts *o, eb_tensor **sets, int *n,
+                            eb_result *res, eb_err *err)
+{
+    *n = 0;
+    int count = o->inputs_dir ? 1 : zoo ? (int)o->calib_count : 0;
+    if (count <= 0)
+        return eb_errf(err, EB_EINVAL, "quant=int8-static needs calibration inputs: a zoo model's dataset or --inputs DIR "
+                                       "(and --calib N > 0)");
+    *sets = calloc((size_t)count * (size_t)g->n_inputs + 1, sizeof **sets);
+    if (!*sets)
+        return eb_errf(err, EB_ENOMEM, "out of memory");
+    eb_status st = EB_OK;
+    if (o->inputs_dir) {
+        st = eb_inputs_load_files(g, o->inputs_dir, *sets, err);
+        snprintf(res->compression.calib_source, sizeof res->compression.calib_source, "--inputs %s", o->inputs_dir);
+    } else {
+        for (int i = 0; i < count && st == EB_OK; i++) {
+            eb_tensor_copy_meta(&(*sets)[i], &g->values[g->inputs[0]].t);
+            st = eb_tensor_alloc(&(*sets)[i], "calibration input", err);
+        }
+        bool opened = false;
+        if (st == EB_OK)
+            st = read_batches(g, zoo, o->isolate, true, count, *sets, &opened, err);
+        if (st == EB_OK && !opened)
+            st = EB_EUNSUPPORTED; /* err says why */
+        snprintf(res->compression.calib_source, sizeof res->compression.calib_source, "%s training images 0..%lld", zoo->dataset,
+                 (long long)count * (g->values[g->inputs[0]].t.rank > 0 ? g->values[g->inputs[0]].t.shape[0] : 1) - 1);
+    }
+    *n = count;
+    return st;
+}
+
+static void free_sets(eb_tensor *sets, int n)
+{
+    for (int i = 0; sets && i < n; i++)
+        eb_tensor_free_data(&sets[i]);
+    free(sets);
 }
 
 /* Test-only fault switch: EB_TEST_FAULT=crash:MODEL/SPEC, hang:MODEL/SPEC
@@ -403,6 +451,8 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
     eb_dataset ds = {0};
     eb_tensor *evals = NULL;
     eb_tensor batch = {0};
+    eb_tensor *calib = NULL;
+    int calib_n = 0; /* tensors in calib */
     mem_mark mark;
     char sha[65];
     eb_status st;
@@ -434,11 +484,26 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
     }
     eb_graph_cost(g, &res->cost, NULL);
     /* the compression transforms: the one place that applies or refuses prune/quant */
-    eb_transform_report xform;
-    if ((st = eb_graph_compress(g, &v->compress, NULL, &xform, &err)) != EB_OK) {
+    eb_transform_opts xo = {.shape = &o->shape, .eval = eb_ref_eval};
+    if (v->compress.quant == EB_QUANT_INT8_STATIC &&
+        (st = calib_sets(g, eb_zoo_find(sha), o, &calib, &xo.n_calib, res, &err)) != EB_OK) {
+        calib_n = xo.n_calib * g->n_inputs;
         fail(res, st, &err);
         goto done;
     }
+    xo.calib = calib;
+    eb_transform_report xform = {0};
+    st = eb_graph_compress(g, &v->compress, &xo, &xform, &err);
+    eb_result_set_compression(res, &xform);
+    eb_transform_report_free(&xform);
+    free_sets(calib, xo.n_calib * g->n_inputs);
+    calib = NULL;
+    if (st != EB_OK) {
+        fail(res, st, &err);
+        goto done;
+    }
+    if (!eb_compress_spec_is_none(&v->compress))
+        eb_graph_cost(g, &res->cost, NULL); /* what the compressed graph costs */
     char why[512];
     if (!r->supports(g, v, why, sizeof why)) {
         res->status = EB_RESULT_UNSUPPORTED;
@@ -458,7 +523,7 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
         }
         eb_tensor_copy_meta(&batch, &g->values[g->inputs[0]].t);
         if ((st = eb_tensor_alloc(&batch, "input", &err)) != EB_OK ||
-            (st = first_batch(g, zoo, o->isolate, &batch, &opened, &err)) != EB_OK) {
+            (st = read_batches(g, zoo, o->isolate, false, 1, &batch, &opened, &err)) != EB_OK) {
             fail(res, st, &err);
             goto done;
         }
@@ -514,6 +579,9 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
     res->activation_bytes = info.activation_bytes;
     res->scratch_bytes = info.scratch_bytes;
     snprintf(res->fallbacks, sizeof res->fallbacks, "%s", info.fallbacks);
+    if (info.fallbacks[0] && !eb_compress_spec_is_none(&v->compress))
+        eb_result_warn(res, "compressed layers ran on the reference kernels (reference_fallbacks: %s): %s has no "
+                            "kernels of its own for them yet", info.fallbacks, v->runner);
     snprintf(res->isa, sizeof res->isa, "%s", info.isa);
     res->device_bytes = info.device_bytes;
 
@@ -578,6 +646,7 @@ done:
     free(out);
     free(evals);
     eb_tensor_free_data(&batch);
+    free_sets(calib, calib_n);
     eb_dataset_free(&ds);
     eb_graph_free(g);
 }

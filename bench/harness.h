@@ -22,6 +22,7 @@ typedef struct eb_run_opts {
     const char *inputs_dir;  /* input_N.pb files instead of random data, or NULL */
     const char *save_outputs_dir; /* write outputs here, or NULL */
     int64_t eval_count;      /* test images for the task metric of zoo models; 0: none */
+    int64_t calib_count;     /* int8-static: calibration batches of a zoo model's training split */
     eb_shape_opts shape;
     bool isolate;            /* each variant in its own process */
     const char *baseline_dir;     /* where the baseline's outputs are, or NULL */

@@ -92,7 +92,8 @@ static bool send_result(int fd, const eb_result *r)
 {
     return eb_fd_write_all(fd, r, sizeof *r) &&
            eb_fd_write_all(fd, r->samples_ms, (size_t)r->n_samples * sizeof *r->samples_ms) &&
-           eb_fd_write_all(fd, r->profile, (size_t)r->n_profile * sizeof *r->profile);
+           eb_fd_write_all(fd, r->profile, (size_t)r->n_profile * sizeof *r->profile) &&
+           eb_fd_write_all(fd, r->compression.layers, (size_t)r->compression.n_layers * sizeof *r->compression.layers);
 }
 
 /* Reads what send_result wrote into *got unless the deadline passes, the
@@ -102,21 +103,26 @@ static bool recv_result(int fd, eb_result *got, double deadline, const eb_run_op
                         bool *stopped)
 {
     if (read_until(fd, got, sizeof *got, deadline, o, timed_out, stopped) != sizeof *got || got->n_samples < 0 ||
-        got->n_profile < 0)
+        got->n_profile < 0 || got->compression.n_layers < 0)
         return false;
     size_t sbytes = (size_t)got->n_samples * sizeof *got->samples_ms;
     size_t pbytes = (size_t)got->n_profile * sizeof *got->profile;
+    size_t lbytes = (size_t)got->compression.n_layers * sizeof *got->compression.layers;
     double *samples = NULL;
     eb_profile_node *profile = NULL;
+    eb_compressed_layer *layers = NULL;
     bool ok = (!sbytes || ((samples = malloc(sbytes)) && read_until(fd, samples, sbytes, deadline, o, timed_out, stopped) == sbytes)) &&
-              (!pbytes || ((profile = malloc(pbytes)) && read_until(fd, profile, pbytes, deadline, o, timed_out, stopped) == pbytes));
+              (!pbytes || ((profile = malloc(pbytes)) && read_until(fd, profile, pbytes, deadline, o, timed_out, stopped) == pbytes)) &&
+              (!lbytes || ((layers = malloc(lbytes)) && read_until(fd, layers, lbytes, deadline, o, timed_out, stopped) == lbytes));
     if (!ok) {
         free(samples);
         free(profile);
+        free(layers);
         return false;
     }
     got->samples_ms = samples;
     got->profile = profile;
+    got->compression.layers = layers;
     return true;
 }
 
@@ -146,6 +152,8 @@ static void unfinished(eb_result *res, const eb_variant *v, const eb_run_opts *o
     res->profiled = o->profile;
     res->n_profile = 0;
     res->profile = NULL;
+    res->compression.n_layers = 0;
+    res->compression.layers = NULL;
     res->n_samples = 0;
     res->samples_ms = NULL;
 }

@@ -3,6 +3,9 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+
+#include "models/transform.h"
 
 /* the record's fields are eb_variant's sizes: nothing is cut */
 _Static_assert(sizeof((eb_result_variant *)0)->spec == sizeof((eb_variant *)0)->spec, "spec size");
@@ -23,11 +26,50 @@ void eb_result_begin(eb_result *r, const eb_variant *v)
     rv->device = v->device;
     snprintf(rv->isa, sizeof rv->isa, "%s", v->isa);
 
+    eb_compress_spec_describe(&v->compress, r->compression.applied, sizeof r->compression.applied);
+
     r->energy.kind = EB_ENERGY_UNAVAILABLE;
     r->energy.source[0] = '\0';
     r->energy.joules_per_inference = NAN;
     snprintf(r->energy.reason, sizeof r->energy.reason,
              "energy measurement and estimation are not implemented in this version");
+}
+
+void eb_result_set_compression(eb_result *r, const eb_transform_report *rep)
+{
+    eb_compression *c = &r->compression;
+    snprintf(c->applied, sizeof c->applied, "%s", rep->applied);
+    c->tensors_changed = rep->tensors_changed;
+    c->bytes_before = rep->bytes_before;
+    c->bytes_after = rep->bytes_after;
+    c->calib_inputs = rep->calib_inputs;
+    free(c->layers);
+    c->layers = NULL;
+    c->n_layers = 0;
+    if (rep->n_layers <= 0 || !(c->layers = calloc((size_t)rep->n_layers, sizeof *c->layers)))
+        return;
+    c->n_layers = rep->n_layers;
+    for (int i = 0; i < rep->n_layers; i++) {
+        const eb_layer_change *s = &rep->layers[i];
+        eb_compressed_layer *d = &c->layers[i];
+        snprintf(d->node, sizeof d->node, "%s", s->node);
+        snprintf(d->op, sizeof d->op, "%s", s->op);
+        snprintf(d->weight, sizeof d->weight, "%s", s->weight);
+        snprintf(d->storage, sizeof d->storage, "%s", s->storage);
+        snprintf(d->act, sizeof d->act, "%s", s->act);
+        snprintf(d->note, sizeof d->note, "%s", s->note);
+        d->sparsity = s->sparsity;
+        d->channels_before = s->channels_before;
+        d->channels_after = s->channels_after;
+        d->bytes_before = s->bytes_before;
+        d->bytes_after = s->bytes_after;
+        d->scale_min = s->scale_min;
+        d->scale_max = s->scale_max;
+        d->in_scale = s->in_scale;
+        d->in_zero = s->in_zero;
+        d->out_scale = s->out_scale;
+        d->out_zero = s->out_zero;
+    }
 }
 
 void eb_result_set_device(eb_result *r, const eb_variant *v, bool in_child)

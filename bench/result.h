@@ -15,6 +15,11 @@
  * energy, which this version neither measures nor estimates. */
 void eb_result_begin(eb_result *r, const eb_variant *v);
 
+/* Copies what the compression transforms did into r->compression (its
+ * calib_source is the harness's to set). */
+struct eb_transform_report;
+void eb_result_set_compression(eb_result *r, const struct eb_transform_report *rep);
+
 /* Sets r's device and device_name from v's runner and device=N.  in_child:
  * this process may initialise the runner's driver (the variant's child, or
  * the harness itself); otherwise a runner with devices_in_child is named

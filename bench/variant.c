@@ -44,9 +44,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { K_THREADS, K_PRUNE, K_QUANT, K_GROUP, K_DEVICE, K_ISA, K_COUNT };
-static const char *const key_names[K_COUNT] = {"threads", "prune", "quant", "group", "device", "isa"};
-#define KEY_LIST "threads, prune, quant, group, device, isa"
+enum { K_THREADS, K_PRUNE, K_QUANT, K_GROUP, K_DEVICE, K_ISA, K_PRUNE_SCOPE, K_PRUNE_SKIP, K_QUANT_SKIP, K_CALIB, K_COUNT };
+static const char *const key_names[K_COUNT] = {"threads", "prune", "quant", "group", "device",
+                                               "isa", "prune-scope", "prune-skip", "quant-skip", "calib"};
+#define KEY_LIST "threads, prune, quant, group, device, isa, prune-scope, prune-skip, quant-skip, calib"
+
+static const char *const calib_names[] = {"minmax", "percentile", "entropy"};
+_Static_assert(sizeof calib_names / sizeof calib_names[0] == EB_CALIB_COUNT, "one name per eb_calib_method");
 
 static const char *const quant_names[] = {"none", "fp16", "int8", "int8-static", "int4"};
 _Static_assert(sizeof quant_names / sizeof quant_names[0] == EB_QUANT_KIND_COUNT, "one name per eb_quant_kind");
@@ -90,7 +94,7 @@ typedef struct axis {
 /* A value checked and normalized, ready to go into an eb_variant. */
 typedef struct setting {
     int num;
-    char str[32];
+    char str[EB_SKIP_LIST_MAX];
     eb_compress_spec cs; /* prune: prune, fraction, n, m; quant: quant */
 } setting;
 
@@ -297,6 +301,32 @@ static eb_status check_value(const quoted *q, int key, span item, setting *out)
                 return EB_OK;
             }
         return fail(q, item.p, "quant must be " QUANT_LIST ", got '%s' at column %d", show(shown, item), col(q, item.p));
+    case K_PRUNE_SCOPE:
+        if (span_is(item, "per-layer") || span_is(item, "global")) {
+            out->cs.prune_global = span_is(item, "global");
+            snprintf(out->str, sizeof out->str, "%s", out->cs.prune_global ? "global" : "per-layer");
+            return EB_OK;
+        }
+        return fail(q, item.p, "prune-scope must be per-layer or global, got '%s' at column %d", show(shown, item),
+                    col(q, item.p));
+    case K_PRUNE_SKIP:
+    case K_QUANT_SKIP:
+        /* node names and first|last|none, '|'-separated: none of the grammar's own characters */
+        if (item.n >= EB_SKIP_LIST_MAX || memchr(item.p, '{', item.n) || memchr(item.p, '}', item.n) ||
+            memchr(item.p, '=', item.n) || item.p[0] == '|' || item.p[item.n - 1] == '|')
+            return fail(q, item.p, "%s must be node names, first, last or none joined by '|' (under %d characters), got '%s' at column %d",
+                        key_names[key], EB_SKIP_LIST_MAX, show(shown, item), col(q, item.p));
+        snprintf(out->str, sizeof out->str, "%.*s", (int)item.n, item.p);
+        return EB_OK;
+    case K_CALIB:
+        for (size_t i = 0; i < sizeof calib_names / sizeof calib_names[0]; i++)
+            if (span_is(item, calib_names[i])) {
+                strcpy(out->str, calib_names[i]);
+                out->cs.calib = (eb_calib_method)i;
+                return EB_OK;
+            }
+        return fail(q, item.p, "calib must be minmax, percentile or entropy, got '%s' at column %d", show(shown, item),
+                    col(q, item.p));
     case K_ISA:
         for (size_t i = 0; i < sizeof isa_names / sizeof isa_names[0]; i++)
             if (span_is(item, isa_names[i])) {
@@ -326,6 +356,10 @@ static void set_value(eb_variant *v, int key, const setting *s)
         v->compress.quant = s->cs.quant;
         break;
     case K_ISA: snprintf(v->isa, sizeof v->isa, "%s", s->str); break;
+    case K_PRUNE_SCOPE: v->compress.prune_global = s->cs.prune_global; break;
+    case K_PRUNE_SKIP: snprintf(v->compress.prune_skip, sizeof v->compress.prune_skip, "%s", s->str); break;
+    case K_QUANT_SKIP: snprintf(v->compress.quant_skip, sizeof v->compress.quant_skip, "%s", s->str); break;
+    case K_CALIB: v->compress.calib = s->cs.calib; break;
     }
 }
 
@@ -338,6 +372,10 @@ static bool has_value(const eb_variant *v, int key, const setting *s)
     case K_PRUNE: return strcmp(v->prune, s->str) == 0;
     case K_QUANT: return strcmp(v->quant, s->str) == 0;
     case K_ISA: return strcmp(v->isa, s->str) == 0;
+    case K_PRUNE_SCOPE: return v->compress.prune_global == s->cs.prune_global;
+    case K_PRUNE_SKIP: return strcmp(v->compress.prune_skip, s->str) == 0;
+    case K_QUANT_SKIP: return strcmp(v->compress.quant_skip, s->str) == 0;
+    case K_CALIB: return v->compress.calib == s->cs.calib;
     }
     return false;
 }
@@ -536,6 +574,28 @@ static eb_status parse_variant(const quoted *q, const eb_variant_list *list, eb_
             if (vs[i].compress.quant != EB_QUANT_INT4)
                 vs[i].group = vs[i].compress.group = d.group;
     }
+    /* the keys that refine a compression need it in some variant of the sweep */
+    static const struct {
+        int key;
+        const char *needs;
+    } refines[] = {{K_PRUNE_SCOPE, "a fraction prune (prune=F)"},
+                   {K_PRUNE_SKIP, "pruning (prune=...)"},
+                   {K_QUANT_SKIP, "quantization (quant=...)"},
+                   {K_CALIB, "quant=int8-static"}};
+    for (size_t r = 0; r < sizeof refines / sizeof refines[0]; r++) {
+        int key = refines[r].key;
+        bool used = false;
+        for (size_t i = 0; key_at[key] && i < n; i++) {
+            const eb_compress_spec *c = &vs[i].compress;
+            used = used || (key == K_PRUNE_SCOPE ? c->prune == EB_PRUNE_FRACTION
+                            : key == K_PRUNE_SKIP ? c->prune != EB_PRUNE_NONE
+                            : key == K_QUANT_SKIP ? c->quant != EB_QUANT_NONE
+                                                  : c->quant == EB_QUANT_INT8_STATIC);
+        }
+        if (key_at[key] && !used)
+            return fail(q, key_at[key], "%s at column %d applies to %s, which no variant here has", key_names[key],
+                        col(q, key_at[key]), refines[r].needs);
+    }
     for (size_t i = 0; i < n; i++) {
         memset(vs[i].spec, 0, sizeof vs[i].spec);
         eb_variant_canonical(&vs[i], vs[i].spec, sizeof vs[i].spec);
@@ -657,6 +717,22 @@ void eb_variant_canonical(const eb_variant *v, char *buf, size_t n)
         k = add(buf, n, k, "%cdevice=%d", sep, v->device);
         sep = ',';
     }
-    if (v->isa[0] && strcmp(v->isa, d.isa) != 0) /* "" (a zeroed variant) is the default */
-        add(buf, n, k, "%cisa=%s", sep, v->isa);
+    if (v->isa[0] && strcmp(v->isa, d.isa) != 0) { /* "" (a zeroed variant) is the default */
+        k = add(buf, n, k, "%cisa=%s", sep, v->isa);
+        sep = ',';
+    }
+    if (v->compress.prune_global) {
+        k = add(buf, n, k, "%cprune-scope=global", sep);
+        sep = ',';
+    }
+    if (v->compress.prune_skip[0]) {
+        k = add(buf, n, k, "%cprune-skip=%s", sep, v->compress.prune_skip);
+        sep = ',';
+    }
+    if (v->compress.quant_skip[0]) {
+        k = add(buf, n, k, "%cquant-skip=%s", sep, v->compress.quant_skip);
+        sep = ',';
+    }
+    if (v->compress.calib != EB_CALIB_MINMAX)
+        add(buf, n, k, "%ccalib=%s", sep, calib_names[v->compress.calib]);
 }

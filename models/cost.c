@@ -18,6 +18,48 @@
 #include <string.h>
 
 #include "models/ops.h"
+#include "models/storage.h"
+
+/* Bytes of a constant as stored: its storage's arrays, or its data. */
+static uint64_t stored_bytes(const eb_tensor *t)
+{
+    if (t->storage)
+        return eb_storage_bytes(t);
+    size_t b = eb_tensor_nbytes(t);
+    return b == SIZE_MAX ? 0 : b;
+}
+
+/* Fraction of t's elements that are not zero, in whatever storage. */
+static double density(const eb_tensor *t)
+{
+    int64_t numel = eb_tensor_numel(t), nonzero = 0;
+    if (numel <= 0)
+        return 1.0;
+    const eb_storage *s = t->storage;
+    if (!s) {
+        if (t->dtype != EB_DT_F32 || !t->data)
+            return 1.0;
+        for (int64_t i = 0; i < numel; i++)
+            nonzero += ((const float *)t->data)[i] != 0.0f;
+    } else if (s->kind == EB_STORAGE_CSR) {
+        for (int64_t k = 0; k < s->u.csr.nnz; k++)
+            nonzero += s->u.csr.values[k] != 0.0f;
+    } else if (s->kind == EB_STORAGE_NM) {
+        int64_t kept = s->u.nm.rows * (s->u.nm.cols / s->u.nm.m) * s->u.nm.n;
+        for (int64_t k = 0; k < kept; k++)
+            nonzero += s->u.nm.values[k] != 0.0f;
+    } else if (s->kind == EB_STORAGE_QUANT) {
+        for (int64_t i = 0; i < numel; i++)
+            nonzero += eb_dtype_get_i64(s->u.quant.stored, s->u.quant.data, i) !=
+                       s->u.quant.zero_point[eb_storage_quant_pair(t, &s->u.quant, i)];
+    } else if (s->kind == EB_STORAGE_F16) {
+        for (int64_t i = 0; i < numel; i++)
+            nonzero += (s->u.f16.data[i] & 0x7fff) != 0;
+    } else {
+        return 1.0;
+    }
+    return (double)nonzero / (double)numel;
+}
 
 static bool is_weight(const eb_value *v)
 {
@@ -47,6 +89,8 @@ static bool is_setting_input(eb_op op, int k)
  * stopped part-way still gets the cost of what is known). */
 static uint64_t known_bytes(const eb_value *v)
 {
+    if (v->shape_known && v->t.storage)
+        return stored_bytes(&v->t);
     size_t b = v->shape_known ? eb_tensor_nbytes(&v->t) : SIZE_MAX;
     return b == SIZE_MAX ? 0 : b;
 }
@@ -170,11 +214,11 @@ static void add_stored(const eb_graph *g, int v, int stamp, int *seen, int *stac
         if (from_constants || !is_weight(val))
             continue;
         c->params += eb_tensor_numel(&val->t);
-        c->weight_bytes += eb_tensor_nbytes(&val->t);
+        c->weight_bytes += stored_bytes(&val->t);
         if (!counted[x]) {
             counted[x] = true;
             total->params += eb_tensor_numel(&val->t);
-            total->weight_bytes += eb_tensor_nbytes(&val->t);
+            total->weight_bytes += stored_bytes(&val->t);
         }
     }
 }
@@ -214,6 +258,9 @@ void eb_graph_cost(const eb_graph *g, eb_cost *total, eb_cost *per_node)
         if (!n->folded) {
             if (shapes_known(g, n) && node_flops(g, n, &c.macs, &c.flops)) {
                 c.flops += 2 * c.macs;
+                bool weighted = (n->op == EB_OP_CONV || n->op == EB_OP_GEMM || n->op == EB_OP_MATMUL) && n->n_in > 1 &&
+                                n->in[1] >= 0 && g->values[n->in[1]].is_const;
+                c.macs_nonzero = weighted ? (int64_t)((double)c.macs * density(&g->values[n->in[1]].t) + 0.5) : c.macs;
             } else { /* unknown, not zero: left out of the totals and listed */
                 c.macs = c.flops = 0;
                 c.uncounted = 1;
@@ -246,6 +293,7 @@ void eb_graph_cost(const eb_graph *g, eb_cost *total, eb_cost *per_node)
             }
         }
         total->macs += c.macs;
+        total->macs_nonzero += c.macs_nonzero;
         total->flops += c.flops;
         total->bytes_moved += c.bytes_moved;
         total->uncounted += c.uncounted;

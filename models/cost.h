@@ -4,7 +4,8 @@
  * MAC and two FLOPs; any other arithmetic on one element (add, compare,
  * exp, erf, ...) is one FLOP; data movement (Reshape, Transpose, Gather,
  * Concat, ...) is zero FLOPs.  Folded nodes cost nothing at run time.
- * Params are the elements of the stored float/int8/int4 tensors (the
+ * Weights are counted as stored: a compressed weight (storage.h) by its
+ * storage's bytes, its nonzeros for macs_nonzero.  Params are the elements of the stored float/int8/int4 tensors (the
  * initialisers and Constant outputs) that run-time nodes read, directly or
  * through copies folded at load (Identity, Transpose, Cast of a weight);
  * integer shape and index tensors are not weights.  Each stored tensor
@@ -22,6 +23,9 @@
 typedef struct eb_cost {
     int64_t params;
     int64_t macs;
+    int64_t macs_nonzero;        /* MACs whose weight is not zero: Conv, Gemm and MatMul
+                                  * scaled by their constant weight's density (pruning
+                                  * lowers it; macs counts every weight) */
     int64_t flops;
     uint64_t weight_bytes;       /* bytes of those params as stored */
     uint64_t bytes_moved;        /* inputs read + outputs written, per inference */

@@ -54,11 +54,13 @@ typedef struct eb_transform_report {
 
 /* What eb_graph_compress needs beyond the spec. */
 typedef struct eb_transform_opts {
+    /* channel pruning infers shapes again with these (NULL: defaults) */
+    const eb_shape_opts *shape;
     /* int8-static: calibration inputs, n_calib sets of g->n_inputs tensors
      * (calib[i * g->n_inputs + j] feeds input j), run through `eval` */
     int n_calib;
     const eb_tensor *calib;
-    eb_node_eval_fn eval;
+    eb_node_eval_fn eval; /* also folds constants when shapes are inferred again */
     /* sensitivity: when set, only the node of that name is compressed */
     const char *only_node;
 } eb_transform_opts;
@@ -70,6 +72,12 @@ typedef struct eb_transform_opts {
  * no calibration data) EB_EINVAL. */
 eb_status eb_graph_compress(eb_graph *g, const eb_compress_spec *spec, const eb_transform_opts *opts,
                             eb_transform_report *rep, eb_err *err);
+
+/* Checks, without changing g, what can be known before running: that the
+ * skip lists name layers of g, that an int4 group divides the reduction
+ * of at least one layer, and that int8-static has calibration data
+ * (have_calib).  EB_EINVAL with one line saying what is wrong. */
+eb_status eb_compress_check(const eb_graph *g, const eb_compress_spec *spec, bool have_calib, eb_err *err);
 
 /* Appends a copy of *c to rep's layers. */
 eb_status eb_transform_report_add(eb_transform_report *rep, const eb_layer_change *c, eb_err *err);

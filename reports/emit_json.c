@@ -19,6 +19,56 @@ static void add_num(cJSON *o, const char *k, double v)
     cJSON_AddItemToObject(o, k, num(v));
 }
 
+/* What the compression transforms did: null when nothing was asked. */
+static void add_compression(cJSON *o, const eb_compression *c)
+{
+    if (!c->applied[0] || strcmp(c->applied, "none") == 0) {
+        cJSON_AddNullToObject(o, "compression");
+        return;
+    }
+    cJSON *j = cJSON_AddObjectToObject(o, "compression");
+    cJSON_AddStringToObject(j, "applied", c->applied);
+    cJSON_AddNumberToObject(j, "tensors_changed", c->tensors_changed);
+    cJSON_AddNumberToObject(j, "bytes_before", (double)c->bytes_before);
+    cJSON_AddNumberToObject(j, "bytes_after", (double)c->bytes_after);
+    if (c->calib_inputs > 0) {
+        cJSON_AddNumberToObject(j, "calib_inputs", c->calib_inputs);
+        cJSON_AddStringToObject(j, "calib_source", c->calib_source);
+    }
+    cJSON *layers = cJSON_AddArrayToObject(j, "layers");
+    for (int i = 0; i < c->n_layers; i++) {
+        const eb_compressed_layer *l = &c->layers[i];
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "node", l->node);
+        cJSON_AddStringToObject(e, "op", l->op);
+        cJSON_AddStringToObject(e, "weight", l->weight);
+        cJSON_AddStringToObject(e, "storage", l->storage);
+        cJSON_AddNumberToObject(e, "sparsity", l->sparsity);
+        if (l->channels_before > 0) {
+            cJSON_AddNumberToObject(e, "channels_before", (double)l->channels_before);
+            cJSON_AddNumberToObject(e, "channels_after", (double)l->channels_after);
+        }
+        cJSON_AddNumberToObject(e, "bytes_before", (double)l->bytes_before);
+        cJSON_AddNumberToObject(e, "bytes_after", (double)l->bytes_after);
+        if (l->scale_max > 0) {
+            cJSON_AddNumberToObject(e, "scale_min", l->scale_min);
+            cJSON_AddNumberToObject(e, "scale_max", l->scale_max);
+        }
+        if (l->act[0]) {
+            cJSON_AddStringToObject(e, "activations", l->act);
+            if (strcmp(l->act, "static") == 0) {
+                cJSON_AddNumberToObject(e, "in_scale", l->in_scale);
+                cJSON_AddNumberToObject(e, "in_zero_point", l->in_zero);
+                cJSON_AddNumberToObject(e, "out_scale", l->out_scale);
+                cJSON_AddNumberToObject(e, "out_zero_point", l->out_zero);
+            }
+        }
+        if (l->note[0])
+            cJSON_AddStringToObject(e, "note", l->note);
+        cJSON_AddItemToArray(layers, e);
+    }
+}
+
 static void add_str_or_null(cJSON *o, const char *k, const char *s)
 {
     if (s && *s)
@@ -250,6 +300,8 @@ cJSON *eb_result_json(const eb_result *r)
     cJSON *cost = cJSON_AddObjectToObject(o, "cost");
     cJSON_AddNumberToObject(cost, "params", (double)r->cost.params);
     cJSON_AddNumberToObject(cost, "macs", (double)r->cost.macs);
+    cJSON_AddNumberToObject(cost, "macs_nonzero", (double)r->cost.macs_nonzero);
+    cJSON_AddNumberToObject(cost, "weight_bytes", (double)r->cost.weight_bytes);
     cJSON_AddNumberToObject(cost, "flops", (double)r->cost.flops);
     cJSON_AddNumberToObject(cost, "bytes_moved", (double)r->cost.bytes_moved);
     if (r->status == EB_RESULT_OK) {
@@ -259,6 +311,7 @@ cJSON *eb_result_json(const eb_result *r)
         cJSON_AddNullToObject(cost, "gflops_per_s");
         cJSON_AddNullToObject(cost, "gbytes_per_s");
     }
+    add_compression(o, &r->compression);
     cJSON_AddBoolToObject(o, "profiled", r->profiled);
     cJSON_AddItemToObject(o, "profile", profile_json(r));
     cJSON *warn = cJSON_AddArrayToObject(o, "warnings");

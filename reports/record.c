@@ -37,6 +37,9 @@ void eb_result_free(eb_result *r)
     free(r->profile);
     r->profile = NULL;
     r->n_profile = 0;
+    free(r->compression.layers);
+    r->compression.layers = NULL;
+    r->compression.n_layers = 0;
 }
 
 double eb_result_profile_total_ms(const eb_result *r)

@@ -100,6 +100,34 @@ typedef struct eb_profile_node {
     double ms;                 /* the median over the profiling passes */
 } eb_profile_node;
 
+/* What the compression transforms did to one layer (models/transform.h's
+ * eb_layer_change, as data). */
+typedef struct eb_compressed_layer {
+    char node[128];
+    char op[32];
+    char weight[128];
+    char storage[16];          /* "dense", "csr", "nm", "quant", "f16" */
+    double sparsity;           /* zeros / elements of the weight after */
+    int64_t channels_before, channels_after; /* channel pruning; 0 otherwise */
+    uint64_t bytes_before, bytes_after;
+    float scale_min, scale_max; /* weight quantization scales; 0 when none */
+    char act[16];              /* "dynamic", "static", "" */
+    float in_scale, out_scale; /* static: the calibrated u8 grids */
+    int32_t in_zero, out_zero;
+    char note[160];            /* why it was left alone or kept dense; "" */
+} eb_compressed_layer;
+
+/* The compression a result ran with: applied, what it changed, layer by layer. */
+typedef struct eb_compression {
+    char applied[96];          /* "none", "prune=0.5,quant=int8" */
+    int tensors_changed;
+    uint64_t bytes_before, bytes_after; /* the model's constants as stored */
+    int calib_inputs;          /* int8-static: calibration input sets; 0 otherwise */
+    char calib_source[96];     /* where they came from */
+    int n_layers;
+    eb_compressed_layer *layers; /* owned */
+} eb_compression;
+
 #define EB_RESULT_MAX_WARNINGS 4
 
 typedef struct eb_result {
@@ -150,6 +178,9 @@ typedef struct eb_result {
 
     /* energy per inference */
     eb_energy energy;
+
+    /* compression (prune=, quant=): what was applied, layer by layer */
+    eb_compression compression;
 
     /* static cost, and what the median achieved */
     eb_cost cost;

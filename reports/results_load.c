@@ -209,6 +209,12 @@ static eb_status parse_result(const cJSON *o, const char *where, eb_result *r, e
     str(r->peak_growth_reason, sizeof r->peak_growth_reason, mem, "peak_growth_reason");
     r->cost.params = (int64_t)num(cost, "params", 0);
     r->cost.macs = (int64_t)num(cost, "macs", 0);
+    r->cost.macs_nonzero = (int64_t)num(cost, "macs_nonzero", (double)r->cost.macs);
+    r->cost.weight_bytes = (uint64_t)num(cost, "weight_bytes", 0);
+    const cJSON *comp = get(o, "compression");
+    str(r->compression.applied, sizeof r->compression.applied, comp, "applied");
+    r->compression.bytes_before = (uint64_t)num(comp, "bytes_before", 0);
+    r->compression.bytes_after = (uint64_t)num(comp, "bytes_after", 0);
     r->cost.flops = (int64_t)num(cost, "flops", 0);
     r->cost.bytes_moved = (uint64_t)num(cost, "bytes_moved", 0);
     r->gflops_per_s = num(cost, "gflops_per_s", NAN);

@@ -79,18 +79,31 @@ bool eb_runner_ops_known(const eb_graph *g, char *why, size_t n)
             snprintf(why, n, "op %s (node '%s') is not implemented", g->nodes[i].op_type, g->nodes[i].name);
             return false;
         }
-    return eb_runner_weights_dense(g, why, n);
+    return true;
 }
 
-bool eb_runner_weights_dense(const eb_graph *g, char *why, size_t n)
+eb_status eb_runner_check_storage(const eb_graph *g, eb_err *err)
 {
     for (int i = 0; i < g->n_values; i++)
-        if (eb_tensor_storage_kind(&g->values[i].t) != EB_STORAGE_DENSE) {
-            snprintf(why, n, "weight '%s' is stored as %s: no kernels for compressed storage yet", g->values[i].name,
-                     eb_storage_kind_name(g->values[i].t.storage->kind));
-            return false;
+        if (g->values[i].is_const && g->values[i].t.storage) {
+            eb_status st = eb_storage_validate(&g->values[i].t, g->values[i].name, err);
+            if (st != EB_OK)
+                return st;
         }
-    return true;
+    return EB_OK;
+}
+
+size_t eb_runner_const_bytes(const eb_tensor *t)
+{
+    if (t->storage)
+        return (size_t)eb_storage_bytes(t);
+    size_t b = eb_tensor_nbytes(t);
+    return b == SIZE_MAX ? 0 : b;
+}
+
+bool eb_runner_node_compressed(const eb_graph *g, const eb_node *n)
+{
+    return n->quant || (n->n_in > 1 && n->in[1] >= 0 && g->values[n->in[1]].t.storage);
 }
 
 /* Copies s into dst[n], ending it in "..." when it does not fit. */

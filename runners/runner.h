@@ -144,12 +144,16 @@ bool eb_runner_device_id(const eb_runner *r, int index, bool in_child, char *id,
 bool eb_runner_device(const eb_runner *r, int index, bool in_child, eb_device *out);
 
 /* For a runner's supports(): false, with why naming the first node whose
- * op the suite does not implement, when there is one; then the check of
- * eb_runner_weights_dense (no runner computes on compressed storage yet). */
+ * op the suite does not implement, when there is one. */
 bool eb_runner_ops_known(const eb_graph *g, char *why, size_t n);
-/* False, with why naming the first value whose storage is not dense
- * (CSR, N:M, quantized: models/storage.h). */
-bool eb_runner_weights_dense(const eb_graph *g, char *why, size_t n);
+/* For prepare: every compressed constant's storage checked against its
+ * tensor (storage.h's rules), EB_EFORMAT naming the first broken one. */
+eb_status eb_runner_check_storage(const eb_graph *g, eb_err *err);
+/* Bytes a constant takes as stored (its storage's arrays, or its data). */
+size_t eb_runner_const_bytes(const eb_tensor *t);
+/* True when node n computes on a compressed weight or is quantized
+ * (eb_node_quant): only the reference kernels take such nodes today. */
+bool eb_runner_node_compressed(const eb_graph *g, const eb_node *n);
 
 /* For a runner's profile(): sets times[k] (when k < max) to name, op and
  * ms, with "..." ending a name or op cut to fit. */

@@ -119,7 +119,7 @@ static eb_graph *relu_graph(void)
     return g;
 }
 
-static void ref_supports__reads_the_parsed_spec_not_the_strings(void **state)
+static void ref_supports__every_compressed_variant(void **state)
 {
     (void)state;
     const eb_runner *ref = eb_runner_find("ref");
@@ -128,17 +128,24 @@ static void ref_supports__reads_the_parsed_spec_not_the_strings(void **state)
     char why[256] = "";
     eb_variant v = eb_variant_default("ref");
     assert_true(ref->supports(g, &v, why, sizeof why));
-    /* the parsed spec asks for int4: refused, and the reason says what */
+    /* the oracle runs every compressed format */
     v.compress.quant = EB_QUANT_INT4;
     v.compress.group = 64;
-    assert_false(ref->supports(g, &v, why, sizeof why));
-    assert_string_equal(why, "ref runs the uncompressed model only (quant=int4,group=64 requested)");
-    /* a parsed variant */
+    assert_true(ref->supports(g, &v, why, sizeof why));
     eb_variant_list l = {0};
     eb_err err = {{0}};
-    assert_int_equal(eb_variant_parse("ref:prune=2:4", &l, &err), EB_OK);
-    assert_false(ref->supports(g, &l.items[0], why, sizeof why));
-    assert_string_equal(why, "ref runs the uncompressed model only (prune=2:4 requested)");
+    assert_int_equal(eb_variant_parse("ref:prune=2:4,quant={fp16,int8-static},quant-skip=first|fc,calib=entropy", &l, &err), EB_OK);
+    assert_int_equal(l.n, 2);
+    for (int i = 0; i < l.n; i++)
+        assert_true(ref->supports(g, &l.items[i], why, sizeof why));
+    assert_string_equal(l.items[1].spec, "ref:prune=2:4,quant=int8-static,quant-skip=first|fc,calib=entropy");
+    assert_string_equal(l.items[1].compress.quant_skip, "first|fc");
+    assert_int_equal(l.items[1].compress.calib, EB_CALIB_ENTROPY);
+    eb_variant_list_free(&l);
+    /* a refining key needs what it refines */
+    assert_int_equal(eb_variant_parse("ref:quant=int8,calib=entropy", &l, &err), EB_EINVAL);
+    assert_non_null(strstr(err.msg, "calib at column"));
+    assert_int_equal(eb_variant_parse("ref:prune-scope=global", &l, &err), EB_EINVAL);
     eb_variant_list_free(&l);
     eb_graph_free(g);
 }
@@ -149,7 +156,7 @@ int main(void)
         cmocka_unit_test(names__follow_the_grammar),
         cmocka_unit_test(parse__fills_the_spec_for_every_form),
         cmocka_unit_test(parse__a_sweep_over_quant__keeps_the_group_in_int4_only),
-        cmocka_unit_test(ref_supports__reads_the_parsed_spec_not_the_strings),
+        cmocka_unit_test(ref_supports__every_compressed_variant),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

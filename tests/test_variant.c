@@ -152,10 +152,10 @@ static void variant_parse__misplaced_braces__fail(void **state)
 static void variant_parse__unknown_key__fails_listing_known_keys(void **state)
 {
     (void)state;
-    check_detail("cpu:thread=2", "unknown key 'thread' at column 5 (keys: threads, prune, quant, group, device, isa)");
-    check_detail("ref:threads=2,Quant=int8", "unknown key 'Quant' at column 15 (keys: threads, prune, quant, group, device, isa)");
+    check_detail("cpu:thread=2", "unknown key 'thread' at column 5 (keys: threads, prune, quant, group, device, isa, prune-scope, prune-skip, quant-skip, calib)");
+    check_detail("ref:threads=2,Quant=int8", "unknown key 'Quant' at column 15 (keys: threads, prune, quant, group, device, isa, prune-scope, prune-skip, quant-skip, calib)");
     /* left to right: the unknown key comes before the unclosed brace */
-    check_detail("cpu:batch=1,threads={1", "unknown key 'batch' at column 5 (keys: threads, prune, quant, group, device, isa)");
+    check_detail("cpu:batch=1,threads={1", "unknown key 'batch' at column 5 (keys: threads, prune, quant, group, device, isa, prune-scope, prune-skip, quant-skip, calib)");
 }
 
 static void variant_parse__bad_threads__fails(void **state)
@@ -783,7 +783,7 @@ static void variant_parse__random_unknown_key__names_its_column(void **state)
         size_t column = 0;
         gen_spec_build(&rng, &s, -1, 0, NULL, rnd(&rng, G_KEYS + 1), &column);
         char detail[256];
-        snprintf(detail, sizeof detail, "unknown key 'bogus' at column %zu (keys: threads, prune, quant, group, device, isa)",
+        snprintf(detail, sizeof detail, "unknown key 'bogus' at column %zu (keys: threads, prune, quant, group, device, isa, prune-scope, prune-skip, quant-skip, calib)",
                  column);
         check_detail_or_window(s.text, detail);
     }

@@ -200,7 +200,7 @@ void eb_cpu_weight_bytes(eb_plan *p)
             int v = s->kind == ST_REF ? s->ref_in[k] : s->in[k];
             if (v >= 0 && p->pv[v].is_const && p->pv[v].gv >= 0 && counted && !counted[p->pv[v].gv]) {
                 counted[p->pv[v].gv] = true;
-                b += eb_tensor_nbytes(&p->pv[v].t);
+                b += eb_runner_const_bytes(&p->pv[v].t);
             }
         }
     }

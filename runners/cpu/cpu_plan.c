@@ -245,6 +245,7 @@ static const eb_cpu_planner PLANNERS[EB_OP_COUNT][MAX_PLANNERS] = {
     [EB_OP_DROPOUT] = {eb_cpu_plan_view},
 };
 static const eb_cpu_planner UNARY[MAX_PLANNERS] = {eb_cpu_plan_unary};
+static const eb_cpu_planner NO_PLANNER[MAX_PLANNERS] = {NULL};
 
 eb_status eb_cpu_build_steps(eb_plan *p, eb_err *err)
 {
@@ -256,8 +257,9 @@ eb_status eb_cpu_build_steps(eb_plan *p, eb_err *err)
         p->planning = i;
         eb_status st = EB_OK;
         bool fast = false;
-        const eb_cpu_planner *pl = PLANNERS[n->op];
-        if (!pl[0] && eb_unary_supported(n->op))
+        /* compressed weights and quantized nodes: the reference kernels, counted as fallbacks */
+        const eb_cpu_planner *pl = eb_runner_node_compressed(g, n) ? NO_PLANNER : PLANNERS[n->op];
+        if (!pl[0] && pl != NO_PLANNER && eb_unary_supported(n->op))
             pl = UNARY;
         /* the op's planners in turn, until one adds a step or fails */
         for (int k = 0; k < MAX_PLANNERS && pl[k] && !fast && st == EB_OK; k++)

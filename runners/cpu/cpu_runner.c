@@ -50,10 +50,6 @@ static bool cpu_supports(const eb_graph *g, const eb_variant *v, char *why, size
         snprintf(why, n, "cpu: threads=%d, expected >= 1", v->threads);
         return false;
     }
-    if (!eb_compress_spec_is_none(&v->compress)) {
-        snprintf(why, n, "cpu: prune/quant not implemented yet (prune=%s, quant=%s requested)", v->prune, v->quant);
-        return false;
-    }
     if (v->device != 0) {
         snprintf(why, n, "cpu: device=%d requested, the cpu runner has device 0 only", v->device);
         return false;

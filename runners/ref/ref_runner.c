@@ -1,5 +1,6 @@
 /* ref_runner.c - the `ref` runner: the reference kernels, one node at a
- * time, single-threaded, fp32, uncompressed.  It is the oracle the other
+ * time, single-threaded, fp32, and every compressed format the reference
+ * kernels compute on (reference_kernels/ref_quant.h).  It is the oracle the other
  * runners and every compressed variant are compared against, so it stays
  * simple: one buffer per intermediate value, no reuse, no fusion.  Its
  * kernels are plain C, recorded as isa "c"; the variant key isa= other than
@@ -28,12 +29,6 @@ static bool ref_supports(const eb_graph *g, const eb_variant *v, char *why, size
         snprintf(why, n, "ref is single-threaded (threads=%d requested)", v->threads);
         return false;
     }
-    if (!eb_compress_spec_is_none(&v->compress)) {
-        char c[96];
-        eb_compress_spec_describe(&v->compress, c, sizeof c);
-        snprintf(why, n, "ref runs the uncompressed model only (%s requested)", c);
-        return false;
-    }
     if (v->isa[0] && strcmp(v->isa, "auto") != 0) { /* "": a zeroed variant, auto */
         snprintf(why, n, "ref runs plain C kernels only (isa=%s requested; isa is a cpu runner setting)", v->isa);
         return false;
@@ -58,9 +53,9 @@ static eb_status ref_prepare(const eb_graph *g, const eb_variant *v, eb_plan **o
 {
     (void)v;
     *out = NULL;
-    char why[256];
-    if (!eb_runner_weights_dense(g, why, sizeof why)) /* validate in prepare too: run() trusts t.data */
-        return eb_errf(err, EB_EUNSUPPORTED, "%s: ref: %s", g->path, why);
+    eb_status cs = eb_runner_check_storage(g, err); /* run() trusts every storage */
+    if (cs != EB_OK)
+        return eb_err_prefix(err, cs, g->path);
     eb_plan *p = calloc(1, sizeof *p);
     int max_io = 1;
     for (int i = 0; i < g->n_nodes; i++) {
@@ -80,7 +75,7 @@ static eb_status ref_prepare(const eb_graph *g, const eb_variant *v, eb_plan **o
             continue; /* produced by nothing we run (an unused optional output) */
         p->vals[i] = val->t;
         if (val->is_const) {
-            p->info.weight_bytes += eb_tensor_nbytes(&val->t);
+            p->info.weight_bytes += eb_runner_const_bytes(&val->t);
             continue;
         }
         p->vals[i].data = NULL;
