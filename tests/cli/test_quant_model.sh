@@ -23,7 +23,9 @@ assert all(x["status"] == "ok" for x in r), [(x["status"], x["error"]) for x in 
 fb = r[1]["reference_fallbacks"]
 for op in ["QLinearConv", "QLinearMatMul", "MatMulInteger", "ConvInteger", "DynamicQuantizeLinear", "DequantizeLinear"]:
     assert op in fb, fb
-assert r[0]["cost"]["macs"] > 0
+# every op has a cost rule: three 3x3 convolutions of 2 -> 3 channels on 5x5
+# (QLinearConv, ConvInteger, the QDQ Conv) and two [1,75] x [75,4] products
+assert r[0]["cost"]["macs"] == 3 * (3 * 25) * (2 * 9) + 2 * 4 * 75, r[0]["cost"]
 PYEOF
 done
 
