@@ -67,8 +67,8 @@ static void fill(eb_tensor *t, double lo, double hi)
     }
 }
 
-/* Shape rule, then kernel; returns the shape rule's status (kernel must
- * then succeed) or the kernel's when want_kernel_fail. */
+/* The op's shape rule, then (when it accepts) its reference kernel on
+ * freshly allocated outputs; returns the first failing status. */
 static eb_status run(one_node *o, const eb_tensor **in, eb_tensor *out, int n_out, eb_err *err)
 {
     eb_tensor *outs[3] = {&out[0], n_out > 1 ? &out[1] : NULL, n_out > 2 ? &out[2] : NULL};
@@ -386,9 +386,7 @@ static void bad__zero_scale_wrong_zero_dtype_wrong_axis_length__refused(void **s
     d[1] = &s3, d[2] = NULL;
     dq.n.n_in = 2;
     expect_refused(&dq, d, EB_EINVAL, "axis 2 out of range");
-    const eb_tensor *f[1] = {&q};
     expect_refused(&ql, (const eb_tensor *[3]){&q, &s, NULL}, EB_EUNSUPPORTED, "input x has dtype u8");
-    (void)f;
 
     /* QLinearConv: a bias of the wrong dtype, a per-channel scale of the wrong length */
     int64_t xs[4] = {1, 2, 4, 4}, ws[4] = {3, 2, 1, 1}, two = 2;
