@@ -82,7 +82,15 @@ static bool is_weight(const eb_value *v)
  * its 3,475,008 weights; PyTorch counts none of them). */
 static bool is_setting_input(eb_op op, int k)
 {
-    return (op == EB_OP_CLIP && k >= 1) || (op == EB_OP_PAD && k == 2) || (op == EB_OP_POW && k == 1);
+    if ((op == EB_OP_CLIP && k >= 1) || (op == EB_OP_PAD && k == 2) || (op == EB_OP_POW && k == 1))
+        return true;
+    /* quantization grids (scales, zero points) describe a tensor's encoding */
+    switch (op) {
+    case EB_OP_QUANTIZE_LINEAR: case EB_OP_DEQUANTIZE_LINEAR: return k >= 1;
+    case EB_OP_MATMUL_INTEGER: case EB_OP_CONV_INTEGER: return k >= 2;
+    case EB_OP_QLINEAR_MATMUL: case EB_OP_QLINEAR_CONV: return k != 0 && k != 3 && k != 8;
+    default: return false;
+    }
 }
 
 /* Bytes of a value whose shape is known, else 0 (a graph whose inference
@@ -139,9 +147,25 @@ static bool node_flops(const eb_graph *g, const eb_node *n, int64_t *macs, int64
         *other = n->n_in > 2 && n->in[2] >= 0 ? out : 0;
         break;
     }
-    case EB_OP_MATMUL:
+    case EB_OP_MATMUL: case EB_OP_MATMUL_INTEGER:
         *macs = out * (x->rank ? x->shape[x->rank - 1] : 1);
         break;
+    case EB_OP_CONV_INTEGER:
+        *macs = out * prod(w->shape, 1, w->rank);
+        break;
+    case EB_OP_QLINEAR_CONV: { /* Conv's MACs on w (input 3), then bias and requantization */
+        const eb_tensor *qw = &g->values[n->in[3]].t;
+        *macs = out * prod(qw->shape, 1, qw->rank);
+        *other = 3 * out + (n->n_in > 8 && n->in[8] >= 0 ? out : 0);
+        break;
+    }
+    case EB_OP_QLINEAR_MATMUL: /* MatMul's MACs, then requantization: scale, add, round */
+        *macs = out * (x->rank ? x->shape[x->rank - 1] : 1);
+        *other = 3 * out;
+        break;
+    case EB_OP_QUANTIZE_LINEAR: *other = 3 * out; break;         /* divide, round, add the zero point */
+    case EB_OP_DEQUANTIZE_LINEAR: *other = 2 * out; break;       /* subtract the zero point, scale */
+    case EB_OP_DYNAMIC_QUANTIZE_LINEAR: *other = 5 * in0; break; /* min, max, then QuantizeLinear */
     case EB_OP_MAX_POOL:
     case EB_OP_AVERAGE_POOL: {
         const int64_t *k;

@@ -1,7 +1,8 @@
 /* ref_conv.c - Conv: N-d convolution (1-D, 2-D, 3-D and up to EB_MAX_RANK-2
  * spatial dims) with groups (depthwise included), pads, strides, dilations,
  * auto_pad and an optional bias, for f32 and f64, and for i32 (the
- * integer product of quantized convolution: ConvInteger, ref_quant.c).
+ * integer product of quantized convolution: ConvInteger and QLinearConv,
+ * ref_quant_ops.c, and the quantized nodes, ref_compressed.c).
  *
  * The window geometry (kernel, strides, dilations, pads, output size) is
  * computed by one function, eb_conv_geometry (models/shape_conv.c), that
