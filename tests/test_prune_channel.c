@@ -298,6 +298,325 @@ static void mobilenet_v2__channel_0_3__prunes_depthwise_chains_and_residuals(voi
     assert_true(pruned > 0);
 }
 
+
+/* ---- hand-built graphs: a resnet-style and a mobilenet_v2-style net ---- */
+
+#define HB_MAX_VALUES 64
+#define HB_MAX_NODES 32
+
+static eb_graph *hb_new(void)
+{
+    eb_graph *g = calloc(1, sizeof *g);
+    assert_non_null(g);
+    g->path = strdup("hand.onnx");
+    g->opset = 17;
+    g->values = calloc(HB_MAX_VALUES, sizeof *g->values);
+    g->nodes = calloc(HB_MAX_NODES, sizeof *g->nodes);
+    g->inputs = malloc(sizeof *g->inputs);
+    g->outputs = malloc(sizeof *g->outputs);
+    assert_true(g->values && g->nodes && g->inputs && g->outputs);
+    return g;
+}
+
+/* A value; with seed, a constant of random data in [-1, 1) (a weight). */
+static int hb_value(eb_graph *g, const char *name, int rank, const int64_t *shape, uint64_t *seed)
+{
+    assert_true(g->n_values < HB_MAX_VALUES);
+    int v = g->n_values++;
+    eb_value *x = &g->values[v];
+    x->name = strdup(name);
+    x->producer = -1;
+    x->t.dtype = EB_DT_F32;
+    x->t.rank = rank;
+    memcpy(x->t.shape, shape, (size_t)rank * sizeof *shape);
+    if (seed) {
+        eb_err err = {{0}};
+        assert_int_equal(eb_tensor_alloc(&x->t, name, &err), EB_OK);
+        for (int64_t i = 0; i < eb_tensor_numel(&x->t); i++)
+            ((float *)x->t.data)[i] = eb_test_uniform(seed, -1, 1);
+        x->is_const = x->is_initializer = x->shape_known = true;
+    }
+    return v;
+}
+
+static void hb_attr(eb_node *n, const char *name, int count, int64_t v)
+{
+    eb_attr *a = &n->attrs[n->n_attrs++];
+    a->name = strdup(name);
+    if (count == 0) {
+        a->type = EB_ATTR_INT;
+        a->i = v;
+        return;
+    }
+    a->type = EB_ATTR_INTS;
+    a->n = (size_t)count;
+    a->ints = malloc((size_t)count * sizeof *a->ints);
+    for (int i = 0; i < count; i++)
+        a->ints[i] = v;
+}
+
+/* A node of op with inputs ins[0..n_in), output value `name`. */
+static eb_node *hb_node(eb_graph *g, eb_op op, const char *name, const int *ins, int n_in)
+{
+    assert_true(g->n_nodes < HB_MAX_NODES);
+    eb_node *n = &g->nodes[g->n_nodes];
+    n->op = op;
+    n->op_type = strdup(eb_op_name(op));
+    n->name = strdup(name);
+    n->opset = 17;
+    n->n_in = n_in;
+    n->in = malloc((size_t)n_in * sizeof *n->in);
+    memcpy(n->in, ins, (size_t)n_in * sizeof *ins);
+    n->n_out = 1;
+    n->out = malloc(sizeof *n->out);
+    n->out[0] = hb_value(g, name, 0, NULL, NULL);
+    g->values[n->out[0]].producer = g->n_nodes++;
+    n->attrs = calloc(4, sizeof *n->attrs);
+    return n;
+}
+
+/* Conv cin -> cout, k x k, same padding, stride, group; returns its output. */
+static int hb_conv(eb_graph *g, const char *name, int x, int64_t cin, int64_t cout, int64_t k, int64_t stride,
+                   int64_t group, uint64_t *seed)
+{
+    char wn[64], bn[64];
+    snprintf(wn, sizeof wn, "%s.w", name);
+    snprintf(bn, sizeof bn, "%s.b", name);
+    int w = hb_value(g, wn, 4, (int64_t[]){cout, cin / group, k, k}, seed);
+    int b = hb_value(g, bn, 1, (int64_t[]){cout}, seed);
+    eb_node *n = hb_node(g, EB_OP_CONV, name, (int[]){x, w, b}, 3);
+    hb_attr(n, "pads", 4, k / 2);
+    hb_attr(n, "strides", 2, stride);
+    hb_attr(n, "group", 0, group);
+    return n->out[0];
+}
+
+static int hb_unary(eb_graph *g, eb_op op, const char *name, int x)
+{
+    if (op != EB_OP_CLIP)
+        return hb_node(g, op, name, &x, 1)->out[0];
+    /* Clip(0, 6): ReLU6, bounds as scalar constants */
+    char lo[64], hi[64];
+    snprintf(lo, sizeof lo, "%s.min", name);
+    snprintf(hi, sizeof hi, "%s.max", name);
+    int a = hb_value(g, lo, 0, NULL, NULL), b = hb_value(g, hi, 0, NULL, NULL);
+    eb_err err = {{0}};
+    assert_int_equal(eb_tensor_alloc(&g->values[a].t, lo, &err), EB_OK);
+    assert_int_equal(eb_tensor_alloc(&g->values[b].t, hi, &err), EB_OK);
+    *(float *)g->values[a].t.data = 0;
+    *(float *)g->values[b].t.data = 6;
+    g->values[a].is_const = g->values[a].shape_known = g->values[b].is_const = g->values[b].shape_known = true;
+    return hb_node(g, EB_OP_CLIP, name, (int[]){x, a, b}, 3)->out[0];
+}
+
+/* GlobalAveragePool -> Flatten -> Gemm (c -> classes, transB=1) -> output. */
+static void hb_head(eb_graph *g, int x, int64_t c, int64_t classes, uint64_t *seed)
+{
+    int p = hb_node(g, EB_OP_GLOBAL_AVG_POOL, "gap", &x, 1)->out[0];
+    int f = hb_node(g, EB_OP_FLATTEN, "flatten", &p, 1)->out[0];
+    int w = hb_value(g, "fc.w", 2, (int64_t[]){classes, c}, seed);
+    int b = hb_value(g, "fc.b", 1, (int64_t[]){classes}, seed);
+    eb_node *n = hb_node(g, EB_OP_GEMM, "fc", (int[]){f, w, b}, 3);
+    hb_attr(n, "transB", 0, 1);
+    g->n_outputs = 1;
+    g->outputs[0] = n->out[0];
+    eb_err err = {{0}};
+    if (eb_graph_infer_shapes(g, NULL, eb_ref_eval, &err) != EB_OK)
+        fail_msg("%s", err.msg);
+}
+
+static int hb_input(eb_graph *g, int64_t c)
+{
+    int x = hb_value(g, "x", 4, (int64_t[]){1, c, 8, 8}, NULL);
+    g->values[x].is_input = g->values[x].shape_known = true;
+    g->n_inputs = 1;
+    g->inputs[0] = x;
+    return x;
+}
+
+/* Stem, a BasicBlock, and a downsampling BasicBlock with its 1x1
+ * projection: groups {stem, b1.conv2} and {b2.conv2, b2.down} meet at
+ * residual Adds. */
+static eb_graph *resnet_style(uint64_t *seed)
+{
+    eb_graph *g = hb_new();
+    int x = hb_input(g, 3);
+    int s = hb_unary(g, EB_OP_RELU, "stem.relu", hb_conv(g, "stem", x, 3, 8, 3, 1, 1, seed));
+    int a = hb_unary(g, EB_OP_RELU, "b1.relu1", hb_conv(g, "b1.conv1", s, 8, 8, 3, 1, 1, seed));
+    int c = hb_conv(g, "b1.conv2", a, 8, 8, 3, 1, 1, seed);
+    int r = hb_unary(g, EB_OP_RELU, "b1.relu2", hb_node(g, EB_OP_ADD, "b1.add", (int[]){c, s}, 2)->out[0]);
+    int d = hb_unary(g, EB_OP_RELU, "b2.relu1", hb_conv(g, "b2.conv1", r, 8, 16, 3, 2, 1, seed));
+    int e = hb_conv(g, "b2.conv2", d, 16, 16, 3, 1, 1, seed);
+    int p = hb_conv(g, "b2.down", r, 8, 16, 1, 2, 1, seed);
+    int o = hb_unary(g, EB_OP_RELU, "b2.relu2", hb_node(g, EB_OP_ADD, "b2.add", (int[]){e, p}, 2)->out[0]);
+    hb_head(g, o, 16, 4, seed);
+    return g;
+}
+
+/* Stem, then an inverted residual: 1x1 expansion, 3x3 depthwise, 1x1
+ * projection, residual Add with the stem: groups {stem, proj} and the
+ * depthwise chain {expand, dw}. */
+static eb_graph *mobilenet_style(uint64_t *seed)
+{
+    eb_graph *g = hb_new();
+    int x = hb_input(g, 4);
+    int s = hb_unary(g, EB_OP_CLIP, "stem.clip", hb_conv(g, "stem", x, 4, 8, 1, 1, 1, seed));
+    int e = hb_unary(g, EB_OP_CLIP, "ir.clip1", hb_conv(g, "ir.expand", s, 8, 24, 1, 1, 1, seed));
+    int d = hb_unary(g, EB_OP_CLIP, "ir.clip2", hb_conv(g, "ir.dw", e, 24, 24, 3, 1, 24, seed));
+    int p = hb_conv(g, "ir.proj", d, 24, 8, 1, 1, 1, seed);
+    int a = hb_node(g, EB_OP_ADD, "ir.add", (int[]){p, s}, 2)->out[0];
+    hb_head(g, a, 8, 3, seed);
+    return g;
+}
+
+/* Expected removed channels of a group of producers (Conv weights, dim 0):
+ * the sum of each one's L1 norms over its mean, floor(p*C) lowest, ties
+ * to the higher index. */
+static void group_removed(const eb_graph *g, const char *const *names, int count, double p, bool *gone, int64_t *c)
+{
+    double score[64] = {0};
+    for (int k = 0; k < count; k++) {
+        const eb_tensor *w = &g->values[g->nodes[node_named(g, names[k])].in[1]].t;
+        *c = w->shape[0];
+        int64_t inner = eb_tensor_numel(w) / *c;
+        double l1[64] = {0}, mean = 0;
+        for (int64_t j = 0; j < *c; j++) {
+            for (int64_t i = 0; i < inner; i++)
+                l1[j] += fabs(((const float *)w->data)[j * inner + i]);
+            mean += l1[j] / (double)*c;
+        }
+        for (int64_t j = 0; j < *c; j++)
+            score[j] += l1[j] / mean;
+    }
+    int64_t remove = (int64_t)floor(p * (double)*c);
+    memset(gone, 0, (size_t)*c * sizeof *gone);
+    for (int64_t r = 0; r < remove; r++) {
+        int64_t best = -1;
+        for (int64_t j = 0; j < *c; j++)
+            if (!gone[j] && (best < 0 || score[j] < score[best] || (score[j] == score[best] && j > best)))
+                best = j;
+        gone[best] = true;
+    }
+}
+
+typedef struct hb_group {
+    const char *producers[3];
+    int n;
+    const char *depthwise; /* a depthwise Conv of the group, or NULL */
+} hb_group;
+
+/* Prunes a fresh copy of a hand-built net at p; for every group: every
+ * producer keeps exactly the expected channels (its weight rows are the
+ * original rows, in order); then the pruned net computes what the
+ * original computes with the removed channels zeroed (weights and bias,
+ * depthwise ones too). */
+static void check_groups(eb_graph *(*make)(uint64_t *), const hb_group *groups, int n_groups, double p)
+{
+    uint64_t seed0 = eb_test_seed(), s1 = seed0, s2 = seed0;
+    eb_graph *orig = make(&s1), *g = make(&s2);
+    eb_transform_report rep = {0};
+    eb_err err = {{0}};
+    if (eb_prune_channels(g, p, NULL, NULL, eb_ref_eval, &rep, &err) != EB_OK)
+        fail_msg("%s", err.msg);
+    for (int q = 0; q < n_groups; q++) {
+        bool gone[64];
+        int64_t c = 0;
+        group_removed(orig, groups[q].producers, groups[q].n, p, gone, &c);
+        for (int k = 0; k <= groups[q].n; k++) {
+            const char *name = k < groups[q].n ? groups[q].producers[k] : groups[q].depthwise;
+            if (!name)
+                continue;
+            int i = node_named(orig, name);
+            const eb_tensor *w0 = &orig->values[orig->nodes[i].in[1]].t;
+            const eb_tensor *w1 = &g->values[g->nodes[i].in[1]].t;
+            assert_int_equal(w1->shape[0], c - (int64_t)floor(p * (double)c));
+            const eb_layer_change *ch = change_of(&rep, name);
+            assert_int_equal(ch->channels_after, w1->shape[0]);
+            /* rows of the kept channels, in order (the input dim may be
+             * pruned too: compare the leading input channels of kept rows
+             * only when it was not) */
+            int64_t row0 = eb_tensor_numel(w0) / c, row1 = eb_tensor_numel(w1) / w1->shape[0], kept = 0;
+            for (int64_t j = 0; j < c; j++) {
+                if (gone[j])
+                    continue;
+                if (row0 == row1)
+                    assert_memory_equal((const float *)w1->data + kept * row1, (const float *)w0->data + j * row0,
+                                        (size_t)row0 * sizeof(float));
+                kept++;
+            }
+            for (int64_t j = 0; j < c; j++)
+                if (gone[j])
+                    zero_channel(orig, &orig->nodes[i], j);
+        }
+    }
+    float *x = random_input(g, &s1);
+    int64_t na, nb;
+    float *ya = run_ref(g, x, &na), *yb = run_ref(orig, x, &nb);
+    assert_int_equal(na, nb);
+    for (int64_t i = 0; i < na; i++)
+        if (fabsf(ya[i] - yb[i]) > 1e-5f * (1 + fabsf(yb[i])))
+            fail_msg("output %lld: pruned %g, zeroed original %g", (long long)i, ya[i], yb[i]);
+    free(x);
+    free(ya);
+    free(yb);
+    eb_transform_report_free(&rep);
+    eb_graph_free(orig);
+    eb_graph_free(g);
+}
+
+static void resnet_style__residual_groups__lose_the_same_channels(void **state)
+{
+    (void)state;
+    const hb_group groups[] = {
+        {{"stem", "b1.conv2"}, 2, NULL},
+        {{"b1.conv1"}, 1, NULL},
+        {{"b2.conv1"}, 1, NULL},
+        {{"b2.conv2", "b2.down"}, 2, NULL},
+    };
+    check_groups(resnet_style, groups, 4, 0.5);
+}
+
+static void mobilenet_style__depthwise_chain_and_residual__pruned_consistently(void **state)
+{
+    (void)state;
+    const hb_group groups[] = {
+        {{"stem", "ir.proj"}, 2, NULL},
+        {{"ir.expand"}, 1, "ir.dw"},
+    };
+    check_groups(mobilenet_style, groups, 2, 0.3);
+    /* the depthwise Conv's group follows its channels */
+    uint64_t seed = 1;
+    eb_graph *g = mobilenet_style(&seed);
+    eb_transform_report rep = {0};
+    eb_err err = {{0}};
+    assert_int_equal(eb_prune_channels(g, 0.3, NULL, NULL, eb_ref_eval, &rep, &err), EB_OK);
+    const eb_node *dw = &g->nodes[node_named(g, "ir.dw")];
+    assert_int_equal(eb_attr_int(dw, "group", 0), 24 - 7);
+    assert_int_equal(g->values[dw->in[1]].t.shape[0], 24 - 7);
+    eb_transform_report_free(&rep);
+    eb_graph_free(g);
+}
+
+static void resnet_style__skip_on_one_residual_producer__keeps_the_whole_group(void **state)
+{
+    (void)state;
+    uint64_t seed = 1;
+    eb_graph *g = resnet_style(&seed);
+    bool skip[HB_MAX_NODES] = {false};
+    skip[node_named(g, "b2.down")] = true;
+    eb_transform_report rep = {0};
+    eb_err err = {{0}};
+    assert_int_equal(eb_prune_channels(g, 0.5, skip, NULL, eb_ref_eval, &rep, &err), EB_OK);
+    const eb_layer_change *a = change_of(&rep, "b2.conv2"), *b = change_of(&rep, "b2.down");
+    assert_int_equal(a->channels_after, 16);
+    assert_int_equal(b->channels_after, 16);
+    assert_non_null(strstr(a->note, "'b2.down' is kept (skip)"));
+    assert_non_null(strstr(b->note, "'b2.down' is kept (skip)"));
+    assert_int_equal(change_of(&rep, "stem")->channels_after, 4);
+    eb_transform_report_free(&rep);
+    eb_graph_free(g);
+}
+
 /* A hand-built graph: input [1,2,3,3] -> Conv (W [4,2,1,1]) -> output. */
 static eb_graph *one_conv(void)
 {
@@ -403,6 +722,9 @@ int main(void)
         cmocka_unit_test(dwsep__channel_0_3__prunes_through_the_depthwise_chain),
         cmocka_unit_test(resnet18__channel_0_3__prunes_residual_groups_consistently),
         cmocka_unit_test(mobilenet_v2__channel_0_3__prunes_depthwise_chains_and_residuals),
+        cmocka_unit_test(resnet_style__residual_groups__lose_the_same_channels),
+        cmocka_unit_test(mobilenet_style__depthwise_chain_and_residual__pruned_consistently),
+        cmocka_unit_test(resnet_style__skip_on_one_residual_producer__keeps_the_whole_group),
         cmocka_unit_test(only_layer_feeding_the_output__is_left_alone_with_the_reason),
         cmocka_unit_test(skip__marked_layer__keeps_its_channels_and_says_so),
         cmocka_unit_test(fraction_outside_0_1__is_refused),
