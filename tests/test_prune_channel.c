@@ -328,7 +328,8 @@ static int hb_value(eb_graph *g, const char *name, int rank, const int64_t *shap
     x->producer = -1;
     x->t.dtype = EB_DT_F32;
     x->t.rank = rank;
-    memcpy(x->t.shape, shape, (size_t)rank * sizeof *shape);
+    if (rank > 0)
+        memcpy(x->t.shape, shape, (size_t)rank * sizeof *shape);
     if (seed) {
         eb_err err = {{0}};
         assert_int_equal(eb_tensor_alloc(&x->t, name, &err), EB_OK);
