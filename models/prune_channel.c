@@ -728,6 +728,8 @@ eb_status eb_prune_channels(eb_graph *g, double fraction, const bool *skip, cons
             char why[NOTE_LEN];
             int wdim, oaxis;
             producer_check(&s, n, why, sizeof why, &wdim, &oaxis);
+            if (n->op == EB_OP_CONV && is_depthwise(&s, n))
+                snprintf(why, sizeof why, "depthwise Conv whose input is in no prunable group");
             snprintf(c->note, sizeof c->note, "output channels kept: %s",
                      why[0] ? why : "its input's channels cannot be pruned with it");
         }
