@@ -618,6 +618,33 @@ static void resnet_style__skip_on_one_residual_producer__keeps_the_whole_group(v
     eb_graph_free(g);
 }
 
+static void concat__groups_feeding_it__are_left_alone_with_the_reason(void **state)
+{
+    (void)state;
+    uint64_t seed = 1;
+    eb_graph *g = hb_new();
+    int x = hb_input(g, 3);
+    int a = hb_unary(g, EB_OP_RELU, "a.relu", hb_conv(g, "a", x, 3, 4, 3, 1, 1, &seed));
+    int b = hb_conv(g, "b", x, 3, 4, 1, 1, 1, &seed);
+    eb_node *cat = hb_node(g, EB_OP_CONCAT, "cat", (int[]){a, b}, 2);
+    hb_attr(cat, "axis", 0, 1);
+    int c = hb_conv(g, "c", cat->out[0], 8, 8, 3, 1, 1, &seed);
+    hb_head(g, c, 8, 2, &seed);
+    eb_transform_report rep = {0};
+    eb_err err = {{0}};
+    assert_int_equal(eb_prune_channels(g, 0.5, NULL, NULL, eb_ref_eval, &rep, &err), EB_OK);
+    for (int k = 0; k < 2; k++) {
+        const eb_layer_change *ch = change_of(&rep, k ? "b" : "a");
+        assert_int_equal(ch->channels_after, 4);
+        assert_non_null(strstr(ch->note, "feeds Concat 'cat'"));
+    }
+    /* c, after the Concat, is pruned; its input keeps 8 channels */
+    assert_int_equal(change_of(&rep, "c")->channels_after, 4);
+    assert_int_equal(g->values[g->nodes[node_named(g, "c")].in[1]].t.shape[1], 8);
+    eb_transform_report_free(&rep);
+    eb_graph_free(g);
+}
+
 /* A hand-built graph: input [1,2,3,3] -> Conv (W [4,2,1,1]) -> output. */
 static eb_graph *one_conv(void)
 {
@@ -726,6 +753,7 @@ int main(void)
         cmocka_unit_test(resnet_style__residual_groups__lose_the_same_channels),
         cmocka_unit_test(mobilenet_style__depthwise_chain_and_residual__pruned_consistently),
         cmocka_unit_test(resnet_style__skip_on_one_residual_producer__keeps_the_whole_group),
+        cmocka_unit_test(concat__groups_feeding_it__are_left_alone_with_the_reason),
         cmocka_unit_test(only_layer_feeding_the_output__is_left_alone_with_the_reason),
         cmocka_unit_test(skip__marked_layer__keeps_its_channels_and_says_so),
         cmocka_unit_test(fraction_outside_0_1__is_refused),
