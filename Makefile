@@ -142,6 +142,7 @@ TEST_LAYERS_test_memory       = bench reports runners ref models
 TEST_LAYERS_test_variant      = bench reports runners ref models
 TEST_LAYERS_test_stats        = reports models
 TEST_LAYERS_test_onnx_node    = runners ref models
+TEST_LAYERS_test_prune_channel = runners ref models
 
 UNIT_SRC = $(filter-out tests/test_util.c,$(wildcard tests/test_*.c))
 UNIT_BIN = $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)

@@ -9,7 +9,9 @@
  * ahead of time (calibrate.c).  int4: weight-only, symmetric, one scale per
  * `group` consecutive weights along the reduction axis; a layer whose
  * reduction length the group does not divide stays fp32 and says so, and a
- * group that fits no layer at all is refused as a bad setting.  Biases
+ * group that fits no layer at all makes the variant unsupported (the run
+ * refuses it as bad input before it starts when it can tell:
+ * eb_compress_check).  Biases
  * stay fp32 throughout.  The arithmetic the kernels apply is stated in
  * reference_kernels/ref_quant.h. */
 #include <stdio.h>
@@ -102,7 +104,7 @@ eb_status eb_quantize_weights(eb_graph *g, const eb_layer *layers, int n, const 
         (*changed)++;
     }
     if (st == EB_OK && spec->quant == EB_QUANT_INT4 && tried > 0 && fit == 0)
-        st = eb_errf(err, EB_EINVAL, "group=%d divides the reduction length of no layer (the first, %s, has %lld)", group,
+        st = eb_errf(err, EB_EUNSUPPORTED, "group=%d divides the reduction length of no layer (the first, %s, has %lld)", group,
                      g->nodes[layers[first].node].name, (long long)layers[first].k);
     free(grid);
     free(zero);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/prune_channel.h"
 #include "models/storage.h"
 #include "models/transform_layers.h"
 
@@ -175,13 +176,35 @@ static eb_status prune_channels(eb_graph *g, const eb_compress_spec *spec, const
     if (st == EB_OK && o->only_node)
         for (int i = 0; i < g->n_nodes; i++)
             node_skip[i] = strcmp(g->nodes[i].name, o->only_node) != 0;
-    if (st == EB_OK) /* replaced by eb_prune_channels when it lands */
-        st = eb_errf(err, EB_EUNSUPPORTED, "prune=channel is not implemented yet");
-    (void)r;
+    if (st == EB_OK)
+        st = eb_prune_channels(g, spec->fraction, node_skip, o->shape, o->eval, r, err);
     free(layers);
     free(skip);
     free(node_skip);
     return st;
+}
+
+/* Appends c to r, or, when channel pruning already recorded its layer,
+ * adds what the later transforms did to that entry: one entry per layer. */
+static eb_status add_or_merge(eb_transform_report *r, const eb_layer_change *c, eb_err *err)
+{
+    for (int i = 0; i < r->n_layers; i++) {
+        eb_layer_change *e = &r->layers[i];
+        if (strcmp(e->node, c->node) != 0)
+            continue;
+        snprintf(e->weight, sizeof e->weight, "%s", c->weight);
+        snprintf(e->storage, sizeof e->storage, "%s", c->storage);
+        snprintf(e->act, sizeof e->act, "%s", c->act);
+        e->sparsity = c->sparsity;
+        e->bytes_after = c->bytes_after;
+        e->scale_min = c->scale_min, e->scale_max = c->scale_max;
+        e->in_scale = c->in_scale, e->in_zero = c->in_zero;
+        e->out_scale = c->out_scale, e->out_zero = c->out_zero;
+        if (c->note[0])
+            eb_layer_note(e, "%s", c->note);
+        return EB_OK;
+    }
+    return eb_transform_report_add(r, c, err);
 }
 
 eb_status eb_compress_check(const eb_graph *g, const eb_compress_spec *spec, bool have_calib, eb_err *err)
@@ -256,7 +279,7 @@ eb_status eb_graph_compress(eb_graph *g, const eb_compress_spec *spec, const eb_
             const eb_tensor *w = &g->values[layers[i].weight].t;
             snprintf(ch[i].storage, sizeof ch[i].storage, "%s", eb_storage_kind_name(eb_tensor_storage_kind(w)));
             ch[i].bytes_after = eb_tensor_stored_bytes(w);
-            st = eb_transform_report_add(&r, &ch[i], err);
+            st = add_or_merge(&r, &ch[i], err);
         }
     }
     r.bytes_after = constant_bytes(g);

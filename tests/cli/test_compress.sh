@@ -8,16 +8,19 @@ PY=/usr/bin/python3
 DATA=/usr/share/libonnx-testdata/data/pytorch-converted
 
 expect 0 "prune x quant sweep on ref and cpu" -- "$EDGEBENCH" run zoo:fmnist-cnn \
-    -v 'ref:prune={none,0.5,2:4},quant={none,fp16,int8,int8-static,int4}' \
+    -v 'ref:prune={none,0.5,2:4,channel:0.3},quant={none,fp16,int8,int8-static,int4}' \
     -v 'cpu:prune={0.9,2:4},quant={int8,int4}' -n 1 --warmup 0 --min-time 0 --eval 200 --calib 8 -o "$TMP/c.json"
 expect 0 "every cell ran and says what it stored" -- "$PY" - "$TMP/c.json" <<'PYEOF'
 import json, sys
 res = json.load(open(sys.argv[1]))["results"]
 r = {x["variant"]["spec"]: x for x in res}
-assert len(r) == 19, sorted(r)
+assert len(r) == 24, sorted(r)
 base = r["ref"]
 assert base["compression"] is None
 for spec, x in r.items():
+    if spec == "ref:prune=channel:0.3,quant=int4":  # the pruned widths leave no reduction group 32 divides
+        assert x["status"] == "unsupported" and "group=32 divides the reduction length of no layer" in x["error"], x
+        continue
     assert x["status"] == "ok", (spec, x["status"], x["error"])
     if spec == "ref":
         continue
@@ -31,10 +34,16 @@ for spec, x in r.items():
     if "quant=int8" in spec:
         acts = {l.get("activations") for l in c["layers"] if l["storage"] == "quant"}
         assert acts == {"static" if "static" in spec else "dynamic"}, (spec, acts)
-    if "prune=" in spec:
+    if "prune=channel" in spec:  # the graph really shrinks; the first layer (skip) and the last (output) keep theirs
+        assert x["cost"]["params"] < base["cost"]["params"] and x["cost"]["macs"] < base["cost"]["macs"], spec
+        shrunk = [l for l in c["layers"] if l.get("channels_after", 0) < l.get("channels_before", 0)]
+        assert [l["node"] for l in shrunk] == ["/conv2/Conv", "/fc1/Gemm"], (spec, c["layers"])
+        assert "skip" in c["layers"][0]["note"] and "graph output" in c["layers"][-1]["note"], spec
+    elif "prune=" in spec:
         assert x["cost"]["macs_nonzero"] < x["cost"]["macs"], spec
         # first and last kept dense by default, and they say why
         assert "prune-skip" in c["layers"][0].get("note", "") and "prune-skip" in c["layers"][-1].get("note", ""), spec
+    assert len({l["node"] for l in c["layers"]}) == len(c["layers"]), (spec, "one entry per layer")
     if spec.startswith("cpu:"):
         assert x["reference_fallbacks"] and any("reference kernels" in w for w in x["warnings"]), spec
 st = r["ref:quant=int8-static"]["compression"]
