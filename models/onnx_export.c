@@ -456,7 +456,9 @@ static eb_status export_node(exporter *ex, const eb_node *n)
     return push_node(ex, np);
 }
 
-static Onnx__ValueInfoProto *value_info(exporter *ex, const eb_value *v, bool with_shape)
+/* with_dims false: the rank only, every dim unknown (outputs, whose
+ * inferred dims hold the batch bound at load time) */
+static Onnx__ValueInfoProto *value_info(exporter *ex, const eb_value *v, bool with_dims)
 {
     Onnx__ValueInfoProto *vi = palloc(ex, sizeof *vi);
     Onnx__TypeProto *tp = palloc(ex, sizeof *tp);
@@ -472,7 +474,7 @@ static Onnx__ValueInfoProto *value_info(exporter *ex, const eb_value *v, bool wi
     tp->tensor_type = tt;
     tt->has_elem_type = 1;
     tt->elem_type = eb_dtypes[v->t.dtype].onnx;
-    if (with_shape && v->t.rank >= 0) {
+    if (v->t.rank >= 0) {
         Onnx__TensorShapeProto *sp = palloc(ex, sizeof *sp);
         Onnx__TensorShapeProto__Dimension **dims = palloc(ex, (size_t)(v->t.rank + 1) * sizeof *dims);
         if (!sp || !dims)
@@ -483,7 +485,9 @@ static Onnx__ValueInfoProto *value_info(exporter *ex, const eb_value *v, bool wi
             if (!dm)
                 return NULL;
             onnx__tensor_shape_proto__dimension__init(dm);
-            if (v->dim_param[d]) {
+            if (!with_dims) {
+                dm->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE__NOT_SET;
+            } else if (v->dim_param[d]) {
                 dm->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM;
                 dm->dim_param = v->dim_param[d];
             } else {
@@ -606,11 +610,32 @@ static eb_status build_and_write(exporter *ex)
     for (int i = 0; i < g->n_inputs; i++)
         if (!(ins[i] = value_info(ex, &g->values[g->inputs[i]], true)))
             return oom(ex);
-    /* outputs: dtype only, since inferred shapes hold the bound batch */
+    /* outputs: dtype and rank; inferred dims hold the bound batch */
     for (int i = 0; i < g->n_outputs; i++)
         if (!(outs[i] = value_info(ex, &g->values[g->outputs[i]], false)))
             return oom(ex);
     gp.n_input = (size_t)g->n_inputs;
+    if (ir < 4) { /* before IR 4 every initializer is also listed as an input */
+        ins = palloc(ex, (size_t)g->n_inputs * sizeof *ins + (ex->n_inits + 1) * sizeof *ins);
+        if (!ins)
+            return oom(ex);
+        for (int i = 0; i < g->n_inputs; i++)
+            ins[i] = value_info(ex, &g->values[g->inputs[i]], true);
+        for (size_t i = 0; i < ex->n_inits; i++) {
+            const Onnx__TensorProto *tp = ex->inits[i];
+            eb_value iv = {.name = tp->name, .t = {.dtype = eb_dtype_from_onnx(tp->data_type), .rank = (int)tp->n_dims}};
+            for (size_t d = 0; d < tp->n_dims; d++)
+                iv.t.shape[d] = tp->dims[d];
+            Onnx__ValueInfoProto *vi = value_info(ex, &iv, true);
+            if (!vi)
+                return oom(ex);
+            vi->type->tensor_type->elem_type = tp->data_type;
+            ins[gp.n_input++] = vi;
+        }
+        for (int i = 0; i < g->n_inputs; i++)
+            if (!ins[i])
+                return oom(ex);
+    }
     gp.input = ins;
     gp.n_output = (size_t)g->n_outputs;
     gp.output = outs;
