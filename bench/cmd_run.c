@@ -59,6 +59,7 @@ static const char USAGE[] =
     "      --save-outputs DIR  write each variant's outputs as DIR/MODEL/VARIANT/output_N.pb\n"
     "      --calib N        quant=int8-static calibrates on N batches of a zoo model's\n"
     "                       training images (default 100); other models on --inputs\n"
+    "      --save-model DIR    write each (compressed) variant as ONNX, DIR/MODEL/VARIANT.onnx (QDQ)\n"
     "      --eval N|all     test images for the task metric of zoo models (default 1000;\n"
     "                       0: none); the same images give the accuracy drift\n"
     "  -o, --output FILE    write results to FILE (and FILE's .jsonl as they come);\n"
@@ -390,6 +391,7 @@ int eb_cmd_run(int argc, char **argv)
         {"batch", required_argument, 0, 'b'}, {"dim", required_argument, 0, 'd'},
         {"no-isolate", no_argument, 0, 'I'}, {"eval", required_argument, 0, 'e'},
         {"profile", no_argument, 0, 'P'}, {"calib", required_argument, 0, 'C'},
+        {"save-model", required_argument, 0, 'X'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     sweep s = {.opts = {.runs = 10, .warmup = 2, .max_time_s = 60, .timeout_s = 120, .cv_threshold = 0.05,
                         .seed = 1, .isolate = true, .eval_count = 1000, .min_time_s = 1,
@@ -421,6 +423,7 @@ int eb_cmd_run(int argc, char **argv)
         case 's': ok = eb_cli_parse_int("--seed", optarg, 0, INT64_MAX, &seed); break;
         case 'i': s.opts.inputs_dir = optarg; break;
         case 'S': s.opts.save_outputs_dir = optarg; break;
+        case 'X': s.opts.save_model_dir = optarg; break;
         case 'o': out_path = optarg; break;
         case 'f': format_arg = optarg; break;
         case 'b': ok = eb_cli_parse_int("--batch", optarg, 1, INT64_C(1) << 30, &s.opts.shape.batch); break;
@@ -493,6 +496,10 @@ int eb_cmd_run(int argc, char **argv)
         }
     if (s.opts.save_outputs_dir && mkdir(s.opts.save_outputs_dir, 0777) != 0 && errno != EEXIST) {
         eb_cli_error("--save-outputs %s: %s", s.opts.save_outputs_dir, strerror(errno));
+        goto out;
+    }
+    if (s.opts.save_model_dir && mkdir(s.opts.save_model_dir, 0777) != 0 && errno != EEXIST) {
+        eb_cli_error("--save-model %s: %s", s.opts.save_model_dir, strerror(errno));
         goto out;
     }
     s.infos = calloc((size_t)s.n_models, sizeof *s.infos);

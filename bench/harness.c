@@ -38,6 +38,7 @@
 #include "bench/inputs.h"
 #include "bench/metrics_drift.h"
 #include "bench/progress.h"
+#include "models/onnx_export.h"
 #include "models/onnx_tensor.h"
 #include "models/transform.h"
 #include "models/zoo.h"
@@ -504,6 +505,21 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
     }
     if (!eb_compress_spec_is_none(&v->compress))
         eb_graph_cost(g, &res->cost, NULL); /* what the compressed graph costs */
+    /* --save-model (export): the variant as ONNX, before any runner sees it */
+    if (o->save_model_dir) {
+        char dir[1024];
+        snprintf(dir, sizeof dir, "%s/%s", o->save_model_dir, res->model_name);
+        if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+            fail(res, eb_errf(&err, EB_EIO, "%s: cannot create: %s", dir, strerror(errno)), &err);
+            goto done;
+        }
+        snprintf(res->saved_model, sizeof res->saved_model, "%s/%s.onnx", dir, v->spec);
+        if ((st = eb_graph_save(g, res->saved_model, &err)) != EB_OK) {
+            res->saved_model[0] = '\0';
+            fail(res, st, &err);
+            goto done;
+        }
+    }
     char why[512];
     if (!r->supports(g, v, why, sizeof why)) {
         res->status = EB_RESULT_UNSUPPORTED;

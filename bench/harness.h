@@ -21,6 +21,7 @@ typedef struct eb_run_opts {
     uint64_t seed;           /* random inputs */
     const char *inputs_dir;  /* input_N.pb files instead of random data, or NULL */
     const char *save_outputs_dir; /* write outputs here, or NULL */
+    const char *save_model_dir;   /* --save-model: write each variant as ONNX here, or NULL */
     int64_t eval_count;      /* test images for the task metric of zoo models; 0: none */
     int64_t calib_count;     /* int8-static: calibration batches of a zoo model's training split */
     eb_shape_opts shape;

@@ -89,12 +89,46 @@ eb_status eb_shape_quantize_linear(const eb_node *n, const eb_tensor *const *in,
     return shape_like(x, zero ? zero->dtype : EB_DT_U8, out[0]);
 }
 
+/* Opset 21's blocked grid: the scale (and zero point) shaped like x with
+ * the axis shrunk to ceil(size / block_size). */
+static eb_status check_blocked(const eb_node *n, const eb_tensor *x, const eb_tensor *scale, const eb_tensor *zero,
+                               int64_t block, eb_err *err)
+{
+    int axis;
+    char s1[128], s2[128];
+    eb_status st = eb_check_axis(n->op_type, eb_attr_int(n, "axis", 1), x->rank, NULL, &axis, err);
+    if (st != EB_OK)
+        return st;
+    bool ok = scale && scale->dtype == EB_DT_F32 && scale->rank == x->rank;
+    for (int d = 0; ok && d < x->rank; d++)
+        ok = scale->shape[d] == (d == axis ? (x->shape[d] + block - 1) / block : x->shape[d]);
+    if (!ok)
+        return eb_errf(err, EB_EINVAL, "%s: block_size %lld along axis %d of x %s needs an f32 scale shaped like x with that axis "
+                                       "divided by the block, got %s",
+                       n->op_type, (long long)block, axis, eb_tensor_describe(x, s1, sizeof s1),
+                       scale ? eb_tensor_describe(scale, s2, sizeof s2) : "none");
+    if (zero && (zero->dtype != x->dtype || !eb_tensor_same_shape(zero, scale)))
+        return eb_errf(err, EB_EINVAL, "%s: the zero point %s must have x's dtype and the scale's shape", n->op_type,
+                       eb_tensor_describe(zero, s1, sizeof s1));
+    for (int64_t i = 0; scale->data && i < eb_tensor_numel(scale); i++)
+        if (!(((const float *)scale->data)[i] > 0.0f) || !isfinite(((const float *)scale->data)[i]))
+            return eb_errf(err, EB_EINVAL, "%s: the scale of x is not positive and finite at %lld", n->op_type, (long long)i);
+    return EB_OK;
+}
+
 eb_status eb_shape_dequantize_linear(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out,
                                      eb_err *err)
 {
     const eb_tensor *x = in[0], *scale = in[1], *zero = eb_opt_in(n, in, 2);
-    if (eb_check_dtype(n->op_type, "input x", x, err, EB_DT_U8, EB_DT_I8, EB_DT_I32, EB_DT_UNDEFINED) != EB_OK)
+    if (eb_check_dtype(n->op_type, "input x", x, err, EB_DT_U8, EB_DT_I8, EB_DT_I32, EB_DT_I4, EB_DT_UNDEFINED) != EB_OK)
         return EB_EUNSUPPORTED;
+    int64_t block = eb_attr_int(n, "block_size", 0);
+    if (block < 0)
+        return eb_errf(err, EB_EINVAL, "%s: block_size %lld, expected >= 0", n->op_type, (long long)block);
+    if (block > 0) {
+        eb_status bs = check_blocked(n, x, scale, zero, block, err);
+        return bs != EB_OK ? bs : shape_like(x, EB_DT_F32, out[0]);
+    }
     int64_t count;
     eb_status st = grid_axis(n, x, scale, &count, err);
     if (st == EB_OK)

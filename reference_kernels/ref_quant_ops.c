@@ -66,21 +66,28 @@ static eb_status check_scales(const eb_node *n, const eb_tensor *s, eb_err *err)
  * covering `inner` consecutive elements, is on grid (i / inner) % count. */
 typedef struct axis_map {
     int64_t inner, count;
+    int64_t block; /* opset 21 blocked grids: the block along the axis; 0 none */
 } axis_map;
 
 static int64_t grid_of(axis_map m, int64_t i)
 {
+    if (m.block > 0) { /* the grid is x's shape with the axis divided by block */
+        int64_t a = (i / m.inner) % m.count, outer = i / m.inner / m.count;
+        return (outer * ((m.count + m.block - 1) / m.block) + a / m.block) * m.inner + i % m.inner;
+    }
     return m.count > 1 ? (i / m.inner) % m.count : 0;
 }
 
 /* QuantizeLinear's and DequantizeLinear's axis map for x and its scale. */
 static axis_map qdq_axis(const eb_node *n, const eb_tensor *x, const eb_tensor *scale)
 {
-    axis_map m = {1, 1};
+    axis_map m = {1, 1, 0};
     int axis;
-    if (eb_tensor_numel(scale) > 1 && eb_norm_axis(eb_attr_int(n, "axis", 1), x->rank, &axis)) {
+    int64_t block = n->op == EB_OP_DEQUANTIZE_LINEAR ? eb_attr_int(n, "block_size", 0) : 0;
+    if ((eb_tensor_numel(scale) > 1 || block > 0) && eb_norm_axis(eb_attr_int(n, "axis", 1), x->rank, &axis)) {
         m.count = x->shape[axis];
         m.inner = eb_dims_product(x->shape + axis + 1, x->rank - axis - 1);
+        m.block = block;
     }
     return m;
 }
@@ -162,14 +169,14 @@ static eb_status widen(const eb_tensor *t, const eb_tensor *zero, axis_map m, eb
 /* Per row of a MatMul operand a ([..., M, K]) and per column of b ([..., K, N]). */
 static axis_map per_row(const eb_tensor *a, const eb_tensor *g)
 {
-    axis_map m = {a->rank ? a->shape[a->rank - 1] : 1, a->rank >= 2 ? a->shape[a->rank - 2] : 1};
+    axis_map m = {a->rank ? a->shape[a->rank - 1] : 1, a->rank >= 2 ? a->shape[a->rank - 2] : 1, 0};
     if (!g || eb_tensor_numel(g) <= 1)
         m.count = 1;
     return m;
 }
 static axis_map per_col(const eb_tensor *b, const eb_tensor *g)
 {
-    axis_map m = {1, b->rank >= 2 ? b->shape[b->rank - 1] : 1};
+    axis_map m = {1, b->rank >= 2 ? b->shape[b->rank - 1] : 1, 0};
     if (!g || eb_tensor_numel(g) <= 1)
         m.count = 1;
     return m;
@@ -177,7 +184,7 @@ static axis_map per_col(const eb_tensor *b, const eb_tensor *g)
 /* Per output channel of a Conv weight [M, C/group, k...]. */
 static axis_map per_channel(const eb_tensor *w, const eb_tensor *g)
 {
-    axis_map m = {eb_tensor_numel(w) / (w->shape[0] ? w->shape[0] : 1), w->shape[0]};
+    axis_map m = {eb_tensor_numel(w) / (w->shape[0] ? w->shape[0] : 1), w->shape[0], 0};
     if (!g || eb_tensor_numel(g) <= 1)
         m.count = 1;
     return m;
@@ -207,7 +214,7 @@ static eb_status int_conv(const eb_node *n, const eb_tensor *x, const eb_tensor 
                           const eb_tensor *wz, const eb_tensor *bias, eb_tensor *acc, eb_err *err)
 {
     eb_tensor xi, wi;
-    axis_map whole = {1, 1};
+    axis_map whole = {1, 1, 0};
     eb_status st = widen(x, xz, whole, &xi, err);
     if (st != EB_OK)
         return st;

@@ -255,6 +255,8 @@ cJSON *eb_result_json(const eb_result *r)
     else
         cJSON_AddNullToObject(o, "reference_fallbacks");
     add_str_or_null(o, "isa", r->status == EB_RESULT_OK ? r->isa : NULL);
+    if (r->saved_model[0]) /* only with --save-model */
+        cJSON_AddStringToObject(o, "saved_model", r->saved_model);
     cJSON_AddItemToObject(o, "latency", latency_json(r));
     cJSON_AddItemToObject(o, "accuracy", accuracy_json(r));
 

@@ -174,6 +174,7 @@ typedef struct eb_result {
     uint64_t scratch_bytes;      /* kernel scratch as the runner plans it (eb_plan_info) */
     char fallbacks[256];       /* ops the runner ran on reference kernels, "" when none */
     char isa[16];              /* instruction set the kernels used (eb_plan_info.isa), "" unknown */
+    char saved_model[512];     /* --save-model: the ONNX file written for this variant, "" when none */
     uint64_t device_bytes;     /* the plan's bytes in device memory; 0 for host runners */
 
     /* energy per inference */

@@ -13,7 +13,7 @@ EB=$1 MODELS=$2 ORT=$3 RUNS=${4:-20}
 PY=/usr/bin/python3
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/eb-bench-XXXXXX")
 trap 'rm -rf "$OUT"' EXIT
-cp "$(dirname "$0")/ort_peer.js" "$ORT/ort_peer.js"
+cp "$(dirname "$0")/ort_peer.js" "$(dirname "$0")/ort_agree.js" "$ORT/"
 
 printf '%-14s %7s %12s %12s %10s %12s\n' model threads "edgebench ms" "ORT ms" "ORT/eb" "t2/t1 (eb)"
 for m in mobilenet_v2 resnet18 bert; do
@@ -38,3 +38,38 @@ for t in (1, 2):
 PYEOF
 done
 echo "ORT/eb >= 1: edgebench's cpu runner is at least as fast as ONNX Runtime; t2/t1 <= 0.6 is the scaling target"
+
+# peer check of our compression: fmnist-cnn exported with quant=int8 (QDQ,
+# --save-model), run by ONNX Runtime and by edgebench ref on the same batch
+B=16
+"$EB" run zoo:fmnist-cnn -v ref:quant=int8 -n 1 --warmup 0 --eval 0 --save-model "$OUT/sm" -o "$OUT/x.json" >/dev/null 2>&1 || true
+SAVED=$("$PY" -c "
+import json, sys
+try: r = json.load(open(sys.argv[1]))['results'][0]
+except Exception as e: print('!no result file: %s' % e); sys.exit()
+print(r.get('saved_model') or '!%s: %s' % (r['status'], r['error']))" "$OUT/x.json")
+case $SAVED in
+'!'*) echo "int8 export agreement (ONNX Runtime vs edgebench ref): unavailable: the int8 variant was not exported (${SAVED#!})" ;;
+*)
+    mkdir -p "$OUT/in"
+    "$PY" - "$OUT/in" $B <<'PYEOF'
+import sys, numpy as np, onnx.numpy_helper as nh
+x = np.random.default_rng(1).random((int(sys.argv[2]), 1, 28, 28), dtype=np.float32)
+x.tofile(sys.argv[1] + "/x.f32")
+open(sys.argv[1] + "/input_0.pb", "wb").write(nh.from_array(x, "input").SerializeToString())
+PYEOF
+    if ! node "$ORT/ort_agree.js" "$SAVED" "$OUT/in/x.f32" "$B,1,28,28" "$OUT/ort.f32"; then
+        echo "int8 export agreement: unavailable: ONNX Runtime could not run $SAVED"
+    elif ! "$EB" run "$SAVED" -v ref -n 1 --warmup 0 --batch $B --inputs "$OUT/in" --save-outputs "$OUT/eb" >/dev/null 2>"$OUT/eb.err"; then
+        echo "int8 export agreement: unavailable: edgebench ref could not run the exported file: $(tail -1 "$OUT/eb.err")"
+    else
+        "$PY" - "$OUT/ort.f32" "$OUT"/eb/*/ref/output_0.pb $B <<'PYEOF'
+import sys, numpy as np, onnx, onnx.numpy_helper as nh
+o = np.fromfile(sys.argv[1], dtype=np.float32).reshape(int(sys.argv[3]), -1)
+t = onnx.TensorProto(); t.ParseFromString(open(sys.argv[2], "rb").read())
+e = nh.to_array(t).reshape(o.shape)
+agree = (o.argmax(1) == e.argmax(1)).mean() * 100
+print(f"int8 export agreement, fmnist-cnn QDQ, batch {o.shape[0]}: max |ORT - edgebench ref| = {np.abs(o - e).max():.3g}, top-1 agreement {agree:.1f}%")
+PYEOF
+    fi ;;
+esac
