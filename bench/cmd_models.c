@@ -65,7 +65,7 @@ int eb_cmd_models(int argc, char **argv)
         return EB_EXIT_ENV;
     }
     printf("zoo (trained, built in; run with zoo:NAME):\n");
-    printf("  %-14s %9s %9s %9s  %-14s %-10s %s\n", "name", "size", "params", "FLOPs", "dataset", "input", "PyTorch top-1");
+    printf("  %-17s %10s %9s %9s  %-14s %-10s %s\n", "name", "size", "params", "FLOPs", "dataset", "input", "PyTorch top-1");
     for (int i = 0; i < n; i++) {
         char ref[80], size[32] = "-", params[32] = "-", flops[32] = "-";
         snprintf(ref, sizeof ref, "zoo:%s", zoo[i].name);
@@ -77,9 +77,13 @@ int eb_cmd_models(int argc, char **argv)
             eb_fmt_count((double)cost.params, params, sizeof params);
             eb_fmt_count((double)cost.flops, flops, sizeof flops);
         }
-        printf("  %-14s %9s %9s %9s  %-14s %-10s %.2f%%\n", zoo[i].name, size, params, flops, zoo[i].dataset,
+        printf("  %-17s %10s %9s %9s  %-14s %-10s %.2f%%\n", zoo[i].name, size, params, flops, zoo[i].dataset,
                zoo[i].layout, zoo[i].pytorch_accuracy * 100);
     }
+    for (int i = 0; i < n; i++)
+        if (*zoo[i].teacher)
+            printf("  %s: distilled from %s (temperature %g, alpha %g)\n", zoo[i].name, zoo[i].teacher,
+                   zoo[i].kd_temperature, zoo[i].kd_alpha);
     printf("\narchitecture models (random weights, for latency and memory; in %s):\n", cache);
     for (size_t i = 0; i < sizeof ARCH / sizeof ARCH[0]; i++) {
         char path[1024], size[32] = "-", params[32] = "-", flops[32] = "-";
@@ -92,7 +96,7 @@ int eb_cmd_models(int argc, char **argv)
             eb_fmt_count((double)cost.params, params, sizeof params);
             eb_fmt_count((double)cost.flops, flops, sizeof flops);
         }
-        printf("  %-14s %9s %9s %9s  %s%s\n", ARCH[i], size, params, flops, ARCH_WHAT[i],
+        printf("  %-17s %10s %9s %9s  %s%s\n", ARCH[i], size, params, flops, ARCH_WHAT[i],
                present ? "" : "  [not present: make zoo-large]");
     }
     return EB_EXIT_OK;

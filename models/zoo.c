@@ -56,6 +56,10 @@ static bool parse_entry(const cJSON *m, eb_zoo_entry *e)
     e->pre.mean = (float)get_num(in, "mean", 0);
     e->pre.std = (float)get_num(in, "std", 0);
     e->pre.flatten = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(in, "flatten"));
+    const cJSON *kd = cJSON_GetObjectItemCaseSensitive(m, "distilled");
+    copy_str(e->teacher, sizeof e->teacher, kd, "teacher");
+    e->kd_temperature = get_num(kd, "temperature", 0);
+    e->kd_alpha = get_num(kd, "alpha", 0);
     const cJSON *labels = cJSON_GetObjectItemCaseSensitive(m, "labels"), *l;
     cJSON_ArrayForEach(l, labels)
     {

@@ -41,6 +41,9 @@ typedef struct eb_zoo_entry {
     double pytorch_accuracy;   /* fraction, on the full test set */
     int n_labels;
     char labels[16][32];
+    /* "distilled" (optional): trained from this zoo model's soft targets */
+    char teacher[64];          /* "" when trained on labels only */
+    double kd_temperature, kd_alpha;
 } eb_zoo_entry;
 
 /* Parses the embedded manifest once (cJSON); count of entries, or -1 with
