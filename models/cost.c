@@ -318,6 +318,8 @@ void eb_graph_cost(const eb_graph *g, eb_cost *total, eb_cost *per_node)
         }
         total->macs += c.macs;
         total->macs_nonzero += c.macs_nonzero;
+        c.flops_nonzero = c.flops - 2 * (c.macs - c.macs_nonzero);
+        total->flops_nonzero += c.flops_nonzero;
         total->flops += c.flops;
         total->bytes_moved += c.bytes_moved;
         total->uncounted += c.uncounted;

@@ -27,6 +27,7 @@ typedef struct eb_cost {
                                   * scaled by their constant weight's density (pruning
                                   * lowers it; macs counts every weight) */
     int64_t flops;
+    int64_t flops_nonzero;       /* flops less the 2 FLOPs of each MAC on a zero weight */
     uint64_t weight_bytes;       /* bytes of those params as stored */
     uint64_t bytes_moved;        /* inputs read + outputs written, per inference */
     uint64_t activation_bytes;   /* peak bytes of live non-constant values in node order */

@@ -303,6 +303,7 @@ cJSON *eb_result_json(const eb_result *r)
     cJSON_AddNumberToObject(cost, "params", (double)r->cost.params);
     cJSON_AddNumberToObject(cost, "macs", (double)r->cost.macs);
     cJSON_AddNumberToObject(cost, "macs_nonzero", (double)r->cost.macs_nonzero);
+    cJSON_AddNumberToObject(cost, "flops_nonzero", (double)r->cost.flops_nonzero);
     cJSON_AddNumberToObject(cost, "weight_bytes", (double)r->cost.weight_bytes);
     cJSON_AddNumberToObject(cost, "flops", (double)r->cost.flops);
     cJSON_AddNumberToObject(cost, "bytes_moved", (double)r->cost.bytes_moved);

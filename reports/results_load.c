@@ -216,6 +216,7 @@ static eb_status parse_result(const cJSON *o, const char *where, eb_result *r, e
     r->compression.bytes_before = (uint64_t)num(comp, "bytes_before", 0);
     r->compression.bytes_after = (uint64_t)num(comp, "bytes_after", 0);
     r->cost.flops = (int64_t)num(cost, "flops", 0);
+    r->cost.flops_nonzero = (int64_t)num(cost, "flops_nonzero", (double)r->cost.flops);
     r->cost.bytes_moved = (uint64_t)num(cost, "bytes_moved", 0);
     r->gflops_per_s = num(cost, "gflops_per_s", NAN);
     r->gbytes_per_s = num(cost, "gbytes_per_s", NAN);

@@ -18,7 +18,7 @@ trap 'rm -rf "$OUT"' EXIT
 models=$("$EB" models 2>/dev/null | awk '$1 ~ /^fmnist-/ {print $1}')
 for m in $models; do
     "$EB" run "zoo:$m" -v 'cpu:quant={none,fp16,int8,int8-static,int4}' -v 'cpu:prune={0.5,0.9,2:4}' \
-        -n 3 --warmup 1 --min-time 0 --eval all -o "$OUT/$m.json" >/dev/null 2>&1 || true
+        -n 3 --warmup 1 --min-time 0 --eval all --timeout 3600 -o "$OUT/$m.json" >/dev/null 2>&1 || true
 done
 "$PY" - "$OUT" $models <<'PYEOF'
 import json, os, sys
@@ -54,7 +54,7 @@ rc=$?
 
 "$EB" run zoo:fmnist-cnn -v 'ref:prune={none,0.5,0.9,2:4,channel:0.3},quant={none,fp16,int8,int8-static,int4}' \
     -v 'cpu:prune={none,0.5,0.9,2:4,channel:0.3},quant={none,fp16,int8,int8-static,int4}' \
-    -n 5 --warmup 1 --min-time 0 --eval "$EVAL_TABLE" -o "$OUT/table.json" >/dev/null 2>&1 || true
+    -n 5 --warmup 1 --min-time 0 --eval "$EVAL_TABLE" --timeout 3600 -o "$OUT/table.json" >/dev/null 2>&1 || true
 "$PY" - "$OUT/table.json" "$EVAL_TABLE" <<'PYEOF'
 import json, sys
 res = json.load(open(sys.argv[1]))["results"]

@@ -41,6 +41,7 @@ for spec, x in r.items():
         assert "skip" in c["layers"][0]["note"] and "graph output" in c["layers"][-1]["note"], spec
     elif "prune=" in spec:
         assert x["cost"]["macs_nonzero"] < x["cost"]["macs"], spec
+        assert x["cost"]["flops_nonzero"] == x["cost"]["flops"] - 2 * (x["cost"]["macs"] - x["cost"]["macs_nonzero"]), spec
         # first and last kept dense by default, and they say why
         assert "prune-skip" in c["layers"][0].get("note", "") and "prune-skip" in c["layers"][-1].get("note", ""), spec
     assert len({l["node"] for l in c["layers"]}) == len(c["layers"]), (spec, "one entry per layer")
