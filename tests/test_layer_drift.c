@@ -150,8 +150,8 @@ static void layers__channel_pruning__reshaped_values_listed_with_reason(void **s
     int reshaped = 0;
     for (int i = 0; i < ld.n_values; i++)
         if (!ld.values[i].compared) {
-            assert_non_null(strstr(ld.values[i].reason, "shape differs"));
-            reshaped++;
+            assert_true(ld.values[i].reason[0] != '\0'); /* every value left out says why */
+            reshaped += strstr(ld.values[i].reason, "shape differs") != NULL;
         }
     assert_true(reshaped > 0);
     free(ld.values);
