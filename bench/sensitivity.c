@@ -129,7 +129,8 @@ eb_status eb_sensitivity_measure(const eb_sensitivity_setup *s, const eb_compres
     if (st == EB_OK && !(out->layers = calloc((size_t)n + 1, sizeof *out->layers)))
         st = eb_errf(err, EB_ENOMEM, "out of memory for the sensitivity");
     for (int i = 0; st == EB_OK && i < n; i++) {
-        if (strcmp(layers[i].storage, "dense") == 0)
+        /* what the full compression changed: a stored format, or channels removed */
+        if (strcmp(layers[i].storage, "dense") == 0 && layers[i].channels_after == layers[i].channels_before)
             continue;
         eb_graph *g = NULL;
         eb_tensor *vals = NULL;

@@ -1,7 +1,7 @@
 /* sensitivity.h - --sensitivity: what compressing each layer alone costs.
  *
  * For every layer the full compression changed (storage other than
- * "dense"), a fresh copy of the fp32 graph is compressed with only that
+ * "dense", or output channels removed), a fresh copy of the fp32 graph is compressed with only that
  * node (eb_transform_opts.only_node) and run on the reference kernels.
  * The cost is measured against the uncompressed fp32 graph:
  *   - zoo models with a dataset: the top-1 delta (layer-compressed minus
