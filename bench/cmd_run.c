@@ -27,6 +27,7 @@
 #include "bench/harness.h"
 #include "bench/inputs.h"
 #include "bench/interrupt.h"
+#include "bench/layer_drift.h"
 #include "bench/output_path.h"
 #include "bench/progress.h"
 #include "bench/provenance.h"
@@ -73,6 +74,15 @@ static const char USAGE[] =
     "      --no-isolate     run variants in this process (debugging)\n"
     "      --profile        after the timed runs, separate passes time each node\n"
     "                       (median per node; the timed runs are untouched)\n"
+    "      --layers         per compressed variant, every node output against the\n"
+    "                       fp32 graph on the same input (the first batch), both on\n"
+    "                       the reference kernels: rel L2 and cosine, and the first\n"
+    "                       node whose rel L2 exceeds the threshold\n"
+    "      --layers-threshold X  that threshold (default 0.05)\n"
+    "      --sensitivity    per compressed variant, compress one layer at a time on\n"
+    "                       ref: its top-1 delta on the first min(--eval, 500) test\n"
+    "                       images (zoo models), else its output rel L2; ranked, with\n"
+    "                       a suggested quant-skip (prune-skip) set\n"
     "\n"
     "On a terminal, stderr shows the variant in flight with elapsed time and ETA.\n"
     "Ctrl-C stops the variant in flight (recorded as interrupted), writes the\n"
@@ -392,10 +402,12 @@ int eb_cmd_run(int argc, char **argv)
         {"no-isolate", no_argument, 0, 'I'}, {"eval", required_argument, 0, 'e'},
         {"profile", no_argument, 0, 'P'}, {"calib", required_argument, 0, 'C'},
         {"save-model", required_argument, 0, 'X'},
+        {"layers", no_argument, 0, 'L'}, {"layers-threshold", required_argument, 0, 'T'},
+        {"sensitivity", no_argument, 0, 'Y'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     sweep s = {.opts = {.runs = 10, .warmup = 2, .max_time_s = 60, .timeout_s = 120, .cv_threshold = 0.05,
                         .seed = 1, .isolate = true, .eval_count = 1000, .min_time_s = 1,
-                        .calib_count = 100},
+                        .calib_count = 100, .layers_threshold = EB_LAYER_DRIFT_THRESHOLD},
                .table_out = stdout};
     const char *out_path = NULL, *format_arg = NULL;
     dim_check dims = {0};
@@ -430,6 +442,9 @@ int eb_cmd_run(int argc, char **argv)
         case 'd': ok = eb_cli_parse_dim(optarg, &s.opts.shape); break;
         case 'I': s.opts.isolate = false; break;
         case 'P': s.opts.profile = true; break;
+        case 'L': s.opts.layers = true; break;
+        case 'T': ok = eb_cli_parse_double("--layers-threshold", optarg, 0, 1e30, &s.opts.layers_threshold); break;
+        case 'Y': s.opts.sensitivity = true; break;
         case 'C': ok = eb_cli_parse_int("--calib", optarg, 1, 60000, &s.opts.calib_count); break;
         case 'e':
             if (strcmp(optarg, "all") == 0)

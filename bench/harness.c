@@ -36,8 +36,10 @@
 #include "bench/evaluate.h"
 #include "bench/harness.h"
 #include "bench/inputs.h"
+#include "bench/layer_drift.h"
 #include "bench/metrics_drift.h"
 #include "bench/progress.h"
+#include "bench/sensitivity.h"
 #include "models/onnx_export.h"
 #include "models/onnx_tensor.h"
 #include "models/transform.h"
@@ -295,6 +297,60 @@ static void measure_drift(const eb_graph *g, const eb_tensor *out, const char *d
     if (base)
         eb_inputs_free(base, loaded);
     free(base);
+}
+
+/* ---- --layers and --sensitivity: where accuracy is lost ----------------
+ * After the evaluation, on the reference kernels: the compressed graph g
+ * against the fp32 model loaded again here, on the first input batch in
+ * (layer_drift.c), and each layer compressed alone (sensitivity.c).  A
+ * failure is recorded in their reason; the result stays as measured. */
+static void where_lost(const char *model_path, const eb_variant *v, const eb_run_opts *o, const eb_graph *g,
+                       const eb_tensor *in, const char *model_sha, const eb_zoo_entry *zoo, const eb_dataset *ds,
+                       eb_result *res)
+{
+    eb_err err = {{0}};
+    eb_graph *base = NULL;
+    char sha[65];
+    bool none = eb_compress_spec_is_none(&v->compress);
+    if (o->layers && none) {
+        res->layer_drift = (eb_layer_drift){.requested = true, .threshold = o->layers_threshold, .first_over = -1};
+        snprintf(res->layer_drift.reason, sizeof res->layer_drift.reason, "no compression: the graph is the fp32 graph");
+    } else if (o->layers) {
+        if (eb_model_load(model_path, &base, sha, &err) != EB_OK ||
+            (o->inputs_dir && eb_inputs_bind_files(base, o->inputs_dir, &err) != EB_OK) ||
+            eb_graph_infer_shapes(base, &o->shape, eb_ref_eval, &err) != EB_OK) {
+            res->layer_drift = (eb_layer_drift){.requested = true, .threshold = o->layers_threshold, .first_over = -1};
+            snprintf(res->layer_drift.reason, sizeof res->layer_drift.reason, "%.159s", err.msg);
+        } else {
+            eb_layer_drift_measure(base, g, in, o->layers_threshold, &res->layer_drift, &err);
+        }
+        eb_graph_free(base);
+    }
+    if (!o->sensitivity)
+        return;
+    if (none) {
+        res->sensitivity = (eb_sensitivity){.requested = true};
+        snprintf(res->sensitivity.reason, sizeof res->sensitivity.reason, "no compression: no layer to compress alone");
+        return;
+    }
+    eb_tensor *calib = NULL;
+    int n_calib = 0;
+    eb_sensitivity_setup s = {.model_path = model_path, .inputs_dir = o->inputs_dir, .shape = &o->shape,
+                              .spec = &v->compress, .in = in, .zoo = zoo, .ds = zoo ? ds : NULL,
+                              .eval_count = o->eval_count};
+    eb_result scratch = {0}; /* calib_sets notes its source in a result: not this one's to change */
+    eb_status st = EB_OK;
+    if (v->compress.quant == EB_QUANT_INT8_STATIC)
+        st = calib_sets(g, eb_zoo_find(model_sha), o, &calib, &n_calib, &scratch, &err);
+    s.n_calib = n_calib;
+    s.calib = calib;
+    if (st == EB_OK)
+        eb_sensitivity_measure(&s, res->compression.layers, res->compression.n_layers, &res->sensitivity, &err);
+    else {
+        res->sensitivity = (eb_sensitivity){.requested = true};
+        snprintf(res->sensitivity.reason, sizeof res->sensitivity.reason, "%.159s", err.msg);
+    }
+    free_sets(calib, n_calib * g->n_inputs);
 }
 
 /* Samples one variant may hold beyond -n: 1 MiB of them.  The buffer is
@@ -634,6 +690,8 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
         measure_drift(g, compared, o->baseline_dir, res);
     else
         snprintf(res->drift.reason, sizeof res->drift.reason, "no baseline");
+    if (st == EB_OK && (o->layers || o->sensitivity))
+        where_lost(model_path, v, o, g, in, sha, zoo, &ds, res);
     if (st == EB_OK && o->save_outputs_dir) {
         char dir[1024];
         snprintf(dir, sizeof dir, "%s/%s", o->save_outputs_dir, res->model_name);

@@ -28,6 +28,9 @@ typedef struct eb_run_opts {
     bool isolate;            /* each variant in its own process */
     const char *baseline_dir;     /* where the baseline's outputs are, or NULL */
     bool profile;            /* --profile: per-node passes after the timed runs */
+    bool layers;             /* --layers: per-node drift against the fp32 graph (layer_drift.h) */
+    double layers_threshold; /* --layers-threshold: rel L2 that names the first node over it */
+    bool sensitivity;        /* --sensitivity: each layer compressed alone (sensitivity.h) */
     /* Called by eb_isolate_run while it waits for the variant's process
      * (every 0.25 s, and at once after a signal): refreshes the progress
      * line; true stops the variant, recorded as `interrupted`.  NULL: none. */

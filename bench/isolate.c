@@ -93,7 +93,9 @@ static bool send_result(int fd, const eb_result *r)
     return eb_fd_write_all(fd, r, sizeof *r) &&
            eb_fd_write_all(fd, r->samples_ms, (size_t)r->n_samples * sizeof *r->samples_ms) &&
            eb_fd_write_all(fd, r->profile, (size_t)r->n_profile * sizeof *r->profile) &&
-           eb_fd_write_all(fd, r->compression.layers, (size_t)r->compression.n_layers * sizeof *r->compression.layers);
+           eb_fd_write_all(fd, r->compression.layers, (size_t)r->compression.n_layers * sizeof *r->compression.layers) &&
+           eb_fd_write_all(fd, r->layer_drift.values, (size_t)r->layer_drift.n_values * sizeof *r->layer_drift.values) &&
+           eb_fd_write_all(fd, r->sensitivity.layers, (size_t)r->sensitivity.n_layers * sizeof *r->sensitivity.layers);
 }
 
 /* Reads what send_result wrote into *got unless the deadline passes, the
@@ -103,7 +105,8 @@ static bool recv_result(int fd, eb_result *got, double deadline, const eb_run_op
                         bool *stopped)
 {
     if (read_until(fd, got, sizeof *got, deadline, o, timed_out, stopped) != sizeof *got || got->n_samples < 0 ||
-        got->n_profile < 0 || got->compression.n_layers < 0)
+        got->n_profile < 0 || got->compression.n_layers < 0 || got->layer_drift.n_values < 0 ||
+        got->sensitivity.n_layers < 0)
         return false;
     size_t sbytes = (size_t)got->n_samples * sizeof *got->samples_ms;
     size_t pbytes = (size_t)got->n_profile * sizeof *got->profile;
@@ -111,18 +114,28 @@ static bool recv_result(int fd, eb_result *got, double deadline, const eb_run_op
     double *samples = NULL;
     eb_profile_node *profile = NULL;
     eb_compressed_layer *layers = NULL;
+    size_t dbytes = (size_t)got->layer_drift.n_values * sizeof *got->layer_drift.values;
+    size_t cbytes = (size_t)got->sensitivity.n_layers * sizeof *got->sensitivity.layers;
+    eb_layer_drift_value *dvals = NULL;
+    eb_layer_cost *costs = NULL;
     bool ok = (!sbytes || ((samples = malloc(sbytes)) && read_until(fd, samples, sbytes, deadline, o, timed_out, stopped) == sbytes)) &&
               (!pbytes || ((profile = malloc(pbytes)) && read_until(fd, profile, pbytes, deadline, o, timed_out, stopped) == pbytes)) &&
-              (!lbytes || ((layers = malloc(lbytes)) && read_until(fd, layers, lbytes, deadline, o, timed_out, stopped) == lbytes));
+              (!lbytes || ((layers = malloc(lbytes)) && read_until(fd, layers, lbytes, deadline, o, timed_out, stopped) == lbytes)) &&
+              (!dbytes || ((dvals = malloc(dbytes)) && read_until(fd, dvals, dbytes, deadline, o, timed_out, stopped) == dbytes)) &&
+              (!cbytes || ((costs = malloc(cbytes)) && read_until(fd, costs, cbytes, deadline, o, timed_out, stopped) == cbytes));
     if (!ok) {
         free(samples);
         free(profile);
         free(layers);
+        free(dvals);
+        free(costs);
         return false;
     }
     got->samples_ms = samples;
     got->profile = profile;
     got->compression.layers = layers;
+    got->layer_drift.values = dvals;
+    got->sensitivity.layers = costs;
     return true;
 }
 
@@ -154,6 +167,10 @@ static void unfinished(eb_result *res, const eb_variant *v, const eb_run_opts *o
     res->profile = NULL;
     res->compression.n_layers = 0;
     res->compression.layers = NULL;
+    res->layer_drift.n_values = 0;
+    res->layer_drift.values = NULL;
+    res->sensitivity.n_layers = 0;
+    res->sensitivity.layers = NULL;
     res->n_samples = 0;
     res->samples_ms = NULL;
 }

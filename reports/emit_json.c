@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "reports/emit.h"
+#include "reports/layers_json.h"
 
 static cJSON *num(double v)
 {
@@ -317,6 +318,8 @@ cJSON *eb_result_json(const eb_result *r)
     add_compression(o, &r->compression);
     cJSON_AddBoolToObject(o, "profiled", r->profiled);
     cJSON_AddItemToObject(o, "profile", profile_json(r));
+    cJSON_AddItemToObject(o, "layer_drift", eb_layer_drift_json(&r->layer_drift));
+    cJSON_AddItemToObject(o, "sensitivity", eb_sensitivity_json(&r->sensitivity));
     cJSON *warn = cJSON_AddArrayToObject(o, "warnings");
     for (int i = 0; warn && i < r->n_warnings; i++)
         cJSON_AddItemToArray(warn, cJSON_CreateString(r->warnings[i]));

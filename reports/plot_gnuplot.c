@@ -1033,6 +1033,78 @@ static eb_status plot_energy(const eb_report *rep, const char *dir, eb_plot_list
 
 /* ---- all of them ---- */
 
+/* ---- drift along the graph (--layers) ---- */
+
+/* Per model: rel L2 of every compared node output against the fp32 graph,
+ * by node index, one line per variant with layer_drift; the threshold as a
+ * dashed line.  Log y; a zero (identical) value cannot be drawn there and
+ * is left out, as the caption says. */
+static eb_status plot_layer_drift(const eb_report *rep, int m, const char *stem, const char *dir, eb_plot_list *out,
+                                  eb_err *err)
+{
+    int k = 0;
+    double threshold = NAN;
+    for (int i = 0; i < rep->n_entries; i++) {
+        const eb_report_entry *e = &rep->entries[i];
+        if (e->model == m && e->r->layer_drift.available && e->r->layer_drift.n_values > 0) {
+            k++;
+            threshold = e->r->layer_drift.threshold;
+        }
+    }
+    if (k == 0)
+        return EB_OK; /* no --layers for this model: no plot to list */
+    char name[96];
+    snprintf(name, sizeof name, "layer_drift_%s", stem);
+    eb_plot *p = add_plot(out, name, m, err);
+    if (!p)
+        return EB_ENOMEM;
+    snprintf(p->title, sizeof p->title, "%s: drift along the graph", rep->models[m]);
+    script s;
+    eb_status st = script_open(&s, dir, name, "rel L2 of each node output against the fp32 graph (--layers)", 900,
+                               520, err);
+    if (st != EB_OK)
+        return st;
+    char title[300], qt[400];
+    snprintf(title, sizeof title, "%s: rel L2 error of each node output vs the fp32 graph (reference kernels)",
+             rep->models[m]);
+    q(title, qt, sizeof qt);
+    fprintf(s.gp, "  set title %s\n  set xlabel 'node index (graph order)'\n", qt);
+    fprintf(s.gp, "  set ylabel 'rel L2 vs fp32 (log scale)'\n  set logscale y\n  set format y '%%.0e'\n");
+    fprintf(s.gp, "  set pointsize 0.8\n");
+    if (isfinite(threshold) && threshold > 0)
+        fprintf(s.gp, "  set arrow from graph 0, first %.9g to graph 1, first %.9g nohead dt 2 lc rgb '#aa0000'\n",
+                threshold, threshold);
+    fprintf(s.gp, "  plot \\\n");
+    int j = 0;
+    for (int i = 0; i < rep->n_entries; i++) {
+        const eb_report_entry *e = &rep->entries[i];
+        const eb_layer_drift *ld = &e->r->layer_drift;
+        if (e->model != m || !ld->available || ld->n_values == 0)
+            continue;
+        fprintf(s.dat, "# block %d: %s; node_index rel_l2 cosine node output\n", j, rep->series[e->series].label);
+        for (int x = 0; x < ld->n_values; x++) {
+            const eb_layer_drift_value *v = &ld->values[x];
+            if (v->compared && isfinite(v->rel_l2) && v->rel_l2 > 0)
+                fprintf(s.dat, "%d %.9g %.9g \"%s\" \"%s\"\n", v->node_index, v->rel_l2, v->cosine, v->node, v->output);
+            else
+                fprintf(s.dat, "%d ? ? \"%s\" \"%s\"\n", v->node_index, v->node, v->output);
+        }
+        fprintf(s.dat, "\n\n");
+        char t[700];
+        q(rep->series[e->series].label, t, sizeof t);
+        fprintf(s.gp, "    '%s.dat' index %d using 1:2 with linespoints lw 1.5 pt 7 lc rgb '%s' title %s%s", name, j,
+                rep->series[e->series].colour, t, j + 1 < k ? ", \\\n" : "\n");
+        j++;
+    }
+    snprintf(p->caption, sizeof p->caption,
+             "Each compressed variant's node outputs against the same values of the uncompressed fp32 graph, both "
+             "run on the reference kernels on the first input batch, so the error is the compression's alone. The "
+             "dashed line is the --layers threshold (%.3g); values not compared (shape changed by channel pruning, "
+             "not float32) or exactly equal (rel L2 0, which a log axis cannot show) are left out.",
+             threshold);
+    return script_close(&s, err);
+}
+
 eb_status eb_plot_write(const eb_report *rep, const char *dir, eb_plot_list *out, eb_err *err)
 {
     eb_status st = plot_latency(rep, dir, out, err);
@@ -1052,6 +1124,8 @@ eb_status eb_plot_write(const eb_report *rep, const char *dir, eb_plot_list *out
         }
         if ((st = plot_accuracy(rep, m, stems[m], dir, out, err)) == EB_OK)
             st = plot_distribution(rep, m, stems[m], dir, out, err);
+        if (st == EB_OK)
+            st = plot_layer_drift(rep, m, stems[m], dir, out, err);
     }
     free(stems);
     if (st == EB_OK)

@@ -40,6 +40,12 @@ void eb_result_free(eb_result *r)
     free(r->compression.layers);
     r->compression.layers = NULL;
     r->compression.n_layers = 0;
+    free(r->layer_drift.values);
+    r->layer_drift.values = NULL;
+    r->layer_drift.n_values = 0;
+    free(r->sensitivity.layers);
+    r->sensitivity.layers = NULL;
+    r->sensitivity.n_layers = 0;
 }
 
 double eb_result_profile_total_ms(const eb_result *r)

@@ -128,6 +128,51 @@ typedef struct eb_compression {
     eb_compressed_layer *layers; /* owned */
 } eb_compression;
 
+/* --layers: one node output of the compressed graph against the same
+ * value of the uncompressed fp32 graph, both on the reference kernels and
+ * the same input (bench/layer_drift.c). */
+typedef struct eb_layer_drift_value {
+    int node_index;            /* the producing node's index in graph order */
+    char node[128];
+    char op[32];
+    char output[128];          /* the value's name */
+    bool compared;             /* false: reason says why (shape differs, not float32) */
+    char reason[96];
+    double rel_l2, cosine;
+} eb_layer_drift_value;
+
+typedef struct eb_layer_drift {
+    bool requested;            /* --layers was on */
+    bool available;            /* false: reason says why */
+    char reason[160];
+    double threshold;          /* rel L2 above which a node is "over" */
+    int first_over;            /* index into values of the first over it; -1 none */
+    int n_values;
+    eb_layer_drift_value *values; /* owned */
+} eb_layer_drift;
+
+/* --sensitivity: the cost of compressing one layer alone. */
+typedef struct eb_layer_cost {
+    char node[128];
+    char op[32];
+    char metric[16];           /* "top1_delta" (compressed - fp32, in [-1, 1]) or "rel_l2" */
+    double value;
+} eb_layer_cost;
+
+typedef struct eb_sensitivity {
+    bool requested;            /* --sensitivity was on */
+    bool available;            /* false: reason says why */
+    char reason[160];
+    char metric[16];           /* as in the layers */
+    int64_t eval_images;       /* top1_delta: the first N test images; 0 otherwise */
+    double baseline;           /* top1_delta: the fp32 graph's top-1 on them */
+    char skip_key[16];         /* "quant-skip" (a quant= variant) or "prune-skip" */
+    char skip[512];            /* the suggested set for it, "A|B"; "" none */
+    char rule[160];            /* how skip was chosen */
+    int n_layers;
+    eb_layer_cost *layers;     /* owned; ranked worst first */
+} eb_sensitivity;
+
 #define EB_RESULT_MAX_WARNINGS 4
 
 typedef struct eb_result {
@@ -196,6 +241,9 @@ typedef struct eb_result {
     double profile_pass_ms;    /* median wall time of one profiling pass, timers included */
     int n_profile;
     eb_profile_node *profile;  /* owned; per unit, in run order: the median ms over the passes */
+    /* --layers and --sensitivity (bench/layer_drift.c, bench/sensitivity.c) */
+    eb_layer_drift layer_drift;
+    eb_sensitivity sensitivity;
     /* what the run accepted but the reader should know (threads above the
      * usable CPUs, ...): one sentence each */
     int n_warnings;

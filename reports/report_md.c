@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "reports/layers_json.h"
+
 void eb_md_cell(FILE *f, const char *s)
 {
     for (; *s; s++) {
@@ -85,6 +87,101 @@ static void slowest_nodes(FILE *f, const eb_report *rep)
     }
 }
 
+/* --layers and --sensitivity: the first node over the drift threshold per
+ * variant, and each sensitivity ranking with the skip set to paste */
+static void where_lost(FILE *f, const eb_report *rep)
+{
+    bool layers = false, sens = false;
+    for (int i = 0; i < rep->n_entries; i++) {
+        layers |= rep->entries[i].r->layer_drift.requested;
+        sens |= rep->entries[i].r->sensitivity.requested;
+    }
+    if (!layers && !sens)
+        return;
+    fputs("\n## Where accuracy is lost\n", f);
+    if (layers) {
+        fputs("\nFirst node (in graph order) whose output's rel L2 error against the uncompressed fp32 graph exceeds "
+              "the --layers threshold; both graphs run on the reference kernels on the same input, so this is the "
+              "compression's error, not a kernel's.\n\n"
+              "| model | variant | threshold | first node over | op | output | rel L2 |\n"
+              "| --- | --- | ---: | --- | --- | --- | ---: |\n",
+              f);
+        for (int i = 0; i < rep->n_entries; i++) {
+            const eb_report_entry *e = &rep->entries[i];
+            const eb_layer_drift *ld = &e->r->layer_drift;
+            if (!ld->requested)
+                continue;
+            fputs("| ", f);
+            eb_md_cell(f, rep->models[e->model]);
+            fputs(" | ", f);
+            eb_md_cell(f, rep->series[e->series].label);
+            fprintf(f, " | %.3g | ", ld->threshold);
+            if (!ld->available) {
+                fputs("unavailable: ", f);
+                eb_md_cell(f, ld->reason);
+                fputs(" | | | |\n", f);
+            } else if (ld->first_over < 0 || ld->first_over >= ld->n_values) {
+                fputs("none | | | |\n", f);
+            } else {
+                const eb_layer_drift_value *v = &ld->values[ld->first_over];
+                fprintf(f, "%d ", v->node_index);
+                eb_md_cell(f, v->node);
+                fputs(" | ", f);
+                eb_md_cell(f, v->op);
+                fputs(" | ", f);
+                eb_md_cell(f, v->output);
+                fprintf(f, " | %.3g |\n", v->rel_l2);
+            }
+        }
+    }
+    for (int i = 0; sens && i < rep->n_entries; i++) {
+        const eb_report_entry *e = &rep->entries[i];
+        const eb_sensitivity *s = &e->r->sensitivity;
+        if (!s->requested)
+            continue;
+        fputs("\n### Sensitivity: ", f);
+        eb_md_cell(f, rep->models[e->model]);
+        fputs(", ", f);
+        eb_md_cell(f, rep->series[e->series].label);
+        fputs("\n\n", f);
+        if (!s->available) {
+            fputs("Unavailable: ", f);
+            eb_md_cell(f, s->reason);
+            fputs("\n", f);
+            continue;
+        }
+        bool top1 = strcmp(s->metric, "top1_delta") == 0;
+        if (top1)
+            fprintf(f, "Each layer compressed alone, on ref: top-1 change against the fp32 graph (%.2f%%) on the "
+                       "first %lld test images, in percentage points; worst first.\n\n"
+                       "| rank | node | op | top-1 delta (pp) |\n| ---: | --- | --- | ---: |\n",
+                    100 * s->baseline, (long long)s->eval_images);
+        else
+            fputs("Each layer compressed alone, on ref: rel L2 error of the outputs against the fp32 graph on the "
+                  "first input; worst first.\n\n| rank | node | op | rel L2 |\n| ---: | --- | --- | ---: |\n",
+                  f);
+        for (int k = 0; k < s->n_layers; k++) {
+            fprintf(f, "| %d | ", k + 1);
+            eb_md_cell(f, s->layers[k].node);
+            fputs(" | ", f);
+            eb_md_cell(f, s->layers[k].op);
+            if (top1)
+                fprintf(f, " | %+.2f |\n", 100 * s->layers[k].value);
+            else
+                fprintf(f, " | %.3g |\n", s->layers[k].value);
+        }
+        char paste[600];
+        eb_sensitivity_paste(s, paste, sizeof paste);
+        fputs("\nSuggested skip set (", f);
+        eb_md_cell(f, s->rule);
+        fputs("): ", f);
+        if (paste[0])
+            fprintf(f, "`%s`\n", paste);
+        else
+            fputs("none: no layer costs anything measurable alone.\n", f);
+    }
+}
+
 void eb_report_md(FILE *f, const eb_report *rep, const eb_plot_list *plots, const char *plots_note)
 {
     fprintf(f, "# edgebench report\n\n%d results, %d models, from %d file%s:", rep->n_entries, rep->n_models,
@@ -106,6 +203,7 @@ void eb_report_md(FILE *f, const eb_report *rep, const eb_plot_list *plots, cons
           f);
 
     slowest_nodes(f, rep);
+    where_lost(f, rep);
 
     fputs("\n## Plots\n\n", f);
     if (plots_note) {

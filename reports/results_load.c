@@ -10,6 +10,7 @@
 
 #include "models/onnx_tensor.h"
 #include "reports/emit.h"
+#include "reports/layers_json.h"
 
 static const cJSON *get(const cJSON *o, const char *k)
 {
@@ -223,6 +224,9 @@ static eb_status parse_result(const cJSON *o, const char *where, eb_result *r, e
     parse_energy(get(o, "energy"), r);
     const cJSON *w;
     cJSON_ArrayForEach(w, get(o, "warnings")) if (cJSON_IsString(w)) eb_result_warn(r, "%s", w->valuestring);
+    eb_status lst = eb_layers_json_load(o, r, err);
+    if (lst != EB_OK)
+        return lst;
     return parse_profile(o, where, r, err);
 }
 
