@@ -36,7 +36,7 @@ verdicts() {
     "$PY" -c 'import json, sys; d = json.load(open(sys.argv[1])); print(",".join(p["model"] + "=" + p["verdict"] + "".join("+" + x for x in p["regressions"] if x != "slower") for p in d["pairs"]))' "$1"
 }
 
-expect 0 "base run" -- "$EDGEBENCH" run "$A" zoo:fmnist-mlp -n 30 --min-time 0 -o "$TMP/base.json"
+expect 0 "base run" -- "$EDGEBENCH" run "$A" zoo:fmnist-mlp -n 30 --min-time 0.3 -o "$TMP/base.json"
 
 # A/A: the same build and models measured twice.  A shared machine can
 # slow one whole run down (another job starting), which is a real change
@@ -44,7 +44,7 @@ expect 0 "base run" -- "$EDGEBENCH" run "$A" zoo:fmnist-mlp -n 30 --min-time 0 -
 # calls A/A pairs slower as a rule fails all three.
 aa_ok=0
 for try in 1 2 3; do
-    "$EDGEBENCH" run "$A" zoo:fmnist-mlp -n 30 --min-time 0 -o "$TMP/aa.json" >/dev/null 2>&1
+    "$EDGEBENCH" run "$A" zoo:fmnist-mlp -n 30 --min-time 0.3 -o "$TMP/aa.json" >/dev/null 2>&1
     "$EDGEBENCH" compare "$TMP/base.json" "$TMP/aa.json" >"$TMP/aa.md" 2>"$TMP/aa.err"
     rc=$?
     if [ $rc -eq 0 ] && ! grep -q '| slower' "$TMP/aa.md"; then
