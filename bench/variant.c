@@ -342,7 +342,10 @@ static void set_value(eb_variant *v, int key, const setting *s)
 {
     switch (key) {
     case K_THREADS: v->threads = s->num; break;
-    case K_GROUP: v->group = v->compress.group = s->num; break;
+    case K_GROUP:
+        v->group = v->compress.group = s->num;
+        v->compress.group_set = true;
+        break;
     case K_DEVICE: v->device = s->num; break;
     case K_PRUNE:
         memcpy(v->prune, s->str, sizeof v->prune);
@@ -571,8 +574,10 @@ static eb_status parse_variant(const quoted *q, const eb_variant_list *list, eb_
                         col(q, key_at[K_GROUP]), vs[0].quant);
         eb_variant d = eb_variant_default(runner);
         for (size_t i = 0; i < n; i++)
-            if (vs[i].compress.quant != EB_QUANT_INT4)
+            if (vs[i].compress.quant != EB_QUANT_INT4) {
                 vs[i].group = vs[i].compress.group = d.group;
+                vs[i].compress.group_set = false;
+            }
     }
     /* the keys that refine a compression need it in some variant of the sweep */
     static const struct {

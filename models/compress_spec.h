@@ -50,6 +50,7 @@ typedef struct eb_compress_spec {
     char prune_skip[EB_SKIP_LIST_MAX];
     eb_quant_kind quant;
     int group;       /* INT4 group size (the variant's group=, default 32) */
+    bool group_set;  /* group= was written: a group that fits no layer is then bad input */
     char quant_skip[EB_SKIP_LIST_MAX]; /* nodes kept in fp32, same words; "" none */
     eb_calib_method calib; /* INT8_STATIC's range method */
 } eb_compress_spec;

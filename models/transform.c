@@ -222,7 +222,7 @@ eb_status eb_compress_check(const eb_graph *g, const eb_compress_spec *spec, boo
         st = eb_skip_layers(g, layers, n, spec->prune_skip[0] ? spec->prune_skip : "first|last", "prune-skip", skip, err);
     if (st == EB_OK && spec->quant != EB_QUANT_NONE)
         st = eb_skip_layers(g, layers, n, spec->quant_skip, "quant-skip", skip, err);
-    if (st == EB_OK && spec->quant == EB_QUANT_INT4 && spec->prune != EB_PRUNE_CHANNEL) {
+    if (st == EB_OK && spec->quant == EB_QUANT_INT4 && spec->group_set && spec->prune != EB_PRUNE_CHANNEL) {
         int group = spec->group > 0 ? spec->group : 32, fit = 0;
         for (int i = 0; i < n; i++)
             fit += layers[i].k % group == 0;

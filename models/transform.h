@@ -74,9 +74,12 @@ eb_status eb_graph_compress(eb_graph *g, const eb_compress_spec *spec, const eb_
                             eb_transform_report *rep, eb_err *err);
 
 /* Checks, without changing g, what can be known before running: that the
- * skip lists name layers of g, that an int4 group divides the reduction
- * of at least one layer, and that int8-static has calibration data
- * (have_calib).  EB_EINVAL with one line saying what is wrong. */
+ * skip lists name layers of g, that an int4 group the variant sets
+ * (group=) divides the reduction of at least one layer, and that
+ * int8-static has calibration data (have_calib).  EB_EINVAL with one line
+ * saying what is wrong.  (With the default group, a model no layer of
+ * which it fits gets an unsupported result instead: a sweep over several
+ * models goes on.) */
 eb_status eb_compress_check(const eb_graph *g, const eb_compress_spec *spec, bool have_calib, eb_err *err);
 
 /* Appends a copy of *c to rep's layers. */

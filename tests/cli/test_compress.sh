@@ -67,6 +67,14 @@ expect 2 "N:M with N >= M" -- "$EDGEBENCH" run zoo:fmnist-cnn -v ref:prune=4:4 -
 contains "$TMP/err" "N:M needs integers 0 < N < M" "names the rule"
 expect 2 "a group that divides no reduction" -- "$EDGEBENCH" run zoo:fmnist-cnn -v ref:quant=int4,group=7 -n 1
 contains "$TMP/err" "group=7 divides the reduction length of no layer" "names the group and a layer"
+expect 0 "the default group fitting no layer of a model: unsupported, the sweep goes on" -- "$EDGEBENCH" run \
+    zoo:fmnist-student zoo:fmnist-mlp -v ref:quant=int4 -n 1 --warmup 0 --min-time 0 --eval 0 -o "$TMP/g.json"
+expect 0 "fmnist-student (reductions 9, 72, 784) is unsupported, fmnist-mlp ran" -- "$PY" - "$TMP/g.json" <<'PYEOF'
+import json, sys
+r = {x["model"]: x for x in json.load(open(sys.argv[1]))["results"] if x["variant"]["spec"] == "ref:quant=int4"}
+assert r["fmnist-student"]["status"] == "unsupported" and "group=32 divides the reduction length of no layer" in r["fmnist-student"]["error"], r["fmnist-student"]
+assert r["fmnist-mlp"]["status"] == "ok", r["fmnist-mlp"]
+PYEOF
 expect 2 "int8-static without calibration data" -- "$EDGEBENCH" run "$DATA/test_Linear/model.onnx" \
     -v ref:quant=int8-static -n 1
 contains "$TMP/err" "quant=int8-static needs calibration data" "says what is missing"
