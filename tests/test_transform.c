@@ -114,12 +114,12 @@ static void compress__none__leaves_every_zoo_graph_bit_identical(void **state)
     }
 }
 
-/* Runs g on the ref runner with seeded random inputs; the first output,
- * allocated, into *y. */
-static void run_ref(const eb_graph *g, uint64_t seed, eb_tensor *y)
+/* Runs g on runner `name` with seeded random inputs; the first output,
+ * allocated, into *y, and the plan's fallbacks into fb (when not NULL). */
+static void run_on(const char *name, const eb_graph *g, uint64_t seed, eb_tensor *y, char fb[256])
 {
-    const eb_runner *r = eb_runner_find("ref");
-    eb_variant v = eb_variant_default("ref");
+    const eb_runner *r = eb_runner_find(name);
+    eb_variant v = eb_variant_default(name);
     eb_plan *plan;
     eb_err err = {{0}};
     eb_tensor *in = calloc((size_t)g->n_inputs, sizeof *in), *out = calloc((size_t)g->n_outputs, sizeof *out);
@@ -135,7 +135,12 @@ static void run_ref(const eb_graph *g, uint64_t seed, eb_tensor *y)
         assert_int_equal(eb_tensor_alloc(&out[i], "out", &err), EB_OK);
     }
     if (r->prepare(g, &v, &plan, &err) != EB_OK || r->run(plan, in, out, &err) != EB_OK)
-        fail_msg("ref: %s", err.msg);
+        fail_msg("%s: %s", name, err.msg);
+    if (fb) {
+        eb_plan_info info;
+        r->info(plan, &info);
+        memcpy(fb, info.fallbacks, sizeof info.fallbacks);
+    }
     r->release(plan);
     *y = out[0];
     for (int i = 1; i < g->n_outputs; i++)
@@ -144,6 +149,11 @@ static void run_ref(const eb_graph *g, uint64_t seed, eb_tensor *y)
         eb_tensor_free_data(&in[i]);
     free(in);
     free(out);
+}
+
+static void run_ref(const eb_graph *g, uint64_t seed, eb_tensor *y)
+{
+    run_on("ref", g, seed, y, NULL);
 }
 
 /* The layer entries of a report by node name. */
@@ -463,6 +473,40 @@ static void quant_skip_and_prune_combined__keep_named_layers_fp32_and_zeros_exac
     eb_graph_free(g);
 }
 
+/* Largest |a - b| / max|b| of two same-shaped f32 tensors (below). */
+static double rel_err(const eb_tensor *a, const eb_tensor *b);
+
+static void cpu__weight_only_formats_run_on_its_own_kernels_and_match_ref(void **state)
+{
+    (void)state;
+    const eb_compress_spec specs[] = {
+        {.quant = EB_QUANT_FP16, .group = 32},
+        {.quant = EB_QUANT_INT4, .group = 16},
+        {.prune = EB_PRUNE_FRACTION, .fraction = 0.5, .group = 32},
+        {.prune = EB_PRUNE_NM, .n = 2, .m = 4, .group = 32},
+        {.quant = EB_QUANT_INT8, .group = 32}, /* quantized nodes: the reference kernels, as fallbacks */
+    };
+    for (size_t m = 0; m < 3; m++)
+        for (size_t k = 0; k < sizeof specs / sizeof specs[0]; k++) {
+            eb_graph *g = load_inferred(zoo[m]);
+            eb_err err = {{0}};
+            assert_int_equal(eb_graph_compress(g, &specs[k], NULL, NULL, &err), EB_OK);
+            eb_tensor yr, yc;
+            char fb[256];
+            run_ref(g, 9, &yr);
+            run_on("cpu", g, 9, &yc, fb);
+            bool quantized = specs[k].quant == EB_QUANT_INT8;
+            if (quantized != (fb[0] != '\0'))
+                fail_msg("%s spec %zu: fallbacks '%s'", zoo[m], k, fb);
+            double e = rel_err(&yc, &yr); /* fp32 kernels on the same decoded weights: float rounding only */
+            if (!(e <= (quantized ? 0.0 : 1e-4)))
+                fail_msg("%s spec %zu: cpu against ref %g", zoo[m], k, e);
+            eb_tensor_free_data(&yr);
+            eb_tensor_free_data(&yc);
+            eb_graph_free(g);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -473,6 +517,7 @@ int main(void)
         cmocka_unit_test(quant_int8_static__needs_calibration_and_sets_grids_by_method),
         cmocka_unit_test(bad_settings__are_refused_with_one_clear_line),
         cmocka_unit_test(quant_skip_and_prune_combined__keep_named_layers_fp32_and_zeros_exact),
+        cmocka_unit_test(cpu__weight_only_formats_run_on_its_own_kernels_and_match_ref),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

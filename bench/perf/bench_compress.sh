@@ -25,7 +25,7 @@ import json, os, sys
 out, models = sys.argv[1], sys.argv[2:]
 targets = {"quant=fp16": 0.1, "quant=int8": 1.0, "quant=int8-static": 1.0}
 missed = 0
-print("top-1 on the 10,000 test images, in points (cpu runner; compressed layers on the reference kernels)")
+print("top-1 on the 10,000 test images, in points (cpu runner: weight-only formats decoded to fp32 at prepare, int8 layers on the reference kernels)")
 print("%-20s %-22s %8s %8s %8s %10s  %s" % ("model", "variant", "top-1", "delta", "target", "MB stored", "verdict"))
 for m in models:
     path = os.path.join(out, m + ".json")

@@ -257,8 +257,8 @@ eb_status eb_cpu_build_steps(eb_plan *p, eb_err *err)
         p->planning = i;
         eb_status st = EB_OK;
         bool fast = false;
-        /* compressed weights and quantized nodes: the reference kernels, counted as fallbacks */
-        const eb_cpu_planner *pl = eb_runner_node_compressed(g, n) ? NO_PLANNER : PLANNERS[n->op];
+        /* quantized nodes: the reference kernels (their integer arithmetic), counted as fallbacks */
+        const eb_cpu_planner *pl = n->quant ? NO_PLANNER : PLANNERS[n->op];
         if (!pl[0] && pl != NO_PLANNER && eb_unary_supported(n->op))
             pl = UNARY;
         /* the op's planners in turn, until one adds a step or fails */

@@ -28,6 +28,7 @@ typedef struct pval {
     lay layout;
     int twin;          /* the same value in the other layout, -1 */
     bool is_const;     /* data borrowed from the graph */
+    bool decoded;      /* data is the plan's own f32 decode of a compressed weight */
     bool fused;        /* computed inside another step, never stored */
     bool used;         /* read or written by some step */
     int alias;         /* shares the storage of this pval (view, in place), -1 */

@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/storage.h"
 #include "runners/cpu/cpu_plan.h"
 
 /* ---- the runner interface ---------------------------------------------------- */
@@ -77,6 +78,9 @@ static void cpu_release(eb_plan *p)
             eb_cpu_steps[s->kind].release(s);
     }
     free(p->steps);
+    for (int i = 0; p->pv && i < p->n_pv; i++)
+        if (p->pv[i].decoded)
+            eb_tensor_free_data(&p->pv[i].t);
     free(p->pv);
     free(p->cons_off);
     free(p->cons);
@@ -89,6 +93,39 @@ static void cpu_release(eb_plan *p)
     if (p->tp)
         eb_threadpool_free(p->tp);
     free(p);
+}
+
+/* Weight-only compression (fp16, int4 and int8 without eb_node_quant, CSR,
+ * N:M): decoded once, here, into f32 that the plan owns, so that the fast
+ * fp32 kernels take those layers; the plan's weight_bytes counts the f32.
+ * (Kernels that compute on the compressed formats themselves come with the
+ * fast-compressed-kernels work.)  A weight a quantized node reads keeps its
+ * storage: such nodes run on the reference kernels, which do the integer
+ * arithmetic. */
+static eb_status decode_weights(eb_plan *p, eb_err *err)
+{
+    const eb_graph *g = p->g;
+    for (int i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i].quant && g->nodes[i].n_in > 1 && g->nodes[i].in[1] >= 0)
+            p->pv[g->nodes[i].in[1]].twin = -2; /* a mark, reset below */
+    eb_status st = EB_OK;
+    for (int v = 0; v < g->n_values && st == EB_OK; v++) {
+        pval *pv = &p->pv[v];
+        bool keep = pv->twin == -2;
+        pv->twin = -1;
+        if (!pv->is_const || !pv->t.storage || keep)
+            continue;
+        eb_tensor d = {0};
+        eb_tensor_copy_meta(&d, &pv->t);
+        if ((st = eb_tensor_alloc(&d, g->values[v].name, err)) == EB_OK &&
+            (st = eb_storage_to_dense(&pv->t, d.data, err)) != EB_OK)
+            eb_tensor_free_data(&d);
+        if (st == EB_OK) {
+            pv->t = d;
+            pv->decoded = true;
+        }
+    }
+    return st;
 }
 
 static eb_status cpu_prepare_pinned(const eb_graph *g, const eb_variant *v, eb_isa isa, eb_plan **out, eb_err *err)
@@ -131,6 +168,8 @@ static eb_status cpu_prepare_pinned(const eb_graph *g, const eb_variant *v, eb_i
         if (!pv->is_const)
             pv->t.data = NULL;
     }
+    if ((st = eb_runner_check_storage(g, err)) != EB_OK || (st = decode_weights(p, err)) != EB_OK)
+        goto fail;
     if ((st = eb_cpu_build_consumers(p, err)) != EB_OK || (st = eb_cpu_build_steps(p, err)) != EB_OK ||
         (st = eb_cpu_arena_place(p, err)) != EB_OK) {
         goto fail;
