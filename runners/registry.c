@@ -101,11 +101,6 @@ size_t eb_runner_const_bytes(const eb_tensor *t)
     return b == SIZE_MAX ? 0 : b;
 }
 
-bool eb_runner_node_compressed(const eb_graph *g, const eb_node *n)
-{
-    return n->quant || (n->n_in > 1 && n->in[1] >= 0 && g->values[n->in[1]].t.storage);
-}
-
 /* Copies s into dst[n], ending it in "..." when it does not fit. */
 static void copy_cut(char *dst, size_t n, const char *s)
 {

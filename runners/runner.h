@@ -151,9 +151,6 @@ bool eb_runner_ops_known(const eb_graph *g, char *why, size_t n);
 eb_status eb_runner_check_storage(const eb_graph *g, eb_err *err);
 /* Bytes a constant takes as stored (its storage's arrays, or its data). */
 size_t eb_runner_const_bytes(const eb_tensor *t);
-/* True when node n computes on a compressed weight or is quantized
- * (eb_node_quant): only the reference kernels take such nodes today. */
-bool eb_runner_node_compressed(const eb_graph *g, const eb_node *n);
 
 /* For a runner's profile(): sets times[k] (when k < max) to name, op and
  * ms, with "..." ending a name or op cut to fit. */
