@@ -39,27 +39,37 @@ verdicts() {
 expect 0 "base run" -- "$EDGEBENCH" run "$A" zoo:fmnist-mlp -n 30 --min-time 0.3 -o "$TMP/base.json"
 
 # A/A: the same build and models measured twice.  A shared machine can
-# slow one whole run down (another job starting), which is a real change
-# the test cannot prevent, so the pair gets three tries; a comparison that
-# calls A/A pairs slower as a rule fails all three.
-aa_ok=0
+# slow one whole run down (another job starting, the clock moving), which
+# is a real change the test cannot prevent, so the pair gets three tries.
+# A try passes when nothing is called slower, or when every "slower" row
+# is one the tool itself flags unstable (its CV above the threshold: the
+# verdict is marked unreliable).  A comparison that calls stable A/A
+# pairs slower as a rule fails all three.
+aa_ok=0 aa_clean=0
 for try in 1 2 3; do
     "$EDGEBENCH" run "$A" zoo:fmnist-mlp -n 30 --min-time 0.3 -o "$TMP/aa.json" >/dev/null 2>&1
     "$EDGEBENCH" compare "$TMP/base.json" "$TMP/aa.json" >"$TMP/aa.md" 2>"$TMP/aa.err"
     rc=$?
     if [ $rc -eq 0 ] && ! grep -q '| slower' "$TMP/aa.md"; then
-        aa_ok=1
+        aa_ok=1 aa_clean=1
         break
     fi
     echo "note: A/A try $try gave exit $rc:"
     grep '^| ' "$TMP/aa.md" | sed 's/^/  /'
+    if [ $rc -le 1 ] && ! grep '| slower' "$TMP/aa.md" | grep -vq 'unstable'; then
+        aa_ok=1 # only flagged-unstable rows were called slower: noise, said as such
+    fi
     cp "$TMP/aa.json" "$TMP/base.json" # the next try compares two fresh runs
     cp "$TMP/aa.jsonl" "$TMP/base.jsonl"
 done
-[ $aa_ok -eq 1 ] && PASSES=$((PASSES + 1)) || { echo "FAIL A/A pair: regression reported in 3 tries"; FAILS=$((FAILS + 1)); }
+[ $aa_ok -eq 1 ] && PASSES=$((PASSES + 1)) || { echo "FAIL A/A pair: a stable regression reported in 3 tries"; FAILS=$((FAILS + 1)); }
 contains "$TMP/aa.md" "| test_Conv2d | ref | cpu |" "A/A: table row"
 contains "$TMP/aa.md" "2 paired:" "A/A: summary line"
-contains "$TMP/aa.md" "-> no regression" "A/A: summary verdict"
+if [ $aa_clean -eq 1 ]; then
+    contains "$TMP/aa.md" "-> no regression" "A/A: summary verdict"
+else
+    echo "note: every A/A try was noisy (rows flagged unstable); the summary verdict is not checked"
+fi
 
 # the very same file: ratio 1, p = 1, same
 expect 0 "a file against itself" -- "$EDGEBENCH" compare "$TMP/base.json" "$TMP/base.json" --format json -o "$TMP/self.json"
