@@ -28,6 +28,7 @@ file:/usr/share/libonnx-testdata/data/node|libonnx-testdata
 cmd:pkg-config|pkg-config
 pc:libcrypto|libssl-dev
 file:/usr/lib/python3/dist-packages/jsonschema|python3-jsonschema
+file:/usr/lib/python3/dist-packages/onnx/__init__.py|python3-onnx
 file:/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz|dataset-fashion-mnist
 pc:sqlite3|libsqlite3-dev
 cmd:gnuplot|gnuplot-nox
