@@ -9,62 +9,6 @@
 #include "bench/metrics_drift.h"
 #include "reference_kernels/ref.h"
 
-void eb_layer_values_free(const eb_graph *g, eb_tensor *vals)
-{
-    for (int i = 0; vals && i < g->n_values; i++)
-        if (!g->values[i].is_const)
-            eb_tensor_free_data(&vals[i]);
-    free(vals);
-}
-
-eb_status eb_layer_values(const eb_graph *g, const eb_tensor *in, eb_tensor **out, eb_err *err)
-{
-    int max_io = 1;
-    for (int i = 0; i < g->n_nodes; i++) {
-        max_io = g->nodes[i].n_in > max_io ? g->nodes[i].n_in : max_io;
-        max_io = g->nodes[i].n_out > max_io ? g->nodes[i].n_out : max_io;
-    }
-    eb_tensor *vals = calloc((size_t)g->n_values + 1, sizeof *vals);
-    const eb_tensor **a = calloc((size_t)max_io, sizeof *a);
-    eb_tensor **b = calloc((size_t)max_io, sizeof *b);
-    eb_status st = vals && a && b ? EB_OK : eb_errf(err, EB_ENOMEM, "out of memory for the layer values");
-    /* the same allocation as the ref runner's plan: constants borrowed, the rest owned */
-    for (int i = 0; st == EB_OK && i < g->n_values; i++) {
-        const eb_value *val = &g->values[i];
-        if (!val->shape_known)
-            continue;
-        vals[i] = val->t;
-        if (val->is_const)
-            continue;
-        vals[i].data = NULL;
-        st = eb_tensor_alloc(&vals[i], val->name, err);
-    }
-    for (int i = 0; st == EB_OK && i < g->n_inputs; i++)
-        memcpy(vals[g->inputs[i]].data, in[i].data, eb_tensor_nbytes(&vals[g->inputs[i]]));
-    for (int i = 0; st == EB_OK && i < g->n_nodes; i++) {
-        const eb_node *n = &g->nodes[i];
-        if (n->folded)
-            continue;
-        for (int j = 0; j < n->n_in; j++)
-            a[j] = n->in[j] >= 0 ? &vals[n->in[j]] : NULL;
-        for (int j = 0; j < n->n_out; j++)
-            b[j] = n->out[j] >= 0 ? &vals[n->out[j]] : NULL;
-        if ((st = eb_ref_eval(n, (const eb_tensor *const *)a, (eb_tensor *const *)b, err)) != EB_OK) {
-            char where[256];
-            snprintf(where, sizeof where, "%s: node %d '%.80s' (%.60s)", g->path, i, n->name, n->op_type);
-            st = eb_err_prefix(err, st, where);
-        }
-    }
-    free(a);
-    free(b);
-    if (st != EB_OK) {
-        eb_layer_values_free(g, vals);
-        vals = NULL;
-    }
-    *out = vals;
-    return st;
-}
-
 /* One value of var against base's value of the same name. */
 static void compare_value(const eb_graph *base, const eb_tensor *bvals, const eb_graph *var, const eb_tensor *vvals,
                           int node, int vi, eb_layer_drift_value *v)
@@ -106,9 +50,9 @@ eb_status eb_layer_drift_measure(const eb_graph *base, const eb_graph *var, cons
     ld->threshold = threshold;
     ld->first_over = -1;
     eb_tensor *bvals = NULL, *vvals = NULL;
-    eb_status st = eb_layer_values(base, in, &bvals, err);
+    eb_status st = eb_graph_eval_values(base, in, eb_ref_eval, &bvals, err);
     if (st == EB_OK)
-        st = eb_layer_values(var, in, &vvals, err);
+        st = eb_graph_eval_values(var, in, eb_ref_eval, &vvals, err);
     int cap = 0;
     for (int i = 0; i < var->n_nodes; i++)
         cap += var->nodes[i].n_out;
@@ -128,9 +72,9 @@ eb_status eb_layer_drift_measure(const eb_graph *base, const eb_graph *var, cons
         }
     }
     if (bvals)
-        eb_layer_values_free(base, bvals);
+        eb_graph_values_free(base, bvals);
     if (vvals)
-        eb_layer_values_free(var, vvals);
+        eb_graph_values_free(var, vvals);
     if (st != EB_OK) {
         free(ld->values);
         ld->values = NULL;

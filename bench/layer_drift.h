@@ -19,11 +19,6 @@
 /* The threshold --layers uses unless --layers-threshold says otherwise. */
 #define EB_LAYER_DRIFT_THRESHOLD 0.05
 
-/* Evaluates every node of g on in[0..g->n_inputs) with the reference
- * kernels.  *vals gets one tensor per value of g (constants borrowed from
- * g, the others allocated): free with eb_layer_values_free. */
-eb_status eb_layer_values(const eb_graph *g, const eb_tensor *in, eb_tensor **vals, eb_err *err);
-void eb_layer_values_free(const eb_graph *g, eb_tensor *vals);
 
 /* Compares every node output of var (compressed) with the value of the
  * same name in base (fp32), both run on in.  Fills *ld (values owned:

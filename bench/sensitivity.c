@@ -33,7 +33,7 @@ static eb_status measure(const eb_sensitivity_setup *s, const eb_graph *g, int64
                          eb_tensor **vals, eb_err *err)
 {
     if (!s->zoo)
-        return eb_layer_values(g, s->in, vals, err);
+        return eb_graph_eval_values(g, s->in, eb_ref_eval, vals, err);
     const eb_runner *r = eb_runner_find("ref");
     if (!r)
         return eb_errf(err, EB_EUNSUPPORTED, "the ref runner is not built in");
@@ -154,11 +154,11 @@ eb_status eb_sensitivity_measure(const eb_sensitivity_setup *s, const eb_compres
             st = eb_err_prefix(err, st, where);
         }
         if (vals)
-            eb_layer_values_free(g, vals);
+            eb_graph_values_free(g, vals);
         eb_graph_free(g);
     }
     if (bvals)
-        eb_layer_values_free(base, bvals);
+        eb_graph_values_free(base, bvals);
     eb_graph_free(base);
     if (st != EB_OK) {
         free(out->layers);

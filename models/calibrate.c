@@ -24,37 +24,6 @@ typedef struct observed {
     double *hist; /* BINS counts of |x| over [0, amax] (second pass) */
 } observed;
 
-/* Runs the graph on calibration set `set`, calling see() on each observed
- * value afterwards.  vals are the working tensors, one per value. */
-static eb_status run_once(const eb_graph *g, eb_tensor *vals, const eb_transform_opts *o, int set, eb_err *err)
-{
-    for (int i = 0; i < g->n_inputs; i++) {
-        const eb_tensor *src = &o->calib[set * g->n_inputs + i];
-        eb_tensor *dst = &vals[g->inputs[i]];
-        if (!eb_tensor_same_shape(src, dst) || src->dtype != dst->dtype)
-            return eb_errf(err, EB_EINVAL, "calibration input %d of set %d does not match input '%s'", i, set,
-                           g->values[g->inputs[i]].name);
-        memcpy(dst->data, src->data, eb_tensor_nbytes(dst));
-    }
-    const eb_tensor *in[64];
-    eb_tensor *out[64];
-    for (int k = 0; k < g->n_nodes; k++) {
-        const eb_node *n = &g->nodes[k];
-        if (n->folded)
-            continue;
-        if (n->n_in > 64 || n->n_out > 64)
-            return eb_errf(err, EB_EUNSUPPORTED, "calibration: node '%s' has more than 64 inputs or outputs", n->name);
-        for (int j = 0; j < n->n_in; j++)
-            in[j] = n->in[j] >= 0 ? &vals[n->in[j]] : NULL;
-        for (int j = 0; j < n->n_out; j++)
-            out[j] = n->out[j] >= 0 ? &vals[n->out[j]] : NULL;
-        eb_status st = o->eval(n, in, out, err);
-        if (st != EB_OK)
-            return eb_err_prefix(err, st, "calibration");
-    }
-    return EB_OK;
-}
-
 static void observe(const eb_tensor *t, observed *ob, bool second)
 {
     const float *x = t->data;
@@ -145,17 +114,8 @@ eb_status eb_calibrate(const eb_graph *g, const eb_layer *layers, int n, const b
                        const eb_transform_opts *o, float *in_scale, int32_t *in_zero, float *out_scale,
                        int32_t *out_zero, eb_err *err)
 {
-    eb_tensor *vals = calloc((size_t)g->n_values + 1, sizeof *vals);
     observed *ob = calloc((size_t)2 * n + 1, sizeof *ob);
-    eb_status st = vals && ob ? EB_OK : eb_errf(err, EB_ENOMEM, "calibration: out of memory");
-    for (int i = 0; st == EB_OK && i < g->n_values; i++) {
-        vals[i] = g->values[i].t;
-        if (g->values[i].is_const || !g->values[i].shape_known)
-            continue;
-        vals[i].data = NULL;
-        vals[i].storage = NULL;
-        st = eb_tensor_alloc(&vals[i], g->values[i].name, err);
-    }
+    eb_status st = ob ? EB_OK : eb_errf(err, EB_ENOMEM, "calibration: out of memory");
     for (int l = 0; st == EB_OK && l < n; l++) {
         const eb_node *nd = &g->nodes[layers[l].node];
         ob[l].value = nd->in[0];
@@ -167,10 +127,15 @@ eb_status eb_calibrate(const eb_graph *g, const eb_layer *layers, int n, const b
     int passes = method == EB_CALIB_MINMAX ? 1 : 2;
     for (int pass = 0; st == EB_OK && pass < passes; pass++)
         for (int set = 0; st == EB_OK && set < o->n_calib; set++) {
-            st = run_once(g, vals, o, set, err);
-            for (int k = 0; st == EB_OK && k < 2 * n; k++)
+            eb_tensor *vals;
+            if ((st = eb_graph_eval_values(g, &o->calib[set * g->n_inputs], o->eval, &vals, err)) != EB_OK) {
+                st = eb_err_prefix(err, st, "calibration");
+                break;
+            }
+            for (int k = 0; k < 2 * n; k++)
                 if (!skip[k % n] && vals[ob[k].value].dtype == EB_DT_F32)
                     observe(&vals[ob[k].value], &ob[k], pass == 1);
+            eb_graph_values_free(g, vals);
         }
     for (int k = 0; st == EB_OK && k < 2 * n; k++) {
         float lo = ob[k].lo, hi = ob[k].hi, amax = fmaxf(-lo, hi);
@@ -182,12 +147,8 @@ eb_status eb_calibrate(const eb_graph *g, const eb_layer *layers, int n, const b
         }
         grid_of(lo, hi, k < n ? &in_scale[k] : &out_scale[k - n], k < n ? &in_zero[k] : &out_zero[k - n]);
     }
-    for (int i = 0; vals && i < g->n_values; i++)
-        if (!g->values[i].is_const)
-            eb_tensor_free_data(&vals[i]);
     for (int k = 0; ob && k < 2 * n; k++)
         free(ob[k].hist);
-    free(vals);
     free(ob);
     return st;
 }

@@ -20,15 +20,6 @@
 #include "models/ops.h"
 #include "models/storage.h"
 
-/* Bytes of a constant as stored: its storage's arrays, or its data. */
-static uint64_t stored_bytes(const eb_tensor *t)
-{
-    if (t->storage)
-        return eb_storage_bytes(t);
-    size_t b = eb_tensor_nbytes(t);
-    return b == SIZE_MAX ? 0 : b;
-}
-
 /* Fraction of t's elements that are not zero, in whatever storage. */
 static double density(const eb_tensor *t)
 {
@@ -98,7 +89,7 @@ static bool is_setting_input(eb_op op, int k)
 static uint64_t known_bytes(const eb_value *v)
 {
     if (v->shape_known && v->t.storage)
-        return stored_bytes(&v->t);
+        return eb_tensor_stored_bytes(&v->t);
     size_t b = v->shape_known ? eb_tensor_nbytes(&v->t) : SIZE_MAX;
     return b == SIZE_MAX ? 0 : b;
 }
@@ -238,11 +229,11 @@ static void add_stored(const eb_graph *g, int v, int stamp, int *seen, int *stac
         if (from_constants || !is_weight(val))
             continue;
         c->params += eb_tensor_numel(&val->t);
-        c->weight_bytes += stored_bytes(&val->t);
+        c->weight_bytes += eb_tensor_stored_bytes(&val->t);
         if (!counted[x]) {
             counted[x] = true;
             total->params += eb_tensor_numel(&val->t);
-            total->weight_bytes += stored_bytes(&val->t);
+            total->weight_bytes += eb_tensor_stored_bytes(&val->t);
         }
     }
 }

@@ -145,6 +145,15 @@ eb_status eb_graph_bind_input(eb_graph *g, int input_index, const eb_tensor *val
  * message names the file, the node and the reason. */
 eb_status eb_graph_infer_shapes(eb_graph *g, const eb_shape_opts *opts, eb_node_eval_fn fold, eb_err *err);
 
+/* Computes every value of g on inputs in[0..g->n_inputs) with `eval`,
+ * node by node, into *vals (one tensor per value: constants borrowed from
+ * g, the others allocated; free with eb_graph_values_free).  The inputs
+ * must have the graph inputs' dtypes and shapes.  Fails with the node
+ * that failed named; *vals is NULL then. */
+eb_status eb_graph_eval_values(const eb_graph *g, const eb_tensor *in, eb_node_eval_fn eval, eb_tensor **vals,
+                               eb_err *err);
+void eb_graph_values_free(const eb_graph *g, eb_tensor *vals);
+
 /* Distinct op types in the graph that the suite does not implement, as a
  * comma-separated list in buf; returns how many. */
 int eb_graph_unknown_ops(const eb_graph *g, char *buf, size_t n);

@@ -69,11 +69,15 @@ int64_t eb_storage_view_offset(const eb_tensor *t, bool transposed, int64_t r, i
     return transposed && t->rank == 2 ? c * rows + r : r * cols + c;
 }
 
-uint64_t eb_storage_bytes(const eb_tensor *t)
+uint64_t eb_tensor_stored_bytes(const eb_tensor *t)
 {
     const eb_storage *s = t->storage;
     int64_t numel = eb_tensor_numel(t);
-    if (!s || numel < 0)
+    if (!s) {
+        size_t b = eb_tensor_nbytes(t);
+        return b == SIZE_MAX ? 0 : b;
+    }
+    if (numel < 0)
         return 0;
     switch (s->kind) {
     case EB_STORAGE_CSR:

@@ -110,8 +110,9 @@ eb_status eb_storage_quant_from_dense(const eb_tensor *src, eb_dtype stored, int
                                       eb_storage **out, eb_err *err);
 eb_status eb_storage_f16_from_dense(const eb_tensor *src, eb_storage **out, eb_err *err);
 
-/* Bytes the storage's arrays take (0 for NULL). */
-uint64_t eb_storage_bytes(const eb_tensor *t);
+/* Bytes t takes as stored: its storage's arrays, or its dense data (0
+ * when that size overflows). */
+uint64_t eb_tensor_stored_bytes(const eb_tensor *t);
 
 /* The matrix view above: rows and cols of t as its (possibly transposed)
  * storage sees it, and the element offset in t's row-major data of view

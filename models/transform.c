@@ -19,14 +19,6 @@
 #include "models/storage.h"
 #include "models/transform_layers.h"
 
-uint64_t eb_tensor_stored_bytes(const eb_tensor *t)
-{
-    if (t->storage)
-        return eb_storage_bytes(t);
-    size_t b = t->data ? eb_tensor_nbytes(t) : 0;
-    return b == SIZE_MAX ? 0 : b;
-}
-
 /* Bytes of g's constants as stored. */
 static size_t constant_bytes(const eb_graph *g)
 {
@@ -161,6 +153,12 @@ eb_layer_change eb_layer_change_of(const eb_graph *g, const eb_layer *l)
     return c;
 }
 
+/* The layers pruning leaves dense: the variant's prune-skip, or the default. */
+static const char *prune_skip(const eb_compress_spec *spec)
+{
+    return spec->prune_skip[0] ? spec->prune_skip : "first|last";
+}
+
 /* Channel pruning: the layers prune-skip names keep their outputs. */
 static eb_status prune_channels(eb_graph *g, const eb_compress_spec *spec, const eb_transform_opts *o,
                                 eb_transform_report *r, eb_err *err)
@@ -170,7 +168,7 @@ static eb_status prune_channels(eb_graph *g, const eb_compress_spec *spec, const
     bool *skip = calloc((size_t)n + 1, sizeof *skip), *node_skip = calloc((size_t)g->n_nodes + 1, sizeof *node_skip);
     eb_status st = n < 0 || !skip || !node_skip ? eb_errf(err, EB_ENOMEM, "out of memory") : EB_OK;
     if (st == EB_OK)
-        st = eb_skip_layers(g, layers, n, spec->prune_skip[0] ? spec->prune_skip : "first|last", "prune-skip", skip, err);
+        st = eb_skip_layers(g, layers, n, prune_skip(spec), "prune-skip", skip, err);
     for (int i = 0; st == EB_OK && i < n; i++)
         node_skip[layers[i].node] = skip[i];
     if (st == EB_OK && o->only_node)
@@ -219,7 +217,7 @@ eb_status eb_compress_check(const eb_graph *g, const eb_compress_spec *spec, boo
     bool *skip = calloc((size_t)n + 1, sizeof *skip);
     eb_status st = n < 0 || !skip ? eb_errf(err, EB_ENOMEM, "out of memory") : EB_OK;
     if (st == EB_OK && spec->prune != EB_PRUNE_NONE)
-        st = eb_skip_layers(g, layers, n, spec->prune_skip[0] ? spec->prune_skip : "first|last", "prune-skip", skip, err);
+        st = eb_skip_layers(g, layers, n, prune_skip(spec), "prune-skip", skip, err);
     if (st == EB_OK && spec->quant != EB_QUANT_NONE)
         st = eb_skip_layers(g, layers, n, spec->quant_skip, "quant-skip", skip, err);
     if (st == EB_OK && spec->quant == EB_QUANT_INT4 && spec->group_set && spec->prune != EB_PRUNE_CHANNEL) {
@@ -262,7 +260,7 @@ eb_status eb_graph_compress(eb_graph *g, const eb_compress_spec *spec, const eb_
         ch[i] = eb_layer_change_of(g, &layers[i]);
     bool weights = spec->prune == EB_PRUNE_FRACTION || spec->prune == EB_PRUNE_NM;
     if (st == EB_OK && weights)
-        st = eb_skip_layers(g, layers, n, spec->prune_skip[0] ? spec->prune_skip : "first|last", "prune-skip", pskip, err);
+        st = eb_skip_layers(g, layers, n, prune_skip(spec), "prune-skip", pskip, err);
     if (st == EB_OK && spec->quant != EB_QUANT_NONE)
         st = eb_skip_layers(g, layers, n, spec->quant_skip, "quant-skip", qskip, err);
     if (st == EB_OK && o->only_node) /* sensitivity: one layer at a time */

@@ -86,7 +86,4 @@ eb_status eb_compress_check(const eb_graph *g, const eb_compress_spec *spec, boo
 eb_status eb_transform_report_add(eb_transform_report *rep, const eb_layer_change *c, eb_err *err);
 void eb_transform_report_free(eb_transform_report *rep);
 
-/* Bytes t takes as stored: its storage's arrays, or its dense data. */
-uint64_t eb_tensor_stored_bytes(const eb_tensor *t);
-
 #endif

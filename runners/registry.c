@@ -93,14 +93,6 @@ eb_status eb_runner_check_storage(const eb_graph *g, eb_err *err)
     return EB_OK;
 }
 
-size_t eb_runner_const_bytes(const eb_tensor *t)
-{
-    if (t->storage)
-        return (size_t)eb_storage_bytes(t);
-    size_t b = eb_tensor_nbytes(t);
-    return b == SIZE_MAX ? 0 : b;
-}
-
 /* Copies s into dst[n], ending it in "..." when it does not fit. */
 static void copy_cut(char *dst, size_t n, const char *s)
 {

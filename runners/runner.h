@@ -149,8 +149,6 @@ bool eb_runner_ops_known(const eb_graph *g, char *why, size_t n);
 /* For prepare: every compressed constant's storage checked against its
  * tensor (storage.h's rules), EB_EFORMAT naming the first broken one. */
 eb_status eb_runner_check_storage(const eb_graph *g, eb_err *err);
-/* Bytes a constant takes as stored (its storage's arrays, or its data). */
-size_t eb_runner_const_bytes(const eb_tensor *t);
 
 /* For a runner's profile(): sets times[k] (when k < max) to name, op and
  * ms, with "..." ending a name or op cut to fit. */

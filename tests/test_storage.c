@@ -271,7 +271,7 @@ static void runners__a_broken_storage__is_refused_in_prepare_and_a_valid_one_acc
     assert_int_equal(ref->prepare(g, &v, &plan, &err), EB_OK);
     eb_plan_info info;
     ref->info(plan, &info);
-    assert_int_equal(info.weight_bytes, eb_storage_bytes(&g->values[0].t)); /* as stored */
+    assert_int_equal(info.weight_bytes, eb_tensor_stored_bytes(&g->values[0].t)); /* as stored */
     ref->release(plan);
     s->u.csr.row_ptr[1] = 5; /* row 0 claims more nonzeros than there are */
     plan = (eb_plan *)1;

@@ -2,6 +2,7 @@
  * steps, elementwise steps written in place over an input that dies there,
  * one arena laid out by the lifetime planner (plan_memory.c), the weight
  * bytes the plan holds, and the EB_CPU_DEBUG step dump with arena offsets. */
+#include "models/storage.h"
 #include "runners/cpu/cpu_plan.h"
 
 #include <stdio.h>
@@ -200,7 +201,7 @@ void eb_cpu_weight_bytes(eb_plan *p)
             int v = s->kind == ST_REF ? s->ref_in[k] : s->in[k];
             if (v >= 0 && p->pv[v].is_const && p->pv[v].gv >= 0 && counted && !counted[p->pv[v].gv]) {
                 counted[p->pv[v].gv] = true;
-                b += eb_runner_const_bytes(&p->pv[v].t);
+                b += (size_t)eb_tensor_stored_bytes(&p->pv[v].t);
             }
         }
     }

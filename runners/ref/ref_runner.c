@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "reference_kernels/ref.h"
+#include "models/storage.h"
 #include "runners/runner.h"
 
 struct eb_plan {
@@ -75,7 +76,7 @@ static eb_status ref_prepare(const eb_graph *g, const eb_variant *v, eb_plan **o
             continue; /* produced by nothing we run (an unused optional output) */
         p->vals[i] = val->t;
         if (val->is_const) {
-            p->info.weight_bytes += eb_runner_const_bytes(&val->t);
+            p->info.weight_bytes += (size_t)eb_tensor_stored_bytes(&val->t);
             continue;
         }
         p->vals[i].data = NULL;
