@@ -4,8 +4,8 @@
  *
  * minmax: the observed minimum and maximum.  percentile: |x| clipped at
  * its 99.99th percentile.  entropy: TensorRT's method - a 2048-bin
- * histogram of |x|, and the clip threshold whose 128-level quantized
- * histogram has the least KL divergence from the clipped one.  Every range
+ * histogram of the nonzero |x|, and the clip threshold whose 128-level
+ * quantized histogram has the least KL divergence from the clipped one.  Every range
  * is widened to include 0 (so that zero is exact), then scale = range /
  * 255 and zero point = round(-min / scale), ties to even.  percentile and
  * entropy need the range first, so they run the inputs twice. */
@@ -35,7 +35,8 @@ static void observe(const eb_tensor *t, observed *ob, bool second)
         if (!second) {
             ob->lo = fminf(ob->lo, x[i]);
             ob->hi = fmaxf(ob->hi, x[i]);
-        } else if (amax > 0) {
+        } else if (amax > 0 && x[i] != 0.0f) { /* exact zeros (a ReLU's) stay exact; counted, their spike
+                                                * in bin 0 would pull the KL threshold far down */
             int b = (int)(fabsf(x[i]) / amax * BINS);
             ob->hist[b < BINS ? b : BINS - 1] += 1;
         }
