@@ -37,6 +37,7 @@
 
 #include "models/graph.h"
 #include "models/onnx_tensor.h"
+#include "models/storage.h"
 #include "models/zoo.h"
 #include "reference_kernels/ref.h"
 #include "runners/cpu/cpu_kernels.h"
@@ -643,6 +644,148 @@ static conv_case random_conv(int kind, int k, int stride, int dil, bool bias, in
     for (int i = 0; i < 4; i++)
         c.pads[i] = rand_int(0, k / 2 + (dil > 1));
     return c;
+}
+
+/* ---- quantized nodes: the int8 kernels (conv_i8.h, gemm_i8.h) ---------------------- */
+
+/* Makes node ni of g a quantized node as the int8 transform does: its
+ * weight (input 1) int8, symmetric, per output channel along axis. */
+static void quantize_node(eb_graph *g, int ni, int axis, eb_node_quant nq)
+{
+    eb_node *n = &g->nodes[ni];
+    eb_tensor *t = &g->values[n->in[1]].t;
+    eb_storage *s = NULL;
+    eb_err err = {{0}};
+    assert_int_equal(eb_storage_quant_from_dense(t, EB_DT_I8, axis, 0, 0, &s, &err), EB_OK);
+    eb_tensor_free_data(t);
+    t->storage = s;
+    assert_non_null(n->quant = malloc(sizeof *n->quant));
+    *n->quant = nq;
+}
+
+/* One of the three kinds of quantized node, at random: dynamic, static,
+ * static with requantization (grids that saturate some values too). */
+static eb_node_quant random_quant(void)
+{
+    switch (rand_int(0, 2)) {
+    case 0: return (eb_node_quant){EB_ACT_DYNAMIC, 0, 0, false, 0, 0};
+    case 1: return (eb_node_quant){EB_ACT_STATIC, eb_test_uniform(&rng, 0.004f, 0.01f), rand_int(60, 200), false, 0, 0};
+    default:
+        return (eb_node_quant){EB_ACT_STATIC, eb_test_uniform(&rng, 0.004f, 0.01f), rand_int(60, 200), true,
+                               eb_test_uniform(&rng, 0.005f, 0.05f), rand_int(0, 255)};
+    }
+}
+
+/* cpu against ref on g bit for bit, every ISA the machine runs forced in
+ * turn, at 1 and 2 threads, with no fallback; frees g. */
+static void expect_exact(eb_graph *g, const char *what)
+{
+    eb_tensor in[8] = {{0}};
+    assert_true(g->n_inputs <= 8);
+    inputs_for(g, in);
+    run_out want = {0};
+    run_on("ref", 1, g, in, &want, NULL);
+    int ran = 0;
+    for (int isa = EB_ISA_GENERIC; isa < 16 && strcmp(eb_isa_name((eb_isa)isa), "?") != 0; isa++) {
+        if (!eb_gemm_force_isa((eb_isa)isa))
+            continue;
+        for (int threads = 1; threads <= 2; threads++) {
+            run_out got = {0};
+            eb_plan *p = NULL;
+            run_on("cpu", threads, g, in, &got, &p);
+            const char *fb = eb_cpu_plan_fallbacks(p);
+            if (fb[0])
+                fail_msg("%s [%s]: fell back to reference kernels: %s", what, eb_isa_name((eb_isa)isa), fb);
+            eb_runner_find("cpu")->release(p);
+            const float *a = got.t[0].data, *e = want.t[0].data;
+            for (int64_t k = 0; k < eb_tensor_numel(&want.t[0]); k++)
+                if (memcmp(&a[k], &e[k], sizeof *a) != 0)
+                    fail_msg("%s [%s, %d threads]: y[%lld] = %.9g, ref %.9g", what, eb_isa_name((eb_isa)isa), threads,
+                             (long long)k, (double)a[k], (double)e[k]);
+            out_free(&got);
+        }
+        ran++;
+    }
+    eb_gemm_force_isa(EB_ISA_AUTO);
+    assert_true(ran >= 1);
+    out_free(&want);
+    for (int i = 0; i < g->n_inputs; i++)
+        eb_tensor_free_data(&in[i]);
+    eb_graph_free(g);
+}
+
+/* Quantized Conv (dense, grouped, depthwise, 1x1 direct; strides,
+ * dilations, padding, bias, a fused Relu) bit for bit against ref. */
+static void quant__conv_random_odd_shapes__bit_exact_on_every_isa(void **state)
+{
+    (void)state;
+    static const int kernels[] = {1, 3, 5};
+    for (int trial = 0; trial < 36; trial++) {
+        int kind = trial % 3, k = kernels[rand_int(0, 2)], stride = rand_int(1, 2), dil = k > 1 ? rand_int(1, 2) : 1;
+        conv_case c = random_conv(kind, k, stride, dil, rand_int(0, 1), rand_int(0, 1) ? 2 : 1);
+        if (trial % 6 == 0) /* 1x1, stride 1, no padding: the direct GEMM */
+            c = (conv_case){.batch = 1, .cin = ODD[rand_int(0, 4)] + 16, .cout = ODD[rand_int(0, 4)] + 16, .groups = 1,
+                            .k = 1, .stride = 1, .dil = 1, .h = rand_int(1, 9), .w = rand_int(1, 9), .bias = true};
+        bool relu = rand_int(0, 1);
+        mb b;
+        mb_begin(&b, 17);
+        mb_input(&b, "x", 4, (int64_t[]){c.batch, c.cin, c.h, c.w});
+        mb_init(&b, "w", 4, (int64_t[]){c.cout, c.cin / c.groups, c.k, c.k}, NULL);
+        if (c.bias)
+            mb_init1(&b, "b", c.cout, NULL);
+        mb_node(&b, "Conv", c.bias ? "x,w,b" : "x,w", relu ? "c" : "y");
+        mb_attr_int(&b, "group", c.groups);
+        mb_attr_ints(&b, "strides", 2, (int64_t[]){c.stride, c.stride});
+        mb_attr_ints(&b, "dilations", 2, (int64_t[]){c.dil, c.dil});
+        mb_attr_ints(&b, "pads", 4, (int64_t[]){c.pads[0], c.pads[1], c.pads[2], c.pads[3]});
+        if (relu)
+            mb_node(&b, "Relu", "c", "y");
+        mb_output(&b, "y");
+        eb_graph *g = mb_load(&b);
+        eb_node_quant nq = random_quant();
+        quantize_node(g, 0, 0, nq);
+        char what[200];
+        snprintf(what, sizeof what, "int8 Conv x[%d,%d,%d,%d] cout %d groups %d k %d stride %d dil %d relu %d act %d%s",
+                 c.batch, c.cin, c.h, c.w, c.cout, c.groups, c.k, c.stride, c.dil, relu, (int)nq.act,
+                 nq.requant ? " requant" : "");
+        expect_exact(g, what);
+    }
+}
+
+/* Quantized Gemm (transB, alpha, beta, a bias row, a fused Relu) and
+ * MatMul over a 3-D A, bit for bit against ref. */
+static void quant__gemm_and_matmul_random_odd_shapes__bit_exact_on_every_isa(void **state)
+{
+    (void)state;
+    for (int trial = 0; trial < 30; trial++) {
+        int m = trial % 5 == 0 ? 1 : rand_int(1, 40), k = rand_int(1, 300), n = rand_int(1, 70);
+        bool matmul = trial % 3 == 2, trans_b = !matmul && rand_int(0, 1), relu = rand_int(0, 1);
+        mb b;
+        mb_begin(&b, 17);
+        if (matmul) {
+            mb_input(&b, "a", 3, (int64_t[]){2, m, k});
+            mb_init(&b, "w", 2, (int64_t[]){k, n}, NULL);
+            mb_node(&b, "MatMul", "a,w", relu ? "c" : "y");
+        } else {
+            mb_input(&b, "a", 2, (int64_t[]){m, k});
+            mb_init(&b, "w", 2, trans_b ? (int64_t[]){n, k} : (int64_t[]){k, n}, NULL);
+            mb_init1(&b, "bias", n, NULL);
+            mb_node(&b, "Gemm", "a,w,bias", relu ? "c" : "y");
+            mb_attr_int(&b, "transB", trans_b);
+            mb_attr_float(&b, "alpha", eb_test_uniform(&rng, 0.5f, 2.0f));
+            mb_attr_float(&b, "beta", eb_test_uniform(&rng, 0.5f, 2.0f));
+        }
+        if (relu)
+            mb_node(&b, "Relu", "c", "y");
+        mb_output(&b, "y");
+        eb_graph *g = mb_load(&b);
+        eb_node_quant nq = random_quant();
+        quantize_node(g, 0, trans_b ? 0 : 1, nq);
+        char what[200];
+        snprintf(what, sizeof what, "int8 %s m %d k %d n %d transB %d relu %d act %d%s", matmul ? "MatMul" : "Gemm", m,
+                 k, n, trans_b, relu, (int)nq.act, nq.requant ? " requant" : "");
+        expect_exact(g, what);
+    }
 }
 
 static void conv_cases(const char *isa_name)
@@ -1407,6 +1550,8 @@ int main(void)
         cmocka_unit_test(supports__unknown_op__is_unsupported_and_named),
         cmocka_unit_test(supports__isa_the_machine_lacks__is_unsupported_with_reason),
         cmocka_unit_test(isa__generic_and_auto__record_their_isa_and_agree),
+        cmocka_unit_test(quant__conv_random_odd_shapes__bit_exact_on_every_isa),
+        cmocka_unit_test(quant__gemm_and_matmul_random_odd_shapes__bit_exact_on_every_isa),
         cmocka_unit_test(plan_memory__chain__reuses_the_first_buffer),
         cmocka_unit_test(plan_memory__random_lifetimes__never_overlap_live_items),
         cmocka_unit_test(conv__random_odd_shapes__match_ref_on_every_isa),

@@ -27,7 +27,10 @@
 #include <string.h>
 
 #include "models/graph.h"
+#include "models/storage.h"
 #include "reference_kernels/ref.h"
+#include "reference_kernels/ref_quant.h"
+#include "runners/cpu/conv_i8.h"
 #include "runners/cpu/cpu_kernels.h"
 #include "runners/cpu/gemm.h"
 #include "runners/cpu/kernels.h"
@@ -134,6 +137,20 @@ static void twin(const eb_kernel *k, eb_op op, const char *op_type, eb_attr *att
     eb_status st = (op == k->op || (k->op == EB_OP_MAX_POOL && op == EB_OP_AVERAGE_POOL) ? k->ref : eb_ref_eval)(
         &n, in, o, &err);
     if (st != EB_OK)
+        fail_msg("%s's twin %s: %s", k->name, k->ref_name, err.msg);
+}
+
+/* The twin of a quantized node (eb_node_quant nq), as twin(). */
+static void twin_quant(const eb_kernel *k, eb_op op, const char *op_type, eb_node_quant *nq, eb_attr *attrs,
+                       int n_attrs, const eb_tensor **in, int n_in, eb_tensor *out)
+{
+    int ins[4] = {0, 1, 2, 3}, outs[1] = {4};
+    eb_node n = {.op = op, .op_type = (char *)op_type, .name = "twin", .opset = 13, .n_in = n_in, .n_out = 1,
+                 .in = ins, .out = outs, .n_attrs = n_attrs, .attrs = attrs, .quant = nq};
+    eb_tensor *o[1] = {out};
+    memset(out->data, 0, eb_tensor_nbytes(out));
+    eb_err err;
+    if (k->ref(&n, in, o, &err) != EB_OK)
         fail_msg("%s's twin %s: %s", k->name, k->ref_name, err.msg);
 }
 
@@ -244,6 +261,75 @@ static void run_dwconv(const eb_kernel *k)
         }
 }
 
+/* The int8 depthwise rows (quantized nodes): dynamic, static and
+ * requantized grids, bit for bit against the quantized Conv of
+ * ref_compressed.c (tol 0). */
+static void run_dwconv_i8(const eb_kernel *k)
+{
+    int cd[9];
+    int nc = shape_dims(lanes(k->isa), cd);
+    cd[nc++] = 33;
+    for (int ic = 0; ic < nc; ic++)
+        for (int stride = 1; stride <= 2; stride++) {
+            int c = cd[ic], batch = 1 + ic % 2, h = ic % 2 ? 7 : 5, w = ic % 3 ? 9 : 6;
+            int oh = (h + 2 - 3) / stride + 1, ow = (w + 2 - 3) / stride + 1;
+            size_t nx = (size_t)batch * c * h * w, ny = (size_t)batch * c * oh * ow;
+            float *x = malloc(sizeof(float) * nx), *xh = malloc(sizeof(float) * nx);
+            float *wt = malloc(sizeof(float) * (size_t)c * 9), *bias = malloc(sizeof(float) * (size_t)c);
+            float *ref = malloc(sizeof(float) * ny), *yc = malloc(sizeof(float) * ny);
+            assert_true(x && xh && wt && bias && ref && yc);
+            fill(x, nx);
+            fill(wt, (size_t)c * 9);
+            fill(bias, (size_t)c);
+            float *y = guarded(ny);
+            int64_t sx[4] = {batch, c, h, w}, sw[4] = {c, 1, 3, 3}, sb[1] = {c}, sy[4] = {batch, c, oh, ow};
+            eb_tensor tw = tensor(wt, 4, sw);
+            eb_storage *ws = NULL;
+            eb_err err;
+            assert_int_equal(eb_storage_quant_from_dense(&tw, EB_DT_I8, 0, 0, 0, &ws, &err), EB_OK);
+            const eb_storage_quant *wq = &ws->u.quant;
+            eb_node_quant nq = ic % 3 == 0   ? (eb_node_quant){EB_ACT_DYNAMIC, 0, 0, false, 0, 0}
+                               : ic % 3 == 1 ? (eb_node_quant){EB_ACT_STATIC, 0.006f, 131, false, 0, 0}
+                                             : (eb_node_quant){EB_ACT_STATIC, 0.007f, 120, true, 0.01f, 77};
+
+            eb_dwconv_i8 d = {.win = {.n = batch, .c = c, .h = h, .w = w, .oh = oh, .ow = ow, .kh = 3, .kw = 3,
+                                      .sh = stride, .sw = stride, .dh = 1, .dw = 1, .pt = 1, .pl = 1, .pb = 1, .pr = 1},
+                              .row = k->fn.dwconv_i8};
+            assert_int_equal(eb_qlayer_init(&d.q, &nq, wq->scale, wq->n_scales, c, 1.0f, bias, EB_ACT_NONE, 0, 0, &err),
+                             EB_OK);
+            assert_int_equal(eb_dwconv_i8_pack(&d, wq->data, &err), EB_OK);
+            void *scratch = malloc(eb_dwconv_i8_scratch_bytes(&d));
+            assert_non_null(scratch);
+            eb_layout_nchw_to_nhwc_f32(batch, c, h * w, x, xh, NULL);
+            eb_dwconv_i8_nhwc(&d, xh, y, scratch, NULL);
+            eb_dwconv_i8_release(&d);
+            free(scratch);
+
+            eb_tensor tx = tensor(x, 4, sx), tb = tensor(bias, 1, sb), ty = tensor(ref, 4, sy);
+            tw.data = NULL;
+            tw.storage = ws;
+            int64_t ks[2] = {3, 3}, st[2] = {stride, stride}, pads[4] = {1, 1, 1, 1};
+            eb_attr attrs[4] = {attr_int("group", c), attr_ints("kernel_shape", ks, 2), attr_ints("strides", st, 2),
+                                attr_ints("pads", pads, 4)};
+            const eb_tensor *in3[3] = {&tx, &tw, &tb};
+            twin_quant(k, EB_OP_CONV, "Conv", &nq, attrs, 4, in3, 3, &ty);
+
+            char what[160];
+            snprintf(what, sizeof what, "%s n=%d c=%d %dx%d stride %d act %d%s", k->name, batch, c, h, w, stride,
+                     (int)nq.act, nq.requant ? " requant" : "");
+            check_guards(y, ny, what);
+            eb_layout_nhwc_to_nchw_f32(batch, c, oh * ow, y, yc, NULL);
+            if (memcmp(yc, ref, sizeof(float) * ny) != 0)
+                for (size_t i = 0; i < ny; i++)
+                    if (yc[i] != ref[i])
+                        fail_msg("%s: element %zu is %.9g, the reference %.9g (seed %llu)", what, i, yc[i], ref[i],
+                                 (unsigned long long)eb_test_seed());
+            free_guarded(y);
+            eb_storage_free(ws);
+            free(x), free(xh), free(wt), free(bias), free(ref), free(yc);
+        }
+}
+
 static void run_pool(const eb_kernel *k)
 {
     int cd[9];
@@ -324,6 +410,7 @@ static void run_row(const eb_kernel *k, eb_isa isa)
     case EB_KERNEL_DWCONV: run_dwconv(k); break;
     case EB_KERNEL_POOL: run_pool(k); break;
     case EB_KERNEL_SOFTMAX: run_softmax(k); break;
+    case EB_KERNEL_DWCONV_I8: run_dwconv_i8(k); break;
     default: fail_msg("%s: a kind this test does not know (add it here)", k->name);
     }
     eb_gemm_thread_isa(prev);
@@ -338,7 +425,7 @@ static void row_test(void **state)
         printf("skipped: %s needs %s: %s\n", k->name, eb_isa_name(k->isa), eb_isa_why_not(k->isa));
         skip();
     }
-    assert_true(k->in_dtype == EB_DT_F32 && k->format == EB_KERNEL_DENSE);
+    assert_true(k->format == EB_KERNEL_DENSE);
     run_row(k, k->isa);
 }
 
@@ -362,7 +449,7 @@ static void dispatch_test(void **state)
     run_row(k, c->isa);
 }
 
-static const char *const KIND_NAMES[EB_KERNEL_KINDS] = {"gemm", "dwconv", "pool", "softmax"};
+static const char *const KIND_NAMES[EB_KERNEL_KINDS] = {"gemm", "dwconv", "pool", "softmax", "dwconv_i8"};
 
 int main(void)
 {

@@ -76,6 +76,8 @@ int eb_cpu_fuse_epilogue(eb_plan *p, int v, epi *e, eb_err *err, eb_status *st)
         int c = sole_consumer(p, v);
         const eb_tensor *vt = &p->pv[v].t;
         if (c < 0) {
+            if (e->act_only)
+                return v;
             /* PyTorch's exact GELU: x/sqrt2 -> Erf -> +1 -> *x -> *0.5 */
             if (e->act != EB_ACT_NONE || p->is_output[v] || n_consumers(p, v) != 2)
                 return v;
@@ -128,6 +130,8 @@ int eb_cpu_fuse_epilogue(eb_plan *p, int v, epi *e, eb_err *err, eb_status *st)
         const eb_node *n = &g->nodes[c];
         int next = n->n_out > 0 ? n->out[0] : -1;
         if (next < 0 || !is_f32(&p->pv[next].t) || !eb_tensor_same_shape(&p->pv[next].t, vt))
+            return v;
+        if (e->act_only && n->op != EB_OP_RELU && n->op != EB_OP_CLIP && n->op != EB_OP_GELU)
             return v;
         if (n->op == EB_OP_BATCH_NORM && e->act == EB_ACT_NONE && n->in[0] == v) {
             if (!fold_bn(p, n, e, err, st))

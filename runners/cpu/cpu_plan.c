@@ -246,6 +246,12 @@ static const eb_cpu_planner PLANNERS[EB_OP_COUNT][MAX_PLANNERS] = {
 };
 static const eb_cpu_planner UNARY[MAX_PLANNERS] = {eb_cpu_plan_unary};
 static const eb_cpu_planner NO_PLANNER[MAX_PLANNERS] = {NULL};
+/* quantized nodes (eb_node_quant): the int8 kernels */
+static const eb_cpu_planner QUANT_PLANNERS[EB_OP_COUNT][MAX_PLANNERS] = {
+    [EB_OP_CONV] = {eb_cpu_plan_qconv},
+    [EB_OP_GEMM] = {eb_cpu_plan_qgemm},
+    [EB_OP_MATMUL] = {eb_cpu_plan_qgemm},
+};
 
 eb_status eb_cpu_build_steps(eb_plan *p, eb_err *err)
 {
@@ -257,8 +263,8 @@ eb_status eb_cpu_build_steps(eb_plan *p, eb_err *err)
         p->planning = i;
         eb_status st = EB_OK;
         bool fast = false;
-        /* quantized nodes: the reference kernels (their integer arithmetic), counted as fallbacks */
-        const eb_cpu_planner *pl = n->quant ? NO_PLANNER : PLANNERS[n->op];
+        const eb_cpu_planner *pl = n->quant ? (QUANT_PLANNERS[n->op][0] ? QUANT_PLANNERS[n->op] : NO_PLANNER)
+                                            : PLANNERS[n->op];
         if (!pl[0] && pl != NO_PLANNER && eb_unary_supported(n->op))
             pl = UNARY;
         /* the op's planners in turn, until one adds a step or fails */

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "reference_kernels/ref_util.h"
+#include "runners/cpu/conv_i8.h"
 #include "runners/cpu/cpu_kernels.h"
 #include "runners/cpu/kernels.h"
 #include "runners/cpu/plan_memory.h"
@@ -58,6 +59,9 @@ typedef struct step {
     eb_conv2d conv;
     eb_dwconv2d dw;
     eb_pool2d pool;
+    eb_conv_i8 qconv;             /* ST_QCONV */
+    eb_dwconv_i8 qdw;             /* ST_QDWCONV */
+    eb_qgemm qgemm;               /* ST_QGEMM */
     struct {
         int m, n, k;
         bool trans_b;
@@ -202,6 +206,7 @@ typedef struct epi {
     float *bias;        /* cout values, owned, NULL until needed */
     float *scale;       /* conv only: per output channel (BN), NULL when none */
     bool allow_bn;
+    bool act_only;      /* fuse an activation only (after a requantizing layer) */
     eb_act act;
     float lo, hi;
 } epi;
@@ -259,6 +264,9 @@ bool eb_cpu_plan_transpose(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_view(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_concat_split(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_gather(eb_plan *p, int ni, eb_status *st, eb_err *err);
+/* quantized nodes (cpu_plan_quant.c) */
+bool eb_cpu_plan_qconv(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_plan_qgemm(eb_plan *p, int ni, eb_status *st, eb_err *err);
 
 /* cpu_arena.c */
 eb_status eb_cpu_arena_place(eb_plan *p, eb_err *err);

@@ -91,6 +91,64 @@ static size_t bytes_dwconv(const step *s)
     return eb_dwconv2d_weight_bytes(&s->dw);
 }
 
+/* ---- quantized layers (conv_i8.h) --------------------------------------------------- */
+
+static void *scratch_of(const eb_plan *p, const step *s)
+{
+    return s->scratch_item >= 0 ? (char *)p->arena + p->items[s->scratch_item].offset : NULL;
+}
+
+static eb_status exec_qconv(eb_plan *p, const step *s, eb_err *err)
+{
+    (void)err;
+    eb_conv_i8_nhwc(&s->qconv, f32(p, s->in[0]), f32(p, s->out[0]), scratch_of(p, s), p->tp);
+    return EB_OK;
+}
+
+static void release_qconv(step *s)
+{
+    eb_conv_i8_release(&s->qconv);
+}
+
+static size_t bytes_qconv(const step *s)
+{
+    return eb_conv_i8_bytes(&s->qconv);
+}
+
+static eb_status exec_qdwconv(eb_plan *p, const step *s, eb_err *err)
+{
+    (void)err;
+    eb_dwconv_i8_nhwc(&s->qdw, f32(p, s->in[0]), f32(p, s->out[0]), scratch_of(p, s), p->tp);
+    return EB_OK;
+}
+
+static void release_qdwconv(step *s)
+{
+    eb_dwconv_i8_release(&s->qdw);
+}
+
+static size_t bytes_qdwconv(const step *s)
+{
+    return eb_dwconv_i8_bytes(&s->qdw);
+}
+
+static eb_status exec_qgemm(eb_plan *p, const step *s, eb_err *err)
+{
+    (void)err;
+    eb_qgemm_run(&s->qgemm, f32(p, s->in[0]), f32(p, s->out[0]), scratch_of(p, s), p->tp);
+    return EB_OK;
+}
+
+static void release_qgemm(step *s)
+{
+    eb_qgemm_release(&s->qgemm);
+}
+
+static size_t bytes_qgemm(const step *s)
+{
+    return eb_qgemm_bytes(&s->qgemm);
+}
+
 /* ---- pooling ------------------------------------------------------------------------ */
 
 static eb_status exec_pool(eb_plan *p, const step *s, eb_err *err)

@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "reference_kernels/ref.h"
+#include "reference_kernels/ref_quant.h"
 
 const eb_kernel eb_kernels[] = {
 #define EB_KERNEL(name, kind, op, in_dt, w_dt, format, isa, fn, mr, nr, ref, tol)                                     \
@@ -13,6 +14,7 @@ const eb_kernel eb_kernels[] = {
 #define EB_KERNEL_FN_DWCONV(f) {.dwconv = f}
 #define EB_KERNEL_FN_POOL(f) {.pool = f}
 #define EB_KERNEL_FN_SOFTMAX(f) {.softmax = f}
+#define EB_KERNEL_FN_DWCONV_I8(f) {.dwconv_i8 = f}
 #include "runners/cpu/kernels.def"
 #undef EB_KERNEL
 };

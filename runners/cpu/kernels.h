@@ -13,6 +13,7 @@
 
 #include "models/dtype.h"
 #include "models/ops.h"
+#include "runners/cpu/conv_i8.h"
 #include "runners/cpu/cpu_kernels.h"
 #include "runners/cpu/gemm_kernel.h"
 
@@ -21,6 +22,7 @@ typedef enum eb_kernel_kind {
     EB_KERNEL_DWCONV,   /* fn.dwconv */
     EB_KERNEL_POOL,     /* fn.pool */
     EB_KERNEL_SOFTMAX,  /* fn.softmax */
+    EB_KERNEL_DWCONV_I8, /* fn.dwconv_i8 */
     EB_KERNEL_KINDS
 } eb_kernel_kind;
 
@@ -41,6 +43,7 @@ typedef struct eb_kernel {
         eb_dw_row_fn dwconv;
         eb_pool_row_fn pool;
         eb_exp_sum_fn softmax;
+        eb_dw_row_i8_fn dwconv_i8;
     } fn;
     int mr, nr;                /* GEMM register tile */
     eb_node_eval_fn ref;       /* the reference twin */

@@ -1,0 +1,302 @@
+/* conv_i8.c - quantized 2-D convolution for the cpu runner, NHWC, bit-exact
+ * to the integer convolution reference_kernels/ref_quant.h states.
+ *
+ * Grouped and dense convolutions: the input is quantized to u8 once, then
+ * either used as it is (1x1, stride 1, no padding: A is the quantized
+ * NHWC input, lda = cin) or copied into im2row rows in chunks, the padding
+ * filled with the input's zero point (the reference pads (x_q - x_zero)
+ * with 0, which is x_q = x_zero), and multiplied with eb_gemm_i8 per group;
+ * the packed weights are W^T per group, as conv_f32.c packs them.
+ *
+ * Depthwise: the input is quantized to int16 with the zero point already
+ * taken out (|x_q - x_zero| <= 255), the weights are widened to int16
+ * [kh*kw][c], and each tap is a multiply-add of two contiguous channel
+ * vectors into int32 sums (the product of an int16 tap and a weight in
+ * [-127, 127] fits int16, the sums int32); the channel block has a fixed
+ * trip count, which the compiler vectorises (the AVX2 row is the same code
+ * built for AVX2).  Then the scalar epilogue (eb_epilogue_i8_row). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "reference_kernels/ref_quant.h"
+#include "runners/cpu/conv_i8.h"
+#include "runners/cpu/gemm_i8.h"
+
+enum { ALIGN_BYTES = 64, CHUNK_BYTES = 1 << 20, MIN_CHUNK_ROWS = 96, BLOCK = 32 };
+
+static size_t round_up(size_t v)
+{
+    return (v + ALIGN_BYTES - 1) / ALIGN_BYTES * ALIGN_BYTES;
+}
+
+static size_t input_elems(const eb_win2d *g)
+{
+    return (size_t)g->n * g->h * g->w * g->c;
+}
+
+/* ---- grouped / dense ------------------------------------------------------------- */
+
+eb_status eb_conv_i8_pack(eb_conv_i8 *c, const int8_t *w, eb_err *err)
+{
+    const eb_win2d *g = &c->win;
+    int cin_g = g->c / c->groups, cout_g = c->cout / c->groups, taps = g->kh * g->kw;
+    c->k = taps * cin_g;
+    c->direct = g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->pt == 0 && g->pl == 0 && g->pb == 0 &&
+                g->pr == 0;
+    c->packed = calloc((size_t)c->groups, sizeof *c->packed);
+    int8_t *wr = malloc((size_t)c->cout * (size_t)c->k);
+    if (!c->packed || !wr) {
+        free(wr);
+        eb_conv_i8_release(c);
+        return eb_errf(err, EB_ENOMEM, "Conv: out of memory packing int8 weights");
+    }
+    /* [co][ci][ky][kx] -> [co][ky][kx][ci], the order of an im2row row */
+    for (int co = 0; co < c->cout; co++)
+        for (int ci = 0; ci < cin_g; ci++)
+            for (int t = 0; t < taps; t++)
+                wr[(size_t)co * c->k + (size_t)t * cin_g + ci] = w[((size_t)co * cin_g + ci) * taps + t];
+    eb_status st = EB_OK;
+    for (int gi = 0; gi < c->groups && st == EB_OK; gi++)
+        st = eb_gemm_i8_pack_b(wr + (size_t)gi * cout_g * c->k, c->k, cout_g, c->k, true, &c->packed[gi], err);
+    free(wr);
+    if (st != EB_OK)
+        eb_conv_i8_release(c);
+    return st;
+}
+
+void eb_conv_i8_release(eb_conv_i8 *c)
+{
+    for (int gi = 0; c->packed && gi < c->groups; gi++)
+        eb_gemm_i8_packed_free(c->packed[gi]);
+    free(c->packed);
+    c->packed = NULL;
+    eb_qlayer_release(&c->q);
+}
+
+size_t eb_conv_i8_bytes(const eb_conv_i8 *c)
+{
+    size_t b = eb_qlayer_bytes(&c->q);
+    for (int gi = 0; c->packed && gi < c->groups; gi++)
+        b += c->packed[gi] ? eb_gemm_i8_packed_bytes(c->packed[gi]) : 0;
+    return b;
+}
+
+static int64_t chunk_rows(const eb_conv_i8 *c)
+{
+    int64_t total = (int64_t)c->win.n * c->win.oh * c->win.ow;
+    int64_t rows = CHUNK_BYTES / ((int64_t)c->groups * c->k);
+    rows = rows < MIN_CHUNK_ROWS ? MIN_CHUNK_ROWS : (rows + 15) / 16 * 16;
+    return rows < total ? rows : total;
+}
+
+/* scratch: [cout floats of dynamic mult][quantized input][im2row chunk] */
+size_t eb_conv_i8_scratch_bytes(const eb_conv_i8 *c)
+{
+    size_t chunk = c->direct ? 0 : (size_t)chunk_rows(c) * (size_t)c->groups * (size_t)c->k;
+    return round_up(sizeof(float) * (size_t)c->cout) + round_up(input_elems(&c->win)) + chunk;
+}
+
+typedef struct im2row_ctx {
+    const eb_conv_i8 *c;
+    const uint8_t *x;
+    uint8_t *a;
+    uint8_t pad;     /* the input's zero point */
+    int64_t row0;
+} im2row_ctx;
+
+static void im2row_rows(void *arg, int64_t begin, int64_t end)
+{
+    const im2row_ctx *ctx = arg;
+    const eb_conv_i8 *c = ctx->c;
+    const eb_win2d *g = &c->win;
+    int cin = g->c, cin_g = cin / c->groups;
+    size_t row_len = (size_t)c->groups * c->k;
+    for (int64_t r = begin; r < end; r++) {
+        int64_t pix = ctx->row0 + r;
+        int ox = (int)(pix % g->ow), oy = (int)(pix / g->ow % g->oh), n = (int)(pix / ((int64_t)g->ow * g->oh));
+        uint8_t *dst = ctx->a + (size_t)r * row_len;
+        const uint8_t *xn = ctx->x + (size_t)n * g->h * g->w * cin;
+        for (int ky = 0; ky < g->kh; ky++) {
+            int iy = oy * g->sh - g->pt + ky * g->dh;
+            for (int kx = 0; kx < g->kw; kx++) {
+                int ix = ox * g->sw - g->pl + kx * g->dw;
+                bool inside = iy >= 0 && iy < g->h && ix >= 0 && ix < g->w;
+                for (int gi = 0; gi < c->groups; gi++) {
+                    uint8_t *d = dst + (size_t)gi * c->k + ((size_t)ky * g->kw + kx) * cin_g;
+                    if (inside)
+                        memcpy(d, xn + ((size_t)iy * g->w + ix) * cin + (size_t)gi * cin_g, (size_t)cin_g);
+                    else
+                        memset(d, ctx->pad, (size_t)cin_g);
+                }
+            }
+        }
+    }
+}
+
+void eb_conv_i8_nhwc(const eb_conv_i8 *c, const float *x, float *y, void *scratch, eb_threadpool *tp)
+{
+    const eb_win2d *g = &c->win;
+    int cin_g = g->c / c->groups, cout_g = c->cout / c->groups;
+    size_t nx = input_elems(g);
+    float *mult = scratch;
+    uint8_t *xq = (uint8_t *)scratch + round_up(sizeof(float) * (size_t)c->cout);
+    uint8_t *a = xq + round_up(nx);
+    eb_epilogue_i8 ep;
+    float xs = eb_qlayer_epilogue(&c->q, x, nx, mult, &ep);
+    eb_quantize_u8_par(x, nx, xs, ep.a_zero, xq, tp);
+    int64_t total = (int64_t)g->n * g->oh * g->ow, rows = c->direct ? total : chunk_rows(c);
+    int lda = c->direct ? g->c : c->groups * c->k;
+    for (int64_t row0 = 0; row0 < total; row0 += rows) {
+        int64_t m = total - row0 < rows ? total - row0 : rows;
+        const uint8_t *src = xq;
+        if (!c->direct) {
+            im2row_ctx ctx = {c, xq, a, (uint8_t)ep.a_zero, row0};
+            eb_cpu_parallel_for(tp, m, 16, im2row_rows, &ctx);
+            src = a;
+        }
+        for (int gi = 0; gi < c->groups; gi++) {
+            eb_epilogue_i8 eg = ep;
+            eg.mult += (size_t)gi * cout_g;
+            eg.bias = ep.bias ? ep.bias + (size_t)gi * cout_g : NULL;
+            eb_gemm_i8((int)m, cout_g, c->k, src + (size_t)gi * (c->direct ? cin_g : c->k), lda, c->packed[gi],
+                       y + (size_t)row0 * c->cout + (size_t)gi * cout_g, c->cout, &eg, tp);
+        }
+    }
+}
+
+/* ---- depthwise ------------------------------------------------------------------- */
+
+eb_status eb_dwconv_i8_pack(eb_dwconv_i8 *d, const int8_t *w, eb_err *err)
+{
+    int c = d->win.c, taps = d->win.kh * d->win.kw;
+    if (!(d->w = malloc(sizeof(int16_t) * (size_t)taps * (size_t)c)))
+        return eb_errf(err, EB_ENOMEM, "Conv: out of memory packing int8 depthwise weights");
+    for (int ch = 0; ch < c; ch++)
+        for (int t = 0; t < taps; t++)
+            d->w[(size_t)t * c + ch] = w[(size_t)ch * taps + t];
+    return EB_OK;
+}
+
+void eb_dwconv_i8_release(eb_dwconv_i8 *d)
+{
+    free(d->w);
+    d->w = NULL;
+    eb_qlayer_release(&d->q);
+}
+
+size_t eb_dwconv_i8_bytes(const eb_dwconv_i8 *d)
+{
+    /* stored as int16 for the multiply; the int8 weight is what the model holds */
+    size_t taps = (size_t)d->win.kh * d->win.kw;
+    return (d->w ? sizeof(int16_t) * taps * (size_t)d->win.c : 0) + eb_qlayer_bytes(&d->q);
+}
+
+/* scratch: [c floats of dynamic mult][int16 input] */
+size_t eb_dwconv_i8_scratch_bytes(const eb_dwconv_i8 *d)
+{
+    return round_up(sizeof(float) * (size_t)d->win.c) + sizeof(int16_t) * input_elems(&d->win);
+}
+
+static inline __attribute__((always_inline)) void dw_i8_block(const eb_dwconv_i8 *d, const int16_t *xn,
+                                                              int32_t *acc, int iy0, int ix0, const int tap[4],
+                                                              int c0, int cb)
+{
+    const eb_win2d *g = &d->win;
+    for (int j = 0; j < cb; j++)
+        acc[j] = 0;
+    for (int ky = tap[0]; ky < tap[1]; ky++)
+        for (int kx = tap[2]; kx < tap[3]; kx++) {
+            const int16_t *xp = xn + ((size_t)(iy0 + ky * g->dh) * g->w + (ix0 + kx * g->dw)) * g->c + c0;
+            const int16_t *wp = d->w + (size_t)(ky * g->kw + kx) * g->c + c0;
+            for (int j = 0; j < cb; j++)
+                acc[j] += (int16_t)(xp[j] * wp[j]); /* |x| <= 255, |w| <= 127: exact in int16 */
+        }
+}
+
+static inline __attribute__((always_inline)) void dw_i8_row(const eb_dwconv_i8 *d, const int16_t *x,
+                                                            const eb_epilogue_i8 *ep, float *y, int n, int oy)
+{
+    const eb_win2d *g = &d->win;
+    int c = g->c;
+    const int16_t *xn = x + (size_t)n * g->h * g->w * c;
+    float *yrow = y + ((size_t)n * g->oh + oy) * g->ow * c;
+    int iy0 = oy * g->sh - g->pt, tap[4];
+    int32_t acc[BLOCK];
+    eb_tap_range(iy0, g->kh, g->dh, g->h, &tap[0], &tap[1]);
+    for (int ox = 0; ox < g->ow; ox++) {
+        float *yp = yrow + (size_t)ox * c;
+        int ix0 = ox * g->sw - g->pl;
+        eb_tap_range(ix0, g->kw, g->dw, g->w, &tap[2], &tap[3]);
+        for (int c0 = 0; c0 < c; c0 += BLOCK) {
+            int cb = c - c0 >= BLOCK ? BLOCK : c - c0;
+            if (cb == BLOCK)
+                dw_i8_block(d, xn, acc, iy0, ix0, tap, c0, BLOCK);
+            else
+                dw_i8_block(d, xn, acc, iy0, ix0, tap, c0, cb);
+            eb_epilogue_i8 eg = *ep;
+            eg.mult += c0;
+            eg.bias = ep->bias ? ep->bias + c0 : NULL;
+            eb_epilogue_i8_row(acc, cb, &eg, yp + c0);
+        }
+    }
+}
+
+void eb_dw_row_i8__generic(const eb_dwconv_i8 *d, const int16_t *x, const eb_epilogue_i8 *ep, float *y, int n, int oy)
+{
+    dw_i8_row(d, x, ep, y, n, oy);
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) void eb_dw_row_i8__avx2(const eb_dwconv_i8 *d, const int16_t *x,
+                                                        const eb_epilogue_i8 *ep, float *y, int n, int oy)
+{
+    dw_i8_row(d, x, ep, y, n, oy);
+}
+#endif
+
+typedef struct dw_ctx {
+    const eb_dwconv_i8 *d;
+    const int16_t *x;
+    const eb_epilogue_i8 *ep;
+    float *y;
+} dw_ctx;
+
+static void dw_rows(void *arg, int64_t begin, int64_t end)
+{
+    const dw_ctx *ctx = arg;
+    for (int64_t r = begin; r < end; r++)
+        ctx->d->row(ctx->d, ctx->x, ctx->ep, ctx->y, (int)(r / ctx->d->win.oh), (int)(r % ctx->d->win.oh));
+}
+
+typedef struct widen_ctx {
+    const float *x;
+    float scale;
+    int32_t zero;
+    int16_t *q;
+} widen_ctx;
+
+static void widen_range(void *arg, int64_t begin, int64_t end)
+{
+    const widen_ctx *c = arg;
+    uint8_t buf[1024];
+    for (int64_t i = begin; i < end; i += (int64_t)sizeof buf) {
+        size_t len = end - i < (int64_t)sizeof buf ? (size_t)(end - i) : sizeof buf;
+        eb_quantize_u8(c->x + i, len, c->scale, c->zero, buf);
+        for (size_t j = 0; j < len; j++)
+            c->q[i + (int64_t)j] = (int16_t)(buf[j] - c->zero);
+    }
+}
+
+void eb_dwconv_i8_nhwc(const eb_dwconv_i8 *d, const float *x, float *y, void *scratch, eb_threadpool *tp)
+{
+    size_t nx = input_elems(&d->win);
+    float *mult = scratch;
+    int16_t *xq = (int16_t *)((char *)scratch + round_up(sizeof(float) * (size_t)d->win.c));
+    eb_epilogue_i8 ep;
+    float xs = eb_qlayer_epilogue(&d->q, x, nx, mult, &ep);
+    widen_ctx wc = {x, xs, ep.a_zero, xq};
+    eb_cpu_parallel_for(tp, (int64_t)nx, 1 << 16, widen_range, &wc);
+    dw_ctx ctx = {d, xq, &ep, y};
+    int64_t row = (int64_t)d->win.ow * d->win.c * d->win.kh * d->win.kw;
+    eb_cpu_parallel_for(tp, (int64_t)d->win.n * d->win.oh, 16384 / (row ? row : 1) + 1, dw_rows, &ctx);
+}
