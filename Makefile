@@ -268,6 +268,7 @@ bench: deps
 	$(Q)[ -f $(MODEL_CACHE)/resnet18/model.onnx ] || $(MAKE) --no-print-directory zoo-large
 	$(Q)$(MAKE) --no-print-directory $(ORT_DIR)/node_modules/onnxruntime-node
 	sh bench/perf/bench_e2e.sh ./$(BIN) $(MODEL_CACHE) $(ORT_DIR)
+	sh bench/perf/bench_int8.sh ./$(BIN) $(MODEL_CACHE) $(ORT_DIR)
 	sh bench/perf/bench_compress.sh ./$(BIN)
 
 MODEL_CACHE ?= models/cache
