@@ -363,6 +363,11 @@ static void run_gemm_i8_case(const eb_kernel *k, int m, int n, int kk, i8_mode m
         ws[j] = eb_test_uniform(&g_rng, 0.001f, 0.05f);
         bias[j] = rnd();
     }
+    if (n >= 4) { /* NaN and infinities through the epilogue and the requantization */
+        bias[0] = NAN;
+        bias[1] = INFINITY;
+        bias[2] = -INFINITY;
+    }
 
     /* the twin: a quantized Gemm node, weight [K,N] (or [N,K] with transB)
      * stored s8 with one scale per output channel */
