@@ -448,7 +448,7 @@ static void run_gemm_i8(const eb_kernel *k)
         }
     /* K steps accumulated in C (K > 1024, odd), a two-thread split, every mode */
     for (int mode = 0; mode < I8_MODES; mode++) {
-        run_gemm_i8_case(k, 2 * k->mr + 3, 3 * k->nr + 5, 1031 + 2 * mode, (i8_mode)mode, mode == 1, true, 1.0f, 1.0f,
+        run_gemm_i8_case(k, 2 * k->mr + 3, 3 * k->nr + 5, 1031 + mode, (i8_mode)mode, mode == 1, true, 1.0f, 1.0f,
                          (eb_act)(mode + 1 < 3 ? mode + 1 : 0), NULL);
         run_gemm_i8_case(k, 37, 4 * k->nr + 1, 301, (i8_mode)mode, mode == 2, true, 0.9f, 1.0f, EB_ACT_RELU, g_pool2);
     }

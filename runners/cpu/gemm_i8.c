@@ -17,11 +17,13 @@
  * AVX2 sign trick (gemm_i8_4x16__avx2.c).  The activations' zero point is
  * then one multiply-add per output (a_zero * colsum[j]), in the epilogue.
  *
- * A.  Each C block copies its rows of the current K step into a per-thread
- * buffer (row stride a multiple of 64 plus 64 bytes, not of a page), zero
- * past K up to the group of 4, and flipped to s8 (a ^ 0x80 = a - 128)
- * where the row wants signed activations: so the kernels read whole
- * groups of 4 without ever reading past a row of the caller's A.
+ * A.  The kernels read whole groups of 4.  Where K is a multiple of 4 and
+ * the row takes u8 they read the caller's A in place (copying it, as the
+ * fp32 driver does, measured no faster here: within the noise at 1024^3).
+ * Otherwise each C block copies its rows of the current K step into a
+ * per-thread buffer (row stride a multiple of 64 plus 64 bytes), zero past
+ * K up to the group of 4, and flipped to s8 (a ^ 0x80 = a - 128) where the
+ * row wants signed activations: so no kernel reads past a row of A.
  *
  * Blocking and threading: as gemm.c, blocks of at most MC_MAX x NC_MAX,
  * eb_gemm_split's grid, one pool task per block.  Until its last K step a
@@ -214,29 +216,39 @@ static void gemm_block(void *ctx, int task, int worker)
         j1 = g->n;
     int kc_max = g->b->kc;
     size_t astride = ((size_t)kc_max + 63) / 64 * 64 + 64;
-    uint8_t *abuf = (uint8_t *)eb_gemm_thread_scratch(((size_t)(i1 - i0) * astride + 3) / 4);
-    if (!abuf)
-        abort(); /* nowhere to report it: the API is void; a few KB per thread */
+    uint8_t *abuf = NULL;
+    if (g->flip || g->k % 4 != 0) {
+        abuf = (uint8_t *)eb_gemm_thread_scratch(((size_t)(i1 - i0) * astride + 3) / 4);
+        if (!abuf)
+            abort(); /* nowhere to report it: the API is void; at most MC_MAX x (KC + 128) bytes */
+    }
     for (int pc = 0; pc < g->k; pc += kc_max) {
         int kc = g->k - pc < kc_max ? g->k - pc : kc_max, kc4 = round4(kc);
         unsigned flags = (pc > 0 ? EB_UK_ACCUM : 0u) | (pc + kc == g->k ? EB_UK_LAST : 0u);
-        for (int i = i0; i < i1; i++) {
-            const uint8_t *src = g->a + (size_t)i * g->lda + (size_t)pc;
-            uint8_t *d = abuf + (size_t)(i - i0) * astride;
-            if (g->flip)
-                for (int p = 0; p < kc; p++)
-                    d[p] = (uint8_t)(src[p] ^ 0x80u);
-            else
-                memcpy(d, src, (size_t)kc);
-            memset(d + kc, 0, (size_t)(kc4 - kc));
+        /* A in place when its rows need no padding nor flipping */
+        const uint8_t *ablk = g->a + (size_t)i0 * g->lda + (size_t)pc;
+        size_t lda = g->lda;
+        if (g->flip || kc != kc4) {
+            for (int i = i0; i < i1; i++) {
+                const uint8_t *src = g->a + (size_t)i * g->lda + (size_t)pc;
+                uint8_t *d = abuf + (size_t)(i - i0) * astride;
+                if (g->flip)
+                    for (int p = 0; p < kc; p++)
+                        d[p] = (uint8_t)(src[p] ^ 0x80u);
+                else
+                    memcpy(d, src, (size_t)kc);
+                memset(d + kc, 0, (size_t)(kc4 - kc));
+            }
+            ablk = abuf;
+            lda = astride;
         }
         for (int i = i0; i < i1; i += ki->mr) {
             int mr = i1 - i < ki->mr ? i1 - i : ki->mr;
-            const uint8_t *a = abuf + (size_t)(i - i0) * astride;
+            const uint8_t *a = ablk + (size_t)(i - i0) * lda;
             float *crow = g->c + (size_t)i * g->ldc;
             for (int j = j0; j < j1; j += ki->nr) {
                 int nr = j1 - j < ki->nr ? j1 - j : ki->nr;
-                ki->fn.gemm_i8((size_t)kc4, a, astride, panel(g->b, pc, j), crow + j, g->ldc, mr, nr, flags,
+                ki->fn.gemm_i8((size_t)kc4, a, lda, panel(g->b, pc, j), crow + j, g->ldc, mr, nr, flags,
                                (size_t)j, g->e);
             }
         }
