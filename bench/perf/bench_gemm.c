@@ -35,7 +35,8 @@
  * the reason.  Both int8 GEMMs get A with zero point 0 (oneDNN's fastest
  * case; ours costs the same for any), B s8 in -127..127; ours is timed
  * with B packed beforehand, as above; oneDNN takes B as it is.
- * --int8 runs only this comparison.
+ * --int8 runs only this comparison; with --all it runs for every GEMM_I8
+ * row this build and CPU can run (each against the fp32 row of its base ISA).
  *
  * Exit status 0 when it ran (targets met or not: they are reported), 1 on
  * a setup failure. */
@@ -344,10 +345,12 @@ static dnnl_gemm_u8s8s32_fn load_dnnl(char *why, size_t n)
     return f;
 }
 
-/* Own int8 vs own fp32 vs oneDNN at n^3, one thread; false on a setup failure. */
-static bool bench_int8(int n, eb_threadpool *tp, double budget_s)
+/* Own int8 vs own fp32 vs oneDNN at n^3, one thread, with the ISA isa
+ * (EB_ISA_AUTO: the best this CPU runs): its GEMM_I8 row and its fp32 GEMM
+ * row; false on a setup failure. */
+static bool bench_int8(int n, eb_isa want, eb_threadpool *tp, double budget_s)
 {
-    eb_gemm_force_isa(EB_ISA_AUTO);
+    eb_gemm_force_isa(want);
     eb_isa isa = eb_gemm_isa();
     size_t nn = (size_t)n * n;
     uint8_t *a8 = aligned_alloc(64, nn);
@@ -521,8 +524,12 @@ int main(int argc, char **argv)
         if (!bench_kernel(rows[r], sizes, nsizes, pools, budget))
             return 1;
     }
-    if (!bench_int8(1024, pools[1], budget))
+    if (!bench_int8(1024, EB_ISA_AUTO, pools[1], budget))
         return 1;
+    for (int i = 0; all && i < eb_n_kernels; i++)
+        if (eb_kernels[i].kind == EB_KERNEL_GEMM_I8 && eb_isa_supported(eb_kernels[i].isa) &&
+            eb_kernels[i].isa != eb_isa_detect() && !bench_int8(1024, eb_kernels[i].isa, pools[1], budget))
+            return 1;
     eb_threadpool_free(pools[1]);
     eb_threadpool_free(pools[2]);
     return 0;
