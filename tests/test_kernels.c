@@ -454,6 +454,40 @@ static void run_gemm_i8(const eb_kernel *k)
     }
 }
 
+/* Every kind finds a row for every ISA (its own, else down the chain
+ * avx512vnni -> avx512 -> avx2 -> generic, avxvnni -> avx2, neondot -> neon
+ * -> generic), the fp32 GEMM of a VNNI / dot ISA is its base ISA's, and the
+ * new names parse. */
+static void pick_chain(void **state)
+{
+    (void)state;
+    for (int kind = 0; kind < EB_KERNEL_KINDS; kind++)
+        for (int i = EB_ISA_GENERIC; i <= EB_ISA_LAST; i++) {
+            const eb_kernel *k = eb_kernel_pick((eb_kernel_kind)kind, (eb_isa)i);
+            assert_non_null(k);
+            assert_int_equal(k->kind, kind);
+            /* never an ISA outside the one asked for's family */
+            eb_isa got = k->isa, base = eb_isa_base((eb_isa)i);
+            assert_true(got == (eb_isa)i || got == base || got == EB_ISA_GENERIC ||
+                        (got == EB_ISA_AVX2 && (base == EB_ISA_AVX512 || base == EB_ISA_AVX2)));
+        }
+    static const eb_isa ext[] = {EB_ISA_AVX512VNNI, EB_ISA_AVXVNNI, EB_ISA_NEONDOT};
+    static const eb_isa base[] = {EB_ISA_AVX512, EB_ISA_AVX2, EB_ISA_NEON};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(eb_isa_base(ext[i]), base[i]);
+        assert_ptr_equal(eb_kernel_pick(EB_KERNEL_GEMM, ext[i]), eb_kernel_pick(EB_KERNEL_GEMM, base[i]));
+        eb_isa parsed = EB_ISA_AUTO;
+        assert_true(eb_isa_parse(eb_isa_name(ext[i]), &parsed));
+        assert_int_equal(parsed, ext[i]);
+    }
+    /* on x86-64 the VNNI ISAs have their own int8 row */
+#if defined(__x86_64__)
+    assert_int_equal(eb_kernel_pick(EB_KERNEL_GEMM_I8, EB_ISA_AVX512VNNI)->isa, EB_ISA_AVX512VNNI);
+    assert_int_equal(eb_kernel_pick(EB_KERNEL_GEMM_I8, EB_ISA_AVXVNNI)->isa, EB_ISA_AVXVNNI);
+    assert_int_equal(eb_kernel_pick(EB_KERNEL_GEMM_I8, EB_ISA_AVX512)->isa, EB_ISA_AVX2);
+#endif
+}
+
 /* The weight -128 is outside the symmetric range the kernels rely on. */
 static void gemm_i8_refuses_minus_128(void **state)
 {
@@ -595,7 +629,7 @@ int main(void)
     g_rng = eb_test_seed();
     const eb_isa isas[] = {EB_ISA_GENERIC, EB_ISA_AVX2,    EB_ISA_AVX512, EB_ISA_NEON,
                            EB_ISA_AVXVNNI, EB_ISA_AVX512VNNI, EB_ISA_NEONDOT};
-    enum { N_ISAS = sizeof isas / sizeof isas[0], N_EXTRA = 3 };
+    enum { N_ISAS = sizeof isas / sizeof isas[0], N_EXTRA = 4 };
     g_pool2 = eb_threadpool_new(2);
     if (!g_pool2)
         return 1;
@@ -616,6 +650,7 @@ int main(void)
             snprintf(c->name, sizeof c->name, "dispatch__%s__on_%s", KIND_NAMES[kind], eb_isa_name(isas[j]));
             tests[t++] = (struct CMUnitTest){.name = c->name, .test_func = dispatch_test, .initial_state = c};
         }
+    tests[t++] = (struct CMUnitTest){.name = "pick_chain", .test_func = pick_chain};
     tests[t++] = (struct CMUnitTest){.name = "gemm_i8_refuses_minus_128", .test_func = gemm_i8_refuses_minus_128};
     tests[t++] = (struct CMUnitTest){.name = "quantize_u8_bit_exact", .test_func = quantize_u8_bit_exact};
     tests[t++] = (struct CMUnitTest){.name = "dynamic_grid_u8_bit_exact", .test_func = dynamic_grid_u8_bit_exact};
