@@ -413,13 +413,21 @@ static void run_gemm_i8_case(const eb_kernel *k, int m, int n, int kk, i8_mode m
     eb_epilogue_i8 ep = {.a_zero = xz, .mult = mult, .alpha = alpha, .bias = with_bias && beta != 0.0f ? bias_eff : NULL,
                          .requant = nq.requant, .out_scale = nq.out_scale, .out_zero = nq.out_zero, .act = act,
                          .lo = fep.lo, .hi = fep.hi};
+    /* with transB, A's rows lie 4 bytes apart more than K, with garbage between */
+    int lda = trans_b ? kk + 4 : kk;
+    uint8_t *xs_rows = malloc((size_t)m * lda);
+    assert_non_null(xs_rows);
+    memset(xs_rows, 0xee, (size_t)m * lda);
+    for (int i = 0; i < m; i++)
+        memcpy(xs_rows + (size_t)i * lda, xq + (size_t)i * kk, (size_t)kk);
     float *y = guarded(ny);
-    eb_gemm_i8(m, n, kk, xq, kk, pb, y, n, &ep, tp);
+    eb_gemm_i8(m, n, kk, xs_rows, lda, pb, y, n, &ep, tp);
+    free(xs_rows);
     eb_gemm_i8_packed_free(pb);
 
     char what[200];
     snprintf(what, sizeof what, "%s M=%d N=%d K=%d %s%s%s alpha=%g beta=%g act=%d%s", k->name, m, n, kk,
-             I8_MODE_NAMES[mode], trans_b ? " transB" : "", with_bias ? " bias" : "", alpha, beta, (int)act,
+             I8_MODE_NAMES[mode], trans_b ? " transB lda=K+4" : "", with_bias ? " bias" : "", alpha, beta, (int)act,
              tp ? " 2 threads" : "");
     check_guards(y, ny, what);
     for (size_t i = 0; i < ny; i++)
