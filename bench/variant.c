@@ -58,8 +58,8 @@ _Static_assert(sizeof quant_names / sizeof quant_names[0] == EB_QUANT_KIND_COUNT
 
 /* kernel instruction sets (runners/cpu/gemm.h names them the same way);
  * whether this machine has one is the runner's to say */
-static const char *const isa_names[] = {"auto", "avx512", "avx2", "neon", "generic"};
-#define ISA_LIST "auto, avx512, avx2, neon or generic"
+static const char *const isa_names[] = {"auto", "avx512", "avx2", "neon", "generic", "avx512vnni", "avxvnni", "neondot"};
+#define ISA_LIST "auto, avx512, avx2, neon, generic, avx512vnni, avxvnni or neondot"
 
 #define MAX_THREADS 1024
 #define MAX_GROUP 65536

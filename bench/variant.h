@@ -8,7 +8,7 @@
  * channel:F (0<F<1), quant=none|fp16|int8|int8-static|int4, group=N (int4
  * group size, N >= 1; default 32; refused unless the variant is int4, kept
  * only by the int4 variants of a sweep over quant), device=N (N >= 0),
- * isa=auto|avx512|avx2|neon|generic (the kernels' instruction set; auto,
+ * isa=auto|avx512|avx2|neon|generic|avx512vnni|avxvnni|neondot (the kernels' instruction set; auto,
  * the default, is the best the CPU runs; the cpu runner reads it, refuses
  * one the machine lacks, and records the one used).  The runner name's
  * spelling ([a-z0-9_], at most 31 characters) is checked here, whether it

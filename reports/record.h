@@ -46,7 +46,7 @@ typedef struct eb_result_variant {
     char quant[32];   /* "none", "fp16", "int8", "int8-static", "int4" */
     int group;        /* int4 group size */
     int device;       /* GPU / OpenCL device index */
-    char isa[16];     /* the isa= key as asked: "auto", "avx512", "avx2", "neon", "generic" */
+    char isa[16];     /* the isa= key as asked: "auto", "avx512", ..., "neondot" (gemm.h) */
 } eb_result_variant;
 
 /* Accuracy drift of a variant's outputs against the ref baseline's on the

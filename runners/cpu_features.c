@@ -46,6 +46,7 @@ static void ignore_libcpuid_warning(const char *msg)
 static void x86_features(eb_cpu_features *f)
 {
     bool cpu_avx2 = false, cpu_fma = false, cpu_avx512 = false, osxsave = false;
+    bool cpu_avx512bw = false, cpu_avx512vnni = false, cpu_avxvnni = false;
     unsigned a, b, c, d;
     if (__get_cpuid(1, &a, &b, &c, &d)) {
         cpu_fma = (c >> 12) & 1;
@@ -54,7 +55,11 @@ static void x86_features(eb_cpu_features *f)
     if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
         cpu_avx2 = (b >> 5) & 1;
         cpu_avx512 = (b >> 16) & 1;
+        cpu_avx512bw = (b >> 30) & 1;
+        cpu_avx512vnni = (c >> 11) & 1; /* CPUID.7:ECX bit 11 */
     }
+    if (__get_cpuid_count(7, 1, &a, &b, &c, &d))
+        cpu_avxvnni = (a >> 4) & 1; /* CPUID.(7,1):EAX bit 4 */
 #if defined(EB_HAVE_LIBCPUID)
     if (cpuid_present()) {
         struct cpu_raw_data_t raw;
@@ -81,6 +86,11 @@ static void x86_features(eb_cpu_features *f)
     f->os_avx512 = os_avx512;
     f->avx2_fma = cpu_avx2 && cpu_fma && os_avx;
     f->avx512f = cpu_avx512 && os_avx512;
+    f->cpu_avx512bw = cpu_avx512bw;
+    f->cpu_avx512vnni = cpu_avx512vnni;
+    f->cpu_avxvnni = cpu_avxvnni;
+    f->avx512vnni = f->avx512f && cpu_avx512bw && cpu_avx512vnni;
+    f->avxvnni = f->avx2_fma && cpu_avxvnni;
 }
 
 /* CPUID's 48-byte brand string, without the padding spaces Intel puts in
@@ -124,6 +134,9 @@ static void probe(void)
     g_features.hwcap = getauxval(AT_HWCAP);
     g_features.hwcap2 = getauxval(AT_HWCAP2);
     g_features.neon = (g_features.hwcap & HWCAP_ASIMD) != 0;
+#if defined(HWCAP_ASIMDDP)
+    g_features.neondot = g_features.neon && (g_features.hwcap & HWCAP_ASIMDDP) != 0;
+#endif
 #else
     g_features.neon = true; /* Advanced SIMD is mandatory in ARMv8-A */
 #endif

@@ -19,6 +19,7 @@
 typedef struct eb_cpu_features {
     /* x86-64, what the CPU reports (false elsewhere) */
     bool cpu_avx2, cpu_fma, cpu_avx512f;
+    bool cpu_avx512bw, cpu_avx512vnni, cpu_avxvnni; /* the int8 GEMM's: CPUID.7:EBX 30, ECX 11, (7,1):EAX 4 */
     bool os_avx;      /* XCR0 bits 1-2: the OS saves XMM and YMM state */
     bool os_avx512;   /* and bits 5-7: opmask, ZMM0-15 upper halves, ZMM16-31 */
     /* arm64 Linux: the auxiliary vector's words (0 elsewhere) */
@@ -28,6 +29,9 @@ typedef struct eb_cpu_features {
     bool avx2_fma;    /* AVX2 + FMA */
     bool avx512f;     /* AVX-512F */
     bool neon;        /* Advanced SIMD (mandatory on ARMv8-A; AT_HWCAP where Linux says) */
+    bool avx512vnni;  /* AVX-512F + BW + VNNI (vpdpbusd on zmm) */
+    bool avxvnni;     /* AVX2 + FMA + AVX-VNNI (VEX vpdpbusd on ymm) */
+    bool neondot;     /* NEON + the dot product (sdot; AT_HWCAP's ASIMDDP) */
     char brand[49];   /* x86-64: CPUID's brand string (leaves 0x80000002-4), trimmed; "" elsewhere */
 } eb_cpu_features;
 

@@ -15,7 +15,17 @@
  * starts as garbage.  The comparison: NaN and infinity where the twin has
  * them, then the NMSE over the rest at most the row's tolerance.  The twin
  * runs through its eb_node_eval_fn on a one-node graph made here (a Relu
- * node after it where the GEMM's epilogue has one). */
+ * node after it where the GEMM's epilogue has one).
+ *
+ * The int8 GEMM rows (GEMM_I8, tolerance 0) are compared bit for bit
+ * (memcmp) with the quantized Gemm of ref_compressed.c: a Gemm node with
+ * eb_node_quant (static with and without requantization, dynamic) and an
+ * s8 weight with per-channel scales, K from 1 to past one K step, with
+ * transB, alpha, beta, bias or none, and ReLU / Clip applied to the twin's
+ * output with eb_gemm_act_scalar (the fused activation's definition).  The
+ * activation quantizers (eb_quantize_u8, eb_dynamic_grid_u8) are compared
+ * bit for bit with eb_quantize / eb_ref_dynamic_grid on NaN, infinities,
+ * huge values and ties. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,6 +43,7 @@
 #include "runners/cpu/conv_i8.h"
 #include "runners/cpu/cpu_kernels.h"
 #include "runners/cpu/gemm.h"
+#include "runners/cpu/gemm_i8.h"
 #include "runners/cpu/kernels.h"
 #include "tests/test_util.h"
 
@@ -401,6 +412,258 @@ static void run_softmax(const eb_kernel *k)
     }
 }
 
+/* ---- the int8 GEMM ---------------------------------------------------------------------- */
+
+static eb_threadpool *g_pool2; /* two workers: the block split */
+
+/* An s8 weight in -127..127, never 0 */
+static int8_t rnd_w(void)
+{
+    int v = 1 + (int)(eb_test_rand(&g_rng) % 127);
+    return (int8_t)(eb_test_rand(&g_rng) & 1 ? v : -v);
+}
+
+typedef enum i8_mode { I8_STATIC_REQUANT, I8_STATIC, I8_DYNAMIC, I8_MODES } i8_mode;
+
+static const char *const I8_MODE_NAMES[I8_MODES] = {"static+requant", "static", "dynamic"};
+
+/* One GEMM_I8 case: ours against eb_ref_compressed, bit for bit. */
+static void run_gemm_i8_case(const eb_kernel *k, int m, int n, int kk, i8_mode mode, bool trans_b, bool with_bias,
+                             float alpha, float beta, eb_act act, eb_threadpool *tp)
+{
+    size_t nx = (size_t)m * kk, nw = (size_t)kk * n, ny = (size_t)m * n;
+    float *x = malloc(sizeof(float) * nx), *ws = malloc(sizeof(float) * (size_t)n);
+    float *bias = malloc(sizeof(float) * (size_t)n), *bias_eff = malloc(sizeof(float) * (size_t)n);
+    float *mult = malloc(sizeof(float) * (size_t)n), *ref = malloc(sizeof(float) * ny);
+    int8_t *w = malloc(nw);
+    int32_t *wz = calloc((size_t)n, sizeof(int32_t));
+    uint8_t *xq = malloc(nx);
+    assert_true(x && ws && bias && bias_eff && mult && ref && w && wz && xq);
+    fill(x, nx);
+    for (size_t i = 0; i < nx; i++)
+        x[i] *= 4.0f; /* past the static grid's ends too */
+    for (size_t i = 0; i < nw; i++)
+        w[i] = rnd_w();
+    for (int j = 0; j < n; j++) {
+        ws[j] = eb_test_uniform(&g_rng, 0.001f, 0.05f);
+        bias[j] = rnd();
+    }
+    if (n >= 4) { /* NaN and infinities through the epilogue and the requantization */
+        bias[0] = NAN;
+        bias[1] = INFINITY;
+        bias[2] = -INFINITY;
+    }
+
+    /* the twin: a quantized Gemm node, weight [K,N] (or [N,K] with transB)
+     * stored s8 with one scale per output channel */
+    eb_node_quant nq = {.act = mode == I8_DYNAMIC ? EB_ACT_DYNAMIC : EB_ACT_STATIC,
+                        .in_scale = eb_test_uniform(&g_rng, 0.01f, 0.03f),
+                        .in_zero = (int32_t)(eb_test_rand(&g_rng) % 256),
+                        .requant = mode == I8_STATIC_REQUANT,
+                        .out_scale = eb_test_uniform(&g_rng, 0.01f, 0.2f),
+                        .out_zero = (int32_t)(eb_test_rand(&g_rng) % 256)};
+    eb_storage st = {.kind = EB_STORAGE_QUANT,
+                     .u.quant = {.stored = EB_DT_I8, .axis = trans_b ? 0 : 1, .n_scales = n, .scale = ws,
+                                 .zero_point = wz, .data = w}};
+    int64_t sx[2] = {m, kk}, sw[2] = {trans_b ? n : kk, trans_b ? kk : n}, sb[1] = {n}, sy[2] = {m, n};
+    eb_tensor tx = tensor(x, 2, sx), tw = tensor(NULL, 2, sw), tb = tensor(bias, 1, sb), ty = tensor(ref, 2, sy);
+    tw.storage = &st;
+    eb_attr attrs[3] = {attr_int("transB", trans_b), {.name = "alpha", .type = EB_ATTR_FLOAT, .f = alpha},
+                        {.name = "beta", .type = EB_ATTR_FLOAT, .f = beta}};
+    int ins[3] = {0, 1, 2}, outs[1] = {3};
+    eb_node node = {.op = EB_OP_GEMM, .op_type = "Gemm", .name = "twin", .opset = 13, .n_in = with_bias ? 3 : 2,
+                    .n_out = 1, .in = ins, .out = outs, .n_attrs = 3, .attrs = attrs, .quant = &nq};
+    const eb_tensor *in3[3] = {&tx, &tw, &tb};
+    eb_tensor *o[1] = {&ty};
+    memset(ref, 0, sizeof(float) * ny);
+    eb_err err;
+    if (eb_ref_compressed(&node, in3, o, &err) != EB_OK)
+        fail_msg("%s's twin: %s", k->name, err.msg);
+    eb_epilogue fep = {.act = act, .lo = -0.5f, .hi = 0.75f};
+    for (size_t i = 0; i < ny; i++)
+        ref[i] = eb_gemm_act_scalar(ref[i], &fep);
+
+    /* ours, as the cpu runner calls it */
+    float xs = nq.in_scale;
+    int32_t xz = nq.in_zero;
+    if (mode == I8_DYNAMIC)
+        eb_dynamic_grid_u8(x, nx, &xs, &xz);
+    eb_quantize_u8(x, nx, xs, xz, xq);
+    for (int j = 0; j < n; j++) {
+        mult[j] = xs * ws[j];
+        bias_eff[j] = beta * bias[j];
+    }
+    eb_packed_b8 *pb = NULL;
+    assert_int_equal(eb_gemm_i8_pack_b(w, kk, n, trans_b ? kk : n, trans_b, &pb, &err), EB_OK);
+    eb_epilogue_i8 ep = {.a_zero = xz, .mult = mult, .alpha = alpha, .bias = with_bias && beta != 0.0f ? bias_eff : NULL,
+                         .requant = nq.requant, .out_scale = nq.out_scale, .out_zero = nq.out_zero, .act = act,
+                         .lo = fep.lo, .hi = fep.hi};
+    /* with transB, A's rows lie 4 bytes apart more than K, with garbage between */
+    int lda = trans_b ? kk + 4 : kk;
+    uint8_t *xs_rows = malloc((size_t)m * lda);
+    assert_non_null(xs_rows);
+    memset(xs_rows, 0xee, (size_t)m * lda);
+    for (int i = 0; i < m; i++)
+        memcpy(xs_rows + (size_t)i * lda, xq + (size_t)i * kk, (size_t)kk);
+    float *y = guarded(ny);
+    eb_gemm_i8(m, n, kk, xs_rows, lda, pb, y, n, &ep, tp);
+    free(xs_rows);
+    eb_gemm_i8_packed_free(pb);
+
+    char what[200];
+    snprintf(what, sizeof what, "%s M=%d N=%d K=%d %s%s%s alpha=%g beta=%g act=%d%s", k->name, m, n, kk,
+             I8_MODE_NAMES[mode], trans_b ? " transB lda=K+4" : "", with_bias ? " bias" : "", alpha, beta, (int)act,
+             tp ? " 2 threads" : "");
+    check_guards(y, ny, what);
+    for (size_t i = 0; i < ny; i++)
+        if (memcmp(&y[i], &ref[i], sizeof(float)) != 0)
+            fail_msg("%s: element %zu (row %zu, column %zu) is %.9g, the reference %.9g (seed %llu)", what, i,
+                     i / (size_t)n, i % (size_t)n, y[i], ref[i], (unsigned long long)eb_test_seed());
+    free_guarded(y);
+    free(x), free(ws), free(bias), free(bias_eff), free(mult), free(ref), free(w), free(wz), free(xq);
+}
+
+static void run_gemm_i8(const eb_kernel *k)
+{
+    int md[10], nd[9];
+    int nm = shape_dims(k->mr, md), nn = shape_dims(k->nr, nd);
+    md[nm++] = 1; /* batch 1 */
+    /* K: below the group of 4, odd, around it, and past one K step (1024) */
+    static const int kd[] = {1, 2, 3, 4, 5, 7, 13, 33, 67, 255};
+    int nk = (int)(sizeof kd / sizeof kd[0]), c = 0;
+    for (int im = 0; im < nm; im++)
+        for (int in = 0; in < nn; in++, c++) {
+            int kk = kd[c % nk] + (c % 5 == 4 ? (int)(eb_test_rand(&g_rng) % 3) : 0);
+            i8_mode mode = (i8_mode)(c % I8_MODES);
+            eb_act act = (eb_act)(c % 3); /* none, relu, clip */
+            float alpha = c % 4 == 1 ? 0.7f : 1.0f, beta = c % 4 == 2 ? 0.5f : 1.0f;
+            run_gemm_i8_case(k, md[im], nd[in], kk, mode, c % 2 == 1, c % 7 != 3, alpha, beta, act, NULL);
+        }
+    /* K steps accumulated in C (K > 1024, odd), a two-thread split, every mode */
+    for (int mode = 0; mode < I8_MODES; mode++) {
+        run_gemm_i8_case(k, 2 * k->mr + 3, 3 * k->nr + 5, 1031 + mode, (i8_mode)mode, mode == 1, true, 1.0f, 1.0f,
+                         (eb_act)(mode + 1 < 3 ? mode + 1 : 0), NULL);
+        run_gemm_i8_case(k, 37, 4 * k->nr + 1, 301, (i8_mode)mode, mode == 2, true, 0.9f, 1.0f, EB_ACT_RELU, g_pool2);
+    }
+}
+
+/* Every kind finds a row for every ISA (its own, else down the chain
+ * avx512vnni -> avx512 -> avx2 -> generic, avxvnni -> avx2, neondot -> neon
+ * -> generic), the fp32 GEMM of a VNNI / dot ISA is its base ISA's, and the
+ * new names parse. */
+static void pick_chain(void **state)
+{
+    (void)state;
+    for (int kind = 0; kind < EB_KERNEL_KINDS; kind++)
+        for (int i = EB_ISA_GENERIC; i <= EB_ISA_LAST; i++) {
+            const eb_kernel *k = eb_kernel_pick((eb_kernel_kind)kind, (eb_isa)i);
+            assert_non_null(k);
+            assert_int_equal(k->kind, kind);
+            /* never an ISA outside the one asked for's family */
+            eb_isa got = k->isa, base = eb_isa_base((eb_isa)i);
+            assert_true(got == (eb_isa)i || got == base || got == EB_ISA_GENERIC ||
+                        (got == EB_ISA_AVX2 && (base == EB_ISA_AVX512 || base == EB_ISA_AVX2)));
+        }
+    static const eb_isa ext[] = {EB_ISA_AVX512VNNI, EB_ISA_AVXVNNI, EB_ISA_NEONDOT};
+    static const eb_isa base[] = {EB_ISA_AVX512, EB_ISA_AVX2, EB_ISA_NEON};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(eb_isa_base(ext[i]), base[i]);
+        assert_ptr_equal(eb_kernel_pick(EB_KERNEL_GEMM, ext[i]), eb_kernel_pick(EB_KERNEL_GEMM, base[i]));
+        eb_isa parsed = EB_ISA_AUTO;
+        assert_true(eb_isa_parse(eb_isa_name(ext[i]), &parsed));
+        assert_int_equal(parsed, ext[i]);
+    }
+    /* on x86-64 the VNNI ISAs have their own int8 row */
+#if defined(__x86_64__)
+    assert_int_equal(eb_kernel_pick(EB_KERNEL_GEMM_I8, EB_ISA_AVX512VNNI)->isa, EB_ISA_AVX512VNNI);
+    assert_int_equal(eb_kernel_pick(EB_KERNEL_GEMM_I8, EB_ISA_AVXVNNI)->isa, EB_ISA_AVXVNNI);
+    assert_int_equal(eb_kernel_pick(EB_KERNEL_GEMM_I8, EB_ISA_AVX512)->isa, EB_ISA_AVX2);
+#endif
+}
+
+/* The weight -128 is outside the symmetric range the kernels rely on. */
+static void gemm_i8_refuses_minus_128(void **state)
+{
+    (void)state;
+    int8_t w[6] = {1, -2, 3, -128, 5, 6};
+    eb_packed_b8 *pb = NULL;
+    eb_err err;
+    assert_int_equal(eb_gemm_i8_pack_b(w, 2, 3, 3, false, &pb, &err), EB_EUNSUPPORTED);
+    assert_null(pb);
+    w[3] = -127;
+    assert_int_equal(eb_gemm_i8_pack_b(w, 2, 3, 3, false, &pb, &err), EB_OK);
+    eb_gemm_i8_packed_free(pb);
+}
+
+/* eb_quantize_u8 is eb_quantize on every value: NaN, infinities, values past
+ * lrintf's range and past the 4e9 cut, ties (x.5 on scale 1), -0. */
+static void quantize_u8_bit_exact(void **state)
+{
+    (void)state;
+    enum { N = 1500 };
+    float *x = malloc(sizeof(float) * N);
+    uint8_t *q = malloc(N);
+    assert_true(x && q);
+    static const float special[] = {NAN, -NAN, INFINITY, -INFINITY, 1e30f, -1e30f, 3e9f, -3e9f, 5e9f, -5e9f,
+                                    2147483648.0f, -2147483648.0f, 0.0f, -0.0f, 0.5f, -0.5f, 1.5f, -1.5f,
+                                    2.5f, 254.5f, 255.5f, -127.5f, 127.5f, 128.5f};
+    const size_t ns = sizeof special / sizeof special[0];
+    size_t n = 0;
+    for (size_t i = 0; i < ns; i++)
+        x[n++] = special[i];
+    for (int t = -600; t <= 600; t++) /* every tie from -300 to 300 */
+        x[n++] = (float)t * 0.5f;
+    while (n < N)
+        x[n++] = 300.0f * rnd();
+    static const float scales[] = {1.0f, 0.5f, 0.0173f, 3.0f, 1e-30f};
+    static const int32_t zeros[] = {0, 128, 255, 17};
+    for (size_t si = 0; si < sizeof scales / sizeof scales[0]; si++)
+        for (size_t zi = 0; zi < sizeof zeros / sizeof zeros[0]; zi++)
+            for (size_t len = N - 7; len <= N; len += 7) { /* the SIMD loop's tail */
+                memset(q, 0xcd, N);
+                eb_quantize_u8(x, len, scales[si], zeros[zi], q);
+                for (size_t i = 0; i < len; i++)
+                    if (q[i] != (uint8_t)eb_quantize(x[i], scales[si], zeros[zi], 0, 255))
+                        fail_msg("eb_quantize_u8(%g, scale %g, zero %d) = %d, eb_quantize %d", x[i], scales[si],
+                                 zeros[zi], q[i], eb_quantize(x[i], scales[si], zeros[zi], 0, 255));
+                for (size_t i = len; i < N; i++)
+                    assert_int_equal(q[i], 0xcd); /* nothing past n */
+            }
+    free(x);
+    free(q);
+}
+
+/* eb_dynamic_grid_u8 is eb_ref_dynamic_grid: NaN skipped, infinities,
+ * one-signed data, all zero, every length up to past the SIMD width. */
+static void dynamic_grid_u8_bit_exact(void **state)
+{
+    (void)state;
+    enum { N = 41 };
+    float x[N];
+    for (int kind = 0; kind < 7; kind++)
+        for (int len = 0; len <= N; len++) {
+            for (int i = 0; i < N; i++) {
+                float v = rnd() * 10.0f;
+                x[i] = kind == 1 ? fabsf(v) : kind == 2 ? -fabsf(v) : kind == 3 ? 0.0f : v;
+            }
+            if (kind == 4 && len > 0)
+                x[eb_test_rand(&g_rng) % (uint64_t)len] = NAN;
+            if (kind == 5 && len > 1) {
+                x[0] = INFINITY;
+                x[len - 1] = -3.0f;
+            }
+            if (kind == 6 && len > 0)
+                x[len - 1] = -INFINITY;
+            float s1, s2;
+            int32_t z1, z2;
+            eb_dynamic_grid_u8(x, (size_t)len, &s1, &z1);
+            eb_ref_dynamic_grid(x, len, &s2, &z2);
+            if (memcmp(&s1, &s2, sizeof s1) != 0 || z1 != z2)
+                fail_msg("kind %d, n %d: eb_dynamic_grid_u8 gave (%.9g, %d), eb_ref_dynamic_grid (%.9g, %d)", kind,
+                         len, s1, z1, s2, z2);
+        }
+}
+
 /* Runs row k with isa forced on this thread (the GEMM packs and runs for it). */
 static void run_row(const eb_kernel *k, eb_isa isa)
 {
@@ -410,6 +673,7 @@ static void run_row(const eb_kernel *k, eb_isa isa)
     case EB_KERNEL_DWCONV: run_dwconv(k); break;
     case EB_KERNEL_POOL: run_pool(k); break;
     case EB_KERNEL_SOFTMAX: run_softmax(k); break;
+    case EB_KERNEL_GEMM_I8: run_gemm_i8(k); break;
     case EB_KERNEL_DWCONV_I8: run_dwconv_i8(k); break;
     default: fail_msg("%s: a kind this test does not know (add it here)", k->name);
     }
@@ -425,7 +689,12 @@ static void row_test(void **state)
         printf("skipped: %s needs %s: %s\n", k->name, eb_isa_name(k->isa), eb_isa_why_not(k->isa));
         skip();
     }
-    assert_true(k->format == EB_KERNEL_DENSE);
+    if (k->kind == EB_KERNEL_GEMM_I8)
+        assert_true(k->in_dtype == EB_DT_U8 && k->w_dtype == EB_DT_I8 && k->format == EB_KERNEL_QUANT && k->tol == 0);
+    else if (k->kind == EB_KERNEL_DWCONV_I8)
+        assert_true(k->in_dtype == EB_DT_U8 && k->w_dtype == EB_DT_I8 && k->tol == 0);
+    else
+        assert_true(k->in_dtype == EB_DT_F32 && k->format == EB_KERNEL_DENSE);
     run_row(k, k->isa);
 }
 
@@ -449,14 +718,18 @@ static void dispatch_test(void **state)
     run_row(k, c->isa);
 }
 
-static const char *const KIND_NAMES[EB_KERNEL_KINDS] = {"gemm", "dwconv", "pool", "softmax", "dwconv_i8"};
+static const char *const KIND_NAMES[EB_KERNEL_KINDS] = {"gemm", "dwconv", "pool", "softmax", "gemm_i8", "dwconv_i8"};
 
 int main(void)
 {
     g_rng = eb_test_seed();
-    const eb_isa isas[] = {EB_ISA_GENERIC, EB_ISA_AVX2, EB_ISA_AVX512, EB_ISA_NEON};
-    enum { N_ISAS = sizeof isas / sizeof isas[0] };
-    int n = eb_n_kernels + EB_KERNEL_KINDS * N_ISAS;
+    const eb_isa isas[] = {EB_ISA_GENERIC, EB_ISA_AVX2,    EB_ISA_AVX512, EB_ISA_NEON,
+                           EB_ISA_AVXVNNI, EB_ISA_AVX512VNNI, EB_ISA_NEONDOT};
+    enum { N_ISAS = sizeof isas / sizeof isas[0], N_EXTRA = 4 };
+    g_pool2 = eb_threadpool_new(2);
+    if (!g_pool2)
+        return 1;
+    int n = eb_n_kernels + EB_KERNEL_KINDS * N_ISAS + N_EXTRA;
     struct CMUnitTest *tests = calloc((size_t)n, sizeof *tests);
     dispatch_case *cases = calloc(EB_KERNEL_KINDS * N_ISAS, sizeof *cases);
     if (!tests || !cases)
@@ -473,7 +746,12 @@ int main(void)
             snprintf(c->name, sizeof c->name, "dispatch__%s__on_%s", KIND_NAMES[kind], eb_isa_name(isas[j]));
             tests[t++] = (struct CMUnitTest){.name = c->name, .test_func = dispatch_test, .initial_state = c};
         }
+    tests[t++] = (struct CMUnitTest){.name = "pick_chain", .test_func = pick_chain};
+    tests[t++] = (struct CMUnitTest){.name = "gemm_i8_refuses_minus_128", .test_func = gemm_i8_refuses_minus_128};
+    tests[t++] = (struct CMUnitTest){.name = "quantize_u8_bit_exact", .test_func = quantize_u8_bit_exact};
+    tests[t++] = (struct CMUnitTest){.name = "dynamic_grid_u8_bit_exact", .test_func = dynamic_grid_u8_bit_exact};
     int rc = _cmocka_run_group_tests("kernels", tests, (size_t)t, NULL, NULL);
+    eb_threadpool_free(g_pool2);
     free(tests);
     free(cases);
     return rc;

@@ -989,8 +989,8 @@ static void variant_isa__parses_sweeps_and_is_canonical(void **state)
     assert_int_equal(l.n, 2);
     eb_variant_list_free(&l);
 
-    check_detail("cpu:isa=sse9", "isa must be auto, avx512, avx2, neon or generic, got 'sse9' at column 9");
-    check_detail("cpu:isa=AVX2", "isa must be auto, avx512, avx2, neon or generic, got 'AVX2' at column 9");
+    check_detail("cpu:isa=sse9", "isa must be auto, avx512, avx2, neon, generic, avx512vnni, avxvnni or neondot, got 'sse9' at column 9");
+    check_detail("cpu:isa=AVX2", "isa must be auto, avx512, avx2, neon, generic, avx512vnni, avxvnni or neondot, got 'AVX2' at column 9");
     check_detail("cpu:isa={avx2,avx2}", "'avx2' at column 15 repeats an earlier value of the isa sweep");
 }
 

@@ -26,6 +26,18 @@
  * when it is set this program removes it and re-executes itself.  The
  * kernel set OpenBLAS chose is printed (openblas_get_corename).
  *
+ * The int8 GEMM (runners/cpu/gemm_i8.h) is measured at 1024^3 on one
+ * thread against the suite's own fp32 GEMM and oneDNN's dnnl_gemm_u8s8s32,
+ * the issue's targets (>= 3x own fp32, >= 0.9x oneDNN) printed next to the
+ * ratios.  oneDNN is loaded at run time (dlopen of libdnnl.so.2: Debian's
+ * libdnnl2; no header needed, its C API is stable) and pinned to one
+ * OpenMP thread; without it that ratio is reported as unavailable, with
+ * the reason.  Both int8 GEMMs get A with zero point 0 (oneDNN's fastest
+ * case; ours costs the same for any), B s8 in -127..127; ours is timed
+ * with B packed beforehand, as above; oneDNN takes B as it is.
+ * --int8 runs only this comparison; with --all it runs for every GEMM_I8
+ * row this build and CPU can run (each against the fp32 row of its base ISA).
+ *
  * Exit status 0 when it ran (targets met or not: they are reported), 1 on
  * a setup failure. */
 #include <math.h>
@@ -38,8 +50,10 @@
 #include <unistd.h>
 
 #include <cblas.h>
+#include <dlfcn.h>
 
 #include "runners/cpu/gemm.h"
+#include "runners/cpu/gemm_i8.h"
 #include "runners/cpu/kernels.h"
 #include "runners/cpu/threadpool.h"
 
@@ -300,13 +314,149 @@ static bool bench_kernel(const eb_kernel *k, const int *sizes, int nsizes, eb_th
     return true;
 }
 
+/* ---- int8 GEMM against own fp32 and oneDNN -------------------------------------- */
+
+/* dnnl_gemm_u8s8s32 (oneDNN's C API, row-major): C = alpha (A - ao)(B - bo)
+ * + beta C + co, with offsetc 'F' one co for all of C */
+typedef int (*dnnl_gemm_u8s8s32_fn)(char transa, char transb, char offsetc, int64_t m, int64_t n, int64_t k,
+                                    float alpha, const uint8_t *a, int64_t lda, uint8_t ao, const int8_t *b,
+                                    int64_t ldb, int8_t bo, float beta, int32_t *c, int64_t ldc, const int32_t *co);
+
+static dnnl_gemm_u8s8s32_fn load_dnnl(char *why, size_t n)
+{
+    void *h = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        snprintf(why, n, "libdnnl.so.2 not loadable (%s)", dlerror());
+        return NULL;
+    }
+    dnnl_gemm_u8s8s32_fn f = (dnnl_gemm_u8s8s32_fn)dlsym(h, "dnnl_gemm_u8s8s32");
+    if (!f) {
+        snprintf(why, n, "libdnnl.so.2 has no dnnl_gemm_u8s8s32");
+        return NULL;
+    }
+    /* oneDNN's threads are OpenMP's (Debian's build): one, as ours */
+    void (*set_threads)(int) = (void (*)(int))dlsym(h, "omp_set_num_threads");
+    if (set_threads)
+        set_threads(1);
+    else {
+        snprintf(why, n, "libdnnl.so.2 is not the OpenMP build: cannot pin it to one thread");
+        return NULL;
+    }
+    return f;
+}
+
+/* Own int8 vs own fp32 vs oneDNN at n^3, one thread, with the ISA isa
+ * (EB_ISA_AUTO: the best this CPU runs): its GEMM_I8 row and its fp32 GEMM
+ * row; false on a setup failure. */
+static bool bench_int8(int n, eb_isa want, eb_threadpool *tp, double budget_s)
+{
+    eb_gemm_force_isa(want);
+    eb_isa isa = eb_gemm_isa();
+    size_t nn = (size_t)n * n;
+    uint8_t *a8 = aligned_alloc(64, nn);
+    int8_t *b8 = aligned_alloc(64, nn);
+    float *af = aligned_alloc(64, nn * sizeof(float)), *bf = aligned_alloc(64, nn * sizeof(float));
+    float *c8 = aligned_alloc(64, nn * sizeof(float)), *cf = aligned_alloc(64, nn * sizeof(float));
+    int32_t *cd = aligned_alloc(64, nn * sizeof(int32_t));
+    float *ones = malloc((size_t)n * sizeof(float));
+    if (!a8 || !b8 || !af || !bf || !c8 || !cf || !cd || !ones) {
+        fprintf(stderr, "bench_gemm: out of memory for the int8 comparison\n");
+        return false;
+    }
+    fill(af, nn, 1);
+    fill(bf, nn, 2);
+    for (size_t i = 0; i < nn; i++) {
+        a8[i] = (uint8_t)(int)((af[i] + 1.0f) * 127.5f);
+        b8[i] = (int8_t)(int)(bf[i] * 127.0f);
+    }
+    for (int j = 0; j < n; j++)
+        ones[j] = 1.0f;
+    eb_err err = {{0}};
+    eb_packed_b8 *p8 = NULL;
+    eb_packed_b *pf = NULL;
+    if (eb_gemm_i8_pack_b(b8, n, n, n, false, &p8, &err) != EB_OK || eb_gemm_pack_b(bf, n, n, n, false, &pf, &err) != EB_OK) {
+        fprintf(stderr, "bench_gemm: %s\n", err.msg);
+        return false;
+    }
+    /* the epilogue that leaves the int32 sums as floats: exact below 2^24 */
+    eb_epilogue_i8 ep = {.a_zero = 0, .mult = ones, .alpha = 1.0f};
+    char why[160] = "";
+    dnnl_gemm_u8s8s32_fn dnnl = load_dnnl(why, sizeof why);
+    int32_t co = 0;
+
+    eb_gemm_i8(n, n, n, a8, n, p8, c8, n, &ep, tp);
+    eb_gemm_f32(n, n, n, af, n, pf, cf, n, NULL, tp);
+    double t0 = now_s();
+    eb_gemm_i8(n, n, n, a8, n, p8, c8, n, &ep, tp);
+    double one = now_s() - t0;
+    if (dnnl) {
+        if (dnnl('N', 'N', 'F', n, n, n, 1.0f, a8, n, 0, b8, n, 0, 0.0f, cd, n, &co) != 0) {
+            snprintf(why, sizeof why, "dnnl_gemm_u8s8s32 failed");
+            dnnl = NULL;
+        } else {
+            for (size_t i = 0; i < nn; i++)
+                if (c8[i] != (float)cd[i]) {
+                    fprintf(stderr, "bench_gemm: int8 n=%d: ours and oneDNN differ at %zu (%g, %d)\n", n, i, c8[i],
+                            cd[i]);
+                    return false;
+                }
+        }
+    }
+    enum { ROUNDS = 5, MAXREP = 4096 };
+    int reps = (int)(budget_s / (3 * ROUNDS) / (one > 1e-6 ? one : 1e-6));
+    reps = reps < 1 ? 1 : reps > MAXREP / ROUNDS ? MAXREP / ROUNDS : reps;
+    static double t8[MAXREP], tf[MAXREP], td[MAXREP];
+    int k = 0;
+    for (int r = 0; r < ROUNDS; r++) {
+        for (int i = 0; i < reps; i++) {
+            t0 = now_s();
+            eb_gemm_i8(n, n, n, a8, n, p8, c8, n, &ep, tp);
+            t8[k + i] = now_s() - t0;
+        }
+        for (int i = 0; i < reps; i++) {
+            t0 = now_s();
+            eb_gemm_f32(n, n, n, af, n, pf, cf, n, NULL, tp);
+            tf[k + i] = now_s() - t0;
+        }
+        for (int i = 0; dnnl && i < reps; i++) {
+            t0 = now_s();
+            dnnl('N', 'N', 'F', n, n, n, 1.0f, a8, n, 0, b8, n, 0, 0.0f, cd, n, &co);
+            td[k + i] = now_s() - t0;
+        }
+        k += reps;
+    }
+    double ops = 2.0 * n * n * n;
+    double g8 = ops / median(t8, k) * 1e-9, gf = ops / median(tf, k) * 1e-9;
+    double gd = dnnl ? ops / median(td, k) * 1e-9 : 0;
+    const eb_kernel *k8 = eb_kernel_pick(EB_KERNEL_GEMM_I8, isa), *kf = eb_kernel_pick(EB_KERNEL_GEMM, isa);
+    printf("\nint8 GEMM %d^3, 1 thread: ours %s, ours fp32 %s, oneDNN dnnl_gemm_u8s8s32 %s\n", n, k8->name, kf->name,
+           dnnl ? "(libdnnl.so.2, 1 OpenMP thread)" : "unavailable");
+    printf("%10s %10s %10s %12s %12s\n", "int8", "fp32", "oneDNN", "int8/fp32", "int8/oneDNN");
+    printf("%10s %10s %10s %12s %12s\n", "GOP/s", "GFLOP/s", "GOP/s", ">=3.00", ">=0.90");
+    double r1 = g8 / gf, r2 = dnnl ? g8 / gd : 0;
+    char d[16] = "n/a", q2[16] = "n/a";
+    if (dnnl) {
+        snprintf(d, sizeof d, "%.1f", gd);
+        snprintf(q2, sizeof q2, "%.2f%s", r2, r2 >= 0.9 ? " " : "*");
+    }
+    printf("%10.1f %10.1f %10s %11.2f%s %12s\n", g8, gf, d, r1, r1 >= 3.0 ? " " : "*", q2);
+    if (!dnnl)
+        printf("oneDNN unavailable: %s\n", why);
+    printf("(* = target missed)\n");
+    eb_gemm_i8_packed_free(p8);
+    eb_gemm_packed_free(pf);
+    free(a8), free(b8), free(af), free(bf), free(c8), free(cf), free(cd), free(ones);
+    return true;
+}
+
 static void usage(void)
 {
     fprintf(stderr, "usage: bench_gemm [--isa=");
     for (int i = 0, n = 0; i < eb_n_kernels; i++)
         if (eb_kernels[i].kind == EB_KERNEL_GEMM)
             fprintf(stderr, "%s%s", n++ ? "|" : "", eb_isa_name(eb_kernels[i].isa));
-    fprintf(stderr, " | --all] [SIZE...]   (square sizes, default 256 512 1024 2048)\n");
+    fprintf(stderr, " | --all] [--int8] [SIZE...]   (square sizes, default 256 512 1024 2048; --int8: only the\n"
+                    "  int8 comparison at 1024)\n");
 }
 
 int main(int argc, char **argv)
@@ -322,7 +472,7 @@ int main(int argc, char **argv)
     /* the GEMM rows of the kernel table to run: the dispatcher's by default */
     const eb_kernel *rows[16];
     int nrows = 0;
-    bool all = false;
+    bool all = false, int8_only = false;
     int sizes[16], nsizes = 0;
     for (int i = 1; i < argc && nsizes < 16; i++) {
         eb_isa pin;
@@ -333,6 +483,10 @@ int main(int argc, char **argv)
                 return 2;
             }
             rows[nrows++] = k;
+            continue;
+        }
+        if (strcmp(argv[i], "--int8") == 0) {
+            int8_only = true;
             continue;
         }
         if (strcmp(argv[i], "--all") == 0) {
@@ -364,12 +518,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_gemm: cannot create the thread pools\n");
         return 1;
     }
-    for (int r = 0; r < nrows; r++) {
+    for (int r = 0; r < nrows && !int8_only; r++) {
         if (r)
             printf("\n");
         if (!bench_kernel(rows[r], sizes, nsizes, pools, budget))
             return 1;
     }
+    if (!bench_int8(1024, EB_ISA_AUTO, pools[1], budget))
+        return 1;
+    for (int i = 0; all && i < eb_n_kernels; i++)
+        if (eb_kernels[i].kind == EB_KERNEL_GEMM_I8 && eb_isa_supported(eb_kernels[i].isa) &&
+            eb_kernels[i].isa != eb_isa_detect() && !bench_int8(1024, eb_kernels[i].isa, pools[1], budget))
+            return 1;
     eb_threadpool_free(pools[1]);
     eb_threadpool_free(pools[2]);
     return 0;

@@ -62,9 +62,29 @@
 /* The micro-kernels are the GEMM rows of kernels.def. */
 typedef eb_kernel kernel_info;
 
+/* isa's own row, or its base's (the fp32 kernels of avx512vnni are avx512's) */
 static const kernel_info *kernel_for(eb_isa isa)
 {
-    return eb_kernel_find(EB_KERNEL_GEMM, isa);
+    return eb_kernel_find(EB_KERNEL_GEMM, eb_isa_base(isa));
+}
+
+/* whether this build has any kernel row for isa */
+static bool build_has(eb_isa isa)
+{
+    for (int i = 0; i < eb_n_kernels; i++)
+        if (eb_kernels[i].isa == isa)
+            return true;
+    return false;
+}
+
+eb_isa eb_isa_base(eb_isa isa)
+{
+    switch (isa) {
+    case EB_ISA_AVX512VNNI: return EB_ISA_AVX512;
+    case EB_ISA_AVXVNNI: return EB_ISA_AVX2;
+    case EB_ISA_NEONDOT: return EB_ISA_NEON;
+    default: return isa;
+    }
 }
 
 const char *eb_isa_name(eb_isa isa)
@@ -75,13 +95,16 @@ const char *eb_isa_name(eb_isa isa)
     case EB_ISA_AVX2: return "avx2";
     case EB_ISA_AVX512: return "avx512";
     case EB_ISA_NEON: return "neon";
+    case EB_ISA_AVX512VNNI: return "avx512vnni";
+    case EB_ISA_AVXVNNI: return "avxvnni";
+    case EB_ISA_NEONDOT: return "neondot";
     }
     return "?";
 }
 
 bool eb_isa_supported(eb_isa isa)
 {
-    if (!kernel_for(isa))
+    if (isa == EB_ISA_AUTO || !build_has(isa))
         return false;
     /* the one probe (runners/cpu_features.h): CPU and OS */
     const eb_cpu_features *f = eb_cpu_features_get();
@@ -89,6 +112,9 @@ bool eb_isa_supported(eb_isa isa)
     case EB_ISA_AVX2: return f->avx2_fma;
     case EB_ISA_AVX512: return f->avx512f;
     case EB_ISA_NEON: return f->neon;
+    case EB_ISA_AVX512VNNI: return f->avx512vnni;
+    case EB_ISA_AVXVNNI: return f->avxvnni;
+    case EB_ISA_NEONDOT: return f->neondot;
     default: break;
     }
     return isa == EB_ISA_GENERIC;
@@ -98,21 +124,26 @@ const char *eb_isa_why_not(eb_isa isa)
 {
     if (isa == EB_ISA_AUTO)
         return "auto is a choice, not an instruction set";
-    if (!kernel_for(isa))
-        return "this build has no kernels for it (they exist for x86-64: avx2, avx512; aarch64: neon)";
+    if (!build_has(isa))
+        return "this build has no kernels for it (they exist for x86-64: avx2, avx512, avxvnni, avx512vnni; aarch64: "
+               "neon, neondot)";
     if (eb_isa_supported(isa))
         return "";
     switch (isa) {
     case EB_ISA_AVX2: return "this CPU (or OS) lacks AVX2 + FMA";
     case EB_ISA_AVX512: return "this CPU (or OS) lacks AVX-512F";
     case EB_ISA_NEON: return "this CPU lacks Advanced SIMD (AT_HWCAP)";
+    case EB_ISA_AVX512VNNI: return "this CPU (or OS) lacks AVX-512F + BW + VNNI";
+    case EB_ISA_AVXVNNI: return "this CPU (or OS) lacks AVX2 + FMA + AVX-VNNI";
+    case EB_ISA_NEONDOT: return "this CPU lacks the NEON dot product (AT_HWCAP's ASIMDDP)";
     default: return "this CPU cannot run it";
     }
 }
 
 eb_isa eb_isa_detect(void)
 {
-    static const eb_isa best_first[] = {EB_ISA_AVX512, EB_ISA_AVX2, EB_ISA_NEON};
+    static const eb_isa best_first[] = {EB_ISA_AVX512VNNI, EB_ISA_AVX512, EB_ISA_AVXVNNI, EB_ISA_AVX2,
+                                        EB_ISA_NEONDOT, EB_ISA_NEON};
     for (size_t i = 0; i < sizeof best_first / sizeof best_first[0]; i++)
         if (eb_isa_supported(best_first[i]))
             return best_first[i];
@@ -132,7 +163,7 @@ bool eb_gemm_force_isa(eb_isa isa)
 
 bool eb_isa_parse(const char *name, eb_isa *out)
 {
-    for (int i = EB_ISA_AUTO; i <= EB_ISA_NEON; i++)
+    for (int i = EB_ISA_AUTO; i <= EB_ISA_LAST; i++)
         if (strcmp(name, eb_isa_name((eb_isa)i)) == 0) {
             *out = (eb_isa)i;
             return true;
@@ -322,7 +353,7 @@ static void make_scratch_key(void)
 }
 
 /* NULL when out of memory: the caller then reads A in place */
-static float *thread_scratch(size_t floats)
+float *eb_gemm_thread_scratch(size_t floats)
 {
     if (tl_scratch_floats >= floats)
         return tl_scratch;
@@ -359,7 +390,7 @@ static void gemm_block(void *ctx, int task, int worker)
     size_t astride = ((size_t)g->kc + 15) / 16 * 16 + 16;
     float *abuf = NULL;
     if (i1 - i0 > 1 && j1 - j0 > ki->nr)
-        abuf = thread_scratch((size_t)(i1 - i0) * astride);
+        abuf = eb_gemm_thread_scratch((size_t)(i1 - i0) * astride);
     for (int pc = 0; pc < g->k; pc += g->kc) {
         int kc = g->k - pc < g->kc ? g->k - pc : g->kc;
         unsigned flags = (pc > 0 ? EB_UK_ACCUM : 0u) | (pc + kc == g->k ? EB_UK_LAST : 0u);
@@ -385,7 +416,8 @@ static void gemm_block(void *ctx, int task, int worker)
 }
 
 /* Chooses how many blocks to cut M and N into (in units of MR rows and NR
- * columns) for `threads` workers.  Blocks respect the cache limits; when
+ * columns) for `threads` workers (gemm_i8.c's too).  Blocks respect the
+ * cache limits (at most mc_max x nc_max); when
  * those already give 8 or more tasks per thread, that grid is kept.
  * Otherwise, among finer grids of up to 8 tasks per thread, the one with
  * the smallest estimated time wins, in multiply-add units:
@@ -394,10 +426,11 @@ static void gemm_block(void *ctx, int task, int worker)
  *     shared machine, turbo), and with few large tasks the slowest thread
  *     decides; more, smaller tasks let the others take up its slack,
  *   - per task, the copy of its A rows and ~1 us of scheduling. */
-static void split(int mu, int nu, int mr, int nr, int k, int threads, int *blocks_m, int *blocks_n)
+void eb_gemm_split(int mu, int nu, int mr, int nr, int k, int threads, int mc_max, int nc_max, int *blocks_m,
+                   int *blocks_n)
 {
-    int bm0 = ceil_div(mu, MC_MAX / mr > 0 ? MC_MAX / mr : 1);
-    int bn0 = ceil_div(nu, NC_MAX / nr > 0 ? NC_MAX / nr : 1);
+    int bm0 = ceil_div(mu, mc_max / mr > 0 ? mc_max / mr : 1);
+    int bn0 = ceil_div(nu, nc_max / nr > 0 ? nc_max / nr : 1);
     *blocks_m = bm0;
     *blocks_n = bn0;
     int max_tasks = 8 * threads;
@@ -445,7 +478,7 @@ void eb_gemm_f32(int m, int n, int k, const float *a, int lda, const eb_packed_b
     if ((double)m * n * k < 65536.0)
         threads = 1;
     int bm, bn;
-    split(mu, nu, ki->mr, ki->nr, k, threads, &bm, &bn);
+    eb_gemm_split(mu, nu, ki->mr, ki->nr, k, threads, MC_MAX, NC_MAX, &bm, &bn);
     g.rows_per_block = ceil_div(mu, bm) * ki->mr;
     g.cols_per_block = ceil_div(nu, bn) * ki->nr;
     g.blocks_n = ceil_div(n, g.cols_per_block);

@@ -37,16 +37,26 @@ typedef enum eb_isa {
     EB_ISA_AVX2,     /* AVX2 + FMA */
     EB_ISA_AVX512,   /* AVX-512F */
     EB_ISA_NEON,
+    /* the int8 GEMM's: each is its base ISA plus a dot-product instruction;
+     * every other kernel runs its base ISA's row there (eb_kernel_pick) */
+    EB_ISA_AVX512VNNI, /* AVX-512F + BW + VNNI: vpdpbusd on zmm */
+    EB_ISA_AVXVNNI,    /* AVX2 + FMA + AVX-VNNI: vpdpbusd on ymm (VEX) */
+    EB_ISA_NEONDOT,    /* NEON + sdot (ARMv8.2 dot product) */
+    EB_ISA_LAST = EB_ISA_NEONDOT
 } eb_isa;
 
 const char *eb_isa_name(eb_isa isa);
-/* "auto", "generic", "avx2", "avx512", "neon" -> *out; false otherwise. */
+/* "auto", "generic", "avx2", "avx512", "neon", "avx512vnni", "avxvnni",
+ * "neondot" -> *out; false otherwise. */
 bool eb_isa_parse(const char *name, eb_isa *out);
 /* Whether this build has a kernel for isa and this CPU and OS can run it
  * (false for EB_ISA_AUTO). */
 bool eb_isa_supported(eb_isa isa);
 /* Why eb_isa_supported(isa) is false, in words ("" when it is true). */
 const char *eb_isa_why_not(eb_isa isa);
+/* The ISA an ISA extends (avx512vnni -> avx512, avxvnni -> avx2, neondot
+ * -> neon; any other: itself): what its fp32 kernels are. */
+eb_isa eb_isa_base(eb_isa isa);
 /* The best ISA this CPU and this build support. */
 eb_isa eb_isa_detect(void);
 /* Pins the kernel for the whole process (EB_ISA_AUTO: back to detection);

@@ -50,6 +50,14 @@ void gemm_f32_8x8__neon(size_t kc, const float *a, size_t lda, const float *b, f
                          unsigned flags, const float *bias, const eb_epilogue *ep);
 #endif
 
+/* The drivers' shared pieces (gemm.c): the block grid for `threads`
+ * workers (mu x nu register tiles of mr x nr, blocks of at most mc_max x
+ * nc_max), and the calling thread's scratch buffer, 64-byte aligned, kept
+ * for later calls (NULL when out of memory). */
+void eb_gemm_split(int mu, int nu, int mr, int nr, int k, int threads, int mc_max, int nc_max, int *blocks_m,
+                   int *blocks_n);
+float *eb_gemm_thread_scratch(size_t floats);
+
 /* The scalar activation every kernel's result must match (within the
  * kernels' stated tolerance); the generic kernel and the K = 0 path use it.
  * static inline: the kernel files stay leaves. */

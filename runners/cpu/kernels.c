@@ -14,6 +14,7 @@ const eb_kernel eb_kernels[] = {
 #define EB_KERNEL_FN_DWCONV(f) {.dwconv = f}
 #define EB_KERNEL_FN_POOL(f) {.pool = f}
 #define EB_KERNEL_FN_SOFTMAX(f) {.softmax = f}
+#define EB_KERNEL_FN_GEMM_I8(f) {.gemm_i8 = f}
 #define EB_KERNEL_FN_DWCONV_I8(f) {.dwconv_i8 = f}
 #include "runners/cpu/kernels.def"
 #undef EB_KERNEL
@@ -36,6 +37,9 @@ const eb_kernel *eb_kernel_pick(eb_kernel_kind kind, eb_isa isa)
         if (k)
             return k;
         switch (isa) {
+        case EB_ISA_AVX512VNNI: isa = EB_ISA_AVX512; break;
+        case EB_ISA_AVXVNNI: isa = EB_ISA_AVX2; break;
+        case EB_ISA_NEONDOT: isa = EB_ISA_NEON; break;
         case EB_ISA_AVX512: isa = EB_ISA_AVX2; break;
         case EB_ISA_GENERIC: return NULL; /* a kind without a generic row: a bug in kernels.def */
         default: isa = EB_ISA_GENERIC; break;

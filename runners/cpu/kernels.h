@@ -6,8 +6,10 @@
  * step (eb_dwconv2d.row, eb_pool2d.row, the softmax step's exp_sum); the
  * GEMM packs B for the row of the ISA pinned while it packs and runs that
  * row's micro-kernel.  eb_kernel_pick falls back to the best row below the
- * ISA asked for (avx512 -> avx2 -> generic, neon -> generic): the pooling
- * and softmax kernels have no AVX-512 variant, their AVX2 rows run there. */
+ * ISA asked for (avx512vnni -> avx512 -> avx2 -> generic, avxvnni -> avx2
+ * -> generic, neondot -> neon -> generic): the pooling and softmax kernels
+ * have no AVX-512 variant, their AVX2 rows run there; only the int8 GEMM
+ * has VNNI and dot-product rows. */
 #ifndef EB_CPU_KERNEL_TABLE_H
 #define EB_CPU_KERNEL_TABLE_H
 
@@ -15,6 +17,7 @@
 #include "models/ops.h"
 #include "runners/cpu/conv_i8.h"
 #include "runners/cpu/cpu_kernels.h"
+#include "runners/cpu/gemm_i8_kernel.h"
 #include "runners/cpu/gemm_kernel.h"
 
 typedef enum eb_kernel_kind {
@@ -22,6 +25,7 @@ typedef enum eb_kernel_kind {
     EB_KERNEL_DWCONV,   /* fn.dwconv */
     EB_KERNEL_POOL,     /* fn.pool */
     EB_KERNEL_SOFTMAX,  /* fn.softmax */
+    EB_KERNEL_GEMM_I8,  /* fn.gemm_i8: u8 x s8 micro-kernel (gemm_i8_kernel.h) */
     EB_KERNEL_DWCONV_I8, /* fn.dwconv_i8 */
     EB_KERNEL_KINDS
 } eb_kernel_kind;
@@ -29,6 +33,7 @@ typedef enum eb_kernel_kind {
 /* How the weights are stored (the format column). */
 typedef enum eb_kernel_format {
     EB_KERNEL_DENSE = 0,
+    EB_KERNEL_QUANT,    /* int8 with scales (EB_STORAGE_QUANT), run as a quantized node */
 } eb_kernel_format;
 
 typedef struct eb_kernel {
@@ -43,12 +48,13 @@ typedef struct eb_kernel {
         eb_dw_row_fn dwconv;
         eb_pool_row_fn pool;
         eb_exp_sum_fn softmax;
+        eb_gemm_i8_ukernel gemm_i8;
         eb_dw_row_i8_fn dwconv_i8;
     } fn;
     int mr, nr;                /* GEMM register tile */
     eb_node_eval_fn ref;       /* the reference twin */
     const char *ref_name;
-    double tol;                /* NMSE bound against ref */
+    double tol;                /* NMSE bound against ref (0: bit-exact) */
 } eb_kernel;
 
 extern const eb_kernel eb_kernels[];

@@ -25,7 +25,7 @@ enum { BLOCK = 64 };
 
 bool eb_spatial_use_avx2(void)
 {
-    eb_isa isa = eb_gemm_isa();
+    eb_isa isa = eb_isa_base(eb_gemm_isa());
     return isa == EB_ISA_AVX2 || isa == EB_ISA_AVX512;
 }
 

@@ -48,7 +48,7 @@ assert env["usable_cpus"] == int(sys.argv[2]) and env["affinity"], env
 assert env["profiling"] is False, env
 r = {x["variant"]["spec"]: x for x in d["results"]}
 assert r["ref"]["isa"] == "c", r["ref"]
-assert r["cpu"]["status"] == "ok" and r["cpu"]["isa"] in ("avx512", "avx2", "neon", "generic"), r["cpu"]
+assert r["cpu"]["status"] == "ok" and r["cpu"]["isa"] in ("avx512vnni", "avx512", "avxvnni", "avx2", "neondot", "neon", "generic"), r["cpu"]
 assert r["cpu"]["variant"]["isa"] == "auto"
 g = r["cpu:isa=generic"]
 assert g["status"] == "ok" and g["isa"] == "generic" and g["variant"]["isa"] == "generic", g

@@ -1,0 +1,160 @@
+/* gemm_i8_14x32__avx512vnni.c - the AVX-512 VNNI int8 GEMM micro-kernel,
+ * 14 x 32.
+ *
+ * vpdpbusd multiplies 4 u8 x s8 pairs per int32 lane and adds them into
+ * the lane, exactly (the products and their sum fit int32; the
+ * accumulator wraps, and the true result fits int32 for K < 2^16): A's u8
+ * values are used as they are, raw = sum a * w, no correction.  28 zmm
+ * accumulators (14 rows x 2 vectors of 16 columns), two B vectors (one
+ * 128-byte group of the packed panel: 32 columns x 4 K values) and one
+ * broadcast of 4 A bytes: 31 of the 32 registers, as the fp32 14 x 32
+ * kernel.  Fewer rows run a smaller instantiation (8, 4, 2 or 1 rows), a
+ * panel of 16 columns or fewer skips the second vector.
+ *
+ * The epilogue runs on the accumulators, in ref_quant.h's order, one
+ * instruction per IEEE operation (cvtdq2ps, mul, mul, add, div, cvtps2dq
+ * under the default MXCSR = lrintf's round to nearest even) and no FMA.
+ * Function-level target: the file builds with generic flags. */
+#include "runners/cpu/gemm_i8_kernel.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include <string.h>
+
+#define T512 __attribute__((target("avx512f,avx512bw,avx512vnni")))
+#define INLINE static inline __attribute__((always_inline))
+
+enum { MR = EB_I8_AVX512VNNI_MR, NR = EB_I8_AVX512VNNI_NR };
+
+/* the per-column constants of 16 columns from j */
+typedef struct cols16 {
+    __m512i comp;      /* corr - a_zero * colsum */
+    __m512 mult, bias;
+} cols16;
+
+T512 INLINE cols16 load_cols(const eb_i8_epi *e, size_t j, __mmask16 k)
+{
+    cols16 c;
+    __m512i cs = _mm512_maskz_loadu_epi32(k, e->colsum + j), co = _mm512_maskz_loadu_epi32(k, e->corr + j);
+    c.comp = _mm512_sub_epi32(co, _mm512_mullo_epi32(_mm512_set1_epi32(e->a_zero), cs));
+    c.mult = _mm512_maskz_loadu_ps(k, e->mult + j);
+    c.bias = e->bias ? _mm512_maskz_loadu_ps(k, e->bias + j) : _mm512_setzero_ps();
+    return c;
+}
+
+/* acc -> the output floats; GELU is left to the scalar pass after the store */
+T512 INLINE __m512 epilogue(__m512i acc, const cols16 *c, const eb_i8_epi *e)
+{
+    __m512 v = _mm512_cvtepi32_ps(_mm512_add_epi32(acc, c->comp));
+    v = _mm512_mul_ps(v, c->mult);
+    v = _mm512_mul_ps(v, _mm512_set1_ps(e->alpha));
+    if (e->bias)
+        v = _mm512_add_ps(v, c->bias);
+    if (e->requant) {
+        __m512 s = _mm512_set1_ps(e->out_scale);
+        __m512 r = _mm512_div_ps(v, s);
+        /* NaN -> 0 (eb_quantize: the zero point), then out of cvtps2dq's
+         * overflow: beyond 2^30 the result saturates either way */
+        r = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(r, r, _CMP_ORD_Q), r);
+        r = _mm512_min_ps(_mm512_max_ps(r, _mm512_set1_ps(-EB_I8_R_LIMIT)), _mm512_set1_ps(EB_I8_R_LIMIT));
+        __m512i q = _mm512_cvtps_epi32(r);
+        /* round(r) + zero onto 0..255, minus zero: round(r) onto -zero..255-zero */
+        q = _mm512_max_epi32(q, _mm512_set1_epi32(-e->out_zero));
+        q = _mm512_min_epi32(q, _mm512_set1_epi32(255 - e->out_zero));
+        v = _mm512_mul_ps(_mm512_cvtepi32_ps(q), s);
+    }
+    switch (e->act.act) {
+    /* max(0, v) returns v when v is NaN or -0, as v < 0 ? 0 : v does */
+    case EB_ACT_RELU: return _mm512_max_ps(_mm512_setzero_ps(), v);
+    case EB_ACT_CLIP:
+        return _mm512_min_ps(_mm512_set1_ps(e->act.hi), _mm512_max_ps(_mm512_set1_ps(e->act.lo), v));
+    default: return v;
+    }
+}
+
+/* The tile body for R rows (a compile-time constant after inlining). */
+T512 INLINE void tile(const int R, const bool half, size_t kc, const uint8_t *a, size_t lda, const int8_t *b,
+                      float *c, size_t ldc, int m, int n, unsigned flags, size_t col, const eb_i8_epi *e)
+{
+    __m512i acc[MR][2];
+    const uint8_t *ar[MR];
+#pragma GCC unroll 14
+    for (int i = 0; i < R; i++) {
+        ar[i] = a + (i < m ? (size_t)i : 0) * lda;
+        acc[i][0] = _mm512_setzero_si512();
+        acc[i][1] = _mm512_setzero_si512();
+    }
+#pragma GCC unroll 14
+    for (int i = 0; i < R; i++) {
+        if (i < m) {
+            _mm_prefetch((const char *)(c + (size_t)i * ldc), _MM_HINT_T0);
+            _mm_prefetch((const char *)(c + (size_t)i * ldc + (n > 16 ? n - 1 : 0)), _MM_HINT_T0);
+        }
+    }
+    for (size_t p = 0; p < kc; p += 4) {
+        __m512i b0 = _mm512_load_si512((const void *)b);
+        __m512i b1 = half ? b0 : _mm512_load_si512((const void *)(b + 64));
+        b += 4 * NR;
+#pragma GCC unroll 14
+        for (int i = 0; i < R; i++) {
+            int32_t a4;
+            memcpy(&a4, ar[i] + p, sizeof a4);
+            __m512i av = _mm512_set1_epi32(a4);
+            acc[i][0] = _mm512_dpbusd_epi32(acc[i][0], av, b0);
+            if (!half)
+                acc[i][1] = _mm512_dpbusd_epi32(acc[i][1], av, b1);
+        }
+    }
+    __mmask16 k0 = n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1);
+    __mmask16 k1 = n >= 32 ? (__mmask16)0xffff : n > 16 ? (__mmask16)((1u << (n - 16)) - 1) : (__mmask16)0;
+    bool last = (flags & EB_UK_LAST) != 0;
+    cols16 c0 = {0}, c1 = {0};
+    if (last) {
+        c0 = load_cols(e, col, k0);
+        c1 = load_cols(e, col + 16, k1);
+    }
+#pragma GCC unroll 14
+    for (int i = 0; i < R; i++) {
+        if (i >= m)
+            break;
+        float *ci = c + (size_t)i * ldc;
+        __m512i v0 = acc[i][0], v1 = acc[i][1];
+        if (flags & EB_UK_ACCUM) {
+            v0 = _mm512_add_epi32(v0, _mm512_maskz_loadu_epi32(k0, ci));
+            v1 = _mm512_add_epi32(v1, _mm512_maskz_loadu_epi32(k1, ci + 16));
+        }
+        if (last) {
+            _mm512_mask_storeu_ps(ci, k0, epilogue(v0, &c0, e));
+            _mm512_mask_storeu_ps(ci + 16, k1, epilogue(v1, &c1, e));
+        } else {
+            _mm512_mask_storeu_epi32(ci, k0, v0);
+            _mm512_mask_storeu_epi32(ci + 16, k1, v1);
+        }
+    }
+    if (last && e->act.act == EB_ACT_GELU)
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+                c[(size_t)i * ldc + j] = eb_gemm_act_scalar(c[(size_t)i * ldc + j], &e->act);
+}
+
+T512 void gemm_i8_14x32__avx512vnni(size_t kc, const uint8_t *a, size_t lda, const int8_t *b, float *c, size_t ldc,
+                                    int m, int n, unsigned flags, size_t col, const eb_i8_epi *e)
+{
+    if (n <= 16) {
+        if (m > 8)
+            tile(14, true, kc, a, lda, b, c, ldc, m, n, flags, col, e);
+        else
+            tile(8, true, kc, a, lda, b, c, ldc, m, n, flags, col, e);
+    } else if (m > 8)
+        tile(14, false, kc, a, lda, b, c, ldc, m, n, flags, col, e);
+    else if (m > 4)
+        tile(8, false, kc, a, lda, b, c, ldc, m, n, flags, col, e);
+    else if (m > 2)
+        tile(4, false, kc, a, lda, b, c, ldc, m, n, flags, col, e);
+    else if (m > 1)
+        tile(2, false, kc, a, lda, b, c, ldc, m, n, flags, col, e);
+    else
+        tile(1, false, kc, a, lda, b, c, ldc, m, n, flags, col, e);
+}
+
+#endif
