@@ -40,6 +40,8 @@
 #include "models/storage.h"
 #include "models/zoo.h"
 #include "reference_kernels/ref.h"
+#include "reference_kernels/ref_quant.h"
+#include "runners/cpu/conv_i8.h"
 #include "runners/cpu/cpu_kernels.h"
 #include "runners/cpu/cpu_runner.h"
 #include "runners/cpu/gemm.h"
@@ -712,6 +714,42 @@ static void expect_exact(eb_graph *g, const char *what)
     for (int i = 0; i < g->n_inputs; i++)
         eb_tensor_free_data(&in[i]);
     eb_graph_free(g);
+}
+
+/* The activations' quantizers (u8, and floats with the zero point taken
+ * out) at every width the machine runs, against eb_quantize: NaN, both
+ * infinities, huge values, exact ties (k + 0.5 steps), zeros, random
+ * values, and lengths that leave every tail. */
+static void quant__quantizers_special_values__match_eb_quantize_on_every_isa(void **state)
+{
+    (void)state;
+    enum { N = 203 };
+    float x[N];
+    const float special[] = {NAN, INFINITY, -INFINITY, 3e38f, -3e38f, 1e10f, -1e10f, 0.0f, -0.0f};
+    float scale = 0.0173f;
+    int32_t zero = 117;
+    for (int i = 0; i < N; i++)
+        x[i] = i < 9 ? special[i] : i < 60 ? ((float)rand_int(-300, 300) + 0.5f) * scale : eb_test_uniform(&rng, -3, 3);
+    int ran = 0;
+    for (int isa = EB_ISA_GENERIC; isa < 16 && strcmp(eb_isa_name((eb_isa)isa), "?") != 0; isa++) {
+        if (!eb_gemm_force_isa((eb_isa)isa))
+            continue;
+        for (int n = N - 20; n <= N; n++) {
+            uint8_t q[N];
+            float f[N];
+            eb_quantize_u8_par(x, (size_t)n, scale, zero, q, NULL);
+            eb_quantize_f32_par(x, (size_t)n, scale, zero, f, NULL);
+            for (int i = 0; i < n; i++) {
+                int32_t want = eb_quantize(x[i], scale, zero, 0, 255);
+                if (q[i] != want || f[i] != (float)(want - zero))
+                    fail_msg("[%s] x[%d] = %.9g: u8 %d, float %g, eb_quantize %d", eb_isa_name((eb_isa)isa), i,
+                             (double)x[i], q[i], (double)f[i], want);
+            }
+        }
+        ran++;
+    }
+    eb_gemm_force_isa(EB_ISA_AUTO);
+    assert_true(ran >= 1);
 }
 
 /* Quantized Conv (dense, grouped, depthwise, 1x1 direct; strides,
@@ -1550,6 +1588,7 @@ int main(void)
         cmocka_unit_test(supports__unknown_op__is_unsupported_and_named),
         cmocka_unit_test(supports__isa_the_machine_lacks__is_unsupported_with_reason),
         cmocka_unit_test(isa__generic_and_auto__record_their_isa_and_agree),
+        cmocka_unit_test(quant__quantizers_special_values__match_eb_quantize_on_every_isa),
         cmocka_unit_test(quant__conv_random_odd_shapes__bit_exact_on_every_isa),
         cmocka_unit_test(quant__gemm_and_matmul_random_odd_shapes__bit_exact_on_every_isa),
         cmocka_unit_test(plan_memory__chain__reuses_the_first_buffer),

@@ -8,13 +8,15 @@
  * with 0, which is x_q = x_zero), and multiplied with eb_gemm_i8 per group;
  * the packed weights are W^T per group, as conv_f32.c packs them.
  *
- * Depthwise: the input is quantized to int16 with the zero point already
- * taken out (|x_q - x_zero| <= 255), the weights are widened to int16
+ * Depthwise: the input is quantized with the zero point taken out
+ * (x_q - x_zero, |.| <= 255) into floats, the int8 weights become floats
  * [kh*kw][c], and each tap is a multiply-add of two contiguous channel
- * vectors into int32 sums (the product of an int16 tap and a weight in
- * [-127, 127] fits int16, the sums int32); the channel block has a fixed
- * trip count, which the compiler vectorises (the AVX2 row is the same code
- * built for AVX2).  Then the scalar epilogue (eb_epilogue_i8_row). */
+ * vectors.  Every product and partial sum is an integer of magnitude below
+ * taps * 255 * 128, under 2^24 for up to 514 taps (the planner checks), so
+ * fp32 holds the reference's int32 sums exactly, in any order, and the
+ * float units' width is the int8 kernel's.  The channel block has a fixed
+ * trip count, which the compiler vectorises; then the scalar epilogue
+ * (eb_epilogue_i8_row).  The AVX2 row is dwconv_i8_avx2.c. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -166,10 +168,15 @@ void eb_conv_i8_nhwc(const eb_conv_i8 *c, const float *x, float *y, void *scratc
 
 /* ---- depthwise ------------------------------------------------------------------- */
 
+bool eb_dwconv_i8_exact(int taps)
+{
+    return taps > 0 && (int64_t)taps * 255 * 128 < ((int64_t)1 << 24);
+}
+
 eb_status eb_dwconv_i8_pack(eb_dwconv_i8 *d, const int8_t *w, eb_err *err)
 {
     int c = d->win.c, taps = d->win.kh * d->win.kw;
-    if (!(d->w = malloc(sizeof(int16_t) * (size_t)taps * (size_t)c)))
+    if (!(d->w = malloc(sizeof(float) * (size_t)taps * (size_t)c)))
         return eb_errf(err, EB_ENOMEM, "Conv: out of memory packing int8 depthwise weights");
     for (int ch = 0; ch < c; ch++)
         for (int t = 0; t < taps; t++)
@@ -186,19 +193,19 @@ void eb_dwconv_i8_release(eb_dwconv_i8 *d)
 
 size_t eb_dwconv_i8_bytes(const eb_dwconv_i8 *d)
 {
-    /* stored as int16 for the multiply; the int8 weight is what the model holds */
+    /* held as floats for the multiply-adds */
     size_t taps = (size_t)d->win.kh * d->win.kw;
-    return (d->w ? sizeof(int16_t) * taps * (size_t)d->win.c : 0) + eb_qlayer_bytes(&d->q);
+    return (d->w ? sizeof(float) * taps * (size_t)d->win.c : 0) + eb_qlayer_bytes(&d->q);
 }
 
-/* scratch: [c floats of dynamic mult][int16 input] */
+/* scratch: [c floats of dynamic mult][the input on its grid, as floats] */
 size_t eb_dwconv_i8_scratch_bytes(const eb_dwconv_i8 *d)
 {
-    return round_up(sizeof(float) * (size_t)d->win.c) + sizeof(int16_t) * input_elems(&d->win);
+    return round_up(sizeof(float) * (size_t)d->win.c) + sizeof(float) * input_elems(&d->win);
 }
 
-static inline __attribute__((always_inline)) void dw_i8_block(const eb_dwconv_i8 *d, const int16_t *xn,
-                                                              int32_t *acc, int iy0, int ix0, const int tap[4],
+static inline __attribute__((always_inline)) void dw_i8_block(const eb_dwconv_i8 *d, const float *xn,
+                                                              float *acc, int iy0, int ix0, const int tap[4],
                                                               int c0, int cb)
 {
     const eb_win2d *g = &d->win;
@@ -206,57 +213,52 @@ static inline __attribute__((always_inline)) void dw_i8_block(const eb_dwconv_i8
         acc[j] = 0;
     for (int ky = tap[0]; ky < tap[1]; ky++)
         for (int kx = tap[2]; kx < tap[3]; kx++) {
-            const int16_t *xp = xn + ((size_t)(iy0 + ky * g->dh) * g->w + (ix0 + kx * g->dw)) * g->c + c0;
-            const int16_t *wp = d->w + (size_t)(ky * g->kw + kx) * g->c + c0;
+            const float *xp = xn + ((size_t)(iy0 + ky * g->dh) * g->w + (ix0 + kx * g->dw)) * g->c + c0;
+            const float *wp = d->w + (size_t)(ky * g->kw + kx) * g->c + c0;
             for (int j = 0; j < cb; j++)
-                acc[j] += (int16_t)(xp[j] * wp[j]); /* |x| <= 255, |w| <= 127: exact in int16 */
+                acc[j] += xp[j] * wp[j]; /* integers: exact */
         }
 }
 
-static inline __attribute__((always_inline)) void dw_i8_row(const eb_dwconv_i8 *d, const int16_t *x,
-                                                            const eb_epilogue_i8 *ep, float *y, int n, int oy)
+void eb_dw_i8_channels(const eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, float *y, int n, int oy,
+                       int c_from)
 {
     const eb_win2d *g = &d->win;
     int c = g->c;
-    const int16_t *xn = x + (size_t)n * g->h * g->w * c;
+    const float *xn = x + (size_t)n * g->h * g->w * c;
     float *yrow = y + ((size_t)n * g->oh + oy) * g->ow * c;
     int iy0 = oy * g->sh - g->pt, tap[4];
-    int32_t acc[BLOCK];
+    float acc[BLOCK];
+    int32_t sums[BLOCK];
     eb_tap_range(iy0, g->kh, g->dh, g->h, &tap[0], &tap[1]);
     for (int ox = 0; ox < g->ow; ox++) {
         float *yp = yrow + (size_t)ox * c;
         int ix0 = ox * g->sw - g->pl;
         eb_tap_range(ix0, g->kw, g->dw, g->w, &tap[2], &tap[3]);
-        for (int c0 = 0; c0 < c; c0 += BLOCK) {
+        for (int c0 = c_from; c0 < c; c0 += BLOCK) {
             int cb = c - c0 >= BLOCK ? BLOCK : c - c0;
             if (cb == BLOCK)
                 dw_i8_block(d, xn, acc, iy0, ix0, tap, c0, BLOCK);
             else
                 dw_i8_block(d, xn, acc, iy0, ix0, tap, c0, cb);
+            for (int j = 0; j < cb; j++)
+                sums[j] = (int32_t)acc[j];
             eb_epilogue_i8 eg = *ep;
             eg.mult += c0;
             eg.bias = ep->bias ? ep->bias + c0 : NULL;
-            eb_epilogue_i8_row(acc, cb, &eg, yp + c0);
+            eb_epilogue_i8_row(sums, cb, &eg, yp + c0);
         }
     }
 }
 
-void eb_dw_row_i8__generic(const eb_dwconv_i8 *d, const int16_t *x, const eb_epilogue_i8 *ep, float *y, int n, int oy)
+void eb_dw_row_i8__generic(const eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, float *y, int n, int oy)
 {
-    dw_i8_row(d, x, ep, y, n, oy);
+    eb_dw_i8_channels(d, x, ep, y, n, oy, 0);
 }
-
-#if defined(__x86_64__)
-__attribute__((target("avx2"))) void eb_dw_row_i8__avx2(const eb_dwconv_i8 *d, const int16_t *x,
-                                                        const eb_epilogue_i8 *ep, float *y, int n, int oy)
-{
-    dw_i8_row(d, x, ep, y, n, oy);
-}
-#endif
 
 typedef struct dw_ctx {
     const eb_dwconv_i8 *d;
-    const int16_t *x;
+    const float *x;
     const eb_epilogue_i8 *ep;
     float *y;
 } dw_ctx;
@@ -268,34 +270,14 @@ static void dw_rows(void *arg, int64_t begin, int64_t end)
         ctx->d->row(ctx->d, ctx->x, ctx->ep, ctx->y, (int)(r / ctx->d->win.oh), (int)(r % ctx->d->win.oh));
 }
 
-typedef struct widen_ctx {
-    const float *x;
-    float scale;
-    int32_t zero;
-    int16_t *q;
-} widen_ctx;
-
-static void widen_range(void *arg, int64_t begin, int64_t end)
-{
-    const widen_ctx *c = arg;
-    uint8_t buf[1024];
-    for (int64_t i = begin; i < end; i += (int64_t)sizeof buf) {
-        size_t len = end - i < (int64_t)sizeof buf ? (size_t)(end - i) : sizeof buf;
-        eb_quantize_u8(c->x + i, len, c->scale, c->zero, buf);
-        for (size_t j = 0; j < len; j++)
-            c->q[i + (int64_t)j] = (int16_t)(buf[j] - c->zero);
-    }
-}
-
 void eb_dwconv_i8_nhwc(const eb_dwconv_i8 *d, const float *x, float *y, void *scratch, eb_threadpool *tp)
 {
     size_t nx = input_elems(&d->win);
     float *mult = scratch;
-    int16_t *xq = (int16_t *)((char *)scratch + round_up(sizeof(float) * (size_t)d->win.c));
+    float *xq = (float *)((char *)scratch + round_up(sizeof(float) * (size_t)d->win.c));
     eb_epilogue_i8 ep;
     float xs = eb_qlayer_epilogue(&d->q, x, nx, mult, &ep);
-    widen_ctx wc = {x, xs, ep.a_zero, xq};
-    eb_cpu_parallel_for(tp, (int64_t)nx, 1 << 16, widen_range, &wc);
+    eb_quantize_f32_par(x, nx, xs, ep.a_zero, xq, tp);
     dw_ctx ctx = {d, xq, &ep, y};
     int64_t row = (int64_t)d->win.ow * d->win.c * d->win.kh * d->win.kw;
     eb_cpu_parallel_for(tp, (int64_t)d->win.n * d->win.oh, 16384 / (row ? row : 1) + 1, dw_rows, &ctx);

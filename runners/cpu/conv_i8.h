@@ -1,7 +1,8 @@
 /* conv_i8.h - the cpu runner's kernels for quantized nodes (eb_node_quant:
  * int8 weights, u8 activations): the grid and epilogue a quantized layer
  * carries (eb_qlayer), convolution (im2row or direct 1x1 on u8, then
- * eb_gemm_i8), depthwise convolution (int16 taps, int32 sums) and the
+ * eb_gemm_i8), depthwise convolution (integer sums carried exactly in
+ * fp32) and the
  * matrix product (quantize A, then eb_gemm_i8).  All of it computes
  * what reference_kernels/ref_quant.h states, bit for bit. */
 #ifndef EB_CPU_CONV_I8_H
@@ -39,8 +40,19 @@ size_t eb_qlayer_bytes(const eb_qlayer *q);
  * is returned, its zero point and the epilogue for it set in *ep;
  * mult_scratch holds n floats when the grid is dynamic. */
 float eb_qlayer_epilogue(const eb_qlayer *q, const float *x, size_t nx, float *mult_scratch, eb_epilogue_i8 *ep);
-/* q[0..n) = the u8 grid of x, in parallel over tp. */
+/* q[0..n) = the u8 grid of x, in parallel over tp, at the widest width
+ * the plan's ISA has. */
 void eb_quantize_u8_par(const float *x, size_t n, float scale, int32_t zero, uint8_t *q, eb_threadpool *tp);
+/* q[i] = (float)(eb_quantize(x[i]) - zero): the grid with its zero point
+ * taken out, as the depthwise kernels take it; in parallel as above. */
+void eb_quantize_f32_par(const float *x, size_t n, float scale, int32_t zero, float *q, eb_threadpool *tp);
+#if defined(__x86_64__)
+/* quantize_u8_avx.c */
+void eb_quantize_u8__avx512(const float *x, size_t n, float scale, int32_t zero, uint8_t *q);
+void eb_quantize_f32__avx512(const float *x, size_t n, float scale, int32_t zero, float *q);
+void eb_quantize_u8__avx2(const float *x, size_t n, float scale, int32_t zero, uint8_t *q);
+void eb_quantize_f32__avx2(const float *x, size_t n, float scale, int32_t zero, float *q);
+#endif
 /* The epilogue of eb_gemm_i8 on n finished int32 sums (zero point already
  * taken out) of one output pixel or row: y[j] = epilogue(acc[j]). */
 void eb_epilogue_i8_row(const int32_t *acc, int n, const eb_epilogue_i8 *ep, float *y);
@@ -62,28 +74,37 @@ size_t eb_conv_i8_scratch_bytes(const eb_conv_i8 *c);
 /* y (NHWC f32) = the quantized convolution of x (NHWC f32). */
 void eb_conv_i8_nhwc(const eb_conv_i8 *c, const float *x, float *y, void *scratch, eb_threadpool *tp);
 
-/* Depthwise: one output row (image n, row oy) from int16 inputs that
- * already have the zero point taken out; weights [kh*kw][c] int16. */
+/* Depthwise: one output row (image n, row oy) from inputs already on the
+ * grid with the zero point taken out (x_q - x_zero, as floats) and
+ * weights [kh*kw][c] (as floats): every product and partial sum is an
+ * integer below 2^24 in magnitude (eb_dwconv_i8_exact), so fp32 carries
+ * the reference's int32 sums exactly. */
 struct eb_dwconv_i8;
-typedef void (*eb_dw_row_i8_fn)(const struct eb_dwconv_i8 *d, const int16_t *x, const eb_epilogue_i8 *ep, float *y,
+typedef void (*eb_dw_row_i8_fn)(const struct eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, float *y,
                                 int n, int oy);
 
 typedef struct eb_dwconv_i8 {
     eb_win2d win;
-    int16_t *w;            /* [kh*kw][c] */
+    float *w;              /* [kh*kw][c], the int8 values */
     eb_qlayer q;
     eb_dw_row_i8_fn row;   /* the kernel table's row for the plan's ISA */
 } eb_dwconv_i8;
 
+/* Whether kh*kw taps keep every sum exact in fp32: taps * 255 * 128 < 2^24. */
+bool eb_dwconv_i8_exact(int taps);
 eb_status eb_dwconv_i8_pack(eb_dwconv_i8 *d, const int8_t *w, eb_err *err);
 void eb_dwconv_i8_release(eb_dwconv_i8 *d);
 size_t eb_dwconv_i8_bytes(const eb_dwconv_i8 *d);
 size_t eb_dwconv_i8_scratch_bytes(const eb_dwconv_i8 *d);
 void eb_dwconv_i8_nhwc(const eb_dwconv_i8 *d, const float *x, float *y, void *scratch, eb_threadpool *tp);
-void eb_dw_row_i8__generic(const struct eb_dwconv_i8 *d, const int16_t *x, const eb_epilogue_i8 *ep, float *y, int n,
+/* Channels from c_from up of one output row, the generic way (the SIMD rows
+ * finish their channel tails with it). */
+void eb_dw_i8_channels(const struct eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, float *y, int n,
+                       int oy, int c_from);
+void eb_dw_row_i8__generic(const struct eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, float *y, int n,
                            int oy);
 #if defined(__x86_64__)
-void eb_dw_row_i8__avx2(const struct eb_dwconv_i8 *d, const int16_t *x, const eb_epilogue_i8 *ep, float *y, int n,
+void eb_dw_row_i8__avx2(const struct eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, float *y, int n,
                         int oy);
 #endif
 

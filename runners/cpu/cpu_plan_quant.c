@@ -60,6 +60,8 @@ bool eb_cpu_plan_qconv(eb_plan *p, int ni, eb_status *st, eb_err *err)
         cout % groups)
         return false;
     bool depthwise = groups == win.c && cout == win.c && w->shape[1] == 1;
+    if (depthwise && !eb_dwconv_i8_exact(win.kh * win.kw))
+        return false;
     epi e = {.cout = cout, .axis = 1};
     int out = fuse_act(p, yv, &e, st, err);
     int xin = *st != EB_OK ? -1 : eb_cpu_want_layout(p, xv, LAY_NHWC, err);

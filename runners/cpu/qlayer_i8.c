@@ -98,18 +98,59 @@ typedef struct quant_ctx {
     const float *x;
     float scale;
     int32_t zero;
-    uint8_t *q;
+    void *q;
+    bool to_float;
+    eb_isa isa;
 } quant_ctx;
+
+static bool has_avx512(eb_isa isa)
+{
+    return isa == EB_ISA_AVX512 || isa == EB_ISA_AVX512VNNI;
+}
+
+static bool has_avx2(eb_isa isa)
+{
+    return has_avx512(isa) || isa == EB_ISA_AVX2 || isa == EB_ISA_AVXVNNI;
+}
 
 static void quant_range(void *arg, int64_t begin, int64_t end)
 {
     const quant_ctx *c = arg;
-    eb_quantize_u8(c->x + begin, (size_t)(end - begin), c->scale, c->zero, c->q + begin);
+    const float *x = c->x + begin;
+    size_t n = (size_t)(end - begin);
+    if (c->to_float) {
+        float *q = (float *)c->q + begin;
+#if defined(__x86_64__)
+        if (has_avx512(c->isa))
+            eb_quantize_f32__avx512(x, n, c->scale, c->zero, q);
+        else if (has_avx2(c->isa))
+            eb_quantize_f32__avx2(x, n, c->scale, c->zero, q);
+        else
+#endif
+            for (size_t i = 0; i < n; i++)
+                q[i] = (float)(eb_quantize(x[i], c->scale, c->zero, 0, 255) - c->zero);
+        return;
+    }
+    uint8_t *q = (uint8_t *)c->q + begin;
+#if defined(__x86_64__)
+    if (has_avx512(c->isa))
+        eb_quantize_u8__avx512(x, n, c->scale, c->zero, q);
+    else if (has_avx2(c->isa))
+        eb_quantize_u8__avx2(x, n, c->scale, c->zero, q);
+    else
+#endif
+        eb_quantize_u8(x, n, c->scale, c->zero, q);
 }
 
 void eb_quantize_u8_par(const float *x, size_t n, float scale, int32_t zero, uint8_t *q, eb_threadpool *tp)
 {
-    quant_ctx c = {x, scale, zero, q};
+    quant_ctx c = {x, scale, zero, q, false, eb_gemm_isa()};
+    eb_cpu_parallel_for(tp, (int64_t)n, QUANT_GRAIN, quant_range, &c);
+}
+
+void eb_quantize_f32_par(const float *x, size_t n, float scale, int32_t zero, float *q, eb_threadpool *tp)
+{
+    quant_ctx c = {x, scale, zero, q, true, eb_gemm_isa()};
     eb_cpu_parallel_for(tp, (int64_t)n, QUANT_GRAIN, quant_range, &c);
 }
 
