@@ -106,6 +106,26 @@ typedef struct im2row_ctx {
     int64_t row0;
 } im2row_ctx;
 
+/* n bytes: a loop for the few-channel taps (a first layer's 1 or 3), where
+ * a call to memcpy/memset per tap costs more than the copy */
+static inline void copy_bytes(uint8_t *d, const uint8_t *s, int n)
+{
+    if (n <= 8)
+        for (int i = 0; i < n; i++)
+            d[i] = s[i];
+    else
+        memcpy(d, s, (size_t)n);
+}
+
+static inline void fill_bytes(uint8_t *d, uint8_t v, int n)
+{
+    if (n <= 8)
+        for (int i = 0; i < n; i++)
+            d[i] = v;
+    else
+        memset(d, v, (size_t)n);
+}
+
 static void im2row_rows(void *arg, int64_t begin, int64_t end)
 {
     const im2row_ctx *ctx = arg;
@@ -113,22 +133,33 @@ static void im2row_rows(void *arg, int64_t begin, int64_t end)
     const eb_win2d *g = &c->win;
     int cin = g->c, cin_g = cin / c->groups;
     size_t row_len = (size_t)c->groups * c->k;
+    bool whole_rows = c->groups == 1 && g->dw == 1; /* a tap row is one run of kw*cin bytes */
     for (int64_t r = begin; r < end; r++) {
         int64_t pix = ctx->row0 + r;
         int ox = (int)(pix % g->ow), oy = (int)(pix / g->ow % g->oh), n = (int)(pix / ((int64_t)g->ow * g->oh));
         uint8_t *dst = ctx->a + (size_t)r * row_len;
         const uint8_t *xn = ctx->x + (size_t)n * g->h * g->w * cin;
+        int ix0 = ox * g->sw - g->pl;
         for (int ky = 0; ky < g->kh; ky++) {
             int iy = oy * g->sh - g->pt + ky * g->dh;
+            if (iy < 0 || iy >= g->h) {
+                for (int gi = 0; gi < c->groups; gi++)
+                    fill_bytes(dst + (size_t)gi * c->k + (size_t)ky * g->kw * cin_g, ctx->pad, g->kw * cin_g);
+                continue;
+            }
+            const uint8_t *xrow = xn + (size_t)iy * g->w * cin;
+            if (whole_rows && ix0 >= 0 && ix0 + g->kw <= g->w) {
+                copy_bytes(dst + (size_t)ky * g->kw * cin, xrow + (size_t)ix0 * cin, g->kw * cin);
+                continue;
+            }
             for (int kx = 0; kx < g->kw; kx++) {
-                int ix = ox * g->sw - g->pl + kx * g->dw;
-                bool inside = iy >= 0 && iy < g->h && ix >= 0 && ix < g->w;
+                int ix = ix0 + kx * g->dw;
                 for (int gi = 0; gi < c->groups; gi++) {
                     uint8_t *d = dst + (size_t)gi * c->k + ((size_t)ky * g->kw + kx) * cin_g;
-                    if (inside)
-                        memcpy(d, xn + ((size_t)iy * g->w + ix) * cin + (size_t)gi * cin_g, (size_t)cin_g);
+                    if (ix < 0 || ix >= g->w)
+                        fill_bytes(d, ctx->pad, cin_g);
                     else
-                        memset(d, ctx->pad, (size_t)cin_g);
+                        copy_bytes(d, xrow + (size_t)ix * cin + (size_t)gi * cin_g, cin_g);
                 }
             }
         }

@@ -5,8 +5,10 @@
  * (a weight zero point other than 0, a run-time weight, int8 with groups)
  * goes to the reference kernels, counted as a fallback.
  *
- * Only an activation is fused after a quantized layer: a following bias
- * Add or BatchNormalization would change where the requantization rounds. */
+ * The epilogue fuses what the fp32 planners fuse (a bias Add, Relu, Clip,
+ * GELU; never a BatchNormalization, which would change the int8 weights),
+ * except that after a requantizing layer only an activation fuses: the
+ * rounding must stay between the layer and a following Add. */
 #include "runners/cpu/cpu_plan.h"
 
 #include <stdlib.h>
@@ -37,11 +39,25 @@ static const eb_storage_quant *int8_weight(const eb_plan *p, const eb_node *n, i
     return q;
 }
 
-/* The activation after value v, fused; returns the value the step writes. */
-static int fuse_act(eb_plan *p, int v, epi *e, eb_status *st, eb_err *err)
+/* The epilogue after value v, fused; returns the value the step writes.
+ * After a requantizing layer only an activation: a bias Add or a
+ * BatchNormalization must come after the rounding, which the epilogue
+ * does after its bias. */
+static int fuse_epilogue(eb_plan *p, const eb_node *n, int v, epi *e, eb_status *st, eb_err *err)
 {
-    e->act_only = true;
+    e->act_only = n->quant->act == EB_ACT_STATIC && n->quant->requant;
     return eb_cpu_fuse_epilogue(p, v, e, err, st);
+}
+
+/* The layer's bias: its own (own, NULL for none) plus what the epilogue
+ * fused (e->bias, a following Add); e->bias is freed by the caller. */
+static const float *layer_bias(const float *own, epi *e)
+{
+    if (!e->bias)
+        return own;
+    for (int j = 0; own && j < e->cout; j++)
+        e->bias[j] = own[j] + e->bias[j];
+    return e->bias;
 }
 
 bool eb_cpu_plan_qconv(eb_plan *p, int ni, eb_status *st, eb_err *err)
@@ -63,10 +79,11 @@ bool eb_cpu_plan_qconv(eb_plan *p, int ni, eb_status *st, eb_err *err)
     if (depthwise && !eb_dwconv_i8_exact(win.kh * win.kw))
         return false;
     epi e = {.cout = cout, .axis = 1};
-    int out = fuse_act(p, yv, &e, st, err);
+    int out = fuse_epilogue(p, n, yv, &e, st, err);
     int xin = *st != EB_OK ? -1 : eb_cpu_want_layout(p, xv, LAY_NHWC, err);
     step *s = xin < 0 ? NULL : eb_cpu_new_step(p, depthwise ? ST_QDWCONV : ST_QCONV, ni, err);
     if (!s) {
+        free(e.bias);
         *st = *st != EB_OK ? *st : EB_ENOMEM;
         return false;
     }
@@ -75,7 +92,7 @@ bool eb_cpu_plan_qconv(eb_plan *p, int ni, eb_status *st, eb_err *err)
     s->n_out = 1;
     s->out[0] = out;
     p->pv[out].layout = layout_neutral(&p->pv[out].t) ? LAY_NCHW : LAY_NHWC;
-    const float *bias = b ? b->data : NULL;
+    const float *bias = layer_bias(b ? b->data : NULL, &e);
     if (depthwise) {
         s->qdw.win = win;
         s->qdw.row = eb_kernel_pick(EB_KERNEL_DWCONV_I8, p->isa)->fn.dwconv_i8;
@@ -90,6 +107,7 @@ bool eb_cpu_plan_qconv(eb_plan *p, int ni, eb_status *st, eb_err *err)
             *st = eb_conv_i8_pack(&s->qconv, wq->data, err);
         s->scratch_bytes = eb_conv_i8_scratch_bytes(&s->qconv);
     }
+    free(e.bias);
     return *st == EB_OK;
 }
 
@@ -124,11 +142,12 @@ bool eb_cpu_plan_qgemm(eb_plan *p, int ni, eb_status *st, eb_err *err)
             bias[j] = beta * ((const float *)c->data)[one ? 0 : j]; /* as the reference computes beta * C */
     }
     epi e = {.cout = (int)nn, .axis = y->rank - 1};
-    int out = fuse_act(p, yv, &e, st, err);
+    int out = fuse_epilogue(p, n, yv, &e, st, err);
     int ain = *st != EB_OK ? -1 : eb_cpu_want_layout(p, av, LAY_NCHW, err);
     step *s = ain < 0 ? NULL : eb_cpu_new_step(p, ST_QGEMM, ni, err);
     if (!s) {
         free(bias);
+        free(e.bias);
         *st = *st != EB_OK ? *st : EB_ENOMEM;
         return false;
     }
@@ -139,9 +158,11 @@ bool eb_cpu_plan_qgemm(eb_plan *p, int ni, eb_status *st, eb_err *err)
     s->qgemm.m = (int)m;
     s->qgemm.n = (int)nn;
     s->qgemm.k = (int)k;
-    if ((*st = eb_qlayer_init(&s->qgemm.q, n->quant, wq->scale, wq->n_scales, (int)nn, alpha, bias, e.act, e.lo, e.hi, err)) == EB_OK)
+    if ((*st = eb_qlayer_init(&s->qgemm.q, n->quant, wq->scale, wq->n_scales, (int)nn, alpha, layer_bias(bias, &e),
+                              e.act, e.lo, e.hi, err)) == EB_OK)
         *st = eb_gemm_i8_pack_b(wq->data, (int)k, (int)nn, trans_b ? (int)k : (int)nn, trans_b, &s->qgemm.pb, err);
     free(bias);
+    free(e.bias);
     s->scratch_bytes = eb_qgemm_scratch_bytes(&s->qgemm);
     return *st == EB_OK;
 }
