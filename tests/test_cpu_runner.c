@@ -826,6 +826,31 @@ static void quant__gemm_and_matmul_random_odd_shapes__bit_exact_on_every_isa(voi
     }
 }
 
+/* A quantized MatMul followed by a bias Add and GELU (PyTorch's Linear +
+ * GELU): without requantization the Add and GELU fuse into the int8
+ * epilogue, with it they stay after the rounding; either way cpu matches
+ * ref with no fallback. */
+static void quant__matmul_add_gelu__matches_ref_with_and_without_requant(void **state)
+{
+    (void)state;
+    for (int requant = 0; requant <= 1; requant++) {
+        mb b;
+        mb_begin(&b, 20);
+        mb_input(&b, "a", 3, (int64_t[]){1, 13, 37});
+        mb_init(&b, "w", 2, (int64_t[]){37, 29}, NULL);
+        mb_init1(&b, "bias", 29, NULL);
+        mb_node(&b, "MatMul", "a,w", "m");
+        mb_node(&b, "Add", "m,bias", "c");
+        mb_node(&b, "Gelu", "c", "y");
+        mb_output(&b, "y");
+        eb_graph *g = mb_load(&b);
+        quantize_node(g, 0, 1,
+                      requant ? (eb_node_quant){EB_ACT_STATIC, 0.008f, 128, true, 0.01f, 100}
+                              : (eb_node_quant){EB_ACT_DYNAMIC, 0, 0, false, 0, 0});
+        expect_match(g, true, requant ? "int8 MatMul+Add+Gelu, requantized" : "int8 MatMul+Add+Gelu, dynamic");
+    }
+}
+
 static void conv_cases(const char *isa_name)
 {
     static const int kernels[] = {1, 3, 5};
@@ -1590,6 +1615,7 @@ int main(void)
         cmocka_unit_test(isa__generic_and_auto__record_their_isa_and_agree),
         cmocka_unit_test(quant__quantizers_special_values__match_eb_quantize_on_every_isa),
         cmocka_unit_test(quant__conv_random_odd_shapes__bit_exact_on_every_isa),
+        cmocka_unit_test(quant__matmul_add_gelu__matches_ref_with_and_without_requant),
         cmocka_unit_test(quant__gemm_and_matmul_random_odd_shapes__bit_exact_on_every_isa),
         cmocka_unit_test(plan_memory__chain__reuses_the_first_buffer),
         cmocka_unit_test(plan_memory__random_lifetimes__never_overlap_live_items),
