@@ -106,6 +106,8 @@ void eb_dw_row_i8__generic(const struct eb_dwconv_i8 *d, const float *x, const e
 #if defined(__x86_64__)
 void eb_dw_row_i8__avx2(const struct eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, float *y, int n,
                         int oy);
+void eb_dw_row_i8__avx512(const struct eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, float *y, int n,
+                          int oy);
 #endif
 
 /* The matrix product: Y[m][n] = epilogue(quantize(A)[m][k] * W[k][n]). */
