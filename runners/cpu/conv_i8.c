@@ -166,17 +166,20 @@ static void im2row_rows(void *arg, int64_t begin, int64_t end)
     }
 }
 
-void eb_conv_i8_nhwc(const eb_conv_i8 *c, const float *x, float *y, void *scratch, eb_threadpool *tp)
+void eb_conv_i8_nhwc(const eb_conv_i8 *c, const void *x, void *y, void *scratch, eb_threadpool *tp)
 {
     const eb_win2d *g = &c->win;
     int cin_g = g->c / c->groups, cout_g = c->cout / c->groups;
-    size_t nx = input_elems(g);
+    size_t nx = input_elems(g), ysize = c->q.out == EB_I8_OUT_U8 ? 1 : sizeof(float);
     float *mult = scratch;
     uint8_t *xq = (uint8_t *)scratch + round_up(sizeof(float) * (size_t)c->cout);
     uint8_t *a = xq + round_up(nx);
     eb_epilogue_i8 ep;
     float xs = eb_qlayer_epilogue(&c->q, x, nx, mult, &ep);
-    eb_quantize_u8_par(x, nx, xs, ep.a_zero, xq, tp);
+    if (c->q.in_grid)
+        xq = (uint8_t *)x; /* read only */
+    else
+        eb_quantize_u8_par(x, nx, xs, ep.a_zero, xq, tp);
     int64_t total = (int64_t)g->n * g->oh * g->ow, rows = c->direct ? total : chunk_rows(c);
     int lda = c->direct ? g->c : c->groups * c->k;
     for (int64_t row0 = 0; row0 < total; row0 += rows) {
@@ -192,7 +195,7 @@ void eb_conv_i8_nhwc(const eb_conv_i8 *c, const float *x, float *y, void *scratc
             eg.mult += (size_t)gi * cout_g;
             eg.bias = ep.bias ? ep.bias + (size_t)gi * cout_g : NULL;
             eb_gemm_i8((int)m, cout_g, c->k, src + (size_t)gi * (c->direct ? cin_g : c->k), lda, c->packed[gi],
-                       y + (size_t)row0 * c->cout + (size_t)gi * cout_g, c->cout, &eg, tp);
+                       (void *)((char *)y + ((size_t)row0 * c->cout + (size_t)gi * cout_g) * ysize), c->cout, &eg, tp);
         }
     }
 }
@@ -251,19 +254,19 @@ static inline __attribute__((always_inline)) void dw_i8_block(const eb_dwconv_i8
         }
 }
 
-void eb_dw_i8_channels(const eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, float *y, int n, int oy,
+void eb_dw_i8_channels(const eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, void *y, int n, int oy,
                        int c_from)
 {
     const eb_win2d *g = &d->win;
     int c = g->c;
     const float *xn = x + (size_t)n * g->h * g->w * c;
-    float *yrow = y + ((size_t)n * g->oh + oy) * g->ow * c;
+    size_t yrow = ((size_t)n * g->oh + oy) * g->ow * c;
     int iy0 = oy * g->sh - g->pt, tap[4];
-    float acc[BLOCK];
+    float acc[BLOCK], v[BLOCK];
     int32_t sums[BLOCK];
     eb_tap_range(iy0, g->kh, g->dh, g->h, &tap[0], &tap[1]);
     for (int ox = 0; ox < g->ow; ox++) {
-        float *yp = yrow + (size_t)ox * c;
+        size_t yp = yrow + (size_t)ox * c;
         int ix0 = ox * g->sw - g->pl;
         eb_tap_range(ix0, g->kw, g->dw, g->w, &tap[2], &tap[3]);
         for (int c0 = c_from; c0 < c; c0 += BLOCK) {
@@ -277,12 +280,13 @@ void eb_dw_i8_channels(const eb_dwconv_i8 *d, const float *x, const eb_epilogue_
             eb_epilogue_i8 eg = *ep;
             eg.mult += c0;
             eg.bias = ep->bias ? ep->bias + c0 : NULL;
-            eb_epilogue_i8_row(sums, cb, &eg, yp + c0);
+            eb_epilogue_i8_row(sums, cb, &eg, v);
+            eb_i8_store(v, cb, ep, y, yp + (size_t)c0);
         }
     }
 }
 
-void eb_dw_row_i8__generic(const eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, float *y, int n, int oy)
+void eb_dw_row_i8__generic(const eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, void *y, int n, int oy)
 {
     eb_dw_i8_channels(d, x, ep, y, n, oy, 0);
 }
@@ -291,7 +295,7 @@ typedef struct dw_ctx {
     const eb_dwconv_i8 *d;
     const float *x;
     const eb_epilogue_i8 *ep;
-    float *y;
+    void *y;
 } dw_ctx;
 
 static void dw_rows(void *arg, int64_t begin, int64_t end)
@@ -301,14 +305,18 @@ static void dw_rows(void *arg, int64_t begin, int64_t end)
         ctx->d->row(ctx->d, ctx->x, ctx->ep, ctx->y, (int)(r / ctx->d->win.oh), (int)(r % ctx->d->win.oh));
 }
 
-void eb_dwconv_i8_nhwc(const eb_dwconv_i8 *d, const float *x, float *y, void *scratch, eb_threadpool *tp)
+void eb_dwconv_i8_nhwc(const eb_dwconv_i8 *d, const float *x, void *y, void *scratch, eb_threadpool *tp)
 {
     size_t nx = input_elems(&d->win);
     float *mult = scratch;
-    float *xq = (float *)((char *)scratch + round_up(sizeof(float) * (size_t)d->win.c));
+    const float *xq = x;
     eb_epilogue_i8 ep;
     float xs = eb_qlayer_epilogue(&d->q, x, nx, mult, &ep);
-    eb_quantize_f32_par(x, nx, xs, ep.a_zero, xq, tp);
+    if (!d->q.in_grid) {
+        float *q = (float *)((char *)scratch + round_up(sizeof(float) * (size_t)d->win.c));
+        eb_quantize_f32_par(x, nx, xs, ep.a_zero, q, tp);
+        xq = q;
+    }
     dw_ctx ctx = {d, xq, &ep, y};
     int64_t row = (int64_t)d->win.ow * d->win.c * d->win.kh * d->win.kw;
     eb_cpu_parallel_for(tp, (int64_t)d->win.n * d->win.oh, 16384 / (row ? row : 1) + 1, dw_rows, &ctx);

@@ -15,6 +15,9 @@
 /* What a quantized layer holds besides its weights. */
 typedef struct eb_qlayer {
     bool dynamic;          /* the input grid comes from the input, every run */
+    bool in_grid;          /* static: the input arrives on the grid already (the
+                            * previous layer quantized it: u8 for the GEMM
+                            * layers, x_q - x_zero as floats for depthwise) */
     float x_scale;         /* static grid */
     int32_t x_zero;
     int n;                 /* output channels */
@@ -27,6 +30,9 @@ typedef struct eb_qlayer {
     int32_t out_zero;
     eb_act act;
     float lo, hi;
+    eb_i8_out out;         /* F32, or the next layer's input on its grid (U8 / GRID_F32) */
+    float next_scale;
+    int32_t next_zero;
 } eb_qlayer;
 
 /* A layer of n outputs computing as node quantization nq says, with the
@@ -36,10 +42,10 @@ eb_status eb_qlayer_init(eb_qlayer *q, const eb_node_quant *nq, const float *w_s
                          float alpha, const float *bias, eb_act act, float lo, float hi, eb_err *err);
 void eb_qlayer_release(eb_qlayer *q);
 size_t eb_qlayer_bytes(const eb_qlayer *q);
-/* The input grid for x (static: the layer's; dynamic: x's own): its scale
- * is returned, its zero point and the epilogue for it set in *ep;
- * mult_scratch holds n floats when the grid is dynamic. */
-float eb_qlayer_epilogue(const eb_qlayer *q, const float *x, size_t nx, float *mult_scratch, eb_epilogue_i8 *ep);
+/* The input grid for x (static: the layer's; dynamic: x's own, x is then
+ * the f32 input): its scale is returned, its zero point and the epilogue
+ * for it set in *ep; mult_scratch holds n floats when the grid is dynamic. */
+float eb_qlayer_epilogue(const eb_qlayer *q, const void *x, size_t nx, float *mult_scratch, eb_epilogue_i8 *ep);
 /* q[0..n) = the u8 grid of x, in parallel over tp, at the widest width
  * the plan's ISA has. */
 void eb_quantize_u8_par(const float *x, size_t n, float scale, int32_t zero, uint8_t *q, eb_threadpool *tp);
@@ -56,6 +62,9 @@ void eb_quantize_f32__avx2(const float *x, size_t n, float scale, int32_t zero, 
 /* The epilogue of eb_gemm_i8 on n finished int32 sums (zero point already
  * taken out) of one output pixel or row: y[j] = epilogue(acc[j]). */
 void eb_epilogue_i8_row(const int32_t *acc, int n, const eb_epilogue_i8 *ep, float *y);
+/* Stores n finished floats v (after the epilogue) at element i of y in the
+ * epilogue's output mode: as they are, or onto the next layer's grid. */
+void eb_i8_store(const float *v, int n, const eb_epilogue_i8 *ep, void *y, size_t i);
 
 /* Convolution, groups < channels (depthwise is below). */
 typedef struct eb_conv_i8 {
@@ -71,8 +80,9 @@ eb_status eb_conv_i8_pack(eb_conv_i8 *c, const int8_t *w, eb_err *err);
 void eb_conv_i8_release(eb_conv_i8 *c);
 size_t eb_conv_i8_bytes(const eb_conv_i8 *c);
 size_t eb_conv_i8_scratch_bytes(const eb_conv_i8 *c);
-/* y (NHWC f32) = the quantized convolution of x (NHWC f32). */
-void eb_conv_i8_nhwc(const eb_conv_i8 *c, const float *x, float *y, void *scratch, eb_threadpool *tp);
+/* y (NHWC: f32, or on the next grid, c->q.out) = the quantized
+ * convolution of x (NHWC f32, or u8 on the layer's grid with c->q.in_grid). */
+void eb_conv_i8_nhwc(const eb_conv_i8 *c, const void *x, void *y, void *scratch, eb_threadpool *tp);
 
 /* Depthwise: one output row (image n, row oy) from inputs already on the
  * grid with the zero point taken out (x_q - x_zero, as floats) and
@@ -80,7 +90,7 @@ void eb_conv_i8_nhwc(const eb_conv_i8 *c, const float *x, float *y, void *scratc
  * integer below 2^24 in magnitude (eb_dwconv_i8_exact), so fp32 carries
  * the reference's int32 sums exactly. */
 struct eb_dwconv_i8;
-typedef void (*eb_dw_row_i8_fn)(const struct eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, float *y,
+typedef void (*eb_dw_row_i8_fn)(const struct eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, void *y,
                                 int n, int oy);
 
 typedef struct eb_dwconv_i8 {
@@ -96,17 +106,17 @@ eb_status eb_dwconv_i8_pack(eb_dwconv_i8 *d, const int8_t *w, eb_err *err);
 void eb_dwconv_i8_release(eb_dwconv_i8 *d);
 size_t eb_dwconv_i8_bytes(const eb_dwconv_i8 *d);
 size_t eb_dwconv_i8_scratch_bytes(const eb_dwconv_i8 *d);
-void eb_dwconv_i8_nhwc(const eb_dwconv_i8 *d, const float *x, float *y, void *scratch, eb_threadpool *tp);
+void eb_dwconv_i8_nhwc(const eb_dwconv_i8 *d, const float *x, void *y, void *scratch, eb_threadpool *tp);
 /* Channels from c_from up of one output row, the generic way (the SIMD rows
  * finish their channel tails with it). */
-void eb_dw_i8_channels(const struct eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, float *y, int n,
+void eb_dw_i8_channels(const struct eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, void *y, int n,
                        int oy, int c_from);
-void eb_dw_row_i8__generic(const struct eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, float *y, int n,
+void eb_dw_row_i8__generic(const struct eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, void *y, int n,
                            int oy);
 #if defined(__x86_64__)
-void eb_dw_row_i8__avx2(const struct eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, float *y, int n,
+void eb_dw_row_i8__avx2(const struct eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, void *y, int n,
                         int oy);
-void eb_dw_row_i8__avx512(const struct eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, float *y, int n,
+void eb_dw_row_i8__avx512(const struct eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, void *y, int n,
                           int oy);
 #endif
 
@@ -120,6 +130,6 @@ typedef struct eb_qgemm {
 void eb_qgemm_release(eb_qgemm *g);
 size_t eb_qgemm_bytes(const eb_qgemm *g);
 size_t eb_qgemm_scratch_bytes(const eb_qgemm *g);
-void eb_qgemm_run(const eb_qgemm *g, const float *a, float *y, void *scratch, eb_threadpool *tp);
+void eb_qgemm_run(const eb_qgemm *g, const void *a, void *y, void *scratch, eb_threadpool *tp);
 
 #endif

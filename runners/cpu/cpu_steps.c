@@ -101,7 +101,7 @@ static void *scratch_of(const eb_plan *p, const step *s)
 static eb_status exec_qconv(eb_plan *p, const step *s, eb_err *err)
 {
     (void)err;
-    eb_conv_i8_nhwc(&s->qconv, f32(p, s->in[0]), f32(p, s->out[0]), scratch_of(p, s), p->tp);
+    eb_conv_i8_nhwc(&s->qconv, p->pv[s->in[0]].t.data, p->pv[s->out[0]].t.data, scratch_of(p, s), p->tp);
     return EB_OK;
 }
 
@@ -118,7 +118,7 @@ static size_t bytes_qconv(const step *s)
 static eb_status exec_qdwconv(eb_plan *p, const step *s, eb_err *err)
 {
     (void)err;
-    eb_dwconv_i8_nhwc(&s->qdw, f32(p, s->in[0]), f32(p, s->out[0]), scratch_of(p, s), p->tp);
+    eb_dwconv_i8_nhwc(&s->qdw, f32(p, s->in[0]), p->pv[s->out[0]].t.data, scratch_of(p, s), p->tp);
     return EB_OK;
 }
 
@@ -135,7 +135,7 @@ static size_t bytes_qdwconv(const step *s)
 static eb_status exec_qgemm(eb_plan *p, const step *s, eb_err *err)
 {
     (void)err;
-    eb_qgemm_run(&s->qgemm, f32(p, s->in[0]), f32(p, s->out[0]), scratch_of(p, s), p->tp);
+    eb_qgemm_run(&s->qgemm, p->pv[s->in[0]].t.data, p->pv[s->out[0]].t.data, scratch_of(p, s), p->tp);
     return EB_OK;
 }
 

@@ -3,8 +3,9 @@
  * and the generic row): 32 channels at a time in two FMA chains over the
  * taps, then the epilogue at 16 lanes, the reference's IEEE steps one
  * instruction each (the float sums are the int32 sums exactly, so
- * (float)acc is the sum itself).  The channels past the last 32 go 16 at a
- * time, the last ones masked.  A leaf: x86-64 only, AVX-512F enabled per function. */
+ * (float)acc is the sum itself), then the store in the output mode (f32,
+ * or onto the next layer's grid: quantize_avx.h).  The channels past the
+ * last 32 go 16 at a time, the last ones masked.  A leaf: x86-64 only, AVX-512F enabled per function. */
 #if defined(__x86_64__)
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
@@ -14,6 +15,7 @@
 
 #include "runners/cpu/conv_i8.h"
 #include "runners/cpu/gemm_i8_kernel.h"
+#include "runners/cpu/quantize_avx.h"
 
 #define T512 __attribute__((target("avx512f")))
 
@@ -41,9 +43,23 @@ T512 static inline __m512 epilogue16(__m512 v, const eb_epilogue_i8 *ep, int c0,
     }
 }
 
+/* Stores the lanes of k of v at element i of y, in the output mode. */
+T512 static inline void store16(__m512 v, const eb_epilogue_i8 *ep, void *y, size_t i, __mmask16 k)
+{
+    if (ep->out == EB_I8_OUT_F32) {
+        _mm512_mask_storeu_ps((float *)y + i, k, v);
+        return;
+    }
+    __m512i z = _mm512_set1_epi32(ep->next_zero), q = eb_grid16(v, _mm512_set1_ps(ep->next_scale), z);
+    if (ep->out == EB_I8_OUT_U8)
+        _mm512_mask_cvtepi32_storeu_epi8((uint8_t *)y + i, k, q);
+    else
+        _mm512_mask_storeu_ps((float *)y + i, k, _mm512_cvtepi32_ps(_mm512_sub_epi32(q, z)));
+}
+
 /* 16 channels from c0 (the lanes of mask k) of one output pixel */
-T512 static inline void pixel16(const eb_dwconv_i8 *d, const float *xn, const eb_epilogue_i8 *ep, float *yp, int iy0,
-                                int ix0, const int tap[4], int c0, __mmask16 k)
+T512 static inline void pixel16(const eb_dwconv_i8 *d, const float *xn, const eb_epilogue_i8 *ep, void *y, size_t yp,
+                                int iy0, int ix0, const int tap[4], int c0, __mmask16 k)
 {
     const eb_win2d *g = &d->win;
     __m512 f = _mm512_setzero_ps();
@@ -53,20 +69,24 @@ T512 static inline void pixel16(const eb_dwconv_i8 *d, const float *xn, const eb
             const float *wp = d->w + (size_t)(ky * g->kw + kx) * g->c + c0;
             f = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(k, xp), _mm512_maskz_loadu_ps(k, wp), f);
         }
-    _mm512_mask_storeu_ps(yp + c0, k, epilogue16(f, ep, c0, k));
+    store16(epilogue16(f, ep, c0, k), ep, y, yp + (size_t)c0, k);
 }
 
-T512 void eb_dw_row_i8__avx512(const eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, float *y, int n,
+T512 void eb_dw_row_i8__avx512(const eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, void *y, int n,
                                int oy)
 {
+    if (ep->act == EB_ACT_GELU) { /* rare after a depthwise layer: the generic row's scalar GELU */
+        eb_dw_i8_channels(d, x, ep, y, n, oy, 0);
+        return;
+    }
     const eb_win2d *g = &d->win;
     int c = g->c, c32 = c / 32 * 32;
     const float *xn = x + (size_t)n * g->h * g->w * c;
-    float *yrow = y + ((size_t)n * g->oh + oy) * g->ow * c;
+    size_t yrow = ((size_t)n * g->oh + oy) * g->ow * c;
     int iy0 = oy * g->sh - g->pt, tap[4];
     eb_tap_range(iy0, g->kh, g->dh, g->h, &tap[0], &tap[1]);
     for (int ox = 0; ox < g->ow; ox++) {
-        float *yp = yrow + (size_t)ox * c;
+        size_t yp = yrow + (size_t)ox * c;
         int ix0 = ox * g->sw - g->pl;
         eb_tap_range(ix0, g->kw, g->dw, g->w, &tap[2], &tap[3]);
         for (int c0 = 0; c0 < c32; c0 += 32) {
@@ -78,14 +98,11 @@ T512 void eb_dw_row_i8__avx512(const eb_dwconv_i8 *d, const float *x, const eb_e
                     f0 = _mm512_fmadd_ps(_mm512_loadu_ps(xp), _mm512_loadu_ps(wp), f0); /* integers: exact */
                     f1 = _mm512_fmadd_ps(_mm512_loadu_ps(xp + 16), _mm512_loadu_ps(wp + 16), f1);
                 }
-            _mm512_storeu_ps(yp + c0, epilogue16(f0, ep, c0, 0xffff));
-            _mm512_storeu_ps(yp + c0 + 16, epilogue16(f1, ep, c0 + 16, 0xffff));
+            store16(epilogue16(f0, ep, c0, 0xffff), ep, y, yp + (size_t)c0, 0xffff);
+            store16(epilogue16(f1, ep, c0 + 16, 0xffff), ep, y, yp + (size_t)c0 + 16, 0xffff);
         }
         for (int c0 = c32; c0 < c; c0 += 16)
-            pixel16(d, xn, ep, yp, iy0, ix0, tap, c0, c - c0 >= 16 ? 0xffff : (__mmask16)((1u << (c - c0)) - 1));
-        if (ep->act == EB_ACT_GELU)
-            for (int j = 0; j < c; j++)
-                yp[j] = eb_cpu_act(yp[j], EB_ACT_GELU, 0, 0);
+            pixel16(d, xn, ep, y, yp, iy0, ix0, tap, c0, c - c0 >= 16 ? 0xffff : (__mmask16)((1u << (c - c0)) - 1));
     }
 }
 #endif

@@ -35,6 +35,8 @@ eb_status eb_gemm_i8_pack_b(const int8_t *b, int k, int n, int ldb, bool trans_b
 void eb_gemm_i8_packed_free(eb_packed_b8 *p);
 size_t eb_gemm_i8_packed_bytes(const eb_packed_b8 *p);
 
+typedef enum eb_i8_out { EB_I8_OUT_F32 = 0, EB_I8_OUT_U8, EB_I8_OUT_GRID_F32 } eb_i8_out;
+
 typedef struct eb_epilogue_i8 {
     int32_t a_zero;      /* A's zero point */
     const float *mult;   /* N values: x_scale * w_scale[j] */
@@ -45,6 +47,9 @@ typedef struct eb_epilogue_i8 {
     int32_t out_zero;
     eb_act act;          /* then the activation, as the fp32 epilogue's */
     float lo, hi;
+    eb_i8_out out;       /* F32: C is the float result; U8: C is uint8 q; GRID_F32: C is float (q - next_zero) */
+    float next_scale;    /* U8 / GRID_F32: q = eb_quantize(result, next_scale, next_zero, 0, 255) */
+    int32_t next_zero;
 } eb_epilogue_i8;
 
 /* C = epilogue(A * B): A is M x K u8 with row stride lda, C is M x N f32

@@ -57,7 +57,7 @@ size_t eb_qlayer_bytes(const eb_qlayer *q)
     return per * sizeof(float) * (size_t)q->n;
 }
 
-float eb_qlayer_epilogue(const eb_qlayer *q, const float *x, size_t nx, float *mult_scratch, eb_epilogue_i8 *ep)
+float eb_qlayer_epilogue(const eb_qlayer *q, const void *x, size_t nx, float *mult_scratch, eb_epilogue_i8 *ep)
 {
     float xs = q->x_scale;
     int32_t xz = q->x_zero;
@@ -77,7 +77,10 @@ float eb_qlayer_epilogue(const eb_qlayer *q, const float *x, size_t nx, float *m
                            .out_zero = q->out_zero,
                            .act = q->act,
                            .lo = q->lo,
-                           .hi = q->hi};
+                           .hi = q->hi,
+                           .out = q->out,
+                           .next_scale = q->next_scale,
+                           .next_zero = q->next_zero};
     return xs;
 }
 
@@ -91,6 +94,18 @@ void eb_epilogue_i8_row(const int32_t *acc, int n, const eb_epilogue_i8 *ep, flo
         if (ep->requant)
             v = (float)(eb_quantize(v, ep->out_scale, ep->out_zero, 0, 255) - ep->out_zero) * ep->out_scale;
         y[j] = eb_cpu_act(v, ep->act, ep->lo, ep->hi);
+    }
+}
+
+void eb_i8_store(const float *v, int n, const eb_epilogue_i8 *ep, void *y, size_t i)
+{
+    for (int j = 0; j < n; j++) {
+        int32_t q = eb_quantize(v[j], ep->next_scale, ep->next_zero, 0, 255);
+        switch (ep->out) {
+        case EB_I8_OUT_F32: ((float *)y)[i + (size_t)j] = v[j]; break;
+        case EB_I8_OUT_U8: ((uint8_t *)y)[i + (size_t)j] = (uint8_t)q; break;
+        case EB_I8_OUT_GRID_F32: ((float *)y)[i + (size_t)j] = (float)(q - ep->next_zero); break;
+        }
     }
 }
 
@@ -179,13 +194,17 @@ size_t eb_qgemm_scratch_bytes(const eb_qgemm *g)
     return round_up(sizeof(float) * (size_t)g->n) + (size_t)g->m * (size_t)g->k;
 }
 
-void eb_qgemm_run(const eb_qgemm *g, const float *a, float *y, void *scratch, eb_threadpool *tp)
+void eb_qgemm_run(const eb_qgemm *g, const void *a, void *y, void *scratch, eb_threadpool *tp)
 {
     size_t na = (size_t)g->m * (size_t)g->k;
     float *mult = scratch;
-    uint8_t *aq = (uint8_t *)scratch + round_up(sizeof(float) * (size_t)g->n);
+    const uint8_t *aq = a;
     eb_epilogue_i8 ep;
     float xs = eb_qlayer_epilogue(&g->q, a, na, mult, &ep);
-    eb_quantize_u8_par(a, na, xs, ep.a_zero, aq, tp);
+    if (!g->q.in_grid) {
+        uint8_t *q = (uint8_t *)scratch + round_up(sizeof(float) * (size_t)g->n);
+        eb_quantize_u8_par(a, na, xs, ep.a_zero, q, tp);
+        aq = q;
+    }
     eb_gemm_i8(g->m, g->n, g->k, aq, g->k, g->pb, y, g->n, &ep, tp);
 }

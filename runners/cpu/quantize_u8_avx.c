@@ -1,38 +1,28 @@
 /* quantize_u8_avx.c - the activations' quantization at AVX2 and AVX-512
  * width: onto the u8 grid (the int8 GEMM's A), and onto the grid with the
  * zero point taken out, as floats (the int8 depthwise convolution's
- * input).  Each lane does what eb_quantize does: one IEEE division, NaN to
- * the zero point, round to nearest even (cvtps2dq under the default
- * MXCSR, as lrintf), + zero, saturate to 0..255; r is first clamped to
- * +-2^30, past which both sides saturate.  The division is the cost: at
- * SSE width it was a third of an int8 MobileNet's time.  A leaf, x86-64
+ * input).  Each lane does what eb_quantize does (quantize_avx.h).  The
+ * division is the cost: at SSE width it was a third of an int8
+ * MobileNet's time.  A leaf, x86-64
  * only; the tails and other CPUs take eb_quantize. */
 #if defined(__x86_64__)
 #include <immintrin.h>
 
 #include "reference_kernels/ref_quant.h"
 #include "runners/cpu/conv_i8.h"
-#include "runners/cpu/gemm_i8_kernel.h"
+#include "runners/cpu/quantize_avx.h"
 
 #define T512 __attribute__((target("avx512f")))
 #define T256 __attribute__((target("avx2")))
 
 T512 static inline __m512i grid16(const float *x, __m512 s, __m512i z)
 {
-    __m512 r = _mm512_div_ps(_mm512_loadu_ps(x), s);
-    r = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(r, r, _CMP_ORD_Q), r);
-    r = _mm512_min_ps(_mm512_max_ps(r, _mm512_set1_ps(-EB_I8_R_LIMIT)), _mm512_set1_ps(EB_I8_R_LIMIT));
-    __m512i v = _mm512_add_epi32(_mm512_cvtps_epi32(r), z);
-    return _mm512_min_epi32(_mm512_max_epi32(v, _mm512_setzero_si512()), _mm512_set1_epi32(255));
+    return eb_grid16(_mm512_loadu_ps(x), s, z);
 }
 
 T256 static inline __m256i grid8(const float *x, __m256 s, __m256i z)
 {
-    __m256 r = _mm256_div_ps(_mm256_loadu_ps(x), s);
-    r = _mm256_and_ps(r, _mm256_cmp_ps(r, r, _CMP_ORD_Q));
-    r = _mm256_min_ps(_mm256_max_ps(r, _mm256_set1_ps(-EB_I8_R_LIMIT)), _mm256_set1_ps(EB_I8_R_LIMIT));
-    __m256i v = _mm256_add_epi32(_mm256_cvtps_epi32(r), z);
-    return _mm256_min_epi32(_mm256_max_epi32(v, _mm256_setzero_si256()), _mm256_set1_epi32(255));
+    return eb_grid8(_mm256_loadu_ps(x), s, z);
 }
 
 T512 void eb_quantize_u8__avx512(const float *x, size_t n, float scale, int32_t zero, uint8_t *q)
