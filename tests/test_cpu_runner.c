@@ -43,6 +43,7 @@
 #include "reference_kernels/ref_quant.h"
 #include "runners/cpu/conv_i8.h"
 #include "runners/cpu/cpu_kernels.h"
+#include "runners/cpu/cpu_plan.h"
 #include "runners/cpu/cpu_runner.h"
 #include "runners/cpu/gemm.h"
 #include "runners/cpu/plan_memory.h"
@@ -822,6 +823,66 @@ static void quant__gemm_and_matmul_random_odd_shapes__bit_exact_on_every_isa(voi
         char what[200];
         snprintf(what, sizeof what, "int8 %s m %d k %d n %d transB %d relu %d act %d%s", matmul ? "MatMul" : "Gemm", m,
                  k, n, trans_b, relu, (int)nq.act, nq.requant ? " requant" : "");
+        expect_exact(g, what);
+    }
+}
+
+/* A static int8 chain (depthwise -> 1x1 -> depthwise, each with a Clip,
+ * as in a MobileNet block, and a 1x1 -> 1x1 pair): each producer writes
+ * its reader's input on the reader's grid and the reader skips its
+ * quantization; the outputs stay bit-exact to ref on every ISA. */
+static void quant__static_chain__passes_values_on_the_grid_bit_exact(void **state)
+{
+    (void)state;
+    for (int trial = 0; trial < 6; trial++) {
+        int c = ODD[rand_int(0, 4)] + (trial % 2 ? 32 : 8), c2 = ODD[rand_int(0, 4)] + 16, h = rand_int(3, 12);
+        mb b;
+        mb_begin(&b, 17);
+        mb_input(&b, "x", 4, (int64_t[]){1, c, h, h + 1});
+        mb_init(&b, "w1", 4, (int64_t[]){c, 1, 3, 3}, NULL);
+        mb_init(&b, "w2", 4, (int64_t[]){c2, c, 1, 1}, NULL);
+        mb_init(&b, "w3", 4, (int64_t[]){c2, 1, 3, 3}, NULL);
+        mb_init(&b, "w4", 4, (int64_t[]){c, c2, 1, 1}, NULL);
+        mb_init1(&b, "b1", c, NULL);
+        mb_scalar(&b, "lo", 0.0f);
+        mb_scalar(&b, "hi", 0.4f);
+        mb_node(&b, "Conv", "x,w1,b1", "a1");
+        mb_attr_int(&b, "group", c);
+        mb_attr_ints(&b, "pads", 4, (int64_t[]){1, 1, 1, 1});
+        mb_node(&b, "Clip", "a1,lo,hi", "y1");
+        mb_node(&b, "Conv", "y1,w2", "a2");
+        mb_node(&b, "Clip", "a2,lo,hi", "y2");
+        mb_node(&b, "Conv", "y2,w3", "a3");
+        mb_attr_int(&b, "group", c2);
+        mb_attr_ints(&b, "pads", 4, (int64_t[]){1, 1, 1, 1});
+        mb_node(&b, "Conv", "a3,w4", "y");
+        mb_output(&b, "y");
+        eb_graph *g = mb_load(&b);
+        int convs[4], nc = 0;
+        for (int i = 0; i < g->n_nodes; i++)
+            if (g->nodes[i].op == EB_OP_CONV)
+                convs[nc++] = i;
+        assert_int_equal(nc, 4);
+        for (int i = 0; i < 4; i++)
+            quantize_node(g, convs[i], 0,
+                          (eb_node_quant){EB_ACT_STATIC, eb_test_uniform(&rng, 0.002f, 0.006f), rand_int(0, 255),
+                                          i % 2 == trial % 2, eb_test_uniform(&rng, 0.004f, 0.02f), rand_int(0, 255)});
+        /* the plan passes the grids: the values between the layers are on them */
+        eb_tensor in[1] = {{0}};
+        inputs_for(g, in);
+        run_out got = {0};
+        eb_plan *p = NULL;
+        run_on("cpu", 1, g, in, &got, &p);
+        int on_grid = 0;
+        for (int v = 0; v < p->n_pv; v++)
+            on_grid += p->pv[v].on_grid;
+        eb_runner_find("cpu")->release(p);
+        out_free(&got);
+        eb_tensor_free_data(&in[0]);
+        if (on_grid < 2)
+            fail_msg("trial %d: %d values passed on a grid, want at least the depthwise outputs (2)", trial, on_grid);
+        char what[96];
+        snprintf(what, sizeof what, "int8 static chain c %d c2 %d h %d", c, c2, h);
         expect_exact(g, what);
     }
 }
@@ -1616,6 +1677,7 @@ int main(void)
         cmocka_unit_test(quant__quantizers_special_values__match_eb_quantize_on_every_isa),
         cmocka_unit_test(quant__conv_random_odd_shapes__bit_exact_on_every_isa),
         cmocka_unit_test(quant__matmul_add_gelu__matches_ref_with_and_without_requant),
+        cmocka_unit_test(quant__static_chain__passes_values_on_the_grid_bit_exact),
         cmocka_unit_test(quant__gemm_and_matmul_random_odd_shapes__bit_exact_on_every_isa),
         cmocka_unit_test(plan_memory__chain__reuses_the_first_buffer),
         cmocka_unit_test(plan_memory__random_lifetimes__never_overlap_live_items),

@@ -30,6 +30,8 @@ typedef struct pval {
     int twin;          /* the same value in the other layout, -1 */
     bool is_const;     /* data borrowed from the graph */
     bool decoded;      /* data is the plan's own f32 decode of a compressed weight */
+    bool on_grid;      /* holds its int8 reader's input on that reader's grid
+                        * (cpu_plan_quant.c): u8, or x_q - x_zero as f32 */
     bool fused;        /* computed inside another step, never stored */
     bool used;         /* read or written by some step */
     int alias;         /* shares the storage of this pval (view, in place), -1 */
