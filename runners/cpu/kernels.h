@@ -15,18 +15,27 @@
 #include "models/ops.h"
 #include "runners/cpu/cpu_kernels.h"
 #include "runners/cpu/gemm_kernel.h"
+#include "runners/cpu/wgemm.h"
 
 typedef enum eb_kernel_kind {
     EB_KERNEL_GEMM = 0, /* fn.gemm */
     EB_KERNEL_DWCONV,   /* fn.dwconv */
     EB_KERNEL_POOL,     /* fn.pool */
     EB_KERNEL_SOFTMAX,  /* fn.softmax */
+    EB_KERNEL_WDOT_I4,  /* fn.wdot: int4 group-wise weight-only GEMV/GEMM (wgemm.h) */
+    EB_KERNEL_WDOT_F16, /* fn.wdot: fp16 weights */
+    EB_KERNEL_SPMM_CSR, /* fn.spmm: CSR sparse weights */
+    EB_KERNEL_SPMM_NM,  /* fn.spmm: N:M structured sparse weights */
     EB_KERNEL_KINDS
 } eb_kernel_kind;
 
 /* How the weights are stored (the format column). */
 typedef enum eb_kernel_format {
     EB_KERNEL_DENSE = 0,
+    EB_KERNEL_INT4_GROUPS, /* wgemm.h's layouts, repacked from models/storage.h */
+    EB_KERNEL_F16,
+    EB_KERNEL_CSR,
+    EB_KERNEL_NM,
 } eb_kernel_format;
 
 typedef struct eb_kernel {
@@ -41,6 +50,8 @@ typedef struct eb_kernel {
         eb_dw_row_fn dwconv;
         eb_pool_row_fn pool;
         eb_exp_sum_fn softmax;
+        eb_wdot_fn wdot;
+        eb_spmm_fn spmm;
     } fn;
     int mr, nr;                /* GEMM register tile */
     eb_node_eval_fn ref;       /* the reference twin */
