@@ -76,9 +76,8 @@ bool eb_cweights_supported(const eb_tensor *t, bool by_output)
     }
     case EB_STORAGE_F16: return true;
     case EB_STORAGE_CSR: /* the storage's rows must be the outputs */
-        return t->rank == 2 && s->u.csr.transposed != by_output && k <= 65536;
-    case EB_STORAGE_NM:
-        return t->rank == 2 && s->u.nm.transposed != by_output && s->u.nm.m <= 255;
+        return s->u.csr.transposed != by_output && k <= 65536; /* view_nk: transposed only at rank 2 */
+    case EB_STORAGE_NM: return s->u.nm.transposed != by_output && s->u.nm.m <= 255;
     default: return false;
     }
 }
@@ -94,6 +93,29 @@ void eb_cweights_free(eb_cweights *w)
     free(w->val);
     free(w->idx);
     memset(w, 0, sizeof *w);
+}
+
+void eb_cweights_scale_rows(eb_cweights *w, const float *scale)
+{
+    for (int n = 0; n < w->n; n++) {
+        switch (w->kind) {
+        case EB_CW_I4:
+            for (int g = 0; g < w->k / w->group; g++)
+                w->scale[(size_t)n * (size_t)(w->k / w->group) + (size_t)g] *= scale[n];
+            break;
+        case EB_CW_CSR:
+            for (int32_t j = w->row_ptr[n]; j < w->row_ptr[n + 1]; j++)
+                w->val[j] *= scale[n];
+            break;
+        case EB_CW_NM: {
+            size_t per = (size_t)(w->k / w->m) * (size_t)w->nn;
+            for (size_t j = 0; j < per; j++)
+                w->val[(size_t)n * per + j] *= scale[n];
+            break;
+        }
+        case EB_CW_F16: break;
+        }
+    }
 }
 
 size_t eb_cweights_bytes(const eb_cweights *w)

@@ -85,6 +85,9 @@ bool eb_cweights_supported(const eb_tensor *t, bool by_output);
  * with eb_cweights_free. */
 eb_status eb_cweights_pack(const eb_tensor *t, bool by_output, eb_cweights *w, eb_err *err);
 void eb_cweights_free(eb_cweights *w);
+/* Multiplies output row n of W by scale[n] (a folded BatchNormalization;
+ * not for F16, whose rounding it would change). */
+void eb_cweights_scale_rows(eb_cweights *w, const float *scale);
 /* The bytes *w holds. */
 size_t eb_cweights_bytes(const eb_cweights *w);
 
