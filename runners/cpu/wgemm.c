@@ -240,7 +240,6 @@ typedef struct job {
     float *y;
     size_t ldy;
     const eb_epilogue *ep;
-    const float *xsum;  /* I4: per row of X, its sums over each group */
     int tiles, nsplit;  /* SpMM form: tasks = tiles * nsplit */
     int nchunk;         /* outputs per task */
 } job;
@@ -263,11 +262,9 @@ static void rows_range(void *ctx, int64_t begin, int64_t end)
         for (int i = 0; i < j->m; i++)
             j->kern->fn.spmm(w, 1, j->x + (size_t)i * j->ldx, j->y + (size_t)i * j->ldy + n0, n0, n1);
     } else {
-        size_t ng = w->kind == EB_CW_I4 ? (size_t)(w->k / w->group) : 0;
         for (int i = 0; i < j->m; i += EB_WDOT_ROWS) {
             int rows = j->m - i < EB_WDOT_ROWS ? j->m - i : EB_WDOT_ROWS;
-            j->kern->fn.wdot(w, rows, j->x + (size_t)i * j->ldx, j->ldx, j->xsum ? j->xsum + (size_t)i * ng : NULL,
-                             j->y + (size_t)i * j->ldy, j->ldy, n0, n1);
+            j->kern->fn.wdot(w, rows, j->x + (size_t)i * j->ldx, j->ldx, j->y + (size_t)i * j->ldy, j->ldy, n0, n1);
         }
     }
     for (int i = 0; i < j->m; i++)
@@ -322,21 +319,6 @@ void eb_wgemm(const eb_cweights *w, eb_isa isa, int m, const float *x, size_t ld
         return;
     job j = {.w = w, .kern = eb_kernel_pick(kind_of(w), isa), .m = m, .x = x, .ldx = ldx, .y = y, .ldy = ldy,
              .ep = ep};
-    float *xsum = NULL;
-    if (w->kind == EB_CW_I4) {
-        size_t ng = (size_t)(w->k / w->group);
-        if (!(xsum = malloc(sizeof(float) * (size_t)m * ng)))
-            abort();
-        for (int i = 0; i < m; i++)
-            for (size_t g = 0; g < ng; g++) {
-                const float *xg = x + (size_t)i * ldx + g * (size_t)w->group;
-                float s = 0;
-                for (int c = 0; c < w->group; c++)
-                    s += xg[c];
-                xsum[(size_t)i * ng + g] = s;
-            }
-        j.xsum = xsum;
-    }
     bool sparse = w->kind == EB_CW_CSR || w->kind == EB_CW_NM;
     if (!sparse || m <= 2) {
         eb_cpu_parallel_for(tp, w->n, 64, rows_range, &j);
@@ -354,5 +336,4 @@ void eb_wgemm(const eb_cweights *w, eb_isa isa, int m, const float *x, size_t ld
                 tile_task(&j, t, 0);
         }
     }
-    free(xsum);
 }

@@ -20,9 +20,10 @@
  *    group q of row n is val[(n * K/m + q) * nn + j] at column q*m + idx[same].
  *
  * The kernels (kernels.def rows, one file per format and ISA, leaves):
- *  - eb_wdot_fn (I4, F16): rows m0.. of at most EB_WDOT_ROWS rows of X, outputs
- *    [n0, n1): dot products streaming W once for all the rows.  xsum holds,
- *    for I4, each row's sums of X over each group (rows * K/group floats).
+ *  - eb_wdot_fn (I4, F16): at most EB_WDOT_ROWS rows of X, outputs [n0, n1):
+ *    dot products streaming W once for all the rows.  I4 computes
+ *    scale * sum((nibble - zero) * x) per group, the reference's form
+ *    (nibble - zero is exact in fp32), so no cancellation is added.
  *  - eb_spmm_fn (CSR, NM): the XNNPACK SpMM form on a transposed tile of p
  *    pixels (rows of X): xt is [K][p], yt[(n - n0) * p + i] is output n of
  *    pixel i; p is 1 (a GEMV: xt is the row of X itself) or EB_SPMM_TILE.
@@ -59,15 +60,15 @@ typedef struct eb_cweights {
 
 enum { EB_WDOT_ROWS = 4, EB_SPMM_TILE = 16 };
 
-typedef void (*eb_wdot_fn)(const eb_cweights *w, int rows, const float *x, size_t ldx, const float *xsum, float *y,
+typedef void (*eb_wdot_fn)(const eb_cweights *w, int rows, const float *x, size_t ldx, float *y,
                            size_t ldy, int n0, int n1);
 typedef void (*eb_spmm_fn)(const eb_cweights *w, int p, const float *xt, float *yt, int n0, int n1);
 
 /* The kernels; the SIMD ones exist only on x86-64. */
 #define EB_WGEMM_DECLARE(isa)                                                                                          \
-    void eb_wdot_i4__##isa(const eb_cweights *w, int rows, const float *x, size_t ldx, const float *xsum, float *y,   \
+    void eb_wdot_i4__##isa(const eb_cweights *w, int rows, const float *x, size_t ldx, float *y,   \
                            size_t ldy, int n0, int n1);                                                                \
-    void eb_wdot_f16__##isa(const eb_cweights *w, int rows, const float *x, size_t ldx, const float *xsum, float *y,  \
+    void eb_wdot_f16__##isa(const eb_cweights *w, int rows, const float *x, size_t ldx, float *y,  \
                             size_t ldy, int n0, int n1);                                                               \
     void eb_spmm_csr__##isa(const eb_cweights *w, int p, const float *xt, float *yt, int n0, int n1);                \
     void eb_spmm_nm__##isa(const eb_cweights *w, int p, const float *xt, float *yt, int n0, int n1);

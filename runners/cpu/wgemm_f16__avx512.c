@@ -33,10 +33,9 @@ T512 INLINE void row_block(const eb_cweights *w, const int rows, const float *x,
     }
 }
 
-T512 void eb_wdot_f16__avx512(const eb_cweights *w, int rows, const float *x, size_t ldx, const float *xsum, float *y,
+T512 void eb_wdot_f16__avx512(const eb_cweights *w, int rows, const float *x, size_t ldx, float *y,
                               size_t ldy, int n0, int n1)
 {
-    (void)xsum;
     for (int n = n0; n < n1; n++) {
         switch (rows) {
         case 1: row_block(w, 1, x, ldx, y, ldy, n); break;

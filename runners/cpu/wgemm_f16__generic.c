@@ -27,10 +27,9 @@ static inline float half_to_float(uint16_t h)
     return f;
 }
 
-void eb_wdot_f16__generic(const eb_cweights *w, int rows, const float *x, size_t ldx, const float *xsum, float *y,
+void eb_wdot_f16__generic(const eb_cweights *w, int rows, const float *x, size_t ldx, float *y,
                           size_t ldy, int n0, int n1)
 {
-    (void)xsum;
     int k = w->k;
     for (int n = n0; n < n1; n++) {
         const uint16_t *h = w->h + (size_t)n * (size_t)k;

@@ -1,11 +1,10 @@
 /* wgemm_i4__avx2.c - the int4 group-wise weight-only product with AVX2+FMA
- * (wgemm.h's I4 layout).  Per chunk of 32 weights: one 16-byte load, the
- * low nibbles (elements 0..15) by an AND, the high ones (16..31) by a
- * shift and an AND, widened to fp32 in registers (vpmovzxbd, vcvtdq2ps) and
- * multiplied into per-group accumulators for up to EB_WDOT_ROWS rows of X
- * at once; at each group's end the group sum is scaled into the row's
- * total, and the zero correction scale * zero * (sum of X over the group)
- * is subtracted once per row at the end.  Function-level target("avx2,fma"). */
+ * (wgemm.h's I4 layout), as the AVX-512 kernel with ymm: per chunk of 32
+ * weights one 16-byte load, the nibbles split by AND and shift, widened to
+ * four ymm of floats (vpmovzxbd, vcvtdq2ps) less the group's zero (exact),
+ * FMAs with X, and the group's scale applied once per group.  One row of X
+ * runs four outputs at once (independent chains, X loaded once for the
+ * four).  Function-level target("avx2,fma"). */
 #include "runners/cpu/wgemm.h"
 
 #if defined(__x86_64__)
@@ -22,74 +21,99 @@ T256 INLINE float hsum256(__m256 v)
     return _mm_cvtss_f32(s);
 }
 
-/* sum_g s[g] * z[g] * xs[g] (z NULL: 8) */
-T256 INLINE float zero_corr(const float *s, const float *z, const float *xs, int ng)
+/* the four quarters of a chunk as floats, less zero (z0: first half, z1: second) */
+T256 INLINE void unpack(const uint8_t *q, __m256 z0, __m256 z1, __m256 *u)
 {
-    __m256 acc = _mm256_setzero_ps();
-    int g = 0;
-    for (; g + 8 <= ng; g += 8) {
-        __m256 sz = _mm256_loadu_ps(s + g);
-        sz = z ? _mm256_mul_ps(sz, _mm256_loadu_ps(z + g)) : _mm256_mul_ps(sz, _mm256_set1_ps(8.0f));
-        acc = _mm256_fmadd_ps(sz, _mm256_loadu_ps(xs + g), acc);
-    }
-    float r = hsum256(acc);
-    for (; g < ng; g++)
-        r += s[g] * (z ? z[g] : 8.0f) * xs[g];
-    return r;
+    const __m128i m4 = _mm_set1_epi8(0x0f);
+    __m128i b = _mm_loadu_si128((const __m128i *)q);
+    __m128i bl = _mm_and_si128(b, m4), bh = _mm_and_si128(_mm_srli_epi16(b, 4), m4);
+    u[0] = _mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bl)), z0);
+    u[1] = _mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(bl, bl))), z0);
+    u[2] = _mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bh)), z1);
+    u[3] = _mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(bh, bh))), z1);
 }
 
-T256 INLINE void row_block(const eb_cweights *w, const int rows, const float *x, size_t ldx, const float *xsum,
-                           float *y, size_t ldy, int n)
+T256 INLINE __m256 zero_of(const eb_cweights *w, size_t at)
+{
+    return _mm256_set1_ps(w->zero ? w->zero[at] : 8.0f);
+}
+
+/* rows of X, output n, any group (a multiple of 16) */
+T256 INLINE void row_block(const eb_cweights *w, const int rows, const float *x, size_t ldx, float *y, size_t ldy,
+                           int n)
 {
     int k = w->k, g = w->group, ng = k / g;
     const uint8_t *q = w->q + (size_t)n * (size_t)k / 2;
     const float *s = w->scale + (size_t)n * ng;
-    const __m128i m4 = _mm_set1_epi8(0x0f);
-    __m256 acc[EB_WDOT_ROWS], lo[EB_WDOT_ROWS], hi[EB_WDOT_ROWS];
+    size_t zb = (size_t)n * ng;
+    __m256 acc[EB_WDOT_ROWS];
     for (int r = 0; r < rows; r++)
-        acc[r] = lo[r] = hi[r] = _mm256_setzero_ps();
+        acc[r] = _mm256_setzero_ps();
     for (int c = 0; c < k; c += 32) {
-        __m128i b = _mm_loadu_si128((const __m128i *)(q + c / 2));
-        __m128i bl = _mm_and_si128(b, m4), bh = _mm_and_si128(_mm_srli_epi16(b, 4), m4);
-        __m256 u0 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bl));
-        __m256 u1 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(bl, bl)));
-        __m256 u2 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bh));
-        __m256 u3 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_unpackhi_epi64(bh, bh)));
+        int g0 = c / g, g1 = (c + 16) / g; /* the groups of the two halves */
+        __m256 u[4];
+        unpack(q + c / 2, zero_of(w, zb + g0), zero_of(w, zb + g1), u);
+        __m256 s0 = _mm256_set1_ps(s[g0]), s1 = _mm256_set1_ps(s[g1]);
         for (int r = 0; r < rows; r++) {
             const float *xr = x + (size_t)r * ldx + c;
-            lo[r] = _mm256_fmadd_ps(u0, _mm256_loadu_ps(xr), lo[r]);
-            lo[r] = _mm256_fmadd_ps(u1, _mm256_loadu_ps(xr + 8), lo[r]);
-            hi[r] = _mm256_fmadd_ps(u2, _mm256_loadu_ps(xr + 16), hi[r]);
-            hi[r] = _mm256_fmadd_ps(u3, _mm256_loadu_ps(xr + 24), hi[r]);
-        }
-        if (g == 16) { /* each half its own group */
-            __m256 s0 = _mm256_set1_ps(s[c / 16]), s1 = _mm256_set1_ps(s[c / 16 + 1]);
-            for (int r = 0; r < rows; r++) {
-                acc[r] = _mm256_fmadd_ps(lo[r], s0, _mm256_fmadd_ps(hi[r], s1, acc[r]));
-                lo[r] = hi[r] = _mm256_setzero_ps();
-            }
-        } else if ((c + 32) % g == 0) {
-            __m256 sg = _mm256_set1_ps(s[c / g]);
-            for (int r = 0; r < rows; r++) {
-                acc[r] = _mm256_fmadd_ps(_mm256_add_ps(lo[r], hi[r]), sg, acc[r]);
-                lo[r] = hi[r] = _mm256_setzero_ps();
-            }
+            __m256 lo = _mm256_fmadd_ps(u[1], _mm256_loadu_ps(xr + 8), _mm256_mul_ps(u[0], _mm256_loadu_ps(xr)));
+            __m256 hi = _mm256_fmadd_ps(u[3], _mm256_loadu_ps(xr + 24), _mm256_mul_ps(u[2], _mm256_loadu_ps(xr + 16)));
+            acc[r] = _mm256_fmadd_ps(hi, s1, _mm256_fmadd_ps(lo, s0, acc[r]));
         }
     }
-    const float *z = w->zero ? w->zero + (size_t)n * ng : NULL;
     for (int r = 0; r < rows; r++)
-        y[(size_t)r * ldy + n] = hsum256(acc[r]) - zero_corr(s, z, xsum + (size_t)r * ng, ng);
+        y[(size_t)r * ldy + n] = hsum256(acc[r]);
 }
 
-T256 void eb_wdot_i4__avx2(const eb_cweights *w, int rows, const float *x, size_t ldx, const float *xsum, float *y,
-                           size_t ldy, int n0, int n1)
+/* one row of X, outputs n..n+3, group a multiple of 32 */
+T256 INLINE void gemv4(const eb_cweights *w, const float *x, float *y, int n)
 {
-    for (int n = n0; n < n1; n++) {
+    int k = w->k, g = w->group, ng = k / g;
+    const uint8_t *q[4];
+    const float *s[4];
+    __m256 acc[4];
+    for (int j = 0; j < 4; j++) {
+        q[j] = w->q + (size_t)(n + j) * (size_t)k / 2;
+        s[j] = w->scale + (size_t)(n + j) * ng;
+        acc[j] = _mm256_setzero_ps();
+    }
+    for (int gi = 0, c0 = 0; gi < ng; gi++, c0 += g) {
+        __m256 t[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+        __m256 z[4];
+        for (int j = 0; j < 4; j++)
+            z[j] = zero_of(w, (size_t)(n + j) * ng + gi);
+        for (int c = c0; c < c0 + g; c += 32) {
+            __m256 x0 = _mm256_loadu_ps(x + c), x1 = _mm256_loadu_ps(x + c + 8);
+            __m256 x2 = _mm256_loadu_ps(x + c + 16), x3 = _mm256_loadu_ps(x + c + 24);
+            for (int j = 0; j < 4; j++) {
+                __m256 u[4];
+                unpack(q[j] + c / 2, z[j], z[j], u);
+                t[j] = _mm256_fmadd_ps(u[0], x0, t[j]);
+                t[j] = _mm256_fmadd_ps(u[1], x1, t[j]);
+                t[j] = _mm256_fmadd_ps(u[2], x2, t[j]);
+                t[j] = _mm256_fmadd_ps(u[3], x3, t[j]);
+            }
+        }
+        for (int j = 0; j < 4; j++)
+            acc[j] = _mm256_fmadd_ps(t[j], _mm256_set1_ps(s[j][gi]), acc[j]);
+    }
+    for (int j = 0; j < 4; j++)
+        y[n + j] = hsum256(acc[j]);
+}
+
+T256 void eb_wdot_i4__avx2(const eb_cweights *w, int rows, const float *x, size_t ldx, float *y, size_t ldy, int n0,
+                           int n1)
+{
+    int n = n0;
+    if (rows == 1 && w->group % 32 == 0)
+        for (; n + 4 <= n1; n += 4)
+            gemv4(w, x, y, n);
+    for (; n < n1; n++) {
         switch (rows) { /* constant row counts: the accumulators stay in registers */
-        case 1: row_block(w, 1, x, ldx, xsum, y, ldy, n); break;
-        case 2: row_block(w, 2, x, ldx, xsum, y, ldy, n); break;
-        case 3: row_block(w, 3, x, ldx, xsum, y, ldy, n); break;
-        default: row_block(w, 4, x, ldx, xsum, y, ldy, n); break;
+        case 1: row_block(w, 1, x, ldx, y, ldy, n); break;
+        case 2: row_block(w, 2, x, ldx, y, ldy, n); break;
+        case 3: row_block(w, 3, x, ldx, y, ldy, n); break;
+        default: row_block(w, 4, x, ldx, y, ldy, n); break;
         }
     }
 }

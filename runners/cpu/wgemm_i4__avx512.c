@@ -1,7 +1,12 @@
 /* wgemm_i4__avx512.c - the int4 group-wise weight-only product with
- * AVX-512F (wgemm.h's I4 layout): as the AVX2 kernel, but each half of a
- * 32-weight chunk (16 nibbles) widens to one zmm of 16 floats (vpmovzxbd
- * from the 16 bytes), so a chunk is 2 conversions and 2 FMAs per row of X.
+ * AVX-512F (wgemm.h's I4 layout).  Per chunk of 32 weights: one 16-byte
+ * load; the low nibbles (elements 0..15) by an AND, the high ones (16..31)
+ * by a shift and an AND, each half widened to one zmm of floats in
+ * registers (vpmovzxbd, vcvtdq2ps) less the group's zero (exact), then
+ * FMAs with X; at each group's end the group's sum is scaled into the
+ * output's total.  One row of X (the GEMV of LLM decoding) runs four
+ * outputs at once, for four independent chains and one load of X for the
+ * four; 2..EB_WDOT_ROWS rows run one output at a time, a chain per row.
  * Function-level target("avx512f"). */
 #include "runners/cpu/wgemm.h"
 
@@ -11,68 +16,92 @@
 #define T512 __attribute__((target("avx512f,avx2,fma")))
 #define INLINE static inline __attribute__((always_inline))
 
-T512 INLINE float zero_corr(const float *s, const float *z, const float *xs, int ng)
+/* the two halves of a chunk as floats, less zero */
+T512 INLINE void unpack(const uint8_t *q, __m512 z0, __m512 z1, __m512 *u0, __m512 *u1)
 {
-    __m512 acc = _mm512_setzero_ps();
-    int g = 0;
-    for (; g + 16 <= ng; g += 16) {
-        __m512 sz = _mm512_loadu_ps(s + g);
-        sz = z ? _mm512_mul_ps(sz, _mm512_loadu_ps(z + g)) : _mm512_mul_ps(sz, _mm512_set1_ps(8.0f));
-        acc = _mm512_fmadd_ps(sz, _mm512_loadu_ps(xs + g), acc);
-    }
-    float r = _mm512_reduce_add_ps(acc);
-    for (; g < ng; g++)
-        r += s[g] * (z ? z[g] : 8.0f) * xs[g];
-    return r;
+    const __m128i m4 = _mm_set1_epi8(0x0f);
+    __m128i b = _mm_loadu_si128((const __m128i *)q);
+    *u0 = _mm512_sub_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_and_si128(b, m4))), z0);
+    *u1 = _mm512_sub_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(b, 4), m4))), z1);
 }
 
-T512 INLINE void row_block(const eb_cweights *w, const int rows, const float *x, size_t ldx, const float *xsum,
-                           float *y, size_t ldy, int n)
+T512 INLINE __m512 zero_of(const eb_cweights *w, size_t at)
+{
+    return _mm512_set1_ps(w->zero ? w->zero[at] : 8.0f);
+}
+
+/* rows of X, output n, any group (a multiple of 16) */
+T512 INLINE void row_block(const eb_cweights *w, const int rows, const float *x, size_t ldx, float *y, size_t ldy,
+                           int n)
 {
     int k = w->k, g = w->group, ng = k / g;
     const uint8_t *q = w->q + (size_t)n * (size_t)k / 2;
     const float *s = w->scale + (size_t)n * ng;
-    const __m128i m4 = _mm_set1_epi8(0x0f);
-    __m512 acc[EB_WDOT_ROWS], lo[EB_WDOT_ROWS], hi[EB_WDOT_ROWS];
+    size_t zb = (size_t)n * ng;
+    __m512 acc[EB_WDOT_ROWS];
     for (int r = 0; r < rows; r++)
-        acc[r] = lo[r] = hi[r] = _mm512_setzero_ps();
+        acc[r] = _mm512_setzero_ps();
     for (int c = 0; c < k; c += 32) {
-        __m128i b = _mm_loadu_si128((const __m128i *)(q + c / 2));
-        __m512 u0 = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_and_si128(b, m4)));
-        __m512 u1 = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_and_si128(_mm_srli_epi16(b, 4), m4)));
+        int g0 = c / g, g1 = (c + 16) / g; /* the groups of the two halves */
+        __m512 u0, u1;
+        unpack(q + c / 2, zero_of(w, zb + g0), zero_of(w, zb + g1), &u0, &u1);
         for (int r = 0; r < rows; r++) {
             const float *xr = x + (size_t)r * ldx + c;
-            lo[r] = _mm512_fmadd_ps(u0, _mm512_loadu_ps(xr), lo[r]);
-            hi[r] = _mm512_fmadd_ps(u1, _mm512_loadu_ps(xr + 16), hi[r]);
-        }
-        if (g == 16) { /* each half its own group */
-            __m512 s0 = _mm512_set1_ps(s[c / 16]), s1 = _mm512_set1_ps(s[c / 16 + 1]);
-            for (int r = 0; r < rows; r++) {
-                acc[r] = _mm512_fmadd_ps(lo[r], s0, _mm512_fmadd_ps(hi[r], s1, acc[r]));
-                lo[r] = hi[r] = _mm512_setzero_ps();
-            }
-        } else if ((c + 32) % g == 0) {
-            __m512 sg = _mm512_set1_ps(s[c / g]);
-            for (int r = 0; r < rows; r++) {
-                acc[r] = _mm512_fmadd_ps(_mm512_add_ps(lo[r], hi[r]), sg, acc[r]);
-                lo[r] = hi[r] = _mm512_setzero_ps();
-            }
+            __m512 lo = _mm512_mul_ps(u0, _mm512_loadu_ps(xr));
+            __m512 hi = _mm512_mul_ps(u1, _mm512_loadu_ps(xr + 16));
+            acc[r] = _mm512_fmadd_ps(lo, _mm512_set1_ps(s[g0]), acc[r]);
+            acc[r] = _mm512_fmadd_ps(hi, _mm512_set1_ps(s[g1]), acc[r]);
         }
     }
-    const float *z = w->zero ? w->zero + (size_t)n * ng : NULL;
     for (int r = 0; r < rows; r++)
-        y[(size_t)r * ldy + n] = _mm512_reduce_add_ps(acc[r]) - zero_corr(s, z, xsum + (size_t)r * ng, ng);
+        y[(size_t)r * ldy + n] = _mm512_reduce_add_ps(acc[r]);
 }
 
-T512 void eb_wdot_i4__avx512(const eb_cweights *w, int rows, const float *x, size_t ldx, const float *xsum, float *y,
-                             size_t ldy, int n0, int n1)
+/* one row of X, outputs n..n+3, group a multiple of 32 */
+T512 INLINE void gemv4(const eb_cweights *w, const float *x, float *y, int n)
 {
-    for (int n = n0; n < n1; n++) {
+    int k = w->k, g = w->group, ng = k / g;
+    const uint8_t *q[4];
+    const float *s[4];
+    __m512 acc[4];
+    for (int j = 0; j < 4; j++) {
+        q[j] = w->q + (size_t)(n + j) * (size_t)k / 2;
+        s[j] = w->scale + (size_t)(n + j) * ng;
+        acc[j] = _mm512_setzero_ps();
+    }
+    for (int gi = 0, c0 = 0; gi < ng; gi++, c0 += g) {
+        __m512 t[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+        __m512 z[4];
+        for (int j = 0; j < 4; j++)
+            z[j] = zero_of(w, (size_t)(n + j) * ng + gi);
+        for (int c = c0; c < c0 + g; c += 32) {
+            __m512 x0 = _mm512_loadu_ps(x + c), x1 = _mm512_loadu_ps(x + c + 16);
+            for (int j = 0; j < 4; j++) {
+                __m512 u0, u1;
+                unpack(q[j] + c / 2, z[j], z[j], &u0, &u1);
+                t[j] = _mm512_fmadd_ps(u1, x1, _mm512_fmadd_ps(u0, x0, t[j]));
+            }
+        }
+        for (int j = 0; j < 4; j++)
+            acc[j] = _mm512_fmadd_ps(t[j], _mm512_set1_ps(s[j][gi]), acc[j]);
+    }
+    for (int j = 0; j < 4; j++)
+        y[n + j] = _mm512_reduce_add_ps(acc[j]);
+}
+
+T512 void eb_wdot_i4__avx512(const eb_cweights *w, int rows, const float *x, size_t ldx, float *y, size_t ldy, int n0,
+                             int n1)
+{
+    int n = n0;
+    if (rows == 1 && w->group % 32 == 0)
+        for (; n + 4 <= n1; n += 4)
+            gemv4(w, x, y, n);
+    for (; n < n1; n++) {
         switch (rows) { /* constant row counts: the accumulators stay in registers */
-        case 1: row_block(w, 1, x, ldx, xsum, y, ldy, n); break;
-        case 2: row_block(w, 2, x, ldx, xsum, y, ldy, n); break;
-        case 3: row_block(w, 3, x, ldx, xsum, y, ldy, n); break;
-        default: row_block(w, 4, x, ldx, xsum, y, ldy, n); break;
+        case 1: row_block(w, 1, x, ldx, y, ldy, n); break;
+        case 2: row_block(w, 2, x, ldx, y, ldy, n); break;
+        case 3: row_block(w, 3, x, ldx, y, ldy, n); break;
+        default: row_block(w, 4, x, ldx, y, ldy, n); break;
         }
     }
 }
