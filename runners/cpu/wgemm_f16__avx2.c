@@ -24,16 +24,19 @@ T256 INLINE void row_block(const eb_cweights *w, const int rows, const float *x,
     int k = w->k, c = 0;
     const uint16_t *h = w->h + (size_t)n * (size_t)k;
     __m256 a0[EB_WDOT_ROWS], a1[EB_WDOT_ROWS];
+    #pragma GCC unroll 4
     for (int r = 0; r < rows; r++)
         a0[r] = a1[r] = _mm256_setzero_ps();
     for (; c + 16 <= k; c += 16) {
         __m256 w0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(h + c)));
         __m256 w1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(h + c + 8)));
+        #pragma GCC unroll 4
         for (int r = 0; r < rows; r++) {
             a0[r] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x + (size_t)r * ldx + c), a0[r]);
             a1[r] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x + (size_t)r * ldx + c + 8), a1[r]);
         }
     }
+    #pragma GCC unroll 4
     for (int r = 0; r < rows; r++) {
         float acc = hsum256(_mm256_add_ps(a0[r], a1[r]));
         for (int cc = c; cc < k; cc++)

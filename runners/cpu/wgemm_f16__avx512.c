@@ -15,16 +15,19 @@ T512 INLINE void row_block(const eb_cweights *w, const int rows, const float *x,
     int k = w->k, c = 0;
     const uint16_t *h = w->h + (size_t)n * (size_t)k;
     __m512 a0[EB_WDOT_ROWS], a1[EB_WDOT_ROWS];
+    #pragma GCC unroll 4
     for (int r = 0; r < rows; r++)
         a0[r] = a1[r] = _mm512_setzero_ps();
     for (; c + 32 <= k; c += 32) {
         __m512 w0 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(h + c)));
         __m512 w1 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(h + c + 16)));
+        #pragma GCC unroll 4
         for (int r = 0; r < rows; r++) {
             a0[r] = _mm512_fmadd_ps(w0, _mm512_loadu_ps(x + (size_t)r * ldx + c), a0[r]);
             a1[r] = _mm512_fmadd_ps(w1, _mm512_loadu_ps(x + (size_t)r * ldx + c + 16), a1[r]);
         }
     }
+    #pragma GCC unroll 4
     for (int r = 0; r < rows; r++) {
         float acc = _mm512_reduce_add_ps(_mm512_add_ps(a0[r], a1[r]));
         for (int cc = c; cc < k; cc++)

@@ -47,6 +47,7 @@ T256 INLINE void row_block(const eb_cweights *w, const int rows, const float *x,
     const float *s = w->scale + (size_t)n * ng;
     size_t zb = (size_t)n * ng;
     __m256 acc[EB_WDOT_ROWS];
+    #pragma GCC unroll 4
     for (int r = 0; r < rows; r++)
         acc[r] = _mm256_setzero_ps();
     for (int c = 0; c < k; c += 32) {
@@ -54,6 +55,7 @@ T256 INLINE void row_block(const eb_cweights *w, const int rows, const float *x,
         __m256 u[4];
         unpack(q + c / 2, zero_of(w, zb + g0), zero_of(w, zb + g1), u);
         __m256 s0 = _mm256_set1_ps(s[g0]), s1 = _mm256_set1_ps(s[g1]);
+        #pragma GCC unroll 4
         for (int r = 0; r < rows; r++) {
             const float *xr = x + (size_t)r * ldx + c;
             __m256 lo = _mm256_fmadd_ps(u[1], _mm256_loadu_ps(xr + 8), _mm256_mul_ps(u[0], _mm256_loadu_ps(xr)));
@@ -61,17 +63,23 @@ T256 INLINE void row_block(const eb_cweights *w, const int rows, const float *x,
             acc[r] = _mm256_fmadd_ps(hi, s1, _mm256_fmadd_ps(lo, s0, acc[r]));
         }
     }
+    #pragma GCC unroll 4
     for (int r = 0; r < rows; r++)
         y[(size_t)r * ldy + n] = hsum256(acc[r]);
 }
 
-/* one row of X, outputs n..n+3, group a multiple of 32 */
+/* one row of X, outputs n..n+3, group a multiple of 32; 8 bytes widen
+ * straight from memory to 8 dwords (vpmovzxbd), the nibbles are an AND and
+ * a shift there; the zero is taken off once per group, as zero * (the
+ * group's X, lane by lane), the same sum regrouped. */
 T256 INLINE void gemv4(const eb_cweights *w, const float *x, float *y, int n)
 {
     int k = w->k, g = w->group, ng = k / g;
+    const __m256i m4 = _mm256_set1_epi32(0x0f);
     const uint8_t *q[4];
     const float *s[4];
     __m256 acc[4];
+#pragma GCC unroll 4
     for (int j = 0; j < 4; j++) {
         q[j] = w->q + (size_t)(n + j) * (size_t)k / 2;
         s[j] = w->scale + (size_t)(n + j) * ng;
@@ -79,24 +87,28 @@ T256 INLINE void gemv4(const eb_cweights *w, const float *x, float *y, int n)
     }
     for (int gi = 0, c0 = 0; gi < ng; gi++, c0 += g) {
         __m256 t[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-        __m256 z[4];
-        for (int j = 0; j < 4; j++)
-            z[j] = zero_of(w, (size_t)(n + j) * ng + gi);
+        __m256 xs = _mm256_setzero_ps();
         for (int c = c0; c < c0 + g; c += 32) {
             __m256 x0 = _mm256_loadu_ps(x + c), x1 = _mm256_loadu_ps(x + c + 8);
             __m256 x2 = _mm256_loadu_ps(x + c + 16), x3 = _mm256_loadu_ps(x + c + 24);
+            xs = _mm256_add_ps(xs, _mm256_add_ps(_mm256_add_ps(x0, x1), _mm256_add_ps(x2, x3)));
+#pragma GCC unroll 4
             for (int j = 0; j < 4; j++) {
-                __m256 u[4];
-                unpack(q[j] + c / 2, z[j], z[j], u);
-                t[j] = _mm256_fmadd_ps(u[0], x0, t[j]);
-                t[j] = _mm256_fmadd_ps(u[1], x1, t[j]);
-                t[j] = _mm256_fmadd_ps(u[2], x2, t[j]);
-                t[j] = _mm256_fmadd_ps(u[3], x3, t[j]);
+                __m256i b0 = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(q[j] + c / 2)));
+                __m256i b1 = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(q[j] + c / 2 + 8)));
+                t[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_and_si256(b0, m4)), x0, t[j]);
+                t[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_and_si256(b1, m4)), x1, t[j]);
+                t[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_srli_epi32(b0, 4)), x2, t[j]);
+                t[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_srli_epi32(b1, 4)), x3, t[j]);
             }
         }
-        for (int j = 0; j < 4; j++)
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++) {
+            t[j] = _mm256_fnmadd_ps(zero_of(w, (size_t)(n + j) * ng + gi), xs, t[j]);
             acc[j] = _mm256_fmadd_ps(t[j], _mm256_set1_ps(s[j][gi]), acc[j]);
+        }
     }
+#pragma GCC unroll 4
     for (int j = 0; j < 4; j++)
         y[n + j] = hsum256(acc[j]);
 }

@@ -6,7 +6,8 @@
  * FMAs with X; at each group's end the group's sum is scaled into the
  * output's total.  One row of X (the GEMV of LLM decoding) runs four
  * outputs at once, for four independent chains and one load of X for the
- * four; 2..EB_WDOT_ROWS rows run one output at a time, a chain per row.
+ * four, and a table lookup (vpermps) for the nibbles; 2..EB_WDOT_ROWS
+ * rows run one output at a time, a chain per row.
  * Function-level target("avx512f"). */
 #include "runners/cpu/wgemm.h"
 
@@ -39,12 +40,14 @@ T512 INLINE void row_block(const eb_cweights *w, const int rows, const float *x,
     const float *s = w->scale + (size_t)n * ng;
     size_t zb = (size_t)n * ng;
     __m512 acc[EB_WDOT_ROWS];
+    #pragma GCC unroll 4
     for (int r = 0; r < rows; r++)
         acc[r] = _mm512_setzero_ps();
     for (int c = 0; c < k; c += 32) {
         int g0 = c / g, g1 = (c + 16) / g; /* the groups of the two halves */
         __m512 u0, u1;
         unpack(q + c / 2, zero_of(w, zb + g0), zero_of(w, zb + g1), &u0, &u1);
+        #pragma GCC unroll 4
         for (int r = 0; r < rows; r++) {
             const float *xr = x + (size_t)r * ldx + c;
             __m512 lo = _mm512_mul_ps(u0, _mm512_loadu_ps(xr));
@@ -53,38 +56,53 @@ T512 INLINE void row_block(const eb_cweights *w, const int rows, const float *x,
             acc[r] = _mm512_fmadd_ps(hi, _mm512_set1_ps(s[g1]), acc[r]);
         }
     }
+    #pragma GCC unroll 4
     for (int r = 0; r < rows; r++)
         y[(size_t)r * ldy + n] = _mm512_reduce_add_ps(acc[r]);
 }
 
-/* one row of X, outputs n..n+3, group a multiple of 32 */
+/* one row of X, outputs n..n+3, group a multiple of 32.  The chunk's 16
+ * bytes widen straight from memory to 16 dwords (vpmovzxbd), and one
+ * vpermps per half maps each nibble to nibble - zero through a 16-entry
+ * table (it reads the low 4 bits of each index: the low nibble needs no
+ * AND, the high one a shift), exact and with no int-to-float conversion. */
 T512 INLINE void gemv4(const eb_cweights *w, const float *x, float *y, int n)
 {
     int k = w->k, g = w->group, ng = k / g;
+    const __m512 iota = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512 t8 = _mm512_sub_ps(iota, _mm512_set1_ps(8.0f));
     const uint8_t *q[4];
     const float *s[4];
-    __m512 acc[4];
+    __m512 acc[4], tab[4];
+#pragma GCC unroll 4
     for (int j = 0; j < 4; j++) {
         q[j] = w->q + (size_t)(n + j) * (size_t)k / 2;
         s[j] = w->scale + (size_t)(n + j) * ng;
         acc[j] = _mm512_setzero_ps();
+        tab[j] = t8;
     }
     for (int gi = 0, c0 = 0; gi < ng; gi++, c0 += g) {
         __m512 t[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
-        __m512 z[4];
-        for (int j = 0; j < 4; j++)
-            z[j] = zero_of(w, (size_t)(n + j) * ng + gi);
+        if (w->zero) {
+#pragma GCC unroll 4
+            for (int j = 0; j < 4; j++)
+                tab[j] = _mm512_sub_ps(iota, zero_of(w, (size_t)(n + j) * ng + gi));
+        }
         for (int c = c0; c < c0 + g; c += 32) {
             __m512 x0 = _mm512_loadu_ps(x + c), x1 = _mm512_loadu_ps(x + c + 16);
+#pragma GCC unroll 4
             for (int j = 0; j < 4; j++) {
-                __m512 u0, u1;
-                unpack(q[j] + c / 2, z[j], z[j], &u0, &u1);
+                __m512i b = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(q[j] + c / 2)));
+                __m512 u0 = _mm512_permutexvar_ps(b, tab[j]);
+                __m512 u1 = _mm512_permutexvar_ps(_mm512_srli_epi32(b, 4), tab[j]);
                 t[j] = _mm512_fmadd_ps(u1, x1, _mm512_fmadd_ps(u0, x0, t[j]));
             }
         }
+#pragma GCC unroll 4
         for (int j = 0; j < 4; j++)
             acc[j] = _mm512_fmadd_ps(t[j], _mm512_set1_ps(s[j][gi]), acc[j]);
     }
+#pragma GCC unroll 4
     for (int j = 0; j < 4; j++)
         y[n + j] = _mm512_reduce_add_ps(acc[j]);
 }
