@@ -8,12 +8,43 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#define T512 __attribute__((target("avx512f,avx2,fma")))
+#include "runners/cpu/spmm_tile.h"
 
-T512 void eb_spmm_nm__avx512(const eb_cweights *w, int p, const float *xt, float *yt, int n0, int n1)
+#define T512 __attribute__((target("avx512f,avx2,fma")))
+#define INLINE static inline __attribute__((always_inline))
+
+T512 INLINE void row16(const eb_cweights *w, int n, const float *xt, float *out)
 {
     int groups = w->k / w->m, nn = w->nn, m = w->m, per_row = groups * nn;
-    if (p == 1) {
+    const float *v = w->val + (size_t)n * (size_t)per_row;
+    const uint8_t *ix = w->idx + (size_t)n * (size_t)per_row;
+    __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+    int j = 0, q = 0;
+    if (nn == 2) /* 2:4 and the like: two groups per step, four independent accumulators */
+        for (; q + 2 <= groups; q += 2, j += 4) {
+            const float *xg = xt + (size_t)q * (size_t)m * EB_SPMM_TILE, *xh = xg + (size_t)m * EB_SPMM_TILE;
+            acc[0] = _mm512_fmadd_ps(_mm512_set1_ps(v[j]), _mm512_loadu_ps(xg + (size_t)ix[j] * EB_SPMM_TILE), acc[0]);
+            acc[1] = _mm512_fmadd_ps(_mm512_set1_ps(v[j + 1]), _mm512_loadu_ps(xg + (size_t)ix[j + 1] * EB_SPMM_TILE),
+                                     acc[1]);
+            acc[2] = _mm512_fmadd_ps(_mm512_set1_ps(v[j + 2]), _mm512_loadu_ps(xh + (size_t)ix[j + 2] * EB_SPMM_TILE),
+                                     acc[2]);
+            acc[3] = _mm512_fmadd_ps(_mm512_set1_ps(v[j + 3]), _mm512_loadu_ps(xh + (size_t)ix[j + 3] * EB_SPMM_TILE),
+                                     acc[3]);
+        }
+    for (; q < groups; q++) {
+        const float *xg = xt + (size_t)q * (size_t)m * EB_SPMM_TILE;
+        for (int t = 0; t < nn; t++, j++)
+            acc[0] = _mm512_fmadd_ps(_mm512_set1_ps(v[j]), _mm512_loadu_ps(xg + (size_t)ix[j] * EB_SPMM_TILE), acc[0]);
+    }
+    _mm512_storeu_ps(out,
+                     _mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3])));
+}
+
+T512 void eb_spmm_nm__avx512(const eb_cweights *w, int rows, const float *x, size_t ldx, float *y, size_t ldy, int n0,
+                             int n1, float *scratch)
+{
+    int groups = w->k / w->m, nn = w->nn, m = w->m, per_row = groups * nn;
+    if (rows == 1) {
         bool vec = 16 % nn == 0;
         int lane_off[16];
         for (int l = 0; l < 16; l++)
@@ -28,39 +59,23 @@ T512 void eb_spmm_nm__avx512(const eb_cweights *w, int p, const float *xt, float
             if (vec)
                 for (__m512i base = loff; j + 16 <= per_row; j += 16) {
                     __m512i cols = _mm512_add_epi32(base, _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(ix + j))));
-                    a = _mm512_fmadd_ps(_mm512_loadu_ps(v + j), _mm512_i32gather_ps(cols, xt, 4), a);
+                    a = _mm512_fmadd_ps(_mm512_loadu_ps(v + j), _mm512_i32gather_ps(cols, x, 4), a);
                     base = _mm512_add_epi32(base, _mm512_set1_epi32(step_cols));
                 }
             float acc = _mm512_reduce_add_ps(a);
             for (; j < per_row; j++)
-                acc += v[j] * xt[(j / nn) * m + ix[j]];
-            yt[n - n0] = acc;
+                acc += v[j] * x[(j / nn) * m + ix[j]];
+            y[n] = acc;
         }
         return;
     }
-    for (int n = n0; n < n1; n++) {
-        const float *v = w->val + (size_t)n * (size_t)per_row;
-        const uint8_t *ix = w->idx + (size_t)n * (size_t)per_row;
-        __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
-        int j = 0, q = 0;
-        if (nn == 2) /* 2:4 and the like: two groups per step, four independent accumulators */
-            for (; q + 2 <= groups; q += 2, j += 4) {
-                const float *xg = xt + (size_t)q * (size_t)m * EB_SPMM_TILE, *xh = xg + (size_t)m * EB_SPMM_TILE;
-                acc[0] = _mm512_fmadd_ps(_mm512_set1_ps(v[j]), _mm512_loadu_ps(xg + (size_t)ix[j] * EB_SPMM_TILE), acc[0]);
-                acc[1] = _mm512_fmadd_ps(_mm512_set1_ps(v[j + 1]), _mm512_loadu_ps(xg + (size_t)ix[j + 1] * EB_SPMM_TILE),
-                                         acc[1]);
-                acc[2] = _mm512_fmadd_ps(_mm512_set1_ps(v[j + 2]), _mm512_loadu_ps(xh + (size_t)ix[j + 2] * EB_SPMM_TILE),
-                                         acc[2]);
-                acc[3] = _mm512_fmadd_ps(_mm512_set1_ps(v[j + 3]), _mm512_loadu_ps(xh + (size_t)ix[j + 3] * EB_SPMM_TILE),
-                                         acc[3]);
-            }
-        for (; q < groups; q++) {
-            const float *xg = xt + (size_t)q * (size_t)m * EB_SPMM_TILE;
-            for (int t = 0; t < nn; t++, j++)
-                acc[0] = _mm512_fmadd_ps(_mm512_set1_ps(v[j]), _mm512_loadu_ps(xg + (size_t)ix[j] * EB_SPMM_TILE), acc[0]);
-        }
-        _mm512_storeu_ps(yt + (size_t)(n - n0) * EB_SPMM_TILE,
-                         _mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3])));
+    float *xt = scratch, *yt = scratch + (size_t)w->k * EB_SPMM_TILE;
+    eb_tile_load(x, ldx, rows, w->k, xt);
+    for (int nb = n0; nb < n1; nb += 8) {
+        int ne = nb + 8 < n1 ? nb + 8 : n1;
+        for (int n = nb; n < ne; n++)
+            row16(w, n, xt, yt + (size_t)(n - nb) * EB_SPMM_TILE);
+        eb_tile_store(yt, ne - nb, y, ldy, rows, nb);
     }
 }
 #endif

@@ -242,14 +242,38 @@ typedef struct job {
     const eb_epilogue *ep;
     int tiles, nsplit;  /* SpMM form: tasks = tiles * nsplit */
     int nchunk;         /* outputs per task */
+    float *scratch;     /* SpMM form: EB_SPMM_SCRATCH(k) floats per worker */
 } job;
 
-static void epilogue_row(float *y, int n0, int n1, const eb_epilogue *ep)
+/* bias and activation over y[n0, n1): one plain loop per case, so that the
+ * compiler vectorizes them (the optimize attribute: -O2 alone does not) */
+__attribute__((optimize("tree-vectorize"))) static void epilogue_row(float *y, int n0, int n1, const eb_epilogue *ep)
 {
     if (!ep || (!ep->bias && ep->act == EB_ACT_NONE))
         return;
-    for (int j = n0; j < n1; j++)
-        y[j] = eb_gemm_act_scalar(y[j] + (ep->bias ? ep->bias[j] : 0.0f), ep);
+    const float *b = ep->bias;
+    float lo = ep->act == EB_ACT_RELU ? 0.0f : ep->lo, hi = ep->hi;
+    switch (ep->act) {
+    case EB_ACT_NONE:
+        for (int j = n0; j < n1; j++)
+            y[j] += b[j];
+        break;
+    case EB_ACT_RELU:
+    case EB_ACT_CLIP:
+        if (b)
+            for (int j = n0; j < n1; j++)
+                y[j] += b[j];
+        for (int j = n0; j < n1; j++)
+            y[j] = y[j] < lo ? lo : y[j];
+        if (ep->act == EB_ACT_CLIP)
+            for (int j = n0; j < n1; j++)
+                y[j] = y[j] > hi ? hi : y[j];
+        break;
+    default:
+        for (int j = n0; j < n1; j++)
+            y[j] = eb_gemm_act_scalar(y[j] + (b ? b[j] : 0.0f), ep);
+        break;
+    }
 }
 
 /* GEMV form over outputs [begin, end). */
@@ -260,7 +284,7 @@ static void rows_range(void *ctx, int64_t begin, int64_t end)
     int n0 = (int)begin, n1 = (int)end;
     if (j->kern->kind == EB_KERNEL_SPMM_CSR || j->kern->kind == EB_KERNEL_SPMM_NM) {
         for (int i = 0; i < j->m; i++)
-            j->kern->fn.spmm(w, 1, j->x + (size_t)i * j->ldx, j->y + (size_t)i * j->ldy + n0, n0, n1);
+            j->kern->fn.spmm(w, 1, j->x + (size_t)i * j->ldx, j->ldx, j->y + (size_t)i * j->ldy, j->ldy, n0, n1, NULL);
     } else {
         for (int i = 0; i < j->m; i += EB_WDOT_ROWS) {
             int rows = j->m - i < EB_WDOT_ROWS ? j->m - i : EB_WDOT_ROWS;
@@ -271,35 +295,21 @@ static void rows_range(void *ctx, int64_t begin, int64_t end)
         epilogue_row(j->y + (size_t)i * j->ldy, n0, n1, j->ep);
 }
 
-/* SpMM form: one tile of EB_SPMM_TILE rows of X times one chunk of outputs. */
+/* SpMM form: one tile of EB_SPMM_TILE rows of X times one chunk of outputs,
+ * in the worker's scratch. */
 static void tile_task(void *ctx, int task, int worker)
 {
-    (void)worker;
     const job *j = ctx;
     const eb_cweights *w = j->w;
-    enum { P = EB_SPMM_TILE };
     int tile = task / j->nsplit, part = task % j->nsplit;
     int n0 = part * j->nchunk, n1 = n0 + j->nchunk < w->n ? n0 + j->nchunk : w->n;
-    int p0 = tile * P, pn = j->m - p0 < P ? j->m - p0 : P;
+    int p0 = tile * EB_SPMM_TILE, pn = j->m - p0 < EB_SPMM_TILE ? j->m - p0 : EB_SPMM_TILE;
     if (n0 >= n1)
         return;
-    float *xt = malloc(sizeof(float) * ((size_t)w->k + (size_t)(n1 - n0)) * P);
-    if (!xt)
-        abort(); /* a few KB per task: nothing sensible to do without them */
-    float *yt = xt + (size_t)w->k * P;
-    for (int i = 0; i < P; i++) {
-        const float *xr = j->x + (size_t)(p0 + (i < pn ? i : 0)) * j->ldx;
-        for (int c = 0; c < w->k; c++)
-            xt[(size_t)c * P + i] = i < pn ? xr[c] : 0.0f;
-    }
-    j->kern->fn.spmm(w, P, xt, yt, n0, n1);
-    for (int i = 0; i < pn; i++) {
-        float *yr = j->y + (size_t)(p0 + i) * j->ldy;
-        for (int c = n0; c < n1; c++)
-            yr[c] = yt[(size_t)(c - n0) * P + i];
-        epilogue_row(yr, n0, n1, j->ep);
-    }
-    free(xt);
+    j->kern->fn.spmm(w, pn, j->x + (size_t)p0 * j->ldx, j->ldx, j->y + (size_t)p0 * j->ldy, j->ldy, n0, n1,
+                     j->scratch + (size_t)worker * EB_SPMM_SCRATCH(w->k));
+    for (int i = 0; i < pn; i++)
+        epilogue_row(j->y + (size_t)(p0 + i) * j->ldy, n0, n1, j->ep);
 }
 
 static eb_kernel_kind kind_of(const eb_cweights *w)
@@ -329,11 +339,14 @@ void eb_wgemm(const eb_cweights *w, eb_isa isa, int m, const float *x, size_t ld
         while (j.tiles * j.nsplit < 4 * threads && w->n / (j.nsplit * 2) >= 32)
             j.nsplit *= 2; /* few tiles: split the outputs too, so that every thread has work */
         j.nchunk = (w->n + j.nsplit - 1) / j.nsplit;
+        if (!(j.scratch = malloc(sizeof(float) * EB_SPMM_SCRATCH(w->k) * (size_t)threads)))
+            abort(); /* a few KB per thread (prepare's validation bounds k) */
         if (tp && threads > 1) {
             eb_threadpool_run(tp, j.tiles * j.nsplit, tile_task, &j);
         } else {
             for (int t = 0; t < j.tiles * j.nsplit; t++)
                 tile_task(&j, t, 0);
         }
+        free(j.scratch);
     }
 }

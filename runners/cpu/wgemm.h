@@ -24,9 +24,11 @@
  *    dot products streaming W once for all the rows.  I4 computes
  *    scale * sum((nibble - zero) * x) per group, the reference's form
  *    (nibble - zero is exact in fp32), so no cancellation is added.
- *  - eb_spmm_fn (CSR, NM): the XNNPACK SpMM form on a transposed tile of p
- *    pixels (rows of X): xt is [K][p], yt[(n - n0) * p + i] is output n of
- *    pixel i; p is 1 (a GEMV: xt is the row of X itself) or EB_SPMM_TILE.
+ *  - eb_spmm_fn (CSR, NM): `rows` rows of X (1..EB_SPMM_TILE), outputs
+ *    [n0, n1).  One row: a GEMV (gathers).  More: XNNPACK's SpMM form, the
+ *    rows transposed to [K][EB_SPMM_TILE] in scratch (EB_SPMM_SCRATCH(k)
+ *    floats), each nonzero multiplying a vector of pixels, and blocks of
+ *    outputs transposed back into Y's rows (NHWC for a 1x1 convolution).
  * Both compute raw products: the driver (wgemm.c) adds bias and activation.
  * Every kernel is tested against the reference twin (eb_ref_gemm on the
  * compressed tensor) by tests/test_kernels.c with its ISA forced. */
@@ -62,7 +64,9 @@ enum { EB_WDOT_ROWS = 4, EB_SPMM_TILE = 16 };
 
 typedef void (*eb_wdot_fn)(const eb_cweights *w, int rows, const float *x, size_t ldx, float *y,
                            size_t ldy, int n0, int n1);
-typedef void (*eb_spmm_fn)(const eb_cweights *w, int p, const float *xt, float *yt, int n0, int n1);
+typedef void (*eb_spmm_fn)(const eb_cweights *w, int rows, const float *x, size_t ldx, float *y, size_t ldy, int n0,
+                           int n1, float *scratch);
+#define EB_SPMM_SCRATCH(k) (((size_t)(k) + 8) * EB_SPMM_TILE)
 
 /* The kernels; the SIMD ones exist only on x86-64. */
 #define EB_WGEMM_DECLARE(isa)                                                                                          \
@@ -70,8 +74,10 @@ typedef void (*eb_spmm_fn)(const eb_cweights *w, int p, const float *xt, float *
                            size_t ldy, int n0, int n1);                                                                \
     void eb_wdot_f16__##isa(const eb_cweights *w, int rows, const float *x, size_t ldx, float *y,  \
                             size_t ldy, int n0, int n1);                                                               \
-    void eb_spmm_csr__##isa(const eb_cweights *w, int p, const float *xt, float *yt, int n0, int n1);                \
-    void eb_spmm_nm__##isa(const eb_cweights *w, int p, const float *xt, float *yt, int n0, int n1);
+    void eb_spmm_csr__##isa(const eb_cweights *w, int rows, const float *x, size_t ldx, float *y, size_t ldy, int n0, \
+                            int n1, float *scratch);                                                                   \
+    void eb_spmm_nm__##isa(const eb_cweights *w, int rows, const float *x, size_t ldx, float *y, size_t ldy, int n0,  \
+                           int n1, float *scratch);
 EB_WGEMM_DECLARE(generic)
 #if defined(__x86_64__)
 EB_WGEMM_DECLARE(avx2)
