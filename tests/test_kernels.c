@@ -331,7 +331,7 @@ static void run_wgemm(const eb_kernel *k)
     case EB_KERNEL_WDOT_I4: /* (K, group): group 16 splits a 32-chunk, 64 spans two */
         ks[0] = 32, groups[0] = 32, ks[1] = 96, groups[1] = 32, ks[2] = 160, groups[2] = 16, ks[3] = 192, groups[3] = 64;
         break;
-    case EB_KERNEL_SPMM_NM: ks[0] = 4, ks[1] = 36, ks[2] = 132, ks[3] = 8; break; /* 2:4; 4:8 on the last */
+    case EB_KERNEL_SPMM_NM: ks[0] = 4, ks[1] = 36, ks[2] = 516, ks[3] = 8; break; /* 2:4 (516: three column blocks); 4:8 last */
     default: ks[0] = 5, ks[1] = 17, ks[2] = 37, ks[3] = 130; break;
     }
     for (size_t im = 0; im < sizeof ms / sizeof ms[0]; im++)

@@ -242,7 +242,7 @@ typedef struct job {
     const eb_epilogue *ep;
     int tiles, nsplit;  /* SpMM form: tasks = tiles * nsplit */
     int nchunk;         /* outputs per task */
-    float *scratch;     /* SpMM form: EB_SPMM_SCRATCH(k) floats per worker */
+    float *scratch;     /* SpMM form: EB_SPMM_SCRATCH(k, n) floats per worker */
 } job;
 
 /* bias and activation over y[n0, n1): one plain loop per case, so that the
@@ -307,7 +307,7 @@ static void tile_task(void *ctx, int task, int worker)
     if (n0 >= n1)
         return;
     j->kern->fn.spmm(w, pn, j->x + (size_t)p0 * j->ldx, j->ldx, j->y + (size_t)p0 * j->ldy, j->ldy, n0, n1,
-                     j->scratch + (size_t)worker * EB_SPMM_SCRATCH(w->k));
+                     j->scratch + (size_t)worker * EB_SPMM_SCRATCH(w->k, w->n));
     for (int i = 0; i < pn; i++)
         epilogue_row(j->y + (size_t)(p0 + i) * j->ldy, n0, n1, j->ep);
 }
@@ -339,7 +339,7 @@ void eb_wgemm(const eb_cweights *w, eb_isa isa, int m, const float *x, size_t ld
         while (j.tiles * j.nsplit < 4 * threads && w->n / (j.nsplit * 2) >= 32)
             j.nsplit *= 2; /* few tiles: split the outputs too, so that every thread has work */
         j.nchunk = (w->n + j.nsplit - 1) / j.nsplit;
-        if (!(j.scratch = malloc(sizeof(float) * EB_SPMM_SCRATCH(w->k) * (size_t)threads)))
+        if (!(j.scratch = malloc(sizeof(float) * EB_SPMM_SCRATCH(w->k, w->n) * (size_t)threads)))
             abort(); /* a few KB per thread (prepare's validation bounds k) */
         if (tp && threads > 1) {
             eb_threadpool_run(tp, j.tiles * j.nsplit, tile_task, &j);

@@ -26,7 +26,7 @@
  *    (nibble - zero is exact in fp32), so no cancellation is added.
  *  - eb_spmm_fn (CSR, NM): `rows` rows of X (1..EB_SPMM_TILE), outputs
  *    [n0, n1).  One row: a GEMV (gathers).  More: XNNPACK's SpMM form, the
- *    rows transposed to [K][EB_SPMM_TILE] in scratch (EB_SPMM_SCRATCH(k)
+ *    rows transposed to [K][EB_SPMM_TILE] in scratch (EB_SPMM_SCRATCH(k, n)
  *    floats), each nonzero multiplying a vector of pixels, and blocks of
  *    outputs transposed back into Y's rows (NHWC for a 1x1 convolution).
  * Both compute raw products: the driver (wgemm.c) adds bias and activation.
@@ -66,7 +66,7 @@ typedef void (*eb_wdot_fn)(const eb_cweights *w, int rows, const float *x, size_
                            size_t ldy, int n0, int n1);
 typedef void (*eb_spmm_fn)(const eb_cweights *w, int rows, const float *x, size_t ldx, float *y, size_t ldy, int n0,
                            int n1, float *scratch);
-#define EB_SPMM_SCRATCH(k) (((size_t)(k) + 8) * EB_SPMM_TILE)
+#define EB_SPMM_SCRATCH(k, n) (((size_t)(k) + (size_t)(n) + 8) * EB_SPMM_TILE)
 
 /* The kernels; the SIMD ones exist only on x86-64. */
 #define EB_WGEMM_DECLARE(isa)                                                                                          \
