@@ -368,7 +368,7 @@ static void run_wgemm(const eb_kernel *k)
                 assert_int_equal(eb_cweights_pack(&cw, true, &pw, &err), EB_OK);
                 float *y = guarded((size_t)m * n);
                 eb_epilogue ep = {.bias = bias, .act = relu ? EB_ACT_RELU : EB_ACT_NONE};
-                eb_wgemm(&pw, k->isa, m, x, (size_t)kk, y, (size_t)n, &ep, NULL);
+                eb_wgemm(&pw, k->isa, m, x, (size_t)kk, y, (size_t)n, &ep, NULL, NULL);
 
                 eb_tensor tx = tensor(x, 2, sx), tc = tensor(bias, 1, sc), ty = tensor(relu ? tmp : ref, 2, sy);
                 const eb_tensor *in3[3] = {&tx, &cw, &tc};

@@ -459,7 +459,11 @@ static bool bench_compressed(cmp_case *c, eb_isa isa)
         return false;
     }
     eb_gemm_f32(c->m, c->n, c->k, x, c->k, pb[0], y1, c->n, NULL, NULL);
-    eb_wgemm(&cw[0], isa, c->m, x, (size_t)c->k, y2, (size_t)c->n, NULL, NULL);
+    /* scratch allocated once, as the cpu runner's arena holds it */
+    float *scratch = malloc(sizeof(float) * (eb_wgemm_scratch_floats(&cw[0], c->m, 1) + 1));
+    if (!scratch)
+        return false;
+    eb_wgemm(&cw[0], isa, c->m, x, (size_t)c->k, y2, (size_t)c->n, NULL, scratch, NULL);
     double check = rel_diff(y2, y1, (size_t)c->m * c->n);
     if (check > 1e-4) {
         fprintf(stderr, "bench_gemm: %s: compressed and fp32 differ (max rel %.3g)\n", c->what, check);
@@ -479,7 +483,7 @@ static bool bench_compressed(cmp_case *c, eb_isa isa)
         calls = 0;
         t0 = now_s();
         do {
-            eb_wgemm(&cw[calls % ncw], isa, c->m, x, (size_t)c->k, y2, (size_t)c->n, NULL, NULL);
+            eb_wgemm(&cw[calls % ncw], isa, c->m, x, (size_t)c->k, y2, (size_t)c->n, NULL, scratch, NULL);
             calls++;
         } while ((t = now_s() - t0) < 0.02 || calls < ncw);
         tcw[r] = t / calls;
@@ -489,7 +493,7 @@ static bool bench_compressed(cmp_case *c, eb_isa isa)
     cw_free_all(cw, ncw);
     for (int i = 0; i < nfp; i++)
         eb_gemm_packed_free(pb[i]);
-    free(pb), free(w), free(x), free(y1), free(y2);
+    free(pb), free(w), free(x), free(y1), free(y2), free(scratch);
     return true;
 }
 

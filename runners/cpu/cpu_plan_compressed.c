@@ -177,6 +177,7 @@ bool eb_cpu_plan_compressed(eb_plan *p, int ni, eb_status *st, eb_err *err)
     s->wg.bias = e.bias;
     SET_ACT(s->wg, e);
     *st = eb_cweights_pack(&p->pv[wv].t, gm.by_output, &s->wg.w, err);
+    s->scratch_bytes = sizeof(float) * eb_wgemm_scratch_floats(&s->wg.w, s->wg.m, p->threads); /* the arena's */
     if (*st == EB_OK && e.scale) /* a folded BatchNormalization */
         eb_cweights_scale_rows(&s->wg.w, e.scale);
     free(e.scale);

@@ -300,8 +300,9 @@ static eb_status exec_wgemm(eb_plan *p, const step *s, eb_err *err)
 {
     (void)err;
     eb_epilogue ep = {.bias = s->wg.bias, .act = s->wg.act, .lo = s->wg.lo, .hi = s->wg.hi};
+    float *scratch = s->scratch_item >= 0 ? (float *)((char *)p->arena + p->items[s->scratch_item].offset) : NULL;
     eb_wgemm(&s->wg.w, p->isa, s->wg.m, f32(p, s->in[0]), (size_t)s->wg.w.k, f32(p, s->out[0]), (size_t)s->wg.w.n,
-             &ep, p->tp);
+             &ep, scratch, p->tp);
     return EB_OK;
 }
 

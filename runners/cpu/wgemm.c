@@ -322,31 +322,42 @@ static eb_kernel_kind kind_of(const eb_cweights *w)
     }
 }
 
+static bool tile_form(const eb_cweights *w, int m)
+{
+    return (w->kind == EB_CW_CSR || w->kind == EB_CW_NM) && m > 2;
+}
+
+size_t eb_wgemm_scratch_floats(const eb_cweights *w, int m, int threads)
+{
+    return tile_form(w, m) ? EB_SPMM_SCRATCH(w->k, w->n) * (size_t)(threads > 1 ? threads : 1) : 0;
+}
+
 void eb_wgemm(const eb_cweights *w, eb_isa isa, int m, const float *x, size_t ldx, float *y, size_t ldy,
-              const eb_epilogue *ep, eb_threadpool *tp)
+              const eb_epilogue *ep, float *scratch, eb_threadpool *tp)
 {
     if (m <= 0 || w->n <= 0)
         return;
     job j = {.w = w, .kern = eb_kernel_pick(kind_of(w), isa), .m = m, .x = x, .ldx = ldx, .y = y, .ldy = ldy,
              .ep = ep};
-    bool sparse = w->kind == EB_CW_CSR || w->kind == EB_CW_NM;
-    if (!sparse || m <= 2) {
+    int threads = tp ? eb_threadpool_size(tp) : 1;
+    float *own = NULL;
+    if (tile_form(w, m) && !scratch)
+        scratch = own = malloc(sizeof(float) * eb_wgemm_scratch_floats(w, m, threads));
+    if (!tile_form(w, m) || !scratch) {
         eb_cpu_parallel_for(tp, w->n, 64, rows_range, &j);
-    } else {
-        int threads = tp ? eb_threadpool_size(tp) : 1;
-        j.tiles = (m + EB_SPMM_TILE - 1) / EB_SPMM_TILE;
-        j.nsplit = 1;
-        while (j.tiles * j.nsplit < 4 * threads && w->n / (j.nsplit * 2) >= 32)
-            j.nsplit *= 2; /* few tiles: split the outputs too, so that every thread has work */
-        j.nchunk = (w->n + j.nsplit - 1) / j.nsplit;
-        if (!(j.scratch = malloc(sizeof(float) * EB_SPMM_SCRATCH(w->k, w->n) * (size_t)threads)))
-            abort(); /* a few KB per thread (prepare's validation bounds k) */
-        if (tp && threads > 1) {
-            eb_threadpool_run(tp, j.tiles * j.nsplit, tile_task, &j);
-        } else {
-            for (int t = 0; t < j.tiles * j.nsplit; t++)
-                tile_task(&j, t, 0);
-        }
-        free(j.scratch);
+        return;
     }
+    j.scratch = scratch;
+    j.tiles = (m + EB_SPMM_TILE - 1) / EB_SPMM_TILE;
+    j.nsplit = 1;
+    while (j.tiles * j.nsplit < 4 * threads && w->n / (j.nsplit * 2) >= 32)
+        j.nsplit *= 2; /* few tiles: split the outputs too, so that every thread has work */
+    j.nchunk = (w->n + j.nsplit - 1) / j.nsplit;
+    if (tp && threads > 1) {
+        eb_threadpool_run(tp, j.tiles * j.nsplit, tile_task, &j);
+    } else {
+        for (int t = 0; t < j.tiles * j.nsplit; t++)
+            tile_task(&j, t, 0);
+    }
+    free(own);
 }

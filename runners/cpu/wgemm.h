@@ -98,9 +98,15 @@ void eb_cweights_scale_rows(eb_cweights *w, const float *scale);
 /* The bytes *w holds. */
 size_t eb_cweights_bytes(const eb_cweights *w);
 
+/* The scratch floats eb_wgemm needs for m rows of X on `threads` threads
+ * (0 for the GEMV forms). */
+size_t eb_wgemm_scratch_floats(const eb_cweights *w, int m, int threads);
 /* Y = act(X * W^T + bias) with the kernel picked for isa (kernels.def),
- * X [m][k] row stride ldx, Y [m][n] row stride ldy; over tp's threads. */
+ * X [m][k] row stride ldx, Y [m][n] row stride ldy; over tp's threads.
+ * scratch: eb_wgemm_scratch_floats(w, m, threads of tp) floats (the cpu
+ * runner's arena), or NULL to have it allocated here (when that fails, the
+ * sparse product runs row by row in the GEMV form, which needs none). */
 void eb_wgemm(const eb_cweights *w, eb_isa isa, int m, const float *x, size_t ldx, float *y, size_t ldy,
-              const eb_epilogue *ep, eb_threadpool *tp);
+              const eb_epilogue *ep, float *scratch, eb_threadpool *tp);
 
 #endif
