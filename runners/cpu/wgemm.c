@@ -246,8 +246,13 @@ typedef struct job {
 } job;
 
 /* bias and activation over y[n0, n1): one plain loop per case, so that the
- * compiler vectorizes them (the optimize attribute: -O2 alone does not) */
-__attribute__((optimize("tree-vectorize"))) static void epilogue_row(float *y, int n0, int n1, const eb_epilogue *ep)
+ * compiler vectorizes them (GCC at -O2 only with the attribute; clang does) */
+#if defined(__GNUC__) && !defined(__clang__)
+#define EB_VECTORIZE __attribute__((optimize("tree-vectorize", "vect-cost-model=dynamic")))
+#else
+#define EB_VECTORIZE
+#endif
+EB_VECTORIZE static void epilogue_row(float *y, int n0, int n1, const eb_epilogue *ep)
 {
     if (!ep || (!ep->bias && ep->act == EB_ACT_NONE))
         return;
