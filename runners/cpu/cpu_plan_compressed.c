@@ -6,29 +6,28 @@
  *
  * What it takes (eb_cpu_compressed_takes, which decode_weights in
  * cpu_runner.c also asks, so that exactly these weights stay compressed and
- * every other compressed weight is decoded to fp32 as before):
+ * every other compressed weight is decoded to fp32 as before) is where
+ * bench_gemm measured the compressed kernel faster than the fp32 path for
+ * the same shape (one thread, AVX-512; `build/bench_gemm --compressed`),
+ * so that no variant is slower for this planner's choice:
  *  - Gemm (transA = 0, alpha = 1) and MatMul with a 2-D constant B, where
  *    the weight is
- *      int4 with groups along K (group a multiple of 16, K of 32) or fp16,
- *        when M <= EB_WDOT_MAX_M: the kernels stream the weights once per
- *        EB_WDOT_ROWS rows of X, which wins while the product is bound by
- *        the weights' bytes (the GEMV of LLM decoding); for larger M the
- *        packed fp32 GEMM, compute-bound, is faster, and the weight is
- *        decoded instead;
- *      CSR, whose rows are the outputs (as prune.c stores them), when the
- *        kept fraction is at most EB_SPARSE_MAX_DENSITY (at most
- *        EB_SPARSE_GEMV_MAX_DENSITY for one or two rows of X, where the
- *        bytes decide: 6 bytes per kept weight against 4 per dense one);
- *      N:M with n/m at most 1/2 (2:4 and sparser: the kernel skips the
- *        zeros by index, 5 bytes per kept weight);
- *  - Conv 1x1, stride 1, no padding, group 1, with such a CSR or N:M
- *    weight: in NHWC the activation is X[pixels][cin] and the convolution
- *    the product Y[pixels][cout] = X * W^T.  A following BatchNormalization
- *    folds into the (repacked) weights, bias and activations fuse as in the
- *    fp32 planners (eb_cpu_fuse_epilogue).
- * The thresholds are design rules, checked by `make bench` (bench_gemm:
- * 90%-sparse GEMV, 80%-sparse 1x1 convolutions, 2:4 GEMM, int4/fp16 GEMV
- * against the fp32 path) rather than tuned per machine. */
+ *      int4 with groups along K (group a multiple of 16, K of 32) and X has
+ *        at most EB_I4_MAX_M rows (1 row: 2.2-2.9x, 2 rows: 1.3x; 4 rows
+ *        were 0.7x: the packed fp32 GEMM wins from there);
+ *      fp16 and X is one row (1.6-2.1x; 2 rows were 0.9x);
+ *      CSR whose rows are the outputs (as prune.c stores them), keeping at
+ *        most EB_CSR_GEMV_MAX_KEPT of the weights for one row of X (80%
+ *        sparse: 1.4x, 50%: 0.7x), or at most EB_CSR_TILE_MAX_KEPT for 3
+ *        rows and more (the SpMM tiles; 90% sparse: 1.1-2.2x, 80%: 0.7-1.1x),
+ *        one kept weight per output row of slack for the pruner's rounding;
+ *  - Conv 1x1, stride 1, no padding, group 1, with such a CSR weight: in
+ *    NHWC the activation is X[pixels][cin] and the convolution the product
+ *    Y[pixels][cout] = X * W^T.  A following BatchNormalization folds into
+ *    the (repacked) weights; bias and activations fuse as in the fp32
+ *    planners (eb_cpu_fuse_epilogue).
+ * N:M weights are decoded: their kernels (kernels.def, tested and printed by
+ * bench_gemm) measured slower than fp32 (2:4 GEMV 0.7x, GEMM 0.55-0.7x). */
 #include "runners/cpu/cpu_plan.h"
 
 #include <stdlib.h>
@@ -36,9 +35,9 @@
 
 #include "models/storage.h"
 
-enum { EB_WDOT_MAX_M = 16 };
-#define EB_SPARSE_MAX_DENSITY 0.35
-#define EB_SPARSE_GEMV_MAX_DENSITY 0.6
+enum { EB_I4_MAX_M = 2 };
+#define EB_CSR_GEMV_MAX_KEPT 0.2
+#define EB_CSR_TILE_MAX_KEPT 0.1
 
 /* The product's geometry: rows of X (m), reduction (k), outputs (n), and
  * whether the weight's rows are the outputs. */
@@ -121,15 +120,17 @@ bool eb_cpu_compressed_takes(const eb_plan *p, int ni)
     if (!eb_cweights_supported(w, gm.by_output))
         return false;
     const eb_storage *s = w->storage;
-    double kept = 1.0;
     switch (s->kind) {
-    case EB_STORAGE_QUANT:
-    case EB_STORAGE_F16: return !gm.conv && gm.m <= EB_WDOT_MAX_M;
-    case EB_STORAGE_CSR: kept = (double)s->u.csr.nnz / ((double)gm.n * (double)gm.k); break;
-    case EB_STORAGE_NM: return 2 * s->u.nm.n <= s->u.nm.m;
+    case EB_STORAGE_QUANT: return !gm.conv && gm.m <= EB_I4_MAX_M;
+    case EB_STORAGE_F16: return !gm.conv && gm.m == 1;
+    case EB_STORAGE_CSR: {
+        if (gm.m == 2) /* two GEMVs: slower than the fp32 GEMM */
+            return false;
+        double most = gm.m == 1 ? EB_CSR_GEMV_MAX_KEPT : EB_CSR_TILE_MAX_KEPT;
+        return (double)s->u.csr.nnz <= most * (double)gm.n * (double)gm.k + (double)gm.n;
+    }
     default: return false;
     }
-    return kept <= (gm.m <= 2 ? EB_SPARSE_GEMV_MAX_DENSITY : EB_SPARSE_MAX_DENSITY);
 }
 
 bool eb_cpu_plan_compressed(eb_plan *p, int ni, eb_status *st, eb_err *err)

@@ -97,7 +97,7 @@ static void cpu_release(eb_plan *p)
 
 /* Compressed weights: those the compressed planner takes
  * (eb_cpu_compressed_takes: int4 groups and fp16 in GEMV-like products,
- * CSR and N:M in sparse enough products and 1x1 convolutions) keep their
+ * CSR in sparse enough products and 1x1 convolutions) keep their
  * storage, and its kernels compute on it (wgemm.h); every other one of the
  * weight-only kinds (fp16, int4 and int8 without eb_node_quant, CSR, N:M)
  * is decoded once, here, into f32 that the plan owns, so that the fast
