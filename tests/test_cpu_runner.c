@@ -36,6 +36,7 @@
 #include <sys/stat.h>
 
 #include "models/graph.h"
+#include "models/transform.h"
 #include "models/onnx_tensor.h"
 #include "models/storage.h"
 #include "models/zoo.h"
@@ -487,6 +488,107 @@ static void expect_match(eb_graph *g, bool no_fallback, const char *what)
             fail_msg("%s: fell back to reference kernels: %s", what, fb);
     }
     eb_graph_free(g);
+}
+
+/* ---- compressed weights (cpu_plan_compressed.c) ------------------------------------- */
+
+static size_t plan_weight_bytes(const eb_graph *g, char *steps, size_t n)
+{
+    eb_variant v = eb_variant_default("cpu");
+    eb_plan *p = NULL;
+    eb_err err;
+    assert_int_equal(eb_runner_cpu.prepare(g, &v, &p, &err), EB_OK);
+    eb_plan_info info;
+    eb_runner_cpu.info(p, &info);
+    if (steps)
+        snprintf(steps, n, "%s", info.fallbacks);
+    eb_runner_cpu.release(p);
+    return info.weight_bytes;
+}
+
+/* Gemm (transB=1, bias, Relu) then MatMul, m rows: both weights compressible. */
+static eb_graph *fc_graph(int m)
+{
+    mb b;
+    mb_begin(&b, 17);
+    mb_input(&b, "x", 2, (int64_t[]){m, 96});
+    mb_init(&b, "w1", 2, (int64_t[]){64, 96}, NULL);
+    mb_init1(&b, "c1", 64, NULL);
+    mb_init(&b, "w2", 2, (int64_t[]){64, 40}, NULL);
+    mb_node(&b, "Gemm", "x,w1,c1", "t");
+    mb_attr_int(&b, "transB", 1);
+    mb_node(&b, "Relu", "t", "u");
+    mb_node(&b, "MatMul", "u,w2", "y");
+    mb_output(&b, "y");
+    return mb_load(&b);
+}
+
+/* Two 1x1 convolutions (bias, BatchNormalization, Relu between) in NHWC. */
+static eb_graph *pw_graph(void)
+{
+    mb b;
+    mb_begin(&b, 17);
+    mb_input(&b, "x", 4, (int64_t[]){1, 24, 9, 7});
+    mb_init(&b, "w1", 4, (int64_t[]){40, 24, 1, 1}, NULL);
+    mb_init1(&b, "b1", 40, NULL);
+    mb_init1(&b, "gamma", 40, NULL);
+    mb_init1(&b, "beta", 40, NULL);
+    mb_init1(&b, "mean", 40, NULL);
+    float var[40];
+    for (int i = 0; i < 40; i++)
+        var[i] = eb_test_uniform(&rng, 0.5f, 2.0f);
+    mb_init1(&b, "var", 40, var);
+    mb_init(&b, "w2", 4, (int64_t[]){16, 40, 1, 1}, NULL);
+    mb_node(&b, "Conv", "x,w1,b1", "c");
+    mb_node(&b, "BatchNormalization", "c,gamma,beta,mean,var", "n");
+    mb_node(&b, "Relu", "n", "r");
+    mb_node(&b, "Conv", "r,w2", "y");
+    mb_output(&b, "y");
+    return mb_load(&b);
+}
+
+/* Every weight-only format runs on cpu's own kernels (no fallback) and
+ * agrees with ref; where the compressed planner takes it (int4 and fp16 on
+ * the GEMV path, int4 on two rows, CSR at 90% on the GEMV, on SpMM tiles
+ * and in 1x1 convolutions), the plan holds fewer weight bytes than the
+ * fp32 plan; where it decodes (CSR at 80% in tiles, N:M, int4 on 5 rows),
+ * the same as the fp32 plan. */
+static void compressed__weight_only_formats__run_on_cpu_kernels_with_fewer_bytes(void **state)
+{
+    (void)state;
+    static const struct {
+        eb_prune_kind prune;
+        double fraction;
+        eb_quant_kind quant;
+        bool conv;
+        int m;
+        bool taken;
+    } cases[] = {
+        {EB_PRUNE_NONE, 0, EB_QUANT_INT4, false, 1, true},       {EB_PRUNE_NONE, 0, EB_QUANT_FP16, false, 1, true},
+        {EB_PRUNE_NONE, 0, EB_QUANT_INT4, false, 2, true},       {EB_PRUNE_NONE, 0, EB_QUANT_INT4, false, 5, false},
+        {EB_PRUNE_FRACTION, 0.9, EB_QUANT_NONE, false, 1, true}, {EB_PRUNE_FRACTION, 0.9, EB_QUANT_NONE, false, 5, true},
+        {EB_PRUNE_NM, 0, EB_QUANT_NONE, false, 1, false},        {EB_PRUNE_FRACTION, 0.9, EB_QUANT_NONE, true, 0, true},
+        {EB_PRUNE_FRACTION, 0.8, EB_QUANT_NONE, true, 0, false}, {EB_PRUNE_NM, 0, EB_QUANT_NONE, true, 0, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        eb_graph *g = cases[i].conv ? pw_graph() : fc_graph(cases[i].m);
+        size_t dense = plan_weight_bytes(g, NULL, 0);
+        eb_compress_spec spec = {.prune = cases[i].prune, .fraction = cases[i].fraction, .n = 2, .m = 4,
+                                 .quant = cases[i].quant, .group = 32};
+        snprintf(spec.prune_skip, sizeof spec.prune_skip, "none");
+        eb_err err;
+        assert_int_equal(eb_graph_compress(g, &spec, NULL, NULL, &err), EB_OK);
+        char what[160], fb[256];
+        eb_compress_spec_describe(&spec, fb, sizeof fb);
+        snprintf(what, sizeof what, "%s %s m=%d", fb, cases[i].conv ? "1x1 convs" : "Gemm+MatMul", cases[i].m);
+        size_t packed = plan_weight_bytes(g, fb, sizeof fb);
+        if (fb[0])
+            fail_msg("%s: fell back to reference kernels: %s", what, fb);
+        if (cases[i].taken ? !(packed < dense) : packed != dense)
+            fail_msg("%s: the plan holds %zu weight bytes, the fp32 plan %zu (%s)", what, packed, dense,
+                     cases[i].taken ? "compressed expected" : "decoded expected");
+        expect_match(g, true, what);
+    }
 }
 
 /* ---- failure paths ----------------------------------------------------------------- */
@@ -1686,6 +1788,7 @@ int main(void)
         cmocka_unit_test(conv__depth_multiplier_and_1d__match_ref),
         cmocka_unit_test(conv__batchnorm_relu__fold_into_the_gemm),
         cmocka_unit_test(conv__bias_add_and_clip__fuse_as_relu6),
+        cmocka_unit_test(compressed__weight_only_formats__run_on_cpu_kernels_with_fewer_bytes),
         cmocka_unit_test(pool__random_odd_shapes__match_ref),
         cmocka_unit_test(layout__conv_then_nchw_ops__converts_back),
         cmocka_unit_test(gemm__transposed_b_bias_relu__matches_ref),

@@ -45,6 +45,7 @@
 #include "runners/cpu/gemm.h"
 #include "runners/cpu/gemm_i8.h"
 #include "runners/cpu/kernels.h"
+#include "runners/cpu/wgemm.h"
 #include "tests/test_util.h"
 
 enum { GUARD = 64 }; /* floats of guard before and after an output */
@@ -673,6 +674,79 @@ static void dynamic_grid_u8_bit_exact(void **state)
         }
 }
 
+/* The compressed-weight kernels (wgemm.h) through eb_wgemm, with the
+ * row's ISA: W [N][K] random, compressed by the reference compressor of
+ * the row's format (for CSR after zeroing about 80% of it), against the
+ * reference Gemm (transB = 1) on the compressed tensor.  M covers the GEMV
+ * form (1, 2), row blocks of EB_WDOT_ROWS and partial SpMM tiles. */
+static void run_wgemm(const eb_kernel *k)
+{
+    static const int ms[] = {1, 2, 3, 5, 17, 33};
+    static const int ns[] = {3, 7, 13, 65}; /* NMSE over >= 3 outputs: one alone may be near 0 */
+    int ks[4], groups[4] = {0};
+    switch (k->kind) {
+    case EB_KERNEL_WDOT_I4: /* (K, group): group 16 splits a 32-chunk, 64 spans two */
+        ks[0] = 32, groups[0] = 32, ks[1] = 96, groups[1] = 32, ks[2] = 160, groups[2] = 16, ks[3] = 192, groups[3] = 64;
+        break;
+    case EB_KERNEL_SPMM_NM: ks[0] = 4, ks[1] = 36, ks[2] = 516, ks[3] = 8; break; /* 2:4 (516: three column blocks); 4:8 last */
+    default: ks[0] = 5, ks[1] = 17, ks[2] = 37, ks[3] = 130; break;
+    }
+    for (size_t im = 0; im < sizeof ms / sizeof ms[0]; im++)
+        for (size_t in = 0; in < sizeof ns / sizeof ns[0]; in++)
+            for (int ik = 0; ik < 4; ik++) {
+                int m = ms[im], n = ns[in], kk = ks[ik];
+                bool relu = (im + in + (size_t)ik) % 2;
+                float *x = malloc(sizeof(float) * (size_t)m * kk), *w = malloc(sizeof(float) * (size_t)n * kk);
+                float *bias = malloc(sizeof(float) * (size_t)n), *ref = malloc(sizeof(float) * (size_t)m * n);
+                float *tmp = malloc(sizeof(float) * (size_t)m * n);
+                assert_true(x && w && bias && ref && tmp);
+                fill(x, (size_t)m * kk);
+                fill(w, (size_t)n * kk);
+                fill(bias, (size_t)n);
+                if (k->kind == EB_KERNEL_SPMM_CSR)
+                    for (size_t i = 0; i < (size_t)n * kk; i++)
+                        if (eb_test_rand(&g_rng) % 5)
+                            w[i] = 0.0f;
+                int64_t sx[2] = {m, kk}, sw[2] = {n, kk}, sc[1] = {n}, sy[2] = {m, n};
+                eb_tensor tw = tensor(w, 2, sw), cw = tensor(NULL, 2, sw);
+                eb_storage *st = NULL;
+                eb_err err;
+                eb_status rc = EB_OK;
+                switch (k->kind) {
+                case EB_KERNEL_WDOT_I4: rc = eb_storage_quant_from_dense(&tw, EB_DT_I4, 1, groups[ik], 1, &st, &err); break;
+                case EB_KERNEL_WDOT_F16: rc = eb_storage_f16_from_dense(&tw, &st, &err); break;
+                case EB_KERNEL_SPMM_CSR: rc = eb_storage_csr_from_dense(&tw, false, &st, &err); break;
+                default: rc = eb_storage_nm_from_dense(&tw, false, ik == 3 ? 4 : 2, ik == 3 ? 8 : 4, &st, &err); break;
+                }
+                assert_int_equal(rc, EB_OK);
+                cw.storage = st;
+                eb_cweights pw;
+                assert_true(eb_cweights_supported(&cw, true));
+                assert_int_equal(eb_cweights_pack(&cw, true, &pw, &err), EB_OK);
+                float *y = guarded((size_t)m * n);
+                eb_epilogue ep = {.bias = bias, .act = relu ? EB_ACT_RELU : EB_ACT_NONE};
+                eb_wgemm(&pw, k->isa, m, x, (size_t)kk, y, (size_t)n, &ep, NULL, NULL);
+
+                eb_tensor tx = tensor(x, 2, sx), tc = tensor(bias, 1, sc), ty = tensor(relu ? tmp : ref, 2, sy);
+                const eb_tensor *in3[3] = {&tx, &cw, &tc};
+                eb_attr tb = attr_int("transB", 1);
+                twin(k, EB_OP_GEMM, "Gemm", &tb, 1, in3, 3, &ty);
+                if (relu) {
+                    eb_tensor tr = tensor(ref, 2, sy);
+                    const eb_tensor *in1[1] = {&ty};
+                    twin(k, EB_OP_RELU, "Relu", NULL, 0, in1, 1, &tr);
+                }
+                char what[160];
+                snprintf(what, sizeof what, "%s M=%d N=%d K=%d%s", k->name, m, n, kk, relu ? " relu" : "");
+                check_guards(y, (size_t)m * n, what);
+                compare(y, ref, relu ? tmp : NULL, (size_t)m * n, k->tol, what);
+                free_guarded(y);
+                eb_cweights_free(&pw);
+                eb_storage_free(st);
+                free(x), free(w), free(bias), free(ref), free(tmp);
+            }
+}
+
 /* Runs row k with isa forced on this thread (the GEMM packs and runs for it). */
 static void run_row(const eb_kernel *k, eb_isa isa)
 {
@@ -684,6 +758,10 @@ static void run_row(const eb_kernel *k, eb_isa isa)
     case EB_KERNEL_SOFTMAX: run_softmax(k); break;
     case EB_KERNEL_GEMM_I8: run_gemm_i8(k); break;
     case EB_KERNEL_DWCONV_I8: run_dwconv_i8(k); break;
+    case EB_KERNEL_WDOT_I4:
+    case EB_KERNEL_WDOT_F16:
+    case EB_KERNEL_SPMM_CSR:
+    case EB_KERNEL_SPMM_NM: run_wgemm(k); break;
     default: fail_msg("%s: a kind this test does not know (add it here)", k->name);
     }
     eb_gemm_thread_isa(prev);
@@ -702,8 +780,8 @@ static void row_test(void **state)
         assert_true(k->in_dtype == EB_DT_U8 && k->w_dtype == EB_DT_I8 && k->format == EB_KERNEL_QUANT && k->tol == 0);
     else if (k->kind == EB_KERNEL_DWCONV_I8)
         assert_true(k->in_dtype == EB_DT_U8 && k->w_dtype == EB_DT_I8 && k->tol == 0);
-    else
-        assert_true(k->in_dtype == EB_DT_F32 && k->format == EB_KERNEL_DENSE);
+    else /* f32 activations; dense, or the compressed formats of wgemm.h */
+        assert_true(k->in_dtype == EB_DT_F32);
     run_row(k, k->isa);
 }
 
@@ -727,7 +805,8 @@ static void dispatch_test(void **state)
     run_row(k, c->isa);
 }
 
-static const char *const KIND_NAMES[EB_KERNEL_KINDS] = {"gemm", "dwconv", "pool", "softmax", "gemm_i8", "dwconv_i8"};
+static const char *const KIND_NAMES[EB_KERNEL_KINDS] = {"gemm",    "dwconv",  "pool",     "softmax",  "gemm_i8",
+                                                        "dwconv_i8", "wdot_i4", "wdot_f16", "spmm_csr", "spmm_nm"};
 
 int main(void)
 {

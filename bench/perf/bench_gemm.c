@@ -56,6 +56,8 @@
 #include "runners/cpu/gemm_i8.h"
 #include "runners/cpu/kernels.h"
 #include "runners/cpu/threadpool.h"
+#include "runners/cpu/wgemm.h"
+#include "models/storage.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -446,6 +448,237 @@ static bool bench_int8(int n, eb_isa want, eb_threadpool *tp, double budget_s)
     eb_gemm_i8_packed_free(p8);
     eb_gemm_packed_free(pf);
     free(a8), free(b8), free(af), free(bf), free(c8), free(cf), free(cd), free(ones);
+/* ---- compressed weights (runners/cpu/wgemm.h): ratios to the fp32 path ----------------
+ *
+ * One thread, the kernel rows the dispatcher picks.  Each product is timed
+ * against the cpu runner's own fp32 path for the same shape (eb_gemm_f32
+ * with B packed, at M = 1 too), alternating in rounds, medians compared.
+ * The GEMVs stream their weights from memory as LLM decoding does: both
+ * sides rotate over enough copies of the weights to cover 4x the last-level
+ * cache, so neither is timed from cache; the int4 GEMV's weight bytes per
+ * second are set against a STREAM triad over arrays of 4x the last-level
+ * cache measured in the same run.  The sparse 1x1 convolutions and the 2:4
+ * GEMM are compute-bound and run from cache, both sides alike. */
+
+static size_t llc_bytes(void)
+{
+    long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE), l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    return l3 > 0 ? (size_t)l3 : l2 > 0 ? (size_t)l2 : 0;
+}
+
+/* Best of 5 triads a = b + s*c over 3 arrays of together >= 4x the LLC (at
+ * least 256 MiB when the LLC size is unknown); bytes/s (STREAM counts 12
+ * bytes per element: two reads and one write), 0 when out of memory. */
+static double stream_triad(void)
+{
+    size_t total = 4 * llc_bytes();
+    total = total < ((size_t)256 << 20) ? (size_t)256 << 20 : total;
+    size_t n = total / (3 * sizeof(float));
+    float *a = malloc(n * sizeof(float)), *b = malloc(n * sizeof(float)), *c = malloc(n * sizeof(float));
+    double best = 0;
+    if (a && b && c) {
+        for (size_t i = 0; i < n; i++)
+            a[i] = 0, b[i] = 1.0f, c[i] = 2.0f;
+        for (int r = 0; r < 5; r++) {
+            double t0 = now_s();
+            for (size_t i = 0; i < n; i++)
+                a[i] = b[i] + 3.0f * c[i];
+            double bw = 3.0 * sizeof(float) * (double)n / (now_s() - t0);
+            best = bw > best ? bw : best;
+        }
+        if (a[n / 2] != 7.0f)
+            best = 0;
+    }
+    free(a), free(b), free(c);
+    return best;
+}
+
+static void cw_free_all(eb_cweights *cw, int n)
+{
+    for (int i = 0; cw && i < n; i++)
+        eb_cweights_free(&cw[i]);
+    free(cw);
+}
+
+static bool dup_array(void **dst, const void *src, size_t bytes)
+{
+    if (!src)
+        return true;
+    if (!(*dst = malloc(bytes ? bytes : 1)))
+        return false;
+    memcpy(*dst, src, bytes);
+    return true;
+}
+
+/* copies of *w (deep), n of them; NULL when out of memory */
+static eb_cweights *cw_copies(const eb_cweights *w, int n)
+{
+    eb_cweights *cw = calloc((size_t)n, sizeof *cw);
+    size_t nk = (size_t)w->n * (size_t)w->k, ng = w->group ? nk / (size_t)w->group : 0;
+    size_t nnz = w->row_ptr ? (size_t)w->row_ptr[w->n] : 0, kept = w->m ? nk / (size_t)w->m * (size_t)w->nn : 0;
+    for (int i = 0; cw && i < n; i++) {
+        eb_cweights *c = &cw[i];
+        *c = *w;
+        c->q = NULL, c->scale = c->zero = c->val = NULL, c->h = c->col = NULL, c->row_ptr = NULL, c->idx = NULL;
+        if (!dup_array((void **)&c->q, w->q, nk / 2) || !dup_array((void **)&c->scale, w->scale, ng * 4) ||
+            !dup_array((void **)&c->zero, w->zero, ng * 4) || !dup_array((void **)&c->h, w->h, nk * 2) ||
+            !dup_array((void **)&c->row_ptr, w->row_ptr, ((size_t)w->n + 1) * 4) ||
+            !dup_array((void **)&c->col, w->col, nnz * 2) ||
+            !dup_array((void **)&c->val, w->val, (w->kind == EB_CW_CSR ? nnz : kept) * 4) ||
+            !dup_array((void **)&c->idx, w->idx, kept)) {
+            cw_free_all(cw, i + 1);
+            return NULL;
+        }
+    }
+    return cw;
+}
+
+typedef struct cmp_case {
+    const char *what;
+    int m, n, k;
+    eb_storage_kind kind; /* of the compressed side */
+    double sparsity;      /* CSR: fraction of weights zeroed */
+    bool stream;          /* rotate copies over 4x the LLC */
+    double target;        /* the ratio fp32 / compressed the issue asks */
+    double fp32_s, cw_s;  /* medians, seconds per product */
+    size_t cw_bytes;
+} cmp_case;
+
+/* Times case c; false on a setup failure (out of memory). */
+static bool bench_compressed(cmp_case *c, eb_isa isa)
+{
+    size_t nk = (size_t)c->n * (size_t)c->k;
+    float *w = malloc(nk * sizeof(float)), *x = malloc((size_t)c->m * c->k * sizeof(float));
+    float *y1 = malloc((size_t)c->m * c->n * sizeof(float)), *y2 = malloc((size_t)c->m * c->n * sizeof(float));
+    if (!w || !x || !y1 || !y2)
+        return false;
+    fill(w, nk, 3);
+    fill(x, (size_t)c->m * c->k, 4);
+    uint64_t s = 0x243F6A8885A308D3ull;
+    if (c->kind == EB_STORAGE_CSR)
+        for (size_t i = 0; i < nk; i++) { /* unstructured: a random `sparsity` of the weights zeroed */
+            s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+            if ((double)(s >> 11) / 9007199254740992.0 < c->sparsity)
+                w[i] = 0.0f;
+        }
+    eb_tensor tw = {.dtype = EB_DT_F32, .rank = 2, .shape = {c->n, c->k}, .data = w}, tc = tw;
+    eb_storage *st = NULL;
+    eb_err err = {{0}};
+    eb_status rc;
+    switch (c->kind) {
+    case EB_STORAGE_QUANT: rc = eb_storage_quant_from_dense(&tw, EB_DT_I4, 1, 32, 1, &st, &err); break;
+    case EB_STORAGE_F16: rc = eb_storage_f16_from_dense(&tw, &st, &err); break;
+    case EB_STORAGE_CSR: rc = eb_storage_csr_from_dense(&tw, false, &st, &err); break;
+    default: rc = eb_storage_nm_from_dense(&tw, false, 2, 4, &st, &err); break;
+    }
+    eb_cweights cw1;
+    tc.data = NULL;
+    tc.storage = st;
+    if (rc != EB_OK || eb_cweights_pack(&tc, true, &cw1, &err) != EB_OK) {
+        fprintf(stderr, "bench_gemm: %s: %s\n", c->what, err.msg);
+        return false;
+    }
+    /* the fp32 side: the same weights decoded (what cpu ran before), packed */
+    if (eb_storage_to_dense(&tc, w, &err) != EB_OK)
+        return false;
+    eb_storage_free(st);
+    c->cw_bytes = eb_cweights_bytes(&cw1);
+    size_t fp32_bytes = nk * sizeof(float);
+    int ncw = 1, nfp = 1;
+    if (c->stream) {
+        size_t cover = 4 * llc_bytes();
+        ncw = (int)((cover + c->cw_bytes - 1) / c->cw_bytes);
+        nfp = (int)((cover + fp32_bytes - 1) / fp32_bytes);
+    }
+    eb_cweights *cw = cw_copies(&cw1, ncw);
+    eb_cweights_free(&cw1);
+    eb_packed_b **pb = calloc((size_t)nfp, sizeof *pb);
+    bool ok = cw && pb;
+    for (int i = 0; ok && i < nfp; i++)
+        ok = eb_gemm_pack_b(w, c->k, c->n, c->k, true, &pb[i], &err) == EB_OK;
+    if (!ok) {
+        fprintf(stderr, "bench_gemm: %s: out of memory for %d + %d copies of the weights\n", c->what, ncw, nfp);
+        cw_free_all(cw, ncw);
+        for (int i = 0; pb && i < nfp; i++)
+            eb_gemm_packed_free(pb[i]);
+        free(pb), free(w), free(x), free(y1), free(y2);
+        return false;
+    }
+    eb_gemm_f32(c->m, c->n, c->k, x, c->k, pb[0], y1, c->n, NULL, NULL);
+    /* scratch allocated once, as the cpu runner's arena holds it */
+    float *scratch = malloc(sizeof(float) * (eb_wgemm_scratch_floats(&cw[0], c->m, 1) + 1));
+    if (!scratch)
+        return false;
+    eb_wgemm(&cw[0], isa, c->m, x, (size_t)c->k, y2, (size_t)c->n, NULL, scratch, NULL);
+    double check = rel_diff(y2, y1, (size_t)c->m * c->n);
+    if (check > 1e-4) {
+        fprintf(stderr, "bench_gemm: %s: compressed and fp32 differ (max rel %.3g)\n", c->what, check);
+        return false;
+    }
+    enum { ROUNDS = 7 };
+    double tf[ROUNDS], tcw[ROUNDS];
+    for (int r = 0; r < ROUNDS; r++) {
+        /* one timed pass: every copy once, or (from cache) >= 20 ms of calls */
+        int calls = 0;
+        double t0 = now_s(), t;
+        do {
+            eb_gemm_f32(c->m, c->n, c->k, x, c->k, pb[calls % nfp], y1, c->n, NULL, NULL);
+            calls++;
+        } while ((t = now_s() - t0) < 0.02 || calls < nfp);
+        tf[r] = t / calls;
+        calls = 0;
+        t0 = now_s();
+        do {
+            eb_wgemm(&cw[calls % ncw], isa, c->m, x, (size_t)c->k, y2, (size_t)c->n, NULL, scratch, NULL);
+            calls++;
+        } while ((t = now_s() - t0) < 0.02 || calls < ncw);
+        tcw[r] = t / calls;
+    }
+    c->fp32_s = median(tf, ROUNDS);
+    c->cw_s = median(tcw, ROUNDS);
+    cw_free_all(cw, ncw);
+    for (int i = 0; i < nfp; i++)
+        eb_gemm_packed_free(pb[i]);
+    free(pb), free(w), free(x), free(y1), free(y2), free(scratch);
+    return true;
+}
+
+static bool bench_compressed_all(void)
+{
+    eb_isa isa = eb_gemm_isa();
+    printf("\ncompressed weights (runners/cpu/wgemm.h), 1 thread, isa %s: fp32 = the cpu runner's packed fp32 GEMM "
+           "for the same shape\n",
+           eb_isa_name(isa));
+    double bw = stream_triad();
+    cmp_case cases[] = {
+        {"int4 GEMV 1x4096x4096 g32", 1, 4096, 4096, EB_STORAGE_QUANT, 0, true, 5.0, 0, 0, 0},
+        {"fp16 GEMV 1x4096x4096", 1, 4096, 4096, EB_STORAGE_F16, 0, true, 1.7, 0, 0, 0},
+        {"90%-sparse CSR GEMV 1x4096x4096", 1, 4096, 4096, EB_STORAGE_CSR, 0.9, true, 4.0, 0, 0, 0},
+        {"80%-sparse 1x1 conv 56x56x24->144", 56 * 56, 144, 24, EB_STORAGE_CSR, 0.8, false, 1.5, 0, 0, 0},
+        {"80%-sparse 1x1 conv 14x14x64->384", 14 * 14, 384, 64, EB_STORAGE_CSR, 0.8, false, 1.5, 0, 0, 0},
+        {"80%-sparse 1x1 conv 7x7x160->960", 7 * 7, 960, 160, EB_STORAGE_CSR, 0.8, false, 1.5, 0, 0, 0},
+        {"2:4 GEMM 256x1024x1024", 256, 1024, 1024, EB_STORAGE_NM, 0, false, 1.3, 0, 0, 0},
+    };
+    printf("%-36s %12s %12s %8s %8s  %s\n", "product (MxNxK)", "fp32 ms", "compr. ms", "ratio", "target", "met");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cmp_case *c = &cases[i];
+        if (!bench_compressed(c, isa))
+            return false;
+        double ratio = c->fp32_s / c->cw_s;
+        printf("%-36s %12.3f %12.3f %7.2fx %7.2fx  %s\n", c->what, c->fp32_s * 1e3, c->cw_s * 1e3, ratio, c->target,
+               ratio >= c->target ? "yes" : "NO");
+        if (c->kind == EB_STORAGE_QUANT) {
+            if (bw > 0) {
+                double got = (double)c->cw_bytes / c->cw_s;
+                printf("%-36s %.1f GB/s of weights (%zu bytes) against STREAM triad %.1f GB/s: %.0f%% of the roof "
+                       "(target >= 70%%: %s)\n",
+                       "  int4 GEMV bandwidth", got * 1e-9, c->cw_bytes, bw * 1e-9, 100.0 * got / bw,
+                       got >= 0.7 * bw ? "yes" : "NO");
+            } else {
+                printf("  int4 GEMV bandwidth: unavailable (no memory for the STREAM arrays)\n");
+            }
+        }
+    }
     return true;
 }
 
@@ -457,6 +690,8 @@ static void usage(void)
             fprintf(stderr, "%s%s", n++ ? "|" : "", eb_isa_name(eb_kernels[i].isa));
     fprintf(stderr, " | --all] [--int8] [SIZE...]   (square sizes, default 256 512 1024 2048; --int8: only the\n"
                     "  int8 comparison at 1024)\n");
+    fprintf(stderr, " | --all] [--compressed] [SIZE...]   (square sizes, default 256 512 1024 2048;\n"
+                    "  the compressed-weight table follows; --compressed: that table only)\n");
 }
 
 int main(int argc, char **argv)
@@ -473,6 +708,7 @@ int main(int argc, char **argv)
     const eb_kernel *rows[16];
     int nrows = 0;
     bool all = false, int8_only = false;
+    bool all = false, only_compressed = false;
     int sizes[16], nsizes = 0;
     for (int i = 1; i < argc && nsizes < 16; i++) {
         eb_isa pin;
@@ -491,6 +727,10 @@ int main(int argc, char **argv)
         }
         if (strcmp(argv[i], "--all") == 0) {
             all = true;
+            continue;
+        }
+        if (strcmp(argv[i], "--compressed") == 0) {
+            only_compressed = true;
             continue;
         }
         int v = atoi(argv[i]);
@@ -519,6 +759,7 @@ int main(int argc, char **argv)
         return 1;
     }
     for (int r = 0; r < nrows && !int8_only; r++) {
+    for (int r = 0; r < nrows && !only_compressed; r++) {
         if (r)
             printf("\n");
         if (!bench_kernel(rows[r], sizes, nsizes, pools, budget))
@@ -530,6 +771,8 @@ int main(int argc, char **argv)
         if (eb_kernels[i].kind == EB_KERNEL_GEMM_I8 && eb_isa_supported(eb_kernels[i].isa) &&
             eb_kernels[i].isa != eb_isa_detect() && !bench_int8(1024, eb_kernels[i].isa, pools[1], budget))
             return 1;
+    if (!bench_compressed_all())
+        return 1;
     eb_threadpool_free(pools[1]);
     eb_threadpool_free(pools[2]);
     return 0;

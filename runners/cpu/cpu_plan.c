@@ -216,16 +216,16 @@ eb_status eb_cpu_build_consumers(eb_plan *p, eb_err *err)
 /* The planners of each op, tried in turn (MatMul: one GEMM over a 2-D B,
  * else per batch matrix); ops without a row that eb_unary_supported takes
  * go to the unary planner, the rest to the reference fallback. */
-enum { MAX_PLANNERS = 2 };
+enum { MAX_PLANNERS = 3 };
 typedef bool (*eb_cpu_planner)(eb_plan *p, int ni, eb_status *st, eb_err *err);
 static const eb_cpu_planner PLANNERS[EB_OP_COUNT][MAX_PLANNERS] = {
-    [EB_OP_CONV] = {eb_cpu_plan_conv},
+    [EB_OP_CONV] = {eb_cpu_plan_compressed, eb_cpu_plan_conv},
     [EB_OP_MAX_POOL] = {eb_cpu_plan_pool},
     [EB_OP_AVERAGE_POOL] = {eb_cpu_plan_pool},
     [EB_OP_GLOBAL_AVG_POOL] = {eb_cpu_plan_gpool},
     [EB_OP_GLOBAL_MAX_POOL] = {eb_cpu_plan_gpool},
-    [EB_OP_GEMM] = {eb_cpu_plan_gemm},
-    [EB_OP_MATMUL] = {eb_cpu_plan_gemm, eb_cpu_plan_matmul_batched},
+    [EB_OP_GEMM] = {eb_cpu_plan_compressed, eb_cpu_plan_gemm},
+    [EB_OP_MATMUL] = {eb_cpu_plan_compressed, eb_cpu_plan_gemm, eb_cpu_plan_matmul_batched},
     [EB_OP_ADD] = {eb_cpu_plan_binary},
     [EB_OP_SUB] = {eb_cpu_plan_binary},
     [EB_OP_MUL] = {eb_cpu_plan_binary},

@@ -77,6 +77,13 @@ typedef struct step {
         eb_tensor yb;             /* output batch dims (shape only) */
         int64_t sa[EB_MAX_RANK], sb[EB_MAX_RANK];
     } mm;
+    struct {
+        int m;                    /* rows of X (pixels for a 1x1 conv) */
+        eb_cweights w;            /* compressed weights, repacked (wgemm.h) */
+        float *bias;              /* owned */
+        eb_act act;
+        float lo, hi;
+    } wg;                         /* ST_WGEMM (cpu_plan_compressed.c) */
     eb_unary_params unary;
     struct {
         eb_op op;
@@ -269,6 +276,10 @@ bool eb_cpu_plan_gather(eb_plan *p, int ni, eb_status *st, eb_err *err);
 /* quantized nodes (cpu_plan_quant.c) */
 bool eb_cpu_plan_qconv(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_qgemm(eb_plan *p, int ni, eb_status *st, eb_err *err);
+/* cpu_plan_compressed.c: products on compressed weights, and whether it
+ * takes node ni (decode_weights keeps those weights compressed) */
+bool eb_cpu_plan_compressed(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_compressed_takes(const eb_plan *p, int ni);
 
 /* cpu_arena.c */
 eb_status eb_cpu_arena_place(eb_plan *p, eb_err *err);

@@ -95,23 +95,36 @@ static void cpu_release(eb_plan *p)
     free(p);
 }
 
-/* Weight-only compression (fp16, int4 and int8 without eb_node_quant, CSR,
- * N:M): decoded once, here, into f32 that the plan owns, so that the fast
- * fp32 kernels take those layers; the plan's weight_bytes counts the f32.
- * (Kernels that compute on the compressed formats themselves come with the
- * fast-compressed-kernels work.)  A weight a quantized node reads keeps its
- * storage: such nodes run on the reference kernels, which do the integer
- * arithmetic. */
+/* Compressed weights: those the compressed planner takes
+ * (eb_cpu_compressed_takes: int4 groups and fp16 in GEMV-like products,
+ * CSR in sparse enough products and 1x1 convolutions) keep their
+ * storage, and its kernels compute on it (wgemm.h); every other one of the
+ * weight-only kinds (fp16, int4 and int8 without eb_node_quant, CSR, N:M)
+ * is decoded once, here, into f32 that the plan owns, so that the fast
+ * fp32 kernels take those layers (the plan's weight_bytes then counts the
+ * f32).  A weight is kept only when every node reading it is taken.  A
+ * weight a quantized node reads keeps its storage: such nodes run on the
+ * reference kernels, which do the integer arithmetic. */
 static eb_status decode_weights(eb_plan *p, eb_err *err)
 {
     const eb_graph *g = p->g;
-    for (int i = 0; i < g->n_nodes; i++)
-        if (g->nodes[i].quant && g->nodes[i].n_in > 1 && g->nodes[i].in[1] >= 0)
-            p->pv[g->nodes[i].in[1]].twin = -2; /* a mark, reset below */
+    int *readers = calloc((size_t)g->n_values + 1, 2 * sizeof(int)); /* per value: nodes reading it, taken ones */
+    if (!readers)
+        return eb_errf(err, EB_ENOMEM, "%s: cpu: out of memory", g->path);
+    for (int i = 0; i < g->n_nodes; i++) {
+        const eb_node *n = &g->nodes[i];
+        for (int k = 0; k < n->n_in; k++)
+            if (n->in[k] >= 0)
+                readers[2 * n->in[k]]++;
+        if (n->quant && n->n_in > 1 && n->in[1] >= 0)
+            p->pv[n->in[1]].twin = -2; /* a mark, reset below */
+        else if (eb_cpu_compressed_takes(p, i))
+            readers[2 * n->in[1] + 1]++;
+    }
     eb_status st = EB_OK;
     for (int v = 0; v < g->n_values && st == EB_OK; v++) {
         pval *pv = &p->pv[v];
-        bool keep = pv->twin == -2;
+        bool keep = pv->twin == -2 || (readers[2 * v] > 0 && readers[2 * v] == readers[2 * v + 1]);
         pv->twin = -1;
         if (!pv->is_const || !pv->t.storage || keep)
             continue;
@@ -125,6 +138,7 @@ static eb_status decode_weights(eb_plan *p, eb_err *err)
             pv->decoded = true;
         }
     }
+    free(readers);
     return st;
 }
 

@@ -352,6 +352,29 @@ static eb_status exec_layout(eb_plan *p, const step *s, eb_err *err)
     return EB_OK;
 }
 
+/* ---- products on compressed weights (cpu_plan_compressed.c, wgemm.h) ------------------------------ */
+
+static eb_status exec_wgemm(eb_plan *p, const step *s, eb_err *err)
+{
+    (void)err;
+    eb_epilogue ep = {.bias = s->wg.bias, .act = s->wg.act, .lo = s->wg.lo, .hi = s->wg.hi};
+    float *scratch = s->scratch_item >= 0 ? (float *)((char *)p->arena + p->items[s->scratch_item].offset) : NULL;
+    eb_wgemm(&s->wg.w, p->isa, s->wg.m, f32(p, s->in[0]), (size_t)s->wg.w.k, f32(p, s->out[0]), (size_t)s->wg.w.n,
+             &ep, scratch, p->tp);
+    return EB_OK;
+}
+
+static void release_wgemm(step *s)
+{
+    eb_cweights_free(&s->wg.w);
+    free(s->wg.bias);
+}
+
+static size_t bytes_wgemm(const step *s)
+{
+    return eb_cweights_bytes(&s->wg.w) + (s->wg.bias ? sizeof(float) * (size_t)s->wg.w.n : 0);
+}
+
 /* ---- the table ---------------------------------------------------------------------------- */
 
 const eb_cpu_step_kind eb_cpu_steps[ST_COUNT] = {

@@ -16,6 +16,10 @@ const eb_kernel eb_kernels[] = {
 #define EB_KERNEL_FN_SOFTMAX(f) {.softmax = f}
 #define EB_KERNEL_FN_GEMM_I8(f) {.gemm_i8 = f}
 #define EB_KERNEL_FN_DWCONV_I8(f) {.dwconv_i8 = f}
+#define EB_KERNEL_FN_WDOT_I4(f) {.wdot = f}
+#define EB_KERNEL_FN_WDOT_F16(f) {.wdot = f}
+#define EB_KERNEL_FN_SPMM_CSR(f) {.spmm = f}
+#define EB_KERNEL_FN_SPMM_NM(f) {.spmm = f}
 #include "runners/cpu/kernels.def"
 #undef EB_KERNEL
 };

@@ -19,6 +19,7 @@
 #include "runners/cpu/cpu_kernels.h"
 #include "runners/cpu/gemm_i8_kernel.h"
 #include "runners/cpu/gemm_kernel.h"
+#include "runners/cpu/wgemm.h"
 
 typedef enum eb_kernel_kind {
     EB_KERNEL_GEMM = 0, /* fn.gemm */
@@ -27,6 +28,10 @@ typedef enum eb_kernel_kind {
     EB_KERNEL_SOFTMAX,  /* fn.softmax */
     EB_KERNEL_GEMM_I8,  /* fn.gemm_i8: u8 x s8 micro-kernel (gemm_i8_kernel.h) */
     EB_KERNEL_DWCONV_I8, /* fn.dwconv_i8 */
+    EB_KERNEL_WDOT_I4,  /* fn.wdot: int4 group-wise weight-only GEMV/GEMM (wgemm.h) */
+    EB_KERNEL_WDOT_F16, /* fn.wdot: fp16 weights */
+    EB_KERNEL_SPMM_CSR, /* fn.spmm: CSR sparse weights */
+    EB_KERNEL_SPMM_NM,  /* fn.spmm: N:M structured sparse weights */
     EB_KERNEL_KINDS
 } eb_kernel_kind;
 
@@ -34,6 +39,10 @@ typedef enum eb_kernel_kind {
 typedef enum eb_kernel_format {
     EB_KERNEL_DENSE = 0,
     EB_KERNEL_QUANT,    /* int8 with scales (EB_STORAGE_QUANT), run as a quantized node */
+    EB_KERNEL_INT4_GROUPS, /* wgemm.h's layouts, repacked from models/storage.h */
+    EB_KERNEL_F16,
+    EB_KERNEL_CSR,
+    EB_KERNEL_NM,
 } eb_kernel_format;
 
 typedef struct eb_kernel {
@@ -50,6 +59,8 @@ typedef struct eb_kernel {
         eb_exp_sum_fn softmax;
         eb_gemm_i8_ukernel gemm_i8;
         eb_dw_row_i8_fn dwconv_i8;
+        eb_wdot_fn wdot;
+        eb_spmm_fn spmm;
     } fn;
     int mr, nr;                /* GEMM register tile */
     eb_node_eval_fn ref;       /* the reference twin */
