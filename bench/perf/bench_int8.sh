@@ -29,9 +29,9 @@ for m in mobilenet_v2 resnet18 bert; do
         -o "$OUT/$m.json" >/dev/null 2>"$OUT/$m.err" || { echo "$m: $(tail -1 "$OUT/$m.err")"; continue; }
     for q in int8 int8-static; do
         for t in 1 2; do
-            saved="$OUT/sm-$m/cpu:quant=$q.onnx"
-            if [ -f "$saved" ] && node "$ORT/ort_peer.js" "$saved" $t "$RUNS" 3 >"$OUT/$m-$q-ort$t.json" 2>"$OUT/ort.err"; then :
-            else echo "{\"error\": \"$(tail -1 "$OUT/ort.err" 2>/dev/null | tr -d '"')\"}" >"$OUT/$m-$q-ort$t.json"; fi
+            saved=$(ls "$OUT/sm-$m"/*/"cpu:quant=$q.onnx" 2>/dev/null | head -1)
+            if [ -n "$saved" ] && node "$ORT/ort_peer.js" "$saved" $t "$RUNS" 3 >"$OUT/$m-$q-ort$t.json" 2>"$OUT/ort.err"; then :
+            else echo "{\"error\": \"${saved:+ONNX Runtime: }$(tail -1 "$OUT/ort.err" 2>/dev/null | tr -d '"\\')${saved:-no QDQ file saved}\"}" >"$OUT/$m-$q-ort$t.json"; fi
         done
     done
     "$PY" - "$OUT" "$m" <<'PYEOF'

@@ -61,10 +61,6 @@ EB_T256 static inline void pixel8(const eb_dwconv_i8 *d, const float *xn, const 
 EB_T256 void eb_dw_row_i8__avx2(const eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, void *y, int n,
                                 int oy)
 {
-    if (ep->act == EB_ACT_GELU) { /* rare after a depthwise layer: the generic row's scalar GELU */
-        eb_dw_i8_channels(d, x, ep, y, n, oy, 0);
-        return;
-    }
     const eb_win2d *g = &d->win;
     int c = g->c;
     const float *xn = x + (size_t)n * g->h * g->w * c;
@@ -82,6 +78,9 @@ EB_T256 void eb_dw_row_i8__avx2(const eb_dwconv_i8 *d, const float *x, const eb_
             int nc = c - c0 >= 8 ? 8 : c - c0;
             pixel8(d, xn, ep, &e, y, yp, iy0, ix0, tap, c0, nc, eb_i8_mask8(nc));
         }
+        if (ep->act == EB_ACT_GELU) /* scalar, after the store; f32 output only (the planner passes no grid) */
+            for (int j = 0; j < c; j++)
+                ((float *)y)[yp + (size_t)j] = eb_cpu_act(((float *)y)[yp + (size_t)j], EB_ACT_GELU, 0, 0);
     }
 }
 #endif

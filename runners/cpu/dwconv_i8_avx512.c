@@ -75,10 +75,6 @@ T512 static inline void pixel16(const eb_dwconv_i8 *d, const float *xn, const eb
 T512 void eb_dw_row_i8__avx512(const eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, void *y, int n,
                                int oy)
 {
-    if (ep->act == EB_ACT_GELU) { /* rare after a depthwise layer: the generic row's scalar GELU */
-        eb_dw_i8_channels(d, x, ep, y, n, oy, 0);
-        return;
-    }
     const eb_win2d *g = &d->win;
     int c = g->c, c32 = c / 32 * 32;
     const float *xn = x + (size_t)n * g->h * g->w * c;
@@ -103,6 +99,9 @@ T512 void eb_dw_row_i8__avx512(const eb_dwconv_i8 *d, const float *x, const eb_e
         }
         for (int c0 = c32; c0 < c; c0 += 16)
             pixel16(d, xn, ep, y, yp, iy0, ix0, tap, c0, c - c0 >= 16 ? 0xffff : (__mmask16)((1u << (c - c0)) - 1));
+        if (ep->act == EB_ACT_GELU) /* scalar, after the store; f32 output only (the planner passes no grid) */
+            for (int j = 0; j < c; j++)
+                ((float *)y)[yp + (size_t)j] = eb_cpu_act(((float *)y)[yp + (size_t)j], EB_ACT_GELU, 0, 0);
     }
 }
 #endif
