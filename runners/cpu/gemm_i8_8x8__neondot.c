@@ -16,12 +16,14 @@
 
 #define INLINE static inline __attribute__((always_inline))
 
-/* gcc and clang 16+ declare vdotq_s32 for a function with the target
+/* gcc (with the whole arch: arm_neon.h declares sdot for armv8.2-a+dotprod,
+ * and an inlined intrinsic must not need more than its caller has) and
+ * clang 16+ declare vdotq_s32 for a function with the target
  * (EB_I8_HAVE_NEONDOT: older clang only for a whole file built with it) */
 #if defined(__clang__)
 #define TDOT __attribute__((target("dotprod")))
 #else
-#define TDOT __attribute__((target("+dotprod")))
+#define TDOT __attribute__((target("arch=armv8.2-a+dotprod")))
 #endif
 #define dot vdotq_s32
 
