@@ -578,7 +578,7 @@ static void compressed__weight_only_formats__run_on_cpu_kernels_with_fewer_bytes
         snprintf(spec.prune_skip, sizeof spec.prune_skip, "none");
         eb_err err;
         assert_int_equal(eb_graph_compress(g, &spec, NULL, NULL, &err), EB_OK);
-        char what[160], fb[256];
+        char what[320], fb[256];
         eb_compress_spec_describe(&spec, fb, sizeof fb);
         snprintf(what, sizeof what, "%s %s m=%d", fb, cases[i].conv ? "1x1 convs" : "Gemm+MatMul", cases[i].m);
         size_t packed = plan_weight_bytes(g, fb, sizeof fb);

@@ -118,6 +118,7 @@ typedef struct quant_ctx {
     eb_isa isa;
 } quant_ctx;
 
+#if defined(__x86_64__)
 static bool has_avx512(eb_isa isa)
 {
     return isa == EB_ISA_AVX512 || isa == EB_ISA_AVX512VNNI;
@@ -127,6 +128,7 @@ static bool has_avx2(eb_isa isa)
 {
     return has_avx512(isa) || isa == EB_ISA_AVX2 || isa == EB_ISA_AVXVNNI;
 }
+#endif
 
 static void quant_range(void *arg, int64_t begin, int64_t end)
 {
