@@ -42,12 +42,7 @@ eb_status eb_gemm_i8_pack_b(const int8_t *b, int k, int n, int ldb, bool trans_b
 void eb_gemm_i8_packed_free(eb_packed_b8 *p);
 size_t eb_gemm_i8_packed_bytes(const eb_packed_b8 *p);
 
-/* what C receives (see above) */
-typedef enum eb_i8_out {
-    EB_I8_OUT_F32 = 0, /* C is float: the result */
-    EB_I8_OUT_U8,      /* C is uint8_t: the result quantized onto (next_scale, next_zero) */
-    EB_I8_OUT_GRID_F32 /* C is float: that q - next_zero, an integer */
-} eb_i8_out;
+typedef enum eb_i8_out { EB_I8_OUT_F32 = 0, EB_I8_OUT_U8, EB_I8_OUT_GRID_F32 } eb_i8_out;
 
 typedef struct eb_epilogue_i8 {
     int32_t a_zero;      /* A's zero point */
@@ -59,9 +54,9 @@ typedef struct eb_epilogue_i8 {
     int32_t out_zero;
     eb_act act;          /* then the activation, as the fp32 epilogue's */
     float lo, hi;
-    eb_i8_out out;       /* F32 (0): C is the float result; U8 / GRID_F32: quantized, as above */
-    float next_scale;    /* U8 / GRID_F32: the next layer's input grid */
-    int32_t next_zero;   /* 0..255 */
+    eb_i8_out out;       /* F32: C is the float result; U8: C is uint8 q; GRID_F32: C is float (q - next_zero) */
+    float next_scale;    /* U8 / GRID_F32: q = eb_quantize(result, next_scale, next_zero, 0, 255) */
+    int32_t next_zero;
 } eb_epilogue_i8;
 
 /* C = epilogue(A * B): A is M x K u8 with row stride lda, C is M x N of
