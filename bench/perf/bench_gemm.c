@@ -39,8 +39,8 @@
  * row this build and CPU can run (each against the fp32 row of its base ISA).
  *
  * Next to it, the int8 GEMM's output modes (eb_i8_out) at 1024^3 and at
- * mobilenet_v2's projection shape (M=3136, K=144, N=24: memory-bound), one
- * thread, a static layer's epilogue (scales, bias, ReLU): float output, float
+ * mobilenet_v2's projection shape (M=3136, K=144, N=24: memory-bound), 1
+ * and 2 threads, a static layer's epilogue (scales, bias, ReLU): float output, float
  * output followed by the next layer's activation quantization
  * (eb_quantize_u8_par, the pass the cpu runner runs today), and u8 output
  * (that quantization fused into the epilogue, 1 byte an output); the ratio
@@ -459,7 +459,7 @@ static bool bench_int8(int n, eb_isa want, eb_threadpool *tp, double budget_s)
 }
 
 /* Float output (+ a separate quantization pass) against u8 output, at
- * M x K x N, one thread; false on a setup failure. */
+ * M x K x N, on tp's threads; false on a setup failure. */
 static bool bench_int8_out(int m, int k, int n, eb_threadpool *tp, double budget_s)
 {
     eb_gemm_force_isa(EB_ISA_AUTO);
@@ -540,8 +540,9 @@ static bool bench_int8_out(int m, int k, int n, eb_threadpool *tp, double budget
     double ops = 2.0 * m * n * k;
     double mf = median(tf, r8), mfq = median(tfq, r8), mu = median(tu, r8);
     const eb_kernel *k8 = eb_kernel_pick(EB_KERNEL_GEMM_I8, eb_gemm_isa());
-    printf("\nint8 GEMM M=%d K=%d N=%d, 1 thread, %s: float output vs u8 output (next layer's quantization fused)\n", m,
-           k, n, k8->name);
+    int threads = eb_threadpool_size(tp);
+    printf("\nint8 GEMM M=%d K=%d N=%d, %d thread%s, %s: float output vs u8 output (next layer's quantization fused)\n",
+           m, k, n, threads, threads > 1 ? "s" : "", k8->name);
     printf("%12s %12s %12s %14s\n", "f32 out", "f32+quant", "u8 out", "(f32+quant)/u8");
     printf("%9.1f us %9.1f us %9.1f us %14.2f\n", mf * 1e6, mfq * 1e6, mu * 1e6, mfq / mu);
     printf("%8.1f GOP/s %6.1f GOP/s %6.1f GOP/s\n", ops / mf * 1e-9, ops / mfq * 1e-9, ops / mu * 1e-9);
@@ -627,8 +628,9 @@ int main(int argc, char **argv)
     }
     if (!bench_int8(1024, EB_ISA_AUTO, pools[1], budget))
         return 1;
-    if (!bench_int8_out(1024, 1024, 1024, pools[1], budget) || !bench_int8_out(3136, 144, 24, pools[1], budget))
-        return 1;
+    for (int t = 1; t <= 2; t++)
+        if (!bench_int8_out(1024, 1024, 1024, pools[t], budget) || !bench_int8_out(3136, 144, 24, pools[t], budget))
+            return 1;
     for (int i = 0; all && i < eb_n_kernels; i++)
         if (eb_kernels[i].kind == EB_KERNEL_GEMM_I8 && eb_isa_supported(eb_kernels[i].isa) &&
             eb_kernels[i].isa != eb_isa_detect() && !bench_int8(1024, eb_kernels[i].isa, pools[1], budget))
