@@ -49,13 +49,17 @@ T512 INLINE cols16 load_cols(const eb_i8_epi *e, size_t j, __mmask16 k)
 /* eb_i8_quantize_scalar on 16 lanes: v / scale, NaN -> 0 (eb_quantize:
  * the zero point), clamped off cvtps2dq's overflow (beyond 2^30 the result
  * saturates either way), rounded to nearest even, + z, onto 0..255 */
-T512 INLINE __m512i quantize16(__m512 v, float scale, int32_t z)
+T512 INLINE __m512i round16(__m512 v, float scale, int32_t z) /* before the clamp onto 0..255 */
 {
     __m512 r = _mm512_div_ps(v, _mm512_set1_ps(scale));
     r = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(r, r, _CMP_ORD_Q), r);
     r = _mm512_min_ps(_mm512_max_ps(r, _mm512_set1_ps(-EB_I8_R_LIMIT)), _mm512_set1_ps(EB_I8_R_LIMIT));
-    __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(r), _mm512_set1_epi32(z));
-    return _mm512_min_epi32(_mm512_max_epi32(q, _mm512_setzero_si512()), _mm512_set1_epi32(255));
+    return _mm512_add_epi32(_mm512_cvtps_epi32(r), _mm512_set1_epi32(z));
+}
+
+T512 INLINE __m512i quantize16(__m512 v, float scale, int32_t z)
+{
+    return _mm512_min_epi32(_mm512_max_epi32(round16(v, scale, z), _mm512_setzero_si512()), _mm512_set1_epi32(255));
 }
 
 /* acc -> the float result (after act) */
@@ -85,7 +89,9 @@ T512 INLINE void store16(void *ci, __mmask16 k, __m512 v, const eb_i8_epi *e)
 {
     switch (e->out) {
     case EB_I8_OUT_U8:
-        _mm512_mask_cvtepi32_storeu_epi8(ci, k, quantize16(v, e->next_scale, e->next_zero));
+        /* the clamp at 255 is vpmovusdb's unsigned saturation */
+        _mm512_mask_cvtusepi32_storeu_epi8(
+            ci, k, _mm512_max_epi32(round16(v, e->next_scale, e->next_zero), _mm512_setzero_si512()));
         break;
     case EB_I8_OUT_GRID_F32: {
         __m512i q = _mm512_sub_epi32(quantize16(v, e->next_scale, e->next_zero), _mm512_set1_epi32(e->next_zero));

@@ -42,12 +42,17 @@ EB_T256 EB_INLINE eb_i8_cols8 eb_i8_load_cols8(const eb_i8_epi *e, size_t j, __m
  * the zero point), clamped off cvtps2dq's overflow (beyond 2^30 the result
  * saturates either way), rounded to nearest even (lrintf under the
  * default MXCSR), + z, onto 0..255 */
-EB_T256 EB_INLINE __m256i eb_i8_quantize8(__m256 v, float scale, int32_t z)
+EB_T256 EB_INLINE __m256i eb_i8_round8(__m256 v, float scale, int32_t z) /* before the clamp onto 0..255 */
 {
     __m256 r = _mm256_div_ps(v, _mm256_set1_ps(scale));
     r = _mm256_and_ps(r, _mm256_cmp_ps(r, r, _CMP_ORD_Q));
     r = _mm256_min_ps(_mm256_max_ps(r, _mm256_set1_ps(-EB_I8_R_LIMIT)), _mm256_set1_ps(EB_I8_R_LIMIT));
-    __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(r), _mm256_set1_epi32(z));
+    return _mm256_add_epi32(_mm256_cvtps_epi32(r), _mm256_set1_epi32(z));
+}
+
+EB_T256 EB_INLINE __m256i eb_i8_quantize8(__m256 v, float scale, int32_t z)
+{
+    __m256i q = eb_i8_round8(v, scale, z);
     return _mm256_min_epi32(_mm256_max_epi32(q, _mm256_setzero_si256()), _mm256_set1_epi32(255));
 }
 
@@ -81,15 +86,18 @@ EB_T256 EB_INLINE void eb_i8_store_row16(void *ci, __m256 f0, __m256 f1, __m256i
         _mm256_maskstore_ps((float *)ci + 8, k1, f1);
         return;
     }
-    __m256i q0 = eb_i8_quantize8(f0, e->next_scale, e->next_zero);
-    __m256i q1 = eb_i8_quantize8(f1, e->next_scale, e->next_zero);
     if (e->out == EB_I8_OUT_GRID_F32) {
+        __m256i q0 = eb_i8_quantize8(f0, e->next_scale, e->next_zero);
+        __m256i q1 = eb_i8_quantize8(f1, e->next_scale, e->next_zero);
         __m256i z = _mm256_set1_epi32(e->next_zero);
         _mm256_maskstore_ps((float *)ci, k0, _mm256_cvtepi32_ps(_mm256_sub_epi32(q0, z)));
         _mm256_maskstore_ps((float *)ci + 8, k1, _mm256_cvtepi32_ps(_mm256_sub_epi32(q1, z)));
         return;
     }
-    /* 0..255 in every lane: the packs do not saturate, they only narrow */
+    /* |q| < 2^31 before the clamp: the saturating packs (int16, then
+     * 0..255) clamp it, as eb_quantize_u8's SSE form does */
+    __m256i q0 = eb_i8_round8(f0, e->next_scale, e->next_zero);
+    __m256i q1 = eb_i8_round8(f1, e->next_scale, e->next_zero);
     __m128i w0 = _mm_packs_epi32(_mm256_castsi256_si128(q0), _mm256_extracti128_si256(q0, 1));
     __m128i w1 = _mm_packs_epi32(_mm256_castsi256_si128(q1), _mm256_extracti128_si256(q1, 1));
     __m128i b = _mm_packus_epi16(w0, w1);
