@@ -22,7 +22,12 @@
  * eb_node_quant (static with and without requantization, dynamic) and an
  * s8 weight with per-channel scales, K from 1 to past one K step, with
  * transB, alpha, beta, bias or none, and ReLU / Clip applied to the twin's
- * output with eb_gemm_act_scalar (the fused activation's definition).  The
+ * output with eb_gemm_act_scalar (the fused activation's definition); in
+ * each output mode (eb_i8_out: float, u8 and grid floats on a random next
+ * grid, compared with eb_quantize of the twin's output), with C's rows
+ * wider than N (the gaps must keep their garbage), on 1 and 2 threads.
+ * GELU, a vector erf in the SIMD rows, is held to the fp32 GEMM rows'
+ * tolerance (and one step on the next grid).  The
  * activation quantizers (eb_quantize_u8, eb_dynamic_grid_u8) are compared
  * bit for bit with eb_quantize / eb_ref_dynamic_grid on NaN, infinities,
  * huge values and ties. */

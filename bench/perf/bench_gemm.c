@@ -506,7 +506,7 @@ static bool bench_int8_out(int m, int k, int n, eb_threadpool *tp, double budget
     eb_gemm_i8(m, n, k, a8, k, p8, q2, n, &eu, tp);
     for (size_t i = 0; i < nc; i++)
         if (q[i] != q2[i]) {
-            fprintf(stderr, "bench_gemm: int8 %dx%dx%d: u8 output differs from float output quantized at %zu (%d, %d)\n",
+            fprintf(stderr, "bench_gemm: int8 %dx%dx%d: u8 output is not the float output quantized at %zu (%d, %d)\n",
                     m, k, n, i, q2[i], q[i]);
             return false;
         }

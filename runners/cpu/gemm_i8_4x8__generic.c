@@ -43,14 +43,18 @@ EB_GENERIC_O3 void gemm_i8_4x8__generic(size_t kc, const uint8_t *a, size_t lda,
     for (int i = 0; i < m; i++) {
         for (int j = 0; j < n; j++) {
             int32_t v = acc[i][j];
-            if (flags & EB_UK_ACCUM)
-                v = (int32_t)((uint32_t)v + (uint32_t)sums[(size_t)i * lds + (size_t)j]);
+            /* memcpy: sums may be C's float memory (gemm_i8_kernel.h) */
+            if (flags & EB_UK_ACCUM) {
+                int32_t old;
+                memcpy(&old, sums + (size_t)i * lds + (size_t)j, sizeof old);
+                v = (int32_t)((uint32_t)v + (uint32_t)old);
+            }
             if (flags & EB_UK_LAST)
                 eb_i8_store_scalar(c, (size_t)i * ldc + (size_t)j,
                                    eb_i8_epilogue_scalar(eb_i8_compensate(v, col + (size_t)j, e), col + (size_t)j, e),
                                    e);
             else
-                sums[(size_t)i * lds + (size_t)j] = v;
+                memcpy(sums + (size_t)i * lds + (size_t)j, &v, sizeof v);
         }
     }
 }

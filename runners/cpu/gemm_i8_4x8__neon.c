@@ -18,9 +18,8 @@
 
 enum { MR = EB_I8_NEON_MR, NR = EB_I8_NEON_NR };
 
-INLINE void tile(const int R, size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums, size_t lds, void *c,
- size_t ldc, int m,
-                 int n, unsigned flags, size_t col, const eb_i8_epi *e)
+INLINE void tile(const int R, size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums, size_t lds,
+                 void *c, size_t ldc, int m, int n, unsigned flags, size_t col, const eb_i8_epi *e)
 {
     int32x4_t acc[MR][4];
     const uint8_t *ar[MR];
@@ -54,8 +53,7 @@ INLINE void tile(const int R, size_t kc, const uint8_t *a, size_t lda, const int
 }
 
 void gemm_i8_4x8__neon(size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums, size_t lds, void *c,
- size_t ldc, int m, int n,
-                       unsigned flags, size_t col, const eb_i8_epi *e)
+                       size_t ldc, int m, int n, unsigned flags, size_t col, const eb_i8_epi *e)
 {
     if (m > 2)
         tile(4, kc, a, lda, b, sums, lds, c, ldc, m, n, flags, col, e);

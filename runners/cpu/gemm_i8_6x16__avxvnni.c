@@ -18,9 +18,8 @@
 
 enum { MR = EB_I8_AVXVNNI_MR, NR = EB_I8_AVXVNNI_NR };
 
-TVNNI INLINE void tile(const int R, size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums, size_t lds, void *c,
- size_t ldc,
-                       int m, int n, unsigned flags, size_t col, const eb_i8_epi *e)
+TVNNI INLINE void tile(const int R, size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums, size_t lds,
+                       void *c, size_t ldc, int m, int n, unsigned flags, size_t col, const eb_i8_epi *e)
 {
     __m256i acc[MR][2];
     const uint8_t *ar[MR];
@@ -45,9 +44,8 @@ TVNNI INLINE void tile(const int R, size_t kc, const uint8_t *a, size_t lda, con
     eb_i8_store_tile16(R, acc, sums, lds, c, ldc, m, n, flags, col, e);
 }
 
-TVNNI void gemm_i8_6x16__avxvnni(size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums, size_t lds, void *c,
- size_t ldc,
-                                 int m, int n, unsigned flags, size_t col, const eb_i8_epi *e)
+TVNNI void gemm_i8_6x16__avxvnni(size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums, size_t lds,
+                                 void *c, size_t ldc, int m, int n, unsigned flags, size_t col, const eb_i8_epi *e)
 {
     if (m > 4)
         tile(6, kc, a, lda, b, sums, lds, c, ldc, m, n, flags, col, e);

@@ -27,9 +27,8 @@
 
 enum { MR = EB_I8_NEONDOT_MR, NR = EB_I8_NEONDOT_NR };
 
-TDOT INLINE void tile(const int R, size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums, size_t lds, void *c,
- size_t ldc,
-                      int m, int n, unsigned flags, size_t col, const eb_i8_epi *e)
+TDOT INLINE void tile(const int R, size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums, size_t lds,
+                      void *c, size_t ldc, int m, int n, unsigned flags, size_t col, const eb_i8_epi *e)
 {
     int32x4_t acc[MR][2];
     const uint8_t *ar[MR];
@@ -60,9 +59,8 @@ TDOT INLINE void tile(const int R, size_t kc, const uint8_t *a, size_t lda, cons
                          (char *)c + (size_t)i * ldc * eb_i8_out_size(e), n, flags, &c0, &c1, e);
 }
 
-TDOT void gemm_i8_8x8__neondot(size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums, size_t lds, void *c,
- size_t ldc, int m,
-                               int n, unsigned flags, size_t col, const eb_i8_epi *e)
+TDOT void gemm_i8_8x8__neondot(size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums, size_t lds,
+                               void *c, size_t ldc, int m, int n, unsigned flags, size_t col, const eb_i8_epi *e)
 {
     if (m > 4)
         tile(8, kc, a, lda, b, sums, lds, c, ldc, m, n, flags, col, e);

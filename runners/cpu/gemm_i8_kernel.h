@@ -127,19 +127,19 @@ static inline int32_t eb_i8_compensate(int32_t raw, size_t j, const eb_i8_epi *e
 /* The kernels (rows of kernels.def).  All share the packed layout above;
  * they differ in NR and in whether A arrives signed. */
 enum { EB_I8_GENERIC_MR = 4, EB_I8_GENERIC_NR = 8 };
-void gemm_i8_4x8__generic(size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums, size_t lds, void *c, size_t ldc, int m,
-                          int n, unsigned flags, size_t col, const eb_i8_epi *e);
+void gemm_i8_4x8__generic(size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums, size_t lds, void *c,
+                          size_t ldc, int m, int n, unsigned flags, size_t col, const eb_i8_epi *e);
 
 #if defined(__x86_64__)
 enum { EB_I8_AVX512VNNI_MR = 14, EB_I8_AVX512VNNI_NR = 32 };
-void gemm_i8_14x32__avx512vnni(size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums, size_t lds, void *c, size_t ldc, int m,
-                               int n, unsigned flags, size_t col, const eb_i8_epi *e);
+void gemm_i8_14x32__avx512vnni(size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums, size_t lds,
+                               void *c, size_t ldc, int m, int n, unsigned flags, size_t col, const eb_i8_epi *e);
 enum { EB_I8_AVXVNNI_MR = 6, EB_I8_AVXVNNI_NR = 16 };
-void gemm_i8_6x16__avxvnni(size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums, size_t lds, void *c, size_t ldc, int m,
-                           int n, unsigned flags, size_t col, const eb_i8_epi *e);
+void gemm_i8_6x16__avxvnni(size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums, size_t lds, void *c,
+                           size_t ldc, int m, int n, unsigned flags, size_t col, const eb_i8_epi *e);
 enum { EB_I8_AVX2_MR = 4, EB_I8_AVX2_NR = 16 };
-void gemm_i8_4x16__avx2(size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums, size_t lds, void *c, size_t ldc, int m, int n,
-                        unsigned flags, size_t col, const eb_i8_epi *e);
+void gemm_i8_4x16__avx2(size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums, size_t lds, void *c,
+                        size_t ldc, int m, int n, unsigned flags, size_t col, const eb_i8_epi *e);
 #endif
 
 #if defined(__aarch64__) && (!defined(__clang__) || __clang_major__ >= 16 || defined(__ARM_FEATURE_DOTPROD))
@@ -149,13 +149,13 @@ void gemm_i8_4x16__avx2(size_t kc, const uint8_t *a, size_t lda, const int8_t *b
 #endif
 #if EB_I8_HAVE_NEONDOT
 enum { EB_I8_NEONDOT_MR = 8, EB_I8_NEONDOT_NR = 8 };
-void gemm_i8_8x8__neondot(size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums, size_t lds, void *c, size_t ldc, int m,
-                          int n, unsigned flags, size_t col, const eb_i8_epi *e);
+void gemm_i8_8x8__neondot(size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums, size_t lds, void *c,
+                          size_t ldc, int m, int n, unsigned flags, size_t col, const eb_i8_epi *e);
 #endif
 #if defined(__aarch64__)
 enum { EB_I8_NEON_MR = 4, EB_I8_NEON_NR = 8 };
-void gemm_i8_4x8__neon(size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums, size_t lds, void *c, size_t ldc, int m, int n,
-                       unsigned flags, size_t col, const eb_i8_epi *e);
+void gemm_i8_4x8__neon(size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums, size_t lds, void *c,
+                       size_t ldc, int m, int n, unsigned flags, size_t col, const eb_i8_epi *e);
 #endif
 
 #endif
