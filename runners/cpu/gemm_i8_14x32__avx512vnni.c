@@ -142,31 +142,43 @@ T512 INLINE void tile(const int R, const bool half, size_t kc, const uint8_t *a,
     }
     __mmask16 k0 = n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1);
     __mmask16 k1 = n >= 32 ? (__mmask16)0xffff : n > 16 ? (__mmask16)((1u << (n - 16)) - 1) : (__mmask16)0;
-    bool last = (flags & EB_UK_LAST) != 0;
-    cols16 c0 = {0}, c1 = {0};
-    if (last) {
-        c0 = load_cols(e, col, k0);
-        c1 = load_cols(e, col + 16, k1);
-    }
+    if (!(flags & EB_UK_LAST)) {
+        /* the int32 sums, for the next K step */
 #pragma GCC unroll 14
-    for (int i = 0; i < R; i++) {
-        if (i >= m)
-            break;
-        /* sums is unused (may be NULL) on a lone K step */
-        int32_t *si = last && !(flags & EB_UK_ACCUM) ? NULL : sums + (size_t)i * lds;
-        __m512i v0 = acc[i][0], v1 = acc[i][1];
-        if (flags & EB_UK_ACCUM) {
-            v0 = _mm512_add_epi32(v0, _mm512_maskz_loadu_epi32(k0, si));
-            v1 = _mm512_add_epi32(v1, _mm512_maskz_loadu_epi32(k1, si + 16));
-        }
-        if (last) {
-            char *ci = (char *)c + (size_t)i * row_bytes;
-            store16(ci, k0, epilogue(v0, &c0, e), e);
-            store16(ci + 16 * out_size, k1, epilogue(v1, &c1, e), e);
-        } else {
+        for (int i = 0; i < R; i++) {
+            if (i >= m)
+                break;
+            int32_t *si = sums + (size_t)i * lds;
+            __m512i v0 = acc[i][0], v1 = acc[i][1];
+            if (flags & EB_UK_ACCUM) {
+                v0 = _mm512_add_epi32(v0, _mm512_maskz_loadu_epi32(k0, si));
+                v1 = _mm512_add_epi32(v1, _mm512_maskz_loadu_epi32(k1, si + 16));
+            }
             _mm512_mask_storeu_epi32(si, k0, v0);
             _mm512_mask_storeu_epi32(si + 16, k1, v1);
         }
+        return;
+    }
+    /* The epilogue, in a loop that is not unrolled: one copy of its code
+     * (every output mode, GELU) instead of one per row */
+    cols16 c0 = load_cols(e, col, k0), c1 = load_cols(e, col + 16, k1);
+    __m512i fin[MR][2];
+#pragma GCC unroll 14
+    for (int i = 0; i < R; i++) {
+        fin[i][0] = acc[i][0];
+        fin[i][1] = acc[i][1];
+    }
+#pragma GCC unroll 1
+    for (int i = 0; i < R && i < m; i++) {
+        __m512i v0 = fin[i][0], v1 = fin[i][1];
+        if (flags & EB_UK_ACCUM) {
+            const int32_t *si = sums + (size_t)i * lds;
+            v0 = _mm512_add_epi32(v0, _mm512_maskz_loadu_epi32(k0, si));
+            v1 = _mm512_add_epi32(v1, _mm512_maskz_loadu_epi32(k1, si + 16));
+        }
+        char *ci = (char *)c + (size_t)i * row_bytes;
+        store16(ci, k0, epilogue(v0, &c0, e), e);
+        store16(ci + 16 * out_size, k1, epilogue(v1, &c1, e), e);
     }
 }
 
