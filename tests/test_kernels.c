@@ -22,7 +22,12 @@
  * eb_node_quant (static with and without requantization, dynamic) and an
  * s8 weight with per-channel scales, K from 1 to past one K step, with
  * transB, alpha, beta, bias or none, and ReLU / Clip applied to the twin's
- * output with eb_gemm_act_scalar (the fused activation's definition).  The
+ * output with eb_gemm_act_scalar (the fused activation's definition); in
+ * each output mode (eb_i8_out: float, u8 and grid floats on a random next
+ * grid, compared with eb_quantize of the twin's output), with C's rows
+ * wider than N (the gaps must keep their garbage), on 1 and 2 threads.
+ * GELU, a vector erf in the SIMD rows, is held to the fp32 GEMM rows'
+ * tolerance (and one step on the next grid).  The
  * activation quantizers (eb_quantize_u8, eb_dynamic_grid_u8) are compared
  * bit for bit with eb_quantize / eb_ref_dynamic_grid on NaN, infinities,
  * huge values and ties. */
@@ -427,10 +432,15 @@ static int8_t rnd_w(void)
 typedef enum i8_mode { I8_STATIC_REQUANT, I8_STATIC, I8_DYNAMIC, I8_MODES } i8_mode;
 
 static const char *const I8_MODE_NAMES[I8_MODES] = {"static+requant", "static", "dynamic"};
+static const char *const I8_OUT_NAMES[] = {"out=f32", "out=u8", "out=grid_f32"};
 
-/* One GEMM_I8 case: ours against eb_ref_compressed, bit for bit. */
+/* One GEMM_I8 case: ours against eb_ref_compressed, bit for bit; with
+ * out = U8 / GRID_F32 against that output quantized onto a random next
+ * grid with eb_quantize.  GELU (vector in the SIMD rows, gelu_avx.h) is
+ * compared within the fp32 GEMM row's tolerance, and on the next grid
+ * within one step (a value on a rounding boundary may land either side). */
 static void run_gemm_i8_case(const eb_kernel *k, int m, int n, int kk, i8_mode mode, bool trans_b, bool with_bias,
-                             float alpha, float beta, eb_act act, eb_threadpool *tp)
+                             float alpha, float beta, eb_act act, eb_i8_out out, eb_threadpool *tp)
 {
     size_t nx = (size_t)m * kk, nw = (size_t)kk * n, ny = (size_t)m * n;
     float *x = malloc(sizeof(float) * nx), *ws = malloc(sizeof(float) * (size_t)n);
@@ -481,8 +491,13 @@ static void run_gemm_i8_case(const eb_kernel *k, int m, int n, int kk, i8_mode m
     if (eb_ref_compressed(&node, in3, o, &err) != EB_OK)
         fail_msg("%s's twin: %s", k->name, err.msg);
     eb_epilogue fep = {.act = act, .lo = -0.5f, .hi = 0.75f};
+    float *pre = malloc(sizeof(float) * ny); /* before the activation */
+    assert_non_null(pre);
+    memcpy(pre, ref, sizeof(float) * ny);
     for (size_t i = 0; i < ny; i++)
         ref[i] = eb_gemm_act_scalar(ref[i], &fep);
+    float next_scale = eb_test_uniform(&g_rng, 0.005f, 0.05f);
+    int32_t next_zero = (int32_t)(eb_test_rand(&g_rng) % 256);
 
     /* ours, as the cpu runner calls it */
     float xs = nq.in_scale;
@@ -498,7 +513,8 @@ static void run_gemm_i8_case(const eb_kernel *k, int m, int n, int kk, i8_mode m
     assert_int_equal(eb_gemm_i8_pack_b(w, kk, n, trans_b ? kk : n, trans_b, &pb, &err), EB_OK);
     eb_epilogue_i8 ep = {.a_zero = xz, .mult = mult, .alpha = alpha, .bias = with_bias && beta != 0.0f ? bias_eff : NULL,
                          .requant = nq.requant, .out_scale = nq.out_scale, .out_zero = nq.out_zero, .act = act,
-                         .lo = fep.lo, .hi = fep.hi};
+                         .lo = fep.lo, .hi = fep.hi, .out = out, .next_scale = next_scale,
+                         .next_zero = next_zero};
     /* with transB, A's rows lie 4 bytes apart more than K, with garbage between */
     int lda = trans_b ? kk + 4 : kk;
     uint8_t *xs_rows = malloc((size_t)m * lda);
@@ -506,30 +522,72 @@ static void run_gemm_i8_case(const eb_kernel *k, int m, int n, int kk, i8_mode m
     memset(xs_rows, 0xee, (size_t)m * lda);
     for (int i = 0; i < m; i++)
         memcpy(xs_rows + (size_t)i * lda, xq + (size_t)i * kk, (size_t)kk);
-    /* with two threads, C's rows lie 3 floats apart more than N: the gaps keep their garbage */
-    int ldc = tp ? n + 3 : n;
-    size_t nc = (size_t)m * ldc;
-    float *y = guarded(nc);
+    /* with two threads or a quantized output, C's rows lie 3 elements
+     * apart more than N: the gaps keep their garbage */
+    int ldc = tp || out != EB_I8_OUT_F32 ? n + 3 : n;
+    size_t nc = (size_t)m * ldc, es = out == EB_I8_OUT_U8 ? 1 : 4, nfl = (nc * es + 3) / 4;
+    float *y = guarded(nfl);
+    uint8_t *y8 = (uint8_t *)y;
+    if (out == EB_I8_OUT_U8)
+        memset(y8, 0xee, nfl * 4); /* u8 garbage, up to the guard */
     eb_gemm_i8(m, n, kk, xs_rows, lda, pb, y, ldc, &ep, tp);
     free(xs_rows);
     eb_gemm_i8_packed_free(pb);
 
-    char what[200];
-    snprintf(what, sizeof what, "%s M=%d N=%d K=%d %s%s%s alpha=%g beta=%g act=%d%s", k->name, m, n, kk,
+    char what[240];
+    snprintf(what, sizeof what, "%s M=%d N=%d K=%d %s%s%s alpha=%g beta=%g act=%d %s%s", k->name, m, n, kk,
              I8_MODE_NAMES[mode], trans_b ? " transB lda=K+4" : "", with_bias ? " bias" : "", alpha, beta, (int)act,
-             tp ? " 2 threads" : "");
-    check_guards(y, nc, what);
-    for (size_t i = 0; i < ny; i++) {
-        size_t r = i / (size_t)n, col = i % (size_t)n;
-        if (memcmp(&y[r * (size_t)ldc + col], &ref[i], sizeof(float)) != 0)
-            fail_msg("%s: element %zu (row %zu, column %zu) is %.9g, the reference %.9g (seed %llu)", what, i, r, col,
-                     y[r * (size_t)ldc + col], ref[i], (unsigned long long)eb_test_seed());
+             I8_OUT_NAMES[out], tp ? " 2 threads" : "");
+    check_guards(y, nfl, what);
+    bool gelu = act == EB_ACT_GELU;
+    if (out == EB_I8_OUT_F32 && gelu) {
+        /* the fp32 kernels' GELU, within their tolerance; GELU(-inf) is 0
+         * there, NaN (-inf * 0) in the scalar form: those are left out */
+        const eb_kernel *f32 = eb_kernel_pick(EB_KERNEL_GEMM, k->isa);
+        float *yd = malloc(sizeof(float) * ny);
+        assert_non_null(yd);
+        for (size_t i = 0; i < ny; i++) {
+            yd[i] = y[(i / (size_t)n) * (size_t)ldc + i % (size_t)n];
+            if (pre[i] == -INFINITY)
+                yd[i] = ref[i] = 0.0f;
+        }
+        compare(yd, ref, pre, ny, f32->tol, what);
+        free(yd);
+    } else {
+        for (size_t i = 0; i < ny; i++) {
+            size_t r = i / (size_t)n, col = i % (size_t)n, at = r * (size_t)ldc + col;
+            if (out == EB_I8_OUT_F32) {
+                if (memcmp(&y[at], &ref[i], sizeof(float)) != 0)
+                    fail_msg("%s: element %zu (row %zu, column %zu) is %.9g, the reference %.9g (seed %llu)", what,
+                             i, r, col, y[at], ref[i], (unsigned long long)eb_test_seed());
+                continue;
+            }
+            int32_t q = eb_quantize(ref[i], next_scale, next_zero, 0, 255);
+            float got = out == EB_I8_OUT_U8 ? (float)y8[at] : y[at] + (float)next_zero;
+            float want = (float)q;
+            if (out == EB_I8_OUT_GRID_F32) {
+                float g = (float)(q - next_zero);
+                if (memcmp(&y[at], &g, sizeof g) != 0 && !gelu)
+                    fail_msg("%s: element %zu (row %zu, column %zu) is %.9g, the reference %.9g (seed %llu)", what,
+                             i, r, col, y[at], g, (unsigned long long)eb_test_seed());
+            }
+            if (gelu ? !(fabsf(got - want) <= 1.0f) : got != want)
+                fail_msg("%s: element %zu (row %zu, column %zu) is q = %g, the reference's %g (%.9g on %g, %d) "
+                         "(seed %llu)",
+                         what, i, r, col, got, want, ref[i], next_scale, next_zero,
+                         (unsigned long long)eb_test_seed());
+        }
     }
     for (size_t r = 0; r < (size_t)m; r++)
         for (size_t col = (size_t)n; col < (size_t)ldc; col++)
-            if (y[r * (size_t)ldc + col] != 12345.0f)
+            if (out == EB_I8_OUT_U8 ? y8[r * (size_t)ldc + col] != 0xee : y[r * (size_t)ldc + col] != 12345.0f)
                 fail_msg("%s: C's gap at row %zu, column %zu was written", what, r, col);
+    if (out == EB_I8_OUT_U8)
+        for (size_t b = nc; b < nfl * 4; b++)
+            if (y8[b] != 0xee)
+                fail_msg("%s: byte %zu past C's last element was written", what, b);
     free_guarded(y);
+    free(pre);
     free(x), free(ws), free(bias), free(bias_eff), free(mult), free(ref), free(w), free(wz), free(xq);
 }
 
@@ -547,13 +605,26 @@ static void run_gemm_i8(const eb_kernel *k)
             i8_mode mode = (i8_mode)(c % I8_MODES);
             eb_act act = (eb_act)(c % 3); /* none, relu, clip */
             float alpha = c % 4 == 1 ? 0.7f : 1.0f, beta = c % 4 == 2 ? 0.5f : 1.0f;
-            run_gemm_i8_case(k, md[im], nd[in], kk, mode, c % 2 == 1, c % 7 != 3, alpha, beta, act, NULL);
+            eb_i8_out out = (eb_i8_out)(c / 3 % 3); /* not in step with mode and act */
+            run_gemm_i8_case(k, md[im], nd[in], kk, mode, c % 2 == 1, c % 7 != 3, alpha, beta, act, out, NULL);
         }
-    /* K steps accumulated in C (K > 1024, odd), a two-thread split, every mode */
-    for (int mode = 0; mode < I8_MODES; mode++) {
-        run_gemm_i8_case(k, 2 * k->mr + 3, 3 * k->nr + 5, 1031 + mode, (i8_mode)mode, mode == 1, true, 1.0f, 1.0f,
-                         (eb_act)(mode + 1 < 3 ? mode + 1 : 0), NULL);
-        run_gemm_i8_case(k, 37, 4 * k->nr + 1, 301, (i8_mode)mode, mode == 2, true, 0.9f, 1.0f, EB_ACT_RELU, g_pool2);
+    /* K steps accumulated in C or, for u8 output, in the block's own tile
+     * (K > 1024, odd), a two-thread split, every mode and output */
+    for (int mode = 0; mode < I8_MODES; mode++)
+        for (int out = 0; out < 3; out++) {
+            run_gemm_i8_case(k, 2 * k->mr + 3, 3 * k->nr + 5, 1031 + mode, (i8_mode)mode, mode == 1, true, 1.0f,
+                             1.0f, (eb_act)(mode + 1 < 3 ? mode + 1 : 0), (eb_i8_out)out, NULL);
+            run_gemm_i8_case(k, 37, 4 * k->nr + 1, out == EB_I8_OUT_U8 ? 1029 : 301, (i8_mode)mode, mode == 2, true,
+                             0.9f, 1.0f, EB_ACT_RELU, (eb_i8_out)out, g_pool2);
+        }
+    /* GELU: odd shapes, one and several K steps, one and two threads */
+    for (int out = 0; out < 3; out++) {
+        run_gemm_i8_case(k, k->mr + 1, 2 * k->nr + 3, 77, I8_STATIC, false, true, 1.0f, 1.0f, EB_ACT_GELU,
+                         (eb_i8_out)out, NULL);
+        run_gemm_i8_case(k, 2 * k->mr - 1, k->nr + 5, 45, I8_STATIC_REQUANT, true, true, 0.8f, 1.0f, EB_ACT_GELU,
+                         (eb_i8_out)out, NULL);
+        run_gemm_i8_case(k, 29, 2 * k->nr + 1, 1101, I8_DYNAMIC, false, true, 1.0f, 1.0f, EB_ACT_GELU,
+                         (eb_i8_out)out, g_pool2);
     }
 }
 

@@ -38,6 +38,14 @@
  * --int8 runs only this comparison; with --all it runs for every GEMM_I8
  * row this build and CPU can run (each against the fp32 row of its base ISA).
  *
+ * Next to it, the int8 GEMM's output modes (eb_i8_out) at 1024^3 and at
+ * mobilenet_v2's projection shape (M=3136, K=144, N=24: memory-bound), 1
+ * and 2 threads, a static layer's epilogue (scales, bias, ReLU): float output, float
+ * output followed by the next layer's activation quantization
+ * (eb_quantize_u8_par, the pass the cpu runner runs today), and u8 output
+ * (that quantization fused into the epilogue, 1 byte an output); the ratio
+ * is the second over the third, alternated in rounds as above.
+ *
  * Exit status 0 when it ran (targets met or not: they are reported), 1 on
  * a setup failure. */
 #include <math.h>
@@ -53,6 +61,7 @@
 #include <dlfcn.h>
 
 #include "runners/cpu/gemm.h"
+#include "runners/cpu/conv_i8.h"
 #include "runners/cpu/gemm_i8.h"
 #include "runners/cpu/kernels.h"
 #include "runners/cpu/threadpool.h"
@@ -682,6 +691,99 @@ static bool bench_compressed_all(void)
     return true;
 }
 
+/* Float output (+ a separate quantization pass) against u8 output, at
+ * M x K x N, on tp's threads; false on a setup failure. */
+static bool bench_int8_out(int m, int k, int n, eb_threadpool *tp, double budget_s)
+{
+    eb_gemm_force_isa(EB_ISA_AUTO);
+    size_t na = (size_t)m * k, nb = (size_t)k * n, nc = (size_t)m * n;
+    uint8_t *a8 = aligned_alloc(64, (na + 63) / 64 * 64), *q = aligned_alloc(64, (nc + 63) / 64 * 64);
+    int8_t *b8 = aligned_alloc(64, (nb + 63) / 64 * 64);
+    float *af = aligned_alloc(64, na * sizeof(float)), *bf = aligned_alloc(64, nb * sizeof(float));
+    float *cf = aligned_alloc(64, nc * sizeof(float));
+    float *mult = malloc((size_t)n * sizeof(float)), *bias = malloc((size_t)n * sizeof(float));
+    if (!a8 || !q || !b8 || !af || !bf || !cf || !mult || !bias) {
+        fprintf(stderr, "bench_gemm: out of memory for the int8 output comparison\n");
+        return false;
+    }
+    fill(af, na, 3);
+    fill(bf, nb, 4);
+    for (size_t i = 0; i < na; i++)
+        a8[i] = (uint8_t)(int)((af[i] + 1.0f) * 127.5f);
+    for (size_t i = 0; i < nb; i++)
+        b8[i] = (int8_t)(int)(bf[i] * 127.0f);
+    /* a static layer: x_scale * w_scale, a bias, ReLU, then the next grid */
+    for (int j = 0; j < n; j++) {
+        mult[j] = 0.02f * 0.01f / (1.0f + 0.001f * (float)j);
+        bias[j] = 0.01f * (float)(j % 7) - 0.03f;
+    }
+    eb_err err = {{0}};
+    eb_packed_b8 *p8 = NULL;
+    if (eb_gemm_i8_pack_b(b8, k, n, n, false, &p8, &err) != EB_OK) {
+        fprintf(stderr, "bench_gemm: %s\n", err.msg);
+        return false;
+    }
+    eb_epilogue_i8 ef = {.a_zero = 128, .mult = mult, .alpha = 1.0f, .bias = bias, .act = EB_ACT_RELU};
+    eb_epilogue_i8 eu = ef;
+    eu.out = EB_I8_OUT_U8;
+    eu.next_scale = 0.05f;
+    eu.next_zero = 3;
+    /* the fused output equals the float output quantized: a wrong mode is not timed */
+    eb_gemm_i8(m, n, k, a8, k, p8, cf, n, &ef, tp);
+    eb_quantize_u8_par(cf, nc, eu.next_scale, eu.next_zero, q, tp);
+    uint8_t *q2 = malloc(nc);
+    if (!q2) {
+        fprintf(stderr, "bench_gemm: out of memory for the int8 output comparison\n");
+        return false;
+    }
+    eb_gemm_i8(m, n, k, a8, k, p8, q2, n, &eu, tp);
+    for (size_t i = 0; i < nc; i++)
+        if (q[i] != q2[i]) {
+            fprintf(stderr, "bench_gemm: int8 %dx%dx%d: u8 output is not the float output quantized at %zu (%d, %d)\n",
+                    m, k, n, i, q2[i], q[i]);
+            return false;
+        }
+    double t0 = now_s();
+    eb_gemm_i8(m, n, k, a8, k, p8, cf, n, &ef, tp);
+    double one = now_s() - t0;
+    enum { ROUNDS = 5, MAXREP = 4096 };
+    int reps = (int)(budget_s / (3 * ROUNDS) / (one > 1e-6 ? one : 1e-6));
+    reps = reps < 1 ? 1 : reps > MAXREP / ROUNDS ? MAXREP / ROUNDS : reps;
+    static double tf[MAXREP], tfq[MAXREP], tu[MAXREP];
+    int r8 = 0;
+    for (int r = 0; r < ROUNDS; r++) {
+        for (int i = 0; i < reps; i++) {
+            t0 = now_s();
+            eb_gemm_i8(m, n, k, a8, k, p8, cf, n, &ef, tp);
+            tf[r8 + i] = now_s() - t0;
+        }
+        for (int i = 0; i < reps; i++) {
+            t0 = now_s();
+            eb_gemm_i8(m, n, k, a8, k, p8, cf, n, &ef, tp);
+            eb_quantize_u8_par(cf, nc, eu.next_scale, eu.next_zero, q, tp);
+            tfq[r8 + i] = now_s() - t0;
+        }
+        for (int i = 0; i < reps; i++) {
+            t0 = now_s();
+            eb_gemm_i8(m, n, k, a8, k, p8, q2, n, &eu, tp);
+            tu[r8 + i] = now_s() - t0;
+        }
+        r8 += reps;
+    }
+    double ops = 2.0 * m * n * k;
+    double mf = median(tf, r8), mfq = median(tfq, r8), mu = median(tu, r8);
+    const eb_kernel *k8 = eb_kernel_pick(EB_KERNEL_GEMM_I8, eb_gemm_isa());
+    int threads = eb_threadpool_size(tp);
+    printf("\nint8 GEMM M=%d K=%d N=%d, %d thread%s, %s: float output vs u8 output (next layer's quantization fused)\n",
+           m, k, n, threads, threads > 1 ? "s" : "", k8->name);
+    printf("%12s %12s %12s %14s\n", "f32 out", "f32+quant", "u8 out", "(f32+quant)/u8");
+    printf("%9.1f us %9.1f us %9.1f us %14.2f\n", mf * 1e6, mfq * 1e6, mu * 1e6, mfq / mu);
+    printf("%8.1f GOP/s %6.1f GOP/s %6.1f GOP/s\n", ops / mf * 1e-9, ops / mfq * 1e-9, ops / mu * 1e-9);
+    eb_gemm_i8_packed_free(p8);
+    free(a8), free(q), free(q2), free(b8), free(af), free(bf), free(cf), free(mult), free(bias);
+    return true;
+}
+
 static void usage(void)
 {
     fprintf(stderr, "usage: bench_gemm [--isa=");
@@ -767,6 +869,9 @@ int main(int argc, char **argv)
     }
     if (!bench_int8(1024, EB_ISA_AUTO, pools[1], budget))
         return 1;
+    for (int t = 1; t <= 2; t++)
+        if (!bench_int8_out(1024, 1024, 1024, pools[t], budget) || !bench_int8_out(3136, 144, 24, pools[t], budget))
+            return 1;
     for (int i = 0; all && i < eb_n_kernels; i++)
         if (eb_kernels[i].kind == EB_KERNEL_GEMM_I8 && eb_isa_supported(eb_kernels[i].isa) &&
             eb_kernels[i].isa != eb_isa_detect() && !bench_int8(1024, eb_kernels[i].isa, pools[1], budget))

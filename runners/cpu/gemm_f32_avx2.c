@@ -13,40 +13,12 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+#include "runners/cpu/gelu_avx.h"
+
 #define T256 __attribute__((target("avx2,fma")))
 #define INLINE static inline __attribute__((always_inline))
 
 enum { MR = EB_AVX2_MR, NR = EB_AVX2_NR };
-
-/* erf(x) as a rational function on [-4, 4] (Eigen's / TensorFlow's fast
- * float erf; max abs error ~4e-7), clamped outside. */
-T256 INLINE __m256 erf256(__m256 x)
-{
-    x = _mm256_max_ps(_mm256_min_ps(x, _mm256_set1_ps(4.0f)), _mm256_set1_ps(-4.0f));
-    __m256 x2 = _mm256_mul_ps(x, x);
-    __m256 p = _mm256_fmadd_ps(x2, _mm256_set1_ps(-2.72614225801306e-10f), _mm256_set1_ps(2.77068142495902e-08f));
-    p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(-2.10102402082508e-06f));
-    p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(-5.69250639462346e-05f));
-    p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(-7.34990630326855e-04f));
-    p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(-2.95459980854025e-03f));
-    p = _mm256_fmadd_ps(x2, p, _mm256_set1_ps(-1.60960333262415e-02f));
-    p = _mm256_mul_ps(x, p);
-    __m256 q = _mm256_fmadd_ps(x2, _mm256_set1_ps(-1.45660718464996e-05f), _mm256_set1_ps(-2.13374055278905e-04f));
-    q = _mm256_fmadd_ps(x2, q, _mm256_set1_ps(-1.68282697438203e-03f));
-    q = _mm256_fmadd_ps(x2, q, _mm256_set1_ps(-7.37332916720468e-03f));
-    q = _mm256_fmadd_ps(x2, q, _mm256_set1_ps(-1.42647390514189e-02f));
-    return _mm256_div_ps(p, q);
-}
-
-/* 0.5 x (1 + erf(x / sqrt 2)), 0 below x = -4 sqrt 2 (see the AVX-512
- * kernel for why) */
-T256 INLINE __m256 gelu256(__m256 x)
-{
-    __m256 e = erf256(_mm256_mul_ps(x, _mm256_set1_ps(0.70710678118654752440f)));
-    __m256 y = _mm256_mul_ps(_mm256_mul_ps(x, _mm256_set1_ps(0.5f)), _mm256_add_ps(e, _mm256_set1_ps(1.0f)));
-    __m256 keep = _mm256_cmp_ps(x, _mm256_set1_ps(-5.656854249f), _CMP_GE_OQ);
-    return _mm256_and_ps(y, keep);
-}
 
 T256 INLINE __m256 act256(__m256 v, const eb_epilogue *ep)
 {
@@ -56,7 +28,7 @@ T256 INLINE __m256 act256(__m256 v, const eb_epilogue *ep)
     case EB_ACT_RELU: return _mm256_max_ps(_mm256_setzero_ps(), v);
     case EB_ACT_CLIP:
         return _mm256_min_ps(_mm256_set1_ps(ep->hi), _mm256_max_ps(_mm256_set1_ps(ep->lo), v));
-    case EB_ACT_GELU: return gelu256(v);
+    case EB_ACT_GELU: return eb_gelu256(v);
     }
     return v;
 }

@@ -17,41 +17,12 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+#include "runners/cpu/gelu_avx.h"
+
 #define T512 __attribute__((target("avx512f")))
 #define INLINE static inline __attribute__((always_inline))
 
 enum { MR = EB_AVX512_MR, NR = EB_AVX512_NR };
-
-/* erf(x) as a rational function on [-4, 4] (Eigen's / TensorFlow's fast
- * float erf; max abs error ~4e-7), clamped outside. */
-T512 INLINE __m512 erf512(__m512 x)
-{
-    x = _mm512_max_ps(_mm512_min_ps(x, _mm512_set1_ps(4.0f)), _mm512_set1_ps(-4.0f));
-    __m512 x2 = _mm512_mul_ps(x, x);
-    __m512 p = _mm512_fmadd_ps(x2, _mm512_set1_ps(-2.72614225801306e-10f), _mm512_set1_ps(2.77068142495902e-08f));
-    p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(-2.10102402082508e-06f));
-    p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(-5.69250639462346e-05f));
-    p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(-7.34990630326855e-04f));
-    p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(-2.95459980854025e-03f));
-    p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(-1.60960333262415e-02f));
-    p = _mm512_mul_ps(x, p);
-    __m512 q = _mm512_fmadd_ps(x2, _mm512_set1_ps(-1.45660718464996e-05f), _mm512_set1_ps(-2.13374055278905e-04f));
-    q = _mm512_fmadd_ps(x2, q, _mm512_set1_ps(-1.68282697438203e-03f));
-    q = _mm512_fmadd_ps(x2, q, _mm512_set1_ps(-7.37332916720468e-03f));
-    q = _mm512_fmadd_ps(x2, q, _mm512_set1_ps(-1.42647390514189e-02f));
-    return _mm512_div_ps(p, q);
-}
-
-/* 0.5 x (1 + erf(x / sqrt 2)); below x = -4 sqrt 2 the true value is under
- * 5e-8 in magnitude, and it is set to 0 there so the approximation's error
- * at the clamp is not multiplied by a large |x| */
-T512 INLINE __m512 gelu512(__m512 x)
-{
-    __m512 e = erf512(_mm512_mul_ps(x, _mm512_set1_ps(0.70710678118654752440f)));
-    __m512 y = _mm512_mul_ps(_mm512_mul_ps(x, _mm512_set1_ps(0.5f)), _mm512_add_ps(e, _mm512_set1_ps(1.0f)));
-    __mmask16 tiny = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-5.656854249f), _CMP_LT_OQ);
-    return _mm512_mask_mov_ps(y, tiny, _mm512_setzero_ps());
-}
 
 T512 INLINE __m512 act512(__m512 v, const eb_epilogue *ep)
 {
@@ -61,7 +32,7 @@ T512 INLINE __m512 act512(__m512 v, const eb_epilogue *ep)
     case EB_ACT_RELU: return _mm512_max_ps(_mm512_setzero_ps(), v);
     case EB_ACT_CLIP:
         return _mm512_min_ps(_mm512_set1_ps(ep->hi), _mm512_max_ps(_mm512_set1_ps(ep->lo), v));
-    case EB_ACT_GELU: return gelu512(v);
+    case EB_ACT_GELU: return eb_gelu512(v);
     }
     return v;
 }

@@ -27,7 +27,12 @@
  *
  * Blocking and threading: as gemm.c, blocks of at most MC_MAX x NC_MAX,
  * eb_gemm_split's grid, one pool task per block.  Until its last K step a
- * block keeps its int32 sums in C's own memory (gemm_i8_kernel.h).
+ * block keeps its int32 sums in C's own memory where C's elements are 4
+ * bytes (float and grid output), else (u8 output, K past one step) in an
+ * int32 tile of the block's size in the thread's scratch, after the A
+ * copy (at most MC_MAX x NC_MAX x 4 = 256 KiB, allocated once per
+ * thread): the u8 C has no room for them, and the tile is as hot as C's
+ * rows would be (gemm_i8_kernel.h).
  *
  *   kernel                      MR x NR   KC (bytes)  MC_MAX  NC_MAX
  *   gemm_i8_14x32__avx512vnni   14 x 32   1024        128     512
@@ -193,8 +198,8 @@ typedef struct gemm_job {
     const uint8_t *a;
     size_t lda;
     const eb_packed_b8 *b;
-    float *c;
-    size_t ldc;
+    void *c;
+    size_t ldc;         /* in elements of C's type */
     const eb_i8_epi *e;
     bool flip;          /* copy A as a ^ 0x80 */
     int rows_per_block; /* multiple of MR */
@@ -216,12 +221,22 @@ static void gemm_block(void *ctx, int task, int worker)
         j1 = g->n;
     int kc_max = g->b->kc;
     size_t astride = ((size_t)kc_max + 63) / 64 * 64 + 64;
+    bool copy_a = g->flip || g->k % 4 != 0;
+    /* u8 output over several K steps: the sums in a tile of their own */
+    bool own_sums = g->e->out == EB_I8_OUT_U8 && g->k > kc_max;
+    size_t abytes = copy_a ? ((size_t)(i1 - i0) * astride + 63) / 64 * 64 : 0;
+    size_t ldt = ((size_t)(j1 - j0) + 15) / 16 * 16; /* int32s a row of the tile */
+    size_t tbytes = own_sums ? (size_t)(i1 - i0) * ldt * sizeof(int32_t) : 0;
     uint8_t *abuf = NULL;
-    if (g->flip || g->k % 4 != 0) {
-        abuf = (uint8_t *)eb_gemm_thread_scratch(((size_t)(i1 - i0) * astride + 3) / 4);
-        if (!abuf)
-            abort(); /* nowhere to report it: the API is void; at most MC_MAX x (KC + 128) bytes */
+    int32_t *tile = NULL;
+    if (abytes + tbytes > 0) {
+        uint8_t *scratch = (uint8_t *)eb_gemm_thread_scratch((abytes + tbytes) / sizeof(float) + 1);
+        if (!scratch)
+            abort(); /* nowhere to report it: the API is void; at most MC_MAX x (KC + 128 + 4 NC_MAX) bytes */
+        abuf = scratch;
+        tile = (int32_t *)(void *)(scratch + abytes);
     }
+    size_t osize = eb_i8_out_size(g->e);
     for (int pc = 0; pc < g->k; pc += kc_max) {
         int kc = g->k - pc < kc_max ? g->k - pc : kc_max, kc4 = round4(kc);
         unsigned flags = (pc > 0 ? EB_UK_ACCUM : 0u) | (pc + kc == g->k ? EB_UK_LAST : 0u);
@@ -245,17 +260,27 @@ static void gemm_block(void *ctx, int task, int worker)
         for (int i = i0; i < i1; i += ki->mr) {
             int mr = i1 - i < ki->mr ? i1 - i : ki->mr;
             const uint8_t *a = ablk + (size_t)(i - i0) * lda;
-            float *crow = g->c + (size_t)i * g->ldc;
+            char *crow = (char *)g->c + (size_t)i * g->ldc * osize;
             for (int j = j0; j < j1; j += ki->nr) {
                 int nr = j1 - j < ki->nr ? j1 - j : ki->nr;
-                ki->fn.gemm_i8((size_t)kc4, a, lda, panel(g->b, pc, j), crow + j, g->ldc, mr, nr, flags,
-                               (size_t)j, g->e);
+                /* the sums: C's memory (4-byte outputs), the tile, or none (u8, one K step) */
+                int32_t *sums = NULL;
+                size_t lds = 0;
+                if (osize == 4) {
+                    sums = (int32_t *)(void *)(crow + (size_t)j * 4);
+                    lds = g->ldc;
+                } else if (own_sums) {
+                    sums = tile + (size_t)(i - i0) * ldt + (size_t)(j - j0);
+                    lds = ldt;
+                }
+                ki->fn.gemm_i8((size_t)kc4, a, lda, panel(g->b, pc, j), sums, lds, crow + (size_t)j * osize, g->ldc,
+                               mr, nr, flags, (size_t)j, g->e);
             }
         }
     }
 }
 
-void eb_gemm_i8(int m, int n, int k, const uint8_t *a, int lda, const eb_packed_b8 *b, float *c, int ldc,
+void eb_gemm_i8(int m, int n, int k, const uint8_t *a, int lda, const eb_packed_b8 *b, void *c, int ldc,
                 const eb_epilogue_i8 *ep, eb_threadpool *tp)
 {
     if (m <= 0 || n <= 0)
@@ -263,13 +288,14 @@ void eb_gemm_i8(int m, int n, int k, const uint8_t *a, int lda, const eb_packed_
     eb_i8_epi e = {
         .colsum = b->colsum, .corr = b->corr, .a_zero = ep->a_zero, .mult = ep->mult, .bias = ep->bias,
         .alpha = ep->alpha, .requant = ep->requant, .out_scale = ep->out_scale, .out_zero = ep->out_zero,
-        .act = {.act = ep->act, .lo = ep->lo, .hi = ep->hi},
+        .act = {.act = ep->act, .lo = ep->lo, .hi = ep->hi}, .out = ep->out, .next_scale = ep->next_scale,
+        .next_zero = ep->next_zero,
     };
     if (k <= 0) {
         /* A*B is all zeros: C is the epilogue of 0 */
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
-                c[(size_t)i * ldc + j] = eb_i8_epilogue_scalar(0, (size_t)j, &e);
+                eb_i8_store_scalar(c, (size_t)i * (size_t)ldc + (size_t)j, eb_i8_epilogue_scalar(0, (size_t)j, &e), &e);
         return;
     }
     const eb_kernel *ki = kernel_for(b->isa);

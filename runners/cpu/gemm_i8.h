@@ -14,6 +14,13 @@
  * is (the caller quantizes it: eb_quantize_u8).  mult[j] is the caller's
  * x_scale * w_scale[j], one float product, as the reference computes it.
  *
+ * The output mode (eb_i8_out) fuses the next quantized layer's activation
+ * quantization into this one's epilogue: with out = EB_I8_OUT_U8, C is the
+ * u8 q = eb_quantize(C_f32[i][j], next_scale, next_zero, 0, 255) of the
+ * float result above (after act), with EB_I8_OUT_GRID_F32 C is the float
+ * q - next_zero; the float result is never stored.  EB_I8_OUT_F32 (0, the
+ * zero-initialized default) is the float result.
+ *
  * The micro-kernel is the kernel table's GEMM_I8 row for the ISA in force
  * (eb_gemm_isa(): AVX-512 VNNI, AVX-VNNI, AVX2, NEON dot, NEON, generic),
  * the packing that row's layout. */
@@ -52,9 +59,10 @@ typedef struct eb_epilogue_i8 {
     int32_t next_zero;
 } eb_epilogue_i8;
 
-/* C = epilogue(A * B): A is M x K u8 with row stride lda, C is M x N f32
- * with row stride ldc.  Work is split over tp's threads (tp may be NULL). */
-void eb_gemm_i8(int m, int n, int k, const uint8_t *a, int lda, const eb_packed_b8 *b, float *c, int ldc,
+/* C = epilogue(A * B): A is M x K u8 with row stride lda, C is M x N of
+ * ep->out's type (float, or uint8_t for EB_I8_OUT_U8) with row stride ldc
+ * elements of that type.  Work is split over tp's threads (tp may be NULL). */
+void eb_gemm_i8(int m, int n, int k, const uint8_t *a, int lda, const eb_packed_b8 *b, void *c, int ldc,
                 const eb_epilogue_i8 *ep, eb_threadpool *tp);
 
 /* Activation quantization, bit-exact to eb_quantize / eb_ref_dynamic_grid:

@@ -30,8 +30,8 @@
 
 enum { MR = EB_I8_AVX2_MR, NR = EB_I8_AVX2_NR };
 
-T256 INLINE void tile(const int R, size_t kc, const uint8_t *a, size_t lda, const int8_t *b, float *c, size_t ldc,
-                      int m, int n, unsigned flags, size_t col, const eb_i8_epi *e)
+T256 INLINE void tile(const int R, size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums, size_t lds,
+                      void *c, size_t ldc, int m, int n, unsigned flags, size_t col, const eb_i8_epi *e)
 {
     __m256i acc[MR][2];
     const uint8_t *ar[MR];
@@ -58,18 +58,18 @@ T256 INLINE void tile(const int R, size_t kc, const uint8_t *a, size_t lda, cons
             acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(p1, ones));
         }
     }
-    eb_i8_store_tile16(R, acc, c, ldc, m, n, flags, col, e);
+    eb_i8_store_tile16(R, acc, sums, lds, c, ldc, m, n, flags, col, e);
 }
 
-T256 void gemm_i8_4x16__avx2(size_t kc, const uint8_t *a, size_t lda, const int8_t *b, float *c, size_t ldc, int m,
-                             int n, unsigned flags, size_t col, const eb_i8_epi *e)
+T256 void gemm_i8_4x16__avx2(size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums, size_t lds,
+                             void *c, size_t ldc, int m, int n, unsigned flags, size_t col, const eb_i8_epi *e)
 {
     if (m > 2)
-        tile(4, kc, a, lda, b, c, ldc, m, n, flags, col, e);
+        tile(4, kc, a, lda, b, sums, lds, c, ldc, m, n, flags, col, e);
     else if (m > 1)
-        tile(2, kc, a, lda, b, c, ldc, m, n, flags, col, e);
+        tile(2, kc, a, lda, b, sums, lds, c, ldc, m, n, flags, col, e);
     else
-        tile(1, kc, a, lda, b, c, ldc, m, n, flags, col, e);
+        tile(1, kc, a, lda, b, sums, lds, c, ldc, m, n, flags, col, e);
 }
 
 #endif

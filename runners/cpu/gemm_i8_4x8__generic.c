@@ -2,7 +2,8 @@
  * plain C: u8 activations (as they are: raw = sum a * w, no correction)
  * times the packed s8 panel, int32 accumulators in a local tile the
  * compiler can keep in registers or vectorize, and the scalar epilogue
- * (eb_i8_epilogue_scalar) every SIMD kernel's must equal bit for bit. */
+ * and store (eb_i8_epilogue_scalar, eb_i8_store_scalar) every SIMD
+ * kernel's must equal bit for bit (GELU: within tolerance). */
 #include "runners/cpu/gemm_i8_kernel.h"
 
 #include <string.h>
@@ -17,8 +18,9 @@ enum { MR = EB_I8_GENERIC_MR, NR = EB_I8_GENERIC_NR };
 #define EB_GENERIC_O3
 #endif
 
-EB_GENERIC_O3 void gemm_i8_4x8__generic(size_t kc, const uint8_t *a, size_t lda, const int8_t *b, float *c, size_t ldc, int m,
-                          int n, unsigned flags, size_t col, const eb_i8_epi *e)
+EB_GENERIC_O3 void gemm_i8_4x8__generic(size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums,
+                                        size_t lds, void *c, size_t ldc, int m, int n, unsigned flags, size_t col,
+                                        const eb_i8_epi *e)
 {
     int32_t acc[MR][NR] = {{0}};
     /* rows past m repeat row 0: always readable, their results dropped */
@@ -39,18 +41,20 @@ EB_GENERIC_O3 void gemm_i8_4x8__generic(size_t kc, const uint8_t *a, size_t lda,
         }
     }
     for (int i = 0; i < m; i++) {
-        float *ci = c + (size_t)i * ldc;
         for (int j = 0; j < n; j++) {
             int32_t v = acc[i][j];
+            /* memcpy: sums may be C's float memory (gemm_i8_kernel.h) */
             if (flags & EB_UK_ACCUM) {
                 int32_t old;
-                memcpy(&old, &ci[j], sizeof old); /* the int32 kept in C's memory */
+                memcpy(&old, sums + (size_t)i * lds + (size_t)j, sizeof old);
                 v = (int32_t)((uint32_t)v + (uint32_t)old);
             }
             if (flags & EB_UK_LAST)
-                ci[j] = eb_i8_epilogue_scalar(eb_i8_compensate(v, col + (size_t)j, e), col + (size_t)j, e);
+                eb_i8_store_scalar(c, (size_t)i * ldc + (size_t)j,
+                                   eb_i8_epilogue_scalar(eb_i8_compensate(v, col + (size_t)j, e), col + (size_t)j, e),
+                                   e);
             else
-                memcpy(&ci[j], &v, sizeof v);
+                memcpy(sums + (size_t)i * lds + (size_t)j, &v, sizeof v);
         }
     }
 }

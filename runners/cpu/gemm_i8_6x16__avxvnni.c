@@ -18,8 +18,8 @@
 
 enum { MR = EB_I8_AVXVNNI_MR, NR = EB_I8_AVXVNNI_NR };
 
-TVNNI INLINE void tile(const int R, size_t kc, const uint8_t *a, size_t lda, const int8_t *b, float *c, size_t ldc,
-                       int m, int n, unsigned flags, size_t col, const eb_i8_epi *e)
+TVNNI INLINE void tile(const int R, size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums, size_t lds,
+                       void *c, size_t ldc, int m, int n, unsigned flags, size_t col, const eb_i8_epi *e)
 {
     __m256i acc[MR][2];
     const uint8_t *ar[MR];
@@ -41,20 +41,20 @@ TVNNI INLINE void tile(const int R, size_t kc, const uint8_t *a, size_t lda, con
             acc[i][1] = _mm256_dpbusd_avx_epi32(acc[i][1], av, b1);
         }
     }
-    eb_i8_store_tile16(R, acc, c, ldc, m, n, flags, col, e);
+    eb_i8_store_tile16(R, acc, sums, lds, c, ldc, m, n, flags, col, e);
 }
 
-TVNNI void gemm_i8_6x16__avxvnni(size_t kc, const uint8_t *a, size_t lda, const int8_t *b, float *c, size_t ldc,
-                                 int m, int n, unsigned flags, size_t col, const eb_i8_epi *e)
+TVNNI void gemm_i8_6x16__avxvnni(size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums, size_t lds,
+                                 void *c, size_t ldc, int m, int n, unsigned flags, size_t col, const eb_i8_epi *e)
 {
     if (m > 4)
-        tile(6, kc, a, lda, b, c, ldc, m, n, flags, col, e);
+        tile(6, kc, a, lda, b, sums, lds, c, ldc, m, n, flags, col, e);
     else if (m > 2)
-        tile(4, kc, a, lda, b, c, ldc, m, n, flags, col, e);
+        tile(4, kc, a, lda, b, sums, lds, c, ldc, m, n, flags, col, e);
     else if (m > 1)
-        tile(2, kc, a, lda, b, c, ldc, m, n, flags, col, e);
+        tile(2, kc, a, lda, b, sums, lds, c, ldc, m, n, flags, col, e);
     else
-        tile(1, kc, a, lda, b, c, ldc, m, n, flags, col, e);
+        tile(1, kc, a, lda, b, sums, lds, c, ldc, m, n, flags, col, e);
 }
 
 #endif

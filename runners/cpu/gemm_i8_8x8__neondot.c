@@ -29,8 +29,8 @@
 
 enum { MR = EB_I8_NEONDOT_MR, NR = EB_I8_NEONDOT_NR };
 
-TDOT INLINE void tile(const int R, size_t kc, const uint8_t *a, size_t lda, const int8_t *b, float *c, size_t ldc,
-                      int m, int n, unsigned flags, size_t col, const eb_i8_epi *e)
+TDOT INLINE void tile(const int R, size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums, size_t lds,
+                      void *c, size_t ldc, int m, int n, unsigned flags, size_t col, const eb_i8_epi *e)
 {
     int32x4_t acc[MR][2];
     const uint8_t *ar[MR];
@@ -56,20 +56,22 @@ TDOT INLINE void tile(const int R, size_t kc, const uint8_t *a, size_t lda, cons
         c1 = eb_i8_load_cols4(e, col + 4, n - 4);
     }
     for (int i = 0; i < R && i < m; i++)
-        eb_i8_store_row8(acc[i][0], acc[i][1], c + (size_t)i * ldc, n, flags, &c0, &c1, e);
+        eb_i8_store_row8(acc[i][0], acc[i][1],
+                         (flags & EB_UK_LAST) && !(flags & EB_UK_ACCUM) ? NULL : sums + (size_t)i * lds,
+                         (char *)c + (size_t)i * ldc * eb_i8_out_size(e), n, flags, &c0, &c1, e);
 }
 
-TDOT void gemm_i8_8x8__neondot(size_t kc, const uint8_t *a, size_t lda, const int8_t *b, float *c, size_t ldc, int m,
-                               int n, unsigned flags, size_t col, const eb_i8_epi *e)
+TDOT void gemm_i8_8x8__neondot(size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums, size_t lds,
+                               void *c, size_t ldc, int m, int n, unsigned flags, size_t col, const eb_i8_epi *e)
 {
     if (m > 4)
-        tile(8, kc, a, lda, b, c, ldc, m, n, flags, col, e);
+        tile(8, kc, a, lda, b, sums, lds, c, ldc, m, n, flags, col, e);
     else if (m > 2)
-        tile(4, kc, a, lda, b, c, ldc, m, n, flags, col, e);
+        tile(4, kc, a, lda, b, sums, lds, c, ldc, m, n, flags, col, e);
     else if (m > 1)
-        tile(2, kc, a, lda, b, c, ldc, m, n, flags, col, e);
+        tile(2, kc, a, lda, b, sums, lds, c, ldc, m, n, flags, col, e);
     else
-        tile(1, kc, a, lda, b, c, ldc, m, n, flags, col, e);
+        tile(1, kc, a, lda, b, sums, lds, c, ldc, m, n, flags, col, e);
 }
 
 #endif

@@ -71,14 +71,16 @@ EB_INLINE float32x4_t eb_i8_epilogue4(int32x4_t acc, const eb_i8_cols4 *c, const
     }
 }
 
-/* Row ci (n <= 8 columns) from the two accumulators of 4 columns: int32
- * sums until the last step (plus C's with ACCUM), floats after. */
-EB_INLINE void eb_i8_store_row8(int32x4_t v0, int32x4_t v1, float *ci, int n, unsigned flags, const eb_i8_cols4 *c0,
-                                const eb_i8_cols4 *c1, const eb_i8_epi *e)
+/* One row (n <= 8 columns) from the two accumulators of 4 columns: int32
+ * sums at si until the last step (plus those there with ACCUM), the result
+ * into ci after, in e->out's form (the quantization onto the next grid is
+ * eb_i8_store_scalar's, per element; si is unused on a lone K step). */
+EB_INLINE void eb_i8_store_row8(int32x4_t v0, int32x4_t v1, int32_t *si, void *ci, int n, unsigned flags,
+                                const eb_i8_cols4 *c0, const eb_i8_cols4 *c1, const eb_i8_epi *e)
 {
     if (flags & EB_UK_ACCUM) {
         int32_t old[8] = {0};
-        memcpy(old, ci, (size_t)n * sizeof(int32_t));
+        memcpy(old, si, (size_t)n * sizeof(int32_t));
         v0 = vaddq_s32(v0, vld1q_s32(old));
         v1 = vaddq_s32(v1, vld1q_s32(old + 4));
     }
@@ -87,12 +89,13 @@ EB_INLINE void eb_i8_store_row8(int32x4_t v0, int32x4_t v1, float *ci, int n, un
         vst1q_f32(out, eb_i8_epilogue4(v0, c0, e));
         vst1q_f32(out + 4, eb_i8_epilogue4(v1, c1, e));
         for (int j = 0; j < n; j++)
-            ci[j] = e->act.act == EB_ACT_GELU ? eb_gemm_act_scalar(out[j], &e->act) : out[j];
+            eb_i8_store_scalar(ci, (size_t)j, e->act.act == EB_ACT_GELU ? eb_gemm_act_scalar(out[j], &e->act) : out[j],
+                               e);
     } else {
         int32_t out[8];
         vst1q_s32(out, v0);
         vst1q_s32(out + 4, v1);
-        memcpy(ci, out, (size_t)n * sizeof(int32_t));
+        memcpy(si, out, (size_t)n * sizeof(int32_t));
     }
 }
 
