@@ -457,6 +457,9 @@ static bool bench_int8(int n, eb_isa want, eb_threadpool *tp, double budget_s)
     eb_gemm_i8_packed_free(p8);
     eb_gemm_packed_free(pf);
     free(a8), free(b8), free(af), free(bf), free(c8), free(cf), free(cd), free(ones);
+    return true;
+}
+
 /* ---- compressed weights (runners/cpu/wgemm.h): ratios to the fp32 path ----------------
  *
  * One thread, the kernel rows the dispatcher picks.  Each product is timed
@@ -790,10 +793,8 @@ static void usage(void)
     for (int i = 0, n = 0; i < eb_n_kernels; i++)
         if (eb_kernels[i].kind == EB_KERNEL_GEMM)
             fprintf(stderr, "%s%s", n++ ? "|" : "", eb_isa_name(eb_kernels[i].isa));
-    fprintf(stderr, " | --all] [--int8] [SIZE...]   (square sizes, default 256 512 1024 2048; --int8: only the\n"
-                    "  int8 comparison at 1024)\n");
-    fprintf(stderr, " | --all] [--compressed] [SIZE...]   (square sizes, default 256 512 1024 2048;\n"
-                    "  the compressed-weight table follows; --compressed: that table only)\n");
+    fprintf(stderr, " | --all] [--int8 | --compressed] [SIZE...]   (square sizes, default 256 512 1024 2048;\n"
+                    "  the int8 and compressed-weight tables follow; --int8 or --compressed: that table only)\n");
 }
 
 int main(int argc, char **argv)
@@ -809,8 +810,7 @@ int main(int argc, char **argv)
     /* the GEMM rows of the kernel table to run: the dispatcher's by default */
     const eb_kernel *rows[16];
     int nrows = 0;
-    bool all = false, int8_only = false;
-    bool all = false, only_compressed = false;
+    bool all = false, int8_only = false, only_compressed = false;
     int sizes[16], nsizes = 0;
     for (int i = 1; i < argc && nsizes < 16; i++) {
         eb_isa pin;
@@ -860,23 +860,22 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_gemm: cannot create the thread pools\n");
         return 1;
     }
-    for (int r = 0; r < nrows && !int8_only; r++) {
-    for (int r = 0; r < nrows && !only_compressed; r++) {
+    for (int r = 0; r < nrows && !int8_only && !only_compressed; r++) {
         if (r)
             printf("\n");
         if (!bench_kernel(rows[r], sizes, nsizes, pools, budget))
             return 1;
     }
-    if (!bench_int8(1024, EB_ISA_AUTO, pools[1], budget))
+    if (!only_compressed && !bench_int8(1024, EB_ISA_AUTO, pools[1], budget))
         return 1;
-    for (int t = 1; t <= 2; t++)
+    for (int t = 1; t <= 2 && !only_compressed; t++)
         if (!bench_int8_out(1024, 1024, 1024, pools[t], budget) || !bench_int8_out(3136, 144, 24, pools[t], budget))
             return 1;
-    for (int i = 0; all && i < eb_n_kernels; i++)
+    for (int i = 0; all && !only_compressed && i < eb_n_kernels; i++)
         if (eb_kernels[i].kind == EB_KERNEL_GEMM_I8 && eb_isa_supported(eb_kernels[i].isa) &&
             eb_kernels[i].isa != eb_isa_detect() && !bench_int8(1024, eb_kernels[i].isa, pools[1], budget))
             return 1;
-    if (!bench_compressed_all())
+    if (!int8_only && !bench_compressed_all())
         return 1;
     eb_threadpool_free(pools[1]);
     eb_threadpool_free(pools[2]);
