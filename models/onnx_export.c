@@ -29,6 +29,8 @@ typedef struct exporter {
     size_t n_inits, cap_inits;
     int need_opset; /* what the lowering needs of the default domain */
     int n_fresh;    /* counter for generated names */
+    char **made;    /* the names generated so far (in pool) */
+    size_t n_made, cap_made;
 } exporter;
 
 static void *palloc(exporter *ex, size_t n)
@@ -52,7 +54,19 @@ static eb_status oom(exporter *ex)
     return eb_errf(ex->err, EB_ENOMEM, "%s: out of memory while exporting", ex->path);
 }
 
-/* A name no value of the graph has: "<base>_<tag>", numbered on a clash. */
+static bool name_taken(const exporter *ex, const char *s)
+{
+    if (eb_graph_find_value(ex->g, s) >= 0)
+        return true;
+    for (size_t i = 0; i < ex->n_made; i++)
+        if (strcmp(ex->made[i], s) == 0)
+            return true;
+    return false;
+}
+
+/* A name no value of the graph and no name generated before has
+ * ("<base>_<tag>", numbered on a clash): a value two quantized layers
+ * read gets a Q/DQ pair, and names, for each. */
 static char *fresh_name(exporter *ex, const char *base, const char *tag)
 {
     size_t len = strlen(base) + strlen(tag) + 24;
@@ -60,8 +74,17 @@ static char *fresh_name(exporter *ex, const char *base, const char *tag)
     if (!s)
         return NULL;
     snprintf(s, len, "%s_%s", base, tag);
-    while (eb_graph_find_value(ex->g, s) >= 0)
+    while (name_taken(ex, s))
         snprintf(s, len, "%s_%s%d", base, tag, ++ex->n_fresh);
+    if (ex->n_made == ex->cap_made) {
+        size_t cap = ex->cap_made ? 2 * ex->cap_made : 64;
+        char **m = realloc(ex->made, cap * sizeof *m);
+        if (!m)
+            return NULL;
+        ex->made = m;
+        ex->cap_made = cap;
+    }
+    ex->made[ex->n_made++] = s;
     return s;
 }
 
@@ -727,6 +750,7 @@ eb_status eb_graph_save(const eb_graph *g, const char *path, eb_err *err)
     for (size_t i = 0; i < ex.n_pool; i++)
         free(ex.pool[i]);
     free(ex.pool);
+    free(ex.made);
     free(ex.nodes);
     free(ex.inits);
     return st;

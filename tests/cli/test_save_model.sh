@@ -40,5 +40,30 @@ if "$PY" -c "import onnx" 2>/dev/null; then
             skip "onnx.checker on $(basename "$f")" "its IR version (opset 21 for int4 blocks) is newer than this python3-onnx knows"
         fi
     done
+    # one value read by two quantized layers (a residual block's input and
+    # its downsampling): each reader gets its own Q/DQ nodes and names
+    expect 0 "a shared-input model is built" -- "$PY" - "$TMP/shared" <<'PYEOF'
+import os, sys, numpy as np, onnx
+from onnx import helper as h, numpy_helper as nh
+d = sys.argv[1]; os.makedirs(d + "/in", exist_ok=True)
+rng = np.random.default_rng(3)
+w1, w2 = (nh.from_array(rng.standard_normal((4, 3, 3, 3)).astype(np.float32), n) for n in ("w1", "w2"))
+g = h.make_graph([h.make_node("Relu", ["x"], ["r"], name="relu"),
+                  h.make_node("Conv", ["r", "w1"], ["a"], name="c1", pads=[1, 1, 1, 1]),
+                  h.make_node("Conv", ["r", "w2"], ["b"], name="c2", pads=[1, 1, 1, 1]),
+                  h.make_node("Add", ["a", "b"], ["y"], name="add")], "shared",
+                 [h.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 3, 8, 8])],
+                 [h.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1, 4, 8, 8])], [w1, w2])
+onnx.save(h.make_model(g, opset_imports=[h.make_opsetid("", 13)]), d + "/shared.onnx")
+x = rng.standard_normal((1, 3, 8, 8)).astype(np.float32)
+open(d + "/in/input_0.pb", "wb").write(nh.from_array(x, "x").SerializeToString())
+PYEOF
+    expect 0 "its int8 variants are saved" -- "$EDGEBENCH" run "$TMP/shared/shared.onnx" -v 'ref:quant={int8,int8-static}' \
+        -n 1 --min-time 0 --inputs "$TMP/shared/in" --save-model "$TMP/shared/out" -o "$TMP/shared/r.json"
+    for q in int8 int8-static; do
+        expect 0 "onnx.checker accepts the shared-input $q file" -- "$PY" -c \
+            "import onnx,sys; m=onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); n=[x.name for x in m.graph.node if x.name]; assert len(n) == len(set(n)), n" \
+            "$TMP/shared/out/shared/ref:quant=$q.onnx"
+    done
 fi
 finish
