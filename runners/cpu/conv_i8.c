@@ -15,14 +15,16 @@
  * taps * 255 * 128, under 2^24 for up to 514 taps (the planner checks), so
  * fp32 holds the reference's int32 sums exactly, in any order, and the
  * float units' width is the int8 kernel's.  The channel block has a fixed
- * trip count, which the compiler vectorises; then the scalar epilogue
- * (eb_epilogue_i8_row).  The AVX2 row is dwconv_i8_avx2.c. */
+ * trip count, which the compiler vectorises; then the int8 GEMM's scalar
+ * epilogue (gemm_i8_kernel.h).  The SIMD rows are dwconv_i8_avx2.c and
+ * dwconv_i8_avx512.c. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "reference_kernels/ref_quant.h"
 #include "runners/cpu/conv_i8.h"
 #include "runners/cpu/gemm_i8.h"
+#include "runners/cpu/gemm_i8_kernel.h"
 
 enum { ALIGN_BYTES = 64, CHUNK_BYTES = 1 << 20, MIN_CHUNK_ROWS = 96, BLOCK = 32 };
 
@@ -254,41 +256,32 @@ static inline __attribute__((always_inline)) void dw_i8_block(const eb_dwconv_i8
         }
 }
 
-void eb_dw_i8_channels(const eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, void *y, int n, int oy,
-                       int c_from)
+void eb_dw_row_i8__generic(const eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, void *y, int n, int oy)
 {
     const eb_win2d *g = &d->win;
     int c = g->c;
     const float *xn = x + (size_t)n * g->h * g->w * c;
     size_t yrow = ((size_t)n * g->oh + oy) * g->ow * c;
     int iy0 = oy * g->sh - g->pt, tap[4];
-    float acc[BLOCK], v[BLOCK];
-    int32_t sums[BLOCK];
+    float acc[BLOCK];
+    eb_i8_epi e = eb_i8_epi_of(ep, NULL, NULL); /* the zero point is out of x already */
     eb_tap_range(iy0, g->kh, g->dh, g->h, &tap[0], &tap[1]);
     for (int ox = 0; ox < g->ow; ox++) {
         size_t yp = yrow + (size_t)ox * c;
         int ix0 = ox * g->sw - g->pl;
         eb_tap_range(ix0, g->kw, g->dw, g->w, &tap[2], &tap[3]);
-        for (int c0 = c_from; c0 < c; c0 += BLOCK) {
+        for (int c0 = 0; c0 < c; c0 += BLOCK) {
             int cb = c - c0 >= BLOCK ? BLOCK : c - c0;
             if (cb == BLOCK)
                 dw_i8_block(d, xn, acc, iy0, ix0, tap, c0, BLOCK);
             else
                 dw_i8_block(d, xn, acc, iy0, ix0, tap, c0, cb);
-            for (int j = 0; j < cb; j++)
-                sums[j] = (int32_t)acc[j];
-            eb_epilogue_i8 eg = *ep;
-            eg.mult += c0;
-            eg.bias = ep->bias ? ep->bias + c0 : NULL;
-            eb_epilogue_i8_row(sums, cb, &eg, v);
-            eb_i8_store(v, cb, ep, y, yp + (size_t)c0);
+            for (int j = 0; j < cb; j++) {
+                size_t ch = (size_t)(c0 + j);
+                eb_i8_store_scalar(y, yp + ch, eb_i8_epilogue_scalar((int32_t)acc[j], ch, &e), &e);
+            }
         }
     }
-}
-
-void eb_dw_row_i8__generic(const eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, void *y, int n, int oy)
-{
-    eb_dw_i8_channels(d, x, ep, y, n, oy, 0);
 }
 
 typedef struct dw_ctx {

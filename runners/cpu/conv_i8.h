@@ -59,12 +59,6 @@ void eb_quantize_f32__avx512(const float *x, size_t n, float scale, int32_t zero
 void eb_quantize_u8__avx2(const float *x, size_t n, float scale, int32_t zero, uint8_t *q);
 void eb_quantize_f32__avx2(const float *x, size_t n, float scale, int32_t zero, float *q);
 #endif
-/* The epilogue of eb_gemm_i8 on n finished int32 sums (zero point already
- * taken out) of one output pixel or row: y[j] = epilogue(acc[j]). */
-void eb_epilogue_i8_row(const int32_t *acc, int n, const eb_epilogue_i8 *ep, float *y);
-/* Stores n finished floats v (after the epilogue) at element i of y in the
- * epilogue's output mode: as they are, or onto the next layer's grid. */
-void eb_i8_store(const float *v, int n, const eb_epilogue_i8 *ep, void *y, size_t i);
 
 /* Convolution, groups < channels (depthwise is below). */
 typedef struct eb_conv_i8 {
@@ -107,10 +101,6 @@ void eb_dwconv_i8_release(eb_dwconv_i8 *d);
 size_t eb_dwconv_i8_bytes(const eb_dwconv_i8 *d);
 size_t eb_dwconv_i8_scratch_bytes(const eb_dwconv_i8 *d);
 void eb_dwconv_i8_nhwc(const eb_dwconv_i8 *d, const float *x, void *y, void *scratch, eb_threadpool *tp);
-/* Channels from c_from up of one output row, the generic way (the SIMD rows
- * finish their channel tails with it). */
-void eb_dw_i8_channels(const struct eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, void *y, int n,
-                       int oy, int c_from);
 void eb_dw_row_i8__generic(const struct eb_dwconv_i8 *d, const float *x, const eb_epilogue_i8 *ep, void *y, int n,
                            int oy);
 #if defined(__x86_64__)

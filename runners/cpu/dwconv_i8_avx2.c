@@ -67,9 +67,7 @@ EB_T256 void eb_dw_row_i8__avx2(const eb_dwconv_i8 *d, const float *x, const eb_
     size_t yrow = ((size_t)n * g->oh + oy) * g->ow * c;
     int iy0 = oy * g->sh - g->pt, tap[4];
     eb_tap_range(iy0, g->kh, g->dh, g->h, &tap[0], &tap[1]);
-    eb_i8_epi e = {.a_zero = 0, .mult = ep->mult, .bias = ep->bias, .alpha = ep->alpha, .requant = ep->requant,
-                   .out_scale = ep->out_scale, .out_zero = ep->out_zero,
-                   .act = {.act = ep->act, .lo = ep->lo, .hi = ep->hi}};
+    eb_i8_epi e = eb_i8_epi_of(ep, NULL, NULL); /* the zero point is out of x already */
     for (int ox = 0; ox < g->ow; ox++) {
         size_t yp = yrow + (size_t)ox * c;
         int ix0 = ox * g->sw - g->pl;

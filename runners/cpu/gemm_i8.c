@@ -285,12 +285,7 @@ void eb_gemm_i8(int m, int n, int k, const uint8_t *a, int lda, const eb_packed_
 {
     if (m <= 0 || n <= 0)
         return;
-    eb_i8_epi e = {
-        .colsum = b->colsum, .corr = b->corr, .a_zero = ep->a_zero, .mult = ep->mult, .bias = ep->bias,
-        .alpha = ep->alpha, .requant = ep->requant, .out_scale = ep->out_scale, .out_zero = ep->out_zero,
-        .act = {.act = ep->act, .lo = ep->lo, .hi = ep->hi}, .out = ep->out, .next_scale = ep->next_scale,
-        .next_zero = ep->next_zero,
-    };
+    eb_i8_epi e = eb_i8_epi_of(ep, b->colsum, b->corr);
     if (k <= 0) {
         /* A*B is all zeros: C is the epilogue of 0 */
         for (int i = 0; i < m; i++)

@@ -18,6 +18,7 @@
  * or quantized onto the next layer's grid (vpmovdb for u8).
  * Function-level target: the file builds with generic flags. */
 #include "runners/cpu/gemm_i8_kernel.h"
+#include "runners/cpu/quantize_avx.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -59,7 +60,7 @@ T512 INLINE __m512i round16(__m512 v, float scale, int32_t z) /* before the clam
 
 T512 INLINE __m512i quantize16(__m512 v, float scale, int32_t z)
 {
-    return _mm512_min_epi32(_mm512_max_epi32(round16(v, scale, z), _mm512_setzero_si512()), _mm512_set1_epi32(255));
+    return eb_grid16(v, _mm512_set1_ps(scale), _mm512_set1_epi32(z));
 }
 
 /* acc -> the float result (after act) */

@@ -12,6 +12,7 @@
 
 #include "runners/cpu/gelu_avx.h"
 #include "runners/cpu/gemm_i8_kernel.h"
+#include "runners/cpu/quantize_avx.h"
 
 #define EB_T256 __attribute__((target("avx2,fma")))
 #define EB_INLINE static inline __attribute__((always_inline))
@@ -52,8 +53,7 @@ EB_T256 EB_INLINE __m256i eb_i8_round8(__m256 v, float scale, int32_t z) /* befo
 
 EB_T256 EB_INLINE __m256i eb_i8_quantize8(__m256 v, float scale, int32_t z)
 {
-    __m256i q = eb_i8_round8(v, scale, z);
-    return _mm256_min_epi32(_mm256_max_epi32(q, _mm256_setzero_si256()), _mm256_set1_epi32(255));
+    return eb_grid8(v, _mm256_set1_ps(scale), _mm256_set1_epi32(z));
 }
 
 /* acc -> the float result (after act) */

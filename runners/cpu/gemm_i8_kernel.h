@@ -62,6 +62,17 @@ typedef struct eb_i8_epi {
     int32_t next_zero;            /* |next_zero| < 2^29 */
 } eb_i8_epi;
 
+/* The kernels' form of the caller's epilogue, for a B with these column
+ * sums and corrections (NULL for kernels that take the zero point out of
+ * A themselves, as the depthwise rows do). */
+static inline eb_i8_epi eb_i8_epi_of(const eb_epilogue_i8 *ep, const int32_t *colsum, const int32_t *corr)
+{
+    return (eb_i8_epi){.colsum = colsum, .corr = corr, .a_zero = ep->a_zero, .mult = ep->mult, .bias = ep->bias,
+                       .alpha = ep->alpha, .requant = ep->requant, .out_scale = ep->out_scale,
+                       .out_zero = ep->out_zero, .act = {.act = ep->act, .lo = ep->lo, .hi = ep->hi},
+                       .out = ep->out, .next_scale = ep->next_scale, .next_zero = ep->next_zero};
+}
+
 typedef void (*eb_gemm_i8_ukernel)(size_t kc, const uint8_t *a, size_t lda, const int8_t *b, int32_t *sums,
                                    size_t lds, void *c, size_t ldc, int m, int n, unsigned flags, size_t col,
                                    const eb_i8_epi *e);

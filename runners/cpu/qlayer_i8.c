@@ -1,9 +1,9 @@
 /* qlayer_i8.c - what every quantized layer of the cpu runner shares: the
- * input grid (static, or the input's own on each run), the float epilogue
- * after the int32 sums, parallel quantization of the activations, and the
- * matrix product (Gemm, MatMul with a constant 2-D weight).  The arithmetic
- * is reference_kernels/ref_quant.h's; eb_epilogue_i8_row is its scalar
- * statement for the kernels that do not go through eb_gemm_i8 (depthwise). */
+ * input grid (static, or the input's own on each run) and the epilogue
+ * built for it, parallel quantization of the activations, and the matrix
+ * product (Gemm, MatMul with a constant 2-D weight).  The arithmetic is
+ * reference_kernels/ref_quant.h's; its scalar statement for the kernels is
+ * gemm_i8_kernel.h's eb_i8_epilogue_scalar. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,31 +82,6 @@ float eb_qlayer_epilogue(const eb_qlayer *q, const void *x, size_t nx, float *mu
                            .next_scale = q->next_scale,
                            .next_zero = q->next_zero};
     return xs;
-}
-
-void eb_epilogue_i8_row(const int32_t *acc, int n, const eb_epilogue_i8 *ep, float *y)
-{
-    for (int j = 0; j < n; j++) {
-        float v = (float)acc[j] * ep->mult[j];
-        v *= ep->alpha;
-        if (ep->bias)
-            v += ep->bias[j];
-        if (ep->requant)
-            v = (float)(eb_quantize(v, ep->out_scale, ep->out_zero, 0, 255) - ep->out_zero) * ep->out_scale;
-        y[j] = eb_cpu_act(v, ep->act, ep->lo, ep->hi);
-    }
-}
-
-void eb_i8_store(const float *v, int n, const eb_epilogue_i8 *ep, void *y, size_t i)
-{
-    for (int j = 0; j < n; j++) {
-        int32_t q = eb_quantize(v[j], ep->next_scale, ep->next_zero, 0, 255);
-        switch (ep->out) {
-        case EB_I8_OUT_F32: ((float *)y)[i + (size_t)j] = v[j]; break;
-        case EB_I8_OUT_U8: ((uint8_t *)y)[i + (size_t)j] = (uint8_t)q; break;
-        case EB_I8_OUT_GRID_F32: ((float *)y)[i + (size_t)j] = (float)(q - ep->next_zero); break;
-        }
-    }
 }
 
 typedef struct quant_ctx {

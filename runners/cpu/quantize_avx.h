@@ -3,7 +3,8 @@
  * to nearest even (cvtps2dq under the default MXCSR, as lrintf), + zero,
  * saturate to 0..255; r is first clamped to +-2^30, past which both sides
  * saturate.  Internal to the x86-64 leaves that quantize activations
- * (quantize_u8_avx.c, the int8 depthwise rows). */
+ * (quantize_u8_avx.c, the int8 depthwise rows, the int8 GEMM's AVX2 and
+ * AVX-512 epilogues). */
 #ifndef EB_CPU_QUANTIZE_AVX_H
 #define EB_CPU_QUANTIZE_AVX_H
 
