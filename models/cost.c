@@ -177,6 +177,7 @@ static bool node_flops(const eb_graph *g, const eb_node *n, int64_t *macs, int64
     case EB_OP_EQUAL: case EB_OP_LESS: case EB_OP_LESS_OR_EQUAL: case EB_OP_GREATER:
     case EB_OP_GREATER_OR_EQUAL: case EB_OP_AND: case EB_OP_OR: case EB_OP_XOR: case EB_OP_WHERE:
     case EB_OP_MIN: case EB_OP_MAX: case EB_OP_SUM: case EB_OP_MEAN:
+    case EB_OP_MOD: case EB_OP_BIT_SHIFT: /* opsC group */
         *other = out * (n->n_in > 2 && n->op != EB_OP_WHERE ? n->n_in - 1 : 1);
         break;
     case EB_OP_RELU: case EB_OP_LEAKY_RELU: case EB_OP_CLIP: case EB_OP_SIGMOID: case EB_OP_HARD_SIGMOID:
@@ -191,6 +192,9 @@ static bool node_flops(const eb_graph *g, const eb_node *n, int64_t *macs, int64
     case EB_OP_IDENTITY: case EB_OP_DROPOUT: case EB_OP_TRANSPOSE: case EB_OP_CONCAT: case EB_OP_SPLIT:
     case EB_OP_SLICE: case EB_OP_GATHER: case EB_OP_SHAPE: case EB_OP_SIZE: case EB_OP_CONSTANT:
     case EB_OP_CONSTANT_OF_SHAPE: case EB_OP_EXPAND: case EB_OP_TILE: case EB_OP_RANGE: case EB_OP_PAD:
+    /* opsC group: indexing, no arithmetic (a scatter's reduction: one per update, not counted) */
+    case EB_OP_GATHER_ELEMENTS: case EB_OP_GATHER_ND: case EB_OP_SCATTER_ELEMENTS: case EB_OP_SCATTER:
+    case EB_OP_SCATTER_ND:
         break;
     case EB_OP_UNKNOWN: case EB_OP_COUNT: return false;
     }

@@ -102,4 +102,35 @@ eb_status eb_split_plan(const eb_node *n, const eb_tensor *const *in, const eb_t
 /* Fills perm[0..rank) from the attribute, or reversed when absent. */
 eb_status eb_transpose_perm(const eb_node *n, int rank, int perm[EB_MAX_RANK], eb_err *err);
 
+/* ---- opsC group (issue 13): gathers and scatters by index ---------------- */
+
+/* GatherElements / ScatterElements: the axis, normalised, after checking
+ * indices (i32/i64, data's rank, each dim but axis's within data's) and,
+ * when known at load time, every index value in [-dim, dim) of that axis.
+ * op names the op in messages. */
+eb_status eb_elements_check(const char *op, const eb_node *n, const eb_tensor *data, const eb_tensor *idx,
+                            int *axis, eb_err *err);
+
+/* Every value of idx in [-dim, dim): EB_EINVAL naming op, the index and the
+ * range otherwise (the kernels check run-time indices with it). */
+eb_status eb_index_values_check(const char *op, const eb_tensor *idx, int64_t dim, int axis, eb_err *err);
+
+/* GatherND / ScatterND: checks indices (i32/i64, rank >= 1, last dim m with
+ * batch_dims + m <= rank(data), leading batch_dims dims equal to data's)
+ * and, when their values are known, each tuple against data's dims
+ * [batch_dims, batch_dims + m).  op names the op in messages. */
+eb_status eb_nd_check(const char *op, const eb_tensor *data, const eb_tensor *idx, int batch_dims, eb_err *err);
+
+/* The index tuple values alone (what eb_nd_check does when idx->data is
+ * set), for the kernels' run-time check. */
+eb_status eb_nd_values_check(const char *op, const eb_tensor *data, const eb_tensor *idx, int batch_dims,
+                             eb_err *err);
+
+/* A scatter's `reduction`: how an update meets the value already there. */
+typedef enum eb_scatter_red { EB_SCATTER_NONE, EB_SCATTER_ADD, EB_SCATTER_MUL, EB_SCATTER_MAX, EB_SCATTER_MIN } eb_scatter_red;
+
+/* Reads `reduction` (none/add/mul/max/min); EB_EINVAL for another word,
+ * EB_EUNSUPPORTED for a reduction on a dtype without arithmetic (bool). */
+eb_status eb_scatter_reduction(const eb_node *n, eb_dtype dt, eb_scatter_red *red, eb_err *err);
+
 #endif

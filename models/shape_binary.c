@@ -1,5 +1,5 @@
-/* shape_binary.c - the shape rules of the elementwise ops on broadcast inputs: arithmetic,
- * comparisons and logic, and the variadic Min, Max, Sum and Mean.
+/* shape_binary.c - the shape rules of the elementwise ops on broadcast inputs: arithmetic
+ * (with Mod and BitShift), comparisons and logic, and the variadic Min, Max, Sum and Mean.
  *
  * Each rule checks what a node may take (attributes, input dtypes and
  * shapes) and sets its outputs' dtypes and shapes; see eb_shape_fn in
@@ -57,6 +57,28 @@ static eb_status binary_shape(const eb_node *n, const eb_tensor *a, const eb_ten
     return EB_OK;
 }
 
+/* Mod's fmod (0 or 1; 1 for float types, as ONNX requires) and BitShift's
+ * direction (LEFT or RIGHT; unsigned integers only). */
+static eb_status check_mod_shift(const eb_node *n, eb_dtype dt, eb_err *err)
+{
+    if (n->op == EB_OP_MOD) {
+        int64_t fmod = eb_attr_int(n, "fmod", 0);
+        if (fmod != 0 && fmod != 1)
+            return eb_errf(err, EB_EINVAL, "Mod: fmod=%lld, expected 0 or 1", (long long)fmod);
+        if (eb_dtypes[dt].is_float && fmod != 1)
+            return eb_errf(err, EB_EINVAL, "Mod: input dtype %s needs fmod=1 (ONNX defines fmod=0 for integers only)",
+                           eb_dtype_name(dt));
+    } else if (n->op == EB_OP_BIT_SHIFT) {
+        const char *dir = eb_attr_string(n, "direction", "");
+        if (strcmp(dir, "LEFT") != 0 && strcmp(dir, "RIGHT") != 0)
+            return eb_errf(err, EB_EINVAL, "BitShift: direction '%s', expected 'LEFT' or 'RIGHT'", dir);
+        if (eb_dtypes[dt].is_float || eb_dtypes[dt].is_signed || dt == EB_DT_BOOL)
+            return eb_errf(err, EB_EINVAL, "BitShift: inputs have dtype %s, expected an unsigned integer type",
+                           eb_dtype_name(dt));
+    }
+    return EB_OK;
+}
+
 eb_status eb_shape_binary(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
 {
     eb_status st = eb_check_inputs(n->op_type, in, 2, err);
@@ -69,7 +91,7 @@ eb_status eb_shape_binary(const eb_node *n, const eb_tensor *const *in, eb_tenso
     if (n->op != EB_OP_POW && a->dtype != b->dtype)
         return eb_errf(err, EB_EINVAL, "%s: inputs have dtypes %s and %s, expected the same", n->op_type,
                        eb_dtype_name(a->dtype), eb_dtype_name(b->dtype));
-    if ((st = binary_shape(n, a, b, out[0], err)) != EB_OK)
+    if ((st = check_mod_shift(n, a->dtype, err)) != EB_OK || (st = binary_shape(n, a, b, out[0], err)) != EB_OK)
         return st;
     out[0]->dtype = a->dtype;
     return EB_OK;

@@ -1,5 +1,5 @@
 /* ref_binary.c - elementwise ops on broadcast inputs: arithmetic (Add, Sub,
- * Mul, Div, Pow), comparisons and logic (Equal, Less, LessOrEqual, Greater,
+ * Mul, Div, Pow, Mod, BitShift), comparisons and logic (Equal, Less, LessOrEqual, Greater,
  * GreaterOrEqual, And, Or, Xor) and the variadic Min, Max, Sum and Mean.
  *
  * Every numeric dtype except i4 goes through one generic path that reads
@@ -15,6 +15,13 @@
  * 1/x^e truncated: 1 for x = 1, +-1 for x = -1, 0 otherwise (0 for x = 0 as
  * well, like x / 0).  An integer base with a float exponent is pow() in
  * double converted back as Cast would (truncated).
+ *
+ * Mod (opset 10): fmod=1 is C's fmod/%, the result taking the dividend's
+ * sign; fmod=0 (integers only: the shape rule refuses it for floats, as
+ * ONNX does) is Python's %, the result taking the divisor's sign.  Integer
+ * x mod 0 is 0.  Float Mod is fmod in double, exact, so rounded once.
+ * BitShift (unsigned integers): direction LEFT or RIGHT; shifting by the
+ * type's width or more gives 0, and a left shift keeps the low bits.
  *
  * Min and Max propagate NaN (numpy's minimum/maximum).  The variadic ops
  * fold their inputs left to right in the output dtype, as the ONNX
@@ -196,6 +203,51 @@ static void binary_apply(eb_op op, const eb_tensor *a, const eb_tensor *b, eb_te
     }
 }
 
+/* ---- Mod and BitShift --------------------------------------------------- */
+
+/* a mod b for signed integers: fmod=1 takes the dividend's sign (C's %),
+ * fmod=0 the divisor's (Python's %); x mod 0 is 0, like x / 0 above. */
+static int64_t signed_mod(int64_t a, int64_t b, bool dividend_sign)
+{
+    if (b == 0 || b == -1) /* -1: every remainder is 0, and INT64_MIN % -1 is UB in C */
+        return 0;
+    int64_t r = a % b;
+    if (!dividend_sign && r != 0 && (r < 0) != (b < 0))
+        r += b;
+    return r;
+}
+
+/* a shifted by s bits of a type of `bits` bits; a shift by the width or
+ * more gives 0 (every bit shifted out), which C leaves undefined. */
+static uint64_t shift(uint64_t a, uint64_t s, bool left, int bits)
+{
+    if (s >= (uint64_t)bits)
+        return 0;
+    return left ? a << s : a >> s;
+}
+
+static void mod_shift_apply(const eb_node *n, const eb_tensor *a, const eb_tensor *b, eb_tensor *y)
+{
+    bool dividend_sign = eb_attr_int(n, "fmod", 0) != 0;
+    bool left = strcmp(eb_attr_string(n, "direction", ""), "LEFT") == 0;
+    int bits = (int)eb_dtypes[y->dtype].size * 8;
+    int64_t count = eb_tensor_numel(y);
+    eb_num_kind k = eb_num_kind_of(y->dtype);
+    bcast_walk w;
+    walk_init(&w, y, a, b);
+    for (int64_t i = 0; i < count; i++, walk_next(&w)) {
+        int64_t ia = w.off[0], ib = w.off[1];
+        if (n->op == EB_OP_BIT_SHIFT)
+            set_u(y, i, shift(get_u(a, ia), get_u(b, ib), left, bits));
+        else if (k == EB_NUM_FLOAT) /* exact in double, so one rounding to y's type */
+            eb_dtype_set_f64(y->dtype, y->data, i, fmod(get_f(a, ia), get_f(b, ib)));
+        else if (k == EB_NUM_SIGNED)
+            eb_dtype_set_i64(y->dtype, y->data, i, signed_mod(get_s(a, ia), get_s(b, ib), dividend_sign));
+        else /* unsigned: both signs rules agree */
+            set_u(y, i, get_u(b, ib) == 0 ? 0 : get_u(a, ia) % get_u(b, ib));
+    }
+}
+
 eb_status eb_ref_binary(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
 {
     eb_tensor view;
@@ -203,7 +255,10 @@ eb_status eb_ref_binary(const eb_node *n, const eb_tensor *const *in, eb_tensor 
     eb_status st = eb_binary_operand_b(n, in[0], in[1], &view, &b, err);
     if (st != EB_OK)
         return st;
-    binary_apply(n->op, in[0], b, out[0]);
+    if (n->op == EB_OP_MOD || n->op == EB_OP_BIT_SHIFT)
+        mod_shift_apply(n, in[0], b, out[0]);
+    else
+        binary_apply(n->op, in[0], b, out[0]);
     return EB_OK;
 }
 

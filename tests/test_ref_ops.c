@@ -1,0 +1,281 @@
+/* test_ref_ops.c - the ops issue 13 added to the reference side (opsC's
+ * group: Mod, BitShift, GatherElements, GatherND, ScatterElements,
+ * ScatterND, TopK, NonZero, OneHot, the remaining Reduce ops and the simple
+ * elementwise ops), on what the ONNX vectors (test_onnx_node) do not cover:
+ * sign rules, reductions the vectors lack, and the bad inputs: indices out
+ * of range refused by the shape rule when constant and by the kernel when
+ * known only at run time, each with a message naming the problem; a
+ * data-dependent output shape refused when the data is not known. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/shape_rules.h"
+#include "reference_kernels/ref.h"
+#include "tests/test_util.h"
+
+#define MAX_ARGS 4
+
+/* One node of op with n_in inputs and n_out outputs, value indices 0.. */
+typedef struct one_node {
+    int ins[MAX_ARGS], outs[2];
+    eb_node n;
+} one_node;
+
+static void node_init(one_node *o, eb_op op, const char *op_type, int opset, int n_in, int n_out, eb_attr *attrs,
+                      int n_attrs)
+{
+    for (int k = 0; k < MAX_ARGS; k++)
+        o->ins[k] = k;
+    for (int k = 0; k < 2; k++)
+        o->outs[k] = MAX_ARGS + k;
+    o->n = (eb_node){.op = op, .op_type = (char *)op_type, .name = "t", .opset = opset, .n_in = n_in,
+                     .n_out = n_out, .in = o->ins, .out = o->outs, .n_attrs = n_attrs, .attrs = attrs};
+}
+
+/* A tensor of dtype dt and the given shape holding vals (converted). */
+static eb_tensor make(eb_dtype dt, int rank, const int64_t *shape, const double *vals)
+{
+    eb_tensor t = {.dtype = dt, .rank = rank};
+    for (int d = 0; d < rank; d++)
+        t.shape[d] = shape[d];
+    eb_err err;
+    assert_int_equal(eb_tensor_alloc(&t, "test", &err), EB_OK);
+    for (int64_t i = 0; vals && i < eb_tensor_numel(&t); i++)
+        eb_dtype_set_f64(dt, t.data, i, vals[i]);
+    return t;
+}
+
+static eb_attr attr_int(const char *name, int64_t v)
+{
+    return (eb_attr){.name = (char *)name, .type = EB_ATTR_INT, .i = v};
+}
+
+static eb_attr attr_str(const char *name, const char *s)
+{
+    return (eb_attr){.name = (char *)name, .type = EB_ATTR_STRING, .s = (char *)s};
+}
+
+/* The shape rule on `shape_in` (inputs as load time sees them: data NULL
+ * where unknown), then the kernel on `in`, with fresh outputs. */
+static eb_status run2(one_node *o, const eb_tensor **shape_in, const eb_tensor **in, eb_tensor *out, int n_out,
+                      eb_err *err)
+{
+    eb_tensor *outs[2] = {&out[0], n_out > 1 ? &out[1] : NULL};
+    for (int k = 0; k < n_out; k++)
+        out[k] = (eb_tensor){0};
+    eb_status st = eb_ops[o->n.op].shape(&o->n, shape_in, outs, err);
+    if (st != EB_OK)
+        return st;
+    for (int k = 0; k < n_out; k++)
+        assert_int_equal(eb_tensor_alloc(&out[k], "out", err), EB_OK);
+    return eb_ref_kernels[o->n.op](&o->n, in, outs, err);
+}
+
+static eb_status run(one_node *o, const eb_tensor **in, eb_tensor *out, int n_out, eb_err *err)
+{
+    return run2(o, in, in, out, n_out, err);
+}
+
+static void expect_values(const eb_tensor *t, const double *want, int64_t count)
+{
+    assert_int_equal(eb_tensor_numel(t), count);
+    for (int64_t i = 0; i < count; i++) {
+        double v = eb_dtype_get_f64(t->dtype, t->data, i);
+        if (isnan(want[i]))
+            assert_true(isnan(v));
+        else
+            assert_float_equal(v, want[i], 1e-6 * (1 + fabs(want[i])));
+    }
+}
+
+static void free_all(eb_tensor *t, int n)
+{
+    for (int i = 0; i < n; i++)
+        eb_tensor_free_data(&t[i]);
+}
+
+/* ---- Mod, BitShift ----------------------------------------------------------- */
+
+static void mod__sign_rules__divisor_or_dividend(void **state)
+{
+    (void)state;
+    const int64_t s5[] = {6};
+    const double a[] = {-4, 7, 5, -7, 3, -128}, b[] = {3, -3, -3, 3, 0, -1};
+    const double py[] = {2, -2, -1, 2, 0, 0}, c[] = {-1, 1, 2, -1, 0, 0};
+    eb_dtype dts[] = {EB_DT_I8, EB_DT_I32, EB_DT_I64};
+    for (int k = 0; k < 3; k++)
+        for (int f = 0; f < 2; f++) {
+            eb_tensor x = make(dts[k], 1, s5, a), y = make(dts[k], 1, s5, b), out[1];
+            eb_attr at = attr_int("fmod", f);
+            one_node o;
+            node_init(&o, EB_OP_MOD, "Mod", 13, 2, 1, &at, 1);
+            const eb_tensor *in[2] = {&x, &y};
+            eb_err err;
+            assert_int_equal(run(&o, in, out, 1, &err), EB_OK);
+            expect_values(&out[0], f ? c : py, 6);
+            free_all(out, 1);
+            eb_tensor_free_data(&x);
+            eb_tensor_free_data(&y);
+        }
+}
+
+static void mod__float_without_fmod__refused(void **state)
+{
+    (void)state;
+    const int64_t s1[] = {1};
+    eb_tensor x = make(EB_DT_F32, 1, s1, NULL), out[1];
+    one_node o;
+    node_init(&o, EB_OP_MOD, "Mod", 13, 2, 1, NULL, 0);
+    const eb_tensor *in[2] = {&x, &x};
+    eb_err err;
+    assert_int_equal(run(&o, in, out, 1, &err), EB_EINVAL);
+    assert_non_null(strstr(err.msg, "fmod=1"));
+    eb_tensor_free_data(&x);
+}
+
+static void bitshift__width_or_more__gives_zero(void **state)
+{
+    (void)state;
+    const int64_t s4[] = {4};
+    const double a[] = {1, 255, 128, 3}, b[] = {7, 8, 9, 1};
+    const double left[] = {128, 0, 0, 6}, right[] = {0, 0, 0, 1};
+    for (int dir = 0; dir < 2; dir++) {
+        eb_tensor x = make(EB_DT_U8, 1, s4, a), y = make(EB_DT_U8, 1, s4, b), out[1];
+        eb_attr at = attr_str("direction", dir ? "RIGHT" : "LEFT");
+        one_node o;
+        node_init(&o, EB_OP_BIT_SHIFT, "BitShift", 11, 2, 1, &at, 1);
+        const eb_tensor *in[2] = {&x, &y};
+        eb_err err;
+        assert_int_equal(run(&o, in, out, 1, &err), EB_OK);
+        expect_values(&out[0], dir ? right : left, 4);
+        free_all(out, 1);
+        eb_tensor_free_data(&x);
+        eb_tensor_free_data(&y);
+    }
+}
+
+/* ---- gathers and scatters ---------------------------------------------------- */
+
+static void gather_elements__index_out_of_range__refused_at_load_and_at_run(void **state)
+{
+    (void)state;
+    const int64_t s23[] = {2, 3}, s22[] = {2, 2};
+    const double dv[] = {1, 2, 3, 4, 5, 6}, good[] = {0, -1, 2, 1}, bad[] = {0, 3, 1, 1};
+    eb_tensor data = make(EB_DT_F32, 2, s23, dv), ig = make(EB_DT_I64, 2, s22, good),
+              ib = make(EB_DT_I64, 2, s22, bad), out[1];
+    eb_attr at = attr_int("axis", 1);
+    one_node o;
+    node_init(&o, EB_OP_GATHER_ELEMENTS, "GatherElements", 13, 2, 1, &at, 1);
+    eb_err err;
+    const eb_tensor *in[2] = {&data, &ig};
+    assert_int_equal(run(&o, in, out, 1, &err), EB_OK);
+    const double want[] = {1, 3, 6, 5}; /* negative -1 counts from the end */
+    expect_values(&out[0], want, 4);
+    free_all(out, 1);
+
+    in[1] = &ib; /* constant: the shape rule refuses it */
+    assert_int_equal(run(&o, in, out, 1, &err), EB_EINVAL);
+    assert_non_null(strstr(err.msg, "GatherElements: index 3"));
+    assert_non_null(strstr(err.msg, "out of range [-3, 2]"));
+
+    eb_tensor unknown = ib; /* known only at run time: the kernel refuses it */
+    unknown.data = NULL;
+    const eb_tensor *shape_in[2] = {&data, &unknown};
+    assert_int_equal(run2(&o, shape_in, in, out, 1, &err), EB_EINVAL);
+    assert_non_null(strstr(err.msg, "out of range"));
+    free_all(out, 1);
+    eb_tensor_free_data(&data);
+    eb_tensor_free_data(&ig);
+    eb_tensor_free_data(&ib);
+}
+
+static void gather_nd__batch_dims_and_negative_indices(void **state)
+{
+    (void)state;
+    const int64_t sd[] = {2, 2, 2}, si[] = {2, 1, 1}, s_bad[] = {2, 1, 1};
+    const double dv[] = {0, 1, 2, 3, 4, 5, 6, 7}, iv[] = {-1, 0}, bad[] = {2, 0};
+    eb_tensor data = make(EB_DT_I32, 3, sd, dv), idx = make(EB_DT_I64, 3, si, iv),
+              ib = make(EB_DT_I64, 3, s_bad, bad), out[1];
+    eb_attr at = attr_int("batch_dims", 1);
+    one_node o;
+    node_init(&o, EB_OP_GATHER_ND, "GatherND", 13, 2, 1, &at, 1);
+    eb_err err;
+    const eb_tensor *in[2] = {&data, &idx};
+    assert_int_equal(run(&o, in, out, 1, &err), EB_OK);
+    assert_int_equal(out[0].rank, 3); /* [2, 1] + [2] */
+    const double want[] = {2, 3, 4, 5};
+    expect_values(&out[0], want, 4);
+    free_all(out, 1);
+    in[1] = &ib;
+    assert_int_equal(run(&o, in, out, 1, &err), EB_EINVAL);
+    assert_non_null(strstr(err.msg, "GatherND: index 2"));
+    eb_tensor_free_data(&data);
+    eb_tensor_free_data(&idx);
+    eb_tensor_free_data(&ib);
+}
+
+static void scatter_elements__reductions__combine_in_order(void **state)
+{
+    (void)state;
+    const int64_t s4[] = {4}, s3[] = {3};
+    const double dv[] = {1, 5, 3, 7}, iv[] = {1, 1, -1}, uv[] = {4, 9, 2};
+    const char *reds[] = {"none", "add", "mul", "max", "min"};
+    const double want[5][4] = {{1, 9, 3, 2}, {1, 18, 3, 9}, {1, 180, 3, 14}, {1, 9, 3, 7}, {1, 4, 3, 2}};
+    for (int r = 0; r < 5; r++) {
+        eb_tensor data = make(EB_DT_F32, 1, s4, dv), idx = make(EB_DT_I32, 1, s3, iv), upd = make(EB_DT_F32, 1, s3, uv),
+                  out[1];
+        eb_attr at = attr_str("reduction", reds[r]);
+        one_node o;
+        node_init(&o, EB_OP_SCATTER_ELEMENTS, "ScatterElements", 18, 3, 1, &at, 1);
+        const eb_tensor *in[3] = {&data, &idx, &upd};
+        eb_err err;
+        assert_int_equal(run(&o, in, out, 1, &err), EB_OK);
+        expect_values(&out[0], want[r], 4);
+        free_all(out, 1);
+        eb_tensor_free_data(&data);
+        eb_tensor_free_data(&idx);
+        eb_tensor_free_data(&upd);
+    }
+}
+
+static void scatter__bad_reduction_and_bad_index__refused(void **state)
+{
+    (void)state;
+    const int64_t s4[] = {4}, s21[] = {2, 1};
+    const double dv[] = {1, 2, 3, 4}, iv[] = {0, -5}, uv[] = {9, 9};
+    eb_tensor data = make(EB_DT_F32, 1, s4, dv), idx = make(EB_DT_I64, 2, s21, iv), upd = make(EB_DT_F32, 1, s21, uv),
+              out[1];
+    eb_attr at = attr_str("reduction", "sum");
+    one_node o;
+    node_init(&o, EB_OP_SCATTER_ND, "ScatterND", 18, 3, 1, &at, 1);
+    const eb_tensor *in[3] = {&data, &idx, &upd};
+    eb_err err;
+    assert_int_equal(run(&o, in, out, 1, &err), EB_EINVAL);
+    assert_non_null(strstr(err.msg, "reduction 'sum'"));
+    o.n.n_attrs = 0;
+    assert_int_equal(run(&o, in, out, 1, &err), EB_EINVAL);
+    assert_non_null(strstr(err.msg, "ScatterND: index -5"));
+    eb_tensor_free_data(&data);
+    eb_tensor_free_data(&idx);
+    eb_tensor_free_data(&upd);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(mod__sign_rules__divisor_or_dividend),
+        cmocka_unit_test(mod__float_without_fmod__refused),
+        cmocka_unit_test(bitshift__width_or_more__gives_zero),
+        cmocka_unit_test(gather_elements__index_out_of_range__refused_at_load_and_at_run),
+        cmocka_unit_test(gather_nd__batch_dims_and_negative_indices),
+        cmocka_unit_test(scatter_elements__reductions__combine_in_order),
+        cmocka_unit_test(scatter__bad_reduction_and_bad_index__refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
