@@ -194,8 +194,9 @@ static bool node_flops(const eb_graph *g, const eb_node *n, int64_t *macs, int64
     case EB_OP_CONSTANT_OF_SHAPE: case EB_OP_EXPAND: case EB_OP_TILE: case EB_OP_RANGE: case EB_OP_PAD:
     /* opsC group: indexing, no arithmetic (a scatter's reduction: one per update, not counted) */
     case EB_OP_GATHER_ELEMENTS: case EB_OP_GATHER_ND: case EB_OP_SCATTER_ELEMENTS: case EB_OP_SCATTER:
-    case EB_OP_SCATTER_ND:
+    case EB_OP_SCATTER_ND: case EB_OP_NON_ZERO: case EB_OP_ONE_HOT:
         break;
+    case EB_OP_TOP_K: *other = in0; break; /* opsC group: at least one comparison per input element */
     case EB_OP_UNKNOWN: case EB_OP_COUNT: return false;
     }
     return true;

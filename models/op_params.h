@@ -133,4 +133,17 @@ typedef enum eb_scatter_red { EB_SCATTER_NONE, EB_SCATTER_ADD, EB_SCATTER_MUL, E
  * EB_EUNSUPPORTED for a reduction on a dtype without arithmetic (bool). */
 eb_status eb_scatter_reduction(const eb_node *n, eb_dtype dt, eb_scatter_red *red, eb_err *err);
 
+/* TopK: the axis, normalised, and K (the attribute `k` before opset 10,
+ * then input 1, which must be known at load time: the output's shape
+ * depends on it); K in [0, the axis's length]. */
+eb_status eb_topk_params(const eb_node *n, const eb_tensor *const *in, int *axis, int64_t *k, eb_err *err);
+
+/* OneHot: the output axis in [0, rank(indices)] and depth (input 1, one
+ * value of any numeric type, known at load time, >= 1). */
+eb_status eb_onehot_params(const eb_node *n, const eb_tensor *const *in, int *axis, int64_t *depth, eb_err *err);
+
+/* NonZero: whether element i of x is non-zero (NaN is), and how many are. */
+bool eb_nonzero_at(const eb_tensor *x, int64_t i);
+int64_t eb_nonzero_count(const eb_tensor *x);
+
 #endif

@@ -266,6 +266,107 @@ static void scatter__bad_reduction_and_bad_index__refused(void **state)
     eb_tensor_free_data(&upd);
 }
 
+/* ---- TopK, NonZero, OneHot ------------------------------------------------- */
+
+static void topk__ties__lower_index_first_both_ways(void **state)
+{
+    (void)state;
+    const int64_t s6[] = {6}, s1[] = {1};
+    const double xv[] = {3, 1, 3, NAN, 1, 2}, kv[] = {4};
+    const double big_v[] = {NAN, 3, 3, 2}, big_i[] = {3, 0, 2, 5};
+    const double small_v[] = {1, 1, 2, 3}, small_i[] = {1, 4, 5, 0};
+    for (int largest = 0; largest < 2; largest++) {
+        eb_tensor x = make(EB_DT_F32, 1, s6, xv), k = make(EB_DT_I64, 1, s1, kv), out[2];
+        eb_attr at = attr_int("largest", largest);
+        one_node o;
+        node_init(&o, EB_OP_TOP_K, "TopK", 11, 2, 2, &at, 1);
+        const eb_tensor *in[2] = {&x, &k};
+        eb_err err;
+        assert_int_equal(run(&o, in, out, 2, &err), EB_OK);
+        expect_values(&out[0], largest ? big_v : small_v, 4);
+        expect_values(&out[1], largest ? big_i : small_i, 4);
+        free_all(out, 2);
+        eb_tensor_free_data(&x);
+        eb_tensor_free_data(&k);
+    }
+}
+
+static void topk__k_too_large_or_unknown__refused(void **state)
+{
+    (void)state;
+    const int64_t s6[] = {6}, s1[] = {1};
+    const double kv[] = {7};
+    eb_tensor x = make(EB_DT_F32, 1, s6, NULL), k = make(EB_DT_I64, 1, s1, kv), out[2];
+    one_node o;
+    node_init(&o, EB_OP_TOP_K, "TopK", 11, 2, 2, NULL, 0);
+    const eb_tensor *in[2] = {&x, &k};
+    eb_err err;
+    assert_int_equal(run(&o, in, out, 2, &err), EB_EINVAL);
+    assert_non_null(strstr(err.msg, "K=7"));
+    eb_tensor unknown = k;
+    unknown.data = NULL;
+    in[1] = &unknown;
+    assert_int_equal(run(&o, in, out, 2, &err), EB_EUNSUPPORTED);
+    assert_non_null(strstr(err.msg, "known at load time"));
+    eb_tensor_free_data(&x);
+    eb_tensor_free_data(&k);
+}
+
+static void nonzero__data_unknown__unsupported_with_reason(void **state)
+{
+    (void)state;
+    const int64_t s23[] = {2, 3};
+    const double xv[] = {0, 1, 0, NAN, 0, 2};
+    eb_tensor x = make(EB_DT_F32, 2, s23, xv), out[1];
+    one_node o;
+    node_init(&o, EB_OP_NON_ZERO, "NonZero", 13, 1, 1, NULL, 0);
+    const eb_tensor *in[1] = {&x};
+    eb_err err;
+    assert_int_equal(run(&o, in, out, 1, &err), EB_OK);
+    assert_int_equal(out[0].shape[0], 2);
+    const double want[] = {0, 1, 1, 1, 0, 2}; /* rows of (r, c): (0,1) (1,0) (1,2) */
+    expect_values(&out[0], want, 6);
+    free_all(out, 1);
+
+    eb_tensor unknown = x;
+    unknown.data = NULL;
+    in[0] = &unknown;
+    assert_int_equal(run(&o, in, out, 1, &err), EB_EUNSUPPORTED);
+    assert_non_null(strstr(err.msg, "depends on the input's values"));
+
+    /* sized at load time for 3, fed 2 at run time: refused, not truncated */
+    const double other[] = {0, 1, 0, 0, 0, 2};
+    eb_tensor x2 = make(EB_DT_F32, 2, s23, other);
+    const eb_tensor *shape_in[1] = {&x}, *run_in[1] = {&x2};
+    assert_int_equal(run2(&o, shape_in, run_in, out, 1, &err), EB_EINVAL);
+    assert_non_null(strstr(err.msg, "changed after shape inference"));
+    free_all(out, 1);
+    eb_tensor_free_data(&x);
+    eb_tensor_free_data(&x2);
+}
+
+static void onehot__negative_and_out_of_range_indices(void **state)
+{
+    (void)state;
+    const int64_t s3[] = {3}, s2[] = {2};
+    const double iv[] = {-1, 5, 1}, dv[] = {3}, vv[] = {0, 7};
+    eb_tensor idx = make(EB_DT_I64, 1, s3, iv), depth = make(EB_DT_F32, 0, NULL, dv),
+              values = make(EB_DT_I32, 1, s2, vv), out[1];
+    eb_attr at = attr_int("axis", 0);
+    one_node o;
+    node_init(&o, EB_OP_ONE_HOT, "OneHot", 11, 3, 1, &at, 1);
+    const eb_tensor *in[3] = {&idx, &depth, &values};
+    eb_err err;
+    assert_int_equal(run(&o, in, out, 1, &err), EB_OK);
+    assert_int_equal(out[0].shape[0], 3); /* depth first: axis 0 */
+    const double want[] = {0, 0, 0, /**/ 0, 0, 7, /**/ 7, 0, 0};
+    expect_values(&out[0], want, 9);
+    free_all(out, 1);
+    eb_tensor_free_data(&idx);
+    eb_tensor_free_data(&depth);
+    eb_tensor_free_data(&values);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -276,6 +377,10 @@ int main(void)
         cmocka_unit_test(gather_nd__batch_dims_and_negative_indices),
         cmocka_unit_test(scatter_elements__reductions__combine_in_order),
         cmocka_unit_test(scatter__bad_reduction_and_bad_index__refused),
+        cmocka_unit_test(topk__ties__lower_index_first_both_ways),
+        cmocka_unit_test(topk__k_too_large_or_unknown__refused),
+        cmocka_unit_test(nonzero__data_unknown__unsupported_with_reason),
+        cmocka_unit_test(onehot__negative_and_out_of_range_indices),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
