@@ -170,6 +170,8 @@ static bool node_flops(const eb_graph *g, const eb_node *n, int64_t *macs, int64
     case EB_OP_GLOBAL_AVG_POOL: case EB_OP_GLOBAL_MAX_POOL:
     case EB_OP_REDUCE_MEAN: case EB_OP_REDUCE_SUM: case EB_OP_REDUCE_MAX:
     case EB_OP_REDUCE_MIN: case EB_OP_REDUCE_PROD: case EB_OP_ARG_MAX: case EB_OP_ARG_MIN:
+    case EB_OP_REDUCE_L1: case EB_OP_REDUCE_L2: case EB_OP_REDUCE_LOG_SUM: /* opsC group */
+    case EB_OP_REDUCE_LOG_SUM_EXP: case EB_OP_REDUCE_SUM_SQUARE:
         *other = in0;
         break;
     case EB_OP_GELU: *other = 8 * out; break; /* erf or tanh form, a handful of operations */

@@ -1,5 +1,6 @@
 /* shape_reduce.c - the shape rules of the reductions over axes (ReduceMean, ReduceSum,
- * ReduceMax, ReduceMin, ReduceProd) and ArgMax, ArgMin.
+ * ReduceMax, ReduceMin, ReduceProd, ReduceL1, ReduceL2, ReduceLogSum, ReduceLogSumExp,
+ * ReduceSumSquare) and ArgMax, ArgMin.
  *
  * Each rule checks what a node may take (attributes, input dtypes and
  * shapes) and sets its outputs' dtypes and shapes; see eb_shape_fn in
@@ -73,6 +74,12 @@ eb_status eb_shape_reduce(const eb_node *n, const eb_tensor *const *in, eb_tenso
     if (!eb_is_numeric(x->dtype) && !(max_min && x->dtype == EB_DT_BOOL))
         return eb_errf(err, EB_EUNSUPPORTED, "%s: input has dtype %s, supported: numeric types but i4%s",
                        n->op_type, eb_dtype_name(x->dtype), max_min ? ", bool" : "");
+    /* a square root or a logarithm has no integer result the suite would
+     * vouch for: those take float types only */
+    bool float_only = n->op == EB_OP_REDUCE_L2 || n->op == EB_OP_REDUCE_LOG_SUM || n->op == EB_OP_REDUCE_LOG_SUM_EXP;
+    if (float_only && !eb_dtypes[x->dtype].is_float)
+        return eb_errf(err, EB_EUNSUPPORTED, "%s: input has dtype %s, supported: f16/f32/f64", n->op_type,
+                       eb_dtype_name(x->dtype));
     bool mask[EB_MAX_RANK];
     eb_status st = eb_reduce_mask(n, in, mask, err);
     if (st != EB_OK)

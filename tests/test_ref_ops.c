@@ -367,6 +367,62 @@ static void onehot__negative_and_out_of_range_indices(void **state)
     eb_tensor_free_data(&values);
 }
 
+/* ---- the remaining Reduce ops ------------------------------------------------ */
+
+static void reduce__axes_input_keepdims_and_noop(void **state)
+{
+    (void)state;
+    const int64_t s23[] = {2, 3}, s1[] = {1};
+    const double xv[] = {3, -4, 0, 1000, 1000, -1}, av[] = {1};
+    struct {
+        eb_op op;
+        const char *name;
+        double want[2];
+    } cases[] = {
+        {EB_OP_REDUCE_L1, "ReduceL1", {7, 2001}},
+        {EB_OP_REDUCE_L2, "ReduceL2", {5, sqrt(2000001.0)}},
+        {EB_OP_REDUCE_SUM_SQUARE, "ReduceSumSquare", {25, 2000001}},
+        {EB_OP_REDUCE_LOG_SUM, "ReduceLogSum", {NAN, log(1999.0)}},
+        /* 1000 + log(2 + e^-1001): no overflow although e^1000 is inf in double */
+        {EB_OP_REDUCE_LOG_SUM_EXP, "ReduceLogSumExp", {log(exp(3) + exp(-4) + 1), 1000 + log(2 + exp(-1001))}},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        eb_tensor x = make(EB_DT_F32, 2, s23, xv), axes = make(EB_DT_I64, 1, s1, av), out[1];
+        one_node o;
+        node_init(&o, cases[c].op, cases[c].name, 18, 2, 1, NULL, 0);
+        const eb_tensor *in[2] = {&x, &axes};
+        eb_err err;
+        assert_int_equal(run(&o, in, out, 1, &err), EB_OK);
+        assert_int_equal(out[0].rank, 2); /* keepdims by default: [2, 1] */
+        assert_int_equal(out[0].shape[1], 1);
+        expect_values(&out[0], cases[c].want, 2);
+        free_all(out, 1);
+
+        /* no axes with noop_with_empty_axes=1: the identity */
+        eb_attr noop = attr_int("noop_with_empty_axes", 1);
+        o.n.attrs = &noop, o.n.n_attrs = 1, o.n.n_in = 1;
+        assert_int_equal(run(&o, in, out, 1, &err), EB_OK);
+        expect_values(&out[0], xv, 6);
+        free_all(out, 1);
+        eb_tensor_free_data(&x);
+        eb_tensor_free_data(&axes);
+    }
+}
+
+static void reduce__l2_on_integers__unsupported(void **state)
+{
+    (void)state;
+    const int64_t s2[] = {2};
+    eb_tensor x = make(EB_DT_I32, 1, s2, NULL), out[1];
+    one_node o;
+    node_init(&o, EB_OP_REDUCE_L2, "ReduceL2", 13, 1, 1, NULL, 0);
+    const eb_tensor *in[1] = {&x};
+    eb_err err;
+    assert_int_equal(run(&o, in, out, 1, &err), EB_EUNSUPPORTED);
+    assert_non_null(strstr(err.msg, "ReduceL2: input has dtype i32"));
+    eb_tensor_free_data(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -381,6 +437,8 @@ int main(void)
         cmocka_unit_test(topk__k_too_large_or_unknown__refused),
         cmocka_unit_test(nonzero__data_unknown__unsupported_with_reason),
         cmocka_unit_test(onehot__negative_and_out_of_range_indices),
+        cmocka_unit_test(reduce__axes_input_keepdims_and_noop),
+        cmocka_unit_test(reduce__l2_on_integers__unsupported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
