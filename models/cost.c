@@ -187,6 +187,9 @@ static bool node_flops(const eb_graph *g, const eb_node *n, int64_t *macs, int64
     case EB_OP_EXP: case EB_OP_LOG: case EB_OP_RECIPROCAL: case EB_OP_FLOOR: case EB_OP_CEIL: case EB_OP_ROUND:
     case EB_OP_SIGN: case EB_OP_SIN: case EB_OP_COS: case EB_OP_SOFTPLUS: case EB_OP_ELU: case EB_OP_SELU:
     case EB_OP_NOT:
+    case EB_OP_ACOS: case EB_OP_ACOSH: case EB_OP_ASIN: case EB_OP_ASINH: case EB_OP_ATAN: /* opsC group */
+    case EB_OP_ATANH: case EB_OP_COSH: case EB_OP_SINH: case EB_OP_TAN: case EB_OP_SOFTSIGN: case EB_OP_CELU:
+    case EB_OP_THRESHOLDED_RELU: case EB_OP_SHRINK: case EB_OP_IS_INF: case EB_OP_IS_NAN: case EB_OP_HARDMAX:
         *other = out;
         break;
     /* data movement and constants: no arithmetic */
@@ -196,7 +199,8 @@ static bool node_flops(const eb_graph *g, const eb_node *n, int64_t *macs, int64
     case EB_OP_CONSTANT_OF_SHAPE: case EB_OP_EXPAND: case EB_OP_TILE: case EB_OP_RANGE: case EB_OP_PAD:
     /* opsC group: indexing, no arithmetic (a scatter's reduction: one per update, not counted) */
     case EB_OP_GATHER_ELEMENTS: case EB_OP_GATHER_ND: case EB_OP_SCATTER_ELEMENTS: case EB_OP_SCATTER:
-    case EB_OP_SCATTER_ND: case EB_OP_NON_ZERO: case EB_OP_ONE_HOT:
+    case EB_OP_SCATTER_ND: case EB_OP_NON_ZERO: case EB_OP_ONE_HOT: case EB_OP_CAST_LIKE: case EB_OP_EYE_LIKE:
+    case EB_OP_COMPRESS:
         break;
     case EB_OP_TOP_K: *other = in0; break; /* opsC group: at least one comparison per input element */
     case EB_OP_UNKNOWN: case EB_OP_COUNT: return false;

@@ -146,4 +146,9 @@ eb_status eb_onehot_params(const eb_node *n, const eb_tensor *const *in, int *ax
 bool eb_nonzero_at(const eb_tensor *x, int64_t i);
 int64_t eb_nonzero_count(const eb_tensor *x);
 
+/* Compress: the axis (-1 without the attribute: the flattened input) and
+ * the input seen as [outer, len, inner] around it. */
+eb_status eb_compress_params(const eb_node *n, const eb_tensor *x, int *axis, int64_t *outer, int64_t *len,
+                             int64_t *inner, eb_err *err);
+
 #endif

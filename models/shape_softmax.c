@@ -1,4 +1,4 @@
-/* shape_softmax.c - the shape rules of Softmax and LogSoftmax.
+/* shape_softmax.c - the shape rules of Softmax, LogSoftmax and Hardmax (same axis rules).
  *
  * Each rule checks what a node may take (attributes, input dtypes and
  * shapes) and sets its outputs' dtypes and shapes; see eb_shape_fn in

@@ -1,5 +1,5 @@
 /* shape_unary.c - the shape rules of the elementwise ops of one tensor: activations, math
- * functions and the logical Not.
+ * functions, the tests IsInf and IsNaN (bool outputs) and the logical Not.
  *
  * Each rule checks what a node may take (attributes, input dtypes and
  * shapes) and sets its outputs' dtypes and shapes; see eb_shape_fn in
@@ -21,6 +21,7 @@ static int_support ints_of(eb_op op)
     case EB_OP_NEG: return INTS_SIGNED;
     case EB_OP_ABS:
     case EB_OP_SIGN:
+    case EB_OP_SHRINK:
     case EB_OP_CLIP: return INTS_ALL;
     default: return INTS_NONE;
     }
@@ -79,5 +80,7 @@ eb_status eb_shape_unary(const eb_node *n, const eb_tensor *const *in, eb_tensor
             return eb_errf(err, EB_EINVAL, "Gelu: approximate '%s', expected 'none' or 'tanh'", approx);
     }
     eb_tensor_copy_meta(out[0], x);
+    if (n->op == EB_OP_IS_INF || n->op == EB_OP_IS_NAN)
+        out[0]->dtype = EB_DT_BOOL;
     return EB_OK;
 }

@@ -1,5 +1,6 @@
 /* ref_cast.c - Cast: converts a tensor to the dtype named by the `to`
- * attribute (an ONNX TensorProto.DataType code).
+ * attribute (an ONNX TensorProto.DataType code); CastLike (opset 15) to
+ * the dtype of its second input, by the same rules.
  *
  * Every dtype in models/dtype.h but packed i4 converts to every other one.
  * Each element is read exactly (as double for float types, int64 or uint64

@@ -1,13 +1,20 @@
 /* ref_unary.c - elementwise ops of one tensor: activations (Relu,
  * LeakyRelu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh, Erf, Gelu,
- * Softplus, Elu, Selu), math (Sqrt, Neg, Abs, Exp, Log, Reciprocal, Floor,
- * Ceil, Round, Sign, Sin, Cos) and the logical Not.
+ * Softplus, Elu, Selu, Softsign, Celu, ThresholdedRelu, Shrink), math
+ * (Sqrt, Neg, Abs, Exp, Log, Reciprocal, Floor, Ceil, Round, Sign, Sin,
+ * Cos, Tan, the inverse and hyperbolic Acos, Acosh, Asin, Asinh, Atan,
+ * Atanh, Cosh, Sinh), the tests IsInf and IsNaN (bool out) and the logical
+ * Not.
  *
  * Float inputs (f16, f32, f64) are computed in double with C's libm (erf,
  * tanh, ...) and rounded once to the output type, which makes the f32
  * results at least as accurate as float libm.  Relu and Neg also take
  * signed integers, Abs, Sign and Clip every integer type; integer Neg and
- * Abs wrap (-INT_MIN is INT_MIN, as in two's complement).  Not takes bool.
+ * Abs wrap (-INT_MIN is INT_MIN, as in two's complement).  Shrink takes
+ * every numeric type: integers are computed in double (lambd and bias are
+ * floats) and truncated back, as a Cast would.  IsInf (detect_positive,
+ * detect_negative, both 1 by default) and IsNaN take float types.  Not
+ * takes bool.
  *
  * NaN passes through every op whose ONNX reference propagates it (Relu,
  * Clip, HardSigmoid, Sign, ...).  Round is half-to-even (nearbyint in the
@@ -28,6 +35,7 @@
 /* Attributes of the parametrised activations, with ONNX's defaults. */
 typedef struct unary_params {
     double alpha, beta, gamma;
+    double lambd, bias; /* Shrink */
     bool gelu_tanh;
 } unary_params;
 
@@ -37,7 +45,9 @@ static void read_params(const eb_node *n, unary_params *p)
     switch (n->op) {
     case EB_OP_LEAKY_RELU: alpha = 0.01f; break;
     case EB_OP_HARD_SIGMOID: alpha = 0.2f, beta = 0.5f; break;
-    case EB_OP_ELU: alpha = 1.0f; break;
+    case EB_OP_ELU:
+    case EB_OP_CELU:
+    case EB_OP_THRESHOLDED_RELU: alpha = 1.0f; break;
     case EB_OP_SELU: alpha = 1.67326319217681884765625f, gamma = 1.05070102214813232421875f; break;
     default: break;
     }
@@ -45,6 +55,8 @@ static void read_params(const eb_node *n, unary_params *p)
     p->beta = eb_attr_float(n, "beta", (float)beta);
     p->gamma = eb_attr_float(n, "gamma", (float)gamma);
     p->gelu_tanh = strcmp(eb_attr_string(n, "approximate", "none"), "tanh") == 0;
+    p->lambd = eb_attr_float(n, "lambd", 0.5f);
+    p->bias = eb_attr_float(n, "bias", 0.0f);
 }
 
 /* sqrt(2/pi), for Gelu's tanh form (M_PI is not C11) */
@@ -84,6 +96,19 @@ static double float_unary(eb_op op, double x, const unary_params *p)
     case EB_OP_SOFTPLUS: return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x));
     case EB_OP_ELU: return x < 0 ? p->alpha * expm1(x) : x;
     case EB_OP_SELU: return x <= 0 ? p->gamma * p->alpha * expm1(x) : p->gamma * x;
+    case EB_OP_ACOS: return acos(x);
+    case EB_OP_ACOSH: return acosh(x);
+    case EB_OP_ASIN: return asin(x);
+    case EB_OP_ASINH: return asinh(x);
+    case EB_OP_ATAN: return atan(x);
+    case EB_OP_ATANH: return atanh(x);
+    case EB_OP_COSH: return cosh(x);
+    case EB_OP_SINH: return sinh(x);
+    case EB_OP_TAN: return tan(x);
+    case EB_OP_SOFTSIGN: return x / (1 + fabs(x));
+    case EB_OP_CELU: return x > 0 ? x : p->alpha * expm1(x / p->alpha); /* max(0,x) + min(0, a(e^(x/a) - 1)) */
+    case EB_OP_THRESHOLDED_RELU: return x > p->alpha ? x : 0;
+    case EB_OP_SHRINK: return x < -p->lambd ? x + p->bias : x > p->lambd ? x - p->bias : 0;
     default: return 0;
     }
 }
@@ -171,8 +196,22 @@ eb_status eb_ref_unary(const eb_node *n, const eb_tensor *const *in, eb_tensor *
         clip_apply(n, in, y);
         return EB_OK;
     }
+    if (n->op == EB_OP_IS_INF || n->op == EB_OP_IS_NAN) {
+        bool pos = eb_attr_int(n, "detect_positive", 1) != 0, neg = eb_attr_int(n, "detect_negative", 1) != 0;
+        uint8_t *py = y->data;
+        for (int64_t i = 0; i < count; i++) {
+            double v = eb_dtype_get_f64(x->dtype, x->data, i);
+            py[i] = n->op == EB_OP_IS_NAN ? isnan(v) : isinf(v) && (v > 0 ? pos : neg);
+        }
+        return EB_OK;
+    }
     unary_params p;
     read_params(n, &p);
+    if (n->op == EB_OP_SHRINK) { /* every numeric type, through double (see the file comment) */
+        for (int64_t i = 0; i < count; i++)
+            eb_dtype_set_f64(y->dtype, y->data, i, float_unary(n->op, eb_dtype_get_f64(x->dtype, x->data, i), &p));
+        return EB_OK;
+    }
     switch (eb_num_kind_of(x->dtype)) {
     case EB_NUM_FLOAT:
         for (int64_t i = 0; i < count; i++)

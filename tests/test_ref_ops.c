@@ -423,6 +423,134 @@ static void reduce__l2_on_integers__unsupported(void **state)
     eb_tensor_free_data(&x);
 }
 
+/* ---- simple elementwise and the rest ---------------------------------------- */
+
+static void isinf__detect_flags(void **state)
+{
+    (void)state;
+    const int64_t s4[] = {4};
+    const double xv[] = {INFINITY, -INFINITY, NAN, 1};
+    const double both[] = {1, 1, 0, 0}, pos_only[] = {1, 0, 0, 0}, nan_want[] = {0, 0, 1, 0};
+    eb_tensor x = make(EB_DT_F32, 1, s4, xv), out[1];
+    eb_attr at = attr_int("detect_negative", 0);
+    one_node o;
+    const eb_tensor *in[1] = {&x};
+    eb_err err;
+    node_init(&o, EB_OP_IS_INF, "IsInf", 10, 1, 1, NULL, 0);
+    assert_int_equal(run(&o, in, out, 1, &err), EB_OK);
+    assert_int_equal(out[0].dtype, EB_DT_BOOL);
+    expect_values(&out[0], both, 4);
+    free_all(out, 1);
+    o.n.attrs = &at, o.n.n_attrs = 1;
+    assert_int_equal(run(&o, in, out, 1, &err), EB_OK);
+    expect_values(&out[0], pos_only, 4);
+    free_all(out, 1);
+    node_init(&o, EB_OP_IS_NAN, "IsNaN", 13, 1, 1, NULL, 0);
+    assert_int_equal(run(&o, in, out, 1, &err), EB_OK);
+    expect_values(&out[0], nan_want, 4);
+    free_all(out, 1);
+    eb_tensor_free_data(&x);
+}
+
+static void shrink__integers_truncated_like_cast(void **state)
+{
+    (void)state;
+    const int64_t s5[] = {5};
+    const double xv[] = {-3, -1, 0, 1, 3}, want[] = {-1, 0, 0, 0, 1}; /* -3 + 1.5 = -1.5 -> -1 */
+    eb_tensor x = make(EB_DT_I32, 1, s5, xv), out[1];
+    eb_attr at[2] = {{.name = "lambd", .type = EB_ATTR_FLOAT, .f = 1.5f},
+                     {.name = "bias", .type = EB_ATTR_FLOAT, .f = 1.5f}};
+    one_node o;
+    node_init(&o, EB_OP_SHRINK, "Shrink", 9, 1, 1, at, 2);
+    const eb_tensor *in[1] = {&x};
+    eb_err err;
+    assert_int_equal(run(&o, in, out, 1, &err), EB_OK);
+    expect_values(&out[0], want, 5);
+    free_all(out, 1);
+    eb_tensor_free_data(&x);
+}
+
+static void hardmax__ties_first_index(void **state)
+{
+    (void)state;
+    const int64_t s23[] = {2, 3};
+    const double xv[] = {2, 5, 5, -1, -1, -1}, want[] = {0, 1, 0, 1, 0, 0};
+    eb_tensor x = make(EB_DT_F32, 2, s23, xv), out[1];
+    one_node o;
+    node_init(&o, EB_OP_HARDMAX, "Hardmax", 13, 1, 1, NULL, 0);
+    const eb_tensor *in[1] = {&x};
+    eb_err err;
+    assert_int_equal(run(&o, in, out, 1, &err), EB_OK);
+    expect_values(&out[0], want, 6);
+    free_all(out, 1);
+    eb_tensor_free_data(&x);
+}
+
+static void eye_like__k_off_diagonal_and_dtype(void **state)
+{
+    (void)state;
+    const int64_t s23[] = {2, 3};
+    const double want[] = {0, 0, 1, 0, 0, 0};
+    eb_tensor x = make(EB_DT_F32, 2, s23, NULL), out[1];
+    eb_attr at[2] = {attr_int("k", 2), attr_int("dtype", 7 /* INT64 */)};
+    one_node o;
+    node_init(&o, EB_OP_EYE_LIKE, "EyeLike", 9, 1, 1, at, 2);
+    const eb_tensor *in[1] = {&x};
+    eb_err err;
+    assert_int_equal(run(&o, in, out, 1, &err), EB_OK);
+    assert_int_equal(out[0].dtype, EB_DT_I64);
+    expect_values(&out[0], want, 6);
+    free_all(out, 1);
+    eb_tensor_free_data(&x);
+}
+
+static void compress__condition_unknown_or_too_long__refused(void **state)
+{
+    (void)state;
+    const int64_t s23[] = {2, 3}, s2[] = {2}, s4[] = {4};
+    const double xv[] = {1, 2, 3, 4, 5, 6}, cv[] = {0, 1}, want[] = {2, 5};
+    eb_tensor x = make(EB_DT_F32, 2, s23, xv), cond = make(EB_DT_BOOL, 1, s2, cv), lng = make(EB_DT_BOOL, 1, s4, NULL),
+              out[1];
+    eb_attr at = attr_int("axis", 1);
+    one_node o;
+    node_init(&o, EB_OP_COMPRESS, "Compress", 11, 2, 1, &at, 1);
+    const eb_tensor *in[2] = {&x, &cond};
+    eb_err err;
+    assert_int_equal(run(&o, in, out, 1, &err), EB_OK); /* the third column dropped: past the condition */
+    assert_int_equal(out[0].shape[1], 1);
+    expect_values(&out[0], want, 2);
+    free_all(out, 1);
+    eb_tensor unknown = cond;
+    unknown.data = NULL;
+    in[1] = &unknown;
+    assert_int_equal(run(&o, in, out, 1, &err), EB_EUNSUPPORTED);
+    assert_non_null(strstr(err.msg, "depends on the condition's values"));
+    in[1] = &lng;
+    assert_int_equal(run(&o, in, out, 1, &err), EB_EINVAL);
+    assert_non_null(strstr(err.msg, "condition has 4 entries"));
+    eb_tensor_free_data(&x);
+    eb_tensor_free_data(&cond);
+    eb_tensor_free_data(&lng);
+}
+
+static void cast_like__takes_the_second_inputs_dtype(void **state)
+{
+    (void)state;
+    const int64_t s3[] = {3};
+    const double xv[] = {-1.7, 2.5, 300}, want[] = {-1, 2, 300};
+    eb_tensor x = make(EB_DT_F64, 1, s3, xv), like = make(EB_DT_I16, 0, NULL, NULL), out[1];
+    one_node o;
+    node_init(&o, EB_OP_CAST_LIKE, "CastLike", 15, 2, 1, NULL, 0);
+    const eb_tensor *in[2] = {&x, &like};
+    eb_err err;
+    assert_int_equal(run(&o, in, out, 1, &err), EB_OK);
+    assert_int_equal(out[0].dtype, EB_DT_I16);
+    expect_values(&out[0], want, 3);
+    free_all(out, 1);
+    eb_tensor_free_data(&x);
+    eb_tensor_free_data(&like);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -439,6 +567,12 @@ int main(void)
         cmocka_unit_test(onehot__negative_and_out_of_range_indices),
         cmocka_unit_test(reduce__axes_input_keepdims_and_noop),
         cmocka_unit_test(reduce__l2_on_integers__unsupported),
+        cmocka_unit_test(isinf__detect_flags),
+        cmocka_unit_test(shrink__integers_truncated_like_cast),
+        cmocka_unit_test(hardmax__ties_first_index),
+        cmocka_unit_test(eye_like__k_off_diagonal_and_dtype),
+        cmocka_unit_test(compress__condition_unknown_or_too_long__refused),
+        cmocka_unit_test(cast_like__takes_the_second_inputs_dtype),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
