@@ -25,6 +25,7 @@ EB_CONVERTERS(bool)
 EB_CONVERTERS(i4)
 EB_CONVERTERS(q8_0)
 EB_CONVERTERS(q4_0)
+EB_CONVERTERS(bf16)
 #undef EB_CONVERTERS
 
 _Static_assert(sizeof(eb_block_i4) == 1, "i4: two elements in one byte");
@@ -50,9 +51,10 @@ const eb_dtype_traits eb_dtypes[EB_DT_COUNT] = {
     [EB_DT_I4] = ROW(i4, 22, 0, false, true, 2, sizeof(eb_block_i4), false),
     [EB_DT_Q8_0] = ROW(q8_0, -1, 0, false, true, EB_QK, sizeof(eb_block_q8_0), true),
     [EB_DT_Q4_0] = ROW(q4_0, -1, 0, false, true, EB_QK, sizeof(eb_block_q4_0), true),
+    [EB_DT_BF16] = ROW(bf16, 16, 2, true, true, 1, 2, false),
 };
 #undef ROW
-_Static_assert(EB_DT_COUNT == 16, "update eb_dtypes (and tests/test_dtype.c) when adding a dtype");
+_Static_assert(EB_DT_COUNT == 17, "update eb_dtypes (and tests/test_dtype.c) when adding a dtype");
 
 const char *eb_dtype_name(eb_dtype dt)
 {
@@ -88,6 +90,39 @@ size_t eb_dtype_nbytes(eb_dtype dt, int64_t n)
     if (sz && blocks > SIZE_MAX / sz)
         return SIZE_MAX;
     return (size_t)blocks * sz;
+}
+
+float eb_bf16_to_f32(uint16_t h)
+{
+    uint32_t bits = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+uint16_t eb_f32_to_bf16(float f)
+{
+    uint32_t bits;
+    memcpy(&bits, &f, sizeof bits);
+    if ((bits & 0x7fffffffu) > 0x7f800000u) /* NaN: keep the sign, make it quiet */
+        return (uint16_t)((bits >> 16) | 0x40);
+    bits += 0x7fffu + ((bits >> 16) & 1); /* round to nearest even on the low 16 bits */
+    return (uint16_t)(bits >> 16);
+}
+
+uint16_t eb_f64_to_bf16(double d)
+{
+    /* to f32 rounding to odd (8+ extra bits), then to bf16 to nearest even:
+     * the same as one rounding of d, which f64 -> f32 -> bf16 by nearest
+     * even twice is not */
+    float f = (float)d;
+    if (isfinite(f) && (double)f != d) {
+        uint32_t bits;
+        memcpy(&bits, &f, sizeof bits);
+        if (!(bits & 1))
+            f = nextafterf(f, d > (double)f ? INFINITY : -INFINITY);
+    }
+    return eb_f32_to_bf16(f);
 }
 
 float eb_f16_to_f32(uint16_t h)
@@ -161,6 +196,7 @@ double eb_dtype_get_f64(eb_dtype dt, const void *data, int64_t i)
     switch (dt) {
     case EB_DT_F32: return ((const float *)data)[i];
     case EB_DT_F16: return eb_f16_to_f32(((const uint16_t *)data)[i]);
+    case EB_DT_BF16: return eb_bf16_to_f32(((const uint16_t *)data)[i]);
     case EB_DT_F64: return ((const double *)data)[i];
     case EB_DT_U64: return (double)((const uint64_t *)data)[i]; /* not through int64 */
     default: return (double)eb_dtype_get_i64(dt, data, i);
@@ -186,6 +222,7 @@ int64_t eb_dtype_get_i64(eb_dtype dt, const void *data, int64_t i)
     }
     case EB_DT_F32:
     case EB_DT_F16:
+    case EB_DT_BF16:
     case EB_DT_F64: {
         double v = eb_dtype_get_f64(dt, data, i);
         /* out-of-range float to int is UB in C; saturate instead */
@@ -210,6 +247,7 @@ void eb_dtype_set_f64(eb_dtype dt, void *data, int64_t i, double v)
     switch (dt) {
     case EB_DT_F32: ((float *)data)[i] = (float)v; return;
     case EB_DT_F16: ((uint16_t *)data)[i] = eb_f64_to_f16(v); return;
+    case EB_DT_BF16: ((uint16_t *)data)[i] = eb_f64_to_bf16(v); return;
     case EB_DT_F64: ((double *)data)[i] = v; return;
     case EB_DT_BOOL: ((uint8_t *)data)[i] = v != 0; return;
     case EB_DT_U64:
@@ -229,6 +267,7 @@ void eb_dtype_set_i64(eb_dtype dt, void *data, int64_t i, int64_t v)
     switch (dt) {
     case EB_DT_F32: ((float *)data)[i] = (float)v; return;
     case EB_DT_F16: ((uint16_t *)data)[i] = eb_f32_to_f16((float)v); return;
+    case EB_DT_BF16: ((uint16_t *)data)[i] = eb_f64_to_bf16((double)v); return;
     case EB_DT_F64: ((double *)data)[i] = (double)v; return;
     case EB_DT_I8: ((int8_t *)data)[i] = (int8_t)v; return;
     case EB_DT_U8: ((uint8_t *)data)[i] = (uint8_t)v; return;
@@ -256,6 +295,7 @@ void eb_dtype_set_u64(eb_dtype dt, void *data, int64_t i, uint64_t v)
     case EB_DT_F64: ((double *)data)[i] = (double)v; return;
     /* a value that f32 rounds is beyond 2^24, so beyond f16's range either way */
     case EB_DT_F16: ((uint16_t *)data)[i] = eb_f32_to_f16((float)v); return;
+    case EB_DT_BF16: ((uint16_t *)data)[i] = eb_f64_to_bf16((double)v); return;
     case EB_DT_BOOL: ((uint8_t *)data)[i] = v != 0; return;
     default: eb_dtype_set_i64(dt, data, i, eb_wrap_i64(v)); return;
     }
@@ -291,6 +331,18 @@ static void f32_to_f32(const void *src, float *dst, int64_t n)
 static void f32_from_f32(const float *src, void *dst, int64_t n)
 {
     memcpy(dst, src, (size_t)n * sizeof *src);
+}
+
+static void bf16_to_f32(const void *src, float *dst, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        dst[i] = eb_bf16_to_f32(((const uint16_t *)src)[i]);
+}
+
+static void bf16_from_f32(const float *src, void *dst, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        ((uint16_t *)dst)[i] = eb_f32_to_bf16(src[i]);
 }
 
 static void f16_to_f32(const void *src, float *dst, int64_t n)

@@ -34,6 +34,7 @@ typedef enum eb_dtype {
     EB_DT_Q8_0, /* blocks of 32: f16 scale d, 32 int8 q; x = d * q */
     EB_DT_Q4_0, /* blocks of 32: f16 scale d, 16 bytes of 4-bit q + 8, element 2j
                  * in the low nibble of byte j; x = d * (nibble - 8) */
+    EB_DT_BF16, /* bfloat16: the high 16 bits of an f32 (8-bit exponent, 7-bit mantissa) */
     EB_DT_COUNT
 } eb_dtype;
 
@@ -78,7 +79,7 @@ extern const eb_dtype_traits eb_dtypes[EB_DT_COUNT];
 
 const char *eb_dtype_name(eb_dtype dt);
 /* Returns EB_DT_UNDEFINED for ONNX types the suite does not hold (string,
- * complex, bfloat16, ...). */
+ * complex, float8, ...). */
 eb_dtype eb_dtype_from_onnx(int onnx_code);
 /* Name of an ONNX type code, including ones we do not support. */
 const char *eb_onnx_type_name(int onnx_code);
@@ -105,6 +106,12 @@ void eb_dtype_set_u64(eb_dtype dt, void *data, int64_t i, uint64_t v);
 /* uint64 -> int64 modulo 2^64, without C's implementation-defined
  * conversion. */
 int64_t eb_wrap_i64(uint64_t u);
+
+/* bfloat16: to f32 exactly; from f32 and f64 rounding to nearest even in
+ * one rounding (NaN stays a quiet NaN). */
+float eb_bf16_to_f32(uint16_t h);
+uint16_t eb_f32_to_bf16(float f);
+uint16_t eb_f64_to_bf16(double d);
 
 float eb_f16_to_f32(uint16_t h);
 uint16_t eb_f32_to_f16(float f);  /* round to nearest even */

@@ -114,7 +114,8 @@ static int64_t typed_count(const Onnx__TensorProto *tp, eb_dtype dt)
     case EB_DT_U16:
     case EB_DT_U8:
     case EB_DT_BOOL:
-    case EB_DT_F16: return (int64_t)tp->n_int32_data;
+    case EB_DT_F16:
+    case EB_DT_BF16: return (int64_t)tp->n_int32_data;
     default: return -1;
     }
 }
@@ -128,7 +129,8 @@ static void typed_copy(const Onnx__TensorProto *tp, eb_tensor *t, int64_t n)
         case EB_DT_I64: ((int64_t *)t->data)[i] = tp->int64_data[i]; break;
         case EB_DT_U32: ((uint32_t *)t->data)[i] = (uint32_t)tp->uint64_data[i]; break;
         case EB_DT_U64: ((uint64_t *)t->data)[i] = tp->uint64_data[i]; break;
-        case EB_DT_F16: ((uint16_t *)t->data)[i] = (uint16_t)tp->int32_data[i]; break; /* bits */
+        case EB_DT_F16:
+        case EB_DT_BF16: ((uint16_t *)t->data)[i] = (uint16_t)tp->int32_data[i]; break; /* bits */
         default: eb_dtype_set_i64(t->dtype, t->data, i, tp->int32_data[i]); break;
         }
     }

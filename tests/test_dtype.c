@@ -19,7 +19,7 @@
 #include "models/dtype.h"
 #include "tests/test_util.h"
 
-typedef enum { EXACT, HALF_UNIT, F16_ULP, HALF_BLOCK_SCALE } tolerance;
+typedef enum { EXACT, HALF_UNIT, F16_ULP, BF16_ULP, HALF_BLOCK_SCALE } tolerance;
 
 /* What each dtype must hold: its name and block, and the random data its
  * round trip runs on (uniform in [lo, hi), rounded to integers when
@@ -50,6 +50,7 @@ static const dtype_case cases[] = {
     {EB_DT_I4, "i4", 2, 1, -8.4, 7.4, false, HALF_UNIT},
     {EB_DT_Q8_0, "q8_0", 32, 34, -3, 3, false, HALF_BLOCK_SCALE},
     {EB_DT_Q4_0, "q4_0", 32, 18, -3, 3, false, HALF_BLOCK_SCALE},
+    {EB_DT_BF16, "bf16", 1, 2, -1e30, 1e30, false, BF16_ULP},
 };
 
 static const dtype_case *case_of(eb_dtype dt)
@@ -121,6 +122,11 @@ static double allowed(const dtype_case *c, const float *x, const void *enc, int 
         int e;
         frexp(x[i], &e); /* |x| in [2^(e-1), 2^e): ulp of a half is 2^(e-11) */
         return ldexp(1.0, e - 12);
+    }
+    case BF16_ULP: {
+        int e;
+        frexp(x[i], &e); /* |x| in [2^(e-1), 2^e): ulp of a bfloat16 is 2^(e-8) */
+        return ldexp(1.0, e - 9);
     }
     case HALF_BLOCK_SCALE: {
         uint16_t d = c->dt == EB_DT_Q8_0 ? ((const eb_block_q8_0 *)enc)[i / EB_QK].d : ((const eb_block_q4_0 *)enc)[i / EB_QK].d;
@@ -203,9 +209,29 @@ static void q8_0__a_hand_worked_block__has_the_expected_levels(void **state)
     assert_int_equal(b4.qs[1], 0x88);
 }
 
+/* bfloat16 (opsC, issue 13): ties to even, one rounding from f64 (not two
+ * through f32), NaN stays NaN, and the element access round trip. */
+static void bf16__rounds_once_to_nearest_even(void **state)
+{
+    (void)state;
+    assert_int_equal(eb_f32_to_bf16(1.0f), 0x3f80);
+    assert_int_equal(eb_f32_to_bf16(1.0f + 0x1p-8f), 0x3f80);         /* tie: to the even 1.0 */
+    assert_int_equal(eb_f32_to_bf16(1.0f + 3 * 0x1p-8f), 0x3f82);     /* tie: to the even 1 + 2^-6 */
+    assert_int_equal(eb_f64_to_bf16(1.0 + 0x1p-8 + 0x1p-40), 0x3f81); /* just above the tie; via f32 it would be 1.0 */
+    assert_int_equal(eb_f64_to_bf16(-2.0), 0xc000);
+    assert_true(isnan(eb_bf16_to_f32(eb_f32_to_bf16(NAN))));
+    assert_true(isinf(eb_bf16_to_f32(eb_f64_to_bf16(1e300))));
+    uint16_t buf[1];
+    eb_dtype_set_f64(EB_DT_BF16, buf, 0, 0.478515625);
+    assert_int_equal(buf[0], 0x3ef5);
+    assert_true(eb_dtype_get_f64(EB_DT_BF16, buf, 0) == 0.478515625);
+    assert_int_equal(eb_dtype_from_onnx(16), EB_DT_BF16);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(bf16__rounds_once_to_nearest_even),
         cmocka_unit_test(traits__every_dtype__has_a_full_row_and_a_test_case),
         cmocka_unit_test(nbytes__counts_whole_blocks),
         cmocka_unit_test(onnx_codes__map_back_and_block_types_have_none),
