@@ -4,7 +4,8 @@
  * elementwise ops), on what the ONNX vectors (test_onnx_node) do not cover:
  * sign rules, reductions the vectors lack, and the bad inputs: indices out
  * of range refused by the shape rule when constant and by the kernel when
- * known only at run time, each with a message naming the problem; a
+ * known only at run time, each with a message naming the problem (and,
+ * through a whole model on the ref and cpu runners, the node); a
  * data-dependent output shape refused when the data is not known. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,8 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/graph.h"
+#include "models/onnx_tensor.h"
 #include "models/shape_rules.h"
 #include "reference_kernels/ref.h"
+#include "runners/runner.h"
 #include "tests/test_util.h"
 
 #define MAX_ARGS 4
@@ -551,6 +555,136 @@ static void cast_like__takes_the_second_inputs_dtype(void **state)
     eb_tensor_free_data(&like);
 }
 
+/* ---- through a whole model: the messages name the node ------------------------ */
+
+/* A one-node model y = GatherElements(x f32[2,3], i i64[2,2], axis=1) named
+ * "pick"; i is an initialiser holding idx when idx is non-NULL, else a
+ * second graph input. */
+static uint8_t *gather_model(const int64_t *idx, size_t *len)
+{
+    Onnx__TensorShapeProto__Dimension d[2] = {ONNX__TENSOR_SHAPE_PROTO__DIMENSION__INIT,
+                                              ONNX__TENSOR_SHAPE_PROTO__DIMENSION__INIT};
+    Onnx__TensorShapeProto__Dimension di[2] = {ONNX__TENSOR_SHAPE_PROTO__DIMENSION__INIT,
+                                               ONNX__TENSOR_SHAPE_PROTO__DIMENSION__INIT};
+    Onnx__TensorShapeProto__Dimension *dp[2] = {&d[0], &d[1]}, *dip[2] = {&di[0], &di[1]};
+    for (int k = 0; k < 2; k++) {
+        d[k].value_case = di[k].value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+        d[k].dim_value = k ? 3 : 2;
+        di[k].dim_value = 2;
+    }
+    Onnx__TensorShapeProto sx = ONNX__TENSOR_SHAPE_PROTO__INIT, si = ONNX__TENSOR_SHAPE_PROTO__INIT;
+    sx.n_dim = si.n_dim = 2;
+    sx.dim = dp;
+    si.dim = dip;
+    Onnx__TypeProto__Tensor tx = ONNX__TYPE_PROTO__TENSOR__INIT, ti = ONNX__TYPE_PROTO__TENSOR__INIT;
+    tx.has_elem_type = ti.has_elem_type = 1;
+    tx.elem_type = 1; /* FLOAT */
+    ti.elem_type = 7; /* INT64 */
+    tx.shape = &sx;
+    ti.shape = &si;
+    Onnx__TypeProto typx = ONNX__TYPE_PROTO__INIT, typi = ONNX__TYPE_PROTO__INIT;
+    typx.value_case = typi.value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
+    typx.tensor_type = &tx;
+    typi.tensor_type = &ti;
+    Onnx__ValueInfoProto x = ONNX__VALUE_INFO_PROTO__INIT, i = ONNX__VALUE_INFO_PROTO__INIT,
+                         y = ONNX__VALUE_INFO_PROTO__INIT;
+    x.name = "x", x.type = &typx;
+    i.name = "i", i.type = &typi;
+    y.name = "y";
+    Onnx__ValueInfoProto *ins[2] = {&x, &i}, *outs[1] = {&y};
+
+    Onnx__TensorProto init = ONNX__TENSOR_PROTO__INIT, *inits[1] = {&init};
+    int64_t idims[2] = {2, 2};
+    init.name = "i";
+    init.has_data_type = 1;
+    init.data_type = 7;
+    init.n_dims = 2;
+    init.dims = idims;
+    init.n_int64_data = 4;
+    init.int64_data = (int64_t *)idx;
+
+    Onnx__AttributeProto axis = ONNX__ATTRIBUTE_PROTO__INIT, *attrs[1] = {&axis};
+    axis.name = "axis";
+    axis.has_type = 1;
+    axis.type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
+    axis.has_i = 1;
+    axis.i = 1;
+    Onnx__NodeProto node = ONNX__NODE_PROTO__INIT, *nodes[1] = {&node};
+    char *nin[2] = {"x", "i"}, *nout[1] = {"y"};
+    node.op_type = "GatherElements";
+    node.name = "pick";
+    node.n_input = 2, node.input = nin;
+    node.n_output = 1, node.output = nout;
+    node.n_attribute = 1, node.attribute = attrs;
+
+    Onnx__GraphProto graph = ONNX__GRAPH_PROTO__INIT;
+    graph.name = "g";
+    graph.n_node = 1, graph.node = nodes;
+    graph.n_initializer = idx ? 1 : 0, graph.initializer = inits;
+    graph.n_input = idx ? 1 : 2, graph.input = ins;
+    graph.n_output = 1, graph.output = outs;
+    Onnx__OperatorSetIdProto opset = ONNX__OPERATOR_SET_ID_PROTO__INIT, *opsets[1] = {&opset};
+    opset.domain = "";
+    opset.has_version = 1;
+    opset.version = 13;
+    Onnx__ModelProto m = ONNX__MODEL_PROTO__INIT;
+    m.has_ir_version = 1;
+    m.ir_version = 8;
+    m.n_opset_import = 1, m.opset_import = opsets;
+    m.graph = &graph;
+    *len = onnx__model_proto__get_packed_size(&m);
+    uint8_t *buf = malloc(*len);
+    assert_non_null(buf);
+    onnx__model_proto__pack(&m, buf);
+    return buf;
+}
+
+static void model__index_out_of_range__refused_naming_the_node(void **state)
+{
+    (void)state;
+    const int64_t bad[4] = {0, 1, 2, 3};
+    size_t len;
+    uint8_t *buf = gather_model(bad, &len);
+    eb_graph *g = NULL;
+    eb_err err = {{0}};
+    assert_int_equal(eb_graph_load_buffer(buf, len, "gather.onnx", NULL, &g, &err), EB_OK);
+    free(buf);
+    /* a constant index: refused by shape inference */
+    assert_int_equal(eb_graph_infer_shapes(g, NULL, eb_ref_eval, &err), EB_EINVAL);
+    assert_non_null(strstr(err.msg, "'pick' (GatherElements)"));
+    assert_non_null(strstr(err.msg, "index 3"));
+    eb_graph_free(g);
+
+    /* the same index arriving at run time: refused by each runner's run */
+    buf = gather_model(NULL, &len);
+    assert_int_equal(eb_graph_load_buffer(buf, len, "gather.onnx", NULL, &g, &err), EB_OK);
+    free(buf);
+    assert_int_equal(eb_graph_infer_shapes(g, NULL, eb_ref_eval, &err), EB_OK);
+    float xs[6] = {1, 2, 3, 4, 5, 6}, ys[4];
+    int64_t is[4] = {0, 1, 2, 3};
+    eb_tensor in[2] = {{.dtype = EB_DT_F32, .rank = 2, .shape = {2, 3}, .data = xs},
+                       {.dtype = EB_DT_I64, .rank = 2, .shape = {2, 2}, .data = is}};
+    eb_tensor out = {.dtype = EB_DT_F32, .rank = 2, .shape = {2, 2}, .data = ys};
+    const char *runners[] = {"ref", "cpu"};
+    for (int k = 0; k < 2; k++) {
+        const eb_runner *r = eb_runner_find(runners[k]);
+        if (!r)
+            continue; /* not built in */
+        eb_variant v = eb_variant_default(runners[k]);
+        eb_plan *plan;
+        assert_int_equal(r->prepare(g, &v, &plan, &err), EB_OK);
+        assert_int_equal(r->run(plan, in, &out, &err), EB_EINVAL);
+        assert_non_null(strstr(err.msg, "pick"));
+        assert_non_null(strstr(err.msg, "GatherElements: index 3"));
+        is[3] = -3; /* in range: counts from the end */
+        assert_int_equal(r->run(plan, in, &out, &err), EB_OK);
+        assert_true(ys[0] == 1 && ys[1] == 2 && ys[2] == 6 && ys[3] == 4);
+        is[3] = 3;
+        r->release(plan);
+    }
+    eb_graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -573,6 +707,7 @@ int main(void)
         cmocka_unit_test(eye_like__k_off_diagonal_and_dtype),
         cmocka_unit_test(compress__condition_unknown_or_too_long__refused),
         cmocka_unit_test(cast_like__takes_the_second_inputs_dtype),
+        cmocka_unit_test(model__index_out_of_range__refused_naming_the_node),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
