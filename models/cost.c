@@ -193,6 +193,7 @@ static bool node_flops(const eb_graph *g, const eb_node *n, int64_t *macs, int64
     case EB_OP_CONSTANT_OF_SHAPE: case EB_OP_EXPAND: case EB_OP_TILE: case EB_OP_RANGE: case EB_OP_PAD:
         break;
     case EB_OP_TRILU: break; /* a masked copy */
+    case EB_OP_IF: return false; /* inlined by shape inference when it can be; else nothing runs it */
     case EB_OP_CUMSUM: *other = out; break;
     case EB_OP_LSTM: case EB_OP_GRU: case EB_OP_RNN: {
         /* per step, direction and batch entry: gates*hidden rows of W and R,
