@@ -1436,8 +1436,9 @@ static void mb_attr_strings(mb *b, const char *name, int n, const char *const *v
 /* One LSTM/GRU/RNN node on random odd shapes: every direction and layout,
  * with and without bias, sequence lengths (constant), initial states (run-
  * time inputs), peepholes, GRU's two reset modes, and on odd cases other
- * activations with clip.  W, R, B, P are initialisers: the cpu kernel
- * takes the node (no fallback). */
+ * activations with clip.  W, R, B, P are initialisers (packed in prepare),
+ * or on some cases W and R are inputs (packed per run); either way the cpu
+ * kernel takes the node (no fallback). */
 static eb_graph *rnn_graph(eb_op op, int variant, char *what, size_t wn)
 {
     static const char *const DIRS[3] = {"forward", "reverse", "bidirectional"};
@@ -1447,10 +1448,14 @@ static eb_graph *rnn_graph(eb_op op, int variant, char *what, size_t wn)
     int seq = rand_int(1, 7), batch = rand_int(1, 4), input = rand_int(1, 11), hidden = rand_int(1, 9);
     bool bias = rand_int(0, 3) != 0, lens = rand_int(0, 1), h0 = rand_int(0, 1), c0 = lstm && rand_int(0, 1);
     bool peep = lstm && rand_int(0, 1), acts = variant % 4 == 3;
+    bool w_in = variant % 5 == 4; /* W and R fed at run time: packed per run */
+    if (w_in)
+        h0 = c0 = false; /* the builder holds four inputs */
     int lbr = gru ? rand_int(0, 1) : 0;
     const char *name = lstm ? "LSTM" : gru ? "GRU" : "RNN";
     snprintf(what, wn, "%s %s layout=%d seq=%d batch=%d input=%d hidden=%d bias=%d lens=%d h0=%d c0=%d peep=%d "
-             "lbr=%d acts=%d", name, DIRS[dir], layout, seq, batch, input, hidden, bias, lens, h0, c0, peep, lbr, acts);
+             "lbr=%d acts=%d w_in=%d", name, DIRS[dir], layout, seq, batch, input, hidden, bias, lens, h0, c0, peep, lbr, acts,
+             w_in);
     mb b;
     mb_begin(&b, 14);
     mb_input(&b, "X", 3, layout ? (int64_t[]){batch, seq, input} : (int64_t[]){seq, batch, input});
@@ -1459,8 +1464,13 @@ static eb_graph *rnn_graph(eb_op op, int variant, char *what, size_t wn)
         mb_input(&b, "initial_h", 3, hs);
     if (c0)
         mb_input(&b, "initial_c", 3, hs);
-    mb_init(&b, "W", 3, (int64_t[]){dirs, gates * hidden, input}, NULL);
-    mb_init(&b, "R", 3, (int64_t[]){dirs, gates * hidden, hidden}, NULL);
+    if (w_in) {
+        mb_input(&b, "W", 3, (int64_t[]){dirs, gates * hidden, input});
+        mb_input(&b, "R", 3, (int64_t[]){dirs, gates * hidden, hidden});
+    } else {
+        mb_init(&b, "W", 3, (int64_t[]){dirs, gates * hidden, input}, NULL);
+        mb_init(&b, "R", 3, (int64_t[]){dirs, gates * hidden, hidden}, NULL);
+    }
     if (bias)
         mb_init(&b, "B", 2, (int64_t[]){dirs, 2 * gates * hidden}, NULL);
     if (peep)

@@ -10,10 +10,10 @@
  * rides the recurrent GEMM's epilogue.  GRU with linear_before_reset=0
  * needs (r * H) Rh^T: a second GEMM per step over R's last third.
  *
- * Everything ONNX allows is taken (directions, sequence_lens read at run
- * time, initial states, peepholes, input_forget, clip, activations, layout
- * 1) as long as W, R, B and P are constant f32; the rest goes to the
- * reference kernel.  The equations are the reference kernel's
+ * Everything ONNX allows in f32 is taken: directions, sequence_lens read at
+ * run time, initial states, peepholes, input_forget, clip, activations,
+ * layout 1.  W, R, B and P are packed in prepare when they are constants,
+ * else on every run (as the ONNX test vectors feed them).  The equations are the reference kernel's
  * (reference_kernels/ref_rnn.c), in float instead of double. */
 #include <math.h>
 #include <stdlib.h>
@@ -25,6 +25,7 @@
 struct eb_cpu_rnn {
     eb_op op;
     eb_rnn_params prm;
+    bool runtime_w;           /* W, R, B, P are step inputs 4..7, packed per run */
     int gh;                   /* gates * hidden: a row of the projection */
     eb_packed_b *wx[2];       /* W_d^T [input, gh] */
     eb_packed_b *rh[2];       /* R_d^T, or for GRU lbr=0 its z and r rows only [hidden, 2 hidden] */
@@ -51,10 +52,9 @@ static float act(const eb_rnn_act *a, float x)
     }
 }
 
-static void rnn_free(struct eb_cpu_rnn *r)
+/* Frees the packed weights and biases (NULL after). */
+static void rnn_unpack(struct eb_cpu_rnn *r)
 {
-    if (!r)
-        return;
     for (int d = 0; d < 2; d++) {
         eb_gemm_packed_free(r->wx[d]);
         eb_gemm_packed_free(r->rh[d]);
@@ -62,7 +62,16 @@ static void rnn_free(struct eb_cpu_rnn *r)
         free(r->bx[d]);
         free(r->br[d]);
         free(r->peep[d]);
+        r->wx[d] = r->rh[d] = r->rh_h[d] = NULL;
+        r->bx[d] = r->br[d] = r->peep[d] = NULL;
     }
+}
+
+static void rnn_free(struct eb_cpu_rnn *r)
+{
+    if (!r)
+        return;
+    rnn_unpack(r);
     free(r->xw);
     free(r->hr);
     free(r->h);
@@ -118,11 +127,12 @@ bool eb_cpu_plan_rnn(eb_plan *p, int ni, eb_status *st, eb_err *err)
     eb_err ignored;
     if (n->n_in > 8 || eb_rnn_params_of(n, in, &prm, &ignored) != EB_OK || !is_f32(in[0]))
         return false;
-    /* weights must be constant; the state inputs and lengths may come at run time */
+    /* weights packed now when constant, else per run; states and lengths come at run time */
     const int wk[4] = {1, 2, 3, 7};
+    bool runtime_w = false;
     for (int k = 0; k < 4; k++)
-        if (in[wk[k]] && !const_tensor(p, n->in[wk[k]]))
-            return false;
+        if (in[wk[k]] && (wk[k] != 7 || lstm) && !const_tensor(p, n->in[wk[k]]))
+            runtime_w = true;
     for (int k = 0; k < n->n_out; k++)
         if (n->out[k] >= 0 && !is_f32(&p->pv[n->out[k]].t))
             return false;
@@ -137,6 +147,7 @@ bool eb_cpu_plan_rnn(eb_plan *p, int ni, eb_status *st, eb_err *err)
     }
     r->op = n->op;
     r->prm = prm;
+    r->runtime_w = runtime_w;
     r->gh = (int)gh;
     size_t sb = (size_t)(prm.seq * prm.batch), hb = (size_t)(prm.batch * prm.hidden);
     r->xw = malloc((sb * (size_t)gh + 1) * sizeof(float));
@@ -146,7 +157,7 @@ bool eb_cpu_plan_rnn(eb_plan *p, int ni, eb_status *st, eb_err *err)
     r->rh_buf = malloc((hb + 1) * sizeof(float));
     r->len = malloc(((size_t)prm.batch + 1) * sizeof *r->len);
     eb_status s2 = r->xw && r->hr && r->h && r->c && r->rh_buf && r->len ? EB_OK : eb_errf(err, EB_ENOMEM, "cpu: out of memory");
-    for (int d = 0; d < prm.n_dir && s2 == EB_OK; d++)
+    for (int d = 0; d < prm.n_dir && s2 == EB_OK && !runtime_w; d++)
         s2 = rnn_pack(r, d, in[1]->data, in[2]->data, in[3] ? in[3]->data : NULL,
                       lstm && in[7] ? in[7]->data : NULL, err);
     step *s = NULL;
@@ -158,11 +169,12 @@ bool eb_cpu_plan_rnn(eb_plan *p, int ni, eb_status *st, eb_err *err)
         return false;
     }
     s->rnn = r;
-    /* inputs: X, sequence_lens, initial_h, initial_c (-1 when absent) */
-    const int rk[4] = {0, 4, 5, 6};
-    s->n_in = 4;
-    for (int k = 0; k < 4; k++)
-        s->in[k] = input_of(n, rk[k]) >= 0 && (rk[k] != 6 || lstm) ? n->in[rk[k]] : -1;
+    /* inputs: X, sequence_lens, initial_h, initial_c, then W, R, B, P (-1
+     * when absent; all rank <= 3, so no layout conversion) */
+    const int rk[8] = {0, 4, 5, 6, 1, 2, 3, 7};
+    s->n_in = 8;
+    for (int k = 0; k < 8; k++)
+        s->in[k] = input_of(n, rk[k]) >= 0 && ((rk[k] != 6 && rk[k] != 7) || lstm) ? n->in[rk[k]] : -1;
     s->n_out = n->n_out;
     for (int k = 0; k < n->n_out; k++)
         s->out[k] = n->out[k];
@@ -210,15 +222,41 @@ static int64_t state_at(const eb_rnn_params *p, int64_t d, int64_t b)
     return (p->layout ? b * p->n_dir + d : d * p->batch + b) * p->hidden;
 }
 
+static const float *f32_of(const eb_plan *p, int v)
+{
+    return v >= 0 ? p->pv[v].t.data : NULL;
+}
+
+static eb_status run_rnn(eb_plan *p, const step *s, eb_err *err);
+
 eb_status eb_cpu_exec_rnn(eb_plan *p, const step *s, eb_err *err)
+{
+    const struct eb_cpu_rnn *r = s->rnn;
+    const eb_rnn_params *q = &r->prm;
+    if (r->runtime_w) {
+        struct eb_cpu_rnn *rw = s->rnn;
+        const float *w = f32_of(p, s->in[4]), *rr = f32_of(p, s->in[5]), *b = f32_of(p, s->in[6]),
+                    *pp = f32_of(p, s->in[7]);
+        eb_status st = EB_OK;
+        for (int d = 0; d < q->n_dir && st == EB_OK; d++)
+            st = rnn_pack(rw, d, w, rr, b, pp, err);
+        if (st == EB_OK)
+            st = run_rnn(p, s, err);
+        rnn_unpack(rw);
+        return st;
+    }
+    return run_rnn(p, s, err);
+}
+
+/* The recurrence, with the weights packed. */
+static eb_status run_rnn(eb_plan *p, const step *s, eb_err *err)
 {
     const struct eb_cpu_rnn *r = s->rnn;
     const eb_rnn_params *q = &r->prm;
     const eb_node *n = &p->g->nodes[s->node];
     const float *x = p->pv[s->in[0]].t.data;
     const eb_tensor *lens = s->in[1] >= 0 ? &p->pv[s->in[1]].t : NULL;
-    const float *h0 = s->in[2] >= 0 ? p->pv[s->in[2]].t.data : NULL;
-    const float *c0 = s->in[3] >= 0 ? p->pv[s->in[3]].t.data : NULL;
+    const float *h0 = f32_of(p, s->in[2]), *c0 = f32_of(p, s->in[3]);
     float *y = s->n_out > 0 && s->out[0] >= 0 ? p->pv[s->out[0]].t.data : NULL;
     float *yh = s->n_out > 1 && s->out[1] >= 0 ? p->pv[s->out[1]].t.data : NULL;
     float *yc = s->n_out > 2 && s->out[2] >= 0 ? p->pv[s->out[2]].t.data : NULL;
@@ -290,7 +328,7 @@ size_t eb_cpu_bytes_rnn(const step *s)
 {
     const struct eb_cpu_rnn *r = s->rnn;
     size_t b = 0;
-    for (int d = 0; d < r->prm.n_dir; d++) {
+    for (int d = 0; d < r->prm.n_dir && !r->runtime_w; d++) {
         b += eb_gemm_packed_bytes(r->wx[d]) + eb_gemm_packed_bytes(r->rh[d]) + sizeof(float) * (size_t)r->gh;
         b += r->rh_h[d] ? eb_gemm_packed_bytes(r->rh_h[d]) : 0;
         b += r->br[d] ? sizeof(float) * (size_t)r->gh : 0;
