@@ -22,6 +22,9 @@
 #include "reference_kernels/ref_rnn.h"
 #include "runners/cpu/cpu_plan.h"
 
+/* Per-step GEMM work (multiply-adds) from which the thread pool shares it. */
+enum { RNN_STEP_POOL_MACS = 1 << 20 };
+
 struct eb_cpu_rnn {
     eb_op op;
     eb_rnn_params prm;
@@ -273,6 +276,11 @@ static eb_status run_rnn(eb_plan *p, const step *s, eb_err *err)
     if (y)
         memset(y, 0, (size_t)(S * q->n_dir * B * H) * sizeof(float));
     bool gru_split = r->op == EB_OP_GRU && !q->linear_before_reset;
+    /* a step's GEMMs are tiny for a keyword spotter (batch 1: one row);
+     * below this many multiply-adds a hand-off to the pool costs more than
+     * it saves, so the calling thread does them (the projection, seq times
+     * larger, still uses the pool) */
+    eb_threadpool *step_tp = B * gh * H >= RNN_STEP_POOL_MACS ? p->tp : NULL;
     for (int d = 0; d < q->n_dir; d++) {
         bool backward = q->reverse || d == 1;
         eb_epilogue ex = {.bias = r->bx[d]}, er = {.bias = r->br[d]};
@@ -284,7 +292,7 @@ static eb_status run_rnn(eb_plan *p, const step *s, eb_err *err)
             }
         for (int64_t t0 = 0; t0 < maxlen; t0++) {
             eb_gemm_f32((int)B, gru_split ? (int)(2 * H) : (int)gh, (int)H, r->h, (int)H, r->rh[d], r->hr, (int)gh, &er,
-                        p->tp);
+                        step_tp);
             if (gru_split) {
                 /* (r * H) Rh^T needs r first: the reset gate of every entry */
                 for (int64_t b = 0; b < B; b++) {
@@ -295,7 +303,7 @@ static eb_status run_rnn(eb_plan *p, const step *s, eb_err *err)
                         r->rh_buf[b * H + k] = rg * r->h[b * H + k];
                     }
                 }
-                eb_gemm_f32((int)B, (int)H, (int)H, r->rh_buf, (int)H, r->rh_h[d], r->hr + 2 * H, (int)gh, NULL, p->tp);
+                eb_gemm_f32((int)B, (int)H, (int)H, r->rh_buf, (int)H, r->rh_h[d], r->hr + 2 * H, (int)gh, NULL, step_tp);
             }
             for (int64_t b = 0; b < B; b++) {
                 if (t0 >= len[b])
