@@ -131,6 +131,7 @@ $(foreach l,$(EB_LAYERS),$(eval $(call eb_layer_lib,$(l))))
 eb_test_libs = $(foreach l,$(filter $(or $(TEST_LAYERS_$(1)),$(EB_LAYERS)),$(EB_LAYERS)),$(BUILD)/libeb_$(l).a)
 TEST_LAYERS_test_dataset      = models
 TEST_LAYERS_test_shape_infer  = ref models
+TEST_LAYERS_test_seq_ops      = ref models
 TEST_LAYERS_test_gemm         = runners ref models
 TEST_LAYERS_test_threadpool   = runners ref models
 TEST_LAYERS_test_cpu_runner   = runners ref models

@@ -203,6 +203,19 @@ static bool node_flops(const eb_graph *g, const eb_node *n, int64_t *macs, int64
     case EB_OP_COMPRESS:
         break;
     case EB_OP_TOP_K: *other = in0; break; /* opsC group: at least one comparison per input element */
+    case EB_OP_TRILU: break; /* a masked copy */
+    case EB_OP_IF: return false; /* inlined by shape inference when it can be; else nothing runs it */
+    case EB_OP_CUMSUM: *other = out; break;
+    case EB_OP_LSTM: case EB_OP_GRU: case EB_OP_RNN: {
+        /* per step, direction and batch entry: gates*hidden rows of W and R,
+         * then a handful of operations per gate element (activation, bias,
+         * the state update) */
+        int64_t gates = n->op == EB_OP_LSTM ? 4 : n->op == EB_OP_GRU ? 3 : 1;
+        int64_t steps = x->shape[0] * x->shape[1] * w->shape[0], rows = w->shape[1];
+        *macs = steps * rows * (w->shape[2] + rows / gates);
+        *other = steps * rows * 4;
+        break;
+    }
     case EB_OP_UNKNOWN: case EB_OP_COUNT: return false;
     }
     return true;

@@ -1,6 +1,7 @@
 /* graph.c - lifetime of the graph IR and attribute lookup.
  * Loading lives in onnx_import.c, shapes in shape_infer.c. */
 #include "models/graph.h"
+#include "models/graph_inline.h"
 #include "models/storage.h"
 
 #include <stdio.h>
@@ -20,6 +21,19 @@ static void attr_free(eb_attr *a)
         eb_tensor_free_data(a->t);
         free(a->t);
     }
+    eb_graph_free(a->g);
+}
+
+void eb_node_free_fields(eb_node *n)
+{
+    for (int k = 0; k < n->n_attrs; k++)
+        attr_free(&n->attrs[k]);
+    free(n->attrs);
+    free(n->op_type);
+    free(n->name);
+    free(n->in);
+    free(n->out);
+    free(n->quant);
 }
 
 void eb_graph_free(eb_graph *g)
@@ -49,6 +63,7 @@ void eb_graph_free(eb_graph *g)
     free(g->values);
     free(g->inputs);
     free(g->outputs);
+    free(g->outer);
     free(g->path);
     free(g->producer);
     free(g);
@@ -102,23 +117,44 @@ int eb_attr_ints(const eb_node *n, const char *name, const int64_t **vals)
     return (int)a->n;
 }
 
+/* Whether `op` is already a token of the ", "-separated list. */
+static bool listed(const char *list, const char *op)
+{
+    size_t len = strlen(op);
+    for (const char *p = list; (p = strstr(p, op)) != NULL; p += len)
+        if ((p == list || p[-1] == ' ') && (p[len] == ',' || p[len] == '\0'))
+            return true;
+    return false;
+}
+
+/* Appends g's unknown op types, and those of its If branches, to buf. */
+static void unknown_ops(const eb_graph *g, char *buf, size_t n, size_t *len, int *count)
+{
+    for (int i = 0; i < g->n_nodes; i++) {
+        const eb_node *nd = &g->nodes[i];
+        for (int k = 0; k < nd->n_attrs; k++)
+            if (nd->attrs[k].g)
+                unknown_ops(nd->attrs[k].g, buf, n, len, count);
+        if (nd->op != EB_OP_UNKNOWN || listed(buf, nd->op_type))
+            continue;
+        (*count)++;
+        if (*len < n)
+            *len += (size_t)snprintf(buf + *len, n - *len, "%s%s", *count > 1 ? ", " : "", nd->op_type);
+    }
+}
+
+/* Branches count: an op used only in an If branch is listed too (the
+ * branch taken is known only after shape inference). */
 int eb_graph_unknown_ops(const eb_graph *g, char *buf, size_t n)
 {
     int count = 0;
     size_t len = 0;
-    if (n)
-        buf[0] = '\0';
-    for (int i = 0; i < g->n_nodes; i++) {
-        if (g->nodes[i].op != EB_OP_UNKNOWN)
-            continue;
-        int seen = 0;
-        for (int j = 0; j < i && !seen; j++)
-            seen = g->nodes[j].op == EB_OP_UNKNOWN && strcmp(g->nodes[j].op_type, g->nodes[i].op_type) == 0;
-        if (seen)
-            continue;
-        count++;
-        if (len < n)
-            len += (size_t)snprintf(buf + len, n - len, "%s%s", count > 1 ? ", " : "", g->nodes[i].op_type);
+    char scratch[1];
+    if (!n) {
+        buf = scratch;
+        n = sizeof scratch;
     }
+    buf[0] = '\0';
+    unknown_ops(g, buf, n, &len, &count);
     return count;
 }

@@ -20,7 +20,7 @@ typedef enum eb_attr_type {
     EB_ATTR_INT,
     EB_ATTR_STRING,
     EB_ATTR_TENSOR,
-    EB_ATTR_GRAPH, /* kept only so that inspect can name it; no op we run uses one */
+    EB_ATTR_GRAPH, /* If's branches are imported (eb_attr.g); other ops' only named */
     EB_ATTR_FLOATS,
     EB_ATTR_INTS,
     EB_ATTR_STRINGS,
@@ -37,6 +37,7 @@ typedef struct eb_attr {
     char **strings;   /* STRINGS */
     size_t n;         /* element count of FLOATS / INTS / STRINGS */
     eb_tensor *t;     /* TENSOR: owned, data included */
+    struct eb_graph *g; /* GRAPH of an If: the branch, owned (NULL for other ops' graphs) */
 } eb_attr;
 
 /* How a node the transforms quantized to int8 computes (models/transform.c
@@ -95,6 +96,13 @@ typedef struct eb_graph {
     eb_node *nodes;       /* topologically sorted */
     int *inputs;          /* value indices of graph inputs fed at run time */
     int *outputs;         /* value indices of graph outputs */
+    /* A subgraph (an If branch) only: its values that name a value of an
+     * enclosing graph.  The If node takes them as extra inputs after its
+     * condition, branch by branch in attribute order, so that topological
+     * order and liveness see them; outer[j] of a branch is fed by the node's
+     * input 1 + (outer counts of the branches before it) + j. */
+    int n_outer;
+    int *outer;
 } eb_graph;
 
 /* Reads an ONNX model.  Checks structure (every input defined, no cycles,

@@ -5,7 +5,11 @@
  * it guarantees to later stages: every node input names a value that exists
  * (or is an omitted optional input, -1), every value has at most one
  * producer, nodes are in topological order, initialisers hold exactly the
- * data their dims declare.  Shapes are the business of shape_infer.c. */
+ * data their dims declare.  Shapes are the business of shape_infer.c.
+ * The branches of If nodes are imported as graphs of their own (eb_attr.g),
+ * their references to enclosing graphs' values listed (eb_graph.outer) and
+ * added to the If's inputs; shape inference inlines the branch taken
+ * (graph_inline.c). */
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -22,6 +26,7 @@ typedef struct name_map {
 } name_map;
 
 typedef struct importer {
+    struct importer *parent; /* the enclosing graph's, for an If branch; NULL for the model's graph */
     eb_graph *g;
     const char *name; /* file name for messages */
     const char *dir;
@@ -79,6 +84,24 @@ static eb_status add_value(importer *im, const char *name, int *idx)
     v->t.rank = -1; /* unknown until a type says or inference runs */
     map_put(im, v->name, g->n_values);
     *idx = g->n_values++;
+    return EB_OK;
+}
+
+/* The value `name` as graph im sees it: its own, or, in a branch, an
+ * enclosing graph's, which then gets a local value listed in g->outer (see
+ * eb_graph.outer).  *idx is -1 when no graph in scope has the name. */
+static eb_status lookup(importer *im, const char *name, int *idx)
+{
+    *idx = map_find(im, name);
+    if (*idx >= 0 || !im->parent)
+        return EB_OK;
+    int outer;
+    eb_status st = lookup(im->parent, name, &outer);
+    if (st != EB_OK || outer < 0)
+        return st;
+    if ((st = add_value(im, name, idx)) != EB_OK)
+        return st;
+    im->g->outer[im->g->n_outer++] = *idx;
     return EB_OK;
 }
 
@@ -327,7 +350,10 @@ static eb_status resolve_inputs(importer *im, const Onnx__GraphProto *gp)
         eb_node *n = &im->g->nodes[i];
         for (int k = 0; k < n->n_in; k++) {
             const char *nm = np->input[k] ? np->input[k] : "";
-            n->in[k] = *nm ? map_find(im, nm) : -1;
+            n->in[k] = -1;
+            eb_status st = *nm ? lookup(im, nm, &n->in[k]) : EB_OK;
+            if (st != EB_OK)
+                return st;
             if (*nm && n->in[k] < 0)
                 return eb_errf(im->err, EB_EFORMAT,
                                "%s: node %d '%s' (%s): input '%s' is not a graph input, an initializer or any node's output",
@@ -346,7 +372,10 @@ static eb_status import_outputs(importer *im, const Onnx__GraphProto *gp)
         return eb_errf(im->err, EB_EFORMAT, "%s: the graph has no outputs", im->name);
     for (size_t i = 0; i < gp->n_output; i++) {
         const char *nm = gp->output[i]->name ? gp->output[i]->name : "";
-        int idx = map_find(im, nm);
+        int idx;
+        eb_status st = lookup(im, nm, &idx);
+        if (st != EB_OK)
+            return st;
         if (idx < 0)
             return eb_errf(im->err, EB_EFORMAT, "%s: graph output '%s' is not produced by any node", im->name, nm);
         g->outputs[g->n_outputs++] = idx;
@@ -416,6 +445,8 @@ out:
     return st;
 }
 
+static eb_status import_graph(importer *im, const Onnx__ModelProto *m, const Onnx__GraphProto *gp, size_t cap);
+
 static eb_status import_model(importer *im, const Onnx__ModelProto *m)
 {
     const Onnx__GraphProto *gp = m->graph;
@@ -431,6 +462,81 @@ static eb_status import_model(importer *im, const Onnx__ModelProto *m)
     size_t cap = gp->n_initializer + gp->n_input;
     for (size_t i = 0; i < gp->n_node; i++)
         cap += gp->node[i]->n_output;
+    return import_graph(im, m, gp, cap);
+}
+
+/* Names graph gp and the graphs inside it can mention: a bound on a
+ * branch's values, its outer references included. */
+static size_t names_bound(const Onnx__GraphProto *gp)
+{
+    size_t cap = gp->n_initializer + gp->n_input + gp->n_output;
+    for (size_t i = 0; i < gp->n_node; i++) {
+        cap += gp->node[i]->n_output + gp->node[i]->n_input;
+        for (size_t k = 0; k < gp->node[i]->n_attribute; k++)
+            if (gp->node[i]->attribute[k]->g)
+                cap += names_bound(gp->node[i]->attribute[k]->g);
+    }
+    return cap;
+}
+
+/* Imports the branches of every If node of im's graph (other ops' graphs
+ * stay names: nothing runs them) and appends each branch's outer
+ * references to the node's inputs. */
+static eb_status import_branches(importer *im, const Onnx__ModelProto *m, const Onnx__GraphProto *gp)
+{
+    for (int i = 0; i < im->g->n_nodes; i++) {
+        eb_node *n = &im->g->nodes[i];
+        if (n->op != EB_OP_IF)
+            continue;
+        const Onnx__NodeProto *np = gp->node[i];
+        for (int k = 0; k < n->n_attrs; k++) {
+            const Onnx__GraphProto *sub_gp = np->attribute[k]->g;
+            if (n->attrs[k].type != EB_ATTR_GRAPH || !sub_gp)
+                continue;
+            char name[512];
+            snprintf(name, sizeof name, "%s: node %d '%.80s' (If) %.60s", im->name, i, n->name, n->attrs[k].name);
+            importer sub = {.parent = im, .name = name, .dir = im->dir, .err = im->err};
+            eb_status st = EB_OK;
+            size_t cap = names_bound(sub_gp);
+            if (cap >= INT_MAX / 4)
+                return eb_errf(im->err, EB_EFORMAT, "%s: too many tensors (%zu)", name, cap);
+            if (!(sub.g = calloc(1, sizeof *sub.g)) || !(sub.g->path = strdup(im->g->path)) ||
+                !(sub.g->outer = calloc(cap + 1, sizeof *sub.g->outer)))
+                st = oom(im);
+            if (st == EB_OK) {
+                sub.g->opset = im->g->opset;
+                sub.g->ir_version = im->g->ir_version;
+                st = import_graph(&sub, m, sub_gp, cap);
+            }
+            free(sub.map.slots);
+            int *grown = st == EB_OK ? realloc(n->in, ((size_t)n->n_in + (size_t)sub.g->n_outer + 1) * sizeof *grown)
+                                     : NULL;
+            if (st == EB_OK && !grown)
+                st = oom(im);
+            if (st != EB_OK) {
+                eb_graph_free(sub.g);
+                return st;
+            }
+            n->in = grown;
+            for (int j = 0; j < sub.g->n_outer; j++) {
+                int idx;
+                if ((st = lookup(im, sub.g->values[sub.g->outer[j]].name, &idx)) != EB_OK) {
+                    eb_graph_free(sub.g);
+                    return st;
+                }
+                n->in[n->n_in++] = idx;
+            }
+            n->attrs[k].g = sub.g;
+        }
+    }
+    return EB_OK;
+}
+
+/* Values, inputs, nodes and outputs of graph gp (the model's or a branch)
+ * into im->g, with room for cap values. */
+static eb_status import_graph(importer *im, const Onnx__ModelProto *m, const Onnx__GraphProto *gp, size_t cap)
+{
+    eb_graph *g = im->g;
     if (cap >= INT_MAX / 4 || gp->n_node >= INT_MAX / 4)
         return eb_errf(im->err, EB_EFORMAT, "%s: too many tensors (%zu)", im->name, cap);
     size_t slots = 16;
@@ -450,7 +556,8 @@ static eb_status import_model(importer *im, const Onnx__ModelProto *m)
         if ((st = import_node(im, m, gp->node[i], (int)i)) != EB_OK)
             return st;
     }
-    if ((st = resolve_inputs(im, gp)) != EB_OK || (st = import_outputs(im, gp)) != EB_OK)
+    if ((st = resolve_inputs(im, gp)) != EB_OK || (st = import_branches(im, m, gp)) != EB_OK ||
+        (st = import_outputs(im, gp)) != EB_OK)
         return st;
     return topo_sort(im);
 }

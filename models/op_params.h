@@ -35,6 +35,10 @@ eb_status eb_constant_fill_value(const eb_node *n, const eb_tensor **value, eb_e
 eb_status eb_conv_geometry(const eb_node *n, const eb_tensor *x, const eb_tensor *w, eb_window *g,
                            int64_t *group, eb_err *err);
 
+/* CumSum's axis (input `axis`, a scalar) normalised against x's rank in
+ * *out; -1 when its value is known only at run time. */
+eb_status eb_cumsum_axis(const eb_node *n, const eb_tensor *x, const eb_tensor *axis, int *out, eb_err *err);
+
 /* Gather's axis, normalised against data's rank. */
 eb_status eb_gather_axis(const eb_node *n, const eb_tensor *data, int *axis, eb_err *err);
 
@@ -99,6 +103,37 @@ bool eb_softmax_axis(const eb_node *n, const eb_tensor *x, int *axis);
 eb_status eb_split_plan(const eb_node *n, const eb_tensor *const *in, const eb_tensor *x, int *axis,
                         int64_t **sizes, eb_err *err);
 
+/* The recurrent ops LSTM, GRU and RNN: their activations, dims and
+ * options, decoded once from the node and its inputs' shapes (shape_rnn.c). */
+typedef enum eb_rnn_act_kind {
+    EB_RNN_RELU, EB_RNN_TANH, EB_RNN_SIGMOID, EB_RNN_AFFINE, EB_RNN_LEAKY_RELU, EB_RNN_THRESHOLDED_RELU,
+    EB_RNN_SCALED_TANH, EB_RNN_HARD_SIGMOID, EB_RNN_ELU, EB_RNN_SOFTSIGN, EB_RNN_SOFTPLUS,
+} eb_rnn_act_kind;
+
+typedef struct eb_rnn_act {
+    eb_rnn_act_kind kind;
+    float alpha, beta;
+} eb_rnn_act;
+
+/* Inputs, in ONNX order: X, W, R, B, sequence_lens, initial_h, initial_c
+ * (LSTM), P (LSTM).  Outputs: Y, Y_h, Y_c (LSTM). */
+typedef struct eb_rnn_params {
+    int gates;              /* rows per hidden unit in W: LSTM 4 (i o f c), GRU 3 (z r h), RNN 1 */
+    int n_dir;              /* 2 when bidirectional */
+    bool reverse;           /* direction "reverse" (its one direction runs backwards) */
+    int layout;             /* 0: X [seq, batch, in]; 1: X [batch, seq, in] */
+    int64_t seq, batch, input, hidden;
+    bool has_clip;
+    float clip;             /* gate pre-activations are clipped to [-clip, clip] */
+    bool linear_before_reset; /* GRU */
+    bool input_forget;        /* LSTM: f = 1 - i */
+    int n_act;              /* per direction: LSTM 3 (f g h), GRU 2 (f g), RNN 1 (f) */
+    eb_rnn_act act[2][3];   /* [direction][k] */
+} eb_rnn_params;
+
+/* Decodes and checks node n (LSTM, GRU or RNN) on inputs in. */
+eb_status eb_rnn_params_of(const eb_node *n, const eb_tensor *const *in, eb_rnn_params *p, eb_err *err);
+
 /* Fills perm[0..rank) from the attribute, or reversed when absent. */
 eb_status eb_transpose_perm(const eb_node *n, int rank, int perm[EB_MAX_RANK], eb_err *err);
 
@@ -150,5 +185,8 @@ int64_t eb_nonzero_count(const eb_tensor *x);
  * the input seen as [outer, len, inner] around it. */
 eb_status eb_compress_params(const eb_node *n, const eb_tensor *x, int *axis, int64_t *outer, int64_t *len,
                              int64_t *inner, eb_err *err);
+/* Trilu's diagonal offset k from optional input k (NULL: 0); 0 when its
+ * value is known only at run time (the shape does not depend on it). */
+eb_status eb_trilu_k(const eb_node *n, const eb_tensor *k, int64_t *out, eb_err *err);
 
 #endif

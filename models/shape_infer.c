@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "models/graph.h"
+#include "models/graph_inline.h"
 
 /* Folding computes a node at load time; beyond this many output bytes it
  * is left to the runners (the folded copy would cost memory twice). */
@@ -210,6 +211,34 @@ static eb_status infer_node(eb_graph *g, int idx, eb_node_eval_fn fold, bool *un
     return EB_OK;
 }
 
+/* Sizes the scratch of eb_graph_infer_shapes to g, which inlining an If
+ * grows: in/out to the widest node, unfolded to the values (new ones
+ * false). */
+static eb_status size_scratch(const eb_graph *g, const eb_tensor ***in, eb_tensor ***out, bool **unfolded,
+                              int *n_unfolded, eb_err *err)
+{
+    int max_io = 1;
+    for (int i = 0; i < g->n_nodes; i++) {
+        if (g->nodes[i].n_in > max_io)
+            max_io = g->nodes[i].n_in;
+        if (g->nodes[i].n_out > max_io)
+            max_io = g->nodes[i].n_out;
+    }
+    const eb_tensor **ni = realloc(*in, (size_t)max_io * sizeof *ni);
+    if (ni)
+        *in = ni;
+    eb_tensor **no = realloc(*out, (size_t)max_io * sizeof *no);
+    if (no)
+        *out = no;
+    bool *nu = realloc(*unfolded, ((size_t)g->n_values + 1) * sizeof *nu);
+    if (nu) {
+        memset(nu + *n_unfolded, 0, ((size_t)g->n_values + 1 - (size_t)*n_unfolded) * sizeof *nu);
+        *unfolded = nu;
+        *n_unfolded = g->n_values + 1;
+    }
+    return ni && no && nu ? EB_OK : eb_errf(err, EB_ENOMEM, "%s: out of memory", g->path);
+}
+
 eb_status eb_graph_infer_shapes(eb_graph *g, const eb_shape_opts *opts, eb_node_eval_fn fold, eb_err *err)
 {
     for (int i = 0; i < g->n_inputs; i++) {
@@ -228,8 +257,19 @@ eb_status eb_graph_infer_shapes(eb_graph *g, const eb_shape_opts *opts, eb_node_
     eb_tensor **out = calloc((size_t)max_io, sizeof *out);
     bool *unfolded = calloc((size_t)g->n_values + 1, sizeof *unfolded);
     eb_status st = in && out && unfolded ? EB_OK : eb_errf(err, EB_ENOMEM, "%s: out of memory", g->path);
-    for (int i = 0; i < g->n_nodes && st == EB_OK; i++)
-        st = infer_node(g, i, fold, unfolded, in, out, err);
+    int n_unfolded = g->n_values + 1;
+    for (int i = 0; i < g->n_nodes && st == EB_OK; i++) {
+        /* an If whose condition is known becomes its branch's nodes, which
+         * this loop then infers from i on (nested Ifs too) */
+        while (st == EB_OK && i < g->n_nodes && g->nodes[i].op == EB_OP_IF && g->nodes[i].in[0] >= 0 &&
+               g->values[g->nodes[i].in[0]].t.data) {
+            st = eb_graph_inline_if(g, i, err);
+            if (st == EB_OK)
+                st = size_scratch(g, &in, &out, &unfolded, &n_unfolded, err);
+        }
+        if (st == EB_OK && i < g->n_nodes)
+            st = infer_node(g, i, fold, unfolded, in, out, err);
+    }
     free(in);
     free(out);
     free(unfolded);

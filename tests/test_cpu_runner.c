@@ -1413,6 +1413,112 @@ static void movement__gather_index_out_of_range__fails_the_run(void **state)
     eb_graph_free(g);
 }
 
+/* ---- recurrent ops (cpu_plan_rnn.c) ------------------------------------------------- */
+
+static void mb_attr_string(mb *b, const char *name, const char *v)
+{
+    Onnx__AttributeProto *a = mb_attr(b, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING);
+    a->has_s = 1;
+    a->s.data = (uint8_t *)mb_str(b, v);
+    a->s.len = strlen(v);
+}
+
+/* STRINGS attribute of n (<= 6) names; the list lives in *store. */
+static void mb_attr_strings(mb *b, const char *name, int n, const char *const *v, ProtobufCBinaryData *store)
+{
+    Onnx__AttributeProto *a = mb_attr(b, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS);
+    for (int i = 0; i < n; i++)
+        store[i] = (ProtobufCBinaryData){strlen(v[i]), (uint8_t *)mb_str(b, v[i])};
+    a->n_strings = (size_t)n;
+    a->strings = store;
+}
+
+/* One LSTM/GRU/RNN node on random odd shapes: every direction and layout,
+ * with and without bias, sequence lengths (constant), initial states (run-
+ * time inputs), peepholes, GRU's two reset modes, and on odd cases other
+ * activations with clip.  W, R, B, P are initialisers (packed in prepare),
+ * or on some cases W and R are inputs (packed per run); either way the cpu
+ * kernel takes the node (no fallback). */
+static eb_graph *rnn_graph(eb_op op, int variant, char *what, size_t wn)
+{
+    static const char *const DIRS[3] = {"forward", "reverse", "bidirectional"};
+    static ProtobufCBinaryData acts_store[6];
+    bool lstm = op == EB_OP_LSTM, gru = op == EB_OP_GRU;
+    int gates = lstm ? 4 : gru ? 3 : 1, dir = variant % 3, layout = (variant / 3) % 2, dirs = dir == 2 ? 2 : 1;
+    int seq = rand_int(1, 7), batch = rand_int(1, 4), input = rand_int(1, 11), hidden = rand_int(1, 9);
+    bool bias = rand_int(0, 3) != 0, lens = rand_int(0, 1), h0 = rand_int(0, 1), c0 = lstm && rand_int(0, 1);
+    bool peep = lstm && rand_int(0, 1), acts = variant % 4 == 3;
+    bool w_in = variant % 5 == 4; /* W and R fed at run time: packed per run */
+    if (w_in)
+        h0 = c0 = false; /* the builder holds four inputs */
+    int lbr = gru ? rand_int(0, 1) : 0;
+    const char *name = lstm ? "LSTM" : gru ? "GRU" : "RNN";
+    snprintf(what, wn, "%s %s layout=%d seq=%d batch=%d input=%d hidden=%d bias=%d lens=%d h0=%d c0=%d peep=%d "
+             "lbr=%d acts=%d w_in=%d", name, DIRS[dir], layout, seq, batch, input, hidden, bias, lens, h0, c0, peep, lbr, acts,
+             w_in);
+    mb b;
+    mb_begin(&b, 14);
+    mb_input(&b, "X", 3, layout ? (int64_t[]){batch, seq, input} : (int64_t[]){seq, batch, input});
+    const int64_t hs[3] = {layout ? batch : dirs, layout ? dirs : batch, hidden};
+    if (h0)
+        mb_input(&b, "initial_h", 3, hs);
+    if (c0)
+        mb_input(&b, "initial_c", 3, hs);
+    if (w_in) {
+        mb_input(&b, "W", 3, (int64_t[]){dirs, gates * hidden, input});
+        mb_input(&b, "R", 3, (int64_t[]){dirs, gates * hidden, hidden});
+    } else {
+        mb_init(&b, "W", 3, (int64_t[]){dirs, gates * hidden, input}, NULL);
+        mb_init(&b, "R", 3, (int64_t[]){dirs, gates * hidden, hidden}, NULL);
+    }
+    if (bias)
+        mb_init(&b, "B", 2, (int64_t[]){dirs, 2 * gates * hidden}, NULL);
+    if (peep)
+        mb_init(&b, "P", 2, (int64_t[]){dirs, 3 * hidden}, NULL);
+    if (lens) {
+        int64_t l[8];
+        for (int i = 0; i < batch; i++)
+            l[i] = rand_int(0, seq);
+        l[rand_int(0, batch - 1)] = seq;
+        mb_init_i64(&b, "sequence_lens", batch, l);
+    }
+    char ins[128];
+    snprintf(ins, sizeof ins, "X,W,R,%s,%s,%s%s%s", bias ? "B" : "", lens ? "sequence_lens" : "", h0 ? "initial_h" : "",
+             lstm ? (c0 ? ",initial_c" : ",") : "", lstm ? (peep ? ",P" : ",") : "");
+    mb_node(&b, name, ins, lstm ? "Y,Y_h,Y_c" : "Y,Y_h");
+    mb_attr_int(&b, "hidden_size", hidden);
+    mb_attr_string(&b, "direction", DIRS[dir]);
+    if (layout)
+        mb_attr_int(&b, "layout", 1);
+    if (gru)
+        mb_attr_int(&b, "linear_before_reset", lbr);
+    if (acts) {
+        static const char *const A[3][6] = {{"Tanh", "Relu"},
+                                            {"HardSigmoid", "Softsign", "Sigmoid", "Tanh"},
+                                            {"HardSigmoid", "Tanh", "Softsign", "Sigmoid", "LeakyRelu", "Tanh"}};
+        int per = lstm ? 3 : gru ? 2 : 1;
+        mb_attr_strings(&b, "activations", per * dirs, A[per - 1], acts_store);
+        mb_attr_float(&b, "clip", 0.8f);
+    }
+    mb_output(&b, "Y");
+    mb_output(&b, "Y_h");
+    if (lstm)
+        mb_output(&b, "Y_c");
+    return mb_load(&b);
+}
+
+static void rnn__random_shapes_directions_options__match_ref(void **state)
+{
+    (void)state;
+    const eb_op ops[3] = {EB_OP_LSTM, EB_OP_GRU, EB_OP_RNN};
+    for (int o = 0; o < 3; o++)
+        for (int variant = 0; variant < 12; variant++) {
+            char what[256];
+            eb_graph *g = rnn_graph(ops[o], variant, what, sizeof what);
+            expect_match(g, true, what);
+        }
+}
+
 /* ---- (b) whole models ---------------------------------------------------------------- */
 
 static int argmax(const eb_tensor *t)
@@ -1802,6 +1908,7 @@ int main(void)
         cmocka_unit_test(eltwise__broadcasts_softmax_layernorm_transpose__match_ref),
         cmocka_unit_test(movement__split_concat_gather__match_ref),
         cmocka_unit_test(movement__gather_index_out_of_range__fails_the_run),
+        cmocka_unit_test(rnn__random_shapes_directions_options__match_ref),
         cmocka_unit_test(plan__zoo_models__no_live_overlap),
         cmocka_unit_test(plan__arch_models__arena_smaller_and_no_live_overlap),
         cmocka_unit_test(models__zoo__match_ref_at_1_and_2_threads),

@@ -243,6 +243,10 @@ static const eb_cpu_planner PLANNERS[EB_OP_COUNT][MAX_PLANNERS] = {
     [EB_OP_UNSQUEEZE] = {eb_cpu_plan_view},
     [EB_OP_IDENTITY] = {eb_cpu_plan_view},
     [EB_OP_DROPOUT] = {eb_cpu_plan_view},
+    /* op coverage, group opsB */
+    [EB_OP_LSTM] = {eb_cpu_plan_rnn},
+    [EB_OP_GRU] = {eb_cpu_plan_rnn},
+    [EB_OP_RNN] = {eb_cpu_plan_rnn},
 };
 static const eb_cpu_planner UNARY[MAX_PLANNERS] = {eb_cpu_plan_unary};
 static const eb_cpu_planner NO_PLANNER[MAX_PLANNERS] = {NULL};

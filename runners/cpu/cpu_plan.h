@@ -84,6 +84,7 @@ typedef struct step {
         eb_act act;
         float lo, hi;
     } wg;                         /* ST_WGEMM (cpu_plan_compressed.c) */
+    struct eb_cpu_rnn *rnn;       /* ST_RNN (cpu_plan_rnn.c): packed weights and scratch, owned */
     eb_unary_params unary;
     struct {
         eb_op op;
@@ -273,6 +274,11 @@ bool eb_cpu_plan_transpose(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_view(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_concat_split(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_gather(eb_plan *p, int ni, eb_status *st, eb_err *err);
+/* LSTM, GRU, RNN (cpu_plan_rnn.c): the planner and ST_RNN's functions */
+bool eb_cpu_plan_rnn(eb_plan *p, int ni, eb_status *st, eb_err *err);
+eb_status eb_cpu_exec_rnn(eb_plan *p, const step *s, eb_err *err);
+void eb_cpu_release_rnn(step *s);
+size_t eb_cpu_bytes_rnn(const step *s);
 /* quantized nodes (cpu_plan_quant.c) */
 bool eb_cpu_plan_qconv(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_qgemm(eb_plan *p, int ni, eb_status *st, eb_err *err);
