@@ -634,14 +634,19 @@ static void pow__by_2_and_half__are_mul_and_sqrt(void **state)
 
 /* ShuffleNet's: (n, c, h, w) -> Reshape (n, g, c/g, h, w) -> Transpose
  * perm -> Reshape (n, c, h, w); perm (0, 2, 1, 3, 4) is the shuffle. */
-static eb_graph *shuffle_graph(const int64_t *perm)
+static eb_graph *shuffle_graph(const int64_t *perm, bool conv)
 {
     mb b;
     mb_begin(&b, 13);
     mb_input(&b, "x", 4, (int64_t[]){2, 12, 5, 3});
     mb_init_i64(&b, "s5", 5, (int64_t[]){2, 2, 6, 5, 3});
     mb_init_i64(&b, "s4", 4, (int64_t[]){2, 12, 5, 3});
-    mb_node(&b, "Relu", "x", "r"); /* an activation, not the graph's input */
+    if (conv) { /* its output is NHWC: the shuffle permutes each pixel's channels */
+        mb_init(&b, "w", 4, (int64_t[]){12, 12, 1, 1}, NULL);
+        mb_node(&b, "Conv", "x,w", "r");
+    } else {
+        mb_node(&b, "Relu", "x", "r"); /* an activation, not the graph's input */
+    }
     mb_node(&b, "Reshape", "r,s5", "a");
     mb_node(&b, "Transpose", "a", "t");
     mb_attr_ints(&b, "perm", 5, perm);
@@ -653,8 +658,11 @@ static eb_graph *shuffle_graph(const int64_t *perm)
 static void shuffle__reshape_transpose_reshape__is_one_copy(void **state)
 {
     (void)state;
-    expect_opt(shuffle_graph((int64_t[]){0, 2, 1, 3, 4}), "ChannelShuffle x1", true, true, "channel shuffle");
-    expect_opt(shuffle_graph((int64_t[]){0, 1, 2, 4, 3}), "ChannelShuffle", false, true, "a transpose of h and w");
+    expect_opt(shuffle_graph((int64_t[]){0, 2, 1, 3, 4}, false), "ChannelShuffle x1", true, true, "channel shuffle");
+    expect_opt(shuffle_graph((int64_t[]){0, 2, 1, 3, 4}, true), "ChannelShuffle x1", true, true,
+               "channel shuffle of an NHWC conv output");
+    expect_opt(shuffle_graph((int64_t[]){0, 1, 2, 4, 3}, false), "ChannelShuffle", false, true,
+               "a transpose of h and w");
 }
 
 /* ---- the levels on the basic fusions ----------------------------------------------- */

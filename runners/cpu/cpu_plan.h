@@ -118,8 +118,10 @@ typedef struct step {
         bool nhwc;                /* x and y are NHWC */
     } se;                         /* ST_SE (cpu_opt_se.c) */
     struct {
-        int64_t n, g, cg, inner;  /* (n, g, cg, inner) -> (n, cg, g, inner) */
+        int64_t n, g, cg, inner;  /* (n, g, cg, inner) -> (n, cg, g, inner); NHWC: per
+                                   * pixel (n * inner of them), channels (g, cg) -> (cg, g) */
         size_t elem;
+        bool nhwc;
     } shuffle;                    /* ST_SHUFFLE (cpu_opt_shuffle.c) */
 } step;
 
