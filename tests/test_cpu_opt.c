@@ -665,6 +665,48 @@ static void shuffle__reshape_transpose_reshape__is_one_copy(void **state)
                "a transpose of h and w");
 }
 
+/* ---- squeeze-and-excitation ------------------------------------------------------- */
+
+/* Conv (NHWC out) -> GlobalAveragePool -> 1x1 (+bias) -> act -> 1x1 (+bias)
+ * -> gate -> Mul with the Conv's output.  act: 0 none, 1 Relu, 2 SiLU. */
+static eb_graph *se_graph(int act, const char *gate)
+{
+    mb b;
+    mb_begin(&b, 13);
+    mb_input(&b, "x", 4, (int64_t[]){2, 16, 5, 4});
+    mb_init(&b, "w0", 4, (int64_t[]){16, 16, 1, 1}, NULL);
+    mb_init(&b, "w1", 4, (int64_t[]){4, 16, 1, 1}, NULL);
+    mb_init1(&b, "b1", 4, NULL);
+    mb_init(&b, "w2", 4, (int64_t[]){16, 4, 1, 1}, NULL);
+    mb_init1(&b, "b2", 16, NULL);
+    mb_node(&b, "Conv", "x,w0", "a");
+    mb_node(&b, "GlobalAveragePool", "a", "p");
+    mb_node(&b, "Conv", "p,w1,b1", act ? "h0" : "h");
+    if (act == 1)
+        mb_node(&b, "Relu", "h0", "h");
+    if (act == 2) {
+        mb_node(&b, "Sigmoid", "h0", "hs");
+        mb_node(&b, "Mul", "h0,hs", "h");
+    }
+    mb_node(&b, "Conv", "h,w2,b2", "z");
+    mb_node(&b, gate, "z", "s");
+    if (strcmp(gate, "HardSigmoid") == 0)
+        mb_attr_float(&b, "alpha", 1.0f / 6.0f);
+    mb_node(&b, "Mul", "s,a", "y");
+    mb_output(&b, "y");
+    return mb_load(&b);
+}
+
+static void se__pool_1x1_act_1x1_gate_mul__is_one_step(void **state)
+{
+    (void)state;
+    expect_opt(se_graph(1, "Sigmoid"), "SqueezeExcite x1", true, true, "SE, Relu, Sigmoid");
+    expect_opt(se_graph(2, "Sigmoid"), "SqueezeExcite x1", true, true, "SE, SiLU, Sigmoid (efficientnet)");
+    expect_opt(se_graph(1, "HardSigmoid"), "SqueezeExcite x1", true, true, "SE, Relu, HardSigmoid (mobilenet_v3)");
+    expect_opt(se_graph(0, "Sigmoid"), "SqueezeExcite x1", true, true, "SE, no activation");
+    expect_opt(se_graph(1, "Tanh"), "SqueezeExcite", false, true, "a Tanh gate");
+}
+
 /* ---- the levels on the basic fusions ----------------------------------------------- */
 
 static void levels__conv_bn_relu__folded_from_opt_1(void **state)
@@ -761,6 +803,7 @@ int main(void)
         cmocka_unit_test_setup(gelu_erf__reordered_after_matmul__becomes_the_epilogue, setup),
         cmocka_unit_test_setup(pow__by_2_and_half__are_mul_and_sqrt, setup),
         cmocka_unit_test_setup(shuffle__reshape_transpose_reshape__is_one_copy, setup),
+        cmocka_unit_test_setup(se__pool_1x1_act_1x1_gate_mul__is_one_step, setup),
         cmocka_unit_test_setup(levels__conv_bn_relu__folded_from_opt_1, setup),
         cmocka_unit_test_setup(variant__opt_key__parses_and_is_canonical, setup),
     };

@@ -112,9 +112,10 @@ typedef struct step {
     struct {
         int64_t n, c, hw, mid;    /* batch, channels, pixels, the squeezed width */
         float *w1, *b1, *w2, *b2; /* owned: mid x c, mid, c x mid, c */
-        eb_unary_params act1;     /* after the first 1x1 (Relu, SiLU as SIGMOID, ...) */
-        bool act1_silu;           /* act1 is x * Sigmoid(x) */
-        eb_unary_params gate;     /* Sigmoid or HardSigmoid */
+        float *buf;               /* owned: the pooled c, the squeezed mid, the scales c */
+        int act1;                 /* after the first 1x1: 0 none, 1 Relu, 2 SiLU */
+        bool hard;                /* the gate is HardSigmoid(alpha, beta), else Sigmoid */
+        float alpha, beta;
         bool nhwc;                /* x and y are NHWC */
     } se;                         /* ST_SE (cpu_opt_se.c) */
     struct {
