@@ -552,6 +552,17 @@ static void silu__x_times_sigmoid__fuses_and_quick_gelu_does_not(void **state)
     (void)state;
     expect_opt(silu_graph(1.0f), "SiLU x1", true, true, "SiLU");
     expect_opt(silu_graph(1.702f), "SiLU", false, false, "x * Sigmoid(1.702 x)");
+    /* equal to SiLU on [-20, 20] only: the far probes see the clamp */
+    mb b;
+    mb_begin(&b, 13);
+    mb_input(&b, "x", 2, (int64_t[]){3, 20});
+    mb_scalar(&b, "lo", -20.0f);
+    mb_scalar(&b, "hi", 20.0f);
+    mb_node(&b, "Clip", "x,lo,hi", "c");
+    mb_node(&b, "Sigmoid", "x", "s");
+    mb_node(&b, "Mul", "c,s", "y");
+    mb_output(&b, "y");
+    expect_opt(mb_load(&b), "SiLU", false, true, "Clip(x, -20, 20) * Sigmoid(x)");
 }
 
 /* HardSwish as x * HardSigmoid(x) (alpha), or x * Clip(x + 3, 0, 6) / 6. */

@@ -10,8 +10,9 @@
  * own values or constant f32 scalars, with one output y: every value in
  * between is read only inside the cluster and is no graph output.  Which
  * function the cluster computes is then checked on its constants as
- * written: it is evaluated in double at 2401 points of [-12, 12] and must
- * agree with the function's formula within 2e-6 (1 + |f|) at every one;
+ * written: it is evaluated in double at 2401 points of [-12, 12] and at
+ * +-15 ... +-1e6 (so that a clamp far out is seen) and must agree with the
+ * function's formula within 2e-6 (1 + |f|) at every one;
  * that holds for float roundings of 0.5, sqrt(2/pi), 0.044715, 3 and 1/6
  * and fails for any other constant or exponent (GELU's tanh and erf forms
  * differ by up to 5e-4, an exponent of 2 instead of 3 by more).
@@ -25,7 +26,11 @@
 #include <math.h>
 #include <string.h>
 
-enum { MAX_CLUSTER = 16, SCAN = 48, N_PROBE = 2401 };
+enum { MAX_CLUSTER = 16, SCAN = 48, N_GRID = 2401 };
+
+/* the probes past the grid's [-12, 12], both signs */
+static const double FAR[] = {15, 20, 30, 50, 100, 1e3, 1e4, 1e6};
+#define N_PROBE (N_GRID + 2 * (int)(sizeof FAR / sizeof FAR[0]))
 
 static const char *const FN_NAME[EB_CPU_ACT_FN_COUNT] = {"GELU", "GELU(tanh)", "SiLU", "HardSwish"};
 
@@ -161,7 +166,7 @@ static int identify(const eb_plan *p, const cluster *c, const bool *in, int last
         ok[f] = want < 0 || f == want;
     double vals[MAX_CLUSTER];
     for (int i = 0; i < N_PROBE; i++) {
-        double x = -12.0 + 24.0 * i / (N_PROBE - 1);
+        double x = i < N_GRID ? -12.0 + 24.0 * i / (N_GRID - 1) : (i % 2 ? -1 : 1) * FAR[(i - N_GRID) / 2];
         for (int k = 0; k <= last; k++)
             vals[k] = in[k] ? eval_node(p, c, k, x, vals) : NAN;
         bool any = false;
