@@ -488,11 +488,15 @@ static void layernorm__near_misses__are_not_fused_and_stay_right(void **state)
 /* GELU's tanh form as GPT-2 writes it (Pow(x, 3), kappa * cube) when
  * torch_form is false, else as torch.onnx's gelu(approximate='tanh')
  * (x * x * x, cube * kappa, 0.5 first). */
-static eb_graph *gelu_tanh_graph(bool torch_form, float kappa)
+static eb_graph *gelu_tanh_graph(bool torch_form, float kappa, float scale)
 {
     mb b;
     mb_begin(&b, 13);
-    mb_input(&b, "x", 2, (int64_t[]){3, 40});
+    mb_input(&b, scale != 1.0f ? "x0" : "x", 2, (int64_t[]){3, 40});
+    if (scale != 1.0f) { /* x far out: where e^2z saturates */
+        mb_scalar(&b, "scale", scale);
+        mb_node(&b, "Mul", "x0,scale", "x");
+    }
     mb_scalar(&b, "kappa", kappa);
     mb_scalar(&b, "beta", 0.7978845608f);
     mb_scalar(&b, "one", 1.0f);
@@ -524,9 +528,10 @@ static eb_graph *gelu_tanh_graph(bool torch_form, float kappa)
 static void gelu_tanh__both_spellings__fuse_and_a_wrong_constant_does_not(void **state)
 {
     (void)state;
-    expect_opt(gelu_tanh_graph(false, 0.044715f), "GELU(tanh) x1", true, true, "GELU tanh, GPT-2's spelling");
-    expect_opt(gelu_tanh_graph(true, 0.044715f), "GELU(tanh) x1", true, true, "GELU tanh, torch.onnx's spelling");
-    expect_opt(gelu_tanh_graph(false, 0.0448f), "GELU", false, false, "kappa 0.0448 instead of 0.044715");
+    expect_opt(gelu_tanh_graph(false, 0.044715f, 1), "GELU(tanh) x1", true, true, "GELU tanh, GPT-2's spelling");
+    expect_opt(gelu_tanh_graph(true, 0.044715f, 1), "GELU(tanh) x1", true, true, "GELU tanh, torch.onnx's spelling");
+    expect_opt(gelu_tanh_graph(true, 0.044715f, 60), "GELU(tanh) x1", true, true, "GELU tanh on [-120, 120]");
+    expect_opt(gelu_tanh_graph(false, 0.0448f, 1), "GELU", false, false, "kappa 0.0448 instead of 0.044715");
 }
 
 /* x * Sigmoid(scale * x) (scale 1: SiLU; 1.702: QuickGELU, not SiLU). */
@@ -535,6 +540,14 @@ static eb_graph *silu_graph(float scale)
     mb b;
     mb_begin(&b, 13);
     mb_input(&b, "x", 4, (int64_t[]){1, 6, 5, 7});
+    if (scale > 100) { /* SiLU of x * scale: x far out, where e^-x saturates */
+        mb_scalar(&b, "scale", scale);
+        mb_node(&b, "Mul", "x,scale", "x1");
+        mb_node(&b, "Sigmoid", "x1", "s");
+        mb_node(&b, "Mul", "s,x1", "y");
+        mb_output(&b, "y");
+        return mb_load(&b);
+    }
     if (scale != 1.0f) {
         mb_scalar(&b, "scale", scale);
         mb_node(&b, "Mul", "x,scale", "xs");
@@ -551,6 +564,7 @@ static void silu__x_times_sigmoid__fuses_and_quick_gelu_does_not(void **state)
 {
     (void)state;
     expect_opt(silu_graph(1.0f), "SiLU x1", true, true, "SiLU");
+    expect_opt(silu_graph(200.0f), "SiLU x1", true, true, "SiLU on [-400, 400]");
     expect_opt(silu_graph(1.702f), "SiLU", false, false, "x * Sigmoid(1.702 x)");
     /* equal to SiLU on [-20, 20] only: the far probes see the clamp */
     mb b;
