@@ -12,10 +12,11 @@
  * function the cluster computes is then checked on its constants as
  * written: it is evaluated in double at 2401 points of [-12, 12] and at
  * +-15 ... +-1e6 (so that a clamp far out is seen) and must agree with the
- * function's formula within 2e-6 (1 + |f|) at every one;
- * that holds for float roundings of 0.5, sqrt(2/pi), 0.044715, 3 and 1/6
- * and fails for any other constant or exponent (GELU's tanh and erf forms
- * differ by up to 5e-4, an exponent of 2 instead of 3 by more).
+ * function's formula within 2e-6 (1 + |f|) at every one; that holds for
+ * float roundings of 0.5, sqrt(2/pi), 0.044715, 3 and 1/6, and fails for
+ * GELU's tanh and erf forms against each other (they differ by up to
+ * 5e-4), for kappa 0.0448 instead of 0.044715, for an exponent of 2
+ * instead of 3 (test_cpu_opt.c checks such near misses).
  *
  * Where the cluster reads the output of a product step whose epilogue can
  * compute the function (GELU's erf form), it becomes that epilogue
