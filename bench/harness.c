@@ -651,6 +651,7 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
     res->activation_bytes = info.activation_bytes;
     res->scratch_bytes = info.scratch_bytes;
     snprintf(res->fallbacks, sizeof res->fallbacks, "%s", info.fallbacks);
+    snprintf(res->fusions, sizeof res->fusions, "%s", info.fusions);
     if (info.fallbacks[0] && !eb_compress_spec_is_none(&v->compress))
         eb_result_warn(res, "compressed layers ran on the reference kernels (reference_fallbacks: %s): %s has no "
                             "kernels of its own for them yet", info.fallbacks, v->runner);

@@ -13,6 +13,7 @@ _Static_assert(sizeof((eb_result_variant *)0)->runner == sizeof((eb_variant *)0)
 _Static_assert(sizeof((eb_result_variant *)0)->prune == sizeof((eb_variant *)0)->prune, "prune size");
 _Static_assert(sizeof((eb_result_variant *)0)->quant == sizeof((eb_variant *)0)->quant, "quant size");
 _Static_assert(sizeof((eb_result_variant *)0)->isa == sizeof((eb_variant *)0)->isa, "isa size");
+_Static_assert(sizeof((eb_result *)0)->fusions == sizeof((eb_plan_info *)0)->fusions, "fusions size");
 
 void eb_result_begin(eb_result *r, const eb_variant *v)
 {
@@ -25,6 +26,7 @@ void eb_result_begin(eb_result *r, const eb_variant *v)
     rv->group = v->group;
     rv->device = v->device;
     snprintf(rv->isa, sizeof rv->isa, "%s", v->isa);
+    rv->opt = v->opt;
 
     eb_compress_spec_describe(&v->compress, r->compression.applied, sizeof r->compression.applied);
 

@@ -33,7 +33,9 @@
  * other quants keeps the group only in its int4 variants (the others,
  * back at the default, are then listed once).  isa names a kernel
  * instruction set whether or not this machine has it (the runner refuses
- * one it cannot run, so that the refusal is recorded). */
+ * one it cannot run, so that the refusal is recorded).  opt is the cpu
+ * runner's graph-optimizer level, 0..2 (default 2; other runners refuse
+ * any other). */
 #include "bench/variant.h"
 
 #include <ctype.h>
@@ -44,10 +46,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { K_THREADS, K_PRUNE, K_QUANT, K_GROUP, K_DEVICE, K_ISA, K_PRUNE_SCOPE, K_PRUNE_SKIP, K_QUANT_SKIP, K_CALIB, K_COUNT };
+enum { K_THREADS, K_PRUNE, K_QUANT, K_GROUP, K_DEVICE, K_ISA, K_PRUNE_SCOPE, K_PRUNE_SKIP, K_QUANT_SKIP, K_CALIB, K_OPT, K_COUNT };
 static const char *const key_names[K_COUNT] = {"threads", "prune", "quant", "group", "device",
-                                               "isa", "prune-scope", "prune-skip", "quant-skip", "calib"};
-#define KEY_LIST "threads, prune, quant, group, device, isa, prune-scope, prune-skip, quant-skip, calib"
+                                               "isa", "prune-scope", "prune-skip", "quant-skip", "calib", "opt"};
+#define KEY_LIST "threads, prune, quant, group, device, isa, prune-scope, prune-skip, quant-skip, calib, opt"
 
 static const char *const calib_names[] = {"minmax", "percentile", "entropy"};
 _Static_assert(sizeof calib_names / sizeof calib_names[0] == EB_CALIB_COUNT, "one name per eb_calib_method");
@@ -65,6 +67,7 @@ static const char *const isa_names[] = {"auto", "avx512", "avx2", "neon", "gener
 #define MAX_GROUP 65536
 #define MAX_DEVICE 1023
 #define MAX_NM_M 64
+#define MAX_OPT 2 /* the cpu runner's graph-optimizer levels: 0 none, 1 basic, 2 all */
 
 /* how much of a variant an error quotes, and of a value it names */
 #define QUOTE_MAX 200
@@ -292,6 +295,7 @@ static eb_status check_value(const quoted *q, int key, span item, setting *out)
     case K_THREADS: return check_int(q, key, item, 1, MAX_THREADS, out);
     case K_GROUP: return check_int(q, key, item, 1, MAX_GROUP, out);
     case K_DEVICE: return check_int(q, key, item, 0, MAX_DEVICE, out);
+    case K_OPT: return check_int(q, key, item, 0, MAX_OPT, out);
     case K_PRUNE: return check_prune(q, item, out);
     case K_QUANT:
         for (size_t i = 0; i < sizeof quant_names / sizeof quant_names[0]; i++)
@@ -363,6 +367,7 @@ static void set_value(eb_variant *v, int key, const setting *s)
     case K_PRUNE_SKIP: snprintf(v->compress.prune_skip, sizeof v->compress.prune_skip, "%s", s->str); break;
     case K_QUANT_SKIP: snprintf(v->compress.quant_skip, sizeof v->compress.quant_skip, "%s", s->str); break;
     case K_CALIB: v->compress.calib = s->cs.calib; break;
+    case K_OPT: v->opt = s->num; break;
     }
 }
 
@@ -379,6 +384,7 @@ static bool has_value(const eb_variant *v, int key, const setting *s)
     case K_PRUNE_SKIP: return strcmp(v->compress.prune_skip, s->str) == 0;
     case K_QUANT_SKIP: return strcmp(v->compress.quant_skip, s->str) == 0;
     case K_CALIB: return v->compress.calib == s->cs.calib;
+    case K_OPT: return v->opt == s->num;
     }
     return false;
 }
@@ -738,6 +744,10 @@ void eb_variant_canonical(const eb_variant *v, char *buf, size_t n)
         k = add(buf, n, k, "%cquant-skip=%s", sep, v->compress.quant_skip);
         sep = ',';
     }
-    if (v->compress.calib != EB_CALIB_MINMAX)
-        add(buf, n, k, "%ccalib=%s", sep, calib_names[v->compress.calib]);
+    if (v->compress.calib != EB_CALIB_MINMAX) {
+        k = add(buf, n, k, "%ccalib=%s", sep, calib_names[v->compress.calib]);
+        sep = ',';
+    }
+    if (v->opt != d.opt)
+        add(buf, n, k, "%copt=%d", sep, v->opt);
 }

@@ -31,7 +31,7 @@ void eb_emit_csv(FILE *f, const eb_report_doc *d)
     fputs("model,variant,runner,threads,prune,quant,device,status,n,median_ms,p90_ms,p99_ms,mean_ms,min_ms,max_ms,"
           "cv,unstable,ci95_low_ms,ci95_high_ms,drift_max_abs,drift_mean_abs,drift_rel_l2,drift_cosine,drift_snr_db,"
           "top1_agreement,peak_rss_bytes,weight_bytes,activation_bytes,params,flops,gflops_per_s,"
-          "task_metric,task_dataset,task_value,task_correct,task_count,task_delta,reference_fallbacks,"
+          "task_metric,task_dataset,task_value,task_correct,task_count,task_delta,reference_fallbacks,fusions,"
           "model_sha256,start_time,error\n",
           f);
     for (int i = 0; i < d->n_results; i++) {
@@ -79,6 +79,8 @@ void eb_emit_csv(FILE *f, const eb_report_doc *d)
         csv_num(f, t->available && t->has_delta, t->delta);
         fputc(',', f);
         csv_str(f, r->fallbacks);
+        fputc(',', f);
+        csv_str(f, r->fusions);
         fputc(',', f);
         csv_str(f, r->model_sha256);
         fputc(',', f);

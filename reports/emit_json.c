@@ -89,6 +89,7 @@ static cJSON *variant_json(const eb_result_variant *v)
     cJSON_AddNumberToObject(o, "group", v->group);
     cJSON_AddNumberToObject(o, "device", v->device);
     cJSON_AddStringToObject(o, "isa", v->isa);
+    cJSON_AddNumberToObject(o, "opt", v->opt);
     return o;
 }
 
@@ -256,6 +257,10 @@ cJSON *eb_result_json(const eb_result *r)
     else
         cJSON_AddNullToObject(o, "reference_fallbacks");
     add_str_or_null(o, "isa", r->status == EB_RESULT_OK ? r->isa : NULL);
+    if (r->status == EB_RESULT_OK) /* "" when nothing was fused, as reference_fallbacks */
+        cJSON_AddStringToObject(o, "fusions", r->fusions);
+    else
+        cJSON_AddNullToObject(o, "fusions");
     if (r->saved_model[0]) /* only with --save-model */
         cJSON_AddStringToObject(o, "saved_model", r->saved_model);
     cJSON_AddItemToObject(o, "latency", latency_json(r));

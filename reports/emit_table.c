@@ -5,7 +5,9 @@
  *
  * Columns are sized before the first row (the run knows every model name
  * and variant spec up front), so names are never cut.  Cells may hold
- * UTF-8 ("µs", "×"), so padding counts characters, not bytes. */
+ * UTF-8 ("µs", "×"), so padding counts characters, not bytes.  A row
+ * whose runner fused nodes (the result's fusions) gets a second line,
+ * "fusions: ...", under its variant. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,7 +182,9 @@ void eb_emit_table_row(FILE *f, eb_table *t, const eb_result *r, double base_med
     cell(f, task, W_TASK, false);
     cell(f, peak, W_PEAK, false);
     cell(f, fb, W_FALLBACK, false);
-    if (r->status == EB_RESULT_OK)
+    if (r->status == EB_RESULT_OK && r->fusions[0])
+        fprintf(f, " ok\n%*sfusions: %s\n", t->model_w + 1, "", r->fusions); /* under the variant */
+    else if (r->status == EB_RESULT_OK)
         fputs(" ok\n", f);
     else
         fprintf(f, " %s: %.200s\n", eb_result_status_name(r->status), r->error);

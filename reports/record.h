@@ -47,6 +47,7 @@ typedef struct eb_result_variant {
     int group;        /* int4 group size */
     int device;       /* GPU / OpenCL device index */
     char isa[16];     /* the isa= key as asked: "auto", "avx512", ..., "neondot" (gemm.h) */
+    int opt;          /* the opt= key: the cpu graph optimizer's level, 0..2 (default 2) */
 } eb_result_variant;
 
 /* Accuracy drift of a variant's outputs against the ref baseline's on the
@@ -219,6 +220,8 @@ typedef struct eb_result {
     uint64_t scratch_bytes;      /* kernel scratch as the runner plans it (eb_plan_info) */
     char fallbacks[256];       /* ops the runner ran on reference kernels, "" when none */
     char isa[16];              /* instruction set the kernels used (eb_plan_info.isa), "" unknown */
+    char fusions[256];         /* what the runner's graph optimizer fused, by pattern
+                                * (eb_plan_info.fusions), "" when nothing */
     char saved_model[512];     /* --save-model: the ONNX file written for this variant, "" when none */
     uint64_t device_bytes;     /* the plan's bytes in device memory; 0 for host runners */
 

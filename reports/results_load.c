@@ -130,6 +130,7 @@ static eb_status parse_result(const cJSON *o, const char *where, eb_result *r, e
     r->variant.threads = (int)num(v, "threads", 1);
     r->variant.group = (int)num(v, "group", 32);
     r->variant.device = (int)num(v, "device", 0);
+    r->variant.opt = (int)num(v, "opt", 2); /* files from before the opt key: the default */
     str(r->variant.isa, sizeof r->variant.isa, v, "isa");
     if (!*r->variant.isa) /* files from before the isa key */
         snprintf(r->variant.isa, sizeof r->variant.isa, "auto");
@@ -140,6 +141,7 @@ static eb_status parse_result(const cJSON *o, const char *where, eb_result *r, e
     r->signal = (int)num(o, "signal", 0);
     r->is_baseline = cJSON_IsTrue(get(o, "baseline"));
     str(r->fallbacks, sizeof r->fallbacks, o, "reference_fallbacks");
+    str(r->fusions, sizeof r->fusions, o, "fusions");
 
     const cJSON *lat = get(o, "latency"), *samples = get(lat, "samples"), *s;
     r->warmup = (int)num(lat, "warmup", 0);

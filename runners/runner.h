@@ -41,6 +41,9 @@ typedef struct eb_variant {
     int device;       /* GPU / OpenCL device index */
     char isa[16];     /* kernel instruction set: "auto" (the best this CPU runs),
                        * "avx512", "avx2", "neon", "generic"; the cpu runner's */
+    int opt;          /* graph-optimizer level, the cpu runner's: 0 none (every node its
+                       * own step), 1 basic (no-op removal, BatchNorm folding, epilogues),
+                       * 2 (default) also the pattern fusions (runners/cpu/cpu_opt.h) */
     char spec[256];   /* canonical text, e.g. "cpu:threads=2,quant=int8" */
     eb_compress_spec compress; /* prune, quant and group parsed: what runners and
                                 * transforms read (the strings are for reports) */
@@ -72,6 +75,8 @@ typedef struct eb_plan_info {
     char fallbacks[256];      /* ops run on reference kernels ("Conv x1"), "" when none */
     char isa[16];             /* instruction set the kernels actually use ("avx2"; "c" for
                                * plain C reference kernels), "" when the runner does not say */
+    char fusions[256];        /* what the graph optimizer fused, counted by pattern
+                               * ("LayerNorm x9, Conv+Relu x17"), "" when nothing */
     uint64_t device_bytes;    /* bytes the plan holds in the device's own memory (a GPU's);
                                * 0 for host runners, whose memory is the figures above */
 } eb_plan_info;

@@ -152,10 +152,10 @@ static void variant_parse__misplaced_braces__fail(void **state)
 static void variant_parse__unknown_key__fails_listing_known_keys(void **state)
 {
     (void)state;
-    check_detail("cpu:thread=2", "unknown key 'thread' at column 5 (keys: threads, prune, quant, group, device, isa, prune-scope, prune-skip, quant-skip, calib)");
-    check_detail("ref:threads=2,Quant=int8", "unknown key 'Quant' at column 15 (keys: threads, prune, quant, group, device, isa, prune-scope, prune-skip, quant-skip, calib)");
+    check_detail("cpu:thread=2", "unknown key 'thread' at column 5 (keys: threads, prune, quant, group, device, isa, prune-scope, prune-skip, quant-skip, calib, opt)");
+    check_detail("ref:threads=2,Quant=int8", "unknown key 'Quant' at column 15 (keys: threads, prune, quant, group, device, isa, prune-scope, prune-skip, quant-skip, calib, opt)");
     /* left to right: the unknown key comes before the unclosed brace */
-    check_detail("cpu:batch=1,threads={1", "unknown key 'batch' at column 5 (keys: threads, prune, quant, group, device, isa, prune-scope, prune-skip, quant-skip, calib)");
+    check_detail("cpu:batch=1,threads={1", "unknown key 'batch' at column 5 (keys: threads, prune, quant, group, device, isa, prune-scope, prune-skip, quant-skip, calib, opt)");
 }
 
 static void variant_parse__bad_threads__fails(void **state)
@@ -783,7 +783,7 @@ static void variant_parse__random_unknown_key__names_its_column(void **state)
         size_t column = 0;
         gen_spec_build(&rng, &s, -1, 0, NULL, rnd(&rng, G_KEYS + 1), &column);
         char detail[256];
-        snprintf(detail, sizeof detail, "unknown key 'bogus' at column %zu (keys: threads, prune, quant, group, device, isa, prune-scope, prune-skip, quant-skip, calib)",
+        snprintf(detail, sizeof detail, "unknown key 'bogus' at column %zu (keys: threads, prune, quant, group, device, isa, prune-scope, prune-skip, quant-skip, calib, opt)",
                  column);
         check_detail_or_window(s.text, detail);
     }
@@ -952,6 +952,7 @@ static void variant_canonical__lists_non_default_keys_in_fixed_order(void **stat
     strcpy(v.quant, "none");
     v.group = 64;
     v.device = 2;
+    v.opt = 2; /* the default level: 0 is opt=0, a setting of its own */
     char buf[256];
     eb_variant_canonical(&v, buf, sizeof buf);
     assert_string_equal(buf, "gpu:prune=2:4,group=64,device=2");

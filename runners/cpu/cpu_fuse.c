@@ -1,11 +1,15 @@
 /* cpu_fuse.c - epilogue fusion for the cpu runner's planners: what follows
  * a Conv, Gemm/MatMul or Add (a BatchNormalization folded into the weights,
  * a constant bias Add, Relu, Clip, Gelu, and PyTorch's Div-Erf-Add-Mul-Mul
- * GELU) becomes part of the step, its nodes marked done (fuse_node). */
+ * GELU) becomes part of the step, its nodes marked done (fuse_node).
+ * Nothing at opt=0; each fusion is recorded as "<head op>+<what>"
+ * (eb_cpu_note_fusion), and at opt=2 a GELU written any other way
+ * (cpu_opt_act.c) fuses too. */
 #include "runners/cpu/cpu_plan.h"
 
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +69,14 @@ static bool fold_bn(eb_plan *p, const eb_node *bn, epi *e, eb_err *err, eb_statu
     return true;
 }
 
+/* Records that the step being planned took in `what`. */
+static void note(eb_plan *p, const char *what)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%s+%s", p->g->nodes[p->planning].op_type, what);
+    eb_cpu_note_fusion(p, name);
+}
+
 /* Follows v through the nodes that can become part of the epilogue; marks
  * them done and their intermediate values fused; returns the value the step
  * finally writes. */
@@ -72,6 +84,8 @@ int eb_cpu_fuse_epilogue(eb_plan *p, int v, epi *e, eb_err *err, eb_status *st)
 {
     const eb_graph *g = p->g;
     *st = EB_OK;
+    if (p->opt < 1)
+        return v; /* opt=0: every node its own step */
     for (;;) {
         int c = sole_consumer(p, v);
         const eb_tensor *vt = &p->pv[v].t;
@@ -79,7 +93,15 @@ int eb_cpu_fuse_epilogue(eb_plan *p, int v, epi *e, eb_err *err, eb_status *st)
             if (e->act_only)
                 return v;
             /* PyTorch's exact GELU: x/sqrt2 -> Erf -> +1 -> *x -> *0.5 */
-            if (e->act != EB_ACT_NONE || p->is_output[v] || n_consumers(p, v) != 2)
+            if (e->act != EB_ACT_NONE || p->is_output[v])
+                return v;
+            int gelu = p->opt >= 2 ? eb_cpu_fuse_act_epilogue(p, v, EB_CPU_ACT_GELU_ERF) : -1;
+            if (gelu >= 0) { /* any other spelling of it (cpu_opt_act.c) */
+                e->act = EB_ACT_GELU;
+                note(p, "GELU");
+                return gelu;
+            }
+            if (n_consumers(p, v) != 2)
                 return v;
             const eb_node *dv = NULL, *mx = NULL;
             for (int i = p->cons_off[v]; i < p->cons_off[v + 1]; i++) {
@@ -125,6 +147,7 @@ int eb_cpu_fuse_epilogue(eb_plan *p, int v, epi *e, eb_err *err, eb_status *st)
             }
             p->pv[v].fused = true;
             e->act = EB_ACT_GELU;
+            note(p, "GELU");
             return hn->out[0];
         }
         const eb_node *n = &g->nodes[c];
@@ -170,6 +193,7 @@ int eb_cpu_fuse_epilogue(eb_plan *p, int v, epi *e, eb_err *err, eb_status *st)
         } else {
             return v;
         }
+        note(p, n->op == EB_OP_BATCH_NORM ? "BatchNorm" : n->op_type);
         fuse_node(p, c);
         p->pv[v].fused = true;
         v = next;

@@ -247,6 +247,9 @@ static const eb_cpu_planner PLANNERS[EB_OP_COUNT][MAX_PLANNERS] = {
     [EB_OP_LSTM] = {eb_cpu_plan_rnn},
     [EB_OP_GRU] = {eb_cpu_plan_rnn},
     [EB_OP_RNN] = {eb_cpu_plan_rnn},
+    /* the graph optimizer's (cpu_opt_*.c): no-op removal, Pow by 2 or 0.5 */
+    [EB_OP_CAST] = {eb_cpu_plan_cast_noop},
+    [EB_OP_POW] = {eb_cpu_plan_pow_const},
 };
 static const eb_cpu_planner UNARY[MAX_PLANNERS] = {eb_cpu_plan_unary};
 static const eb_cpu_planner NO_PLANNER[MAX_PLANNERS] = {NULL};
@@ -271,7 +274,9 @@ eb_status eb_cpu_build_steps(eb_plan *p, eb_err *err)
                                             : PLANNERS[n->op];
         if (!pl[0] && pl != NO_PLANNER && eb_unary_supported(n->op))
             pl = UNARY;
-        /* the op's planners in turn, until one adds a step or fails */
+        /* opt=2's pattern fusions that start here (cpu_opt.c), then the
+         * op's planners in turn, until one adds a step or fails */
+        fast = !n->quant && eb_cpu_plan_patterns(p, i, &st, err);
         for (int k = 0; k < MAX_PLANNERS && pl[k] && !fast && st == EB_OK; k++)
             fast = pl[k](p, i, &st, err);
         if (st != EB_OK) {

@@ -109,6 +109,22 @@ typedef struct step {
         size_t inner;             /* bytes per outer row of the whole (concat/split) or per index (gather) */
         size_t part[MAX_STEP_IO]; /* bytes per outer row of each piece (concat inputs, split outputs) */
     } mv;
+    int act_fn;                   /* ST_ACT: an eb_cpu_act_fn (cpu_opt_act.c) */
+    struct {
+        int64_t n, c, hw, mid;    /* batch, channels, pixels, the squeezed width */
+        float *w1, *b1, *w2, *b2; /* owned: mid x c, mid, c x mid, c */
+        float *buf;               /* owned: the pooled c, the squeezed mid, the scales c */
+        int act1;                 /* after the first 1x1: 0 none, 1 Relu, 2 SiLU */
+        bool hard;                /* the gate is HardSigmoid(alpha, beta), else Sigmoid */
+        float alpha, beta;
+        bool nhwc;                /* x and y are NHWC */
+    } se;                         /* ST_SE (cpu_opt_se.c) */
+    struct {
+        int64_t n, g, cg, inner;  /* (n, g, cg, inner) -> (n, cg, g, inner); NHWC: per
+                                   * pixel (n * inner of them), channels (g, cg) -> (cg, g) */
+        size_t elem;
+        bool nhwc;
+    } shuffle;                    /* ST_SHUFFLE (cpu_opt_shuffle.c) */
 } step;
 
 struct eb_plan {
@@ -136,6 +152,15 @@ struct eb_plan {
      * (built on the first call) */
     eb_node_time *labels;
     eb_isa isa;                    /* the kernels' instruction set, decided in prepare */
+    int opt;                       /* graph-optimizer level (eb_variant.opt): 0 none,
+                                    * 1 basic (epilogues, BN folding, no-op removal),
+                                    * 2 also the pattern fusions (cpu_opt.c) */
+    struct {
+        char name[32];             /* "LayerNorm", "Conv+Relu" */
+        int count;
+    } fusion[24];                  /* what the optimizer fused, by pattern, first seen first
+                                    * (cpu_opt_record.c; eb_plan_info.fusions) */
+    int n_fusion;
 };
 
 /* ---- small helpers ----------------------------------------------------------- */
@@ -286,6 +311,40 @@ bool eb_cpu_plan_qgemm(eb_plan *p, int ni, eb_status *st, eb_err *err);
  * takes node ni (decode_weights keeps those weights compressed) */
 bool eb_cpu_plan_compressed(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_compressed_takes(const eb_plan *p, int ni);
+
+/* The graph optimizer (cpu_opt*.c).  cpu_opt_record.c: a fusion the plan
+ * made, counted under its pattern's name, and the counts as text. */
+void eb_cpu_note_fusion(eb_plan *p, const char *pattern);
+void eb_cpu_describe_fusions(const eb_plan *p, char *buf, size_t n);
+/* cpu_opt.c: at opt=2, the pattern fusions that start at node ni (tried
+ * before the op's planners); true when one added a step */
+bool eb_cpu_plan_patterns(eb_plan *p, int ni, eb_status *st, eb_err *err);
+/* the patterns, one file each (cpu_opt_<pattern>.c) */
+bool eb_cpu_fuse_layernorm(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_fuse_act(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_fuse_se(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_fuse_shuffle(eb_plan *p, int ni, eb_status *st, eb_err *err);
+/* cpu_opt_act.c: the activation value v's consumers compute, when they are
+ * a closed elementwise cluster that one of eb_cpu_act_fn computes (for an
+ * epilogue); fuses them and returns the cluster's output, else -1 */
+typedef enum eb_cpu_act_fn {
+    EB_CPU_ACT_GELU_ERF = 0,
+    EB_CPU_ACT_GELU_TANH,
+    EB_CPU_ACT_SILU,
+    EB_CPU_ACT_HARD_SWISH,
+    EB_CPU_ACT_FN_COUNT
+} eb_cpu_act_fn;
+int eb_cpu_fuse_act_epilogue(eb_plan *p, int v, eb_cpu_act_fn want);
+/* planners at opt >= 1 / 2 listed before the op's own (cpu_opt_noop.c,
+ * cpu_opt_pow.c) */
+bool eb_cpu_plan_cast_noop(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_plan_pow_const(eb_plan *p, int ni, eb_status *st, eb_err *err);
+/* the optimizer's step kinds' functions (cpu_steps.def rows) */
+eb_status eb_cpu_exec_act(eb_plan *p, const step *s, eb_err *err);
+eb_status eb_cpu_exec_se(eb_plan *p, const step *s, eb_err *err);
+void eb_cpu_release_se(step *s);
+size_t eb_cpu_bytes_se(const step *s);
+eb_status eb_cpu_exec_shuffle(eb_plan *p, const step *s, eb_err *err);
 
 /* cpu_arena.c */
 eb_status eb_cpu_arena_place(eb_plan *p, eb_err *err);

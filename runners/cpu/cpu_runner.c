@@ -11,6 +11,10 @@
  *    weights and bias, and a following constant bias Add and activation
  *    (Relu, Clip -> ReLU6, Gelu, and PyTorch's Div-Erf-Add-Mul-Mul GELU)
  *    become the GEMM's epilogue; Add+Relu fuse into one elementwise pass;
+ *  - the graph optimizer's level (variant key opt, cpu_opt.c) decides how
+ *    much of the above is fused, and adds pattern fusions at opt=2
+ *    (decomposed LayerNorm, GELU/SiLU/HardSwish, squeeze-and-excitation,
+ *    channel shuffle); eb_plan_info.fusions counts them by pattern;
  *  - 4-D activations between spatial kernels stay NHWC (a 1x1 conv is then
  *    a GEMM on the activation itself); a conversion step is inserted where
  *    an op needs the ONNX layout, once per value;
@@ -62,6 +66,10 @@ static bool cpu_supports(const eb_graph *g, const eb_variant *v, char *why, size
     }
     if (isa != EB_ISA_AUTO && !eb_isa_supported(isa)) {
         snprintf(why, n, "cpu: isa=%s requested, but %s", v->isa, eb_isa_why_not(isa));
+        return false;
+    }
+    if (v->opt < 0 || v->opt > 2) {
+        snprintf(why, n, "cpu: opt=%d, expected 0, 1 or 2", v->opt);
         return false;
     }
     return eb_runner_ops_known(g, why, n);
@@ -154,6 +162,7 @@ static eb_status cpu_prepare_pinned(const eb_graph *g, const eb_variant *v, eb_i
     p->g = g;
     p->threads = v->threads;
     p->isa = isa; /* the planners pick their kernels for it (kernels.def) */
+    p->opt = v->opt; /* the graph optimizer's level (cpu_opt.c) */
     eb_status st = EB_OK;
     if (v->threads > 1 && !(p->tp = eb_threadpool_new(v->threads))) {
         st = eb_errf(err, EB_ENOMEM, "%s: cpu: cannot start %d threads", g->path, v->threads);
@@ -250,6 +259,7 @@ static void cpu_info(const eb_plan *p, eb_plan_info *out)
     *out = p->info;
     snprintf(out->fallbacks, sizeof out->fallbacks, "%s", p->fb.text);
     snprintf(out->isa, sizeof out->isa, "%s", eb_isa_name(p->isa));
+    eb_cpu_describe_fusions(p, out->fusions, sizeof out->fusions);
 }
 
 const char *eb_cpu_plan_fallbacks(const eb_plan *p)

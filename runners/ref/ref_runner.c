@@ -34,6 +34,10 @@ static bool ref_supports(const eb_graph *g, const eb_variant *v, char *why, size
         snprintf(why, n, "ref runs plain C kernels only (isa=%s requested; isa is a cpu runner setting)", v->isa);
         return false;
     }
+    if (v->opt != 2) {
+        snprintf(why, n, "ref runs every node as written (opt=%d requested; opt is a cpu runner setting)", v->opt);
+        return false;
+    }
     return eb_runner_ops_known(g, why, n);
 }
 

@@ -1,0 +1,836 @@
+/* test_cpu_opt.c - the cpu runner's graph optimizer (runners/cpu/cpu_opt*.c)
+ * and its levels, against the ref runner.
+ *
+ * Each pattern is built here as a small graph (the protobuf-c builder of
+ * test_cpu_runner.c, copied: that file's is static) and run on ref and on
+ * cpu at opt=0, 1 and 2 with the same random inputs (magnitudes in [0.1,
+ * 2), random signs; seeded, the seed printed on failure).  Every level's
+ * outputs must match ref by relative L2 error within TOL = 1e-5 (the cpu
+ * runner's tolerance, test_cpu_runner.c); at opt=2 the plan's fusions must
+ * name the pattern (and no node may fall back to a reference kernel when
+ * the whole graph is the pattern), at opt=0 nothing is fused.  For each
+ * pattern a near miss (another reduce axis, exponent 3, a GELU constant
+ * off by 1e-3 relative, HardSigmoid's default slope) must not be fused
+ * and must still be right.  Also: the opt= key's parsing and canonical
+ * text, the record's fusions in the result, and the levels on Conv+BN+Relu
+ * (BN not folded at opt=0, folded and named at 1). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/variant.h"
+#include "models/graph.h"
+#include "models/onnx_tensor.h"
+#include "reference_kernels/ref.h"
+#include "runners/cpu/cpu_runner.h"
+#include "runners/runner.h"
+#include "tests/test_util.h"
+
+#define TOL 1e-5
+
+static uint64_t rng;
+
+static int setup(void **state)
+{
+    (void)state;
+    rng = eb_test_seed();
+    return 0;
+}
+
+/* A value never zero: sign * [0.1, 2). */
+static float rand_nonzero(void)
+{
+    float v = eb_test_uniform(&rng, 0.1f, 2.0f);
+    return eb_test_rand(&rng) & 1 ? v : -v;
+}
+
+/* ---- a small ONNX model builder ----------------------------------------------- */
+
+enum { MB_NODES = 16, MB_ATTRS = 64, MB_INITS = 16, MB_IO = 4, MB_DIMS = 64, MB_STRS = 128 };
+
+typedef struct mb {
+    int opset;
+    Onnx__NodeProto nodes[MB_NODES];
+    Onnx__NodeProto *node_ptrs[MB_NODES];
+    char *node_in[MB_NODES][8], *node_out[MB_NODES][3];
+    Onnx__AttributeProto attrs[MB_ATTRS];
+    Onnx__AttributeProto *attr_ptrs[MB_NODES][8];
+    int64_t attr_ints[MB_ATTRS][8];
+    int n_nodes, n_attrs;
+    Onnx__TensorProto inits[MB_INITS];
+    Onnx__TensorProto *init_ptrs[MB_INITS];
+    int64_t init_dims[MB_INITS][6];
+    float *init_data[MB_INITS];
+    int64_t init_i64[MB_INITS][8];
+    int n_inits;
+    Onnx__ValueInfoProto ins[MB_IO], outs[MB_IO];
+    Onnx__ValueInfoProto *in_ptrs[MB_IO], *out_ptrs[MB_IO];
+    Onnx__TypeProto types[MB_IO];
+    Onnx__TypeProto__Tensor ttypes[MB_IO];
+    Onnx__TensorShapeProto shapes[MB_IO];
+    Onnx__TensorShapeProto__Dimension dims[MB_IO][6];
+    Onnx__TensorShapeProto__Dimension *dim_ptrs[MB_IO][6];
+    int n_ins, n_outs;
+    char *strs[MB_STRS];
+    int n_strs;
+} mb;
+
+static char *mb_str(mb *b, const char *s)
+{
+    assert_true(b->n_strs < MB_STRS);
+    char *c = strdup(s);
+    assert_non_null(c);
+    return b->strs[b->n_strs++] = c;
+}
+
+static void mb_begin(mb *b, int opset)
+{
+    memset(b, 0, sizeof *b);
+    b->opset = opset;
+}
+
+static void mb_input_typed(mb *b, const char *name, int rank, const int64_t *dims, int onnx_type);
+
+static void mb_input(mb *b, const char *name, int rank, const int64_t *dims)
+{
+    mb_input_typed(b, name, rank, dims, 1);
+}
+
+static void mb_input_typed(mb *b, const char *name, int rank, const int64_t *dims, int onnx_type)
+{
+    int i = b->n_ins++;
+    assert_true(i < MB_IO && rank <= 6);
+    for (int d = 0; d < rank; d++) {
+        b->dims[i][d] = (Onnx__TensorShapeProto__Dimension)ONNX__TENSOR_SHAPE_PROTO__DIMENSION__INIT;
+        b->dims[i][d].value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+        b->dims[i][d].dim_value = dims[d];
+        b->dim_ptrs[i][d] = &b->dims[i][d];
+    }
+    b->shapes[i] = (Onnx__TensorShapeProto)ONNX__TENSOR_SHAPE_PROTO__INIT;
+    b->shapes[i].n_dim = (size_t)rank;
+    b->shapes[i].dim = b->dim_ptrs[i];
+    b->ttypes[i] = (Onnx__TypeProto__Tensor)ONNX__TYPE_PROTO__TENSOR__INIT;
+    b->ttypes[i].has_elem_type = 1;
+    b->ttypes[i].elem_type = onnx_type;
+    b->ttypes[i].shape = &b->shapes[i];
+    b->types[i] = (Onnx__TypeProto)ONNX__TYPE_PROTO__INIT;
+    b->types[i].value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
+    b->types[i].tensor_type = &b->ttypes[i];
+    b->ins[i] = (Onnx__ValueInfoProto)ONNX__VALUE_INFO_PROTO__INIT;
+    b->ins[i].name = mb_str(b, name);
+    b->ins[i].type = &b->types[i];
+    b->in_ptrs[i] = &b->ins[i];
+}
+
+static void mb_output(mb *b, const char *name)
+{
+    int i = b->n_outs++;
+    assert_true(i < MB_IO);
+    b->outs[i] = (Onnx__ValueInfoProto)ONNX__VALUE_INFO_PROTO__INIT;
+    b->outs[i].name = mb_str(b, name);
+    b->out_ptrs[i] = &b->outs[i];
+}
+
+/* An f32 initializer; data NULL: random non-zero values. Returns its data. */
+static float *mb_init(mb *b, const char *name, int rank, const int64_t *dims, const float *data)
+{
+    int i = b->n_inits++;
+    assert_true(i < MB_INITS && rank <= 6);
+    size_t count = 1;
+    for (int d = 0; d < rank; d++) {
+        b->init_dims[i][d] = dims[d];
+        count *= (size_t)dims[d];
+    }
+    float *v = malloc(sizeof(float) * (count ? count : 1));
+    assert_non_null(v);
+    for (size_t k = 0; k < count; k++)
+        v[k] = data ? data[k] : rand_nonzero();
+    b->init_data[i] = v;
+    Onnx__TensorProto *t = &b->inits[i];
+    *t = (Onnx__TensorProto)ONNX__TENSOR_PROTO__INIT;
+    t->name = mb_str(b, name);
+    t->has_data_type = 1;
+    t->data_type = 1;
+    t->n_dims = (size_t)rank;
+    t->dims = b->init_dims[i];
+    t->n_float_data = count;
+    t->float_data = v;
+    b->init_ptrs[i] = t;
+    return v;
+}
+
+static float *mb_init1(mb *b, const char *name, int64_t n, const float *data)
+{
+    return mb_init(b, name, 1, (int64_t[]){n}, data);
+}
+
+/* An int64 initializer of n values. */
+static void mb_init_i64(mb *b, const char *name, int n, const int64_t *vals)
+{
+    mb_init(b, name, 1, (int64_t[]){0}, NULL);
+    Onnx__TensorProto *t = &b->inits[b->n_inits - 1];
+    int64_t *store = b->init_i64[b->n_inits - 1];
+    assert_true(n <= 8);
+    memcpy(store, vals, sizeof(int64_t) * (size_t)n);
+    b->init_dims[b->n_inits - 1][0] = n;
+    t->data_type = 7;
+    t->n_float_data = 0;
+    t->n_int64_data = (size_t)n;
+    t->int64_data = store;
+}
+
+static float mb_scalar_val;
+static void mb_scalar(mb *b, const char *name, float v)
+{
+    mb_scalar_val = v;
+    mb_init(b, name, 0, NULL, &mb_scalar_val);
+}
+
+/* Node op(ins) -> outs; names comma-separated, an empty name is omitted. */
+static void mb_node(mb *b, const char *op, const char *ins, const char *outs)
+{
+    int i = b->n_nodes++;
+    assert_true(i < MB_NODES);
+    Onnx__NodeProto *n = &b->nodes[i];
+    *n = (Onnx__NodeProto)ONNX__NODE_PROTO__INIT;
+    n->op_type = mb_str(b, op);
+    n->name = mb_str(b, op);
+    const char *lists[2] = {ins, outs};
+    for (int l = 0; l < 2; l++) {
+        const char *s = lists[l];
+        size_t cnt = 0;
+        while (s && *s) {
+            size_t len = strcspn(s, ",");
+            char buf[64];
+            snprintf(buf, sizeof buf, "%.*s", (int)len, s);
+            assert_true(cnt < (l ? 3u : 8u));
+            if (l)
+                b->node_out[i][cnt++] = mb_str(b, buf);
+            else
+                b->node_in[i][cnt++] = mb_str(b, buf);
+            s += len + (s[len] == ',');
+        }
+        if (l) {
+            n->n_output = cnt;
+            n->output = b->node_out[i];
+        } else {
+            n->n_input = cnt;
+            n->input = b->node_in[i];
+        }
+    }
+    n->attribute = b->attr_ptrs[i];
+    b->node_ptrs[i] = n;
+}
+
+static Onnx__AttributeProto *mb_attr(mb *b, const char *name, Onnx__AttributeProto__AttributeType type)
+{
+    Onnx__NodeProto *n = &b->nodes[b->n_nodes - 1];
+    assert_true(b->n_attrs < MB_ATTRS && n->n_attribute < 8);
+    Onnx__AttributeProto *a = &b->attrs[b->n_attrs++];
+    *a = (Onnx__AttributeProto)ONNX__ATTRIBUTE_PROTO__INIT;
+    a->name = mb_str(b, name);
+    a->has_type = 1;
+    a->type = type;
+    b->attr_ptrs[b->n_nodes - 1][n->n_attribute++] = a;
+    return a;
+}
+
+static void mb_attr_int(mb *b, const char *name, int64_t v)
+{
+    Onnx__AttributeProto *a = mb_attr(b, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+    a->has_i = 1;
+    a->i = v;
+}
+
+static void mb_attr_float(mb *b, const char *name, float v)
+{
+    Onnx__AttributeProto *a = mb_attr(b, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT);
+    a->has_f = 1;
+    a->f = v;
+}
+
+static void mb_attr_ints(mb *b, const char *name, int n, const int64_t *v)
+{
+    Onnx__AttributeProto *a = mb_attr(b, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS);
+    int64_t *store = b->attr_ints[b->n_attrs - 1];
+    assert_true(n <= 8);
+    memcpy(store, v, sizeof(int64_t) * (size_t)n);
+    a->n_ints = (size_t)n;
+    a->ints = store;
+}
+
+/* Packs, loads and infers shapes; frees the builder's memory. */
+static eb_graph *mb_load(mb *b)
+{
+    Onnx__GraphProto graph = ONNX__GRAPH_PROTO__INIT;
+    graph.name = "test";
+    graph.n_node = (size_t)b->n_nodes;
+    graph.node = b->node_ptrs;
+    graph.n_initializer = (size_t)b->n_inits;
+    graph.initializer = b->init_ptrs;
+    graph.n_input = (size_t)b->n_ins;
+    graph.input = b->in_ptrs;
+    graph.n_output = (size_t)b->n_outs;
+    graph.output = b->out_ptrs;
+    Onnx__OperatorSetIdProto opset = ONNX__OPERATOR_SET_ID_PROTO__INIT, *opsets[1] = {&opset};
+    opset.domain = "";
+    opset.has_version = 1;
+    opset.version = b->opset;
+    Onnx__ModelProto m = ONNX__MODEL_PROTO__INIT;
+    m.has_ir_version = 1;
+    m.ir_version = 8;
+    m.producer_name = "test_cpu_runner";
+    m.n_opset_import = 1;
+    m.opset_import = opsets;
+    m.graph = &graph;
+    size_t len = onnx__model_proto__get_packed_size(&m);
+    uint8_t *buf = malloc(len);
+    assert_non_null(buf);
+    onnx__model_proto__pack(&m, buf);
+    eb_graph *g = NULL;
+    eb_err err = {{0}};
+    eb_status st = eb_graph_load_buffer(buf, len, "test.onnx", NULL, &g, &err);
+    if (st == EB_OK)
+        st = eb_graph_infer_shapes(g, NULL, eb_ref_eval, &err);
+    if (st != EB_OK)
+        fail_msg("building the test graph: %s", err.msg);
+    free(buf);
+    for (int i = 0; i < b->n_inits; i++)
+        free(b->init_data[i]);
+    for (int i = 0; i < b->n_strs; i++)
+        free(b->strs[i]);
+    return g;
+}
+
+/* ---- running a graph on ref and on cpu at a level ------------------------------ */
+
+typedef struct outs {
+    int n;
+    eb_tensor t[4];
+} outs;
+
+static void inputs_for(const eb_graph *g, eb_tensor *in)
+{
+    for (int i = 0; i < g->n_inputs; i++) {
+        eb_err err;
+        eb_tensor_copy_meta(&in[i], &g->values[g->inputs[i]].t);
+        in[i].data = NULL;
+        assert_int_equal(eb_tensor_alloc(&in[i], "input", &err), EB_OK);
+        for (int64_t k = 0; k < eb_tensor_numel(&in[i]); k++)
+            ((float *)in[i].data)[k] = rand_nonzero();
+    }
+}
+
+/* Runs g on runner `name` at level opt (cpu) and threads; info receives
+ * the plan's record. */
+static void run_on(const char *name, int opt, int threads, const eb_graph *g, const eb_tensor *in, outs *o,
+                   eb_plan_info *info)
+{
+    const eb_runner *r = eb_runner_find(name);
+    assert_non_null(r);
+    eb_variant v = eb_variant_default(name);
+    v.threads = threads;
+    v.opt = opt;
+    char why[256] = "";
+    if (!r->supports(g, &v, why, sizeof why))
+        fail_msg("%s does not support the graph: %s", name, why);
+    eb_plan *p = NULL;
+    eb_err err = {{0}};
+    if (r->prepare(g, &v, &p, &err) != EB_OK)
+        fail_msg("%s prepare: %s", name, err.msg);
+    o->n = g->n_outputs;
+    for (int i = 0; i < o->n; i++) {
+        eb_tensor_copy_meta(&o->t[i], &g->values[g->outputs[i]].t);
+        o->t[i].data = NULL;
+        assert_int_equal(eb_tensor_alloc(&o->t[i], "output", &err), EB_OK);
+    }
+    if (r->run(p, in, o->t, &err) != EB_OK)
+        fail_msg("%s run: %s", name, err.msg);
+    if (info)
+        r->info(p, info);
+    r->release(p);
+}
+
+static double rel_l2(const outs *got, const outs *want)
+{
+    double worst = 0;
+    for (int i = 0; i < want->n; i++) {
+        const float *a = got->t[i].data, *e = want->t[i].data;
+        double num = 0, den = 0;
+        for (int64_t k = 0; k < eb_tensor_numel(&want->t[i]); k++) {
+            if (isnan(a[k]) != isnan(e[k]))
+                return INFINITY;
+            if (isnan(e[k]))
+                continue;
+            num += ((double)a[k] - e[k]) * ((double)a[k] - e[k]);
+            den += (double)e[k] * e[k];
+        }
+        double r = den > 0 ? sqrt(num / den) : sqrt(num);
+        worst = r > worst ? r : worst;
+    }
+    return worst;
+}
+
+static void outs_free(outs *o)
+{
+    for (int i = 0; i < o->n; i++)
+        eb_tensor_free_data(&o->t[i]);
+}
+
+/* g on ref, then on cpu at opt 0, 1 and 2 (threads 1, and 2 at opt=2):
+ * every level within TOL of ref; at opt=2 the fusions name `pattern`
+ * (fused) or do not (!fused); opt=0 fuses nothing.  With no_fallback, the
+ * opt=2 plan runs no node on a reference kernel.  Frees g. */
+static void expect_opt(eb_graph *g, const char *pattern, bool fused, bool no_fallback, const char *what)
+{
+    eb_tensor in[4] = {{0}};
+    assert_true(g->n_inputs <= 4 && g->n_outputs <= 4);
+    inputs_for(g, in);
+    outs want = {0};
+    run_on("ref", 2, 1, g, in, &want, NULL);
+    for (int run = 0; run < 4; run++) {
+        int opt = run < 3 ? run : 2, threads = run < 3 ? 1 : 2;
+        outs got = {0};
+        eb_plan_info info;
+        run_on("cpu", opt, threads, g, in, &got, &info);
+        double e = rel_l2(&got, &want);
+        outs_free(&got);
+        if (!(e <= TOL))
+            fail_msg("%s: opt=%d threads=%d: rel. L2 error %g > %g (fusions '%s')", what, opt, threads, e, TOL,
+                     info.fusions);
+        if (opt == 0 && info.fusions[0])
+            fail_msg("%s: opt=0 fused '%s'", what, info.fusions);
+        bool named = strstr(info.fusions, pattern) != NULL;
+        if (opt == 2 && named != fused)
+            fail_msg("%s: opt=2 fusions '%s' %s '%s'", what, info.fusions, fused ? "lack" : "name", pattern);
+        if (opt < 2 && named && strcmp(pattern, "Conv+") != 0)
+            fail_msg("%s: opt=%d fused '%s' (a level-2 pattern)", what, opt, pattern);
+        if (opt == 2 && no_fallback && info.fallbacks[0])
+            fail_msg("%s: opt=2 fell back: %s", what, info.fallbacks);
+    }
+    outs_free(&want);
+    for (int i = 0; i < g->n_inputs; i++)
+        eb_tensor_free_data(&in[i]);
+    eb_graph_free(g);
+}
+
+/* ---- decomposed LayerNorm ------------------------------------------------------ */
+
+typedef struct ln_spec {
+    int64_t axes1[2], axes2[2]; /* the two ReduceMeans' axes */
+    int n_axes;
+    float expo;                 /* Pow's exponent */
+    bool mul_sq;                /* Mul(d, d) for the square */
+    bool beta;                  /* the final Add */
+    bool mean_out;              /* mean is a graph output too */
+} ln_spec;
+
+static eb_graph *ln_graph(const ln_spec *s)
+{
+    mb b;
+    mb_begin(&b, 13);
+    mb_input(&b, "x", 3, (int64_t[]){2, 5, 24});
+    int64_t pd[2] = {5, 24};
+    mb_init(&b, "gamma", s->n_axes, pd + 2 - s->n_axes, NULL);
+    mb_init(&b, "beta", s->n_axes, pd + 2 - s->n_axes, NULL);
+    mb_scalar(&b, "eps", 1e-5f);
+    mb_scalar(&b, "expo", s->expo);
+    mb_node(&b, "ReduceMean", "x", "mean");
+    mb_attr_ints(&b, "axes", s->n_axes, s->axes1);
+    mb_node(&b, "Sub", "x,mean", "d");
+    mb_node(&b, s->mul_sq ? "Mul" : "Pow", s->mul_sq ? "d,d" : "d,expo", "sq");
+    mb_node(&b, "ReduceMean", "sq", "var");
+    mb_attr_ints(&b, "axes", s->n_axes, s->axes2);
+    mb_node(&b, "Add", "var,eps", "ve");
+    mb_node(&b, "Sqrt", "ve", "sd");
+    mb_node(&b, "Div", "d,sd", "n");
+    mb_node(&b, "Mul", "gamma,n", s->beta ? "m" : "y"); /* gamma first: either order */
+    if (s->beta)
+        mb_node(&b, "Add", "m,beta", "y");
+    mb_output(&b, "y");
+    if (s->mean_out)
+        mb_output(&b, "mean");
+    return mb_load(&b);
+}
+
+static void layernorm__decomposed__fuses_into_one_step(void **state)
+{
+    (void)state;
+    expect_opt(ln_graph(&(ln_spec){{-1}, {-1}, 1, 2.0f, false, true, false}), "LayerNorm x1", true, true,
+               "LayerNorm, Pow(d, 2)");
+    expect_opt(ln_graph(&(ln_spec){{2}, {-1}, 1, 2.0f, true, true, false}), "LayerNorm x1", true, true,
+               "LayerNorm, Mul(d, d), axes 2 and -1");
+    expect_opt(ln_graph(&(ln_spec){{-2, -1}, {1, 2}, 2, 2.0f, false, false, false}), "LayerNorm x1", true, true,
+               "LayerNorm over the last two dims, no beta");
+}
+
+static void layernorm__near_misses__are_not_fused_and_stay_right(void **state)
+{
+    (void)state;
+    expect_opt(ln_graph(&(ln_spec){{1}, {1}, 1, 2.0f, false, true, false}), "LayerNorm", false, false,
+               "reduce over axis 1, not the last");
+    expect_opt(ln_graph(&(ln_spec){{-1}, {1}, 1, 2.0f, false, true, false}), "LayerNorm", false, false,
+               "the two means over different axes");
+    expect_opt(ln_graph(&(ln_spec){{-1}, {-1}, 1, 3.0f, false, true, false}), "LayerNorm", false, false,
+               "exponent 3");
+    expect_opt(ln_graph(&(ln_spec){{-1}, {-1}, 1, 2.0f, false, true, true}), "LayerNorm", false, false,
+               "the mean is a graph output too");
+}
+
+/* ---- activations written out ----------------------------------------------------- */
+
+/* GELU's tanh form as GPT-2 writes it (Pow(x, 3), kappa * cube) when
+ * torch_form is false, else as torch.onnx's gelu(approximate='tanh')
+ * (x * x * x, cube * kappa, 0.5 first). */
+static eb_graph *gelu_tanh_graph(bool torch_form, float kappa, float scale)
+{
+    mb b;
+    mb_begin(&b, 13);
+    mb_input(&b, scale != 1.0f ? "x0" : "x", 2, (int64_t[]){3, 40});
+    if (scale != 1.0f) { /* x far out: where e^2z saturates */
+        mb_scalar(&b, "scale", scale);
+        mb_node(&b, "Mul", "x0,scale", "x");
+    }
+    mb_scalar(&b, "kappa", kappa);
+    mb_scalar(&b, "beta", 0.7978845608f);
+    mb_scalar(&b, "one", 1.0f);
+    mb_scalar(&b, "half", 0.5f);
+    if (torch_form) {
+        mb_node(&b, "Mul", "x,x", "xx");
+        mb_node(&b, "Mul", "x,xx", "cube");
+        mb_node(&b, "Mul", "cube,kappa", "k");
+    } else {
+        mb_scalar(&b, "three", 3.0f);
+        mb_node(&b, "Pow", "x,three", "cube");
+        mb_node(&b, "Mul", "kappa,cube", "k");
+    }
+    mb_node(&b, "Add", "x,k", "s");
+    mb_node(&b, "Mul", "beta,s", "t");
+    mb_node(&b, "Tanh", "t", "th");
+    mb_node(&b, "Add", torch_form ? "one,th" : "th,one", "a");
+    if (torch_form) {
+        mb_node(&b, "Mul", "x,a", "xa");
+        mb_node(&b, "Mul", "half,xa", "y");
+    } else {
+        mb_node(&b, "Mul", "half,x", "h");
+        mb_node(&b, "Mul", "h,a", "y");
+    }
+    mb_output(&b, "y");
+    return mb_load(&b);
+}
+
+static void gelu_tanh__both_spellings__fuse_and_a_wrong_constant_does_not(void **state)
+{
+    (void)state;
+    expect_opt(gelu_tanh_graph(false, 0.044715f, 1), "GELU(tanh) x1", true, true, "GELU tanh, GPT-2's spelling");
+    expect_opt(gelu_tanh_graph(true, 0.044715f, 1), "GELU(tanh) x1", true, true, "GELU tanh, torch.onnx's spelling");
+    expect_opt(gelu_tanh_graph(true, 0.044715f, 60), "GELU(tanh) x1", true, true, "GELU tanh on [-120, 120]");
+    expect_opt(gelu_tanh_graph(false, 0.0448f, 1), "GELU", false, false, "kappa 0.0448 instead of 0.044715");
+}
+
+/* x * Sigmoid(scale * x) (scale 1: SiLU; 1.702: QuickGELU, not SiLU). */
+static eb_graph *silu_graph(float scale)
+{
+    mb b;
+    mb_begin(&b, 13);
+    mb_input(&b, "x", 4, (int64_t[]){1, 6, 5, 7});
+    if (scale > 100) { /* SiLU of x * scale: x far out, where e^-x saturates */
+        mb_scalar(&b, "scale", scale);
+        mb_node(&b, "Mul", "x,scale", "x1");
+        mb_node(&b, "Sigmoid", "x1", "s");
+        mb_node(&b, "Mul", "s,x1", "y");
+        mb_output(&b, "y");
+        return mb_load(&b);
+    }
+    if (scale != 1.0f) {
+        mb_scalar(&b, "scale", scale);
+        mb_node(&b, "Mul", "x,scale", "xs");
+        mb_node(&b, "Sigmoid", "xs", "s");
+    } else {
+        mb_node(&b, "Sigmoid", "x", "s");
+    }
+    mb_node(&b, "Mul", "s,x", "y");
+    mb_output(&b, "y");
+    return mb_load(&b);
+}
+
+static void silu__x_times_sigmoid__fuses_and_quick_gelu_does_not(void **state)
+{
+    (void)state;
+    expect_opt(silu_graph(1.0f), "SiLU x1", true, true, "SiLU");
+    expect_opt(silu_graph(200.0f), "SiLU x1", true, true, "SiLU on [-400, 400]");
+    expect_opt(silu_graph(1.702f), "SiLU", false, false, "x * Sigmoid(1.702 x)");
+    /* equal to SiLU on [-20, 20] only: the far probes see the clamp */
+    mb b;
+    mb_begin(&b, 13);
+    mb_input(&b, "x", 2, (int64_t[]){3, 20});
+    mb_scalar(&b, "lo", -20.0f);
+    mb_scalar(&b, "hi", 20.0f);
+    mb_node(&b, "Clip", "x,lo,hi", "c");
+    mb_node(&b, "Sigmoid", "x", "s");
+    mb_node(&b, "Mul", "c,s", "y");
+    mb_output(&b, "y");
+    expect_opt(mb_load(&b), "SiLU", false, true, "Clip(x, -20, 20) * Sigmoid(x)");
+}
+
+/* HardSwish as x * HardSigmoid(x) (alpha), or x * Clip(x + 3, 0, 6) / 6. */
+static eb_graph *hard_swish_graph(bool clip_form, float alpha)
+{
+    mb b;
+    mb_begin(&b, 13);
+    mb_input(&b, "x", 2, (int64_t[]){4, 33});
+    if (clip_form) {
+        mb_scalar(&b, "three", 3.0f);
+        mb_scalar(&b, "zero", 0.0f);
+        mb_scalar(&b, "six", 6.0f);
+        mb_node(&b, "Add", "x,three", "x3");
+        mb_node(&b, "Clip", "x3,zero,six", "c");
+        mb_node(&b, "Mul", "x,c", "xc");
+        mb_node(&b, "Div", "xc,six", "y");
+    } else {
+        mb_node(&b, "HardSigmoid", "x", "h");
+        mb_attr_float(&b, "alpha", alpha);
+        mb_node(&b, "Mul", "x,h", "y");
+    }
+    mb_output(&b, "y");
+    return mb_load(&b);
+}
+
+static void hard_swish__both_spellings__fuse_and_the_default_slope_does_not(void **state)
+{
+    (void)state;
+    expect_opt(hard_swish_graph(false, 1.0f / 6.0f), "HardSwish x1", true, true, "x * HardSigmoid(x)");
+    expect_opt(hard_swish_graph(true, 0), "HardSwish x1", true, true, "x * Clip(x + 3, 0, 6) / 6");
+    expect_opt(hard_swish_graph(false, 0.2f), "HardSwish", false, false, "x * HardSigmoid(x), alpha 0.2");
+}
+
+/* MatMul -> PyTorch's exact GELU with its operands in another order than
+ * cpu_fuse.c's matcher knows (0.5 * y first): opt=2 makes it the GEMM's
+ * epilogue. */
+static void gelu_erf__reordered_after_matmul__becomes_the_epilogue(void **state)
+{
+    (void)state;
+    mb b;
+    mb_begin(&b, 13);
+    mb_input(&b, "x", 2, (int64_t[]){5, 16});
+    mb_init(&b, "w", 2, (int64_t[]){16, 12}, NULL);
+    mb_scalar(&b, "half", 0.5f);
+    mb_scalar(&b, "rs2", 0.70710678f);
+    mb_scalar(&b, "one", 1.0f);
+    mb_node(&b, "MatMul", "x,w", "y");
+    mb_node(&b, "Mul", "y,half", "h");
+    mb_node(&b, "Mul", "y,rs2", "ys");
+    mb_node(&b, "Erf", "ys", "e");
+    mb_node(&b, "Add", "one,e", "a");
+    mb_node(&b, "Mul", "a,h", "z");
+    mb_output(&b, "z");
+    expect_opt(mb_load(&b), "MatMul+GELU x1", true, true, "MatMul, then 0.5 y (1 + erf(y / sqrt 2))");
+}
+
+/* ---- Pow by a constant ----------------------------------------------------------- */
+
+static eb_graph *pow_graph(float e)
+{
+    mb b;
+    mb_begin(&b, 13);
+    mb_input(&b, "x", 2, (int64_t[]){3, 50});
+    mb_scalar(&b, "e", e);
+    mb_node(&b, "Abs", "x", "ax"); /* x^0.5 wants x >= 0 */
+    mb_node(&b, "Pow", "ax,e", "y");
+    mb_output(&b, "y");
+    return mb_load(&b);
+}
+
+static void pow__by_2_and_half__are_mul_and_sqrt(void **state)
+{
+    (void)state;
+    expect_opt(pow_graph(2.0f), "Pow(2)->Mul x1", true, true, "Pow(x, 2)");
+    expect_opt(pow_graph(0.5f), "Pow(0.5)->Sqrt x1", true, true, "Pow(x, 0.5)");
+    expect_opt(pow_graph(3.0f), "Pow(", false, false, "Pow(x, 3)");
+}
+
+/* ---- channel shuffle ------------------------------------------------------------- */
+
+/* ShuffleNet's: (n, c, h, w) -> Reshape (n, g, c/g, h, w) -> Transpose
+ * perm -> Reshape (n, c, h, w); perm (0, 2, 1, 3, 4) is the shuffle. */
+static eb_graph *shuffle_graph(const int64_t *perm, bool conv)
+{
+    mb b;
+    mb_begin(&b, 13);
+    mb_input(&b, "x", 4, (int64_t[]){2, 12, 5, 3});
+    mb_init_i64(&b, "s5", 5, (int64_t[]){2, 2, 6, 5, 3});
+    mb_init_i64(&b, "s4", 4, (int64_t[]){2, 12, 5, 3});
+    if (conv) { /* its output is NHWC: the shuffle permutes each pixel's channels */
+        mb_init(&b, "w", 4, (int64_t[]){12, 12, 1, 1}, NULL);
+        mb_node(&b, "Conv", "x,w", "r");
+    } else {
+        mb_node(&b, "Relu", "x", "r"); /* an activation, not the graph's input */
+    }
+    mb_node(&b, "Reshape", "r,s5", "a");
+    mb_node(&b, "Transpose", "a", "t");
+    mb_attr_ints(&b, "perm", 5, perm);
+    mb_node(&b, "Reshape", "t,s4", "y");
+    mb_output(&b, "y");
+    return mb_load(&b);
+}
+
+static void shuffle__reshape_transpose_reshape__is_one_copy(void **state)
+{
+    (void)state;
+    expect_opt(shuffle_graph((int64_t[]){0, 2, 1, 3, 4}, false), "ChannelShuffle x1", true, true, "channel shuffle");
+    expect_opt(shuffle_graph((int64_t[]){0, 2, 1, 3, 4}, true), "ChannelShuffle x1", true, true,
+               "channel shuffle of an NHWC conv output");
+    expect_opt(shuffle_graph((int64_t[]){0, 1, 2, 4, 3}, false), "ChannelShuffle", false, true,
+               "a transpose of h and w");
+}
+
+/* ---- squeeze-and-excitation ------------------------------------------------------- */
+
+/* Conv (NHWC out) -> GlobalAveragePool -> 1x1 (+bias) -> act -> 1x1 (+bias)
+ * -> gate -> Mul with the Conv's output.  act: 0 none, 1 Relu, 2 SiLU. */
+static eb_graph *se_graph(int act, const char *gate)
+{
+    mb b;
+    mb_begin(&b, 13);
+    mb_input(&b, "x", 4, (int64_t[]){2, 16, 5, 4});
+    mb_init(&b, "w0", 4, (int64_t[]){16, 16, 1, 1}, NULL);
+    mb_init(&b, "w1", 4, (int64_t[]){4, 16, 1, 1}, NULL);
+    mb_init1(&b, "b1", 4, NULL);
+    mb_init(&b, "w2", 4, (int64_t[]){16, 4, 1, 1}, NULL);
+    mb_init1(&b, "b2", 16, NULL);
+    mb_node(&b, "Conv", "x,w0", "a");
+    mb_node(&b, "GlobalAveragePool", "a", "p");
+    mb_node(&b, "Conv", "p,w1,b1", act ? "h0" : "h");
+    if (act == 1)
+        mb_node(&b, "Relu", "h0", "h");
+    if (act == 2) {
+        mb_node(&b, "Sigmoid", "h0", "hs");
+        mb_node(&b, "Mul", "h0,hs", "h");
+    }
+    mb_node(&b, "Conv", "h,w2,b2", "z");
+    mb_node(&b, gate, "z", "s");
+    if (strcmp(gate, "HardSigmoid") == 0)
+        mb_attr_float(&b, "alpha", 1.0f / 6.0f);
+    mb_node(&b, "Mul", "s,a", "y");
+    mb_output(&b, "y");
+    return mb_load(&b);
+}
+
+static void se__pool_1x1_act_1x1_gate_mul__is_one_step(void **state)
+{
+    (void)state;
+    expect_opt(se_graph(1, "Sigmoid"), "SqueezeExcite x1", true, true, "SE, Relu, Sigmoid");
+    expect_opt(se_graph(2, "Sigmoid"), "SqueezeExcite x1", true, true, "SE, SiLU, Sigmoid (efficientnet)");
+    expect_opt(se_graph(1, "HardSigmoid"), "SqueezeExcite x1", true, true, "SE, Relu, HardSigmoid (mobilenet_v3)");
+    expect_opt(se_graph(0, "Sigmoid"), "SqueezeExcite x1", true, true, "SE, no activation");
+    expect_opt(se_graph(1, "Tanh"), "SqueezeExcite", false, true, "a Tanh gate");
+}
+
+/* ---- the levels on the basic fusions ----------------------------------------------- */
+
+static void levels__conv_bn_relu__folded_from_opt_1(void **state)
+{
+    (void)state;
+    mb b;
+    mb_begin(&b, 13);
+    mb_input(&b, "x", 4, (int64_t[]){1, 3, 9, 9});
+    mb_init(&b, "w", 4, (int64_t[]){4, 3, 3, 3}, NULL);
+    mb_init1(&b, "g", 4, NULL);
+    mb_init1(&b, "b", 4, NULL);
+    mb_init1(&b, "m", 4, NULL);
+    mb_init1(&b, "v", 4, (float[]){0.5f, 1.5f, 0.25f, 2.0f});
+    mb_node(&b, "Conv", "x,w", "c");
+    mb_attr_ints(&b, "pads", 4, (int64_t[]){1, 1, 1, 1});
+    mb_node(&b, "BatchNormalization", "c,g,b,m,v", "n");
+    mb_node(&b, "Relu", "n", "y");
+    mb_output(&b, "y");
+    eb_graph *g = mb_load(&b);
+    /* "Conv+" is fused from opt=1 on; expect_opt checks opt=0 fuses nothing */
+    expect_opt(g, "Conv+", true, false, "Conv+BN+Relu");
+    /* and names both at opt=1 */
+    mb_begin(&b, 13);
+    mb_input(&b, "x", 4, (int64_t[]){1, 3, 9, 9});
+    mb_init(&b, "w", 4, (int64_t[]){4, 3, 3, 3}, NULL);
+    mb_init1(&b, "g", 4, NULL);
+    mb_init1(&b, "b", 4, NULL);
+    mb_init1(&b, "m", 4, NULL);
+    mb_init1(&b, "v", 4, (float[]){0.5f, 1.5f, 0.25f, 2.0f});
+    mb_node(&b, "Conv", "x,w", "c");
+    mb_attr_int(&b, "group", 1);
+    mb_node(&b, "BatchNormalization", "c,g,b,m,v", "n");
+    mb_node(&b, "Relu", "n", "y");
+    mb_output(&b, "y");
+    g = mb_load(&b);
+    eb_tensor in[1] = {{0}};
+    inputs_for(g, in);
+    outs o = {0};
+    eb_plan_info info;
+    run_on("cpu", 1, 1, g, in, &o, &info);
+    assert_string_equal(info.fusions, "Conv+BatchNorm x1, Conv+Relu x1");
+    outs_free(&o);
+    run_on("cpu", 0, 1, g, in, &o, &info);
+    assert_string_equal(info.fusions, "");
+    outs_free(&o);
+    eb_tensor_free_data(&in[0]);
+    eb_graph_free(g);
+}
+
+/* ---- the opt= key -------------------------------------------------------------- */
+
+static void variant__opt_key__parses_and_is_canonical(void **state)
+{
+    (void)state;
+    eb_variant_list l = {0};
+    eb_err err = {{0}};
+    assert_int_equal(eb_variant_parse("cpu:opt={0,1,2}", &l, &err), EB_OK);
+    assert_int_equal(l.n, 3);
+    assert_int_equal(l.items[0].opt, 0);
+    assert_string_equal(l.items[0].spec, "cpu:opt=0");
+    assert_string_equal(l.items[1].spec, "cpu:opt=1");
+    assert_int_equal(l.items[2].opt, 2);
+    assert_string_equal(l.items[2].spec, "cpu"); /* the default is not written */
+    eb_variant_list_free(&l);
+    assert_int_equal(eb_variant_parse("cpu:threads=2,opt=1", &l, &err), EB_OK);
+    assert_string_equal(l.items[0].spec, "cpu:threads=2,opt=1");
+    eb_variant_list_free(&l);
+    assert_int_equal(eb_variant_parse("cpu:opt=3", &l, &err), EB_EINVAL);
+    assert_non_null(strstr(err.msg, "opt must be an integer <= 2"));
+    assert_int_equal(eb_variant_default("cpu").opt, 2);
+    /* ref has no optimizer: another level is refused, with the reason */
+    eb_variant v = eb_variant_default("ref");
+    v.opt = 1;
+    char why[256] = "";
+    mb b;
+    mb_begin(&b, 13);
+    mb_input(&b, "x", 2, (int64_t[]){2, 3});
+    mb_node(&b, "Relu", "x", "y");
+    mb_output(&b, "y");
+    eb_graph *g = mb_load(&b);
+    assert_false(eb_runner_find("ref")->supports(g, &v, why, sizeof why));
+    assert_non_null(strstr(why, "opt=1"));
+    eb_graph_free(g);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(layernorm__decomposed__fuses_into_one_step, setup),
+        cmocka_unit_test_setup(layernorm__near_misses__are_not_fused_and_stay_right, setup),
+        cmocka_unit_test_setup(gelu_tanh__both_spellings__fuse_and_a_wrong_constant_does_not, setup),
+        cmocka_unit_test_setup(silu__x_times_sigmoid__fuses_and_quick_gelu_does_not, setup),
+        cmocka_unit_test_setup(hard_swish__both_spellings__fuse_and_the_default_slope_does_not, setup),
+        cmocka_unit_test_setup(gelu_erf__reordered_after_matmul__becomes_the_epilogue, setup),
+        cmocka_unit_test_setup(pow__by_2_and_half__are_mul_and_sqrt, setup),
+        cmocka_unit_test_setup(shuffle__reshape_transpose_reshape__is_one_copy, setup),
+        cmocka_unit_test_setup(se__pool_1x1_act_1x1_gate_mul__is_one_step, setup),
+        cmocka_unit_test_setup(levels__conv_bn_relu__folded_from_opt_1, setup),
+        cmocka_unit_test_setup(variant__opt_key__parses_and_is_canonical, setup),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
