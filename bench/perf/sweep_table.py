@@ -142,8 +142,8 @@ def fmt(v, spec):
 
 
 def ms(v):
-    """Milliseconds: 2 decimals, 3 digits below 1 ms (the keyword spotters)."""
-    return "-" if v is None else format(v, ".3g" if v < 1 else ".2f")
+    """Milliseconds: 2 decimals, 4 below 1 ms (the keyword spotters)."""
+    return "-" if v is None else format(v, ".4f" if v < 1 else ".2f")
 
 
 def ratio(rec, t):
