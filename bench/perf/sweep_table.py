@@ -55,12 +55,13 @@ def load_pb(path):
 
 
 def rel_l2(a, b):
-    """||a - b|| / ||b||, in double; None when the sizes differ."""
+    """||a - b|| / ||b||, in double; None when the sizes differ or b is all
+    zeros (nothing to be relative to)."""
     a, b = np.asarray(a, np.float64).ravel(), np.asarray(b, np.float64).ravel()
     if a.size != b.size:
         return None
     nb = np.linalg.norm(b)
-    return float(np.linalg.norm(a - b) / nb) if nb > 0 else float(np.linalg.norm(a - b))
+    return float(np.linalg.norm(a - b) / nb) if nb > 0 else None
 
 
 def fallback_count(text):
@@ -114,6 +115,9 @@ def row(name, out, expected_pb):
     except (OSError, ValueError) as e:
         expected = None
         rec["problems"].append(f"PyTorch's output unreadable: {e}")
+    if expected is not None and not np.any(expected):
+        expected = None
+        rec["problems"].append("PyTorch's output is all zeros: no agreement check (export it again)")
     ort_out = None
     if os.path.exists(os.path.join(out, name + "-ort.raw")):
         ort_out = np.fromfile(os.path.join(out, name + "-ort.raw"), dtype=np.float32)
@@ -130,7 +134,7 @@ def row(name, out, expected_pb):
     rec["eb_pt"], rec["eb_ort"] = worst(eb_pt), worst(eb_ort)
     rec["ort_pt"] = rel_l2(ort_out, expected) if ort_out is not None and expected is not None else None
     if (eb_pt and rec["eb_pt"] is None) or (eb_ort and rec["eb_ort"] is None):
-        rec["problems"].append("an output's size differs from PyTorch's or ORT's")
+        rec["problems"].append("an output's size differs from PyTorch's or ORT's, or ORT's is all zeros")
     for what, v in (("ORT", rec["eb_ort"]), ("PyTorch", rec["eb_pt"])):
         if v is not None and not v <= AGREE_REL_L2:
             rec["problems"].append(f"eb differs from {what}: rel L2 {v:.2g} > {AGREE_REL_L2:g}")

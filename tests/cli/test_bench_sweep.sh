@@ -108,4 +108,11 @@ grep -E '^m ' "$TMP/out" >"$TMP/m" || true
 contains "$TMP/m" " 24 " "the fallback count sums the nodes"
 contains "$TMP/m" " 2.00 " "eb/ORT at 1 thread"
 contains "$TMP/m" " 0.75 " "t2/t1"
+# an all-zero reference output (torchvision's ViT zeroes its classifier):
+# no agreement can be measured against it, and the row says so
+"$PY" -c "
+import sys, numpy as np, onnx.numpy_helper as nh
+open(sys.argv[1], 'wb').write(nh.from_array(np.zeros((1, 8), np.float32)).SerializeToString())" "$R/zero.pb"
+expect 0 "a row against an all-zero output" -- sh -c "'$PY' bench/perf/sweep_table.py row m '$R' '$R/zero.pb' | '$PY' bench/perf/sweep_table.py print"
+contains "$TMP/out" "PyTorch's output is all zeros: no agreement check" "an all-zero reference is flagged"
 finish
