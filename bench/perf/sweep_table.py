@@ -209,7 +209,7 @@ def summary(recs):
     slow = [r for r in ran if "1" in r["eb"] and "2" in r["eb"] and r["eb"]["1"] > T2T1_ABOVE_MS]
     bad = [(r["eb"]["2"] / r["eb"]["1"], r["model"]) for r in slow if r["eb"]["2"] / r["eb"]["1"] > T2T1_MAX]
     print(f"models above {T2T1_ABOVE_MS:g} ms at 1 thread: {len(slow)}; with t2/t1 > {T2T1_MAX:g}: {len(bad)}"
-          f"{' (' + ', '.join(f'{m} {x:.2f}' for x, m in sorted(bad, reverse=True)) + ')' if bad else ''} "
+          f"{' (' + ', '.join(f'{m} {x:.3f}' for x, m in sorted(bad, reverse=True)) + ')' if bad else ''} "
           f"(target 0: {met(not bad)})")
     differ = [r["model"] for r in ran if any(p.startswith("eb differs") for p in r["problems"])]
     checked = [r for r in ran if r["eb_ort"] is not None]
