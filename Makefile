@@ -7,6 +7,7 @@
 #   make demo       run the main job on the embedded default models (the zoo)
 #   make bench      GEMM against OpenBLAS and the FMA peak; models against ONNX Runtime
 #   make zoo-large  export mobilenet_v2, resnet18 and a BERT encoder to models/cache
+#   make zoo-sweep  export the model sweep (make bench's last part) to models/cache/sweep
 #   make SANITIZE=1 test   the same under ASan + UBSan (objects go to build-san/)
 #   make test-aarch64  cross-build for aarch64 (NEON) into build-aarch64/, test under qemu
 #   make CC=clang   any C11 compiler; V=1 shows the commands
@@ -151,7 +152,7 @@ CONF_BIN = $(BUILD)/tests/test_onnx_node
 TEST_UTIL = $(BUILD)/tests/test_util.o
 
 .SECONDARY:
-.PHONY: FORCE all deps zoo-large test unit-test conformance cli-test check-layers demo bench clean test-aarch64 man install
+.PHONY: FORCE all deps zoo-large zoo-sweep test unit-test conformance cli-test check-layers demo bench clean test-aarch64 man install
 .DEFAULT_GOAL := all
 
 all: deps $(BIN) $(LIB) $(LAYER_LIBS)
@@ -271,11 +272,17 @@ bench: deps
 	sh bench/perf/bench_e2e.sh ./$(BIN) $(MODEL_CACHE) $(ORT_DIR)
 	sh bench/perf/bench_int8.sh ./$(BIN) $(MODEL_CACHE) $(ORT_DIR)
 	sh bench/perf/bench_compress.sh ./$(BIN)
+	$(Q)if ls $(MODEL_CACHE)/sweep/*/model.onnx >/dev/null 2>&1; then \
+	    sh bench/perf/bench_sweep.sh ./$(BIN) $(MODEL_CACHE)/sweep $(ORT_DIR); \
+	else echo "model sweep: skipped, its models were not exported ($(MODEL_CACHE)/sweep has none: run make zoo-sweep)"; fi
 
 MODEL_CACHE ?= models/cache
 zoo-large:
 	$(Q)sh scripts/deps.sh torch
 	/usr/bin/python3 scripts/export_arch.py $(MODEL_CACHE)
+zoo-sweep:
+	$(Q)sh scripts/deps.sh torch
+	/usr/bin/python3 scripts/export_sweep.py $(MODEL_CACHE)/sweep
 
 clean:
 	rm -rf build build-san

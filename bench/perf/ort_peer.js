@@ -1,10 +1,11 @@
 // ort_peer.js - ONNX Runtime (CPU) as a benchmark-time peer for make bench.
 //
-//   node ort_peer.js MODEL.onnx THREADS RUNS WARMUP
+//   node ort_peer.js MODEL.onnx THREADS RUNS WARMUP [MIN_S]
 //
 // Feeds the same kind of seeded inputs edgebench uses (floats in [-1, 1),
 // integers in [0, 10)), times each session.run() alone with the monotonic
-// clock, and prints one JSON line: {"model", "threads", "median_ms", "n"}.
+// clock (at least RUNS runs and, with MIN_S, at least MIN_S seconds of
+// them, as edgebench's -n and --min-time), and prints one JSON line: {"model", "threads", "median_ms", "n"}.
 // Never a dependency of edgebench itself: `make bench` installs
 // onnxruntime-node into build/ort.
 'use strict';
@@ -31,7 +32,7 @@ function makeInput(meta, dims, rnd) {
 }
 
 async function main() {
-  const [model, threads, runs, warmup] = process.argv.slice(2);
+  const [model, threads, runs, warmup, minS] = process.argv.slice(2);
   const session = await ort.InferenceSession.create(model, {
     intraOpNumThreads: Number(threads), interOpNumThreads: 1,
     executionMode: 'sequential', graphOptimizationLevel: 'all',
@@ -44,10 +45,12 @@ async function main() {
   }
   for (let i = 0; i < Number(warmup); i++) await session.run(feeds);
   const ms = [];
-  for (let i = 0; i < Number(runs); i++) {
+  const minMs = Number(minS || 0) * 1e3;
+  for (let total = 0; ms.length < Number(runs) || total < minMs;) {
     const t0 = process.hrtime.bigint();
     await session.run(feeds);
     ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    total += ms[ms.length - 1];
   }
   ms.sort((a, b) => a - b);
   console.log(JSON.stringify({ model, threads: Number(threads), median_ms: ms[ms.length >> 1], n: ms.length }));
