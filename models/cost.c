@@ -192,6 +192,8 @@ static bool node_flops(const eb_graph *g, const eb_node *n, int64_t *macs, int64
     case EB_OP_SLICE: case EB_OP_GATHER: case EB_OP_SHAPE: case EB_OP_SIZE: case EB_OP_CONSTANT:
     case EB_OP_CONSTANT_OF_SHAPE: case EB_OP_EXPAND: case EB_OP_TILE: case EB_OP_RANGE: case EB_OP_PAD:
         break;
+    /* opsA */
+    case EB_OP_RESIZE: case EB_OP_UPSAMPLE: *other = out; break; /* one interpolation per output element */
     case EB_OP_UNKNOWN: case EB_OP_COUNT: return false;
     }
     return true;

@@ -83,6 +83,47 @@ bool eb_is_max_pool(const eb_node *n);
 /* Which dims of x the node reduces. */
 eb_status eb_reduce_mask(const eb_node *n, const eb_tensor *const *in, bool mask[EB_MAX_RANK], eb_err *err);
 
+/* Resize and Upsample (models/shape_resize.c): interpolation, coordinate
+ * transform and nearest rounding, in ONNX's attribute order. */
+typedef enum eb_resize_mode { EB_RESIZE_NEAREST, EB_RESIZE_LINEAR, EB_RESIZE_CUBIC } eb_resize_mode;
+typedef enum eb_resize_coord {
+    EB_RESIZE_HALF_PIXEL,
+    EB_RESIZE_HALF_PIXEL_SYMMETRIC,
+    EB_RESIZE_PYTORCH_HALF_PIXEL,
+    EB_RESIZE_ALIGN_CORNERS,
+    EB_RESIZE_ASYMMETRIC,
+    EB_RESIZE_TF_HALF_PIXEL_FOR_NN,
+    EB_RESIZE_TF_CROP_AND_RESIZE,
+} eb_resize_coord;
+typedef enum eb_resize_nearest {
+    EB_RESIZE_ROUND_PREFER_FLOOR,
+    EB_RESIZE_ROUND_PREFER_CEIL,
+    EB_RESIZE_FLOOR,
+    EB_RESIZE_CEIL,
+} eb_resize_nearest;
+
+typedef struct eb_resize_plan {
+    int rank;
+    eb_resize_mode mode;
+    eb_resize_coord coord;
+    eb_resize_nearest nearest;
+    double cubic_a, extrapolation;
+    bool exclude_outside;
+    double scale[EB_MAX_RANK];                         /* output/input, per dim (1 where not resized) */
+    double roi_start[EB_MAX_RANK], roi_end[EB_MAX_RANK]; /* tf_crop_and_resize, normalised */
+    int64_t out[EB_MAX_RANK];                          /* output dims */
+} eb_resize_plan;
+
+/* Decodes a Resize/Upsample node on X = in[0] (scales/sizes/roi must be
+ * known at load time). */
+eb_status eb_resize_plan_make(const eb_node *n, const eb_tensor *const *in, eb_resize_plan *p, eb_err *err);
+
+/* The taps of output coordinate x along dim d (input length in_len): input
+ * indices idx[] (clamped to the input) and weights w[]; returns their
+ * count (1 nearest, 2 linear, 4 cubic), or 0 when the output element takes
+ * p->extrapolation (tf_crop_and_resize outside the input). */
+int eb_resize_taps(const eb_resize_plan *p, int d, int64_t in_len, int64_t x, int64_t idx[4], double w[4]);
+
 /* The [start, end) range of dims Shape reports. */
 void eb_shape_dims_range(const eb_node *n, int rank, int64_t *start, int64_t *end);
 
