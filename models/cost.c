@@ -194,6 +194,10 @@ static bool node_flops(const eb_graph *g, const eb_node *n, int64_t *macs, int64
         break;
     /* opsA */
     case EB_OP_RESIZE: case EB_OP_UPSAMPLE: *other = out; break; /* one interpolation per output element */
+    case EB_OP_CONV_TRANSPOSE: /* each input element: (M/group) * kernel MACs, W is [C, M/group, k...] */
+        *macs = in0 * prod(w->shape, 1, w->rank);
+        *other = n->n_in > 2 && n->in[2] >= 0 ? out : 0;
+        break;
     case EB_OP_UNKNOWN: case EB_OP_COUNT: return false;
     }
     return true;

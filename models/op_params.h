@@ -35,6 +35,13 @@ eb_status eb_constant_fill_value(const eb_node *n, const eb_tensor **value, eb_e
 eb_status eb_conv_geometry(const eb_node *n, const eb_tensor *x, const eb_tensor *w, eb_window *g,
                            int64_t *group, eb_err *err);
 
+/* ConvTranspose's geometry (models/shape_conv_transpose.c): g->out the
+ * output dims, g->pad_begin/pad_end what is trimmed off the full result
+ * (negative: extended), *group the group count.  Used by the shape rule and
+ * again by the kernels. */
+eb_status eb_conv_transpose_geometry(const eb_node *n, const eb_tensor *x, const eb_tensor *w, eb_window *g,
+                                     int64_t *group, eb_err *err);
+
 /* Gather's axis, normalised against data's rank. */
 eb_status eb_gather_axis(const eb_node *n, const eb_tensor *data, int *axis, eb_err *err);
 
