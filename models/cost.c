@@ -198,6 +198,9 @@ static bool node_flops(const eb_graph *g, const eb_node *n, int64_t *macs, int64
         *macs = in0 * prod(w->shape, 1, w->rank);
         *other = n->n_in > 2 && n->in[2] >= 0 ? out : 0;
         break;
+    case EB_OP_INSTANCE_NORM: *other = 5 * out; break; /* mean, variance, normalise, affine */
+    case EB_OP_PRELU: *other = out; break;
+    case EB_OP_DEPTH_TO_SPACE: case EB_OP_SPACE_TO_DEPTH: break; /* data movement */
     case EB_OP_UNKNOWN: case EB_OP_COUNT: return false;
     }
     return true;

@@ -42,6 +42,10 @@ eb_status eb_conv_geometry(const eb_node *n, const eb_tensor *x, const eb_tensor
 eb_status eb_conv_transpose_geometry(const eb_node *n, const eb_tensor *x, const eb_tensor *w, eb_window *g,
                                      int64_t *group, eb_err *err);
 
+/* DepthToSpace/SpaceToDepth (models/shape_depth_space.c): blocksize, and
+ * DepthToSpace's CRD mode (false: DCR). */
+eb_status eb_depth_space_params(const eb_node *n, int64_t *block, bool *crd, eb_err *err);
+
 /* Gather's axis, normalised against data's rank. */
 eb_status eb_gather_axis(const eb_node *n, const eb_tensor *data, int *axis, eb_err *err);
 
@@ -86,6 +90,12 @@ eb_status eb_pool_geometry(const eb_node *n, const eb_tensor *x, eb_window *g, e
 
 /* MaxPool, as opposed to AveragePool. */
 bool eb_is_max_pool(const eb_node *n);
+
+/* PRelu's slope as it broadcasts to x (models/shape_prelu.c): a view of
+ * slope's data with the shape that numpy broadcasting applies (one value
+ * per channel before opset 7). */
+eb_status eb_prelu_slope_view(const eb_node *n, const eb_tensor *x, const eb_tensor *slope, eb_tensor *view,
+                              eb_err *err);
 
 /* Which dims of x the node reduces. */
 eb_status eb_reduce_mask(const eb_node *n, const eb_tensor *const *in, bool mask[EB_MAX_RANK], eb_err *err);
