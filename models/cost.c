@@ -201,6 +201,7 @@ static bool node_flops(const eb_graph *g, const eb_node *n, int64_t *macs, int64
     case EB_OP_INSTANCE_NORM: *other = 5 * out; break; /* mean, variance, normalise, affine */
     case EB_OP_PRELU: *other = out; break;
     case EB_OP_DEPTH_TO_SPACE: case EB_OP_SPACE_TO_DEPTH: break; /* data movement */
+    case EB_OP_EINSUM: return false; /* depends on the equation: uncounted */
     case EB_OP_UNKNOWN: case EB_OP_COUNT: return false;
     }
     return true;

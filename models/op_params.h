@@ -46,6 +46,24 @@ eb_status eb_conv_transpose_geometry(const eb_node *n, const eb_tensor *x, const
  * DepthToSpace's CRD mode (false: DCR). */
 eb_status eb_depth_space_params(const eb_node *n, int64_t *block, bool *crd, eb_err *err);
 
+/* Einsum's equation (models/shape_einsum.c): labels 0..51 are the letters
+ * a-z, A-Z; labels from EB_EINSUM_LETTERS on are the ellipsis axes, left to
+ * right.  size[l] is label l's extent (after ellipsis broadcasting). */
+#define EB_EINSUM_LETTERS 52
+#define EB_EINSUM_MAX_IN 16
+typedef struct eb_einsum_plan {
+    int n_in;
+    int rank[EB_EINSUM_MAX_IN];
+    int label[EB_EINSUM_MAX_IN][EB_MAX_RANK];
+    int n_labels;
+    int64_t size[EB_EINSUM_LETTERS + EB_MAX_RANK];
+    int out_rank;
+    int out_label[EB_MAX_RANK];
+} eb_einsum_plan;
+
+/* Parses the equation against the inputs' shapes. */
+eb_status eb_einsum_parse(const eb_node *n, const eb_tensor *const *in, eb_einsum_plan *p, eb_err *err);
+
 /* Gather's axis, normalised against data's rank. */
 eb_status eb_gather_axis(const eb_node *n, const eb_tensor *data, int *axis, eb_err *err);
 
