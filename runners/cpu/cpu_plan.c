@@ -243,6 +243,9 @@ static const eb_cpu_planner PLANNERS[EB_OP_COUNT][MAX_PLANNERS] = {
     [EB_OP_UNSQUEEZE] = {eb_cpu_plan_view},
     [EB_OP_IDENTITY] = {eb_cpu_plan_view},
     [EB_OP_DROPOUT] = {eb_cpu_plan_view},
+    [EB_OP_RESIZE] = {eb_cpu_plan_resize},
+    [EB_OP_UPSAMPLE] = {eb_cpu_plan_resize},
+    [EB_OP_CONV_TRANSPOSE] = {eb_cpu_plan_conv_transpose},
 };
 static const eb_cpu_planner UNARY[MAX_PLANNERS] = {eb_cpu_plan_unary};
 static const eb_cpu_planner NO_PLANNER[MAX_PLANNERS] = {NULL};

@@ -15,6 +15,7 @@
 #include "runners/cpu/cpu_kernels.h"
 #include "runners/cpu/kernels.h"
 #include "runners/cpu/plan_memory.h"
+#include "runners/cpu/resample_f32.h"
 #include "runners/fallback.h"
 #include "runners/runner.h"
 
@@ -108,6 +109,8 @@ typedef struct step {
         size_t inner;             /* bytes per outer row of the whole (concat/split) or per index (gather) */
         size_t part[MAX_STEP_IO]; /* bytes per outer row of each piece (concat inputs, split outputs) */
     } mv;
+    eb_resize2d rs;               /* ST_RESIZE (cpu_plan_resample.c) */
+    eb_deconv2d dc;               /* ST_DECONV (cpu_plan_resample.c) */
 } step;
 
 struct eb_plan {
@@ -273,6 +276,9 @@ bool eb_cpu_plan_transpose(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_view(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_concat_split(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_gather(eb_plan *p, int ni, eb_status *st, eb_err *err);
+/* cpu_plan_resample.c */
+bool eb_cpu_plan_resize(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_plan_conv_transpose(eb_plan *p, int ni, eb_status *st, eb_err *err);
 /* quantized nodes (cpu_plan_quant.c) */
 bool eb_cpu_plan_qconv(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_qgemm(eb_plan *p, int ni, eb_status *st, eb_err *err);
