@@ -80,6 +80,7 @@ static bool is_setting_input(eb_op op, int k)
     case EB_OP_QUANTIZE_LINEAR: case EB_OP_DEQUANTIZE_LINEAR: return k >= 1;
     case EB_OP_MATMUL_INTEGER: case EB_OP_CONV_INTEGER: return k >= 2;
     case EB_OP_QLINEAR_MATMUL: case EB_OP_QLINEAR_CONV: return k != 0 && k != 3 && k != 8;
+    case EB_OP_RESIZE: case EB_OP_UPSAMPLE: return k >= 1; /* roi, scales, sizes */
     default: return false;
     }
 }
