@@ -61,8 +61,10 @@ eb_status eb_einsum_parse(const eb_node *n, const eb_tensor *const *in, eb_einsu
     if (!a || a->type != EB_ATTR_STRING)
         return eb_errf(err, EB_EINVAL, "Einsum: attribute equation (string) is missing");
     const char *s = a->s;
-    if (n->n_in < 1 || n->n_in > EB_EINSUM_MAX_IN)
-        return eb_errf(err, EB_EINVAL, "Einsum: %d inputs, at most %d supported", n->n_in, EB_EINSUM_MAX_IN);
+    if (n->n_in < 1)
+        return eb_errf(err, EB_EINVAL, "Einsum: no inputs");
+    if (n->n_in > EB_EINSUM_MAX_IN)
+        return eb_errf(err, EB_EUNSUPPORTED, "Einsum: %d inputs, at most %d supported", n->n_in, EB_EINSUM_MAX_IN);
     p->n_in = n->n_in;
     int ell_rank = 0, letters[EB_MAX_RANK];
     bool has_ell[EB_EINSUM_MAX_IN];

@@ -62,7 +62,7 @@ static eb_tensor f32s(int n, const float *v)
 
 static eb_node node(eb_op op, int opset, int n_in, eb_attr *attrs, int n_attrs)
 {
-    static int ins[8] = {0, 1, 2, 3, 4, 5, 6, 7}, outs[1] = {8};
+    static int ins[20] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19}, outs[1] = {20};
     return (eb_node){.op = op, .op_type = (char *)eb_op_name(op), .name = "n", .opset = opset, .n_in = n_in,
                      .n_out = 1, .in = ins, .out = outs, .n_attrs = n_attrs, .attrs = attrs};
 }
@@ -376,6 +376,11 @@ static void einsum__ellipsis_diagonal_trace_against_loops(void **state)
     assert_int_equal(einsum("ijk", 1, in2, &y), EB_EINVAL);       /* 3 letters, rank 2 */
     const eb_tensor *bad[2] = {&m, &a};
     assert_int_equal(einsum("ij,abjc->i", 2, bad, &y), EB_EINVAL); /* j: 5 and 3 */
+    /* valid ONNX beyond what the parser holds: unsupported, not invalid */
+    const eb_tensor *many[17];
+    for (int k = 0; k < 17; k++)
+        many[k] = &m;
+    assert_int_equal(einsum("ij,ij,ij,ij,ij,ij,ij,ij,ij,ij,ij,ij,ij,ij,ij,ij,ij", 17, many, &y), EB_EUNSUPPORTED);
     free_all((eb_tensor[]){a, m, p, q}, 4);
 }
 
