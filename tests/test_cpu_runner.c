@@ -1788,8 +1788,9 @@ static void mb_attr_str(mb *b, const char *name, const char *v)
 /* Resize nearest and linear over H and W, every coordinate mode (and
  * tf_crop_and_resize with a roi inside the image), every nearest_mode,
  * given by scales or by sizes, up and down, on random odd shapes; half of
- * the cases read the output of a 1x1 Conv (an NHWC producer).  No
- * fallback, within TOL of ref. */
+ * the cases sit between two 1x1 Convs (the NHWC kernel), half read the
+ * graph input and write the graph output (the NCHW kernel).  No fallback,
+ * within TOL of ref. */
 static void resize__nearest_and_linear_2d__match_ref(void **state)
 {
     (void)state;
@@ -1835,11 +1836,16 @@ static void resize__nearest_and_linear_2d__match_ref(void **state)
         mb_attr_str(&b, "mode", linear ? "linear" : "nearest");
         mb_attr_str(&b, "coordinate_transformation_mode", coord);
         mb_attr_str(&b, "nearest_mode", nm);
-        mb_output(&b, "y");
+        if (conv_first) { /* NHWC in and out: the NHWC kernel */
+            mb_node(&b, "Conv", "y,cw", "z");
+            mb_output(&b, "z");
+        } else { /* NCHW in, a graph output: the NCHW kernel */
+            mb_output(&b, "y");
+        }
         char what[256];
         snprintf(what, sizeof what, "Resize %s %s %s x[%d,%d,%d,%d] -> %lldx%lld (%s)%s", linear ? "linear" : "nearest",
                  coord, nm, batch, c, h, w, (long long)oh, (long long)ow, by_sizes ? "sizes" : "scales",
-                 conv_first ? " after Conv" : "");
+                 conv_first ? " between Convs (NHWC)" : " (NCHW)");
         expect_match(mb_load(&b), true, what);
     }
     /* the deprecated Upsample (opset 9) takes the same path */

@@ -1,8 +1,9 @@
 /* cpu_plan_resample.c - the cpu runner's planners for upsampling: 2-D
- * Resize/Upsample (nearest and linear over H and W, NHWC) and 2-D
+ * Resize/Upsample (nearest and linear over H and W) and 2-D
  * ConvTranspose (GEMM + col2im, NHWC; resample_f32.h).
  *
- * Both decode the node with the functions the shape rule and the
+ * Resize runs in NCHW or NHWC, whichever keeps layout conversions off
+ * the larger side.  Both decode the node with the functions the shape rule and the
  * reference kernel use (eb_resize_plan_make and eb_resize_taps,
  * eb_conv_transpose_geometry), so the fast path cannot mean something
  * else; what they do not take (cubic, resizing N or C, tf_crop_and_resize's
@@ -90,13 +91,18 @@ bool eb_cpu_plan_resize(eb_plan *p, int ni, eb_status *st, eb_err *err)
         eb_resize2d_free(&r);
         return false;
     }
-    step *s = eb_cpu_one_in_one_out(p, ST_RESIZE, ni, xv, LAY_NHWC, yv, st, err);
+    /* NHWC when the input already is and the output feeds more of the
+     * NHWC kernels; NCHW when the input is NCHW or the output leaves the
+     * graph, so that an upsampled (larger) output is never converted */
+    r.nchw = p->pv[xv].layout == LAY_NCHW || p->is_output[n->out[0]];
+    lay want = r.nchw ? LAY_NCHW : LAY_NHWC;
+    step *s = eb_cpu_one_in_one_out(p, ST_RESIZE, ni, xv, want, yv, st, err);
     if (!s) {
         eb_resize2d_free(&r);
         return false;
     }
     s->rs = r;
-    p->pv[yv].layout = layout_neutral(y) ? LAY_NCHW : LAY_NHWC;
+    p->pv[yv].layout = layout_neutral(y) ? LAY_NCHW : want;
     return true;
 }
 

@@ -2,8 +2,10 @@
  * activations (see resample_f32.h).
  *
  * Resize: each output pixel is a weighted sum of one (nearest) or four
- * (bilinear) input pixels, whole channel rows at a time; rows of the
- * output are spread over the threads.
+ * (bilinear) input pixels, whole channel rows at a time in NHWC, or one
+ * plane at a time in NCHW (the layout the planner picks to keep the
+ * conversion on the smaller side); rows of the output are spread over the
+ * threads.
  *
  * ConvTranspose: for image b and group g, cols = X_g * W_g, with X_g the
  * pixels' group channels (a strided view of NHWC X: lda = c) and W_g the
@@ -25,6 +27,57 @@ typedef struct resize_ctx {
     const float *x;
     float *y;
 } resize_ctx;
+
+/* NCHW: rows are (image, channel, output row).  Bilinear interpolates
+ * the two input rows horizontally once into h0/h1 and reuses them for
+ * every output row that reads the same pair (all rows of one input row
+ * interval when upsampling), so that each output row is one vectorizable
+ * blend of two rows. */
+static void resize_plane_rows(void *arg, int64_t begin, int64_t end)
+{
+    const resize_ctx *ctx = arg;
+    const eb_resize2d *r = ctx->r;
+    float *h0 = r->taps == 2 ? malloc(sizeof(float) * 2 * (size_t)r->ow) : NULL, *h1 = h0 ? h0 + r->ow : NULL;
+    int64_t cached_plane = -1;
+    int32_t cached_a = -1, cached_b = -1;
+    for (int64_t row = begin; row < end; row++) {
+        int64_t plane = row / r->oh;
+        int oy = (int)(row % r->oh);
+        const float *xp = ctx->x + (size_t)plane * r->h * r->w;
+        float *yr = ctx->y + ((size_t)plane * r->oh + oy) * r->ow;
+        if (r->taps == 1) {
+            const float *xr = xp + (size_t)r->iy[oy] * r->w;
+            for (int ox = 0; ox < r->ow; ox++)
+                yr[ox] = xr[r->ix[ox]];
+            continue;
+        }
+        int32_t ia = r->iy[2 * oy], ib = r->iy[2 * oy + 1];
+        const float *x0 = xp + (size_t)ia * r->w, *x1 = xp + (size_t)ib * r->w;
+        float wy0 = r->wy[2 * oy], wy1 = r->wy[2 * oy + 1];
+        if (!h0) { /* no scratch: the same sums, directly */
+            for (int ox = 0; ox < r->ow; ox++) {
+                int a = r->ix[2 * ox], e = r->ix[2 * ox + 1];
+                float wx0 = r->wx[2 * ox], wx1 = r->wx[2 * ox + 1];
+                yr[ox] = wy0 * (wx0 * x0[a] + wx1 * x0[e]) + wy1 * (wx0 * x1[a] + wx1 * x1[e]);
+            }
+            continue;
+        }
+        if (plane != cached_plane || ia != cached_a || ib != cached_b) {
+            for (int ox = 0; ox < r->ow; ox++) {
+                int a = r->ix[2 * ox], e = r->ix[2 * ox + 1];
+                float wx0 = r->wx[2 * ox], wx1 = r->wx[2 * ox + 1];
+                h0[ox] = wx0 * x0[a] + wx1 * x0[e];
+                h1[ox] = wx0 * x1[a] + wx1 * x1[e];
+            }
+            cached_plane = plane;
+            cached_a = ia;
+            cached_b = ib;
+        }
+        for (int ox = 0; ox < r->ow; ox++)
+            yr[ox] = wy0 * h0[ox] + wy1 * h1[ox];
+    }
+    free(h0);
+}
 
 static void resize_rows(void *arg, int64_t begin, int64_t end)
 {
@@ -57,6 +110,11 @@ static void resize_rows(void *arg, int64_t begin, int64_t end)
 void eb_resize2d_nhwc_f32(const eb_resize2d *r, const float *x, float *y, eb_threadpool *tp)
 {
     resize_ctx ctx = {r, x, y};
+    if (r->nchw) {
+        int64_t row = (int64_t)r->ow * r->taps * r->taps;
+        eb_cpu_parallel_for(tp, (int64_t)r->n * r->c * r->oh, 16384 / (row ? row : 1) + 1, resize_plane_rows, &ctx);
+        return;
+    }
     int64_t row = (int64_t)r->ow * r->c * r->taps * r->taps;
     eb_cpu_parallel_for(tp, (int64_t)r->n * r->oh, 16384 / (row ? row : 1) + 1, resize_rows, &ctx);
 }

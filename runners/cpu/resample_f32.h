@@ -7,15 +7,18 @@
 #ifndef EB_CPU_RESAMPLE_F32_H
 #define EB_CPU_RESAMPLE_F32_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "runners/cpu/gemm.h"
 #include "runners/cpu/threadpool.h"
 
-/* Resize over H and W of an NHWC tensor; N and C are kept. */
+/* Resize over H and W of an NHWC (or, with nchw, NCHW) tensor; N and C
+ * are kept. */
 typedef struct eb_resize2d {
     int n, c, h, w, oh, ow;
+    bool nchw;         /* planes of one channel rather than rows of pixels */
     int taps;          /* per axis: 1 (nearest) or 2 (linear) */
     int32_t *iy, *ix;  /* oh * taps, ow * taps input rows/columns; owned */
     float *wy, *wx;    /* their weights; owned */
