@@ -13,7 +13,7 @@
  *    stride 1 with each fused activation) under every GEMM micro-kernel
  *    the CPU can run, pooling, Gemm/MatMul (constant and computed B),
  *    broadcasting arithmetic, softmax, layer norm, transpose, views, 2-D
- *    Resize (nearest, linear) and ConvTranspose (GEMM + col2im); and
+ *    Resize (nearest, linear) and 1-D/2-D ConvTranspose (GEMM + col2im); and
  *    the fusions (Conv+BN+Relu, bias Add + Clip, PyTorch's Erf GELU).
  *    Each also checks that no node fell back to a reference kernel, and
  *    guard bytes around the outputs;
@@ -1861,10 +1861,11 @@ static void resize__nearest_and_linear_2d__match_ref(void **state)
 
 static void conv_transpose_cases(const char *isa_name)
 {
-    for (int rep = 0; rep < 24; rep++) {
+    for (int rep = 0; rep < 32; rep++) {
+        bool one_d = rep % 4 == 3; /* 1-D: N, C, L */
         int group = rand_int(1, 2), cg = rand_int(1, 5), mg = rand_int(1, 6), batch = rand_int(1, 2);
-        int kh = rand_int(1, 4), kw = rand_int(1, 4), st = rand_int(1, 3), dil = rand_int(1, 2);
-        int h = rand_int(1, 7), w = rand_int(1, 7), opad = rand_int(0, (st > dil ? st : dil) - 1);
+        int kh = one_d ? 1 : rand_int(1, 4), kw = rand_int(1, 4), st = rand_int(1, 3), dil = rand_int(1, 2);
+        int h = one_d ? 1 : rand_int(1, 7), w = rand_int(1, 7), opad = rand_int(0, (st > dil ? st : dil) - 1);
         int pads[4] = {rand_int(0, kh - 1), rand_int(0, kw - 1), rand_int(0, kh - 1), rand_int(0, kw - 1)};
         /* the padding leaves at least one output row and column */
         while (st * (h - 1) + opad + (kh - 1) * dil + 1 - pads[0] - pads[2] < 1)
@@ -1872,35 +1873,46 @@ static void conv_transpose_cases(const char *isa_name)
         while (st * (w - 1) + opad + (kw - 1) * dil + 1 - pads[1] - pads[3] < 1)
             pads[1 + rand_int(0, 1) * 2] = 0;
         bool bias = rand_int(0, 1);
-        int form = rep % 4; /* 0, 1: pads; 2: auto_pad SAME_UPPER; 3: output_shape */
+        int form = rep / 4 % 3; /* 0: pads; 1: auto_pad SAME_UPPER; 2: output_shape */
+        int nd = one_d ? 1 : 2;
         mb b;
         mb_begin(&b, 17);
-        mb_input(&b, "x", 4, (int64_t[]){batch, group * cg, h, w});
-        mb_init(&b, "w", 4, (int64_t[]){group * cg, mg, kh, kw}, NULL);
+        if (one_d) {
+            mb_input(&b, "x", 3, (int64_t[]){batch, group * cg, w});
+            mb_init(&b, "w", 3, (int64_t[]){group * cg, mg, kw}, NULL);
+        } else {
+            mb_input(&b, "x", 4, (int64_t[]){batch, group * cg, h, w});
+            mb_init(&b, "w", 4, (int64_t[]){group * cg, mg, kh, kw}, NULL);
+        }
         if (bias)
             mb_init1(&b, "b", group * mg, NULL);
         mb_node(&b, "ConvTranspose", bias ? "x,w,b" : "x,w", "y");
         mb_attr_int(&b, "group", group);
-        mb_attr_ints(&b, "strides", 2, (int64_t[]){st, st});
-        mb_attr_ints(&b, "dilations", 2, (int64_t[]){dil, dil});
-        mb_attr_ints(&b, "output_padding", 2, (int64_t[]){opad, opad});
-        if (form < 2)
+        mb_attr_ints(&b, "strides", nd, (int64_t[]){st, st});
+        mb_attr_ints(&b, "dilations", nd, (int64_t[]){dil, dil});
+        mb_attr_ints(&b, "output_padding", nd, (int64_t[]){opad, opad});
+        if (form == 0 && one_d)
+            mb_attr_ints(&b, "pads", 2, (int64_t[]){pads[1], pads[3]});
+        else if (form == 0)
             mb_attr_ints(&b, "pads", 4, (int64_t[]){pads[0], pads[1], pads[2], pads[3]});
-        else if (form == 2)
+        else if (form == 1)
             mb_attr_str(&b, "auto_pad", "SAME_UPPER");
+        else if (one_d)
+            mb_attr_ints(&b, "output_shape", 1, (int64_t[]){w * st + rand_int(0, 1)});
         else
             mb_attr_ints(&b, "output_shape", 2, (int64_t[]){h * st + rand_int(0, 1), w * st});
         mb_output(&b, "y");
         char what[256];
         snprintf(what, sizeof what,
-                 "ConvTranspose [%s] x[%d,%d,%d,%d] w[%d,%d,%d,%d] group %d stride %d dil %d opad %d form %d bias %d",
-                 isa_name, batch, group * cg, h, w, group * cg, mg, kh, kw, group, st, dil, opad, form, bias);
+                 "ConvTranspose [%s] %s x[%d,%d,%d,%d] w[%d,%d,%d,%d] group %d stride %d dil %d opad %d form %d bias %d",
+                 isa_name, one_d ? "1-D" : "2-D", batch, group * cg, h, w, group * cg, mg, kh, kw, group, st, dil,
+                 opad, form, bias);
         expect_match(mb_load(&b), true, what);
     }
 }
 
-/* ConvTranspose 2-D as GEMM + col2im under every GEMM micro-kernel the
- * CPU can run: groups, strides, dilations, pads, output_padding, auto_pad
+/* ConvTranspose 1-D and 2-D as GEMM + col2im under every GEMM micro-kernel
+ * the CPU can run: groups, strides, dilations, pads, output_padding, auto_pad
  * and output_shape, with and without bias, on random odd shapes. */
 static void conv_transpose__random_shapes__match_ref_on_every_isa(void **state)
 {

@@ -1,13 +1,13 @@
 /* cpu_plan_resample.c - the cpu runner's planners for upsampling: 2-D
- * Resize/Upsample (nearest and linear over H and W) and 2-D
- * ConvTranspose (GEMM + col2im, NHWC; resample_f32.h).
+ * Resize/Upsample (nearest and linear over H and W) and 1-D and 2-D
+ * ConvTranspose (GEMM + col2im: NHWC, 1-D on N, C, L; resample_f32.h).
  *
  * Resize runs in NCHW or NHWC, whichever keeps layout conversions off
  * the larger side.  Both decode the node with the functions the shape rule and the
  * reference kernel use (eb_resize_plan_make and eb_resize_taps,
  * eb_conv_transpose_geometry), so the fast path cannot mean something
  * else; what they do not take (cubic, resizing N or C, tf_crop_and_resize's
- * extrapolation, 1-D/3-D, weights computed at run time) goes to the
+ * extrapolation, 3-D, weights computed at run time) goes to the
  * reference fallback. */
 #include "models/op_params.h"
 #include "runners/cpu/cpu_plan.h"
@@ -111,30 +111,39 @@ bool eb_cpu_plan_conv_transpose(eb_plan *p, int ni, eb_status *st, eb_err *err)
     const eb_node *n = &p->g->nodes[ni];
     int xv = n->in[0], wv = n->in[1], bv = input_of(n, 2), yv = n->out[0];
     const eb_tensor *x = &p->pv[xv].t, *y = &p->pv[yv].t, *w = const_tensor(p, wv), *b = const_tensor(p, bv);
-    if (!is_f32(x) || !is_f32(y) || !is_f32(w) || !w->data || w->storage || x->rank != 4 || y->rank != 4 ||
-        (bv >= 0 && (!is_f32(b) || !b->data || b->storage)))
+    if (!is_f32(x) || !is_f32(y) || !is_f32(w) || !w->data || w->storage || (x->rank != 3 && x->rank != 4) ||
+        y->rank != x->rank || (bv >= 0 && (!is_f32(b) || !b->data || b->storage)))
         return false;
     eb_window g;
     int64_t group;
     eb_err ignored;
     if (eb_conv_transpose_geometry(n, x, w, &g, &group, &ignored) != EB_OK)
         return false;
-    for (int d = 0; d < 4; d++)
+    for (int d = 0; d < x->rank; d++)
         if (x->shape[d] < 1 || y->shape[d] < 1 || x->shape[d] > INT32_MAX / 4 || y->shape[d] > INT32_MAX / 4)
             return false;
+    /* as 2-D: a 1-D node is one row (H = 1, a 1-tap kernel along it) */
+    int one = x->rank == 3;
+    int64_t in2[2] = {1, 1}, out2[2] = {1, 1}, k2[2] = {1, 1}, s2[2] = {1, 1}, d2[2] = {1, 1}, p2[2] = {0, 0};
+    for (int d = 0; d < g.nd; d++) {
+        in2[one + d] = g.in[d];
+        out2[one + d] = g.out[d];
+        k2[one + d] = g.kernel[d];
+        s2[one + d] = g.stride[d];
+        d2[one + d] = g.dil[d];
+        p2[one + d] = g.pad_begin[d];
+    }
     for (int d = 0; d < 2; d++)
-        if (g.kernel[d] > 1 << 12 || g.stride[d] > 1 << 12 || g.dil[d] > 1 << 12 || g.pad_begin[d] > 1 << 20 ||
-            g.pad_begin[d] < -(1 << 20))
+        if (k2[d] > 1 << 12 || s2[d] > 1 << 12 || d2[d] > 1 << 12 || p2[d] > 1 << 20 || p2[d] < -(1 << 20))
             return false;
-    int64_t mg = w->shape[1], taps = g.kernel[0] * g.kernel[1];
-    if (x->shape[2] * x->shape[3] * taps * mg > INT32_MAX || taps * mg > INT32_MAX / 4 ||
-        eb_tensor_numel(y) > INT32_MAX)
+    int64_t mg = w->shape[1], taps = k2[0] * k2[1];
+    if (in2[0] * in2[1] * taps * mg > INT32_MAX || in2[0] * in2[1] * x->shape[1] > INT32_MAX ||
+        taps * mg > INT32_MAX / 4 || eb_tensor_numel(y) > INT32_MAX)
         return false;
-    eb_deconv2d d = {.n = (int)x->shape[0], .c = (int)x->shape[1], .h = (int)x->shape[2], .w = (int)x->shape[3],
-                     .m = (int)(mg * group), .oh = (int)y->shape[2], .ow = (int)y->shape[3],
-                     .kh = (int)g.kernel[0], .kw = (int)g.kernel[1], .sh = (int)g.stride[0], .sw = (int)g.stride[1],
-                     .dh = (int)g.dil[0], .dw = (int)g.dil[1], .pt = (int)g.pad_begin[0], .pl = (int)g.pad_begin[1],
-                     .group = (int)group};
+    eb_deconv2d d = {.n = (int)x->shape[0], .c = (int)x->shape[1], .h = (int)in2[0], .w = (int)in2[1],
+                     .m = (int)(mg * group), .oh = (int)out2[0], .ow = (int)out2[1], .kh = (int)k2[0],
+                     .kw = (int)k2[1], .sh = (int)s2[0], .sw = (int)s2[1], .dh = (int)d2[0], .dw = (int)d2[1],
+                     .pt = (int)p2[0], .pl = (int)p2[1], .group = (int)group, .nchw = one};
     if (b) {
         d.bias = malloc(sizeof(float) * (size_t)d.m);
         if (!d.bias) {
@@ -147,13 +156,14 @@ bool eb_cpu_plan_conv_transpose(eb_plan *p, int ni, eb_status *st, eb_err *err)
         eb_deconv2d_free(&d);
         return false;
     }
-    step *s = eb_cpu_one_in_one_out(p, ST_DECONV, ni, xv, LAY_NHWC, yv, st, err);
+    /* 1-D values are N, C, L in either layout */
+    step *s = eb_cpu_one_in_one_out(p, ST_DECONV, ni, xv, one ? LAY_NCHW : LAY_NHWC, yv, st, err);
     if (!s) {
         eb_deconv2d_free(&d);
         return false;
     }
     s->dc = d;
     s->scratch_bytes = sizeof(float) * eb_deconv2d_scratch_floats(&d);
-    p->pv[yv].layout = layout_neutral(y) ? LAY_NCHW : LAY_NHWC;
+    p->pv[yv].layout = one || layout_neutral(y) ? LAY_NCHW : LAY_NHWC;
     return true;
 }

@@ -392,7 +392,7 @@ static void release_resize(step *s)
 static eb_status exec_deconv(eb_plan *p, const step *s, eb_err *err)
 {
     (void)err;
-    eb_deconv2d_nhwc_f32(&s->dc, f32(p, s->in[0]), f32(p, s->out[0]), scratch_of(p, s), p->tp);
+    eb_deconv2d_f32(&s->dc, f32(p, s->in[0]), f32(p, s->out[0]), scratch_of(p, s), p->tp);
     return EB_OK;
 }
 

@@ -14,7 +14,9 @@
  * sh, ix likewise, is integral and inside the image, the tap's run of
  * m/group channels from that pixel's cols row, plus the bias.  The gather
  * writes every output element once, so output rows can go to different
- * threads. */
+ * threads.  1-D ConvTranspose runs as 2-D with H = 1 on N, C, L data
+ * (nchw): the image is first transposed to pixels x channels in the
+ * scratch, and the gather stores each channel a plane apart. */
 #include "runners/cpu/resample_f32.h"
 
 #include <stdlib.h>
@@ -133,7 +135,7 @@ void eb_resize2d_free(eb_resize2d *r)
 
 size_t eb_deconv2d_scratch_floats(const eb_deconv2d *d)
 {
-    return (size_t)d->h * d->w * d->kh * d->kw * (d->m / d->group);
+    return (size_t)d->h * d->w * d->kh * d->kw * (d->m / d->group) + (d->nchw ? (size_t)d->h * d->w * d->c : 0);
 }
 
 eb_status eb_deconv2d_pack(eb_deconv2d *d, const float *w, eb_err *err)
@@ -171,11 +173,14 @@ static void col2im_rows(void *arg, int64_t begin, int64_t end)
     const eb_deconv2d *d = ctx->d;
     int mg = d->m / d->group, taps = d->kh * d->kw, g = ctx->g;
     const float *bias = d->bias ? d->bias + (size_t)g * mg : NULL;
+    /* an output pixel's channels: adjacent in NHWC, a plane apart in NCHW */
+    size_t cs = d->nchw ? (size_t)d->oh * d->ow : 1;
     for (int64_t oy = begin; oy < end; oy++)
         for (int ox = 0; ox < d->ow; ox++) {
-            float *yp = ctx->y + ((size_t)oy * d->ow + ox) * d->m + (size_t)g * mg;
+            float *yp = d->nchw ? ctx->y + ((size_t)g * mg * d->oh + (size_t)oy) * d->ow + ox
+                                : ctx->y + ((size_t)oy * d->ow + ox) * d->m + (size_t)g * mg;
             for (int o = 0; o < mg; o++)
-                yp[o] = bias ? bias[o] : 0.0f;
+                yp[o * cs] = bias ? bias[o] : 0.0f;
             for (int ky = 0; ky < d->kh; ky++) {
                 int ny = (int)oy + d->pt - ky * d->dh;
                 if (ny < 0 || ny % d->sh != 0 || ny / d->sh >= d->h)
@@ -188,24 +193,32 @@ static void col2im_rows(void *arg, int64_t begin, int64_t end)
                     int ix = nx / d->sw;
                     const float *cp = ctx->cols + ((size_t)iy * d->w + ix) * taps * mg + (size_t)(ky * d->kw + kx) * mg;
                     for (int o = 0; o < mg; o++)
-                        yp[o] += cp[o];
+                        yp[o * cs] += cp[o];
                 }
             }
         }
 }
 
-void eb_deconv2d_nhwc_f32(const eb_deconv2d *d, const float *x, float *y, float *scratch, eb_threadpool *tp)
+void eb_deconv2d_f32(const eb_deconv2d *d, const float *x, float *y, float *scratch, eb_threadpool *tp)
 {
     int cg = d->c / d->group, mg = d->m / d->group, cols = d->kh * d->kw * mg, pixels = d->h * d->w;
     eb_epilogue ep = {.bias = NULL, .act = EB_ACT_NONE};
-    for (int b = 0; b < d->n; b++)
+    float *xt = scratch + (size_t)pixels * cols; /* nchw: the image as pixels x channels */
+    for (int b = 0; b < d->n; b++) {
+        if (d->nchw) {
+            const float *xb = x + (size_t)b * d->c * pixels;
+            for (int ci = 0; ci < d->c; ci++)
+                for (int i = 0; i < pixels; i++)
+                    xt[(size_t)i * d->c + ci] = xb[(size_t)ci * pixels + i];
+        }
         for (int g = 0; g < d->group; g++) {
-            const float *xg = x + (size_t)b * pixels * d->c + (size_t)g * cg;
+            const float *xg = (d->nchw ? xt : x + (size_t)b * pixels * d->c) + (size_t)g * cg;
             eb_gemm_f32(pixels, cols, cg, xg, d->c, d->pb[g], scratch, cols, &ep, tp);
             deconv_ctx ctx = {d, scratch, y + (size_t)b * d->oh * d->ow * d->m, g};
             int64_t row = (int64_t)d->ow * mg * d->kh * d->kw;
             eb_cpu_parallel_for(tp, d->oh, 16384 / (row ? row : 1) + 1, col2im_rows, &ctx);
         }
+    }
 }
 
 void eb_deconv2d_free(eb_deconv2d *d)

@@ -33,16 +33,17 @@ void eb_resize2d_free(eb_resize2d *r);
  * pixel holds, per tap, a contiguous run of output channels. */
 typedef struct eb_deconv2d {
     int n, c, h, w, m, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl, group;
+    bool nchw;         /* X and Y are NCHW (1-D: N, C, L as H = 1) */
     eb_packed_b **pb;  /* one per group; owned */
     float *bias;       /* m values or NULL; owned */
 } eb_deconv2d;
 
 /* Floats of scratch one run needs (the GEMM's output for one image and
- * group). */
+ * group; with nchw also the image transposed to pixels x channels). */
 size_t eb_deconv2d_scratch_floats(const eb_deconv2d *d);
 /* Packs the ONNX weight W [c, m/group, kh, kw] for the current ISA. */
 eb_status eb_deconv2d_pack(eb_deconv2d *d, const float *w, eb_err *err);
-void eb_deconv2d_nhwc_f32(const eb_deconv2d *d, const float *x, float *y, float *scratch, eb_threadpool *tp);
+void eb_deconv2d_f32(const eb_deconv2d *d, const float *x, float *y, float *scratch, eb_threadpool *tp);
 void eb_deconv2d_free(eb_deconv2d *d);
 size_t eb_deconv2d_weight_bytes(const eb_deconv2d *d);
 
