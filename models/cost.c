@@ -80,6 +80,7 @@ static bool is_setting_input(eb_op op, int k)
     case EB_OP_QUANTIZE_LINEAR: case EB_OP_DEQUANTIZE_LINEAR: return k >= 1;
     case EB_OP_MATMUL_INTEGER: case EB_OP_CONV_INTEGER: return k >= 2;
     case EB_OP_QLINEAR_MATMUL: case EB_OP_QLINEAR_CONV: return k != 0 && k != 3 && k != 8;
+    case EB_OP_RESIZE: case EB_OP_UPSAMPLE: return k >= 1; /* roi, scales, sizes */
     default: return false;
     }
 }
@@ -216,6 +217,16 @@ static bool node_flops(const eb_graph *g, const eb_node *n, int64_t *macs, int64
         *other = steps * rows * 4;
         break;
     }
+    /* opsA */
+    case EB_OP_RESIZE: case EB_OP_UPSAMPLE: *other = out; break; /* one interpolation per output element */
+    case EB_OP_CONV_TRANSPOSE: /* each input element: (M/group) * kernel MACs, W is [C, M/group, k...] */
+        *macs = in0 * prod(w->shape, 1, w->rank);
+        *other = n->n_in > 2 && n->in[2] >= 0 ? out : 0;
+        break;
+    case EB_OP_INSTANCE_NORM: *other = 5 * out; break; /* mean, variance, normalise, affine */
+    case EB_OP_PRELU: *other = out; break;
+    case EB_OP_DEPTH_TO_SPACE: case EB_OP_SPACE_TO_DEPTH: break; /* data movement */
+    case EB_OP_EINSUM: return false; /* depends on the equation: uncounted */
     case EB_OP_UNKNOWN: case EB_OP_COUNT: return false;
     }
     return true;

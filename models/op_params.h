@@ -38,6 +38,34 @@ eb_status eb_conv_geometry(const eb_node *n, const eb_tensor *x, const eb_tensor
 /* CumSum's axis (input `axis`, a scalar) normalised against x's rank in
  * *out; -1 when its value is known only at run time. */
 eb_status eb_cumsum_axis(const eb_node *n, const eb_tensor *x, const eb_tensor *axis, int *out, eb_err *err);
+/* ConvTranspose's geometry (models/shape_conv_transpose.c): g->out the
+ * output dims, g->pad_begin/pad_end what is trimmed off the full result
+ * (negative: extended), *group the group count.  Used by the shape rule and
+ * again by the kernels. */
+eb_status eb_conv_transpose_geometry(const eb_node *n, const eb_tensor *x, const eb_tensor *w, eb_window *g,
+                                     int64_t *group, eb_err *err);
+
+/* DepthToSpace/SpaceToDepth (models/shape_depth_space.c): blocksize, and
+ * DepthToSpace's CRD mode (false: DCR). */
+eb_status eb_depth_space_params(const eb_node *n, int64_t *block, bool *crd, eb_err *err);
+
+/* Einsum's equation (models/shape_einsum.c): labels 0..51 are the letters
+ * a-z, A-Z; labels from EB_EINSUM_LETTERS on are the ellipsis axes, left to
+ * right.  size[l] is label l's extent (after ellipsis broadcasting). */
+#define EB_EINSUM_LETTERS 52
+#define EB_EINSUM_MAX_IN 16
+typedef struct eb_einsum_plan {
+    int n_in;
+    int rank[EB_EINSUM_MAX_IN];
+    int label[EB_EINSUM_MAX_IN][EB_MAX_RANK];
+    int n_labels;
+    int64_t size[EB_EINSUM_LETTERS + EB_MAX_RANK];
+    int out_rank;
+    int out_label[EB_MAX_RANK];
+} eb_einsum_plan;
+
+/* Parses the equation against the inputs' shapes. */
+eb_status eb_einsum_parse(const eb_node *n, const eb_tensor *const *in, eb_einsum_plan *p, eb_err *err);
 
 /* Gather's axis, normalised against data's rank. */
 eb_status eb_gather_axis(const eb_node *n, const eb_tensor *data, int *axis, eb_err *err);
@@ -84,8 +112,55 @@ eb_status eb_pool_geometry(const eb_node *n, const eb_tensor *x, eb_window *g, e
 /* MaxPool, as opposed to AveragePool. */
 bool eb_is_max_pool(const eb_node *n);
 
+/* PRelu's slope as it broadcasts to x (models/shape_prelu.c): a view of
+ * slope's data with the shape that numpy broadcasting applies (one value
+ * per channel before opset 7). */
+eb_status eb_prelu_slope_view(const eb_node *n, const eb_tensor *x, const eb_tensor *slope, eb_tensor *view,
+                              eb_err *err);
+
 /* Which dims of x the node reduces. */
 eb_status eb_reduce_mask(const eb_node *n, const eb_tensor *const *in, bool mask[EB_MAX_RANK], eb_err *err);
+
+/* Resize and Upsample (models/shape_resize.c): interpolation, coordinate
+ * transform and nearest rounding, in ONNX's attribute order. */
+typedef enum eb_resize_mode { EB_RESIZE_NEAREST, EB_RESIZE_LINEAR, EB_RESIZE_CUBIC } eb_resize_mode;
+typedef enum eb_resize_coord {
+    EB_RESIZE_HALF_PIXEL,
+    EB_RESIZE_HALF_PIXEL_SYMMETRIC,
+    EB_RESIZE_PYTORCH_HALF_PIXEL,
+    EB_RESIZE_ALIGN_CORNERS,
+    EB_RESIZE_ASYMMETRIC,
+    EB_RESIZE_TF_HALF_PIXEL_FOR_NN,
+    EB_RESIZE_TF_CROP_AND_RESIZE,
+} eb_resize_coord;
+typedef enum eb_resize_nearest {
+    EB_RESIZE_ROUND_PREFER_FLOOR,
+    EB_RESIZE_ROUND_PREFER_CEIL,
+    EB_RESIZE_FLOOR,
+    EB_RESIZE_CEIL,
+} eb_resize_nearest;
+
+typedef struct eb_resize_plan {
+    int rank;
+    eb_resize_mode mode;
+    eb_resize_coord coord;
+    eb_resize_nearest nearest;
+    double cubic_a, extrapolation;
+    bool exclude_outside;
+    double scale[EB_MAX_RANK];                         /* output/input, per dim (1 where not resized) */
+    double roi_start[EB_MAX_RANK], roi_end[EB_MAX_RANK]; /* tf_crop_and_resize, normalised */
+    int64_t out[EB_MAX_RANK];                          /* output dims */
+} eb_resize_plan;
+
+/* Decodes a Resize/Upsample node on X = in[0] (scales/sizes/roi must be
+ * known at load time). */
+eb_status eb_resize_plan_make(const eb_node *n, const eb_tensor *const *in, eb_resize_plan *p, eb_err *err);
+
+/* The taps of output coordinate x along dim d (input length in_len): input
+ * indices idx[] (clamped to the input) and weights w[]; returns their
+ * count (1 nearest, 2 linear, 4 cubic), or 0 when the output element takes
+ * p->extrapolation (tf_crop_and_resize outside the input). */
+int eb_resize_taps(const eb_resize_plan *p, int d, int64_t in_len, int64_t x, int64_t idx[4], double w[4]);
 
 /* The [start, end) range of dims Shape reports. */
 void eb_shape_dims_range(const eb_node *n, int rank, int64_t *start, int64_t *end);

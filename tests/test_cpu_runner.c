@@ -12,7 +12,8 @@
  *    with and without bias; batch 1 and 3; the Winograd path for 3x3
  *    stride 1 with each fused activation) under every GEMM micro-kernel
  *    the CPU can run, pooling, Gemm/MatMul (constant and computed B),
- *    broadcasting arithmetic, softmax, layer norm, transpose, views; and
+ *    broadcasting arithmetic, softmax, layer norm, transpose, views, 2-D
+ *    Resize (nearest, linear) and 1-D/2-D ConvTranspose (GEMM + col2im); and
  *    the fusions (Conv+BN+Relu, bias Add + Clip, PyTorch's Erf GELU).
  *    Each also checks that no node fell back to a reference kernel, and
  *    guard bytes around the outputs;
@@ -1880,6 +1881,160 @@ static void plan__arch_models__arena_smaller_and_no_live_overlap(void **state)
         check_plan(ARCH_MODELS[i], true);
 }
 
+/* ---- upsampling: Resize and ConvTranspose (cpu_plan_resample.c) ------------------------ */
+
+static void mb_attr_str(mb *b, const char *name, const char *v)
+{
+    Onnx__AttributeProto *a = mb_attr(b, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING);
+    a->has_s = 1;
+    a->s.data = (uint8_t *)mb_str(b, v);
+    a->s.len = strlen(v);
+}
+
+/* Resize nearest and linear over H and W, every coordinate mode (and
+ * tf_crop_and_resize with a roi inside the image), every nearest_mode,
+ * given by scales or by sizes, up and down, on random odd shapes; half of
+ * the cases sit between two 1x1 Convs (the NHWC kernel), half read the
+ * graph input and write the graph output (the NCHW kernel).  No fallback,
+ * within TOL of ref. */
+static void resize__nearest_and_linear_2d__match_ref(void **state)
+{
+    (void)state;
+    static const char *coords[] = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric",
+                                   "tf_half_pixel_for_nn", "half_pixel_symmetric", "tf_crop_and_resize"};
+    static const char *nearest[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
+    static const float scale_set[] = {0.5f, 0.75f, 1.0f, 1.5f, 2.0f, 3.0f, 1.3f};
+    for (int rep = 0; rep < 40; rep++) {
+        bool linear = rep % 2, by_sizes = rand_int(0, 1), conv_first = rand_int(0, 1);
+        const char *coord = coords[rep / 2 % 7], *nm = nearest[rand_int(0, 3)];
+        int batch = rand_int(1, 2), c = ODD[rand_int(0, 4)] + 16 * rand_int(0, 1), h = rand_int(1, 9), w = rand_int(1, 9);
+        float sh = scale_set[rand_int(0, 6)], sw = scale_set[rand_int(0, 6)];
+        int64_t oh = (int64_t)floorf((float)h * sh), ow = (int64_t)floorf((float)w * sw);
+        if (by_sizes || oh < 1 || ow < 1) {
+            by_sizes = true;
+            oh = rand_int(1, 12);
+            ow = rand_int(1, 12);
+        }
+        bool crop = strcmp(coord, "tf_crop_and_resize") == 0;
+        if (strcmp(coord, "tf_half_pixel_for_nn") == 0) {
+            /* it maps x to x + 0.5 on every axis: rounding up, or linear,
+             * would move N and C too (as ONNX says), not the 2-D kernel */
+            linear = false;
+            nm = nearest[rand_int(0, 1) * 2];
+        }
+        mb b;
+        mb_begin(&b, 13);
+        mb_input(&b, "x", 4, (int64_t[]){batch, c, h, w});
+        if (conv_first) {
+            mb_init(&b, "cw", 4, (int64_t[]){c, c, 1, 1}, NULL);
+            mb_node(&b, "Conv", "x,cw", "xc");
+        }
+        if (crop)
+            mb_init1(&b, "roi", 8, (float[]){0, 0, 0.1f, 0.2f, 1, 1, 0.9f, 0.7f});
+        if (by_sizes)
+            mb_init_i64(&b, "sizes", 4, (int64_t[]){batch, c, oh, ow});
+        else
+            mb_init1(&b, "scales", 4, (float[]){1, 1, sh, sw});
+        char ins[64];
+        snprintf(ins, sizeof ins, "%s,%s,%s", conv_first ? "xc" : "x", crop ? "roi" : "",
+                 by_sizes ? ",sizes" : "scales");
+        mb_node(&b, "Resize", ins, "y");
+        mb_attr_str(&b, "mode", linear ? "linear" : "nearest");
+        mb_attr_str(&b, "coordinate_transformation_mode", coord);
+        mb_attr_str(&b, "nearest_mode", nm);
+        if (conv_first) { /* NHWC in and out: the NHWC kernel */
+            mb_node(&b, "Conv", "y,cw", "z");
+            mb_output(&b, "z");
+        } else { /* NCHW in, a graph output: the NCHW kernel */
+            mb_output(&b, "y");
+        }
+        char what[256];
+        snprintf(what, sizeof what, "Resize %s %s %s x[%d,%d,%d,%d] -> %lldx%lld (%s)%s", linear ? "linear" : "nearest",
+                 coord, nm, batch, c, h, w, (long long)oh, (long long)ow, by_sizes ? "sizes" : "scales",
+                 conv_first ? " between Convs (NHWC)" : " (NCHW)");
+        expect_match(mb_load(&b), true, what);
+    }
+    /* the deprecated Upsample (opset 9) takes the same path */
+    mb b;
+    mb_begin(&b, 9);
+    mb_input(&b, "x", 4, (int64_t[]){1, 5, 3, 4});
+    mb_init1(&b, "scales", 4, (float[]){1, 1, 2, 3});
+    mb_node(&b, "Upsample", "x,scales", "y");
+    mb_attr_str(&b, "mode", "linear");
+    mb_output(&b, "y");
+    expect_match(mb_load(&b), true, "Upsample-9 linear");
+}
+
+static void conv_transpose_cases(const char *isa_name)
+{
+    for (int rep = 0; rep < 32; rep++) {
+        bool one_d = rep % 4 == 3; /* 1-D: N, C, L */
+        int group = rand_int(1, 2), cg = rand_int(1, 5), mg = rand_int(1, 6), batch = rand_int(1, 2);
+        int kh = one_d ? 1 : rand_int(1, 4), kw = rand_int(1, 4), st = rand_int(1, 3), dil = rand_int(1, 2);
+        int h = one_d ? 1 : rand_int(1, 7), w = rand_int(1, 7), opad = rand_int(0, (st > dil ? st : dil) - 1);
+        int pads[4] = {rand_int(0, kh - 1), rand_int(0, kw - 1), rand_int(0, kh - 1), rand_int(0, kw - 1)};
+        /* the padding leaves at least one output row and column */
+        while (st * (h - 1) + opad + (kh - 1) * dil + 1 - pads[0] - pads[2] < 1)
+            pads[rand_int(0, 1) * 2] = 0;
+        while (st * (w - 1) + opad + (kw - 1) * dil + 1 - pads[1] - pads[3] < 1)
+            pads[1 + rand_int(0, 1) * 2] = 0;
+        bool bias = rand_int(0, 1);
+        int form = rep / 4 % 3; /* 0: pads; 1: auto_pad SAME_UPPER; 2: output_shape */
+        int nd = one_d ? 1 : 2;
+        mb b;
+        mb_begin(&b, 17);
+        if (one_d) {
+            mb_input(&b, "x", 3, (int64_t[]){batch, group * cg, w});
+            mb_init(&b, "w", 3, (int64_t[]){group * cg, mg, kw}, NULL);
+        } else {
+            mb_input(&b, "x", 4, (int64_t[]){batch, group * cg, h, w});
+            mb_init(&b, "w", 4, (int64_t[]){group * cg, mg, kh, kw}, NULL);
+        }
+        if (bias)
+            mb_init1(&b, "b", group * mg, NULL);
+        mb_node(&b, "ConvTranspose", bias ? "x,w,b" : "x,w", "y");
+        mb_attr_int(&b, "group", group);
+        mb_attr_ints(&b, "strides", nd, (int64_t[]){st, st});
+        mb_attr_ints(&b, "dilations", nd, (int64_t[]){dil, dil});
+        mb_attr_ints(&b, "output_padding", nd, (int64_t[]){opad, opad});
+        if (form == 0 && one_d)
+            mb_attr_ints(&b, "pads", 2, (int64_t[]){pads[1], pads[3]});
+        else if (form == 0)
+            mb_attr_ints(&b, "pads", 4, (int64_t[]){pads[0], pads[1], pads[2], pads[3]});
+        else if (form == 1)
+            mb_attr_str(&b, "auto_pad", "SAME_UPPER");
+        else if (one_d)
+            mb_attr_ints(&b, "output_shape", 1, (int64_t[]){w * st + rand_int(0, 1)});
+        else
+            mb_attr_ints(&b, "output_shape", 2, (int64_t[]){h * st + rand_int(0, 1), w * st});
+        mb_output(&b, "y");
+        char what[256];
+        snprintf(what, sizeof what,
+                 "ConvTranspose [%s] %s x[%d,%d,%d,%d] w[%d,%d,%d,%d] group %d stride %d dil %d opad %d form %d bias %d",
+                 isa_name, one_d ? "1-D" : "2-D", batch, group * cg, h, w, group * cg, mg, kh, kw, group, st, dil,
+                 opad, form, bias);
+        expect_match(mb_load(&b), true, what);
+    }
+}
+
+/* ConvTranspose 1-D and 2-D as GEMM + col2im under every GEMM micro-kernel
+ * the CPU can run: groups, strides, dilations, pads, output_padding, auto_pad
+ * and output_shape, with and without bias, on random odd shapes. */
+static void conv_transpose__random_shapes__match_ref_on_every_isa(void **state)
+{
+    (void)state;
+    static const eb_isa isas[] = {EB_ISA_GENERIC, EB_ISA_AVX2, EB_ISA_AVX512, EB_ISA_NEON};
+    int ran = 0;
+    for (size_t i = 0; i < sizeof isas / sizeof isas[0]; i++) {
+        if (!eb_gemm_force_isa(isas[i]))
+            continue;
+        conv_transpose_cases(eb_isa_name(isas[i]));
+        ran++;
+    }
+    eb_gemm_force_isa(EB_ISA_AUTO);
+    assert_true(ran >= 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1909,6 +2064,8 @@ int main(void)
         cmocka_unit_test(movement__split_concat_gather__match_ref),
         cmocka_unit_test(movement__gather_index_out_of_range__fails_the_run),
         cmocka_unit_test(rnn__random_shapes_directions_options__match_ref),
+        cmocka_unit_test(resize__nearest_and_linear_2d__match_ref),
+        cmocka_unit_test(conv_transpose__random_shapes__match_ref_on_every_isa),
         cmocka_unit_test(plan__zoo_models__no_live_overlap),
         cmocka_unit_test(plan__arch_models__arena_smaller_and_no_live_overlap),
         cmocka_unit_test(models__zoo__match_ref_at_1_and_2_threads),

@@ -250,6 +250,9 @@ static const eb_cpu_planner PLANNERS[EB_OP_COUNT][MAX_PLANNERS] = {
     /* the graph optimizer's (cpu_opt_*.c): no-op removal, Pow by 2 or 0.5 */
     [EB_OP_CAST] = {eb_cpu_plan_cast_noop},
     [EB_OP_POW] = {eb_cpu_plan_pow_const},
+    [EB_OP_RESIZE] = {eb_cpu_plan_resize},
+    [EB_OP_UPSAMPLE] = {eb_cpu_plan_resize},
+    [EB_OP_CONV_TRANSPOSE] = {eb_cpu_plan_conv_transpose},
 };
 static const eb_cpu_planner UNARY[MAX_PLANNERS] = {eb_cpu_plan_unary};
 static const eb_cpu_planner NO_PLANNER[MAX_PLANNERS] = {NULL};

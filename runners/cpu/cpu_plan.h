@@ -15,6 +15,7 @@
 #include "runners/cpu/cpu_kernels.h"
 #include "runners/cpu/kernels.h"
 #include "runners/cpu/plan_memory.h"
+#include "runners/cpu/resample_f32.h"
 #include "runners/fallback.h"
 #include "runners/runner.h"
 
@@ -125,6 +126,8 @@ typedef struct step {
         size_t elem;
         bool nhwc;
     } shuffle;                    /* ST_SHUFFLE (cpu_opt_shuffle.c) */
+    eb_resize2d rs;               /* ST_RESIZE (cpu_plan_resample.c) */
+    eb_deconv2d dc;               /* ST_DECONV (cpu_plan_resample.c) */
 } step;
 
 struct eb_plan {
@@ -304,6 +307,9 @@ bool eb_cpu_plan_rnn(eb_plan *p, int ni, eb_status *st, eb_err *err);
 eb_status eb_cpu_exec_rnn(eb_plan *p, const step *s, eb_err *err);
 void eb_cpu_release_rnn(step *s);
 size_t eb_cpu_bytes_rnn(const step *s);
+/* cpu_plan_resample.c */
+bool eb_cpu_plan_resize(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_plan_conv_transpose(eb_plan *p, int ni, eb_status *st, eb_err *err);
 /* quantized nodes (cpu_plan_quant.c) */
 bool eb_cpu_plan_qconv(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_qgemm(eb_plan *p, int ni, eb_status *st, eb_err *err);

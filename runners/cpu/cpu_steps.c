@@ -375,6 +375,37 @@ static size_t bytes_wgemm(const step *s)
     return eb_cweights_bytes(&s->wg.w) + (s->wg.bias ? sizeof(float) * (size_t)s->wg.w.n : 0);
 }
 
+/* ---- upsampling (cpu_plan_resample.c, resample_f32.h) ---------------------------------------- */
+
+static eb_status exec_resize(eb_plan *p, const step *s, eb_err *err)
+{
+    (void)err;
+    eb_resize2d_nhwc_f32(&s->rs, f32(p, s->in[0]), f32(p, s->out[0]), p->tp);
+    return EB_OK;
+}
+
+static void release_resize(step *s)
+{
+    eb_resize2d_free(&s->rs);
+}
+
+static eb_status exec_deconv(eb_plan *p, const step *s, eb_err *err)
+{
+    (void)err;
+    eb_deconv2d_f32(&s->dc, f32(p, s->in[0]), f32(p, s->out[0]), scratch_of(p, s), p->tp);
+    return EB_OK;
+}
+
+static void release_deconv(step *s)
+{
+    eb_deconv2d_free(&s->dc);
+}
+
+static size_t bytes_deconv(const step *s)
+{
+    return eb_deconv2d_weight_bytes(&s->dc);
+}
+
 /* ---- the table ---------------------------------------------------------------------------- */
 
 const eb_cpu_step_kind eb_cpu_steps[ST_COUNT] = {
