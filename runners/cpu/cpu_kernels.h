@@ -216,4 +216,56 @@ void eb_layernorm_rows_f32(int64_t rows, int64_t cols, const float *x, const flo
 void eb_transpose_f32(int rank, const int64_t *shape, const int *perm, const float *x, float *y,
                       eb_threadpool *tp);
 
+/* ---- per-channel affine, reductions, index-map copies (cpuops) ------------- */
+
+/* y = act(x * scale[c] + shift[c]) over x seen as [outer][c][inner]
+ * (affine_f32.c): a BatchNormalization that does not fold into a Conv,
+ * with the activation after it. */
+typedef struct eb_channel_affine {
+    int64_t outer, c, inner;
+    float *scale, *shift;     /* c values each, owned by the step */
+    eb_act act;
+    float lo, hi;
+} eb_channel_affine;
+
+void eb_channel_affine_f32(const eb_channel_affine *a, const float *x, float *y, eb_threadpool *tp);
+
+/* ReduceMean/Sum/Max/Min (reduce_f32.c) on x with merged dims: [outer][count]
+ * over the last dim (inner == 1), [outer][count][inner] over the middle one,
+ * or, general, dims[] with red[] marking the reduced ones. */
+typedef struct eb_reduce {
+    eb_op op;
+    int64_t outer, count, inner;  /* count: values per output */
+    bool general;
+    int rank;
+    int64_t dims[EB_MAX_RANK];
+    bool red[EB_MAX_RANK];
+} eb_reduce;
+
+void eb_reduce_f32(const eb_reduce *r, const float *x, float *y, eb_threadpool *tp);
+
+/* y[i0..ik] = x[map0[i0]..mapk[ik]] in blocks of `block` bytes, or the
+ * fill value where a map holds -1 (remap.c): Slice and Pad. */
+typedef struct eb_remap_run {
+    int64_t out, len, src;    /* src -1: fill */
+} eb_remap_run;
+
+typedef struct eb_remap {
+    int rank;                       /* dims as stored, inner ones merged into block */
+    int64_t out[EB_MAX_RANK];       /* output dims */
+    int64_t in_stride[EB_MAX_RANK]; /* input strides, in blocks */
+    int64_t *map[EB_MAX_RANK];      /* per dim: source index or -1, into maps */
+    int64_t *maps;                  /* owned: every map in one allocation */
+    size_t block, es;               /* bytes per element of the merged dims; per element */
+    unsigned char fill[16];         /* the fill value, one element */
+    bool fill_zero;
+    eb_remap_run *runs;             /* the innermost dim's runs (eb_remap_prepare) */
+    int n_runs;
+} eb_remap;
+
+/* Cuts the innermost map into runs. */
+eb_status eb_remap_prepare(eb_remap *r, eb_err *err);
+void eb_remap_release(eb_remap *r);
+void eb_remap_copy(const eb_remap *r, const void *x, void *y, eb_threadpool *tp);
+
 #endif

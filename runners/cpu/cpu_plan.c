@@ -54,6 +54,7 @@ int eb_cpu_want_layout(eb_plan *p, int v, lay want, eb_err *err)
     p->pv[t].layout = want;
     p->pv[t].twin = v;
     p->pv[t].alias = -1;
+    p->pv[t].alias_off = 0;
     p->pv[v].twin = t;
     step *s = eb_cpu_new_step(p, want == LAY_NHWC ? ST_TO_NHWC : ST_TO_NCHW, -1, err);
     if (!s)
@@ -235,7 +236,7 @@ static const eb_cpu_planner PLANNERS[EB_OP_COUNT][MAX_PLANNERS] = {
     [EB_OP_LAYER_NORM] = {eb_cpu_plan_layernorm},
     [EB_OP_TRANSPOSE] = {eb_cpu_plan_transpose},
     [EB_OP_CONCAT] = {eb_cpu_plan_concat_split},
-    [EB_OP_SPLIT] = {eb_cpu_plan_concat_split},
+    [EB_OP_SPLIT] = {eb_cpu_plan_split_view, eb_cpu_plan_concat_split},
     [EB_OP_GATHER] = {eb_cpu_plan_gather},
     [EB_OP_RESHAPE] = {eb_cpu_plan_view},
     [EB_OP_FLATTEN] = {eb_cpu_plan_view},
@@ -243,6 +244,15 @@ static const eb_cpu_planner PLANNERS[EB_OP_COUNT][MAX_PLANNERS] = {
     [EB_OP_UNSQUEEZE] = {eb_cpu_plan_view},
     [EB_OP_IDENTITY] = {eb_cpu_plan_view},
     [EB_OP_DROPOUT] = {eb_cpu_plan_view},
+    /* cpuops */
+    [EB_OP_BATCH_NORM] = {eb_cpu_plan_batchnorm},
+    [EB_OP_REDUCE_MEAN] = {eb_cpu_plan_reduce},
+    [EB_OP_REDUCE_SUM] = {eb_cpu_plan_reduce},
+    [EB_OP_REDUCE_MAX] = {eb_cpu_plan_reduce},
+    [EB_OP_REDUCE_MIN] = {eb_cpu_plan_reduce},
+    [EB_OP_SLICE] = {eb_cpu_plan_slice},
+    [EB_OP_PAD] = {eb_cpu_plan_pad},
+    [EB_OP_POW] = {eb_cpu_plan_pow},
 };
 static const eb_cpu_planner UNARY[MAX_PLANNERS] = {eb_cpu_plan_unary};
 static const eb_cpu_planner NO_PLANNER[MAX_PLANNERS] = {NULL};

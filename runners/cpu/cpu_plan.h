@@ -35,6 +35,7 @@ typedef struct pval {
     bool fused;        /* computed inside another step, never stored */
     bool used;         /* read or written by some step */
     int alias;         /* shares the storage of this pval (view, in place), -1 */
+    size_t alias_off;  /* ... from this many bytes into it (Slice/Split views), else 0 */
     int first, last;   /* lifetime in steps (roots only) */
     int item;          /* planner item (roots only), -1 */
 } pval;
@@ -47,7 +48,7 @@ typedef enum step_kind {
     ST_COUNT
 } step_kind;
 
-enum { MAX_STEP_IO = 8 };
+enum { MAX_STEP_IO = 64 }; /* densenet's Concats take up to 49 inputs */
 
 typedef struct step {
     step_kind kind;
@@ -108,6 +109,9 @@ typedef struct step {
         size_t inner;             /* bytes per outer row of the whole (concat/split) or per index (gather) */
         size_t part[MAX_STEP_IO]; /* bytes per outer row of each piece (concat inputs, split outputs) */
     } mv;
+    eb_channel_affine aff;        /* ST_AFFINE (cpu_plan_norm.c) */
+    eb_reduce red;                /* ST_REDUCE (cpu_plan_reduce.c) */
+    eb_remap remap;               /* ST_REMAP: Slice, Pad (cpu_plan_slice.c) */
 } step;
 
 struct eb_plan {
@@ -149,6 +153,15 @@ static inline int root_of(const eb_plan *p, int v)
     while (p->pv[v].alias >= 0)
         v = p->pv[v].alias;
     return v;
+}
+
+/* Where v's bytes start in its root's storage (views into part of it). */
+static inline size_t offset_in_root(const eb_plan *p, int v)
+{
+    size_t off = 0;
+    for (; p->pv[v].alias >= 0; v = p->pv[v].alias)
+        off += p->pv[v].alias_off;
+    return off;
 }
 
 /* 4-D values whose NCHW and NHWC layouts are the same memory. */
@@ -261,6 +274,7 @@ int eb_cpu_fuse_epilogue(eb_plan *p, int v, epi *e, eb_err *err, eb_status *st);
 
 /* the planners (cpu_plan_<family>.c): true when a fast step was added */
 bool eb_cpu_plan_conv(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_plan_conv_padded(eb_plan *p, int ni, int xv, const int pads[4], eb_status *st, eb_err *err);
 bool eb_cpu_plan_gemm(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_matmul_batched(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_pool(eb_plan *p, int ni, eb_status *st, eb_err *err);
@@ -273,6 +287,14 @@ bool eb_cpu_plan_transpose(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_view(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_concat_split(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_gather(eb_plan *p, int ni, eb_status *st, eb_err *err);
+/* cpuops: BatchNormalization as a per-channel pass, Reduce*, Slice, Pad,
+ * Split views, Pow by a constant */
+bool eb_cpu_plan_batchnorm(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_plan_reduce(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_plan_slice(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_plan_pad(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_plan_split_view(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_plan_pow(eb_plan *p, int ni, eb_status *st, eb_err *err);
 /* quantized nodes (cpu_plan_quant.c) */
 bool eb_cpu_plan_qconv(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_qgemm(eb_plan *p, int ni, eb_status *st, eb_err *err);

@@ -375,6 +375,45 @@ static size_t bytes_wgemm(const step *s)
     return eb_cweights_bytes(&s->wg.w) + (s->wg.bias ? sizeof(float) * (size_t)s->wg.w.n : 0);
 }
 
+/* ---- per-channel affine, reductions, index-map copies (cpuops) ------------------------------ */
+
+static eb_status exec_affine(eb_plan *p, const step *s, eb_err *err)
+{
+    (void)err;
+    eb_channel_affine_f32(&s->aff, f32(p, s->in[0]), f32(p, s->out[0]), p->tp);
+    return EB_OK;
+}
+
+static void release_affine(step *s)
+{
+    free(s->aff.scale);
+    free(s->aff.shift);
+}
+
+static size_t bytes_affine(const step *s)
+{
+    return 2 * sizeof(float) * (size_t)s->aff.c;
+}
+
+static eb_status exec_reduce(eb_plan *p, const step *s, eb_err *err)
+{
+    (void)err;
+    eb_reduce_f32(&s->red, f32(p, s->in[0]), f32(p, s->out[0]), p->tp);
+    return EB_OK;
+}
+
+static eb_status exec_remap(eb_plan *p, const step *s, eb_err *err)
+{
+    (void)err;
+    eb_remap_copy(&s->remap, p->pv[s->in[0]].t.data, p->pv[s->out[0]].t.data, p->tp);
+    return EB_OK;
+}
+
+static void release_remap(step *s)
+{
+    eb_remap_release(&s->remap);
+}
+
 /* ---- the table ---------------------------------------------------------------------------- */
 
 const eb_cpu_step_kind eb_cpu_steps[ST_COUNT] = {
