@@ -1799,6 +1799,56 @@ static void ops__pow_constant_and_unary_functions__match_ref_on_every_isa(void *
     on_every_isa(unary_cases);
 }
 
+/* An attention mask's ops: comparisons to bool, Where, Cast between f32,
+ * i64, i32 and bool, Expand and Tile; ints and bools must match exactly. */
+static void logic_cases(const char *isa)
+{
+    char what[160];
+    for (int rep = 0; rep < 3; rep++) {
+        int64_t h = rand_int(1, 4), w = rand_int(1, 8);
+        mb b;
+        mb_begin(&b, 13);
+        mb_input(&b, "x", 4, (int64_t[]){2, 1, h, w});
+        mb_input_typed(&b, "ids", 2, (int64_t[]){h, w}, 7);
+        mb_init(&b, "k", 0, NULL, (float[]){37.0f});
+        mb_init(&b, "t", 0, NULL, (float[]){0.3f});
+        mb_init(&b, "big", 0, NULL, (float[]){-1e4f});
+        int64_t row[8];
+        for (int i = 0; i < w; i++)
+            row[i] = rand_int(0, 50);
+        mb_init_i64(&b, "row", (int)w, row);
+        mb_init_i64(&b, "shape", 4, (int64_t[]){2, 3, h, w});
+        mb_init_i64(&b, "reps", 4, (int64_t[]){1, 2, 1, 3});
+        mb_node(&b, "Mul", "x,k", "xk");
+        mb_node(&b, "Less", "x,t", "m");
+        mb_node(&b, "Where", "m,xk,big", "wh");
+        mb_node(&b, "Cast", "xk", "xi");
+        mb_attr_int(&b, "to", rep == 1 ? 6 : 7); /* i32 or i64 */
+        mb_node(&b, "Cast", "ids", "idf");
+        mb_attr_int(&b, "to", 1);
+        mb_node(&b, "Equal", "ids,row", "eq");
+        mb_node(&b, "Greater", "idf,xk", "gt");
+        mb_node(&b, "Cast", "gt", "gtf");
+        mb_attr_int(&b, "to", 1);
+        mb_node(&b, "Expand", "wh,shape", "ex");
+        mb_node(&b, "Tile", "gtf,reps", "ti");
+        mb_output(&b, "ex");
+        mb_output(&b, "xi");
+        mb_output(&b, "eq");
+        mb_output(&b, "ti");
+        eb_graph *g = mb_load(&b);
+        snprintf(what, sizeof what, "%s: Less/Where/Cast/Equal/Greater/Expand/Tile on %lldx%lld", isa, (long long)h,
+                 (long long)w);
+        expect_match(g, true, what);
+    }
+}
+
+static void ops__compare_where_cast_expand_tile__match_ref_exactly_on_every_isa(void **state)
+{
+    (void)state;
+    on_every_isa(logic_cases);
+}
+
 /* Split along channels of a batch-1 value: views; of a batch-3 one: a copy;
  * and a Concat of more than 8 inputs (densenet's) without fallback. */
 static void ops__split_views_and_wide_concat__match_ref(void **state)
@@ -2247,6 +2297,7 @@ int main(void)
         cmocka_unit_test(ops__zero_pad_folds_into_the_following_conv_on_every_isa),
         cmocka_unit_test(ops__pow_constant_and_unary_functions__match_ref_on_every_isa),
         cmocka_unit_test(ops__split_views_and_wide_concat__match_ref),
+        cmocka_unit_test(ops__compare_where_cast_expand_tile__match_ref_exactly_on_every_isa),
         cmocka_unit_test(ops__computed_parameters__fall_back_and_match_ref),
         cmocka_unit_test(plan__zoo_models__no_live_overlap),
         cmocka_unit_test(plan__arch_models__arena_smaller_and_no_live_overlap),

@@ -268,4 +268,22 @@ eb_status eb_remap_prepare(eb_remap *r, eb_err *err);
 void eb_remap_release(eb_remap *r);
 void eb_remap_copy(const eb_remap *r, const void *x, void *y, eb_threadpool *tp);
 
+/* Cast between f32, i64, i32 and bool; comparisons to bool; Where
+ * (logic.c), with broadcasting: out dims and each input's element strides
+ * (0 on broadcast dims), rank >= 1. */
+typedef struct eb_bcast {
+    int rank;
+    int64_t out[EB_MAX_RANK];
+    int64_t st[3][EB_MAX_RANK];
+} eb_bcast;
+
+bool eb_cast_supported(eb_dtype dt);
+void eb_cast(eb_dtype src, eb_dtype dst, int64_t n, const void *x, void *y, eb_threadpool *tp);
+/* y = a OP b for op EQUAL, LESS, LESS_OR_EQUAL, GREATER, GREATER_OR_EQUAL on
+ * operands of dtype dt (f32, i64, i32, bool). */
+void eb_compare(eb_op op, eb_dtype dt, const eb_bcast *bc, const void *a, const void *b, uint8_t *y,
+                eb_threadpool *tp);
+void eb_where(const eb_bcast *bc, size_t es, const uint8_t *cond, const void *x, const void *y, void *out,
+              eb_threadpool *tp);
+
 #endif

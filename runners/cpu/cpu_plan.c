@@ -253,6 +253,15 @@ static const eb_cpu_planner PLANNERS[EB_OP_COUNT][MAX_PLANNERS] = {
     [EB_OP_SLICE] = {eb_cpu_plan_slice},
     [EB_OP_PAD] = {eb_cpu_plan_pad},
     [EB_OP_POW] = {eb_cpu_plan_pow},
+    [EB_OP_EXPAND] = {eb_cpu_plan_expand_tile},
+    [EB_OP_TILE] = {eb_cpu_plan_expand_tile},
+    [EB_OP_CAST] = {eb_cpu_plan_view, eb_cpu_plan_cast}, /* the same dtype: a view */
+    [EB_OP_EQUAL] = {eb_cpu_plan_compare},
+    [EB_OP_LESS] = {eb_cpu_plan_compare},
+    [EB_OP_LESS_OR_EQUAL] = {eb_cpu_plan_compare},
+    [EB_OP_GREATER] = {eb_cpu_plan_compare},
+    [EB_OP_GREATER_OR_EQUAL] = {eb_cpu_plan_compare},
+    [EB_OP_WHERE] = {eb_cpu_plan_where},
 };
 static const eb_cpu_planner UNARY[MAX_PLANNERS] = {eb_cpu_plan_unary};
 static const eb_cpu_planner NO_PLANNER[MAX_PLANNERS] = {NULL};

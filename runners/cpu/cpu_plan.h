@@ -111,7 +111,12 @@ typedef struct step {
     } mv;
     eb_channel_affine aff;        /* ST_AFFINE (cpu_plan_norm.c) */
     eb_reduce red;                /* ST_REDUCE (cpu_plan_reduce.c) */
-    eb_remap remap;               /* ST_REMAP: Slice, Pad (cpu_plan_slice.c) */
+    eb_remap remap;               /* ST_REMAP: Slice, Pad, Expand, Tile (cpu_plan_slice.c) */
+    struct {
+        eb_op op;
+        eb_dtype src, dst;        /* Cast; compare: src the operands'; Where: dst */
+        eb_bcast bc;
+    } lg;                         /* ST_CAST, ST_COMPARE, ST_WHERE (cpu_plan_logic.c) */
 } step;
 
 struct eb_plan {
@@ -295,6 +300,10 @@ bool eb_cpu_plan_slice(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_pad(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_split_view(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_pow(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_plan_expand_tile(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_plan_cast(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_plan_compare(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_plan_where(eb_plan *p, int ni, eb_status *st, eb_err *err);
 /* quantized nodes (cpu_plan_quant.c) */
 bool eb_cpu_plan_qconv(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_qgemm(eb_plan *p, int ni, eb_status *st, eb_err *err);

@@ -50,10 +50,11 @@ static lay copy_layout(const eb_plan *p, int xv, int order[EB_MAX_RANK])
 }
 
 /* Adds the remap step x -> y from the logical maps (maps[d]: y->shape[d]
- * values each, owned by the call) in layout l / order; merges the inner
+ * values each, owned by the call) in layout l / order; x's dims are
+ * xdims (y's rank: Expand aligns x's on the right); merges the inner
  * dims that copy whole. */
-static bool add_remap(eb_plan *p, int ni, int xv, int yv, int64_t *maps, lay l, const int order[EB_MAX_RANK],
-                      const unsigned char *fill, eb_status *st, eb_err *err)
+static bool add_remap_dims(eb_plan *p, int ni, int xv, const int64_t *xdims, int yv, int64_t *maps, lay l,
+                           const int order[EB_MAX_RANK], const unsigned char *fill, eb_status *st, eb_err *err)
 {
     const eb_tensor *x = &p->pv[xv].t, *y = &p->pv[yv].t;
     eb_remap r = {.maps = maps, .es = elem_bytes(x)};
@@ -65,10 +66,10 @@ static bool add_remap(eb_plan *p, int ni, int xv, int yv, int64_t *maps, lay l, 
         m += y->shape[d];
     }
     int64_t in_dims[EB_MAX_RANK];
-    r.rank = x->rank;
-    for (int k = 0; k < x->rank; k++) {
+    r.rank = y->rank;
+    for (int k = 0; k < y->rank; k++) {
         r.out[k] = y->shape[order[k]];
-        in_dims[k] = x->shape[order[k]];
+        in_dims[k] = xdims[order[k]];
         r.map[k] = lmap[order[k]];
     }
     /* inner dims copied whole become part of the block */
@@ -103,6 +104,12 @@ static bool add_remap(eb_plan *p, int ni, int xv, int yv, int64_t *maps, lay l, 
     s->remap = r;
     p->pv[yv].layout = layout_neutral(y) ? LAY_NCHW : l;
     return true;
+}
+
+static bool add_remap(eb_plan *p, int ni, int xv, int yv, int64_t *maps, lay l, const int order[EB_MAX_RANK],
+                      const unsigned char *fill, eb_status *st, eb_err *err)
+{
+    return add_remap_dims(p, ni, xv, p->pv[xv].t.shape, yv, maps, l, order, fill, st, err);
 }
 
 /* y as a view of x's bytes [off, off + size(y)) stored in layout l: a
@@ -339,4 +346,39 @@ bool eb_cpu_plan_split_view(eb_plan *p, int ni, eb_status *st, eb_err *err)
     }
     free(sizes);
     return true;
+}
+
+/* Expand (broadcast x to a constant shape) and Tile (constant repeats):
+ * index maps that repeat x's elements, in NCHW order. */
+bool eb_cpu_plan_expand_tile(eb_plan *p, int ni, eb_status *st, eb_err *err)
+{
+    const eb_node *n = &p->g->nodes[ni];
+    int xv = n->in[0], yv = n->out[0];
+    const eb_tensor *x = &p->pv[xv].t, *y = &p->pv[yv].t;
+    const eb_tensor *in[2] = {NULL};
+    if (elem_bytes(x) == 0 || n->n_in != 2 || y->dtype != x->dtype || y->rank < 1 || y->rank < x->rank ||
+        eb_tensor_numel(y) < 1 || !const_inputs(p, n, in))
+        return false;
+    if (n->op == EB_OP_TILE && x->rank != y->rank)
+        return false;
+    int64_t xdims[EB_MAX_RANK];
+    for (int d = 0; d < y->rank; d++) {
+        int xd = d - (y->rank - x->rank);
+        xdims[d] = xd >= 0 ? x->shape[xd] : 1;
+        bool ok = n->op == EB_OP_TILE ? xdims[d] > 0 && y->shape[d] % xdims[d] == 0
+                                      : xdims[d] == y->shape[d] || xdims[d] == 1;
+        if (!ok)
+            return false;
+    }
+    int64_t *maps = alloc_maps(y, st, err);
+    if (!maps)
+        return false;
+    int64_t *m = maps;
+    for (int d = 0; d < y->rank; d++)
+        for (int64_t i = 0; i < y->shape[d]; i++)
+            *m++ = n->op == EB_OP_TILE ? i % xdims[d] : xdims[d] == 1 ? 0 : i;
+    int order[EB_MAX_RANK];
+    for (int d = 0; d < y->rank; d++)
+        order[d] = d;
+    return add_remap_dims(p, ni, xv, xdims, yv, maps, LAY_NCHW, order, NULL, st, err);
 }

@@ -414,6 +414,30 @@ static void release_remap(step *s)
     eb_remap_release(&s->remap);
 }
 
+static eb_status exec_cast(eb_plan *p, const step *s, eb_err *err)
+{
+    (void)err;
+    const eb_tensor *x = &p->pv[s->in[0]].t;
+    eb_cast(s->lg.src, s->lg.dst, eb_tensor_numel(x), x->data, p->pv[s->out[0]].t.data, p->tp);
+    return EB_OK;
+}
+
+static eb_status exec_compare(eb_plan *p, const step *s, eb_err *err)
+{
+    (void)err;
+    eb_compare(s->lg.op, s->lg.src, &s->lg.bc, p->pv[s->in[0]].t.data, p->pv[s->in[1]].t.data,
+               p->pv[s->out[0]].t.data, p->tp);
+    return EB_OK;
+}
+
+static eb_status exec_where(eb_plan *p, const step *s, eb_err *err)
+{
+    (void)err;
+    eb_where(&s->lg.bc, eb_dtypes[s->lg.dst].size, p->pv[s->in[0]].t.data, p->pv[s->in[1]].t.data,
+             p->pv[s->in[2]].t.data, p->pv[s->out[0]].t.data, p->tp);
+    return EB_OK;
+}
+
 /* ---- the table ---------------------------------------------------------------------------- */
 
 const eb_cpu_step_kind eb_cpu_steps[ST_COUNT] = {
