@@ -221,18 +221,35 @@ void eb_transpose_f32(int rank, const int64_t *shape, const int *perm, const flo
 /* y = act(x * scale[c] + shift[c]) over x seen as [outer][c][inner]
  * (affine_f32.c): a BatchNormalization that does not fold into a Conv,
  * with the activation after it. */
+struct eb_channel_affine;
+/* Rows [b, e) of the pass (channel planes when inner > 1, else pixels):
+ * an AFFINE row of kernels.def. */
+typedef void (*eb_affine_rows_fn)(const struct eb_channel_affine *a, const float *x, float *y, int64_t b, int64_t e);
+
 typedef struct eb_channel_affine {
     int64_t outer, c, inner;
     float *scale, *shift;     /* c values each, owned by the step */
     eb_act act;
     float lo, hi;
+    eb_affine_rows_fn rows;   /* the kernel prepare picked; NULL: the current ISA's */
 } eb_channel_affine;
+
+void eb_affine_rows_f32__generic(const eb_channel_affine *a, const float *x, float *y, int64_t b, int64_t e);
+#if defined(__x86_64__)
+void eb_affine_rows_f32__avx2(const eb_channel_affine *a, const float *x, float *y, int64_t b, int64_t e);
+void eb_affine_rows_f32__avx512(const eb_channel_affine *a, const float *x, float *y, int64_t b, int64_t e);
+#endif
 
 void eb_channel_affine_f32(const eb_channel_affine *a, const float *x, float *y, eb_threadpool *tp);
 
 /* ReduceMean/Sum/Max/Min (reduce_f32.c) on x with merged dims: [outer][count]
  * over the last dim (inner == 1), [outer][count][inner] over the middle one,
  * or, general, dims[] with red[] marking the reduced ones. */
+struct eb_reduce;
+/* Tasks [b, e) of the row path (output rows) or the column path (outer row,
+ * block of 512 columns): a REDUCE row of kernels.def. */
+typedef void (*eb_reduce_rows_fn)(const struct eb_reduce *r, const float *x, float *y, int64_t b, int64_t e);
+
 typedef struct eb_reduce {
     eb_op op;
     int64_t outer, count, inner;  /* count: values per output */
@@ -240,7 +257,14 @@ typedef struct eb_reduce {
     int rank;
     int64_t dims[EB_MAX_RANK];
     bool red[EB_MAX_RANK];
+    eb_reduce_rows_fn rows;       /* the kernel prepare picked; NULL: the current ISA's */
 } eb_reduce;
+
+void eb_reduce_rows_f32__generic(const eb_reduce *r, const float *x, float *y, int64_t b, int64_t e);
+#if defined(__x86_64__)
+void eb_reduce_rows_f32__avx2(const eb_reduce *r, const float *x, float *y, int64_t b, int64_t e);
+void eb_reduce_rows_f32__avx512(const eb_reduce *r, const float *x, float *y, int64_t b, int64_t e);
+#endif
 
 void eb_reduce_f32(const eb_reduce *r, const float *x, float *y, eb_threadpool *tp);
 

@@ -65,6 +65,7 @@ bool eb_cpu_plan_batchnorm(eb_plan *p, int ni, eb_status *st, eb_err *err)
                                  .scale = e.scale,
                                  .shift = e.bias};
     SET_ACT(s->aff, e);
+    s->aff.rows = eb_kernel_pick(EB_KERNEL_AFFINE, p->isa)->fn.affine;
     p->pv[out].layout = l;
     return true;
 }

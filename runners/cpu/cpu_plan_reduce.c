@@ -54,6 +54,7 @@ bool eb_cpu_plan_reduce(eb_plan *p, int ni, eb_status *st, eb_err *err)
     if (!s)
         return false;
     s->red = r;
+    s->red.rows = eb_kernel_pick(EB_KERNEL_REDUCE, p->isa)->fn.reduce;
     p->pv[yv].layout = layout_neutral(y) ? LAY_NCHW : l;
     return true;
 }

@@ -12,11 +12,16 @@
  *    path, each output walking its reduced dims with strides.
  * The twin is ref_reduce.c, which sums in double: Sum and Mean here sum in
  * float (rounding differs, 1e-6 relative for the row lengths of real
- * models); Max and Min are exact and propagate NaN as it does. */
+ * models); Max and Min are exact and propagate NaN as it does.
+ *
+ * The row and column paths are the REDUCE rows of kernels.def
+ * (eb_reduce_rows_f32__<isa>): one loop body compiled for each ISA with
+ * function-level target attributes, vectorised at that ISA's width. */
 #include <math.h>
 #include <string.h>
 
 #include "runners/cpu/cpu_kernels.h"
+#include "runners/cpu/kernels.h"
 
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("tree-vectorize", "vect-cost-model=dynamic")
@@ -24,18 +29,20 @@
 
 enum { REDUCE_GRAIN = 16384, LANES = 16, COLS = 512 };
 
-static bool is_sum(eb_op op)
+#define INLINE static inline __attribute__((always_inline))
+
+INLINE bool is_sum(eb_op op)
 {
     return op == EB_OP_REDUCE_SUM || op == EB_OP_REDUCE_MEAN;
 }
 
-static float finish(eb_op op, float v, int64_t count)
+INLINE float finish(eb_op op, float v, int64_t count)
 {
     return op == EB_OP_REDUCE_MEAN ? v / (float)count : v;
 }
 
 /* One row of n >= 1 values. */
-static float row_reduce(eb_op op, const float *x, int64_t n)
+INLINE float row_reduce(eb_op op, const float *x, int64_t n)
 {
     float acc[LANES];
     int64_t i = 0;
@@ -86,31 +93,21 @@ static float row_reduce(eb_op op, const float *x, int64_t n)
     return any ? NAN : m;
 }
 
-typedef struct reduce_ctx {
-    const eb_reduce *r;
-    const float *x;
-    float *y;
-} reduce_ctx;
-
-static void rows(void *arg, int64_t b, int64_t e)
+/* Tasks [b, e) of the fast paths: output rows (inner == 1), else (outer
+ * row, block of COLS columns of inner). */
+INLINE void reduce_tasks(const eb_reduce *r, const float *xs, float *ys, int64_t b, int64_t e)
 {
-    const reduce_ctx *c = arg;
-    const eb_reduce *r = c->r;
-    for (int64_t o = b; o < e; o++)
-        c->y[o] = finish(r->op, row_reduce(r->op, c->x + o * r->count, r->count), r->count);
-}
-
-/* tasks [b, e): (outer row, block of COLS columns of inner) */
-static void columns(void *arg, int64_t b, int64_t e)
-{
-    const reduce_ctx *c = arg;
-    const eb_reduce *r = c->r;
+    if (r->inner == 1) {
+        for (int64_t o = b; o < e; o++)
+            ys[o] = finish(r->op, row_reduce(r->op, xs + o * r->count, r->count), r->count);
+        return;
+    }
     int64_t blocks = (r->inner + COLS - 1) / COLS;
     for (int64_t t = b; t < e; t++) {
         int64_t o = t / blocks, j0 = t % blocks * COLS;
         int64_t len = r->inner - j0 < COLS ? r->inner - j0 : COLS;
-        const float *x = c->x + o * r->count * r->inner + j0;
-        float *y = c->y + o * r->inner + j0;
+        const float *x = xs + o * r->count * r->inner + j0;
+        float *y = ys + o * r->inner + j0;
         memcpy(y, x, sizeof(float) * (size_t)len);
         for (int64_t k = 1; k < r->count; k++) {
             const float *xk = x + k * r->inner;
@@ -133,6 +130,38 @@ static void columns(void *arg, int64_t b, int64_t e)
             for (int64_t j = 0; j < len; j++)
                 y[j] /= (float)r->count;
     }
+}
+
+void eb_reduce_rows_f32__generic(const eb_reduce *r, const float *x, float *y, int64_t b, int64_t e)
+{
+    reduce_tasks(r, x, y, b, e);
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) void eb_reduce_rows_f32__avx2(const eb_reduce *r, const float *x, float *y,
+                                                                    int64_t b, int64_t e)
+{
+    reduce_tasks(r, x, y, b, e);
+}
+
+__attribute__((target("avx512f,avx2,fma"))) void eb_reduce_rows_f32__avx512(const eb_reduce *r, const float *x,
+                                                                              float *y, int64_t b, int64_t e)
+{
+    reduce_tasks(r, x, y, b, e);
+}
+#endif
+
+typedef struct reduce_ctx {
+    const eb_reduce *r;
+    eb_reduce_rows_fn rows;
+    const float *x;
+    float *y;
+} reduce_ctx;
+
+static void fast_task(void *arg, int64_t b, int64_t e)
+{
+    const reduce_ctx *c = arg;
+    c->rows(c->r, c->x, c->y, b, e);
 }
 
 /* outputs [b, e): each walks its reduced dims (the general path) */
@@ -182,16 +211,16 @@ static void general(void *arg, int64_t b, int64_t e)
 
 void eb_reduce_f32(const eb_reduce *r, const float *x, float *y, eb_threadpool *tp)
 {
-    reduce_ctx c = {r, x, y};
+    reduce_ctx c = {r, r->rows ? r->rows : eb_kernel_pick(EB_KERNEL_REDUCE, eb_gemm_isa())->fn.reduce, x, y};
     if (r->general) {
         int64_t n_out = 1;
         for (int d = 0; d < r->rank; d++)
             n_out *= r->red[d] ? 1 : r->dims[d];
         eb_cpu_parallel_for(tp, n_out, REDUCE_GRAIN / r->count + 1, general, &c);
     } else if (r->inner == 1) {
-        eb_cpu_parallel_for(tp, r->outer, REDUCE_GRAIN / r->count + 1, rows, &c);
+        eb_cpu_parallel_for(tp, r->outer, REDUCE_GRAIN / r->count + 1, fast_task, &c);
     } else {
         int64_t blocks = (r->inner + COLS - 1) / COLS;
-        eb_cpu_parallel_for(tp, r->outer * blocks, REDUCE_GRAIN / (r->count * COLS) + 1, columns, &c);
+        eb_cpu_parallel_for(tp, r->outer * blocks, REDUCE_GRAIN / (r->count * COLS) + 1, fast_task, &c);
     }
 }
