@@ -1849,6 +1849,40 @@ static void ops__compare_where_cast_expand_tile__match_ref_exactly_on_every_isa(
     on_every_isa(logic_cases);
 }
 
+/* Concat and Split along the channels of NHWC values (after Convs, as in
+ * densenet): copied in NHWC, with no layout conversion. */
+static void ops__concat_split_of_nhwc_channels__no_conversion_and_match_ref(void **state)
+{
+    (void)state;
+    for (int rep = 0; rep < 3; rep++) {
+        int64_t h = rand_int(2, 7), w = rand_int(2, 7), c1 = rand_int(1, 9), c2 = rand_int(2, 9);
+        mb b;
+        mb_begin(&b, 13);
+        mb_input(&b, "x", 4, (int64_t[]){rep == 2 ? 2 : 1, 3, h, w});
+        mb_init(&b, "w1", 4, (int64_t[]){c1, 3, 1, 1}, NULL);
+        mb_init(&b, "w2", 4, (int64_t[]){c2, 3, 3, 3}, NULL);
+        bn_params(&b, c1 + c2);
+        mb_init_i64(&b, "sizes", 2, (int64_t[]){c2, c1});
+        mb_init(&b, "w3", 4, (int64_t[]){4, c1, 1, 1}, NULL);
+        mb_node(&b, "Conv", "x,w1", "a");
+        mb_node(&b, "Conv", "x,w2", "bb");
+        mb_attr_ints(&b, "pads", 4, (int64_t[]){1, 1, 1, 1});
+        mb_node(&b, "Concat", "a,bb", "cat");
+        mb_attr_int(&b, "axis", 1);
+        mb_node(&b, "BatchNormalization", "cat,gamma,beta,mean,var", "n");
+        mb_node(&b, "Relu", "n", "r");
+        mb_node(&b, "Split", "r,sizes", "s1,s2");
+        mb_attr_int(&b, "axis", 1);
+        mb_node(&b, "Conv", "s2,w3", "y");
+        mb_output(&b, "y");
+        mb_output(&b, "s1");
+        eb_graph *g = mb_load(&b);
+        assert_int_equal(count_steps(g, ST_TO_NCHW), 0);
+        assert_int_equal(count_steps(g, ST_TO_NHWC), 1); /* the graph input only */
+        expect_match(g, true, "Conv, Conv, Concat, BN+Relu, Split, Conv in NHWC");
+    }
+}
+
 /* Split along channels of a batch-1 value: views; of a batch-3 one: a copy;
  * and a Concat of more than 8 inputs (densenet's) without fallback. */
 static void ops__split_views_and_wide_concat__match_ref(void **state)
@@ -2297,6 +2331,7 @@ int main(void)
         cmocka_unit_test(ops__zero_pad_folds_into_the_following_conv_on_every_isa),
         cmocka_unit_test(ops__pow_constant_and_unary_functions__match_ref_on_every_isa),
         cmocka_unit_test(ops__split_views_and_wide_concat__match_ref),
+        cmocka_unit_test(ops__concat_split_of_nhwc_channels__no_conversion_and_match_ref),
         cmocka_unit_test(ops__compare_where_cast_expand_tile__match_ref_exactly_on_every_isa),
         cmocka_unit_test(ops__computed_parameters__fall_back_and_match_ref),
         cmocka_unit_test(plan__zoo_models__no_live_overlap),
