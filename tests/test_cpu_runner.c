@@ -78,7 +78,7 @@ static int rand_int(int lo, int hi) /* [lo, hi] */
 
 /* ---- a small ONNX model builder ----------------------------------------------- */
 
-enum { MB_NODES = 16, MB_ATTRS = 64, MB_INITS = 16, MB_IO = 4, MB_DIMS = 64, MB_STRS = 128 };
+enum { MB_NODES = 24, MB_ATTRS = 64, MB_INITS = 16, MB_IO = 4, MB_DIMS = 64, MB_STRS = 128 };
 
 typedef struct mb {
     int opset;
@@ -1773,8 +1773,11 @@ static void unary_cases(const char *isa)
         mb_node(&b, "Softplus", "x", "sp");
         mb_node(&b, "Sin", "x", "s");
         mb_node(&b, "Cos", "x", "c");
+        mb_node(&b, k % 2 ? "Elu" : "Selu", "x", "el");
+        mb_attr_float(&b, "alpha", 0.7f);
         mb_node(&b, "Add", "sp,s", "t1");
-        mb_node(&b, "Add", "t1,c", "t2");
+        mb_node(&b, "Add", "t1,c", "t0");
+        mb_node(&b, "Add", "t0,el", "t2");
         mb_node(&b, "Floor", "x", "f");
         mb_node(&b, "Ceil", "x", "ce");
         mb_node(&b, "Round", "x", "ro");

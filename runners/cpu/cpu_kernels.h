@@ -188,7 +188,7 @@ eb_status eb_gather_rows(const char *data, int64_t outer, int64_t axis_dim, size
 
 typedef struct eb_unary_params {
     eb_op op;
-    float alpha, beta;   /* LeakyRelu alpha, HardSigmoid alpha/beta */
+    float alpha, beta;   /* LeakyRelu alpha, HardSigmoid alpha/beta, Elu alpha, Selu alpha/gamma (beta), Pow exponent (alpha) */
     float lo, hi;        /* Clip */
     bool gelu_tanh;
 } eb_unary_params;

@@ -20,6 +20,11 @@ bool eb_cpu_plan_unary(eb_plan *p, int ni, eb_status *st, eb_err *err)
         up.alpha = eb_attr_float(n, "alpha", 0.2f);
         up.beta = eb_attr_float(n, "beta", 0.5f);
         break;
+    case EB_OP_ELU: up.alpha = eb_attr_float(n, "alpha", 1.0f); break;
+    case EB_OP_SELU: /* beta carries gamma (ref_unary.c's defaults) */
+        up.alpha = eb_attr_float(n, "alpha", 1.67326319217681884765625f);
+        up.beta = eb_attr_float(n, "gamma", 1.05070102214813232421875f);
+        break;
     case EB_OP_GELU: up.gelu_tanh = strcmp(eb_attr_string(n, "approximate", "none"), "tanh") == 0; break;
     case EB_OP_CLIP:
         up.lo = -FLT_MAX;

@@ -55,7 +55,9 @@ bool eb_unary_supported(eb_op op)
     case EB_OP_SIGN:
     case EB_OP_SIN:
     case EB_OP_COS:
-    case EB_OP_SOFTPLUS: return true;
+    case EB_OP_SOFTPLUS:
+    case EB_OP_ELU:
+    case EB_OP_SELU: return true;
     default: return false;
     }
 }
@@ -194,6 +196,14 @@ static void unary_range(void *arg, int64_t b, int64_t e)
     case EB_OP_SOFTPLUS:
         for (int64_t i = b; i < e; i++)
             y[i] = x[i] > 0.0f ? x[i] + log1pf(expf(-x[i])) : log1pf(expf(x[i]));
+        break;
+    case EB_OP_ELU:
+        for (int64_t i = b; i < e; i++)
+            y[i] = x[i] < 0.0f ? p->alpha * expm1f(x[i]) : x[i];
+        break;
+    case EB_OP_SELU: /* beta: gamma */
+        for (int64_t i = b; i < e; i++)
+            y[i] = x[i] <= 0.0f ? p->beta * p->alpha * expm1f(x[i]) : p->beta * x[i];
         break;
     default:
         break;
