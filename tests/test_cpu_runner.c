@@ -1580,10 +1580,12 @@ static void reduce_cases(const char *isa)
         mb_node(&b, "Sigmoid", "cv", "sg"); /* positive: no cancellation amplifies the Conv's rounding */
         mb_node(&b, ops[k], "sg", "y");
         mb_attr_ints(&b, "axes", k % 2 ? 1 : 2, k % 2 ? (int64_t[]){2} : (int64_t[]){2, 3});
+        mb_attr_int(&b, "keepdims", k < 2 || k == 3); /* ReduceMax: (N, C) out of H, W */
         mb_output(&b, "y");
         eb_graph *g = mb_load(&b);
         assert_int_equal(count_steps(g, ST_TO_NCHW), 0);
-        snprintf(what, sizeof what, "%s: Conv then %s over H%s (NHWC)", isa, ops[k], k % 2 ? "" : ",W");
+        snprintf(what, sizeof what, "%s: Conv then %s over H%s (NHWC), keepdims %d", isa, ops[k], k % 2 ? "" : ",W",
+                 k < 2 || k == 3);
         expect_match(g, true, what);
     }
 }

@@ -2,7 +2,8 @@
  * ReduceMax and ReduceMin on f32 (reduce_f32.c): axes from the attribute
  * or a constant input (eb_reduce_mask, as the shape rule reads them), with
  * or without keepdims.  The dims are taken in the order x is stored (NHWC
- * with keepdims when x is NHWC, so spatial means need no conversion), dims
+ * when x is NHWC and y's order allows, so spatial means need no
+ * conversion), dims
  * of 1 dropped and neighbours of one kind merged, which picks the kernel's
  * row, column or general path. */
 #include "models/op_params.h"
@@ -21,7 +22,11 @@ bool eb_cpu_plan_reduce(eb_plan *p, int ni, eb_status *st, eb_err *err)
     if (eb_reduce_mask(n, in, mask, &ignored) != EB_OK)
         return false; /* the reference kernel reports it */
     bool keep = eb_attr_int(n, "keepdims", 1) != 0;
-    lay l = p->pv[xv].layout == LAY_NHWC && x->rank == 4 && !layout_neutral(x) && keep ? LAY_NHWC : LAY_NCHW;
+    /* an NHWC x is reduced as stored when y's elements come out in y's
+     * order: keepdims (y NHWC too), or C not kept beside H or W (the
+     * global average of mnasnet's and shufflenet's heads) */
+    bool as_stored = x->rank == 4 && (keep || mask[1] || (mask[2] && mask[3]));
+    lay l = p->pv[xv].layout == LAY_NHWC && !layout_neutral(x) && as_stored ? LAY_NHWC : LAY_NCHW;
     static const int NHWC[4] = {0, 2, 3, 1};
     eb_reduce r = {.op = n->op};
     int64_t count = 1;
@@ -55,6 +60,6 @@ bool eb_cpu_plan_reduce(eb_plan *p, int ni, eb_status *st, eb_err *err)
         return false;
     s->red = r;
     s->red.rows = eb_kernel_pick(EB_KERNEL_REDUCE, p->isa)->fn.reduce;
-    p->pv[yv].layout = layout_neutral(y) ? LAY_NCHW : l;
+    p->pv[yv].layout = y->rank == 4 && !layout_neutral(y) ? l : LAY_NCHW;
     return true;
 }
