@@ -2163,7 +2163,9 @@ static void plan_memory__random_lifetimes__never_overlap_live_items(void **state
 static bool is_view_op(eb_op op)
 {
     return op == EB_OP_RESHAPE || op == EB_OP_FLATTEN || op == EB_OP_SQUEEZE || op == EB_OP_UNSQUEEZE ||
-           op == EB_OP_IDENTITY || op == EB_OP_DROPOUT;
+           op == EB_OP_IDENTITY || op == EB_OP_DROPOUT ||
+           /* views into part of their input (cpu_plan_slice.c), or all of it */
+           op == EB_OP_SLICE || op == EB_OP_SPLIT || op == EB_OP_PAD || op == EB_OP_CAST;
 }
 
 static int uf_find(int *parent, int v)
@@ -2232,9 +2234,13 @@ static void check_plan(const char *ref, bool expect_saving)
         for (int k = 0; k < n->n_in; k++)
             if (n->in[k] >= 0 && has[n->in[k]] && ni > last[n->in[k]])
                 last[n->in[k]] = ni;
-        /* a view shares its input's bytes: one storage, one lifetime */
-        if (is_view_op(n->op) && has[n->in[0]] && has[n->out[0]] && off[n->in[0]] == off[n->out[0]])
-            parent[uf_find(parent, n->out[0])] = uf_find(parent, n->in[0]);
+        /* a view shares its input's bytes (all, or a range of them): one
+         * storage, one lifetime */
+        for (int k = 0; is_view_op(n->op) && has[n->in[0]] && k < n->n_out; k++) {
+            int o = n->out[k], x = n->in[0];
+            if (o >= 0 && has[o] && off[x] <= off[o] && off[o] + len[o] <= off[x] + len[x])
+                parent[uf_find(parent, o)] = uf_find(parent, x);
+        }
     }
     for (int i = 0; i < g->n_outputs; i++)
         if (has[g->outputs[i]])
