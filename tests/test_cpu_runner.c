@@ -79,13 +79,13 @@ static int rand_int(int lo, int hi) /* [lo, hi] */
 
 /* ---- a small ONNX model builder ----------------------------------------------- */
 
-enum { MB_NODES = 16, MB_ATTRS = 64, MB_INITS = 16, MB_IO = 4, MB_DIMS = 64, MB_STRS = 128 };
+enum { MB_NODES = 24, MB_ATTRS = 64, MB_INITS = 16, MB_IO = 4, MB_DIMS = 64, MB_STRS = 128 };
 
 typedef struct mb {
     int opset;
     Onnx__NodeProto nodes[MB_NODES];
     Onnx__NodeProto *node_ptrs[MB_NODES];
-    char *node_in[MB_NODES][8], *node_out[MB_NODES][3];
+    char *node_in[MB_NODES][16], *node_out[MB_NODES][3];
     Onnx__AttributeProto attrs[MB_ATTRS];
     Onnx__AttributeProto *attr_ptrs[MB_NODES][8];
     int64_t attr_ints[MB_ATTRS][8];
@@ -236,7 +236,7 @@ static void mb_node(mb *b, const char *op, const char *ins, const char *outs)
             size_t len = strcspn(s, ",");
             char buf[64];
             snprintf(buf, sizeof buf, "%.*s", (int)len, s);
-            assert_true(cnt < (l ? 3u : 8u));
+            assert_true(cnt < (l ? 3u : 16u));
             if (l)
                 b->node_out[i][cnt++] = mb_str(b, buf);
             else
@@ -290,6 +290,14 @@ static void mb_attr_ints(mb *b, const char *name, int n, const int64_t *v)
     memcpy(store, v, sizeof(int64_t) * (size_t)n);
     a->n_ints = (size_t)n;
     a->ints = store;
+}
+
+static void mb_attr_string(mb *b, const char *name, const char *v)
+{
+    Onnx__AttributeProto *a = mb_attr(b, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING);
+    a->has_s = 1;
+    a->s.data = (uint8_t *)mb_str(b, v);
+    a->s.len = strlen(v);
 }
 
 /* Packs, loads and infers shapes; frees the builder's memory. */
@@ -1416,14 +1424,6 @@ static void movement__gather_index_out_of_range__fails_the_run(void **state)
 
 /* ---- recurrent ops (cpu_plan_rnn.c) ------------------------------------------------- */
 
-static void mb_attr_string(mb *b, const char *name, const char *v)
-{
-    Onnx__AttributeProto *a = mb_attr(b, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING);
-    a->has_s = 1;
-    a->s.data = (uint8_t *)mb_str(b, v);
-    a->s.len = strlen(v);
-}
-
 /* STRINGS attribute of n (<= 6) names; the list lives in *store. */
 static void mb_attr_strings(mb *b, const char *name, int n, const char *const *v, ProtobufCBinaryData *store)
 {
@@ -1518,6 +1518,525 @@ static void rnn__random_shapes_directions_options__match_ref(void **state)
             eb_graph *g = rnn_graph(ops[o], variant, what, sizeof what);
             expect_match(g, true, what);
         }
+}
+
+/* ---- cpuops: standalone BatchNorm, Reduce*, Slice, Pad, Split views, Pow, unary ---- */
+
+/* The number of steps of kind k in g's cpu plan (default variant). */
+static int count_steps(const eb_graph *g, step_kind k)
+{
+    eb_variant v = eb_variant_default("cpu");
+    eb_plan *p = NULL;
+    eb_err err = {{0}};
+    if (eb_runner_cpu.prepare(g, &v, &p, &err) != EB_OK)
+        fail_msg("cpu prepare: %s", err.msg);
+    int n = 0;
+    for (int si = 0; si < p->n_steps; si++)
+        n += p->steps[si].kind == k;
+    eb_runner_cpu.release(p);
+    return n;
+}
+
+/* Runs case_fn (which builds and checks graphs) with each ISA the machine
+ * has forced in turn. */
+static void on_every_isa(void (*case_fn)(const char *isa))
+{
+    static const eb_isa isas[] = {EB_ISA_GENERIC, EB_ISA_AVX2, EB_ISA_AVX512, EB_ISA_NEON};
+    int ran = 0;
+    for (size_t i = 0; i < sizeof isas / sizeof isas[0]; i++) {
+        if (!eb_gemm_force_isa(isas[i]))
+            continue;
+        case_fn(eb_isa_name(isas[i]));
+        ran++;
+    }
+    eb_gemm_force_isa(EB_ISA_AUTO);
+    assert_true(ran >= 1);
+}
+
+/* BatchNormalization's four parameters for c channels: random non-zero,
+ * variance in [0.5, 2). */
+static void bn_params(mb *b, int64_t c)
+{
+    mb_init1(b, "gamma", c, NULL);
+    mb_init1(b, "beta", c, NULL);
+    mb_init1(b, "mean", c, NULL);
+    float var[256];
+    assert_true(c <= 256);
+    for (int64_t i = 0; i < c; i++)
+        var[i] = eb_test_uniform(&rng, 0.5f, 2.0f);
+    mb_init1(b, "var", c, var);
+}
+
+static void batchnorm_cases(const char *isa)
+{
+    char what[160];
+    for (int rep = 0; rep < 3; rep++) {
+        int64_t n = rand_int(1, 2), c = rand_int(1, 37), h = rand_int(1, 9), w = rand_int(2, 11);
+        /* NCHW: a graph input; Relu, Clip or nothing after it */
+        static const char *const acts[] = {"Relu", "Clip", ""};
+        const char *act = acts[rep % 3];
+        mb b;
+        mb_begin(&b, 13);
+        mb_input(&b, "x", 4, (int64_t[]){n, c, h, w});
+        bn_params(&b, c);
+        mb_node(&b, "BatchNormalization", "x,gamma,beta,mean,var", act[0] ? "t" : "y");
+        mb_attr_float(&b, "epsilon", 1e-3f);
+        if (act[0]) {
+            if (strcmp(act, "Clip") == 0) {
+                mb_init(&b, "lo", 0, NULL, (float[]){-0.25f});
+                mb_init(&b, "hi", 0, NULL, (float[]){0.5f});
+                mb_node(&b, "Clip", "t,lo,hi", "y");
+            } else {
+                mb_node(&b, act, "t", "y");
+            }
+        }
+        mb_output(&b, "y");
+        eb_graph *g = mb_load(&b);
+        assert_int_equal(count_steps(g, ST_AFFINE), 1);
+        assert_int_equal(count_steps(g, ST_UNARY), 0); /* the activation is in the pass */
+        snprintf(what, sizeof what, "%s: BN+%s NCHW %lldx%lldx%lldx%lld", isa, act[0] ? act : "none", (long long)n,
+                 (long long)c, (long long)h, (long long)w);
+        expect_match(g, true, what);
+
+        /* NHWC: after a Conv whose output is also read elsewhere (no fold);
+         * rank 2 and 3 inputs too */
+        mb_begin(&b, 13);
+        mb_input(&b, "x", 4, (int64_t[]){n, 3, h, w});
+        mb_init(&b, "wt", 4, (int64_t[]){c, 3, 1, 1}, NULL);
+        bn_params(&b, c);
+        mb_node(&b, "Conv", "x,wt", "cv");
+        mb_node(&b, "BatchNormalization", "cv,gamma,beta,mean,var", "t");
+        mb_node(&b, "Relu", "t", "y");
+        mb_output(&b, "y");
+        mb_output(&b, "cv");
+        g = mb_load(&b);
+        assert_int_equal(count_steps(g, ST_AFFINE), 1);
+        snprintf(what, sizeof what, "%s: Conv, BN+Relu NHWC c=%lld", isa, (long long)c);
+        expect_match(g, true, what);
+
+        int rank = 2 + rep % 2;
+        mb_begin(&b, 9);
+        mb_input(&b, "x", rank, (int64_t[]){n, c, w});
+        bn_params(&b, c);
+        mb_node(&b, "BatchNormalization", "x,gamma,beta,mean,var", "y");
+        mb_output(&b, "y");
+        snprintf(what, sizeof what, "%s: BN rank %d", isa, rank);
+        expect_match(mb_load(&b), true, what);
+    }
+}
+
+static void ops__batchnorm_relu_nchw_nhwc__one_pass_matches_ref_on_every_isa(void **state)
+{
+    (void)state;
+    on_every_isa(batchnorm_cases);
+}
+
+static void reduce_cases(const char *isa)
+{
+    static const char *const ops[] = {"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin"};
+    char what[200];
+    for (int rep = 0; rep < 24; rep++) {
+        const char *op = ops[rep % 4];
+        int rank = rand_int(1, 4);
+        int64_t dims[4];
+        for (int d = 0; d < rank; d++)
+            dims[d] = rand_int(1, 6) * (d == rank - 1 ? rand_int(1, 40) : 1);
+        /* a random non-empty subset of axes, negative ones sometimes */
+        int64_t axes[4];
+        int na = 0;
+        unsigned bits = (unsigned)rand_int(1, (1 << rank) - 1);
+        for (int d = 0; d < rank; d++)
+            if (bits & (1u << d))
+                axes[na++] = rand_int(0, 1) ? d : d - rank;
+        int keep = rand_int(0, 1);
+        int opset = rep % 3 == 0 ? 18 : 13; /* 18: axes an input for all */
+        bool axes_input = opset >= 18 || strcmp(op, "ReduceSum") == 0;
+        mb b;
+        mb_begin(&b, opset);
+        mb_input(&b, "x", rank, dims);
+        if (axes_input) {
+            mb_init_i64(&b, "axes", na, axes);
+            mb_node(&b, op, "x,axes", "y");
+        } else {
+            mb_node(&b, op, "x", "y");
+            mb_attr_ints(&b, "axes", na, axes);
+        }
+        mb_attr_int(&b, "keepdims", keep);
+        mb_output(&b, "y");
+        eb_graph *g = mb_load(&b);
+        assert_int_equal(count_steps(g, ST_REDUCE), 1);
+        snprintf(what, sizeof what, "%s: %s rank %d axes bits %x keepdims %d", isa, op, rank, bits, keep);
+        expect_match(g, true, what);
+    }
+    /* spatial axes of an NHWC value (after a Conv), keepdims 1: no conversion */
+    for (int k = 0; k < 4; k++) {
+        mb b;
+        mb_begin(&b, 13);
+        int64_t c = rand_int(2, 19), h = rand_int(2, 9), w = rand_int(2, 9);
+        mb_input(&b, "x", 4, (int64_t[]){1, 3, h, w});
+        mb_init(&b, "wt", 4, (int64_t[]){c, 3, 1, 1}, NULL);
+        mb_node(&b, "Conv", "x,wt", "cv");
+        mb_node(&b, "Sigmoid", "cv", "sg"); /* positive: no cancellation amplifies the Conv's rounding */
+        mb_node(&b, ops[k], "sg", "y");
+        mb_attr_ints(&b, "axes", k % 2 ? 1 : 2, k % 2 ? (int64_t[]){2} : (int64_t[]){2, 3});
+        mb_attr_int(&b, "keepdims", k < 2 || k == 3); /* ReduceMax: (N, C) out of H, W */
+        mb_output(&b, "y");
+        eb_graph *g = mb_load(&b);
+        assert_int_equal(count_steps(g, ST_TO_NCHW), 0);
+        snprintf(what, sizeof what, "%s: Conv then %s over H%s (NHWC), keepdims %d", isa, ops[k], k % 2 ? "" : ",W",
+                 k < 2 || k == 3);
+        expect_match(g, true, what);
+    }
+}
+
+static void ops__reduce_random_axes_keepdims__match_ref_on_every_isa(void **state)
+{
+    (void)state;
+    on_every_isa(reduce_cases);
+}
+
+/* Slice x (rank 4, random dims) by random starts/ends/steps on random axes. */
+static void slice_cases(const char *isa)
+{
+    char what[200];
+    for (int rep = 0; rep < 20; rep++) {
+        int64_t dims[4] = {rand_int(1, 3), rand_int(1, 9), rand_int(1, 7), rand_int(1, 11)};
+        int64_t starts[4], ends[4], axes[4], steps[4];
+        int na = 0;
+        for (int d = 0; d < 4; d++) {
+            if (rand_int(0, 1) == 0)
+                continue;
+            int64_t s = rand_int(-1, 1) * (int64_t)rand_int(1, 4);
+            int64_t st = rand_int(0, 3) == 0 ? -rand_int(1, 3) : rand_int(1, 3);
+            int64_t e = st > 0 ? rand_int(0, 1) ? INT64_MAX : dims[d] - rand_int(0, 1)
+                               : rand_int(0, 1) ? INT64_MIN : -dims[d] - 1;
+            if (st < 0)
+                s = rand_int(0, 1) ? dims[d] - 1 : -1;
+            starts[na] = s, ends[na] = e, steps[na] = st, axes[na] = rand_int(0, 1) ? d : d - 4;
+            na++;
+        }
+        if (na == 0)
+            continue;
+        bool nhwc = rep % 4 == 3; /* after a Conv: the copy runs in NHWC */
+        mb b;
+        mb_begin(&b, 13);
+        mb_input(&b, "x", 4, nhwc ? (int64_t[]){dims[0], 2, dims[2], dims[3]} : dims);
+        mb_init_i64(&b, "starts", na, starts);
+        mb_init_i64(&b, "ends", na, ends);
+        mb_init_i64(&b, "axes", na, axes);
+        mb_init_i64(&b, "steps", na, steps);
+        if (nhwc) {
+            mb_init(&b, "wt", 4, (int64_t[]){dims[1], 2, 1, 1}, NULL);
+            mb_node(&b, "Conv", "x,wt", "cv");
+        }
+        mb_node(&b, "Slice", nhwc ? "cv,starts,ends,axes,steps" : "x,starts,ends,axes,steps", "y");
+        mb_output(&b, "y");
+        eb_graph *g = mb_load(&b);
+        if (eb_tensor_numel(&g->values[g->outputs[0]].t) == 0) {
+            eb_graph_free(g);
+            continue;
+        }
+        snprintf(what, sizeof what, "%s: Slice of %lldx%lldx%lldx%lld on %d axes%s", isa, (long long)dims[0],
+                 (long long)dims[1], (long long)dims[2], (long long)dims[3], na, nhwc ? " (NHWC)" : "");
+        expect_match(g, true, what);
+    }
+    /* channel halves of an NCHW value (shufflenet's split): two views, no copy */
+    mb b;
+    mb_begin(&b, 13);
+    int64_t c = 2 * rand_int(1, 8);
+    mb_input(&b, "x", 4, (int64_t[]){1, c, 5, 3});
+    mb_init_i64(&b, "s0", 1, (int64_t[]){0});
+    mb_init_i64(&b, "e0", 1, (int64_t[]){c / 2});
+    mb_init_i64(&b, "s1", 1, (int64_t[]){c / 2});
+    mb_init_i64(&b, "e1", 1, (int64_t[]){c});
+    mb_init_i64(&b, "ax", 1, (int64_t[]){1});
+    mb_node(&b, "Slice", "x,s0,e0,ax", "a");
+    mb_node(&b, "Slice", "x,s1,e1,ax", "bb");
+    mb_node(&b, "Relu", "a", "ra");
+    mb_node(&b, "Sigmoid", "bb", "rb");
+    mb_output(&b, "ra");
+    mb_output(&b, "rb");
+    eb_graph *g = mb_load(&b);
+    assert_int_equal(count_steps(g, ST_VIEW), 2);
+    assert_int_equal(count_steps(g, ST_REMAP), 0);
+    snprintf(what, sizeof what, "%s: Slice channel halves as views", isa);
+    expect_match(g, true, what);
+}
+
+static void ops__slice_random_steps_and_views__match_ref_on_every_isa(void **state)
+{
+    (void)state;
+    on_every_isa(slice_cases);
+}
+
+static void pad_cases(const char *isa)
+{
+    static const char *const modes[] = {"constant", "reflect", "edge"};
+    char what[200];
+    for (int rep = 0; rep < 12; rep++) {
+        const char *mode = modes[rep % 3];
+        int64_t dims[4] = {rand_int(1, 2), rand_int(1, 5), rand_int(2, 7), rand_int(2, 9)};
+        int64_t pads[8];
+        for (int k = 0; k < 8; k++)
+            pads[k] = rand_int(0, 3);
+        if (rep % 3 == 0 && dims[3] >= 3)
+            pads[7] = -1; /* a crop at the end of W */
+        bool nhwc = rep % 4 == 1;
+        mb b;
+        mb_begin(&b, 13);
+        mb_input(&b, "x", 4, nhwc ? (int64_t[]){dims[0], 3, dims[2], dims[3]} : dims);
+        mb_init_i64(&b, "pads", 8, pads);
+        mb_init(&b, "cval", 0, NULL, (float[]){0.75f});
+        if (nhwc) {
+            mb_init(&b, "wt", 4, (int64_t[]){dims[1], 3, 1, 1}, NULL);
+            mb_node(&b, "Conv", "x,wt", "cv");
+        }
+        const char *src = nhwc ? "cv" : "x";
+        char ins[64];
+        snprintf(ins, sizeof ins, "%s,pads%s", src, strcmp(mode, "constant") == 0 ? ",cval" : "");
+        mb_node(&b, "Pad", ins, "y");
+        mb_attr_string(&b, "mode", mode);
+        mb_output(&b, "y");
+        eb_graph *g = mb_load(&b);
+        assert_int_equal(count_steps(g, ST_REMAP), 1);
+        snprintf(what, sizeof what, "%s: Pad %s pads %lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld%s", isa, mode,
+                 (long long)pads[0], (long long)pads[1], (long long)pads[2], (long long)pads[3], (long long)pads[4],
+                 (long long)pads[5], (long long)pads[6], (long long)pads[7], nhwc ? " (NHWC)" : "");
+        expect_match(g, true, what);
+    }
+}
+
+static void ops__pad_constant_reflect_edge__match_ref_on_every_isa(void **state)
+{
+    (void)state;
+    on_every_isa(pad_cases);
+}
+
+/* A Pad of zeros on H, W before a Conv (dense 3x3 with 16+ channels: the
+ * Winograd path; 1x1; depthwise) folds into the Conv's padding: no copy.
+ * A non-zero fill does not fold. */
+static void pad_conv_cases(const char *isa)
+{
+    char what[200];
+    for (int rep = 0; rep < 6; rep++) {
+        int kind = rep % 3; /* 0: 3x3 dense, 1: 1x1, 2: depthwise 3x3 */
+        int64_t c = kind == 0 ? rand_int(16, 21) : rand_int(2, 9), h = rand_int(3, 9), w = rand_int(3, 9);
+        int64_t cout = kind == 2 ? c : rand_int(16, 19);
+        int64_t pads[8] = {0, 0, rand_int(0, 2), rand_int(0, 2), 0, 0, rand_int(0, 2), rand_int(1, 2)};
+        bool zero = rep < 5;
+        mb b;
+        mb_begin(&b, 13);
+        mb_input(&b, "x", 4, (int64_t[]){1, c, h, w});
+        mb_init_i64(&b, "pads", 8, pads);
+        mb_init(&b, "cval", 0, NULL, (float[]){zero ? 0.0f : 0.5f});
+        int64_t k = kind == 1 ? 1 : 3;
+        mb_init(&b, "wt", 4, (int64_t[]){cout, kind == 2 ? 1 : c, k, k}, NULL);
+        mb_init1(&b, "bias", cout, NULL);
+        mb_node(&b, "Relu", "x", "r"); /* the Pad reads a computed value */
+        mb_node(&b, "Pad", "r,pads,cval", "pd");
+        mb_node(&b, "Conv", "pd,wt,bias", "cv");
+        if (kind == 2)
+            mb_attr_int(&b, "group", c);
+        if (rep % 2)
+            mb_attr_ints(&b, "pads", 4, (int64_t[]){1, 0, 0, 1});
+        mb_node(&b, "Relu", "cv", "y");
+        mb_output(&b, "y");
+        eb_graph *g = mb_load(&b);
+        assert_int_equal(count_steps(g, ST_REMAP), zero ? 0 : 1);
+        assert_int_equal(count_steps(g, kind == 2 ? ST_DWCONV : ST_CONV), 1);
+        snprintf(what, sizeof what, "%s: Pad(%s) %lld,%lld,%lld,%lld then Conv %lldx%lld c=%lld cout=%lld", isa,
+                 zero ? "zeros" : "0.5", (long long)pads[2], (long long)pads[3], (long long)pads[6],
+                 (long long)pads[7], (long long)k, (long long)k, (long long)c, (long long)cout);
+        expect_match(g, true, what);
+    }
+}
+
+static void ops__zero_pad_folds_into_the_following_conv_on_every_isa(void **state)
+{
+    (void)state;
+    on_every_isa(pad_conv_cases);
+}
+
+static void unary_cases(const char *isa)
+{
+    /* Pow by 2, 0.5, 3 and 1.7 (of |x|), and the unary functions added */
+    static const float exps[] = {2.0f, 0.5f, 3.0f, 1.7f};
+    char what[160];
+    for (int k = 0; k < 4; k++) {
+        mb b;
+        mb_begin(&b, 13);
+        mb_input(&b, "x", 3, (int64_t[]){rand_int(1, 3), rand_int(1, 9), rand_int(1, 77)});
+        mb_init(&b, "e", 0, NULL, &exps[k]);
+        mb_node(&b, "Abs", "x", "a");
+        mb_node(&b, "Pow", "a,e", "p");
+        mb_node(&b, "Log", "p", "l");
+        mb_node(&b, "Reciprocal", "p", "r");
+        mb_node(&b, "Softplus", "x", "sp");
+        mb_node(&b, "Sin", "x", "s");
+        mb_node(&b, "Cos", "x", "c");
+        mb_node(&b, k % 2 ? "Elu" : "Selu", "x", "el");
+        mb_attr_float(&b, "alpha", 0.7f);
+        mb_node(&b, "Add", "sp,s", "t1");
+        mb_node(&b, "Add", "t1,c", "t0");
+        mb_node(&b, "Add", "t0,el", "t2");
+        mb_node(&b, "Floor", "x", "f");
+        mb_node(&b, "Ceil", "x", "ce");
+        mb_node(&b, "Round", "x", "ro");
+        mb_node(&b, "Sign", "x", "sg");
+        mb_node(&b, "Add", "f,ce", "fc");
+        mb_node(&b, "Add", "ro,sg", "rs");
+        mb_node(&b, "Add", "fc,rs", "ints");
+        mb_output(&b, "l");
+        mb_output(&b, "r");
+        mb_output(&b, "t2");
+        mb_output(&b, "ints");
+        eb_graph *g = mb_load(&b);
+        assert_int_equal(count_steps(g, ST_REF), 0);
+        snprintf(what, sizeof what, "%s: Pow %g and unary functions", isa, (double)exps[k]);
+        expect_match(g, true, what);
+    }
+}
+
+static void ops__pow_constant_and_unary_functions__match_ref_on_every_isa(void **state)
+{
+    (void)state;
+    on_every_isa(unary_cases);
+}
+
+/* An attention mask's ops: comparisons to bool, Where, Cast between f32,
+ * i64, i32 and bool, Expand and Tile; ints and bools must match exactly. */
+static void logic_cases(const char *isa)
+{
+    char what[160];
+    for (int rep = 0; rep < 3; rep++) {
+        int64_t h = rand_int(1, 4), w = rand_int(1, 8);
+        mb b;
+        mb_begin(&b, 13);
+        mb_input(&b, "x", 4, (int64_t[]){2, 1, h, w});
+        mb_input_typed(&b, "ids", 2, (int64_t[]){h, w}, 7);
+        mb_init(&b, "k", 0, NULL, (float[]){37.0f});
+        mb_init(&b, "t", 0, NULL, (float[]){0.3f});
+        mb_init(&b, "big", 0, NULL, (float[]){-1e4f});
+        int64_t row[8];
+        for (int i = 0; i < w; i++)
+            row[i] = rand_int(0, 50);
+        mb_init_i64(&b, "row", (int)w, row);
+        mb_init_i64(&b, "shape", 4, (int64_t[]){2, 3, h, w});
+        mb_init_i64(&b, "reps", 4, (int64_t[]){1, 2, 1, 3});
+        mb_node(&b, "Mul", "x,k", "xk");
+        mb_node(&b, "Less", "x,t", "m");
+        mb_node(&b, "Where", "m,xk,big", "wh");
+        mb_node(&b, "Cast", "xk", "xi");
+        mb_attr_int(&b, "to", rep == 1 ? 6 : 7); /* i32 or i64 */
+        mb_node(&b, "Cast", "ids", "idf");
+        mb_attr_int(&b, "to", 1);
+        mb_node(&b, "Equal", "ids,row", "eq");
+        mb_node(&b, "Greater", "idf,xk", "gt");
+        mb_node(&b, "Cast", "gt", "gtf");
+        mb_attr_int(&b, "to", 1);
+        mb_node(&b, "Expand", "wh,shape", "ex");
+        mb_node(&b, "Tile", "gtf,reps", "ti");
+        mb_output(&b, "ex");
+        mb_output(&b, "xi");
+        mb_output(&b, "eq");
+        mb_output(&b, "ti");
+        eb_graph *g = mb_load(&b);
+        snprintf(what, sizeof what, "%s: Less/Where/Cast/Equal/Greater/Expand/Tile on %lldx%lld", isa, (long long)h,
+                 (long long)w);
+        expect_match(g, true, what);
+    }
+}
+
+static void ops__compare_where_cast_expand_tile__match_ref_exactly_on_every_isa(void **state)
+{
+    (void)state;
+    on_every_isa(logic_cases);
+}
+
+/* Concat and Split along the channels of NHWC values (after Convs, as in
+ * densenet): copied in NHWC, with no layout conversion. */
+static void ops__concat_split_of_nhwc_channels__no_conversion_and_match_ref(void **state)
+{
+    (void)state;
+    for (int rep = 0; rep < 3; rep++) {
+        int64_t h = rand_int(2, 7), w = rand_int(2, 7), c1 = rand_int(1, 9), c2 = rand_int(2, 9);
+        mb b;
+        mb_begin(&b, 13);
+        mb_input(&b, "x", 4, (int64_t[]){rep == 2 ? 2 : 1, 3, h, w});
+        mb_init(&b, "w1", 4, (int64_t[]){c1, 3, 1, 1}, NULL);
+        mb_init(&b, "w2", 4, (int64_t[]){c2, 3, 3, 3}, NULL);
+        bn_params(&b, c1 + c2);
+        mb_init_i64(&b, "sizes", 2, (int64_t[]){c2, c1});
+        mb_init(&b, "w3", 4, (int64_t[]){4, c1, 1, 1}, NULL);
+        mb_node(&b, "Conv", "x,w1", "a");
+        mb_node(&b, "Conv", "x,w2", "bb");
+        mb_attr_ints(&b, "pads", 4, (int64_t[]){1, 1, 1, 1});
+        mb_node(&b, "Concat", "a,bb", "cat");
+        mb_attr_int(&b, "axis", 1);
+        mb_node(&b, "BatchNormalization", "cat,gamma,beta,mean,var", "n");
+        mb_node(&b, "Relu", "n", "r");
+        mb_node(&b, "Split", "r,sizes", "s1,s2");
+        mb_attr_int(&b, "axis", 1);
+        mb_node(&b, "Conv", "s2,w3", "y");
+        mb_output(&b, "y");
+        mb_output(&b, "s1");
+        eb_graph *g = mb_load(&b);
+        assert_int_equal(count_steps(g, ST_TO_NCHW), 0);
+        assert_int_equal(count_steps(g, ST_TO_NHWC), 1); /* the graph input only */
+        expect_match(g, true, "Conv, Conv, Concat, BN+Relu, Split, Conv in NHWC");
+    }
+}
+
+/* Split along channels of a batch-1 value: views; of a batch-3 one: a copy;
+ * and a Concat of more than 8 inputs (densenet's) without fallback. */
+static void ops__split_views_and_wide_concat__match_ref(void **state)
+{
+    (void)state;
+    for (int batch = 1; batch <= 3; batch += 2) {
+        mb b;
+        mb_begin(&b, 13);
+        mb_input(&b, "x", 4, (int64_t[]){batch, 9, 4, 3});
+        mb_init_i64(&b, "sizes", 3, (int64_t[]){2, 3, 4});
+        mb_node(&b, "Split", "x,sizes", "a,bb,c");
+        mb_attr_int(&b, "axis", 1);
+        mb_node(&b, "Relu", "a", "ra");
+        mb_node(&b, "Concat", "c,ra,bb,a,x,c,ra,bb,a,c", "cat");
+        mb_attr_int(&b, "axis", 1);
+        mb_output(&b, "cat");
+        mb_output(&b, "bb");
+        eb_graph *g = mb_load(&b);
+        assert_int_equal(count_steps(g, ST_VIEW), batch == 1 ? 1 : 0);
+        assert_int_equal(count_steps(g, ST_CONCAT), 1);
+        expect_match(g, true, batch == 1 ? "Split views, Concat of 10" : "Split copy, Concat of 10");
+    }
+}
+
+/* What the fast paths do not take falls back, named, and still matches:
+ * a computed exponent, computed Slice starts; and a Slice whose starts
+ * are out of every dim's range is clamped as ONNX says, never a crash. */
+static void ops__computed_parameters__fall_back_and_match_ref(void **state)
+{
+    (void)state;
+    mb b;
+    mb_begin(&b, 13);
+    mb_input(&b, "x", 2, (int64_t[]){5, 7});
+    mb_input(&b, "e", 2, (int64_t[]){5, 7});
+    mb_node(&b, "Abs", "x", "a");
+    mb_node(&b, "Pow", "a,e", "y");
+    mb_init_i64(&b, "starts", 2, (int64_t[]){-100, 100});
+    mb_init_i64(&b, "ends", 2, (int64_t[]){100, -100});
+    mb_init_i64(&b, "axes", 2, (int64_t[]){0, 1});
+    mb_init_i64(&b, "steps", 2, (int64_t[]){1, -1});
+    mb_node(&b, "Slice", "x,starts,ends,axes,steps", "s");
+    mb_output(&b, "y");
+    mb_output(&b, "s");
+    eb_graph *g = mb_load(&b);
+    char fb[512];
+    double e = compare(g, 1, fb, sizeof fb);
+    assert_true(e <= TOL);
+    assert_non_null(strstr(fb, "Pow"));
+    assert_null(strstr(fb, "Slice"));
+    eb_graph_free(g);
 }
 
 /* ---- (b) whole models ---------------------------------------------------------------- */
@@ -1743,7 +2262,9 @@ static void plan_memory__random_lifetimes__never_overlap_live_items(void **state
 static bool is_view_op(eb_op op)
 {
     return op == EB_OP_RESHAPE || op == EB_OP_FLATTEN || op == EB_OP_SQUEEZE || op == EB_OP_UNSQUEEZE ||
-           op == EB_OP_IDENTITY || op == EB_OP_DROPOUT;
+           op == EB_OP_IDENTITY || op == EB_OP_DROPOUT ||
+           /* views into part of their input (cpu_plan_slice.c), or all of it */
+           op == EB_OP_SLICE || op == EB_OP_SPLIT || op == EB_OP_PAD || op == EB_OP_CAST;
 }
 
 static int uf_find(int *parent, int v)
@@ -1812,9 +2333,13 @@ static void check_plan(const char *ref, bool expect_saving)
         for (int k = 0; k < n->n_in; k++)
             if (n->in[k] >= 0 && has[n->in[k]] && ni > last[n->in[k]])
                 last[n->in[k]] = ni;
-        /* a view shares its input's bytes: one storage, one lifetime */
-        if (is_view_op(n->op) && has[n->in[0]] && has[n->out[0]] && off[n->in[0]] == off[n->out[0]])
-            parent[uf_find(parent, n->out[0])] = uf_find(parent, n->in[0]);
+        /* a view shares its input's bytes (all, or a range of them): one
+         * storage, one lifetime */
+        for (int k = 0; is_view_op(n->op) && has[n->in[0]] && k < n->n_out; k++) {
+            int o = n->out[k], x = n->in[0];
+            if (o >= 0 && has[o] && off[x] <= off[o] && off[o] + len[o] <= off[x] + len[x])
+                parent[uf_find(parent, o)] = uf_find(parent, x);
+        }
     }
     for (int i = 0; i < g->n_outputs; i++)
         if (has[g->outputs[i]])
@@ -2066,6 +2591,16 @@ int main(void)
         cmocka_unit_test(rnn__random_shapes_directions_options__match_ref),
         cmocka_unit_test(resize__nearest_and_linear_2d__match_ref),
         cmocka_unit_test(conv_transpose__random_shapes__match_ref_on_every_isa),
+        cmocka_unit_test(ops__batchnorm_relu_nchw_nhwc__one_pass_matches_ref_on_every_isa),
+        cmocka_unit_test(ops__reduce_random_axes_keepdims__match_ref_on_every_isa),
+        cmocka_unit_test(ops__slice_random_steps_and_views__match_ref_on_every_isa),
+        cmocka_unit_test(ops__pad_constant_reflect_edge__match_ref_on_every_isa),
+        cmocka_unit_test(ops__zero_pad_folds_into_the_following_conv_on_every_isa),
+        cmocka_unit_test(ops__pow_constant_and_unary_functions__match_ref_on_every_isa),
+        cmocka_unit_test(ops__split_views_and_wide_concat__match_ref),
+        cmocka_unit_test(ops__concat_split_of_nhwc_channels__no_conversion_and_match_ref),
+        cmocka_unit_test(ops__compare_where_cast_expand_tile__match_ref_exactly_on_every_isa),
+        cmocka_unit_test(ops__computed_parameters__fall_back_and_match_ref),
         cmocka_unit_test(plan__zoo_models__no_live_overlap),
         cmocka_unit_test(plan__arch_models__arena_smaller_and_no_live_overlap),
         cmocka_unit_test(models__zoo__match_ref_at_1_and_2_threads),

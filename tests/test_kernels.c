@@ -818,6 +818,99 @@ static void run_wgemm(const eb_kernel *k)
             }
 }
 
+/* ---- per-channel affine and reductions (cpuops) ------------------------------------------- */
+
+/* A BatchNormalization's pass on [outer][c][inner] (inner 1: channels
+ * innermost, as NHWC), with and without Relu; the twin's output gets the
+ * Relu applied here. */
+static void run_affine(const eb_kernel *k)
+{
+    int cd[9];
+    int nc = shape_dims(lanes(k->isa), cd);
+    for (int ic = 0; ic < nc; ic++)
+        for (int form = 0; form < 4; form++) { /* inner 1 / odd, act none / relu */
+            int64_t c = cd[ic], outer = 1 + (ic + form) % 3, inner = form % 2 ? 1 : 2 * lanes(k->isa) + 3;
+            bool relu = form >= 2;
+            size_t n = (size_t)(outer * c * inner);
+            float *x = malloc(sizeof(float) * n), *ref = malloc(sizeof(float) * n);
+            float *prm = malloc(sizeof(float) * (size_t)c * 4), *sc = malloc(sizeof(float) * (size_t)c * 2);
+            assert_true(x && ref && prm && sc);
+            fill(x, n);
+            fill(prm, (size_t)c * 4);
+            for (int64_t i = 0; i < c; i++)
+                prm[3 * c + i] = fabsf(prm[3 * c + i]) + 0.5f; /* variance */
+            for (int64_t i = 0; i < c; i++) {
+                double s = prm[i] / sqrt((double)prm[3 * c + i] + 1e-5);
+                sc[i] = (float)s;
+                sc[c + i] = (float)(prm[c + i] - prm[2 * c + i] * s);
+            }
+            float *y = guarded(n);
+            eb_channel_affine a = {.outer = outer, .c = c, .inner = inner, .scale = sc, .shift = sc + c,
+                                   .act = relu ? EB_ACT_RELU : EB_ACT_NONE, .rows = k->fn.affine};
+            eb_channel_affine_f32(&a, x, y, NULL);
+
+            int64_t sx[3] = {outer, c, inner}, sp[1] = {c};
+            eb_tensor tx = tensor(x, inner > 1 ? 3 : 2, sx), ty = tensor(ref, inner > 1 ? 3 : 2, sx);
+            eb_tensor tp[4];
+            for (int i = 0; i < 4; i++)
+                tp[i] = tensor(prm + i * c, 1, sp);
+            const eb_tensor *in[5] = {&tx, &tp[0], &tp[1], &tp[2], &tp[3]};
+            twin(k, EB_OP_BATCH_NORM, "BatchNormalization", NULL, 0, in, 5, &ty);
+            float *pre = malloc(sizeof(float) * n);
+            assert_non_null(pre);
+            memcpy(pre, ref, sizeof(float) * n);
+            if (relu)
+                for (size_t i = 0; i < n; i++)
+                    ref[i] = ref[i] < 0 ? 0 : ref[i];
+            char what[160];
+            snprintf(what, sizeof what, "%s outer=%lld c=%lld inner=%lld%s", k->name, (long long)outer, (long long)c,
+                     (long long)inner, relu ? " relu" : "");
+            check_guards(y, n, what);
+            compare(y, ref, pre, n, k->tol, what);
+            free_guarded(y);
+            free(x), free(ref), free(prm), free(sc), free(pre);
+        }
+}
+
+/* Mean, Sum, Max, Min over the last dim ([outer][count]) and the middle
+ * one ([outer][count][inner]). */
+static void run_reduce(const eb_kernel *k)
+{
+    static const eb_op ops[4] = {EB_OP_REDUCE_MEAN, EB_OP_REDUCE_SUM, EB_OP_REDUCE_MAX, EB_OP_REDUCE_MIN};
+    static const char *const names[4] = {"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin"};
+    int cd[9];
+    int nc = shape_dims(lanes(k->isa), cd);
+    cd[nc++] = 16 * lanes(k->isa) + 5;
+    for (int ic = 0; ic < nc; ic++)
+        for (int form = 0; form < 8; form++) {
+            int op = form % 4;
+            bool middle = form >= 4;
+            int64_t outer = 1 + ic % 3, count = cd[ic], inner = middle ? cd[(ic + 3) % nc] + 520 * (ic % 2) : 1;
+            size_t nx = (size_t)(outer * count * inner), ny = (size_t)(outer * inner);
+            float *x = malloc(sizeof(float) * nx), *ref = malloc(sizeof(float) * ny);
+            assert_true(x && ref);
+            fill(x, nx);
+            float *y = guarded(ny);
+            eb_reduce r = {.op = ops[op], .outer = outer, .count = count, .inner = inner, .rows = k->fn.reduce};
+            eb_reduce_f32(&r, x, y, NULL);
+
+            int64_t sx[3] = {outer, count, inner}, sy[3] = {outer, 1, inner}, axis[1] = {1};
+            eb_tensor tx = tensor(x, 3, sx), ty = tensor(ref, 3, sy);
+            eb_tensor ta = {.dtype = EB_DT_I64, .rank = 1, .shape = {1}, .data = axis};
+            eb_attr attrs[1] = {attr_ints("axes", axis, 1)};
+            const eb_tensor *in[2] = {&tx, &ta};
+            bool sum = ops[op] == EB_OP_REDUCE_SUM; /* opset 13: its axes are an input */
+            twin(k, ops[op], names[op], sum ? NULL : attrs, sum ? 0 : 1, in, sum ? 2 : 1, &ty);
+            char what[160];
+            snprintf(what, sizeof what, "%s %s outer=%lld count=%lld inner=%lld", k->name, names[op], (long long)outer,
+                     (long long)count, (long long)inner);
+            check_guards(y, ny, what);
+            compare(y, ref, NULL, ny, k->tol, what);
+            free_guarded(y);
+            free(x), free(ref);
+        }
+}
+
 /* Runs row k with isa forced on this thread (the GEMM packs and runs for it). */
 static void run_row(const eb_kernel *k, eb_isa isa)
 {
@@ -833,6 +926,8 @@ static void run_row(const eb_kernel *k, eb_isa isa)
     case EB_KERNEL_WDOT_F16:
     case EB_KERNEL_SPMM_CSR:
     case EB_KERNEL_SPMM_NM: run_wgemm(k); break;
+    case EB_KERNEL_AFFINE: run_affine(k); break;
+    case EB_KERNEL_REDUCE: run_reduce(k); break;
     default: fail_msg("%s: a kind this test does not know (add it here)", k->name);
     }
     eb_gemm_thread_isa(prev);
@@ -877,7 +972,8 @@ static void dispatch_test(void **state)
 }
 
 static const char *const KIND_NAMES[EB_KERNEL_KINDS] = {"gemm",    "dwconv",  "pool",     "softmax",  "gemm_i8",
-                                                        "dwconv_i8", "wdot_i4", "wdot_f16", "spmm_csr", "spmm_nm"};
+                                                        "dwconv_i8", "wdot_i4", "wdot_f16", "spmm_csr", "spmm_nm",
+                                                        "affine",  "reduce"};
 
 int main(void)
 {

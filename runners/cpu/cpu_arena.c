@@ -62,8 +62,8 @@ static void place_in_place(eb_plan *p)
             continue;
         for (int c = 0; c < 2; c++) {
             int x = cand[c];
-            if (x < 0 || p->pv[x].is_const)
-                continue;
+            if (x < 0 || p->pv[x].is_const || offset_in_root(p, x) != 0)
+                continue; /* (a view into part of a buffer: y would start elsewhere) */
             int r = root_of(p, x);
             if (p->pv[r].last != si || p->pv[x].t.dtype != p->pv[y].t.dtype ||
                 eb_tensor_nbytes(&p->pv[x].t) != eb_tensor_nbytes(&p->pv[y].t) ||
@@ -181,7 +181,7 @@ eb_status eb_cpu_arena_place(eb_plan *p, eb_err *err)
         if (pv->is_const || !pv->used)
             continue;
         int r = root_of(p, v);
-        pv->t.data = (char *)p->arena + p->items[p->pv[r].item].offset;
+        pv->t.data = (char *)p->arena + p->items[p->pv[r].item].offset + offset_in_root(p, v);
     }
     p->info.activation_bytes = p->arena_bytes;
     return EB_OK;

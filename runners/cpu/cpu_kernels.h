@@ -188,7 +188,7 @@ eb_status eb_gather_rows(const char *data, int64_t outer, int64_t axis_dim, size
 
 typedef struct eb_unary_params {
     eb_op op;
-    float alpha, beta;   /* LeakyRelu alpha, HardSigmoid alpha/beta */
+    float alpha, beta;   /* LeakyRelu alpha, HardSigmoid alpha/beta, Elu alpha, Selu alpha/gamma (beta), Pow exponent (alpha) */
     float lo, hi;        /* Clip */
     bool gelu_tanh;
 } eb_unary_params;
@@ -215,5 +215,99 @@ void eb_layernorm_rows_f32(int64_t rows, int64_t cols, const float *x, const flo
 /* y = x transposed by perm (x of rank `rank` with shape `shape`). */
 void eb_transpose_f32(int rank, const int64_t *shape, const int *perm, const float *x, float *y,
                       eb_threadpool *tp);
+
+/* ---- per-channel affine, reductions, index-map copies (cpuops) ------------- */
+
+/* y = act(x * scale[c] + shift[c]) over x seen as [outer][c][inner]
+ * (affine_f32.c): a BatchNormalization that does not fold into a Conv,
+ * with the activation after it. */
+struct eb_channel_affine;
+/* Rows [b, e) of the pass (channel planes when inner > 1, else pixels):
+ * an AFFINE row of kernels.def. */
+typedef void (*eb_affine_rows_fn)(const struct eb_channel_affine *a, const float *x, float *y, int64_t b, int64_t e);
+
+typedef struct eb_channel_affine {
+    int64_t outer, c, inner;
+    float *scale, *shift;     /* c values each, owned by the step */
+    eb_act act;
+    float lo, hi;
+    eb_affine_rows_fn rows;   /* the kernel prepare picked; NULL: the current ISA's */
+} eb_channel_affine;
+
+void eb_affine_rows_f32__generic(const eb_channel_affine *a, const float *x, float *y, int64_t b, int64_t e);
+#if defined(__x86_64__)
+void eb_affine_rows_f32__avx2(const eb_channel_affine *a, const float *x, float *y, int64_t b, int64_t e);
+void eb_affine_rows_f32__avx512(const eb_channel_affine *a, const float *x, float *y, int64_t b, int64_t e);
+#endif
+
+void eb_channel_affine_f32(const eb_channel_affine *a, const float *x, float *y, eb_threadpool *tp);
+
+/* ReduceMean/Sum/Max/Min (reduce_f32.c) on x with merged dims: [outer][count]
+ * over the last dim (inner == 1), [outer][count][inner] over the middle one,
+ * or, general, dims[] with red[] marking the reduced ones. */
+struct eb_reduce;
+/* Tasks [b, e) of the row path (output rows) or the column path (outer row,
+ * block of 512 columns): a REDUCE row of kernels.def. */
+typedef void (*eb_reduce_rows_fn)(const struct eb_reduce *r, const float *x, float *y, int64_t b, int64_t e);
+
+typedef struct eb_reduce {
+    eb_op op;
+    int64_t outer, count, inner;  /* count: values per output */
+    bool general;
+    int rank;
+    int64_t dims[EB_MAX_RANK];
+    bool red[EB_MAX_RANK];
+    eb_reduce_rows_fn rows;       /* the kernel prepare picked; NULL: the current ISA's */
+} eb_reduce;
+
+void eb_reduce_rows_f32__generic(const eb_reduce *r, const float *x, float *y, int64_t b, int64_t e);
+#if defined(__x86_64__)
+void eb_reduce_rows_f32__avx2(const eb_reduce *r, const float *x, float *y, int64_t b, int64_t e);
+void eb_reduce_rows_f32__avx512(const eb_reduce *r, const float *x, float *y, int64_t b, int64_t e);
+#endif
+
+void eb_reduce_f32(const eb_reduce *r, const float *x, float *y, eb_threadpool *tp);
+
+/* y[i0..ik] = x[map0[i0]..mapk[ik]] in blocks of `block` bytes, or the
+ * fill value where a map holds -1 (remap.c): Slice and Pad. */
+typedef struct eb_remap_run {
+    int64_t out, len, src;    /* src -1: fill */
+} eb_remap_run;
+
+typedef struct eb_remap {
+    int rank;                       /* dims as stored, inner ones merged into block */
+    int64_t out[EB_MAX_RANK];       /* output dims */
+    int64_t in_stride[EB_MAX_RANK]; /* input strides, in blocks */
+    int64_t *map[EB_MAX_RANK];      /* per dim: source index or -1, into maps */
+    int64_t *maps;                  /* owned: every map in one allocation */
+    size_t block, es;               /* bytes per element of the merged dims; per element */
+    unsigned char fill[16];         /* the fill value, one element */
+    bool fill_zero;
+    eb_remap_run *runs;             /* the innermost dim's runs (eb_remap_prepare) */
+    int n_runs;
+} eb_remap;
+
+/* Cuts the innermost map into runs. */
+eb_status eb_remap_prepare(eb_remap *r, eb_err *err);
+void eb_remap_release(eb_remap *r);
+void eb_remap_copy(const eb_remap *r, const void *x, void *y, eb_threadpool *tp);
+
+/* Cast between f32, i64, i32 and bool; comparisons to bool; Where
+ * (logic.c), with broadcasting: out dims and each input's element strides
+ * (0 on broadcast dims), rank >= 1. */
+typedef struct eb_bcast {
+    int rank;
+    int64_t out[EB_MAX_RANK];
+    int64_t st[3][EB_MAX_RANK];
+} eb_bcast;
+
+bool eb_cast_supported(eb_dtype dt);
+void eb_cast(eb_dtype src, eb_dtype dst, int64_t n, const void *x, void *y, eb_threadpool *tp);
+/* y = a OP b for op EQUAL, LESS, LESS_OR_EQUAL, GREATER, GREATER_OR_EQUAL on
+ * operands of dtype dt (f32, i64, i32, bool). */
+void eb_compare(eb_op op, eb_dtype dt, const eb_bcast *bc, const void *a, const void *b, uint8_t *y,
+                eb_threadpool *tp);
+void eb_where(const eb_bcast *bc, size_t es, const uint8_t *cond, const void *x, const void *y, void *out,
+              eb_threadpool *tp);
 
 #endif

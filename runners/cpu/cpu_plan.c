@@ -54,6 +54,7 @@ int eb_cpu_want_layout(eb_plan *p, int v, lay want, eb_err *err)
     p->pv[t].layout = want;
     p->pv[t].twin = v;
     p->pv[t].alias = -1;
+    p->pv[t].alias_off = 0;
     p->pv[v].twin = t;
     step *s = eb_cpu_new_step(p, want == LAY_NHWC ? ST_TO_NHWC : ST_TO_NCHW, -1, err);
     if (!s)
@@ -235,7 +236,7 @@ static const eb_cpu_planner PLANNERS[EB_OP_COUNT][MAX_PLANNERS] = {
     [EB_OP_LAYER_NORM] = {eb_cpu_plan_layernorm},
     [EB_OP_TRANSPOSE] = {eb_cpu_plan_transpose},
     [EB_OP_CONCAT] = {eb_cpu_plan_concat_split},
-    [EB_OP_SPLIT] = {eb_cpu_plan_concat_split},
+    [EB_OP_SPLIT] = {eb_cpu_plan_split_view, eb_cpu_plan_concat_split},
     [EB_OP_GATHER] = {eb_cpu_plan_gather},
     [EB_OP_RESHAPE] = {eb_cpu_plan_view},
     [EB_OP_FLATTEN] = {eb_cpu_plan_view},
@@ -247,12 +248,28 @@ static const eb_cpu_planner PLANNERS[EB_OP_COUNT][MAX_PLANNERS] = {
     [EB_OP_LSTM] = {eb_cpu_plan_rnn},
     [EB_OP_GRU] = {eb_cpu_plan_rnn},
     [EB_OP_RNN] = {eb_cpu_plan_rnn},
-    /* the graph optimizer's (cpu_opt_*.c): no-op removal, Pow by 2 or 0.5 */
-    [EB_OP_CAST] = {eb_cpu_plan_cast_noop},
-    [EB_OP_POW] = {eb_cpu_plan_pow_const},
     [EB_OP_RESIZE] = {eb_cpu_plan_resize},
     [EB_OP_UPSAMPLE] = {eb_cpu_plan_resize},
     [EB_OP_CONV_TRANSPOSE] = {eb_cpu_plan_conv_transpose},
+    /* cpuops */
+    [EB_OP_BATCH_NORM] = {eb_cpu_plan_batchnorm},
+    [EB_OP_REDUCE_MEAN] = {eb_cpu_plan_reduce},
+    [EB_OP_REDUCE_SUM] = {eb_cpu_plan_reduce},
+    [EB_OP_REDUCE_MAX] = {eb_cpu_plan_reduce},
+    [EB_OP_REDUCE_MIN] = {eb_cpu_plan_reduce},
+    [EB_OP_SLICE] = {eb_cpu_plan_slice},
+    [EB_OP_PAD] = {eb_cpu_plan_pad},
+    /* the graph optimizer's no-op removal and Pow by 2 or 0.5 (cpu_opt_*.c) come first */
+    [EB_OP_POW] = {eb_cpu_plan_pow_const, eb_cpu_plan_pow},
+    [EB_OP_EXPAND] = {eb_cpu_plan_expand_tile},
+    [EB_OP_TILE] = {eb_cpu_plan_expand_tile},
+    [EB_OP_CAST] = {eb_cpu_plan_cast_noop, eb_cpu_plan_cast},
+    [EB_OP_EQUAL] = {eb_cpu_plan_compare},
+    [EB_OP_LESS] = {eb_cpu_plan_compare},
+    [EB_OP_LESS_OR_EQUAL] = {eb_cpu_plan_compare},
+    [EB_OP_GREATER] = {eb_cpu_plan_compare},
+    [EB_OP_GREATER_OR_EQUAL] = {eb_cpu_plan_compare},
+    [EB_OP_WHERE] = {eb_cpu_plan_where},
 };
 static const eb_cpu_planner UNARY[MAX_PLANNERS] = {eb_cpu_plan_unary};
 static const eb_cpu_planner NO_PLANNER[MAX_PLANNERS] = {NULL};

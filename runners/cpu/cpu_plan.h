@@ -36,6 +36,7 @@ typedef struct pval {
     bool fused;        /* computed inside another step, never stored */
     bool used;         /* read or written by some step */
     int alias;         /* shares the storage of this pval (view, in place), -1 */
+    size_t alias_off;  /* ... from this many bytes into it (Slice/Split views), else 0 */
     int first, last;   /* lifetime in steps (roots only) */
     int item;          /* planner item (roots only), -1 */
 } pval;
@@ -48,7 +49,7 @@ typedef enum step_kind {
     ST_COUNT
 } step_kind;
 
-enum { MAX_STEP_IO = 8 };
+enum { MAX_STEP_IO = 64 }; /* densenet's Concats take up to 49 inputs */
 
 typedef struct step {
     step_kind kind;
@@ -128,6 +129,14 @@ typedef struct step {
     } shuffle;                    /* ST_SHUFFLE (cpu_opt_shuffle.c) */
     eb_resize2d rs;               /* ST_RESIZE (cpu_plan_resample.c) */
     eb_deconv2d dc;               /* ST_DECONV (cpu_plan_resample.c) */
+    eb_channel_affine aff;        /* ST_AFFINE (cpu_plan_norm.c) */
+    eb_reduce red;                /* ST_REDUCE (cpu_plan_reduce.c) */
+    eb_remap remap;               /* ST_REMAP: Slice, Pad, Expand, Tile (cpu_plan_slice.c) */
+    struct {
+        eb_op op;
+        eb_dtype src, dst;        /* Cast; compare: src the operands'; Where: dst */
+        eb_bcast bc;
+    } lg;                         /* ST_CAST, ST_COMPARE, ST_WHERE (cpu_plan_logic.c) */
 } step;
 
 struct eb_plan {
@@ -178,6 +187,15 @@ static inline int root_of(const eb_plan *p, int v)
     while (p->pv[v].alias >= 0)
         v = p->pv[v].alias;
     return v;
+}
+
+/* Where v's bytes start in its root's storage (views into part of it). */
+static inline size_t offset_in_root(const eb_plan *p, int v)
+{
+    size_t off = 0;
+    for (; p->pv[v].alias >= 0; v = p->pv[v].alias)
+        off += p->pv[v].alias_off;
+    return off;
 }
 
 /* 4-D values whose NCHW and NHWC layouts are the same memory. */
@@ -290,6 +308,7 @@ int eb_cpu_fuse_epilogue(eb_plan *p, int v, epi *e, eb_err *err, eb_status *st);
 
 /* the planners (cpu_plan_<family>.c): true when a fast step was added */
 bool eb_cpu_plan_conv(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_plan_conv_padded(eb_plan *p, int ni, int xv, const int pads[4], eb_status *st, eb_err *err);
 bool eb_cpu_plan_gemm(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_matmul_batched(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_pool(eb_plan *p, int ni, eb_status *st, eb_err *err);
@@ -310,6 +329,18 @@ size_t eb_cpu_bytes_rnn(const step *s);
 /* cpu_plan_resample.c */
 bool eb_cpu_plan_resize(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_conv_transpose(eb_plan *p, int ni, eb_status *st, eb_err *err);
+/* cpuops: BatchNormalization as a per-channel pass, Reduce*, Slice, Pad,
+ * Split views, Pow by a constant */
+bool eb_cpu_plan_batchnorm(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_plan_reduce(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_plan_slice(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_plan_pad(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_plan_split_view(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_plan_pow(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_plan_expand_tile(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_plan_cast(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_plan_compare(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_plan_where(eb_plan *p, int ni, eb_status *st, eb_err *err);
 /* quantized nodes (cpu_plan_quant.c) */
 bool eb_cpu_plan_qconv(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_qgemm(eb_plan *p, int ni, eb_status *st, eb_err *err);

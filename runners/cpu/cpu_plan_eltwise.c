@@ -20,6 +20,11 @@ bool eb_cpu_plan_unary(eb_plan *p, int ni, eb_status *st, eb_err *err)
         up.alpha = eb_attr_float(n, "alpha", 0.2f);
         up.beta = eb_attr_float(n, "beta", 0.5f);
         break;
+    case EB_OP_ELU: up.alpha = eb_attr_float(n, "alpha", 1.0f); break;
+    case EB_OP_SELU: /* beta carries gamma (ref_unary.c's defaults) */
+        up.alpha = eb_attr_float(n, "alpha", 1.67326319217681884765625f);
+        up.beta = eb_attr_float(n, "gamma", 1.05070102214813232421875f);
+        break;
     case EB_OP_GELU: up.gelu_tanh = strcmp(eb_attr_string(n, "approximate", "none"), "tanh") == 0; break;
     case EB_OP_CLIP:
         up.lo = -FLT_MAX;
@@ -174,5 +179,32 @@ bool eb_cpu_plan_layernorm(eb_plan *p, int ni, eb_status *st, eb_err *err)
     s->rows.cols = cols;
     s->rows.rows = eb_tensor_numel(x) / cols;
     s->rows.eps = eb_attr_float(n, "epsilon", 1e-5f);
+    return true;
+}
+
+/* Pow with a constant scalar exponent (any numeric dtype): a unary step,
+ * x*x for 2 and sqrtf for 0.5 (the decomposed LayerNorm's Pow), powf
+ * otherwise; a computed or broadcast exponent falls back. */
+bool eb_cpu_plan_pow(eb_plan *p, int ni, eb_status *st, eb_err *err)
+{
+    const eb_node *n = &p->g->nodes[ni];
+    int xv = n->in[0], ev = n->in[1], yv = n->out[0];
+    const eb_tensor *et = const_tensor(p, ev);
+    if (!is_f32(&p->pv[xv].t) || !is_f32(&p->pv[yv].t) || !et || eb_tensor_numel(et) != 1 ||
+        !eb_is_numeric(et->dtype) || !eb_tensor_same_shape(&p->pv[xv].t, &p->pv[yv].t))
+        return false;
+    double e = eb_dtype_get_f64(et->dtype, et->data, 0);
+    if ((double)(float)e != e)
+        return false; /* an exponent float cannot hold */
+    step *s = eb_cpu_new_step(p, ST_UNARY, ni, err);
+    if (!s) {
+        *st = EB_ENOMEM;
+        return false;
+    }
+    s->unary = (eb_unary_params){.op = EB_OP_POW, .alpha = (float)e};
+    s->n_in = s->n_out = 1;
+    s->in[0] = xv; /* any layout: elementwise */
+    s->out[0] = yv;
+    p->pv[yv].layout = p->pv[xv].is_const ? LAY_NCHW : p->pv[xv].layout;
     return true;
 }

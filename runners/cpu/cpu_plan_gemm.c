@@ -9,8 +9,16 @@
 
 bool eb_cpu_plan_conv(eb_plan *p, int ni, eb_status *st, eb_err *err)
 {
+    static const int none[4] = {0, 0, 0, 0};
+    return eb_cpu_plan_conv_padded(p, ni, p->g->nodes[ni].in[0], none, st, err);
+}
+
+/* Conv node ni reading xv, with pads[4] (top, left, bottom, right) of zeros
+ * more around it than its own: a Pad folded into it (cpu_plan_slice.c). */
+bool eb_cpu_plan_conv_padded(eb_plan *p, int ni, int xv, const int pads[4], eb_status *st, eb_err *err)
+{
     const eb_node *n = &p->g->nodes[ni];
-    int xv = n->in[0], wv = n->in[1], bv = input_of(n, 2), yv = n->out[0];
+    int wv = n->in[1], bv = input_of(n, 2), yv = n->out[0];
     const eb_tensor *x = &p->pv[xv].t, *w = &p->pv[wv].t, *y = &p->pv[yv].t;
     const eb_tensor *b = bv >= 0 ? &p->pv[bv].t : NULL;
     if (!is_f32(x) || !is_f32(w) || !is_f32(y) || (b && !is_f32(b)) || w->rank != 4)
@@ -19,6 +27,7 @@ bool eb_cpu_plan_conv(eb_plan *p, int ni, eb_status *st, eb_err *err)
     eb_win2d win;
     if (!eb_cpu_window_of(n, x, y, (int)w->shape[2], (int)w->shape[3], &win) || groups < 1 || win.c % groups)
         return false;
+    win.pt += pads[0], win.pl += pads[1], win.pb += pads[2], win.pr += pads[3];
     int cout = (int)y->shape[1];
     bool runtime = !p->pv[wv].is_const || (bv >= 0 && !p->pv[bv].is_const);
     bool depthwise = groups == win.c && cout == win.c && w->shape[1] == 1;

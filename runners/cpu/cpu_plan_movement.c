@@ -87,27 +87,40 @@ bool eb_cpu_plan_concat_split(eb_plan *p, int ni, eb_status *st, eb_err *err)
     if (!concat && n->n_in > 1 && !const_tensor(p, n->in[1]))
         return false;
     int ids[MAX_STEP_IO];
+    /* along the channels of NHWC values (densenet's Concats after its
+     * convolutions): the same copies with pixels as the outer rows, and no
+     * layout conversion on either side */
+    lay l = LAY_NCHW;
+    if (w->rank == 4 && axis == 1 && es == sizeof(float) && w->dtype == EB_DT_F32) {
+        for (int k = 0; k < pieces && concat; k++)
+            if (piece[k] >= 0 && !p->pv[piece[k]].is_const && p->pv[piece[k]].layout == LAY_NHWC &&
+                !layout_neutral(&p->pv[piece[k]].t))
+                l = LAY_NHWC;
+        if (!concat && p->pv[whole].layout == LAY_NHWC && !layout_neutral(w))
+            l = LAY_NHWC;
+    }
     for (int k = 0; k < pieces; k++) {
         if (piece[k] < 0 || !p->g->values[piece[k]].shape_known || p->pv[piece[k]].t.dtype != w->dtype ||
             p->pv[piece[k]].t.rank != w->rank)
             return false;
-        ids[k] = concat ? eb_cpu_want_layout(p, piece[k], LAY_NCHW, err) : piece[k];
+        ids[k] = concat ? eb_cpu_want_layout(p, piece[k], l, err) : piece[k];
         if (ids[k] < 0) {
             *st = EB_ENOMEM;
             return false;
         }
     }
-    int src = concat ? whole : eb_cpu_want_layout(p, whole, LAY_NCHW, err);
+    int src = concat ? whole : eb_cpu_want_layout(p, whole, l, err);
     step *s = src < 0 ? NULL : eb_cpu_new_step(p, concat ? ST_CONCAT : ST_SPLIT, ni, err);
     if (!s) {
         *st = EB_ENOMEM;
         return false;
     }
-    s->mv.outer = dims_product(w, 0, axis);
-    s->mv.inner = (size_t)dims_product(w, axis, w->rank) * es;
+    bool nhwc = l == LAY_NHWC; /* outer rows: the pixels; each piece: its channels */
+    s->mv.outer = nhwc ? w->shape[0] * w->shape[2] * w->shape[3] : dims_product(w, 0, axis);
+    s->mv.inner = (size_t)(nhwc ? w->shape[1] : dims_product(w, axis, w->rank)) * es;
     for (int k = 0; k < pieces; k++) {
         const eb_tensor *t = &p->pv[ids[k]].t;
-        s->mv.part[k] = (size_t)dims_product(t, axis, t->rank) * es;
+        s->mv.part[k] = (size_t)(nhwc ? t->shape[1] : dims_product(t, axis, t->rank)) * es;
         if (concat)
             s->in[k] = ids[k];
         else
@@ -117,10 +130,13 @@ bool eb_cpu_plan_concat_split(eb_plan *p, int ni, eb_status *st, eb_err *err)
         s->n_in = pieces;
         s->n_out = 1;
         s->out[0] = whole;
+        p->pv[whole].layout = nhwc && !layout_neutral(w) ? LAY_NHWC : LAY_NCHW;
     } else {
         s->n_in = 1;
         s->in[0] = src;
         s->n_out = pieces;
+        for (int k = 0; k < pieces; k++)
+            p->pv[ids[k]].layout = nhwc && !layout_neutral(&p->pv[ids[k]].t) ? LAY_NHWC : LAY_NCHW;
     }
     return true;
 }

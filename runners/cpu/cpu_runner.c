@@ -277,7 +277,7 @@ bool eb_cpu_plan_value_region(const eb_plan *p, int value, size_t *offset, size_
     int r = root_of(p, value);
     if (p->pv[r].item < 0)
         return false;
-    *offset = p->items[p->pv[r].item].offset;
+    *offset = p->items[p->pv[r].item].offset + offset_in_root(p, value);
     *bytes = eb_tensor_nbytes(&v->t);
     return true;
 }

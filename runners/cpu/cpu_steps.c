@@ -405,6 +405,68 @@ static size_t bytes_deconv(const step *s)
 {
     return eb_deconv2d_weight_bytes(&s->dc);
 }
+/* ---- per-channel affine, reductions, index-map copies (cpuops) ------------------------------ */
+
+static eb_status exec_affine(eb_plan *p, const step *s, eb_err *err)
+{
+    (void)err;
+    eb_channel_affine_f32(&s->aff, f32(p, s->in[0]), f32(p, s->out[0]), p->tp);
+    return EB_OK;
+}
+
+static void release_affine(step *s)
+{
+    free(s->aff.scale);
+    free(s->aff.shift);
+}
+
+static size_t bytes_affine(const step *s)
+{
+    return 2 * sizeof(float) * (size_t)s->aff.c;
+}
+
+static eb_status exec_reduce(eb_plan *p, const step *s, eb_err *err)
+{
+    (void)err;
+    eb_reduce_f32(&s->red, f32(p, s->in[0]), f32(p, s->out[0]), p->tp);
+    return EB_OK;
+}
+
+static eb_status exec_remap(eb_plan *p, const step *s, eb_err *err)
+{
+    (void)err;
+    eb_remap_copy(&s->remap, p->pv[s->in[0]].t.data, p->pv[s->out[0]].t.data, p->tp);
+    return EB_OK;
+}
+
+static void release_remap(step *s)
+{
+    eb_remap_release(&s->remap);
+}
+
+static eb_status exec_cast(eb_plan *p, const step *s, eb_err *err)
+{
+    (void)err;
+    const eb_tensor *x = &p->pv[s->in[0]].t;
+    eb_cast(s->lg.src, s->lg.dst, eb_tensor_numel(x), x->data, p->pv[s->out[0]].t.data, p->tp);
+    return EB_OK;
+}
+
+static eb_status exec_compare(eb_plan *p, const step *s, eb_err *err)
+{
+    (void)err;
+    eb_compare(s->lg.op, s->lg.src, &s->lg.bc, p->pv[s->in[0]].t.data, p->pv[s->in[1]].t.data,
+               p->pv[s->out[0]].t.data, p->tp);
+    return EB_OK;
+}
+
+static eb_status exec_where(eb_plan *p, const step *s, eb_err *err)
+{
+    (void)err;
+    eb_where(&s->lg.bc, eb_dtypes[s->lg.dst].size, p->pv[s->in[0]].t.data, p->pv[s->in[1]].t.data,
+             p->pv[s->in[2]].t.data, p->pv[s->out[0]].t.data, p->tp);
+    return EB_OK;
+}
 
 /* ---- the table ---------------------------------------------------------------------------- */
 

@@ -45,7 +45,19 @@ bool eb_unary_supported(eb_op op)
     case EB_OP_SQRT:
     case EB_OP_NEG:
     case EB_OP_ABS:
-    case EB_OP_EXP: return true;
+    case EB_OP_EXP:
+    /* cpuops: */
+    case EB_OP_LOG:
+    case EB_OP_RECIPROCAL:
+    case EB_OP_FLOOR:
+    case EB_OP_CEIL:
+    case EB_OP_ROUND:
+    case EB_OP_SIGN:
+    case EB_OP_SIN:
+    case EB_OP_COS:
+    case EB_OP_SOFTPLUS:
+    case EB_OP_ELU:
+    case EB_OP_SELU: return true;
     default: return false;
     }
 }
@@ -130,6 +142,68 @@ static void unary_range(void *arg, int64_t b, int64_t e)
     case EB_OP_EXP:
         for (int64_t i = b; i < e; i++)
             y[i] = expf(x[i]);
+        break;
+    /* cpuops: Pow by a constant exponent (alpha), and more unary functions */
+    case EB_OP_POW:
+        if (p->alpha == 2.0f)
+            for (int64_t i = b; i < e; i++)
+                y[i] = x[i] * x[i];
+        else if (p->alpha == 0.5f)
+            for (int64_t i = b; i < e; i++)
+                y[i] = sqrtf(x[i]);
+        else if (p->alpha == 1.0f)
+            for (int64_t i = b; i < e; i++)
+                y[i] = x[i];
+        else if (p->alpha == 3.0f)
+            for (int64_t i = b; i < e; i++)
+                y[i] = x[i] * x[i] * x[i];
+        else
+            for (int64_t i = b; i < e; i++)
+                y[i] = powf(x[i], p->alpha);
+        break;
+    case EB_OP_LOG:
+        for (int64_t i = b; i < e; i++)
+            y[i] = logf(x[i]);
+        break;
+    case EB_OP_RECIPROCAL:
+        for (int64_t i = b; i < e; i++)
+            y[i] = 1.0f / x[i];
+        break;
+    case EB_OP_FLOOR:
+        for (int64_t i = b; i < e; i++)
+            y[i] = floorf(x[i]);
+        break;
+    case EB_OP_CEIL:
+        for (int64_t i = b; i < e; i++)
+            y[i] = ceilf(x[i]);
+        break;
+    case EB_OP_ROUND:
+        for (int64_t i = b; i < e; i++)
+            y[i] = nearbyintf(x[i]);
+        break;
+    case EB_OP_SIGN:
+        for (int64_t i = b; i < e; i++)
+            y[i] = x[i] > 0.0f ? 1.0f : x[i] < 0.0f ? -1.0f : x[i];
+        break;
+    case EB_OP_SIN:
+        for (int64_t i = b; i < e; i++)
+            y[i] = sinf(x[i]);
+        break;
+    case EB_OP_COS:
+        for (int64_t i = b; i < e; i++)
+            y[i] = cosf(x[i]);
+        break;
+    case EB_OP_SOFTPLUS:
+        for (int64_t i = b; i < e; i++)
+            y[i] = x[i] > 0.0f ? x[i] + log1pf(expf(-x[i])) : log1pf(expf(x[i]));
+        break;
+    case EB_OP_ELU:
+        for (int64_t i = b; i < e; i++)
+            y[i] = x[i] < 0.0f ? p->alpha * expm1f(x[i]) : x[i];
+        break;
+    case EB_OP_SELU: /* beta: gamma */
+        for (int64_t i = b; i < e; i++)
+            y[i] = x[i] <= 0.0f ? p->beta * p->alpha * expm1f(x[i]) : p->beta * x[i];
         break;
     default:
         break;

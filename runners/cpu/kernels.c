@@ -20,6 +20,8 @@ const eb_kernel eb_kernels[] = {
 #define EB_KERNEL_FN_WDOT_F16(f) {.wdot = f}
 #define EB_KERNEL_FN_SPMM_CSR(f) {.spmm = f}
 #define EB_KERNEL_FN_SPMM_NM(f) {.spmm = f}
+#define EB_KERNEL_FN_AFFINE(f) {.affine = f}
+#define EB_KERNEL_FN_REDUCE(f) {.reduce = f}
 #include "runners/cpu/kernels.def"
 #undef EB_KERNEL
 };

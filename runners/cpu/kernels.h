@@ -32,6 +32,8 @@ typedef enum eb_kernel_kind {
     EB_KERNEL_WDOT_F16, /* fn.wdot: fp16 weights */
     EB_KERNEL_SPMM_CSR, /* fn.spmm: CSR sparse weights */
     EB_KERNEL_SPMM_NM,  /* fn.spmm: N:M structured sparse weights */
+    EB_KERNEL_AFFINE,   /* fn.affine: per-channel scale+shift+activation rows (BatchNormalization) */
+    EB_KERNEL_REDUCE,   /* fn.reduce: ReduceMean/Sum/Max/Min rows and columns */
     EB_KERNEL_KINDS
 } eb_kernel_kind;
 
@@ -61,6 +63,8 @@ typedef struct eb_kernel {
         eb_dw_row_i8_fn dwconv_i8;
         eb_wdot_fn wdot;
         eb_spmm_fn spmm;
+        eb_affine_rows_fn affine;
+        eb_reduce_rows_fn reduce;
     } fn;
     int mr, nr;                /* GEMM register tile */
     eb_node_eval_fn ref;       /* the reference twin */
