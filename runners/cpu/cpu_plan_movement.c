@@ -25,21 +25,34 @@ bool eb_cpu_plan_transpose(eb_plan *p, int ni, eb_status *st, eb_err *err)
     return true;
 }
 
+/* No output past the first is read or a graph output (Dropout's mask as
+ * PyTorch exports it). */
+static bool only_first_output_used(const eb_plan *p, const eb_node *n)
+{
+    for (int k = 1; k < n->n_out; k++)
+        if (n->out[k] >= 0 && (p->is_output[n->out[k]] || n_consumers(p, n->out[k]) > 0))
+            return false;
+    return true;
+}
+
 /* Views: the output is the input's bytes under another shape. */
 bool eb_cpu_plan_view(eb_plan *p, int ni, eb_status *st, eb_err *err)
 {
     const eb_node *n = &p->g->nodes[ni];
     int xv = n->in[0], yv = n->out[0];
-    if (!single_output(n) || p->pv[xv].t.dtype != p->pv[yv].t.dtype ||
+    if (!only_first_output_used(p, n) || p->pv[xv].t.dtype != p->pv[yv].t.dtype ||
         eb_tensor_nbytes(&p->pv[xv].t) != eb_tensor_nbytes(&p->pv[yv].t))
         return false;
     if (n->op == EB_OP_DROPOUT) {
-        /* inference only: no training_mode input, or a constant false one */
+        /* inference (no training_mode input, or a constant false one), or
+         * training with a constant ratio of 0 (an identity too) */
         int tm = input_of(n, 2);
         const eb_tensor *t = const_tensor(p, tm);
-        if (tm >= 0 && (!t || t->dtype != EB_DT_BOOL || *(const uint8_t *)t->data != 0))
+        float ratio = -1.0f;
+        bool zero_ratio = const_scalar(p, input_of(n, 1), &ratio) && ratio == 0.0f;
+        if (tm >= 0 && (!t || t->dtype != EB_DT_BOOL || (*(const uint8_t *)t->data != 0 && !zero_ratio)))
             return false;
-        if (eb_attr_int(n, "training_mode", 0) != 0)
+        if (eb_attr_int(n, "training_mode", 0) != 0 && !zero_ratio)
             return false;
     }
     if (p->pv[xv].is_const) {
