@@ -29,6 +29,7 @@
 #include "models/onnx_tensor.h"
 #include "reference_kernels/ref.h"
 #include "runners/cpu/cpu_runner.h"
+#include "runners/cpu/gemm.h"
 #include "runners/runner.h"
 #include "tests/test_util.h"
 
@@ -485,6 +486,21 @@ static void layernorm__near_misses__are_not_fused_and_stay_right(void **state)
 
 /* ---- activations written out ----------------------------------------------------- */
 
+/* Runs body with each ISA this machine runs forced in turn. */
+static void on_every_isa(void (*body)(void))
+{
+    static const eb_isa isas[] = {EB_ISA_GENERIC, EB_ISA_AVX2, EB_ISA_AVX512, EB_ISA_NEON};
+    int ran = 0;
+    for (size_t i = 0; i < sizeof isas / sizeof isas[0]; i++) {
+        if (!eb_gemm_force_isa(isas[i]))
+            continue;
+        body();
+        ran++;
+    }
+    eb_gemm_force_isa(EB_ISA_AUTO);
+    assert_true(ran >= 1);
+}
+
 /* GELU's tanh form as GPT-2 writes it (Pow(x, 3), kappa * cube) when
  * torch_form is false, else as torch.onnx's gelu(approximate='tanh')
  * (x * x * x, cube * kappa, 0.5 first). */
@@ -525,13 +541,19 @@ static eb_graph *gelu_tanh_graph(bool torch_form, float kappa, float scale)
     return mb_load(&b);
 }
 
-static void gelu_tanh__both_spellings__fuse_and_a_wrong_constant_does_not(void **state)
+static void gelu_tanh_cases(void)
 {
-    (void)state;
     expect_opt(gelu_tanh_graph(false, 0.044715f, 1), "GELU(tanh) x1", true, true, "GELU tanh, GPT-2's spelling");
     expect_opt(gelu_tanh_graph(true, 0.044715f, 1), "GELU(tanh) x1", true, true, "GELU tanh, torch.onnx's spelling");
     expect_opt(gelu_tanh_graph(true, 0.044715f, 60), "GELU(tanh) x1", true, true, "GELU tanh on [-120, 120]");
     expect_opt(gelu_tanh_graph(false, 0.0448f, 1), "GELU", false, false, "kappa 0.0448 instead of 0.044715");
+}
+
+/* on every ISA: ST_ACT has an AVX2 loop and a scalar one (tails, generic) */
+static void gelu_tanh__both_spellings__fuse_and_a_wrong_constant_does_not(void **state)
+{
+    (void)state;
+    on_every_isa(gelu_tanh_cases);
 }
 
 /* x * Sigmoid(scale * x) (scale 1: SiLU; 1.702: QuickGELU, not SiLU). */
@@ -560,9 +582,8 @@ static eb_graph *silu_graph(float scale)
     return mb_load(&b);
 }
 
-static void silu__x_times_sigmoid__fuses_and_quick_gelu_does_not(void **state)
+static void silu_cases(void)
 {
-    (void)state;
     expect_opt(silu_graph(1.0f), "SiLU x1", true, true, "SiLU");
     expect_opt(silu_graph(200.0f), "SiLU x1", true, true, "SiLU on [-400, 400]");
     expect_opt(silu_graph(1.702f), "SiLU", false, false, "x * Sigmoid(1.702 x)");
@@ -577,6 +598,13 @@ static void silu__x_times_sigmoid__fuses_and_quick_gelu_does_not(void **state)
     mb_node(&b, "Mul", "c,s", "y");
     mb_output(&b, "y");
     expect_opt(mb_load(&b), "SiLU", false, true, "Clip(x, -20, 20) * Sigmoid(x)");
+}
+
+/* on every ISA: ST_ACT has an AVX2 loop and a scalar one (tails, generic) */
+static void silu__x_times_sigmoid__fuses_and_quick_gelu_does_not(void **state)
+{
+    (void)state;
+    on_every_isa(silu_cases);
 }
 
 /* HardSwish as x * HardSigmoid(x) (alpha), or x * Clip(x + 3, 0, 6) / 6. */
@@ -602,12 +630,18 @@ static eb_graph *hard_swish_graph(bool clip_form, float alpha)
     return mb_load(&b);
 }
 
-static void hard_swish__both_spellings__fuse_and_the_default_slope_does_not(void **state)
+static void hard_swish_cases(void)
 {
-    (void)state;
     expect_opt(hard_swish_graph(false, 1.0f / 6.0f), "HardSwish x1", true, true, "x * HardSigmoid(x)");
     expect_opt(hard_swish_graph(true, 0), "HardSwish x1", true, true, "x * Clip(x + 3, 0, 6) / 6");
     expect_opt(hard_swish_graph(false, 0.2f), "HardSwish", false, false, "x * HardSigmoid(x), alpha 0.2");
+}
+
+/* on every ISA: ST_ACT has an AVX2 loop and a scalar one (tails, generic) */
+static void hard_swish__both_spellings__fuse_and_the_default_slope_does_not(void **state)
+{
+    (void)state;
+    on_every_isa(hard_swish_cases);
 }
 
 /* MatMul -> PyTorch's exact GELU with its operands in another order than

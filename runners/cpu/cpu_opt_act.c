@@ -21,12 +21,13 @@
  * Where the cluster reads the output of a product step whose epilogue can
  * compute the function (GELU's erf form), it becomes that epilogue
  * (eb_cpu_fuse_act_epilogue, from cpu_fuse.c); otherwise it is one ST_ACT
- * step, elementwise, in x's layout.  Its loops are branch-free with one
- * expf per element (tanh(z) = 1 - 2 / (e^2z + 1)): measured on 1.2M
- * elements (CPU time, gcc 12 -O2), SiLU as x / (1 + expf(-x)) takes
- * 2.5 ms where a sign branch (the Sigmoid kernel's) takes 11 ms and
- * eb_exp_poly, which gcc does not vectorise here, 11.5 ms; GELU's tanh
- * form through tanhf takes 27 ms. */
+ * step, elementwise, in x's layout.  Where the plan's ISA is AVX2 or
+ * AVX-512 its loops are kernels_f32_avx2.c's eb_act_f32__avx2 (8 at a
+ * time, softmax's vector exponential); the scalar loops here, branch-free
+ * with one expf per element (tanh(z) = 1 - 2 / (e^2z + 1)), do the tails
+ * and the other ISAs.  Measured on 1.2M elements (CPU time, gcc 12 -O2),
+ * scalar SiLU as x / (1 + expf(-x)) took 2.5 ms where a sign branch (the
+ * Sigmoid kernel's) took 11 ms, and GELU's tanh form through tanhf 27 ms. */
 #include "runners/cpu/cpu_plan.h"
 
 #include <math.h>
@@ -320,8 +321,13 @@ bool eb_cpu_fuse_act(eb_plan *p, int ni, eb_status *st, eb_err *err)
 
 /* ---- the step --------------------------------------------------------------- */
 
+_Static_assert((int)EB_CPU_ACT_GELU_TANH == EB_ACT8_GELU_TANH && (int)EB_CPU_ACT_SILU == EB_ACT8_SILU &&
+                   (int)EB_CPU_ACT_HARD_SWISH == EB_ACT8_HARD_SWISH,
+               "eb_act_f32__avx2 numbers the functions as eb_cpu_act_fn does");
+
 typedef struct act_ctx {
     int fn;
+    bool avx2; /* the plan's ISA runs eb_act_f32__avx2 */
     const float *x;
     float *y;
 } act_ctx;
@@ -331,6 +337,10 @@ static void act_range(void *arg, int64_t b, int64_t e)
     const act_ctx *c = arg;
     const float *x = c->x;
     float *y = c->y;
+#if defined(__x86_64__)
+    if (c->avx2)
+        b += eb_act_f32__avx2(c->fn, x + b, y + b, e - b);
+#endif
     switch ((eb_cpu_act_fn)c->fn) {
     case EB_CPU_ACT_GELU_ERF:
         for (int64_t i = b; i < e; i++)
@@ -362,7 +372,9 @@ static void act_range(void *arg, int64_t b, int64_t e)
 eb_status eb_cpu_exec_act(eb_plan *p, const step *s, eb_err *err)
 {
     (void)err;
-    act_ctx c = {s->act_fn, p->pv[s->in[0]].t.data, p->pv[s->out[0]].t.data};
+    eb_isa base = eb_isa_base(p->isa);
+    act_ctx c = {s->act_fn, base == EB_ISA_AVX2 || base == EB_ISA_AVX512, p->pv[s->in[0]].t.data,
+                 p->pv[s->out[0]].t.data};
     eb_cpu_parallel_for(p->tp, eb_tensor_numel(&p->pv[s->out[0]].t), 16384, act_range, &c);
     return EB_OK;
 }

@@ -238,31 +238,36 @@ TGT void eb_pool_row_f32__avx2(const eb_pool2d *p, const float *x, float *y, int
     }
 }
 
-/* y[j] = e^(x[j] - mx) for j < n, returning their sum: exp_poly of
- * eltwise_f32.c (Cephes' expf reduction and polynomial), 8 at a time. */
-TGT float eb_exp_shift_sum_f32__avx2(const float *x, float mx, float *y, int64_t n)
+/* e^v, 8 at a time: eltwise_f32.c's exp_poly (Cephes' expf reduction and
+ * polynomial; eb_exp_poly in kernels_scalar.h is the scalar twin). */
+TGT static inline __m256 exp8(__m256 v)
 {
     const __m256 lo = _mm256_set1_ps(-87.3365f), hi = _mm256_set1_ps(88.3762f);
     const __m256 log2e = _mm256_set1_ps(1.44269504088896341f), c1 = _mm256_set1_ps(0.693359375f);
     const __m256 c2 = _mm256_set1_ps(-2.12194440e-4f), one = _mm256_set1_ps(1.0f);
+    __m256 xc = _mm256_min_ps(_mm256_max_ps(v, lo), hi); /* NaN -> lo: no bad conversion */
+    __m256 nf = _mm256_round_ps(_mm256_mul_ps(xc, log2e), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_sub_ps(_mm256_sub_ps(xc, _mm256_mul_ps(nf, c1)), _mm256_mul_ps(nf, c2));
+    __m256 p = _mm256_set1_ps(1.9875691500E-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507E-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073E-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894E-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459E-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201E-1f));
+    __m256 e = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r), one);
+    __m256i k = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(nf), _mm256_set1_epi32(127)), 23);
+    e = _mm256_mul_ps(e, _mm256_castsi256_ps(k));
+    return _mm256_blendv_ps(e, v, _mm256_cmp_ps(v, v, _CMP_UNORD_Q)); /* NaN stays NaN */
+}
+
+/* y[j] = e^(x[j] - mx) for j < n, returning their sum, 8 at a time. */
+TGT float eb_exp_shift_sum_f32__avx2(const float *x, float mx, float *y, int64_t n)
+{
     const __m256 vmx = _mm256_set1_ps(mx);
     __m256 sum = _mm256_setzero_ps();
     int64_t j = 0;
     for (; j + 8 <= n; j += 8) {
-        __m256 v = _mm256_sub_ps(_mm256_loadu_ps(x + j), vmx);
-        __m256 xc = _mm256_min_ps(_mm256_max_ps(v, lo), hi); /* NaN -> lo: no bad conversion */
-        __m256 nf = _mm256_round_ps(_mm256_mul_ps(xc, log2e), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-        __m256 r = _mm256_sub_ps(_mm256_sub_ps(xc, _mm256_mul_ps(nf, c1)), _mm256_mul_ps(nf, c2));
-        __m256 p = _mm256_set1_ps(1.9875691500E-4f);
-        p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507E-3f));
-        p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073E-3f));
-        p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894E-2f));
-        p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459E-1f));
-        p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201E-1f));
-        __m256 e = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r), one);
-        __m256i k = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(nf), _mm256_set1_epi32(127)), 23);
-        e = _mm256_mul_ps(e, _mm256_castsi256_ps(k));
-        e = _mm256_blendv_ps(e, v, _mm256_cmp_ps(v, v, _CMP_UNORD_Q)); /* NaN stays NaN */
+        __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + j), vmx));
         _mm256_storeu_ps(y + j, e);
         sum = _mm256_add_ps(sum, e);
     }
@@ -274,5 +279,45 @@ TGT float eb_exp_shift_sum_f32__avx2(const float *x, float mx, float *y, int64_t
         total += y[j];
     }
     return total;
+}
+
+/* The graph optimizer's fused activations (cpu_opt_act.c's ST_ACT), 8 at
+ * a time: SiLU x / (1 + e^-x) and GELU's tanh form v - v / (e^2z + 1)
+ * with exp8; HardSwish x * clamp(x / 6 + 1/2, 0, 1).  The tail and any
+ * other function: the scalar loop of cpu_opt_act.c does them (returns how
+ * many it did). */
+TGT int64_t eb_act_f32__avx2(int fn, const float *x, float *y, int64_t n)
+{
+    const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
+    int64_t j = 0;
+    switch (fn) {
+    case EB_ACT8_SILU:
+        for (; j + 8 <= n; j += 8) {
+            __m256 v = _mm256_loadu_ps(x + j);
+            __m256 e = exp8(_mm256_sub_ps(zero, v));
+            _mm256_storeu_ps(y + j, _mm256_div_ps(v, _mm256_add_ps(one, e)));
+        }
+        break;
+    case EB_ACT8_GELU_TANH:
+        for (; j + 8 <= n; j += 8) {
+            __m256 v = _mm256_loadu_ps(x + j);
+            __m256 v3 = _mm256_mul_ps(_mm256_mul_ps(v, v), v);
+            __m256 z2 = _mm256_mul_ps(_mm256_set1_ps(1.5957691216057308f),
+                                      _mm256_add_ps(v, _mm256_mul_ps(_mm256_set1_ps(0.044715f), v3)));
+            __m256 e = exp8(z2);
+            _mm256_storeu_ps(y + j, _mm256_sub_ps(v, _mm256_div_ps(v, _mm256_add_ps(e, one))));
+        }
+        break;
+    case EB_ACT8_HARD_SWISH:
+        for (; j + 8 <= n; j += 8) {
+            __m256 v = _mm256_loadu_ps(x + j);
+            __m256 h = _mm256_add_ps(_mm256_mul_ps(v, _mm256_set1_ps(1.0f / 6.0f)), _mm256_set1_ps(0.5f));
+            h = _mm256_min_ps(_mm256_max_ps(h, zero), one);
+            _mm256_storeu_ps(y + j, _mm256_mul_ps(v, h));
+        }
+        break;
+    default: break;
+    }
+    return j;
 }
 #endif
