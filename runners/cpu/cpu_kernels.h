@@ -152,13 +152,14 @@ typedef float (*eb_exp_sum_fn)(const float *x, float mx, float *y, int64_t n);
 void eb_dw_row_f32__generic(const eb_dwconv2d *d, const float *x, float *y, int n, int oy);
 void eb_pool_row_f32__generic(const eb_pool2d *p, const float *x, float *y, int n, int oy);
 float eb_exp_shift_sum_f32__generic(const float *x, float mx, float *y, int64_t n);
+/* the numbers of eb_act_f32__avx2's functions (eb_cpu_act_fn's, cpu_plan.h) */
+enum { EB_ACT8_GELU_ERF = 0, EB_ACT8_GELU_TANH, EB_ACT8_SILU, EB_ACT8_HARD_SWISH };
 #if defined(__x86_64__)
 float eb_exp_shift_sum_f32__avx2(const float *x, float mx, float *y, int64_t n);
 /* The graph optimizer's fused activations (cpu_opt_act.c's ST_ACT steps;
  * its eb_cpu_act_fn numbers them the same), 8 at a time: y[j] = fn(x[j])
  * for the first multiple of 8 of n (GELU's erf form: none); returns how
  * many it did, the caller's scalar loop does the rest. */
-enum { EB_ACT8_GELU_ERF = 0, EB_ACT8_GELU_TANH, EB_ACT8_SILU, EB_ACT8_HARD_SWISH };
 int64_t eb_act_f32__avx2(int fn, const float *x, float *y, int64_t n);
 void eb_dw_row_f32__avx2(const eb_dwconv2d *d, const float *x, float *y, int n, int oy);
 /* the AVX2 row with AVX-512F where it pays (16 channels, 4 pixels at a time) */

@@ -8,6 +8,7 @@
 #ifndef EB_CPU_QUANTIZE_AVX_H
 #define EB_CPU_QUANTIZE_AVX_H
 
+#if defined(__x86_64__) /* nothing on other targets: its includers build there as empty leaves */
 #include <immintrin.h>
 
 #include "runners/cpu/gemm_i8_kernel.h"
@@ -29,5 +30,7 @@ static inline __attribute__((always_inline, target("avx2"))) __m256i eb_grid8(__
     __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(r), z);
     return _mm256_min_epi32(_mm256_max_epi32(q, _mm256_setzero_si256()), _mm256_set1_epi32(255));
 }
+
+#endif /* __x86_64__ */
 
 #endif
