@@ -104,6 +104,8 @@ typedef struct eb_pad_plan {
  * output dims. */
 eb_status eb_pad_plan_make(const eb_node *n, const eb_tensor *const *in, const eb_tensor *x, eb_pad_plan *p,
                            int64_t out_shape[EB_MAX_RANK], eb_err *err);
+/* Pad's input index along dim d for output index o, -1 for the fill value. */
+int64_t eb_pad_source(const eb_pad_plan *p, int d, int64_t o);
 
 /* Fills g from a pool's attributes and the shape of X (MaxPool,
  * AveragePool). */

@@ -125,3 +125,35 @@ eb_status eb_shape_pad(const eb_node *n, const eb_tensor *const *in, eb_tensor *
         return eb_errf(err, EB_EINVAL, "Pad: output size overflows");
     return EB_OK;
 }
+
+/* Pad's input index along dim d for output index o, -1 for the fill value
+ * (the rule of every Pad kernel: ref_pad.c, the cpu runner's remap). */
+int64_t eb_pad_source(const eb_pad_plan *p, int d, int64_t o)
+{
+    int64_t keep = p->keep[d];
+    int64_t c = o - (p->before[d] > 0 ? p->before[d] : 0); /* relative to the kept extent */
+    if (c >= 0 && c < keep)
+        return p->lo[d] + c;
+    switch (p->mode) {
+    case EB_PAD_CONSTANT: return -1;
+    case EB_PAD_EDGE: c = c < 0 ? 0 : keep - 1; break;
+    case EB_PAD_WRAP:
+        c %= keep;
+        if (c < 0)
+            c += keep;
+        break;
+    case EB_PAD_REFLECT:
+        if (keep == 1) {
+            c = 0;
+        } else {
+            int64_t period = 2 * (keep - 1);
+            c %= period;
+            if (c < 0)
+                c += period;
+            if (c >= keep)
+                c = period - c;
+        }
+        break;
+    }
+    return p->lo[d] + c;
+}

@@ -18,37 +18,6 @@
 #include "reference_kernels/ref.h"
 #include "reference_kernels/ref_util.h"
 
-/* Input index along one dim for output index o, or -1 for the fill value. */
-static int64_t source_index(const eb_pad_plan *p, int d, int64_t o)
-{
-    int64_t keep = p->keep[d];
-    int64_t c = o - (p->before[d] > 0 ? p->before[d] : 0); /* relative to the kept extent */
-    if (c >= 0 && c < keep)
-        return p->lo[d] + c;
-    switch (p->mode) {
-    case EB_PAD_CONSTANT: return -1;
-    case EB_PAD_EDGE: c = c < 0 ? 0 : keep - 1; break;
-    case EB_PAD_WRAP:
-        c %= keep;
-        if (c < 0)
-            c += keep;
-        break;
-    case EB_PAD_REFLECT:
-        if (keep == 1) {
-            c = 0;
-        } else {
-            int64_t period = 2 * (keep - 1);
-            c %= period;
-            if (c < 0)
-                c += period;
-            if (c >= keep)
-                c = period - c;
-        }
-        break;
-    }
-    return p->lo[d] + c;
-}
-
 eb_status eb_ref_pad(const eb_node *n, const eb_tensor *const *in, eb_tensor *const *out, eb_err *err)
 {
     const eb_tensor *x = in[0];
@@ -85,7 +54,7 @@ eb_status eb_ref_pad(const eb_node *n, const eb_tensor *const *in, eb_tensor *co
         int64_t rem = i, off = 0;
         bool is_fill = empty_in;
         for (int d = rank - 1; d >= 0 && !is_fill; d--) {
-            int64_t idx = source_index(&p, d, rem % y->shape[d]);
+            int64_t idx = eb_pad_source(&p, d, rem % y->shape[d]);
             rem /= y->shape[d];
             if (idx < 0)
                 is_fill = true;

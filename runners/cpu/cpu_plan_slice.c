@@ -187,38 +187,6 @@ bool eb_cpu_plan_slice(eb_plan *p, int ni, eb_status *st, eb_err *err)
     return add_remap(p, ni, xv, yv, maps, l, order, NULL, st, err);
 }
 
-/* Pad's source index along dim d for output index o, -1 for the fill
- * value: ref_pad.c's rule. */
-static int64_t pad_source(const eb_pad_plan *pp, int d, int64_t o)
-{
-    int64_t keep = pp->keep[d];
-    int64_t c = o - (pp->before[d] > 0 ? pp->before[d] : 0);
-    if (c >= 0 && c < keep)
-        return pp->lo[d] + c;
-    switch (pp->mode) {
-    case EB_PAD_CONSTANT: return -1;
-    case EB_PAD_EDGE: c = c < 0 ? 0 : keep - 1; break;
-    case EB_PAD_WRAP:
-        c %= keep;
-        if (c < 0)
-            c += keep;
-        break;
-    case EB_PAD_REFLECT:
-        if (keep == 1) {
-            c = 0;
-        } else {
-            int64_t period = 2 * (keep - 1);
-            c %= period;
-            if (c < 0)
-                c += period;
-            if (c >= keep)
-                c = period - c;
-        }
-        break;
-    }
-    return pp->lo[d] + c;
-}
-
 /* A Pad of zeros on H and W only, read by nothing but a Conv (PyTorch
  * exports these): the Conv is planned here, on the Pad's input with the
  * pads added to its own, and the Pad has no step. */
@@ -293,7 +261,7 @@ bool eb_cpu_plan_pad(eb_plan *p, int ni, eb_status *st, eb_err *err)
     int64_t *m = maps;
     for (int d = 0; d < y->rank; d++)
         for (int64_t i = 0; i < y->shape[d]; i++)
-            *m++ = pad_source(&pp, d, i);
+            *m++ = eb_pad_source(&pp, d, i);
     return add_remap(p, ni, xv, yv, maps, l, order, fill, st, err);
 }
 
