@@ -35,6 +35,7 @@ cmd:gnuplot|gnuplot-nox
 cmd:lowdown|lowdown
 cmd:man|man-db
 file:/usr/bin/time|time
+cmd:node|nodejs
 '
 if [ "${1:-}" = bench ]; then
     DEPS='
