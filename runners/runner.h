@@ -63,6 +63,15 @@ typedef struct eb_device {
                              * "" when it cannot be read */
     char kind[16];          /* "cpu", "gpu", "npu", ... */
     uint64_t memory_bytes;  /* memory the device has (the host: physical RAM); 0 unknown */
+    /* What a GPU runner's driver says of it ("" / 0 where it does not, and for the host):
+     * `edgebench info` lists them, results keep id, name and kind. */
+    char platform[64];      /* the OpenCL platform ("Portable Computing Language"), "CUDA" */
+    char vendor[64];        /* "NVIDIA Corporation", "AuthenticAMD" */
+    char driver[64];        /* the driver's version string */
+    uint32_t compute_units; /* OpenCL compute units, CUDA multiprocessors */
+    uint64_t local_memory_bytes; /* per work-group local / per-block shared memory */
+    char features[256];     /* what the kernels care about, space-separated: "fp16 int8-dot
+                             * subgroups", "sm_90 tf32 bf16" */
 } eb_device;
 
 /* What a prepared plan costs in memory. */
@@ -79,6 +88,20 @@ typedef struct eb_plan_info {
                                * ("LayerNorm x9, Conv+Relu x17"), "" when nothing */
     uint64_t device_bytes;    /* bytes the plan holds in the device's own memory (a GPU's);
                                * 0 for host runners, whose memory is the figures above */
+    /* Offloading runners: where each inference's time went, from the device's own
+     * timers (OpenCL profiling events, CUDA events), summed over every run() since
+     * prepare; the harness takes the difference across its timed runs.  runs == 0:
+     * the runner does not split its time (host runners). */
+    struct {
+        uint64_t runs;
+        double upload_ms;     /* host -> device copies of the inputs */
+        double compute_ms;    /* the kernels */
+        double download_ms;   /* device -> host copies of the outputs */
+    } phases;
+    char program_cache[8];    /* compiled device code: "hit" (loaded from the on-disk cache),
+                               * "miss" (compiled now, then stored), "" when not applicable */
+    char notes[160];          /* what a reader of the timings must know ("PoCL: the OpenCL
+                               * device is the host CPU; timings are CPU timings"), "" none */
 } eb_plan_info;
 
 /* One unit of work of a plan, timed by profile(): a graph node, or a step
