@@ -196,6 +196,8 @@ $(BUILD)/%.o: %.cu $(CONFIG_DEP) | $(GEN_H) $(BUILD)/deps.stamp
 
 # the zoo's models are assembled into the binary (models/zoo_embed.c)
 $(BUILD)/models/zoo_embed.o: models/zoo/zoo.def models/zoo/manifest.json $(wildcard models/zoo/*.onnx)
+# the TDP table of the utilisation x TDP energy estimate (bench/energy_tdp.c)
+$(BUILD)/bench/energy_tdp.o: bench/energy_tdp.csv
 # and the OpenCL runner's kernel sources (runners/opencl/ocl_program.c)
 $(BUILD)/runners/opencl/ocl_program.o: runners/opencl/kernels.def $(wildcard runners/opencl/kernels/*.cl)
 

@@ -582,15 +582,21 @@ int eb_report_provenance(const eb_report *rep, int set, int i, const char **key,
 
 bool eb_report_energy_summary(const eb_report *rep, char *buf, size_t n)
 {
-    int measured = 0, estimated = 0;
+    int measured = 0, estimated = 0, relative = 0, invalid = 0;
     for (int i = 0; i < rep->n_entries; i++) {
         const eb_report_entry *e = &rep->entries[i];
-        if (isfinite(e->r->energy.joules_per_inference))
+        if (isfinite(e->r->energy.joules_per_inference)) {
             *(e->r->energy.kind == EB_ENERGY_MEASURED ? &measured : &estimated) += 1;
+            relative += e->r->energy.relative_only;
+            invalid += !e->r->energy.valid;
+        }
     }
     if (measured + estimated > 0) {
-        snprintf(buf, n, "energy per inference: measured for %d and estimated for %d of %d results", measured,
-                 estimated, rep->n_entries);
+        int k = snprintf(buf, n, "energy per inference: measured for %d and estimated for %d of %d results", measured,
+                         estimated, rep->n_entries);
+        if (relative + invalid > 0 && k > 0 && (size_t)k < n)
+            snprintf(buf + k, n - (size_t)k, " (not plotted: %d relative only, from op counts; %d invalid)", relative,
+                     invalid);
         return true;
     }
     /* the distinct reasons, in order */
