@@ -226,6 +226,13 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_UTIL) $$(call eb_test_libs,$$*)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $+ $(LDLIBS_ALL) $$(pkg-config --libs cmocka)
 
+# test_energy drives the NVML meter through a stub library (tests/stubs/nvml_stub.c)
+$(BUILD)/tests/libnvml_stub.so: tests/stubs/nvml_stub.c
+	@echo "  CC      $@"
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) -std=c11 -O2 -fPIC -shared $(WARN) -o $@ $<
+$(BUILD)/tests/test_energy: | $(BUILD)/tests/libnvml_stub.so
+
 # the manual: docs/edgebench.md is both the page users read in the tree and
 # the source of edgebench(1)
 MAN = $(BUILD)/edgebench.1
