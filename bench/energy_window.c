@@ -7,7 +7,8 @@
  * (so that the meter's own update grid does not bias the figure): mean W
  * = dE / dt over those updates, and the span's joules = mean W x its
  * length.  A power meter (W) is integrated over the polls (trapezoids).
- * At least EB_ENERGY_MIN_UPDATES updates make a window; with fewer, the
+ * A span runs from its first poll to its last, the times the meter was
+ * read.  At least EB_ENERGY_MIN_UPDATES updates make a window; with fewer, the
  * loop is run again (eb_energy_meter_extend, bounded in repeats and time),
  * and a window that still has too few is valid=false with the reason. */
 #include <math.h>
@@ -100,8 +101,8 @@ eb_energy_sampler *eb_energy_sampler_start(eb_meter *m, double poll_ms)
     s->m = m;
     s->poll_s = poll_ms * 1e-3;
     pthread_mutex_init(&s->mu, NULL);
-    poll_once(s); /* the starting value, before the span's clock starts */
-    s->t_start = now_s();
+    poll_once(s); /* the starting value: the span runs from this poll */
+    s->t_start = s->have_prev ? s->prev_t : now_s();
     if (!launch(s)) {
         pthread_mutex_destroy(&s->mu);
         free(s);
@@ -123,7 +124,9 @@ void eb_energy_sampler_stop(eb_energy_sampler *s, eb_energy_span *out)
         pthread_join(s->th, NULL);
         s->running = false;
     }
-    s->t_end = now_s();
+    /* to the last poll, not to now: on a busy machine this thread may wake
+     * from the join milliseconds after the sampler's last poll */
+    s->t_end = s->have_prev ? s->prev_t : now_s();
     out->seconds = s->t_end - s->t_start;
     out->updates = s->updates;
     out->read_failed = s->read_failed;
