@@ -60,6 +60,23 @@ for r in json.load(open(sys.argv[1]))["results"]:
     assert "powercap" in e["reason"] and "hwmon" in e["reason"], e["reason"]
 PYEOF
 
+# ---- a DVFS table through --power-table, where time_in_state exists ----------
+mkdir -p "$R/sys/devices/system/cpu/cpu0/cpufreq/stats"
+printf '300000 100\n1000000 200\n' >"$R/sys/devices/system/cpu/cpu0/cpufreq/stats/time_in_state"
+printf 'cpu,khz,watts\n*,300000,0.4\n*,1000000,1.6\n' >"$TMP/table.csv"
+expect 0 "run with --power-table" -- env EB_SYSFS_ROOT="$R" "$EDGEBENCH" run zoo:fmnist-mlp -v cpu -n 20 --min-time 0 --power-table "$TMP/table.csv" -o "$TMP/dvfs.json"
+expect 0 "the DVFS table comes first, utilisation x TDP is an alternative" -- "$PY" - "$TMP/dvfs.json" <<'PYEOF'
+import json, sys
+for r in json.load(open(sys.argv[1]))["results"]:
+    e = r["energy"]
+    assert e["kind"] == "estimated" and e["method"] == "dvfs_table" and e["source"] == "csv", e
+    assert e["band"]["low"] <= e["joules_per_inference"] <= e["band"]["high"], e
+    assert [a for a in e["alternatives"] if a["method"] == "utilisation_tdp"][0]["joules_per_inference"] > 0
+PYEOF
+expect 2 "--power-table that cannot be read" -- "$EDGEBENCH" run zoo:fmnist-mlp -v cpu --power-table "$TMP/none.csv"
+contains "$TMP/err" "--power-table $TMP/none.csv" "says which file"
+rm -r "$R/sys/devices"
+
 # ---- a fake machine with a live hwmon rail: measured ------------------------
 M=$TMP/metered
 mkdir -p "$M/sys/class/hwmon/hwmon0"
