@@ -33,6 +33,9 @@
 
 #include "bench/energy.h"
 #include "bench/energy_info.h"
+#include "bench/result.h"
+#include "reports/emit.h"
+#include "reports/results_load.h"
 #include "tests/test_util.h"
 
 /* ---- the fake tree ------------------------------------------------------- */
@@ -838,6 +841,80 @@ static void choose__order_dvfs_then_tdp_then_op_counts(void **state)
     assert_non_null(strstr(alt(&e, "meter")->reason, "updated 3 times"));
 }
 
+/* ---- the record ------------------------------------------------------------ */
+
+/* an estimate and a measurement written as JSON and read back: kind,
+ * method, band, validity, the window; the estimate's inputs and
+ * alternatives in the file */
+static void record__estimate_and_measurement__written_and_read_back(void **state)
+{
+    (void)state;
+    eb_variant v = eb_variant_default("cpu");
+    eb_result rs[2];
+    memset(rs, 0, sizeof rs);
+    for (int i = 0; i < 2; i++) {
+        eb_result_begin(&rs[i], &v);
+        snprintf(rs[i].model_name, sizeof rs[i].model_name, "m%d", i);
+        snprintf(rs[i].device, sizeof rs[i].device, "cpu");
+    }
+    cpuinfo("GenuineIntel", 6, 85, 11, "Intel(R) Xeon(R) Platinum 8380H CPU @ 2.90GHz", false);
+    eb_energy_usage u = cpu_usage(0.5, 100);
+    u.cost.macs = 10;
+    u.cost.flops = 20;
+    eb_energy_choose(&u, NULL, "no meter here", &rs[0].energy);
+    eb_energy m;
+    memset(&m, 0, sizeof m);
+    m.kind = EB_ENERGY_MEASURED;
+    snprintf(m.method, sizeof m.method, "meter");
+    snprintf(m.source, sizeof m.source, "powercap");
+    m.joules_per_inference = 0.002;
+    m.net_joules_per_inference = 0.0015;
+    m.band.low = m.band.high = NAN;
+    m.valid = true;
+    m.window = (eb_energy_window){.present = true, .seconds = 1.5, .inferences = 750, .extensions = 1,
+                                  .idle_watts = 0.25, .gross_j = 1.5, .net_j = 1.125, .updates = 1500,
+                                  .interval_ms = 1.0};
+    eb_energy_choose(&u, &m, "", &rs[1].energy);
+    eb_provenance prov = {.version = "t", .git_commit = "t", .compiler = "t", .cflags = "t"};
+    snprintf(prov.start_time, sizeof prov.start_time, "2026-01-01T00:00:00Z");
+    eb_run_settings settings = {.runs = 1, .cv_threshold = 0.05};
+    eb_report_doc d = {.prov = &prov, .settings = &settings, .results = rs, .n_results = 2};
+    char path[512];
+    snprintf(path, sizeof path, "%s/record.json", root);
+    eb_err err = {{0}};
+    assert_int_equal(eb_emit_file(path, EB_FMT_JSON, &d, &err), EB_OK);
+    eb_result_set set;
+    if (eb_results_load(path, &set, &err) != EB_OK)
+        fail_msg("%s", err.msg);
+    const eb_energy *e0 = &set.results[0].energy, *e1 = &set.results[1].energy;
+    assert_true(e0->kind == EB_ENERGY_ESTIMATED);
+    assert_string_equal(e0->method, "utilisation_tdp");
+    assert_true(e0->valid && !e0->relative_only);
+    assert_true(e0->band.low == rs[0].energy.band.low && e0->band.high == rs[0].energy.band.high);
+    assert_true(e0->joules_per_inference == rs[0].energy.joules_per_inference);
+    assert_false(e0->window.present);
+    assert_true(e1->kind == EB_ENERGY_MEASURED);
+    assert_true(e1->net_joules_per_inference == 0.0015);
+    assert_true(e1->window.present && e1->window.updates == 1500 && e1->window.extensions == 1);
+    assert_true(e1->window.idle_watts == 0.25 && e1->window.net_j == 1.125);
+    eb_results_free(&set);
+    /* in the file: the inputs by name, the alternatives */
+    FILE *f = fopen(path, "r");
+    char *text = calloc(1, 1 << 20);
+    assert_true(f && text && fread(text, 1, (1 << 20) - 1, f) > 0);
+    fclose(f);
+    cJSON *doc = cJSON_Parse(text);
+    free(text);
+    const cJSON *en = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(doc, "results"), 0), "energy");
+    const cJSON *in = cJSON_GetObjectItemCaseSensitive(en, "inputs");
+    assert_true(cJSON_GetObjectItemCaseSensitive(in, "tdp_w")->valuedouble == 250);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(in, "part")->valuestring, "Xeon Platinum 8380H");
+    assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(en, "window")));
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(en, "alternatives")), 2);
+    cJSON_Delete(doc);
+}
+
 /* ---- info ------------------------------------------------------------------ */
 
 static void info__each_meter_source_with_its_status_and_reason(void **state)
@@ -903,6 +980,7 @@ int main(void)
         T(tdp__shipped_table__this_suites_families_found),
         T(opcount__int8_below_fp32__relative_only),
         T(choose__order_dvfs_then_tdp_then_op_counts),
+        T(record__estimate_and_measurement__written_and_read_back),
         T(info__each_meter_source_with_its_status_and_reason),
 #undef T
     };
