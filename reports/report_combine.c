@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reports/emit_text.h"
 #include "reports/fmt_units.h"
 #include "reports/model_label.h"
 
@@ -389,7 +390,7 @@ void eb_report_scaling_free(eb_report_scaling *g, int n)
 
 static const char *const COL_NAMES[EB_COL_COUNT] = {
     "model", "variant", "file", "median ms", "p90 ms", "CV", "95% CI of median", "drift (rel. L2)",
-    "task metric", "peak MiB", "status",
+    "task metric", "peak MiB", "energy / inference", "status",
 };
 
 const char *eb_report_col_name(int c)
@@ -461,6 +462,10 @@ void eb_report_cell(const eb_report *rep, const eb_report_entry *e, int c, char 
     case EB_COL_PEAK:
         if (r->peak_rss_bytes)
             snprintf(buf, n, "%.1f", (double)r->peak_rss_bytes / 1048576.0);
+        break;
+    case EB_COL_ENERGY:
+        if (r->status == EB_RESULT_OK)
+            eb_energy_cell(&r->energy, buf, n);
         break;
     case EB_COL_STATUS:
         if (r->status == EB_RESULT_OK)

@@ -60,6 +60,12 @@ for r in json.load(open(sys.argv[1]))["results"]:
     assert "powercap" in e["reason"] and "hwmon" in e["reason"], e["reason"]
 PYEOF
 
+expect 0 "report of the estimate" -- "$EDGEBENCH" report "$TMP/xeon.json" -o "$TMP/rep"
+contains "$TMP/rep/report.md" "| energy / inference |" "the report's table has the energy"
+contains "$TMP/rep/report.md" "~" "an estimate is marked"
+contains "$TMP/rep/report.md" " est. (utilisation_tdp, " "with its method and band"
+contains "$TMP/rep/energy.gp" "fs pattern" "the energy plot hatches estimates"
+
 # ---- a DVFS table through --power-table, where time_in_state exists ----------
 mkdir -p "$R/sys/devices/system/cpu/cpu0/cpufreq/stats"
 printf '300000 100\n1000000 200\n' >"$R/sys/devices/system/cpu/cpu0/cpufreq/stats/time_in_state"
