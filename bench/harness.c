@@ -18,6 +18,10 @@
  * zoo model is read from its test set in a short-lived child, so that the
  * test set is never resident here before the figures are read.
  *
+ * Around the timed runs (outside each sample's timed region): software
+ * events, preemption per sample and hardware counters (metrics_counters.h),
+ * CPU frequency between samples and thermal zones (metrics_clock.h).
+ *
  * With --profile, separate passes after the memory figures time each node
  * through the runner's profile(): the timed runs call run(), which reads no
  * clock per node, and their samples stay as they are. */
@@ -37,6 +41,8 @@
 #include "bench/harness.h"
 #include "bench/inputs.h"
 #include "bench/layer_drift.h"
+#include "bench/metrics_clock.h"
+#include "bench/metrics_counters.h"
 #include "bench/metrics_drift.h"
 #include "bench/progress.h"
 #include "bench/sensitivity.h"
@@ -386,8 +392,10 @@ static void record_phases(const eb_plan_info *before, const eb_plan_info *after,
     res->download_ms = (after->phases.download_ms - before->phases.download_ms) / (double)runs;
 }
 
+/* The timed loop.  Around each sample, outside its timed region: the
+ * preemption probe (metrics_counters.h). */
 static eb_status time_runs(const eb_runner *r, eb_plan *plan, const eb_tensor *in, eb_tensor *out,
-                           const eb_run_opts *o, int64_t cap, eb_result *res, eb_err *err)
+                           const eb_run_opts *o, int64_t cap, eb_counter_set *cs, eb_result *res, eb_err *err)
 {
     for (int64_t i = 0; i < o->warmup; i++) {
         eb_progress_note(EB_PHASE_WARMUP, i, o->warmup);
@@ -398,6 +406,9 @@ static eb_status time_runs(const eb_runner *r, eb_plan *plan, const eb_tensor *i
     eb_plan_info before = {0}, after = {0};
     r->info(plan, &before);
     eb_progress_note(EB_PHASE_TIMED, 0, o->runs);
+    eb_clock_probe clock;
+    eb_clock_begin(&clock, now_s(), &res->clock);
+    eb_counters_start(cs, &res->counters);
     double start = now_s(), spent = 0;
     while (res->n_samples < o->runs || spent < o->min_time_s) {
         if (spent >= o->max_time_s && res->n_samples > 0) {
@@ -408,15 +419,23 @@ static eb_status time_runs(const eb_runner *r, eb_plan *plan, const eb_tensor *i
             res->hit_sample_cap = true;
             break;
         }
+        long pre0 = eb_counters_probe();
         double t0 = now_s();
         eb_status st = r->run(plan, in, out, err);
         double t1 = now_s();
-        if (st != EB_OK)
+        long pre1 = eb_counters_probe();
+        if (st != EB_OK) {
+            eb_clock_end(&clock, &res->clock);
             return st;
+        }
+        eb_counters_note_sample(&res->counters, res->n_samples, pre0, pre1);
+        eb_clock_poll(&clock, t1);
         res->samples_ms[res->n_samples++] = (t1 - t0) * 1e3;
         spent = t1 - start;
         eb_progress_note(EB_PHASE_TIMED, res->n_samples, o->runs); /* outside the timed region */
     }
+    eb_counters_stop(cs, res->n_samples, &res->counters);
+    eb_clock_end(&clock, &res->clock);
     r->info(plan, &after);
     record_phases(&before, &after, res);
     return EB_OK;
@@ -528,9 +547,11 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
     eb_tensor *calib = NULL;
     int calib_n = 0; /* tensors in calib */
     mem_mark mark;
+    eb_counter_set cs;
     char sha[65];
     eb_status st;
 
+    eb_counters_init(&cs);
     uint64_t rss0 = 0, hwm0 = 0;
     if (read_rss(&rss0, &hwm0))
         res->rss_start_bytes = rss0;
@@ -656,6 +677,7 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
         goto done;
     }
     mark_before_prepare(&mark, res);
+    eb_counters_open(&cs, &res->counters); /* before prepare: its worker threads inherit them */
     double t0 = now_s();
     if ((st = r->prepare(g, v, &plan, &err)) != EB_OK) {
         fail(res, st, &err);
@@ -677,7 +699,7 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
     snprintf(res->program_cache, sizeof res->program_cache, "%s", info.program_cache);
     snprintf(res->runner_notes, sizeof res->runner_notes, "%s", info.notes);
 
-    if ((st = time_runs(r, plan, in, out, o, cap, res, &err)) != EB_OK) {
+    if ((st = time_runs(r, plan, in, out, o, cap, &cs, res, &err)) != EB_OK) {
         fail(res, st, &err);
         goto done;
     }
@@ -728,6 +750,7 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
     }
     res->status = EB_RESULT_OK;
 done:
+    eb_counters_close(&cs);
     if (plan)
         r->release(plan);
     if (in)
