@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "bench/fd_io.h"
+#include "bench/calibration.h"
 #include "bench/evaluate.h"
 #include "bench/harness.h"
 #include "bench/inputs.h"
@@ -713,6 +714,7 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
         res->gflops_per_s = (double)res->cost.flops / median_s * 1e-9;
         res->gbytes_per_s = (double)res->cost.bytes_moved / median_s * 1e-9;
     }
+    eb_roofline_fill(res); /* this machine's calibration, or why none */
     /* drift is measured on every evaluated image when there is a dataset */
     const eb_tensor *compared = out;
     if (zoo && eb_evaluate_open(zoo, &ds, &err) != EB_OK) {

@@ -174,6 +174,8 @@ static cJSON *roofline_json(const eb_result *r)
     add_num(o, "roof_gops", f->roof_gops);
     add_num(o, "share", f->share);
     cJSON_AddStringToObject(o, "bound", f->memory_bound ? "memory" : "compute");
+    if (f->reason[0])
+        cJSON_AddStringToObject(o, "note", f->reason);
     return o;
 }
 
@@ -279,6 +281,7 @@ void eb_counters_json_load(const cJSON *o, eb_result *r)
     eb_roofline *f = &r->roofline;
     snprintf(f->reason, sizeof f->reason, "%s", OLD);
     get_str(rf, "reason", f->reason, sizeof f->reason);
+    get_str(rf, "note", f->reason, sizeof f->reason);
     if ((f->available = is_available(rf))) {
         get_str(rf, "calibration", f->calibration, sizeof f->calibration);
         get_str(rf, "calibrated_at", f->calibrated_at, sizeof f->calibrated_at);

@@ -156,7 +156,7 @@ typedef struct eb_clock {
  * arithmetic intensity and the share of it the median reached. */
 typedef struct eb_roofline {
     bool available;              /* false: reason says why (not calibrated, not a CPU result) */
-    char reason[200];
+    char reason[200];            /* when available: a note ("above the DRAM roof: ..."), "" none */
     char calibration[512];       /* the calibration file */
     char calibrated_at[32];      /* its date, ISO 8601 UTC */
     char dtype[8];               /* "fp32" or "int8": which compute roof */
