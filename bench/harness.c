@@ -19,7 +19,8 @@
  * test set is never resident here before the figures are read.
  *
  * Around the timed runs (outside each sample's timed region): software
- * events, preemption per sample and hardware counters (metrics_counters.h),
+ * events, preemption per window of samples (one sample unless the probe
+ * costs over 1% of one) and hardware counters (metrics_counters.h),
  * CPU frequency between samples and thermal zones (metrics_clock.h).
  *
  * With --profile, separate passes after the memory figures time each node
@@ -393,16 +394,21 @@ static void record_phases(const eb_plan_info *before, const eb_plan_info *after,
     res->download_ms = (after->phases.download_ms - before->phases.download_ms) / (double)runs;
 }
 
-/* The timed loop.  Around each sample, outside its timed region: the
- * preemption probe (metrics_counters.h). */
+/* The timed loop.  Around each window of samples, outside their timed
+ * regions: the preemption probe (metrics_counters.h), its window sized
+ * from the fastest warm-up run (or the first sample without warm-up). */
 static eb_status time_runs(const eb_runner *r, eb_plan *plan, const eb_tensor *in, eb_tensor *out,
                            const eb_run_opts *o, int64_t cap, eb_counter_set *cs, eb_result *res, eb_err *err)
 {
+    double warm_run_s = 0; /* the fastest warm-up run: the first runs are cold */
     for (int64_t i = 0; i < o->warmup; i++) {
         eb_progress_note(EB_PHASE_WARMUP, i, o->warmup);
+        double w0 = now_s();
         eb_status st = r->run(plan, in, out, err);
+        double w = now_s() - w0;
         if (st != EB_OK)
             return st;
+        warm_run_s = i == 0 || w < warm_run_s ? w : warm_run_s;
     }
     eb_plan_info before = {0}, after = {0};
     r->info(plan, &before);
@@ -410,6 +416,10 @@ static eb_status time_runs(const eb_runner *r, eb_plan *plan, const eb_tensor *i
     eb_clock_probe clock;
     eb_clock_begin(&clock, now_s(), &res->clock);
     eb_counters_start(cs, &res->counters);
+    eb_counters *ctr = &res->counters;
+    ctr->window = warm_run_s > 0 ? eb_counters_window(ctr->probe_ns, warm_run_s * 1e9) : 0; /* 0: after sample 0 */
+    int64_t win_first = 0;
+    long pre0 = -1;
     double start = now_s(), spent = 0;
     while (res->n_samples < o->runs || spent < o->min_time_s) {
         if (spent >= o->max_time_s && res->n_samples > 0) {
@@ -420,21 +430,28 @@ static eb_status time_runs(const eb_runner *r, eb_plan *plan, const eb_tensor *i
             res->hit_sample_cap = true;
             break;
         }
-        long pre0 = eb_counters_probe();
+        if (res->n_samples == win_first)
+            pre0 = eb_counters_probe();
         double t0 = now_s();
         eb_status st = r->run(plan, in, out, err);
         double t1 = now_s();
-        long pre1 = eb_counters_probe();
         if (st != EB_OK) {
             eb_clock_end(&clock, &res->clock);
             return st;
         }
-        eb_counters_note_sample(&res->counters, res->n_samples, pre0, pre1);
-        eb_clock_poll(&clock, t1);
         res->samples_ms[res->n_samples++] = (t1 - t0) * 1e3;
+        if (ctr->window == 0)
+            ctr->window = eb_counters_window(ctr->probe_ns, (t1 - t0) * 1e9);
+        if (res->n_samples - win_first == ctr->window) {
+            eb_counters_note_window(ctr, win_first, ctr->window, pre0, eb_counters_probe());
+            win_first = res->n_samples;
+        }
+        eb_clock_poll(&clock, t1);
         spent = t1 - start;
         eb_progress_note(EB_PHASE_TIMED, res->n_samples, o->runs); /* outside the timed region */
     }
+    if (res->n_samples > win_first) /* the last, shorter window */
+        eb_counters_note_window(ctr, win_first, res->n_samples - win_first, pre0, eb_counters_probe());
     eb_counters_stop(cs, res->n_samples, &res->counters);
     eb_clock_end(&clock, &res->clock);
     r->info(plan, &after);

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <linux/perf_event.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -224,13 +225,23 @@ void eb_counters_start(eb_counter_set *cs, eb_counters *out)
     cs->started = true;
 }
 
-void eb_counters_note_sample(eb_counters *out, int64_t index, long before, long after)
+int eb_counters_window(double probe_ns, double run_ns)
 {
+    if (!(run_ns > 0) || !(probe_ns > 0) || run_ns >= 100 * probe_ns)
+        return 1;
+    double w = ceil(100 * probe_ns / run_ns);
+    return w > 1024 ? 1024 : (int)w;
+}
+
+void eb_counters_note_window(eb_counters *out, int64_t first, int64_t n, long before, long after)
+{
+    out->windows++;
     if (before < 0 || after < 0 || after <= before)
         return;
     if (out->n_preempted_listed < EB_PREEMPT_MAX_LISTED)
-        out->preempted[out->n_preempted_listed++] = (int32_t)index;
-    out->preempted_samples++;
+        out->preempted[out->n_preempted_listed++] = (int32_t)first;
+    out->preempted_windows++;
+    out->preempted_samples += n;
 }
 
 void eb_counters_stop(eb_counter_set *cs, int64_t runs, eb_counters *out)

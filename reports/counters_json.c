@@ -61,8 +61,11 @@ static cJSON *preemption_json(const eb_counters *c)
         return unavailable(c->preempt_reason[0] ? c->preempt_reason : "not measured");
     cJSON *o = cJSON_CreateObject();
     cJSON_AddTrueToObject(o, "available");
-    cJSON_AddStringToObject(o, "source", "getrusage(RUSAGE_SELF) ru_nivcsw before and after each timed sample");
+    cJSON_AddStringToObject(o, "source", "getrusage(RUSAGE_SELF) ru_nivcsw before and after each window of timed samples");
     cJSON_AddNumberToObject(o, "samples", (double)c->runs);
+    cJSON_AddNumberToObject(o, "window", c->window > 0 ? c->window : 1);
+    cJSON_AddNumberToObject(o, "windows", (double)c->windows);
+    cJSON_AddNumberToObject(o, "preempted_windows", (double)c->preempted_windows);
     cJSON_AddNumberToObject(o, "preempted_samples", (double)c->preempted_samples);
     add_num(o, "preempted_share", c->runs > 0 ? (double)c->preempted_samples / (double)c->runs : NAN);
     cJSON *idx = cJSON_AddArrayToObject(o, "indices");
@@ -228,6 +231,9 @@ void eb_counters_json_load(const cJSON *o, eb_result *r)
         const cJSON *pre = cJSON_GetObjectItemCaseSensitive(c, "preemption");
         if ((k->preempt_known = is_available(pre))) {
             k->preempted_samples = (int64_t)fmax(0, get_num(pre, "preempted_samples"));
+            k->window = (int)fmax(1, get_num(pre, "window"));
+            k->windows = (int64_t)fmax(0, get_num(pre, "windows"));
+            k->preempted_windows = (int64_t)fmax(0, get_num(pre, "preempted_windows"));
             k->probe_ns = get_num(pre, "probe_ns");
             const cJSON *idx = cJSON_GetObjectItemCaseSensitive(pre, "indices"), *e;
             cJSON_ArrayForEach(e, idx) if (cJSON_IsNumber(e) && k->n_preempted_listed < EB_PREEMPT_MAX_LISTED)

@@ -113,11 +113,14 @@ typedef struct eb_counters {
     bool perf_sw;                /* the perf software figures below are known */
     double task_clock_ms;        /* CPU time of all threads */
     uint64_t context_switches, cpu_migrations, page_faults;
-    /* preemption: ru_nivcsw read before and after each timed sample */
+    /* preemption: ru_nivcsw read before and after each window of `window`
+     * timed samples (1: each sample), outside the samples' timed regions */
     bool preempt_known;
     char preempt_reason[160];
-    int64_t preempted_samples;   /* samples during which another task preempted a thread of the process */
-    int n_preempted_listed;      /* the first EB_PREEMPT_MAX_LISTED of their indices */
+    int window;                  /* samples per window: 1 unless a probe costs over 1% of a sample */
+    int64_t windows, preempted_windows;
+    int64_t preempted_samples;   /* samples in windows during which another task preempted a thread of the process */
+    int n_preempted_listed;      /* the first sample of the first EB_PREEMPT_MAX_LISTED preempted windows */
     int32_t preempted[EB_PREEMPT_MAX_LISTED];
     double probe_ns;             /* one probe's measured cost (outside the timed region) */
     /* hardware counters */

@@ -3,7 +3,7 @@
  * from a fake sysfs tree (bench/metrics_clock.c), and their JSON
  * (reports/counters_json.c) written and read back.
  *
- * Preemption is tested twice: with counter values fed to the sample hook,
+ * Preemption is tested twice: with counter values fed to the window hook,
  * and for real: this thread and a busy competitor pinned to the same CPU,
  * each sample a 30 ms spin, so that the scheduler must switch between
  * them (CFS's slice is a few ms) and at least one sample is preempted.
@@ -43,22 +43,36 @@ static double now_s(void)
 
 /* ---- preemption ---- */
 
-static void note_sample__counts_growth_only__and_lists_the_first_64(void **state)
+static void note_window__counts_growth_only__and_lists_the_first_64(void **state)
 {
     eb_counters c;
     memset(&c, 0, sizeof c);
-    eb_counters_note_sample(&c, 0, 5, 5);  /* no switch */
-    eb_counters_note_sample(&c, 1, 5, 6);  /* preempted */
-    eb_counters_note_sample(&c, 2, -1, 9); /* unknown: not counted */
-    eb_counters_note_sample(&c, 3, 9, 8);  /* a counter that went back: not counted */
+    eb_counters_note_window(&c, 0, 1, 5, 5);  /* no switch */
+    eb_counters_note_window(&c, 1, 1, 5, 6);  /* preempted */
+    eb_counters_note_window(&c, 2, 1, -1, 9); /* unknown: not counted */
+    eb_counters_note_window(&c, 3, 1, 9, 8);  /* a counter that went back: not counted */
+    assert_int_equal(c.windows, 4);
     assert_int_equal(c.preempted_samples, 1);
     assert_int_equal(c.n_preempted_listed, 1);
     assert_int_equal(c.preempted[0], 1);
     for (int i = 10; i < 110; i++)
-        eb_counters_note_sample(&c, i, i, i + 2);
+        eb_counters_note_window(&c, i, 1, i, i + 2);
     assert_int_equal(c.preempted_samples, 101);
     assert_int_equal(c.n_preempted_listed, EB_PREEMPT_MAX_LISTED);
     assert_int_equal(c.preempted[EB_PREEMPT_MAX_LISTED - 1], 10 + EB_PREEMPT_MAX_LISTED - 2);
+    /* a window of 8 preempted: its 8 samples, listed by its first */
+    memset(&c, 0, sizeof c);
+    eb_counters_note_window(&c, 16, 8, 1, 2);
+    assert_true(c.preempted_windows == 1 && c.preempted_samples == 8 && c.preempted[0] == 16);
+}
+
+static void window__one_sample_until_the_probe_costs_over_1_percent(void **state)
+{
+    assert_int_equal(eb_counters_window(1000, 0), 1);          /* run time unknown */
+    assert_int_equal(eb_counters_window(1000, 100000), 1);     /* exactly 1% */
+    assert_int_equal(eb_counters_window(1000, 99999), 2);
+    assert_int_equal(eb_counters_window(1300, 10000), 13);     /* a 10 us model, a 1.3 us probe */
+    assert_int_equal(eb_counters_window(1000, 1), 1024);       /* capped */
 }
 
 static atomic_int g_stop;
@@ -116,7 +130,7 @@ static void probe__a_busy_thread_on_the_same_cpu__preempts_a_sample(void **state
         long a = eb_counters_probe();
         spin_for(0.03);
         long b = eb_counters_probe();
-        eb_counters_note_sample(&c, i, a, b);
+        eb_counters_note_window(&c, i, 1, a, b);
     }
     eb_counters_stop(&cs, 8, &c);
     eb_counters_close(&cs);
@@ -291,7 +305,7 @@ static void json__counters_clock_roofline__round_trip(void **state)
     c->ctx_involuntary = 6;
     c->faults_minor = 8;
     c->preempt_known = true;
-    eb_counters_note_sample(c, 2, 0, 1);
+    eb_counters_note_window(c, 2, 1, 0, 1);
     c->hw_available = true;
     c->hw_known[EB_HW_CYCLES] = c->hw_known[EB_HW_INSTRUCTIONS] = true;
     c->hw[EB_HW_CYCLES] = 1000;
@@ -340,7 +354,8 @@ static void json__counters_clock_roofline__round_trip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(note_sample__counts_growth_only__and_lists_the_first_64),
+        cmocka_unit_test(note_window__counts_growth_only__and_lists_the_first_64),
+        cmocka_unit_test(window__one_sample_until_the_probe_costs_over_1_percent),
         cmocka_unit_test(probe__a_busy_thread_on_the_same_cpu__preempts_a_sample),
         cmocka_unit_test(stop__fresh_pages__count_minor_faults__and_sources_are_named),
         cmocka_unit_test_setup_teardown(clock__a_falling_frequency__is_throttled_with_zone_temperatures, fake_root,

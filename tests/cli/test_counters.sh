@@ -43,8 +43,10 @@ field "$TMP/f.json" "[(z['type'], z['start_c'], z['end_c']) for z in r['thermal'
 contains "$TMP/th" "[('zone0', 42, 42), ('zone1', 42, 42)]" "both zones at start and end"
 field "$TMP/f.json" "r['counters']['software']['source'] in ('perf_event_open', 'getrusage'), r['counters']['software']['runs'] == r['latency']['n'], r['counters']['preemption']['samples'] == r['latency']['n']" >"$TMP/sw"
 contains "$TMP/sw" "True True True" "software events and preemption cover every timed sample"
-field "$TMP/f.json" "all(0 <= i < r['latency']['n'] for i in r['counters']['preemption']['indices']) and r['counters']['preemption']['preempted_samples'] >= len(r['counters']['preemption']['indices'])" >"$TMP/pre"
-contains "$TMP/pre" "True" "preempted indices are sample indices"
+field "$TMP/f.json" "all(0 <= i < r['latency']['n'] and i % r['counters']['preemption']['window'] == 0 for i in r['counters']['preemption']['indices']) and r['counters']['preemption']['preempted_samples'] >= len(r['counters']['preemption']['indices'])" >"$TMP/pre"
+contains "$TMP/pre" "True" "preempted indices are the first samples of windows"
+field "$TMP/f.json" "(lambda p: p['windows'] == -(-r['latency']['n'] // p['window']) and p['preempted_windows'] <= p['windows'])(r['counters']['preemption'])" >"$TMP/win"
+contains "$TMP/win" "True" "the windows cover every sample"
 field "$TMP/f.json" "r['counters']['hardware']['available'] or r['counters']['hardware']['reason'].startswith('perf_event_open(')" >"$TMP/hw"
 contains "$TMP/hw" "True" "hardware counters, or the errno reason"
 
