@@ -8,7 +8,8 @@
  * UTF-8 ("µs", "×"), so padding counts characters, not bytes.  Under a
  * row, indented lines say what its runner fused ("fusions: ..."), how an
  * offloaded inference split between copies and kernels ("device time:
- * ..."), and the runner's note on its timings ("note: ..."). */
+ * ..."), the runner's note on its timings ("note: ..."), and the noise
+ * the run saw: preempted samples, a throttled clock ("noise: ..."). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,6 +198,18 @@ void eb_emit_table_row(FILE *f, eb_table *t, const eb_result *r, double base_med
                 r->upload_ms, r->compute_ms, r->download_ms);
     if (r->runner_notes[0])
         fprintf(f, "%*snote: %s\n", t->model_w + 1, "", r->runner_notes);
+    /* noise the run saw: samples another task preempted, a clock that fell */
+    const eb_counters *c = &r->counters;
+    if ((c->preempt_known && c->preempted_samples > 0) || (r->clock.freq_available && r->clock.throttled)) {
+        fprintf(f, "%*snoise:", t->model_w + 1, "");
+        if (c->preempt_known && c->preempted_samples > 0)
+            fprintf(f, " %lld of %lld samples preempted (%.1f%%)", (long long)c->preempted_samples,
+                    (long long)c->runs, c->runs ? 100.0 * (double)c->preempted_samples / (double)c->runs : 0);
+        if (r->clock.freq_available && r->clock.throttled)
+            fprintf(f, "%s throttled: %.0f MHz at the start, %.0f at the lowest", c->preempted_samples > 0 ? ";" : "",
+                    r->clock.start_mhz, r->clock.min_mhz);
+        fputc('\n', f);
+    }
     fflush(f);
 }
 
