@@ -309,7 +309,9 @@ int eb_cmd_calibrate(int argc, char **argv)
         eb_threadpool *tp = t > 1 ? eb_threadpool_new(t) : NULL;
         if (t > 1 && !tp) {
             eb_cli_error("calibrate: cannot start %d threads", t);
-            free(a), free(b), free(cc);
+            free(a);
+            free(b);
+            free(cc);
             return EB_EXIT_ENV;
         }
         eb_calib_point *p = &cal.points[cal.n_points++];

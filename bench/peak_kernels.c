@@ -7,6 +7,8 @@
  * out of the loop. */
 #include "bench/peak_kernels.h"
 
+#include <stdint.h>
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -146,13 +148,15 @@ static double fma_generic(long iters, double *sink)
 static double dp_generic(long iters, double *sink)
 {
     int32_t acc[8] = {0};
-    volatile uint8_t a0 = 3;
-    volatile int8_t b0 = -2;
-    uint8_t a = a0;
-    int8_t b = b0;
-    for (long it = 0; it < iters; it++)
+    uint32_t a = 3;
+    int32_t b = -2;
+    for (long it = 0; it < iters; it++) {
+        /* opaque each iteration: the products are not loop-invariant, so
+         * the compiler cannot sum them in closed form */
+        __asm__ volatile("" : "+r"(a));
         for (int i = 0; i < 8; i++)
-            acc[i] += (int32_t)(uint8_t)(a + i) * b;
+            acc[i] += (int32_t)(uint8_t)(a + (uint32_t)i) * b;
+    }
     for (int i = 0; i < 8; i++)
         *sink += acc[i];
     return (double)iters * 8 * 2;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "bench/calibration.h"
+#include "bench/peak_kernels.h"
 #include "tests/test_util.h"
 
 static int cache_dir(void **state)
@@ -114,12 +115,33 @@ static void roofline_fill__not_calibrated__says_so(void **state)
     assert_true(strncmp(r.roofline.reason, "not calibrated (run edgebench calibrate): ", 42) == 0);
 }
 
+/* every loop this build and CPU can run counts its operations: 2 per
+ * multiply-accumulate, lanes x chains x iterations */
+static void peak_loops__count_their_operations(void **state)
+{
+    double sink = 0;
+    assert_true(eb_peak_fp32_loop(EB_ISA_GENERIC, 1000, &sink) == 1000.0 * 8 * 2);
+    assert_true(eb_peak_int8_loop(EB_ISA_GENERIC, 1000, &sink) == 1000.0 * 8 * 2);
+    eb_isa f = eb_peak_fp32_isa(), i8 = eb_peak_int8_isa();
+    double per_iter_f = f == EB_ISA_AVX512 ? 16 * 16 * 2 : f == EB_ISA_AVX2 ? 12 * 8 * 2 : 8 * 2;
+    double per_iter_i = i8 == EB_ISA_AVX512VNNI ? 16 * 64 * 2 : i8 == EB_ISA_AVXVNNI ? 12 * 32 * 2
+                        : i8 == EB_ISA_AVX2     ? 8 * 32 * 2
+                                                : 8 * 2;
+    assert_true(eb_peak_fp32_loop(f, 1000, &sink) == 1000 * per_iter_f);
+    assert_true(eb_peak_int8_loop(i8, 1000, &sink) == 1000 * per_iter_i);
+    assert_true(isfinite(sink));
+    double a[8], b[8] = {1, 2, 3, 4, 5, 6, 7, 8}, c[8] = {1, 1, 1, 1, 2, 2, 2, 2};
+    eb_triad(a, b, c, 0.5, 2, 6);
+    assert_true(a[2] == 3.5 && a[5] == 7);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(save_load__round_trip__and_the_point_for_a_thread_count, cache_dir),
         cmocka_unit_test_setup(roofline_fill__memory_and_compute_bound__roof_and_share, cache_dir),
         cmocka_unit_test_setup(roofline_fill__not_calibrated__says_so, cache_dir),
+        cmocka_unit_test(peak_loops__count_their_operations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
