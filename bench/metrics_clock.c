@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-void eb_sysfs_root(char *buf, size_t n)
+/* The sysfs root: $EB_SYSFS_ROOT or "/", with a trailing '/'.  (The
+ * energy meters read the same variable.) */
+static void sysfs_root(char *buf, size_t n)
 {
     const char *r = getenv("EB_SYSFS_ROOT");
     if (!r || !*r)
@@ -159,7 +161,7 @@ static double read_temp(const char *root, const char *zone)
 void eb_clock_begin(eb_clock_probe *p, double now_s, eb_clock *out)
 {
     memset(p, 0, sizeof *p);
-    eb_sysfs_root(p->root, sizeof p->root);
+    sysfs_root(p->root, sizeof p->root);
     char path[640];
     cpufreq_path(p->root, this_cpu(), "scaling_governor", path, sizeof path);
     if (!read_line(path, out->governor, sizeof out->governor))
@@ -205,7 +207,7 @@ void eb_clock_end(eb_clock_probe *p, eb_clock *out)
 bool eb_clock_freq_status(char *line, size_t n)
 {
     char root[448], gov[32] = "", path[640];
-    eb_sysfs_root(root, sizeof root);
+    sysfs_root(root, sizeof root);
     double mhz = read_mhz(root, line, n);
     if (!isfinite(mhz))
         return false;
@@ -221,7 +223,7 @@ bool eb_clock_thermal_status(char *line, size_t n)
     char root[448];
     eb_clock c;
     memset(&c, 0, sizeof c);
-    eb_sysfs_root(root, sizeof root);
+    sysfs_root(root, sizeof root);
     if (!list_zones(root, &c)) {
         snprintf(line, n, "%s", c.thermal_reason);
         return false;

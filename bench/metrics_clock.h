@@ -27,9 +27,6 @@ typedef struct eb_clock_probe {
     double *mhz;           /* EB_CLOCK_MAX_POLLS readings, owned */
 } eb_clock_probe;
 
-/* The sysfs root: $EB_SYSFS_ROOT or "/", with a trailing '/'. */
-void eb_sysfs_root(char *buf, size_t n);
-
 /* Governor, first frequency reading and the thermal zones' start
  * temperatures into out; the reasons for what is absent. */
 void eb_clock_begin(eb_clock_probe *p, double now_s, eb_clock *out);
