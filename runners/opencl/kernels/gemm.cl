@@ -194,3 +194,107 @@ GEMM_TILE(64x64, 64, 64, 16, 4, 4)
 GEMM_TILE(32x64, 32, 64, 16, 4, 4)
 GEMM_TILE(32x32, 32, 32, 16, 4, 4)
 GEMM_TILE(8x64, 8, 64, 32, 2, 4)
+
+/* ---- flat: one work-item per RM x (8 * NV) block, no local memory ----------
+ * For CPUs (PoCL), where caches do local memory's work and a work-item's
+ * own float8 arithmetic beats vectorizing across work-items: each work-item
+ * streams its RM rows of A (one value at a time, broadcast) against float8
+ * slices of B along n, keeping RM x NV float8 accumulators.  Packed operands
+ * are padded to RM rows (A) and 8 * NV columns (B); run-time ones are
+ * checked, the full blocks on a fast path.  Same arguments and modes as
+ * above; global (ceil(n / (8 NV)), ceil(m / RM), batch * groups). */
+
+#define GEMM_FLAT_RM_MAX 8
+#define GEMM_FLAT_NV_MAX 4
+
+/* lanes j .. j + 7 of B's row kk (mode k or r: checked against n) */
+inline float8 gemm_flat_b(__global const float *B, const int BM, int ldb, int n, int kk, int j, bool full)
+{
+    if (BM == GEMM_P)
+        return vload8(0, B + kk * ldb + j);
+    if (BM == GEMM_H)
+        return vload_half8(0, (__global const half *)B + kk * ldb + j);
+    if (BM == GEMM_K && full)
+        return vload8(0, B + kk * ldb + j);
+    float v[8];
+    for (int l = 0; l < 8; l++)
+        v[l] = j + l >= n ? 0.0f : BM == GEMM_K ? B[kk * ldb + j + l] : B[(j + l) * ldb + kk];
+    return (float8)(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
+}
+
+inline void gemm_flat_body(GEMM_ARGS, const int AM, const int BM, const int RM, const int NV)
+{
+    const int j0 = get_global_id(0) * 8 * NV, i0 = get_global_id(1) * RM;
+    const int z = get_global_id(2), zb = z / groups, zg = z - zb * groups;
+    A = AM == GEMM_H ? (__global const float *)((__global const half *)A + a_off + zb * a_bs + zg * a_gs)
+                     : A + a_off + zb * a_bs + zg * a_gs;
+    B = BM == GEMM_H ? (__global const float *)((__global const half *)B + b_off + zb * b_bs + zg * b_gs)
+                     : B + b_off + zb * b_bs + zg * b_gs;
+    C += c_off + zb * c_bs + zg * c_gs;
+    const bool full = j0 + 8 * NV <= n;
+    int row[GEMM_FLAT_RM_MAX]; /* A's rows, the last repeated past m */
+    for (int r = 0; r < RM; r++)
+        row[r] = min(i0 + r, m - 1) * lda;
+
+    float8 acc[GEMM_FLAT_RM_MAX][GEMM_FLAT_NV_MAX];
+    for (int r = 0; r < RM; r++)
+        for (int c = 0; c < NV; c++)
+            acc[r][c] = (float8)(0.0f);
+    for (int kk = 0; kk < k; kk++) {
+        float8 b[GEMM_FLAT_NV_MAX];
+        for (int c = 0; c < NV; c++)
+            b[c] = gemm_flat_b(B, BM, ldb, n, kk, j0 + 8 * c, full);
+        for (int r = 0; r < RM; r++) {
+            float a = AM == GEMM_P ? A[kk * lda + i0 + r]
+                    : AM == GEMM_H ? vload_half(kk * lda + i0 + r, (__global const half *)A)
+                                   : A[row[r] + kk];
+            for (int c = 0; c < NV; c++)
+                acc[r][c] = fma((float8)(a), b[c], acc[r][c]);
+        }
+    }
+
+    if (bias_mode == 2)
+        bias += zg * bias_gs;
+    for (int r = 0; r < RM; r++) {
+        int i = i0 + r;
+        if (i >= m)
+            break;
+        for (int c = 0; c < NV; c++) {
+            int j = j0 + 8 * c;
+            float8 v = alpha * acc[r][c];
+            if (bias_mode == 2)
+                v += bias[i];
+            if (j + 8 <= n) {
+                if (bias_mode == 1)
+                    v += vload8(0, bias + j);
+                v = act == 1 ? fmax(v, 0.0f) : act == 2 ? fmin(fmax(v, lo), hi) : v;
+                vstore8(v, 0, C + i * ldc + j);
+            } else {
+                float o[8];
+                vstore8(v, 0, o);
+                for (int l = 0; l < 8 && j + l < n; l++)
+                    C[i * ldc + j + l] = gemm_act(o[l] + (bias_mode == 1 ? bias[j + l] : 0.0f), act, lo, hi);
+            }
+        }
+    }
+}
+
+#define GEMM_FLAT_KERNEL(AM, BM, name, RM, NV)                                                              \
+    __kernel void name(GEMM_ARGS)                                                                            \
+    {                                                                                                        \
+        gemm_flat_body(GEMM_PASS, AM, BM, RM, NV);                                                           \
+    }
+#define GEMM_FLAT(name, RM, NV)                                                                             \
+    GEMM_FLAT_KERNEL(GEMM_R, GEMM_P, eb_gemm_rp_##name, RM, NV)                                              \
+    GEMM_FLAT_KERNEL(GEMM_R, GEMM_H, eb_gemm_rh_##name, RM, NV)                                              \
+    GEMM_FLAT_KERNEL(GEMM_R, GEMM_K, eb_gemm_rk_##name, RM, NV)                                              \
+    GEMM_FLAT_KERNEL(GEMM_R, GEMM_R, eb_gemm_rr_##name, RM, NV)                                              \
+    GEMM_FLAT_KERNEL(GEMM_P, GEMM_K, eb_gemm_pk_##name, RM, NV)                                              \
+    GEMM_FLAT_KERNEL(GEMM_H, GEMM_K, eb_gemm_hk_##name, RM, NV)
+
+/* ocl_tiles.c's flat rows: keep in step */
+GEMM_FLAT(f4x16, 4, 2)
+GEMM_FLAT(f8x16, 8, 2)
+GEMM_FLAT(f4x8, 4, 1)
+GEMM_FLAT(f1x32, 1, 4)
+GEMM_FLAT(f4x32, 4, 4)
