@@ -4,13 +4,18 @@
  *   depthwise      group == c == oc: kernels/conv.cl's eb_conv_dw;
  *   1x1 gemm       a 1x1 kernel, stride 1, no pads: the input already is
  *                  the GEMM's [c][h * w] operand (gemm.cl, no copy);
- *   direct         a small reduction per output (c/group * kh * kw below
- *                  EB_OCL_DIRECT_K) or few output channels a group: one
- *                  output per work-item, no scratch;
+ *   direct         on GPUs, a small reduction per output (c/group * kh * kw
+ *                  below EB_OCL_DIRECT_K, most of a GEMM k-tile would be
+ *                  padding) or few output channels a group: one output per
+ *                  work-item, no scratch.  Not on CPUs: on PoCL im2col+gemm
+ *                  (flat tiles) ran 2-16x faster on every shape measured,
+ *                  c 1..16, k 3 and 5, oc 4..32, 14x14 to 112x112;
  *   im2col + gemm  everything else: the columns into a scratch buffer the
  *                  step owns, then the GEMM with the packed weights as A.
  * The GEMM ones pack each group's weights k-major and padded to the tile
- * (ocl_gemm.c); the others copy them as they are.  f16 weights stay half. */
+ * (ocl_gemm.c); the others copy them as they are.  f16 weights stay half.
+ * EB_OCL_CONV=direct or im2col (environment) forces the way for anything
+ * but depthwise and 1x1 convolutions: to measure the choice. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +23,9 @@
 #include "runners/opencl/ocl_compute.h"
 #include "runners/opencl/ocl_gemm.h"
 
-/* below this reduction length (or EB_OCL_DIRECT_OC output channels a
- * group) the direct kernel beats writing and re-reading im2col columns */
+/* on GPUs, below this reduction length (or EB_OCL_DIRECT_OC output
+ * channels a group) the direct kernel saves writing and re-reading the
+ * im2col columns (a guess from the tile's k step: no GPU to measure on) */
 enum { EB_OCL_DIRECT_K = 16, EB_OCL_DIRECT_OC = 4 };
 
 static eb_status check(const eb_ocl_conv_desc *d, const eb_tensor *w, eb_err *err)
@@ -156,7 +162,10 @@ eb_status eb_ocl_conv_make(const eb_ocl *o, const eb_ocl_conv_desc *d, const eb_
     bool depthwise = d->group == d->c && d->oc == d->c;
     bool pointwise = d->kh == 1 && d->kw == 1 && d->stride_h == 1 && d->stride_w == 1 && d->pad_top == 0 &&
                      d->pad_left == 0 && d->oh == d->h && d->ow == d->w;
-    bool direct = cg * d->kh * d->kw < EB_OCL_DIRECT_K || ocg <= EB_OCL_DIRECT_OC;
+    bool direct = !o->is_cpu && (cg * d->kh * d->kw < EB_OCL_DIRECT_K || ocg <= EB_OCL_DIRECT_OC);
+    const char *force = getenv("EB_OCL_CONV"); /* "direct" or "im2col": for measuring the choice */
+    if (force && !pointwise)
+        direct = strcmp(force, "direct") == 0;
     if (st == EB_OK && !depthwise && (pointwise || !direct)) {
         st = gemm_way(o, d, &wt, bias, x, y, pointwise, out, err);
     } else if (st == EB_OK) {
