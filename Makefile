@@ -51,6 +51,17 @@ LDLIBS_ALL = $(PKG_LIBS) $(BACKEND_LIBS) -lm -lpthread $(LDLIBS)
 # runners/opencl or runners/cuda (.c files; CUDA also .cu, built by nvcc),
 # plus its line in runners/runners.def, EB_RUNNER_IF(EB_HAVE_<NAME>, name):
 # the folder's objects and -DEB_HAVE_<NAME>=1 are added here when it is built.
+# The backends are detected while make reads this file, so the packages
+# deps.sh installs (the OpenCL SDK among them) must be there before: deps
+# runs here, once, when its stamp is missing or older than the script.
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+ifneq ($(shell [ $(BUILD)/deps.stamp -nt scripts/deps.sh ] && echo fresh),fresh)
+ifneq ($(shell sh scripts/deps.sh >&2; echo $$?),0)
+$(error edgebench: installing the dependencies failed (scripts/deps.sh, above))
+endif
+$(shell mkdir -p $(BUILD) && touch $(BUILD)/deps.stamp)
+endif
+endif
 -include $(BUILD)/config.mk
 OPENCL ?= auto
 CUDA   ?= auto
@@ -136,6 +147,8 @@ TEST_LAYERS_test_shape_infer  = ref models
 TEST_LAYERS_test_seq_ops      = ref models
 TEST_LAYERS_test_gemm         = runners ref models
 TEST_LAYERS_test_threadpool   = runners ref models
+TEST_LAYERS_test_ocl_program  = runners ref models
+TEST_LAYERS_test_ocl_compute  = runners ref models
 TEST_LAYERS_test_cpu_runner   = runners ref models
 TEST_LAYERS_test_onnx_import  = runners ref models
 TEST_LAYERS_test_metrics      = bench reports runners ref models
@@ -185,6 +198,8 @@ $(BUILD)/%.o: %.cu $(CONFIG_DEP) | $(GEN_H) $(BUILD)/deps.stamp
 
 # the zoo's models are assembled into the binary (models/zoo_embed.c)
 $(BUILD)/models/zoo_embed.o: models/zoo/zoo.def models/zoo/manifest.json $(wildcard models/zoo/*.onnx)
+# and the OpenCL runner's kernel sources (runners/opencl/ocl_program.c)
+$(BUILD)/runners/opencl/ocl_program.o: runners/opencl/kernels.def $(wildcard runners/opencl/kernels/*.cl)
 
 # the commit and flags are baked into provenance.o only; it rebuilds when they change
 $(BUILD)/commit.stamp: FORCE

@@ -1,15 +1,17 @@
 /* cmd_info.c - `edgebench info`: the machine results are measured on.
  *
- * Prints eb_device_info (CPU, memory, OS) as text or JSON, plus what the
- * build can see of GPUs, hardware counters and energy meters.  Those three
- * are honest placeholders until their runners and meters exist: they say
- * "unavailable" and why, and never invent a device or a number.  Then each
- * built runner's devices (runner.h devices(); a runner whose driver must
- * not start in this process is asked in a child: bench/devices.c). */
+ * Prints eb_device_info (CPU, memory, OS) as text or JSON, the GPUs the
+ * built runners find (or why none), hardware counters and energy meters
+ * (honest placeholders until their meters exist: "unavailable" and why,
+ * never an invented number), then each built runner's devices (runner.h
+ * devices(); a runner whose driver must not start in this process is asked
+ * in a child: bench/devices.c), with what a GPU runner's driver says of
+ * each: platform, vendor, driver, compute units, local memory, features. */
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
 
@@ -29,7 +31,6 @@ static const char USAGE[] =
     "  --json   one JSON object instead of text\n"
     "Exit status: 0 ok; 2 bad usage; 75 out of memory.\n";
 
-static const char GPUS_WHY[] = "none detected (CUDA/OpenCL runners not built)";
 static const char COUNTERS_WHY[] = "PAPI support not built yet";
 static const char ENERGY_WHY[] = "not implemented yet";
 
@@ -42,70 +43,163 @@ static bool add_unavailable(cJSON *root, const char *key, const char *why)
 
 enum { MAX_DEVICES = 16 };
 
-/* "runners": [{"name", "devices": [{"id", "name", "kind", "memory_bytes"}]
- * or "devices_error"}]; false on allocation failure. */
-static bool add_runners(cJSON *root)
+/* Each built runner's devices, asked once (a GPU runner in a child). */
+typedef struct runner_devices {
+    const eb_runner *r;
+    int n;              /* -1: the listing failed, err says why */
+    eb_device dev[MAX_DEVICES];
+    char err[256];
+} runner_devices;
+
+static runner_devices *list_all(int *count)
 {
-    cJSON *arr = cJSON_AddArrayToObject(root, "runners");
-    if (!arr)
-        return false;
-    for (int i = 0; i < eb_runner_count(); i++) {
-        const eb_runner *r = eb_runner_at(i);
-        eb_device dev[MAX_DEVICES];
+    *count = eb_runner_count();
+    runner_devices *all = calloc((size_t)*count + 1, sizeof *all);
+    for (int i = 0; all && i < *count; i++) {
         eb_err err = {{0}};
-        int n = eb_runner_list_devices(r, dev, MAX_DEVICES, &err);
+        all[i].r = eb_runner_at(i);
+        all[i].n = eb_runner_list_devices(all[i].r, all[i].dev, MAX_DEVICES, &err);
+        if (all[i].n > MAX_DEVICES)
+            all[i].n = MAX_DEVICES;
+        snprintf(all[i].err, sizeof all[i].err, "%s", err.msg);
+    }
+    return all;
+}
+
+/* Why no GPU is listed: no GPU runner built, or what those built found. */
+static void no_gpu_reason(const runner_devices *all, int count, char *why, size_t n)
+{
+    size_t k = (size_t)snprintf(why, n, "none detected");
+    const char *sep = " (";
+    for (int i = 0; i < count && k < n; i++) {
+        if (!all[i].r->devices_in_child)
+            continue; /* host runners list the host */
+        if (all[i].n < 0)
+            k += (size_t)snprintf(why + k, n - k, "%s%s: %s", sep, all[i].r->name, all[i].err);
+        else
+            k += (size_t)snprintf(why + k, n - k, "%s%s: %d device%s, none a GPU", sep, all[i].r->name, all[i].n,
+                                  all[i].n == 1 ? "" : "s");
+        sep = "; ";
+    }
+    if (k < n)
+        snprintf(why + k, n - k, "%s", strcmp(sep, " (") == 0 ? " (CUDA/OpenCL runners not built)" : ")");
+}
+
+static int count_gpus(const runner_devices *all, int count)
+{
+    int g = 0;
+    for (int i = 0; i < count; i++)
+        for (int k = 0; k < all[i].n; k++)
+            g += strcmp(all[i].dev[k].kind, "gpu") == 0;
+    return g;
+}
+
+static cJSON *str_or_null(const char *s)
+{
+    return s[0] ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+static cJSON *num_or_null(uint64_t v)
+{
+    return v ? cJSON_CreateNumber((double)v) : cJSON_CreateNull();
+}
+
+/* {"runner", "index", "id", "name", "kind", "memory_bytes", and what a GPU
+ * runner's driver says: platform, vendor, driver, compute_units,
+ * local_memory_bytes, features}. */
+static cJSON *device_json(const eb_runner *r, int index, const eb_device *d)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "runner", r->name);
+    cJSON_AddNumberToObject(o, "index", index);
+    cJSON_AddStringToObject(o, "id", d->id);
+    cJSON_AddItemToObject(o, "name", str_or_null(d->name));
+    cJSON_AddStringToObject(o, "kind", d->kind);
+    cJSON_AddItemToObject(o, "memory_bytes", num_or_null(d->memory_bytes));
+    if (r->devices_in_child) {
+        cJSON_AddItemToObject(o, "platform", str_or_null(d->platform));
+        cJSON_AddItemToObject(o, "vendor", str_or_null(d->vendor));
+        cJSON_AddItemToObject(o, "driver", str_or_null(d->driver));
+        cJSON_AddItemToObject(o, "compute_units", num_or_null(d->compute_units));
+        cJSON_AddItemToObject(o, "local_memory_bytes", num_or_null(d->local_memory_bytes));
+        cJSON_AddStringToObject(o, "features", d->features);
+    }
+    return o;
+}
+
+/* "gpus": [device...] and "runners": [{"name", "devices": [...] or
+ * "devices_error"}]; false on allocation failure. */
+static bool add_devices(cJSON *root, const runner_devices *all, int count)
+{
+    cJSON *gpus = cJSON_AddArrayToObject(root, "gpus"), *arr = cJSON_AddArrayToObject(root, "runners");
+    if (!gpus || !arr)
+        return false;
+    if (count_gpus(all, count) == 0) {
+        char why[512];
+        no_gpu_reason(all, count, why, sizeof why);
+        cJSON_AddStringToObject(root, "gpus_reason", why);
+    }
+    for (int i = 0; i < count; i++) {
         cJSON *o = cJSON_CreateObject();
-        if (!o || !cJSON_AddItemToArray(arr, o) || !cJSON_AddStringToObject(o, "name", r->name))
+        if (!o || !cJSON_AddItemToArray(arr, o) || !cJSON_AddStringToObject(o, "name", all[i].r->name))
             return false;
-        if (n < 0) {
-            if (!cJSON_AddStringToObject(o, "devices_error", err.msg))
+        if (all[i].n < 0) {
+            if (!cJSON_AddStringToObject(o, "devices_error", all[i].err))
                 return false;
             continue;
         }
         cJSON *ds = cJSON_AddArrayToObject(o, "devices");
-        if (!ds)
-            return false;
-        for (int k = 0; k < n && k < MAX_DEVICES; k++) {
-            cJSON *d = cJSON_CreateObject();
-            if (!d || !cJSON_AddItemToArray(ds, d) || !cJSON_AddStringToObject(d, "id", dev[k].id) ||
-                !(dev[k].name[0] ? cJSON_AddStringToObject(d, "name", dev[k].name) : cJSON_AddNullToObject(d, "name")) ||
-                !cJSON_AddStringToObject(d, "kind", dev[k].kind) ||
-                !(dev[k].memory_bytes ? cJSON_AddNumberToObject(d, "memory_bytes", (double)dev[k].memory_bytes)
-                                      : cJSON_AddNullToObject(d, "memory_bytes")))
+        for (int k = 0; ds && k < all[i].n; k++) {
+            cJSON *d = device_json(all[i].r, k, &all[i].dev[k]);
+            if (!d || !cJSON_AddItemToArray(ds, d))
+                return false;
+            if (strcmp(all[i].dev[k].kind, "gpu") == 0 &&
+                !cJSON_AddItemToArray(gpus, device_json(all[i].r, k, &all[i].dev[k])))
                 return false;
         }
+        if (!ds)
+            return false;
     }
     return true;
 }
 
-/* One line per device: "runners:       cpu device=0: cpu = AMD ... (cpu, 31.2 GiB)". */
-static void print_runners(void)
+/* One line per device: "runners:       cpu device=0: cpu = AMD ... (cpu, 31.2 GiB)",
+ * then for a GPU runner's device what its driver says. */
+static void print_runners(const runner_devices *all, int count)
 {
     const char *label = "runners:";
-    for (int i = 0; i < eb_runner_count(); i++) {
-        const eb_runner *r = eb_runner_at(i);
-        eb_device dev[MAX_DEVICES];
-        eb_err err = {{0}};
-        int n = eb_runner_list_devices(r, dev, MAX_DEVICES, &err);
-        if (n <= 0) {
-            printf("%-16s%s: %s\n", label, r->name, n < 0 ? err.msg : "no devices");
+    for (int i = 0; i < count; i++) {
+        const eb_runner *r = all[i].r;
+        if (all[i].n <= 0) {
+            printf("%-16s%s: %s\n", label, r->name, all[i].n < 0 ? all[i].err : "no devices");
             label = "";
         }
-        for (int k = 0; k < n && k < MAX_DEVICES; k++, label = "") {
-            char mem[32] = "memory unknown";
-            if (dev[k].memory_bytes)
-                eb_fmt_bytes((double)dev[k].memory_bytes, mem, sizeof mem);
-            printf("%-16s%s device=%d: %s = %s (%s, %s)\n", label, r->name, k, dev[k].id,
-                   dev[k].name[0] ? dev[k].name : "model unknown", dev[k].kind, mem);
+        for (int k = 0; k < all[i].n; k++, label = "") {
+            const eb_device *d = &all[i].dev[k];
+            char mem[32] = "memory unknown", local[32] = "unknown";
+            if (d->memory_bytes)
+                eb_fmt_bytes((double)d->memory_bytes, mem, sizeof mem);
+            printf("%-16s%s device=%d: %s = %s (%s, %s)\n", label, r->name, k, d->id,
+                   d->name[0] ? d->name : "model unknown", d->kind, mem);
+            if (!r->devices_in_child)
+                continue;
+            if (d->local_memory_bytes)
+                eb_fmt_bytes((double)d->local_memory_bytes, local, sizeof local);
+            printf("%-16s  platform %s, vendor %s, driver %s, %u compute units, local memory %s, features: %s\n", "",
+                   d->platform[0] ? d->platform : "unknown", d->vendor[0] ? d->vendor : "unknown",
+                   d->driver[0] ? d->driver : "unknown", d->compute_units, local,
+                   d->features[0] ? d->features : "none of note");
         }
     }
 }
 
-static int print_json(const eb_device_info *d)
+static int print_json(const eb_device_info *d, const runner_devices *all, int count)
 {
     cJSON *root = eb_device_info_json(d);
-    bool ok = root && cJSON_AddArrayToObject(root, "gpus") && add_unavailable(root, "counters", COUNTERS_WHY) &&
-              add_unavailable(root, "energy", ENERGY_WHY) && add_runners(root);
+    bool ok = root && add_devices(root, all, count) && add_unavailable(root, "counters", COUNTERS_WHY) &&
+              add_unavailable(root, "energy", ENERGY_WHY);
     char *text = ok ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
     if (!text) {
@@ -138,13 +232,30 @@ int eb_cmd_info(int argc, char **argv)
 
     eb_device_info d;
     eb_device_info_get(&d);
-    if (json)
-        return print_json(&d);
+    int count = 0;
+    runner_devices *all = list_all(&count);
+    if (!all) {
+        eb_cli_error("info: out of memory");
+        return EB_EXIT_ENV;
+    }
+    if (json) {
+        int rc = print_json(&d, all, count);
+        free(all);
+        return rc;
+    }
     eb_device_info_print(&d, stdout);
     /* the same 16-wide label column as eb_device_info_print */
-    printf("%-16s%s\n", "gpus:", GPUS_WHY);
+    int gpus = count_gpus(all, count);
+    if (gpus) {
+        printf("%-16s%d (listed under runners, kind gpu)\n", "gpus:", gpus);
+    } else {
+        char why[512];
+        no_gpu_reason(all, count, why, sizeof why);
+        printf("%-16s%s\n", "gpus:", why);
+    }
     printf("%-16sunavailable (%s)\n", "counters:", COUNTERS_WHY);
     printf("%-16sunavailable (%s)\n", "energy meters:", ENERGY_WHY);
-    print_runners();
+    print_runners(all, count);
+    free(all);
     return EB_EXIT_OK;
 }

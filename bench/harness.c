@@ -373,6 +373,19 @@ static eb_status alloc_samples(const eb_run_opts *o, eb_result *res, int64_t *ca
 
 /* The timed loop: at least o->runs samples and o->min_time_s seconds,
  * stopping at o->max_time_s or when the buffer of cap samples is full. */
+/* The runner's time split (eb_plan_info.phases) over the timed runs only:
+ * the sums after them less the sums after the warm-up, per run. */
+static void record_phases(const eb_plan_info *before, const eb_plan_info *after, eb_result *res)
+{
+    uint64_t runs = after->phases.runs - before->phases.runs;
+    if (after->phases.runs == 0 || runs == 0)
+        return;
+    res->phases_known = true;
+    res->upload_ms = (after->phases.upload_ms - before->phases.upload_ms) / (double)runs;
+    res->compute_ms = (after->phases.compute_ms - before->phases.compute_ms) / (double)runs;
+    res->download_ms = (after->phases.download_ms - before->phases.download_ms) / (double)runs;
+}
+
 static eb_status time_runs(const eb_runner *r, eb_plan *plan, const eb_tensor *in, eb_tensor *out,
                            const eb_run_opts *o, int64_t cap, eb_result *res, eb_err *err)
 {
@@ -382,6 +395,8 @@ static eb_status time_runs(const eb_runner *r, eb_plan *plan, const eb_tensor *i
         if (st != EB_OK)
             return st;
     }
+    eb_plan_info before = {0}, after = {0};
+    r->info(plan, &before);
     eb_progress_note(EB_PHASE_TIMED, 0, o->runs);
     double start = now_s(), spent = 0;
     while (res->n_samples < o->runs || spent < o->min_time_s) {
@@ -402,6 +417,8 @@ static eb_status time_runs(const eb_runner *r, eb_plan *plan, const eb_tensor *i
         spent = t1 - start;
         eb_progress_note(EB_PHASE_TIMED, res->n_samples, o->runs); /* outside the timed region */
     }
+    r->info(plan, &after);
+    record_phases(&before, &after, res);
     return EB_OK;
 }
 
@@ -657,6 +674,8 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
                             "kernels of its own for them yet", info.fallbacks, v->runner);
     snprintf(res->isa, sizeof res->isa, "%s", info.isa);
     res->device_bytes = info.device_bytes;
+    snprintf(res->program_cache, sizeof res->program_cache, "%s", info.program_cache);
+    snprintf(res->runner_notes, sizeof res->runner_notes, "%s", info.notes);
 
     if ((st = time_runs(r, plan, in, out, o, cap, res, &err)) != EB_OK) {
         fail(res, st, &err);

@@ -79,11 +79,14 @@ void eb_result_set_device(eb_result *r, const eb_variant *v, bool in_child)
     const eb_runner *run = eb_runner_find(v->runner);
     eb_device d;
     r->device_name[0] = '\0';
+    r->device_kind[0] = '\0';
     if (!run) { /* not built in: named as a runner with devices_in_child would be */
         snprintf(r->device, sizeof r->device, "%s:%d", v->runner, v->device);
         return;
     }
     eb_runner_device_id(run, v->device, in_child, r->device, sizeof r->device);
-    if (eb_runner_device(run, v->device, in_child, &d))
+    if (eb_runner_device(run, v->device, in_child, &d)) {
         snprintf(r->device_name, sizeof r->device_name, "%s", d.name);
+        snprintf(r->device_kind, sizeof r->device_kind, "%s", d.kind);
+    }
 }

@@ -1,15 +1,10 @@
 /* zoo_embed.c - the zoo's files inside the binary.
  *
- * The assembler's .incbin copies each file of models/zoo/zoo.def (and the
- * manifest) into .rodata at build time, so a device farm needs only the
- * edgebench binary to run the default set.  gcc and clang both accept it;
- * the paths are relative to the repository root, where make runs. */
+ * Each file of models/zoo/zoo.def (and the manifest) is copied into the
+ * binary at build time (models/embed.h), so a device farm needs only the
+ * edgebench binary to run the default set. */
+#include "models/embed.h"
 #include "models/zoo.h"
-
-#define EB_EMBED(sym, path)                                                                                \
-    __asm__(".section .rodata\n.balign 64\n.global " #sym "_start\n" #sym "_start:\n.incbin \"" path "\"\n" \
-            ".global " #sym "_end\n" #sym "_end:\n.byte 0\n.previous\n");                                  \
-    extern const unsigned char sym##_start[], sym##_end[];
 
 #define EB_ZOO(c_name, file) EB_EMBED(eb_zoo_##c_name, "models/zoo/" file)
 #include "models/zoo/zoo.def"

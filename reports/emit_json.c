@@ -138,6 +138,15 @@ static cJSON *latency_json(const eb_result *r)
             cJSON_AddNullToObject(o, "median_ci95");
         }
     }
+    if (r->phases_known) {
+        cJSON *ph = cJSON_AddObjectToObject(o, "phases");
+        add_num(ph, "upload_ms", r->upload_ms);
+        add_num(ph, "compute_ms", r->compute_ms);
+        add_num(ph, "download_ms", r->download_ms);
+        cJSON_AddStringToObject(ph, "source", "device timers (profiling events), mean per timed run");
+    } else {
+        cJSON_AddNullToObject(o, "phases");
+    }
     cJSON_AddBoolToObject(o, "hit_max_time", r->hit_max_time);
     cJSON_AddBoolToObject(o, "hit_sample_cap", r->hit_sample_cap);
     add_num(o, "prepare_ms", r->prepare_ms);
@@ -245,6 +254,7 @@ cJSON *eb_result_json(const eb_result *r)
     cJSON_AddItemToObject(o, "variant", variant_json(&r->variant));
     cJSON_AddStringToObject(o, "device", r->device);
     add_str_or_null(o, "device_name", r->device_name);
+    add_str_or_null(o, "device_kind", r->device_kind);
     cJSON_AddStringToObject(o, "status", eb_result_status_name(r->status));
     add_str_or_null(o, "error", r->error);
     if (r->status == EB_RESULT_CRASHED)
@@ -261,6 +271,8 @@ cJSON *eb_result_json(const eb_result *r)
         cJSON_AddStringToObject(o, "fusions", r->fusions);
     else
         cJSON_AddNullToObject(o, "fusions");
+    add_str_or_null(o, "program_cache", r->status == EB_RESULT_OK ? r->program_cache : NULL);
+    add_str_or_null(o, "runner_notes", r->status == EB_RESULT_OK ? r->runner_notes : NULL);
     if (r->saved_model[0]) /* only with --save-model */
         cJSON_AddStringToObject(o, "saved_model", r->saved_model);
     cJSON_AddItemToObject(o, "latency", latency_json(r));

@@ -5,9 +5,10 @@
  *
  * Columns are sized before the first row (the run knows every model name
  * and variant spec up front), so names are never cut.  Cells may hold
- * UTF-8 ("µs", "×"), so padding counts characters, not bytes.  A row
- * whose runner fused nodes (the result's fusions) gets a second line,
- * "fusions: ...", under its variant. */
+ * UTF-8 ("µs", "×"), so padding counts characters, not bytes.  Under a
+ * row, indented lines say what its runner fused ("fusions: ..."), how an
+ * offloaded inference split between copies and kernels ("device time:
+ * ..."), and the runner's note on its timings ("note: ..."). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,12 +183,20 @@ void eb_emit_table_row(FILE *f, eb_table *t, const eb_result *r, double base_med
     cell(f, task, W_TASK, false);
     cell(f, peak, W_PEAK, false);
     cell(f, fb, W_FALLBACK, false);
-    if (r->status == EB_RESULT_OK && r->fusions[0])
-        fprintf(f, " ok\n%*sfusions: %s\n", t->model_w + 1, "", r->fusions); /* under the variant */
-    else if (r->status == EB_RESULT_OK)
-        fputs(" ok\n", f);
-    else
+    if (r->status != EB_RESULT_OK) {
         fprintf(f, " %s: %.200s\n", eb_result_status_name(r->status), r->error);
+        fflush(f);
+        return;
+    }
+    fputs(" ok\n", f);
+    /* under the variant: what it fused, where an offloaded inference's time went, what to know */
+    if (r->fusions[0])
+        fprintf(f, "%*sfusions: %s\n", t->model_w + 1, "", r->fusions);
+    if (r->phases_known)
+        fprintf(f, "%*sdevice time: upload %.3f ms, compute %.3f ms, download %.3f ms\n", t->model_w + 1, "",
+                r->upload_ms, r->compute_ms, r->download_ms);
+    if (r->runner_notes[0])
+        fprintf(f, "%*snote: %s\n", t->model_w + 1, "", r->runner_notes);
     fflush(f);
 }
 

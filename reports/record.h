@@ -185,6 +185,7 @@ typedef struct eb_result {
     char device[64];        /* where it ran: the runner's device id for device=N ("cpu" for
                              * host runners), stable across runs: results pair on it */
     char device_name[128];  /* that device's model (the CPU brand), "" unknown */
+    char device_kind[16];   /* "cpu", "gpu", "accelerator" as the runner says, "" unknown */
     bool is_baseline;       /* this run is the ref baseline the drift is measured against */
 
     /* outcome */
@@ -224,6 +225,12 @@ typedef struct eb_result {
                                 * (eb_plan_info.fusions), "" when nothing */
     char saved_model[512];     /* --save-model: the ONNX file written for this variant, "" when none */
     uint64_t device_bytes;     /* the plan's bytes in device memory; 0 for host runners */
+    /* offloading runners (eb_plan_info.phases): each timed inference's mean time in
+     * host->device copies, kernels and device->host copies, from the device's timers */
+    bool phases_known;
+    double upload_ms, compute_ms, download_ms;
+    char program_cache[8];     /* "hit", "miss" (compiled in prepare), "" not applicable */
+    char runner_notes[160];    /* what the runner says a reader of its timings must know */
 
     /* energy per inference */
     eb_energy energy;

@@ -137,6 +137,7 @@ static eb_status parse_result(const cJSON *o, const char *where, eb_result *r, e
     str(r->isa, sizeof r->isa, o, "isa");
     str(r->device, sizeof r->device, o, "device");
     str(r->device_name, sizeof r->device_name, o, "device_name");
+    str(r->device_kind, sizeof r->device_kind, o, "device_kind");
     str(r->error, sizeof r->error, o, "error");
     r->signal = (int)num(o, "signal", 0);
     r->is_baseline = cJSON_IsTrue(get(o, "baseline"));

@@ -13,6 +13,9 @@
 # Debian multiarch: when arm64 is not yet a foreign architecture, the script
 # adds it (`dpkg --add-architecture arm64`, printed) before installing.
 #
+# The OpenCL runner is built and tested on PoCL, the CPU as an OpenCL
+# device (a machine with a GPU adds its vendor's ICD beside it).
+#
 # Each line: how to check | Debian package.  A check is `pc:NAME` (pkg-config
 # module), `file:PATH` or `cmd:NAME`.  A package named PKG:arm64 is the
 # arm64 build of PKG, installed beside the host's.
@@ -37,6 +40,9 @@ cmd:lowdown|lowdown
 cmd:man|man-db
 file:/usr/bin/time|time
 cmd:node|nodejs
+pc:OpenCL|ocl-icd-opencl-dev
+file:/usr/include/CL/cl.h|opencl-c-headers
+file:/etc/OpenCL/vendors/pocl.icd|pocl-opencl-icd
 '
 if [ "${1:-}" = bench ]; then
     DEPS='

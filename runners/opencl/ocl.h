@@ -71,6 +71,18 @@ typedef enum eb_ocl_act {
     EB_OCL_ACT_CLIP,         /* min(max(x, lo), hi): Relu6, Clip */
 } eb_ocl_act;
 
+/* Every OpenCL device, in device=N order (ocl_devices.c): the runner's
+ * devices().  Returns how many there are, 0 with no ICD or no platform. */
+int eb_ocl_devices(eb_device *out, int max);
+/* Device `index` in that order; false when there is no such device. */
+bool eb_ocl_device_at(int index, cl_platform_id *platform, cl_device_id *device);
+/* Fills e from what the driver says of d (id "opencl:<index>"). */
+void eb_ocl_device_describe(cl_platform_id p, cl_device_id d, int index, eb_device *e);
+
+/* o->program from the on-disk cache or compiled and stored (ocl_program.c);
+ * sets o->cache_hit.  Needs o->context and o->device. */
+eb_status eb_ocl_program_build(eb_ocl *o, eb_err *err);
+
 eb_status eb_ocl_open(int device_index, eb_ocl *o, eb_err *err);
 void eb_ocl_close(eb_ocl *o);
 

@@ -10,7 +10,7 @@
  * The _h kernels read half weights (vload_half: core OpenCL); arithmetic is
  * fp32.  Strides, dilations and pads top/left are given; the bottom and
  * right pads are implied by oh and ow (taps past the input read zero).
- * Bias (NULL: none) and activation (gemm.cl's gemm_act) are fused. */
+ * Bias (NULL: none) and activation (common.cl's eb_act) are fused. */
 
 #define CONV_DW_X 4
 
@@ -61,7 +61,7 @@ inline void conv_direct_body(CONV_ARGS, const int half_w)
         }
     if (bias)
         acc += bias[o];
-    y[y_off + (long)z * oh * ow + oy * ow + ox] = gemm_act(acc, act, lo, hi);
+    y[y_off + (long)z * oh * ow + oy * ow + ox] = eb_act(acc, act, lo, hi);
 }
 
 __kernel void eb_conv_direct(CONV_ARGS)
@@ -101,7 +101,7 @@ inline void conv_dw_body(CONV_ARGS, const int half_w)
     __global float *yp = y + y_off + (long)z * oh * ow + oy * ow;
     for (int j = 0; j < CONV_DW_X; j++)
         if (ox0 + j < ow)
-            yp[ox0 + j] = gemm_act(acc[j] + bv, act, lo, hi);
+            yp[ox0 + j] = eb_act(acc[j] + bv, act, lo, hi);
 }
 
 __kernel void eb_conv_dw(CONV_ARGS)

@@ -19,7 +19,8 @@
  *   h  as p, with half storage, read with vload_half4 (core OpenCL, no
  *      cl_khr_fp16): the arithmetic stays fp32
  * bias_mode: 0 none, 1 one per column (Gemm), 2 one per row (Conv's output
- * channels, offset by zg * bias_gs).  act: 0 none, 1 relu, 2 clip(lo, hi). */
+ * channels, offset by zg * bias_gs).  act: common.cl's EB_ACT_*, applied by
+ * eb_act (clip: min(max(v, lo), hi)). */
 
 #define GEMM_R 0
 #define GEMM_K 1
@@ -27,11 +28,6 @@
 #define GEMM_H 3
 #define GEMM_RM_MAX 4
 #define GEMM_RN_MAX 8
-
-inline float gemm_act(float v, int act, float lo, float hi)
-{
-    return act == 1 ? fmax(v, 0.0f) : act == 2 ? fmin(fmax(v, lo), hi) : v;
-}
 
 /* A packed tile (P or H): TK rows of T values from row k0, column x0. */
 inline void gemm_load_packed(__global const float *s, int ld, int x0, int k0, const int T, const int TK,
@@ -165,7 +161,7 @@ inline void gemm_body(GEMM_ARGS, const int AM, const int BM, const int TM, const
                     v += bias[j];
                 else if (bias_mode == 2)
                     v += bias[i];
-                C[i * ldc + j] = gemm_act(v, act, lo, hi);
+                C[i * ldc + j] = eb_act(v, act, lo, hi);
             }
         }
     }
@@ -267,13 +263,13 @@ inline void gemm_flat_body(GEMM_ARGS, const int AM, const int BM, const int RM, 
             if (j + 8 <= n) {
                 if (bias_mode == 1)
                     v += vload8(0, bias + j);
-                v = act == 1 ? fmax(v, 0.0f) : act == 2 ? fmin(fmax(v, lo), hi) : v;
+                v = act == EB_ACT_RELU ? fmax(v, 0.0f) : act == EB_ACT_CLIP ? fmin(fmax(v, lo), hi) : v;
                 vstore8(v, 0, C + i * ldc + j);
             } else {
                 float o[8];
                 vstore8(v, 0, o);
                 for (int l = 0; l < 8 && j + l < n; l++)
-                    C[i * ldc + j + l] = gemm_act(o[l] + (bias_mode == 1 ? bias[j + l] : 0.0f), act, lo, hi);
+                    C[i * ldc + j + l] = eb_act(o[l] + (bias_mode == 1 ? bias[j + l] : 0.0f), act, lo, hi);
             }
         }
     }
