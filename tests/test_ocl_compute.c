@@ -15,8 +15,8 @@
  * with.  Tolerance: |got - want| <= 1e-4 + 1e-4 * |want| (fp32 sums of up
  * to a few hundred products of values in [-1, 1] against the reference's).
  * Every convolution way (depthwise, 1x1 gemm, direct, im2col+gemm) is
- * asserted to have been taken by some case (direct forced with
- * EB_OCL_CONV: CPUs never choose it).  Each GEMM-based case runs with
+ * asserted to have been taken by some case (direct and im2col forced with
+ * EB_OCL_CONV: which one a shape takes depends on the device type).  Each GEMM-based case runs with
  * the tile the device's table picks and again with one of the list forced
  * (EB_OCL_TILE, in turn), so every tile of gemm.cl - the GPU ones too - is
  * checked on whatever device runs the test.
@@ -335,6 +335,7 @@ static const conv_case CONV_CASES[] = {
     {1, 4, 9, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, "direct"},      /* few output channels */
     {2, 2, 11, 10, 5, 3, 2, 1, 2, 1, 0, 2, 1, 2, 3, 1, "direct"},    /* dilations, strides, asymmetric pads */
     {1, 3, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3, "direct"},      /* channel multiplier 2 */
+    {2, 4, 10, 21, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, "direct"},   /* two blocks of channels a group */
     {1, 6, 1, 19, 10, 1, 3, 1, 2, 0, 1, 0, 1, 1, 1, 1, "im2col"},    /* 1-D */
 };
 
@@ -377,9 +378,10 @@ static void conv_one(const conv_case *cc, int variant)
     eb_ocl_view vx = upload(x, nx), vy = upload(NULL, ny);
     eb_ocl_step s;
     eb_err err;
-    /* direct is the GPUs' choice only: forced, so that every device checks it */
-    if (strcmp(cc->way, "direct") == 0)
-        setenv("EB_OCL_CONV", "direct", 1);
+    /* direct or im2col depends on the device type: forced, so that every
+     * device checks both kernels on these shapes */
+    if (strcmp(cc->way, "direct") == 0 || strcmp(cc->way, "im2col") == 0)
+        setenv("EB_OCL_CONV", cc->way, 1);
     eb_status st = eb_ocl_conv_make(&g_ocl, &d, &w, with_bias ? bias : NULL, vx, vy, &s, &err);
     unsetenv("EB_OCL_CONV");
     if (st != EB_OK)

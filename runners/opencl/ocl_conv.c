@@ -4,12 +4,10 @@
  *   depthwise      group == c == oc: kernels/conv.cl's eb_conv_dw;
  *   1x1 gemm       a 1x1 kernel, stride 1, no pads: the input already is
  *                  the GEMM's [c][h * w] operand (gemm.cl, no copy);
- *   direct         on GPUs, a small reduction per output (c/group * kh * kw
- *                  below EB_OCL_DIRECT_K, most of a GEMM k-tile would be
- *                  padding) or few output channels a group: one output per
- *                  work-item, no scratch.  Not on CPUs: on PoCL im2col+gemm
- *                  (flat tiles) ran 2-16x faster on every shape measured,
- *                  c 1..16, k 3 and 5, oc 4..32, 14x14 to 112x112;
+ *   direct         few output channels a group (or, on GPUs, a small
+ *                  reduction per output): a work-item sums the windows of 8
+ *                  outputs along a row for 4 channels, no scratch (the rule
+ *                  by device type is below);
  *   im2col + gemm  everything else: the columns into a scratch buffer the
  *                  step owns, then the GEMM with the packed weights as A.
  * The GEMM ones pack each group's weights k-major and padded to the tile
@@ -23,10 +21,13 @@
 #include "runners/opencl/ocl_compute.h"
 #include "runners/opencl/ocl_gemm.h"
 
-/* on GPUs, below this reduction length (or EB_OCL_DIRECT_OC output
+/* On GPUs, below this reduction length (or EB_OCL_DIRECT_OC output
  * channels a group) the direct kernel saves writing and re-reading the
- * im2col columns (a guess from the tile's k step: no GPU to measure on) */
-enum { EB_OCL_DIRECT_K = 16, EB_OCL_DIRECT_OC = 4 };
+ * im2col columns (a guess from the GEMM tile's k step: no GPU measured).
+ * On CPUs (PoCL, timed with EB_OCL_CONV forced both ways) direct won at
+ * stride 1 up to 24 output channels a group (c 1..64, 3x3 and 5x5, 14x14
+ * to 56x56: 1.2-4x) and lost at 32 and at stride 2. */
+enum { EB_OCL_DIRECT_K = 16, EB_OCL_DIRECT_OC = 4, EB_OCL_DIRECT_CPU_OC = 24 };
 
 static eb_status check(const eb_ocl_conv_desc *d, const eb_tensor *w, eb_err *err)
 {
@@ -162,7 +163,8 @@ eb_status eb_ocl_conv_make(const eb_ocl *o, const eb_ocl_conv_desc *d, const eb_
     bool depthwise = d->group == d->c && d->oc == d->c;
     bool pointwise = d->kh == 1 && d->kw == 1 && d->stride_h == 1 && d->stride_w == 1 && d->pad_top == 0 &&
                      d->pad_left == 0 && d->oh == d->h && d->ow == d->w;
-    bool direct = !o->is_cpu && (cg * d->kh * d->kw < EB_OCL_DIRECT_K || ocg <= EB_OCL_DIRECT_OC);
+    bool direct = o->is_cpu ? d->stride_w == 1 && ocg <= EB_OCL_DIRECT_CPU_OC
+                            : cg * d->kh * d->kw < EB_OCL_DIRECT_K || ocg <= EB_OCL_DIRECT_OC;
     const char *force = getenv("EB_OCL_CONV"); /* "direct" or "im2col": for measuring the choice */
     if (force && !pointwise)
         direct = strcmp(force, "direct") == 0;
@@ -182,7 +184,10 @@ eb_status eb_ocl_conv_make(const eb_ocl *o, const eb_ocl_conv_desc *d, const eb_
             st = window_launch(o, name, d, x, wmem, bias_mem, y, &out->launch[0], err);
         if (st == EB_OK) {
             out->n_launch = 1;
-            out->launch[0].global[0] = depthwise ? (size_t)((d->ow + 3) / 4) : (size_t)d->ow; /* CONV_DW_X */
+            /* conv.cl's CONV_DW_X outputs a work-item; direct: 8 outputs for CONV_DIRECT_OC channels */
+            out->launch[0].global[0] = (size_t)(depthwise ? (d->ow + 3) / 4 : (d->ow + 7) / 8);
+            if (!depthwise)
+                out->launch[0].global[2] = (size_t)(d->n * d->group * ((ocg + 3) / 4));
             snprintf(out->method, sizeof out->method, "conv %s%s", depthwise ? "depthwise" : "direct",
                      wt.f16 ? " f16 weights" : "");
         }
