@@ -57,8 +57,9 @@ typedef struct eb_ocl_gemm_args {
 eb_status eb_ocl_gemm_launch(const eb_ocl *o, const eb_ocl_tile *t, const eb_ocl_gemm_args *g, eb_ocl_launch *out,
                              eb_err *err);
 
-/* The weight w as f32 values (dense: its data; f16 storage: NULL, *half
- * set; any other storage decoded into *owned, which the caller frees). */
+/* The weight w's values: f32 (dense: its data; any storage but f16
+ * decoded into owned, which the caller frees) or f16 (f16 storage's halves,
+ * f32 NULL). */
 typedef struct eb_ocl_weight {
     const float *f32;
     const uint16_t *f16;
