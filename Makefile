@@ -74,8 +74,16 @@ endif
 BACKEND_CFLAGS = $(if $(filter 1,$(HAVE_OPENCL)),-DEB_HAVE_OPENCL=1 $(shell pkg-config --cflags OpenCL)) \
                  $(if $(filter 1,$(HAVE_CUDA)),-DEB_HAVE_CUDA=1 -I$(CUDA_HOME)/include)
 BACKEND_LIBS   = $(if $(filter 1,$(HAVE_OPENCL)),$(shell pkg-config --libs OpenCL)) \
-                 $(if $(filter 1,$(HAVE_CUDA)),-L$(CUDA_HOME)/lib64 -lcudart)
+                 $(if $(filter 1,$(HAVE_CUDA)),-L$(CUDA_HOME)/lib64 -lcudart_static -ldl -lrt -lstdc++)
 CUDA_HOME      = $(patsubst %/bin/nvcc,%,$(NVCC))
+# CUDA kernels: sm_80 and sm_90 machine code plus sm_90 PTX (for later GPUs,
+# JIT-compiled by the driver); warnings are errors, the host side's too.
+# cudart is linked statically (above): the binary needs only the driver
+# (libcuda.so, dlopened by cudart at the first call), not the toolkit, and
+# starts on a machine without either (the runner then says unsupported).
+# nvcc's host stubs use a few C++ runtime helpers: -lstdc++.
+NVCC_ARCH  = -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=[sm_90,compute_90]
+NVCC_FLAGS = -O3 -std=c++17 $(NVCC_ARCH) -Werror all-warnings -Xcompiler -Wall,-Wextra,-Werror
 # the choice and what it resolved to, written at parse time and only when
 # it changes; every object depends on it, so switching a backend rebuilds
 # what its -D flags touch
@@ -180,7 +188,7 @@ $(BUILD)/%.o: %.c $(CONFIG_DEP) | $(GEN_H) $(BUILD)/deps.stamp
 $(BUILD)/%.o: %.cu $(CONFIG_DEP) | $(GEN_H) $(BUILD)/deps.stamp
 	@echo "  NVCC    $<"
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(NVCC) -O2 -I. -I$(BUILD)/gen -DEB_HAVE_CUDA=1 -MMD -MP -c $< -o $@
+	$(Q)$(NVCC) $(NVCC_FLAGS) -I. -I$(BUILD)/gen -DEB_HAVE_CUDA=1 -MMD -MP -c $< -o $@
 
 # the zoo's models are assembled into the binary (models/zoo_embed.c)
 $(BUILD)/models/zoo_embed.o: models/zoo/zoo.def models/zoo/manifest.json $(wildcard models/zoo/*.onnx)
