@@ -5,7 +5,8 @@
 #   make test       build and run every test (cmocka drivers, ONNX conformance, CLI, layers)
 #   make check-layers  the include graph between layers; fails on a forbidden edge
 #   make demo       run the main job on the embedded default models (the zoo)
-#   make bench      GEMM against OpenBLAS and the FMA peak; models against ONNX Runtime
+#   make bench      GEMM against OpenBLAS and the FMA peak, the cuda GEMM against
+#                   cuBLAS (skipped without a GPU); models against ONNX Runtime
 #   make zoo-large  export mobilenet_v2, resnet18 and a BERT encoder to models/cache
 #   make zoo-sweep  export the model sweep (make bench's last part) to models/cache/sweep
 #   make SANITIZE=1 test   the same under ASan + UBSan (objects go to build-san/)
@@ -266,6 +267,12 @@ $(BENCH_GEMM): bench/perf/bench_gemm.c $(LIB) | $(BUILD)/deps.stamp
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS_ALL) $$(pkg-config --cflags openblas) -o $@ $< $(LIB) $(LDLIBS_ALL) $$(pkg-config --libs openblas)
 
+# the cuda runner's GEMM against cuBLAS (one "skipped" line without a GPU)
+BENCH_CUDA_GEMM = $(BUILD)/bench_cuda_gemm
+$(BENCH_CUDA_GEMM): bench/perf/bench_cuda_gemm.c $(LIB) | $(BUILD)/deps.stamp
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(LDLIBS_ALL)
+
 ORT_DIR = $(BUILD)/ort
 $(ORT_DIR)/node_modules/onnxruntime-node:
 	$(Q)mkdir -p $(ORT_DIR)
@@ -273,8 +280,9 @@ $(ORT_DIR)/node_modules/onnxruntime-node:
 
 bench: deps
 	$(Q)sh scripts/deps.sh bench
-	$(Q)$(MAKE) --no-print-directory all $(BENCH_GEMM)
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_GEMM) $(BENCH_CUDA_GEMM)
 	env -u OPENBLAS_CORETYPE ./$(BENCH_GEMM)
+	./$(BENCH_CUDA_GEMM)
 	$(Q)[ -f $(MODEL_CACHE)/resnet18/model.onnx ] || $(MAKE) --no-print-directory zoo-large
 	$(Q)$(MAKE) --no-print-directory $(ORT_DIR)/node_modules/onnxruntime-node
 	sh bench/perf/bench_e2e.sh ./$(BIN) $(MODEL_CACHE) $(ORT_DIR)
