@@ -334,10 +334,16 @@ eb_status eb_cu_plan_build(eb_plan *p, eb_err *err)
         if (is_alias(p, n) && p->vals[n->out[0]].d && p->vals[n->out[0]].d == p->vals[n->in[0]].d)
             continue;
         st = EB_OK;
+        int before = p->n_steps;
         if (!n->quant && planner_of(n->op)(p, i, &st, err))
             continue;
         if (st != EB_OK)
             return st;
+        while (p->n_steps > before) { /* a planner that declined after adding its step */
+            p->n_steps--;
+            free(p->steps[p->n_steps].parts);
+            free(p->steps[p->n_steps].part_bytes);
+        }
         if ((st = plan_fallback(p, i, err)) != EB_OK)
             return st;
     }

@@ -111,7 +111,8 @@ int eb_cu_fusable_act(eb_plan *p, int v, int *act, float *lo, float *hi);
 void eb_cu_step_label(const eb_plan *p, cu_step *s, int ni);
 
 /* the planners (cuda_plan_<family>.c): true when a step was added; false
- * (with *st EB_OK) for a node they do not take */
+ * (with *st EB_OK) for a node they do not take, whereupon the walk drops
+ * any step they added and the node falls back */
 bool eb_cu_plan_gemm(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cu_plan_matmul(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cu_plan_conv(eb_plan *p, int ni, eb_status *st, eb_err *err);

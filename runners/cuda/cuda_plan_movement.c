@@ -33,10 +33,8 @@ static bool plan_transpose(eb_plan *p, int ni, eb_status *st, eb_err *err)
         int64_t src = np < 0 ? y->rank - 1 - d : perm[d];
         if (src < 0)
             src += x->rank;
-        if (src < 0 || src >= x->rank) {
-            p->n_steps--;
+        if (src < 0 || src >= x->rank)
             return false;
-        }
         st_->shape[d] = y->shape[d];
         st_->st[d] = xs[src];
     }
@@ -44,11 +42,7 @@ static bool plan_transpose(eb_plan *p, int ni, eb_status *st, eb_err *err)
     st_->elem = (int)elem;
     st_->x = eb_cu_val_f32(p, n->in[0], st, err);
     st_->y = p->vals[n->out[0]].d;
-    if (*st != EB_OK || !st_->x) {
-        p->n_steps--;
-        return false;
-    }
-    return true;
+    return *st == EB_OK && st_->x;
 }
 
 static bool plan_concat(eb_plan *p, int ni, eb_status *st, eb_err *err)
@@ -82,7 +76,7 @@ static bool plan_concat(eb_plan *p, int ni, eb_status *st, eb_err *err)
         int v = n->in[k];
         const eb_tensor *t = v >= 0 ? &p->g->values[v].t : NULL;
         if (!t || t->dtype != y->dtype || t->rank != y->rank || t->storage)
-            return false; /* eb_cu_plan_movement drops the step */
+            return false; /* the walk drops the step (cuda_plan.c) */
         parts[k] = eb_cu_val_f32(p, v, st, err);
         bytes[k] = t->shape[axis] * inner * (int64_t)elem;
         if (*st != EB_OK || (!parts[k] && bytes[k] * outer > 0))
@@ -101,12 +95,5 @@ bool eb_cu_plan_movement(eb_plan *p, int ni, eb_status *st, eb_err *err)
         return false;
     if (n->op == EB_OP_TRANSPOSE)
         return n->in[0] >= 0 && plan_transpose(p, ni, st, err);
-    int before = p->n_steps;
-    bool ok = plan_concat(p, ni, st, err);
-    if (!ok && p->n_steps > before) { /* an input it cannot take: undo the step */
-        free(p->steps[before].parts);
-        free(p->steps[before].part_bytes);
-        p->n_steps = before;
-    }
-    return ok;
+    return plan_concat(p, ni, st, err); /* declined after adding its step: the walk drops it */
 }
