@@ -104,6 +104,11 @@ cudaError_t eb_cu_layernorm(const float *x, const float *scale, const float *bia
 cudaError_t eb_cu_transpose(const void *x, void *y, int rank, const int64_t *y_shape, const int64_t *x_st,
                             int64_t count, int elem, cudaStream_t s);
 
+/* Gather along an axis: x viewed as [outer, axis, inner], y as [outer,
+ * n_ind, inner], y[o][j][i] = x[o][ind[j]][i]; ind int64 (ind64) or int32. */
+cudaError_t eb_cu_gather(const void *x, const void *ind, int ind64, void *y, int64_t outer, int64_t axis,
+                         int64_t n_ind, int64_t inner, int elem, cudaStream_t s);
+
 #ifdef __cplusplus
 }
 #endif

@@ -117,6 +117,9 @@ static eb_status run_step(eb_plan *p, const cu_step *s, eb_err *err)
         }
         break;
     }
+    case CS_GATHER:
+        CK(eb_cu_gather(s->x, s->w, s->op, s->y, s->outer, s->rows, s->cols, s->inner, s->elem, q), "gather");
+        break;
     case CS_FALLBACK: return run_fallback(p, s, err);
     }
     return EB_OK;

@@ -313,7 +313,8 @@ static planner planner_of(eb_op op)
     case EB_OP_LOG_SOFTMAX:
     case EB_OP_LAYER_NORM: return eb_cu_plan_rows;
     case EB_OP_TRANSPOSE:
-    case EB_OP_CONCAT: return eb_cu_plan_movement;
+    case EB_OP_CONCAT:
+    case EB_OP_GATHER: return eb_cu_plan_movement;
     default: return eb_cu_plan_eltwise; /* the elementwise ops, BatchNormalization; others it declines */
     }
 }

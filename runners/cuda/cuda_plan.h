@@ -31,6 +31,7 @@ typedef enum cu_step_kind {
     CS_LAYERNORM,
     CS_TRANSPOSE,
     CS_CONCAT,    /* one 2-D copy per input */
+    CS_GATHER,
     CS_FALLBACK,
 } cu_step_kind;
 
@@ -42,18 +43,19 @@ typedef struct cu_step {
     eb_cu_gemm gemm;    /* CS_GEMM, CS_CONV (per image and group, offsets added at run time) */
     eb_cu_win win;      /* CS_CONV, CS_DEPTHWISE, CS_POOL */
     int groups;         /* CS_CONV */
-    int op;             /* CS_BINARY / CS_UNARY: EB_CU_*; CS_POOL: is_max; CS_SOFTMAX: log */
+    int op;             /* CS_BINARY / CS_UNARY: EB_CU_*; CS_POOL: is_max; CS_SOFTMAX: log;
+                         * CS_GATHER: int64 indices */
     int flag;           /* CS_POOL: count_include_pad */
     float p0, p1;       /* CS_UNARY parameters; CS_LAYERNORM: p0 epsilon */
     int act;            /* CS_DEPTHWISE epilogue */
-    const void *x, *w, *b; /* inputs (x, second operand or weights, bias / shift) */
+    const void *x, *w, *b; /* inputs (x, second operand or weights or indices, bias / shift) */
     void *y;
     float *col;         /* CS_CONV: the plan's im2col scratch */
-    int64_t rows, cols, outer, inner, count;
+    int64_t rows, cols, outer, inner, count; /* CS_GATHER: rows the axis, cols the indices */
     eb_cu_bcast bc;     /* CS_BINARY */
     int rank;           /* CS_TRANSPOSE */
     int64_t shape[EB_MAX_RANK], st[EB_MAX_RANK];
-    int elem;           /* CS_TRANSPOSE / CS_CONCAT: bytes per element */
+    int elem;           /* CS_TRANSPOSE / CS_CONCAT / CS_GATHER: bytes per element */
     int n_parts;        /* CS_CONCAT */
     const void **parts;
     int64_t *part_bytes; /* CS_CONCAT: each input's bytes per outer row */
@@ -89,9 +91,10 @@ struct eb_plan {
 /* cuda_plan.c */
 eb_status eb_cu_plan_build(eb_plan *p, eb_err *err);
 cu_step *eb_cu_new_step(eb_plan *p, cu_step_kind kind, int node, eb_err *err);
-/* Device pointer of value v as fp32 (constants uploaded on first use, their
- * compressed storage decoded); NULL with *st set on failure, or with st
- * EB_OK when v has no device data the kernels can use. */
+/* Device pointer of value v, its data as stored (constants uploaded on
+ * first use; a compressed f32 constant decoded to fp32 first); NULL with *st
+ * set on failure, or with st EB_OK when v has no device data the kernels
+ * can use (a compressed constant of another dtype). */
 const void *eb_cu_val_f32(eb_plan *p, int v, eb_status *st, eb_err *err);
 /* The same, but a quant=fp16 weight comes as its fp16 bits (*half set). */
 const void *eb_cu_val_gemm(eb_plan *p, int v, int *half, eb_status *st, eb_err *err);

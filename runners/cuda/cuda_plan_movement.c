@@ -1,7 +1,7 @@
 /* cuda_plan_movement.c - the cuda runner's planner for data movement:
- * Transpose (any dtype of 1 to 8 bytes, through the permuted strides) and
+ * Transpose (any dtype of 1 to 8 bytes, through the permuted strides),
  * Concat (one strided 2-D copy per input into its slot of each outer
- * row).  Reshape, Flatten, Squeeze, Unsqueeze and Identity move nothing:
+ * row) and Gather (int64 or int32 indices, constant or computed).  Reshape, Flatten, Squeeze, Unsqueeze and Identity move nothing:
  * cuda_plan.c makes their outputs aliases of their inputs. */
 #include <stdlib.h>
 
@@ -88,6 +88,43 @@ static bool plan_concat(eb_plan *p, int ni, eb_status *st, eb_err *err)
     return true;
 }
 
+static bool plan_gather(eb_plan *p, int ni, eb_status *st, eb_err *err)
+{
+    const eb_node *n = &p->g->nodes[ni];
+    int xv = n->in[0], iv = n->in[1];
+    if (xv < 0 || iv < 0 || !p->g->values[xv].shape_known || !p->g->values[iv].shape_known)
+        return false;
+    const eb_tensor *x = &p->g->values[xv].t, *ind = &p->g->values[iv].t, *y = &p->g->values[n->out[0]].t;
+    size_t elem = eb_dtype_nbytes(x->dtype, 1);
+    if (x->storage || ind->storage || x->rank < 1 || (elem != 1 && elem != 2 && elem != 4 && elem != 8) ||
+        (ind->dtype != EB_DT_I64 && ind->dtype != EB_DT_I32) || y->dtype != x->dtype)
+        return false;
+    int axis = (int)eb_attr_int(n, "axis", 0);
+    if (axis < 0)
+        axis += x->rank;
+    if (axis < 0 || axis >= x->rank)
+        return false;
+    cu_step *s = eb_cu_new_step(p, CS_GATHER, ni, err);
+    if (!s) {
+        *st = EB_ENOMEM;
+        return false;
+    }
+    s->outer = 1;
+    s->inner = 1;
+    for (int d = 0; d < axis; d++)
+        s->outer *= x->shape[d];
+    for (int d = axis + 1; d < x->rank; d++)
+        s->inner *= x->shape[d];
+    s->rows = x->shape[axis];
+    s->cols = eb_tensor_numel(ind);
+    s->elem = (int)elem;
+    s->op = ind->dtype == EB_DT_I64;
+    s->y = p->vals[n->out[0]].d;
+    if (!(s->x = eb_cu_val_f32(p, xv, st, err)) || !(s->w = eb_cu_val_f32(p, iv, st, err)))
+        return false;
+    return true;
+}
+
 bool eb_cu_plan_movement(eb_plan *p, int ni, eb_status *st, eb_err *err)
 {
     const eb_node *n = &p->g->nodes[ni];
@@ -95,5 +132,7 @@ bool eb_cu_plan_movement(eb_plan *p, int ni, eb_status *st, eb_err *err)
         return false;
     if (n->op == EB_OP_TRANSPOSE)
         return n->in[0] >= 0 && plan_transpose(p, ni, st, err);
+    if (n->op == EB_OP_GATHER)
+        return n->n_in == 2 && plan_gather(p, ni, st, err);
     return plan_concat(p, ni, st, err); /* declined after adding its step: the walk drops it */
 }
