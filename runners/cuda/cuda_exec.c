@@ -4,8 +4,10 @@
  * download (summed into eb_plan_info.phases).  A fallback step waits for
  * the stream, copies its node's inputs to the host, runs the reference
  * kernel there and copies the outputs back: its whole time, host part
- * included, lands in compute.  profile() (times != NULL) also records an
- * event pair around each step. */
+ * included, lands in compute.  Every copy goes on the plan's stream (a
+ * non-blocking one, which the legacy default stream's cudaMemcpy would not
+ * be ordered against), so the kernels after a fallback see its outputs.
+ * profile() (times != NULL) also records an event pair around each step. */
 #include <stdio.h>
 #include <string.h>
 
@@ -67,10 +69,11 @@ static eb_status run_fallback(eb_plan *p, const cu_step *s, eb_err *err)
             continue;
         }
         cu_val *cv = &p->vals[v];
-        CK(cudaMemcpy(cv->host.data, cv->d, eb_tensor_nbytes(&cv->host), cudaMemcpyDeviceToHost),
+        CK(cudaMemcpyAsync(cv->host.data, cv->d, eb_tensor_nbytes(&cv->host), cudaMemcpyDeviceToHost, p->stream),
            "copying a fallback node's input down");
         p->fb.in[k] = &cv->host;
     }
+    CK(cudaStreamSynchronize(p->stream), "copying a fallback node's inputs down");
     for (int k = 0; k < n->n_out; k++) {
         int v = n->out[k];
         p->fb.out[k] = v >= 0 && p->vals[v].host.data ? &p->vals[v].host : NULL;
@@ -81,8 +84,8 @@ static eb_status run_fallback(eb_plan *p, const cu_step *s, eb_err *err)
     for (int k = 0; k < n->n_out; k++) {
         int v = n->out[k];
         if (v >= 0 && p->vals[v].host.data && p->vals[v].d)
-            CK(cudaMemcpy(p->vals[v].d, p->vals[v].host.data, eb_tensor_nbytes(&p->vals[v].host),
-                          cudaMemcpyHostToDevice),
+            CK(cudaMemcpyAsync(p->vals[v].d, p->vals[v].host.data, eb_tensor_nbytes(&p->vals[v].host),
+                               cudaMemcpyHostToDevice, p->stream),
                "copying a fallback node's output up");
     }
     return EB_OK;
