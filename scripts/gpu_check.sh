@@ -23,13 +23,23 @@
 #
 #   sh scripts/gpu_check.sh 2>&1 | tee gpu_check.log
 # Environment: CUDA=yes|auto (default yes), BUILD (default build),
-# MODEL_CACHE (default models/cache), PYTHON (default python3), JOBS.
+# MODEL_CACHE (default models/cache, else build/arch where that has them),
+# PYTHON (default: the first of python3, /usr/bin/python3, python that
+# imports torch), JOBS.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 T0=$(date +%s)
 BUILD=${BUILD:-build}
+# the large models: make zoo-large's folder, else the CLI tests' export
 CACHE=${MODEL_CACHE:-models/cache}
-PY=${PYTHON:-python3}
+[ -z "${MODEL_CACHE:-}" ] && [ ! -f "$CACHE/resnet18/model.onnx" ] && [ -f build/arch/resnet18/model.onnx ] && CACHE=build/arch
+# the first python that has torch (PyTorch may live in a venv, or in Debian's python3)
+if [ -z "${PYTHON:-}" ]; then
+    for PY in python3 /usr/bin/python3 python; do "$PY" -c 'import torch' >/dev/null 2>&1 && break; done
+    command -v "$PY" >/dev/null 2>&1 || PY=python3
+else
+    PY=$PYTHON
+fi
 CUDA=${CUDA:-yes}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 4)}
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/gpu-check-XXXXXX")
@@ -50,7 +60,7 @@ lim() {
 section "1. machine"
 date -u
 uname -srm
-echo "cores: $JOBS"
+echo "cores: $JOBS; python: $PY; large models: $CACHE"
 if command -v nvidia-smi >/dev/null 2>&1; then
     nvidia-smi --query-gpu=index,name,driver_version,memory.total,compute_cap --format=csv,noheader
 else

@@ -25,14 +25,17 @@ static double rel_l2(const float *got, const float *want, int64_t n)
     return den > 0 ? sqrt(num / den) : sqrt(num);
 }
 
+/* random non-zero floats; int64 inputs (token ids) in [0, 1000) */
 static void fill(eb_tensor *t)
 {
     eb_err err;
     t->data = NULL;
     assert_int_equal(eb_tensor_alloc(t, "test", &err), EB_OK);
-    float *p = t->data;
     for (int64_t i = 0; i < eb_tensor_numel(t); i++)
-        p[i] = rand_nonzero();
+        if (t->dtype == EB_DT_I64)
+            ((int64_t *)t->data)[i] = (int64_t)(eb_test_rand(&rng) % 1000);
+        else
+            ((float *)t->data)[i] = rand_nonzero();
 }
 
 /* ---- (b) single-op graphs through the runner -------------------------------------- */
@@ -185,6 +188,19 @@ static void graph_ops__match_ref(void **state)
     mb_output(&b, "y");
     expect_match(cuda, mb_load(&b), "Gemm+Relu");
 
+    /* few output tiles and a long reduction: split along K, the bias and
+     * Clip applied after the slices */
+    mb_begin(&b, 17);
+    mb_input(&b, "x", 2, (int64_t[]){3, 1200});
+    mb_init(&b, "w", 2, (int64_t[]){1200, 10}, NULL);
+    mb_init1(&b, "c", 10, NULL);
+    mb_node(&b, "Gemm", "x,w,c", "t");
+    mb_scalar(&b, "lo", -0.3f);
+    mb_scalar(&b, "hi", 0.4f);
+    mb_node(&b, "Clip", "t,lo,hi", "y");
+    mb_output(&b, "y");
+    expect_match(cuda, mb_load(&b), "Gemm+Clip, split K");
+
     mb_begin(&b, 17);
     mb_input(&b, "q", 4, (int64_t[]){2, 3, 9, 16});
     mb_input(&b, "k", 4, (int64_t[]){2, 3, 16, 9});
@@ -245,6 +261,46 @@ static void fallback_and_gather__match_ref(void **state)
         fail_msg("Conv, ReduceMean (fallback), Relu, Gather: relative L2 error %.3g > 1e-4", e);
     assert_string_equal(fb, "ReduceMean x1");
     eb_graph_free(g);
+}
+
+/* the architecture models (make zoo-large into models/cache, or the CLI
+ * tests' export into build/arch): whole-model output against ref on one
+ * random input, no fallback; skipped, saying so, when none is exported */
+static void arch__large_models__match_ref(void **state)
+{
+    (void)state;
+    const eb_runner *cuda = need_device();
+    static const char *const names[] = {"mobilenet_v2", "resnet18", "bert"};
+    static const char *const dirs[] = {"models/cache", "build/arch"};
+    int ran = 0;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char path[256] = "";
+        for (size_t d = 0; d < sizeof dirs / sizeof dirs[0] && !path[0]; d++) {
+            snprintf(path, sizeof path, "%s/%s/model.onnx", dirs[d], names[i]);
+            FILE *f = fopen(path, "rb");
+            if (f)
+                fclose(f);
+            else
+                path[0] = '\0';
+        }
+        if (!path[0])
+            continue;
+        eb_graph *g = NULL;
+        eb_err err = {{0}};
+        if (eb_model_load(path, &g, NULL, &err) != EB_OK || eb_graph_infer_shapes(g, NULL, eb_ref_eval, &err) != EB_OK)
+            fail_msg("%s: %s", path, err.msg);
+        char fb[256];
+        double e = vs_ref(cuda, g, "fp32", NULL, fb, sizeof fb);
+        printf("  %s: relative L2 %.3g against ref; fallbacks: %s\n", path, e, fb[0] ? fb : "none");
+        if (!(e <= 1e-4) || fb[0])
+            fail_msg("%s: relative L2 %.3g (limit 1e-4), fallbacks '%s'", path, e, fb);
+        eb_graph_free(g);
+        ran++;
+    }
+    if (!ran) {
+        printf("SKIP: no architecture model exported (make zoo-large, or tests/cli/test_arch_models.sh into build/arch)\n");
+        skip();
+    }
 }
 
 /* ---- (c) the zoo ---------------------------------------------------------------------- */

@@ -196,7 +196,9 @@ static void gemm__each_math_mode__matches_reference_matmul(void **state)
 #ifdef EB_HAVE_CUDA
     static const char *const names[] = {"fp32", "tf32", "fp16", "bf16"};
     static const double tol[] = {1e-4, 5e-3, 5e-3, 3e-2};
-    static const int shapes[][3] = {{1, 1, 1}, {3, 5, 7}, {17, 33, 65}, {63, 129, 31}, {130, 67, 257}, {257, 300, 129}};
+    /* the last two: few tiles and a long K, split along K */
+    static const int shapes[][3] = {{1, 1, 1},      {3, 5, 7},       {17, 33, 65}, {63, 129, 31},
+                                    {130, 67, 257}, {257, 300, 129}, {7, 9, 3001}, {65, 49, 1537}};
     for (int math = 0; math < 4; math++)
         for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
             for (int variant = 0; variant < 4; variant++) {
@@ -266,6 +268,7 @@ int main(void)
         cmocka_unit_test(pool__max_avg_global__match_ref),
         cmocka_unit_test(graph_ops__match_ref),
         cmocka_unit_test(fallback_and_gather__match_ref),
+        cmocka_unit_test(arch__large_models__match_ref),
         cmocka_unit_test(zoo__fmnist_models__same_top1_as_ref),
         cmocka_unit_test(zoo__tensor_core_modes__top1_within_one_percent),
     };

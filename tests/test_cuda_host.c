@@ -101,6 +101,7 @@ int main(void)
         cmocka_unit_test(pool__max_avg_global__match_ref),
         cmocka_unit_test(graph_ops__match_ref),
         cmocka_unit_test(fallback_and_gather__match_ref),
+        cmocka_unit_test(arch__large_models__match_ref),
         cmocka_unit_test(quant_fp16__weights_as_fp16__match_ref),
         cmocka_unit_test(zoo__fmnist_models__same_top1_as_ref),
     };

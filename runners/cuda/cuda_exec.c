@@ -120,6 +120,17 @@ static eb_status run_step(eb_plan *p, const cu_step *s, eb_err *err)
         }
         break;
     }
+    case CS_SPLIT: {
+        int64_t off = 0;
+        for (int k = 0; k < s->n_parts; k++) {
+            if (s->part_bytes[k] > 0 && s->outer > 0)
+                CK(cudaMemcpy2DAsync(s->outs[k], (size_t)s->part_bytes[k], (const char *)s->x + off, (size_t)s->cols,
+                                     (size_t)s->part_bytes[k], (size_t)s->outer, cudaMemcpyDeviceToDevice, q),
+                   "split copy");
+            off += s->part_bytes[k];
+        }
+        break;
+    }
     case CS_GATHER:
         CK(eb_cu_gather(s->x, s->w, s->op, s->y, s->outer, s->rows, s->cols, s->inner, s->elem, q), "gather");
         break;

@@ -314,7 +314,8 @@ static planner planner_of(eb_op op)
     case EB_OP_LAYER_NORM: return eb_cu_plan_rows;
     case EB_OP_TRANSPOSE:
     case EB_OP_CONCAT:
-    case EB_OP_GATHER: return eb_cu_plan_movement;
+    case EB_OP_GATHER:
+    case EB_OP_SPLIT: return eb_cu_plan_movement;
     default: return eb_cu_plan_eltwise; /* the elementwise ops, BatchNormalization; others it declines */
     }
 }
@@ -343,6 +344,7 @@ eb_status eb_cu_plan_build(eb_plan *p, eb_err *err)
         while (p->n_steps > before) { /* a planner that declined after adding its step */
             p->n_steps--;
             free(p->steps[p->n_steps].parts);
+            free(p->steps[p->n_steps].outs);
             free(p->steps[p->n_steps].part_bytes);
         }
         if ((st = plan_fallback(p, i, err)) != EB_OK)

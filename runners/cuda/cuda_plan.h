@@ -32,6 +32,7 @@ typedef enum cu_step_kind {
     CS_TRANSPOSE,
     CS_CONCAT,    /* one 2-D copy per input */
     CS_GATHER,
+    CS_SPLIT,     /* one 2-D copy per output */
     CS_FALLBACK,
 } cu_step_kind;
 
@@ -56,9 +57,10 @@ typedef struct cu_step {
     int rank;           /* CS_TRANSPOSE */
     int64_t shape[EB_MAX_RANK], st[EB_MAX_RANK];
     int elem;           /* CS_TRANSPOSE / CS_CONCAT / CS_GATHER: bytes per element */
-    int n_parts;        /* CS_CONCAT */
-    const void **parts;
-    int64_t *part_bytes; /* CS_CONCAT: each input's bytes per outer row */
+    int n_parts;        /* CS_CONCAT, CS_SPLIT */
+    const void **parts; /* CS_CONCAT: the inputs */
+    void **outs;        /* CS_SPLIT: the outputs */
+    int64_t *part_bytes; /* each input's / output's bytes per outer row */
 } cu_step;
 
 /* A graph value on the device. */

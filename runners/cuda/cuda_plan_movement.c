@@ -1,7 +1,9 @@
 /* cuda_plan_movement.c - the cuda runner's planner for data movement:
  * Transpose (any dtype of 1 to 8 bytes, through the permuted strides),
  * Concat (one strided 2-D copy per input into its slot of each outer
- * row) and Gather (int64 or int32 indices, constant or computed).  Reshape, Flatten, Squeeze, Unsqueeze and Identity move nothing:
+ * row), Split (the reverse: one strided copy per output, the sizes those
+ * shape inference gave the outputs) and Gather (int64 or int32 indices,
+ * constant or computed).  Reshape, Flatten, Squeeze, Unsqueeze and Identity move nothing:
  * cuda_plan.c makes their outputs aliases of their inputs. */
 #include <stdlib.h>
 
@@ -125,6 +127,54 @@ static bool plan_gather(eb_plan *p, int ni, eb_status *st, eb_err *err)
     return true;
 }
 
+static bool plan_split(eb_plan *p, int ni, eb_status *st, eb_err *err)
+{
+    const eb_node *n = &p->g->nodes[ni];
+    if (n->in[0] < 0 || !p->g->values[n->in[0]].shape_known)
+        return false;
+    const eb_tensor *x = &p->g->values[n->in[0]].t;
+    int axis = (int)eb_attr_int(n, "axis", 0);
+    if (axis < 0)
+        axis += x->rank;
+    if (axis < 0 || axis >= x->rank || x->storage)
+        return false;
+    size_t elem = eb_dtype_nbytes(x->dtype, 1);
+    int64_t outer = 1, inner = 1, total = 0;
+    for (int d = 0; d < axis; d++)
+        outer *= x->shape[d];
+    for (int d = axis + 1; d < x->rank; d++)
+        inner *= x->shape[d];
+    for (int k = 0; k < n->n_out; k++) {
+        int v = n->out[k];
+        if (v < 0 || !p->g->values[v].shape_known || !p->vals[v].d || p->g->values[v].t.rank != x->rank ||
+            p->g->values[v].t.dtype != x->dtype)
+            return false;
+        total += p->g->values[v].t.shape[axis];
+    }
+    if (total != x->shape[axis])
+        return false;
+    void **outs = calloc((size_t)n->n_out, sizeof *outs);
+    int64_t *bytes = calloc((size_t)n->n_out, sizeof *bytes);
+    cu_step *s = outs && bytes ? eb_cu_new_step(p, CS_SPLIT, ni, err) : NULL;
+    if (!s) {
+        free(outs);
+        free(bytes);
+        *st = eb_errf(err, EB_ENOMEM, "cuda: out of memory");
+        return false;
+    }
+    s->outs = outs;
+    s->part_bytes = bytes;
+    s->n_parts = n->n_out;
+    for (int k = 0; k < n->n_out; k++) {
+        outs[k] = p->vals[n->out[k]].d;
+        bytes[k] = p->g->values[n->out[k]].t.shape[axis] * inner * (int64_t)elem;
+    }
+    s->outer = outer;
+    s->cols = x->shape[axis] * inner * (int64_t)elem; /* the input row's bytes */
+    s->x = eb_cu_val_f32(p, n->in[0], st, err);
+    return *st == EB_OK && s->x;
+}
+
 bool eb_cu_plan_movement(eb_plan *p, int ni, eb_status *st, eb_err *err)
 {
     const eb_node *n = &p->g->nodes[ni];
@@ -134,5 +184,7 @@ bool eb_cu_plan_movement(eb_plan *p, int ni, eb_status *st, eb_err *err)
         return n->in[0] >= 0 && plan_transpose(p, ni, st, err);
     if (n->op == EB_OP_GATHER)
         return n->n_in == 2 && plan_gather(p, ni, st, err);
+    if (n->op == EB_OP_SPLIT)
+        return plan_split(p, ni, st, err);
     return plan_concat(p, ni, st, err); /* declined after adding its step: the walk drops it */
 }

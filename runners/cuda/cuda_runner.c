@@ -93,6 +93,7 @@ static void cuda_release(eb_plan *p)
     eb_cu_cublas_close(p->cublas);
     for (int i = 0; i < p->n_steps; i++) {
         free(p->steps[i].parts);
+        free(p->steps[i].outs);
         free(p->steps[i].part_bytes);
     }
     free(p->steps);
