@@ -161,7 +161,7 @@ CONF_BIN = $(BUILD)/tests/test_onnx_node
 TEST_UTIL = $(BUILD)/tests/test_util.o
 
 .SECONDARY:
-.PHONY: FORCE all deps zoo-large zoo-sweep test unit-test conformance cli-test check-layers demo bench clean test-aarch64 man install
+.PHONY: FORCE all deps zoo-large zoo-sweep test unit-test conformance conformance-cuda-host cli-test check-layers demo bench clean test-aarch64 man install
 .DEFAULT_GOAL := all
 
 all: deps $(BIN) $(LIB) $(LAYER_LIBS)
@@ -233,7 +233,7 @@ install: all $(MAN)
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/edgebench
 	install -m 644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man1/edgebench.1
 
-test: deps unit-test conformance cli-test check-layers
+test: deps unit-test conformance conformance-cuda-host cli-test check-layers
 	@echo "edgebench: all tests passed"
 
 unit-test: $(UNIT_BIN)
@@ -242,6 +242,18 @@ unit-test: $(UNIT_BIN)
 # every runner built into this binary, as the binary lists them
 conformance: $(CONF_BIN)
 	$(Q)set -e; for r in $$(./$(CONF_BIN) --list-runners); do ./$(CONF_BIN) --runner $$r; done
+
+# the cuda runner's planning and execution on every conformance case, on any
+# machine: test_onnx_node linked with a host stand-in for the CUDA runtime
+# and the kernel launchers (tests/cuda_fake.h, before the libraries so that
+# its definitions win); the CUDA kernels themselves need a GPU (test_cuda,
+# scripts/gpu_check.sh)
+CONF_CUDA_HOST = $(BUILD)/tests/test_onnx_node_cuda_host
+$(CONF_CUDA_HOST): $(BUILD)/tests/conformance/test_onnx_node.o $(BUILD)/tests/cuda_fake.o $(TEST_UTIL) $(call eb_test_libs,test_onnx_node)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $+ $(LDLIBS_ALL)
+conformance-cuda-host: $(if $(filter 1,$(HAVE_CUDA)),$(CONF_CUDA_HOST))
+	$(Q)$(if $(filter 1,$(HAVE_CUDA)),./$(CONF_CUDA_HOST) --runner cuda,echo "conformance-cuda-host: skipped: the cuda runner is not built")
 
 cli-test: $(BIN) $(CONF_BIN) $(MAN)
 	$(Q)set -e; for t in tests/cli/*.sh; do echo "== $$t"; EDGEBENCH=./$(BIN) BUILD=$(BUILD) sh $$t; done
