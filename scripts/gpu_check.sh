@@ -165,7 +165,7 @@ if [ -n "$missing" ]; then
     fi
 fi
 CASES=""
-for m in $LARGE; do [ -f "$CACHE/$m/model.onnx" ] && CASES="$CASES $CACHE/$m"; done
+for m in $LARGE; do [ -f "$CACHE/$m/model.onnx" ] && CASES="$CASES --case $CACHE/$m"; done
 if [ -n "$CASES" ]; then
     echo "-- each model on cuda against PyTorch's own output (its test_data_set_0):"
     lim 90 "./$BUILD/tests/test_onnx_node" --runner cuda --case $CASES 2>&1 | tail -6
