@@ -5,8 +5,9 @@
 #   make test       build and run every test (cmocka drivers, ONNX conformance, CLI, layers)
 #   make check-layers  the include graph between layers; fails on a forbidden edge
 #   make demo       run the main job on the embedded default models (the zoo)
-#   make bench      GEMM against OpenBLAS and the FMA peak (the OpenCL GEMM against
-#                   CLBlast); models against ONNX Runtime
+#   make bench      GEMM against OpenBLAS and the FMA peak, the OpenCL GEMM against
+#                   CLBlast, the cuda GEMM against cuBLAS (skipped without a GPU);
+#                   models against ONNX Runtime
 #   make zoo-large  export mobilenet_v2, resnet18 and a BERT encoder to models/cache
 #   make zoo-sweep  export the model sweep (make bench's last part) to models/cache/sweep
 #   make SANITIZE=1 test   the same under ASan + UBSan (objects go to build-san/)
@@ -86,8 +87,16 @@ endif
 BACKEND_CFLAGS = $(if $(filter 1,$(HAVE_OPENCL)),-DEB_HAVE_OPENCL=1 $(shell pkg-config --cflags OpenCL)) \
                  $(if $(filter 1,$(HAVE_CUDA)),-DEB_HAVE_CUDA=1 -I$(CUDA_HOME)/include)
 BACKEND_LIBS   = $(if $(filter 1,$(HAVE_OPENCL)),$(shell pkg-config --libs OpenCL)) \
-                 $(if $(filter 1,$(HAVE_CUDA)),-L$(CUDA_HOME)/lib64 -lcudart)
+                 $(if $(filter 1,$(HAVE_CUDA)),-L$(CUDA_HOME)/lib64 -lcudart_static -ldl -lrt -lstdc++)
 CUDA_HOME      = $(patsubst %/bin/nvcc,%,$(NVCC))
+# CUDA kernels: sm_80 and sm_90 machine code plus sm_90 PTX (for later GPUs,
+# JIT-compiled by the driver); warnings are errors, the host side's too.
+# cudart is linked statically (above): the binary needs only the driver
+# (libcuda.so, dlopened by cudart at the first call), not the toolkit, and
+# starts on a machine without either (the runner then says unsupported).
+# nvcc's host stubs use a few C++ runtime helpers: -lstdc++.
+NVCC_ARCH  = -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=[sm_90,compute_90]
+NVCC_FLAGS = -O3 -std=c++17 $(NVCC_ARCH) -Werror all-warnings -Xcompiler -Wall,-Wextra,-Werror
 # the choice and what it resolved to, written at parse time and only when
 # it changes; every object depends on it, so switching a backend rebuilds
 # what its -D flags touch
@@ -166,7 +175,7 @@ CONF_BIN = $(BUILD)/tests/test_onnx_node
 TEST_UTIL = $(BUILD)/tests/test_util.o
 
 .SECONDARY:
-.PHONY: FORCE all deps zoo-large zoo-sweep test unit-test conformance cli-test check-layers demo bench clean test-aarch64 man install
+.PHONY: FORCE all deps zoo-large zoo-sweep test unit-test conformance conformance-cuda-host cli-test check-layers demo bench clean test-aarch64 man install
 .DEFAULT_GOAL := all
 
 all: deps $(BIN) $(LIB) $(LAYER_LIBS)
@@ -194,7 +203,7 @@ $(BUILD)/%.o: %.c $(CONFIG_DEP) | $(GEN_H) $(BUILD)/deps.stamp
 $(BUILD)/%.o: %.cu $(CONFIG_DEP) | $(GEN_H) $(BUILD)/deps.stamp
 	@echo "  NVCC    $<"
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(NVCC) -O2 -I. -I$(BUILD)/gen -DEB_HAVE_CUDA=1 -MMD -MP -c $< -o $@
+	$(Q)$(NVCC) $(NVCC_FLAGS) -I. -I$(BUILD)/gen -DEB_HAVE_CUDA=1 -MMD -MP -c $< -o $@
 
 # the zoo's models are assembled into the binary (models/zoo_embed.c)
 $(BUILD)/models/zoo_embed.o: models/zoo/zoo.def models/zoo/manifest.json $(wildcard models/zoo/*.onnx)
@@ -249,7 +258,7 @@ install: all $(MAN)
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/edgebench
 	install -m 644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man1/edgebench.1
 
-test: deps unit-test conformance cli-test check-layers
+test: deps unit-test conformance conformance-cuda-host cli-test check-layers
 	@echo "edgebench: all tests passed"
 
 unit-test: $(UNIT_BIN)
@@ -258,6 +267,18 @@ unit-test: $(UNIT_BIN)
 # every runner built into this binary, as the binary lists them
 conformance: $(CONF_BIN)
 	$(Q)set -e; for r in $$(./$(CONF_BIN) --list-runners); do ./$(CONF_BIN) --runner $$r; done
+
+# the cuda runner's planning and execution on every conformance case, on any
+# machine: test_onnx_node linked with a host stand-in for the CUDA runtime
+# and the kernel launchers (tests/cuda_fake.h, before the libraries so that
+# its definitions win); the CUDA kernels themselves need a GPU (test_cuda,
+# scripts/gpu_check.sh)
+CONF_CUDA_HOST = $(BUILD)/tests/test_onnx_node_cuda_host
+$(CONF_CUDA_HOST): $(BUILD)/tests/conformance/test_onnx_node.o $(BUILD)/tests/cuda_fake.o $(TEST_UTIL) $(call eb_test_libs,test_onnx_node)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $+ $(LDLIBS_ALL)
+conformance-cuda-host: $(if $(filter 1,$(HAVE_CUDA)),$(CONF_CUDA_HOST))
+	$(Q)$(if $(filter 1,$(HAVE_CUDA)),./$(CONF_CUDA_HOST) --runner cuda,echo "conformance-cuda-host: skipped: the cuda runner is not built")
 
 cli-test: $(BIN) $(CONF_BIN) $(MAN)
 	$(Q)set -e; for t in tests/cli/*.sh; do echo "== $$t"; EDGEBENCH=./$(BIN) BUILD=$(BUILD) sh $$t; done
@@ -289,6 +310,11 @@ BENCH_OCL_GEMM = $(BUILD)/bench_ocl_gemm
 $(BENCH_OCL_GEMM): bench/perf/bench_ocl_gemm.c $(LIB) | $(BUILD)/deps.stamp
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(LDLIBS_ALL) $(if $(filter 1,$(HAVE_OPENCL)),$$(pkg-config --libs clblast))
+# the cuda runner's GEMM against cuBLAS (one "skipped" line without a GPU)
+BENCH_CUDA_GEMM = $(BUILD)/bench_cuda_gemm
+$(BENCH_CUDA_GEMM): bench/perf/bench_cuda_gemm.c $(LIB) | $(BUILD)/deps.stamp
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(LDLIBS_ALL)
 
 ORT_DIR = $(BUILD)/ort
 $(ORT_DIR)/node_modules/onnxruntime-node:
@@ -297,9 +323,10 @@ $(ORT_DIR)/node_modules/onnxruntime-node:
 
 bench: deps
 	$(Q)sh scripts/deps.sh bench
-	$(Q)$(MAKE) --no-print-directory all $(BENCH_GEMM) $(BENCH_OCL_GEMM)
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_GEMM) $(BENCH_OCL_GEMM) $(BENCH_CUDA_GEMM)
 	env -u OPENBLAS_CORETYPE ./$(BENCH_GEMM)
 	./$(BENCH_OCL_GEMM)
+	./$(BENCH_CUDA_GEMM)
 	$(Q)[ -f $(MODEL_CACHE)/resnet18/model.onnx ] || $(MAKE) --no-print-directory zoo-large
 	$(Q)$(MAKE) --no-print-directory $(ORT_DIR)/node_modules/onnxruntime-node
 	sh bench/perf/bench_e2e.sh ./$(BIN) $(MODEL_CACHE) $(ORT_DIR)

@@ -127,6 +127,8 @@ static void no_gpu_reason(const runner_devices *all, int count, char *why, size_
             continue; /* host runners list the host */
         if (all[i].n < 0)
             k += (size_t)snprintf(why + k, n - k, "%s%s: %s", sep, all[i].r->name, all[i].err);
+        else if (all[i].n == 0)
+            k += (size_t)snprintf(why + k, n - k, "%s%s: no device", sep, all[i].r->name);
         else
             k += (size_t)snprintf(why + k, n - k, "%s%s: %d device%s, none a GPU", sep, all[i].r->name, all[i].n,
                                   all[i].n == 1 ? "" : "s");

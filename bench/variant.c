@@ -35,7 +35,9 @@
  * instruction set whether or not this machine has it (the runner refuses
  * one it cannot run, so that the refusal is recorded).  opt is the cpu
  * runner's graph-optimizer level, 0..2 (default 2; other runners refuse
- * any other). */
+ * any other).  gemm (own|cublas) and math (fp32|tf32|fp16|bf16) are the
+ * cuda runner's GEMM provider and tensor-core precision (defaults own and
+ * fp32; other runners refuse any other). */
 #include "bench/variant.h"
 
 #include <ctype.h>
@@ -46,10 +48,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { K_THREADS, K_PRUNE, K_QUANT, K_GROUP, K_DEVICE, K_ISA, K_PRUNE_SCOPE, K_PRUNE_SKIP, K_QUANT_SKIP, K_CALIB, K_OPT, K_COUNT };
+enum { K_THREADS, K_PRUNE, K_QUANT, K_GROUP, K_DEVICE, K_ISA, K_PRUNE_SCOPE, K_PRUNE_SKIP, K_QUANT_SKIP, K_CALIB, K_OPT, K_GEMM, K_MATH, K_COUNT };
 static const char *const key_names[K_COUNT] = {"threads", "prune", "quant", "group", "device",
-                                               "isa", "prune-scope", "prune-skip", "quant-skip", "calib", "opt"};
-#define KEY_LIST "threads, prune, quant, group, device, isa, prune-scope, prune-skip, quant-skip, calib, opt"
+                                               "isa", "prune-scope", "prune-skip", "quant-skip", "calib", "opt", "gemm", "math"};
+#define KEY_LIST "threads, prune, quant, group, device, isa, prune-scope, prune-skip, quant-skip, calib, opt, gemm, math"
 
 static const char *const calib_names[] = {"minmax", "percentile", "entropy"};
 _Static_assert(sizeof calib_names / sizeof calib_names[0] == EB_CALIB_COUNT, "one name per eb_calib_method");
@@ -62,6 +64,13 @@ _Static_assert(sizeof quant_names / sizeof quant_names[0] == EB_QUANT_KIND_COUNT
  * whether this machine has one is the runner's to say */
 static const char *const isa_names[] = {"auto", "avx512", "avx2", "neon", "generic", "avx512vnni", "avxvnni", "neondot"};
 #define ISA_LIST "auto, avx512, avx2, neon, generic, avx512vnni, avxvnni or neondot"
+
+/* the cuda runner's GEMM provider and the precision its GEMM / conv inputs take on the
+ * tensor cores (fp32 accumulation); the other runners refuse a value other than the first */
+static const char *const gemm_names[] = {"own", "cublas"};
+#define GEMM_LIST "own or cublas"
+static const char *const math_names[] = {"fp32", "tf32", "fp16", "bf16"};
+#define MATH_LIST "fp32, tf32, fp16 or bf16"
 
 #define MAX_THREADS 1024
 #define MAX_GROUP 65536
@@ -338,6 +347,20 @@ static eb_status check_value(const quoted *q, int key, span item, setting *out)
                 return EB_OK;
             }
         return fail(q, item.p, "isa must be " ISA_LIST ", got '%s' at column %d", show(shown, item), col(q, item.p));
+    case K_GEMM:
+        for (size_t i = 0; i < sizeof gemm_names / sizeof gemm_names[0]; i++)
+            if (span_is(item, gemm_names[i])) {
+                strcpy(out->str, gemm_names[i]);
+                return EB_OK;
+            }
+        return fail(q, item.p, "gemm must be " GEMM_LIST ", got '%s' at column %d", show(shown, item), col(q, item.p));
+    case K_MATH:
+        for (size_t i = 0; i < sizeof math_names / sizeof math_names[0]; i++)
+            if (span_is(item, math_names[i])) {
+                strcpy(out->str, math_names[i]);
+                return EB_OK;
+            }
+        return fail(q, item.p, "math must be " MATH_LIST ", got '%s' at column %d", show(shown, item), col(q, item.p));
     }
     return fail(q, item.p, "internal error: key %d", key);
 }
@@ -368,6 +391,8 @@ static void set_value(eb_variant *v, int key, const setting *s)
     case K_QUANT_SKIP: snprintf(v->compress.quant_skip, sizeof v->compress.quant_skip, "%s", s->str); break;
     case K_CALIB: v->compress.calib = s->cs.calib; break;
     case K_OPT: v->opt = s->num; break;
+    case K_GEMM: snprintf(v->gemm, sizeof v->gemm, "%s", s->str); break;
+    case K_MATH: snprintf(v->math, sizeof v->math, "%s", s->str); break;
     }
 }
 
@@ -385,6 +410,8 @@ static bool has_value(const eb_variant *v, int key, const setting *s)
     case K_QUANT_SKIP: return strcmp(v->compress.quant_skip, s->str) == 0;
     case K_CALIB: return v->compress.calib == s->cs.calib;
     case K_OPT: return v->opt == s->num;
+    case K_GEMM: return strcmp(v->gemm, s->str) == 0;
+    case K_MATH: return strcmp(v->math, s->str) == 0;
     }
     return false;
 }
@@ -748,6 +775,14 @@ void eb_variant_canonical(const eb_variant *v, char *buf, size_t n)
         k = add(buf, n, k, "%ccalib=%s", sep, calib_names[v->compress.calib]);
         sep = ',';
     }
-    if (v->opt != d.opt)
-        add(buf, n, k, "%copt=%d", sep, v->opt);
+    if (v->opt != d.opt) {
+        k = add(buf, n, k, "%copt=%d", sep, v->opt);
+        sep = ',';
+    }
+    if (v->gemm[0] && strcmp(v->gemm, d.gemm) != 0) { /* "" (a zeroed variant) is the default */
+        k = add(buf, n, k, "%cgemm=%s", sep, v->gemm);
+        sep = ',';
+    }
+    if (v->math[0] && strcmp(v->math, d.math) != 0)
+        add(buf, n, k, "%cmath=%s", sep, v->math);
 }

@@ -68,6 +68,8 @@ eb_variant eb_variant_default(const char *name)
     strcpy(v.prune, "none");
     strcpy(v.quant, "none");
     strcpy(v.isa, "auto");
+    strcpy(v.gemm, "own");
+    strcpy(v.math, "fp32");
     v.opt = 2; /* the cpu graph optimizer's default level; runners without one refuse others */
     strncpy(v.spec, name, sizeof v.spec - 1);
     return v;

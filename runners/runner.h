@@ -44,6 +44,11 @@ typedef struct eb_variant {
     int opt;          /* graph-optimizer level, the cpu runner's: 0 none (every node its
                        * own step), 1 basic (no-op removal, BatchNorm folding, epilogues),
                        * 2 (default) also the pattern fusions (runners/cpu/cpu_opt.h) */
+    char gemm[16];    /* the cuda runner's GEMM provider: "own" (default) or "cublas"; "" a
+                       * zeroed variant, own.  Other runners refuse any other */
+    char math[16];    /* the cuda runner's GEMM / conv input precision on the tensor cores, fp32
+                       * accumulation: "fp32" (default, no tensor cores), "tf32", "fp16", "bf16";
+                       * "" a zeroed variant, fp32.  Other runners refuse any other */
     char spec[256];   /* canonical text, e.g. "cpu:threads=2,quant=int8" */
     eb_compress_spec compress; /* prune, quant and group parsed: what runners and
                                 * transforms read (the strings are for reports) */

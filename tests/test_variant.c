@@ -152,10 +152,10 @@ static void variant_parse__misplaced_braces__fail(void **state)
 static void variant_parse__unknown_key__fails_listing_known_keys(void **state)
 {
     (void)state;
-    check_detail("cpu:thread=2", "unknown key 'thread' at column 5 (keys: threads, prune, quant, group, device, isa, prune-scope, prune-skip, quant-skip, calib, opt)");
-    check_detail("ref:threads=2,Quant=int8", "unknown key 'Quant' at column 15 (keys: threads, prune, quant, group, device, isa, prune-scope, prune-skip, quant-skip, calib, opt)");
+    check_detail("cpu:thread=2", "unknown key 'thread' at column 5 (keys: threads, prune, quant, group, device, isa, prune-scope, prune-skip, quant-skip, calib, opt, gemm, math)");
+    check_detail("ref:threads=2,Quant=int8", "unknown key 'Quant' at column 15 (keys: threads, prune, quant, group, device, isa, prune-scope, prune-skip, quant-skip, calib, opt, gemm, math)");
     /* left to right: the unknown key comes before the unclosed brace */
-    check_detail("cpu:batch=1,threads={1", "unknown key 'batch' at column 5 (keys: threads, prune, quant, group, device, isa, prune-scope, prune-skip, quant-skip, calib, opt)");
+    check_detail("cpu:batch=1,threads={1", "unknown key 'batch' at column 5 (keys: threads, prune, quant, group, device, isa, prune-scope, prune-skip, quant-skip, calib, opt, gemm, math)");
 }
 
 static void variant_parse__bad_threads__fails(void **state)
@@ -783,7 +783,7 @@ static void variant_parse__random_unknown_key__names_its_column(void **state)
         size_t column = 0;
         gen_spec_build(&rng, &s, -1, 0, NULL, rnd(&rng, G_KEYS + 1), &column);
         char detail[256];
-        snprintf(detail, sizeof detail, "unknown key 'bogus' at column %zu (keys: threads, prune, quant, group, device, isa, prune-scope, prune-skip, quant-skip, calib, opt)",
+        snprintf(detail, sizeof detail, "unknown key 'bogus' at column %zu (keys: threads, prune, quant, group, device, isa, prune-scope, prune-skip, quant-skip, calib, opt, gemm, math)",
                  column);
         check_detail_or_window(s.text, detail);
     }
@@ -995,6 +995,38 @@ static void variant_isa__parses_sweeps_and_is_canonical(void **state)
     check_detail("cpu:isa={avx2,avx2}", "'avx2' at column 15 repeats an earlier value of the isa sweep");
 }
 
+/* gemm= and math= are the cuda runner's: checked by spelling, written in
+ * the canonical text only when not the defaults own and fp32. */
+static void variant_gemm_math__parse_sweep_and_are_canonical(void **state)
+{
+    (void)state;
+    eb_variant_list l = parse_ok("cuda");
+    assert_string_equal(l.items[0].gemm, "own");
+    assert_string_equal(l.items[0].math, "fp32");
+    eb_variant_list_free(&l);
+
+    l = parse_ok("cuda:gemm={own,cublas},math={fp32,tf32,fp16,bf16}");
+    assert_int_equal(l.n, 8);
+    assert_string_equal(l.items[0].spec, "cuda");
+    assert_string_equal(l.items[1].spec, "cuda:math=tf32");
+    assert_string_equal(l.items[7].spec, "cuda:gemm=cublas,math=bf16");
+    assert_string_equal(l.items[7].gemm, "cublas");
+    assert_string_equal(l.items[7].math, "bf16");
+    eb_variant_list_free(&l);
+
+    l = parse_ok("cuda:math=fp16,quant=fp16,opt=1");
+    assert_string_equal(l.items[0].spec, "cuda:quant=fp16,opt=1,math=fp16");
+    eb_variant_list_free(&l);
+
+    /* a listed variant is not added twice: gemm=own,math=fp32 is plain cuda */
+    l = parse_ok("cuda;cuda:gemm=own,math=fp32");
+    assert_int_equal(l.n, 1);
+    eb_variant_list_free(&l);
+
+    check_detail("cuda:gemm=cuBLAS", "gemm must be own or cublas, got 'cuBLAS' at column 11");
+    check_detail("cuda:math=int8", "math must be fp32, tf32, fp16 or bf16, got 'int8' at column 11");
+}
+
 static void variant_canonical__small_buffer__truncates_and_terminates(void **state)
 {
     (void)state;
@@ -1105,6 +1137,7 @@ int main(void)
         cmocka_unit_test(variant_parse__a_variant_listed_already__is_not_added_again),
         cmocka_unit_test(variant_canonical__lists_non_default_keys_in_fixed_order),
         cmocka_unit_test(variant_isa__parses_sweeps_and_is_canonical),
+        cmocka_unit_test(variant_gemm_math__parse_sweep_and_are_canonical),
         cmocka_unit_test(variant_canonical__small_buffer__truncates_and_terminates),
         cmocka_unit_test(variant_canonical__round_trips_random_specs),
     };

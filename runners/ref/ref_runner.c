@@ -4,7 +4,8 @@
  * runners and every compressed variant are compared against, so it stays
  * simple: one buffer per intermediate value, no reuse, no fusion.  Its
  * kernels are plain C, recorded as isa "c"; the variant key isa= other than
- * auto is refused (unsupported, with the reason), not ignored, so that a
+ * auto is refused (unsupported, with the reason), as are the cuda runner's
+ * gemm= and math= other than their defaults, not ignored, so that a
  * result never claims a setting that did not apply.  Its profile() times
  * each node it runs (one entry per node, folded constants excluded). */
 #include <stdio.h>
@@ -36,6 +37,14 @@ static bool ref_supports(const eb_graph *g, const eb_variant *v, char *why, size
     }
     if (v->opt != 2) {
         snprintf(why, n, "ref runs every node as written (opt=%d requested; opt is a cpu runner setting)", v->opt);
+        return false;
+    }
+    if (v->gemm[0] && strcmp(v->gemm, "own") != 0) { /* "": a zeroed variant, own */
+        snprintf(why, n, "ref runs its own plain C kernels only (gemm=%s requested; gemm is a cuda runner setting)", v->gemm);
+        return false;
+    }
+    if (v->math[0] && strcmp(v->math, "fp32") != 0) {
+        snprintf(why, n, "ref computes in fp32 only (math=%s requested; math is a cuda runner setting)", v->math);
         return false;
     }
     return eb_runner_ops_known(g, why, n);

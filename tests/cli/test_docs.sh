@@ -33,7 +33,7 @@ while read -r cmd opt; do
 done <"$TMP/opts"
 
 # every variant key the parser takes, every result status, every exit status
-for key in threads prune quant group device isa opt; do
+for key in threads prune quant group device isa opt gemm math; do
     contains "$TMP/man.txt" "$key=" "man page documents the variant key $key"
 done
 for status in ok unsupported failed timeout crashed interrupted; do
