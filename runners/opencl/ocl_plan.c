@@ -174,7 +174,7 @@ eb_status eb_ocl_args_check(const eb_ocl_args *a, const char *kernel, eb_err *er
     return EB_OK;
 }
 
-eb_status eb_ocl_step_own(const eb_plan *p, eb_ocl_step *s, size_t bytes, const void *host, cl_mem *out,
+eb_status eb_ocl_plan_own(const eb_plan *p, eb_ocl_step *s, size_t bytes, const void *host, cl_mem *out,
                           eb_err *err)
 {
     if (s->n_owned == EB_OCL_MAX_OWNED)

@@ -95,7 +95,7 @@ void eb_ocl_arg_int8(eb_ocl_args *a, const int v[8]); /* an int8 vector */
 /* EB_EIO naming the kernel when an argument failed. */
 eb_status eb_ocl_args_check(const eb_ocl_args *a, const char *kernel, eb_err *err);
 /* A device buffer the step owns (counted in device_bytes). */
-eb_status eb_ocl_step_own(const eb_plan *p, eb_ocl_step *s, size_t bytes, const void *host, cl_mem *out,
+eb_status eb_ocl_plan_own(const eb_plan *p, eb_ocl_step *s, size_t bytes, const void *host, cl_mem *out,
                           eb_err *err);
 
 /* Strides of a shape (row-major, elements); a dim of 1 gets stride 0 when

@@ -294,7 +294,7 @@ static eb_ocl_lower lower_gather(eb_plan *p, int node, eb_err *err)
         return r;
     }
     cl_mem im;
-    eb_status st = eb_ocl_step_own(p, &s->step, (size_t)n_idx * sizeof *ix, ix, &im, err);
+    eb_status st = eb_ocl_plan_own(p, &s->step, (size_t)n_idx * sizeof *ix, ix, &im, err);
     free(ix);
     char kernel[32];
     snprintf(kernel, sizeof kernel, "eb_gather%d", elem_size(p, n->in[0]));

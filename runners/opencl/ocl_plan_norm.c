@@ -161,7 +161,7 @@ static eb_ocl_lower lower_batch_norm(eb_plan *p, int node, eb_err *err)
     eb_ocl_lower r = EB_OCL_FAILED;
     if (eb_ocl_value_view(p, n->in[0], &vx, err) == EB_OK && eb_ocl_value_view(p, n->out[0], &vy, err) == EB_OK &&
         one_launch(p, node, "eb_batch_norm", "per-channel affine", (size_t)count, &s, &a, err) == EB_OCL_LOWERED &&
-        eb_ocl_step_own(p, &s->step, (size_t)(3 * channels) * sizeof *pk, pk, &pm, err) == EB_OK)
+        eb_ocl_plan_own(p, &s->step, (size_t)(3 * channels) * sizeof *pk, pk, &pm, err) == EB_OK)
         r = EB_OCL_LOWERED;
     free(pk);
     if (r != EB_OCL_LOWERED || !count)
