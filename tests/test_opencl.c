@@ -436,11 +436,19 @@ static double rel_l2(const run_out *got, const run_out *want)
 
 /* ref vs opencl on g (two runs of the opencl plan, which must agree
  * exactly); fallbacks gets the plan's reference-kernel ops; frees g. */
+static double compare_in(eb_graph *g, eb_tensor *in, char *fallbacks, size_t fn);
+
 static double compare(eb_graph *g, char *fallbacks, size_t fn)
 {
     eb_tensor in[8] = {{0}};
     assert_true(g->n_inputs <= 8);
     inputs_for(g, in);
+    return compare_in(g, in, fallbacks, fn);
+}
+
+/* compare() on the given inputs, which it frees */
+static double compare_in(eb_graph *g, eb_tensor *in, char *fallbacks, size_t fn)
+{
     run_out want = {0}, got = {0}, again = {0};
     eb_plan *pr = prepare_on("ref", NULL, g);
     run_plan("ref", pr, g, in, &want);
@@ -799,6 +807,35 @@ static void slice_split_gather_expand__match_ref(void **state)
     }
 }
 
+static void gather__run_time_indices_match_ref(void **state)
+{
+    (void)state;
+    need_device();
+    for (int trial = 0; trial < 6; trial++) {
+        int r = rand_int(1, 4), axis = rand_int(0, r - 1), ni = rand_int(1, 3);
+        int64_t d[4], di[3];
+        rand_shape(r, 5, d);
+        rand_shape(ni, 3, di);
+        bool i32 = trial % 2;
+        mb b;
+        mb_begin(&b, 13);
+        mb_input(&b, "x", r, d);
+        mb_input_typed(&b, "idx", ni, di, i32 ? 6 : 7);
+        mb_node(&b, "Gather", "x,idx", "y");
+        mb_attr_int(&b, "axis", axis);
+        mb_output(&b, "y");
+        eb_graph *g = mb_load(&b);
+        eb_tensor in[2] = {{0}};
+        inputs_for(g, in);
+        for (int64_t k = 0; k < eb_tensor_numel(&in[1]); k++) /* in [-len, len): negative ones count from the end */
+            eb_dtype_set_i64(in[1].dtype, in[1].data, k, rand_int((int)-d[axis], (int)d[axis] - 1));
+        char fb[256];
+        double e = compare_in(g, in, fb, sizeof fb);
+        if (!(e <= TOL) || fb[0])
+            fail_msg("Gather (%s indices): error %.3g, fallbacks '%s'", i32 ? "i32" : "i64", e, fb);
+    }
+}
+
 static void reshapes__alias_their_input(void **state)
 {
     (void)state;
@@ -1043,6 +1080,7 @@ int main(void)
         cmocka_unit_test(transpose__random_perms_match_ref),
         cmocka_unit_test(concat__two_to_six_inputs_match_ref),
         cmocka_unit_test(slice_split_gather_expand__match_ref),
+        cmocka_unit_test(gather__run_time_indices_match_ref),
         cmocka_unit_test(reshapes__alias_their_input),
         cmocka_unit_test(fallback__between_kernels_counted_and_correct),
         cmocka_unit_test(fusion__conv_relu_one_step),

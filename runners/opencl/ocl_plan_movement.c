@@ -2,7 +2,8 @@
  * (Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout in inference,
  * Cast to the same type) alias their input's buffer, no copy; Transpose,
  * Slice, Split, Concat and Expand are strided copies (movement.cl), Gather
- * with constant indices a gather kernel.  Any dtype of 1, 4 or 8 bytes. */
+ * a gather kernel (constant indices checked at prepare, or indices computed
+ * at run time: an embedding lookup).  Any dtype of 1, 4 or 8 bytes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,6 +257,20 @@ static eb_ocl_lower lower_expand(eb_plan *p, int node, eb_err *err)
     return EB_OCL_LOWERED;
 }
 
+/* Gather's launch: x, the indices' buffer, y and the sizes. */
+static eb_ocl_lower gather_args(eb_ocl_args *a, const char *kernel, cl_mem x, cl_mem idx, cl_mem y, int64_t count,
+                                int64_t inner, int64_t n_idx, int64_t len, eb_err *err)
+{
+    eb_ocl_arg_mem(a, x);
+    eb_ocl_arg_mem(a, idx);
+    eb_ocl_arg_mem(a, y);
+    eb_ocl_arg_int(a, (int)count);
+    eb_ocl_arg_int(a, (int)inner);
+    eb_ocl_arg_int(a, (int)n_idx);
+    eb_ocl_arg_int(a, (int)len);
+    return eb_ocl_args_check(a, kernel, err) == EB_OK ? EB_OCL_LOWERED : EB_OCL_FAILED;
+}
+
 static eb_ocl_lower lower_gather(eb_plan *p, int node, eb_err *err)
 {
     const eb_node *n = &p->g->nodes[node];
@@ -263,8 +278,8 @@ static eb_ocl_lower lower_gather(eb_plan *p, int node, eb_err *err)
     const void *idx = eb_ocl_const_data(p, n->in[1]);
     int axis;
     eb_err ignore;
-    if (!idx || (it->dtype != EB_DT_I64 && it->dtype != EB_DT_I32) || !known(p, n->in[0]) ||
-        eb_gather_axis(n, xt, &axis, &ignore) != EB_OK)
+    if (!known(p, n->in[1]) || (it->dtype != EB_DT_I64 && it->dtype != EB_DT_I32) || !known(p, n->in[0]) ||
+        eb_gather_axis(n, xt, &axis, &ignore) != EB_OK || (p->g->values[n->in[1]].is_const && !idx))
         return EB_OCL_NO_KERNEL;
     int64_t n_idx = eb_tensor_numel(it), len = xt->shape[axis], inner = 1;
     for (int d = axis + 1; d < xt->rank; d++)
@@ -272,6 +287,24 @@ static eb_ocl_lower lower_gather(eb_plan *p, int node, eb_err *err)
     int64_t count = eb_tensor_numel(eb_ocl_value(p, n->out[0]));
     if (n_idx > INT32_MAX || count > INT32_MAX)
         return EB_OCL_NO_KERNEL;
+    char kernel[32];
+    if (!idx) { /* indices computed at run time: the kernel reads them as they are */
+        eb_ocl_view x, y, iv;
+        eb_ocl_lower r = views(p, n, 0, &x, &y, err);
+        if (r != EB_OCL_LOWERED)
+            return r;
+        eb_ocl_pstep *s = eb_ocl_add_step(p, node, node, err);
+        if (!s || eb_ocl_value_view(p, n->in[1], &iv, err) != EB_OK)
+            return EB_OCL_FAILED;
+        snprintf(s->step.method, sizeof s->step.method, "gather, run-time indices");
+        if (count == 0)
+            return EB_OCL_LOWERED;
+        snprintf(kernel, sizeof kernel, "eb_gather%d_%s", elem_size(p, n->in[0]), it->dtype == EB_DT_I64 ? "i64" : "i32");
+        eb_ocl_args a;
+        if (eb_ocl_launch_1d(p, &s->step, kernel, (size_t)count, &a, err) != EB_OK)
+            return EB_OCL_FAILED;
+        return gather_args(&a, kernel, x.mem, iv.mem, y.mem, count, inner, n_idx, len, err);
+    }
     int *ix = malloc((size_t)(n_idx ? n_idx : 1) * sizeof *ix);
     if (!ix)
         return eb_errf(err, EB_ENOMEM, "opencl: out of memory for Gather indices"), EB_OCL_FAILED;
@@ -296,20 +329,12 @@ static eb_ocl_lower lower_gather(eb_plan *p, int node, eb_err *err)
     cl_mem im;
     eb_status st = eb_ocl_plan_own(p, &s->step, (size_t)n_idx * sizeof *ix, ix, &im, err);
     free(ix);
-    char kernel[32];
     snprintf(kernel, sizeof kernel, "eb_gather%d", elem_size(p, n->in[0]));
     eb_ocl_args a;
     if (st != EB_OK || eb_ocl_launch_1d(p, &s->step, kernel, (size_t)count, &a, err) != EB_OK)
         return EB_OCL_FAILED;
     snprintf(s->step.method, sizeof s->step.method, "gather");
-    eb_ocl_arg_mem(&a, x.mem);
-    eb_ocl_arg_mem(&a, im);
-    eb_ocl_arg_mem(&a, y.mem);
-    eb_ocl_arg_int(&a, (int)count);
-    eb_ocl_arg_int(&a, (int)inner);
-    eb_ocl_arg_int(&a, (int)n_idx);
-    eb_ocl_arg_int(&a, (int)len);
-    return eb_ocl_args_check(&a, kernel, err) == EB_OK ? EB_OCL_LOWERED : EB_OCL_FAILED;
+    return gather_args(&a, kernel, x.mem, im, y.mem, count, inner, n_idx, len, err);
 }
 
 eb_ocl_lower eb_ocl_lower_movement(eb_plan *p, int node, eb_err *err)

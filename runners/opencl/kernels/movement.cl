@@ -1,8 +1,11 @@
 /* movement.cl - data movement kernels of the OpenCL runner, for elements of
  * 1, 4 or 8 bytes whatever their type: one strided copy that does
  * Transpose, Slice, Split, Concat (one launch per input) and Expand, and
- * Gather along an axis with indices computed at prepare.  One work item per
- * element copied. */
+ * Gather along an axis, with constant indices (checked and made
+ * non-negative at prepare) or indices computed at run time (i32 or i64,
+ * negative ones counted from the end; one out of range, which the
+ * reference kernel rejects and a kernel cannot report, gives 0).  One work
+ * item per element copied. */
 
 /* y[yo + sum c_k * ys_k] = x[xo + sum c_k * xs_k] over the coordinates c
  * of dims (rank <= 8) */
@@ -45,3 +48,23 @@ EB_COPY_STRIDED(eb_copy_strided8, ulong)
 EB_GATHER(eb_gather1, uchar)
 EB_GATHER(eb_gather4, uint)
 EB_GATHER(eb_gather8, ulong)
+
+/* The same with indices computed at run time, of type I */
+#define EB_GATHER_RT(name, T, I)                                                                             \
+    kernel void name(global const T *x, global const I *idx, global T *y, int n, int inner, int n_idx,       \
+                     int axis_len)                                                                           \
+    {                                                                                                         \
+        int i = get_global_id(0);                                                                             \
+        if (i >= n)                                                                                           \
+            return;                                                                                           \
+        int k = i % inner, j = (i / inner) % n_idx, o = i / inner / n_idx;                                    \
+        long v = idx[j];                                                                                      \
+        v += v < 0 ? axis_len : 0;                                                                            \
+        y[i] = v >= 0 && v < axis_len ? x[(o * axis_len + (int)v) * inner + k] : (T)0;                       \
+    }
+EB_GATHER_RT(eb_gather1_i32, uchar, int)
+EB_GATHER_RT(eb_gather4_i32, uint, int)
+EB_GATHER_RT(eb_gather8_i32, ulong, int)
+EB_GATHER_RT(eb_gather1_i64, uchar, long)
+EB_GATHER_RT(eb_gather4_i64, uint, long)
+EB_GATHER_RT(eb_gather8_i64, ulong, long)
