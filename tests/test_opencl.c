@@ -574,6 +574,42 @@ static void unary__every_op_matches_ref(void **state)
         }
 }
 
+static void compare_logic_not__broadcast_match_ref(void **state)
+{
+    (void)state;
+    need_device();
+    static const char *const cmp[] = {"Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual"};
+    static const char *const logic[] = {"And", "Or", "Xor"};
+    for (int trial = 0; trial < 5; trial++) {
+        int r = rand_int(1, 5);
+        int64_t d[5], db[5];
+        rand_shape(r, 4, d);
+        for (int k = 0; k < r; k++)
+            db[k] = rand_int(0, 1) ? d[k] : 1;
+        mb b;
+        mb_begin(&b, 17);
+        mb_input(&b, "x", r, d);
+        mb_input(&b, "y", r, db);
+        mb_input_typed(&b, "p", r, d, 9);
+        mb_input_typed(&b, "q", r, db, 9);
+        /* floor(3x) and floor(3y): few values, so equal pairs occur */
+        mb_scalar(&b, "three", 3.0f);
+        mb_node(&b, "Mul", "x,three", "x3");
+        mb_node(&b, "Floor", "x3", "fx");
+        mb_node(&b, "Mul", "y,three", "y3");
+        mb_node(&b, "Floor", "y3", "fy");
+        mb_node(&b, cmp[trial], "fx,fy", "c");
+        mb_output(&b, "c");
+        mb_node(&b, logic[trial % 3], "p,q", "l");
+        mb_output(&b, "l");
+        mb_node(&b, "Not", "c", "nc");
+        mb_output(&b, "nc");
+        char what[64];
+        snprintf(what, sizeof what, "%s, %s, Not", cmp[trial], logic[trial % 3]);
+        expect_match(mb_load(&b), what);
+    }
+}
+
 static void where__broadcast_matches_ref(void **state)
 {
     (void)state;
@@ -1072,6 +1108,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(binary__broadcast__random_shapes_match_ref),
         cmocka_unit_test(unary__every_op_matches_ref),
+        cmocka_unit_test(compare_logic_not__broadcast_match_ref),
         cmocka_unit_test(where__broadcast_matches_ref),
         cmocka_unit_test(softmax__any_axis_both_opsets_match_ref),
         cmocka_unit_test(layer_norm__axes_with_and_without_bias_match_ref),

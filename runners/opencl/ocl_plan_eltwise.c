@@ -1,8 +1,9 @@
 /* ocl_plan_eltwise.c - lowering of the elementwise ops onto eltwise.cl:
  * the broadcasting binary ops (Add, Sub, Mul, Div, Pow, PRelu, and Max,
- * Min, Sum, Mean of two inputs), the f32 unary activations and math, and
- * Where.  Everything here is f32 (Where's condition bool); other dtypes,
- * and Clip bounds that are not constants, go to the fallback. */
+ * Min, Sum, Mean of two inputs), the comparisons of f32 and the logical
+ * ops of bools, the f32 unary activations and math, Not, and Where.  Other
+ * dtypes (integer arithmetic), and Clip bounds that are not constants, go
+ * to the fallback. */
 #include <stdio.h>
 #include <float.h>
 #include <math.h>
@@ -14,6 +15,9 @@
 /* eltwise.cl's eb_binop codes */
 enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV, BIN_POW, BIN_MAX, BIN_MIN, BIN_MEAN, BIN_PRELU };
 
+/* eltwise.cl's eb_compare / eb_logic codes */
+enum { CMP_EQUAL, CMP_LESS, CMP_LESS_EQUAL, CMP_GREATER, CMP_GREATER_EQUAL, LOGIC_AND, LOGIC_OR, LOGIC_XOR };
+
 /* eltwise.cl's eb_unop codes */
 enum {
     UN_RELU, UN_LEAKY_RELU, UN_CLIP, UN_SIGMOID, UN_HARD_SIGMOID, UN_HARD_SWISH, UN_TANH, UN_ERF, UN_GELU,
@@ -21,9 +25,14 @@ enum {
     UN_SIN, UN_COS, UN_SOFTPLUS, UN_ELU, UN_SELU, UN_SOFTSIGN, UN_CELU, UN_THRESHOLDED_RELU,
 };
 
+static bool is_type(const eb_plan *p, int v, eb_dtype dt)
+{
+    return v >= 0 && p->g->values[v].shape_known && eb_ocl_value(p, v)->dtype == dt;
+}
+
 static bool is_f32(const eb_plan *p, int v)
 {
-    return v >= 0 && p->g->values[v].shape_known && eb_ocl_value(p, v)->dtype == EB_DT_F32;
+    return is_type(p, v, EB_DT_F32);
 }
 
 /* A constant scalar's value (Clip's bounds), false when it is not one. */
@@ -143,10 +152,13 @@ static bool broadcast_args(const eb_tensor *y, const eb_tensor *const *ops, int 
     return true;
 }
 
-static eb_ocl_lower lower_binary(eb_plan *p, int node, int op, eb_err *err)
+/* A broadcasting two-input op: `kernel` (eb_binary, eb_compare, eb_logic)
+ * with op code op, inputs of dtype in, output of dtype out. */
+static eb_ocl_lower lower_binary(eb_plan *p, int node, const char *kernel, int op, eb_dtype in, eb_dtype out,
+                                 eb_err *err)
 {
     const eb_node *n = &p->g->nodes[node];
-    if (n->n_in != 2 || !is_f32(p, n->in[0]) || !is_f32(p, n->in[1]) || !is_f32(p, n->out[0]))
+    if (n->n_in != 2 || !is_type(p, n->in[0], in) || !is_type(p, n->in[1], in) || !is_type(p, n->out[0], out))
         return EB_OCL_NO_KERNEL;
     const eb_tensor *a = eb_ocl_value(p, n->in[0]), *b = eb_ocl_value(p, n->in[1]), *y = eb_ocl_value(p, n->out[0]);
     eb_tensor view;
@@ -170,7 +182,7 @@ static eb_ocl_lower lower_binary(eb_plan *p, int node, int op, eb_err *err)
         return EB_OCL_FAILED;
     eb_ocl_pstep *s = eb_ocl_add_step(p, node, node, err);
     eb_ocl_args k;
-    if (!s || (count && eb_ocl_launch_1d(p, &s->step, "eb_binary", (size_t)count, &k, err) != EB_OK))
+    if (!s || (count && eb_ocl_launch_1d(p, &s->step, kernel, (size_t)count, &k, err) != EB_OK))
         return EB_OCL_FAILED;
     snprintf(s->step.method, sizeof s->step.method, "broadcast rank %d", rank);
     if (!count)
@@ -184,7 +196,7 @@ static eb_ocl_lower lower_binary(eb_plan *p, int node, int op, eb_err *err)
     eb_ocl_arg_int8(&k, dims);
     eb_ocl_arg_int8(&k, st[0]);
     eb_ocl_arg_int8(&k, st[1]);
-    return eb_ocl_args_check(&k, "eb_binary", err) == EB_OK ? EB_OCL_LOWERED : EB_OCL_FAILED;
+    return eb_ocl_args_check(&k, kernel, err) == EB_OK ? EB_OCL_LOWERED : EB_OCL_FAILED;
 }
 
 static eb_ocl_lower lower_where(eb_plan *p, int node, eb_err *err)
@@ -222,20 +234,53 @@ static eb_ocl_lower lower_where(eb_plan *p, int node, eb_err *err)
     return eb_ocl_args_check(&k, "eb_where", err) == EB_OK ? EB_OCL_LOWERED : EB_OCL_FAILED;
 }
 
+static eb_ocl_lower lower_not(eb_plan *p, int node, eb_err *err)
+{
+    const eb_node *n = &p->g->nodes[node];
+    if (!is_type(p, n->in[0], EB_DT_BOOL) || !is_type(p, n->out[0], EB_DT_BOOL))
+        return EB_OCL_NO_KERNEL;
+    int64_t count = eb_tensor_numel(eb_ocl_value(p, n->out[0]));
+    if (count > INT32_MAX)
+        return EB_OCL_NO_KERNEL;
+    eb_ocl_view x, y;
+    if (eb_ocl_value_view(p, n->in[0], &x, err) != EB_OK || eb_ocl_value_view(p, n->out[0], &y, err) != EB_OK)
+        return EB_OCL_FAILED;
+    eb_ocl_pstep *s = eb_ocl_add_step(p, node, node, err);
+    eb_ocl_args a;
+    if (!s || (count && eb_ocl_launch_1d(p, &s->step, "eb_not", (size_t)count, &a, err) != EB_OK))
+        return EB_OCL_FAILED;
+    if (!count)
+        return EB_OCL_LOWERED;
+    eb_ocl_arg_mem(&a, x.mem);
+    eb_ocl_arg_mem(&a, y.mem);
+    eb_ocl_arg_int(&a, (int)count);
+    return eb_ocl_args_check(&a, "eb_not", err) == EB_OK ? EB_OCL_LOWERED : EB_OCL_FAILED;
+}
+
 eb_ocl_lower eb_ocl_lower_eltwise(eb_plan *p, int node, eb_err *err)
 {
     const eb_node *n = &p->g->nodes[node];
+    const eb_dtype F = EB_DT_F32, B = EB_DT_BOOL;
     switch (n->op) {
-    case EB_OP_ADD: return lower_binary(p, node, BIN_ADD, err);
-    case EB_OP_SUM: return lower_binary(p, node, BIN_ADD, err);
-    case EB_OP_SUB: return lower_binary(p, node, BIN_SUB, err);
-    case EB_OP_MUL: return lower_binary(p, node, BIN_MUL, err);
-    case EB_OP_DIV: return lower_binary(p, node, BIN_DIV, err);
-    case EB_OP_POW: return lower_binary(p, node, BIN_POW, err);
-    case EB_OP_MAX: return lower_binary(p, node, BIN_MAX, err);
-    case EB_OP_MIN: return lower_binary(p, node, BIN_MIN, err);
-    case EB_OP_MEAN: return lower_binary(p, node, BIN_MEAN, err);
-    case EB_OP_PRELU: return lower_binary(p, node, BIN_PRELU, err);
+    case EB_OP_ADD: return lower_binary(p, node, "eb_binary", BIN_ADD, F, F, err);
+    case EB_OP_SUM: return lower_binary(p, node, "eb_binary", BIN_ADD, F, F, err);
+    case EB_OP_SUB: return lower_binary(p, node, "eb_binary", BIN_SUB, F, F, err);
+    case EB_OP_MUL: return lower_binary(p, node, "eb_binary", BIN_MUL, F, F, err);
+    case EB_OP_DIV: return lower_binary(p, node, "eb_binary", BIN_DIV, F, F, err);
+    case EB_OP_POW: return lower_binary(p, node, "eb_binary", BIN_POW, F, F, err);
+    case EB_OP_MAX: return lower_binary(p, node, "eb_binary", BIN_MAX, F, F, err);
+    case EB_OP_MIN: return lower_binary(p, node, "eb_binary", BIN_MIN, F, F, err);
+    case EB_OP_MEAN: return lower_binary(p, node, "eb_binary", BIN_MEAN, F, F, err);
+    case EB_OP_PRELU: return lower_binary(p, node, "eb_binary", BIN_PRELU, F, F, err);
+    case EB_OP_EQUAL: return lower_binary(p, node, "eb_compare", CMP_EQUAL, F, B, err);
+    case EB_OP_LESS: return lower_binary(p, node, "eb_compare", CMP_LESS, F, B, err);
+    case EB_OP_LESS_OR_EQUAL: return lower_binary(p, node, "eb_compare", CMP_LESS_EQUAL, F, B, err);
+    case EB_OP_GREATER: return lower_binary(p, node, "eb_compare", CMP_GREATER, F, B, err);
+    case EB_OP_GREATER_OR_EQUAL: return lower_binary(p, node, "eb_compare", CMP_GREATER_EQUAL, F, B, err);
+    case EB_OP_AND: return lower_binary(p, node, "eb_logic", LOGIC_AND, B, B, err);
+    case EB_OP_OR: return lower_binary(p, node, "eb_logic", LOGIC_OR, B, B, err);
+    case EB_OP_XOR: return lower_binary(p, node, "eb_logic", LOGIC_XOR, B, B, err);
+    case EB_OP_NOT: return lower_not(p, node, err);
     case EB_OP_WHERE: return lower_where(p, node, err);
     default: return lower_unary(p, node, err);
     }

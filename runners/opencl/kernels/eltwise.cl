@@ -1,6 +1,7 @@
 /* eltwise.cl - elementwise kernels of the OpenCL runner: binary ops with
  * numpy broadcasting (up to rank 8, by strides: a broadcast dim has stride
- * 0), unary activations and math, and Where.  One work item per output
+ * 0), comparisons and logical ops (bool out), unary activations and math,
+ * Not, and Where.  One work item per output
  * element.  The op codes are ocl_plan_eltwise.c's (keep them in step: the
  * tests compare every op with the reference kernels). */
 
@@ -99,6 +100,40 @@ kernel void eb_unary(global const float *x, global float *y, int n, int op, floa
     int i = get_global_id(0);
     if (i < n)
         y[i] = eb_unop(op, x[i], p0, p1);
+}
+
+/* Comparisons of f32 (op 0 Equal, 1 Less, 2 LessOrEqual, 3 Greater,
+ * 4 GreaterOrEqual) and the logical ops of bools (5 And, 6 Or, 7 Xor), bool
+ * bytes out, both broadcasting */
+kernel void eb_compare(global const float *a, global const float *b, global uchar *y, int n, int op, int rank,
+                       int8 dims, int8 sa, int8 sb)
+{
+    int i = get_global_id(0);
+    if (i >= n)
+        return;
+    int oa, ob, unused;
+    eb_offsets(i, rank, dims, sa, sb, sa, &oa, &ob, &unused);
+    float x = a[oa], z = b[ob];
+    y[i] = op == 0 ? x == z : op == 1 ? x < z : op == 2 ? x <= z : op == 3 ? x > z : x >= z;
+}
+
+kernel void eb_logic(global const uchar *a, global const uchar *b, global uchar *y, int n, int op, int rank,
+                     int8 dims, int8 sa, int8 sb)
+{
+    int i = get_global_id(0);
+    if (i >= n)
+        return;
+    int oa, ob, unused;
+    eb_offsets(i, rank, dims, sa, sb, sa, &oa, &ob, &unused);
+    bool x = a[oa] != 0, z = b[ob] != 0;
+    y[i] = op == 5 ? x && z : op == 6 ? x || z : x != z;
+}
+
+kernel void eb_not(global const uchar *x, global uchar *y, int n)
+{
+    int i = get_global_id(0);
+    if (i < n)
+        y[i] = !x[i];
 }
 
 /* Where: cond (bool bytes), x and y broadcast to the output */
