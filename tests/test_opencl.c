@@ -10,8 +10,9 @@
  * kernels on random shapes (ranks 1 to 6, broadcasting, random axes) and
  * also check that no node fell back to the reference kernels; further
  * tests cover the fallback between kernels, the aliasing of reshapes, the
- * record's fields (time split from profiling events, program cache, notes,
- * device memory), profile(), the variant keys it refuses, and the zoo.
+ * fusions (elementwise chains, Conv+Relu), the record's fields (time split
+ * from profiling events, program cache, notes, device memory), profile(),
+ * the variant keys it refuses, and the zoo.
  *
  * Every test skips visibly, with the reason, where the runner is not built
  * (make OPENCL=no, or no OpenCL SDK) or there is no OpenCL device (CI has
@@ -568,6 +569,8 @@ static void unary__every_op_matches_ref(void **state)
             if (variant && !strcmp(ops[o], "Gelu"))
                 mb_attr_string(&b, "approximate", "tanh");
             mb_output(&b, "y");
+            if (variant) /* read twice: the op runs alone (variant 0: fused after the Mul or Abs) */
+                mb_output(&b, in);
             char what[96];
             snprintf(what, sizeof what, "%s (variant %d, rank %d)", ops[o], variant, r);
             expect_match(mb_load(&b), what);
@@ -939,6 +942,52 @@ static void fallback__between_kernels_counted_and_correct(void **state)
     assert_string_equal(fb, "Atan x2");
 }
 
+static void fusion__elementwise_chains_one_step(void **state)
+{
+    (void)state;
+    need_device();
+    mb b;
+    mb_begin(&b, 17);
+    mb_input(&b, "x", 3, (int64_t[]){2, 5, 7});
+    mb_input(&b, "z", 1, (int64_t[]){7});
+    mb_node(&b, "Add", "x,z", "a");
+    mb_node(&b, "Relu", "a", "r");        /* Add+Relu */
+    mb_node(&b, "Sigmoid", "r", "s");
+    mb_node(&b, "LeakyRelu", "s", "l");   /* Sigmoid+LeakyRelu */
+    mb_attr_float(&b, "alpha", 0.2f);
+    mb_node(&b, "Tanh", "l", "t");        /* alone: LeakyRelu went with Sigmoid */
+    mb_node(&b, "Mul", "t,x", "m");
+    mb_node(&b, "Exp", "m", "y");         /* Mul+Exp */
+    mb_node(&b, "Abs", "y", "w");         /* y is a graph output: Exp+Abs must not fuse */
+    mb_output(&b, "y");
+    mb_output(&b, "w");
+    eb_graph *g = mb_load(&b);
+    eb_plan *p = prepare_on("opencl", NULL, g);
+    eb_plan_info info;
+    eb_runner_opencl.info(p, &info);
+    assert_string_equal(info.fusions, "Add+Relu x1, Sigmoid+LeakyRelu x1, Mul+Exp x1");
+    eb_tensor in[2] = {{0}};
+    inputs_for(g, in);
+    run_out o = {0};
+    out_alloc(g, &o);
+    eb_node_time times[8];
+    int n = 0;
+    eb_err err = {{0}};
+    assert_int_equal(eb_runner_opencl.profile(p, in, o.t, times, 8, &n, &err), EB_OK);
+    assert_int_equal(n, 5);
+    assert_string_equal(times[0].op, "Add+Relu");
+    assert_string_equal(times[0].name, "Add_0+Relu_1");
+    assert_string_equal(times[1].op, "Sigmoid+LeakyRelu");
+    assert_string_equal(times[2].op, "Tanh");
+    assert_string_equal(times[3].op, "Mul+Exp");
+    assert_string_equal(times[4].op, "Abs");
+    out_free(&o);
+    for (int i = 0; i < 2; i++)
+        eb_tensor_free_data(&in[i]);
+    eb_runner_opencl.release(p);
+    expect_match(g, "elementwise chains");
+}
+
 static void fusion__conv_relu_one_step(void **state)
 {
     (void)state;
@@ -973,6 +1022,9 @@ static void fusion__conv_relu_one_step(void **state)
     assert_int_equal(eb_runner_opencl.profile(p, in, o.t, times, 4, &n, &err), EB_OK);
     assert_int_equal(n, 1);
     assert_string_equal(times[0].op, "Conv+Relu");
+    eb_plan_info info2;
+    eb_runner_opencl.info(p, &info2);
+    assert_string_equal(info2.fusions, "Conv+Relu x1");
     out_free(&o);
     eb_tensor_free_data(&in[0]);
     eb_runner_opencl.release(p);
@@ -1120,6 +1172,7 @@ int main(void)
         cmocka_unit_test(gather__run_time_indices_match_ref),
         cmocka_unit_test(reshapes__alias_their_input),
         cmocka_unit_test(fallback__between_kernels_counted_and_correct),
+        cmocka_unit_test(fusion__elementwise_chains_one_step),
         cmocka_unit_test(fusion__conv_relu_one_step),
         cmocka_unit_test(info__phases_cache_notes_and_device_bytes),
         cmocka_unit_test(variants__refused_with_reasons),

@@ -241,6 +241,44 @@ bool eb_ocl_to_int8(int rank, const int64_t *v, int out[8])
     return true;
 }
 
+int eb_ocl_next_unary(const eb_plan *p, int i, int *op, float *p0, float *p1)
+{
+    const eb_graph *g = p->g;
+    int y = g->nodes[i].out[0];
+    if (y < 0 || p->consumers[y] != 1)
+        return -1; /* read twice, or a graph output: it must exist */
+    for (int j = i + 1; j < g->n_nodes; j++) {
+        const eb_node *n = &g->nodes[j];
+        bool reads = false;
+        for (int k = 0; !n->folded && k < n->n_in; k++)
+            reads = reads || n->in[k] == y;
+        if (!reads)
+            continue;
+        if (n->in[0] != y || n->n_out < 1 || n->out[0] < 0 || !p->g->values[n->out[0]].shape_known ||
+            g->values[n->out[0]].t.dtype != EB_DT_F32 || !eb_ocl_unary_code(p, n, op, p0, p1))
+            return -1;
+        return j;
+    }
+    return -1;
+}
+
+void eb_ocl_fused(eb_plan *p, int node, int last)
+{
+    if (last == node)
+        return;
+    p->skip[last] = true;
+    char pat[48];
+    snprintf(pat, sizeof pat, "%.23s+%.23s", p->g->nodes[node].op_type, p->g->nodes[last].op_type);
+    int k = 0;
+    while (k < p->n_fused && strcmp(p->fused[k].pattern, pat) != 0)
+        k++;
+    if (k == (int)(sizeof p->fused / sizeof p->fused[0]))
+        return; /* the count table is full: the fusion still runs */
+    if (k == p->n_fused)
+        snprintf(p->fused[p->n_fused++].pattern, sizeof p->fused[0].pattern, "%s", pat);
+    p->fused[k].count++;
+}
+
 /* Node i to the reference kernels: its outputs get host slots. */
 static eb_status lower_fallback(eb_plan *p, int i, eb_err *err)
 {
@@ -318,6 +356,11 @@ eb_status eb_ocl_plan_lower(eb_plan *p, eb_err *err)
     if (p->max_launch && !(p->ev = calloc((size_t)p->max_launch, sizeof *p->ev)))
         return eb_errf(err, EB_ENOMEM, "%s: out of memory for the plan", g->path);
     snprintf(p->info.fallbacks, sizeof p->info.fallbacks, "%s", eb_fallback_describe(&p->fb));
+    for (int k = 0; k < p->n_fused; k++) {
+        size_t len = strlen(p->info.fusions);
+        snprintf(p->info.fusions + len, sizeof p->info.fusions - len, "%s%s x%d", k ? ", " : "", p->fused[k].pattern,
+                 p->fused[k].count);
+    }
     return EB_OK;
 }
 

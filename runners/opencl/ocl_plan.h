@@ -52,7 +52,11 @@ struct eb_plan {
     cl_event *ev;
     eb_fallback fb;
     eb_plan_info info;
-    char methods[256];     /* scratch */
+    struct {
+        char pattern[48]; /* "Conv+Relu" */
+        int count;
+    } fused[16];           /* what the lowering fused, for info.fusions */
+    int n_fused;
 };
 
 /* What a lowerer answers: done (steps added / aliased), or "no kernel for
@@ -106,6 +110,14 @@ void eb_ocl_strides(const eb_tensor *t, int rank, bool bcast, int64_t out[EB_MAX
 int eb_ocl_coalesce(int rank, int64_t dims[EB_MAX_RANK], int n_ops, int64_t (*strides)[EB_MAX_RANK]);
 /* int8 argument form; false when a number does not fit in int. */
 bool eb_ocl_to_int8(int rank, const int64_t *v, int out[8]);
+
+/* The node that can fuse into node i's output: its one reader (i's output
+ * is no graph output), an f32 unary op eltwise.cl has (eb_ocl_unary_code)
+ * reading it as its input 0; -1 when none. */
+int eb_ocl_next_unary(const eb_plan *p, int i, int *op, float *p0, float *p1);
+/* Node `node` and node `last` ran as one step: counted in info.fusions, and
+ * last is skipped by the walk. */
+void eb_ocl_fused(eb_plan *p, int node, int last);
 
 /* The eb_unary code and parameters of an activation node (Clip's bounds
  * must be constants); false when eltwise.cl has no kernel for it. */

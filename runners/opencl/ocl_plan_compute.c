@@ -56,32 +56,23 @@ static float *const_f32(const eb_plan *p, int v)
     return out;
 }
 
-/* The node that fuses into node i's output: its one reader, a Relu or a
- * Clip with constant bounds on f32; -1 when none.  *out_v gets the value
- * the fused step writes. */
+/* The node that fuses into node i's output as the compute call's
+ * activation: a Relu or a Clip (constant bounds) that is its one reader;
+ * -1 when none.  *out_v gets the value the fused step writes. */
 static int fusable_act(const eb_plan *p, int i, eb_ocl_act *act, float *lo, float *hi, int *out_v)
 {
-    const eb_graph *g = p->g;
-    int y = g->nodes[i].out[0];
+    int op;
+    float p0, p1;
+    int j = eb_ocl_next_unary(p, i, &op, &p0, &p1);
+    eb_op kind = j >= 0 ? p->g->nodes[j].op : EB_OP_UNKNOWN;
     *act = EB_OCL_ACT_NONE;
-    *out_v = y;
-    if (p->consumers[y] != 1)
-        return -1; /* read twice, or a graph output */
-    for (int j = i + 1; j < g->n_nodes; j++) {
-        const eb_node *n = &g->nodes[j];
-        if (n->folded || n->n_in < 1 || n->in[0] != y)
-            continue;
-        int op;
-        float p0, p1;
-        if ((n->op != EB_OP_RELU && n->op != EB_OP_CLIP) || !eb_ocl_unary_code(p, n, &op, &p0, &p1) ||
-            !f32(p, n->out[0]))
-            return -1;
-        *act = n->op == EB_OP_RELU ? EB_OCL_ACT_RELU : EB_OCL_ACT_CLIP;
-        *lo = p0, *hi = p1;
-        *out_v = n->out[0];
-        return j;
-    }
-    return -1;
+    *out_v = p->g->nodes[i].out[0];
+    if (kind != EB_OP_RELU && kind != EB_OP_CLIP)
+        return -1;
+    *act = kind == EB_OP_RELU ? EB_OCL_ACT_RELU : EB_OCL_ACT_CLIP;
+    *lo = p0, *hi = p1;
+    *out_v = p->g->nodes[j].out[0];
+    return j;
 }
 
 /* One step for node..last from a made compute step. */
@@ -93,8 +84,7 @@ static eb_ocl_lower add(eb_plan *p, int node, int last, eb_ocl_step *made, eb_er
         return EB_OCL_FAILED;
     }
     s->step = *made;
-    if (last != node)
-        p->skip[last] = true;
+    eb_ocl_fused(p, node, last);
     return EB_OCL_LOWERED;
 }
 

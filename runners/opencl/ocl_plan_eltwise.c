@@ -100,6 +100,31 @@ bool eb_ocl_unary_code(const eb_plan *p, const eb_node *n, int *op, float *p0, f
     }
 }
 
+/* The unary op fused after an eltwise.cl kernel: none is op -1. */
+typedef struct post_op {
+    int op;
+    float q0, q1;
+} post_op;
+
+/* The node whose unary op node's kernel applies after its own (its output
+ * is then the step's), or node itself when none fuses. */
+static int next_post(eb_plan *p, int node, post_op *post)
+{
+    int j = eb_ocl_next_unary(p, node, &post->op, &post->q0, &post->q1);
+    if (j < 0) {
+        post->op = -1, post->q0 = post->q1 = 0;
+        return node;
+    }
+    return j;
+}
+
+static void post_args(eb_ocl_args *a, const post_op *post)
+{
+    eb_ocl_arg_int(a, post->op);
+    eb_ocl_arg_float(a, post->q0);
+    eb_ocl_arg_float(a, post->q1);
+}
+
 static eb_ocl_lower lower_unary(eb_plan *p, int node, eb_err *err)
 {
     const eb_node *n = &p->g->nodes[node];
@@ -110,13 +135,17 @@ static eb_ocl_lower lower_unary(eb_plan *p, int node, eb_err *err)
     int64_t count = eb_tensor_numel(eb_ocl_value(p, n->out[0]));
     if (count > INT32_MAX)
         return EB_OCL_NO_KERNEL;
+    post_op post;
+    int last = next_post(p, node, &post);
     eb_ocl_view x, y;
-    if (eb_ocl_value_view(p, n->in[0], &x, err) != EB_OK || eb_ocl_value_view(p, n->out[0], &y, err) != EB_OK)
+    if (eb_ocl_value_view(p, n->in[0], &x, err) != EB_OK ||
+        eb_ocl_value_view(p, p->g->nodes[last].out[0], &y, err) != EB_OK)
         return EB_OCL_FAILED;
-    eb_ocl_pstep *s = eb_ocl_add_step(p, node, node, err);
+    eb_ocl_pstep *s = eb_ocl_add_step(p, node, last, err);
     eb_ocl_args a;
     if (!s || (count && eb_ocl_launch_1d(p, &s->step, "eb_unary", (size_t)count, &a, err) != EB_OK))
         return EB_OCL_FAILED;
+    eb_ocl_fused(p, node, last);
     snprintf(s->step.method, sizeof s->step.method, "unary");
     if (!count)
         return EB_OCL_LOWERED;
@@ -126,6 +155,7 @@ static eb_ocl_lower lower_unary(eb_plan *p, int node, eb_err *err)
     eb_ocl_arg_int(&a, op);
     eb_ocl_arg_float(&a, p0);
     eb_ocl_arg_float(&a, p1);
+    post_args(&a, &post);
     return eb_ocl_args_check(&a, "eb_unary", err) == EB_OK ? EB_OCL_LOWERED : EB_OCL_FAILED;
 }
 
@@ -176,14 +206,18 @@ static eb_ocl_lower lower_binary(eb_plan *p, int node, const char *kernel, int o
     int64_t count = eb_tensor_numel(y);
     if (count > INT32_MAX || !broadcast_args(y, ops, 2, &rank, dims, st))
         return EB_OCL_NO_KERNEL;
+    bool arith = strcmp(kernel, "eb_binary") == 0;
+    post_op post = {-1, 0, 0};
+    int last = arith ? next_post(p, node, &post) : node; /* eb_compare's bools take no activation */
     eb_ocl_view va, vb, vy;
     if (eb_ocl_value_view(p, n->in[0], &va, err) != EB_OK || eb_ocl_value_view(p, n->in[1], &vb, err) != EB_OK ||
-        eb_ocl_value_view(p, n->out[0], &vy, err) != EB_OK)
+        eb_ocl_value_view(p, p->g->nodes[last].out[0], &vy, err) != EB_OK)
         return EB_OCL_FAILED;
-    eb_ocl_pstep *s = eb_ocl_add_step(p, node, node, err);
+    eb_ocl_pstep *s = eb_ocl_add_step(p, node, last, err);
     eb_ocl_args k;
     if (!s || (count && eb_ocl_launch_1d(p, &s->step, kernel, (size_t)count, &k, err) != EB_OK))
         return EB_OCL_FAILED;
+    eb_ocl_fused(p, node, last);
     snprintf(s->step.method, sizeof s->step.method, "broadcast rank %d", rank);
     if (!count)
         return EB_OCL_LOWERED;
@@ -196,6 +230,8 @@ static eb_ocl_lower lower_binary(eb_plan *p, int node, const char *kernel, int o
     eb_ocl_arg_int8(&k, dims);
     eb_ocl_arg_int8(&k, st[0]);
     eb_ocl_arg_int8(&k, st[1]);
+    if (arith)
+        post_args(&k, &post);
     return eb_ocl_args_check(&k, kernel, err) == EB_OK ? EB_OCL_LOWERED : EB_OCL_FAILED;
 }
 

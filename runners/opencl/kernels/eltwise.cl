@@ -1,7 +1,8 @@
 /* eltwise.cl - elementwise kernels of the OpenCL runner: binary ops with
  * numpy broadcasting (up to rank 8, by strides: a broadcast dim has stride
  * 0), comparisons and logical ops (bool out), unary activations and math,
- * Not, and Where.  One work item per output
+ * Not, and Where.  A binary or unary op takes the unary op after it along
+ * (Add+Relu, Mul+Sigmoid): one pass, the intermediate never written.  One work item per output
  * element.  The op codes are ocl_plan_eltwise.c's (keep them in step: the
  * tests compare every op with the reference kernels). */
 
@@ -41,17 +42,6 @@ inline float eb_binop(int op, float a, float b)
     case 8: return a < 0 ? a * b : a;                              /* PRelu: b the slope */
     default: return 0;
     }
-}
-
-kernel void eb_binary(global const float *a, global const float *b, global float *y, int n, int op, int rank,
-                      int8 dims, int8 sa, int8 sb)
-{
-    int i = get_global_id(0);
-    if (i >= n)
-        return;
-    int oa, ob, unused;
-    eb_offsets(i, rank, dims, sa, sb, sa, &oa, &ob, &unused);
-    y[i] = eb_binop(op, a[oa], b[ob]);
 }
 
 inline float eb_clamp01(float v)
@@ -95,11 +85,28 @@ inline float eb_unop(int op, float x, float p0, float p1)
     }
 }
 
-kernel void eb_unary(global const float *x, global float *y, int n, int op, float p0, float p1)
+/* post >= 0: the unary op (eb_unop) of the node fused after this one, with
+ * its parameters q0, q1 (an elementwise chain: Add+Relu) */
+kernel void eb_binary(global const float *a, global const float *b, global float *y, int n, int op, int rank,
+                      int8 dims, int8 sa, int8 sb, int post, float q0, float q1)
 {
     int i = get_global_id(0);
-    if (i < n)
-        y[i] = eb_unop(op, x[i], p0, p1);
+    if (i >= n)
+        return;
+    int oa, ob, unused;
+    eb_offsets(i, rank, dims, sa, sb, sa, &oa, &ob, &unused);
+    float v = eb_binop(op, a[oa], b[ob]);
+    y[i] = post >= 0 ? eb_unop(post, v, q0, q1) : v;
+}
+
+kernel void eb_unary(global const float *x, global float *y, int n, int op, float p0, float p1, int post, float q0,
+                     float q1)
+{
+    int i = get_global_id(0);
+    if (i >= n)
+        return;
+    float v = eb_unop(op, x[i], p0, p1);
+    y[i] = post >= 0 ? eb_unop(post, v, q0, q1) : v;
 }
 
 /* Comparisons of f32 (op 0 Equal, 1 Less, 2 LessOrEqual, 3 Greater,
