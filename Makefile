@@ -196,6 +196,8 @@ $(BUILD)/%.o: %.cu $(CONFIG_DEP) | $(GEN_H) $(BUILD)/deps.stamp
 
 # the zoo's models are assembled into the binary (models/zoo_embed.c)
 $(BUILD)/models/zoo_embed.o: models/zoo/zoo.def models/zoo/manifest.json $(wildcard models/zoo/*.onnx)
+# the TDP table of the utilisation x TDP energy estimate (bench/energy_tdp.c)
+$(BUILD)/bench/energy_tdp.o: bench/energy_tdp.csv
 # and the OpenCL runner's kernel sources (runners/opencl/ocl_program.c)
 $(BUILD)/runners/opencl/ocl_program.o: runners/opencl/kernels.def $(wildcard runners/opencl/kernels/*.cl)
 
@@ -223,6 +225,13 @@ $(CONF_BIN): $(BUILD)/tests/conformance/test_onnx_node.o $(TEST_UTIL) $(call eb_
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_UTIL) $$(call eb_test_libs,$$*)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $+ $(LDLIBS_ALL) $$(pkg-config --libs cmocka)
+
+# test_energy drives the NVML meter through a stub library (tests/stubs/nvml_stub.c)
+$(BUILD)/tests/libnvml_stub.so: tests/stubs/nvml_stub.c
+	@echo "  CC      $@"
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) -std=c11 -O2 -fPIC -shared $(WARN) -o $@ $<
+$(BUILD)/tests/test_energy: | $(BUILD)/tests/libnvml_stub.so
 
 # the manual: docs/edgebench.md is both the page users read in the tree and
 # the source of edgebench(1)

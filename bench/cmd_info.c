@@ -1,9 +1,10 @@
 /* cmd_info.c - `edgebench info`: the machine results are measured on.
  *
  * Prints eb_device_info (CPU, memory, OS) as text or JSON, the GPUs the
- * built runners find (or why none), hardware counters and energy meters
- * (honest placeholders until their meters exist: "unavailable" and why,
- * never an invented number), then each built runner's devices (runner.h
+ * built runners find (or why none), hardware counters (an honest
+ * placeholder until they exist: "unavailable" and why), the energy meter
+ * sources and estimators, each with its status and reason
+ * (bench/energy_info.c), then each built runner's devices (runner.h
  * devices(); a runner whose driver must not start in this process is asked
  * in a child: bench/devices.c), with what a GPU runner's driver says of
  * each: platform, vendor, driver, compute units, local memory, features. */
@@ -18,6 +19,7 @@
 #include "bench/cli.h"
 #include "bench/device_info.h"
 #include "bench/devices.h"
+#include "bench/energy_info.h"
 #include "reports/emit.h"
 #include "reports/fmt_units.h"
 
@@ -32,7 +34,6 @@ static const char USAGE[] =
     "Exit status: 0 ok; 2 bad usage; 75 out of memory.\n";
 
 static const char COUNTERS_WHY[] = "PAPI support not built yet";
-static const char ENERGY_WHY[] = "not implemented yet";
 
 /* {"available": false, "reason": why} under key; false on allocation failure. */
 static bool add_unavailable(cJSON *root, const char *key, const char *why)
@@ -199,7 +200,7 @@ static int print_json(const eb_device_info *d, const runner_devices *all, int co
 {
     cJSON *root = eb_device_info_json(d);
     bool ok = root && add_devices(root, all, count) && add_unavailable(root, "counters", COUNTERS_WHY) &&
-              add_unavailable(root, "energy", ENERGY_WHY);
+              cJSON_AddItemToObject(root, "energy", eb_energy_info_json());
     char *text = ok ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
     if (!text) {
@@ -254,7 +255,7 @@ int eb_cmd_info(int argc, char **argv)
         printf("%-16s%s\n", "gpus:", why);
     }
     printf("%-16sunavailable (%s)\n", "counters:", COUNTERS_WHY);
-    printf("%-16sunavailable (%s)\n", "energy meters:", ENERGY_WHY);
+    eb_energy_info_print(stdout);
     print_runners(all, count);
     free(all);
     return EB_EXIT_OK;

@@ -72,6 +72,9 @@ static const char USAGE[] =
     "      --batch N        size of a symbolic leading dim (default 1)\n"
     "      --dim NAME=N     size of the symbolic dim NAME\n"
     "      --no-isolate     run variants in this process (debugging)\n"
+    "      --power-table F  per-core power at each CPU frequency for the energy\n"
+    "                       estimate: a CSV of cpu,khz,watts (cpu * for all), or an\n"
+    "                       Android power_profile.xml (sets EB_POWER_TABLE)\n"
     "      --profile        after the timed runs, separate passes time each node\n"
     "                       (median per node; the timed runs are untouched)\n"
     "      --layers         per compressed variant, every node output against the\n"
@@ -403,7 +406,7 @@ int eb_cmd_run(int argc, char **argv)
         {"profile", no_argument, 0, 'P'}, {"calib", required_argument, 0, 'C'},
         {"save-model", required_argument, 0, 'X'},
         {"layers", no_argument, 0, 'L'}, {"layers-threshold", required_argument, 0, 'T'},
-        {"sensitivity", no_argument, 0, 'Y'},
+        {"sensitivity", no_argument, 0, 'Y'}, {"power-table", required_argument, 0, 'W'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     sweep s = {.opts = {.runs = 10, .warmup = 2, .max_time_s = 60, .timeout_s = 120, .cv_threshold = 0.05,
                         .seed = 1, .isolate = true, .eval_count = 1000, .min_time_s = 1,
@@ -445,6 +448,14 @@ int eb_cmd_run(int argc, char **argv)
         case 'L': s.opts.layers = true; break;
         case 'T': ok = eb_cli_parse_double("--layers-threshold", optarg, 0, 1e30, &s.opts.layers_threshold); break;
         case 'Y': s.opts.sensitivity = true; break;
+        case 'W': /* the energy estimate's DVFS table (bench/energy_dvfs.c), as EB_POWER_TABLE: recorded with the environment */
+            if (access(optarg, R_OK) != 0) {
+                eb_cli_error("--power-table %s: %s", optarg, strerror(errno));
+                ok = false;
+            } else {
+                setenv("EB_POWER_TABLE", optarg, 1);
+            }
+            break;
         case 'C': ok = eb_cli_parse_int("--calib", optarg, 1, 60000, &s.opts.calib_count); break;
         case 'e':
             if (strcmp(optarg, "all") == 0)

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/energy.h"
 #include "bench/fd_io.h"
 #include "bench/evaluate.h"
 #include "bench/harness.h"
@@ -387,7 +388,7 @@ static void record_phases(const eb_plan_info *before, const eb_plan_info *after,
 }
 
 static eb_status time_runs(const eb_runner *r, eb_plan *plan, const eb_tensor *in, eb_tensor *out,
-                           const eb_run_opts *o, int64_t cap, eb_result *res, eb_err *err)
+                           const eb_run_opts *o, int64_t cap, eb_energy_run *energy, eb_result *res, eb_err *err)
 {
     for (int64_t i = 0; i < o->warmup; i++) {
         eb_progress_note(EB_PHASE_WARMUP, i, o->warmup);
@@ -398,6 +399,7 @@ static eb_status time_runs(const eb_runner *r, eb_plan *plan, const eb_tensor *i
     eb_plan_info before = {0}, after = {0};
     r->info(plan, &before);
     eb_progress_note(EB_PHASE_TIMED, 0, o->runs);
+    eb_energy_run_start(energy); /* the meter's window: the timed loop (energy_run.c) */
     double start = now_s(), spent = 0;
     while (res->n_samples < o->runs || spent < o->min_time_s) {
         if (spent >= o->max_time_s && res->n_samples > 0) {
@@ -411,15 +413,38 @@ static eb_status time_runs(const eb_runner *r, eb_plan *plan, const eb_tensor *i
         double t0 = now_s();
         eb_status st = r->run(plan, in, out, err);
         double t1 = now_s();
-        if (st != EB_OK)
+        if (st != EB_OK) {
+            eb_energy_run_stop(energy, res->n_samples);
             return st;
+        }
         res->samples_ms[res->n_samples++] = (t1 - t0) * 1e3;
         spent = t1 - start;
         eb_progress_note(EB_PHASE_TIMED, res->n_samples, o->runs); /* outside the timed region */
     }
+    eb_energy_run_stop(energy, res->n_samples);
     r->info(plan, &after);
     record_phases(&before, &after, res);
     return EB_OK;
+}
+
+/* The energy window's extension: the timed loop's inferences once more,
+ * untimed (the samples are already taken); how many ran, 0 on failure. */
+typedef struct more_runs {
+    const eb_runner *r;
+    eb_plan *plan;
+    const eb_tensor *in;
+    eb_tensor *out;
+    int64_t n;
+} more_runs;
+
+static int64_t run_more(void *ctx)
+{
+    more_runs *m = ctx;
+    eb_err err = {{0}};
+    for (int64_t i = 0; i < m->n; i++)
+        if (m->r->run(m->plan, m->in, m->out, &err) != EB_OK)
+            return 0;
+    return m->n;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -530,6 +555,7 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
     mem_mark mark;
     char sha[65];
     eb_status st;
+    eb_energy_run *energy = NULL;
 
     uint64_t rss0 = 0, hwm0 = 0;
     if (read_rss(&rss0, &hwm0))
@@ -655,6 +681,16 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
         fail(res, st, &err);
         goto done;
     }
+    /* the energy steps' state, resident before the peak mark as the samples are */
+    if (!(energy = malloc(sizeof *energy))) {
+        fail(res, eb_errf(&err, EB_ENOMEM, "out of memory"), &err);
+        goto done;
+    }
+    memset(energy, 0xff, sizeof *energy);
+    energy->m = NULL; /* nothing to release until begin */
+    energy->w.s = NULL;
+    for (int i = 0; i < EB_METER_SOURCES; i++)
+        energy->meters[i].close = NULL;
     mark_before_prepare(&mark, res);
     double t0 = now_s();
     if ((st = r->prepare(g, v, &plan, &err)) != EB_OK) {
@@ -677,12 +713,16 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
     snprintf(res->program_cache, sizeof res->program_cache, "%s", info.program_cache);
     snprintf(res->runner_notes, sizeof res->runner_notes, "%s", info.notes);
 
-    if ((st = time_runs(r, plan, in, out, o, cap, res, &err)) != EB_OK) {
+    /* before the warm-up: the meters, the idle baseline, time_in_state (energy_run.c) */
+    eb_energy_run_begin(energy, res->device_kind, v->device);
+    if ((st = time_runs(r, plan, in, out, o, cap, energy, res, &err)) != EB_OK) {
         fail(res, st, &err);
         goto done;
     }
     /* before the statistics (their sorted copies), the test set, evaluation and saved outputs */
     read_memory(&mark, res);
+    more_runs more = {r, plan, in, out, res->n_samples};
+    eb_energy_run_end(energy, run_more, &more, res);
     eb_latency_summarize(res->samples_ms, res->n_samples, o->cv_threshold, &res->latency);
     if (o->profile)
         profile_runs(r, plan, in, out, res);
@@ -728,6 +768,9 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
     }
     res->status = EB_RESULT_OK;
 done:
+    if (energy)
+        eb_energy_run_release(energy);
+    free(energy);
     if (plan)
         r->release(plan);
     if (in)

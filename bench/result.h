@@ -12,7 +12,7 @@
 
 /* The fields every result of variant v has, whether or not it ran: the
  * variant's spec, runner and settings (the record's copy of v), and the
- * energy, which this version neither measures nor estimates. */
+ * energy, unavailable until the harness measures or estimates it. */
 void eb_result_begin(eb_result *r, const eb_variant *v);
 
 /* Copies what the compression transforms did into r->compression (its

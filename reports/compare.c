@@ -173,6 +173,28 @@ static void judge_memory(eb_compare_pair *p, const eb_compare_opts *o)
     p->mem_regressed = p->mem_growth_pct > o->mem_threshold_pct && nv - bv > o->mem_floor_bytes;
 }
 
+static void judge_energy(eb_compare_pair *p)
+{
+    const eb_energy *b = &p->base->energy, *n = &p->new->energy;
+    bool hb = isfinite(b->joules_per_inference), hn = isfinite(n->joules_per_inference);
+    if (!hb && !hn)
+        return;
+    if (!hb || !hn) {
+        snprintf(p->energy_note, sizeof p->energy_note, "energy not compared: %s has no figure", hb ? "new" : "base");
+    } else if (b->kind != n->kind || strcmp(b->method, n->method) != 0) {
+        snprintf(p->energy_note, sizeof p->energy_note,
+                 "energy not compared: base %s (%s), new %s (%s): only figures of one kind and method are alike",
+                 eb_energy_kind_name(b->kind), *b->method ? b->method : "?", eb_energy_kind_name(n->kind),
+                 *n->method ? n->method : "?");
+    } else if (!b->valid || !n->valid) {
+        snprintf(p->energy_note, sizeof p->energy_note, "energy not compared: the %s figure is not valid",
+                 !b->valid ? "base" : "new");
+    } else if (b->joules_per_inference > 0) {
+        p->energy_compared = true;
+        p->energy_ratio = n->joules_per_inference / b->joules_per_inference;
+    }
+}
+
 static eb_status judge(eb_compare_pair *p, const eb_compare_opts *o, eb_err *err)
 {
     const eb_result *b = p->base, *n = p->new;
@@ -204,6 +226,7 @@ static eb_status judge(eb_compare_pair *p, const eb_compare_opts *o, eb_err *err
         return st;
     judge_accuracy(p, o);
     judge_memory(p, o);
+    judge_energy(p);
     p->regressed = p->verdict == EB_VERDICT_SLOWER || p->acc_regressed || p->mem_regressed;
     return EB_OK;
 }
@@ -408,6 +431,13 @@ static void md_notes(FILE *f, const eb_compare_pair *p)
         APPEND("%s %.1f -> %.1f MiB (%+.1f%%)", p->mem_by_growth ? "peak growth" : "peak RSS",
                mem_figure(p->base, p->mem_by_growth) / 1048576.0, mem_figure(p->new, p->mem_by_growth) / 1048576.0,
                p->mem_growth_pct);
+    if (p->energy_compared)
+        APPEND("energy%s %.3g -> %.3g J (x%.2f%s%s)", p->base->energy.kind == EB_ENERGY_ESTIMATED ? " (est.)" : "",
+               p->base->energy.joules_per_inference, p->new->energy.joules_per_inference, p->energy_ratio,
+               p->base->energy.kind == EB_ENERGY_ESTIMATED ? ", both estimated by " : ", both measured",
+               p->base->energy.kind == EB_ENERGY_ESTIMATED ? p->base->energy.method : "");
+    else if (*p->energy_note)
+        APPEND("%s", p->energy_note);
     if (*p->note)
         APPEND("%s", p->note);
 #undef APPEND
@@ -427,7 +457,8 @@ void eb_compare_write_md(FILE *f, const eb_comparison *c)
             "\nLatency: medians of the raw samples; ratio new/base with a 95%% percentile-bootstrap interval "
             "(%d resamples); p from a two-sided Mann-Whitney U test.  `slower`/`faster` need p < %g and a change "
             "beyond %g%%.  Accuracy: a task-metric drop beyond %g pp regresses; memory: peak RSS growth beyond "
-            "%g%% and %g KiB.\n\n",
+            "%g%% and %g KiB.  Energy is shown, not judged, and only between figures of one kind and method: an "
+            "estimate is never compared with a measurement.\n\n",
             o->resamples, o->alpha, o->threshold_pct, o->acc_threshold_pp, o->mem_threshold_pct,
             o->mem_floor_bytes / 1024);
     fputs("| model | variant | device | base ms | new ms | ratio [95% CI] | p | verdict | notes |\n"
@@ -580,6 +611,21 @@ static cJSON *pair_json(const eb_compare_pair *p)
         cJSON_AddBoolToObject(m, "regressed", p->mem_regressed);
     } else {
         cJSON_AddNullToObject(o, "memory");
+    }
+    if (p->energy_compared || *p->energy_note) {
+        cJSON *e = cJSON_AddObjectToObject(o, "energy");
+        cJSON_AddBoolToObject(e, "compared", p->energy_compared);
+        if (p->energy_compared) {
+            cJSON_AddStringToObject(e, "kind", eb_energy_kind_name(b->energy.kind));
+            cJSON_AddStringToObject(e, "method", b->energy.method);
+            add_num(e, "base_joules_per_inference", b->energy.joules_per_inference);
+            add_num(e, "new_joules_per_inference", n->energy.joules_per_inference);
+            add_num(e, "ratio", p->energy_ratio);
+        } else {
+            cJSON_AddStringToObject(e, "reason", p->energy_note);
+        }
+    } else {
+        cJSON_AddNullToObject(o, "energy");
     }
     const char *words[4];
     int nw = regressions(p, words);

@@ -32,6 +32,10 @@
  *             build varies from run to run by up to 1.3 MiB (15.1 to 16.4
  *             MiB over 30 runs of the zoo's MLP on one machine), so small
  *             processes need an absolute floor as well.
+ *   energy    shown, not judged: the ratio of joules per inference when
+ *             both are measured, or both estimated by the same method,
+ *             and both valid; otherwise the pair says why not (an
+ *             estimate and a measurement are not alike).
  * A pair where either side did not run has verdict n/a; ok in BASE and
  * failed, crashed or timed out in NEW is a regression (ok -> unsupported
  * is reported, not counted: unsupported is a result, not a failure).
@@ -107,6 +111,12 @@ typedef struct eb_compare_pair {
     double mem_growth_pct;       /* (new / base - 1) * 100 */
     bool mem_by_growth;          /* judged on the peak growth over prepare + runs, else the process peak */
     bool mem_regressed;
+    /* energy: shown, never judged; only two figures of the same kind and
+     * method, both valid, are put side by side (an estimate is never
+     * compared with a measurement); energy_note says why not */
+    bool energy_compared;
+    double energy_ratio;         /* new / base joules per inference */
+    char energy_note[200];       /* why not compared, "" when compared or neither has a figure */
     bool regressed;              /* slower, or any of the three above */
     bool model_changed;          /* same path and name, another SHA-256 */
     char base_label[160], new_label[160]; /* the models' names, told apart (model_label.h) */

@@ -201,8 +201,20 @@ static cJSON *accuracy_json(const eb_result *r)
     return o;
 }
 
+static cJSON *band_json(const eb_energy_band *b)
+{
+    if (!isfinite(b->low) || !isfinite(b->high))
+        return cJSON_CreateNull();
+    cJSON *o = cJSON_CreateObject();
+    add_num(o, "low", b->low);
+    add_num(o, "high", b->high);
+    return o;
+}
+
 /* kind, then what the record has: source, joules per inference, and the
- * reason (always there when unavailable) */
+ * reason (always there when unavailable); a figure's method, band,
+ * validity, inputs, the meter's window and the other methods' figures
+ * (docs/edgebench.md RESULTS) */
 static cJSON *energy_json(const eb_energy *e)
 {
     cJSON *o = cJSON_CreateObject();
@@ -213,6 +225,48 @@ static cJSON *energy_json(const eb_energy *e)
         cJSON_AddNumberToObject(o, "joules_per_inference", e->joules_per_inference);
     if (*e->reason || e->kind == EB_ENERGY_UNAVAILABLE)
         cJSON_AddStringToObject(o, "reason", e->reason);
+    if (e->kind == EB_ENERGY_UNAVAILABLE && !e->window.present && e->n_alts == 0)
+        return o; /* nothing was tried */
+    if (e->kind != EB_ENERGY_UNAVAILABLE) {
+        cJSON_AddStringToObject(o, "method", e->method);
+        cJSON_AddBoolToObject(o, "valid", e->valid);
+        cJSON_AddBoolToObject(o, "relative_only", e->relative_only);
+        cJSON_AddItemToObject(o, "band", band_json(&e->band));
+        if (e->kind == EB_ENERGY_MEASURED)
+            add_num(o, "net_joules_per_inference", e->net_joules_per_inference);
+        cJSON *in = cJSON_AddObjectToObject(o, "inputs");
+        for (int i = 0; i < e->n_inputs; i++) {
+            if (e->inputs[i].text[0])
+                cJSON_AddStringToObject(in, e->inputs[i].name, e->inputs[i].text);
+            else
+                add_num(in, e->inputs[i].name, e->inputs[i].num);
+        }
+    }
+    if (e->window.present) {
+        const eb_energy_window *w = &e->window;
+        cJSON *wo = cJSON_AddObjectToObject(o, "window");
+        add_num(wo, "seconds", w->seconds);
+        cJSON_AddNumberToObject(wo, "inferences", (double)w->inferences);
+        cJSON_AddNumberToObject(wo, "extensions", w->extensions);
+        add_num(wo, "idle_watts", w->idle_watts);
+        add_num(wo, "gross_j", w->gross_j);
+        add_num(wo, "net_j", w->net_j);
+        cJSON_AddNumberToObject(wo, "updates", w->updates);
+        add_num(wo, "interval_ms", w->interval_ms);
+    } else {
+        cJSON_AddNullToObject(o, "window");
+    }
+    cJSON *alts = cJSON_AddArrayToObject(o, "alternatives");
+    for (int i = 0; i < e->n_alts; i++) {
+        const eb_energy_alt *a = &e->alts[i];
+        cJSON *ao = cJSON_CreateObject();
+        cJSON_AddStringToObject(ao, "method", a->method);
+        cJSON_AddStringToObject(ao, "kind", eb_energy_kind_name(a->kind));
+        add_num(ao, "joules_per_inference", a->joules_per_inference);
+        cJSON_AddItemToObject(ao, "band", band_json(&a->band));
+        cJSON_AddStringToObject(ao, "reason", a->reason);
+        cJSON_AddItemToArray(alts, ao);
+    }
     return o;
 }
 

@@ -8,7 +8,8 @@
  * UTF-8 ("µs", "×"), so padding counts characters, not bytes.  Under a
  * row, indented lines say what its runner fused ("fusions: ..."), how an
  * offloaded inference split between copies and kernels ("device time:
- * ..."), and the runner's note on its timings ("note: ..."). */
+ * ..."), the runner's note on its timings ("note: ..."), and the energy
+ * per inference ("energy: ...", an estimate marked "~ ... est."). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,38 @@ const char *eb_duration_cell(double ms, char *buf, size_t n)
         snprintf(buf, n, "%.1f %s", v, units[u]);
     else
         snprintf(buf, n, "%.2f %s", v, units[u]);
+    return buf;
+}
+
+/* joules in the unit that suits them, as eb_duration_cell does for time */
+static const char *joules(double j, char *buf, size_t n)
+{
+    static const char *const units[] = {"nJ", "µJ", "mJ", "J"};
+    double v = j * 1e9;
+    int u = 0;
+    while (u < 3 && v >= 999.95) {
+        v /= 1000;
+        u++;
+    }
+    snprintf(buf, n, v >= 9.995 ? "%.1f %s" : "%.2f %s", v, units[u]);
+    return buf;
+}
+
+const char *eb_energy_cell(const eb_energy *e, char *buf, size_t n)
+{
+    char v[32], lo[32], hi[32];
+    if (e->kind == EB_ENERGY_UNAVAILABLE || !isfinite(e->joules_per_inference)) {
+        snprintf(buf, n, "-");
+    } else if (e->kind == EB_ENERGY_MEASURED) {
+        snprintf(buf, n, "%s%s", joules(e->joules_per_inference, v, sizeof v), e->valid ? "" : " (invalid)");
+    } else if (isfinite(e->band.low)) {
+        snprintf(buf, n, "~%s est.%s (%s, %s to %s)", joules(e->joules_per_inference, v, sizeof v),
+                 e->relative_only ? ", relative only" : "", e->method, joules(e->band.low, lo, sizeof lo),
+                 joules(e->band.high, hi, sizeof hi));
+    } else {
+        snprintf(buf, n, "~%s est.%s (%s)", joules(e->joules_per_inference, v, sizeof v),
+                 e->relative_only ? ", relative only" : "", e->method);
+    }
     return buf;
 }
 
@@ -197,6 +230,10 @@ void eb_emit_table_row(FILE *f, eb_table *t, const eb_result *r, double base_med
                 r->upload_ms, r->compute_ms, r->download_ms);
     if (r->runner_notes[0])
         fprintf(f, "%*snote: %s\n", t->model_w + 1, "", r->runner_notes);
+    if (r->energy.kind != EB_ENERGY_UNAVAILABLE && isfinite(r->energy.joules_per_inference)) {
+        char e[256];
+        fprintf(f, "%*senergy: %s per inference\n", t->model_w + 1, "", eb_energy_cell(&r->energy, e, sizeof e));
+    }
     fflush(f);
 }
 

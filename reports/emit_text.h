@@ -20,6 +20,10 @@ const char *eb_duration_cell(double ms, char *buf, size_t n);
 /* How many ops ran on reference kernels: "Conv x1, Pad x2" -> 3, "" -> 0. */
 int eb_fallback_count(const char *fallbacks);
 
+/* Energy per inference: "12.3 µJ" measured, "~45.3 µJ est. (method, low
+ * to high)" estimated (never shown as if measured), "-" without a figure. */
+const char *eb_energy_cell(const eb_energy *e, char *buf, size_t n);
+
 /* hyperfine's relative column (as with --reference): this median over the
  * baseline's, "×0.31" (faster) or "×3.20" (slower), two significant
  * digits below 0.1 ("×0.0071"), at most 8 characters; "-" when either is

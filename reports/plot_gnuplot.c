@@ -989,7 +989,9 @@ static eb_status plot_memory(const eb_report *rep, const char *dir, eb_plot_list
 static int energy_bar(const eb_report_entry *e, double *v, double *lo, double *hi)
 {
     *lo = *hi = NAN;
-    if (e->r->status != EB_RESULT_OK || !isfinite(e->r->energy.joules_per_inference))
+    /* op counts rank variants but are not joules; an invalid window is no figure */
+    if (e->r->status != EB_RESULT_OK || !isfinite(e->r->energy.joules_per_inference) || e->r->energy.relative_only ||
+        !e->r->energy.valid)
         return -1;
     *v = e->r->energy.joules_per_inference * 1000;
     return e->r->energy.kind == EB_ENERGY_MEASURED ? 0 : 1;

@@ -85,11 +85,59 @@ typedef enum eb_energy_kind {
 /* "unavailable", "measured", "estimated". */
 const char *eb_energy_kind_name(eb_energy_kind k);
 
+/* An energy figure's uncertainty, in joules per inference (NAN: none). */
+typedef struct eb_energy_band {
+    double low, high;
+} eb_energy_band;
+
+/* One input of a method, by name: a number, or text when text[0]. */
+#define EB_ENERGY_MAX_INPUTS 14
+typedef struct eb_energy_input {
+    char name[32];
+    double num;
+    char text[96];
+} eb_energy_input;
+
+/* A meter's measurement window (bench/energy_window.c): the idle
+ * baseline taken before the timed loop, then the loop (extended while the
+ * meter updated fewer than 10 times).  Totals over the window. */
+typedef struct eb_energy_window {
+    bool present;                /* a meter was read over the timed loop */
+    double seconds;              /* the window's wall time, extensions included */
+    int64_t inferences;          /* inferences inside it */
+    int extensions;              /* extra timed-loop repeats run for enough updates */
+    double idle_watts;           /* NAN when the idle baseline saw too few updates */
+    double gross_j, net_j;       /* the meter's joules; net = gross - idle_watts * seconds (NAN unknown) */
+    int updates;                 /* times the meter's value changed in the window */
+    double interval_ms;          /* the meter's observed update interval */
+} eb_energy_window;
+
+/* Another method's figure for the same result, or why it has none. */
+#define EB_ENERGY_MAX_ALTS 4
+typedef struct eb_energy_alt {
+    char method[32];
+    eb_energy_kind kind;
+    double joules_per_inference; /* NAN: not applicable, reason says why */
+    eb_energy_band band;
+    char reason[200];
+} eb_energy_alt;
+
 typedef struct eb_energy {
     eb_energy_kind kind;
-    char source[32];             /* what measured or estimated it ("RAPL"), "" when none */
-    double joules_per_inference; /* NAN when there is no figure */
-    char reason[200];            /* why there is no figure, "" when there is */
+    char source[32];             /* what measured or estimated it ("powercap", "bench/energy_tdp.csv"), "" when none */
+    double joules_per_inference; /* NAN when there is no figure; measured: gross */
+    char reason[512];            /* why there is no figure, or why it is not measured; "" */
+    /* added with the meters and estimators (bench/energy*.c) */
+    char method[32];             /* "meter", "dvfs_table", "utilisation_tdp", "op_counts", "" */
+    double net_joules_per_inference; /* measured: gross less the idle baseline; NAN unknown */
+    eb_energy_band band;         /* estimated: the range the figure may lie in */
+    bool valid;                  /* false: the figure is not trustworthy, reason says why */
+    bool relative_only;          /* only ratios between results mean something (op_counts) */
+    int n_inputs;
+    eb_energy_input inputs[EB_ENERGY_MAX_INPUTS];
+    eb_energy_window window;
+    int n_alts;
+    eb_energy_alt alts[EB_ENERGY_MAX_ALTS];
 } eb_energy;
 
 /* One unit of the runner's per-node profile (--profile): a node, nodes

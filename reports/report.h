@@ -95,6 +95,7 @@ enum {
     EB_COL_DRIFT,
     EB_COL_TASK,
     EB_COL_PEAK,
+    EB_COL_ENERGY,   /* joules per inference; an estimate marked "~ ... est." */
     EB_COL_STATUS,
     EB_COL_COUNT
 };

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reports/emit_text.h"
 #include "reports/fmt_units.h"
 #include "reports/model_label.h"
 
@@ -389,7 +390,7 @@ void eb_report_scaling_free(eb_report_scaling *g, int n)
 
 static const char *const COL_NAMES[EB_COL_COUNT] = {
     "model", "variant", "file", "median ms", "p90 ms", "CV", "95% CI of median", "drift (rel. L2)",
-    "task metric", "peak MiB", "status",
+    "task metric", "peak MiB", "energy / inference", "status",
 };
 
 const char *eb_report_col_name(int c)
@@ -461,6 +462,10 @@ void eb_report_cell(const eb_report *rep, const eb_report_entry *e, int c, char 
     case EB_COL_PEAK:
         if (r->peak_rss_bytes)
             snprintf(buf, n, "%.1f", (double)r->peak_rss_bytes / 1048576.0);
+        break;
+    case EB_COL_ENERGY:
+        if (r->status == EB_RESULT_OK)
+            eb_energy_cell(&r->energy, buf, n);
         break;
     case EB_COL_STATUS:
         if (r->status == EB_RESULT_OK)
@@ -582,15 +587,21 @@ int eb_report_provenance(const eb_report *rep, int set, int i, const char **key,
 
 bool eb_report_energy_summary(const eb_report *rep, char *buf, size_t n)
 {
-    int measured = 0, estimated = 0;
+    int measured = 0, estimated = 0, relative = 0, invalid = 0;
     for (int i = 0; i < rep->n_entries; i++) {
         const eb_report_entry *e = &rep->entries[i];
-        if (isfinite(e->r->energy.joules_per_inference))
+        if (isfinite(e->r->energy.joules_per_inference)) {
             *(e->r->energy.kind == EB_ENERGY_MEASURED ? &measured : &estimated) += 1;
+            relative += e->r->energy.relative_only;
+            invalid += !e->r->energy.valid;
+        }
     }
     if (measured + estimated > 0) {
-        snprintf(buf, n, "energy per inference: measured for %d and estimated for %d of %d results", measured,
-                 estimated, rep->n_entries);
+        int k = snprintf(buf, n, "energy per inference: measured for %d and estimated for %d of %d results", measured,
+                         estimated, rep->n_entries);
+        if (relative + invalid > 0 && k > 0 && (size_t)k < n)
+            snprintf(buf + k, n - (size_t)k, " (not plotted: %d relative only, from op counts; %d invalid)", relative,
+                     invalid);
         return true;
     }
     /* the distinct reasons, in order */

@@ -96,6 +96,27 @@ static void parse_energy(const cJSON *en, eb_result *r)
     e->joules_per_inference = NAN;
     str(e->source, sizeof e->source, en, "source");
     str(e->reason, sizeof e->reason, en, "reason");
+    /* method, band and validity (absent before the meters and estimators: a
+     * figure of an older file counts as valid, without a band) */
+    str(e->method, sizeof e->method, en, "method");
+    const cJSON *band = get(en, "band"), *valid = get(en, "valid"), *rel = get(en, "relative_only");
+    e->band.low = num(band, "low", NAN);
+    e->band.high = num(band, "high", NAN);
+    e->net_joules_per_inference = num(en, "net_joules_per_inference", NAN);
+    e->valid = !cJSON_IsBool(valid) || cJSON_IsTrue(valid);
+    e->relative_only = cJSON_IsTrue(rel);
+    const cJSON *win = get(en, "window");
+    if (cJSON_IsObject(win)) {
+        e->window.present = true;
+        e->window.seconds = num(win, "seconds", NAN);
+        e->window.inferences = (int64_t)num(win, "inferences", 0);
+        e->window.extensions = (int)num(win, "extensions", 0);
+        e->window.idle_watts = num(win, "idle_watts", NAN);
+        e->window.gross_j = num(win, "gross_j", NAN);
+        e->window.net_j = num(win, "net_j", NAN);
+        e->window.updates = (int)num(win, "updates", 0);
+        e->window.interval_ms = num(win, "interval_ms", NAN);
+    }
     if (!cJSON_IsString(kind)) {
         snprintf(e->reason, sizeof e->reason, "not recorded");
         return;
