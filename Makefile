@@ -5,7 +5,8 @@
 #   make test       build and run every test (cmocka drivers, ONNX conformance, CLI, layers)
 #   make check-layers  the include graph between layers; fails on a forbidden edge
 #   make demo       run the main job on the embedded default models (the zoo)
-#   make bench      GEMM against OpenBLAS and the FMA peak; models against ONNX Runtime
+#   make bench      GEMM against OpenBLAS and the FMA peak (the OpenCL GEMM against
+#                   CLBlast); models against ONNX Runtime
 #   make zoo-large  export mobilenet_v2, resnet18 and a BERT encoder to models/cache
 #   make zoo-sweep  export the model sweep (make bench's last part) to models/cache/sweep
 #   make SANITIZE=1 test   the same under ASan + UBSan (objects go to build-san/)
@@ -147,6 +148,7 @@ TEST_LAYERS_test_seq_ops      = ref models
 TEST_LAYERS_test_gemm         = runners ref models
 TEST_LAYERS_test_threadpool   = runners ref models
 TEST_LAYERS_test_ocl_program  = runners ref models
+TEST_LAYERS_test_ocl_compute  = runners ref models
 TEST_LAYERS_test_cpu_runner   = runners ref models
 TEST_LAYERS_test_onnx_import  = runners ref models
 TEST_LAYERS_test_metrics      = bench reports runners ref models
@@ -281,6 +283,13 @@ $(BENCH_GEMM): bench/perf/bench_gemm.c $(LIB) | $(BUILD)/deps.stamp
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS_ALL) $$(pkg-config --cflags openblas) -o $@ $< $(LIB) $(LDLIBS_ALL) $$(pkg-config --libs openblas)
 
+# the OpenCL runner's GEMM against CLBlast on the same device; without the
+# OpenCL runner it builds as a program that says it was skipped
+BENCH_OCL_GEMM = $(BUILD)/bench_ocl_gemm
+$(BENCH_OCL_GEMM): bench/perf/bench_ocl_gemm.c $(LIB) | $(BUILD)/deps.stamp
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(LDLIBS_ALL) $(if $(filter 1,$(HAVE_OPENCL)),$$(pkg-config --libs clblast))
+
 ORT_DIR = $(BUILD)/ort
 $(ORT_DIR)/node_modules/onnxruntime-node:
 	$(Q)mkdir -p $(ORT_DIR)
@@ -288,8 +297,9 @@ $(ORT_DIR)/node_modules/onnxruntime-node:
 
 bench: deps
 	$(Q)sh scripts/deps.sh bench
-	$(Q)$(MAKE) --no-print-directory all $(BENCH_GEMM)
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_GEMM) $(BENCH_OCL_GEMM)
 	env -u OPENBLAS_CORETYPE ./$(BENCH_GEMM)
+	./$(BENCH_OCL_GEMM)
 	$(Q)[ -f $(MODEL_CACHE)/resnet18/model.onnx ] || $(MAKE) --no-print-directory zoo-large
 	$(Q)$(MAKE) --no-print-directory $(ORT_DIR)/node_modules/onnxruntime-node
 	sh bench/perf/bench_e2e.sh ./$(BIN) $(MODEL_CACHE) $(ORT_DIR)

@@ -1,9 +1,10 @@
 /* cmd_info.c - `edgebench info`: the machine results are measured on.
  *
  * Prints eb_device_info (CPU, memory, OS) as text or JSON, the GPUs the
- * built runners find (or why none), hardware counters (an honest
- * placeholder until they exist: "unavailable" and why), the energy meter
- * sources and estimators, each with its status and reason
+ * built runners find (or why none), the counter sources (software events:
+ * perf or getrusage; hardware counters: perf_event_open with the errno
+ * reason when they do not open; cpufreq; thermal zones), the energy
+ * meter sources and estimators, each with its status and reason
  * (bench/energy_info.c), then each built runner's devices (runner.h
  * devices(); a runner whose driver must not start in this process is asked
  * in a child: bench/devices.c), with what a GPU runner's driver says of
@@ -20,6 +21,8 @@
 #include "bench/device_info.h"
 #include "bench/devices.h"
 #include "bench/energy_info.h"
+#include "bench/metrics_clock.h"
+#include "bench/metrics_counters.h"
 #include "reports/emit.h"
 #include "reports/fmt_units.h"
 
@@ -33,13 +36,60 @@ static const char USAGE[] =
     "  --json   one JSON object instead of text\n"
     "Exit status: 0 ok; 2 bad usage; 75 out of memory.\n";
 
-static const char COUNTERS_WHY[] = "PAPI support not built yet";
 
-/* {"available": false, "reason": why} under key; false on allocation failure. */
-static bool add_unavailable(cJSON *root, const char *key, const char *why)
+/* The counter sources (metrics_counters.h, metrics_clock.h), each with
+ * its status and the reason when it is absent. */
+typedef struct counter_sources {
+    bool perf_sw, hw, freq, thermal;
+    char perf_sw_why[256], hw_why[256], freq_line[256], thermal_line[256];
+} counter_sources;
+
+static void probe_sources(counter_sources *c)
 {
-    cJSON *o = cJSON_AddObjectToObject(root, key);
-    return o && cJSON_AddFalseToObject(o, "available") && cJSON_AddStringToObject(o, "reason", why);
+    c->perf_sw = eb_counters_sw_status(c->perf_sw_why, sizeof c->perf_sw_why);
+    c->hw = eb_counters_hw_status(c->hw_why, sizeof c->hw_why);
+    c->freq = eb_clock_freq_status(c->freq_line, sizeof c->freq_line);
+    c->thermal = eb_clock_thermal_status(c->thermal_line, sizeof c->thermal_line);
+}
+
+/* "counters": {available, software, preemption, hardware}, "cpufreq", "thermal" */
+static bool add_sources(cJSON *root, const counter_sources *c)
+{
+    cJSON *o = cJSON_AddObjectToObject(root, "counters"), *sw, *hw, *pre, *fq, *th;
+    if (!o || !cJSON_AddTrueToObject(o, "available") || !(sw = cJSON_AddObjectToObject(o, "software")) ||
+        !(pre = cJSON_AddObjectToObject(o, "preemption")) || !(hw = cJSON_AddObjectToObject(o, "hardware")) ||
+        !(fq = cJSON_AddObjectToObject(root, "cpufreq")) || !(th = cJSON_AddObjectToObject(root, "thermal")))
+        return false;
+    cJSON_AddTrueToObject(sw, "available");
+    cJSON_AddStringToObject(sw, "source", c->perf_sw ? "perf_event_open" : "getrusage");
+    if (!c->perf_sw)
+        cJSON_AddStringToObject(sw, "perf_reason", c->perf_sw_why);
+    cJSON_AddTrueToObject(pre, "available");
+    cJSON_AddStringToObject(pre, "source", "getrusage(RUSAGE_SELF) ru_nivcsw around each timed sample");
+    cJSON_AddBoolToObject(hw, "available", c->hw);
+    cJSON_AddStringToObject(hw, "source", "perf_event_open");
+    if (c->hw_why[0])
+        cJSON_AddStringToObject(hw, "reason", c->hw_why);
+    cJSON_AddBoolToObject(fq, "available", c->freq);
+    cJSON_AddStringToObject(fq, c->freq ? "status" : "reason", c->freq_line);
+    cJSON_AddBoolToObject(th, "available", c->thermal);
+    return cJSON_AddStringToObject(th, c->thermal ? "status" : "reason", c->thermal_line) != NULL;
+}
+
+static void print_sources(const counter_sources *c)
+{
+    if (c->perf_sw)
+        printf("%-16ssoftware: perf_event_open (task-clock, context-switches, cpu-migrations, page-faults) and "
+               "getrusage (voluntary/involuntary switches, minor/major faults, preemption per sample)\n", "counters:");
+    else
+        printf("%-16ssoftware: getrusage (switches, faults, preemption per sample); perf unavailable (%s)\n",
+               "counters:", c->perf_sw_why);
+    if (c->hw)
+        printf("%-16shardware: perf_event_open%s%s\n", "", c->hw_why[0] ? "; partly: " : "", c->hw_why);
+    else
+        printf("%-16shardware: unavailable (%s)\n", "", c->hw_why);
+    printf("%-16s%s%s%s\n", "cpu frequency:", c->freq ? "" : "unavailable (", c->freq_line, c->freq ? "" : ")");
+    printf("%-16s%s%s%s\n", "thermal:", c->thermal ? "" : "unavailable (", c->thermal_line, c->thermal ? "" : ")");
 }
 
 enum { MAX_DEVICES = 16 };
@@ -199,7 +249,9 @@ static void print_runners(const runner_devices *all, int count)
 static int print_json(const eb_device_info *d, const runner_devices *all, int count)
 {
     cJSON *root = eb_device_info_json(d);
-    bool ok = root && add_devices(root, all, count) && add_unavailable(root, "counters", COUNTERS_WHY) &&
+    counter_sources cs;
+    probe_sources(&cs);
+    bool ok = root && add_devices(root, all, count) && add_sources(root, &cs) &&
               cJSON_AddItemToObject(root, "energy", eb_energy_info_json());
     char *text = ok ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
@@ -254,7 +306,9 @@ int eb_cmd_info(int argc, char **argv)
         no_gpu_reason(all, count, why, sizeof why);
         printf("%-16s%s\n", "gpus:", why);
     }
-    printf("%-16sunavailable (%s)\n", "counters:", COUNTERS_WHY);
+    counter_sources cs;
+    probe_sources(&cs);
+    print_sources(&cs);
     eb_energy_info_print(stdout);
     print_runners(all, count);
     free(all);

@@ -18,6 +18,11 @@
  * zoo model is read from its test set in a short-lived child, so that the
  * test set is never resident here before the figures are read.
  *
+ * Around the timed runs (outside each sample's timed region): software
+ * events, preemption per window of samples (one sample unless the probe
+ * costs over 1% of one) and hardware counters (metrics_counters.h),
+ * CPU frequency between samples and thermal zones (metrics_clock.h).
+ *
  * With --profile, separate passes after the memory figures time each node
  * through the runner's profile(): the timed runs call run(), which reads no
  * clock per node, and their samples stay as they are. */
@@ -34,10 +39,13 @@
 
 #include "bench/energy.h"
 #include "bench/fd_io.h"
+#include "bench/calibration.h"
 #include "bench/evaluate.h"
 #include "bench/harness.h"
 #include "bench/inputs.h"
 #include "bench/layer_drift.h"
+#include "bench/metrics_clock.h"
+#include "bench/metrics_counters.h"
 #include "bench/metrics_drift.h"
 #include "bench/progress.h"
 #include "bench/sensitivity.h"
@@ -387,19 +395,34 @@ static void record_phases(const eb_plan_info *before, const eb_plan_info *after,
     res->download_ms = (after->phases.download_ms - before->phases.download_ms) / (double)runs;
 }
 
+/* The timed loop.  Around each window of samples, outside their timed
+ * regions: the preemption probe (metrics_counters.h), its window sized
+ * from the fastest warm-up run (or the first sample without warm-up). */
 static eb_status time_runs(const eb_runner *r, eb_plan *plan, const eb_tensor *in, eb_tensor *out,
-                           const eb_run_opts *o, int64_t cap, eb_energy_run *energy, eb_result *res, eb_err *err)
+                           const eb_run_opts *o, int64_t cap, eb_energy_run *energy, eb_counter_set *cs,
+                           eb_result *res, eb_err *err)
 {
+    double warm_run_s = 0; /* the fastest warm-up run: the first runs are cold */
     for (int64_t i = 0; i < o->warmup; i++) {
         eb_progress_note(EB_PHASE_WARMUP, i, o->warmup);
+        double w0 = now_s();
         eb_status st = r->run(plan, in, out, err);
+        double w = now_s() - w0;
         if (st != EB_OK)
             return st;
+        warm_run_s = i == 0 || w < warm_run_s ? w : warm_run_s;
     }
     eb_plan_info before = {0}, after = {0};
     r->info(plan, &before);
     eb_progress_note(EB_PHASE_TIMED, 0, o->runs);
     eb_energy_run_start(energy); /* the meter's window: the timed loop (energy_run.c) */
+    eb_clock_probe clock;
+    eb_clock_begin(&clock, now_s(), &res->clock);
+    eb_counters_start(cs, &res->counters);
+    eb_counters *ctr = &res->counters;
+    ctr->window = warm_run_s > 0 ? eb_counters_window(ctr->probe_ns, warm_run_s * 1e9) : 0; /* 0: after sample 0 */
+    int64_t win_first = 0;
+    long pre0 = -1;
     double start = now_s(), spent = 0;
     while (res->n_samples < o->runs || spent < o->min_time_s) {
         if (spent >= o->max_time_s && res->n_samples > 0) {
@@ -410,18 +433,32 @@ static eb_status time_runs(const eb_runner *r, eb_plan *plan, const eb_tensor *i
             res->hit_sample_cap = true;
             break;
         }
+        if (res->n_samples == win_first)
+            pre0 = eb_counters_probe();
         double t0 = now_s();
         eb_status st = r->run(plan, in, out, err);
         double t1 = now_s();
         if (st != EB_OK) {
             eb_energy_run_stop(energy, res->n_samples);
+            eb_clock_end(&clock, &res->clock);
             return st;
         }
         res->samples_ms[res->n_samples++] = (t1 - t0) * 1e3;
+        if (ctr->window == 0)
+            ctr->window = eb_counters_window(ctr->probe_ns, (t1 - t0) * 1e9);
+        if (res->n_samples - win_first == ctr->window) {
+            eb_counters_note_window(ctr, win_first, ctr->window, pre0, eb_counters_probe());
+            win_first = res->n_samples;
+        }
+        eb_clock_poll(&clock, t1);
         spent = t1 - start;
         eb_progress_note(EB_PHASE_TIMED, res->n_samples, o->runs); /* outside the timed region */
     }
     eb_energy_run_stop(energy, res->n_samples);
+    if (res->n_samples > win_first) /* the last, shorter window */
+        eb_counters_note_window(ctr, win_first, res->n_samples - win_first, pre0, eb_counters_probe());
+    eb_counters_stop(cs, res->n_samples, &res->counters);
+    eb_clock_end(&clock, &res->clock);
     r->info(plan, &after);
     record_phases(&before, &after, res);
     return EB_OK;
@@ -553,10 +590,12 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
     eb_tensor *calib = NULL;
     int calib_n = 0; /* tensors in calib */
     mem_mark mark;
+    eb_counter_set cs;
     char sha[65];
     eb_status st;
     eb_energy_run *energy = NULL;
 
+    eb_counters_init(&cs);
     uint64_t rss0 = 0, hwm0 = 0;
     if (read_rss(&rss0, &hwm0))
         res->rss_start_bytes = rss0;
@@ -692,6 +731,7 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
     for (int i = 0; i < EB_METER_SOURCES; i++)
         energy->meters[i].close = NULL;
     mark_before_prepare(&mark, res);
+    eb_counters_open(&cs, &res->counters); /* before prepare: its worker threads inherit them */
     double t0 = now_s();
     if ((st = r->prepare(g, v, &plan, &err)) != EB_OK) {
         fail(res, st, &err);
@@ -715,7 +755,7 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
 
     /* before the warm-up: the meters, the idle baseline, time_in_state (energy_run.c) */
     eb_energy_run_begin(energy, res->device_kind, v->device);
-    if ((st = time_runs(r, plan, in, out, o, cap, energy, res, &err)) != EB_OK) {
+    if ((st = time_runs(r, plan, in, out, o, cap, energy, &cs, res, &err)) != EB_OK) {
         fail(res, st, &err);
         goto done;
     }
@@ -731,6 +771,7 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
         res->gflops_per_s = (double)res->cost.flops / median_s * 1e-9;
         res->gbytes_per_s = (double)res->cost.bytes_moved / median_s * 1e-9;
     }
+    eb_roofline_fill(res); /* this machine's calibration, or why none */
     /* drift is measured on every evaluated image when there is a dataset */
     const eb_tensor *compared = out;
     if (zoo && eb_evaluate_open(zoo, &ds, &err) != EB_OK) {
@@ -771,6 +812,7 @@ done:
     if (energy)
         eb_energy_run_release(energy);
     free(energy);
+    eb_counters_close(&cs);
     if (plan)
         r->release(plan);
     if (in)

@@ -14,6 +14,7 @@ static const struct {
     {"inspect", eb_cmd_inspect, "MODEL        ops, shapes, params, FLOPs, memory of a model"},
     {"models", eb_cmd_models, "              the model zoo and the architecture models"},
     {"info", eb_cmd_info, "                the machine: CPU, memory, OS (--json)"},
+    {"calibrate", eb_cmd_calibrate, "           this machine's fp32/int8 peaks and bandwidth, for the roofline"},
     {"report", eb_cmd_report, "RESULTS... -o DIR  plots, tables and an HTML page from result files"},
     {"compare", eb_cmd_compare, "BASE NEW     regressions between two result files (exit 1 if any)"},
     {"history", eb_cmd_history, "add|trend    results kept in SQLite; a median's trend over runs"},

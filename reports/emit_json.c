@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "reports/emit.h"
+#include "reports/counters_json.h"
 #include "reports/layers_json.h"
 
 static cJSON *num(double v)
@@ -367,9 +368,7 @@ cJSON *eb_result_json(const eb_result *r)
 
     cJSON_AddItemToObject(o, "energy", energy_json(&r->energy));
 
-    cJSON *ctr = cJSON_AddObjectToObject(o, "counters");
-    cJSON_AddBoolToObject(ctr, "available", false);
-    cJSON_AddStringToObject(ctr, "reason", "hardware counters (PAPI) are not implemented in this version");
+    eb_counters_json_add(o, r); /* counters, frequency, thermal, roofline */
 
     cJSON *cost = cJSON_AddObjectToObject(o, "cost");
     cJSON_AddNumberToObject(cost, "params", (double)r->cost.params);
@@ -382,9 +381,11 @@ cJSON *eb_result_json(const eb_result *r)
     if (r->status == EB_RESULT_OK) {
         add_num(cost, "gflops_per_s", r->gflops_per_s);
         add_num(cost, "gbytes_per_s", r->gbytes_per_s);
+        add_num(cost, "arithmetic_intensity", r->cost.bytes_moved ? (double)r->cost.flops / (double)r->cost.bytes_moved : NAN);
     } else {
         cJSON_AddNullToObject(cost, "gflops_per_s");
         cJSON_AddNullToObject(cost, "gbytes_per_s");
+        cJSON_AddNullToObject(cost, "arithmetic_intensity");
     }
     add_compression(o, &r->compression);
     cJSON_AddBoolToObject(o, "profiled", r->profiled);

@@ -8,8 +8,9 @@
  * UTF-8 ("µs", "×"), so padding counts characters, not bytes.  Under a
  * row, indented lines say what its runner fused ("fusions: ..."), how an
  * offloaded inference split between copies and kernels ("device time:
- * ..."), the runner's note on its timings ("note: ..."), and the energy
- * per inference ("energy: ...", an estimate marked "~ ... est."). */
+ * ..."), the runner's note on its timings ("note: ..."), the energy
+ * per inference ("energy: ...", an estimate marked "~ ... est."), and the
+ * noise the run saw: preempted samples, a throttled clock ("noise: ..."). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,6 +234,18 @@ void eb_emit_table_row(FILE *f, eb_table *t, const eb_result *r, double base_med
     if (r->energy.kind != EB_ENERGY_UNAVAILABLE && isfinite(r->energy.joules_per_inference)) {
         char e[256];
         fprintf(f, "%*senergy: %s per inference\n", t->model_w + 1, "", eb_energy_cell(&r->energy, e, sizeof e));
+    }
+    /* noise the run saw: samples another task preempted, a clock that fell */
+    const eb_counters *c = &r->counters;
+    if ((c->preempt_known && c->preempted_samples > 0) || (r->clock.freq_available && r->clock.throttled)) {
+        fprintf(f, "%*snoise:", t->model_w + 1, "");
+        if (c->preempt_known && c->preempted_samples > 0)
+            fprintf(f, " %lld of %lld samples preempted (%.1f%%)", (long long)c->preempted_samples,
+                    (long long)c->runs, c->runs ? 100.0 * (double)c->preempted_samples / (double)c->runs : 0);
+        if (r->clock.freq_available && r->clock.throttled)
+            fprintf(f, "%s throttled: %.0f MHz at the start, %.0f at the lowest", c->preempted_samples > 0 ? ";" : "",
+                    r->clock.start_mhz, r->clock.min_mhz);
+        fputc('\n', f);
     }
     fflush(f);
 }

@@ -1107,6 +1107,129 @@ static eb_status plot_layer_drift(const eb_report *rep, int m, const char *stem,
     return script_close(&s, err);
 }
 
+/* ---- the roofline ---- */
+
+/* Each successful result with a roofline (its machine calibrated: bench/
+ * calibration.c) placed at (arithmetic intensity, achieved GFLOP/s), one
+ * colour per series and labelled with its model; each distinct roof (dtype,
+ * calibrated threads, peak, bandwidth) drawn as min(peak, bandwidth x I).
+ * Log-log, as rooflines are drawn. */
+enum { MAX_ROOFS = 6 };
+
+static bool has_roofline(const eb_result *r)
+{
+    return r->status == EB_RESULT_OK && r->roofline.available && r->roofline.intensity > 0 && r->gflops_per_s > 0;
+}
+
+static eb_status plot_roofline(const eb_report *rep, const char *dir, eb_plot_list *out, eb_err *err)
+{
+    eb_plot *p = add_plot(out, "roofline", -1, err);
+    if (!p)
+        return EB_ENOMEM;
+    snprintf(p->title, sizeof p->title, "Roofline");
+    const eb_roofline *roofs[MAX_ROOFS];
+    int n_roofs = 0, points = 0, above = 0;
+    double xlo = INFINITY, xhi = 0, ylo = INFINITY, yhi = 0;
+    const char *why = NULL;
+    for (int i = 0; i < rep->n_entries; i++) {
+        const eb_result *r = rep->entries[i].r;
+        const eb_roofline *f = &r->roofline;
+        if (!has_roofline(r)) {
+            if (!why && r->status == EB_RESULT_OK)
+                why = f->reason;
+            continue;
+        }
+        points++;
+        above += f->share > 1;
+        xlo = fmin(xlo, f->intensity);
+        xhi = fmax(xhi, f->intensity);
+        ylo = fmin(ylo, r->gflops_per_s);
+        yhi = fmax(yhi, fmax(r->gflops_per_s, f->peak_gops));
+        bool seen = false;
+        for (int k = 0; k < n_roofs && !seen; k++)
+            seen = strcmp(roofs[k]->dtype, f->dtype) == 0 && roofs[k]->threads == f->threads &&
+                   roofs[k]->peak_gops == f->peak_gops && roofs[k]->peak_gbytes_per_s == f->peak_gbytes_per_s;
+        if (!seen && n_roofs < MAX_ROOFS)
+            roofs[n_roofs++] = f;
+    }
+    if (points == 0) {
+        p->skipped = true;
+        snprintf(p->caption, sizeof p->caption, "no result has a roofline: %s",
+                 why && *why ? why : "no variant ran successfully");
+        return EB_OK;
+    }
+    script s;
+    eb_status st = script_open(&s, dir, p->name, "achieved GFLOP/s against arithmetic intensity, under the roofs",
+                               1100, 700, err);
+    if (st != EB_OK)
+        return st;
+    int blocks = 0;
+    int *block_series = calloc((size_t)rep->n_series + 1, sizeof *block_series);
+    if (!block_series) {
+        script_close(&s, err);
+        return eb_errf(err, EB_ENOMEM, "report: out of memory");
+    }
+    for (int sr = 0; sr < rep->n_series; sr++) {
+        bool any = false;
+        for (int i = 0; i < rep->n_entries; i++) {
+            const eb_report_entry *e = &rep->entries[i];
+            if (e->series != sr || !has_roofline(e->r))
+                continue;
+            if (!any)
+                fprintf(s.dat, "# block %d: %s (intensity FLOP/byte, achieved GFLOP/s, model, share of the roof)\n",
+                        blocks, rep->series[sr].label);
+            any = true;
+            char m[128]; /* a data-file string: double quotes, none inside */
+            snprintf(m, sizeof m, "%s", rep->models[e->model]);
+            for (char *c = m; *c; c++)
+                *c = *c == '"' ? '\'' : *c;
+            fprintf(s.dat, "%.9g %.9g \"%s\" %.4g\n", e->r->roofline.intensity, e->r->gflops_per_s, m,
+                    e->r->roofline.share);
+        }
+        if (any) {
+            fprintf(s.dat, "\n\n");
+            block_series[blocks++] = sr;
+        }
+    }
+    double x0 = fmin(xlo, 0.1) / 2, x1 = xhi * 4;
+    for (int k = 0; k < n_roofs; k++) /* show each ridge point */
+        x1 = fmax(x1, roofs[k]->peak_gops / roofs[k]->peak_gbytes_per_s * 4);
+    fprintf(s.gp, "  set logscale xy\n  set xrange [%.6g:%.6g]\n  set yrange [%.6g:%.6g]\n", x0, x1, ylo / 4,
+            yhi * 2.5);
+    fprintf(s.gp, "  set xlabel 'arithmetic intensity (FLOP per byte moved, cost model; log scale)'\n"
+                  "  set ylabel 'achieved GFLOP/s (GOP/s for int8; log scale)'\n"
+                  "  set title 'Roofline: each (model, variant) under its roof'\n  set grid xtics ytics\n");
+    fprintf(s.gp, "  plot \\\n");
+    for (int k = 0; k < n_roofs; k++) {
+        const eb_roofline *f = roofs[k];
+        char t[200];
+        snprintf(t, sizeof t, "'roof %s, %d thread%s: %.0f GOP/s, %.1f GB/s'", f->dtype, f->threads,
+                 f->threads == 1 ? "" : "s", f->peak_gops, f->peak_gbytes_per_s);
+        fprintf(s.gp, "    (x * %.9g < %.9g ? x * %.9g : %.9g) with lines dt %d lw 2 lc rgb '#444444' title %s, \\\n",
+                f->peak_gbytes_per_s, f->peak_gops, f->peak_gbytes_per_s, f->peak_gops, k + 1, t);
+    }
+    for (int k = 0; k < blocks; k++) {
+        const eb_report_series *sr = &rep->series[block_series[k]];
+        char t[700];
+        q(sr->label, t, sizeof t);
+        fprintf(s.gp,
+                "    'roofline.dat' index %d using 1:2 with points pt 7 ps 1.4 lc rgb '%s' title %s, \\\n"
+                "    'roofline.dat' index %d using 1:2:3 with labels left offset 0.7,0.4 font ',8' tc rgb '%s' "
+                "notitle%s",
+                k, sr->colour, t, k, sr->colour, k + 1 < blocks ? ", \\\n" : "\n");
+    }
+    free(block_series);
+    snprintf(p->caption, sizeof p->caption,
+             "Each point is one (model, variant): its arithmetic intensity (the cost model's FLOPs per byte its "
+             "nodes read and write) and the GFLOP/s its median reached. The lines are the roofs `edgebench "
+             "calibrate` measured on this machine: min(peak, triad bandwidth x intensity), fp32 and int8 (int8 "
+             "variants under the int8 roof), for the calibrated thread count.%s",
+             above ? " Points above their roof have a working set that stays in the caches, whose bandwidth "
+                     "the DRAM roof does not include."
+                   : "");
+    return script_close(&s, err);
+}
+
 eb_status eb_plot_write(const eb_report *rep, const char *dir, eb_plot_list *out, eb_err *err)
 {
     eb_status st = plot_latency(rep, dir, out, err);
@@ -1136,6 +1259,8 @@ eb_status eb_plot_write(const eb_report *rep, const char *dir, eb_plot_list *out
         st = plot_memory(rep, dir, out, err);
     if (st == EB_OK)
         st = plot_energy(rep, dir, out, err);
+    if (st == EB_OK)
+        st = plot_roofline(rep, dir, out, err);
     return st;
 }
 

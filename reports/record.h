@@ -140,6 +140,86 @@ typedef struct eb_energy {
     eb_energy_alt alts[EB_ENERGY_MAX_ALTS];
 } eb_energy;
 
+/* What the timed loop cost the machine besides time (bench/metrics_counters.c):
+ * software events (always tried: perf_event_open's software events where
+ * they open, getrusage otherwise), which samples were preempted, and the
+ * hardware counters where the machine exposes a PMU.  Totals over the
+ * timed loop; per inference is total / runs. */
+enum { EB_HW_CYCLES, EB_HW_INSTRUCTIONS, EB_HW_CACHE_REFERENCES, EB_HW_CACHE_MISSES, EB_HW_BRANCH_MISSES,
+       EB_HW_DTLB_MISSES, EB_HW_COUNT };
+/* "cycles", "instructions", "cache_references", "cache_misses", "branch_misses", "dtlb_misses". */
+const char *eb_hw_counter_name(int i);
+#define EB_PREEMPT_MAX_LISTED 64
+
+typedef struct eb_counters {
+    bool sw_available;           /* false: sw_reason says why (no timed loop ran, getrusage failed) */
+    char sw_source[24];          /* "perf_event_open" (task clock, switches, migrations, faults) or "getrusage" */
+    char sw_reason[200];         /* why perf's software events were not used, or why none */
+    int64_t runs;                /* timed runs the totals cover */
+    /* getrusage(RUSAGE_SELF) deltas: every thread of the process */
+    uint64_t ctx_involuntary, ctx_voluntary, faults_minor, faults_major;
+    bool perf_sw;                /* the perf software figures below are known */
+    double task_clock_ms;        /* CPU time of all threads */
+    uint64_t context_switches, cpu_migrations, page_faults;
+    /* preemption: ru_nivcsw read before and after each window of `window`
+     * timed samples (1: each sample), outside the samples' timed regions */
+    bool preempt_known;
+    char preempt_reason[160];
+    int window;                  /* samples per window: 1 unless a probe costs over 1% of a sample */
+    int64_t windows, preempted_windows;
+    int64_t preempted_samples;   /* samples in windows during which another task preempted a thread of the process */
+    int n_preempted_listed;      /* the first sample of the first EB_PREEMPT_MAX_LISTED preempted windows */
+    int32_t preempted[EB_PREEMPT_MAX_LISTED];
+    double probe_ns;             /* one probe's measured cost (outside the timed region) */
+    /* hardware counters */
+    bool hw_available;           /* at least one opened and counted */
+    char hw_source[24];          /* "perf_event_open" */
+    char hw_reason[256];         /* why not, or which did not open */
+    bool hw_known[EB_HW_COUNT];
+    uint64_t hw[EB_HW_COUNT];    /* totals over the timed loop (scaled when multiplexed) */
+    bool hw_scaled;              /* the kernel multiplexed them: totals scaled by enabled/running time */
+} eb_counters;
+
+/* CPU frequency and temperature over a result's timed runs (bench/metrics_clock.c),
+ * from sysfs under $EB_SYSFS_ROOT (default "/"). */
+#define EB_MAX_THERMAL_ZONES 8
+typedef struct eb_thermal_zone {
+    char name[32];               /* thermal_zoneN */
+    char type[32];               /* its type file: "x86_pkg_temp", "cpu-thermal" */
+    double start_c, end_c;       /* NAN when unreadable */
+} eb_thermal_zone;
+
+typedef struct eb_clock {
+    bool freq_available;         /* false: freq_reason says why */
+    char freq_reason[200];
+    char governor[32];           /* scaling_governor, "" unreadable */
+    int polls;                   /* frequency readings (between samples, at most every 10 ms) */
+    double start_mhz, min_mhz, median_mhz, max_mhz, end_mhz;
+    bool throttled;              /* min fell more than 10% below start */
+    bool thermal_available;
+    char thermal_reason[200];
+    int n_zones;
+    eb_thermal_zone zones[EB_MAX_THERMAL_ZONES];
+} eb_clock;
+
+/* The result on the device's roofline (bench/calibration.c): the peaks
+ * `edgebench calibrate` measured on this machine, the roof at the result's
+ * arithmetic intensity and the share of it the median reached. */
+typedef struct eb_roofline {
+    bool available;              /* false: reason says why (not calibrated, not a CPU result) */
+    char reason[200];            /* when available: a note ("above the DRAM roof: ..."), "" none */
+    char calibration[512];       /* the calibration file */
+    char calibrated_at[32];      /* its date, ISO 8601 UTC */
+    char dtype[8];               /* "fp32" or "int8": which compute roof */
+    int threads;                 /* the calibrated thread count used */
+    double peak_gops;            /* GFLOP/s (fp32) or GOP/s (int8) */
+    double peak_gbytes_per_s;    /* triad bandwidth */
+    double intensity;            /* FLOPs per byte moved (cost model) */
+    double roof_gops;            /* min(peak, bandwidth x intensity) */
+    double share;                /* achieved / roof */
+    bool memory_bound;           /* intensity below the ridge point */
+} eb_roofline;
+
 /* One unit of the runner's per-node profile (--profile): a node, nodes
  * fused into one step (names and ops joined by '+'), or work no node asks
  * for (op "(layout)").  The sizes are the runners' eb_node_time's. */
@@ -282,6 +362,12 @@ typedef struct eb_result {
 
     /* energy per inference */
     eb_energy energy;
+
+    /* software events, preemption and hardware counters over the timed loop;
+     * frequency and temperature; the roofline (bench/metrics_*.c, calibration.c) */
+    eb_counters counters;
+    eb_clock clock;
+    eb_roofline roofline;
 
     /* compression (prune=, quant=): what was applied, layer by layer */
     eb_compression compression;

@@ -10,6 +10,7 @@
 
 #include "models/onnx_tensor.h"
 #include "reports/emit.h"
+#include "reports/counters_json.h"
 #include "reports/layers_json.h"
 
 static const cJSON *get(const cJSON *o, const char *k)
@@ -246,6 +247,7 @@ static eb_status parse_result(const cJSON *o, const char *where, eb_result *r, e
     r->gflops_per_s = num(cost, "gflops_per_s", NAN);
     r->gbytes_per_s = num(cost, "gbytes_per_s", NAN);
     parse_energy(get(o, "energy"), r);
+    eb_counters_json_load(o, r);
     const cJSON *w;
     cJSON_ArrayForEach(w, get(o, "warnings")) if (cJSON_IsString(w)) eb_result_warn(r, "%s", w->valuestring);
     eb_status lst = eb_layers_json_load(o, r, err);

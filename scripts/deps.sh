@@ -6,7 +6,8 @@
 #
 # `deps.sh torch` checks the Python side instead (PyTorch, torchvision, ONNX),
 # needed only to retrain the zoo or export the architecture models;
-# `deps.sh bench` the benchmark peers (OpenBLAS, npm for ONNX Runtime);
+# `deps.sh bench` the benchmark peers (OpenBLAS, npm for ONNX Runtime,
+# CLBlast for the OpenCL GEMM);
 # `deps.sh aarch64` the cross toolchain, qemu-user and the arm64 builds of
 # the libraries edgebench links, for `make test-aarch64`.  Those come from
 # Debian multiarch: when arm64 is not yet a foreign architecture, the script
@@ -47,6 +48,7 @@ if [ "${1:-}" = bench ]; then
     DEPS='
 pc:openblas|libopenblas-dev
 cmd:npm|npm
+pc:clblast|libclblast-dev
 '
 elif [ "${1:-}" = torch ]; then
     DEPS='

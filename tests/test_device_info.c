@@ -877,11 +877,25 @@ static void cmd_info__json__prints_the_device_and_honest_placeholders(void **sta
     assert_device_json(j);
     const cJSON *gpus = get(j, "gpus");
     assert_true(cJSON_IsArray(gpus) && cJSON_GetArraySize(gpus) == 0);
-    const char *meters[] = {"counters"}; /* energy: tests/test_energy.c */
-    for (int i = 0; i < 1; i++) {
-        const cJSON *m = get(j, meters[i]);
-        assert_true(cJSON_IsFalse(get(m, "available")));
-        assert_true(cJSON_IsString(get(m, "reason")) && *get(m, "reason")->valuestring);
+    assert_non_null(get(j, "energy")); /* its meters and estimators: tests/test_energy.c */
+    /* counters: software events on every machine, by one of two sources */
+    const cJSON *ctr = get(j, "counters"), *sw = get(ctr, "software");
+    assert_true(cJSON_IsTrue(get(ctr, "available")));
+    const char *src = get(sw, "source")->valuestring;
+    assert_true(strcmp(src, "perf_event_open") == 0 ||
+                (strcmp(src, "getrusage") == 0 && *get(sw, "perf_reason")->valuestring));
+    assert_true(cJSON_IsTrue(get(get(ctr, "preemption"), "available")));
+    /* hardware counters, cpufreq and thermal: a status, or unavailable with the reason */
+    const cJSON *hw = get(ctr, "hardware");
+    assert_string_equal(get(hw, "source")->valuestring, "perf_event_open");
+    if (cJSON_IsFalse(get(hw, "available")))
+        assert_true(strncmp(get(hw, "reason")->valuestring, "perf_event_open(", 16) == 0);
+    const char *srcs[] = {"cpufreq", "thermal"};
+    for (int i = 0; i < 2; i++) {
+        const cJSON *m = get(j, srcs[i]);
+        assert_true(cJSON_IsBool(get(m, "available")));
+        const cJSON *why = get(m, cJSON_IsTrue(get(m, "available")) ? "status" : "reason");
+        assert_true(cJSON_IsString(why) && *why->valuestring);
     }
     cJSON_Delete(j);
     free(out);
@@ -901,7 +915,11 @@ static void cmd_info__text__prints_the_machine_and_placeholder_lines(void **stat
     assert_non_null(gpus);
     gpus += strlen("\ngpus:           ");
     assert_true(strncmp(gpus, "none detected (", 15) == 0 || (*gpus >= '1' && *gpus <= '9'));
-    assert_non_null(strstr(out, "\ncounters:       unavailable (PAPI support not built yet)\n"));
+    assert_non_null(strstr(out, "\ncounters:       software: "));
+    assert_non_null(strstr(out, "\n                hardware: "));
+    assert_non_null(strstr(out, "\ncpu frequency:  "));
+    assert_non_null(strstr(out, "\nthermal:        "));
+    assert_non_null(strstr(out, "\nenergy meters:  "));
     free(out);
 
     char h[] = "--help";

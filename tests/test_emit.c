@@ -175,6 +175,38 @@ static void table__full_names_aligned_columns_and_new_cells(void **state)
     free(out);
 }
 
+/* preempted samples and a throttled clock: one "noise:" line under the row; none without them */
+static void table__noise_line_under_a_preempted_or_throttled_row(void **state)
+{
+    (void)state;
+    eb_model_info m;
+    memset(&m, 0, sizeof m);
+    m.path = "/m/a.onnx";
+    snprintf(m.name, sizeof m.name, "a");
+    eb_table t;
+    eb_table_init(&t, &m, 1, 0.05);
+    eb_table_fit_variant(&t, "ref");
+    eb_result r = ok_result("a", "/m/a.onnx", "ref", 1.0);
+    r.counters.preempt_known = true;
+    r.counters.runs = 200;
+    r.counters.preempted_samples = 5;
+    r.clock.freq_available = true;
+    r.clock.throttled = true;
+    r.clock.start_mhz = 3000;
+    r.clock.min_mhz = 2400;
+    eb_result quiet = ok_result("a", "/m/a.onnx", "ref", 1.0);
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    eb_emit_table_row(f, &t, &quiet, NAN);
+    eb_emit_table_row(f, &t, &r, NAN);
+    char *out = contents(f);
+    const char *noise = strstr(out, "noise: 5 of 200 samples preempted (2.5%); throttled: 3000 MHz at the start, 2400 at the lowest\n");
+    assert_non_null(noise);
+    assert_null(strstr(noise + 1, "noise:")); /* the quiet row has none */
+    assert_true(strstr(out, "noise:") == noise);
+    free(out);
+}
+
 static void table__legend_for_the_mark_is_printed_once(void **state)
 {
     (void)state;
@@ -347,6 +379,7 @@ int main(void)
         cmocka_unit_test(ratio_cell__is_hyperfines_relative_column),
         cmocka_unit_test(table__full_names_aligned_columns_and_new_cells),
         cmocka_unit_test(table__legend_for_the_mark_is_printed_once),
+        cmocka_unit_test(table__noise_line_under_a_preempted_or_throttled_row),
         cmocka_unit_test(csv__integers_as_integers_and_the_new_columns),
         cmocka_unit_test(progress__eta_of_a_variant_from_its_rate),
         cmocka_unit_test(progress__line_shows_phase_elapsed_and_etas),

@@ -1,0 +1,304 @@
+/* counters_json.c - "counters", "frequency", "thermal" and "roofline" of a
+ * result as JSON, and back.  Totals are over the timed loop; per_inference
+ * is total / runs.  Figures that are not known are null, never 0. */
+#include "reports/counters_json.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *eb_hw_counter_name(int i)
+{
+    static const char *const names[EB_HW_COUNT] = {"cycles", "instructions", "cache_references",
+                                                   "cache_misses", "branch_misses", "dtlb_misses"};
+    return i >= 0 && i < EB_HW_COUNT ? names[i] : "?";
+}
+
+static void add_num(cJSON *o, const char *k, double v)
+{
+    cJSON_AddItemToObject(o, k, isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull());
+}
+
+static void add_count(cJSON *tot, cJSON *per, const char *k, bool known, double v, double runs)
+{
+    add_num(tot, k, known ? v : NAN);
+    add_num(per, k, known && runs > 0 ? v / runs : NAN);
+}
+
+static const char NOT_RUN[] = "the variant did not complete its timed runs";
+
+static cJSON *unavailable(const char *why)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddFalseToObject(o, "available");
+    cJSON_AddStringToObject(o, "reason", why);
+    return o;
+}
+
+static cJSON *software_json(const eb_counters *c)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "source", c->sw_source);
+    if (c->sw_reason[0])
+        cJSON_AddStringToObject(o, "perf_reason", c->sw_reason);
+    cJSON_AddNumberToObject(o, "runs", (double)c->runs);
+    cJSON *tot = cJSON_AddObjectToObject(o, "totals"), *per = cJSON_AddObjectToObject(o, "per_inference");
+    double n = (double)c->runs;
+    add_count(tot, per, "involuntary_context_switches", true, (double)c->ctx_involuntary, n);
+    add_count(tot, per, "voluntary_context_switches", true, (double)c->ctx_voluntary, n);
+    add_count(tot, per, "minor_page_faults", true, (double)c->faults_minor, n);
+    add_count(tot, per, "major_page_faults", true, (double)c->faults_major, n);
+    add_count(tot, per, "task_clock_ms", c->perf_sw, c->task_clock_ms, n);
+    add_count(tot, per, "context_switches", c->perf_sw, (double)c->context_switches, n);
+    add_count(tot, per, "cpu_migrations", c->perf_sw, (double)c->cpu_migrations, n);
+    add_count(tot, per, "page_faults", c->perf_sw, (double)c->page_faults, n);
+    return o;
+}
+
+static cJSON *preemption_json(const eb_counters *c)
+{
+    if (!c->preempt_known)
+        return unavailable(c->preempt_reason[0] ? c->preempt_reason : "not measured");
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddTrueToObject(o, "available");
+    cJSON_AddStringToObject(o, "source", "getrusage(RUSAGE_SELF) ru_nivcsw before and after each window of timed samples");
+    cJSON_AddNumberToObject(o, "samples", (double)c->runs);
+    cJSON_AddNumberToObject(o, "window", c->window > 0 ? c->window : 1);
+    cJSON_AddNumberToObject(o, "windows", (double)c->windows);
+    cJSON_AddNumberToObject(o, "preempted_windows", (double)c->preempted_windows);
+    cJSON_AddNumberToObject(o, "preempted_samples", (double)c->preempted_samples);
+    add_num(o, "preempted_share", c->runs > 0 ? (double)c->preempted_samples / (double)c->runs : NAN);
+    cJSON *idx = cJSON_AddArrayToObject(o, "indices");
+    for (int i = 0; i < c->n_preempted_listed; i++)
+        cJSON_AddItemToArray(idx, cJSON_CreateNumber(c->preempted[i]));
+    cJSON_AddBoolToObject(o, "indices_truncated", c->preempted_samples > c->n_preempted_listed);
+    add_num(o, "probe_ns", c->probe_ns);
+    return o;
+}
+
+static cJSON *hardware_json(const eb_counters *c)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddBoolToObject(o, "available", c->hw_available);
+    cJSON_AddStringToObject(o, "source", c->hw_source[0] ? c->hw_source : "perf_event_open");
+    if (c->hw_reason[0] || !c->hw_available)
+        cJSON_AddStringToObject(o, "reason", c->hw_reason[0] ? c->hw_reason : "not measured");
+    if (!c->hw_available)
+        return o;
+    cJSON_AddBoolToObject(o, "scaled", c->hw_scaled);
+    cJSON *tot = cJSON_AddObjectToObject(o, "totals"), *per = cJSON_AddObjectToObject(o, "per_inference");
+    for (int i = 0; i < EB_HW_COUNT; i++)
+        add_count(tot, per, eb_hw_counter_name(i), c->hw_known[i], (double)c->hw[i], (double)c->runs);
+    bool ipc = c->hw_known[EB_HW_CYCLES] && c->hw_known[EB_HW_INSTRUCTIONS] && c->hw[EB_HW_CYCLES] > 0;
+    add_num(o, "ipc", ipc ? (double)c->hw[EB_HW_INSTRUCTIONS] / (double)c->hw[EB_HW_CYCLES] : NAN);
+    return o;
+}
+
+static cJSON *counters_json(const eb_result *r)
+{
+    const eb_counters *c = &r->counters;
+    if (r->status != EB_RESULT_OK || !c->sw_available)
+        return unavailable(r->status != EB_RESULT_OK ? NOT_RUN : c->sw_reason[0] ? c->sw_reason : "not measured");
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddTrueToObject(o, "available");
+    cJSON_AddItemToObject(o, "software", software_json(c));
+    cJSON_AddItemToObject(o, "preemption", preemption_json(c));
+    cJSON_AddItemToObject(o, "hardware", hardware_json(c));
+    return o;
+}
+
+static cJSON *frequency_json(const eb_result *r)
+{
+    const eb_clock *k = &r->clock;
+    if (r->status != EB_RESULT_OK)
+        return unavailable(NOT_RUN);
+    if (!k->freq_available) {
+        cJSON *o = unavailable(k->freq_reason[0] ? k->freq_reason : "not measured");
+        if (k->governor[0])
+            cJSON_AddStringToObject(o, "governor", k->governor);
+        return o;
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddTrueToObject(o, "available");
+    cJSON_AddStringToObject(o, "source", "cpufreq scaling_cur_freq of the timing thread's CPU");
+    if (k->governor[0])
+        cJSON_AddStringToObject(o, "governor", k->governor);
+    else
+        cJSON_AddNullToObject(o, "governor");
+    cJSON_AddNumberToObject(o, "polls", k->polls);
+    add_num(o, "start_mhz", k->start_mhz);
+    add_num(o, "min_mhz", k->min_mhz);
+    add_num(o, "median_mhz", k->median_mhz);
+    add_num(o, "max_mhz", k->max_mhz);
+    add_num(o, "end_mhz", k->end_mhz);
+    cJSON_AddBoolToObject(o, "throttled", k->throttled);
+    return o;
+}
+
+static cJSON *thermal_json(const eb_result *r)
+{
+    const eb_clock *k = &r->clock;
+    if (r->status != EB_RESULT_OK)
+        return unavailable(NOT_RUN);
+    if (!k->thermal_available)
+        return unavailable(k->thermal_reason[0] ? k->thermal_reason : "not measured");
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddTrueToObject(o, "available");
+    cJSON *zs = cJSON_AddArrayToObject(o, "zones");
+    for (int i = 0; i < k->n_zones; i++) {
+        cJSON *z = cJSON_CreateObject();
+        cJSON_AddStringToObject(z, "zone", k->zones[i].name);
+        cJSON_AddStringToObject(z, "type", k->zones[i].type);
+        add_num(z, "start_c", k->zones[i].start_c);
+        add_num(z, "end_c", k->zones[i].end_c);
+        cJSON_AddItemToArray(zs, z);
+    }
+    return o;
+}
+
+static cJSON *roofline_json(const eb_result *r)
+{
+    const eb_roofline *f = &r->roofline;
+    if (r->status != EB_RESULT_OK)
+        return unavailable(NOT_RUN);
+    if (!f->available)
+        return unavailable(f->reason[0] ? f->reason : "not computed");
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddTrueToObject(o, "available");
+    cJSON_AddStringToObject(o, "calibration", f->calibration);
+    cJSON_AddStringToObject(o, "calibrated_at", f->calibrated_at);
+    cJSON_AddStringToObject(o, "dtype", f->dtype);
+    cJSON_AddNumberToObject(o, "threads", f->threads);
+    add_num(o, "peak_gops", f->peak_gops);
+    add_num(o, "peak_gbytes_per_s", f->peak_gbytes_per_s);
+    add_num(o, "ridge_intensity", f->peak_gbytes_per_s > 0 ? f->peak_gops / f->peak_gbytes_per_s : NAN);
+    add_num(o, "intensity", f->intensity);
+    add_num(o, "achieved_gops", r->gflops_per_s);
+    add_num(o, "roof_gops", f->roof_gops);
+    add_num(o, "share", f->share);
+    cJSON_AddStringToObject(o, "bound", f->memory_bound ? "memory" : "compute");
+    if (f->reason[0])
+        cJSON_AddStringToObject(o, "note", f->reason);
+    return o;
+}
+
+void eb_counters_json_add(cJSON *o, const eb_result *r)
+{
+    cJSON_AddItemToObject(o, "counters", counters_json(r));
+    cJSON_AddItemToObject(o, "frequency", frequency_json(r));
+    cJSON_AddItemToObject(o, "thermal", thermal_json(r));
+    cJSON_AddItemToObject(o, "roofline", roofline_json(r));
+}
+
+/* ---- reading back ---- */
+
+static double get_num(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static void get_str(const cJSON *o, const char *k, char *dst, size_t n)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (cJSON_IsString(v))
+        snprintf(dst, n, "%s", v->valuestring);
+}
+
+static bool is_available(const cJSON *o)
+{
+    return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "available"));
+}
+
+static const char OLD[] = "not in this result file (written before it was recorded)";
+
+void eb_counters_json_load(const cJSON *o, eb_result *r)
+{
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "counters");
+    eb_counters *k = &r->counters;
+    if (!is_available(c)) {
+        get_str(c, "reason", k->sw_reason, sizeof k->sw_reason);
+    } else {
+        const cJSON *sw = cJSON_GetObjectItemCaseSensitive(c, "software");
+        const cJSON *tot = cJSON_GetObjectItemCaseSensitive(sw, "totals");
+        k->sw_available = true;
+        get_str(sw, "source", k->sw_source, sizeof k->sw_source);
+        k->runs = (int64_t)fmax(0, get_num(sw, "runs"));
+        k->ctx_involuntary = (uint64_t)fmax(0, get_num(tot, "involuntary_context_switches"));
+        k->ctx_voluntary = (uint64_t)fmax(0, get_num(tot, "voluntary_context_switches"));
+        k->faults_minor = (uint64_t)fmax(0, get_num(tot, "minor_page_faults"));
+        k->faults_major = (uint64_t)fmax(0, get_num(tot, "major_page_faults"));
+        const cJSON *pre = cJSON_GetObjectItemCaseSensitive(c, "preemption");
+        if ((k->preempt_known = is_available(pre))) {
+            k->preempted_samples = (int64_t)fmax(0, get_num(pre, "preempted_samples"));
+            k->window = (int)fmax(1, get_num(pre, "window"));
+            k->windows = (int64_t)fmax(0, get_num(pre, "windows"));
+            k->preempted_windows = (int64_t)fmax(0, get_num(pre, "preempted_windows"));
+            k->probe_ns = get_num(pre, "probe_ns");
+            const cJSON *idx = cJSON_GetObjectItemCaseSensitive(pre, "indices"), *e;
+            cJSON_ArrayForEach(e, idx) if (cJSON_IsNumber(e) && k->n_preempted_listed < EB_PREEMPT_MAX_LISTED)
+                k->preempted[k->n_preempted_listed++] = (int32_t)e->valuedouble;
+        }
+        const cJSON *hw = cJSON_GetObjectItemCaseSensitive(c, "hardware");
+        get_str(hw, "reason", k->hw_reason, sizeof k->hw_reason);
+        if ((k->hw_available = is_available(hw))) {
+            const cJSON *ht = cJSON_GetObjectItemCaseSensitive(hw, "totals");
+            for (int i = 0; i < EB_HW_COUNT; i++) {
+                double v = get_num(ht, eb_hw_counter_name(i));
+                if ((k->hw_known[i] = isfinite(v)))
+                    k->hw[i] = (uint64_t)v;
+            }
+        }
+    }
+    if (!c)
+        snprintf(k->sw_reason, sizeof k->sw_reason, "%s", OLD);
+
+    const cJSON *fq = cJSON_GetObjectItemCaseSensitive(o, "frequency");
+    eb_clock *ck = &r->clock;
+    snprintf(ck->freq_reason, sizeof ck->freq_reason, "%s", OLD);
+    get_str(fq, "reason", ck->freq_reason, sizeof ck->freq_reason);
+    get_str(fq, "governor", ck->governor, sizeof ck->governor);
+    if ((ck->freq_available = is_available(fq))) {
+        ck->polls = (int)fmax(0, get_num(fq, "polls"));
+        ck->start_mhz = get_num(fq, "start_mhz");
+        ck->min_mhz = get_num(fq, "min_mhz");
+        ck->median_mhz = get_num(fq, "median_mhz");
+        ck->max_mhz = get_num(fq, "max_mhz");
+        ck->end_mhz = get_num(fq, "end_mhz");
+        ck->throttled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(fq, "throttled"));
+    }
+    const cJSON *th = cJSON_GetObjectItemCaseSensitive(o, "thermal");
+    snprintf(ck->thermal_reason, sizeof ck->thermal_reason, "%s", OLD);
+    get_str(th, "reason", ck->thermal_reason, sizeof ck->thermal_reason);
+    if ((ck->thermal_available = is_available(th))) {
+        const cJSON *z;
+        cJSON_ArrayForEach(z, cJSON_GetObjectItemCaseSensitive(th, "zones")) {
+            if (ck->n_zones == EB_MAX_THERMAL_ZONES)
+                break;
+            eb_thermal_zone *d = &ck->zones[ck->n_zones++];
+            get_str(z, "zone", d->name, sizeof d->name);
+            get_str(z, "type", d->type, sizeof d->type);
+            d->start_c = get_num(z, "start_c");
+            d->end_c = get_num(z, "end_c");
+        }
+    }
+
+    const cJSON *rf = cJSON_GetObjectItemCaseSensitive(o, "roofline");
+    eb_roofline *f = &r->roofline;
+    snprintf(f->reason, sizeof f->reason, "%s", OLD);
+    get_str(rf, "reason", f->reason, sizeof f->reason);
+    get_str(rf, "note", f->reason, sizeof f->reason);
+    if ((f->available = is_available(rf))) {
+        get_str(rf, "calibration", f->calibration, sizeof f->calibration);
+        get_str(rf, "calibrated_at", f->calibrated_at, sizeof f->calibrated_at);
+        get_str(rf, "dtype", f->dtype, sizeof f->dtype);
+        f->threads = (int)fmax(0, get_num(rf, "threads"));
+        f->peak_gops = get_num(rf, "peak_gops");
+        f->peak_gbytes_per_s = get_num(rf, "peak_gbytes_per_s");
+        f->intensity = get_num(rf, "intensity");
+        f->roof_gops = get_num(rf, "roof_gops");
+        f->share = get_num(rf, "share");
+        const cJSON *b = cJSON_GetObjectItemCaseSensitive(rf, "bound");
+        f->memory_bound = cJSON_IsString(b) && strcmp(b->valuestring, "memory") == 0;
+    }
+}

@@ -1,0 +1,67 @@
+# test_counters.sh - what every result records besides time, from the
+# outside: software events (perf or getrusage, named), preempted samples,
+# hardware counters or the errno reason, CPU frequency and thermal zones
+# from a fake sysfs tree (EB_SYSFS_ROOT) and, without one, the reason;
+# the result files match the schema; `info` lists the sources.
+. "$(dirname "$0")/lib.sh"
+PY=/usr/bin/python3
+SCHEMA=reports/results-schema.json
+
+validate() { # FILE: the document must match the schema
+    "$PY" - "$1" "$SCHEMA" <<'PYEOF'
+import json, sys, jsonschema
+jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))
+PYEOF
+}
+# field FILE EXPR: prints EXPR evaluated on result 0 (r) of FILE
+field() {
+    "$PY" -c "import json,sys; r=json.load(open(sys.argv[1]))['results'][0]; print($2)" "$1"
+}
+
+# every CPU's cpufreq and two thermal zones
+ROOT="$TMP/sysfs"
+n=$(getconf _NPROCESSORS_CONF)
+i=0
+while [ "$i" -lt "$n" ]; do
+    d="$ROOT/sys/devices/system/cpu/cpu$i/cpufreq"
+    mkdir -p "$d"
+    echo 2400000 >"$d/scaling_cur_freq"
+    echo performance >"$d/scaling_governor"
+    i=$((i + 1))
+done
+for z in 0 1; do
+    mkdir -p "$ROOT/sys/class/thermal/thermal_zone$z"
+    echo "zone$z" >"$ROOT/sys/class/thermal/thermal_zone$z/type"
+    echo 42000 >"$ROOT/sys/class/thermal/thermal_zone$z/temp"
+done
+
+expect 0 "run with a fake sysfs" -- env EB_SYSFS_ROOT="$ROOT" "$EDGEBENCH" run zoo:fmnist-mlp -v cpu -n 20 --eval 0 -o "$TMP/f.json"
+expect 0 "the result file matches the schema" -- validate "$TMP/f.json"
+field "$TMP/f.json" "r['frequency']['available'], r['frequency']['median_mhz'], r['frequency']['governor'], r['frequency']['throttled']" >"$TMP/fq"
+contains "$TMP/fq" "True 2400 performance False" "frequency from the fake tree, not throttled"
+field "$TMP/f.json" "[(z['type'], z['start_c'], z['end_c']) for z in r['thermal']['zones']]" >"$TMP/th"
+contains "$TMP/th" "[('zone0', 42, 42), ('zone1', 42, 42)]" "both zones at start and end"
+field "$TMP/f.json" "r['counters']['software']['source'] in ('perf_event_open', 'getrusage'), r['counters']['software']['runs'] == r['latency']['n'], r['counters']['preemption']['samples'] == r['latency']['n']" >"$TMP/sw"
+contains "$TMP/sw" "True True True" "software events and preemption cover every timed sample"
+field "$TMP/f.json" "all(0 <= i < r['latency']['n'] and i % r['counters']['preemption']['window'] == 0 for i in r['counters']['preemption']['indices']) and r['counters']['preemption']['preempted_samples'] >= len(r['counters']['preemption']['indices'])" >"$TMP/pre"
+contains "$TMP/pre" "True" "preempted indices are the first samples of windows"
+field "$TMP/f.json" "(lambda p: p['windows'] == -(-r['latency']['n'] // p['window']) and p['preempted_windows'] <= p['windows'])(r['counters']['preemption'])" >"$TMP/win"
+contains "$TMP/win" "True" "the windows cover every sample"
+field "$TMP/f.json" "r['counters']['hardware']['available'] or r['counters']['hardware']['reason'].startswith('perf_event_open(')" >"$TMP/hw"
+contains "$TMP/hw" "True" "hardware counters, or the errno reason"
+
+# no cpufreq, no thermal zones: the reason names the path
+mkdir -p "$TMP/empty"
+expect 0 "run with an empty sysfs" -- env EB_SYSFS_ROOT="$TMP/empty" "$EDGEBENCH" run zoo:fmnist-mlp -v cpu -n 5 --eval 0 -o "$TMP/e.json"
+expect 0 "that file matches the schema too" -- validate "$TMP/e.json"
+field "$TMP/e.json" "r['frequency']['available'], r['frequency']['reason']" >"$TMP/nf"
+contains "$TMP/nf" "False $TMP/empty/sys/devices/system/cpu/cpu" "no cpufreq: where it looked"
+contains "$TMP/nf" "scaling_cur_freq: No such file or directory" "and the errno"
+
+# info lists the sources
+expect 0 "info" -- env EB_SYSFS_ROOT="$ROOT" "$EDGEBENCH" info
+contains "$TMP/out" "counters:       software: " "info: software events"
+contains "$TMP/out" "                hardware: " "info: hardware counters"
+contains "$TMP/out" "cpu frequency:  cpu" "info: cpufreq from the fake tree"
+contains "$TMP/out" "thermal:        2 zones: zone0 42.0 C, zone1 42.0 C" "info: thermal zones"
+finish
