@@ -15,16 +15,6 @@
 #include "runners/opencl/ocl_compute.h"
 #include "runners/opencl/ocl_plan.h"
 
-/* TEMPORARY SWITCH (helper oclrun, issue 14): 0 while the compute kernels
- * (helper oclgemm's ocl_compute.c) are not merged: Conv, Gemm, MatMul and
- * the pools then go to the reference fallback.  The lead flips it to 1
- * (or removes it) once ocl_compute.c is on main. */
-#ifndef EB_OCL_COMPUTE_KERNELS
-#define EB_OCL_COMPUTE_KERNELS 0
-#endif
-
-#if EB_OCL_COMPUTE_KERNELS
-
 static bool f32(const eb_plan *p, int v)
 {
     return v >= 0 && p->g->values[v].shape_known && eb_ocl_value(p, v)->dtype == EB_DT_F32;
@@ -316,13 +306,3 @@ eb_ocl_lower eb_ocl_lower_compute(eb_plan *p, int node, eb_err *err)
     default: return EB_OCL_NO_KERNEL;
     }
 }
-
-#else /* the compute kernels are not built yet: see the switch above */
-
-eb_ocl_lower eb_ocl_lower_compute(eb_plan *p, int node, eb_err *err)
-{
-    (void)p, (void)node, (void)err;
-    return EB_OCL_NO_KERNEL;
-}
-
-#endif

@@ -17,15 +17,7 @@ if ! grep -q "opencl device=0" "$TMP/info"; then
 fi
 contains "$TMP/info" "platform " "info lists the OpenCL device's platform"
 
-# 0 reference fallbacks needs the compute kernels (ocl_compute.c); while
-# they are switched off (runners/opencl/ocl_plan_compute.c) the check is
-# skipped, visibly
 STRICT=1
-if grep -q '^#define EB_OCL_COMPUTE_KERNELS 0' runners/opencl/ocl_plan_compute.c 2>/dev/null; then
-    STRICT=0
-    skip "0 reference fallbacks on opencl" "the compute kernels are switched off (EB_OCL_COMPUTE_KERNELS 0 in runners/opencl/ocl_plan_compute.c)"
-fi
-
 expect 0 "run ref, opencl, opencl:quant=fp16" -- "$EDGEBENCH" run zoo:fmnist-cnn -v ref -v opencl -v 'opencl:quant=fp16' \
     -n 3 --min-time 0 -o "$TMP/r.json"
 expect 0 "result file matches the schema" -- "$PY" -c '
