@@ -75,6 +75,29 @@ eb_variant eb_variant_default(const char *name)
     return v;
 }
 
+bool eb_runner_keys_default(const char *runner, const eb_variant *v, unsigned takes, char *why, size_t n)
+{
+    /* "" in a string key: a zeroed variant, the default */
+    if (!(takes & EB_KEY_THREADS) && v->threads != 1)
+        snprintf(why, n, "%s is single-threaded on the host (threads=%d requested; threads is a cpu runner setting)",
+                 runner, v->threads);
+    else if (!(takes & EB_KEY_ISA) && v->isa[0] && strcmp(v->isa, "auto") != 0)
+        snprintf(why, n, "%s has no kernel instruction sets to choose (isa=%s requested; isa is a cpu runner setting)",
+                 runner, v->isa);
+    else if (!(takes & EB_KEY_OPT) && v->opt != 2)
+        snprintf(why, n, "%s has no graph-optimizer levels (opt=%d requested; opt is a cpu runner setting)", runner,
+                 v->opt);
+    else if (!(takes & EB_KEY_GEMM) && v->gemm[0] && strcmp(v->gemm, "own") != 0)
+        snprintf(why, n, "%s runs its own GEMMs only (gemm=%s requested; gemm is a cuda runner setting)", runner,
+                 v->gemm);
+    else if (!(takes & EB_KEY_MATH) && v->math[0] && strcmp(v->math, "fp32") != 0)
+        snprintf(why, n, "%s computes in fp32 (math=%s requested; math is a cuda runner setting, quant= compresses "
+                         "weights)", runner, v->math);
+    else
+        return true;
+    return false;
+}
+
 bool eb_runner_ops_known(const eb_graph *g, char *why, size_t n)
 {
     for (int i = 0; i < g->n_nodes; i++)

@@ -176,6 +176,14 @@ bool eb_runner_device_id(const eb_runner *r, int index, bool in_child, char *id,
  * in_child); false when it may not or there is no such device. */
 bool eb_runner_device(const eb_runner *r, int index, bool in_child, eb_device *out);
 
+/* For a runner's supports(): the variant keys that belong to one runner
+ * (threads, isa, opt: cpu's; gemm, math: cuda's) must stay at their
+ * defaults on the others, so that no result claims a setting that did not
+ * apply.  `takes` names the keys this runner reads (EB_KEY_* bits); false,
+ * with why naming the first other key set, its value and whose it is. */
+enum { EB_KEY_THREADS = 1u, EB_KEY_ISA = 2u, EB_KEY_OPT = 4u, EB_KEY_GEMM = 8u, EB_KEY_MATH = 16u };
+bool eb_runner_keys_default(const char *runner, const eb_variant *v, unsigned takes, char *why, size_t n);
+
 /* For a runner's supports(): false, with why naming the first node whose
  * op the suite does not implement, when there is one. */
 bool eb_runner_ops_known(const eb_graph *g, char *why, size_t n);

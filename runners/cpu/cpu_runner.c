@@ -72,17 +72,8 @@ static bool cpu_supports(const eb_graph *g, const eb_variant *v, char *why, size
         snprintf(why, n, "cpu: opt=%d, expected 0, 1 or 2", v->opt);
         return false;
     }
-    if (v->gemm[0] && strcmp(v->gemm, "own") != 0) { /* "": a zeroed variant, own */
-        snprintf(why, n, "cpu: gemm=%s requested; gemm is a cuda runner setting (the cpu runner has its own GEMMs only)",
-                 v->gemm);
-        return false;
-    }
-    if (v->math[0] && strcmp(v->math, "fp32") != 0) {
-        snprintf(why, n, "cpu: math=%s requested; math is a cuda runner setting (fp32 here; quant= compresses weights)",
-                 v->math);
-        return false;
-    }
-    return eb_runner_ops_known(g, why, n);
+    return eb_runner_keys_default("cpu", v, EB_KEY_THREADS | EB_KEY_ISA | EB_KEY_OPT, why, n) &&
+           eb_runner_ops_known(g, why, n);
 }
 
 static void cpu_release(eb_plan *p)

@@ -39,18 +39,8 @@ static bool want_cublas(const eb_variant *v)
 
 static bool cuda_supports(const eb_graph *g, const eb_variant *v, char *why, size_t n)
 {
-    if (v->threads != 1) {
-        snprintf(why, n, "cuda runs on the GPU (threads=%d requested; threads is a host runner setting)", v->threads);
+    if (!eb_runner_keys_default("cuda", v, EB_KEY_GEMM | EB_KEY_MATH, why, n))
         return false;
-    }
-    if (v->isa[0] && strcmp(v->isa, "auto") != 0) {
-        snprintf(why, n, "cuda: isa=%s requested; isa is a cpu runner setting", v->isa);
-        return false;
-    }
-    if (v->opt != 2) {
-        snprintf(why, n, "cuda: opt=%d requested; opt is a cpu runner setting", v->opt);
-        return false;
-    }
     if (v->gemm[0] && strcmp(v->gemm, "own") != 0 && !want_cublas(v)) {
         snprintf(why, n, "cuda: gemm=%s, expected own or cublas", v->gemm);
         return false;

@@ -3,10 +3,10 @@
  * kernels compute on (reference_kernels/ref_quant.h).  It is the oracle the other
  * runners and every compressed variant are compared against, so it stays
  * simple: one buffer per intermediate value, no reuse, no fusion.  Its
- * kernels are plain C, recorded as isa "c"; the variant key isa= other than
- * auto is refused (unsupported, with the reason), as are the cuda runner's
- * gemm= and math= other than their defaults, not ignored, so that a
- * result never claims a setting that did not apply.  Its profile() times
+ * kernels are plain C, recorded as isa "c"; the keys of other runners
+ * (threads, isa, opt, gemm, math) away from their defaults are refused
+ * (unsupported, with the reason: eb_runner_keys_default), not ignored, so
+ * that a result never claims a setting that did not apply.  Its profile() times
  * each node it runs (one entry per node, folded constants excluded). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,27 +27,7 @@ struct eb_plan {
 
 static bool ref_supports(const eb_graph *g, const eb_variant *v, char *why, size_t n)
 {
-    if (v->threads != 1) {
-        snprintf(why, n, "ref is single-threaded (threads=%d requested)", v->threads);
-        return false;
-    }
-    if (v->isa[0] && strcmp(v->isa, "auto") != 0) { /* "": a zeroed variant, auto */
-        snprintf(why, n, "ref runs plain C kernels only (isa=%s requested; isa is a cpu runner setting)", v->isa);
-        return false;
-    }
-    if (v->opt != 2) {
-        snprintf(why, n, "ref runs every node as written (opt=%d requested; opt is a cpu runner setting)", v->opt);
-        return false;
-    }
-    if (v->gemm[0] && strcmp(v->gemm, "own") != 0) { /* "": a zeroed variant, own */
-        snprintf(why, n, "ref runs its own plain C kernels only (gemm=%s requested; gemm is a cuda runner setting)", v->gemm);
-        return false;
-    }
-    if (v->math[0] && strcmp(v->math, "fp32") != 0) {
-        snprintf(why, n, "ref computes in fp32 only (math=%s requested; math is a cuda runner setting)", v->math);
-        return false;
-    }
-    return eb_runner_ops_known(g, why, n);
+    return eb_runner_keys_default("ref", v, 0, why, n) && eb_runner_ops_known(g, why, n);
 }
 
 static void ref_release(eb_plan *p)
