@@ -82,7 +82,7 @@ contains "$TMP/out" "median" "run prints a latency"
 # driver lists the built ones)
 MISSING=
 for r in opencl cuda; do
-    "$BUILD/tests/conformance/test_onnx_node" --list-runners | grep -qx "$r" || { MISSING=$r; break; }
+    "$BUILD/tests/test_onnx_node" --list-runners | grep -qx "$r" || { MISSING=$r; break; }
 done
 if [ -n "$MISSING" ]; then
     expect 0 "run with a runner not built in" -- "$EDGEBENCH" run "$CONV" -v ref -v "$MISSING" -n 3

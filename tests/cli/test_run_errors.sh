@@ -108,7 +108,7 @@ contains "$TMP/err" "no runner named 'tensorrt'" "unknown runner named"
 # lists the built ones)
 MISSING=
 for r in opencl cuda; do
-    "$BUILD/tests/conformance/test_onnx_node" --list-runners | grep -qx "$r" || { MISSING=$r; break; }
+    "$BUILD/tests/test_onnx_node" --list-runners | grep -qx "$r" || { MISSING=$r; break; }
 done
 if [ -n "$MISSING" ]; then
     expect 3 "-v $MISSING alone (nothing ran)" -- "$EDGEBENCH" run "$A" $FAST -v "$MISSING"
