@@ -1,8 +1,8 @@
 /* test_cpu_opt.c - the cpu runner's graph optimizer (runners/cpu/cpu_opt*.c)
  * and its levels, against the ref runner.
  *
- * Each pattern is built here as a small graph (the protobuf-c builder of
- * test_cpu_runner.c, copied: that file's is static) and run on ref and on
+ * Each pattern is built here as a small graph (test_graph_builder.h) and
+ * run on ref and on
  * cpu at opt=0, 1 and 2 with the same random inputs (magnitudes in [0.1,
  * 2), random signs; seeded, the seed printed on failure).  Every level's
  * outputs must match ref by relative L2 error within TOL = 1e-5 (the cpu
@@ -31,18 +31,12 @@
 #include "runners/cpu/cpu_runner.h"
 #include "runners/cpu/gemm.h"
 #include "runners/runner.h"
+#include "tests/test_graph_builder.h"
 #include "tests/test_util.h"
 
 #define TOL 1e-5
 
 static uint64_t rng;
-
-static int setup(void **state)
-{
-    (void)state;
-    rng = eb_test_seed();
-    return 0;
-}
 
 /* A value never zero: sign * [0.1, 2). */
 static float rand_nonzero(void)
@@ -51,262 +45,11 @@ static float rand_nonzero(void)
     return eb_test_rand(&rng) & 1 ? v : -v;
 }
 
-/* ---- a small ONNX model builder ----------------------------------------------- */
-
-enum { MB_NODES = 16, MB_ATTRS = 64, MB_INITS = 16, MB_IO = 4, MB_DIMS = 64, MB_STRS = 128 };
-
-typedef struct mb {
-    int opset;
-    Onnx__NodeProto nodes[MB_NODES];
-    Onnx__NodeProto *node_ptrs[MB_NODES];
-    char *node_in[MB_NODES][8], *node_out[MB_NODES][3];
-    Onnx__AttributeProto attrs[MB_ATTRS];
-    Onnx__AttributeProto *attr_ptrs[MB_NODES][8];
-    int64_t attr_ints[MB_ATTRS][8];
-    int n_nodes, n_attrs;
-    Onnx__TensorProto inits[MB_INITS];
-    Onnx__TensorProto *init_ptrs[MB_INITS];
-    int64_t init_dims[MB_INITS][6];
-    float *init_data[MB_INITS];
-    int64_t init_i64[MB_INITS][8];
-    int n_inits;
-    Onnx__ValueInfoProto ins[MB_IO], outs[MB_IO];
-    Onnx__ValueInfoProto *in_ptrs[MB_IO], *out_ptrs[MB_IO];
-    Onnx__TypeProto types[MB_IO];
-    Onnx__TypeProto__Tensor ttypes[MB_IO];
-    Onnx__TensorShapeProto shapes[MB_IO];
-    Onnx__TensorShapeProto__Dimension dims[MB_IO][6];
-    Onnx__TensorShapeProto__Dimension *dim_ptrs[MB_IO][6];
-    int n_ins, n_outs;
-    char *strs[MB_STRS];
-    int n_strs;
-} mb;
-
-static char *mb_str(mb *b, const char *s)
+static int setup(void **state)
 {
-    assert_true(b->n_strs < MB_STRS);
-    char *c = strdup(s);
-    assert_non_null(c);
-    return b->strs[b->n_strs++] = c;
-}
-
-static void mb_begin(mb *b, int opset)
-{
-    memset(b, 0, sizeof *b);
-    b->opset = opset;
-}
-
-static void mb_input_typed(mb *b, const char *name, int rank, const int64_t *dims, int onnx_type);
-
-static void mb_input(mb *b, const char *name, int rank, const int64_t *dims)
-{
-    mb_input_typed(b, name, rank, dims, 1);
-}
-
-static void mb_input_typed(mb *b, const char *name, int rank, const int64_t *dims, int onnx_type)
-{
-    int i = b->n_ins++;
-    assert_true(i < MB_IO && rank <= 6);
-    for (int d = 0; d < rank; d++) {
-        b->dims[i][d] = (Onnx__TensorShapeProto__Dimension)ONNX__TENSOR_SHAPE_PROTO__DIMENSION__INIT;
-        b->dims[i][d].value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
-        b->dims[i][d].dim_value = dims[d];
-        b->dim_ptrs[i][d] = &b->dims[i][d];
-    }
-    b->shapes[i] = (Onnx__TensorShapeProto)ONNX__TENSOR_SHAPE_PROTO__INIT;
-    b->shapes[i].n_dim = (size_t)rank;
-    b->shapes[i].dim = b->dim_ptrs[i];
-    b->ttypes[i] = (Onnx__TypeProto__Tensor)ONNX__TYPE_PROTO__TENSOR__INIT;
-    b->ttypes[i].has_elem_type = 1;
-    b->ttypes[i].elem_type = onnx_type;
-    b->ttypes[i].shape = &b->shapes[i];
-    b->types[i] = (Onnx__TypeProto)ONNX__TYPE_PROTO__INIT;
-    b->types[i].value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
-    b->types[i].tensor_type = &b->ttypes[i];
-    b->ins[i] = (Onnx__ValueInfoProto)ONNX__VALUE_INFO_PROTO__INIT;
-    b->ins[i].name = mb_str(b, name);
-    b->ins[i].type = &b->types[i];
-    b->in_ptrs[i] = &b->ins[i];
-}
-
-static void mb_output(mb *b, const char *name)
-{
-    int i = b->n_outs++;
-    assert_true(i < MB_IO);
-    b->outs[i] = (Onnx__ValueInfoProto)ONNX__VALUE_INFO_PROTO__INIT;
-    b->outs[i].name = mb_str(b, name);
-    b->out_ptrs[i] = &b->outs[i];
-}
-
-/* An f32 initializer; data NULL: random non-zero values. Returns its data. */
-static float *mb_init(mb *b, const char *name, int rank, const int64_t *dims, const float *data)
-{
-    int i = b->n_inits++;
-    assert_true(i < MB_INITS && rank <= 6);
-    size_t count = 1;
-    for (int d = 0; d < rank; d++) {
-        b->init_dims[i][d] = dims[d];
-        count *= (size_t)dims[d];
-    }
-    float *v = malloc(sizeof(float) * (count ? count : 1));
-    assert_non_null(v);
-    for (size_t k = 0; k < count; k++)
-        v[k] = data ? data[k] : rand_nonzero();
-    b->init_data[i] = v;
-    Onnx__TensorProto *t = &b->inits[i];
-    *t = (Onnx__TensorProto)ONNX__TENSOR_PROTO__INIT;
-    t->name = mb_str(b, name);
-    t->has_data_type = 1;
-    t->data_type = 1;
-    t->n_dims = (size_t)rank;
-    t->dims = b->init_dims[i];
-    t->n_float_data = count;
-    t->float_data = v;
-    b->init_ptrs[i] = t;
-    return v;
-}
-
-static float *mb_init1(mb *b, const char *name, int64_t n, const float *data)
-{
-    return mb_init(b, name, 1, (int64_t[]){n}, data);
-}
-
-/* An int64 initializer of n values. */
-static void mb_init_i64(mb *b, const char *name, int n, const int64_t *vals)
-{
-    mb_init(b, name, 1, (int64_t[]){0}, NULL);
-    Onnx__TensorProto *t = &b->inits[b->n_inits - 1];
-    int64_t *store = b->init_i64[b->n_inits - 1];
-    assert_true(n <= 8);
-    memcpy(store, vals, sizeof(int64_t) * (size_t)n);
-    b->init_dims[b->n_inits - 1][0] = n;
-    t->data_type = 7;
-    t->n_float_data = 0;
-    t->n_int64_data = (size_t)n;
-    t->int64_data = store;
-}
-
-static float mb_scalar_val;
-static void mb_scalar(mb *b, const char *name, float v)
-{
-    mb_scalar_val = v;
-    mb_init(b, name, 0, NULL, &mb_scalar_val);
-}
-
-/* Node op(ins) -> outs; names comma-separated, an empty name is omitted. */
-static void mb_node(mb *b, const char *op, const char *ins, const char *outs)
-{
-    int i = b->n_nodes++;
-    assert_true(i < MB_NODES);
-    Onnx__NodeProto *n = &b->nodes[i];
-    *n = (Onnx__NodeProto)ONNX__NODE_PROTO__INIT;
-    n->op_type = mb_str(b, op);
-    n->name = mb_str(b, op);
-    const char *lists[2] = {ins, outs};
-    for (int l = 0; l < 2; l++) {
-        const char *s = lists[l];
-        size_t cnt = 0;
-        while (s && *s) {
-            size_t len = strcspn(s, ",");
-            char buf[64];
-            snprintf(buf, sizeof buf, "%.*s", (int)len, s);
-            assert_true(cnt < (l ? 3u : 8u));
-            if (l)
-                b->node_out[i][cnt++] = mb_str(b, buf);
-            else
-                b->node_in[i][cnt++] = mb_str(b, buf);
-            s += len + (s[len] == ',');
-        }
-        if (l) {
-            n->n_output = cnt;
-            n->output = b->node_out[i];
-        } else {
-            n->n_input = cnt;
-            n->input = b->node_in[i];
-        }
-    }
-    n->attribute = b->attr_ptrs[i];
-    b->node_ptrs[i] = n;
-}
-
-static Onnx__AttributeProto *mb_attr(mb *b, const char *name, Onnx__AttributeProto__AttributeType type)
-{
-    Onnx__NodeProto *n = &b->nodes[b->n_nodes - 1];
-    assert_true(b->n_attrs < MB_ATTRS && n->n_attribute < 8);
-    Onnx__AttributeProto *a = &b->attrs[b->n_attrs++];
-    *a = (Onnx__AttributeProto)ONNX__ATTRIBUTE_PROTO__INIT;
-    a->name = mb_str(b, name);
-    a->has_type = 1;
-    a->type = type;
-    b->attr_ptrs[b->n_nodes - 1][n->n_attribute++] = a;
-    return a;
-}
-
-static void mb_attr_int(mb *b, const char *name, int64_t v)
-{
-    Onnx__AttributeProto *a = mb_attr(b, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
-    a->has_i = 1;
-    a->i = v;
-}
-
-static void mb_attr_float(mb *b, const char *name, float v)
-{
-    Onnx__AttributeProto *a = mb_attr(b, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT);
-    a->has_f = 1;
-    a->f = v;
-}
-
-static void mb_attr_ints(mb *b, const char *name, int n, const int64_t *v)
-{
-    Onnx__AttributeProto *a = mb_attr(b, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS);
-    int64_t *store = b->attr_ints[b->n_attrs - 1];
-    assert_true(n <= 8);
-    memcpy(store, v, sizeof(int64_t) * (size_t)n);
-    a->n_ints = (size_t)n;
-    a->ints = store;
-}
-
-/* Packs, loads and infers shapes; frees the builder's memory. */
-static eb_graph *mb_load(mb *b)
-{
-    Onnx__GraphProto graph = ONNX__GRAPH_PROTO__INIT;
-    graph.name = "test";
-    graph.n_node = (size_t)b->n_nodes;
-    graph.node = b->node_ptrs;
-    graph.n_initializer = (size_t)b->n_inits;
-    graph.initializer = b->init_ptrs;
-    graph.n_input = (size_t)b->n_ins;
-    graph.input = b->in_ptrs;
-    graph.n_output = (size_t)b->n_outs;
-    graph.output = b->out_ptrs;
-    Onnx__OperatorSetIdProto opset = ONNX__OPERATOR_SET_ID_PROTO__INIT, *opsets[1] = {&opset};
-    opset.domain = "";
-    opset.has_version = 1;
-    opset.version = b->opset;
-    Onnx__ModelProto m = ONNX__MODEL_PROTO__INIT;
-    m.has_ir_version = 1;
-    m.ir_version = 8;
-    m.producer_name = "test_cpu_runner";
-    m.n_opset_import = 1;
-    m.opset_import = opsets;
-    m.graph = &graph;
-    size_t len = onnx__model_proto__get_packed_size(&m);
-    uint8_t *buf = malloc(len);
-    assert_non_null(buf);
-    onnx__model_proto__pack(&m, buf);
-    eb_graph *g = NULL;
-    eb_err err = {{0}};
-    eb_status st = eb_graph_load_buffer(buf, len, "test.onnx", NULL, &g, &err);
-    if (st == EB_OK)
-        st = eb_graph_infer_shapes(g, NULL, eb_ref_eval, &err);
-    if (st != EB_OK)
-        fail_msg("building the test graph: %s", err.msg);
-    free(buf);
-    for (int i = 0; i < b->n_inits; i++)
-        free(b->init_data[i]);
-    for (int i = 0; i < b->n_strs; i++)
-        free(b->strs[i]);
-    return g;
+    (void)state;
+    rng = eb_test_seed();
+    return 0;
 }
 
 /* ---- running a graph on ref and on cpu at a level ------------------------------ */
@@ -434,30 +177,30 @@ typedef struct ln_spec {
 
 static eb_graph *ln_graph(const ln_spec *s)
 {
-    mb b;
-    mb_begin(&b, 13);
-    mb_input(&b, "x", 3, (int64_t[]){2, 5, 24});
+    eb_mb b;
+    eb_mb_begin(&b, 13);
+    eb_mb_input(&b, "x", 3, (int64_t[]){2, 5, 24});
     int64_t pd[2] = {5, 24};
-    mb_init(&b, "gamma", s->n_axes, pd + 2 - s->n_axes, NULL);
-    mb_init(&b, "beta", s->n_axes, pd + 2 - s->n_axes, NULL);
-    mb_scalar(&b, "eps", 1e-5f);
-    mb_scalar(&b, "expo", s->expo);
-    mb_node(&b, "ReduceMean", "x", "mean");
-    mb_attr_ints(&b, "axes", s->n_axes, s->axes1);
-    mb_node(&b, "Sub", "x,mean", "d");
-    mb_node(&b, s->mul_sq ? "Mul" : "Pow", s->mul_sq ? "d,d" : "d,expo", "sq");
-    mb_node(&b, "ReduceMean", "sq", "var");
-    mb_attr_ints(&b, "axes", s->n_axes, s->axes2);
-    mb_node(&b, "Add", "var,eps", "ve");
-    mb_node(&b, "Sqrt", "ve", "sd");
-    mb_node(&b, "Div", "d,sd", "n");
-    mb_node(&b, "Mul", "gamma,n", s->beta ? "m" : "y"); /* gamma first: either order */
+    eb_mb_init(&b, "gamma", s->n_axes, pd + 2 - s->n_axes, NULL);
+    eb_mb_init(&b, "beta", s->n_axes, pd + 2 - s->n_axes, NULL);
+    eb_mb_scalar(&b, "eps", 1e-5f);
+    eb_mb_scalar(&b, "expo", s->expo);
+    eb_mb_node(&b, "ReduceMean", "x", "mean");
+    eb_mb_attr_ints(&b, "axes", s->n_axes, s->axes1);
+    eb_mb_node(&b, "Sub", "x,mean", "d");
+    eb_mb_node(&b, s->mul_sq ? "Mul" : "Pow", s->mul_sq ? "d,d" : "d,expo", "sq");
+    eb_mb_node(&b, "ReduceMean", "sq", "var");
+    eb_mb_attr_ints(&b, "axes", s->n_axes, s->axes2);
+    eb_mb_node(&b, "Add", "var,eps", "ve");
+    eb_mb_node(&b, "Sqrt", "ve", "sd");
+    eb_mb_node(&b, "Div", "d,sd", "n");
+    eb_mb_node(&b, "Mul", "gamma,n", s->beta ? "m" : "y"); /* gamma first: either order */
     if (s->beta)
-        mb_node(&b, "Add", "m,beta", "y");
-    mb_output(&b, "y");
+        eb_mb_node(&b, "Add", "m,beta", "y");
+    eb_mb_output(&b, "y");
     if (s->mean_out)
-        mb_output(&b, "mean");
-    return mb_load(&b);
+        eb_mb_output(&b, "mean");
+    return eb_mb_load(&b);
 }
 
 static void layernorm__decomposed__fuses_into_one_step(void **state)
@@ -506,39 +249,39 @@ static void on_every_isa(void (*body)(void))
  * (x * x * x, cube * kappa, 0.5 first). */
 static eb_graph *gelu_tanh_graph(bool torch_form, float kappa, float scale)
 {
-    mb b;
-    mb_begin(&b, 13);
-    mb_input(&b, scale != 1.0f ? "x0" : "x", 2, (int64_t[]){3, 40});
+    eb_mb b;
+    eb_mb_begin(&b, 13);
+    eb_mb_input(&b, scale != 1.0f ? "x0" : "x", 2, (int64_t[]){3, 40});
     if (scale != 1.0f) { /* x far out: where e^2z saturates */
-        mb_scalar(&b, "scale", scale);
-        mb_node(&b, "Mul", "x0,scale", "x");
+        eb_mb_scalar(&b, "scale", scale);
+        eb_mb_node(&b, "Mul", "x0,scale", "x");
     }
-    mb_scalar(&b, "kappa", kappa);
-    mb_scalar(&b, "beta", 0.7978845608f);
-    mb_scalar(&b, "one", 1.0f);
-    mb_scalar(&b, "half", 0.5f);
+    eb_mb_scalar(&b, "kappa", kappa);
+    eb_mb_scalar(&b, "beta", 0.7978845608f);
+    eb_mb_scalar(&b, "one", 1.0f);
+    eb_mb_scalar(&b, "half", 0.5f);
     if (torch_form) {
-        mb_node(&b, "Mul", "x,x", "xx");
-        mb_node(&b, "Mul", "x,xx", "cube");
-        mb_node(&b, "Mul", "cube,kappa", "k");
+        eb_mb_node(&b, "Mul", "x,x", "xx");
+        eb_mb_node(&b, "Mul", "x,xx", "cube");
+        eb_mb_node(&b, "Mul", "cube,kappa", "k");
     } else {
-        mb_scalar(&b, "three", 3.0f);
-        mb_node(&b, "Pow", "x,three", "cube");
-        mb_node(&b, "Mul", "kappa,cube", "k");
+        eb_mb_scalar(&b, "three", 3.0f);
+        eb_mb_node(&b, "Pow", "x,three", "cube");
+        eb_mb_node(&b, "Mul", "kappa,cube", "k");
     }
-    mb_node(&b, "Add", "x,k", "s");
-    mb_node(&b, "Mul", "beta,s", "t");
-    mb_node(&b, "Tanh", "t", "th");
-    mb_node(&b, "Add", torch_form ? "one,th" : "th,one", "a");
+    eb_mb_node(&b, "Add", "x,k", "s");
+    eb_mb_node(&b, "Mul", "beta,s", "t");
+    eb_mb_node(&b, "Tanh", "t", "th");
+    eb_mb_node(&b, "Add", torch_form ? "one,th" : "th,one", "a");
     if (torch_form) {
-        mb_node(&b, "Mul", "x,a", "xa");
-        mb_node(&b, "Mul", "half,xa", "y");
+        eb_mb_node(&b, "Mul", "x,a", "xa");
+        eb_mb_node(&b, "Mul", "half,xa", "y");
     } else {
-        mb_node(&b, "Mul", "half,x", "h");
-        mb_node(&b, "Mul", "h,a", "y");
+        eb_mb_node(&b, "Mul", "half,x", "h");
+        eb_mb_node(&b, "Mul", "h,a", "y");
     }
-    mb_output(&b, "y");
-    return mb_load(&b);
+    eb_mb_output(&b, "y");
+    return eb_mb_load(&b);
 }
 
 static void gelu_tanh_cases(void)
@@ -559,27 +302,27 @@ static void gelu_tanh__both_spellings__fuse_and_a_wrong_constant_does_not(void *
 /* x * Sigmoid(scale * x) (scale 1: SiLU; 1.702: QuickGELU, not SiLU). */
 static eb_graph *silu_graph(float scale)
 {
-    mb b;
-    mb_begin(&b, 13);
-    mb_input(&b, "x", 4, (int64_t[]){1, 6, 5, 7});
+    eb_mb b;
+    eb_mb_begin(&b, 13);
+    eb_mb_input(&b, "x", 4, (int64_t[]){1, 6, 5, 7});
     if (scale > 100) { /* SiLU of x * scale: x far out, where e^-x saturates */
-        mb_scalar(&b, "scale", scale);
-        mb_node(&b, "Mul", "x,scale", "x1");
-        mb_node(&b, "Sigmoid", "x1", "s");
-        mb_node(&b, "Mul", "s,x1", "y");
-        mb_output(&b, "y");
-        return mb_load(&b);
+        eb_mb_scalar(&b, "scale", scale);
+        eb_mb_node(&b, "Mul", "x,scale", "x1");
+        eb_mb_node(&b, "Sigmoid", "x1", "s");
+        eb_mb_node(&b, "Mul", "s,x1", "y");
+        eb_mb_output(&b, "y");
+        return eb_mb_load(&b);
     }
     if (scale != 1.0f) {
-        mb_scalar(&b, "scale", scale);
-        mb_node(&b, "Mul", "x,scale", "xs");
-        mb_node(&b, "Sigmoid", "xs", "s");
+        eb_mb_scalar(&b, "scale", scale);
+        eb_mb_node(&b, "Mul", "x,scale", "xs");
+        eb_mb_node(&b, "Sigmoid", "xs", "s");
     } else {
-        mb_node(&b, "Sigmoid", "x", "s");
+        eb_mb_node(&b, "Sigmoid", "x", "s");
     }
-    mb_node(&b, "Mul", "s,x", "y");
-    mb_output(&b, "y");
-    return mb_load(&b);
+    eb_mb_node(&b, "Mul", "s,x", "y");
+    eb_mb_output(&b, "y");
+    return eb_mb_load(&b);
 }
 
 static void silu_cases(void)
@@ -588,16 +331,16 @@ static void silu_cases(void)
     expect_opt(silu_graph(200.0f), "SiLU x1", true, true, "SiLU on [-400, 400]");
     expect_opt(silu_graph(1.702f), "SiLU", false, false, "x * Sigmoid(1.702 x)");
     /* equal to SiLU on [-20, 20] only: the far probes see the clamp */
-    mb b;
-    mb_begin(&b, 13);
-    mb_input(&b, "x", 2, (int64_t[]){3, 20});
-    mb_scalar(&b, "lo", -20.0f);
-    mb_scalar(&b, "hi", 20.0f);
-    mb_node(&b, "Clip", "x,lo,hi", "c");
-    mb_node(&b, "Sigmoid", "x", "s");
-    mb_node(&b, "Mul", "c,s", "y");
-    mb_output(&b, "y");
-    expect_opt(mb_load(&b), "SiLU", false, true, "Clip(x, -20, 20) * Sigmoid(x)");
+    eb_mb b;
+    eb_mb_begin(&b, 13);
+    eb_mb_input(&b, "x", 2, (int64_t[]){3, 20});
+    eb_mb_scalar(&b, "lo", -20.0f);
+    eb_mb_scalar(&b, "hi", 20.0f);
+    eb_mb_node(&b, "Clip", "x,lo,hi", "c");
+    eb_mb_node(&b, "Sigmoid", "x", "s");
+    eb_mb_node(&b, "Mul", "c,s", "y");
+    eb_mb_output(&b, "y");
+    expect_opt(eb_mb_load(&b), "SiLU", false, true, "Clip(x, -20, 20) * Sigmoid(x)");
 }
 
 /* on every ISA: ST_ACT has an AVX2 loop and a scalar one (tails, generic) */
@@ -610,24 +353,24 @@ static void silu__x_times_sigmoid__fuses_and_quick_gelu_does_not(void **state)
 /* HardSwish as x * HardSigmoid(x) (alpha), or x * Clip(x + 3, 0, 6) / 6. */
 static eb_graph *hard_swish_graph(bool clip_form, float alpha)
 {
-    mb b;
-    mb_begin(&b, 13);
-    mb_input(&b, "x", 2, (int64_t[]){4, 33});
+    eb_mb b;
+    eb_mb_begin(&b, 13);
+    eb_mb_input(&b, "x", 2, (int64_t[]){4, 33});
     if (clip_form) {
-        mb_scalar(&b, "three", 3.0f);
-        mb_scalar(&b, "zero", 0.0f);
-        mb_scalar(&b, "six", 6.0f);
-        mb_node(&b, "Add", "x,three", "x3");
-        mb_node(&b, "Clip", "x3,zero,six", "c");
-        mb_node(&b, "Mul", "x,c", "xc");
-        mb_node(&b, "Div", "xc,six", "y");
+        eb_mb_scalar(&b, "three", 3.0f);
+        eb_mb_scalar(&b, "zero", 0.0f);
+        eb_mb_scalar(&b, "six", 6.0f);
+        eb_mb_node(&b, "Add", "x,three", "x3");
+        eb_mb_node(&b, "Clip", "x3,zero,six", "c");
+        eb_mb_node(&b, "Mul", "x,c", "xc");
+        eb_mb_node(&b, "Div", "xc,six", "y");
     } else {
-        mb_node(&b, "HardSigmoid", "x", "h");
-        mb_attr_float(&b, "alpha", alpha);
-        mb_node(&b, "Mul", "x,h", "y");
+        eb_mb_node(&b, "HardSigmoid", "x", "h");
+        eb_mb_attr_float(&b, "alpha", alpha);
+        eb_mb_node(&b, "Mul", "x,h", "y");
     }
-    mb_output(&b, "y");
-    return mb_load(&b);
+    eb_mb_output(&b, "y");
+    return eb_mb_load(&b);
 }
 
 static void hard_swish_cases(void)
@@ -650,35 +393,35 @@ static void hard_swish__both_spellings__fuse_and_the_default_slope_does_not(void
 static void gelu_erf__reordered_after_matmul__becomes_the_epilogue(void **state)
 {
     (void)state;
-    mb b;
-    mb_begin(&b, 13);
-    mb_input(&b, "x", 2, (int64_t[]){5, 16});
-    mb_init(&b, "w", 2, (int64_t[]){16, 12}, NULL);
-    mb_scalar(&b, "half", 0.5f);
-    mb_scalar(&b, "rs2", 0.70710678f);
-    mb_scalar(&b, "one", 1.0f);
-    mb_node(&b, "MatMul", "x,w", "y");
-    mb_node(&b, "Mul", "y,half", "h");
-    mb_node(&b, "Mul", "y,rs2", "ys");
-    mb_node(&b, "Erf", "ys", "e");
-    mb_node(&b, "Add", "one,e", "a");
-    mb_node(&b, "Mul", "a,h", "z");
-    mb_output(&b, "z");
-    expect_opt(mb_load(&b), "MatMul+GELU x1", true, true, "MatMul, then 0.5 y (1 + erf(y / sqrt 2))");
+    eb_mb b;
+    eb_mb_begin(&b, 13);
+    eb_mb_input(&b, "x", 2, (int64_t[]){5, 16});
+    eb_mb_init(&b, "w", 2, (int64_t[]){16, 12}, NULL);
+    eb_mb_scalar(&b, "half", 0.5f);
+    eb_mb_scalar(&b, "rs2", 0.70710678f);
+    eb_mb_scalar(&b, "one", 1.0f);
+    eb_mb_node(&b, "MatMul", "x,w", "y");
+    eb_mb_node(&b, "Mul", "y,half", "h");
+    eb_mb_node(&b, "Mul", "y,rs2", "ys");
+    eb_mb_node(&b, "Erf", "ys", "e");
+    eb_mb_node(&b, "Add", "one,e", "a");
+    eb_mb_node(&b, "Mul", "a,h", "z");
+    eb_mb_output(&b, "z");
+    expect_opt(eb_mb_load(&b), "MatMul+GELU x1", true, true, "MatMul, then 0.5 y (1 + erf(y / sqrt 2))");
 }
 
 /* ---- Pow by a constant ----------------------------------------------------------- */
 
 static eb_graph *pow_graph(float e)
 {
-    mb b;
-    mb_begin(&b, 13);
-    mb_input(&b, "x", 2, (int64_t[]){3, 50});
-    mb_scalar(&b, "e", e);
-    mb_node(&b, "Abs", "x", "ax"); /* x^0.5 wants x >= 0 */
-    mb_node(&b, "Pow", "ax,e", "y");
-    mb_output(&b, "y");
-    return mb_load(&b);
+    eb_mb b;
+    eb_mb_begin(&b, 13);
+    eb_mb_input(&b, "x", 2, (int64_t[]){3, 50});
+    eb_mb_scalar(&b, "e", e);
+    eb_mb_node(&b, "Abs", "x", "ax"); /* x^0.5 wants x >= 0 */
+    eb_mb_node(&b, "Pow", "ax,e", "y");
+    eb_mb_output(&b, "y");
+    return eb_mb_load(&b);
 }
 
 static void pow__by_2_and_half__are_mul_and_sqrt(void **state)
@@ -695,23 +438,23 @@ static void pow__by_2_and_half__are_mul_and_sqrt(void **state)
  * perm -> Reshape (n, c, h, w); perm (0, 2, 1, 3, 4) is the shuffle. */
 static eb_graph *shuffle_graph(const int64_t *perm, bool conv)
 {
-    mb b;
-    mb_begin(&b, 13);
-    mb_input(&b, "x", 4, (int64_t[]){2, 12, 5, 3});
-    mb_init_i64(&b, "s5", 5, (int64_t[]){2, 2, 6, 5, 3});
-    mb_init_i64(&b, "s4", 4, (int64_t[]){2, 12, 5, 3});
+    eb_mb b;
+    eb_mb_begin(&b, 13);
+    eb_mb_input(&b, "x", 4, (int64_t[]){2, 12, 5, 3});
+    eb_mb_init_i64(&b, "s5", 5, (int64_t[]){2, 2, 6, 5, 3});
+    eb_mb_init_i64(&b, "s4", 4, (int64_t[]){2, 12, 5, 3});
     if (conv) { /* its output is NHWC: the shuffle permutes each pixel's channels */
-        mb_init(&b, "w", 4, (int64_t[]){12, 12, 1, 1}, NULL);
-        mb_node(&b, "Conv", "x,w", "r");
+        eb_mb_init(&b, "w", 4, (int64_t[]){12, 12, 1, 1}, NULL);
+        eb_mb_node(&b, "Conv", "x,w", "r");
     } else {
-        mb_node(&b, "Relu", "x", "r"); /* an activation, not the graph's input */
+        eb_mb_node(&b, "Relu", "x", "r"); /* an activation, not the graph's input */
     }
-    mb_node(&b, "Reshape", "r,s5", "a");
-    mb_node(&b, "Transpose", "a", "t");
-    mb_attr_ints(&b, "perm", 5, perm);
-    mb_node(&b, "Reshape", "t,s4", "y");
-    mb_output(&b, "y");
-    return mb_load(&b);
+    eb_mb_node(&b, "Reshape", "r,s5", "a");
+    eb_mb_node(&b, "Transpose", "a", "t");
+    eb_mb_attr_ints(&b, "perm", 5, perm);
+    eb_mb_node(&b, "Reshape", "t,s4", "y");
+    eb_mb_output(&b, "y");
+    return eb_mb_load(&b);
 }
 
 static void shuffle__reshape_transpose_reshape__is_one_copy(void **state)
@@ -730,30 +473,30 @@ static void shuffle__reshape_transpose_reshape__is_one_copy(void **state)
  * -> gate -> Mul with the Conv's output.  act: 0 none, 1 Relu, 2 SiLU. */
 static eb_graph *se_graph(int act, const char *gate)
 {
-    mb b;
-    mb_begin(&b, 13);
-    mb_input(&b, "x", 4, (int64_t[]){2, 16, 5, 4});
-    mb_init(&b, "w0", 4, (int64_t[]){16, 16, 1, 1}, NULL);
-    mb_init(&b, "w1", 4, (int64_t[]){4, 16, 1, 1}, NULL);
-    mb_init1(&b, "b1", 4, NULL);
-    mb_init(&b, "w2", 4, (int64_t[]){16, 4, 1, 1}, NULL);
-    mb_init1(&b, "b2", 16, NULL);
-    mb_node(&b, "Conv", "x,w0", "a");
-    mb_node(&b, "GlobalAveragePool", "a", "p");
-    mb_node(&b, "Conv", "p,w1,b1", act ? "h0" : "h");
+    eb_mb b;
+    eb_mb_begin(&b, 13);
+    eb_mb_input(&b, "x", 4, (int64_t[]){2, 16, 5, 4});
+    eb_mb_init(&b, "w0", 4, (int64_t[]){16, 16, 1, 1}, NULL);
+    eb_mb_init(&b, "w1", 4, (int64_t[]){4, 16, 1, 1}, NULL);
+    eb_mb_init1(&b, "b1", 4, NULL);
+    eb_mb_init(&b, "w2", 4, (int64_t[]){16, 4, 1, 1}, NULL);
+    eb_mb_init1(&b, "b2", 16, NULL);
+    eb_mb_node(&b, "Conv", "x,w0", "a");
+    eb_mb_node(&b, "GlobalAveragePool", "a", "p");
+    eb_mb_node(&b, "Conv", "p,w1,b1", act ? "h0" : "h");
     if (act == 1)
-        mb_node(&b, "Relu", "h0", "h");
+        eb_mb_node(&b, "Relu", "h0", "h");
     if (act == 2) {
-        mb_node(&b, "Sigmoid", "h0", "hs");
-        mb_node(&b, "Mul", "h0,hs", "h");
+        eb_mb_node(&b, "Sigmoid", "h0", "hs");
+        eb_mb_node(&b, "Mul", "h0,hs", "h");
     }
-    mb_node(&b, "Conv", "h,w2,b2", "z");
-    mb_node(&b, gate, "z", "s");
+    eb_mb_node(&b, "Conv", "h,w2,b2", "z");
+    eb_mb_node(&b, gate, "z", "s");
     if (strcmp(gate, "HardSigmoid") == 0)
-        mb_attr_float(&b, "alpha", 1.0f / 6.0f);
-    mb_node(&b, "Mul", "s,a", "y");
-    mb_output(&b, "y");
-    return mb_load(&b);
+        eb_mb_attr_float(&b, "alpha", 1.0f / 6.0f);
+    eb_mb_node(&b, "Mul", "s,a", "y");
+    eb_mb_output(&b, "y");
+    return eb_mb_load(&b);
 }
 
 static void se__pool_1x1_act_1x1_gate_mul__is_one_step(void **state)
@@ -768,39 +511,32 @@ static void se__pool_1x1_act_1x1_gate_mul__is_one_step(void **state)
 
 /* ---- the levels on the basic fusions ----------------------------------------------- */
 
+/* Conv (pads 1) -> BatchNormalization -> Relu. */
+static eb_graph *conv_bn_relu_graph(void)
+{
+    eb_mb b;
+    eb_mb_begin(&b, 13);
+    eb_mb_input(&b, "x", 4, (int64_t[]){1, 3, 9, 9});
+    eb_mb_init(&b, "w", 4, (int64_t[]){4, 3, 3, 3}, NULL);
+    eb_mb_init1(&b, "g", 4, NULL);
+    eb_mb_init1(&b, "b", 4, NULL);
+    eb_mb_init1(&b, "m", 4, NULL);
+    eb_mb_init1(&b, "v", 4, (float[]){0.5f, 1.5f, 0.25f, 2.0f});
+    eb_mb_node(&b, "Conv", "x,w", "c");
+    eb_mb_attr_ints(&b, "pads", 4, (int64_t[]){1, 1, 1, 1});
+    eb_mb_node(&b, "BatchNormalization", "c,g,b,m,v", "n");
+    eb_mb_node(&b, "Relu", "n", "y");
+    eb_mb_output(&b, "y");
+    return eb_mb_load(&b);
+}
+
 static void levels__conv_bn_relu__folded_from_opt_1(void **state)
 {
     (void)state;
-    mb b;
-    mb_begin(&b, 13);
-    mb_input(&b, "x", 4, (int64_t[]){1, 3, 9, 9});
-    mb_init(&b, "w", 4, (int64_t[]){4, 3, 3, 3}, NULL);
-    mb_init1(&b, "g", 4, NULL);
-    mb_init1(&b, "b", 4, NULL);
-    mb_init1(&b, "m", 4, NULL);
-    mb_init1(&b, "v", 4, (float[]){0.5f, 1.5f, 0.25f, 2.0f});
-    mb_node(&b, "Conv", "x,w", "c");
-    mb_attr_ints(&b, "pads", 4, (int64_t[]){1, 1, 1, 1});
-    mb_node(&b, "BatchNormalization", "c,g,b,m,v", "n");
-    mb_node(&b, "Relu", "n", "y");
-    mb_output(&b, "y");
-    eb_graph *g = mb_load(&b);
     /* "Conv+" is fused from opt=1 on; expect_opt checks opt=0 fuses nothing */
-    expect_opt(g, "Conv+", true, false, "Conv+BN+Relu");
+    expect_opt(conv_bn_relu_graph(), "Conv+", true, false, "Conv+BN+Relu");
     /* and names both at opt=1 */
-    mb_begin(&b, 13);
-    mb_input(&b, "x", 4, (int64_t[]){1, 3, 9, 9});
-    mb_init(&b, "w", 4, (int64_t[]){4, 3, 3, 3}, NULL);
-    mb_init1(&b, "g", 4, NULL);
-    mb_init1(&b, "b", 4, NULL);
-    mb_init1(&b, "m", 4, NULL);
-    mb_init1(&b, "v", 4, (float[]){0.5f, 1.5f, 0.25f, 2.0f});
-    mb_node(&b, "Conv", "x,w", "c");
-    mb_attr_int(&b, "group", 1);
-    mb_node(&b, "BatchNormalization", "c,g,b,m,v", "n");
-    mb_node(&b, "Relu", "n", "y");
-    mb_output(&b, "y");
-    g = mb_load(&b);
+    eb_graph *g = conv_bn_relu_graph();
     eb_tensor in[1] = {{0}};
     inputs_for(g, in);
     outs o = {0};
@@ -840,12 +576,12 @@ static void variant__opt_key__parses_and_is_canonical(void **state)
     eb_variant v = eb_variant_default("ref");
     v.opt = 1;
     char why[256] = "";
-    mb b;
-    mb_begin(&b, 13);
-    mb_input(&b, "x", 2, (int64_t[]){2, 3});
-    mb_node(&b, "Relu", "x", "y");
-    mb_output(&b, "y");
-    eb_graph *g = mb_load(&b);
+    eb_mb b;
+    eb_mb_begin(&b, 13);
+    eb_mb_input(&b, "x", 2, (int64_t[]){2, 3});
+    eb_mb_node(&b, "Relu", "x", "y");
+    eb_mb_output(&b, "y");
+    eb_graph *g = eb_mb_load(&b);
     assert_false(eb_runner_find("ref")->supports(g, &v, why, sizeof why));
     assert_non_null(strstr(why, "opt=1"));
     eb_graph_free(g);
@@ -853,6 +589,7 @@ static void variant__opt_key__parses_and_is_canonical(void **state)
 
 int main(void)
 {
+    eb_mb_random_values(rand_nonzero); /* the builder's initializers */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(layernorm__decomposed__fuses_into_one_step, setup),
         cmocka_unit_test_setup(layernorm__near_misses__are_not_fused_and_stay_right, setup),
