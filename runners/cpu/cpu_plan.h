@@ -317,6 +317,19 @@ bool eb_cpu_plan_unary(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_binary(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_softmax(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_layernorm(eb_plan *p, int ni, eb_status *st, eb_err *err);
+/* cpu_plan_eltwise.c: the ST_LAYERNORM step (node ni its head), shared by
+ * LayerNormalization's planner and the decomposed pattern (cpu_opt_layernorm.c):
+ * x's dims axis.. normalised with eps, times gamma, plus beta (-1: none),
+ * into y.  False without a step: a parameter is not one value per element
+ * of the tail (eb_cpu_layernorm_param; st untouched), or out of memory
+ * (st EB_ENOMEM). */
+typedef struct eb_cpu_layernorm {
+    int x, gamma, beta, y; /* pvals */
+    int axis;
+    float eps;
+} eb_cpu_layernorm;
+bool eb_cpu_layernorm_param(const eb_tensor *t, const eb_tensor *x, int axis);
+bool eb_cpu_layernorm_step(eb_plan *p, int ni, const eb_cpu_layernorm *ln, eb_status *st, eb_err *err);
 bool eb_cpu_plan_transpose(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_view(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_concat_split(eb_plan *p, int ni, eb_status *st, eb_err *err);
