@@ -35,6 +35,9 @@
 #include "tests/test_util.h"
 
 #define TOL 1e-5
+/* a fused chain against the same ops at opt=0: the same float operations,
+ * but for e^x on AVX2 plans (2 ulp), grown by the ops after it */
+#define CHAIN_TOL 1e-5
 
 static uint64_t rng;
 
@@ -421,6 +424,7 @@ static eb_graph *pow_graph(float e)
     eb_mb_node(&b, "Abs", "x", "ax"); /* x^0.5 wants x >= 0 */
     eb_mb_node(&b, "Pow", "ax,e", "y");
     eb_mb_output(&b, "y");
+    eb_mb_output(&b, "ax"); /* read twice: no Abs -> Pow chain */
     return eb_mb_load(&b);
 }
 
@@ -507,6 +511,273 @@ static void se__pool_1x1_act_1x1_gate_mul__is_one_step(void **state)
     expect_opt(se_graph(1, "HardSigmoid"), "SqueezeExcite x1", true, true, "SE, Relu, HardSigmoid (mobilenet_v3)");
     expect_opt(se_graph(0, "Sigmoid"), "SqueezeExcite x1", true, true, "SE, no activation");
     expect_opt(se_graph(1, "Tanh"), "SqueezeExcite", false, true, "a Tanh gate");
+}
+
+/* ---- elementwise chains ----------------------------------------------------------- */
+
+/* Runs g at opt=0 and at opt=2 (threads 1 and 2) with the same inputs:
+ * opt=2 within CHAIN_TOL of opt=0 (relative L2), with fusions exactly
+ * `fusions` and no fallback; opt=0 fuses nothing.  Frees g. */
+static void expect_chain(eb_graph *g, const char *fusions, const char *what)
+{
+    eb_tensor in[4] = {{0}};
+    assert_true(g->n_inputs <= 4 && g->n_outputs <= 4);
+    inputs_for(g, in);
+    outs want = {0};
+    eb_plan_info info;
+    run_on("cpu", 0, 1, g, in, &want, &info);
+    if (info.fusions[0])
+        fail_msg("%s: opt=0 fused '%s'", what, info.fusions);
+    for (int threads = 1; threads <= 2; threads++) {
+        outs got = {0};
+        run_on("cpu", 2, threads, g, in, &got, &info);
+        double e = rel_l2(&got, &want);
+        outs_free(&got);
+        if (!(e <= CHAIN_TOL))
+            fail_msg("%s: opt=2 threads=%d against opt=0: rel. L2 error %g > %g (fusions '%s')", what, threads, e,
+                     CHAIN_TOL, info.fusions);
+        if (strcmp(info.fusions, fusions) != 0)
+            fail_msg("%s: opt=2 fused '%s', expected '%s'", what, info.fusions, fusions);
+        if (info.fallbacks[0])
+            fail_msg("%s: opt=2 fell back: %s", what, info.fallbacks);
+    }
+    outs_free(&want);
+    for (int i = 0; i < g->n_inputs; i++)
+        eb_tensor_free_data(&in[i]);
+    eb_graph_free(g);
+}
+
+static int rand_below(int n)
+{
+    return (int)(eb_test_rand(&rng) % (uint64_t)n);
+}
+
+/* A constant that broadcasts to shape (rank r): per channel (dim 1 of a
+ * rank >= 3 shape, ones after it), the last dim, or each dim kept or 1 at
+ * random (leading ones dropped at random). */
+static void bcast_const(eb_mb *b, const char *name, int r, const int64_t *shape)
+{
+    int64_t d[EB_MAX_RANK];
+    int kind = rand_below(3), cr = r;
+    for (int k = 0; k < r; k++)
+        d[k] = shape[k];
+    if (kind == 0 && r >= 3) { /* (C, 1, ...) */
+        cr = r - 1;
+        for (int k = 1; k < r; k++)
+            d[k - 1] = k == 1 ? shape[1] : 1;
+    } else if (kind == 1 || r < 3) { /* (W) */
+        cr = 1;
+        d[0] = shape[r - 1];
+    } else {
+        for (int k = 0; k < r; k++)
+            d[k] = rand_below(2) ? shape[k] : 1;
+        int drop = rand_below(r);
+        for (int k = 0; k < drop && d[k] == 1; k++, cr--)
+            memmove(d, d + 1, sizeof(int64_t) * (size_t)(r - 1));
+    }
+    eb_mb_init(b, name, cr, d, NULL);
+}
+
+/* A random chain of `len` elementwise ops on x (a second input z of x's
+ * shape is a possible operand), its values kept far from overflow and
+ * from the domain edges (Sqrt after a non-negative value only, Div by an
+ * operand that is never near zero): bound tracks max |value|. */
+static eb_graph *random_chain(int len, int r, const int64_t *shape, char *desc, size_t dn)
+{
+    static const char *const UNARY[] = {"Relu", "LeakyRelu", "Sigmoid", "Tanh",        "Abs", "Neg", "Exp",
+                                        "Sqrt", "Clip",      "HardSigmoid", "HardSwish", "Erf", "Pow"};
+    static const char *const BINARY[] = {"Add", "Sub", "Mul", "Div"};
+    eb_mb b;
+    eb_mb_begin(&b, 13);
+    eb_mb_input(&b, "x", r, shape);
+    eb_mb_input(&b, "z", r, shape);
+    double bound = 2.0;
+    bool nonneg = false;
+    char cur[16] = "x";
+    size_t dl = (size_t)snprintf(desc, dn, "shape (");
+    for (int k = 0; k < r; k++)
+        dl += (size_t)snprintf(desc + dl, dn - dl, "%s%lld", k ? "," : "", (long long)shape[k]);
+    dl += (size_t)snprintf(desc + dl, dn - dl, "):");
+    for (int i = 0; i < len; i++) {
+        char out[16], ins[64], cname[16];
+        snprintf(out, sizeof out, i == len - 1 ? "y" : "t%d", i);
+        snprintf(cname, sizeof cname, "c%d", i);
+        const char *op = NULL, *arg = "";
+        for (int tries = 0; !op; tries++) {
+            bool unary = rand_below(2);
+            op = unary ? UNARY[rand_below(13)] : BINARY[rand_below(4)];
+            if ((!strcmp(op, "Sqrt") && !nonneg) || (!strcmp(op, "Exp") && bound > 8))
+                op = NULL;
+        }
+        if (!strcmp(op, "Pow")) {
+            float e = bound <= 20 ? (rand_below(2) ? 2.0f : 3.0f) : 1.0f;
+            e = nonneg && rand_below(3) == 0 ? 0.5f : e;
+            eb_mb_scalar(&b, cname, e);
+            snprintf(ins, sizeof ins, "%s,%s", cur, cname);
+            eb_mb_node(&b, op, ins, out);
+            bound = pow(bound, e);
+            nonneg = nonneg || e == 2.0f;
+            arg = e == 2.0f ? "2" : e == 3.0f ? "3" : e == 0.5f ? "0.5" : "1";
+        } else if (!strcmp(op, "Clip")) {
+            char lo[16], hi[16];
+            snprintf(lo, sizeof lo, "lo%d", i);
+            snprintf(hi, sizeof hi, "hi%d", i);
+            eb_mb_scalar(&b, lo, -1.0f);
+            eb_mb_scalar(&b, hi, 1.5f);
+            snprintf(ins, sizeof ins, "%s,%s,%s", cur, lo, hi);
+            eb_mb_node(&b, op, ins, out);
+            bound = 1.5;
+            nonneg = false;
+        } else if (strcmp(op, "Add") && strcmp(op, "Sub") && strcmp(op, "Mul") && strcmp(op, "Div")) {
+            eb_mb_node(&b, op, cur, out);
+            if (!strcmp(op, "LeakyRelu"))
+                eb_mb_attr_float(&b, "alpha", 0.1f);
+            if (!strcmp(op, "HardSigmoid"))
+                eb_mb_attr_float(&b, "alpha", 0.25f);
+            bool squash = !strcmp(op, "Sigmoid") || !strcmp(op, "Tanh") || !strcmp(op, "HardSigmoid") ||
+                          !strcmp(op, "Erf");
+            bound = squash ? 1.0 : !strcmp(op, "Exp") ? exp(bound) : !strcmp(op, "Sqrt") ? sqrt(bound) : bound;
+            nonneg = !strcmp(op, "Relu") || !strcmp(op, "Sigmoid") || !strcmp(op, "Abs") || !strcmp(op, "Exp") ||
+                     !strcmp(op, "Sqrt") || !strcmp(op, "HardSigmoid") || (nonneg && strcmp(op, "Neg") &&
+                                                                             strcmp(op, "LeakyRelu") &&
+                                                                             strcmp(op, "HardSwish") &&
+                                                                             strcmp(op, "Tanh") && strcmp(op, "Erf"));
+        } else {
+            /* the operand: scalar, broadcast constant, z, or the value itself */
+            int kind = rand_below(4);
+            const char *other = cname;
+            if (kind == 0)
+                eb_mb_scalar(&b, cname, rand_nonzero());
+            else if (kind == 1)
+                bcast_const(&b, cname, r, shape);
+            else if (kind == 2)
+                other = "z";
+            else if (!strcmp(op, "Mul") && bound <= 100)
+                other = cur; /* v * v */
+            else
+                eb_mb_scalar(&b, cname, rand_nonzero());
+            /* the value on the right of Sub; never a divisor */
+            bool left = !strcmp(op, "Sub") && rand_below(2);
+            snprintf(ins, sizeof ins, "%s,%s", left ? other : cur, left ? cur : other);
+            eb_mb_node(&b, op, ins, out);
+            arg = other == cur ? "self" : kind == 0 || kind == 3 ? "scalar" : kind == 1 ? "bcast" : "z";
+            bound = other == cur ? bound * bound : !strcmp(op, "Mul") ? bound * 2 : !strcmp(op, "Div") ? bound * 10
+                                                                                                    : bound + 2;
+            nonneg = other == cur;
+        }
+        dl += (size_t)snprintf(desc + dl, dl < dn ? dn - dl : 0, " %s%s%s", op, *arg ? "/" : "", arg);
+        snprintf(cur, sizeof cur, "%s", out);
+    }
+    eb_mb_output(&b, "y");
+    return eb_mb_load(&b);
+}
+
+static void random_chain_cases(void)
+{
+    static const int64_t DIMS[] = {1, 2, 3, 5, 7, 9, 16, 17, 33, 37};
+    for (int c = 0; c < 24; c++) {
+        int r = 1 + rand_below(4), len = 2 + rand_below(5);
+        int64_t shape[4], total = 1;
+        for (int k = 0; k < r; k++) {
+            shape[k] = DIMS[rand_below(10)];
+            shape[k] = total * shape[k] > 20000 ? 1 : shape[k]; /* at most 20000 values */
+            total *= shape[k];
+        }
+        if (c % 6 == 0) { /* some large enough for several blocks and two threads' pieces */
+            for (int k = 0; k < r; k++)
+                shape[k] = k == r - 2 ? 3 : 1;
+            shape[r - 1] = 6007 + rand_below(8000);
+        }
+        char desc[400];
+        eb_graph *g = random_chain(len, r, shape, desc, sizeof desc);
+        /* a binary op and a Relu/Clip: the binary step's own epilogue */
+        const eb_node *n0 = &g->nodes[0], *n1 = &g->nodes[1];
+        bool epi = len == 2 && n0->n_in == 2 && n0->op != EB_OP_POW && n0->op != EB_OP_CLIP &&
+                   (n1->op == EB_OP_RELU || n1->op == EB_OP_CLIP);
+        char what[480], epi_name[64];
+        snprintf(what, sizeof what, "chain %d (%s isa): %s", c, eb_isa_name(eb_gemm_isa()), desc);
+        snprintf(epi_name, sizeof epi_name, "%s+%s x1", n0->op_type, n1->op_type);
+        expect_chain(g, epi ? epi_name : "Eltwise chain x1", what);
+    }
+}
+
+/* on every ISA: the chain has AVX2 forms of most ops and scalar loops */
+static void chain__random_chains__one_step_equal_to_opt0_on_every_isa(void **state)
+{
+    (void)state;
+    on_every_isa(random_chain_cases);
+}
+
+/* x -> Mul(2) -> a -> Tanh -> y1, and a -> Sigmoid -> y2 when `second`
+ * (else a is read once, by Tanh). */
+static eb_graph *fork_graph(bool second)
+{
+    eb_mb b;
+    eb_mb_begin(&b, 13);
+    eb_mb_input(&b, "x", 3, (int64_t[]){2, 7, 33});
+    eb_mb_scalar(&b, "two", 2.0f);
+    eb_mb_node(&b, "Mul", "x,two", "a");
+    eb_mb_node(&b, "Tanh", "a", "y1");
+    eb_mb_output(&b, "y1");
+    if (second) {
+        eb_mb_node(&b, "Sigmoid", "a", "y2");
+        eb_mb_output(&b, "y2");
+    }
+    return eb_mb_load(&b);
+}
+
+static void chain__intermediate_read_twice__is_not_fused(void **state)
+{
+    (void)state;
+    expect_chain(fork_graph(false), "Eltwise chain x1", "Mul -> Tanh");
+    expect_chain(fork_graph(true), "", "Mul -> a, read by Tanh and by Sigmoid");
+    /* a graph output in the middle is read outside the chain too */
+    eb_mb b;
+    eb_mb_begin(&b, 13);
+    eb_mb_input(&b, "x", 2, (int64_t[]){5, 9});
+    eb_mb_scalar(&b, "two", 2.0f);
+    eb_mb_node(&b, "Mul", "x,two", "a");
+    eb_mb_node(&b, "Tanh", "a", "y");
+    eb_mb_output(&b, "y");
+    eb_mb_output(&b, "a");
+    expect_chain(eb_mb_load(&b), "", "Mul -> a (a graph output) -> Tanh");
+}
+
+/* Conv (NHWC out) + Relu, then a chain on it: the epilogue keeps the Relu,
+ * the chain takes the rest, in NHWC with a full-shape operand (z, NCHW:
+ * converted) or in NCHW with a per-channel one; SiLU before a chain stays
+ * SiLU. */
+static void chain__after_epilogue_and_activation__both_named(void **state)
+{
+    (void)state;
+    for (int per_channel = 0; per_channel < 2; per_channel++) {
+        eb_mb b;
+        eb_mb_begin(&b, 13);
+        eb_mb_input(&b, "x", 4, (int64_t[]){1, 8, 5, 7});
+        eb_mb_input(&b, "z", 4, (int64_t[]){1, 12, 5, 7});
+        eb_mb_init(&b, "w", 4, (int64_t[]){12, 8, 1, 1}, NULL);
+        eb_mb_init(&b, "cc", 3, (int64_t[]){12, 1, 1}, NULL);
+        eb_mb_scalar(&b, "s", 0.5f);
+        eb_mb_node(&b, "Conv", "x,w", "c");
+        eb_mb_node(&b, "Relu", "c", "r");
+        eb_mb_node(&b, "Sigmoid", "r", "t");
+        eb_mb_node(&b, "Mul", "t,s", "u");
+        eb_mb_node(&b, "Add", per_channel ? "cc,u" : "u,z", "y");
+        eb_mb_output(&b, "y");
+        expect_chain(eb_mb_load(&b), "Conv+Relu x1, Eltwise chain x1",
+                     per_channel ? "Conv+Relu, chain with a per-channel Add" : "Conv+Relu, chain with z");
+    }
+    eb_mb b;
+    eb_mb_begin(&b, 13);
+    eb_mb_input(&b, "x", 2, (int64_t[]){3, 40});
+    eb_mb_scalar(&b, "s", 0.5f);
+    eb_mb_scalar(&b, "one", 1.0f);
+    eb_mb_node(&b, "Sigmoid", "x", "sg");
+    eb_mb_node(&b, "Mul", "x,sg", "si");
+    eb_mb_node(&b, "Mul", "si,s", "m");
+    eb_mb_node(&b, "Add", "m,one", "y");
+    eb_mb_output(&b, "y");
+    expect_chain(eb_mb_load(&b), "SiLU x1, Eltwise chain x1", "SiLU, then Mul -> Add");
 }
 
 /* ---- the levels on the basic fusions ----------------------------------------------- */
@@ -600,6 +871,9 @@ int main(void)
         cmocka_unit_test_setup(pow__by_2_and_half__are_mul_and_sqrt, setup),
         cmocka_unit_test_setup(shuffle__reshape_transpose_reshape__is_one_copy, setup),
         cmocka_unit_test_setup(se__pool_1x1_act_1x1_gate_mul__is_one_step, setup),
+        cmocka_unit_test_setup(chain__random_chains__one_step_equal_to_opt0_on_every_isa, setup),
+        cmocka_unit_test_setup(chain__intermediate_read_twice__is_not_fused, setup),
+        cmocka_unit_test_setup(chain__after_epilogue_and_activation__both_named, setup),
         cmocka_unit_test_setup(levels__conv_bn_relu__folded_from_opt_1, setup),
         cmocka_unit_test_setup(variant__opt_key__parses_and_is_canonical, setup),
     };

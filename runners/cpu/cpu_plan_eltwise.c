@@ -7,11 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool eb_cpu_plan_unary(eb_plan *p, int ni, eb_status *st, eb_err *err)
+bool eb_cpu_unary_params(const eb_plan *p, const eb_node *n, eb_unary_params *out)
 {
-    const eb_node *n = &p->g->nodes[ni];
-    int xv = n->in[0], yv = n->out[0];
-    if (!eb_unary_supported(n->op) || !is_f32(&p->pv[xv].t) || !is_f32(&p->pv[yv].t))
+    if (!eb_unary_supported(n->op))
         return false;
     eb_unary_params up = {.op = n->op};
     switch (n->op) {
@@ -40,6 +38,17 @@ bool eb_cpu_plan_unary(eb_plan *p, int ni, eb_status *st, eb_err *err)
         break;
     default: break;
     }
+    *out = up;
+    return true;
+}
+
+bool eb_cpu_plan_unary(eb_plan *p, int ni, eb_status *st, eb_err *err)
+{
+    const eb_node *n = &p->g->nodes[ni];
+    int xv = n->in[0], yv = n->out[0];
+    eb_unary_params up;
+    if (!is_f32(&p->pv[xv].t) || !is_f32(&p->pv[yv].t) || !eb_cpu_unary_params(p, n, &up))
+        return false;
     step *s = eb_cpu_new_step(p, ST_UNARY, ni, err);
     if (!s) {
         *st = EB_ENOMEM;
