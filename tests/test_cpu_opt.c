@@ -2,18 +2,28 @@
  * and its levels, against the ref runner.
  *
  * Each pattern is built here as a small graph (test_graph_builder.h) and
- * run on ref and on
- * cpu at opt=0, 1 and 2 with the same random inputs (magnitudes in [0.1,
- * 2), random signs; seeded, the seed printed on failure).  Every level's
- * outputs must match ref by relative L2 error within TOL = 1e-5 (the cpu
- * runner's tolerance, test_cpu_runner.c); at opt=2 the plan's fusions must
- * name the pattern (and no node may fall back to a reference kernel when
- * the whole graph is the pattern), at opt=0 nothing is fused.  For each
- * pattern a near miss (another reduce axis, exponent 3, a GELU constant
- * off by 1e-3 relative, HardSigmoid's default slope) must not be fused
- * and must still be right.  Also: the opt= key's parsing and canonical
- * text, the record's fusions in the result, and the levels on Conv+BN+Relu
- * (BN not folded at opt=0, folded and named at 1). */
+ * run on ref and on cpu at opt=0, 1 and 2 with the same random inputs
+ * (magnitudes in [0.1, 2), random signs; seeded, the seed printed on
+ * failure).  Every level's outputs must match ref by relative L2 error
+ * within TOL = 1e-5 (the cpu runner's tolerance, test_cpu_runner.c); at
+ * opt=2 the plan's fusions must name the pattern (and no node may fall
+ * back to a reference kernel when the whole graph is the pattern), at
+ * opt=0 nothing is fused.  For each pattern a near miss (another reduce
+ * axis, exponent 3, a GELU constant off by 1e-3 relative, HardSigmoid's
+ * default slope) must not be fused and must still be right.
+ *
+ * Elementwise chains: random chains of 2 to 6 ops (unary ops, Pow by a
+ * constant, Add/Sub/Mul/Div with a scalar, a broadcast constant, a second
+ * input or the value itself) on random odd shapes, some of several
+ * blocks, on every ISA the machine runs: opt=2 is one "Eltwise chain"
+ * step (exactly, no fallback) within CHAIN_TOL of opt=0's separate steps,
+ * at 1 and 2 threads; an intermediate read twice or a graph output in the
+ * middle ends a chain; chains after a Conv+Relu epilogue (NHWC and NCHW
+ * operands) and after SiLU leave those fusions as they were.
+ *
+ * Also: the opt= key's parsing and canonical text, the record's fusions in
+ * the result, and the levels on Conv+BN+Relu (BN not folded at opt=0,
+ * folded and named at 1). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -744,28 +754,31 @@ static void chain__intermediate_read_twice__is_not_fused(void **state)
 }
 
 /* Conv (NHWC out) + Relu, then a chain on it: the epilogue keeps the Relu,
- * the chain takes the rest, in NHWC with a full-shape operand (z, NCHW:
- * converted) or in NCHW with a per-channel one; SiLU before a chain stays
- * SiLU. */
+ * the chain takes the rest, in NHWC with a full-shape value (z, NCHW:
+ * converted), or in NCHW with a per-channel or a full-shape constant;
+ * SiLU before a chain stays SiLU. */
 static void chain__after_epilogue_and_activation__both_named(void **state)
 {
     (void)state;
-    for (int per_channel = 0; per_channel < 2; per_channel++) {
+    static const char *const ADD_IN[] = {"u,z", "cc,u", "u,cf"};
+    static const char *const WHAT[] = {"Conv+Relu, chain with z (NHWC)", "Conv+Relu, chain with a per-channel Add",
+                                       "Conv+Relu, chain with a full-shape constant (NCHW)"};
+    for (int k = 0; k < 3; k++) {
         eb_mb b;
         eb_mb_begin(&b, 13);
         eb_mb_input(&b, "x", 4, (int64_t[]){1, 8, 5, 7});
         eb_mb_input(&b, "z", 4, (int64_t[]){1, 12, 5, 7});
         eb_mb_init(&b, "w", 4, (int64_t[]){12, 8, 1, 1}, NULL);
         eb_mb_init(&b, "cc", 3, (int64_t[]){12, 1, 1}, NULL);
+        eb_mb_init(&b, "cf", 4, (int64_t[]){1, 12, 5, 7}, NULL);
         eb_mb_scalar(&b, "s", 0.5f);
         eb_mb_node(&b, "Conv", "x,w", "c");
         eb_mb_node(&b, "Relu", "c", "r");
         eb_mb_node(&b, "Sigmoid", "r", "t");
         eb_mb_node(&b, "Mul", "t,s", "u");
-        eb_mb_node(&b, "Add", per_channel ? "cc,u" : "u,z", "y");
+        eb_mb_node(&b, "Add", ADD_IN[k], "y");
         eb_mb_output(&b, "y");
-        expect_chain(eb_mb_load(&b), "Conv+Relu x1, Eltwise chain x1",
-                     per_channel ? "Conv+Relu, chain with a per-channel Add" : "Conv+Relu, chain with z");
+        expect_chain(eb_mb_load(&b), "Conv+Relu x1, Eltwise chain x1", WHAT[k]);
     }
     eb_mb b;
     eb_mb_begin(&b, 13);

@@ -20,9 +20,9 @@
  * nodes or at the head of the cluster a chain would enter (each of the
  * activations reads its input more than once, which ends a chain).
  *
- * Layout: NHWC when the input is NHWC and no operand is broadcast (every
- * full-shape operand then converted to NHWC), else NCHW, as the binary
- * step decides. */
+ * Layout: NHWC when the input is NHWC and no operand is broadcast or a
+ * constant (constants stay as the graph has them; every full-shape value
+ * is then converted to NHWC), else NCHW, as the binary step decides. */
 #include "runners/cpu/cpu_plan.h"
 
 #include <stdlib.h>
@@ -34,7 +34,8 @@ typedef struct chain_plan {
     int node[EB_CHAIN_MAX_OPS];     /* the op's node */
     int in[EB_CHAIN_MAX_OPS + 1];   /* graph values: in[0] = x, then the operands */
     int n_in;
-    bool bcast;                     /* some operand is broadcast */
+    bool nchw;                      /* some operand is only right in NCHW: broadcast,
+                                     * or a constant (kept as the graph has it) */
 } chain_plan;
 
 static bool binary_op(eb_op op)
@@ -139,7 +140,7 @@ static bool append(const eb_plan *p, chain_plan *cp, int c, int v, int ni)
     }
     if (operand >= 0) {
         op.in = input_index(cp, operand);
-        cp->bcast = cp->bcast || op.arg == EB_CHAIN_BCAST;
+        cp->nchw = cp->nchw || op.arg == EB_CHAIN_BCAST || p->pv[operand].is_const;
     }
     cp->node[cp->ch.n_ops] = c;
     cp->ch.ops[cp->ch.n_ops++] = op;
@@ -199,10 +200,10 @@ bool eb_cpu_fuse_chain(eb_plan *p, int ni, eb_status *st, eb_err *err)
     if (!find(p, ni, &cp))
         return false;
     const pval *xp = &p->pv[cp.x];
-    lay l = !cp.bcast && xp->layout == LAY_NHWC && !layout_neutral(&xp->t) ? LAY_NHWC : LAY_NCHW;
+    lay l = !cp.nchw && xp->layout == LAY_NHWC && !layout_neutral(&xp->t) ? LAY_NHWC : LAY_NCHW;
     int ins[EB_CHAIN_MAX_OPS + 1];
     for (int k = 0; k < cp.n_in; k++) {
-        /* full-shape operands in the chain's layout; broadcast ones are NCHW (l is too) */
+        /* operands in the chain's layout (constants are NCHW: so is l then) */
         ins[k] = eb_cpu_want_layout(p, cp.in[k], l, err);
         if (ins[k] < 0) {
             *st = EB_ENOMEM;
