@@ -253,42 +253,42 @@ static size_t plan_weight_bytes(const eb_graph *g, char *steps, size_t n)
 /* Gemm (transB=1, bias, Relu) then MatMul, m rows: both weights compressible. */
 static eb_graph *fc_graph(int m)
 {
-    eb_mb b;
-    eb_mb_begin(&b, 17);
-    eb_mb_input(&b, "x", 2, (int64_t[]){m, 96});
-    eb_mb_init(&b, "w1", 2, (int64_t[]){64, 96}, NULL);
-    eb_mb_init1(&b, "c1", 64, NULL);
-    eb_mb_init(&b, "w2", 2, (int64_t[]){64, 40}, NULL);
-    eb_mb_node(&b, "Gemm", "x,w1,c1", "t");
-    eb_mb_attr_int(&b, "transB", 1);
-    eb_mb_node(&b, "Relu", "t", "u");
-    eb_mb_node(&b, "MatMul", "u,w2", "y");
-    eb_mb_output(&b, "y");
-    return eb_mb_load(&b);
+    mb b;
+    mb_begin(&b, 17);
+    mb_input(&b, "x", 2, (int64_t[]){m, 96});
+    mb_init(&b, "w1", 2, (int64_t[]){64, 96}, NULL);
+    mb_init1(&b, "c1", 64, NULL);
+    mb_init(&b, "w2", 2, (int64_t[]){64, 40}, NULL);
+    mb_node(&b, "Gemm", "x,w1,c1", "t");
+    mb_attr_int(&b, "transB", 1);
+    mb_node(&b, "Relu", "t", "u");
+    mb_node(&b, "MatMul", "u,w2", "y");
+    mb_output(&b, "y");
+    return mb_load(&b);
 }
 
 /* Two 1x1 convolutions (bias, BatchNormalization, Relu between) in NHWC. */
 static eb_graph *pw_graph(void)
 {
-    eb_mb b;
-    eb_mb_begin(&b, 17);
-    eb_mb_input(&b, "x", 4, (int64_t[]){1, 24, 9, 7});
-    eb_mb_init(&b, "w1", 4, (int64_t[]){40, 24, 1, 1}, NULL);
-    eb_mb_init1(&b, "b1", 40, NULL);
-    eb_mb_init1(&b, "gamma", 40, NULL);
-    eb_mb_init1(&b, "beta", 40, NULL);
-    eb_mb_init1(&b, "mean", 40, NULL);
+    mb b;
+    mb_begin(&b, 17);
+    mb_input(&b, "x", 4, (int64_t[]){1, 24, 9, 7});
+    mb_init(&b, "w1", 4, (int64_t[]){40, 24, 1, 1}, NULL);
+    mb_init1(&b, "b1", 40, NULL);
+    mb_init1(&b, "gamma", 40, NULL);
+    mb_init1(&b, "beta", 40, NULL);
+    mb_init1(&b, "mean", 40, NULL);
     float var[40];
     for (int i = 0; i < 40; i++)
         var[i] = eb_test_uniform(&rng, 0.5f, 2.0f);
-    eb_mb_init1(&b, "var", 40, var);
-    eb_mb_init(&b, "w2", 4, (int64_t[]){16, 40, 1, 1}, NULL);
-    eb_mb_node(&b, "Conv", "x,w1,b1", "c");
-    eb_mb_node(&b, "BatchNormalization", "c,gamma,beta,mean,var", "n");
-    eb_mb_node(&b, "Relu", "n", "r");
-    eb_mb_node(&b, "Conv", "r,w2", "y");
-    eb_mb_output(&b, "y");
-    return eb_mb_load(&b);
+    mb_init1(&b, "var", 40, var);
+    mb_init(&b, "w2", 4, (int64_t[]){16, 40, 1, 1}, NULL);
+    mb_node(&b, "Conv", "x,w1,b1", "c");
+    mb_node(&b, "BatchNormalization", "c,gamma,beta,mean,var", "n");
+    mb_node(&b, "Relu", "n", "r");
+    mb_node(&b, "Conv", "r,w2", "y");
+    mb_output(&b, "y");
+    return mb_load(&b);
 }
 
 /* Every weight-only format runs on cpu's own kernels (no fallback) and
@@ -339,12 +339,12 @@ static void compressed__weight_only_formats__run_on_cpu_kernels_with_fewer_bytes
 
 static eb_graph *relu_graph(void)
 {
-    eb_mb b;
-    eb_mb_begin(&b, 17);
-    eb_mb_input(&b, "x", 2, (int64_t[]){3, 5});
-    eb_mb_node(&b, "Relu", "x", "y");
-    eb_mb_output(&b, "y");
-    return eb_mb_load(&b);
+    mb b;
+    mb_begin(&b, 17);
+    mb_input(&b, "x", 2, (int64_t[]){3, 5});
+    mb_node(&b, "Relu", "x", "y");
+    mb_output(&b, "y");
+    return mb_load(&b);
 }
 
 static void supports__compressed_variants_are_taken_and_bad_settings_refused(void **state)
@@ -429,12 +429,12 @@ static void supports__isa_the_machine_lacks__is_unsupported_with_reason(void **s
 static void supports__unknown_op__is_unsupported_and_named(void **state)
 {
     (void)state;
-    eb_mb b;
-    eb_mb_begin(&b, 17);
-    eb_mb_input(&b, "x", 2, (int64_t[]){3, 5});
-    eb_mb_node(&b, "Relu", "x", "y");
-    eb_mb_output(&b, "y");
-    eb_graph *g = eb_mb_load(&b);
+    mb b;
+    mb_begin(&b, 17);
+    mb_input(&b, "x", 2, (int64_t[]){3, 5});
+    mb_node(&b, "Relu", "x", "y");
+    mb_output(&b, "y");
+    eb_graph *g = mb_load(&b);
     /* an op the suite does not know, as the importer marks it */
     g->nodes[0].op = EB_OP_UNKNOWN;
     eb_variant v = eb_variant_default("cpu");
@@ -455,19 +455,19 @@ typedef struct conv_case {
 
 static eb_graph *conv_graph(const conv_case *c)
 {
-    eb_mb b;
-    eb_mb_begin(&b, 17);
-    eb_mb_input(&b, "x", 4, (int64_t[]){c->batch, c->cin, c->h, c->w});
-    eb_mb_init(&b, "w", 4, (int64_t[]){c->cout, c->cin / c->groups, c->k, c->k}, NULL);
+    mb b;
+    mb_begin(&b, 17);
+    mb_input(&b, "x", 4, (int64_t[]){c->batch, c->cin, c->h, c->w});
+    mb_init(&b, "w", 4, (int64_t[]){c->cout, c->cin / c->groups, c->k, c->k}, NULL);
     if (c->bias)
-        eb_mb_init1(&b, "b", c->cout, NULL);
-    eb_mb_node(&b, "Conv", c->bias ? "x,w,b" : "x,w", "y");
-    eb_mb_attr_int(&b, "group", c->groups);
-    eb_mb_attr_ints(&b, "strides", 2, (int64_t[]){c->stride, c->stride});
-    eb_mb_attr_ints(&b, "dilations", 2, (int64_t[]){c->dil, c->dil});
-    eb_mb_attr_ints(&b, "pads", 4, (int64_t[]){c->pads[0], c->pads[1], c->pads[2], c->pads[3]});
-    eb_mb_output(&b, "y");
-    return eb_mb_load(&b);
+        mb_init1(&b, "b", c->cout, NULL);
+    mb_node(&b, "Conv", c->bias ? "x,w,b" : "x,w", "y");
+    mb_attr_int(&b, "group", c->groups);
+    mb_attr_ints(&b, "strides", 2, (int64_t[]){c->stride, c->stride});
+    mb_attr_ints(&b, "dilations", 2, (int64_t[]){c->dil, c->dil});
+    mb_attr_ints(&b, "pads", 4, (int64_t[]){c->pads[0], c->pads[1], c->pads[2], c->pads[3]});
+    mb_output(&b, "y");
+    return mb_load(&b);
 }
 
 static const int ODD[] = {3, 5, 7, 11, 13};
@@ -612,21 +612,21 @@ static void quant__conv_random_odd_shapes__bit_exact_on_every_isa(void **state)
             c = (conv_case){.batch = 1, .cin = ODD[rand_int(0, 4)] + 16, .cout = ODD[rand_int(0, 4)] + 16, .groups = 1,
                             .k = 1, .stride = 1, .dil = 1, .h = rand_int(1, 9), .w = rand_int(1, 9), .bias = true};
         bool relu = rand_int(0, 1);
-        eb_mb b;
-        eb_mb_begin(&b, 17);
-        eb_mb_input(&b, "x", 4, (int64_t[]){c.batch, c.cin, c.h, c.w});
-        eb_mb_init(&b, "w", 4, (int64_t[]){c.cout, c.cin / c.groups, c.k, c.k}, NULL);
+        mb b;
+        mb_begin(&b, 17);
+        mb_input(&b, "x", 4, (int64_t[]){c.batch, c.cin, c.h, c.w});
+        mb_init(&b, "w", 4, (int64_t[]){c.cout, c.cin / c.groups, c.k, c.k}, NULL);
         if (c.bias)
-            eb_mb_init1(&b, "b", c.cout, NULL);
-        eb_mb_node(&b, "Conv", c.bias ? "x,w,b" : "x,w", relu ? "c" : "y");
-        eb_mb_attr_int(&b, "group", c.groups);
-        eb_mb_attr_ints(&b, "strides", 2, (int64_t[]){c.stride, c.stride});
-        eb_mb_attr_ints(&b, "dilations", 2, (int64_t[]){c.dil, c.dil});
-        eb_mb_attr_ints(&b, "pads", 4, (int64_t[]){c.pads[0], c.pads[1], c.pads[2], c.pads[3]});
+            mb_init1(&b, "b", c.cout, NULL);
+        mb_node(&b, "Conv", c.bias ? "x,w,b" : "x,w", relu ? "c" : "y");
+        mb_attr_int(&b, "group", c.groups);
+        mb_attr_ints(&b, "strides", 2, (int64_t[]){c.stride, c.stride});
+        mb_attr_ints(&b, "dilations", 2, (int64_t[]){c.dil, c.dil});
+        mb_attr_ints(&b, "pads", 4, (int64_t[]){c.pads[0], c.pads[1], c.pads[2], c.pads[3]});
         if (relu)
-            eb_mb_node(&b, "Relu", "c", "y");
-        eb_mb_output(&b, "y");
-        eb_graph *g = eb_mb_load(&b);
+            mb_node(&b, "Relu", "c", "y");
+        mb_output(&b, "y");
+        eb_graph *g = mb_load(&b);
         eb_node_quant nq = random_quant();
         quantize_node(g, 0, 0, nq);
         char what[200];
@@ -645,25 +645,25 @@ static void quant__gemm_and_matmul_random_odd_shapes__bit_exact_on_every_isa(voi
     for (int trial = 0; trial < 30; trial++) {
         int m = trial % 5 == 0 ? 1 : rand_int(1, 40), k = rand_int(1, 300), n = rand_int(1, 70);
         bool matmul = trial % 3 == 2, trans_b = !matmul && rand_int(0, 1), relu = rand_int(0, 1);
-        eb_mb b;
-        eb_mb_begin(&b, 17);
+        mb b;
+        mb_begin(&b, 17);
         if (matmul) {
-            eb_mb_input(&b, "a", 3, (int64_t[]){2, m, k});
-            eb_mb_init(&b, "w", 2, (int64_t[]){k, n}, NULL);
-            eb_mb_node(&b, "MatMul", "a,w", relu ? "c" : "y");
+            mb_input(&b, "a", 3, (int64_t[]){2, m, k});
+            mb_init(&b, "w", 2, (int64_t[]){k, n}, NULL);
+            mb_node(&b, "MatMul", "a,w", relu ? "c" : "y");
         } else {
-            eb_mb_input(&b, "a", 2, (int64_t[]){m, k});
-            eb_mb_init(&b, "w", 2, trans_b ? (int64_t[]){n, k} : (int64_t[]){k, n}, NULL);
-            eb_mb_init1(&b, "bias", n, NULL);
-            eb_mb_node(&b, "Gemm", "a,w,bias", relu ? "c" : "y");
-            eb_mb_attr_int(&b, "transB", trans_b);
-            eb_mb_attr_float(&b, "alpha", eb_test_uniform(&rng, 0.5f, 2.0f));
-            eb_mb_attr_float(&b, "beta", eb_test_uniform(&rng, 0.5f, 2.0f));
+            mb_input(&b, "a", 2, (int64_t[]){m, k});
+            mb_init(&b, "w", 2, trans_b ? (int64_t[]){n, k} : (int64_t[]){k, n}, NULL);
+            mb_init1(&b, "bias", n, NULL);
+            mb_node(&b, "Gemm", "a,w,bias", relu ? "c" : "y");
+            mb_attr_int(&b, "transB", trans_b);
+            mb_attr_float(&b, "alpha", eb_test_uniform(&rng, 0.5f, 2.0f));
+            mb_attr_float(&b, "beta", eb_test_uniform(&rng, 0.5f, 2.0f));
         }
         if (relu)
-            eb_mb_node(&b, "Relu", "c", "y");
-        eb_mb_output(&b, "y");
-        eb_graph *g = eb_mb_load(&b);
+            mb_node(&b, "Relu", "c", "y");
+        mb_output(&b, "y");
+        eb_graph *g = mb_load(&b);
         eb_node_quant nq = random_quant();
         quantize_node(g, 0, trans_b ? 0 : 1, nq);
         char what[200];
@@ -682,28 +682,28 @@ static void quant__static_chain__passes_values_on_the_grid_bit_exact(void **stat
     (void)state;
     for (int trial = 0; trial < 6; trial++) {
         int c = ODD[rand_int(0, 4)] + (trial % 2 ? 32 : 8), c2 = ODD[rand_int(0, 4)] + 16, h = rand_int(3, 12);
-        eb_mb b;
-        eb_mb_begin(&b, 17);
-        eb_mb_input(&b, "x", 4, (int64_t[]){1, c, h, h + 1});
-        eb_mb_init(&b, "w1", 4, (int64_t[]){c, 1, 3, 3}, NULL);
-        eb_mb_init(&b, "w2", 4, (int64_t[]){c2, c, 1, 1}, NULL);
-        eb_mb_init(&b, "w3", 4, (int64_t[]){c2, 1, 3, 3}, NULL);
-        eb_mb_init(&b, "w4", 4, (int64_t[]){c, c2, 1, 1}, NULL);
-        eb_mb_init1(&b, "b1", c, NULL);
-        eb_mb_scalar(&b, "lo", 0.0f);
-        eb_mb_scalar(&b, "hi", 0.4f);
-        eb_mb_node(&b, "Conv", "x,w1,b1", "a1");
-        eb_mb_attr_int(&b, "group", c);
-        eb_mb_attr_ints(&b, "pads", 4, (int64_t[]){1, 1, 1, 1});
-        eb_mb_node(&b, "Clip", "a1,lo,hi", "y1");
-        eb_mb_node(&b, "Conv", "y1,w2", "a2");
-        eb_mb_node(&b, "Clip", "a2,lo,hi", "y2");
-        eb_mb_node(&b, "Conv", "y2,w3", "a3");
-        eb_mb_attr_int(&b, "group", c2);
-        eb_mb_attr_ints(&b, "pads", 4, (int64_t[]){1, 1, 1, 1});
-        eb_mb_node(&b, "Conv", "a3,w4", "y");
-        eb_mb_output(&b, "y");
-        eb_graph *g = eb_mb_load(&b);
+        mb b;
+        mb_begin(&b, 17);
+        mb_input(&b, "x", 4, (int64_t[]){1, c, h, h + 1});
+        mb_init(&b, "w1", 4, (int64_t[]){c, 1, 3, 3}, NULL);
+        mb_init(&b, "w2", 4, (int64_t[]){c2, c, 1, 1}, NULL);
+        mb_init(&b, "w3", 4, (int64_t[]){c2, 1, 3, 3}, NULL);
+        mb_init(&b, "w4", 4, (int64_t[]){c, c2, 1, 1}, NULL);
+        mb_init1(&b, "b1", c, NULL);
+        mb_scalar(&b, "lo", 0.0f);
+        mb_scalar(&b, "hi", 0.4f);
+        mb_node(&b, "Conv", "x,w1,b1", "a1");
+        mb_attr_int(&b, "group", c);
+        mb_attr_ints(&b, "pads", 4, (int64_t[]){1, 1, 1, 1});
+        mb_node(&b, "Clip", "a1,lo,hi", "y1");
+        mb_node(&b, "Conv", "y1,w2", "a2");
+        mb_node(&b, "Clip", "a2,lo,hi", "y2");
+        mb_node(&b, "Conv", "y2,w3", "a3");
+        mb_attr_int(&b, "group", c2);
+        mb_attr_ints(&b, "pads", 4, (int64_t[]){1, 1, 1, 1});
+        mb_node(&b, "Conv", "a3,w4", "y");
+        mb_output(&b, "y");
+        eb_graph *g = mb_load(&b);
         int convs[4], nc = 0;
         for (int i = 0; i < g->n_nodes; i++)
             if (g->nodes[i].op == EB_OP_CONV)
@@ -746,16 +746,16 @@ static void quant__matmul_add_gelu__matches_ref_with_and_without_requant(void **
 {
     (void)state;
     for (int requant = 0; requant <= 1; requant++) {
-        eb_mb b;
-        eb_mb_begin(&b, 20);
-        eb_mb_input(&b, "a", 3, (int64_t[]){1, 13, 37});
-        eb_mb_init(&b, "w", 2, (int64_t[]){37, 29}, NULL);
-        eb_mb_init1(&b, "bias", 29, NULL);
-        eb_mb_node(&b, "MatMul", "a,w", "m");
-        eb_mb_node(&b, "Add", "m,bias", "c");
-        eb_mb_node(&b, "Gelu", "c", "y");
-        eb_mb_output(&b, "y");
-        eb_graph *g = eb_mb_load(&b);
+        mb b;
+        mb_begin(&b, 20);
+        mb_input(&b, "a", 3, (int64_t[]){1, 13, 37});
+        mb_init(&b, "w", 2, (int64_t[]){37, 29}, NULL);
+        mb_init1(&b, "bias", 29, NULL);
+        mb_node(&b, "MatMul", "a,w", "m");
+        mb_node(&b, "Add", "m,bias", "c");
+        mb_node(&b, "Gelu", "c", "y");
+        mb_output(&b, "y");
+        eb_graph *g = mb_load(&b);
         quantize_node(g, 0, 1,
                       requant ? (eb_node_quant){EB_ACT_STATIC, 0.008f, 128, true, 0.01f, 100}
                               : (eb_node_quant){EB_ACT_DYNAMIC, 0, 0, false, 0, 0});
@@ -823,29 +823,29 @@ static void conv__winograd_shapes_and_activations__match_ref_on_every_isa(void *
             for (int k = 0; k < 4; k++)
                 pads[k] = rand_int(0, 2);
             bool bias = rand_int(0, 1);
-            eb_mb b;
-            eb_mb_begin(&b, 20); /* Gelu is opset 20 */
-            eb_mb_input(&b, "x", 4, (int64_t[]){batch, cin, h, w});
-            eb_mb_init(&b, "w", 4, (int64_t[]){cout, cin, 3, 3}, NULL);
+            mb b;
+            mb_begin(&b, 20); /* Gelu is opset 20 */
+            mb_input(&b, "x", 4, (int64_t[]){batch, cin, h, w});
+            mb_init(&b, "w", 4, (int64_t[]){cout, cin, 3, 3}, NULL);
             if (bias)
-                eb_mb_init1(&b, "b", cout, NULL);
-            eb_mb_node(&b, "Conv", bias ? "x,w,b" : "x,w", a ? "c" : "y");
-            eb_mb_attr_ints(&b, "pads", 4, pads);
+                mb_init1(&b, "b", cout, NULL);
+            mb_node(&b, "Conv", bias ? "x,w,b" : "x,w", a ? "c" : "y");
+            mb_attr_ints(&b, "pads", 4, pads);
             if (a == 1)
-                eb_mb_node(&b, "Relu", "c", "y");
+                mb_node(&b, "Relu", "c", "y");
             if (a == 2) {
-                eb_mb_scalar(&b, "lo", -0.2f);
-                eb_mb_node(&b, "Clip", "c,lo,hi", "y");
-                eb_mb_scalar(&b, "hi", 0.3f);
+                mb_scalar(&b, "lo", -0.2f);
+                mb_node(&b, "Clip", "c,lo,hi", "y");
+                mb_scalar(&b, "hi", 0.3f);
             }
             if (a == 3)
-                eb_mb_node(&b, "Gelu", "c", "y");
-            eb_mb_output(&b, "y");
+                mb_node(&b, "Gelu", "c", "y");
+            mb_output(&b, "y");
             char what[256];
             snprintf(what, sizeof what, "Winograd Conv [%s] x[%d,%d,%d,%d] cout %d pads %d,%d,%d,%d bias %d act %s",
                      eb_isa_name(isas[i]), batch, cin, h, w, cout, (int)pads[0], (int)pads[1], (int)pads[2],
                      (int)pads[3], bias, acts[a]);
-            expect_match(eb_mb_load(&b), true, what);
+            expect_match(mb_load(&b), true, what);
         }
         ran++;
     }
@@ -871,13 +871,13 @@ static void conv__depth_multiplier_and_1d__match_ref(void **state)
                    .pads = {1, 1, 1, 1}, .bias = true};
     expect_match(conv_graph(&c), true, "Conv depth multiplier 2");
     /* 1-D convolution: the reference kernel does it */
-    eb_mb b;
-    eb_mb_begin(&b, 17);
-    eb_mb_input(&b, "x", 3, (int64_t[]){2, 3, 17});
-    eb_mb_init(&b, "w", 3, (int64_t[]){4, 3, 3}, NULL);
-    eb_mb_node(&b, "Conv", "x,w", "y");
-    eb_mb_output(&b, "y");
-    eb_graph *g = eb_mb_load(&b);
+    mb b;
+    mb_begin(&b, 17);
+    mb_input(&b, "x", 3, (int64_t[]){2, 3, 17});
+    mb_init(&b, "w", 3, (int64_t[]){4, 3, 3}, NULL);
+    mb_node(&b, "Conv", "x,w", "y");
+    mb_output(&b, "y");
+    eb_graph *g = mb_load(&b);
     char fb[256];
     assert_true(compare(g, 1, fb, sizeof fb) <= TOL);
     assert_string_equal(fb, "Conv x1");
@@ -887,24 +887,24 @@ static void conv__depth_multiplier_and_1d__match_ref(void **state)
 static void conv__batchnorm_relu__fold_into_the_gemm(void **state)
 {
     (void)state;
-    eb_mb b;
-    eb_mb_begin(&b, 17);
-    eb_mb_input(&b, "x", 4, (int64_t[]){1, 7, 11, 9});
-    eb_mb_init(&b, "w", 4, (int64_t[]){13, 7, 3, 3}, NULL);
-    eb_mb_init1(&b, "b", 13, NULL);
-    eb_mb_init1(&b, "gamma", 13, NULL);
-    eb_mb_init1(&b, "beta", 13, NULL);
-    eb_mb_init1(&b, "mean", 13, NULL);
+    mb b;
+    mb_begin(&b, 17);
+    mb_input(&b, "x", 4, (int64_t[]){1, 7, 11, 9});
+    mb_init(&b, "w", 4, (int64_t[]){13, 7, 3, 3}, NULL);
+    mb_init1(&b, "b", 13, NULL);
+    mb_init1(&b, "gamma", 13, NULL);
+    mb_init1(&b, "beta", 13, NULL);
+    mb_init1(&b, "mean", 13, NULL);
     float var[13];
     for (int i = 0; i < 13; i++)
         var[i] = eb_test_uniform(&rng, 0.5f, 2.0f);
-    eb_mb_init1(&b, "var", 13, var);
-    eb_mb_node(&b, "Conv", "x,w,b", "c");
-    eb_mb_attr_ints(&b, "pads", 4, (int64_t[]){1, 1, 1, 1});
-    eb_mb_node(&b, "BatchNormalization", "c,gamma,beta,mean,var", "n");
-    eb_mb_node(&b, "Relu", "n", "y");
-    eb_mb_output(&b, "y");
-    eb_graph *g = eb_mb_load(&b);
+    mb_init1(&b, "var", 13, var);
+    mb_node(&b, "Conv", "x,w,b", "c");
+    mb_attr_ints(&b, "pads", 4, (int64_t[]){1, 1, 1, 1});
+    mb_node(&b, "BatchNormalization", "c,gamma,beta,mean,var", "n");
+    mb_node(&b, "Relu", "n", "y");
+    mb_output(&b, "y");
+    eb_graph *g = mb_load(&b);
     /* the whole chain is one step: only y has storage besides x */
     eb_variant v = eb_variant_default("cpu");
     eb_plan *p = NULL;
@@ -921,18 +921,18 @@ static void conv__batchnorm_relu__fold_into_the_gemm(void **state)
 static void conv__bias_add_and_clip__fuse_as_relu6(void **state)
 {
     (void)state;
-    eb_mb b;
-    eb_mb_begin(&b, 17);
-    eb_mb_input(&b, "x", 4, (int64_t[]){3, 5, 8, 7});
-    eb_mb_init(&b, "w", 4, (int64_t[]){11, 5, 1, 1}, NULL);
-    eb_mb_init(&b, "c", 4, (int64_t[]){1, 11, 1, 1}, NULL);
-    eb_mb_scalar(&b, "lo", 0.0f);
-    eb_mb_node(&b, "Conv", "x,w", "t");
-    eb_mb_node(&b, "Add", "t,c", "u");
-    eb_mb_node(&b, "Clip", "u,lo,hi", "y");
-    eb_mb_scalar(&b, "hi", 0.5f); /* low bound so that it clips */
-    eb_mb_output(&b, "y");
-    eb_graph *g = eb_mb_load(&b);
+    mb b;
+    mb_begin(&b, 17);
+    mb_input(&b, "x", 4, (int64_t[]){3, 5, 8, 7});
+    mb_init(&b, "w", 4, (int64_t[]){11, 5, 1, 1}, NULL);
+    mb_init(&b, "c", 4, (int64_t[]){1, 11, 1, 1}, NULL);
+    mb_scalar(&b, "lo", 0.0f);
+    mb_node(&b, "Conv", "x,w", "t");
+    mb_node(&b, "Add", "t,c", "u");
+    mb_node(&b, "Clip", "u,lo,hi", "y");
+    mb_scalar(&b, "hi", 0.5f); /* low bound so that it clips */
+    mb_output(&b, "y");
+    eb_graph *g = mb_load(&b);
     expect_match(g, true, "Conv+Add+Clip");
 }
 
@@ -956,31 +956,31 @@ static void pool__random_odd_shapes__match_ref(void **state)
         c.pads[1] = rand_int(0, c.kw - 1);
         c.pads[2] = rand_int(0, c.kh - 1);
         c.pads[3] = rand_int(0, c.kw - 1);
-        eb_mb b;
-        eb_mb_begin(&b, 17);
-        eb_mb_input(&b, "x", 4, (int64_t[]){c.batch, c.c, c.h, c.w});
-        eb_mb_node(&b, c.op, "x", "y");
-        eb_mb_attr_ints(&b, "kernel_shape", 2, (int64_t[]){c.kh, c.kw});
-        eb_mb_attr_ints(&b, "strides", 2, (int64_t[]){c.stride, c.stride});
-        eb_mb_attr_ints(&b, "pads", 4, (int64_t[]){c.pads[0], c.pads[1], c.pads[2], c.pads[3]});
-        eb_mb_attr_int(&b, "ceil_mode", c.ceil_mode);
+        mb b;
+        mb_begin(&b, 17);
+        mb_input(&b, "x", 4, (int64_t[]){c.batch, c.c, c.h, c.w});
+        mb_node(&b, c.op, "x", "y");
+        mb_attr_ints(&b, "kernel_shape", 2, (int64_t[]){c.kh, c.kw});
+        mb_attr_ints(&b, "strides", 2, (int64_t[]){c.stride, c.stride});
+        mb_attr_ints(&b, "pads", 4, (int64_t[]){c.pads[0], c.pads[1], c.pads[2], c.pads[3]});
+        mb_attr_int(&b, "ceil_mode", c.ceil_mode);
         if (strcmp(c.op, "AveragePool") == 0)
-            eb_mb_attr_int(&b, "count_include_pad", c.count_pad);
-        eb_mb_output(&b, "y");
+            mb_attr_int(&b, "count_include_pad", c.count_pad);
+        mb_output(&b, "y");
         char what[200];
         snprintf(what, sizeof what, "%s x[%d,%d,%d,%d] k %dx%d stride %d pads %d,%d,%d,%d ceil %d count_pad %d", c.op,
                  c.batch, c.c, c.h, c.w, c.kh, c.kw, c.stride, c.pads[0], c.pads[1], c.pads[2], c.pads[3], c.ceil_mode,
                  c.count_pad);
-        expect_match(eb_mb_load(&b), true, what);
+        expect_match(mb_load(&b), true, what);
     }
     static const char *gops[] = {"GlobalAveragePool", "GlobalMaxPool"};
     for (int i = 0; i < 2; i++) {
-        eb_mb b;
-        eb_mb_begin(&b, 17);
-        eb_mb_input(&b, "x", 4, (int64_t[]){2, 67, 5, 3});
-        eb_mb_node(&b, gops[i], "x", "y");
-        eb_mb_output(&b, "y");
-        expect_match(eb_mb_load(&b), true, gops[i]);
+        mb b;
+        mb_begin(&b, 17);
+        mb_input(&b, "x", 4, (int64_t[]){2, 67, 5, 3});
+        mb_node(&b, gops[i], "x", "y");
+        mb_output(&b, "y");
+        expect_match(mb_load(&b), true, gops[i]);
     }
 }
 
@@ -989,21 +989,21 @@ static void pool__random_odd_shapes__match_ref(void **state)
 static void layout__conv_then_nchw_ops__converts_back(void **state)
 {
     (void)state;
-    eb_mb b;
-    eb_mb_begin(&b, 17);
-    eb_mb_input(&b, "x", 4, (int64_t[]){2, 3, 9, 7});
-    eb_mb_init(&b, "w", 4, (int64_t[]){5, 3, 3, 3}, NULL);
-    eb_mb_init(&b, "w2", 4, (int64_t[]){5, 1, 3, 3}, NULL);
-    eb_mb_node(&b, "Conv", "x,w", "a");
-    eb_mb_node(&b, "Relu", "a", "r");                 /* stays NHWC, in place */
-    eb_mb_node(&b, "Conv", "r,w2", "d");              /* depthwise */
-    eb_mb_attr_int(&b, "group", 5);
-    eb_mb_attr_ints(&b, "pads", 4, (int64_t[]){1, 1, 1, 1});
-    eb_mb_node(&b, "Add", "d,r", "s");                /* NHWC + NHWC */
-    eb_mb_node(&b, "Softmax", "s", "y");              /* along W: wants NCHW */
-    eb_mb_output(&b, "y");
-    eb_mb_output(&b, "s");                            /* an NHWC graph output */
-    expect_match(eb_mb_load(&b), true, "Conv-Relu-DWConv-Add-Softmax");
+    mb b;
+    mb_begin(&b, 17);
+    mb_input(&b, "x", 4, (int64_t[]){2, 3, 9, 7});
+    mb_init(&b, "w", 4, (int64_t[]){5, 3, 3, 3}, NULL);
+    mb_init(&b, "w2", 4, (int64_t[]){5, 1, 3, 3}, NULL);
+    mb_node(&b, "Conv", "x,w", "a");
+    mb_node(&b, "Relu", "a", "r");                 /* stays NHWC, in place */
+    mb_node(&b, "Conv", "r,w2", "d");              /* depthwise */
+    mb_attr_int(&b, "group", 5);
+    mb_attr_ints(&b, "pads", 4, (int64_t[]){1, 1, 1, 1});
+    mb_node(&b, "Add", "d,r", "s");                /* NHWC + NHWC */
+    mb_node(&b, "Softmax", "s", "y");              /* along W: wants NCHW */
+    mb_output(&b, "y");
+    mb_output(&b, "s");                            /* an NHWC graph output */
+    expect_match(mb_load(&b), true, "Conv-Relu-DWConv-Add-Softmax");
 }
 
 static void gemm__transposed_b_bias_relu__matches_ref(void **state)
@@ -1011,43 +1011,43 @@ static void gemm__transposed_b_bias_relu__matches_ref(void **state)
     (void)state;
     for (int rep = 0; rep < 4; rep++) {
         int m = rand_int(1, 37), k = rand_int(1, 70), n = rand_int(1, 53);
-        eb_mb b;
-        eb_mb_begin(&b, 17);
-        eb_mb_input(&b, "a", 2, (int64_t[]){m, k});
-        eb_mb_init(&b, "w", 2, (int64_t[]){n, k}, NULL);
-        eb_mb_init1(&b, "c", n, NULL);
-        eb_mb_node(&b, "Gemm", "a,w,c", "t");
-        eb_mb_attr_int(&b, "transB", 1);
-        eb_mb_attr_float(&b, "alpha", 0.75f);
-        eb_mb_attr_float(&b, "beta", 1.5f);
-        eb_mb_node(&b, "Relu", "t", "y");
-        eb_mb_output(&b, "y");
+        mb b;
+        mb_begin(&b, 17);
+        mb_input(&b, "a", 2, (int64_t[]){m, k});
+        mb_init(&b, "w", 2, (int64_t[]){n, k}, NULL);
+        mb_init1(&b, "c", n, NULL);
+        mb_node(&b, "Gemm", "a,w,c", "t");
+        mb_attr_int(&b, "transB", 1);
+        mb_attr_float(&b, "alpha", 0.75f);
+        mb_attr_float(&b, "beta", 1.5f);
+        mb_node(&b, "Relu", "t", "y");
+        mb_output(&b, "y");
         char what[100];
         snprintf(what, sizeof what, "Gemm %dx%dx%d", m, k, n);
-        expect_match(eb_mb_load(&b), true, what);
+        expect_match(mb_load(&b), true, what);
     }
 }
 
 static void matmul__bias_and_erf_gelu__fuse_and_match_ref(void **state)
 {
     (void)state;
-    eb_mb b;
-    eb_mb_begin(&b, 17);
-    eb_mb_input(&b, "x", 3, (int64_t[]){2, 13, 24});
-    eb_mb_init(&b, "w", 2, (int64_t[]){24, 37}, NULL);
-    eb_mb_init1(&b, "bias", 37, NULL);
-    eb_mb_scalar(&b, "sqrt2", 1.41421353816986083984375f);
-    eb_mb_node(&b, "MatMul", "x,w", "m");
-    eb_mb_node(&b, "Add", "bias,m", "h");
-    eb_mb_node(&b, "Div", "h,sqrt2", "d");
-    eb_mb_node(&b, "Erf", "d", "e");
-    eb_mb_scalar(&b, "one", 1.0f);
-    eb_mb_node(&b, "Add", "e,one", "a");
-    eb_mb_node(&b, "Mul", "h,a", "p");
-    eb_mb_scalar(&b, "half", 0.5f);
-    eb_mb_node(&b, "Mul", "p,half", "y");
-    eb_mb_output(&b, "y");
-    eb_graph *g = eb_mb_load(&b);
+    mb b;
+    mb_begin(&b, 17);
+    mb_input(&b, "x", 3, (int64_t[]){2, 13, 24});
+    mb_init(&b, "w", 2, (int64_t[]){24, 37}, NULL);
+    mb_init1(&b, "bias", 37, NULL);
+    mb_scalar(&b, "sqrt2", 1.41421353816986083984375f);
+    mb_node(&b, "MatMul", "x,w", "m");
+    mb_node(&b, "Add", "bias,m", "h");
+    mb_node(&b, "Div", "h,sqrt2", "d");
+    mb_node(&b, "Erf", "d", "e");
+    mb_scalar(&b, "one", 1.0f);
+    mb_node(&b, "Add", "e,one", "a");
+    mb_node(&b, "Mul", "h,a", "p");
+    mb_scalar(&b, "half", 0.5f);
+    mb_node(&b, "Mul", "p,half", "y");
+    mb_output(&b, "y");
+    eb_graph *g = mb_load(&b);
     eb_variant v = eb_variant_default("cpu");
     eb_plan *p = NULL;
     eb_err err;
@@ -1070,63 +1070,63 @@ static void matmul__computed_b__batched_and_broadcast__match_ref(void **state)
         {{3, 1, 6, 4}, {1, 1, 4, 5}},
     };
     for (int i = 0; i < 3; i++) {
-        eb_mb b;
-        eb_mb_begin(&b, 17);
-        eb_mb_input(&b, "a", 4, shapes[i][0]);
-        eb_mb_input(&b, "b", 4, shapes[i][1]);
-        eb_mb_node(&b, "MatMul", "a,b", "y");
-        eb_mb_output(&b, "y");
-        expect_match(eb_mb_load(&b), true, "MatMul with computed B");
+        mb b;
+        mb_begin(&b, 17);
+        mb_input(&b, "a", 4, shapes[i][0]);
+        mb_input(&b, "b", 4, shapes[i][1]);
+        mb_node(&b, "MatMul", "a,b", "y");
+        mb_output(&b, "y");
+        expect_match(mb_load(&b), true, "MatMul with computed B");
     }
 }
 
 static void eltwise__broadcasts_softmax_layernorm_transpose__match_ref(void **state)
 {
     (void)state;
-    eb_mb b;
-    eb_mb_begin(&b, 17);
-    eb_mb_input(&b, "x", 4, (int64_t[]){2, 3, 5, 7});
-    eb_mb_input(&b, "z", 3, (int64_t[]){3, 1, 7});
-    eb_mb_init(&b, "c", 2, (int64_t[]){5, 1}, NULL);
-    eb_mb_init1(&b, "gamma", 7, NULL);
-    eb_mb_init1(&b, "beta", 7, NULL);
-    eb_mb_node(&b, "Add", "x,z", "s");
-    eb_mb_node(&b, "Mul", "s,c", "m");
-    eb_mb_node(&b, "Sub", "c,m", "d");
-    eb_mb_node(&b, "Div", "d,z", "q");
-    eb_mb_node(&b, "Sigmoid", "q", "g");
-    eb_mb_node(&b, "LayerNormalization", "g,gamma,beta", "l");
-    eb_mb_attr_float(&b, "epsilon", 1e-3f);
-    eb_mb_node(&b, "Softmax", "l", "t");
-    eb_mb_node(&b, "Transpose", "t", "u");
-    eb_mb_attr_ints(&b, "perm", 4, (int64_t[]){0, 2, 3, 1});
-    eb_mb_node(&b, "Reshape", "u,shape", "v");
-    eb_mb_init_i64(&b, "shape", 2, (int64_t[]){10, 21});
-    eb_mb_node(&b, "Tanh", "v", "y");
-    eb_mb_output(&b, "y");
-    expect_match(eb_mb_load(&b), true, "Add-Mul-Sub-Div-Sigmoid-LayerNorm-Softmax-Transpose-Reshape-Tanh");
+    mb b;
+    mb_begin(&b, 17);
+    mb_input(&b, "x", 4, (int64_t[]){2, 3, 5, 7});
+    mb_input(&b, "z", 3, (int64_t[]){3, 1, 7});
+    mb_init(&b, "c", 2, (int64_t[]){5, 1}, NULL);
+    mb_init1(&b, "gamma", 7, NULL);
+    mb_init1(&b, "beta", 7, NULL);
+    mb_node(&b, "Add", "x,z", "s");
+    mb_node(&b, "Mul", "s,c", "m");
+    mb_node(&b, "Sub", "c,m", "d");
+    mb_node(&b, "Div", "d,z", "q");
+    mb_node(&b, "Sigmoid", "q", "g");
+    mb_node(&b, "LayerNormalization", "g,gamma,beta", "l");
+    mb_attr_float(&b, "epsilon", 1e-3f);
+    mb_node(&b, "Softmax", "l", "t");
+    mb_node(&b, "Transpose", "t", "u");
+    mb_attr_ints(&b, "perm", 4, (int64_t[]){0, 2, 3, 1});
+    mb_node(&b, "Reshape", "u,shape", "v");
+    mb_init_i64(&b, "shape", 2, (int64_t[]){10, 21});
+    mb_node(&b, "Tanh", "v", "y");
+    mb_output(&b, "y");
+    expect_match(mb_load(&b), true, "Add-Mul-Sub-Div-Sigmoid-LayerNorm-Softmax-Transpose-Reshape-Tanh");
 }
 
 static eb_graph *movement_graph(void)
 {
-    eb_mb b;
-    eb_mb_begin(&b, 17);
-    eb_mb_input(&b, "x", 3, (int64_t[]){2, 9, 5});
-    eb_mb_input_typed(&b, "ids", 2, (int64_t[]){3, 4}, 7); /* int64 */
-    eb_mb_init_i64(&b, "sizes", 3, (int64_t[]){2, 3, 4});
-    eb_mb_init_i64(&b, "pick", 4, (int64_t[]){-1, 0, 3, 3});
-    eb_mb_init(&b, "emb", 2, (int64_t[]){51, 6}, NULL);
-    eb_mb_node(&b, "Split", "x,sizes", "a,bb,c");
-    eb_mb_attr_int(&b, "axis", 1);
-    eb_mb_node(&b, "Concat", "c,a,bb", "cat");
-    eb_mb_attr_int(&b, "axis", -2);
-    eb_mb_node(&b, "Gather", "cat,pick", "g");
-    eb_mb_attr_int(&b, "axis", 2);
-    eb_mb_node(&b, "Gather", "emb,ids", "e");
-    eb_mb_output(&b, "g");
-    eb_mb_output(&b, "e");
-    eb_mb_output(&b, "bb");
-    return eb_mb_load(&b);
+    mb b;
+    mb_begin(&b, 17);
+    mb_input(&b, "x", 3, (int64_t[]){2, 9, 5});
+    mb_input_typed(&b, "ids", 2, (int64_t[]){3, 4}, 7); /* int64 */
+    mb_init_i64(&b, "sizes", 3, (int64_t[]){2, 3, 4});
+    mb_init_i64(&b, "pick", 4, (int64_t[]){-1, 0, 3, 3});
+    mb_init(&b, "emb", 2, (int64_t[]){51, 6}, NULL);
+    mb_node(&b, "Split", "x,sizes", "a,bb,c");
+    mb_attr_int(&b, "axis", 1);
+    mb_node(&b, "Concat", "c,a,bb", "cat");
+    mb_attr_int(&b, "axis", -2);
+    mb_node(&b, "Gather", "cat,pick", "g");
+    mb_attr_int(&b, "axis", 2);
+    mb_node(&b, "Gather", "emb,ids", "e");
+    mb_output(&b, "g");
+    mb_output(&b, "e");
+    mb_output(&b, "bb");
+    return mb_load(&b);
 }
 
 static void movement__split_concat_gather__match_ref(void **state)
@@ -1182,55 +1182,55 @@ static eb_graph *rnn_graph(eb_op op, int variant, char *what, size_t wn)
     snprintf(what, wn, "%s %s layout=%d seq=%d batch=%d input=%d hidden=%d bias=%d lens=%d h0=%d c0=%d peep=%d "
              "lbr=%d acts=%d w_in=%d", name, DIRS[dir], layout, seq, batch, input, hidden, bias, lens, h0, c0, peep, lbr, acts,
              w_in);
-    eb_mb b;
-    eb_mb_begin(&b, 14);
-    eb_mb_input(&b, "X", 3, layout ? (int64_t[]){batch, seq, input} : (int64_t[]){seq, batch, input});
+    mb b;
+    mb_begin(&b, 14);
+    mb_input(&b, "X", 3, layout ? (int64_t[]){batch, seq, input} : (int64_t[]){seq, batch, input});
     const int64_t hs[3] = {layout ? batch : dirs, layout ? dirs : batch, hidden};
     if (h0)
-        eb_mb_input(&b, "initial_h", 3, hs);
+        mb_input(&b, "initial_h", 3, hs);
     if (c0)
-        eb_mb_input(&b, "initial_c", 3, hs);
+        mb_input(&b, "initial_c", 3, hs);
     if (w_in) {
-        eb_mb_input(&b, "W", 3, (int64_t[]){dirs, gates * hidden, input});
-        eb_mb_input(&b, "R", 3, (int64_t[]){dirs, gates * hidden, hidden});
+        mb_input(&b, "W", 3, (int64_t[]){dirs, gates * hidden, input});
+        mb_input(&b, "R", 3, (int64_t[]){dirs, gates * hidden, hidden});
     } else {
-        eb_mb_init(&b, "W", 3, (int64_t[]){dirs, gates * hidden, input}, NULL);
-        eb_mb_init(&b, "R", 3, (int64_t[]){dirs, gates * hidden, hidden}, NULL);
+        mb_init(&b, "W", 3, (int64_t[]){dirs, gates * hidden, input}, NULL);
+        mb_init(&b, "R", 3, (int64_t[]){dirs, gates * hidden, hidden}, NULL);
     }
     if (bias)
-        eb_mb_init(&b, "B", 2, (int64_t[]){dirs, 2 * gates * hidden}, NULL);
+        mb_init(&b, "B", 2, (int64_t[]){dirs, 2 * gates * hidden}, NULL);
     if (peep)
-        eb_mb_init(&b, "P", 2, (int64_t[]){dirs, 3 * hidden}, NULL);
+        mb_init(&b, "P", 2, (int64_t[]){dirs, 3 * hidden}, NULL);
     if (lens) {
         int64_t l[8];
         for (int i = 0; i < batch; i++)
             l[i] = rand_int(0, seq);
         l[rand_int(0, batch - 1)] = seq;
-        eb_mb_init_i64(&b, "sequence_lens", batch, l);
+        mb_init_i64(&b, "sequence_lens", batch, l);
     }
     char ins[128];
     snprintf(ins, sizeof ins, "X,W,R,%s,%s,%s%s%s", bias ? "B" : "", lens ? "sequence_lens" : "", h0 ? "initial_h" : "",
              lstm ? (c0 ? ",initial_c" : ",") : "", lstm ? (peep ? ",P" : ",") : "");
-    eb_mb_node(&b, name, ins, lstm ? "Y,Y_h,Y_c" : "Y,Y_h");
-    eb_mb_attr_int(&b, "hidden_size", hidden);
-    eb_mb_attr_string(&b, "direction", DIRS[dir]);
+    mb_node(&b, name, ins, lstm ? "Y,Y_h,Y_c" : "Y,Y_h");
+    mb_attr_int(&b, "hidden_size", hidden);
+    mb_attr_string(&b, "direction", DIRS[dir]);
     if (layout)
-        eb_mb_attr_int(&b, "layout", 1);
+        mb_attr_int(&b, "layout", 1);
     if (gru)
-        eb_mb_attr_int(&b, "linear_before_reset", lbr);
+        mb_attr_int(&b, "linear_before_reset", lbr);
     if (acts) {
         static const char *const A[3][6] = {{"Tanh", "Relu"},
                                             {"HardSigmoid", "Softsign", "Sigmoid", "Tanh"},
                                             {"HardSigmoid", "Tanh", "Softsign", "Sigmoid", "LeakyRelu", "Tanh"}};
         int per = lstm ? 3 : gru ? 2 : 1;
-        eb_mb_attr_strings(&b, "activations", per * dirs, A[per - 1], acts_store);
-        eb_mb_attr_float(&b, "clip", 0.8f);
+        mb_attr_strings(&b, "activations", per * dirs, A[per - 1], acts_store);
+        mb_attr_float(&b, "clip", 0.8f);
     }
-    eb_mb_output(&b, "Y");
-    eb_mb_output(&b, "Y_h");
+    mb_output(&b, "Y");
+    mb_output(&b, "Y_h");
     if (lstm)
-        eb_mb_output(&b, "Y_c");
-    return eb_mb_load(&b);
+        mb_output(&b, "Y_c");
+    return mb_load(&b);
 }
 
 static void rnn__random_shapes_directions_options__match_ref(void **state)
@@ -1280,16 +1280,16 @@ static void on_every_isa(void (*case_fn)(const char *isa))
 
 /* BatchNormalization's four parameters for c channels: random non-zero,
  * variance in [0.5, 2). */
-static void bn_params(eb_mb *b, int64_t c)
+static void bn_params(mb *b, int64_t c)
 {
-    eb_mb_init1(b, "gamma", c, NULL);
-    eb_mb_init1(b, "beta", c, NULL);
-    eb_mb_init1(b, "mean", c, NULL);
+    mb_init1(b, "gamma", c, NULL);
+    mb_init1(b, "beta", c, NULL);
+    mb_init1(b, "mean", c, NULL);
     float var[256];
     assert_true(c <= 256);
     for (int64_t i = 0; i < c; i++)
         var[i] = eb_test_uniform(&rng, 0.5f, 2.0f);
-    eb_mb_init1(b, "var", c, var);
+    mb_init1(b, "var", c, var);
 }
 
 static void batchnorm_cases(const char *isa)
@@ -1300,23 +1300,23 @@ static void batchnorm_cases(const char *isa)
         /* NCHW: a graph input; Relu, Clip or nothing after it */
         static const char *const acts[] = {"Relu", "Clip", ""};
         const char *act = acts[rep % 3];
-        eb_mb b;
-        eb_mb_begin(&b, 13);
-        eb_mb_input(&b, "x", 4, (int64_t[]){n, c, h, w});
+        mb b;
+        mb_begin(&b, 13);
+        mb_input(&b, "x", 4, (int64_t[]){n, c, h, w});
         bn_params(&b, c);
-        eb_mb_node(&b, "BatchNormalization", "x,gamma,beta,mean,var", act[0] ? "t" : "y");
-        eb_mb_attr_float(&b, "epsilon", 1e-3f);
+        mb_node(&b, "BatchNormalization", "x,gamma,beta,mean,var", act[0] ? "t" : "y");
+        mb_attr_float(&b, "epsilon", 1e-3f);
         if (act[0]) {
             if (strcmp(act, "Clip") == 0) {
-                eb_mb_init(&b, "lo", 0, NULL, (float[]){-0.25f});
-                eb_mb_init(&b, "hi", 0, NULL, (float[]){0.5f});
-                eb_mb_node(&b, "Clip", "t,lo,hi", "y");
+                mb_init(&b, "lo", 0, NULL, (float[]){-0.25f});
+                mb_init(&b, "hi", 0, NULL, (float[]){0.5f});
+                mb_node(&b, "Clip", "t,lo,hi", "y");
             } else {
-                eb_mb_node(&b, act, "t", "y");
+                mb_node(&b, act, "t", "y");
             }
         }
-        eb_mb_output(&b, "y");
-        eb_graph *g = eb_mb_load(&b);
+        mb_output(&b, "y");
+        eb_graph *g = mb_load(&b);
         assert_int_equal(count_steps(g, ST_AFFINE), 1);
         assert_int_equal(count_steps(g, ST_UNARY), 0); /* the activation is in the pass */
         snprintf(what, sizeof what, "%s: BN+%s NCHW %lldx%lldx%lldx%lld", isa, act[0] ? act : "none", (long long)n,
@@ -1325,28 +1325,28 @@ static void batchnorm_cases(const char *isa)
 
         /* NHWC: after a Conv whose output is also read elsewhere (no fold);
          * rank 2 and 3 inputs too */
-        eb_mb_begin(&b, 13);
-        eb_mb_input(&b, "x", 4, (int64_t[]){n, 3, h, w});
-        eb_mb_init(&b, "wt", 4, (int64_t[]){c, 3, 1, 1}, NULL);
+        mb_begin(&b, 13);
+        mb_input(&b, "x", 4, (int64_t[]){n, 3, h, w});
+        mb_init(&b, "wt", 4, (int64_t[]){c, 3, 1, 1}, NULL);
         bn_params(&b, c);
-        eb_mb_node(&b, "Conv", "x,wt", "cv");
-        eb_mb_node(&b, "BatchNormalization", "cv,gamma,beta,mean,var", "t");
-        eb_mb_node(&b, "Relu", "t", "y");
-        eb_mb_output(&b, "y");
-        eb_mb_output(&b, "cv");
-        g = eb_mb_load(&b);
+        mb_node(&b, "Conv", "x,wt", "cv");
+        mb_node(&b, "BatchNormalization", "cv,gamma,beta,mean,var", "t");
+        mb_node(&b, "Relu", "t", "y");
+        mb_output(&b, "y");
+        mb_output(&b, "cv");
+        g = mb_load(&b);
         assert_int_equal(count_steps(g, ST_AFFINE), 1);
         snprintf(what, sizeof what, "%s: Conv, BN+Relu NHWC c=%lld", isa, (long long)c);
         expect_match(g, true, what);
 
         int rank = 2 + rep % 2;
-        eb_mb_begin(&b, 9);
-        eb_mb_input(&b, "x", rank, (int64_t[]){n, c, w});
+        mb_begin(&b, 9);
+        mb_input(&b, "x", rank, (int64_t[]){n, c, w});
         bn_params(&b, c);
-        eb_mb_node(&b, "BatchNormalization", "x,gamma,beta,mean,var", "y");
-        eb_mb_output(&b, "y");
+        mb_node(&b, "BatchNormalization", "x,gamma,beta,mean,var", "y");
+        mb_output(&b, "y");
         snprintf(what, sizeof what, "%s: BN rank %d", isa, rank);
-        expect_match(eb_mb_load(&b), true, what);
+        expect_match(mb_load(&b), true, what);
     }
 }
 
@@ -1376,40 +1376,40 @@ static void reduce_cases(const char *isa)
         int keep = rand_int(0, 1);
         int opset = rep % 3 == 0 ? 18 : 13; /* 18: axes an input for all */
         bool axes_input = opset >= 18 || strcmp(op, "ReduceSum") == 0;
-        eb_mb b;
-        eb_mb_begin(&b, opset);
-        eb_mb_input(&b, "x", rank, dims);
+        mb b;
+        mb_begin(&b, opset);
+        mb_input(&b, "x", rank, dims);
         /* positive: a sum of random signs can cancel to near zero, where a
          * float sum's rounding is a large share of the result */
-        eb_mb_node(&b, "Sigmoid", "x", "sx");
+        mb_node(&b, "Sigmoid", "x", "sx");
         if (axes_input) {
-            eb_mb_init_i64(&b, "axes", na, axes);
-            eb_mb_node(&b, op, "sx,axes", "y");
+            mb_init_i64(&b, "axes", na, axes);
+            mb_node(&b, op, "sx,axes", "y");
         } else {
-            eb_mb_node(&b, op, "sx", "y");
-            eb_mb_attr_ints(&b, "axes", na, axes);
+            mb_node(&b, op, "sx", "y");
+            mb_attr_ints(&b, "axes", na, axes);
         }
-        eb_mb_attr_int(&b, "keepdims", keep);
-        eb_mb_output(&b, "y");
-        eb_graph *g = eb_mb_load(&b);
+        mb_attr_int(&b, "keepdims", keep);
+        mb_output(&b, "y");
+        eb_graph *g = mb_load(&b);
         assert_int_equal(count_steps(g, ST_REDUCE), 1);
         snprintf(what, sizeof what, "%s: %s rank %d axes bits %x keepdims %d", isa, op, rank, bits, keep);
         expect_match(g, true, what);
     }
     /* spatial axes of an NHWC value (after a Conv), keepdims 1: no conversion */
     for (int k = 0; k < 4; k++) {
-        eb_mb b;
-        eb_mb_begin(&b, 13);
+        mb b;
+        mb_begin(&b, 13);
         int64_t c = rand_int(2, 19), h = rand_int(2, 9), w = rand_int(2, 9);
-        eb_mb_input(&b, "x", 4, (int64_t[]){1, 3, h, w});
-        eb_mb_init(&b, "wt", 4, (int64_t[]){c, 3, 1, 1}, NULL);
-        eb_mb_node(&b, "Conv", "x,wt", "cv");
-        eb_mb_node(&b, "Sigmoid", "cv", "sg"); /* positive: no cancellation amplifies the Conv's rounding */
-        eb_mb_node(&b, ops[k], "sg", "y");
-        eb_mb_attr_ints(&b, "axes", k % 2 ? 1 : 2, k % 2 ? (int64_t[]){2} : (int64_t[]){2, 3});
-        eb_mb_attr_int(&b, "keepdims", k < 2 || k == 3); /* ReduceMax: (N, C) out of H, W */
-        eb_mb_output(&b, "y");
-        eb_graph *g = eb_mb_load(&b);
+        mb_input(&b, "x", 4, (int64_t[]){1, 3, h, w});
+        mb_init(&b, "wt", 4, (int64_t[]){c, 3, 1, 1}, NULL);
+        mb_node(&b, "Conv", "x,wt", "cv");
+        mb_node(&b, "Sigmoid", "cv", "sg"); /* positive: no cancellation amplifies the Conv's rounding */
+        mb_node(&b, ops[k], "sg", "y");
+        mb_attr_ints(&b, "axes", k % 2 ? 1 : 2, k % 2 ? (int64_t[]){2} : (int64_t[]){2, 3});
+        mb_attr_int(&b, "keepdims", k < 2 || k == 3); /* ReduceMax: (N, C) out of H, W */
+        mb_output(&b, "y");
+        eb_graph *g = mb_load(&b);
         assert_int_equal(count_steps(g, ST_TO_NCHW), 0);
         snprintf(what, sizeof what, "%s: Conv then %s over H%s (NHWC), keepdims %d", isa, ops[k], k % 2 ? "" : ",W",
                  k < 2 || k == 3);
@@ -1446,20 +1446,20 @@ static void slice_cases(const char *isa)
         if (na == 0)
             continue;
         bool nhwc = rep % 4 == 3; /* after a Conv: the copy runs in NHWC */
-        eb_mb b;
-        eb_mb_begin(&b, 13);
-        eb_mb_input(&b, "x", 4, nhwc ? (int64_t[]){dims[0], 2, dims[2], dims[3]} : dims);
-        eb_mb_init_i64(&b, "starts", na, starts);
-        eb_mb_init_i64(&b, "ends", na, ends);
-        eb_mb_init_i64(&b, "axes", na, axes);
-        eb_mb_init_i64(&b, "steps", na, steps);
+        mb b;
+        mb_begin(&b, 13);
+        mb_input(&b, "x", 4, nhwc ? (int64_t[]){dims[0], 2, dims[2], dims[3]} : dims);
+        mb_init_i64(&b, "starts", na, starts);
+        mb_init_i64(&b, "ends", na, ends);
+        mb_init_i64(&b, "axes", na, axes);
+        mb_init_i64(&b, "steps", na, steps);
         if (nhwc) {
-            eb_mb_init(&b, "wt", 4, (int64_t[]){dims[1], 2, 1, 1}, NULL);
-            eb_mb_node(&b, "Conv", "x,wt", "cv");
+            mb_init(&b, "wt", 4, (int64_t[]){dims[1], 2, 1, 1}, NULL);
+            mb_node(&b, "Conv", "x,wt", "cv");
         }
-        eb_mb_node(&b, "Slice", nhwc ? "cv,starts,ends,axes,steps" : "x,starts,ends,axes,steps", "y");
-        eb_mb_output(&b, "y");
-        eb_graph *g = eb_mb_load(&b);
+        mb_node(&b, "Slice", nhwc ? "cv,starts,ends,axes,steps" : "x,starts,ends,axes,steps", "y");
+        mb_output(&b, "y");
+        eb_graph *g = mb_load(&b);
         if (eb_tensor_numel(&g->values[g->outputs[0]].t) == 0) {
             eb_graph_free(g);
             continue;
@@ -1469,22 +1469,22 @@ static void slice_cases(const char *isa)
         expect_match(g, true, what);
     }
     /* channel halves of an NCHW value (shufflenet's split): two views, no copy */
-    eb_mb b;
-    eb_mb_begin(&b, 13);
+    mb b;
+    mb_begin(&b, 13);
     int64_t c = 2 * rand_int(1, 8);
-    eb_mb_input(&b, "x", 4, (int64_t[]){1, c, 5, 3});
-    eb_mb_init_i64(&b, "s0", 1, (int64_t[]){0});
-    eb_mb_init_i64(&b, "e0", 1, (int64_t[]){c / 2});
-    eb_mb_init_i64(&b, "s1", 1, (int64_t[]){c / 2});
-    eb_mb_init_i64(&b, "e1", 1, (int64_t[]){c});
-    eb_mb_init_i64(&b, "ax", 1, (int64_t[]){1});
-    eb_mb_node(&b, "Slice", "x,s0,e0,ax", "a");
-    eb_mb_node(&b, "Slice", "x,s1,e1,ax", "bb");
-    eb_mb_node(&b, "Relu", "a", "ra");
-    eb_mb_node(&b, "Sigmoid", "bb", "rb");
-    eb_mb_output(&b, "ra");
-    eb_mb_output(&b, "rb");
-    eb_graph *g = eb_mb_load(&b);
+    mb_input(&b, "x", 4, (int64_t[]){1, c, 5, 3});
+    mb_init_i64(&b, "s0", 1, (int64_t[]){0});
+    mb_init_i64(&b, "e0", 1, (int64_t[]){c / 2});
+    mb_init_i64(&b, "s1", 1, (int64_t[]){c / 2});
+    mb_init_i64(&b, "e1", 1, (int64_t[]){c});
+    mb_init_i64(&b, "ax", 1, (int64_t[]){1});
+    mb_node(&b, "Slice", "x,s0,e0,ax", "a");
+    mb_node(&b, "Slice", "x,s1,e1,ax", "bb");
+    mb_node(&b, "Relu", "a", "ra");
+    mb_node(&b, "Sigmoid", "bb", "rb");
+    mb_output(&b, "ra");
+    mb_output(&b, "rb");
+    eb_graph *g = mb_load(&b);
     assert_int_equal(count_steps(g, ST_VIEW), 2);
     assert_int_equal(count_steps(g, ST_REMAP), 0);
     snprintf(what, sizeof what, "%s: Slice channel halves as views", isa);
@@ -1510,22 +1510,22 @@ static void pad_cases(const char *isa)
         if (rep % 3 == 0 && dims[3] >= 3)
             pads[7] = -1; /* a crop at the end of W */
         bool nhwc = rep % 4 == 1;
-        eb_mb b;
-        eb_mb_begin(&b, 13);
-        eb_mb_input(&b, "x", 4, nhwc ? (int64_t[]){dims[0], 3, dims[2], dims[3]} : dims);
-        eb_mb_init_i64(&b, "pads", 8, pads);
-        eb_mb_init(&b, "cval", 0, NULL, (float[]){0.75f});
+        mb b;
+        mb_begin(&b, 13);
+        mb_input(&b, "x", 4, nhwc ? (int64_t[]){dims[0], 3, dims[2], dims[3]} : dims);
+        mb_init_i64(&b, "pads", 8, pads);
+        mb_init(&b, "cval", 0, NULL, (float[]){0.75f});
         if (nhwc) {
-            eb_mb_init(&b, "wt", 4, (int64_t[]){dims[1], 3, 1, 1}, NULL);
-            eb_mb_node(&b, "Conv", "x,wt", "cv");
+            mb_init(&b, "wt", 4, (int64_t[]){dims[1], 3, 1, 1}, NULL);
+            mb_node(&b, "Conv", "x,wt", "cv");
         }
         const char *src = nhwc ? "cv" : "x";
         char ins[64];
         snprintf(ins, sizeof ins, "%s,pads%s", src, strcmp(mode, "constant") == 0 ? ",cval" : "");
-        eb_mb_node(&b, "Pad", ins, "y");
-        eb_mb_attr_string(&b, "mode", mode);
-        eb_mb_output(&b, "y");
-        eb_graph *g = eb_mb_load(&b);
+        mb_node(&b, "Pad", ins, "y");
+        mb_attr_string(&b, "mode", mode);
+        mb_output(&b, "y");
+        eb_graph *g = mb_load(&b);
         assert_int_equal(count_steps(g, ST_REMAP), 1);
         snprintf(what, sizeof what, "%s: Pad %s pads %lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld%s", isa, mode,
                  (long long)pads[0], (long long)pads[1], (long long)pads[2], (long long)pads[3], (long long)pads[4],
@@ -1552,24 +1552,24 @@ static void pad_conv_cases(const char *isa)
         int64_t cout = kind == 2 ? c : rand_int(16, 19);
         int64_t pads[8] = {0, 0, rand_int(0, 2), rand_int(0, 2), 0, 0, rand_int(0, 2), rand_int(1, 2)};
         bool zero = rep < 5;
-        eb_mb b;
-        eb_mb_begin(&b, 13);
-        eb_mb_input(&b, "x", 4, (int64_t[]){1, c, h, w});
-        eb_mb_init_i64(&b, "pads", 8, pads);
-        eb_mb_init(&b, "cval", 0, NULL, (float[]){zero ? 0.0f : 0.5f});
+        mb b;
+        mb_begin(&b, 13);
+        mb_input(&b, "x", 4, (int64_t[]){1, c, h, w});
+        mb_init_i64(&b, "pads", 8, pads);
+        mb_init(&b, "cval", 0, NULL, (float[]){zero ? 0.0f : 0.5f});
         int64_t k = kind == 1 ? 1 : 3;
-        eb_mb_init(&b, "wt", 4, (int64_t[]){cout, kind == 2 ? 1 : c, k, k}, NULL);
-        eb_mb_init1(&b, "bias", cout, NULL);
-        eb_mb_node(&b, "Relu", "x", "r"); /* the Pad reads a computed value */
-        eb_mb_node(&b, "Pad", "r,pads,cval", "pd");
-        eb_mb_node(&b, "Conv", "pd,wt,bias", "cv");
+        mb_init(&b, "wt", 4, (int64_t[]){cout, kind == 2 ? 1 : c, k, k}, NULL);
+        mb_init1(&b, "bias", cout, NULL);
+        mb_node(&b, "Relu", "x", "r"); /* the Pad reads a computed value */
+        mb_node(&b, "Pad", "r,pads,cval", "pd");
+        mb_node(&b, "Conv", "pd,wt,bias", "cv");
         if (kind == 2)
-            eb_mb_attr_int(&b, "group", c);
+            mb_attr_int(&b, "group", c);
         if (rep % 2)
-            eb_mb_attr_ints(&b, "pads", 4, (int64_t[]){1, 0, 0, 1});
-        eb_mb_node(&b, "Relu", "cv", "y");
-        eb_mb_output(&b, "y");
-        eb_graph *g = eb_mb_load(&b);
+            mb_attr_ints(&b, "pads", 4, (int64_t[]){1, 0, 0, 1});
+        mb_node(&b, "Relu", "cv", "y");
+        mb_output(&b, "y");
+        eb_graph *g = mb_load(&b);
         assert_int_equal(count_steps(g, ST_REMAP), zero ? 0 : 1);
         assert_int_equal(count_steps(g, kind == 2 ? ST_DWCONV : ST_CONV), 1);
         snprintf(what, sizeof what, "%s: Pad(%s) %lld,%lld,%lld,%lld then Conv %lldx%lld c=%lld cout=%lld", isa,
@@ -1591,34 +1591,34 @@ static void unary_cases(const char *isa)
     static const float exps[] = {2.0f, 0.5f, 3.0f, 1.7f};
     char what[160];
     for (int k = 0; k < 4; k++) {
-        eb_mb b;
-        eb_mb_begin(&b, 13);
-        eb_mb_input(&b, "x", 3, (int64_t[]){rand_int(1, 3), rand_int(1, 9), rand_int(1, 77)});
-        eb_mb_init(&b, "e", 0, NULL, &exps[k]);
-        eb_mb_node(&b, "Abs", "x", "a");
-        eb_mb_node(&b, "Pow", "a,e", "p");
-        eb_mb_node(&b, "Log", "p", "l");
-        eb_mb_node(&b, "Reciprocal", "p", "r");
-        eb_mb_node(&b, "Softplus", "x", "sp");
-        eb_mb_node(&b, "Sin", "x", "s");
-        eb_mb_node(&b, "Cos", "x", "c");
-        eb_mb_node(&b, k % 2 ? "Elu" : "Selu", "x", "el");
-        eb_mb_attr_float(&b, "alpha", 0.7f);
-        eb_mb_node(&b, "Add", "sp,s", "t1");
-        eb_mb_node(&b, "Add", "t1,c", "t0");
-        eb_mb_node(&b, "Add", "t0,el", "t2");
-        eb_mb_node(&b, "Floor", "x", "f");
-        eb_mb_node(&b, "Ceil", "x", "ce");
-        eb_mb_node(&b, "Round", "x", "ro");
-        eb_mb_node(&b, "Sign", "x", "sg");
-        eb_mb_node(&b, "Add", "f,ce", "fc");
-        eb_mb_node(&b, "Add", "ro,sg", "rs");
-        eb_mb_node(&b, "Add", "fc,rs", "ints");
-        eb_mb_output(&b, "l");
-        eb_mb_output(&b, "r");
-        eb_mb_output(&b, "t2");
-        eb_mb_output(&b, "ints");
-        eb_graph *g = eb_mb_load(&b);
+        mb b;
+        mb_begin(&b, 13);
+        mb_input(&b, "x", 3, (int64_t[]){rand_int(1, 3), rand_int(1, 9), rand_int(1, 77)});
+        mb_init(&b, "e", 0, NULL, &exps[k]);
+        mb_node(&b, "Abs", "x", "a");
+        mb_node(&b, "Pow", "a,e", "p");
+        mb_node(&b, "Log", "p", "l");
+        mb_node(&b, "Reciprocal", "p", "r");
+        mb_node(&b, "Softplus", "x", "sp");
+        mb_node(&b, "Sin", "x", "s");
+        mb_node(&b, "Cos", "x", "c");
+        mb_node(&b, k % 2 ? "Elu" : "Selu", "x", "el");
+        mb_attr_float(&b, "alpha", 0.7f);
+        mb_node(&b, "Add", "sp,s", "t1");
+        mb_node(&b, "Add", "t1,c", "t0");
+        mb_node(&b, "Add", "t0,el", "t2");
+        mb_node(&b, "Floor", "x", "f");
+        mb_node(&b, "Ceil", "x", "ce");
+        mb_node(&b, "Round", "x", "ro");
+        mb_node(&b, "Sign", "x", "sg");
+        mb_node(&b, "Add", "f,ce", "fc");
+        mb_node(&b, "Add", "ro,sg", "rs");
+        mb_node(&b, "Add", "fc,rs", "ints");
+        mb_output(&b, "l");
+        mb_output(&b, "r");
+        mb_output(&b, "t2");
+        mb_output(&b, "ints");
+        eb_graph *g = mb_load(&b);
         assert_int_equal(count_steps(g, ST_REF), 0);
         snprintf(what, sizeof what, "%s: Pow %g and unary functions", isa, (double)exps[k]);
         expect_match(g, true, what);
@@ -1638,37 +1638,37 @@ static void logic_cases(const char *isa)
     char what[160];
     for (int rep = 0; rep < 3; rep++) {
         int64_t h = rand_int(1, 4), w = rand_int(1, 8);
-        eb_mb b;
-        eb_mb_begin(&b, 13);
-        eb_mb_input(&b, "x", 4, (int64_t[]){2, 1, h, w});
-        eb_mb_input_typed(&b, "ids", 2, (int64_t[]){h, w}, 7);
-        eb_mb_init(&b, "k", 0, NULL, (float[]){37.0f});
-        eb_mb_init(&b, "t", 0, NULL, (float[]){0.3f});
-        eb_mb_init(&b, "big", 0, NULL, (float[]){-1e4f});
+        mb b;
+        mb_begin(&b, 13);
+        mb_input(&b, "x", 4, (int64_t[]){2, 1, h, w});
+        mb_input_typed(&b, "ids", 2, (int64_t[]){h, w}, 7);
+        mb_init(&b, "k", 0, NULL, (float[]){37.0f});
+        mb_init(&b, "t", 0, NULL, (float[]){0.3f});
+        mb_init(&b, "big", 0, NULL, (float[]){-1e4f});
         int64_t row[8];
         for (int i = 0; i < w; i++)
             row[i] = rand_int(0, 50);
-        eb_mb_init_i64(&b, "row", (int)w, row);
-        eb_mb_init_i64(&b, "shape", 4, (int64_t[]){2, 3, h, w});
-        eb_mb_init_i64(&b, "reps", 4, (int64_t[]){1, 2, 1, 3});
-        eb_mb_node(&b, "Mul", "x,k", "xk");
-        eb_mb_node(&b, "Less", "x,t", "m");
-        eb_mb_node(&b, "Where", "m,xk,big", "wh");
-        eb_mb_node(&b, "Cast", "xk", "xi");
-        eb_mb_attr_int(&b, "to", rep == 1 ? 6 : 7); /* i32 or i64 */
-        eb_mb_node(&b, "Cast", "ids", "idf");
-        eb_mb_attr_int(&b, "to", 1);
-        eb_mb_node(&b, "Equal", "ids,row", "eq");
-        eb_mb_node(&b, "Greater", "idf,xk", "gt");
-        eb_mb_node(&b, "Cast", "gt", "gtf");
-        eb_mb_attr_int(&b, "to", 1);
-        eb_mb_node(&b, "Expand", "wh,shape", "ex");
-        eb_mb_node(&b, "Tile", "gtf,reps", "ti");
-        eb_mb_output(&b, "ex");
-        eb_mb_output(&b, "xi");
-        eb_mb_output(&b, "eq");
-        eb_mb_output(&b, "ti");
-        eb_graph *g = eb_mb_load(&b);
+        mb_init_i64(&b, "row", (int)w, row);
+        mb_init_i64(&b, "shape", 4, (int64_t[]){2, 3, h, w});
+        mb_init_i64(&b, "reps", 4, (int64_t[]){1, 2, 1, 3});
+        mb_node(&b, "Mul", "x,k", "xk");
+        mb_node(&b, "Less", "x,t", "m");
+        mb_node(&b, "Where", "m,xk,big", "wh");
+        mb_node(&b, "Cast", "xk", "xi");
+        mb_attr_int(&b, "to", rep == 1 ? 6 : 7); /* i32 or i64 */
+        mb_node(&b, "Cast", "ids", "idf");
+        mb_attr_int(&b, "to", 1);
+        mb_node(&b, "Equal", "ids,row", "eq");
+        mb_node(&b, "Greater", "idf,xk", "gt");
+        mb_node(&b, "Cast", "gt", "gtf");
+        mb_attr_int(&b, "to", 1);
+        mb_node(&b, "Expand", "wh,shape", "ex");
+        mb_node(&b, "Tile", "gtf,reps", "ti");
+        mb_output(&b, "ex");
+        mb_output(&b, "xi");
+        mb_output(&b, "eq");
+        mb_output(&b, "ti");
+        eb_graph *g = mb_load(&b);
         snprintf(what, sizeof what, "%s: Less/Where/Cast/Equal/Greater/Expand/Tile on %lldx%lld", isa, (long long)h,
                  (long long)w);
         expect_match(g, true, what);
@@ -1688,27 +1688,27 @@ static void ops__concat_split_of_nhwc_channels__no_conversion_and_match_ref(void
     (void)state;
     for (int rep = 0; rep < 3; rep++) {
         int64_t h = rand_int(2, 7), w = rand_int(2, 7), c1 = rand_int(1, 9), c2 = rand_int(2, 9);
-        eb_mb b;
-        eb_mb_begin(&b, 13);
-        eb_mb_input(&b, "x", 4, (int64_t[]){rep == 2 ? 2 : 1, 3, h, w});
-        eb_mb_init(&b, "w1", 4, (int64_t[]){c1, 3, 1, 1}, NULL);
-        eb_mb_init(&b, "w2", 4, (int64_t[]){c2, 3, 3, 3}, NULL);
+        mb b;
+        mb_begin(&b, 13);
+        mb_input(&b, "x", 4, (int64_t[]){rep == 2 ? 2 : 1, 3, h, w});
+        mb_init(&b, "w1", 4, (int64_t[]){c1, 3, 1, 1}, NULL);
+        mb_init(&b, "w2", 4, (int64_t[]){c2, 3, 3, 3}, NULL);
         bn_params(&b, c1 + c2);
-        eb_mb_init_i64(&b, "sizes", 2, (int64_t[]){c2, c1});
-        eb_mb_init(&b, "w3", 4, (int64_t[]){4, c1, 1, 1}, NULL);
-        eb_mb_node(&b, "Conv", "x,w1", "a");
-        eb_mb_node(&b, "Conv", "x,w2", "bb");
-        eb_mb_attr_ints(&b, "pads", 4, (int64_t[]){1, 1, 1, 1});
-        eb_mb_node(&b, "Concat", "a,bb", "cat");
-        eb_mb_attr_int(&b, "axis", 1);
-        eb_mb_node(&b, "BatchNormalization", "cat,gamma,beta,mean,var", "n");
-        eb_mb_node(&b, "Relu", "n", "r");
-        eb_mb_node(&b, "Split", "r,sizes", "s1,s2");
-        eb_mb_attr_int(&b, "axis", 1);
-        eb_mb_node(&b, "Conv", "s2,w3", "y");
-        eb_mb_output(&b, "y");
-        eb_mb_output(&b, "s1");
-        eb_graph *g = eb_mb_load(&b);
+        mb_init_i64(&b, "sizes", 2, (int64_t[]){c2, c1});
+        mb_init(&b, "w3", 4, (int64_t[]){4, c1, 1, 1}, NULL);
+        mb_node(&b, "Conv", "x,w1", "a");
+        mb_node(&b, "Conv", "x,w2", "bb");
+        mb_attr_ints(&b, "pads", 4, (int64_t[]){1, 1, 1, 1});
+        mb_node(&b, "Concat", "a,bb", "cat");
+        mb_attr_int(&b, "axis", 1);
+        mb_node(&b, "BatchNormalization", "cat,gamma,beta,mean,var", "n");
+        mb_node(&b, "Relu", "n", "r");
+        mb_node(&b, "Split", "r,sizes", "s1,s2");
+        mb_attr_int(&b, "axis", 1);
+        mb_node(&b, "Conv", "s2,w3", "y");
+        mb_output(&b, "y");
+        mb_output(&b, "s1");
+        eb_graph *g = mb_load(&b);
         assert_int_equal(count_steps(g, ST_TO_NCHW), 0);
         assert_int_equal(count_steps(g, ST_TO_NHWC), 1); /* the graph input only */
         expect_match(g, true, "Conv, Conv, Concat, BN+Relu, Split, Conv in NHWC");
@@ -1721,18 +1721,18 @@ static void ops__split_views_and_wide_concat__match_ref(void **state)
 {
     (void)state;
     for (int batch = 1; batch <= 3; batch += 2) {
-        eb_mb b;
-        eb_mb_begin(&b, 13);
-        eb_mb_input(&b, "x", 4, (int64_t[]){batch, 9, 4, 3});
-        eb_mb_init_i64(&b, "sizes", 3, (int64_t[]){2, 3, 4});
-        eb_mb_node(&b, "Split", "x,sizes", "a,bb,c");
-        eb_mb_attr_int(&b, "axis", 1);
-        eb_mb_node(&b, "Relu", "a", "ra");
-        eb_mb_node(&b, "Concat", "c,ra,bb,a,x,c,ra,bb,a,c", "cat");
-        eb_mb_attr_int(&b, "axis", 1);
-        eb_mb_output(&b, "cat");
-        eb_mb_output(&b, "bb");
-        eb_graph *g = eb_mb_load(&b);
+        mb b;
+        mb_begin(&b, 13);
+        mb_input(&b, "x", 4, (int64_t[]){batch, 9, 4, 3});
+        mb_init_i64(&b, "sizes", 3, (int64_t[]){2, 3, 4});
+        mb_node(&b, "Split", "x,sizes", "a,bb,c");
+        mb_attr_int(&b, "axis", 1);
+        mb_node(&b, "Relu", "a", "ra");
+        mb_node(&b, "Concat", "c,ra,bb,a,x,c,ra,bb,a,c", "cat");
+        mb_attr_int(&b, "axis", 1);
+        mb_output(&b, "cat");
+        mb_output(&b, "bb");
+        eb_graph *g = mb_load(&b);
         assert_int_equal(count_steps(g, ST_VIEW), batch == 1 ? 1 : 0);
         assert_int_equal(count_steps(g, ST_CONCAT), 1);
         expect_match(g, true, batch == 1 ? "Split views, Concat of 10" : "Split copy, Concat of 10");
@@ -1745,20 +1745,20 @@ static void ops__split_views_and_wide_concat__match_ref(void **state)
 static void ops__computed_parameters__fall_back_and_match_ref(void **state)
 {
     (void)state;
-    eb_mb b;
-    eb_mb_begin(&b, 13);
-    eb_mb_input(&b, "x", 2, (int64_t[]){5, 7});
-    eb_mb_input(&b, "e", 2, (int64_t[]){5, 7});
-    eb_mb_node(&b, "Abs", "x", "a");
-    eb_mb_node(&b, "Pow", "a,e", "y");
-    eb_mb_init_i64(&b, "starts", 2, (int64_t[]){-100, 100});
-    eb_mb_init_i64(&b, "ends", 2, (int64_t[]){100, -100});
-    eb_mb_init_i64(&b, "axes", 2, (int64_t[]){0, 1});
-    eb_mb_init_i64(&b, "steps", 2, (int64_t[]){1, -1});
-    eb_mb_node(&b, "Slice", "x,starts,ends,axes,steps", "s");
-    eb_mb_output(&b, "y");
-    eb_mb_output(&b, "s");
-    eb_graph *g = eb_mb_load(&b);
+    mb b;
+    mb_begin(&b, 13);
+    mb_input(&b, "x", 2, (int64_t[]){5, 7});
+    mb_input(&b, "e", 2, (int64_t[]){5, 7});
+    mb_node(&b, "Abs", "x", "a");
+    mb_node(&b, "Pow", "a,e", "y");
+    mb_init_i64(&b, "starts", 2, (int64_t[]){-100, 100});
+    mb_init_i64(&b, "ends", 2, (int64_t[]){100, -100});
+    mb_init_i64(&b, "axes", 2, (int64_t[]){0, 1});
+    mb_init_i64(&b, "steps", 2, (int64_t[]){1, -1});
+    mb_node(&b, "Slice", "x,starts,ends,axes,steps", "s");
+    mb_output(&b, "y");
+    mb_output(&b, "s");
+    eb_graph *g = mb_load(&b);
     char fb[512];
     double e = compare(g, 1, fb, sizeof fb);
     assert_true(e <= TOL);
@@ -1774,17 +1774,17 @@ static void ops__dropout_with_an_unread_mask__is_a_view(void **state)
 {
     (void)state;
     for (int training = 0; training < 2; training++) {
-        eb_mb b;
-        eb_mb_begin(&b, 13);
-        eb_mb_input(&b, "x", 3, (int64_t[]){2, rand_int(1, 9), rand_int(1, 17)});
-        eb_mb_init(&b, "ratio", 0, NULL, (float[]){training ? 0.0f : 0.1f});
-        eb_mb_node(&b, "Relu", "x", "r");
-        eb_mb_node(&b, "Dropout", "r,ratio", "d,mask");
+        mb b;
+        mb_begin(&b, 13);
+        mb_input(&b, "x", 3, (int64_t[]){2, rand_int(1, 9), rand_int(1, 17)});
+        mb_init(&b, "ratio", 0, NULL, (float[]){training ? 0.0f : 0.1f});
+        mb_node(&b, "Relu", "x", "r");
+        mb_node(&b, "Dropout", "r,ratio", "d,mask");
         if (training)
-            eb_mb_attr_int(&b, "training_mode", 1); /* opset-12 style: an attribute's stand-in */
-        eb_mb_node(&b, "Sigmoid", "d", "y");
-        eb_mb_output(&b, "y");
-        eb_graph *g = eb_mb_load(&b);
+            mb_attr_int(&b, "training_mode", 1); /* opset-12 style: an attribute's stand-in */
+        mb_node(&b, "Sigmoid", "d", "y");
+        mb_output(&b, "y");
+        eb_graph *g = mb_load(&b);
         assert_int_equal(count_steps(g, ST_VIEW), 1);
         expect_match(g, true, training ? "Dropout, training, ratio 0" : "Dropout with an unread mask");
     }
@@ -2190,47 +2190,47 @@ static void resize__nearest_and_linear_2d__match_ref(void **state)
             linear = false;
             nm = nearest[rand_int(0, 1) * 2];
         }
-        eb_mb b;
-        eb_mb_begin(&b, 13);
-        eb_mb_input(&b, "x", 4, (int64_t[]){batch, c, h, w});
+        mb b;
+        mb_begin(&b, 13);
+        mb_input(&b, "x", 4, (int64_t[]){batch, c, h, w});
         if (conv_first) {
-            eb_mb_init(&b, "cw", 4, (int64_t[]){c, c, 1, 1}, NULL);
-            eb_mb_node(&b, "Conv", "x,cw", "xc");
+            mb_init(&b, "cw", 4, (int64_t[]){c, c, 1, 1}, NULL);
+            mb_node(&b, "Conv", "x,cw", "xc");
         }
         if (crop)
-            eb_mb_init1(&b, "roi", 8, (float[]){0, 0, 0.1f, 0.2f, 1, 1, 0.9f, 0.7f});
+            mb_init1(&b, "roi", 8, (float[]){0, 0, 0.1f, 0.2f, 1, 1, 0.9f, 0.7f});
         if (by_sizes)
-            eb_mb_init_i64(&b, "sizes", 4, (int64_t[]){batch, c, oh, ow});
+            mb_init_i64(&b, "sizes", 4, (int64_t[]){batch, c, oh, ow});
         else
-            eb_mb_init1(&b, "scales", 4, (float[]){1, 1, sh, sw});
+            mb_init1(&b, "scales", 4, (float[]){1, 1, sh, sw});
         char ins[64];
         snprintf(ins, sizeof ins, "%s,%s,%s", conv_first ? "xc" : "x", crop ? "roi" : "",
                  by_sizes ? ",sizes" : "scales");
-        eb_mb_node(&b, "Resize", ins, "y");
-        eb_mb_attr_string(&b, "mode", linear ? "linear" : "nearest");
-        eb_mb_attr_string(&b, "coordinate_transformation_mode", coord);
-        eb_mb_attr_string(&b, "nearest_mode", nm);
+        mb_node(&b, "Resize", ins, "y");
+        mb_attr_string(&b, "mode", linear ? "linear" : "nearest");
+        mb_attr_string(&b, "coordinate_transformation_mode", coord);
+        mb_attr_string(&b, "nearest_mode", nm);
         if (conv_first) { /* NHWC in and out: the NHWC kernel */
-            eb_mb_node(&b, "Conv", "y,cw", "z");
-            eb_mb_output(&b, "z");
+            mb_node(&b, "Conv", "y,cw", "z");
+            mb_output(&b, "z");
         } else { /* NCHW in, a graph output: the NCHW kernel */
-            eb_mb_output(&b, "y");
+            mb_output(&b, "y");
         }
         char what[256];
         snprintf(what, sizeof what, "Resize %s %s %s x[%d,%d,%d,%d] -> %lldx%lld (%s)%s", linear ? "linear" : "nearest",
                  coord, nm, batch, c, h, w, (long long)oh, (long long)ow, by_sizes ? "sizes" : "scales",
                  conv_first ? " between Convs (NHWC)" : " (NCHW)");
-        expect_match(eb_mb_load(&b), true, what);
+        expect_match(mb_load(&b), true, what);
     }
     /* the deprecated Upsample (opset 9) takes the same path */
-    eb_mb b;
-    eb_mb_begin(&b, 9);
-    eb_mb_input(&b, "x", 4, (int64_t[]){1, 5, 3, 4});
-    eb_mb_init1(&b, "scales", 4, (float[]){1, 1, 2, 3});
-    eb_mb_node(&b, "Upsample", "x,scales", "y");
-    eb_mb_attr_string(&b, "mode", "linear");
-    eb_mb_output(&b, "y");
-    expect_match(eb_mb_load(&b), true, "Upsample-9 linear");
+    mb b;
+    mb_begin(&b, 9);
+    mb_input(&b, "x", 4, (int64_t[]){1, 5, 3, 4});
+    mb_init1(&b, "scales", 4, (float[]){1, 1, 2, 3});
+    mb_node(&b, "Upsample", "x,scales", "y");
+    mb_attr_string(&b, "mode", "linear");
+    mb_output(&b, "y");
+    expect_match(mb_load(&b), true, "Upsample-9 linear");
 }
 
 static void conv_transpose_cases(const char *isa_name)
@@ -2249,39 +2249,39 @@ static void conv_transpose_cases(const char *isa_name)
         bool bias = rand_int(0, 1);
         int form = rep / 4 % 3; /* 0: pads; 1: auto_pad SAME_UPPER; 2: output_shape */
         int nd = one_d ? 1 : 2;
-        eb_mb b;
-        eb_mb_begin(&b, 17);
+        mb b;
+        mb_begin(&b, 17);
         if (one_d) {
-            eb_mb_input(&b, "x", 3, (int64_t[]){batch, group * cg, w});
-            eb_mb_init(&b, "w", 3, (int64_t[]){group * cg, mg, kw}, NULL);
+            mb_input(&b, "x", 3, (int64_t[]){batch, group * cg, w});
+            mb_init(&b, "w", 3, (int64_t[]){group * cg, mg, kw}, NULL);
         } else {
-            eb_mb_input(&b, "x", 4, (int64_t[]){batch, group * cg, h, w});
-            eb_mb_init(&b, "w", 4, (int64_t[]){group * cg, mg, kh, kw}, NULL);
+            mb_input(&b, "x", 4, (int64_t[]){batch, group * cg, h, w});
+            mb_init(&b, "w", 4, (int64_t[]){group * cg, mg, kh, kw}, NULL);
         }
         if (bias)
-            eb_mb_init1(&b, "b", group * mg, NULL);
-        eb_mb_node(&b, "ConvTranspose", bias ? "x,w,b" : "x,w", "y");
-        eb_mb_attr_int(&b, "group", group);
-        eb_mb_attr_ints(&b, "strides", nd, (int64_t[]){st, st});
-        eb_mb_attr_ints(&b, "dilations", nd, (int64_t[]){dil, dil});
-        eb_mb_attr_ints(&b, "output_padding", nd, (int64_t[]){opad, opad});
+            mb_init1(&b, "b", group * mg, NULL);
+        mb_node(&b, "ConvTranspose", bias ? "x,w,b" : "x,w", "y");
+        mb_attr_int(&b, "group", group);
+        mb_attr_ints(&b, "strides", nd, (int64_t[]){st, st});
+        mb_attr_ints(&b, "dilations", nd, (int64_t[]){dil, dil});
+        mb_attr_ints(&b, "output_padding", nd, (int64_t[]){opad, opad});
         if (form == 0 && one_d)
-            eb_mb_attr_ints(&b, "pads", 2, (int64_t[]){pads[1], pads[3]});
+            mb_attr_ints(&b, "pads", 2, (int64_t[]){pads[1], pads[3]});
         else if (form == 0)
-            eb_mb_attr_ints(&b, "pads", 4, (int64_t[]){pads[0], pads[1], pads[2], pads[3]});
+            mb_attr_ints(&b, "pads", 4, (int64_t[]){pads[0], pads[1], pads[2], pads[3]});
         else if (form == 1)
-            eb_mb_attr_string(&b, "auto_pad", "SAME_UPPER");
+            mb_attr_string(&b, "auto_pad", "SAME_UPPER");
         else if (one_d)
-            eb_mb_attr_ints(&b, "output_shape", 1, (int64_t[]){w * st + rand_int(0, 1)});
+            mb_attr_ints(&b, "output_shape", 1, (int64_t[]){w * st + rand_int(0, 1)});
         else
-            eb_mb_attr_ints(&b, "output_shape", 2, (int64_t[]){h * st + rand_int(0, 1), w * st});
-        eb_mb_output(&b, "y");
+            mb_attr_ints(&b, "output_shape", 2, (int64_t[]){h * st + rand_int(0, 1), w * st});
+        mb_output(&b, "y");
         char what[256];
         snprintf(what, sizeof what,
                  "ConvTranspose [%s] %s x[%d,%d,%d,%d] w[%d,%d,%d,%d] group %d stride %d dil %d opad %d form %d bias %d",
                  isa_name, one_d ? "1-D" : "2-D", batch, group * cg, h, w, group * cg, mg, kh, kw, group, st, dil,
                  opad, form, bias);
-        expect_match(eb_mb_load(&b), true, what);
+        expect_match(mb_load(&b), true, what);
     }
 }
 
@@ -2305,7 +2305,7 @@ static void conv_transpose__random_shapes__match_ref_on_every_isa(void **state)
 
 int main(void)
 {
-    eb_mb_random_values(rand_nonzero); /* the builder's initializers */
+    mb_random_values(rand_nonzero); /* the builder's initializers */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(supports__compressed_variants_are_taken_and_bad_settings_refused),
         cmocka_unit_test(supports__unknown_op__is_unsupported_and_named),

@@ -5,12 +5,12 @@
  * shape-inferred, so that a test graph goes through the same import as a
  * model file.  Failures stop the test (cmocka assertions).
  *
- *   eb_mb b;
- *   eb_mb_begin(&b, 13);
- *   eb_mb_input(&b, "x", 2, (int64_t[]){3, 5});
- *   eb_mb_node(&b, "Relu", "x", "y");
- *   eb_mb_output(&b, "y");
- *   eb_graph *g = eb_mb_load(&b);
+ *   mb b;
+ *   mb_begin(&b, 13);
+ *   mb_input(&b, "x", 2, (int64_t[]){3, 5});
+ *   mb_node(&b, "Relu", "x", "y");
+ *   mb_output(&b, "y");
+ *   eb_graph *g = mb_load(&b);
  *
  * Initializers given no data get random values from the generator the
  * driver names with eb_mb_random_values (each driver has its own range). */
@@ -79,5 +79,27 @@ void eb_mb_attr_string(eb_mb *b, const char *name, const char *v);
 void eb_mb_attr_strings(eb_mb *b, const char *name, int n, const char *const *v, ProtobufCBinaryData *store);
 /* Packs, loads and infers shapes; frees the builder's memory. */
 eb_graph *eb_mb_load(eb_mb *b);
+
+/* The short names the drivers write (macros, not symbols: the drivers'
+ * code reads as before the builder was shared). */
+typedef eb_mb mb;
+#define mb_attr eb_mb_attr
+#define mb_attr_float eb_mb_attr_float
+#define mb_attr_int eb_mb_attr_int
+#define mb_attr_ints eb_mb_attr_ints
+#define mb_attr_string eb_mb_attr_string
+#define mb_attr_strings eb_mb_attr_strings
+#define mb_begin eb_mb_begin
+#define mb_init eb_mb_init
+#define mb_init1 eb_mb_init1
+#define mb_init_i64 eb_mb_init_i64
+#define mb_input eb_mb_input
+#define mb_input_typed eb_mb_input_typed
+#define mb_load eb_mb_load
+#define mb_node eb_mb_node
+#define mb_output eb_mb_output
+#define mb_random_values eb_mb_random_values
+#define mb_scalar eb_mb_scalar
+#define mb_str eb_mb_str
 
 #endif
