@@ -3,7 +3,7 @@
  * EB_CHAIN_BLOCK values, and each block goes through every op of the chain
  * while it is in L1: the first op reads the input, the ops in between
  * work on a block buffer, the last writes the output.  A broadcast
- * operand is first gathered into a second buffer for the block.
+ * operand is read in place, row by row of its innermost merged dim.
  *
  * Unary ops are eb_unary_span_f32, the unary step's own code; Add, Sub,
  * Mul and Div are the plain float operations, as the binary step does
@@ -63,9 +63,12 @@ static void binary_span(eb_op op, bool swap, const float *v, const float *a, int
     }
 }
 
-/* The broadcast operand's values for output elements [b, b + n). */
-static void gather(const eb_chain_op *op, const float *src, int64_t b, int64_t n, float *dst)
+/* y = v OP (the broadcast operand) for output elements [b, b + n): row by
+ * row of the innermost merged dim, along which the operand is one value
+ * (stride 0) or contiguous (stride 1): read where it is, never copied. */
+static void bcast_span(const chain_ctx *c, const eb_chain_op *op, const float *v, float *y, int64_t b, int64_t n)
 {
+    const float *src = c->in[op->in];
     int r = op->rank;
     int64_t inner = op->shape[r - 1], is = op->st[r - 1];
     for (int64_t e = b; e < b + n;) {
@@ -76,19 +79,21 @@ static void gather(const eb_chain_op *op, const float *src, int64_t b, int64_t n
             off += rem % op->shape[d] * op->st[d];
             rem /= op->shape[d];
         }
-        float *o = dst + (e - b);
-        if (is == 0)
-            for (int64_t j = 0; j < len; j++)
-                o[j] = src[off];
-        else
-            memcpy(o, src + off, sizeof(float) * (size_t)len);
+        const float *vp = v + (e - b), *a = src + off;
+        float *yp = y + (e - b);
+        int64_t done = 0;
+#if defined(__x86_64__)
+        if (c->avx2)
+            done = eb_chain_op_f32__avx2(op, vp, a, is, yp, len);
+#endif
+        if (done < len)
+            binary_span(op->op, op->swap, vp + done, is ? a + done : a, is, yp + done, len - done);
         e += len;
     }
 }
 
 /* One op on n values of one block starting at output element b. */
-static void apply(const chain_ctx *c, const eb_chain_op *op, const float *v, float *y, int64_t b, int64_t n,
-                  float *tmp)
+static void apply(const chain_ctx *c, const eb_chain_op *op, const float *v, float *y, int64_t b, int64_t n)
 {
     const float *a = NULL;
     int64_t a_step = 1;
@@ -99,10 +104,7 @@ static void apply(const chain_ctx *c, const eb_chain_op *op, const float *v, flo
         a_step = 0;
         break;
     case EB_CHAIN_FULL: a = c->in[op->in] + b; break;
-    case EB_CHAIN_BCAST:
-        gather(op, c->in[op->in], b, n, tmp);
-        a = tmp;
-        break;
+    case EB_CHAIN_BCAST: bcast_span(c, op, v, y, b, n); return;
     case EB_CHAIN_SELF: a = v; break;
     }
     int64_t done = 0;
@@ -121,7 +123,7 @@ static void apply(const chain_ctx *c, const eb_chain_op *op, const float *v, flo
 static void chain_range(void *arg, int64_t begin, int64_t end)
 {
     const chain_ctx *c = arg;
-    float buf[EB_CHAIN_BLOCK], tmp[EB_CHAIN_BLOCK];
+    float buf[EB_CHAIN_BLOCK];
     int last = c->c->n_ops - 1;
     for (int64_t b = begin; b < end; b += EB_CHAIN_BLOCK) {
         int64_t n = end - b < EB_CHAIN_BLOCK ? end - b : EB_CHAIN_BLOCK;
@@ -130,7 +132,7 @@ static void chain_range(void *arg, int64_t begin, int64_t end)
             /* the output is written by the last op only: in place, the
              * input's block is read before its bytes are overwritten */
             float *dst = k == last ? c->y + b : buf;
-            apply(c, &c->c->ops[k], v, dst, b, n, tmp);
+            apply(c, &c->c->ops[k], v, dst, b, n);
             v = dst;
         }
     }
