@@ -1,19 +1,29 @@
 /* test_cpu_opt.c - the cpu runner's graph optimizer (runners/cpu/cpu_opt*.c)
  * and its levels, against the ref runner.
  *
- * Each pattern is built here as a small graph (the protobuf-c builder of
- * test_cpu_runner.c, copied: that file's is static) and run on ref and on
- * cpu at opt=0, 1 and 2 with the same random inputs (magnitudes in [0.1,
- * 2), random signs; seeded, the seed printed on failure).  Every level's
- * outputs must match ref by relative L2 error within TOL = 1e-5 (the cpu
- * runner's tolerance, test_cpu_runner.c); at opt=2 the plan's fusions must
- * name the pattern (and no node may fall back to a reference kernel when
- * the whole graph is the pattern), at opt=0 nothing is fused.  For each
- * pattern a near miss (another reduce axis, exponent 3, a GELU constant
- * off by 1e-3 relative, HardSigmoid's default slope) must not be fused
- * and must still be right.  Also: the opt= key's parsing and canonical
- * text, the record's fusions in the result, and the levels on Conv+BN+Relu
- * (BN not folded at opt=0, folded and named at 1). */
+ * Each pattern is built here as a small graph (test_graph_builder.h) and
+ * run on ref and on cpu at opt=0, 1 and 2 with the same random inputs
+ * (magnitudes in [0.1, 2), random signs; seeded, the seed printed on
+ * failure).  Every level's outputs must match ref by relative L2 error
+ * within TOL = 1e-5 (the cpu runner's tolerance, test_cpu_runner.c); at
+ * opt=2 the plan's fusions must name the pattern (and no node may fall
+ * back to a reference kernel when the whole graph is the pattern), at
+ * opt=0 nothing is fused.  For each pattern a near miss (another reduce
+ * axis, exponent 3, a GELU constant off by 1e-3 relative, HardSigmoid's
+ * default slope) must not be fused and must still be right.
+ *
+ * Elementwise chains: random chains of 2 to 6 ops (unary ops, Pow by a
+ * constant, Add/Sub/Mul/Div with a scalar, a broadcast constant, a second
+ * input or the value itself) on random odd shapes, some of several
+ * blocks, on every ISA the machine runs: opt=2 is one "Eltwise chain"
+ * step (exactly, no fallback) within CHAIN_TOL of opt=0's separate steps,
+ * at 1 and 2 threads; an intermediate read twice or a graph output in the
+ * middle ends a chain; chains after a Conv+Relu epilogue (NHWC and NCHW
+ * operands) and after SiLU leave those fusions as they were.
+ *
+ * Also: the opt= key's parsing and canonical text, the record's fusions in
+ * the result, and the levels on Conv+BN+Relu (BN not folded at opt=0,
+ * folded and named at 1). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,18 +41,15 @@
 #include "runners/cpu/cpu_runner.h"
 #include "runners/cpu/gemm.h"
 #include "runners/runner.h"
+#include "tests/test_graph_builder.h"
 #include "tests/test_util.h"
 
 #define TOL 1e-5
+/* a fused chain against the same ops at opt=0: the same float operations,
+ * but for e^x on AVX2 plans (2 ulp), grown by the ops after it */
+#define CHAIN_TOL 1e-5
 
 static uint64_t rng;
-
-static int setup(void **state)
-{
-    (void)state;
-    rng = eb_test_seed();
-    return 0;
-}
 
 /* A value never zero: sign * [0.1, 2). */
 static float rand_nonzero(void)
@@ -51,262 +58,11 @@ static float rand_nonzero(void)
     return eb_test_rand(&rng) & 1 ? v : -v;
 }
 
-/* ---- a small ONNX model builder ----------------------------------------------- */
-
-enum { MB_NODES = 16, MB_ATTRS = 64, MB_INITS = 16, MB_IO = 4, MB_DIMS = 64, MB_STRS = 128 };
-
-typedef struct mb {
-    int opset;
-    Onnx__NodeProto nodes[MB_NODES];
-    Onnx__NodeProto *node_ptrs[MB_NODES];
-    char *node_in[MB_NODES][8], *node_out[MB_NODES][3];
-    Onnx__AttributeProto attrs[MB_ATTRS];
-    Onnx__AttributeProto *attr_ptrs[MB_NODES][8];
-    int64_t attr_ints[MB_ATTRS][8];
-    int n_nodes, n_attrs;
-    Onnx__TensorProto inits[MB_INITS];
-    Onnx__TensorProto *init_ptrs[MB_INITS];
-    int64_t init_dims[MB_INITS][6];
-    float *init_data[MB_INITS];
-    int64_t init_i64[MB_INITS][8];
-    int n_inits;
-    Onnx__ValueInfoProto ins[MB_IO], outs[MB_IO];
-    Onnx__ValueInfoProto *in_ptrs[MB_IO], *out_ptrs[MB_IO];
-    Onnx__TypeProto types[MB_IO];
-    Onnx__TypeProto__Tensor ttypes[MB_IO];
-    Onnx__TensorShapeProto shapes[MB_IO];
-    Onnx__TensorShapeProto__Dimension dims[MB_IO][6];
-    Onnx__TensorShapeProto__Dimension *dim_ptrs[MB_IO][6];
-    int n_ins, n_outs;
-    char *strs[MB_STRS];
-    int n_strs;
-} mb;
-
-static char *mb_str(mb *b, const char *s)
+static int setup(void **state)
 {
-    assert_true(b->n_strs < MB_STRS);
-    char *c = strdup(s);
-    assert_non_null(c);
-    return b->strs[b->n_strs++] = c;
-}
-
-static void mb_begin(mb *b, int opset)
-{
-    memset(b, 0, sizeof *b);
-    b->opset = opset;
-}
-
-static void mb_input_typed(mb *b, const char *name, int rank, const int64_t *dims, int onnx_type);
-
-static void mb_input(mb *b, const char *name, int rank, const int64_t *dims)
-{
-    mb_input_typed(b, name, rank, dims, 1);
-}
-
-static void mb_input_typed(mb *b, const char *name, int rank, const int64_t *dims, int onnx_type)
-{
-    int i = b->n_ins++;
-    assert_true(i < MB_IO && rank <= 6);
-    for (int d = 0; d < rank; d++) {
-        b->dims[i][d] = (Onnx__TensorShapeProto__Dimension)ONNX__TENSOR_SHAPE_PROTO__DIMENSION__INIT;
-        b->dims[i][d].value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
-        b->dims[i][d].dim_value = dims[d];
-        b->dim_ptrs[i][d] = &b->dims[i][d];
-    }
-    b->shapes[i] = (Onnx__TensorShapeProto)ONNX__TENSOR_SHAPE_PROTO__INIT;
-    b->shapes[i].n_dim = (size_t)rank;
-    b->shapes[i].dim = b->dim_ptrs[i];
-    b->ttypes[i] = (Onnx__TypeProto__Tensor)ONNX__TYPE_PROTO__TENSOR__INIT;
-    b->ttypes[i].has_elem_type = 1;
-    b->ttypes[i].elem_type = onnx_type;
-    b->ttypes[i].shape = &b->shapes[i];
-    b->types[i] = (Onnx__TypeProto)ONNX__TYPE_PROTO__INIT;
-    b->types[i].value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
-    b->types[i].tensor_type = &b->ttypes[i];
-    b->ins[i] = (Onnx__ValueInfoProto)ONNX__VALUE_INFO_PROTO__INIT;
-    b->ins[i].name = mb_str(b, name);
-    b->ins[i].type = &b->types[i];
-    b->in_ptrs[i] = &b->ins[i];
-}
-
-static void mb_output(mb *b, const char *name)
-{
-    int i = b->n_outs++;
-    assert_true(i < MB_IO);
-    b->outs[i] = (Onnx__ValueInfoProto)ONNX__VALUE_INFO_PROTO__INIT;
-    b->outs[i].name = mb_str(b, name);
-    b->out_ptrs[i] = &b->outs[i];
-}
-
-/* An f32 initializer; data NULL: random non-zero values. Returns its data. */
-static float *mb_init(mb *b, const char *name, int rank, const int64_t *dims, const float *data)
-{
-    int i = b->n_inits++;
-    assert_true(i < MB_INITS && rank <= 6);
-    size_t count = 1;
-    for (int d = 0; d < rank; d++) {
-        b->init_dims[i][d] = dims[d];
-        count *= (size_t)dims[d];
-    }
-    float *v = malloc(sizeof(float) * (count ? count : 1));
-    assert_non_null(v);
-    for (size_t k = 0; k < count; k++)
-        v[k] = data ? data[k] : rand_nonzero();
-    b->init_data[i] = v;
-    Onnx__TensorProto *t = &b->inits[i];
-    *t = (Onnx__TensorProto)ONNX__TENSOR_PROTO__INIT;
-    t->name = mb_str(b, name);
-    t->has_data_type = 1;
-    t->data_type = 1;
-    t->n_dims = (size_t)rank;
-    t->dims = b->init_dims[i];
-    t->n_float_data = count;
-    t->float_data = v;
-    b->init_ptrs[i] = t;
-    return v;
-}
-
-static float *mb_init1(mb *b, const char *name, int64_t n, const float *data)
-{
-    return mb_init(b, name, 1, (int64_t[]){n}, data);
-}
-
-/* An int64 initializer of n values. */
-static void mb_init_i64(mb *b, const char *name, int n, const int64_t *vals)
-{
-    mb_init(b, name, 1, (int64_t[]){0}, NULL);
-    Onnx__TensorProto *t = &b->inits[b->n_inits - 1];
-    int64_t *store = b->init_i64[b->n_inits - 1];
-    assert_true(n <= 8);
-    memcpy(store, vals, sizeof(int64_t) * (size_t)n);
-    b->init_dims[b->n_inits - 1][0] = n;
-    t->data_type = 7;
-    t->n_float_data = 0;
-    t->n_int64_data = (size_t)n;
-    t->int64_data = store;
-}
-
-static float mb_scalar_val;
-static void mb_scalar(mb *b, const char *name, float v)
-{
-    mb_scalar_val = v;
-    mb_init(b, name, 0, NULL, &mb_scalar_val);
-}
-
-/* Node op(ins) -> outs; names comma-separated, an empty name is omitted. */
-static void mb_node(mb *b, const char *op, const char *ins, const char *outs)
-{
-    int i = b->n_nodes++;
-    assert_true(i < MB_NODES);
-    Onnx__NodeProto *n = &b->nodes[i];
-    *n = (Onnx__NodeProto)ONNX__NODE_PROTO__INIT;
-    n->op_type = mb_str(b, op);
-    n->name = mb_str(b, op);
-    const char *lists[2] = {ins, outs};
-    for (int l = 0; l < 2; l++) {
-        const char *s = lists[l];
-        size_t cnt = 0;
-        while (s && *s) {
-            size_t len = strcspn(s, ",");
-            char buf[64];
-            snprintf(buf, sizeof buf, "%.*s", (int)len, s);
-            assert_true(cnt < (l ? 3u : 8u));
-            if (l)
-                b->node_out[i][cnt++] = mb_str(b, buf);
-            else
-                b->node_in[i][cnt++] = mb_str(b, buf);
-            s += len + (s[len] == ',');
-        }
-        if (l) {
-            n->n_output = cnt;
-            n->output = b->node_out[i];
-        } else {
-            n->n_input = cnt;
-            n->input = b->node_in[i];
-        }
-    }
-    n->attribute = b->attr_ptrs[i];
-    b->node_ptrs[i] = n;
-}
-
-static Onnx__AttributeProto *mb_attr(mb *b, const char *name, Onnx__AttributeProto__AttributeType type)
-{
-    Onnx__NodeProto *n = &b->nodes[b->n_nodes - 1];
-    assert_true(b->n_attrs < MB_ATTRS && n->n_attribute < 8);
-    Onnx__AttributeProto *a = &b->attrs[b->n_attrs++];
-    *a = (Onnx__AttributeProto)ONNX__ATTRIBUTE_PROTO__INIT;
-    a->name = mb_str(b, name);
-    a->has_type = 1;
-    a->type = type;
-    b->attr_ptrs[b->n_nodes - 1][n->n_attribute++] = a;
-    return a;
-}
-
-static void mb_attr_int(mb *b, const char *name, int64_t v)
-{
-    Onnx__AttributeProto *a = mb_attr(b, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
-    a->has_i = 1;
-    a->i = v;
-}
-
-static void mb_attr_float(mb *b, const char *name, float v)
-{
-    Onnx__AttributeProto *a = mb_attr(b, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT);
-    a->has_f = 1;
-    a->f = v;
-}
-
-static void mb_attr_ints(mb *b, const char *name, int n, const int64_t *v)
-{
-    Onnx__AttributeProto *a = mb_attr(b, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS);
-    int64_t *store = b->attr_ints[b->n_attrs - 1];
-    assert_true(n <= 8);
-    memcpy(store, v, sizeof(int64_t) * (size_t)n);
-    a->n_ints = (size_t)n;
-    a->ints = store;
-}
-
-/* Packs, loads and infers shapes; frees the builder's memory. */
-static eb_graph *mb_load(mb *b)
-{
-    Onnx__GraphProto graph = ONNX__GRAPH_PROTO__INIT;
-    graph.name = "test";
-    graph.n_node = (size_t)b->n_nodes;
-    graph.node = b->node_ptrs;
-    graph.n_initializer = (size_t)b->n_inits;
-    graph.initializer = b->init_ptrs;
-    graph.n_input = (size_t)b->n_ins;
-    graph.input = b->in_ptrs;
-    graph.n_output = (size_t)b->n_outs;
-    graph.output = b->out_ptrs;
-    Onnx__OperatorSetIdProto opset = ONNX__OPERATOR_SET_ID_PROTO__INIT, *opsets[1] = {&opset};
-    opset.domain = "";
-    opset.has_version = 1;
-    opset.version = b->opset;
-    Onnx__ModelProto m = ONNX__MODEL_PROTO__INIT;
-    m.has_ir_version = 1;
-    m.ir_version = 8;
-    m.producer_name = "test_cpu_runner";
-    m.n_opset_import = 1;
-    m.opset_import = opsets;
-    m.graph = &graph;
-    size_t len = onnx__model_proto__get_packed_size(&m);
-    uint8_t *buf = malloc(len);
-    assert_non_null(buf);
-    onnx__model_proto__pack(&m, buf);
-    eb_graph *g = NULL;
-    eb_err err = {{0}};
-    eb_status st = eb_graph_load_buffer(buf, len, "test.onnx", NULL, &g, &err);
-    if (st == EB_OK)
-        st = eb_graph_infer_shapes(g, NULL, eb_ref_eval, &err);
-    if (st != EB_OK)
-        fail_msg("building the test graph: %s", err.msg);
-    free(buf);
-    for (int i = 0; i < b->n_inits; i++)
-        free(b->init_data[i]);
-    for (int i = 0; i < b->n_strs; i++)
-        free(b->strs[i]);
-    return g;
+    (void)state;
+    rng = eb_test_seed();
+    return 0;
 }
 
 /* ---- running a graph on ref and on cpu at a level ------------------------------ */
@@ -678,6 +434,7 @@ static eb_graph *pow_graph(float e)
     mb_node(&b, "Abs", "x", "ax"); /* x^0.5 wants x >= 0 */
     mb_node(&b, "Pow", "ax,e", "y");
     mb_output(&b, "y");
+    mb_output(&b, "ax"); /* read twice: no Abs -> Pow chain */
     return mb_load(&b);
 }
 
@@ -766,11 +523,281 @@ static void se__pool_1x1_act_1x1_gate_mul__is_one_step(void **state)
     expect_opt(se_graph(1, "Tanh"), "SqueezeExcite", false, true, "a Tanh gate");
 }
 
-/* ---- the levels on the basic fusions ----------------------------------------------- */
+/* ---- elementwise chains ----------------------------------------------------------- */
 
-static void levels__conv_bn_relu__folded_from_opt_1(void **state)
+/* Runs g at opt=0 and at opt=2 (threads 1 and 2) with the same inputs:
+ * opt=2 within CHAIN_TOL of opt=0 (relative L2), with fusions exactly
+ * `fusions` and no fallback; opt=0 fuses nothing.  Frees g. */
+static void expect_chain(eb_graph *g, const char *fusions, const char *what)
+{
+    eb_tensor in[4] = {{0}};
+    assert_true(g->n_inputs <= 4 && g->n_outputs <= 4);
+    inputs_for(g, in);
+    outs want = {0};
+    eb_plan_info info;
+    run_on("cpu", 0, 1, g, in, &want, &info);
+    if (info.fusions[0])
+        fail_msg("%s: opt=0 fused '%s'", what, info.fusions);
+    for (int threads = 1; threads <= 2; threads++) {
+        outs got = {0};
+        run_on("cpu", 2, threads, g, in, &got, &info);
+        double e = rel_l2(&got, &want);
+        outs_free(&got);
+        if (!(e <= CHAIN_TOL))
+            fail_msg("%s: opt=2 threads=%d against opt=0: rel. L2 error %g > %g (fusions '%s')", what, threads, e,
+                     CHAIN_TOL, info.fusions);
+        if (strcmp(info.fusions, fusions) != 0)
+            fail_msg("%s: opt=2 fused '%s', expected '%s'", what, info.fusions, fusions);
+        if (info.fallbacks[0])
+            fail_msg("%s: opt=2 fell back: %s", what, info.fallbacks);
+    }
+    outs_free(&want);
+    for (int i = 0; i < g->n_inputs; i++)
+        eb_tensor_free_data(&in[i]);
+    eb_graph_free(g);
+}
+
+static int rand_below(int n)
+{
+    return (int)(eb_test_rand(&rng) % (uint64_t)n);
+}
+
+/* A constant that broadcasts to shape (rank r): per channel (dim 1 of a
+ * rank >= 3 shape, ones after it), the last dim, or each dim kept or 1 at
+ * random (leading ones dropped at random). */
+static void bcast_const(mb *b, const char *name, int r, const int64_t *shape)
+{
+    int64_t d[EB_MAX_RANK];
+    int kind = rand_below(3), cr = r;
+    for (int k = 0; k < r; k++)
+        d[k] = shape[k];
+    if (kind == 0 && r >= 3) { /* (C, 1, ...) */
+        cr = r - 1;
+        for (int k = 1; k < r; k++)
+            d[k - 1] = k == 1 ? shape[1] : 1;
+    } else if (kind == 1 || r < 3) { /* (W) */
+        cr = 1;
+        d[0] = shape[r - 1];
+    } else {
+        for (int k = 0; k < r; k++)
+            d[k] = rand_below(2) ? shape[k] : 1;
+        int drop = rand_below(r);
+        for (int k = 0; k < drop && d[k] == 1; k++, cr--)
+            memmove(d, d + 1, sizeof(int64_t) * (size_t)(r - 1));
+    }
+    mb_init(b, name, cr, d, NULL);
+}
+
+/* A random chain of `len` elementwise ops on x (a second input z of x's
+ * shape is a possible operand), its values kept far from overflow and
+ * from the domain edges (Sqrt after a non-negative value only, Div by an
+ * operand that is never near zero): bound tracks max |value|. */
+static eb_graph *random_chain(int len, int r, const int64_t *shape, char *desc, size_t dn)
+{
+    static const char *const UNARY[] = {"Relu", "LeakyRelu", "Sigmoid", "Tanh",        "Abs", "Neg", "Exp",
+                                        "Sqrt", "Clip",      "HardSigmoid", "HardSwish", "Erf", "Pow"};
+    static const char *const BINARY[] = {"Add", "Sub", "Mul", "Div"};
+    mb b;
+    mb_begin(&b, 13);
+    mb_input(&b, "x", r, shape);
+    mb_input(&b, "z", r, shape);
+    double bound = 2.0;
+    bool nonneg = false;
+    char cur[16] = "x";
+    size_t dl = (size_t)snprintf(desc, dn, "shape (");
+    for (int k = 0; k < r; k++)
+        dl += (size_t)snprintf(desc + dl, dn - dl, "%s%lld", k ? "," : "", (long long)shape[k]);
+    dl += (size_t)snprintf(desc + dl, dn - dl, "):");
+    for (int i = 0; i < len; i++) {
+        char out[16], ins[64], cname[16];
+        snprintf(out, sizeof out, i == len - 1 ? "y" : "t%d", i);
+        snprintf(cname, sizeof cname, "c%d", i);
+        const char *op = NULL, *arg = "";
+        for (int tries = 0; !op; tries++) {
+            bool unary = rand_below(2);
+            op = unary ? UNARY[rand_below(13)] : BINARY[rand_below(4)];
+            if ((!strcmp(op, "Sqrt") && !nonneg) || (!strcmp(op, "Exp") && bound > 8))
+                op = NULL;
+        }
+        if (!strcmp(op, "Pow")) {
+            float e = bound <= 20 ? (rand_below(2) ? 2.0f : 3.0f) : 1.0f;
+            e = nonneg && rand_below(3) == 0 ? 0.5f : e;
+            mb_scalar(&b, cname, e);
+            snprintf(ins, sizeof ins, "%s,%s", cur, cname);
+            mb_node(&b, op, ins, out);
+            bound = pow(bound, e);
+            nonneg = nonneg || e == 2.0f;
+            arg = e == 2.0f ? "2" : e == 3.0f ? "3" : e == 0.5f ? "0.5" : "1";
+        } else if (!strcmp(op, "Clip")) {
+            char lo[16], hi[16];
+            snprintf(lo, sizeof lo, "lo%d", i);
+            snprintf(hi, sizeof hi, "hi%d", i);
+            mb_scalar(&b, lo, -1.0f);
+            mb_scalar(&b, hi, 1.5f);
+            snprintf(ins, sizeof ins, "%s,%s,%s", cur, lo, hi);
+            mb_node(&b, op, ins, out);
+            bound = 1.5;
+            nonneg = false;
+        } else if (strcmp(op, "Add") && strcmp(op, "Sub") && strcmp(op, "Mul") && strcmp(op, "Div")) {
+            mb_node(&b, op, cur, out);
+            if (!strcmp(op, "LeakyRelu"))
+                mb_attr_float(&b, "alpha", 0.1f);
+            if (!strcmp(op, "HardSigmoid"))
+                mb_attr_float(&b, "alpha", 0.25f);
+            bool squash = !strcmp(op, "Sigmoid") || !strcmp(op, "Tanh") || !strcmp(op, "HardSigmoid") ||
+                          !strcmp(op, "Erf");
+            bound = squash ? 1.0 : !strcmp(op, "Exp") ? exp(bound) : !strcmp(op, "Sqrt") ? sqrt(bound) : bound;
+            nonneg = !strcmp(op, "Relu") || !strcmp(op, "Sigmoid") || !strcmp(op, "Abs") || !strcmp(op, "Exp") ||
+                     !strcmp(op, "Sqrt") || !strcmp(op, "HardSigmoid") || (nonneg && strcmp(op, "Neg") &&
+                                                                             strcmp(op, "LeakyRelu") &&
+                                                                             strcmp(op, "HardSwish") &&
+                                                                             strcmp(op, "Tanh") && strcmp(op, "Erf"));
+        } else {
+            /* the operand: scalar, broadcast constant, z, or the value itself */
+            int kind = rand_below(4);
+            const char *other = cname;
+            if (kind == 0)
+                mb_scalar(&b, cname, rand_nonzero());
+            else if (kind == 1)
+                bcast_const(&b, cname, r, shape);
+            else if (kind == 2)
+                other = "z";
+            else if (!strcmp(op, "Mul") && bound <= 100)
+                other = cur; /* v * v */
+            else
+                mb_scalar(&b, cname, rand_nonzero());
+            /* the value on the right of Sub; never a divisor */
+            bool left = !strcmp(op, "Sub") && rand_below(2);
+            snprintf(ins, sizeof ins, "%s,%s", left ? other : cur, left ? cur : other);
+            mb_node(&b, op, ins, out);
+            arg = other == cur ? "self" : kind == 0 || kind == 3 ? "scalar" : kind == 1 ? "bcast" : "z";
+            bound = other == cur ? bound * bound : !strcmp(op, "Mul") ? bound * 2 : !strcmp(op, "Div") ? bound * 10
+                                                                                                    : bound + 2;
+            nonneg = other == cur;
+        }
+        dl += (size_t)snprintf(desc + dl, dl < dn ? dn - dl : 0, " %s%s%s", op, *arg ? "/" : "", arg);
+        snprintf(cur, sizeof cur, "%s", out);
+    }
+    mb_output(&b, "y");
+    return mb_load(&b);
+}
+
+static void random_chain_cases(void)
+{
+    static const int64_t DIMS[] = {1, 2, 3, 5, 7, 9, 16, 17, 33, 37};
+    for (int c = 0; c < 24; c++) {
+        int r = 1 + rand_below(4), len = 2 + rand_below(5);
+        int64_t shape[4], total = 1;
+        for (int k = 0; k < r; k++) {
+            shape[k] = DIMS[rand_below(10)];
+            shape[k] = total * shape[k] > 20000 ? 1 : shape[k]; /* at most 20000 values */
+            total *= shape[k];
+        }
+        if (c % 6 == 0) { /* some large enough for several blocks and two threads' pieces */
+            for (int k = 0; k < r; k++)
+                shape[k] = k == r - 2 ? 3 : 1;
+            shape[r - 1] = 6007 + rand_below(8000);
+        }
+        char desc[400];
+        eb_graph *g = random_chain(len, r, shape, desc, sizeof desc);
+        /* a binary op and a Relu/Clip: the binary step's own epilogue */
+        const eb_node *n0 = &g->nodes[0], *n1 = &g->nodes[1];
+        bool epi = len == 2 && n0->n_in == 2 && n0->op != EB_OP_POW && n0->op != EB_OP_CLIP &&
+                   (n1->op == EB_OP_RELU || n1->op == EB_OP_CLIP);
+        char what[480], epi_name[64];
+        snprintf(what, sizeof what, "chain %d (%s isa): %s", c, eb_isa_name(eb_gemm_isa()), desc);
+        snprintf(epi_name, sizeof epi_name, "%s+%s x1", n0->op_type, n1->op_type);
+        expect_chain(g, epi ? epi_name : "Eltwise chain x1", what);
+    }
+}
+
+/* on every ISA: the chain has AVX2 forms of most ops and scalar loops */
+static void chain__random_chains__one_step_equal_to_opt0_on_every_isa(void **state)
 {
     (void)state;
+    on_every_isa(random_chain_cases);
+}
+
+/* x -> Mul(2) -> a -> Tanh -> y1, and a -> Sigmoid -> y2 when `second`
+ * (else a is read once, by Tanh). */
+static eb_graph *fork_graph(bool second)
+{
+    mb b;
+    mb_begin(&b, 13);
+    mb_input(&b, "x", 3, (int64_t[]){2, 7, 33});
+    mb_scalar(&b, "two", 2.0f);
+    mb_node(&b, "Mul", "x,two", "a");
+    mb_node(&b, "Tanh", "a", "y1");
+    mb_output(&b, "y1");
+    if (second) {
+        mb_node(&b, "Sigmoid", "a", "y2");
+        mb_output(&b, "y2");
+    }
+    return mb_load(&b);
+}
+
+static void chain__intermediate_read_twice__is_not_fused(void **state)
+{
+    (void)state;
+    expect_chain(fork_graph(false), "Eltwise chain x1", "Mul -> Tanh");
+    expect_chain(fork_graph(true), "", "Mul -> a, read by Tanh and by Sigmoid");
+    /* a graph output in the middle is read outside the chain too */
+    mb b;
+    mb_begin(&b, 13);
+    mb_input(&b, "x", 2, (int64_t[]){5, 9});
+    mb_scalar(&b, "two", 2.0f);
+    mb_node(&b, "Mul", "x,two", "a");
+    mb_node(&b, "Tanh", "a", "y");
+    mb_output(&b, "y");
+    mb_output(&b, "a");
+    expect_chain(mb_load(&b), "", "Mul -> a (a graph output) -> Tanh");
+}
+
+/* Conv (NHWC out) + Relu, then a chain on it: the epilogue keeps the Relu,
+ * the chain takes the rest, in NHWC with a full-shape value (z, NCHW:
+ * converted), or in NCHW with a per-channel or a full-shape constant;
+ * SiLU before a chain stays SiLU. */
+static void chain__after_epilogue_and_activation__both_named(void **state)
+{
+    (void)state;
+    static const char *const ADD_IN[] = {"u,z", "cc,u", "u,cf"};
+    static const char *const WHAT[] = {"Conv+Relu, chain with z (NHWC)", "Conv+Relu, chain with a per-channel Add",
+                                       "Conv+Relu, chain with a full-shape constant (NCHW)"};
+    for (int k = 0; k < 3; k++) {
+        mb b;
+        mb_begin(&b, 13);
+        mb_input(&b, "x", 4, (int64_t[]){1, 8, 5, 7});
+        mb_input(&b, "z", 4, (int64_t[]){1, 12, 5, 7});
+        mb_init(&b, "w", 4, (int64_t[]){12, 8, 1, 1}, NULL);
+        mb_init(&b, "cc", 3, (int64_t[]){12, 1, 1}, NULL);
+        mb_init(&b, "cf", 4, (int64_t[]){1, 12, 5, 7}, NULL);
+        mb_scalar(&b, "s", 0.5f);
+        mb_node(&b, "Conv", "x,w", "c");
+        mb_node(&b, "Relu", "c", "r");
+        mb_node(&b, "Sigmoid", "r", "t");
+        mb_node(&b, "Mul", "t,s", "u");
+        mb_node(&b, "Add", ADD_IN[k], "y");
+        mb_output(&b, "y");
+        expect_chain(mb_load(&b), "Conv+Relu x1, Eltwise chain x1", WHAT[k]);
+    }
+    mb b;
+    mb_begin(&b, 13);
+    mb_input(&b, "x", 2, (int64_t[]){3, 40});
+    mb_scalar(&b, "s", 0.5f);
+    mb_scalar(&b, "one", 1.0f);
+    mb_node(&b, "Sigmoid", "x", "sg");
+    mb_node(&b, "Mul", "x,sg", "si");
+    mb_node(&b, "Mul", "si,s", "m");
+    mb_node(&b, "Add", "m,one", "y");
+    mb_output(&b, "y");
+    expect_chain(mb_load(&b), "SiLU x1, Eltwise chain x1", "SiLU, then Mul -> Add");
+}
+
+/* ---- the levels on the basic fusions ----------------------------------------------- */
+
+/* Conv (pads 1) -> BatchNormalization -> Relu. */
+static eb_graph *conv_bn_relu_graph(void)
+{
     mb b;
     mb_begin(&b, 13);
     mb_input(&b, "x", 4, (int64_t[]){1, 3, 9, 9});
@@ -784,23 +811,16 @@ static void levels__conv_bn_relu__folded_from_opt_1(void **state)
     mb_node(&b, "BatchNormalization", "c,g,b,m,v", "n");
     mb_node(&b, "Relu", "n", "y");
     mb_output(&b, "y");
-    eb_graph *g = mb_load(&b);
+    return mb_load(&b);
+}
+
+static void levels__conv_bn_relu__folded_from_opt_1(void **state)
+{
+    (void)state;
     /* "Conv+" is fused from opt=1 on; expect_opt checks opt=0 fuses nothing */
-    expect_opt(g, "Conv+", true, false, "Conv+BN+Relu");
+    expect_opt(conv_bn_relu_graph(), "Conv+", true, false, "Conv+BN+Relu");
     /* and names both at opt=1 */
-    mb_begin(&b, 13);
-    mb_input(&b, "x", 4, (int64_t[]){1, 3, 9, 9});
-    mb_init(&b, "w", 4, (int64_t[]){4, 3, 3, 3}, NULL);
-    mb_init1(&b, "g", 4, NULL);
-    mb_init1(&b, "b", 4, NULL);
-    mb_init1(&b, "m", 4, NULL);
-    mb_init1(&b, "v", 4, (float[]){0.5f, 1.5f, 0.25f, 2.0f});
-    mb_node(&b, "Conv", "x,w", "c");
-    mb_attr_int(&b, "group", 1);
-    mb_node(&b, "BatchNormalization", "c,g,b,m,v", "n");
-    mb_node(&b, "Relu", "n", "y");
-    mb_output(&b, "y");
-    g = mb_load(&b);
+    eb_graph *g = conv_bn_relu_graph();
     eb_tensor in[1] = {{0}};
     inputs_for(g, in);
     outs o = {0};
@@ -853,6 +873,7 @@ static void variant__opt_key__parses_and_is_canonical(void **state)
 
 int main(void)
 {
+    mb_random_values(rand_nonzero); /* the builder's initializers */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(layernorm__decomposed__fuses_into_one_step, setup),
         cmocka_unit_test_setup(layernorm__near_misses__are_not_fused_and_stay_right, setup),
@@ -863,6 +884,9 @@ int main(void)
         cmocka_unit_test_setup(pow__by_2_and_half__are_mul_and_sqrt, setup),
         cmocka_unit_test_setup(shuffle__reshape_transpose_reshape__is_one_copy, setup),
         cmocka_unit_test_setup(se__pool_1x1_act_1x1_gate_mul__is_one_step, setup),
+        cmocka_unit_test_setup(chain__random_chains__one_step_equal_to_opt0_on_every_isa, setup),
+        cmocka_unit_test_setup(chain__intermediate_read_twice__is_not_fused, setup),
+        cmocka_unit_test_setup(chain__after_epilogue_and_activation__both_named, setup),
         cmocka_unit_test_setup(levels__conv_bn_relu__folded_from_opt_1, setup),
         cmocka_unit_test_setup(variant__opt_key__parses_and_is_canonical, setup),
     };

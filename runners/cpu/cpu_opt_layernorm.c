@@ -49,18 +49,10 @@ static int tail_axis(const eb_plan *p, const eb_node *n, int rank)
     return mask == ((1u << rank) - 1) - ((1u << first) - 1) ? first : -1;
 }
 
-/* One value per element of x's dims axis.. (leading ones allowed). */
+/* A constant with one value per element of x's dims axis.. */
 static bool tail_const(const eb_plan *p, int v, const eb_tensor *x, int axis)
 {
-    const eb_tensor *t = const_tensor(p, v);
-    if (!is_f32(t) || t->rank > x->rank)
-        return false;
-    for (int d = 0; d < t->rank; d++) {
-        int xd = x->rank - t->rank + d;
-        if (xd < axis ? t->shape[d] != 1 : t->shape[d] != x->shape[xd])
-            return false;
-    }
-    return true;
+    return const_tensor(p, v) && eb_cpu_layernorm_param(&p->pv[v].t, x, axis);
 }
 
 /* The sole reader of v when it is an `op` node, else NULL. */
@@ -134,28 +126,9 @@ bool eb_cpu_fuse_layernorm(eb_plan *p, int ni, eb_status *st, eb_err *err)
     }
     if (!is_f32(&p->pv[y].t) || !eb_tensor_same_shape(&p->pv[y].t, x))
         return false;
-    int64_t cols = 1;
-    for (int k = axis; k < x->rank; k++)
-        cols *= x->shape[k];
-    if (cols < 1)
+    eb_cpu_layernorm ln = {.x = xv, .axis = axis, .gamma = gamma, .beta = beta, .eps = eps, .y = y};
+    if (!eb_cpu_layernorm_step(p, ni, &ln, st, err))
         return false;
-
-    int xin = eb_cpu_want_layout(p, xv, LAY_NCHW, err);
-    step *s = xin < 0 ? NULL : eb_cpu_new_step(p, ST_LAYERNORM, ni, err);
-    if (!s) {
-        *st = EB_ENOMEM;
-        return false;
-    }
-    s->n_in = 3;
-    s->in[0] = xin;
-    s->in[1] = gamma;
-    s->in[2] = beta;
-    s->n_out = 1;
-    s->out[0] = y;
-    s->rows.cols = cols;
-    s->rows.rows = eb_tensor_numel(x) / cols;
-    s->rows.eps = eps;
-    p->pv[y].layout = LAY_NCHW;
     const eb_node *chain[] = {sub, sq, rm2, add_eps, sqr, div, mul, add_b};
     p->pv[mean].fused = true;
     for (size_t k = 0; k < sizeof chain / sizeof chain[0]; k++) {

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "reference_kernels/ref_util.h"
+#include "runners/cpu/chain_f32.h"
 #include "runners/cpu/conv_i8.h"
 #include "runners/cpu/cpu_kernels.h"
 #include "runners/cpu/kernels.h"
@@ -127,6 +128,7 @@ typedef struct step {
         size_t elem;
         bool nhwc;
     } shuffle;                    /* ST_SHUFFLE (cpu_opt_shuffle.c) */
+    struct eb_chain *chain;       /* ST_CHAIN (cpu_opt_chain.c): the ops, owned */
     eb_resize2d rs;               /* ST_RESIZE (cpu_plan_resample.c) */
     eb_deconv2d dc;               /* ST_DECONV (cpu_plan_resample.c) */
     eb_channel_affine aff;        /* ST_AFFINE (cpu_plan_norm.c) */
@@ -314,9 +316,25 @@ bool eb_cpu_plan_matmul_batched(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_pool(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_gpool(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_unary(eb_plan *p, int ni, eb_status *st, eb_err *err);
+/* cpu_plan_eltwise.c: the parameters of a unary node eb_unary_f32 takes
+ * (attributes, Clip's constant bounds); false when it cannot */
+bool eb_cpu_unary_params(const eb_plan *p, const eb_node *n, eb_unary_params *up);
 bool eb_cpu_plan_binary(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_softmax(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_layernorm(eb_plan *p, int ni, eb_status *st, eb_err *err);
+/* cpu_plan_eltwise.c: the ST_LAYERNORM step (node ni its head), shared by
+ * LayerNormalization's planner and the decomposed pattern (cpu_opt_layernorm.c):
+ * x's dims axis.. normalised with eps, times gamma, plus beta (-1: none),
+ * into y.  False without a step: a parameter is not one value per element
+ * of the tail (eb_cpu_layernorm_param; st untouched), or out of memory
+ * (st EB_ENOMEM). */
+typedef struct eb_cpu_layernorm {
+    int x, gamma, beta, y; /* pvals */
+    int axis;
+    float eps;
+} eb_cpu_layernorm;
+bool eb_cpu_layernorm_param(const eb_tensor *t, const eb_tensor *x, int axis);
+bool eb_cpu_layernorm_step(eb_plan *p, int ni, const eb_cpu_layernorm *ln, eb_status *st, eb_err *err);
 bool eb_cpu_plan_transpose(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_view(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_concat_split(eb_plan *p, int ni, eb_status *st, eb_err *err);
@@ -361,6 +379,7 @@ bool eb_cpu_fuse_layernorm(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_fuse_act(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_fuse_se(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_fuse_shuffle(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_fuse_chain(eb_plan *p, int ni, eb_status *st, eb_err *err);
 /* cpu_opt_act.c: the activation value v's consumers compute, when they are
  * a closed elementwise cluster that one of eb_cpu_act_fn computes (for an
  * epilogue); fuses them and returns the cluster's output, else -1 */
@@ -382,6 +401,8 @@ eb_status eb_cpu_exec_se(eb_plan *p, const step *s, eb_err *err);
 void eb_cpu_release_se(step *s);
 size_t eb_cpu_bytes_se(const step *s);
 eb_status eb_cpu_exec_shuffle(eb_plan *p, const step *s, eb_err *err);
+eb_status eb_cpu_exec_chain(eb_plan *p, const step *s, eb_err *err);
+void eb_cpu_release_chain(step *s);
 
 /* cpu_arena.c */
 eb_status eb_cpu_arena_place(eb_plan *p, eb_err *err);

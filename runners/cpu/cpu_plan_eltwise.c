@@ -7,11 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool eb_cpu_plan_unary(eb_plan *p, int ni, eb_status *st, eb_err *err)
+bool eb_cpu_unary_params(const eb_plan *p, const eb_node *n, eb_unary_params *out)
 {
-    const eb_node *n = &p->g->nodes[ni];
-    int xv = n->in[0], yv = n->out[0];
-    if (!eb_unary_supported(n->op) || !is_f32(&p->pv[xv].t) || !is_f32(&p->pv[yv].t))
+    if (!eb_unary_supported(n->op))
         return false;
     eb_unary_params up = {.op = n->op};
     switch (n->op) {
@@ -40,6 +38,17 @@ bool eb_cpu_plan_unary(eb_plan *p, int ni, eb_status *st, eb_err *err)
         break;
     default: break;
     }
+    *out = up;
+    return true;
+}
+
+bool eb_cpu_plan_unary(eb_plan *p, int ni, eb_status *st, eb_err *err)
+{
+    const eb_node *n = &p->g->nodes[ni];
+    int xv = n->in[0], yv = n->out[0];
+    eb_unary_params up;
+    if (!is_f32(&p->pv[xv].t) || !is_f32(&p->pv[yv].t) || !eb_cpu_unary_params(p, n, &up))
+        return false;
     step *s = eb_cpu_new_step(p, ST_UNARY, ni, err);
     if (!s) {
         *st = EB_ENOMEM;
@@ -133,9 +142,7 @@ bool eb_cpu_plan_softmax(eb_plan *p, int ni, eb_status *st, eb_err *err)
     return true;
 }
 
-/* A LayerNormalization parameter that holds exactly one value per element
- * of the normalised tail (dims axis.. of x), so that it indexes per row. */
-static bool tail_param(const eb_tensor *t, const eb_tensor *x, int axis)
+bool eb_cpu_layernorm_param(const eb_tensor *t, const eb_tensor *x, int axis)
 {
     if (!is_f32(t) || t->rank > x->rank)
         return false;
@@ -147,39 +154,48 @@ static bool tail_param(const eb_tensor *t, const eb_tensor *x, int axis)
     return true;
 }
 
-bool eb_cpu_plan_layernorm(eb_plan *p, int ni, eb_status *st, eb_err *err)
+bool eb_cpu_layernorm_step(eb_plan *p, int ni, const eb_cpu_layernorm *ln, eb_status *st, eb_err *err)
 {
-    const eb_node *n = &p->g->nodes[ni];
-    int xv = n->in[0], sv = n->in[1], bv = input_of(n, 2), yv = n->out[0];
-    const eb_tensor *x = &p->pv[xv].t;
-    if (!is_f32(x) || !is_f32(&p->pv[yv].t) || !single_output(n) || x->rank < 1)
-        return false;
-    int64_t a = eb_attr_int(n, "axis", -1);
-    if (a < -(int64_t)x->rank || a >= x->rank)
-        return false;
-    int axis = (int)(a < 0 ? a + x->rank : a);
+    const eb_tensor *x = &p->pv[ln->x].t;
     int64_t cols = 1;
-    for (int d = axis; d < x->rank; d++)
+    for (int d = ln->axis; d < x->rank; d++)
         cols *= x->shape[d];
-    if (cols < 1 || !tail_param(&p->pv[sv].t, x, axis) || (bv >= 0 && !tail_param(&p->pv[bv].t, x, axis)))
+    if (cols < 1 || !eb_cpu_layernorm_param(&p->pv[ln->gamma].t, x, ln->axis) ||
+        (ln->beta >= 0 && !eb_cpu_layernorm_param(&p->pv[ln->beta].t, x, ln->axis)))
         return false;
-    int xin = eb_cpu_want_layout(p, xv, LAY_NCHW, err), sin = eb_cpu_want_layout(p, sv, LAY_NCHW, err);
-    int bin = eb_cpu_want_layout(p, bv, LAY_NCHW, err);
-    step *s = xin < 0 || sin < 0 || bin < -1 ? NULL : eb_cpu_new_step(p, ST_LAYERNORM, ni, err);
+    int xin = eb_cpu_want_layout(p, ln->x, LAY_NCHW, err), gin = eb_cpu_want_layout(p, ln->gamma, LAY_NCHW, err);
+    int bin = eb_cpu_want_layout(p, ln->beta, LAY_NCHW, err);
+    step *s = xin < 0 || gin < 0 || bin < -1 ? NULL : eb_cpu_new_step(p, ST_LAYERNORM, ni, err);
     if (!s) {
         *st = EB_ENOMEM;
         return false;
     }
     s->n_in = 3;
     s->in[0] = xin;
-    s->in[1] = sin;
+    s->in[1] = gin;
     s->in[2] = bin;
     s->n_out = 1;
-    s->out[0] = yv;
+    s->out[0] = ln->y;
     s->rows.cols = cols;
     s->rows.rows = eb_tensor_numel(x) / cols;
-    s->rows.eps = eb_attr_float(n, "epsilon", 1e-5f);
+    s->rows.eps = ln->eps;
+    p->pv[ln->y].layout = LAY_NCHW;
     return true;
+}
+
+bool eb_cpu_plan_layernorm(eb_plan *p, int ni, eb_status *st, eb_err *err)
+{
+    const eb_node *n = &p->g->nodes[ni];
+    int xv = n->in[0];
+    const eb_tensor *x = &p->pv[xv].t;
+    if (!is_f32(x) || !is_f32(&p->pv[n->out[0]].t) || !single_output(n) || x->rank < 1)
+        return false;
+    int64_t a = eb_attr_int(n, "axis", -1);
+    if (a < -(int64_t)x->rank || a >= x->rank)
+        return false;
+    eb_cpu_layernorm ln = {.x = xv, .axis = (int)(a < 0 ? a + x->rank : a), .gamma = n->in[1],
+                           .beta = input_of(n, 2), .eps = eb_attr_float(n, "epsilon", 1e-5f), .y = n->out[0]};
+    return eb_cpu_layernorm_step(p, ni, &ln, st, err);
 }
 
 /* Pow with a constant scalar exponent (any numeric dtype): a unary step,

@@ -14,6 +14,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "runners/cpu/chain_f32.h"
 #include "runners/cpu/cpu_kernels.h"
 #include "runners/cpu/kernels.h"
 
@@ -73,12 +74,9 @@ static inline float clamp01(float v)
     return v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
 }
 
-static void unary_range(void *arg, int64_t b, int64_t e)
+void eb_unary_span_f32(const eb_unary_params *p, const float *x, float *y, int64_t n)
 {
-    const unary_ctx *c = arg;
-    const eb_unary_params *p = c->p;
-    const float *x = c->x;
-    float *y = c->y;
+    const int64_t b = 0, e = n;
     switch (p->op) {
     case EB_OP_RELU:
         for (int64_t i = b; i < e; i++)
@@ -208,6 +206,12 @@ static void unary_range(void *arg, int64_t b, int64_t e)
     default:
         break;
     }
+}
+
+static void unary_range(void *arg, int64_t b, int64_t e)
+{
+    const unary_ctx *c = arg;
+    eb_unary_span_f32(c->p, c->x + b, c->y + b, e - b);
 }
 
 void eb_unary_f32(const eb_unary_params *p, const float *x, float *y, int64_t n, eb_threadpool *tp)

@@ -1,8 +1,9 @@
 /* kernels_f32_avx2.c - AVX2+FMA versions of the cpu runner's non-GEMM
  * kernels that the compiler does not vectorise well by itself: the row
  * kernels of the NHWC depthwise convolution and pooling, and softmax's
- * exponentials.  dwconv_f32.c, pool_f32.c and eltwise_f32.c hold the
- * portable twins; kernels.def lists them, prepare picks one per plan.
+ * exponentials, the fused activations and the elementwise chain's ops
+ * (cpu_opt_act.c, chain_f32.c).  dwconv_f32.c, pool_f32.c and
+ * eltwise_f32.c hold the portable twins; kernels.def lists them, prepare picks one per plan.
  *
  * A row kernel computes one output row (image n, row oy).  Channels go 32 at a
  * time in four ymm accumulators, then 8 at a time; the last c % 8 channels
@@ -11,6 +12,7 @@
  * are all inside the input share each weight load (dw_4px), 16 channels
  * at a time where AVX-512F runs.  Only compiled on x86-64, with function
  * level target attributes: the rest of the build stays generic. */
+#include "runners/cpu/chain_f32.h"
 #include "runners/cpu/cpu_kernels.h"
 #include "runners/cpu/kernels_scalar.h"
 
@@ -315,6 +317,96 @@ TGT int64_t eb_act_f32__avx2(int fn, const float *x, float *y, int64_t n)
             h = _mm256_min_ps(_mm256_max_ps(h, zero), one);
             _mm256_storeu_ps(y + j, _mm256_mul_ps(v, h));
         }
+        break;
+    default: break;
+    }
+    return j;
+}
+/* e^v as expf has it at the ends: exp8 stops at e^88.38 and e^-87.34,
+ * expf gives +inf above 88.72 and 0 (or a denormal) below -87.34. */
+TGT static inline __m256 exp8_ends(__m256 v)
+{
+    __m256 e = exp8(v);
+    e = _mm256_blendv_ps(e, _mm256_set1_ps(INFINITY), _mm256_cmp_ps(v, _mm256_set1_ps(88.72283935546875f), _CMP_GT_OQ));
+    return _mm256_blendv_ps(e, _mm256_setzero_ps(), _mm256_cmp_ps(v, _mm256_set1_ps(-87.3365f), _CMP_LT_OQ));
+}
+
+/* y[j..j+8) = EXPR of x (8 values of v), for every whole 8 of n. */
+#define CHAIN_UN8(EXPR)                                                                            \
+    do {                                                                                           \
+        for (; j + 8 <= n; j += 8) {                                                               \
+            __m256 x = _mm256_loadu_ps(v + j);                                                     \
+            _mm256_storeu_ps(y + j, (EXPR));                                                       \
+        }                                                                                          \
+    } while (0)
+
+/* ... = EXPR of u (v's values) and w (the operand's), 8 at a time. */
+#define CHAIN_BIN8(EXPR)                                                                           \
+    do {                                                                                           \
+        for (; j + 8 <= n; j += 8) {                                                               \
+            __m256 u = _mm256_loadu_ps(v + j), w = a_step ? _mm256_loadu_ps(a + j) : _mm256_set1_ps(a[0]); \
+            _mm256_storeu_ps(y + j, (EXPR));                                                       \
+        }                                                                                          \
+    } while (0)
+
+TGT static int64_t chain_unary8(const eb_unary_params *p, const float *v, float *y, int64_t n)
+{
+    const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f), sign = _mm256_set1_ps(-0.0f);
+    const __m256 alpha = _mm256_set1_ps(p->alpha), beta = _mm256_set1_ps(p->beta);
+    const __m256 lo = _mm256_set1_ps(p->lo), hi = _mm256_set1_ps(p->hi), six = _mm256_set1_ps(6.0f);
+    const __m256 half = _mm256_set1_ps(0.5f);
+    int64_t j = 0;
+    switch (p->op) {
+    case EB_OP_RELU: CHAIN_UN8(_mm256_max_ps(zero, x)); break; /* max(0, NaN) is NaN, as x < 0 ? 0 : x */
+    case EB_OP_LEAKY_RELU:
+        CHAIN_UN8(_mm256_blendv_ps(x, _mm256_mul_ps(alpha, x), _mm256_cmp_ps(x, zero, _CMP_LT_OQ)));
+        break;
+    case EB_OP_CLIP: CHAIN_UN8(_mm256_min_ps(hi, _mm256_max_ps(lo, x))); break;
+    case EB_OP_NEG: CHAIN_UN8(_mm256_xor_ps(x, sign)); break;
+    case EB_OP_ABS: CHAIN_UN8(_mm256_andnot_ps(sign, x)); break;
+    case EB_OP_SQRT: CHAIN_UN8(_mm256_sqrt_ps(x)); break;
+    case EB_OP_RECIPROCAL: CHAIN_UN8(_mm256_div_ps(one, x)); break;
+    case EB_OP_EXP: CHAIN_UN8(exp8_ends(x)); break;
+    case EB_OP_SIGMOID: CHAIN_UN8(_mm256_div_ps(one, _mm256_add_ps(one, exp8_ends(_mm256_xor_ps(x, sign))))); break;
+    case EB_OP_HARD_SIGMOID:
+        CHAIN_UN8(_mm256_min_ps(one, _mm256_max_ps(zero, _mm256_add_ps(_mm256_mul_ps(alpha, x), beta))));
+        break;
+    case EB_OP_HARD_SWISH:
+        CHAIN_UN8(_mm256_mul_ps(x, _mm256_min_ps(one, _mm256_max_ps(zero, _mm256_add_ps(_mm256_div_ps(x, six), half)))));
+        break;
+    case EB_OP_POW: /* the exponents eltwise_f32.c writes out; powf for the others */
+        if (p->alpha == 2.0f)
+            CHAIN_UN8(_mm256_mul_ps(x, x));
+        else if (p->alpha == 3.0f)
+            CHAIN_UN8(_mm256_mul_ps(_mm256_mul_ps(x, x), x));
+        else if (p->alpha == 0.5f)
+            CHAIN_UN8(_mm256_sqrt_ps(x));
+        break;
+    default: break; /* none here: the scalar loop */
+    }
+    return j;
+}
+
+TGT int64_t eb_chain_op_f32__avx2(const eb_chain_op *op, const float *v, const float *a, int64_t a_step, float *y,
+                                  int64_t n)
+{
+    if (op->arg == EB_CHAIN_UNARY)
+        return chain_unary8(&op->u, v, y, n);
+    int64_t j = 0;
+    switch (op->op) {
+    case EB_OP_ADD: CHAIN_BIN8(_mm256_add_ps(u, w)); break;
+    case EB_OP_MUL: CHAIN_BIN8(_mm256_mul_ps(u, w)); break;
+    case EB_OP_SUB:
+        if (op->swap)
+            CHAIN_BIN8(_mm256_sub_ps(w, u));
+        else
+            CHAIN_BIN8(_mm256_sub_ps(u, w));
+        break;
+    case EB_OP_DIV:
+        if (op->swap)
+            CHAIN_BIN8(_mm256_div_ps(w, u));
+        else
+            CHAIN_BIN8(_mm256_div_ps(u, w));
         break;
     default: break;
     }
