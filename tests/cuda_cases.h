@@ -7,7 +7,7 @@
  * 300 test images with top-1 identical to ref's and no fallback.  The
  * includer defines rand_nonzero() and need_device() (which skips, with
  * the reason, where the runner cannot run) and includes cmocka.h,
- * tests/onnx_builder.h, models/dataset.h, models/zoo.h and runners/runner.h
+ * tests/test_graph_builder.h, models/dataset.h, models/zoo.h and runners/runner.h
  * first. */
 #ifndef EB_TESTS_CUDA_CASES_H
 #define EB_TESTS_CUDA_CASES_H

@@ -47,7 +47,7 @@ static float rand_nonzero(void)
     return eb_test_rand(&rng) & 1 ? v : -v;
 }
 
-#include "tests/onnx_builder.h"
+#include "tests/test_graph_builder.h"
 
 #ifdef EB_HAVE_CUDA
 #include <cuda_runtime_api.h>
@@ -261,6 +261,7 @@ static void supports__without_device__unsupported_with_reason(void **state)
 
 int main(void)
 {
+    eb_mb_random_values(rand_nonzero);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(supports__without_device__unsupported_with_reason),
         cmocka_unit_test(gemm__each_math_mode__matches_reference_matmul),

@@ -38,7 +38,7 @@ static float rand_nonzero(void)
     return eb_test_rand(&rng) & 1 ? v : -v;
 }
 
-#include "tests/onnx_builder.h"
+#include "tests/test_graph_builder.h"
 
 #ifdef EB_HAVE_CUDA
 #include "tests/cuda_fake.h"
@@ -96,6 +96,7 @@ static void quant_fp16__weights_as_fp16__match_ref(void **state)
 
 int main(void)
 {
+    eb_mb_random_values(rand_nonzero);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(conv__random_shapes__match_ref),
         cmocka_unit_test(pool__max_avg_global__match_ref),
