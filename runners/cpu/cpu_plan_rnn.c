@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "reference_kernels/ref_rnn.h"
+#include "runners/cpu/chain_f32.h"
 #include "runners/cpu/cpu_plan.h"
 
 /* Per-step GEMM work (multiply-adds) from which the thread pool shares it. */
@@ -37,6 +38,7 @@ struct eb_cpu_rnn {
     float *br[2];             /* gh or NULL: the recurrent GEMM's bias (GRU lbr=1: 0, 0, Rbh) */
     float *peep[2];           /* LSTM: 3 hidden, or NULL */
     float *xw, *hr, *h, *c, *rh_buf; /* scratch: [seq*batch, gh], [batch, gh], [batch, hidden] x3 */
+    float *z;                 /* scratch: [gh], one entry's gate values (gates()) */
     int64_t *len;             /* scratch: [batch], this run's sequence lengths */
 };
 
@@ -80,6 +82,7 @@ static void rnn_free(struct eb_cpu_rnn *r)
     free(r->h);
     free(r->c);
     free(r->rh_buf);
+    free(r->z);
     free(r->len);
     free(r);
 }
@@ -158,8 +161,9 @@ bool eb_cpu_plan_rnn(eb_plan *p, int ni, eb_status *st, eb_err *err)
     r->h = malloc((hb + 1) * sizeof(float));
     r->c = malloc((hb + 1) * sizeof(float));
     r->rh_buf = malloc((hb + 1) * sizeof(float));
+    r->z = malloc(((size_t)gh + 1) * sizeof(float));
     r->len = malloc(((size_t)prm.batch + 1) * sizeof *r->len);
-    eb_status s2 = r->xw && r->hr && r->h && r->c && r->rh_buf && r->len ? EB_OK : eb_errf(err, EB_ENOMEM, "cpu: out of memory");
+    eb_status s2 = r->xw && r->hr && r->h && r->c && r->rh_buf && r->z && r->len ? EB_OK : eb_errf(err, EB_ENOMEM, "cpu: out of memory");
     for (int d = 0; d < prm.n_dir && s2 == EB_OK && !runtime_w; d++)
         s2 = rnn_pack(r, d, in[1]->data, in[2]->data, in[3] ? in[3]->data : NULL,
                       lstm && in[7] ? in[7]->data : NULL, err);
@@ -184,39 +188,89 @@ bool eb_cpu_plan_rnn(eb_plan *p, int ni, eb_status *st, eb_err *err)
     return true;
 }
 
+/* x = act(x) over n values: 8 at a time where the plan runs AVX2 and the
+ * activation has an 8-wide form (Sigmoid and Tanh, the chain kernel's:
+ * chain_f32.h), the rest as act() computes it. */
+static void act_span(const eb_rnn_act *a, float *x, int64_t n, bool avx2)
+{
+    int64_t j = 0;
+#if defined(__x86_64__)
+    if (avx2 && (a->kind == EB_RNN_SIGMOID || a->kind == EB_RNN_TANH)) {
+        eb_chain_op op = {.op = a->kind == EB_RNN_SIGMOID ? EB_OP_SIGMOID : EB_OP_TANH, .arg = EB_CHAIN_UNARY};
+        op.u.op = op.op;
+        j = eb_chain_op_f32__avx2(&op, x, NULL, 0, x, n);
+    }
+#else
+    (void)avx2;
+#endif
+    for (; j < n; j++)
+        x[j] = act(a, x[j]);
+}
+
+static void clip_span(const eb_rnn_params *p, float *x, int64_t n)
+{
+    if (p->has_clip)
+        for (int64_t j = 0; j < n; j++)
+            x[j] = clipf(p, x[j]);
+}
+
 /* One time step's gates for batch entry b: updates h (and c) from the
- * projection row xr and the recurrent row hr. */
-static void gates(const struct eb_cpu_rnn *r, int d, float *h, float *c, const float *xr, float *hrow)
+ * projection row xr and the recurrent row hr.  Each gate's values are
+ * gathered in r->z and go through their activation as one span, so that
+ * the exponentials run 8 at a time (a keyword spotter's LSTM spends most
+ * of a step there, not in its small GEMM). */
+static void gates(const struct eb_cpu_rnn *r, int d, float *h, float *c, const float *xr, float *hrow, bool avx2)
 {
     const eb_rnn_params *p = &r->prm;
     const eb_rnn_act *a = p->act[d];
     int64_t H = p->hidden;
+    float *z = r->z;
     if (r->op == EB_OP_LSTM) {
+        /* z: the i, o, f and g (cell) gates, in the order of W's rows */
         const float *pi = r->peep[d], *po = pi ? pi + H : NULL, *pf = pi ? pi + 2 * H : NULL;
-        for (int64_t k = 0; k < H; k++) {
-            float cp = c[k];
-            float i = act(&a[0], clipf(p, xr[k] + hrow[k] + (pi ? pi[k] * cp : 0)));
-            float f = p->input_forget ? 1.0f - i
-                                      : act(&a[0], clipf(p, xr[2 * H + k] + hrow[2 * H + k] + (pf ? pf[k] * cp : 0)));
-            float g = act(&a[1], clipf(p, xr[3 * H + k] + hrow[3 * H + k]));
-            float cn = f * cp + i * g;
-            float o = act(&a[0], clipf(p, xr[H + k] + hrow[H + k] + (po ? po[k] * cn : 0)));
-            c[k] = cn;
-            h[k] = o * act(&a[2], cn);
+        float *zi = z, *zo = z + H, *zf = z + 2 * H, *zg = z + 3 * H;
+        for (int64_t k = 0; k < 4 * H; k++)
+            z[k] = xr[k] + hrow[k];
+        for (int64_t k = 0; pi && k < H; k++) {
+            zi[k] += pi[k] * c[k];
+            zf[k] += pf[k] * c[k];
         }
+        clip_span(p, zi, H);
+        clip_span(p, zf, 2 * H); /* f and g */
+        act_span(&a[0], zi, H, avx2);
+        if (!p->input_forget)
+            act_span(&a[0], zf, H, avx2);
+        act_span(&a[1], zg, H, avx2);
+        for (int64_t k = 0; k < H; k++)
+            c[k] = (p->input_forget ? 1.0f - zi[k] : zf[k]) * c[k] + zi[k] * zg[k];
+        for (int64_t k = 0; po && k < H; k++)
+            zo[k] += po[k] * c[k]; /* the output gate peeks at the new cell */
+        clip_span(p, zo, H);
+        act_span(&a[0], zo, H, avx2);
+        memcpy(zg, c, (size_t)H * sizeof(float)); /* g is spent: its room gets act(c) */
+        act_span(&a[2], zg, H, avx2);
+        for (int64_t k = 0; k < H; k++)
+            h[k] = zo[k] * zg[k];
     } else if (r->op == EB_OP_GRU) {
         /* hrow: z and r pre-activations' recurrent parts, then the h part
          * (lbr=1: H Rh^T + Rbh; lbr=0: (r * H) Rh^T, already computed) */
-        for (int64_t k = 0; k < H; k++) {
-            float z = act(&a[0], clipf(p, xr[k] + hrow[k]));
-            float rg = act(&a[0], clipf(p, xr[H + k] + hrow[H + k]));
-            float hh = p->linear_before_reset ? xr[2 * H + k] + rg * hrow[2 * H + k] : xr[2 * H + k] + hrow[2 * H + k];
-            float cand = act(&a[1], clipf(p, hh));
-            h[k] = (1.0f - z) * cand + z * h[k];
-        }
+        float *zz = z, *zr = z + H, *zh = z + 2 * H;
+        for (int64_t k = 0; k < 2 * H; k++)
+            z[k] = xr[k] + hrow[k];
+        clip_span(p, z, 2 * H);
+        act_span(&a[0], z, 2 * H, avx2);
+        for (int64_t k = 0; k < H; k++)
+            zh[k] = p->linear_before_reset ? xr[2 * H + k] + zr[k] * hrow[2 * H + k] : xr[2 * H + k] + hrow[2 * H + k];
+        clip_span(p, zh, H);
+        act_span(&a[1], zh, H, avx2);
+        for (int64_t k = 0; k < H; k++)
+            h[k] = (1.0f - zz[k]) * zh[k] + zz[k] * h[k];
     } else {
         for (int64_t k = 0; k < H; k++)
-            h[k] = act(&a[0], clipf(p, xr[k] + hrow[k]));
+            z[k] = xr[k] + hrow[k];
+        clip_span(p, z, H);
+        act_span(&a[0], z, H, avx2);
+        memcpy(h, z, (size_t)H * sizeof(float));
     }
 }
 
@@ -276,6 +330,7 @@ static eb_status run_rnn(eb_plan *p, const step *s, eb_err *err)
     if (y)
         memset(y, 0, (size_t)(S * q->n_dir * B * H) * sizeof(float));
     bool gru_split = r->op == EB_OP_GRU && !q->linear_before_reset;
+    bool avx2 = eb_spatial_use_avx2(); /* the plan's ISA: its exponentials 8 at a time */
     /* a step's GEMMs are tiny for a keyword spotter (batch 1: one row);
      * below this many multiply-adds a hand-off to the pool costs more than
      * it saves, so the calling thread does them (the projection, seq times
@@ -310,7 +365,7 @@ static eb_status run_rnn(eb_plan *p, const step *s, eb_err *err)
                     continue;
                 int64_t t = backward ? len[b] - 1 - t0 : t0;
                 gates(r, d, r->h + b * H, r->c + b * H, r->xw + (q->layout ? b * S + t : t * B + b) * gh,
-                      r->hr + b * gh);
+                      r->hr + b * gh, avx2);
                 if (y)
                     memcpy(y + (q->layout ? (b * S + t) * q->n_dir + d : (t * q->n_dir + d) * B + b) * H, r->h + b * H,
                            (size_t)H * sizeof(float));
