@@ -307,9 +307,9 @@ demo: all
 # OPENBLAS_CORETYPE (set on some machines) would pin OpenBLAS to a slower
 # core, so it is removed for the OpenBLAS peer.
 BENCH_GEMM = $(BUILD)/bench_gemm
-$(BENCH_GEMM): bench/perf/bench_gemm.c $(LIB) | $(BUILD)/deps.stamp
+$(BENCH_GEMM): bench/perf/bench_gemm.c $(BUILD)/bench/peak_kernels.o $(LIB) | $(BUILD)/deps.stamp
 	@echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS_ALL) $$(pkg-config --cflags openblas) -o $@ $< $(LIB) $(LDLIBS_ALL) $$(pkg-config --libs openblas)
+	$(Q)$(CC) $(CFLAGS_ALL) $$(pkg-config --cflags openblas) -o $@ $< $(BUILD)/bench/peak_kernels.o $(LIB) $(LDLIBS_ALL) $$(pkg-config --libs openblas)
 
 # the OpenCL runner's GEMM against CLBlast on the same device; without the
 # OpenCL runner it builds as a program that says it was skipped

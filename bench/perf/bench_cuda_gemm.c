@@ -14,17 +14,12 @@
 #ifdef EB_HAVE_CUDA
 #include <cuda_runtime_api.h>
 
+#include "bench/perf/bench_util.h"
 #include "runners/cuda/cu_kernels.h"
 #include "runners/cuda/cuda_cublas.h"
 #include "runners/cuda/cuda_devices.h"
 
 enum { BATCHES = 7 };
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* median ms of one GEMM (own kernel when cb is NULL) */
 static double time_gemm(const eb_cu_gemm *g, eb_cu_cublas *cb, cudaStream_t s, int reps)
@@ -48,7 +43,7 @@ static double time_gemm(const eb_cu_gemm *g, eb_cu_cublas *cb, cudaStream_t s, i
     }
     cudaEventDestroy(a);
     cudaEventDestroy(b);
-    qsort(ms, BATCHES, sizeof ms[0], cmp_double);
+    qsort(ms, BATCHES, sizeof ms[0], eb_bench_cmp_double);
     return ms[BATCHES / 2];
 }
 

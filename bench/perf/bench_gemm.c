@@ -15,7 +15,8 @@
  * part of what a caller pays.
  *
  * The peak is a register-only loop of independent FMA chains (16 zmm or 12
- * ymm accumulators, far more than latency x throughput needs), run on the
+ * ymm accumulators, far more than latency x throughput needs: bench/
+ * peak_kernels.c, the loop `edgebench calibrate` times), run on the
  * same pool (1 or 2 threads) as the GEMM, in every round of every point, so
  * it sees the machine in the same state as the GEMMs; the median counts,
  * and for AVX-512 the better of the zmm and ymm loops (Zen 4 runs 512-bit
@@ -60,6 +61,8 @@
 #include <cblas.h>
 #include <dlfcn.h>
 
+#include "bench/peak_kernels.h"
+#include "bench/perf/bench_util.h"
 #include "runners/cpu/gemm.h"
 #include "runners/cpu/conv_i8.h"
 #include "runners/cpu/gemm_i8.h"
@@ -68,33 +71,10 @@
 #include "runners/cpu/wgemm.h"
 #include "models/storage.h"
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
-
 /* declared by OpenBLAS's cblas.h in most versions; repeated for the rest */
 void openblas_set_num_threads(int num_threads);
 char *openblas_get_corename(void);
 char *openblas_get_config(void);
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 /* ---- FMA peak -------------------------------------------------------------- */
 
@@ -102,63 +82,15 @@ enum { PEAK_ITERS = 2 * 1000 * 1000 }; /* ~10 ms a run */
 
 typedef struct peak_job {
     eb_isa isa;
-    double sink[8];
+    double ops[64], sink[64];
 } peak_job;
 
-#if defined(__x86_64__)
-__attribute__((target("avx512f"))) static double fma_loop_avx512(long iters)
-{
-    __m512 acc[16], x = _mm512_set1_ps(0.999999f), y = _mm512_set1_ps(1e-7f);
-#pragma GCC unroll 16
-    for (int i = 0; i < 16; i++)
-        acc[i] = _mm512_set1_ps((float)i);
-    for (long it = 0; it < iters; it++) {
-#pragma GCC unroll 16
-        for (int i = 0; i < 16; i++)
-            acc[i] = _mm512_fmadd_ps(acc[i], x, y);
-    }
-    __m512 s = acc[0];
-#pragma GCC unroll 16
-    for (int i = 1; i < 16; i++)
-        s = _mm512_add_ps(s, acc[i]);
-    return _mm512_reduce_add_ps(s);
-}
-
-__attribute__((target("avx2,fma"))) static double fma_loop_avx2(long iters)
-{
-    __m256 acc[12], x = _mm256_set1_ps(0.999999f), y = _mm256_set1_ps(1e-7f);
-#pragma GCC unroll 12
-    for (int i = 0; i < 12; i++)
-        acc[i] = _mm256_set1_ps((float)i);
-    for (long it = 0; it < iters; it++) {
-#pragma GCC unroll 12
-        for (int i = 0; i < 12; i++)
-            acc[i] = _mm256_fmadd_ps(acc[i], x, y);
-    }
-    __m256 s = acc[0];
-#pragma GCC unroll 12
-    for (int i = 1; i < 12; i++)
-        s = _mm256_add_ps(s, acc[i]);
-    float f[8];
-    _mm256_storeu_ps(f, s);
-    return f[0] + f[1] + f[2] + f[3] + f[4] + f[5] + f[6] + f[7];
-}
-#endif
-
-/* flops per iteration of the chosen loop */
-static double fma_flops_per_iter(eb_isa isa)
-{
-    return isa == EB_ISA_AVX512 ? 16 * 16 * 2 : isa == EB_ISA_AVX2 ? 12 * 8 * 2 : 0;
-}
-
+/* one thread's run of the FMA loop (bench/peak_kernels.c, what `edgebench
+ * calibrate` times too) */
 static void peak_task(void *ctx, int task, int worker)
 {
     peak_job *j = ctx;
-    double r = 0;
-#if defined(__x86_64__)
-    r = j->isa == EB_ISA_AVX512 ? fma_loop_avx512(PEAK_ITERS) : fma_loop_avx2(PEAK_ITERS);
-#endif
-    j->sink[task & 7] += r;
+    j->ops[task & 63] = eb_peak_fp32_loop(j->isa, PEAK_ITERS, &j->sink[task & 63]);
     (void)worker;
 }
 
@@ -166,12 +98,15 @@ static void peak_task(void *ctx, int task, int worker)
 static double peak_once(eb_isa isa, eb_threadpool *tp, int threads)
 {
     peak_job j = {.isa = isa};
-    double t0 = now_s();
+    double t0 = eb_bench_now_s();
     eb_threadpool_run(tp, threads, peak_task, &j);
-    double s = now_s() - t0;
+    double s = eb_bench_now_s() - t0;
     if (j.sink[0] == 12345.0) /* keep the result alive */
         printf(" ");
-    return fma_flops_per_iter(isa) * PEAK_ITERS * threads / s * 1e-9;
+    double ops = 0;
+    for (int t = 0; t < threads && t < 64; t++)
+        ops += j.ops[t];
+    return ops / s * 1e-9;
 }
 
 /* the best ISA's peak now: for AVX-512 also the 256-bit loop, since on some
@@ -228,21 +163,21 @@ static bool bench_point(point *pt, eb_threadpool *tp, double budget_s)
     fill(b, nn, 2);
     eb_packed_b *pb = NULL;
     eb_err err = {{0}};
-    double t0 = now_s();
+    double t0 = eb_bench_now_s();
     if (eb_gemm_pack_b(b, n, n, n, false, &pb, &err) != EB_OK) {
         fprintf(stderr, "bench_gemm: %s\n", err.msg);
         return false;
     }
-    pt->pack_ms = (now_s() - t0) * 1e3;
+    pt->pack_ms = (eb_bench_now_s() - t0) * 1e3;
     openblas_set_num_threads(pt->threads);
 
     double flops = 2.0 * n * n * n;
     /* warm up both (page faults, thread start) and size the rounds */
     eb_gemm_f32(n, n, n, a, n, pb, c1, n, NULL, tp);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n, 0.0f, c2, n);
-    t0 = now_s();
+    t0 = eb_bench_now_s();
     eb_gemm_f32(n, n, n, a, n, pb, c1, n, NULL, tp);
-    double one = now_s() - t0;
+    double one = eb_bench_now_s() - t0;
     double check = rel_diff(c1, c2, nn);
     if (check > 1e-4) {
         fprintf(stderr, "bench_gemm: n=%d: ours and OpenBLAS differ (max rel %.3g)\n", n, check);
@@ -256,14 +191,14 @@ static bool bench_point(point *pt, eb_threadpool *tp, double budget_s)
     int k = 0;
     for (int r = 0; r < ROUNDS; r++) {
         for (int i = 0; i < reps; i++) {
-            t0 = now_s();
+            t0 = eb_bench_now_s();
             eb_gemm_f32(n, n, n, a, n, pb, c1, n, NULL, tp);
-            to[k + i] = now_s() - t0;
+            to[k + i] = eb_bench_now_s() - t0;
         }
         for (int i = 0; i < reps; i++) {
-            t0 = now_s();
+            t0 = eb_bench_now_s();
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n, 0.0f, c2, n);
-            tb[k + i] = now_s() - t0;
+            tb[k + i] = eb_bench_now_s() - t0;
         }
         tp_peak[r] = pt->peak_isa != EB_ISA_AUTO ? peak_now(pt->peak_isa, tp, pt->threads) : 0;
         k += reps;
@@ -271,9 +206,9 @@ static bool bench_point(point *pt, eb_threadpool *tp, double budget_s)
          * settle so they do not share the cores with ours */
         usleep(200 * 1000);
     }
-    pt->ours = flops / median(to, k) * 1e-9;
-    pt->blas = flops / median(tb, k) * 1e-9;
-    pt->peak = median(tp_peak, ROUNDS);
+    pt->ours = flops / eb_bench_median(to, k) * 1e-9;
+    pt->blas = flops / eb_bench_median(tb, k) * 1e-9;
+    pt->peak = eb_bench_median(tp_peak, ROUNDS);
     eb_gemm_packed_free(pb);
     free(a), free(b), free(c1), free(c2);
     return true;
@@ -397,9 +332,9 @@ static bool bench_int8(int n, eb_isa want, eb_threadpool *tp, double budget_s)
 
     eb_gemm_i8(n, n, n, a8, n, p8, c8, n, &ep, tp);
     eb_gemm_f32(n, n, n, af, n, pf, cf, n, NULL, tp);
-    double t0 = now_s();
+    double t0 = eb_bench_now_s();
     eb_gemm_i8(n, n, n, a8, n, p8, c8, n, &ep, tp);
-    double one = now_s() - t0;
+    double one = eb_bench_now_s() - t0;
     if (dnnl) {
         if (dnnl('N', 'N', 'F', n, n, n, 1.0f, a8, n, 0, b8, n, 0, 0.0f, cd, n, &co) != 0) {
             snprintf(why, sizeof why, "dnnl_gemm_u8s8s32 failed");
@@ -420,25 +355,25 @@ static bool bench_int8(int n, eb_isa want, eb_threadpool *tp, double budget_s)
     int k = 0;
     for (int r = 0; r < ROUNDS; r++) {
         for (int i = 0; i < reps; i++) {
-            t0 = now_s();
+            t0 = eb_bench_now_s();
             eb_gemm_i8(n, n, n, a8, n, p8, c8, n, &ep, tp);
-            t8[k + i] = now_s() - t0;
+            t8[k + i] = eb_bench_now_s() - t0;
         }
         for (int i = 0; i < reps; i++) {
-            t0 = now_s();
+            t0 = eb_bench_now_s();
             eb_gemm_f32(n, n, n, af, n, pf, cf, n, NULL, tp);
-            tf[k + i] = now_s() - t0;
+            tf[k + i] = eb_bench_now_s() - t0;
         }
         for (int i = 0; dnnl && i < reps; i++) {
-            t0 = now_s();
+            t0 = eb_bench_now_s();
             dnnl('N', 'N', 'F', n, n, n, 1.0f, a8, n, 0, b8, n, 0, 0.0f, cd, n, &co);
-            td[k + i] = now_s() - t0;
+            td[k + i] = eb_bench_now_s() - t0;
         }
         k += reps;
     }
     double ops = 2.0 * n * n * n;
-    double g8 = ops / median(t8, k) * 1e-9, gf = ops / median(tf, k) * 1e-9;
-    double gd = dnnl ? ops / median(td, k) * 1e-9 : 0;
+    double g8 = ops / eb_bench_median(t8, k) * 1e-9, gf = ops / eb_bench_median(tf, k) * 1e-9;
+    double gd = dnnl ? ops / eb_bench_median(td, k) * 1e-9 : 0;
     const eb_kernel *k8 = eb_kernel_pick(EB_KERNEL_GEMM_I8, isa), *kf = eb_kernel_pick(EB_KERNEL_GEMM, isa);
     printf("\nint8 GEMM %d^3, 1 thread: ours %s, ours fp32 %s, oneDNN dnnl_gemm_u8s8s32 %s\n", n, k8->name, kf->name,
            dnnl ? "(libdnnl.so.2, 1 OpenMP thread)" : "unavailable");
@@ -492,10 +427,10 @@ static double stream_triad(void)
         for (size_t i = 0; i < n; i++)
             a[i] = 0, b[i] = 1.0f, c[i] = 2.0f;
         for (int r = 0; r < 5; r++) {
-            double t0 = now_s();
+            double t0 = eb_bench_now_s();
             for (size_t i = 0; i < n; i++)
                 a[i] = b[i] + 3.0f * c[i];
-            double bw = 3.0 * sizeof(float) * (double)n / (now_s() - t0);
+            double bw = 3.0 * sizeof(float) * (double)n / (eb_bench_now_s() - t0);
             best = bw > best ? bw : best;
         }
         if (a[n / 2] != 7.0f)
@@ -632,22 +567,22 @@ static bool bench_compressed(cmp_case *c, eb_isa isa)
     for (int r = 0; r < ROUNDS; r++) {
         /* one timed pass: every copy once, or (from cache) >= 20 ms of calls */
         int calls = 0;
-        double t0 = now_s(), t;
+        double t0 = eb_bench_now_s(), t;
         do {
             eb_gemm_f32(c->m, c->n, c->k, x, c->k, pb[calls % nfp], y1, c->n, NULL, NULL);
             calls++;
-        } while ((t = now_s() - t0) < 0.02 || calls < nfp);
+        } while ((t = eb_bench_now_s() - t0) < 0.02 || calls < nfp);
         tf[r] = t / calls;
         calls = 0;
-        t0 = now_s();
+        t0 = eb_bench_now_s();
         do {
             eb_wgemm(&cw[calls % ncw], isa, c->m, x, (size_t)c->k, y2, (size_t)c->n, NULL, scratch, NULL);
             calls++;
-        } while ((t = now_s() - t0) < 0.02 || calls < ncw);
+        } while ((t = eb_bench_now_s() - t0) < 0.02 || calls < ncw);
         tcw[r] = t / calls;
     }
-    c->fp32_s = median(tf, ROUNDS);
-    c->cw_s = median(tcw, ROUNDS);
+    c->fp32_s = eb_bench_median(tf, ROUNDS);
+    c->cw_s = eb_bench_median(tcw, ROUNDS);
     cw_free_all(cw, ncw);
     for (int i = 0; i < nfp; i++)
         eb_gemm_packed_free(pb[i]);
@@ -746,9 +681,9 @@ static bool bench_int8_out(int m, int k, int n, eb_threadpool *tp, double budget
                     m, k, n, i, q2[i], q[i]);
             return false;
         }
-    double t0 = now_s();
+    double t0 = eb_bench_now_s();
     eb_gemm_i8(m, n, k, a8, k, p8, cf, n, &ef, tp);
-    double one = now_s() - t0;
+    double one = eb_bench_now_s() - t0;
     enum { ROUNDS = 5, MAXREP = 4096 };
     int reps = (int)(budget_s / (3 * ROUNDS) / (one > 1e-6 ? one : 1e-6));
     reps = reps < 1 ? 1 : reps > MAXREP / ROUNDS ? MAXREP / ROUNDS : reps;
@@ -756,25 +691,25 @@ static bool bench_int8_out(int m, int k, int n, eb_threadpool *tp, double budget
     int r8 = 0;
     for (int r = 0; r < ROUNDS; r++) {
         for (int i = 0; i < reps; i++) {
-            t0 = now_s();
+            t0 = eb_bench_now_s();
             eb_gemm_i8(m, n, k, a8, k, p8, cf, n, &ef, tp);
-            tf[r8 + i] = now_s() - t0;
+            tf[r8 + i] = eb_bench_now_s() - t0;
         }
         for (int i = 0; i < reps; i++) {
-            t0 = now_s();
+            t0 = eb_bench_now_s();
             eb_gemm_i8(m, n, k, a8, k, p8, cf, n, &ef, tp);
             eb_quantize_u8_par(cf, nc, eu.next_scale, eu.next_zero, q, tp);
-            tfq[r8 + i] = now_s() - t0;
+            tfq[r8 + i] = eb_bench_now_s() - t0;
         }
         for (int i = 0; i < reps; i++) {
-            t0 = now_s();
+            t0 = eb_bench_now_s();
             eb_gemm_i8(m, n, k, a8, k, p8, q2, n, &eu, tp);
-            tu[r8 + i] = now_s() - t0;
+            tu[r8 + i] = eb_bench_now_s() - t0;
         }
         r8 += reps;
     }
     double ops = 2.0 * m * n * k;
-    double mf = median(tf, r8), mfq = median(tfq, r8), mu = median(tu, r8);
+    double mf = eb_bench_median(tf, r8), mfq = eb_bench_median(tfq, r8), mu = eb_bench_median(tu, r8);
     const eb_kernel *k8 = eb_kernel_pick(EB_KERNEL_GEMM_I8, eb_gemm_isa());
     int threads = eb_threadpool_size(tp);
     printf("\nint8 GEMM M=%d K=%d N=%d, %d thread%s, %s: float output vs u8 output (next layer's quantization fused)\n",

@@ -30,29 +30,11 @@
 
 #if EB_HAVE_OPENCL
 /* ocl.h first: it sets the OpenCL version the headers target */
+#include "bench/perf/bench_util.h"
 #include "runners/opencl/ocl_compute.h"
 #include "runners/opencl/ocl_gemm.h"
 
 #include <clblast_c.h>
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 typedef struct shape {
     long m, n, k;
@@ -77,7 +59,7 @@ typedef struct point {
 
 static double time_step(point *p, const eb_ocl_step *s)
 {
-    double t0 = now_s();
+    double t0 = eb_bench_now_s();
     cl_int rc = eb_ocl_step_enqueue(p->o, s, NULL);
     if (rc == CL_SUCCESS)
         rc = clFinish(p->o->queue);
@@ -85,12 +67,12 @@ static double time_step(point *p, const eb_ocl_step *s)
         fprintf(stderr, "bench_ocl_gemm: ours: %s\n", eb_ocl_error_name(rc));
         return NAN;
     }
-    return now_s() - t0;
+    return eb_bench_now_s() - t0;
 }
 
 static double time_clblast(point *p)
 {
-    double t0 = now_s();
+    double t0 = eb_bench_now_s();
     CLBlastStatusCode rc =
         CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo, (size_t)p->m, (size_t)p->n,
                      (size_t)p->k, 1.0f, p->a, 0, (size_t)p->k, p->b, 0, (size_t)p->n, 0.0f, p->c, 0, (size_t)p->n,
@@ -101,7 +83,7 @@ static double time_clblast(point *p)
         fprintf(stderr, "bench_ocl_gemm: CLBlastSgemm: status %d\n", (int)rc);
         return NAN;
     }
-    return now_s() - t0;
+    return eb_bench_now_s() - t0;
 }
 
 static float *random_floats(size_t n, unsigned *seed)
@@ -179,7 +161,7 @@ static bool compare_point(eb_ocl *o, const shape *sh, double *ratio)
         rt[i] = time_step(&p, &p.runtime);
         blas[i] = time_clblast(&p);
     }
-    double t_own = median(own, r), t_rt = median(rt, r), t_blas = median(blas, r);
+    double t_own = eb_bench_median(own, r), t_rt = eb_bench_median(rt, r), t_blas = eb_bench_median(blas, r);
     *ratio = t_own / t_blas;
     printf("%5ld %5ld %5ld  %-24s %-22s %9.3f %8.1f %9.3f %8.1f %9.3f %8.1f %7.2f\n", sh->m, sh->n, sh->k, sh->what,
            p.packed.method, 1e3 * t_own, gflops(&p, t_own), 1e3 * t_rt, gflops(&p, t_rt), 1e3 * t_blas,
@@ -205,7 +187,7 @@ static bool sweep_tiles(eb_ocl *o, const shape *sh)
             time_step(&p, &p.packed);
         for (int i = 0; i < r; i++)
             own[i] = time_step(&p, &p.packed);
-        printf(" %8.1f", gflops(&p, median(own, r)));
+        printf(" %8.1f", gflops(&p, eb_bench_median(own, r)));
         point_close(&p);
     }
     unsetenv("EB_OCL_TILE");
