@@ -43,6 +43,8 @@ unset EB_SIM_ENERGY_METER
 expect 0 "calibrate --show" -- "$EDGEBENCH" calibrate --show
 contains "$TMP/out" "energy model (simulated" "--show prints the energy model"
 
+expect 0 "info" -- "$EDGEBENCH" info
+contains "$TMP/out" "calibrated: applies ($FILE, band +/- " "info: the calibrated estimate applies, with its file and band"
 expect 0 "run after the energy calibration" -- "$EDGEBENCH" run zoo:fmnist-mlp -v 'cpu;cpu:quant=int8' -n 5 --eval 0 -o "$TMP/r.json"
 expect 0 "that file matches the schema" -- "$PY" -c '
 import json, sys, jsonschema
