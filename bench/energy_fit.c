@@ -7,7 +7,9 @@
  * differ by ~20 orders of magnitude (seconds against FLOPs), so each is
  * scaled to unit norm before the normal equations are solved (Gaussian
  * elimination with partial pivoting); the residuals and the mean absolute
- * percentage error (MAPE) say how well it fits. */
+ * percentage error (MAPE) say how well it fits.  A negative coefficient
+ * means the meter did not resolve that term (its energy is below the
+ * meter's noise over the windows): the fit is refused, saying which. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -93,6 +95,14 @@ bool eb_energy_fit(eb_calib_energy *e, char *why, size_t n)
     e->j_per_fp32_flop = a[1][4] / a[1][1] / scale[1];
     e->j_per_int8_op = a[2][4] / a[2][2] / scale[2];
     e->j_per_byte = a[3][4] / a[3][3] / scale[3];
+    static const char *const names[4] = {"static W", "J per fp32 FLOP", "J per int8 op", "J per byte"};
+    double got[4] = {e->static_w, e->j_per_fp32_flop, e->j_per_int8_op, e->j_per_byte};
+    for (int j = 0; j < 4; j++)
+        if (!(got[j] >= 0)) {
+            snprintf(why, n, "the fitted %s is %.3g: the meter did not resolve it (longer windows: --seconds)",
+                     names[j], got[j]);
+            return false;
+        }
     for (int i = 0; i < e->n_fit + e->n_heldout; i++) {
         eb_calib_obs *o = &e->obs[i];
         o->fitted_j = eb_energy_model_j(e, o->seconds, o->fp32_flops, o->int8_ops, o->bytes);

@@ -71,6 +71,15 @@ static void fit__exact_windows__the_coefficients_and_a_zero_mape(void **state)
     obs(&e, "triad", 1.0, 0, 0, 6e9);
     assert_false(eb_energy_fit(&e, why, sizeof why));
     assert_non_null(strstr(why, "int8 ops"));
+    /* a triad window that cost less than idling: a negative J per byte is refused */
+    memset(&e, 0, sizeof e);
+    obs(&e, "idle", 1.0, 0, 0, 0);
+    obs(&e, "fp32", 1.0, 3e10, 0, 0);
+    obs(&e, "int8", 1.0, 0, 1e11, 0);
+    obs(&e, "triad", 1.0, 0, 0, 6e9);
+    e.obs[3].joules = 1.5;
+    assert_false(eb_energy_fit(&e, why, sizeof why));
+    assert_non_null(strstr(why, "J per byte"));
 }
 
 static void calibrate__simulated_linear_meter__recovers_its_coefficients_within_5pct(void **state)
