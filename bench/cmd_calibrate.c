@@ -287,7 +287,7 @@ static int calibrate_energy(const char *path, double seconds, int rounds)
             eb_meter_close(&meters[i]);
         return EB_EXIT_ENV;
     }
-    fprintf(stderr, "calibrating energy against %s (%s): %d x 4 windows of >= %.2f s, then 2 held out\n", m->source,
+    fprintf(stderr, "calibrating energy against %s (%s): %d x 4 windows of >= %.2f s, then 4 held out (2 mixes, 2 zoo models)\n", m->source,
             m->name, rounds, seconds);
     eb_calibration cal;
     eb_err err = {{0}};
@@ -299,7 +299,9 @@ static int calibrate_energy(const char *path, double seconds, int rounds)
         snprintf(cal.cpu, sizeof cal.cpu, "%s", d.brand);
         utc_now(cal.date, sizeof cal.date);
     }
-    eb_energy_calib_opts o = {.seconds = seconds, .repeats = rounds, .triad_bytes = (size_t)64 << 20, .work = &work};
+    static const char *const models[] = {"zoo:fmnist-mlp", "zoo:fmnist-cnn"}; /* held out: real models */
+    eb_energy_calib_opts o = {.seconds = seconds, .repeats = rounds, .triad_bytes = (size_t)64 << 20, .work = &work,
+                              .models = models, .n_models = 2};
     char why[400] = "";
     bool ok = eb_energy_calibrate(m, &o, &cal.energy, why, sizeof why);
     for (int i = 0; i < 3; i++)

@@ -3,14 +3,20 @@
  * bench/peak_kernels.c: registers only, no memory traffic) and the
  * STREAM triad (bandwidth-bound, 24 bytes an element), each --repeats
  * times; then held out from the fit, two mixes (fp32 chunks alternating
- * with triad passes, int8 chunks with triad passes) whose measured joules
+ * with triad passes, int8 chunks with triad passes) and o->models (zoo
+ * models on the cpu runner, energy_calib_model.c) whose measured joules
  * the fitted model must predict: their MAPE is the estimate's band.
  *
  * One thread runs the work, in chunks of about a millisecond, counting
  * what each did (eb_energy_work) as it goes; the window runs at least
  * o->seconds and until the meter updated EB_ENERGY_MIN_UPDATES times
  * (bounded by EB_ENERGY_MAX_EXTEND_S more), else the calibration fails
- * saying so.  A window's joules are the meter's gross ones: the static
+ * saying so.  A cumulative meter that updated at least FINE_UPDATES
+ * times is also read right before the first chunk and right after the
+ * last, and that difference is the window's: exact for the work counted
+ * whatever the power did in between (the sampler's figure assumes it
+ * constant, which a loaded machine breaks), and off by at most two
+ * updates' worth, 2%.  A coarser meter keeps the sampler's figure.  A window's joules are the meter's gross ones: the static
  * term of the model is what the machine draws whatever runs. */
 #include <math.h>
 #include <stdio.h>
@@ -28,6 +34,7 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+enum { FINE_UPDATES = 100 };
 enum { W_IDLE = 1, W_FP32 = 2, W_INT8 = 4, W_TRIAD = 8 };
 
 typedef struct bench {
@@ -38,6 +45,11 @@ typedef struct bench {
     size_t n, pos, slice;    /* the triad: elements, the next one, elements a chunk */
     double sink;
 } bench;
+
+typedef struct step_ctx {
+    bench *k;
+    int what;
+} step_ctx;
 
 static void chunk(bench *k, int what)
 {
@@ -74,36 +86,62 @@ static long chunk_iters(bool int8, eb_isa isa, double *sink)
     }
 }
 
+static bool chunk_step(void *ctx)
+{
+    step_ctx *c = ctx;
+    chunk(c->k, c->what);
+    return true;
+}
+
 static bool window(bench *k, eb_meter *m, const eb_energy_calib_opts *o, int what, const char *name,
                    eb_calib_obs *ob, char *why, size_t n)
 {
+    step_ctx c = {k, what};
+    return eb_energy_calib_window(m, o->seconds, k->work, chunk_step, &c, name, ob, why, n);
+}
+
+bool eb_energy_calib_window(eb_meter *m, double seconds, eb_energy_work *work, bool (*step)(void *ctx), void *ctx,
+                            const char *name, eb_calib_obs *ob, char *why, size_t n)
+{
     memset(ob, 0, sizeof *ob);
     snprintf(ob->workload, sizeof ob->workload, "%s", name);
-    uint64_t f0 = atomic_load(&k->work->fp32_flops), i0 = atomic_load(&k->work->int8_ops),
-             b0 = atomic_load(&k->work->bytes);
+    uint64_t f0 = atomic_load(&work->fp32_flops), i0 = atomic_load(&work->int8_ops), b0 = atomic_load(&work->bytes);
+    double v0 = NAN, v1 = NAN, t_v0 = now_s(), t_v1;
+    bool direct = m->cumulative && m->read(m, &v0);
+    t_v0 = (t_v0 + now_s()) / 2;
     eb_energy_sampler *s = eb_energy_sampler_start(m, 1.0);
     if (!s) {
         snprintf(why, n, "%s: cannot start the meter's sampler thread", name);
         return false;
     }
     eb_energy_span sp;
-    double t0 = now_s(), until = o->seconds;
+    double t0 = now_s(), until = seconds;
+    bool stepped = true;
     for (;;) {
-        while (now_s() - t0 < until)
-            chunk(k, what);
+        while (stepped && now_s() - t0 < until)
+            stepped = step(ctx);
         eb_energy_sampler_stop(s, &sp);
-        if (sp.read_failed || sp.updates >= EB_ENERGY_MIN_UPDATES || until >= o->seconds + EB_ENERGY_MAX_EXTEND_S ||
-            !eb_energy_sampler_resume(s))
+        if (!stepped || sp.read_failed || sp.updates >= EB_ENERGY_MIN_UPDATES ||
+            until >= seconds + EB_ENERGY_MAX_EXTEND_S || !eb_energy_sampler_resume(s))
             break;
-        until += o->seconds; /* the meter is slow: longer */
+        until += seconds; /* the meter is slow: longer */
     }
     eb_energy_sampler_free(s);
+    t_v1 = now_s();
+    direct = direct && m->read(m, &v1);
+    t_v1 = (t_v1 + now_s()) / 2;
     ob->seconds = sp.seconds;
     ob->joules = sp.joules;
-    ob->fp32_flops = (double)(atomic_load(&k->work->fp32_flops) - f0);
-    ob->int8_ops = (double)(atomic_load(&k->work->int8_ops) - i0);
-    ob->bytes = (double)(atomic_load(&k->work->bytes) - b0);
-    if (sp.read_failed)
+    if (direct && sp.updates >= FINE_UPDATES) {
+        ob->seconds = t_v1 - t_v0;
+        ob->joules = v1 - v0;
+    }
+    ob->fp32_flops = (double)(atomic_load(&work->fp32_flops) - f0);
+    ob->int8_ops = (double)(atomic_load(&work->int8_ops) - i0);
+    ob->bytes = (double)(atomic_load(&work->bytes) - b0);
+    if (!stepped)
+        snprintf(why, n, "%s: the workload failed", name);
+    else if (sp.read_failed)
         snprintf(why, n, "%s: the meter could not be read during the window", name);
     else if (sp.updates < EB_ENERGY_MIN_UPDATES || !isfinite(sp.joules))
         snprintf(why, n, "%s: the meter updated %d times in %.1f s, fewer than the %d a window needs", name,
@@ -151,6 +189,9 @@ bool eb_energy_calibrate(eb_meter *m, const eb_energy_calib_opts *o, eb_calib_en
     for (int i = 0; ok && i < 2; i++)
         ok = window(&k, m, o, held[i].what, held[i].name, &out->obs[out->n_fit + out->n_heldout++], why, n);
     free(k.a), free(k.b), free(k.c);
+    for (int i = 0; ok && i < o->n_models && out->n_fit + out->n_heldout < EB_CALIB_MAX_OBS; i++)
+        ok = eb_energy_calib_model(m, o->seconds, k.work, o->models[i], &out->obs[out->n_fit + out->n_heldout++], why,
+                                   n);
     if (k.sink == 12345.0) /* keep the loops' results alive */
         fprintf(stderr, " ");
     return ok && eb_energy_fit(out, why, n);

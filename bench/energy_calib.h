@@ -44,12 +44,27 @@ typedef struct eb_energy_calib_opts {
     int repeats;             /* windows per workload */
     size_t triad_bytes;      /* each of the triad's three arrays */
     eb_energy_work *work;    /* where the work is counted; NULL: a private counter */
+    const char *const *models; /* held out too: these models (zoo:NAME, files) on the cpu runner */
+    int n_models;
 } eb_energy_calib_opts;
 
 /* Runs the windows on meter m and fits; out holds them and the
  * coefficients (date and meter too).  False (why) when a window failed
  * (too few meter updates, a read failed) or the fit did. */
 bool eb_energy_calibrate(eb_meter *m, const eb_energy_calib_opts *o, eb_calib_energy *out, char *why, size_t n);
+
+/* One window on meter m: step(ctx) (about a millisecond of work, counted
+ * in work; false when it failed) repeated at least `seconds` and until
+ * EB_ENERGY_MIN_UPDATES meter updates; ob gets the work and the joules.
+ * False (why) when too few updates, a read failed or a step did. */
+bool eb_energy_calib_window(eb_meter *m, double seconds, eb_energy_work *work, bool (*step)(void *ctx), void *ctx,
+                            const char *name, eb_calib_obs *ob, char *why, size_t n);
+
+/* A held-out window of a model (energy_calib_model.c): loaded, on the cpu
+ * runner with one thread, each inference counted as the cost model's
+ * FLOPs (fp32) and bytes moved. */
+bool eb_energy_calib_model(eb_meter *m, double seconds, eb_energy_work *work, const char *model, eb_calib_obs *ob,
+                           char *why, size_t n);
 
 /* ---- the simulated meter (energy_simmeter.c) ------------------------------ */
 

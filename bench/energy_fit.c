@@ -3,7 +3,11 @@
  *     joules = static_w x seconds + j_per_fp32_flop x fp32 FLOPs
  *            + j_per_int8_op x int8 ops + j_per_byte x bytes
  * over the microbenchmarks' windows (idle, fp32, int8, triad: each
- * excites one term, so the four columns are independent).  The columns
+ * excites one term, so the four columns are independent).  Each window's
+ * row is divided by its measured joules, so that the relative errors are
+ * minimised: an idle window of a fraction of a joule weighs as much as a
+ * compute one of several, and the static term is the idle windows'
+ * rather than what is left of the others' noise.  The columns
  * differ by ~20 orders of magnitude (seconds against FLOPs), so each is
  * scaled to unit norm before the normal equations are solved (Gaussian
  * elimination with partial pivoting); the residuals and the mean absolute
@@ -16,12 +20,14 @@
 
 #include "bench/energy_calib.h"
 
+/* the window's row, weighted by 1 / its joules (its target is then 1) */
 static void row(const eb_calib_obs *o, double x[4])
 {
-    x[0] = o->seconds;
-    x[1] = o->fp32_flops;
-    x[2] = o->int8_ops;
-    x[3] = o->bytes;
+    double w = o->joules > 0 ? 1 / o->joules : 0;
+    x[0] = o->seconds * w;
+    x[1] = o->fp32_flops * w;
+    x[2] = o->int8_ops * w;
+    x[3] = o->bytes * w;
 }
 
 double eb_energy_model_j(const eb_calib_energy *e, double seconds, double fp32_flops, double int8_ops, double bytes)
@@ -67,7 +73,7 @@ bool eb_energy_fit(eb_calib_energy *e, char *why, size_t n)
         for (int j = 0; j < 4; j++) {
             for (int k = 0; k < 4; k++)
                 a[j][k] += x[j] / scale[j] * x[k] / scale[k];
-            a[j][4] += x[j] / scale[j] * e->obs[i].joules;
+            a[j][4] += x[j] / scale[j] * (e->obs[i].joules > 0 ? 1 : 0);
         }
     }
     for (int c = 0; c < 4; c++) {

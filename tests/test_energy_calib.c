@@ -88,7 +88,9 @@ static void calibrate__simulated_linear_meter__recovers_its_coefficients_within_
     memset(&work, 0, sizeof work);
     eb_meter m;
     assert_true(eb_meter_sim_linear(&m, "2.0,1e-10,3e-11,5e-10", &work));
-    eb_energy_calib_opts o = {.seconds = 0.1, .repeats = 2, .triad_bytes = (size_t)8 << 20, .work = &work};
+    static const char *const models[] = {"zoo:fmnist-mlp"};
+    eb_energy_calib_opts o = {.seconds = 0.5, .repeats = 2, .triad_bytes = (size_t)8 << 20, .work = &work,
+                              .models = models, .n_models = 1};
     eb_calib_energy e;
     char why[400] = "";
     bool ok = eb_energy_calibrate(&m, &o, &e, why, sizeof why);
@@ -97,10 +99,12 @@ static void calibrate__simulated_linear_meter__recovers_its_coefficients_within_
         print_error("%s\n", why);
     assert_true(ok);
     assert_int_equal(e.n_fit, 8);
-    assert_int_equal(e.n_heldout, 2);
+    assert_int_equal(e.n_heldout, 3); /* two mixes and the model */
+    assert_string_equal(e.obs[e.n_fit + 2].workload, "fmnist-mlp");
+    assert_true(e.obs[e.n_fit + 2].fp32_flops > 0 && e.obs[e.n_fit + 2].bytes > 0);
     assert_string_equal(e.meter, "simulated");
     for (int i = 0; i < e.n_fit; i++) /* each window long enough for the meter */
-        assert_true(e.obs[i].seconds >= 0.1 && e.obs[i].joules > 0);
+        assert_true(e.obs[i].seconds >= 0.5 && e.obs[i].joules > 0);
     print_message("fitted %g W, %g J/fp32 FLOP, %g J/int8 op, %g J/byte; MAPE fit %.3f%%, held out %.3f%%\n",
                   e.static_w, e.j_per_fp32_flop, e.j_per_int8_op, e.j_per_byte, 100 * e.fit_mape,
                   100 * e.heldout_mape);
