@@ -108,7 +108,7 @@ for r in json.load(open(sys.argv[1]))["results"]:
     assert abs(w["idle_watts"] - 2.0) < 0.01, w
     assert abs(e["joules_per_inference"] - w["gross_j"] / w["inferences"]) < 1e-12, e
     assert "ina3221" in e["inputs"]["meter"], e["inputs"]
-    assert {a["method"] for a in e["alternatives"]} == {"dvfs_table", "utilisation_tdp", "op_counts"}, e
+    assert {a["method"] for a in e["alternatives"]} == {"calibrated", "dvfs_table", "utilisation_tdp", "op_counts"}, e
 PYEOF
 
 # ---- a rail that never changes: the window never gets its updates ------------
