@@ -84,6 +84,35 @@ bool eb_calibration_path(char *path, size_t n)
     return snprintf(path, n, "%s/%s-%s.json", dir, h, c) < (int)n;
 }
 
+static cJSON *energy_json(const eb_calib_energy *e)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "date", e->date);
+    cJSON_AddStringToObject(o, "meter", e->meter);
+    cJSON_AddStringToObject(o, "meter_name", e->meter_name);
+    cJSON_AddNumberToObject(o, "static_w", e->static_w);
+    cJSON_AddNumberToObject(o, "j_per_fp32_flop", e->j_per_fp32_flop);
+    cJSON_AddNumberToObject(o, "j_per_int8_op", e->j_per_int8_op);
+    cJSON_AddNumberToObject(o, "j_per_byte", e->j_per_byte);
+    cJSON_AddNumberToObject(o, "fit_mape", e->fit_mape);
+    cJSON_AddNumberToObject(o, "heldout_mape", e->heldout_mape);
+    cJSON *fit = cJSON_AddArrayToObject(o, "fit"), *held = cJSON_AddArrayToObject(o, "heldout");
+    for (int i = 0; i < e->n_fit + e->n_heldout && i < EB_CALIB_MAX_OBS; i++) {
+        const eb_calib_obs *b = &e->obs[i];
+        cJSON *w = cJSON_CreateObject();
+        cJSON_AddStringToObject(w, "workload", b->workload);
+        cJSON_AddNumberToObject(w, "seconds", b->seconds);
+        cJSON_AddNumberToObject(w, "fp32_flops", b->fp32_flops);
+        cJSON_AddNumberToObject(w, "int8_ops", b->int8_ops);
+        cJSON_AddNumberToObject(w, "bytes", b->bytes);
+        cJSON_AddNumberToObject(w, "joules", b->joules);
+        cJSON_AddNumberToObject(w, "fitted_j", b->fitted_j);
+        cJSON_AddNumberToObject(w, "residual_j", b->joules - b->fitted_j);
+        cJSON_AddItemToArray(i < e->n_fit ? fit : held, w);
+    }
+    return o;
+}
+
 eb_status eb_calibration_save(const eb_calibration *c, const char *path, eb_err *err)
 {
     cJSON *o = cJSON_CreateObject();
@@ -108,6 +137,8 @@ eb_status eb_calibration_save(const eb_calibration *c, const char *path, eb_err 
     cJSON_AddNumberToObject(g, "n", c->gemm_n);
     cJSON_AddNumberToObject(g, "threads", c->gemm_threads);
     cJSON_AddNumberToObject(g, "gflops", c->gemm_gflops);
+    if (c->energy.present)
+        cJSON_AddItemToObject(o, "energy", energy_json(&c->energy));
     char *text = cJSON_Print(o);
     cJSON_Delete(o);
     if (!text)
@@ -148,17 +179,60 @@ static double num(const cJSON *o, const char *k)
     return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
+static int energy_obs(const cJSON *arr, eb_calib_obs *obs, int room)
+{
+    int n = 0;
+    const cJSON *w;
+    cJSON_ArrayForEach(w, arr) {
+        if (n == room)
+            break;
+        eb_calib_obs *b = &obs[n++];
+        str(w, "workload", b->workload, sizeof b->workload);
+        b->seconds = num(w, "seconds");
+        b->fp32_flops = num(w, "fp32_flops");
+        b->int8_ops = num(w, "int8_ops");
+        b->bytes = num(w, "bytes");
+        b->joules = num(w, "joules");
+        b->fitted_j = num(w, "fitted_j");
+    }
+    return n;
+}
+
+static void energy_load(const cJSON *o, eb_calib_energy *e)
+{
+    if (!cJSON_IsObject(o))
+        return;
+    str(o, "date", e->date, sizeof e->date);
+    str(o, "meter", e->meter, sizeof e->meter);
+    str(o, "meter_name", e->meter_name, sizeof e->meter_name);
+    e->static_w = num(o, "static_w");
+    e->j_per_fp32_flop = num(o, "j_per_fp32_flop");
+    e->j_per_int8_op = num(o, "j_per_int8_op");
+    e->j_per_byte = num(o, "j_per_byte");
+    e->fit_mape = num(o, "fit_mape");
+    e->heldout_mape = num(o, "heldout_mape");
+    e->n_fit = energy_obs(cJSON_GetObjectItemCaseSensitive(o, "fit"), e->obs, EB_CALIB_MAX_OBS);
+    e->n_heldout = energy_obs(cJSON_GetObjectItemCaseSensitive(o, "heldout"), e->obs + e->n_fit,
+                              EB_CALIB_MAX_OBS - e->n_fit);
+    e->present = isfinite(e->static_w) && isfinite(e->j_per_fp32_flop) && isfinite(e->j_per_int8_op) &&
+                 isfinite(e->j_per_byte);
+}
+
 eb_status eb_calibration_load(const char *path, eb_calibration *c, eb_err *err)
 {
     memset(c, 0, sizeof *c);
     FILE *f = fopen(path, "r");
     if (!f)
         return eb_errf(err, EB_EIO, "%s: %s", path, strerror(errno));
-    char buf[16384];
-    size_t len = fread(buf, 1, sizeof buf - 1, f);
+    enum { CAP = 1 << 16 }; /* the roofs and up to EB_CALIB_MAX_OBS energy windows */
+    char *buf = malloc(CAP);
+    size_t len = buf ? fread(buf, 1, CAP - 1, f) : 0;
     fclose(f);
+    if (!buf)
+        return eb_errf(err, EB_ENOMEM, "out of memory");
     buf[len] = '\0';
     cJSON *o = cJSON_Parse(buf);
+    free(buf);
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(o, "format");
     if (!o || !cJSON_IsString(fmt) || strcmp(fmt->valuestring, "edgebench-calibration-1") != 0) {
         cJSON_Delete(o);
@@ -187,8 +261,9 @@ eb_status eb_calibration_load(const char *path, eb_calibration *c, eb_err *err)
     c->gemm_n = (int)num(g, "n");
     c->gemm_threads = (int)num(g, "threads");
     c->gemm_gflops = num(g, "gflops");
+    energy_load(cJSON_GetObjectItemCaseSensitive(o, "energy"), &c->energy);
     cJSON_Delete(o);
-    if (c->n_points == 0)
+    if (c->n_points == 0 && !c->energy.present)
         return eb_errf(err, EB_EFORMAT, "%s: no calibrated point with positive peaks", path);
     return EB_OK;
 }
@@ -229,6 +304,10 @@ void eb_roofline_fill(eb_result *r)
     }
     if (eb_calibration_load(path, &c, &err) != EB_OK) {
         snprintf(f->reason, sizeof f->reason, "not calibrated (run edgebench calibrate): %.150s", err.msg);
+        return;
+    }
+    if (c.n_points == 0) {
+        snprintf(f->reason, sizeof f->reason, "not calibrated (run edgebench calibrate): %.150s has energy only", path);
         return;
     }
     const eb_calib_point *p = eb_calibration_point(&c, r->variant.threads);

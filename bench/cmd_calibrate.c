@@ -14,7 +14,12 @@
  * threads share the memory: only their time together counts).  The
  * threads are the cpu runner's pool (runners/cpu/threadpool.h).
  * Then the sanity check: the cpu runner's fp32 GEMM (512^3, B packed, one
- * thread, median of 5) in the same run, which must not beat the peak. */
+ * thread, median of 5) in the same run, which must not beat the peak.
+ * --energy measures instead the energy model's coefficients against the
+ * first meter found (powercap, hwmon, battery; bench/energy_calib.h) and
+ * adds them to the same file; without a meter it says why each source is
+ * absent and exits 75.  EB_SIM_ENERGY_METER="W,a,b,c" stands a simulated
+ * meter in for them (the tests). */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -26,12 +31,14 @@
 #include "bench/calibration.h"
 #include "bench/cli.h"
 #include "bench/device_info.h"
+#include "bench/energy_calib.h"
 #include "bench/peak_kernels.h"
 #include "runners/cpu/gemm.h"
 #include "runners/cpu/threadpool.h"
 
 static const char USAGE[] =
     "usage: edgebench calibrate [--threads LIST] [--rounds N] [--show] [-o FILE]\n"
+    "       edgebench calibrate --energy [--seconds S] [--rounds N] [-o FILE]\n"
     "\n"
     "Measures this machine's fp32 and int8 compute peaks and its memory bandwidth\n"
     "(STREAM triad) and stores them with the date; every later `edgebench run`\n"
@@ -42,7 +49,14 @@ static const char USAGE[] =
     "  --rounds N      runs per figure, the best counts (default 5)\n"
     "  --show          print the stored calibration, measure nothing\n"
     "  -o FILE         write there instead\n"
-    "Exit status: 0 ok; 2 bad usage; 75 the file cannot be written or read.\n";
+    "  --energy        on a machine with an energy meter (RAPL powercap, hwmon, battery):\n"
+    "                  measure idle, fp32, int8 and triad windows, fit static W, J per\n"
+    "                  fp32 FLOP, J per int8 op and J per byte, check them on held-out\n"
+    "                  mixes (MAPE) and store them; runs without a meter then estimate\n"
+    "                  energy by them (method calibrated)\n"
+    "  --seconds S     --energy: each window at least S seconds (default 1)\n"
+    "Exit status: 0 ok; 2 bad usage; 75 the file cannot be written or read, or\n"
+    "--energy found no meter (each source's reason is printed) or failed.\n";
 
 static double now_s(void)
 {
@@ -224,14 +238,97 @@ static void utc_now(char *buf, size_t n)
     strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+static void print_energy(const eb_calib_energy *e)
+{
+    printf("energy model (%s, %s): %.4g W static + %.4g J/fp32 FLOP + %.4g J/int8 op + %.4g J/byte\n", e->meter,
+           e->date, e->static_w, e->j_per_fp32_flop, e->j_per_int8_op, e->j_per_byte);
+    printf("%-12s %9s %12s %12s %12s %10s %10s\n", "window", "seconds", "fp32 FLOPs", "int8 ops", "bytes", "J", "fitted J");
+    for (int i = 0; i < e->n_fit + e->n_heldout; i++) {
+        const eb_calib_obs *o = &e->obs[i];
+        printf("%-12s %9.3f %12.4g %12.4g %12.4g %10.4g %10.4g%s\n", o->workload, o->seconds, o->fp32_flops,
+               o->int8_ops, o->bytes, o->joules, o->fitted_j, i >= e->n_fit ? "  (held out)" : "");
+    }
+    printf("MAPE: fit %.2f%%, held out %.2f%% (the calibrated estimate's band)\n", 100 * e->fit_mape,
+           100 * e->heldout_mape);
+}
+
+/* calibrate --energy: the meter, the windows, the file */
+static int calibrate_energy(const char *path, double seconds, int rounds)
+{
+    eb_meter meters[3];
+    eb_meter *m = NULL;
+    eb_energy_work work;
+    memset(&work, 0, sizeof work);
+    memset(meters, 0, sizeof meters);
+    char reasons[1600] = "";
+    size_t k = 0;
+    const char *sim = getenv("EB_SIM_ENERGY_METER");
+    if (sim && *sim) {
+        if (!eb_meter_sim_linear(&meters[0], sim, &work)) {
+            eb_cli_error("calibrate --energy: EB_SIM_ENERGY_METER: %s", meters[0].reason);
+            return EB_EXIT_USAGE;
+        }
+        m = &meters[0];
+    } else {
+        void (*probe[3])(eb_meter *) = {eb_meter_powercap_probe, eb_meter_hwmon_probe, eb_meter_battery_probe};
+        for (int i = 0; i < 3 && !m; i++) {
+            probe[i](&meters[i]);
+            if (meters[i].available)
+                m = &meters[i];
+            else if (k < sizeof reasons)
+                k += (size_t)snprintf(reasons + k, sizeof reasons - k, "\n  %s: %s", meters[i].source,
+                                      meters[i].reason);
+        }
+    }
+    if (!m) {
+        eb_cli_error("calibrate --energy: no energy meter on this machine, nothing to calibrate against "
+                     "(runs keep the other estimates); the sources tried:%s", reasons);
+        for (int i = 0; i < 3; i++)
+            eb_meter_close(&meters[i]);
+        return EB_EXIT_ENV;
+    }
+    fprintf(stderr, "calibrating energy against %s (%s): %d x 4 windows of >= %.2f s, then 4 held out (2 mixes, 2 zoo models)\n", m->source,
+            m->name, rounds, seconds);
+    eb_calibration cal;
+    eb_err err = {{0}};
+    if (eb_calibration_load(path, &cal, &err) != EB_OK) { /* none yet: the energy part alone */
+        eb_device_info d;
+        eb_device_info_get(&d);
+        memset(&cal, 0, sizeof cal);
+        snprintf(cal.host, sizeof cal.host, "%s", d.hostname);
+        snprintf(cal.cpu, sizeof cal.cpu, "%s", d.brand);
+        utc_now(cal.date, sizeof cal.date);
+    }
+    static const char *const models[] = {"zoo:fmnist-mlp", "zoo:fmnist-cnn"}; /* held out: real models */
+    eb_energy_calib_opts o = {.seconds = seconds, .repeats = rounds, .triad_bytes = (size_t)64 << 20, .work = &work,
+                              .models = models, .n_models = 2};
+    char why[400] = "";
+    bool ok = eb_energy_calibrate(m, &o, &cal.energy, why, sizeof why);
+    for (int i = 0; i < 3; i++)
+        eb_meter_close(&meters[i]);
+    if (!ok) {
+        eb_cli_error("calibrate --energy: %s", why);
+        return EB_EXIT_ENV;
+    }
+    if (eb_calibration_save(&cal, path, &err) != EB_OK) {
+        eb_cli_error("calibrate: %s", err.msg);
+        return EB_EXIT_ENV;
+    }
+    print_energy(&cal.energy);
+    printf("file: %s\n", path);
+    return EB_EXIT_OK;
+}
+
 int eb_cmd_calibrate(int argc, char **argv)
 {
     static const struct option opts[] = {{"threads", required_argument, 0, 't'}, {"rounds", required_argument, 0, 'r'},
                                          {"show", no_argument, 0, 's'},         {"help", no_argument, 0, 'h'},
+                                         {"energy", no_argument, 0, 'e'},       {"seconds", required_argument, 0, 'S'},
                                          {0, 0, 0, 0}};
     int threads[EB_CALIB_MAX_POINTS], n_threads = 0;
     int64_t rounds = 5;
-    bool show = false;
+    bool show = false, energy = false, rounds_given = false;
+    double seconds = 1.0;
     char path[1024] = "";
     int c;
     optind = 0;
@@ -246,7 +343,18 @@ int eb_cmd_calibrate(int argc, char **argv)
         case 'r':
             if (!eb_cli_parse_int("--rounds", optarg, 1, 1000, &rounds))
                 return EB_EXIT_USAGE;
+            rounds_given = true;
             break;
+        case 'e': energy = true; break;
+        case 'S': {
+            char *end;
+            seconds = strtod(optarg, &end);
+            if (end == optarg || *end || !(seconds >= 0.01 && seconds <= 600)) {
+                eb_cli_error("calibrate: --seconds '%s': give a number of seconds, 0.01 to 600", optarg);
+                return EB_EXIT_USAGE;
+            }
+            break;
+        }
         case 's': show = true; break;
         case 'o': snprintf(path, sizeof path, "%s", optarg); break;
         case 'h': fputs(USAGE, stdout); return EB_EXIT_OK;
@@ -261,6 +369,8 @@ int eb_cmd_calibrate(int argc, char **argv)
         eb_cli_error("calibrate: no cache folder: set EDGEBENCH_CACHE_DIR (or HOME), or give -o FILE");
         return EB_EXIT_ENV;
     }
+    if (energy && !show)
+        return calibrate_energy(path, seconds, rounds_given ? (int)rounds : 3);
     eb_err err = {{0}};
     eb_calibration cal;
     if (show) {
@@ -269,6 +379,8 @@ int eb_cmd_calibrate(int argc, char **argv)
             return EB_EXIT_ENV;
         }
         print_calibration(&cal, path);
+        if (cal.energy.present)
+            print_energy(&cal.energy);
         return EB_EXIT_OK;
     }
     eb_device_info d;
@@ -331,6 +443,9 @@ int eb_cmd_calibrate(int argc, char **argv)
     cal.gemm_n = 512;
     cal.gemm_threads = 1;
     cal.gemm_gflops = gemm_gflops(cal.gemm_n);
+    eb_calibration before;
+    if (eb_calibration_load(path, &before, &err) == EB_OK) /* the roofs again: an energy model stays */
+        cal.energy = before.energy;
     if (eb_calibration_save(&cal, path, &err) != EB_OK) {
         eb_cli_error("calibrate: %s", err.msg);
         return EB_EXIT_ENV;

@@ -1,6 +1,7 @@
 /* energy_estimate.c - a result's energy from what there is: a meter's
  * valid window first, else the estimates in the order of how much of this
- * machine they know: a DVFS power table x time in state (the CPU's own
+ * machine they know: the linear model calibrated against a meter on this
+ * device or a sibling (energy_calibrated.c), a DVFS power table x time in state (the CPU's own
  * power curve), utilisation x TDP (its package's rating), op counts x
  * 45 nm energies (no machine at all: relative only).  The chosen one is
  * the record's figure, kind "estimated" unless measured; the others are
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "bench/energy.h"
+#include "bench/energy_calib.h"
 
 void eb_energy_est_num(eb_energy_est *e, const char *name, double v)
 {
@@ -53,26 +55,28 @@ static void add_alt(eb_energy *e, const char *method, eb_energy_kind kind, doubl
 
 void eb_energy_choose(const eb_energy_usage *u, const eb_energy *measured, const char *meter_reasons, eb_energy *e)
 {
-    eb_energy_est est[3];
+    enum { N_EST = 4 };
+    eb_energy_est est[N_EST];
+    eb_energy_est_calibrated(u, &est[0]);
     eb_dvfs_table *t = calloc(1, sizeof *t);
     char why[200] = "out of memory";
     if (t && eb_dvfs_find_table(t, why, sizeof why)) {
-        eb_energy_est_dvfs(u, t, &est[0]);
+        eb_energy_est_dvfs(u, t, &est[1]);
     } else {
-        memset(&est[0], 0, sizeof est[0]);
-        snprintf(est[0].method, sizeof est[0].method, "dvfs_table");
-        est[0].j = est[0].band.low = est[0].band.high = NAN;
-        snprintf(est[0].reason, sizeof est[0].reason, "%s", why);
+        memset(&est[1], 0, sizeof est[1]);
+        snprintf(est[1].method, sizeof est[1].method, "dvfs_table");
+        est[1].j = est[1].band.low = est[1].band.high = NAN;
+        snprintf(est[1].reason, sizeof est[1].reason, "%s", why);
     }
     free(t);
     eb_cpu_id cpu;
     eb_cpu_id_read(&cpu);
-    eb_energy_est_tdp(u, &cpu, NULL, &est[1]);
-    eb_energy_est_opcount(u, &est[2]);
+    eb_energy_est_tdp(u, &cpu, NULL, &est[2]);
+    eb_energy_est_opcount(u, &est[3]);
 
     bool use_meter = measured && measured->valid && isfinite(measured->joules_per_inference);
     int pick = -1;
-    for (int i = 0; !use_meter && i < 3 && pick < 0; i++)
+    for (int i = 0; !use_meter && i < N_EST && pick < 0; i++)
         if (isfinite(est[i].j))
             pick = i;
     memset(e, 0, sizeof *e);
@@ -102,7 +106,7 @@ void eb_energy_choose(const eb_energy_usage *u, const eb_energy *measured, const
     }
     if (measured && !use_meter)
         add_alt(e, "meter", EB_ENERGY_MEASURED, measured->joules_per_inference, measured->band, measured->reason);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < N_EST; i++)
         if (i != pick)
             add_alt(e, est[i].method, EB_ENERGY_ESTIMATED, est[i].j, est[i].band, est[i].reason);
 }

@@ -113,7 +113,7 @@ typedef struct eb_energy_window {
 } eb_energy_window;
 
 /* Another method's figure for the same result, or why it has none. */
-#define EB_ENERGY_MAX_ALTS 4
+#define EB_ENERGY_MAX_ALTS 5 /* the meter and every estimator but the chosen one */
 typedef struct eb_energy_alt {
     char method[32];
     eb_energy_kind kind;
@@ -128,7 +128,7 @@ typedef struct eb_energy {
     double joules_per_inference; /* NAN when there is no figure; measured: gross */
     char reason[512];            /* why there is no figure, or why it is not measured; "" */
     /* added with the meters and estimators (bench/energy*.c) */
-    char method[32];             /* "meter", "dvfs_table", "utilisation_tdp", "op_counts", "" */
+    char method[32];             /* "meter", "calibrated", "dvfs_table", "utilisation_tdp", "op_counts", "" */
     double net_joules_per_inference; /* measured: gross less the idle baseline; NAN unknown */
     eb_energy_band band;         /* estimated: the range the figure may lie in */
     bool valid;                  /* false: the figure is not trustworthy, reason says why */

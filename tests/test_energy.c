@@ -81,6 +81,8 @@ static int fresh_root(void **state)
     setenv("EB_SYSFS_ROOT", root, 1);
     unsetenv("EB_POWER_TABLE");
     unsetenv("EB_NVML_LIB");
+    /* no energy calibration of the user's: the choice is between the others here */
+    setenv("EDGEBENCH_CACHE_DIR", root, 1);
     return 0;
 }
 
@@ -911,7 +913,8 @@ static void record__estimate_and_measurement__written_and_read_back(void **state
     assert_true(cJSON_GetObjectItemCaseSensitive(in, "tdp_w")->valuedouble == 250);
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(in, "part")->valuestring, "Xeon Platinum 8380H");
     assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(en, "window")));
-    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(en, "alternatives")), 2);
+    /* dvfs_table, op_counts and calibrated (none here: no energy calibration) */
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(en, "alternatives")), 3);
     cJSON_Delete(doc);
 }
 
@@ -937,7 +940,7 @@ static void info__each_meter_source_with_its_status_and_reason(void **state)
         assert_true(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(m, avail ? "reads" : "reason")));
     }
     assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "available")));
-    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(o, "estimates")), 3);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(o, "estimates")), 4); /* calibrated first */
     cJSON_Delete(o);
     char *text = NULL;
     size_t len = 0;
@@ -947,6 +950,7 @@ static void info__each_meter_source_with_its_status_and_reason(void **state)
     assert_non_null(strstr(text, "energy meters:  powercap: available (intel-rapl:0 (package-0))\n"));
     assert_non_null(strstr(text, "hwmon: unavailable ("));
     assert_non_null(strstr(text, "op_counts: applies"));
+    assert_non_null(strstr(text, "est. energy:    calibrated: not here (no energy calibration"));
     free(text);
 }
 
