@@ -47,7 +47,7 @@ void eb_mb_input(eb_mb *b, const char *name, int rank, const int64_t *dims)
 void eb_mb_input_typed(eb_mb *b, const char *name, int rank, const int64_t *dims, int onnx_type)
 {
     int i = b->n_ins++;
-    assert_true(i < EB_MB_IO && rank <= 6);
+    assert_true(i < EB_MB_IO && rank <= EB_MB_RANK);
     for (int d = 0; d < rank; d++) {
         b->dims[i][d] = (Onnx__TensorShapeProto__Dimension)ONNX__TENSOR_SHAPE_PROTO__DIMENSION__INIT;
         b->dims[i][d].value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
@@ -82,7 +82,7 @@ void eb_mb_output(eb_mb *b, const char *name)
 float *eb_mb_init(eb_mb *b, const char *name, int rank, const int64_t *dims, const float *data)
 {
     int i = b->n_inits++;
-    assert_true(i < EB_MB_INITS && rank <= 6);
+    assert_true(i < EB_MB_INITS && rank <= EB_MB_RANK);
     size_t count = 1;
     for (int d = 0; d < rank; d++) {
         b->init_dims[i][d] = dims[d];
@@ -111,15 +111,18 @@ float *eb_mb_init1(eb_mb *b, const char *name, int64_t n, const float *data)
     return eb_mb_init(b, name, 1, (int64_t[]){n}, data);
 }
 
-/* An int64 initializer of n values. */
+/* An int64 initializer of n values; n < 0: a scalar (rank 0) of vals[0]. */
 void eb_mb_init_i64(eb_mb *b, const char *name, int n, const int64_t *vals)
 {
+    bool scalar = n < 0;
+    n = scalar ? 1 : n;
     eb_mb_init(b, name, 1, (int64_t[]){0}, NULL);
     Onnx__TensorProto *t = &b->inits[b->n_inits - 1];
     int64_t *store = b->init_i64[b->n_inits - 1];
     assert_true(n <= 8);
     memcpy(store, vals, sizeof(int64_t) * (size_t)n);
     b->init_dims[b->n_inits - 1][0] = n;
+    t->n_dims = scalar ? 0 : 1;
     t->data_type = 7;
     t->n_float_data = 0;
     t->n_int64_data = (size_t)n;
@@ -148,7 +151,7 @@ void eb_mb_node(eb_mb *b, const char *op, const char *ins, const char *outs)
             size_t len = strcspn(s, ",");
             char buf[64];
             snprintf(buf, sizeof buf, "%.*s", (int)len, s);
-            assert_true(cnt < (l ? 3u : 16u));
+            assert_true(cnt < (l ? (size_t)EB_MB_OUTS : 16u));
             if (l)
                 b->node_out[i][cnt++] = eb_mb_str(b, buf);
             else

@@ -22,20 +22,21 @@
 #include "models/graph.h"
 #include "models/onnx_tensor.h"
 
-enum { EB_MB_NODES = 24, EB_MB_ATTRS = 64, EB_MB_INITS = 16, EB_MB_IO = 4, EB_MB_DIMS = 64, EB_MB_STRS = 128 };
+enum { EB_MB_NODES = 24, EB_MB_ATTRS = 64, EB_MB_INITS = 16, EB_MB_IO = 8, EB_MB_DIMS = 64, EB_MB_STRS = 160,
+       EB_MB_OUTS = 8, EB_MB_RANK = 8 };
 
 typedef struct eb_mb {
     int opset;
     Onnx__NodeProto nodes[EB_MB_NODES];
     Onnx__NodeProto *node_ptrs[EB_MB_NODES];
-    char *node_in[EB_MB_NODES][16], *node_out[EB_MB_NODES][3];
+    char *node_in[EB_MB_NODES][16], *node_out[EB_MB_NODES][EB_MB_OUTS];
     Onnx__AttributeProto attrs[EB_MB_ATTRS];
     Onnx__AttributeProto *attr_ptrs[EB_MB_NODES][8];
     int64_t attr_ints[EB_MB_ATTRS][8];
     int n_nodes, n_attrs;
     Onnx__TensorProto inits[EB_MB_INITS];
     Onnx__TensorProto *init_ptrs[EB_MB_INITS];
-    int64_t init_dims[EB_MB_INITS][6];
+    int64_t init_dims[EB_MB_INITS][EB_MB_RANK];
     float *init_data[EB_MB_INITS];
     int64_t init_i64[EB_MB_INITS][8];
     int n_inits;
@@ -44,8 +45,8 @@ typedef struct eb_mb {
     Onnx__TypeProto types[EB_MB_IO];
     Onnx__TypeProto__Tensor ttypes[EB_MB_IO];
     Onnx__TensorShapeProto shapes[EB_MB_IO];
-    Onnx__TensorShapeProto__Dimension dims[EB_MB_IO][6];
-    Onnx__TensorShapeProto__Dimension *dim_ptrs[EB_MB_IO][6];
+    Onnx__TensorShapeProto__Dimension dims[EB_MB_IO][EB_MB_RANK];
+    Onnx__TensorShapeProto__Dimension *dim_ptrs[EB_MB_IO][EB_MB_RANK];
     int n_ins, n_outs;
     char *strs[EB_MB_STRS];
     int n_strs;
@@ -63,6 +64,7 @@ void eb_mb_output(eb_mb *b, const char *name);
 /* An f32 initializer; data NULL: random values.  Returns its data. */
 float *eb_mb_init(eb_mb *b, const char *name, int rank, const int64_t *dims, const float *data);
 float *eb_mb_init1(eb_mb *b, const char *name, int64_t n, const float *data);
+/* An int64 initializer of n values; n < 0: a rank-0 scalar of vals[0]. */
 void eb_mb_init_i64(eb_mb *b, const char *name, int n, const int64_t *vals);
 /* An f32 scalar (rank 0) initializer. */
 void eb_mb_scalar(eb_mb *b, const char *name, float v);
