@@ -23,6 +23,8 @@ SANITIZE ?= 0
 ifeq ($(SANITIZE),1)
 BUILD    ?= build-san
 OPT      ?= -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+# leaks inside PoCL and its LLVM are theirs (tests/lsan.supp says why)
+export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 else
 BUILD    ?= build
 OPT      ?= -O2 -g
