@@ -54,7 +54,8 @@ unset MAKEFLAGS MFLAGS
 silent=-s
 [ "${V:-0}" = 1 ] && silent=
 # shellcheck disable=SC2086
-make $silent --no-print-directory -j"$JOBS" BUILD="$B" CC="$CROSS_CC" SANITIZE=0 \
+# the GPU runners are not cross-built: no arm64 OpenCL or CUDA SDK here
+make $silent --no-print-directory -j"$JOBS" BUILD="$B" CC="$CROSS_CC" SANITIZE=0 OPENCL=no CUDA=no \
     "$B/edgebench" $units "$B/tests/test_onnx_node"
 if ! aarch64-linux-gnu-readelf -h "$B/edgebench" | grep -q 'Machine:.*AArch64'; then
     echo "test-aarch64: $B/edgebench is not an AArch64 binary" >&2
