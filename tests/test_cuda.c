@@ -86,6 +86,11 @@ static const eb_runner *need_device(void)
     return r;
 }
 
+#include "tests/cuda_cases.h"
+
+/* ---- (a) the GEMM kernels ------------------------------------------------------ */
+
+#ifdef EB_HAVE_CUDA
 static eb_tensor f32(int rank, const int64_t *dims)
 {
     eb_tensor t;
@@ -96,11 +101,6 @@ static eb_tensor f32(int rank, const int64_t *dims)
     return t;
 }
 
-#include "tests/cuda_cases.h"
-
-/* ---- (a) the GEMM kernels ------------------------------------------------------ */
-
-#ifdef EB_HAVE_CUDA
 static void *dev_copy(const void *h, size_t bytes)
 {
     void *d = NULL;
