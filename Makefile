@@ -70,6 +70,12 @@ OPENCL ?= auto
 CUDA   ?= auto
 OPENCL_SDK = $(shell pkg-config --exists OpenCL 2>/dev/null && echo yes)
 NVCC      ?= $(shell command -v nvcc 2>/dev/null)
+# the toolkit's root as nvcc itself reports it (TOP): nvcc on PATH may be a
+# wrapper script outside the toolkit (/usr/local/bin/nvcc), so its folder
+# says nothing; the runner needs the toolkit's headers and static cudart too
+CUDA_HOME := $(if $(filter-out no,$(CUDA)),$(if $(NVCC),$(abspath $(shell $(NVCC) --dryrun -c -x cu /dev/null 2>&1 | sed -n 's/^#\$$ TOP=//p'))))
+CUDA_SDK   = $(if $(wildcard $(CUDA_HOME)/include/cuda_runtime_api.h),$(if $(wildcard $(CUDA_HOME)/lib64/libcudart_static.a),yes))
+CUDA_WHY   = $(if $(NVCC),nvcc at $(NVCC) but no toolkit headers and static cudart under $(or $(CUDA_HOME),the root it reports),nvcc not found on PATH)
 # eb_backend Name,VAR,folder,SDK-found,how-found,why-missing -> 1 (build the
 # runner) or 0, after one line saying which and why; $(error) for VAR=yes
 # without the SDK or the folder, or a value other than auto|yes|no
@@ -84,13 +90,12 @@ eb_backend = $(strip \
       $(info edgebench: $(1) runner skipped: $(6))0))))
 ifeq ($(filter clean,$(MAKECMDGOALS)),)
 HAVE_OPENCL := $(call eb_backend,OpenCL,OPENCL,opencl,$(OPENCL_SDK),pkg-config OpenCL $(shell pkg-config --modversion OpenCL 2>/dev/null),OpenCL.pc not found by pkg-config)
-HAVE_CUDA   := $(call eb_backend,CUDA,CUDA,cuda,$(NVCC),nvcc at $(NVCC),nvcc not found on PATH)
+HAVE_CUDA   := $(call eb_backend,CUDA,CUDA,cuda,$(CUDA_SDK),nvcc at $(NVCC) toolkit $(CUDA_HOME),$(CUDA_WHY))
 endif
 BACKEND_CFLAGS = $(if $(filter 1,$(HAVE_OPENCL)),-DEB_HAVE_OPENCL=1 $(shell pkg-config --cflags OpenCL)) \
                  $(if $(filter 1,$(HAVE_CUDA)),-DEB_HAVE_CUDA=1 -I$(CUDA_HOME)/include)
 BACKEND_LIBS   = $(if $(filter 1,$(HAVE_OPENCL)),$(shell pkg-config --libs OpenCL)) \
                  $(if $(filter 1,$(HAVE_CUDA)),-L$(CUDA_HOME)/lib64 -lcudart_static -ldl -lrt -lstdc++)
-CUDA_HOME      = $(patsubst %/bin/nvcc,%,$(NVCC))
 # CUDA kernels: sm_80 and sm_90 machine code plus sm_90 PTX (for later GPUs,
 # JIT-compiled by the driver); warnings are errors, the host side's too.
 # cudart is linked statically (above): the binary needs only the driver
