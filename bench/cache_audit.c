@@ -116,7 +116,7 @@ void eb_cache_audit_run(const eb_runner *r, eb_plan *plan, const eb_graph *g, ui
     if (st != EB_OK)
         snprintf(a->reason, sizeof a->reason, "the audit's runs failed: %.130s", err.msg);
     else
-        eb_cache_audit_judge(same_ms, ns, distinct_ms, nd, EB_AUDIT_THRESHOLD, a);
+        eb_cache_audit_judge(same_ms, ns, distinct_ms, nd, EB_AUDIT_BLOCK, EB_AUDIT_THRESHOLD, a);
     if (have_same)
         eb_inputs_free(same, n_in);
     for (int i = 0; m.prev && i < n_in; i++)
@@ -142,8 +142,18 @@ static double quantile(const double *s, int n, double p)
     return s[lo] + (s[hi] - s[lo]) * (pos - lo);
 }
 
-void eb_cache_audit_judge(const double *same, int n_same, const double *distinct, int n_distinct, double threshold,
-                          eb_cache_audit *a)
+/* The median of v[0..n) (n <= 64), on a copy. */
+static double block_median(const double *v, int n)
+{
+    double s[64];
+    n = n < 64 ? n : 64;
+    memcpy(s, v, (size_t)n * sizeof *s);
+    qsort(s, (size_t)n, sizeof *s, cmp_double);
+    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+void eb_cache_audit_judge(const double *same, int n_same, const double *distinct, int n_distinct, int block,
+                          double threshold, eb_cache_audit *a)
 {
     a->requested = true;
     a->threshold = threshold;
@@ -180,5 +190,10 @@ void eb_cache_audit_judge(const double *same, int n_same, const double *distinct
     a->available = true;
     a->reason[0] = '\0';
     a->ratio = a->same_median_ms / a->distinct_median_ms;
-    a->flagged = a->ratio < 1 - threshold && a->same_q75_ms < a->distinct_q25_ms;
+    a->rounds = a->rounds_faster = 0;
+    for (int k = 0; block > 0 && (k + 1) * block <= n_same && (k + 1) * block <= n_distinct; k++) {
+        a->rounds++;
+        a->rounds_faster += block_median(same + k * block, block) < (1 - threshold) * block_median(distinct + k * block, block);
+    }
+    a->flagged = a->ratio < 1 - threshold && a->same_q75_ms < a->distinct_q25_ms && a->rounds_faster == a->rounds;
 }

@@ -8,7 +8,10 @@
  * samples and memory figures are untouched).  A variant more than
  * EB_AUDIT_THRESHOLD faster on repeats is flagged when the two sets are
  * also apart (the repeats' upper quartile below the distinct runs' lower
- * one), so that one noisy stretch cannot flag it.
+ * one) and the repeats were that much faster in every round (block
+ * medians), so that one noisy stretch (a competitor that ran during a
+ * few distinct runs) cannot flag it: a memoizing variant is faster in
+ * every round.
  *
  * Test-only: EB_TEST_MEMOIZE=MODEL/SPEC makes that (model name, canonical
  * variant) skip the inference during the audit when its input bytes equal
@@ -30,9 +33,11 @@
 void eb_cache_audit_run(const eb_runner *r, eb_plan *plan, const eb_graph *g, uint64_t seed, eb_tensor *out,
                         double max_s, const char *memo_key, eb_cache_audit *a);
 
-/* The decision alone, on run times (ms): medians, the quartiles, ratio
- * and flagged (see above); available.  Fewer than 3 of either: unavailable. */
-void eb_cache_audit_judge(const double *same, int n_same, const double *distinct, int n_distinct, double threshold,
-                          eb_cache_audit *a);
+/* The decision alone, on run times (ms) in the order they ran: block runs
+ * per block (0: no blocks), the repeated ones in same[], the distinct in
+ * distinct[].  Medians, the quartiles, ratio, the rounds and flagged;
+ * available.  Fewer than 3 of either: unavailable. */
+void eb_cache_audit_judge(const double *same, int n_same, const double *distinct, int n_distinct, int block,
+                          double threshold, eb_cache_audit *a);
 
 #endif

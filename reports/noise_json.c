@@ -77,6 +77,8 @@ static cJSON *audit_json(const eb_cache_audit *a)
     add_num(o, "distinct_q25_ms", a->available ? a->distinct_q25_ms : NAN);
     add_num(o, "ratio", a->available ? a->ratio : NAN);
     add_num(o, "threshold", a->threshold);
+    cJSON_AddNumberToObject(o, "rounds", a->rounds);
+    cJSON_AddNumberToObject(o, "rounds_faster", a->rounds_faster);
     cJSON_AddBoolToObject(o, "flagged", a->available && a->flagged);
     return o;
 }
@@ -188,6 +190,9 @@ void eb_noise_json_load(const cJSON *o, eb_result *r)
         c->distinct_q25_ms = get_num(a, "distinct_q25_ms");
         c->ratio = get_num(a, "ratio");
         c->threshold = get_num(a, "threshold");
+        double rr = get_num(a, "rounds"), rf = get_num(a, "rounds_faster");
+        c->rounds = isfinite(rr) ? (int)rr : 0;
+        c->rounds_faster = isfinite(rf) ? (int)rf : 0;
         c->flagged = get_bool(a, "flagged");
     }
 }

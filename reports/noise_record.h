@@ -60,7 +60,9 @@ typedef struct eb_cache_audit {
     double same_q75_ms, distinct_q25_ms;
     double ratio;                /* same_median / distinct_median */
     double threshold;            /* a fraction: 0.10 */
-    bool flagged;                /* repeats more than threshold faster, and the two sets apart */
+    int rounds;                  /* pairs of blocks (repeated, distinct) */
+    int rounds_faster;           /* rounds whose repeated block's median is more than threshold below its distinct one's */
+    bool flagged;                /* repeats more than threshold faster, the two sets apart, in every round */
 } eb_cache_audit;
 
 typedef struct eb_noise {
