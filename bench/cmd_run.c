@@ -447,7 +447,8 @@ int eb_cmd_run(int argc, char **argv)
                         .seed = 1, .isolate = true, .eval_count = 1000, .min_time_s = 1,
                         .calib_count = 100, .layers_threshold = EB_LAYER_DRIFT_THRESHOLD},
                .table_out = stdout};
-    const char *out_path = NULL, *format_arg = NULL, *pin_arg = NULL;
+    const char *out_path = NULL, *format_arg = NULL;
+    const char *pin_arg = NULL; /* --pin, checked once the options are read */
     int pin_count = 0;
     dim_check dims = {0};
     int64_t seed = 1;
@@ -590,7 +591,9 @@ int eb_cmd_run(int argc, char **argv)
         eb_cli_error("%s", err.msg);
         goto out;
     }
-    s.cpus = s.opts.pin[0] ? pin_count : eb_run_usable_cpus(); /* the variants' CPUs */
+    s.cpus = eb_run_usable_cpus();
+    if (s.opts.pin[0])
+        s.cpus = pin_count; /* the variants' CPUs: --pin's */
     eb_run_warn_threads(&s.variants, s.cpus);
     eb_env_checks_read(s.opts.pin, (int)getpid(), &s.env); /* once, before any variant (env_checks.h) */
     eb_env_checks_print(stderr, &s.env);
