@@ -28,6 +28,8 @@
 #include "bench/inputs.h"
 #include "bench/interrupt.h"
 #include "bench/layer_drift.h"
+#include "bench/env_checks.h"
+#include "bench/noise_controls.h"
 #include "bench/output_path.h"
 #include "bench/progress.h"
 #include "bench/provenance.h"
@@ -88,6 +90,19 @@ static const char USAGE[] =
     "                       ref: its top-1 delta on the first min(--eval, 500) test\n"
     "                       images (zoo models), else its output rel L2; ranked, with\n"
     "                       a suggested quant-skip (prune-skip) set\n"
+    "      --pin CPU-LIST   run each variant's process (and its threads) on these\n"
+    "                       CPUs only (sched_setaffinity): 0, 0-1, 0,2; checked\n"
+    "                       against the online CPUs\n"
+    "      --cooldown S     wait S seconds between variants (default 0)\n"
+    "      --audit cache    after the timed runs, the same input repeatedly against\n"
+    "                       distinct inputs (MLPerf TEST04): a variant more than 10%\n"
+    "                       faster on repeats is flagged (audit.cache_faster_on_repeats)\n"
+    "\n"
+    "Noise: a fixed scalar workload (the sentinel) is timed before and after each\n"
+    "variant on its CPUs; a median change beyond 10% flags the result\n"
+    "(noise.machine_speed_changed).  The governor, turbo, ASLR, SMT, load, busy\n"
+    "processes and pinning are checked once at the start (stderr) and recorded\n"
+    "in every result (noise.environment).\n"
     "\n"
     "On a terminal, stderr shows the variant in flight with elapsed time and ETA.\n"
     "Ctrl-C stops the variant in flight (recorded as interrupted), writes the\n"
@@ -211,6 +226,8 @@ typedef struct sweep {
     eb_provenance prov;
     eb_progress progress;
     eb_table table;
+    eb_cooldown cooldown;    /* --cooldown (noise_controls.h) */
+    eb_env_checks env;       /* read once at the start, stamped on every result (env_checks.h) */
 } sweep;
 
 /* The wait hook of eb_isolate_run: redraw the progress line; stop on Ctrl-C. */
@@ -220,9 +237,17 @@ static bool sweep_wait(void *ctx)
     return eb_interrupted();
 }
 
+/* The cooldown's stop hook: Ctrl-C. */
+static bool stop_on_interrupt(void *ctx)
+{
+    (void)ctx;
+    return eb_interrupted();
+}
+
 /* base_median_ms: the same model's ref baseline, NAN when there is none. */
 static void record(sweep *s, eb_result *r, double base_median_ms)
 {
+    eb_noise_stamp(r, s->opts.pin, &s->env, s->opts.audit_cache);
     eb_run_add_warnings(r, s->cpus);
     eb_emit_table_row(s->table_out, &s->table, r, base_median_ms);
     if (s->jsonl) {
@@ -276,10 +301,12 @@ static void run_model(sweep *s, int m, char *tmpl_dir, int *done)
             ref_idx = i;
     eb_variant ref = eb_variant_default("ref");
     eb_result base = proto;
+    double base_cooled = eb_cooldown_wait(&s->cooldown, stop_on_interrupt, NULL);
     if (eb_interrupted())
         return;
     eb_progress_begin(&s->progress, info->name, ref_idx >= 0 ? ref.spec : NULL, *done + 1);
     eb_isolate_run(info->path, &ref, &s->opts, true, &base);
+    base.noise.cooldown_s = base_cooled;
     eb_progress_end(&s->progress, ref_idx >= 0);
     eb_task_metric base_task = base.task;
     if (base_task.available) {
@@ -298,8 +325,12 @@ static void run_model(sweep *s, int m, char *tmpl_dir, int *done)
         if (i == ref_idx)
             continue;
         eb_result r = proto;
+        double cooled = eb_cooldown_wait(&s->cooldown, stop_on_interrupt, NULL);
+        if (eb_interrupted())
+            break;
         eb_progress_begin(&s->progress, info->name, s->variants.items[i].spec, ++*done);
         eb_isolate_run(info->path, &s->variants.items[i], &s->opts, false, &r);
+        r.noise.cooldown_s = cooled;
         eb_progress_end(&s->progress, true);
         if (r.task.available && base_task.available && r.task.count == base_task.count) {
             r.task.has_delta = true;
@@ -409,12 +440,16 @@ int eb_cmd_run(int argc, char **argv)
         {"save-model", required_argument, 0, 'X'},
         {"layers", no_argument, 0, 'L'}, {"layers-threshold", required_argument, 0, 'T'},
         {"sensitivity", no_argument, 0, 'Y'}, {"power-table", required_argument, 0, 'W'},
+        {"pin", required_argument, 0, 0x4e01}, {"cooldown", required_argument, 0, 0x4e02},
+        {"audit", required_argument, 0, 0x4e03},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     sweep s = {.opts = {.runs = 10, .warmup = 2, .max_time_s = 60, .timeout_s = 120, .cv_threshold = 0.05,
                         .seed = 1, .isolate = true, .eval_count = 1000, .min_time_s = 1,
                         .calib_count = 100, .layers_threshold = EB_LAYER_DRIFT_THRESHOLD},
                .table_out = stdout};
     const char *out_path = NULL, *format_arg = NULL;
+    const char *pin_arg = NULL; /* --pin, checked once the options are read */
+    int pin_count = 0;
     dim_check dims = {0};
     int64_t seed = 1;
     double cv_pct = 5;
@@ -465,6 +500,13 @@ int eb_cmd_run(int argc, char **argv)
             else
                 ok = eb_cli_parse_int("--eval", optarg, 0, INT64_MAX, &s.opts.eval_count);
             break;
+        case 0x4e01: pin_arg = optarg; break;
+        case 0x4e02: ok = eb_cli_parse_double("--cooldown", optarg, 0, 1e6, &s.cooldown.seconds); break;
+        case 0x4e03:
+            if (!(ok = strcmp(optarg, "cache") == 0))
+                eb_cli_error("--audit %s: unknown audit (known: cache)", optarg);
+            s.opts.audit_cache = ok;
+            break;
         case 'h': fputs(USAGE, stdout); rc = EB_EXIT_OK; goto out;
         default: eb_cli_bad_option("run", c, long_opts, argv); goto out;
         }
@@ -477,6 +519,10 @@ int eb_cmd_run(int argc, char **argv)
         goto out;
     if (eb_output_resolve(out_path, format_arg, &s.out, &err) != EB_OK ||
         eb_run_check_runners(&s.variants, &err) != EB_OK) {
+        eb_cli_error("%s", err.msg);
+        goto out;
+    }
+    if (pin_arg && eb_pin_check(pin_arg, s.opts.pin, sizeof s.opts.pin, &pin_count, &err) != EB_OK) {
         eb_cli_error("%s", err.msg);
         goto out;
     }
@@ -546,7 +592,11 @@ int eb_cmd_run(int argc, char **argv)
         goto out;
     }
     s.cpus = eb_run_usable_cpus();
+    if (s.opts.pin[0])
+        s.cpus = pin_count; /* the variants' CPUs: --pin's */
     eb_run_warn_threads(&s.variants, s.cpus);
+    eb_env_checks_read(s.opts.pin, (int)getpid(), &s.env); /* once, before any variant (env_checks.h) */
+    eb_env_checks_print(stderr, &s.env);
 
     eb_provenance_get(&s.prov, argc, argv, s.opts.seed);
     s.prov.env.profiling = s.opts.profile;

@@ -39,6 +39,7 @@
 
 #include "bench/energy.h"
 #include "bench/fd_io.h"
+#include "bench/cache_audit.h"
 #include "bench/calibration.h"
 #include "bench/evaluate.h"
 #include "bench/harness.h"
@@ -47,8 +48,10 @@
 #include "bench/metrics_clock.h"
 #include "bench/metrics_counters.h"
 #include "bench/metrics_drift.h"
+#include "bench/noise_controls.h"
 #include "bench/progress.h"
 #include "bench/sensitivity.h"
+#include "bench/sentinel.h"
 #include "models/onnx_export.h"
 #include "models/onnx_tensor.h"
 #include "models/transform.h"
@@ -606,6 +609,10 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
     res->warmup = (int)o->warmup;
     res->is_baseline = write_baseline;
     res->profiled = o->profile;
+    if (o->pin[0] && (st = eb_pin_apply(o->pin, &err)) != EB_OK) { /* first: every thread started later inherits it */
+        fail(res, st, &err);
+        goto done;
+    }
     if (!r) {
         res->status = EB_RESULT_UNSUPPORTED;
         int off = snprintf(res->error, sizeof res->error, "runner '%s' is not built into this binary (built:", v->runner);
@@ -753,6 +760,7 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
     snprintf(res->program_cache, sizeof res->program_cache, "%s", info.program_cache);
     snprintf(res->runner_notes, sizeof res->runner_notes, "%s", info.notes);
 
+    eb_sentinel_before(&res->noise.sentinel); /* the machine's speed before the warm-up (sentinel.h) */
     /* before the warm-up: the meters, the idle baseline, time_in_state (energy_run.c) */
     eb_energy_run_begin(energy, res->device_kind, v->device);
     if ((st = time_runs(r, plan, in, out, o, cap, energy, &cs, res, &err)) != EB_OK) {
@@ -763,6 +771,12 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
     read_memory(&mark, res);
     more_runs more = {r, plan, in, out, res->n_samples};
     eb_energy_run_end(energy, run_more, &more, res);
+    eb_sentinel_after(&res->noise.sentinel); /* and after the timed runs: did it change? */
+    if (o->audit_cache) { /* after the figures above: its runs and inputs are in none of them */
+        char key[512];
+        snprintf(key, sizeof key, "%s/%s", res->model_name, v->spec);
+        eb_cache_audit_run(r, plan, g, o->seed, out, o->max_time_s, key, &res->noise.cache);
+    }
     eb_latency_summarize(res->samples_ms, res->n_samples, o->cv_threshold, &res->latency);
     if (o->profile)
         profile_runs(r, plan, in, out, res);

@@ -31,6 +31,8 @@ typedef struct eb_run_opts {
     bool layers;             /* --layers: per-node drift against the fp32 graph (layer_drift.h) */
     double layers_threshold; /* --layers-threshold: rel L2 that names the first node over it */
     bool sensitivity;        /* --sensitivity: each layer compressed alone (sensitivity.h) */
+    char pin[128];           /* --pin: the variant's CPUs as a canonical list, "" not pinned (noise_controls.h) */
+    bool audit_cache;        /* --audit cache: repeated against distinct inputs (cache_audit.h) */
     /* Called by eb_isolate_run while it waits for the variant's process
      * (every 0.25 s, and at once after a signal): refreshes the progress
      * line; true stops the variant, recorded as `interrupted`.  NULL: none. */

@@ -10,6 +10,7 @@
 #include "reports/emit.h"
 #include "reports/counters_json.h"
 #include "reports/layers_json.h"
+#include "reports/noise_json.h"
 
 static cJSON *num(double v)
 {
@@ -395,6 +396,7 @@ cJSON *eb_result_json(const eb_result *r)
     cJSON *warn = cJSON_AddArrayToObject(o, "warnings");
     for (int i = 0; warn && i < r->n_warnings; i++)
         cJSON_AddItemToArray(warn, cJSON_CreateString(r->warnings[i]));
+    eb_noise_json_add(o, r); /* --pin, --cooldown, environment, sentinel, --audit cache */
     return o;
 }
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "reports/emit_text.h"
+#include "reports/noise_text.h"
 
 const char *eb_duration_cell(double ms, char *buf, size_t n)
 {
@@ -247,6 +248,7 @@ void eb_emit_table_row(FILE *f, eb_table *t, const eb_result *r, double base_med
                     r->clock.start_mhz, r->clock.min_mhz);
         fputc('\n', f);
     }
+    eb_noise_table_lines(f, t->model_w + 1, r); /* the sentinel's and --audit cache's flags */
     fflush(f);
 }
 

@@ -21,6 +21,7 @@
 
 #include "models/cost.h"
 #include "reports/latency_stats.h"
+#include "reports/noise_record.h"
 
 /* ---- one result --------------------------------------------------------- */
 
@@ -392,6 +393,8 @@ typedef struct eb_result {
      * usable CPUs, ...): one sentence each */
     int n_warnings;
     char warnings[EB_RESULT_MAX_WARNINGS][256];
+    /* --pin, --cooldown, the sentinel, the environment checks, --audit cache (noise_record.h) */
+    eb_noise noise;
 } eb_result;
 
 /* Appends a warning to r (dropped when r holds EB_RESULT_MAX_WARNINGS). */

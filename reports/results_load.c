@@ -12,6 +12,7 @@
 #include "reports/emit.h"
 #include "reports/counters_json.h"
 #include "reports/layers_json.h"
+#include "reports/noise_json.h"
 
 static const cJSON *get(const cJSON *o, const char *k)
 {
@@ -248,6 +249,7 @@ static eb_status parse_result(const cJSON *o, const char *where, eb_result *r, e
     r->gbytes_per_s = num(cost, "gbytes_per_s", NAN);
     parse_energy(get(o, "energy"), r);
     eb_counters_json_load(o, r);
+    eb_noise_json_load(o, r);
     const cJSON *w;
     cJSON_ArrayForEach(w, get(o, "warnings")) if (cJSON_IsString(w)) eb_result_warn(r, "%s", w->valuestring);
     eb_status lst = eb_layers_json_load(o, r, err);
