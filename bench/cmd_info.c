@@ -2,8 +2,9 @@
  *
  * Prints eb_device_info (CPU, memory, OS) as text or JSON, the GPUs the
  * built runners find (or why none), the counter sources (software events:
- * perf or getrusage; hardware counters: perf_event_open with the errno
- * reason when they do not open; cpufreq; thermal zones), the energy
+ * perf or getrusage; hardware counters: PAPI with its own reason when it
+ * counts nothing here, perf_event_open with the errno reason where PAPI is
+ * absent; cpufreq; thermal zones), the energy
  * meter sources and estimators, each with its status and reason
  * (bench/energy_info.c), then each built runner's devices (runner.h
  * devices(); a runner whose driver must not start in this process is asked
@@ -42,12 +43,14 @@ static const char USAGE[] =
 typedef struct counter_sources {
     bool perf_sw, hw, freq, thermal;
     char perf_sw_why[256], hw_why[256], freq_line[256], thermal_line[256];
+    char hw_source[24], hw_papi[256]; /* the hardware's source; why not PAPI ("" when PAPI) */
 } counter_sources;
 
 static void probe_sources(counter_sources *c)
 {
     c->perf_sw = eb_counters_sw_status(c->perf_sw_why, sizeof c->perf_sw_why);
-    c->hw = eb_counters_hw_status(c->hw_why, sizeof c->hw_why);
+    c->hw = eb_counters_hw_status(c->hw_source, sizeof c->hw_source, c->hw_papi, sizeof c->hw_papi, c->hw_why,
+                                  sizeof c->hw_why);
     c->freq = eb_clock_freq_status(c->freq_line, sizeof c->freq_line);
     c->thermal = eb_clock_thermal_status(c->thermal_line, sizeof c->thermal_line);
 }
@@ -67,9 +70,13 @@ static bool add_sources(cJSON *root, const counter_sources *c)
     cJSON_AddTrueToObject(pre, "available");
     cJSON_AddStringToObject(pre, "source", "getrusage(RUSAGE_SELF) ru_nivcsw around each timed sample");
     cJSON_AddBoolToObject(hw, "available", c->hw);
-    cJSON_AddStringToObject(hw, "source", "perf_event_open");
+    cJSON_AddStringToObject(hw, "source", c->hw_source);
     if (c->hw_why[0])
         cJSON_AddStringToObject(hw, "reason", c->hw_why);
+    cJSON *papi = cJSON_AddObjectToObject(hw, "papi");
+    cJSON_AddBoolToObject(papi, "used", !c->hw_papi[0]);
+    if (c->hw_papi[0])
+        cJSON_AddStringToObject(papi, "reason", c->hw_papi);
     cJSON_AddBoolToObject(fq, "available", c->freq);
     cJSON_AddStringToObject(fq, c->freq ? "status" : "reason", c->freq_line);
     cJSON_AddBoolToObject(th, "available", c->thermal);
@@ -85,9 +92,11 @@ static void print_sources(const counter_sources *c)
         printf("%-16ssoftware: getrusage (switches, faults, preemption per sample); perf unavailable (%s)\n",
                "counters:", c->perf_sw_why);
     if (c->hw)
-        printf("%-16shardware: perf_event_open%s%s\n", "", c->hw_why[0] ? "; partly: " : "", c->hw_why);
+        printf("%-16shardware: %s%s%s\n", "", c->hw_source, c->hw_why[0] ? "; partly: " : "", c->hw_why);
     else
-        printf("%-16shardware: unavailable (%s)\n", "", c->hw_why);
+        printf("%-16shardware: %s: unavailable (%s)\n", "", c->hw_source, c->hw_why);
+    if (c->hw_papi[0])
+        printf("%-16s          PAPI not used (%s)\n", "", c->hw_papi);
     printf("%-16s%s%s%s\n", "cpu frequency:", c->freq ? "" : "unavailable (", c->freq_line, c->freq ? "" : ")");
     printf("%-16s%s%s%s\n", "thermal:", c->thermal ? "" : "unavailable (", c->thermal_line, c->thermal ? "" : ")");
 }

@@ -42,6 +42,7 @@
 #include "bench/calibration.h"
 #include "bench/evaluate.h"
 #include "bench/harness.h"
+#include "bench/mem_levels.h"
 #include "bench/inputs.h"
 #include "bench/layer_drift.h"
 #include "bench/metrics_clock.h"
@@ -762,6 +763,7 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
     /* before the statistics (their sorted copies), the test set, evaluation and saved outputs */
     read_memory(&mark, res);
     more_runs more = {r, plan, in, out, res->n_samples};
+    eb_mem_levels_fill(g, &res->counters, &res->mem_levels); /* bytes by level, before the op_counts estimate */
     eb_energy_run_end(energy, run_more, &more, res);
     eb_latency_summarize(res->samples_ms, res->n_samples, o->cv_threshold, &res->latency);
     if (o->profile)

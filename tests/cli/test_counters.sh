@@ -1,6 +1,8 @@
 # test_counters.sh - what every result records besides time, from the
 # outside: software events (perf or getrusage, named), preempted samples,
-# hardware counters or the errno reason, CPU frequency and thermal zones
+# hardware counters (PAPI, else perf_event_open) or the reason, a stub
+# libpapi's known counts with IPC and DRAM bytes derived, bytes by memory
+# level, CPU frequency and thermal zones
 # from a fake sysfs tree (EB_SYSFS_ROOT) and, without one, the reason;
 # the result files match the schema; `info` lists the sources.
 . "$(dirname "$0")/lib.sh"
@@ -47,8 +49,29 @@ field "$TMP/f.json" "all(0 <= i < r['latency']['n'] and i % r['counters']['preem
 contains "$TMP/pre" "True" "preempted indices are the first samples of windows"
 field "$TMP/f.json" "(lambda p: p['windows'] == -(-r['latency']['n'] // p['window']) and p['preempted_windows'] <= p['windows'])(r['counters']['preemption'])" >"$TMP/win"
 contains "$TMP/win" "True" "the windows cover every sample"
-field "$TMP/f.json" "r['counters']['hardware']['available'] or r['counters']['hardware']['reason'].startswith('perf_event_open(')" >"$TMP/hw"
-contains "$TMP/hw" "True" "hardware counters, or the errno reason"
+field "$TMP/f.json" "r['counters']['hardware']['available'] or r['counters']['hardware']['reason'].startswith(('perf_event_open(', 'PAPI'))" >"$TMP/hw"
+contains "$TMP/hw" "True" "hardware counters, or PAPI's or the errno reason"
+field "$TMP/f.json" "(lambda b: b['available'] and sum(b['per_inference'].values()) == r['cost']['bytes_moved'])(r['bytes_by_level'])" >"$TMP/lv"
+contains "$TMP/lv" "True" "bytes by level add up to the cost model's bytes moved"
+
+# a stub libpapi with known counts per read (tests/stubs/papi_stub.c): PAPI is
+# the source, IPC 3000/2000, DRAM bytes = LLC misses x line, and DRAM by level from them
+STUB="$BUILD/tests/libpapi_stub.so"
+if [ -f "$STUB" ]; then
+    expect 0 "run on the stub libpapi" -- env EB_PAPI_LIB="$STUB" "$EDGEBENCH" run zoo:fmnist-mlp -v cpu -n 20 --eval 0 -o "$TMP/p.json"
+    expect 0 "that file matches the schema" -- validate "$TMP/p.json"
+    field "$TMP/p.json" "(lambda h: (h['available'], h['source'], h['ipc'], h['dram_bytes']['per_inference'] == h['per_inference']['cache_misses'] * h['dram_bytes']['line_bytes']))(r['counters']['hardware'])" >"$TMP/ph"
+    contains "$TMP/ph" "(True, 'PAPI 7.0', 1.5, True)" "PAPI's counts, IPC and derived DRAM bytes"
+    field "$TMP/p.json" "(lambda b, h: (b['dram_source'], b['per_inference']['DRAM'] == h['dram_bytes']['per_inference']))(r['bytes_by_level'], r['counters']['hardware'])" >"$TMP/pd"
+    contains "$TMP/pd" "('counters', True)" "DRAM bytes by level from the counters"
+    expect 0 "info on the stub" -- env EB_PAPI_LIB="$STUB" "$EDGEBENCH" info
+    contains "$TMP/out" "                hardware: PAPI 7.0" "info: PAPI the source"
+else
+    skip "the stub libpapi" "$STUB is not built (no papi.h at build time)"
+fi
+expect 0 "info without libpapi" -- env EB_PAPI_LIB=/nonexistent/libpapi.so "$EDGEBENCH" info
+contains "$TMP/out" "hardware: perf_event_open" "info: perf_event_open where PAPI is absent"
+contains "$TMP/out" "PAPI not used (/nonexistent/libpapi.so cannot be loaded" "info: and why not PAPI"
 
 # no cpufreq, no thermal zones: the reason names the path
 mkdir -p "$TMP/empty"
