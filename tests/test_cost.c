@@ -361,6 +361,25 @@ static void levels__model_that_overflows_the_llc__is_charged_to_dram(void **stat
     eb_graph_free(g);
 }
 
+/* weights are read once per inference: they stay in a level only when the
+ * whole model does, however small each node's working set */
+static void levels__weights_by_the_model_footprint__activations_by_the_node(void **state)
+{
+    (void)state;
+    static const init_spec w[] = {{"w1", 2, {8, 8}}, {"w2", 2, {8, 8}}};
+    static const node_spec n[] = {{"MatMul", {"x", "w1"}, "a"}, {"MatMul", {"a", "w2"}, "y"}};
+    graph_spec gs = {{1, 8}, w, 2, n, 2, "y"};
+    eb_graph *g = load_ok(&gs);
+    uint64_t b[EB_LEVEL_COUNT], foot;
+    /* each node: 32 + 256 + 32 = 320 B, fits the 400 B L2; the model: 512 + 64 = 576 B does not */
+    levels(g, 16, 400, 1024, b, &foot);
+    assert_int_equal(foot, 512 + 64);
+    assert_int_equal(b[EB_LEVEL_L2], 4 * 32); /* x, a (written), a (read), y */
+    assert_int_equal(b[EB_LEVEL_LLC], 512);   /* both weights */
+    assert_int_equal(b[EB_LEVEL_L1] + b[EB_LEVEL_DRAM], 0);
+    eb_graph_free(g);
+}
+
 static void levels__unknown_caches__hold_nothing(void **state)
 {
     (void)state;
@@ -391,6 +410,7 @@ int main(void)
         cmocka_unit_test(flops__op_without_a_rule__is_uncounted),
         cmocka_unit_test(levels__model_that_fits_l2__is_charged_to_l2),
         cmocka_unit_test(levels__model_that_overflows_the_llc__is_charged_to_dram),
+        cmocka_unit_test(levels__weights_by_the_model_footprint__activations_by_the_node),
         cmocka_unit_test(levels__unknown_caches__hold_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
