@@ -763,7 +763,7 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
     /* before the statistics (their sorted copies), the test set, evaluation and saved outputs */
     read_memory(&mark, res);
     more_runs more = {r, plan, in, out, res->n_samples};
-    eb_mem_levels_fill(g, &res->counters, &res->mem_levels); /* bytes by level, before the op_counts estimate */
+    eb_mem_levels_fill_result(g, res); /* bytes by level (CPU results), before the op_counts estimate */
     eb_energy_run_end(energy, run_more, &more, res);
     eb_latency_summarize(res->samples_ms, res->n_samples, o->cv_threshold, &res->latency);
     if (o->profile)

@@ -137,3 +137,15 @@ void eb_mem_levels_fill(const eb_graph *g, const eb_counters *ctr, eb_mem_levels
 {
     eb_mem_levels_fill_with(g, eb_cache_sizes_get(), ctr, m);
 }
+
+void eb_mem_levels_fill_result(const eb_graph *g, eb_result *res)
+{
+    if (strcmp(res->device_kind, "cpu") != 0) {
+        memset(&res->mem_levels, 0, sizeof res->mem_levels);
+        snprintf(res->mem_levels.reason, sizeof res->mem_levels.reason,
+                 "the cache sizes known are the host CPU's; this result ran on a %s",
+                 res->device_kind[0] ? res->device_kind : "device of unknown kind");
+        return;
+    }
+    eb_mem_levels_fill(g, &res->counters, &res->mem_levels);
+}

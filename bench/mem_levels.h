@@ -30,6 +30,10 @@ const eb_cache_sizes *eb_cache_sizes_get(void);
  * machine's cache sizes; DRAM from ctr's LLC misses x line size when the
  * hardware counters counted them (ctr may be NULL). */
 void eb_mem_levels_fill(const eb_graph *g, const eb_counters *ctr, eb_mem_levels *m);
+/* The harness's step: res->mem_levels for a result on the host CPU from
+ * g and res->counters; for another device (a GPU), unavailable: the cache
+ * sizes known are the host's. */
+void eb_mem_levels_fill_result(const eb_graph *g, eb_result *res);
 /* The same with given cache sizes (the tests' fake hierarchies). */
 void eb_mem_levels_fill_with(const eb_graph *g, const eb_cache_sizes *cs, const eb_counters *ctr, eb_mem_levels *m);
 
