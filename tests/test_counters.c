@@ -314,6 +314,99 @@ static void clock__no_cpufreq_no_thermal__says_where_it_looked(void **state)
     assert_false(eb_clock_thermal_status(line, sizeof line));
 }
 
+/* a fake cache hierarchy under the fake root: L1d, L1i, L2, L3 with 64-byte lines */
+static void fake_caches(const char *l1d, const char *l2, const char *l3)
+{
+    const char *lv[] = {"1", "1", "2", "3"}, *ty[] = {"Data", "Instruction", "Unified", "Unified"};
+    const char *sz[] = {l1d, "32K", l2, l3};
+    for (int i = 0; i < 4; i++) {
+        char rel[128];
+        snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu0/cache/index%d/level", i);
+        put(rel, lv[i]);
+        snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu0/cache/index%d/type", i);
+        put(rel, ty[i]);
+        snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu0/cache/index%d/size", i);
+        put(rel, sz[i]);
+        snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu0/cache/index%d/coherency_line_size", i);
+        put(rel, "64\n");
+    }
+}
+
+/* ---- bytes by memory level on a zoo model, fake hierarchies ---- */
+
+static void levels_of(const char *l1d, const char *l2, const char *l3, const eb_counters *ctr, eb_mem_levels *m,
+                      eb_cost *cost)
+{
+    fake_root(NULL); /* a fresh root: the sizes are read once per root */
+    fake_caches(l1d, l2, l3);
+    eb_graph *g = NULL;
+    eb_err err = {{0}};
+    char sha[65];
+    eb_shape_opts shape = {.batch = 1};
+    assert_int_equal(eb_model_load("zoo:fmnist-mlp", &g, sha, &err), EB_OK);
+    assert_int_equal(eb_graph_infer_shapes(g, &shape, eb_ref_eval, &err), EB_OK);
+    eb_graph_cost(g, cost, NULL);
+    eb_mem_levels_fill(g, ctr, m);
+    eb_graph_free(g);
+}
+
+static void levels__fmnist_mlp_in_l2__and_overflowing_the_llc(void **state)
+{
+    eb_mem_levels fits, spills;
+    eb_cost cost;
+    /* its footprint (weights ~919 KiB + activations) fits a 1 MiB L2 */
+    levels_of("48K\n", "1024K\n", "32768K\n", NULL, &fits, &cost);
+    assert_string_equal(fits.capacity_source, "sysfs");
+    assert_true(fits.capacity[EB_LEVEL_L2] == 1024 * 1024);
+    assert_true(fits.footprint <= 1024 * 1024);
+    assert_true(fits.bytes[EB_LEVEL_DRAM] == 0 && fits.bytes[EB_LEVEL_LLC] == 0);
+    assert_true(fits.bytes[EB_LEVEL_L2] >= (double)cost.weight_bytes);
+    assert_true(fits.bytes[0] + fits.bytes[1] + fits.bytes[2] + fits.bytes[3] == (double)cost.bytes_moved);
+    assert_string_equal(fits.dram_source, "model");
+    /* a 512 KiB LLC: the weights (read once per inference) come from DRAM */
+    levels_of("32K\n", "256K\n", "512K\n", NULL, &spills, &cost);
+    assert_true(spills.capacity[EB_LEVEL_LLC] == 512 * 1024);
+    assert_true(spills.bytes[EB_LEVEL_DRAM] >= (double)cost.weight_bytes);
+    assert_true(spills.bytes[EB_LEVEL_L2] + spills.bytes[EB_LEVEL_LLC] < fits.bytes[EB_LEVEL_L2]);
+    assert_true(spills.bytes[0] + spills.bytes[1] + spills.bytes[2] + spills.bytes[3] == (double)cost.bytes_moved);
+
+    /* op_counts charges each level its own figure: DRAM costs more */
+    eb_energy_usage u = {.cpu_s = 1, .wall_s = 1, .inferences = 1, .cost = cost, .quant = "none", .device_kind = "cpu"};
+    eb_energy_est a, b;
+    u.mem = fits;
+    eb_energy_est_opcount(&u, &a);
+    u.mem = spills;
+    eb_energy_est_opcount(&u, &b);
+    assert_true(b.j > a.j);
+    double expect = 0; /* fits: L1 at the 32 KB figure (48 KB is nearest it), L2 at 1 MB's */
+    expect += fits.bytes[EB_LEVEL_L1] * 20.0 / 8 + fits.bytes[EB_LEVEL_L2] * 100.0 / 8;
+    const eb_energy_input *in = NULL;
+    for (int i = 0; i < a.n_inputs; i++)
+        if (strcmp(a.inputs[i].name, "bytes_j") == 0)
+            in = &a.inputs[i];
+    assert_non_null(in);
+    assert_true(fabs(in->num - expect * 1e-12) < 1e-18);
+    for (int i = 0; i < b.n_inputs; i++)
+        if (strcmp(b.inputs[i].name, "bytes_source") == 0)
+            assert_string_equal(b.inputs[i].text, "cost model, caches sysfs");
+    const char *fig;
+    assert_true(eb_opcount_sram_pj(8192, &fig) == 10 && eb_opcount_sram_pj(48 * 1024, &fig) == 20);
+    assert_true(eb_opcount_sram_pj(1 << 20, &fig) == 100 && eb_opcount_sram_pj(32u << 20, &fig) == 100);
+    assert_non_null(strstr(fig, "low bound"));
+
+    /* DRAM from the counters where they counted: LLC misses x line / runs */
+    eb_counters ctr;
+    memset(&ctr, 0, sizeof ctr);
+    ctr.hw_available = ctr.hw_known[EB_HW_CACHE_MISSES] = true;
+    ctr.hw[EB_HW_CACHE_MISSES] = 1000;
+    ctr.line_bytes = 64;
+    ctr.runs = 10;
+    eb_mem_levels m;
+    levels_of("32K\n", "256K\n", "512K\n", &ctr, &m, &cost);
+    assert_string_equal(m.dram_source, "counters");
+    assert_true(m.bytes[EB_LEVEL_DRAM] == 6400);
+    assert_true(m.model_dram == spills.bytes[EB_LEVEL_DRAM]);
+}
 /* ---- hardware counters through PAPI ---- */
 
 #ifdef EB_HAVE_PAPI
@@ -346,24 +439,6 @@ static void use_stub(void)
     *(void **)&stub_inherit = dlsym(h, "eb_stub_papi_inherit");
     assert_true(stub_reset && stub_set && stub_drop && stub_disable && stub_inherit);
     stub_reset();
-}
-
-/* a fake cache hierarchy under the fake root: L1d, L1i, L2, L3 with 64-byte lines */
-static void fake_caches(const char *l1d, const char *l2, const char *l3)
-{
-    const char *lv[] = {"1", "1", "2", "3"}, *ty[] = {"Data", "Instruction", "Unified", "Unified"};
-    const char *sz[] = {l1d, "32K", l2, l3};
-    for (int i = 0; i < 4; i++) {
-        char rel[128];
-        snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu0/cache/index%d/level", i);
-        put(rel, lv[i]);
-        snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu0/cache/index%d/type", i);
-        put(rel, ty[i]);
-        snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu0/cache/index%d/size", i);
-        put(rel, sz[i]);
-        snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu0/cache/index%d/coherency_line_size", i);
-        put(rel, "64\n");
-    }
 }
 
 static int stub_root(void **state)
@@ -525,81 +600,6 @@ static void papi__this_machine__counts_or_says_why(void **state)
     }
 }
 
-/* ---- bytes by memory level on a zoo model, fake hierarchies ---- */
-
-static void levels_of(const char *l1d, const char *l2, const char *l3, const eb_counters *ctr, eb_mem_levels *m,
-                      eb_cost *cost)
-{
-    fake_root(NULL); /* a fresh root: the sizes are read once per root */
-    fake_caches(l1d, l2, l3);
-    eb_graph *g = NULL;
-    eb_err err = {{0}};
-    char sha[65];
-    eb_shape_opts shape = {.batch = 1};
-    assert_int_equal(eb_model_load("zoo:fmnist-mlp", &g, sha, &err), EB_OK);
-    assert_int_equal(eb_graph_infer_shapes(g, &shape, eb_ref_eval, &err), EB_OK);
-    eb_graph_cost(g, cost, NULL);
-    eb_mem_levels_fill(g, ctr, m);
-    eb_graph_free(g);
-}
-
-static void levels__fmnist_mlp_in_l2__and_overflowing_the_llc(void **state)
-{
-    eb_mem_levels fits, spills;
-    eb_cost cost;
-    /* its footprint (weights ~919 KiB + activations) fits a 1 MiB L2 */
-    levels_of("48K\n", "1024K\n", "32768K\n", NULL, &fits, &cost);
-    assert_string_equal(fits.capacity_source, "sysfs");
-    assert_true(fits.capacity[EB_LEVEL_L2] == 1024 * 1024);
-    assert_true(fits.footprint <= 1024 * 1024);
-    assert_true(fits.bytes[EB_LEVEL_DRAM] == 0 && fits.bytes[EB_LEVEL_LLC] == 0);
-    assert_true(fits.bytes[EB_LEVEL_L2] >= (double)cost.weight_bytes);
-    assert_true(fits.bytes[0] + fits.bytes[1] + fits.bytes[2] + fits.bytes[3] == (double)cost.bytes_moved);
-    assert_string_equal(fits.dram_source, "model");
-    /* a 512 KiB LLC: the weights (read once per inference) come from DRAM */
-    levels_of("32K\n", "256K\n", "512K\n", NULL, &spills, &cost);
-    assert_true(spills.capacity[EB_LEVEL_LLC] == 512 * 1024);
-    assert_true(spills.bytes[EB_LEVEL_DRAM] >= (double)cost.weight_bytes);
-    assert_true(spills.bytes[EB_LEVEL_L2] + spills.bytes[EB_LEVEL_LLC] < fits.bytes[EB_LEVEL_L2]);
-    assert_true(spills.bytes[0] + spills.bytes[1] + spills.bytes[2] + spills.bytes[3] == (double)cost.bytes_moved);
-
-    /* op_counts charges each level its own figure: DRAM costs more */
-    eb_energy_usage u = {.cpu_s = 1, .wall_s = 1, .inferences = 1, .cost = cost, .quant = "none", .device_kind = "cpu"};
-    eb_energy_est a, b;
-    u.mem = fits;
-    eb_energy_est_opcount(&u, &a);
-    u.mem = spills;
-    eb_energy_est_opcount(&u, &b);
-    assert_true(b.j > a.j);
-    double expect = 0; /* fits: L1 at the 32 KB figure (48 KB is nearest it), L2 at 1 MB's */
-    expect += fits.bytes[EB_LEVEL_L1] * 20.0 / 8 + fits.bytes[EB_LEVEL_L2] * 100.0 / 8;
-    const eb_energy_input *in = NULL;
-    for (int i = 0; i < a.n_inputs; i++)
-        if (strcmp(a.inputs[i].name, "bytes_j") == 0)
-            in = &a.inputs[i];
-    assert_non_null(in);
-    assert_true(fabs(in->num - expect * 1e-12) < 1e-18);
-    for (int i = 0; i < b.n_inputs; i++)
-        if (strcmp(b.inputs[i].name, "bytes_source") == 0)
-            assert_string_equal(b.inputs[i].text, "cost model, caches sysfs");
-    const char *fig;
-    assert_true(eb_opcount_sram_pj(8192, &fig) == 10 && eb_opcount_sram_pj(48 * 1024, &fig) == 20);
-    assert_true(eb_opcount_sram_pj(1 << 20, &fig) == 100 && eb_opcount_sram_pj(32u << 20, &fig) == 100);
-    assert_non_null(strstr(fig, "low bound"));
-
-    /* DRAM from the counters where they counted: LLC misses x line / runs */
-    eb_counters ctr;
-    memset(&ctr, 0, sizeof ctr);
-    ctr.hw_available = ctr.hw_known[EB_HW_CACHE_MISSES] = true;
-    ctr.hw[EB_HW_CACHE_MISSES] = 1000;
-    ctr.line_bytes = 64;
-    ctr.runs = 10;
-    eb_mem_levels m;
-    levels_of("32K\n", "256K\n", "512K\n", &ctr, &m, &cost);
-    assert_string_equal(m.dram_source, "counters");
-    assert_true(m.bytes[EB_LEVEL_DRAM] == 6400);
-    assert_true(m.model_dram == spills.bytes[EB_LEVEL_DRAM]);
-}
 #else
 static void papi__not_built_in(void **state)
 {
@@ -680,12 +680,12 @@ int main(void)
         cmocka_unit_test(clock__a_drop_of_10_percent_or_less__is_not_throttled),
         cmocka_unit_test_setup_teardown(clock__no_cpufreq_no_thermal__says_where_it_looked, fake_root, real_root),
         cmocka_unit_test(json__counters_clock_roofline__round_trip),
+        cmocka_unit_test_setup_teardown(levels__fmnist_mlp_in_l2__and_overflowing_the_llc, fake_root, real_root),
 #ifdef EB_HAVE_PAPI
         cmocka_unit_test_setup_teardown(papi__stub__known_counts_per_inference__ipc_and_dram_bytes, stub_root, stub_done),
         cmocka_unit_test_setup_teardown(papi__stub__an_event_the_cpu_lacks__only_its_figure_unknown, stub_root, stub_done),
         cmocka_unit_test_setup_teardown(papi__stub__disabled_component__unavailable_with_papis_reason, stub_root, stub_done),
         cmocka_unit_test_setup_teardown(papi__no_library__perf_is_the_source__papis_reason_kept, stub_root, stub_done),
-        cmocka_unit_test_setup_teardown(levels__fmnist_mlp_in_l2__and_overflowing_the_llc, stub_root, stub_done),
         cmocka_unit_test(papi__this_machine__counts_or_says_why),
 #else
         cmocka_unit_test(papi__not_built_in),
