@@ -22,6 +22,7 @@
 #include "bench/device_info.h"
 #include "bench/devices.h"
 #include "bench/energy_info.h"
+#include "bench/mem_levels.h"
 #include "bench/metrics_clock.h"
 #include "bench/metrics_counters.h"
 #include "reports/emit.h"
@@ -77,6 +78,20 @@ static bool add_sources(cJSON *root, const counter_sources *c)
     cJSON_AddBoolToObject(papi, "used", !c->hw_papi[0]);
     if (c->hw_papi[0])
         cJSON_AddStringToObject(papi, "reason", c->hw_papi);
+    /* the cache sizes bytes by level are charged by, and the line DRAM bytes are derived with */
+    const eb_cache_sizes *k = eb_cache_sizes_get();
+    cJSON *ml = cJSON_AddObjectToObject(root, "memory_levels");
+    cJSON_AddBoolToObject(ml, "available", k->source[0] != '\0');
+    if (k->source[0]) {
+        cJSON_AddStringToObject(ml, "source", k->source);
+        for (int l = 0; l < EB_LEVEL_DRAM; l++)
+            cJSON_AddNumberToObject(ml, eb_level_name(l), (double)k->capacity[l]);
+    } else {
+        cJSON_AddStringToObject(ml, "reason", k->why);
+    }
+    if (k->line_bytes)
+        cJSON_AddNumberToObject(ml, "line_bytes", k->line_bytes);
+    cJSON_AddStringToObject(ml, "line_source", k->line_bytes ? k->line_source : "unknown");
     cJSON_AddBoolToObject(fq, "available", c->freq);
     cJSON_AddStringToObject(fq, c->freq ? "status" : "reason", c->freq_line);
     cJSON_AddBoolToObject(th, "available", c->thermal);
@@ -97,6 +112,15 @@ static void print_sources(const counter_sources *c)
         printf("%-16shardware: %s: unavailable (%s)\n", "", c->hw_source, c->hw_why);
     if (c->hw_papi[0])
         printf("%-16s          PAPI not used (%s)\n", "", c->hw_papi);
+    const eb_cache_sizes *k = eb_cache_sizes_get();
+    if (k->source[0])
+        printf("%-16sL1 %llu KiB, L2 %llu KiB, LLC %llu KiB (%s), line %u B (%s): bytes by level from the cost model, "
+               "DRAM from the counters where they count\n", "memory levels:",
+               (unsigned long long)(k->capacity[EB_LEVEL_L1] >> 10), (unsigned long long)(k->capacity[EB_LEVEL_L2] >> 10),
+               (unsigned long long)(k->capacity[EB_LEVEL_LLC] >> 10), k->source, k->line_bytes,
+               k->line_bytes ? k->line_source : "unknown");
+    else
+        printf("%-16sunavailable (%s): every byte charged to DRAM\n", "memory levels:", k->why);
     printf("%-16s%s%s%s\n", "cpu frequency:", c->freq ? "" : "unavailable (", c->freq_line, c->freq ? "" : ")");
     printf("%-16s%s%s%s\n", "thermal:", c->thermal ? "" : "unavailable (", c->thermal_line, c->thermal ? "" : ")");
 }

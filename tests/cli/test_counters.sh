@@ -84,8 +84,18 @@ field "$TMP/e.json" "r['frequency']['available'], r['frequency']['reason']" >"$T
 contains "$TMP/nf" "False $TMP/empty/sys/devices/system/cpu/cpu" "no cpufreq: where it looked"
 contains "$TMP/nf" "scaling_cur_freq: No such file or directory" "and the errno"
 
-# info lists the sources
+# info lists the sources; a fake cache hierarchy for the memory levels
+C="$ROOT/sys/devices/system/cpu/cpu0/cache"
+for x in "0 1 Data 48K" "1 2 Unified 1024K" "2 3 Unified 32768K"; do
+    set -- $x
+    mkdir -p "$C/index$1"
+    echo "$2" >"$C/index$1/level"
+    echo "$3" >"$C/index$1/type"
+    echo "$4" >"$C/index$1/size"
+    echo 64 >"$C/index$1/coherency_line_size"
+done
 expect 0 "info" -- env EB_SYSFS_ROOT="$ROOT" "$EDGEBENCH" info
+contains "$TMP/out" "memory levels:  L1 48 KiB, L2 1024 KiB, LLC 32768 KiB (sysfs), line 64 B (sysfs L3 coherency_line_size)" "info: the cache sizes bytes by level use"
 contains "$TMP/out" "counters:       software: " "info: software events"
 contains "$TMP/out" "                hardware: " "info: hardware counters"
 contains "$TMP/out" "cpu frequency:  cpu" "info: cpufreq from the fake tree"
