@@ -2,8 +2,9 @@
  *
  * Prints eb_device_info (CPU, memory, OS) as text or JSON, the GPUs the
  * built runners find (or why none), the counter sources (software events:
- * perf or getrusage; hardware counters: perf_event_open with the errno
- * reason when they do not open; cpufreq; thermal zones), the energy
+ * perf or getrusage; hardware counters: PAPI with its own reason when it
+ * counts nothing here, perf_event_open with the errno reason where PAPI is
+ * absent; cpufreq; thermal zones), the energy
  * meter sources and estimators, each with its status and reason
  * (bench/energy_info.c), then each built runner's devices (runner.h
  * devices(); a runner whose driver must not start in this process is asked
@@ -21,6 +22,7 @@
 #include "bench/device_info.h"
 #include "bench/devices.h"
 #include "bench/energy_info.h"
+#include "bench/mem_levels.h"
 #include "bench/metrics_clock.h"
 #include "bench/metrics_counters.h"
 #include "reports/emit.h"
@@ -42,12 +44,14 @@ static const char USAGE[] =
 typedef struct counter_sources {
     bool perf_sw, hw, freq, thermal;
     char perf_sw_why[256], hw_why[256], freq_line[256], thermal_line[256];
+    char hw_source[24], hw_papi[256]; /* the hardware's source; why not PAPI ("" when PAPI) */
 } counter_sources;
 
 static void probe_sources(counter_sources *c)
 {
     c->perf_sw = eb_counters_sw_status(c->perf_sw_why, sizeof c->perf_sw_why);
-    c->hw = eb_counters_hw_status(c->hw_why, sizeof c->hw_why);
+    c->hw = eb_counters_hw_status(c->hw_source, sizeof c->hw_source, c->hw_papi, sizeof c->hw_papi, c->hw_why,
+                                  sizeof c->hw_why);
     c->freq = eb_clock_freq_status(c->freq_line, sizeof c->freq_line);
     c->thermal = eb_clock_thermal_status(c->thermal_line, sizeof c->thermal_line);
 }
@@ -67,9 +71,27 @@ static bool add_sources(cJSON *root, const counter_sources *c)
     cJSON_AddTrueToObject(pre, "available");
     cJSON_AddStringToObject(pre, "source", "getrusage(RUSAGE_SELF) ru_nivcsw around each timed sample");
     cJSON_AddBoolToObject(hw, "available", c->hw);
-    cJSON_AddStringToObject(hw, "source", "perf_event_open");
+    cJSON_AddStringToObject(hw, "source", c->hw_source);
     if (c->hw_why[0])
         cJSON_AddStringToObject(hw, "reason", c->hw_why);
+    cJSON *papi = cJSON_AddObjectToObject(hw, "papi");
+    cJSON_AddBoolToObject(papi, "used", !c->hw_papi[0]);
+    if (c->hw_papi[0])
+        cJSON_AddStringToObject(papi, "reason", c->hw_papi);
+    /* the cache sizes bytes by level are charged by, and the line DRAM bytes are derived with */
+    const eb_cache_sizes *k = eb_cache_sizes_get();
+    cJSON *ml = cJSON_AddObjectToObject(root, "memory_levels");
+    cJSON_AddBoolToObject(ml, "available", k->source[0] != '\0');
+    if (k->source[0]) {
+        cJSON_AddStringToObject(ml, "source", k->source);
+        for (int l = 0; l < EB_LEVEL_DRAM; l++)
+            cJSON_AddNumberToObject(ml, eb_level_name(l), (double)k->capacity[l]);
+    } else {
+        cJSON_AddStringToObject(ml, "reason", k->why);
+    }
+    if (k->line_bytes)
+        cJSON_AddNumberToObject(ml, "line_bytes", k->line_bytes);
+    cJSON_AddStringToObject(ml, "line_source", k->line_bytes ? k->line_source : "unknown");
     cJSON_AddBoolToObject(fq, "available", c->freq);
     cJSON_AddStringToObject(fq, c->freq ? "status" : "reason", c->freq_line);
     cJSON_AddBoolToObject(th, "available", c->thermal);
@@ -85,9 +107,20 @@ static void print_sources(const counter_sources *c)
         printf("%-16ssoftware: getrusage (switches, faults, preemption per sample); perf unavailable (%s)\n",
                "counters:", c->perf_sw_why);
     if (c->hw)
-        printf("%-16shardware: perf_event_open%s%s\n", "", c->hw_why[0] ? "; partly: " : "", c->hw_why);
+        printf("%-16shardware: %s%s%s\n", "", c->hw_source, c->hw_why[0] ? "; partly: " : "", c->hw_why);
     else
-        printf("%-16shardware: unavailable (%s)\n", "", c->hw_why);
+        printf("%-16shardware: %s: unavailable (%s)\n", "", c->hw_source, c->hw_why);
+    if (c->hw_papi[0])
+        printf("%-16s          PAPI not used (%s)\n", "", c->hw_papi);
+    const eb_cache_sizes *k = eb_cache_sizes_get();
+    if (k->source[0])
+        printf("%-16sL1 %llu KiB, L2 %llu KiB, LLC %llu KiB (%s), line %u B (%s): bytes by level from the cost model, "
+               "DRAM from the counters where they count\n", "memory levels:",
+               (unsigned long long)(k->capacity[EB_LEVEL_L1] >> 10), (unsigned long long)(k->capacity[EB_LEVEL_L2] >> 10),
+               (unsigned long long)(k->capacity[EB_LEVEL_LLC] >> 10), k->source, k->line_bytes,
+               k->line_bytes ? k->line_source : "unknown");
+    else
+        printf("%-16sunavailable (%s): every byte charged to DRAM\n", "memory levels:", k->why);
     printf("%-16s%s%s%s\n", "cpu frequency:", c->freq ? "" : "unavailable (", c->freq_line, c->freq ? "" : ")");
     printf("%-16s%s%s%s\n", "thermal:", c->thermal ? "" : "unavailable (", c->thermal_line, c->thermal ? "" : ")");
 }

@@ -159,6 +159,7 @@ typedef struct eb_energy_usage {
     double wall_s;           /* the loop's wall time */
     int64_t inferences;
     eb_cost cost;            /* the variant's static cost (FLOPs, bytes) */
+    eb_mem_levels mem;       /* its bytes by memory level (bench/mem_levels.c); !available: bytes_moved at DRAM */
     char quant[32];          /* the variant's quant=: "none", "fp16", "int8", "int8-static", "int4" */
     char device_kind[16];    /* "cpu", "gpu", ... */
     /* cpufreq time_in_state before and after (energy_dvfs.c), NULL if not taken */
@@ -198,6 +199,9 @@ void eb_cpu_id_read(eb_cpu_id *c);
 void eb_energy_est_tdp(const eb_energy_usage *u, const eb_cpu_id *cpu, const char *table, eb_energy_est *out);
 /* FLOPs and bytes x Horowitz 45 nm (energy_opcount.c) */
 void eb_energy_est_opcount(const eb_energy_usage *u, eb_energy_est *out);
+/* Horowitz's pJ per 64-bit read of the SRAM size nearest capacity (log
+ * scale; above 1 MB the 1 MB figure, a low bound); *figure: its text */
+double eb_opcount_sram_pj(uint64_t capacity, const char **figure);
 
 /* ---- DVFS tables and time in state (energy_dvfs.c) ------------------------ */
 

@@ -3,14 +3,17 @@
  * prepared on the cpu runner with one thread (the microbenchmarks' one
  * thread), run on seeded random inputs over a meter window; each
  * inference adds the cost model's FLOPs (fp32: the variant is the default
- * one) and bytes moved to the work counted, which is what the calibrated
- * estimate will multiply by the fitted coefficients. */
+ * one) and its DRAM bytes (the bytes by level of bench/mem_levels.c, from
+ * the cost model: the calibrated estimate's bytes term is J per DRAM
+ * byte) to the work counted, which is what the calibrated estimate will
+ * multiply by the fitted coefficients. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bench/energy_calib.h"
 #include "bench/inputs.h"
+#include "bench/mem_levels.h"
 #include "models/cost.h"
 #include "models/zoo.h"
 #include "reference_kernels/ref.h"
@@ -21,6 +24,7 @@ typedef struct model_run {
     eb_plan *plan;
     eb_tensor *in, *out;
     eb_cost cost;
+    uint64_t dram_bytes;       /* per inference, by the cost model's split */
     eb_energy_work *work;
     eb_err err;
 } model_run;
@@ -31,7 +35,7 @@ static bool one_inference(void *ctx)
     if (mr->r->run(mr->plan, mr->in, mr->out, &mr->err) != EB_OK)
         return false;
     atomic_fetch_add(&mr->work->fp32_flops, (uint64_t)mr->cost.flops);
-    atomic_fetch_add(&mr->work->bytes, (uint64_t)mr->cost.bytes_moved);
+    atomic_fetch_add(&mr->work->bytes, mr->dram_bytes);
     return true;
 }
 
@@ -54,6 +58,9 @@ bool eb_energy_calib_model(eb_meter *m, double seconds, eb_energy_work *work, co
     if (eb_model_load(model, &g, sha, &mr.err) != EB_OK || eb_graph_infer_shapes(g, &shape, eb_ref_eval, &mr.err) != EB_OK)
         goto done;
     eb_graph_cost(g, &mr.cost, NULL);
+    eb_mem_levels ml;
+    eb_mem_levels_fill(g, NULL, &ml);
+    mr.dram_bytes = (uint64_t)ml.bytes[EB_LEVEL_DRAM];
     mr.in = calloc((size_t)g->n_inputs + 1, sizeof *mr.in);
     mr.out = calloc((size_t)g->n_outputs + 1, sizeof *mr.out);
     if (!mr.in || !mr.out || eb_inputs_random(g, 1, mr.in, &mr.err) != EB_OK)

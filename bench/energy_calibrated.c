@@ -8,8 +8,11 @@
  * FLOPs and bytes are the cost model's, per inference: for quant=int8 /
  * int8-static / int4 variants, 2 per MAC are int8 ops and the rest fp32;
  * otherwise all are fp32 (fp16 included: the coefficients have no fp16
- * term).  The bytes are the cost model's bytes moved, not measured DRAM
- * traffic.  The band is +/- the held-out MAPE measured at calibration. */
+ * term).  The bytes are DRAM bytes (the triad's coefficient is J per DRAM
+ * byte): the result's bytes by level (bench/mem_levels.c), from the
+ * counters where they counted LLC misses, else the cost model's split;
+ * the cost model's bytes moved only where no split was computed.  The band
+ * is +/- the held-out MAPE measured at calibration. */
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -86,6 +89,8 @@ void eb_energy_est_calibrated(const eb_energy_usage *u, eb_energy_est *out)
     bool int8 = strncmp(u->quant, "int8", 4) == 0 || strcmp(u->quant, "int4") == 0;
     double int8_ops = int8 ? 2.0 * (double)k->macs : 0;
     double fp32 = fmax(0, (double)k->flops - int8_ops), bytes = (double)k->bytes_moved;
+    if (u->mem.available)
+        bytes = u->mem.bytes[EB_LEVEL_DRAM];
     double seconds = u->wall_s / (double)u->inferences;
     out->j = eb_energy_model_j(e, seconds, fp32, int8_ops, bytes);
     out->band.low = out->j * (1 - e->heldout_mape);
@@ -101,7 +106,9 @@ void eb_energy_est_calibrated(const eb_energy_usage *u, eb_energy_est *out)
     eb_energy_est_num(out, "seconds", seconds);
     eb_energy_est_num(out, "fp32_flops", fp32);
     eb_energy_est_num(out, "int8_ops", int8_ops);
-    eb_energy_est_num(out, "bytes_moved", bytes);
+    eb_energy_est_num(out, u->mem.available ? "dram_bytes" : "bytes_moved", bytes);
+    if (u->mem.available)
+        eb_energy_est_text(out, "dram_source", "%s", u->mem.dram_source);
     snprintf(out->reason, sizeof out->reason, "the linear model fitted against %.24s on %.60s, band +/- %.1f%% "
              "(its held-out MAPE)", e->meter, c.host, 100 * e->heldout_mape);
 }

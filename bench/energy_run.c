@@ -71,7 +71,7 @@ void eb_energy_run_end(eb_energy_run *er, int64_t (*more)(void *ctx), void *ctx,
         eb_energy_meter_finish(&er->w, &measured);
     }
     eb_energy_usage u = {.cpu_s = er->cpu1 - er->cpu0, .wall_s = er->wall1 - er->wall0,
-                         .inferences = res->n_samples, .cost = res->cost,
+                         .inferences = res->n_samples, .cost = res->cost, .mem = res->mem_levels,
                          .tis_before = &er->tis0, .tis_after = &er->tis1};
     snprintf(u.quant, sizeof u.quant, "%s", res->variant.quant);
     snprintf(u.device_kind, sizeof u.device_kind, "%s", res->device_kind);

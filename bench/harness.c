@@ -43,6 +43,7 @@
 #include "bench/calibration.h"
 #include "bench/evaluate.h"
 #include "bench/harness.h"
+#include "bench/mem_levels.h"
 #include "bench/inputs.h"
 #include "bench/layer_drift.h"
 #include "bench/metrics_clock.h"
@@ -770,6 +771,7 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
     /* before the statistics (their sorted copies), the test set, evaluation and saved outputs */
     read_memory(&mark, res);
     more_runs more = {r, plan, in, out, res->n_samples};
+    eb_mem_levels_fill_result(g, res); /* bytes by level (CPU results), before the op_counts estimate */
     eb_energy_run_end(energy, run_more, &more, res);
     eb_sentinel_after(&res->noise.sentinel); /* and after the timed runs: did it change? */
     if (o->audit_cache) { /* after the figures above: its runs and inputs are in none of them */

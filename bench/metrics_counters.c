@@ -7,8 +7,13 @@
  * where the kernel refuses (perf_event_paranoid for a non-root user),
  * hardware counters user-only.  A hardware counter that cannot open
  * leaves its figure unknown with the errno reason; ENOENT / EOPNOTSUPP on
- * the cycles counter mean there is no PMU (a VM that exposes none). */
+ * the cycles counter mean there is no PMU (a VM that exposes none).
+ * That is the fallback: PAPI (counters_papi.c) counts the hardware events
+ * wherever it is built in and loads. */
 #include "bench/metrics_counters.h"
+
+#include "bench/counters_papi.h"
+#include "bench/mem_levels.h"
 
 #include <errno.h>
 #include <linux/perf_event.h>
@@ -25,7 +30,8 @@ static const uint64_t SW_CONFIG[EB_SW_COUNT] = {PERF_COUNT_SW_TASK_CLOCK, PERF_C
                                                 PERF_COUNT_SW_CPU_MIGRATIONS, PERF_COUNT_SW_PAGE_FAULTS};
 /* perf's own event names, for the reasons */
 static const char *const HW_PERF_NAMES[EB_HW_COUNT] = {"cycles", "instructions", "cache-references",
-                                                       "cache-misses", "branch-misses", "dTLB-load-misses"};
+                                                       "cache-misses", "branch-misses", "dTLB-load-misses",
+                                                       "L1-dcache-load-misses"};
 
 static int perf_open(uint32_t type, uint64_t config, bool exclude_kernel, bool scaled)
 {
@@ -47,10 +53,10 @@ static void hw_event(int i, uint32_t *type, uint64_t *config)
     static const uint64_t hw[] = {PERF_COUNT_HW_CPU_CYCLES, PERF_COUNT_HW_INSTRUCTIONS,
                                   PERF_COUNT_HW_CACHE_REFERENCES, PERF_COUNT_HW_CACHE_MISSES,
                                   PERF_COUNT_HW_BRANCH_MISSES};
-    if (i == EB_HW_DTLB_MISSES) {
+    if (i == EB_HW_DTLB_MISSES || i == EB_HW_L1D_MISSES) {
         *type = PERF_TYPE_HW_CACHE;
-        *config = PERF_COUNT_HW_CACHE_DTLB | (PERF_COUNT_HW_CACHE_OP_READ << 8) |
-                  (PERF_COUNT_HW_CACHE_RESULT_MISS << 16);
+        *config = (i == EB_HW_DTLB_MISSES ? PERF_COUNT_HW_CACHE_DTLB : PERF_COUNT_HW_CACHE_L1D) |
+                  (PERF_COUNT_HW_CACHE_OP_READ << 8) | (PERF_COUNT_HW_CACHE_RESULT_MISS << 16);
     } else {
         *type = PERF_TYPE_HARDWARE;
         *config = hw[i];
@@ -119,11 +125,15 @@ static bool open_sw(int *fd, char *why, size_t n)
     return true;
 }
 
-/* hardware counters: each that opens; why names the first that did not */
-static int open_hw(int *fd, char *why, size_t n)
+/* hardware counters: each that opens; why names the first that did not;
+ * events (en bytes, may be 0) gets perf's names of those that opened */
+static int open_hw(int *fd, char *why, size_t n, char *events, size_t en)
 {
     int opened = 0;
+    size_t k = 0;
     why[0] = '\0';
+    if (en)
+        events[0] = '\0';
     for (int i = 0; i < EB_HW_COUNT; i++) {
         uint32_t type;
         uint64_t config;
@@ -140,6 +150,8 @@ static int open_hw(int *fd, char *why, size_t n)
             continue;
         }
         opened++;
+        if (k < en)
+            k += (size_t)snprintf(events + k, en - k, "%s%s", k ? " " : "", HW_PERF_NAMES[i]);
     }
     return opened;
 }
@@ -164,8 +176,15 @@ void eb_counters_open(eb_counter_set *cs, eb_counters *out)
         snprintf(out->sw_source, sizeof out->sw_source, "getrusage");
         snprintf(out->sw_reason, sizeof out->sw_reason, "%.199s", why);
     }
+    out->line_bytes = eb_cache_sizes_get()->line_bytes; /* DRAM bytes = LLC misses x line (derived) */
+    int n = eb_papi_open(&cs->papi, out->hw_source, sizeof out->hw_source, out->hw_events, sizeof out->hw_events,
+                         out->hw_reason, sizeof out->hw_reason);
+    if (n >= 0) /* PAPI is the source, whatever it counts */
+        return;
+    snprintf(out->hw_papi, sizeof out->hw_papi, "%s", out->hw_reason);
+    out->hw_reason[0] = '\0';
     snprintf(out->hw_source, sizeof out->hw_source, "perf_event_open");
-    int n = open_hw(cs->hw_fd, out->hw_reason, sizeof out->hw_reason);
+    n = open_hw(cs->hw_fd, out->hw_reason, sizeof out->hw_reason, out->hw_events, sizeof out->hw_events);
     if (n == 0 && !out->hw_reason[0])
         snprintf(out->hw_reason, sizeof out->hw_reason, "no hardware counter opened");
 }
@@ -220,6 +239,9 @@ void eb_counters_start(eb_counter_set *cs, eb_counters *out)
             cs->hw_running0[i] = v[2];
         }
     }
+    bool known[EB_HW_COUNT];
+    if (cs->papi)
+        eb_papi_read(cs->papi, cs->papi0, known);
     for (int i = 0; i < EB_SW_COUNT; i++)
         read_u64(cs->sw_fd[i], &cs->sw0[i]);
     cs->started = true;
@@ -265,6 +287,17 @@ void eb_counters_stop(eb_counter_set *cs, int64_t runs, eb_counters *out)
         out->hw_known[i] = true;
         out->hw_available = true;
     }
+    uint64_t pv[EB_HW_COUNT];
+    bool known[EB_HW_COUNT];
+    if (cs->papi && cs->started && eb_papi_read(cs->papi, pv, known)) {
+        for (int i = 0; i < EB_HW_COUNT; i++) {
+            if (!known[i])
+                continue;
+            out->hw[i] = pv[i] - cs->papi0[i];
+            out->hw_known[i] = true;
+            out->hw_available = true;
+        }
+    }
     if (!out->hw_available && !out->hw_reason[0])
         snprintf(out->hw_reason, sizeof out->hw_reason, "the hardware counters opened but never counted");
     struct rusage ru;
@@ -291,6 +324,8 @@ void eb_counters_close(eb_counter_set *cs)
 {
     close_all(cs->sw_fd, EB_SW_COUNT);
     close_all(cs->hw_fd, EB_HW_COUNT);
+    eb_papi_close(cs->papi);
+    cs->papi = NULL;
 }
 
 bool eb_counters_sw_status(char *why, size_t n)
@@ -302,12 +337,21 @@ bool eb_counters_sw_status(char *why, size_t n)
     return ok;
 }
 
-bool eb_counters_hw_status(char *why, size_t n)
+bool eb_counters_hw_status(char *source, size_t sn, char *papi, size_t pn, char *why, size_t n)
 {
+    struct eb_papi *p = NULL;
+    char events[192];
+    papi[0] = '\0';
+    int opened = eb_papi_open(&p, source, sn, events, sizeof events, why, n);
+    eb_papi_close(p);
+    if (opened >= 0)
+        return opened > 0;
+    snprintf(papi, pn, "%s", why);
+    snprintf(source, sn, "perf_event_open");
     int fd[EB_HW_COUNT];
     for (int i = 0; i < EB_HW_COUNT; i++)
         fd[i] = -1;
-    int opened = open_hw(fd, why, n);
+    opened = open_hw(fd, why, n, NULL, 0);
     close_all(fd, EB_HW_COUNT);
     return opened > 0;
 }

@@ -9,9 +9,10 @@
  * region) with eb_counters_note_window, eb_counters_stop right after the
  * last, eb_counters_close at the end.
  *
- * Sources: perf_event_open directly (no PAPI: on Linux PAPI reads the same
- * perf_event counters, so where perf cannot open them PAPI cannot either,
- * and a direct syscall needs no library).  Software events (task-clock,
+ * Sources: hardware counters through PAPI where it is built in and loads
+ * (bench/counters_papi.c; its reason when it counts nothing here), else
+ * perf_event_open directly, with why PAPI was not used (hw_papi); the
+ * source is recorded (hw_source, hw_events).  Software events (task-clock,
  * context-switches, cpu-migrations, page-faults) where perf opens them;
  * the voluntary/involuntary split and minor/major faults always from
  * getrusage(RUSAGE_SELF), which sums every thread.  Preemption: ru_nivcsw
@@ -32,7 +33,11 @@
 
 enum { EB_SW_TASK_CLOCK, EB_SW_CONTEXT_SWITCHES, EB_SW_CPU_MIGRATIONS, EB_SW_PAGE_FAULTS, EB_SW_COUNT };
 
+struct eb_papi;
+
 typedef struct eb_counter_set {
+    struct eb_papi *papi;        /* PAPI's event set, NULL when perf (or nothing) counts */
+    uint64_t papi0[EB_HW_COUNT];
     int sw_fd[EB_SW_COUNT];      /* -1 when not open */
     int hw_fd[EB_HW_COUNT];
     uint64_t sw0[EB_SW_COUNT];   /* values at start */
@@ -62,8 +67,10 @@ void eb_counters_stop(eb_counter_set *cs, int64_t runs, eb_counters *out);
 void eb_counters_close(eb_counter_set *cs);
 
 /* For `edgebench info`: whether perf's software events and the hardware
- * cycles counter open here, with the reason when not (why: n bytes). */
+ * counters open here, with the reason when not (why: n bytes); the
+ * hardware's source ("PAPI 7.0", "perf_event_open") and, when it is not
+ * PAPI, why (papi: pn bytes, "" when PAPI is the source). */
 bool eb_counters_sw_status(char *why, size_t n);
-bool eb_counters_hw_status(char *why, size_t n);
+bool eb_counters_hw_status(char *source, size_t sn, char *papi, size_t pn, char *why, size_t n);
 
 #endif

@@ -1,6 +1,7 @@
-/* counters_json.c - "counters", "frequency", "thermal" and "roofline" of a
- * result as JSON, and back.  Totals are over the timed loop; per_inference
- * is total / runs.  Figures that are not known are null, never 0. */
+/* counters_json.c - "counters", "frequency", "thermal", "roofline" and
+ * "bytes_by_level" of a result as JSON, and back.  Totals are over the
+ * timed loop; per_inference is total / runs.  Figures that are not known
+ * are null, never 0. */
 #include "reports/counters_json.h"
 
 #include <math.h>
@@ -10,7 +11,7 @@
 const char *eb_hw_counter_name(int i)
 {
     static const char *const names[EB_HW_COUNT] = {"cycles", "instructions", "cache_references",
-                                                   "cache_misses", "branch_misses", "dtlb_misses"};
+                                                   "cache_misses", "branch_misses", "dtlb_misses", "l1d_misses"};
     return i >= 0 && i < EB_HW_COUNT ? names[i] : "?";
 }
 
@@ -83,14 +84,55 @@ static cJSON *hardware_json(const eb_counters *c)
     cJSON_AddStringToObject(o, "source", c->hw_source[0] ? c->hw_source : "perf_event_open");
     if (c->hw_reason[0] || !c->hw_available)
         cJSON_AddStringToObject(o, "reason", c->hw_reason[0] ? c->hw_reason : "not measured");
+    if (c->hw_papi[0])
+        cJSON_AddStringToObject(o, "papi_reason", c->hw_papi);
     if (!c->hw_available)
         return o;
+    cJSON_AddStringToObject(o, "events", c->hw_events);
     cJSON_AddBoolToObject(o, "scaled", c->hw_scaled);
     cJSON *tot = cJSON_AddObjectToObject(o, "totals"), *per = cJSON_AddObjectToObject(o, "per_inference");
     for (int i = 0; i < EB_HW_COUNT; i++)
         add_count(tot, per, eb_hw_counter_name(i), c->hw_known[i], (double)c->hw[i], (double)c->runs);
     bool ipc = c->hw_known[EB_HW_CYCLES] && c->hw_known[EB_HW_INSTRUCTIONS] && c->hw[EB_HW_CYCLES] > 0;
     add_num(o, "ipc", ipc ? (double)c->hw[EB_HW_INSTRUCTIONS] / (double)c->hw[EB_HW_CYCLES] : NAN);
+    /* derived, not counted: every LLC miss fills one line from DRAM (prefetches
+     * and write-backs are not in it) */
+    cJSON *d = cJSON_AddObjectToObject(o, "dram_bytes");
+    bool dram = c->hw_known[EB_HW_CACHE_MISSES] && c->line_bytes > 0;
+    cJSON_AddBoolToObject(d, "derived", true);
+    add_num(d, "total", dram ? (double)c->hw[EB_HW_CACHE_MISSES] * c->line_bytes : NAN);
+    add_num(d, "per_inference",
+            dram && c->runs > 0 ? (double)c->hw[EB_HW_CACHE_MISSES] * c->line_bytes / (double)c->runs : NAN);
+    add_num(d, "line_bytes", c->line_bytes > 0 ? c->line_bytes : NAN);
+    cJSON_AddStringToObject(d, "rule", dram ? "cache_misses (LLC) x line_bytes"
+                                            : c->line_bytes ? "unknown: the LLC misses were not counted"
+                                                            : "unknown: the LLC line size is not known");
+    return o;
+}
+
+static cJSON *levels_json(const eb_result *r)
+{
+    const eb_mem_levels *m = &r->mem_levels;
+    if (!m->available)
+        return unavailable(m->reason[0] ? m->reason : "not computed");
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddTrueToObject(o, "available");
+    cJSON_AddStringToObject(o, "rule", "models/cost_levels.h: an activation at the level holding its node's working "
+                                       "set, a weight at the level holding the model's footprint, else DRAM");
+    cJSON *per = cJSON_AddObjectToObject(o, "per_inference"), *cap = cJSON_AddObjectToObject(o, "capacity_bytes");
+    for (int l = 0; l < EB_LEVEL_COUNT; l++)
+        add_num(per, eb_level_name(l), m->bytes[l]);
+    for (int l = 0; l < EB_LEVEL_DRAM; l++)
+        add_num(cap, eb_level_name(l), m->capacity[l] > 0 ? (double)m->capacity[l] : NAN);
+    cJSON_AddStringToObject(o, "capacity_source", m->capacity_source);
+    cJSON_AddNumberToObject(o, "footprint_bytes", (double)m->footprint);
+    cJSON_AddStringToObject(o, "source", strcmp(m->dram_source, "counters") == 0
+                                             ? "counters (DRAM: LLC misses x line size) and cost model (caches)"
+                                             : "cost model");
+    cJSON_AddStringToObject(o, "dram_source", m->dram_source);
+    add_num(o, "model_dram", m->model_dram);
+    if (m->reason[0])
+        cJSON_AddStringToObject(o, "note", m->reason);
     return o;
 }
 
@@ -188,6 +230,7 @@ void eb_counters_json_add(cJSON *o, const eb_result *r)
     cJSON_AddItemToObject(o, "frequency", frequency_json(r));
     cJSON_AddItemToObject(o, "thermal", thermal_json(r));
     cJSON_AddItemToObject(o, "roofline", roofline_json(r));
+    cJSON_AddItemToObject(o, "bytes_by_level", r->status == EB_RESULT_OK ? levels_json(r) : unavailable(NOT_RUN));
 }
 
 /* ---- reading back ---- */
@@ -241,6 +284,11 @@ void eb_counters_json_load(const cJSON *o, eb_result *r)
         }
         const cJSON *hw = cJSON_GetObjectItemCaseSensitive(c, "hardware");
         get_str(hw, "reason", k->hw_reason, sizeof k->hw_reason);
+        get_str(hw, "source", k->hw_source, sizeof k->hw_source);
+        get_str(hw, "papi_reason", k->hw_papi, sizeof k->hw_papi);
+        get_str(hw, "events", k->hw_events, sizeof k->hw_events);
+        double line = get_num(cJSON_GetObjectItemCaseSensitive(hw, "dram_bytes"), "line_bytes");
+        k->line_bytes = isfinite(line) && line > 0 ? (uint32_t)line : 0;
         if ((k->hw_available = is_available(hw))) {
             const cJSON *ht = cJSON_GetObjectItemCaseSensitive(hw, "totals");
             for (int i = 0; i < EB_HW_COUNT; i++) {
@@ -281,6 +329,28 @@ void eb_counters_json_load(const cJSON *o, eb_result *r)
             d->start_c = get_num(z, "start_c");
             d->end_c = get_num(z, "end_c");
         }
+    }
+
+    const cJSON *ml = cJSON_GetObjectItemCaseSensitive(o, "bytes_by_level");
+    eb_mem_levels *m = &r->mem_levels;
+    snprintf(m->reason, sizeof m->reason, "%s", OLD);
+    get_str(ml, "reason", m->reason, sizeof m->reason);
+    if ((m->available = is_available(ml))) {
+        m->reason[0] = '\0';
+        get_str(ml, "note", m->reason, sizeof m->reason);
+        get_str(ml, "capacity_source", m->capacity_source, sizeof m->capacity_source);
+        get_str(ml, "dram_source", m->dram_source, sizeof m->dram_source);
+        const cJSON *per = cJSON_GetObjectItemCaseSensitive(ml, "per_inference");
+        const cJSON *cap = cJSON_GetObjectItemCaseSensitive(ml, "capacity_bytes");
+        for (int l = 0; l < EB_LEVEL_COUNT; l++)
+            m->bytes[l] = get_num(per, eb_level_name(l));
+        for (int l = 0; l < EB_LEVEL_DRAM; l++) {
+            double v = get_num(cap, eb_level_name(l));
+            m->capacity[l] = isfinite(v) && v > 0 ? (uint64_t)v : 0;
+        }
+        double f = get_num(ml, "footprint_bytes");
+        m->footprint = isfinite(f) && f > 0 ? (uint64_t)f : 0;
+        m->model_dram = get_num(ml, "model_dram");
     }
 
     const cJSON *rf = cJSON_GetObjectItemCaseSensitive(o, "roofline");

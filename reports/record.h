@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "models/cost.h"
+#include "models/cost_levels.h"
 #include "reports/latency_stats.h"
 #include "reports/noise_record.h"
 
@@ -147,8 +148,10 @@ typedef struct eb_energy {
  * hardware counters where the machine exposes a PMU.  Totals over the
  * timed loop; per inference is total / runs. */
 enum { EB_HW_CYCLES, EB_HW_INSTRUCTIONS, EB_HW_CACHE_REFERENCES, EB_HW_CACHE_MISSES, EB_HW_BRANCH_MISSES,
-       EB_HW_DTLB_MISSES, EB_HW_COUNT };
-/* "cycles", "instructions", "cache_references", "cache_misses", "branch_misses", "dtlb_misses". */
+       EB_HW_DTLB_MISSES, EB_HW_L1D_MISSES, EB_HW_COUNT };
+/* "cycles", "instructions", "cache_references", "cache_misses", "branch_misses", "dtlb_misses",
+ * "l1d_misses".  cache_references / cache_misses are the last-level cache's (PAPI_L3_TCA /
+ * PAPI_L3_TCM, L2 where PAPI has no L3 event; perf's cache-references / cache-misses). */
 const char *eb_hw_counter_name(int i);
 #define EB_PREEMPT_MAX_LISTED 64
 
@@ -179,7 +182,27 @@ typedef struct eb_counters {
     bool hw_known[EB_HW_COUNT];
     uint64_t hw[EB_HW_COUNT];    /* totals over the timed loop (scaled when multiplexed) */
     bool hw_scaled;              /* the kernel multiplexed them: totals scaled by enabled/running time */
+    /* added with PAPI (bench/counters_papi.c): hw_source is then "PAPI" */
+    char hw_events[192];         /* the events counted, as the source names them */
+    char hw_papi[256];           /* why PAPI is not the source (not built in, not loadable), "" when it is */
+    uint32_t line_bytes;         /* the LLC's line size (sysfs coherency_line_size): DRAM bytes are derived as
+                                  * cache_misses x line_bytes; 0 unknown */
 } eb_counters;
+
+/* Bytes per inference by memory level (bench/mem_levels.c): the cost
+ * model's bytes moved split by the rule in models/cost_levels.h with this
+ * machine's cache sizes, and DRAM from the hardware counters (LLC misses x
+ * line size) where they counted. */
+typedef struct eb_mem_levels {
+    bool available;              /* false: reason says why */
+    char reason[200];            /* or a note ("every byte charged to DRAM: no cache size known") */
+    uint64_t capacity[EB_LEVEL_DRAM]; /* L1D, L2, LLC bytes the rule used; 0 unknown */
+    char capacity_source[32];    /* "sysfs", "libcpuid", ... */
+    uint64_t footprint;          /* weights + peak activations: where the weights were placed */
+    double bytes[EB_LEVEL_COUNT]; /* per inference, as charged */
+    double model_dram;           /* the cost model's DRAM bytes (kept when the counters replace them) */
+    char dram_source[16];        /* "counters" or "model" */
+} eb_mem_levels;
 
 /* CPU frequency and temperature over a result's timed runs (bench/metrics_clock.c),
  * from sysfs under $EB_SYSFS_ROOT (default "/"). */
@@ -375,6 +398,7 @@ typedef struct eb_result {
 
     /* static cost, and what the median achieved */
     eb_cost cost;
+    eb_mem_levels mem_levels;  /* bytes by memory level (bench/mem_levels.c) */
     double gflops_per_s;
     double gbytes_per_s;
 

@@ -43,6 +43,7 @@ cmd:node|nodejs
 pc:OpenCL|ocl-icd-opencl-dev
 file:/usr/include/CL/cl.h|opencl-c-headers
 file:/etc/OpenCL/vendors/pocl.icd|pocl-opencl-icd
+pc:papi|libpapi-dev
 '
 if [ "${1:-}" = bench ]; then
     DEPS='

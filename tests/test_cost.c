@@ -1,7 +1,9 @@
 /* test_cost.c - the static cost of a graph (models/cost.c): each stored
  * tensor counted once in params, however many nodes read it and through
  * however many load-time copies; MACs and FLOPs by the documented rules;
- * a node whose FLOPs the cost model cannot know listed as uncounted.
+ * a node whose FLOPs the cost model cannot know listed as uncounted;
+ * bytes moved split by memory level (models/cost_levels.c) for fake
+ * cache hierarchies sized against the model's tensors.
  *
  * Models are built here with the generated protobuf-c types, small enough
  * that every expected number is worked out by hand in the test. */
@@ -15,6 +17,7 @@
 #include <string.h>
 
 #include "models/cost.h"
+#include "models/cost_levels.h"
 #include "models/graph.h"
 #include "models/onnx_tensor.h"
 #include "reference_kernels/ref.h"
@@ -298,6 +301,104 @@ static void flops__op_without_a_rule__is_uncounted(void **state)
     eb_graph_free(g);
 }
 
+/* ---- bytes by memory level -------------------------------------------- */
+
+/* x[1,8] -> MatMul(x, w[8,8]) -> a[1,8] -> Relu -> y[1,8], float:
+ * MatMul moves x 32 + w 256 + a 32 = 320 bytes (its working set), Relu
+ * a 32 + y 32 = 64; the footprint is w 256 + peak live activations 64. */
+static eb_graph *mlp(void)
+{
+    static const init_spec w[] = {{"w", 2, {8, 8}}};
+    static const node_spec n[] = {{"MatMul", {"x", "w"}, "a"}, {"Relu", {"a", NULL}, "y"}};
+    graph_spec gs = {{1, 8}, w, 1, n, 2, "y"};
+    return load_ok(&gs);
+}
+
+static void levels(const eb_graph *g, uint64_t l1, uint64_t l2, uint64_t llc, uint64_t out[EB_LEVEL_COUNT],
+                   uint64_t *foot)
+{
+    const uint64_t cap[EB_LEVEL_DRAM] = {l1, l2, llc};
+    eb_graph_bytes_by_level(g, cap, out, foot);
+    eb_cost total;
+    eb_graph_cost(g, &total, NULL);
+    assert_int_equal(out[0] + out[1] + out[2] + out[3], total.bytes_moved); /* every byte once */
+}
+
+static void levels__model_that_fits_l2__is_charged_to_l2(void **state)
+{
+    (void)state;
+    eb_graph *g = mlp();
+    uint64_t b[EB_LEVEL_COUNT], foot;
+    levels(g, 32, 512, 4096, b, &foot); /* no working set fits the 32 B L1 */
+    assert_int_equal(foot, 256 + 64);
+    assert_int_equal(b[EB_LEVEL_L1], 0);
+    assert_int_equal(b[EB_LEVEL_L2], 384);
+    assert_int_equal(b[EB_LEVEL_LLC], 0);
+    assert_int_equal(b[EB_LEVEL_DRAM], 0);
+    /* a 64 B L1 holds Relu's working set: its 64 bytes move there */
+    levels(g, 64, 512, 4096, b, &foot);
+    assert_int_equal(b[EB_LEVEL_L1], 64);
+    assert_int_equal(b[EB_LEVEL_L2], 320);
+    eb_graph_free(g);
+}
+
+static void levels__model_that_overflows_the_llc__is_charged_to_dram(void **state)
+{
+    (void)state;
+    eb_graph *g = mlp();
+    uint64_t b[EB_LEVEL_COUNT], foot;
+    /* the footprint (320 B) and MatMul's working set (320 B) overflow a 128 B LLC:
+     * the weight and MatMul's activations from DRAM; Relu's 64 B still in L2 */
+    levels(g, 16, 64, 128, b, &foot);
+    assert_int_equal(b[EB_LEVEL_L1], 0);
+    assert_int_equal(b[EB_LEVEL_L2], 64);
+    assert_int_equal(b[EB_LEVEL_LLC], 0);
+    assert_int_equal(b[EB_LEVEL_DRAM], 256 + 64);
+    /* an LLC just large enough takes the weight and MatMul back */
+    levels(g, 16, 64, 320, b, &foot);
+    assert_int_equal(b[EB_LEVEL_LLC], 320);
+    assert_int_equal(b[EB_LEVEL_DRAM], 0);
+    eb_graph_free(g);
+}
+
+/* weights are read once per inference: they stay in a level only when the
+ * whole model does, however small each node's working set */
+static void levels__weights_by_the_model_footprint__activations_by_the_node(void **state)
+{
+    (void)state;
+    static const init_spec w[] = {{"w1", 2, {8, 8}}, {"w2", 2, {8, 8}}};
+    static const node_spec n[] = {{"MatMul", {"x", "w1"}, "a"}, {"MatMul", {"a", "w2"}, "y"}};
+    graph_spec gs = {{1, 8}, w, 2, n, 2, "y"};
+    eb_graph *g = load_ok(&gs);
+    uint64_t b[EB_LEVEL_COUNT], foot;
+    /* each node: 32 + 256 + 32 = 320 B, fits the 400 B L2; the model: 512 + 64 = 576 B does not */
+    levels(g, 16, 400, 1024, b, &foot);
+    assert_int_equal(foot, 512 + 64);
+    assert_int_equal(b[EB_LEVEL_L2], 4 * 32); /* x, a (written), a (read), y */
+    assert_int_equal(b[EB_LEVEL_LLC], 512);   /* both weights */
+    assert_int_equal(b[EB_LEVEL_L1] + b[EB_LEVEL_DRAM], 0);
+    eb_graph_free(g);
+}
+
+static void levels__unknown_caches__hold_nothing(void **state)
+{
+    (void)state;
+    eb_graph *g = mlp();
+    uint64_t b[EB_LEVEL_COUNT], foot;
+    levels(g, 0, 0, 0, b, &foot);
+    assert_int_equal(b[EB_LEVEL_DRAM], 384);
+    /* an unknown L2 is skipped, not taken as 0 bytes of room at L2 */
+    levels(g, 16, 0, 4096, b, &foot);
+    assert_int_equal(b[EB_LEVEL_L2], 0);
+    assert_int_equal(b[EB_LEVEL_LLC], 384);
+    const uint64_t cap[EB_LEVEL_DRAM] = {16, 0, 4096};
+    assert_int_equal(eb_level_for(cap, 16), EB_LEVEL_L1);
+    assert_int_equal(eb_level_for(cap, 17), EB_LEVEL_LLC);
+    assert_int_equal(eb_level_for(cap, 4097), EB_LEVEL_DRAM);
+    assert_string_equal(eb_level_name(EB_LEVEL_LLC), "LLC");
+    eb_graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -307,6 +408,10 @@ int main(void)
         cmocka_unit_test(params__two_initialisers__both_counted),
         cmocka_unit_test(params__clip_bound__is_not_a_parameter),
         cmocka_unit_test(flops__op_without_a_rule__is_uncounted),
+        cmocka_unit_test(levels__model_that_fits_l2__is_charged_to_l2),
+        cmocka_unit_test(levels__model_that_overflows_the_llc__is_charged_to_dram),
+        cmocka_unit_test(levels__weights_by_the_model_footprint__activations_by_the_node),
+        cmocka_unit_test(levels__unknown_caches__hold_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,7 +8,17 @@
  * each sample a 30 ms spin, so that the scheduler must switch between
  * them (CFS's slice is a few ms) and at least one sample is preempted.
  * Page faults: touching fresh pages between start and stop must count at
- * least one minor fault per page.  No timing figure is asserted. */
+ * least one minor fault per page.  No timing figure is asserted.
+ *
+ * The hardware counters through PAPI: this machine's own libpapi (on this
+ * VM: present, and unavailable with PAPI's reason), then a stub libpapi
+ * (tests/stubs/papi_stub.c, EB_PAPI_LIB) with known counts: per
+ * inference, IPC, DRAM bytes derived from LLC misses x the line size of a
+ * fake sysfs cache hierarchy, an event the CPU lacks, a disabled
+ * component, and no libpapi at all (perf_event_open is then the source).
+ * Bytes by memory level (bench/mem_levels.c) on zoo:fmnist-mlp with fake
+ * hierarchies that hold it in L2 or overflow the LLC, and the op_counts
+ * energy that charges each level its own figure. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,9 +38,16 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <dlfcn.h>
+#include <libgen.h>
 
 #include "bench/metrics_clock.h"
+#include "bench/energy.h"
+#include "bench/mem_levels.h"
 #include "bench/metrics_counters.h"
+#include "models/cost.h"
+#include "models/zoo.h"
+#include "reference_kernels/ref.h"
 #include "reports/counters_json.h"
 #include "tests/test_util.h"
 
@@ -174,10 +191,16 @@ static void stop__fresh_pages__count_minor_faults__and_sources_are_named(void **
     }
     if (c.hw_available) {
         assert_true(c.hw_known[EB_HW_CYCLES] || c.hw_known[EB_HW_INSTRUCTIONS] || c.hw_reason[0]);
-    } else {
-        /* this VM: "perf_event_open(cycles): No such file or directory: ..." */
-        assert_true(strncmp(c.hw_reason, "perf_event_open(", 16) == 0);
+    } else if (strncmp(c.hw_source, "PAPI ", 5) == 0) {
+        /* this VM: "PAPI_library_init ok, but its CPU component perf_event is disabled: ..." */
+        assert_true(strncmp(c.hw_reason, "PAPI", 4) == 0);
         print_message("hardware counters unavailable here: %s\n", c.hw_reason);
+    } else {
+        /* no PAPI: "perf_event_open(cycles): No such file or directory: ..." */
+        assert_string_equal(c.hw_source, "perf_event_open");
+        assert_true(c.hw_papi[0]);
+        assert_true(strncmp(c.hw_reason, "perf_event_open(", 16) == 0);
+        print_message("hardware counters unavailable here: %s (PAPI: %s)\n", c.hw_reason, c.hw_papi);
     }
 }
 
@@ -291,6 +314,300 @@ static void clock__no_cpufreq_no_thermal__says_where_it_looked(void **state)
     assert_false(eb_clock_thermal_status(line, sizeof line));
 }
 
+/* a fake cache hierarchy under the fake root: L1d, L1i, L2, L3 with 64-byte lines */
+static void fake_caches(const char *l1d, const char *l2, const char *l3)
+{
+    const char *lv[] = {"1", "1", "2", "3"}, *ty[] = {"Data", "Instruction", "Unified", "Unified"};
+    const char *sz[] = {l1d, "32K", l2, l3};
+    for (int i = 0; i < 4; i++) {
+        char rel[128];
+        snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu0/cache/index%d/level", i);
+        put(rel, lv[i]);
+        snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu0/cache/index%d/type", i);
+        put(rel, ty[i]);
+        snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu0/cache/index%d/size", i);
+        put(rel, sz[i]);
+        snprintf(rel, sizeof rel, "sys/devices/system/cpu/cpu0/cache/index%d/coherency_line_size", i);
+        put(rel, "64\n");
+    }
+}
+
+/* ---- bytes by memory level on a zoo model, fake hierarchies ---- */
+
+static void levels_of(const char *l1d, const char *l2, const char *l3, const eb_counters *ctr, eb_mem_levels *m,
+                      eb_cost *cost)
+{
+    fake_root(NULL); /* a fresh root: the sizes are read once per root */
+    fake_caches(l1d, l2, l3);
+    eb_graph *g = NULL;
+    eb_err err = {{0}};
+    char sha[65];
+    eb_shape_opts shape = {.batch = 1};
+    assert_int_equal(eb_model_load("zoo:fmnist-mlp", &g, sha, &err), EB_OK);
+    assert_int_equal(eb_graph_infer_shapes(g, &shape, eb_ref_eval, &err), EB_OK);
+    eb_graph_cost(g, cost, NULL);
+    eb_mem_levels_fill(g, ctr, m);
+    eb_graph_free(g);
+}
+
+static void levels__fmnist_mlp_in_l2__and_overflowing_the_llc(void **state)
+{
+    eb_mem_levels fits, spills;
+    eb_cost cost;
+    /* its footprint (weights ~919 KiB + activations) fits a 1 MiB L2 */
+    levels_of("48K\n", "1024K\n", "32768K\n", NULL, &fits, &cost);
+    assert_string_equal(fits.capacity_source, "sysfs");
+    assert_true(fits.capacity[EB_LEVEL_L2] == 1024 * 1024);
+    assert_true(fits.footprint <= 1024 * 1024);
+    assert_true(fits.bytes[EB_LEVEL_DRAM] == 0 && fits.bytes[EB_LEVEL_LLC] == 0);
+    assert_true(fits.bytes[EB_LEVEL_L2] >= (double)cost.weight_bytes);
+    assert_true(fits.bytes[0] + fits.bytes[1] + fits.bytes[2] + fits.bytes[3] == (double)cost.bytes_moved);
+    assert_string_equal(fits.dram_source, "model");
+    /* a 512 KiB LLC: the weights (read once per inference) come from DRAM */
+    levels_of("32K\n", "256K\n", "512K\n", NULL, &spills, &cost);
+    assert_true(spills.capacity[EB_LEVEL_LLC] == 512 * 1024);
+    assert_true(spills.bytes[EB_LEVEL_DRAM] >= (double)cost.weight_bytes);
+    assert_true(spills.bytes[EB_LEVEL_L2] + spills.bytes[EB_LEVEL_LLC] < fits.bytes[EB_LEVEL_L2]);
+    assert_true(spills.bytes[0] + spills.bytes[1] + spills.bytes[2] + spills.bytes[3] == (double)cost.bytes_moved);
+
+    /* op_counts charges each level its own figure: DRAM costs more */
+    eb_energy_usage u = {.cpu_s = 1, .wall_s = 1, .inferences = 1, .cost = cost, .quant = "none", .device_kind = "cpu"};
+    eb_energy_est a, b;
+    u.mem = fits;
+    eb_energy_est_opcount(&u, &a);
+    u.mem = spills;
+    eb_energy_est_opcount(&u, &b);
+    assert_true(b.j > a.j);
+    double expect = 0; /* fits: L1 at the 32 KB figure (48 KB is nearest it), L2 at 1 MB's */
+    expect += fits.bytes[EB_LEVEL_L1] * 20.0 / 8 + fits.bytes[EB_LEVEL_L2] * 100.0 / 8;
+    const eb_energy_input *in = NULL;
+    for (int i = 0; i < a.n_inputs; i++)
+        if (strcmp(a.inputs[i].name, "bytes_j") == 0)
+            in = &a.inputs[i];
+    assert_non_null(in);
+    assert_true(fabs(in->num - expect * 1e-12) < 1e-18);
+    for (int i = 0; i < b.n_inputs; i++)
+        if (strcmp(b.inputs[i].name, "bytes_source") == 0)
+            assert_string_equal(b.inputs[i].text, "cost model, caches sysfs");
+    const char *fig;
+    assert_true(eb_opcount_sram_pj(8192, &fig) == 10 && eb_opcount_sram_pj(48 * 1024, &fig) == 20);
+    assert_true(eb_opcount_sram_pj(1 << 20, &fig) == 100 && eb_opcount_sram_pj(32u << 20, &fig) == 100);
+    assert_non_null(strstr(fig, "low bound"));
+
+    /* DRAM from the counters where they counted: LLC misses x line / runs */
+    eb_counters ctr;
+    memset(&ctr, 0, sizeof ctr);
+    ctr.hw_available = ctr.hw_known[EB_HW_CACHE_MISSES] = true;
+    ctr.hw[EB_HW_CACHE_MISSES] = 1000;
+    ctr.line_bytes = 64;
+    ctr.runs = 10;
+    eb_mem_levels m;
+    levels_of("32K\n", "256K\n", "512K\n", &ctr, &m, &cost);
+    assert_string_equal(m.dram_source, "counters");
+    assert_true(m.bytes[EB_LEVEL_DRAM] == 6400);
+    assert_true(m.model_dram == spills.bytes[EB_LEVEL_DRAM]);
+}
+/* ---- hardware counters through PAPI ---- */
+
+#ifdef EB_HAVE_PAPI
+#include <papi.h>
+
+static void (*stub_reset)(void);
+static void (*stub_set)(int code, long long v, long long step);
+static void (*stub_drop)(int code);
+static void (*stub_disable)(const char *reason);
+static int (*stub_inherit)(void);
+
+/* EB_PAPI_LIB -> the stub beside this test binary, and its controls */
+static void use_stub(void)
+{
+    char exe[1024], path[1100];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    assert_true(n > 0);
+    exe[n] = '\0';
+    snprintf(path, sizeof path, "%s/libpapi_stub.so", dirname(exe));
+    setenv("EB_PAPI_LIB", path, 1);
+    void *h = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
+    if (!h) { /* not loaded by edgebench yet: this handle keeps it, so that the state is shared */
+        h = dlopen(path, RTLD_NOW);
+    }
+    assert_non_null(h);
+    *(void **)&stub_reset = dlsym(h, "eb_stub_papi_reset");
+    *(void **)&stub_set = dlsym(h, "eb_stub_papi_set");
+    *(void **)&stub_drop = dlsym(h, "eb_stub_papi_drop");
+    *(void **)&stub_disable = dlsym(h, "eb_stub_papi_disable");
+    *(void **)&stub_inherit = dlsym(h, "eb_stub_papi_inherit");
+    assert_true(stub_reset && stub_set && stub_drop && stub_disable && stub_inherit);
+    stub_reset();
+}
+
+static int stub_root(void **state)
+{
+    fake_root(state);
+    fake_caches("48K\n", "1024K\n", "32768K\n");
+    use_stub();
+    return 0;
+}
+
+static int stub_done(void **state)
+{
+    unsetenv("EB_PAPI_LIB");
+    return real_root(state);
+}
+
+static const cJSON *path_get(const cJSON *o, const char *a, const char *b)
+{
+    return cJSON_GetObjectItem(cJSON_GetObjectItem(o, a), b);
+}
+
+static void papi__stub__known_counts_per_inference__ipc_and_dram_bytes(void **state)
+{
+    /* counts at the start, then 10 inferences' worth at the stop */
+    static const struct { int code; long long start, per; int eb; } ev[] = {
+        {PAPI_TOT_CYC, 5000, 200000, EB_HW_CYCLES},       {PAPI_TOT_INS, 7000, 300000, EB_HW_INSTRUCTIONS},
+        {PAPI_L3_TCA, 10, 400, EB_HW_CACHE_REFERENCES},   {PAPI_L3_TCM, 3, 150, EB_HW_CACHE_MISSES},
+        {PAPI_BR_MSP, 1, 20, EB_HW_BRANCH_MISSES},        {PAPI_TLB_DM, 2, 7, EB_HW_DTLB_MISSES},
+        {PAPI_L1_DCM, 9, 1000, EB_HW_L1D_MISSES},
+    };
+    enum { RUNS = 10, N = sizeof ev / sizeof ev[0] };
+    for (int i = 0; i < N; i++)
+        stub_set(ev[i].code, ev[i].start, 0);
+    eb_result r;
+    memset(&r, 0, sizeof r);
+    r.status = EB_RESULT_OK;
+    eb_counter_set cs;
+    eb_counters *c = &r.counters;
+    eb_counters_init(&cs);
+    eb_counters_open(&cs, c);
+    assert_string_equal(c->hw_source, "PAPI 7.0");
+    assert_string_equal(c->hw_papi, "");  /* PAPI is the source */
+    assert_string_equal(c->hw_reason, ""); /* every event added */
+    assert_non_null(strstr(c->hw_events, "PAPI_TOT_CYC PAPI_TOT_INS PAPI_L3_TCA PAPI_L3_TCM"));
+    assert_int_equal(stub_inherit(), PAPI_INHERIT_ALL); /* the runner's threads count too */
+    assert_int_equal(c->line_bytes, 64);                /* the fake L3's line */
+    eb_counters_start(&cs, c);
+    for (int i = 0; i < N; i++)
+        stub_set(ev[i].code, ev[i].start + RUNS * ev[i].per, 0);
+    eb_counters_stop(&cs, RUNS, c);
+    eb_counters_close(&cs);
+    assert_true(c->hw_available);
+    for (int i = 0; i < N; i++) {
+        assert_true(c->hw_known[ev[i].eb]);
+        assert_true(c->hw[ev[i].eb] == (uint64_t)(RUNS * ev[i].per));
+    }
+    cJSON *o = cJSON_CreateObject();
+    eb_counters_json_add(o, &r);
+    const cJSON *hw = path_get(o, "counters", "hardware");
+    assert_string_equal(cJSON_GetObjectItem(hw, "source")->valuestring, "PAPI 7.0");
+    const cJSON *per = cJSON_GetObjectItem(hw, "per_inference");
+    for (int i = 0; i < N; i++)
+        assert_true(cJSON_GetObjectItem(per, eb_hw_counter_name(ev[i].eb))->valuedouble == (double)ev[i].per);
+    assert_true(cJSON_GetObjectItem(hw, "ipc")->valuedouble == 1.5);
+    const cJSON *dram = cJSON_GetObjectItem(hw, "dram_bytes");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(dram, "derived")));
+    assert_true(cJSON_GetObjectItem(dram, "per_inference")->valuedouble == 150.0 * 64);
+    assert_true(cJSON_GetObjectItem(dram, "total")->valuedouble == RUNS * 150.0 * 64);
+    eb_result back;
+    memset(&back, 0, sizeof back);
+    eb_counters_json_load(o, &back);
+    assert_string_equal(back.counters.hw_source, "PAPI 7.0");
+    assert_int_equal(back.counters.line_bytes, 64);
+    assert_true(back.counters.hw_known[EB_HW_L1D_MISSES] && back.counters.hw[EB_HW_L1D_MISSES] == RUNS * 1000);
+    cJSON_Delete(o);
+}
+
+static void papi__stub__an_event_the_cpu_lacks__only_its_figure_unknown(void **state)
+{
+    stub_drop(PAPI_L1_DCM);
+    stub_drop(PAPI_L3_TCM); /* no L3 event: the L2's, named as such */
+    stub_set(PAPI_L2_TCM, 0, 8);
+    eb_counter_set cs;
+    eb_counters c;
+    memset(&c, 0, sizeof c);
+    eb_counters_init(&cs);
+    eb_counters_open(&cs, &c);
+    assert_non_null(strstr(c.hw_reason, "PAPI_add_event(PAPI_L1_DCM): Event does not exist (PAPI_ENOEVNT"));
+    assert_non_null(strstr(c.hw_events, "PAPI_L2_TCM"));
+    assert_null(strstr(c.hw_events, "PAPI_L1_DCM"));
+    eb_counters_start(&cs, &c);
+    eb_counters_stop(&cs, 1, &c);
+    eb_counters_close(&cs);
+    assert_true(c.hw_available && c.hw_known[EB_HW_CYCLES] && !c.hw_known[EB_HW_L1D_MISSES]);
+    assert_true(c.hw_known[EB_HW_CACHE_MISSES] && c.hw[EB_HW_CACHE_MISSES] == 8);
+}
+
+static void papi__stub__disabled_component__unavailable_with_papis_reason(void **state)
+{
+    stub_disable("Error libpfm4 no default PMU found");
+    eb_counter_set cs;
+    eb_counters c;
+    memset(&c, 0, sizeof c);
+    eb_counters_init(&cs);
+    eb_counters_open(&cs, &c);
+    eb_counters_start(&cs, &c);
+    eb_counters_stop(&cs, 1, &c);
+    eb_counters_close(&cs);
+    assert_false(c.hw_available);
+    assert_string_equal(c.hw_source, "PAPI 7.0"); /* PAPI is there: not perf */
+    assert_non_null(strstr(c.hw_reason, "perf_event is disabled: Error libpfm4 no default PMU found; 0 hardware counters"));
+    assert_non_null(strstr(c.hw_reason, "PAPI_ECMP_DISABLED"));
+    char src[24], papi[256], why[256];
+    assert_false(eb_counters_hw_status(src, sizeof src, papi, sizeof papi, why, sizeof why));
+    assert_string_equal(src, "PAPI 7.0");
+    assert_string_equal(papi, "");
+    assert_non_null(strstr(why, "no default PMU found"));
+}
+
+static void papi__no_library__perf_is_the_source__papis_reason_kept(void **state)
+{
+    setenv("EB_PAPI_LIB", "/nonexistent/libpapi.so.7.0", 1);
+    eb_counter_set cs;
+    eb_counters c;
+    memset(&c, 0, sizeof c);
+    eb_counters_init(&cs);
+    eb_counters_open(&cs, &c);
+    eb_counters_close(&cs);
+    assert_string_equal(c.hw_source, "perf_event_open");
+    assert_non_null(strstr(c.hw_papi, "/nonexistent/libpapi.so.7.0 cannot be loaded"));
+    char src[24], papi[256], why[256];
+    eb_counters_hw_status(src, sizeof src, papi, sizeof papi, why, sizeof why);
+    assert_string_equal(src, "perf_event_open");
+    assert_non_null(strstr(papi, "cannot be loaded"));
+}
+
+/* this machine's own libpapi: counts where there is a PMU, else PAPI's reason */
+static void papi__this_machine__counts_or_says_why(void **state)
+{
+    unsetenv("EB_PAPI_LIB");
+    eb_counter_set cs;
+    eb_counters c;
+    memset(&c, 0, sizeof c);
+    eb_counters_init(&cs);
+    eb_counters_open(&cs, &c);
+    eb_counters_start(&cs, &c);
+    spin_for(0.005);
+    eb_counters_stop(&cs, 1, &c);
+    eb_counters_close(&cs);
+    if (strncmp(c.hw_source, "PAPI ", 5) != 0) { /* libpapi-dev without the runtime library */
+        print_message("PAPI absent here: %s\n", c.hw_papi);
+        skip();
+    }
+    if (c.hw_available) {
+        assert_true(c.hw_known[EB_HW_CYCLES] || c.hw_known[EB_HW_INSTRUCTIONS] || c.hw_reason[0]);
+    } else { /* this VM: the perf_event component disabled, no counter */
+        assert_true(strncmp(c.hw_reason, "PAPI", 4) == 0);
+        print_message("PAPI here: %s\n", c.hw_reason);
+    }
+}
+
+#else
+static void papi__not_built_in(void **state)
+{
+    print_message("PAPI is not built in (no papi.h at build time): its tests are skipped\n");
+    skip();
+}
+#endif
+
 /* ---- the JSON, written and read back ---- */
 
 static void json__counters_clock_roofline__round_trip(void **state)
@@ -363,6 +680,16 @@ int main(void)
         cmocka_unit_test(clock__a_drop_of_10_percent_or_less__is_not_throttled),
         cmocka_unit_test_setup_teardown(clock__no_cpufreq_no_thermal__says_where_it_looked, fake_root, real_root),
         cmocka_unit_test(json__counters_clock_roofline__round_trip),
+        cmocka_unit_test_setup_teardown(levels__fmnist_mlp_in_l2__and_overflowing_the_llc, fake_root, real_root),
+#ifdef EB_HAVE_PAPI
+        cmocka_unit_test_setup_teardown(papi__stub__known_counts_per_inference__ipc_and_dram_bytes, stub_root, stub_done),
+        cmocka_unit_test_setup_teardown(papi__stub__an_event_the_cpu_lacks__only_its_figure_unknown, stub_root, stub_done),
+        cmocka_unit_test_setup_teardown(papi__stub__disabled_component__unavailable_with_papis_reason, stub_root, stub_done),
+        cmocka_unit_test_setup_teardown(papi__no_library__perf_is_the_source__papis_reason_kept, stub_root, stub_done),
+        cmocka_unit_test(papi__this_machine__counts_or_says_why),
+#else
+        cmocka_unit_test(papi__not_built_in),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

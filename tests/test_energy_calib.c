@@ -17,6 +17,10 @@
 #include <string.h>
 
 #include "bench/energy_calib.h"
+#include "bench/mem_levels.h"
+#include "models/cost.h"
+#include "models/zoo.h"
+#include "reference_kernels/ref.h"
 #include "runners/cpu_features.h"
 #include "tests/test_util.h"
 
@@ -101,7 +105,23 @@ static void calibrate__simulated_linear_meter__recovers_its_coefficients_within_
     assert_int_equal(e.n_fit, 8);
     assert_int_equal(e.n_heldout, 3); /* two mixes and the model */
     assert_string_equal(e.obs[e.n_fit + 2].workload, "fmnist-mlp");
-    assert_true(e.obs[e.n_fit + 2].fp32_flops > 0 && e.obs[e.n_fit + 2].bytes > 0);
+    assert_true(e.obs[e.n_fit + 2].fp32_flops > 0);
+    /* its bytes are DRAM bytes, by the cost model's split with this machine's
+     * caches (0 where the model fits them): per inference, as the FLOPs are */
+    eb_graph *g = NULL;
+    eb_err err = {{0}};
+    char sha[65];
+    eb_shape_opts shape = {.batch = 1};
+    assert_int_equal(eb_model_load("zoo:fmnist-mlp", &g, sha, &err), EB_OK);
+    assert_int_equal(eb_graph_infer_shapes(g, &shape, eb_ref_eval, &err), EB_OK);
+    eb_cost cost;
+    eb_mem_levels ml;
+    eb_graph_cost(g, &cost, NULL);
+    eb_mem_levels_fill(g, NULL, &ml);
+    eb_graph_free(g);
+    double inferences = e.obs[e.n_fit + 2].fp32_flops / (double)cost.flops;
+    assert_true(inferences >= 1 && inferences == floor(inferences));
+    assert_true(e.obs[e.n_fit + 2].bytes == inferences * ml.bytes[EB_LEVEL_DRAM]);
     assert_string_equal(e.meter, "simulated");
     for (int i = 0; i < e.n_fit; i++) /* each window long enough for the meter */
         assert_true(e.obs[i].seconds >= 0.5 && e.obs[i].joules > 0);
