@@ -674,7 +674,7 @@ void eb_trend_print(FILE *f, const eb_trend *t)
         if (p->model_changed)
             fprintf(f, "  model changed (sha256 %.12s): not compared", p->model_sha256);
         if (p->compared)
-            fprintf(f, "  x%.3f p=%.2g %s%s", p->cmp.ratio.ratio, p->cmp.mw.p, eb_verdict_name(p->cmp.verdict),
+            fprintf(f, "  x%.3f p=%.2g %s%s", p->cmp.ratio.ratio, p->cmp.p, eb_verdict_name(p->cmp.verdict),
                     p->regressed ? "  << REGRESSED" : "");
         fputc('\n', f);
     }
