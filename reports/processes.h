@@ -18,6 +18,11 @@
 #include "reports/record.h"
 #include "reports/stats.h"
 
+/* What the record says of its median's interval (latency.median_ci95). */
+#define EB_CI_METHOD_HIERARCHICAL "hierarchical percentile bootstrap (processes, then samples)"
+#define EB_CI_SCOPE_WITHIN \
+    "within-process only: one process, so the interval does not cover the shift from one process to the next"
+
 /* Worker processes behind r's samples: at least 1. */
 int eb_result_processes(const eb_result *r);
 

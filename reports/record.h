@@ -484,6 +484,7 @@ typedef struct eb_run_settings {
     bool isolated;           /* each variant in its own process */
     const char *inputs_dir;  /* input_N.pb files instead of random data, or NULL */
     int64_t eval_images;     /* test images for the task metric of zoo models; 0: none */
+    int processes;           /* --processes: worker processes per variant (0 or 1: one) */
 } eb_run_settings;
 
 /* A model as the run saw it: identity and static cost. */
