@@ -547,6 +547,11 @@ int eb_cmd_run(int argc, char **argv)
     }
     s.opts.seed = (uint64_t)seed;
     s.processes = (int)processes;
+    if (s.processes > 1 && !s.opts.isolate) {
+        eb_cli_error("--processes %d needs each variant in its own process: it cannot go with --no-isolate",
+                     s.processes);
+        goto out;
+    }
     s.opts.cv_threshold = cv_pct / 100;
     if (s.variants.n == 0 && eb_variant_parse("ref", &s.variants, &err) != EB_OK)
         goto out;

@@ -58,6 +58,8 @@ contains "$TMP/out" "within-process only" "compare says a one-process interval i
 # bad input
 expect 2 "--processes 0 is refused" -- "$EDGEBENCH" run zoo:fmnist-mlp --processes 0
 expect 2 "--processes 65 is refused" -- "$EDGEBENCH" run zoo:fmnist-mlp --processes 65
+expect 2 "--processes with --no-isolate is refused" -- "$EDGEBENCH" run zoo:fmnist-mlp --processes 2 --no-isolate
+contains "$TMP/err" "--no-isolate" "says why"
 expect 0 "run --help names --processes" -- "$EDGEBENCH" run --help
 contains "$TMP/out" "--processes K" "help"
 finish
