@@ -712,9 +712,12 @@ cJSON *eb_compare_json(const eb_comparison *c)
     cJSON_AddNumberToObject(s, "mem_floor_bytes", o->mem_floor_bytes);
     cJSON_AddNumberToObject(s, "bootstrap_resamples", o->resamples);
     cJSON_AddBoolToObject(s, "allow_model_change", o->allow_model_change);
-    cJSON_AddStringToObject(s, "ci", "percentile bootstrap of the ratio of medians, fixed seed");
+    cJSON_AddStringToObject(s, "ci", "percentile bootstrap of the ratio of medians, fixed seed; hierarchical "
+                                     "(processes, then samples) when a side ran in several processes");
     cJSON_AddStringToObject(s, "test", "two-sided Mann-Whitney U (exact below 8 samples a side, else normal "
-                                       "approximation with tie and continuity corrections)");
+                                       "approximation with tie and continuity corrections); when a side ran in "
+                                       "several processes, the hierarchical bootstrap's share of resampled ratios "
+                                       "beyond 1");
     cJSON *pairs = cJSON_AddArrayToObject(root, "pairs");
     cJSON *only_base = cJSON_AddArrayToObject(root, "only_in_base");
     cJSON *only_new = cJSON_AddArrayToObject(root, "only_in_new");
