@@ -1,6 +1,7 @@
-/* cmd_history.c - `edgebench history add|trend`: result files kept in an
- * SQLite database (reports/history.h), and the trend of one (model,
- * variant) over the runs there, as a table and optionally a PNG plot. */
+/* cmd_history.c - `edgebench history add|trend|check`: result files kept
+ * in an SQLite database (reports/history.h), the trend of one (model,
+ * variant) over the runs there, as a table and optionally a PNG plot, and
+ * the change points of every series (reports/changepoint.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -17,6 +18,7 @@ static const char USAGE[] =
     "       edgebench history trend --db FILE.sqlite --model M --variant V\n"
     "                               [--device D] [--host H] [--threshold PCT]\n"
     "                               [--alpha A] [--plot FILE.png]\n"
+    "       edgebench history check --db FILE.sqlite [--alpha A]\n"
     "\n"
     "add     stores result files (edgebench run -o; JSON or JSON Lines) with their\n"
     "        raw samples, one run per file, in an SQLite database (created when\n"
@@ -35,7 +37,15 @@ static const char USAGE[] =
     "        the regressions marked, through gnuplot.  A run whose model has\n"
     "        another SHA-256 than the run before is marked `model changed` and\n"
     "        not compared.\n"
-    "Exit status: 0 ok; 2 bad usage, an unreadable file or database, or nothing\n"
+    "check   looks for change points in the run medians of every (model,\n"
+    "        variant, device, host) series, oldest first: a split with at least 6\n"
+    "        runs on each side whose medians differ by at least 2.5 standard\n"
+    "        deviations (Chromium's rule) and whose sides differ by a Mann-Whitney\n"
+    "        test (p < A, default 0.01); each side is searched again.  Prints\n"
+    "        each change point (slower or faster).  A series of fewer than 12\n"
+    "        runs has no verdict, and says so.  Exits 1 when the latest change\n"
+    "        point of a series is a slowdown: its latest run is regressed.\n"
+    "Exit status: 0 ok (check: no regression); 1 check found one; 2 bad usage, an unreadable file or database, or nothing\n"
     "matching; 75 gnuplot missing or failing, a database write failing, or out\n"
     "of memory.\n";
 
@@ -187,6 +197,49 @@ static int cmd_trend(int argc, char **argv)
     return rc;
 }
 
+static int cmd_check(int argc, char **argv)
+{
+    static const struct option long_opts[] = {{"db", required_argument, 0, 'd'},
+                                              {"alpha", required_argument, 0, 'a'},
+                                              {"help", no_argument, 0, 'h'},
+                                              {0, 0, 0, 0}};
+    const char *db = NULL;
+    double alpha = eb_compare_opts_default().alpha;
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'a':
+            if (!eb_cli_parse_double("--alpha", optarg, 1e-300, 1, &alpha))
+                return EB_EXIT_USAGE;
+            break;
+        case 'h': fputs(USAGE, stdout); return EB_EXIT_OK;
+        default: return eb_cli_bad_option("history check", c, long_opts, argv);
+        }
+    }
+    if (!db || optind != argc) {
+        eb_cli_error("history check needs --db FILE and no other arguments (see edgebench history --help)");
+        return EB_EXIT_USAGE;
+    }
+    eb_err err = {{0}};
+    eb_history *h;
+    eb_status st = eb_history_open(db, false, &h, &err);
+    if (st != EB_OK)
+        return open_error(st, &err);
+    eb_check chk;
+    st = eb_history_check(h, alpha, &chk, &err);
+    eb_history_close(h);
+    if (st != EB_OK) {
+        eb_cli_error("%s", err.msg);
+        return st == EB_ENOMEM || st == EB_EIO ? EB_EXIT_ENV : EB_EXIT_USAGE;
+    }
+    eb_check_print(stdout, &chk);
+    int rc = chk.regressed ? EB_EXIT_REGRESSED : EB_EXIT_OK;
+    eb_check_free(&chk);
+    return rc;
+}
+
 int eb_cmd_history(int argc, char **argv)
 {
     if (argc < 2) {
@@ -202,6 +255,8 @@ int eb_cmd_history(int argc, char **argv)
         return cmd_add(argc - 1, argv + 1);
     if (strcmp(sub, "trend") == 0)
         return cmd_trend(argc - 1, argv + 1);
-    eb_cli_error("history: unknown subcommand '%s': add or trend (see edgebench history --help)", sub);
+    if (strcmp(sub, "check") == 0)
+        return cmd_check(argc - 1, argv + 1);
+    eb_cli_error("history: unknown subcommand '%s': add, trend or check (see edgebench history --help)", sub);
     return EB_EXIT_USAGE;
 }

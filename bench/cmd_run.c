@@ -26,6 +26,7 @@
 #include "bench/cli.h"
 #include "bench/harness.h"
 #include "bench/inputs.h"
+#include "bench/interleave.h"
 #include "bench/interrupt.h"
 #include "bench/layer_drift.h"
 #include "bench/env_checks.h"
@@ -59,7 +60,14 @@ static const char USAGE[] =
     "      --max-time S     stop sampling after S seconds (default 60)\n"
     "      --timeout S      kill a variant after S seconds (default 120)\n"
     "      --cv-threshold P flag results whose CV is above P percent (default 5)\n"
-    "      --seed S         seed of the random inputs (default 1)\n"
+    "      --seed S         seed of the random inputs (default 1) and of the\n"
+    "                       order of --processes\n"
+    "      --processes K    run each variant in K worker processes (default 1, at\n"
+    "                       most 64), the processes of a model's variants in a\n"
+    "                       random order; one result per variant, its samples\n"
+    "                       tagged by process; the median's 95% CI resamples\n"
+    "                       processes, then samples (with K = 1 it is\n"
+    "                       within-process only)\n"
     "      --inputs DIR     use DIR/input_N.pb (ONNX TensorProto) instead\n"
     "      --save-outputs DIR  write each variant's outputs as DIR/MODEL/VARIANT/output_N.pb\n"
     "      --calib N        quant=int8-static calibrates on N batches of a zoo model's\n"
@@ -228,6 +236,7 @@ typedef struct sweep {
     eb_table table;
     eb_cooldown cooldown;    /* --cooldown (noise_controls.h) */
     eb_env_checks env;       /* read once at the start, stamped on every result (env_checks.h) */
+    int processes;   /* --processes: worker processes per variant */
 } sweep;
 
 /* The wait hook of eb_isolate_run: redraw the progress line; stop on Ctrl-C. */
@@ -279,6 +288,62 @@ static void record_unusable(sweep *s, int m, const eb_result *proto, int *done)
     }
 }
 
+/* --processes K: every variant's K worker processes, in the shuffled
+ * order of eb_interleave_order (ref_idx, the baseline, first), each
+ * variant's results merged into one record (bench/interleave.h).  Records
+ * go out in the variants' order once the model's last process is done. */
+static void run_model_processes(sweep *s, const eb_model_info *info, const eb_result *proto, int ref_idx, int *done)
+{
+    int nv = s->variants.n, k = s->processes, n = nv * k;
+    int *order = malloc((size_t)n * sizeof *order), *ran = calloc((size_t)nv, sizeof *ran);
+    eb_result *parts = calloc((size_t)n, sizeof *parts);
+    double *cooled = calloc((size_t)nv, sizeof *cooled); /* --cooldown, summed per variant */
+    if (!order || !ran || !parts || !cooled) {
+        eb_cli_error("out of memory");
+        goto out;
+    }
+    eb_interleave_order(nv, k, ref_idx, s->opts.seed + (uint64_t)(info - s->infos), order);
+    for (int j = 0; j < n && !eb_interrupted(); j++) {
+        int v = order[j];
+        eb_result *r = &parts[v * k + ran[v]];
+        *r = *proto;
+        cooled[v] += eb_cooldown_wait(&s->cooldown, stop_on_interrupt, NULL);
+        if (eb_interrupted())
+            break;
+        eb_progress_begin(&s->progress, info->name, s->variants.items[v].spec, ++*done);
+        eb_isolate_run(info->path, &s->variants.items[v], &s->opts, v == ref_idx, r);
+        eb_progress_end(&s->progress, true);
+        ran[v]++;
+    }
+    const eb_result *base = ref_idx >= 0 && ran[ref_idx] > 0 ? &parts[ref_idx * k] : NULL;
+    eb_task_metric base_task = base ? base->task : (eb_task_metric){0};
+    double base_median = NAN;
+    for (int i = -1; i < nv; i++) { /* the baseline first: the others' table rows need its median */
+        int v = i < 0 ? ref_idx : i;
+        if (v < 0 || (i >= 0 && v == ref_idx) || ran[v] == 0)
+            continue;
+        eb_result merged;
+        eb_interleave_merge(&parts[v * k], ran[v], k, s->opts.cv_threshold, &merged);
+        merged.noise.cooldown_s = cooled[v];
+        if (v == ref_idx) {
+            if (merged.task.available) {
+                merged.task.has_delta = true;
+                merged.task.delta = 0;
+            }
+            base_median = merged.status == EB_RESULT_OK && merged.n_samples > 0 ? merged.latency.median : NAN;
+        } else if (merged.task.available && base_task.available && merged.task.count == base_task.count) {
+            merged.task.has_delta = true;
+            merged.task.delta = merged.task.value - base_task.value;
+        }
+        record(s, &merged, base_median);
+    }
+out:
+    free(order);
+    free(ran);
+    free(parts);
+    free(cooled);
+}
+
 static void run_model(sweep *s, int m, char *tmpl_dir, int *done)
 {
     eb_model_info *info = &s->infos[m];
@@ -299,11 +364,23 @@ static void run_model(sweep *s, int m, char *tmpl_dir, int *done)
     for (int i = 0; i < s->variants.n && ref_idx < 0; i++)
         if (is_plain_ref(&s->variants.items[i]))
             ref_idx = i;
+    if (s->processes > 1 && ref_idx >= 0) {
+        run_model_processes(s, info, &proto, ref_idx, done);
+        return;
+    }
     eb_variant ref = eb_variant_default("ref");
     eb_result base = proto;
     double base_cooled = eb_cooldown_wait(&s->cooldown, stop_on_interrupt, NULL);
     if (eb_interrupted())
         return;
+    if (s->processes > 1) { /* a silent baseline, then the variants in K processes each */
+        eb_progress_begin(&s->progress, info->name, NULL, *done + 1);
+        eb_isolate_run(info->path, &ref, &s->opts, true, &base);
+        eb_progress_end(&s->progress, false);
+        eb_result_free(&base);
+        run_model_processes(s, info, &proto, -1, done);
+        return;
+    }
     eb_progress_begin(&s->progress, info->name, ref_idx >= 0 ? ref.spec : NULL, *done + 1);
     eb_isolate_run(info->path, &ref, &s->opts, true, &base);
     base.noise.cooldown_s = base_cooled;
@@ -408,6 +485,7 @@ static eb_status write_document(sweep *s)
         return EB_OK;
     eb_err err = {{0}};
     eb_run_settings settings = settings_of(&s->opts);
+    settings.processes = s->processes;
     eb_report_doc doc = {&s->prov, &settings, s->infos, s->n_models, s->results, s->n_results};
     eb_status st = s->out.kind == EB_OUTPUT_STDOUT ? eb_emit_stream(stdout, s->out.format, &doc, &err)
                                                    : eb_emit_file(s->out.path, s->out.format, &doc, &err);
@@ -442,16 +520,17 @@ int eb_cmd_run(int argc, char **argv)
         {"sensitivity", no_argument, 0, 'Y'}, {"power-table", required_argument, 0, 'W'},
         {"pin", required_argument, 0, 0x4e01}, {"cooldown", required_argument, 0, 0x4e02},
         {"audit", required_argument, 0, 0x4e03},
+        {"processes", required_argument, 0, 'K'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     sweep s = {.opts = {.runs = 10, .warmup = 2, .max_time_s = 60, .timeout_s = 120, .cv_threshold = 0.05,
                         .seed = 1, .isolate = true, .eval_count = 1000, .min_time_s = 1,
                         .calib_count = 100, .layers_threshold = EB_LAYER_DRIFT_THRESHOLD},
-               .table_out = stdout};
+               .table_out = stdout, .processes = 1};
     const char *out_path = NULL, *format_arg = NULL;
     const char *pin_arg = NULL; /* --pin, checked once the options are read */
     int pin_count = 0;
     dim_check dims = {0};
-    int64_t seed = 1;
+    int64_t seed = 1, processes = 1;
     double cv_pct = 5;
     char **default_models = NULL;
     int rc = EB_EXIT_USAGE, c;
@@ -485,6 +564,7 @@ int eb_cmd_run(int argc, char **argv)
         case 'L': s.opts.layers = true; break;
         case 'T': ok = eb_cli_parse_double("--layers-threshold", optarg, 0, 1e30, &s.opts.layers_threshold); break;
         case 'Y': s.opts.sensitivity = true; break;
+        case 'K': ok = eb_cli_parse_int("--processes", optarg, 1, EB_RESULT_MAX_PROCESSES, &processes); break;
         case 'W': /* the energy estimate's DVFS table (bench/energy_dvfs.c), as EB_POWER_TABLE: recorded with the environment */
             if (access(optarg, R_OK) != 0) {
                 eb_cli_error("--power-table %s: %s", optarg, strerror(errno));
@@ -514,6 +594,12 @@ int eb_cmd_run(int argc, char **argv)
             goto out;
     }
     s.opts.seed = (uint64_t)seed;
+    s.processes = (int)processes;
+    if (s.processes > 1 && !s.opts.isolate) {
+        eb_cli_error("--processes %d needs each variant in its own process: it cannot go with --no-isolate",
+                     s.processes);
+        goto out;
+    }
     s.opts.cv_threshold = cv_pct / 100;
     if (s.variants.n == 0 && eb_variant_parse("ref", &s.variants, &err) != EB_OK)
         goto out;
@@ -609,7 +695,7 @@ int eb_cmd_run(int argc, char **argv)
         goto out;
     }
     int done = 0;
-    s.progress.total = s.n_models * s.variants.n;
+    s.progress.total = s.n_models * s.variants.n * s.processes;
     s.opts.on_wait = sweep_wait;
     s.opts.on_wait_ctx = &s.progress;
     eb_interrupt_install();

@@ -65,7 +65,34 @@ eb_status eb_compare_latency(const double *base, int nb, const double *new, int 
         return st;
     out->base_median = eb_stats_median(base, nb);
     out->new_median = eb_stats_median(new, nn);
-    out->verdict = eb_compare_verdict(out->ratio.ratio, out->mw.p, o);
+    out->k_base = out->k_new = 1;
+    out->p = out->mw.p;
+    out->verdict = eb_compare_verdict(out->ratio.ratio, out->p, o);
+    return EB_OK;
+}
+
+eb_status eb_compare_latency_groups(const eb_sample_groups *base, const eb_sample_groups *new,
+                                    const eb_compare_opts *o, eb_latency_cmp *out, eb_err *err)
+{
+    if (base->k <= 1 && new->k <= 1)
+        return eb_compare_latency(base->x, base->n, new->x, new->n, o, out, err);
+    memset(out, 0, sizeof *out);
+    out->verdict = EB_VERDICT_NA;
+    out->n_base = base->n;
+    out->n_new = new->n;
+    out->k_base = base->k;
+    out->k_new = new->k;
+    out->hierarchical = true;
+    eb_status st = eb_hier_ratio_ci(base, new, o->resamples, 0.95, o->seed, &out->ratio, &out->p, err);
+    if (st != EB_OK)
+        return st;
+    /* U and z of the pooled samples are kept for the record, not judged:
+     * they treat the samples of one process as independent */
+    if ((st = eb_mann_whitney(new->x, new->n, base->x, base->n, &out->mw, err)) != EB_OK)
+        return st;
+    out->base_median = eb_stats_median(base->x, base->n);
+    out->new_median = eb_stats_median(new->x, new->n);
+    out->verdict = eb_compare_verdict(out->ratio.ratio, out->p, o);
     return EB_OK;
 }
 
@@ -114,7 +141,11 @@ static eb_status judge_latency(eb_compare_pair *p, const eb_compare_opts *o, eb_
         return EB_OK;
     }
     eb_err why = {{0}};
-    eb_status st = eb_compare_latency(b->samples_ms, b->n_samples, n->samples_ms, n->n_samples, o, &p->lat, &why);
+    eb_sample_groups gb, gn;
+    int one_b, one_n;
+    eb_result_groups(b, &gb, &one_b);
+    eb_result_groups(n, &gn, &one_n);
+    eb_status st = eb_compare_latency_groups(&gb, &gn, o, &p->lat, &why);
     if (st == EB_ENOMEM)
         return eb_errf(err, st, "%s", why.msg);
     if (st != EB_OK) { /* bad samples in a file: this pair cannot be judged */
@@ -128,9 +159,15 @@ static eb_status judge_latency(eb_compare_pair *p, const eb_compare_opts *o, eb_
     double ways = 1;
     for (int k = 1; k <= m && ways <= 2 / o->alpha; k++) /* C(N-m+k, k) grows with k */
         ways = ways * (N - m + k) / k;
-    if (p->lat.mw.method == EB_MW_EXACT && 2 / ways >= o->alpha)
+    if (!p->lat.hierarchical && p->lat.mw.method == EB_MW_EXACT && 2 / ways >= o->alpha)
         add_note(p, "too few samples (%d and %d): the test cannot reach p < %g", b->n_samples, n->n_samples,
                  o->alpha);
+    if (p->lat.hierarchical && (p->lat.k_base < 2 || p->lat.k_new < 2))
+        add_note(p, "%s ran in one process: its side of the interval is within-process only",
+                 p->lat.k_base < 2 ? "base" : "new");
+    else if (!p->lat.hierarchical)
+        add_note(p, "one process a side: CI and test are within-process only (run --processes K for the "
+                    "between-process spread)");
     if (b->latency.unstable || n->latency.unstable)
         add_note(p, "unstable (CV %.1f%% -> %.1f%%)", 100 * b->latency.cv, 100 * n->latency.cv);
     return EB_OK;
@@ -455,7 +492,9 @@ void eb_compare_write_md(FILE *f, const eb_comparison *c)
                 c->base->host, c->new->host);
     fprintf(f,
             "\nLatency: medians of the raw samples; ratio new/base with a 95%% percentile-bootstrap interval "
-            "(%d resamples); p from a two-sided Mann-Whitney U test.  `slower`/`faster` need p < %g and a change "
+            "(%d resamples); p from a two-sided Mann-Whitney U test, or, for results run in several processes "
+            "(--processes), both from a hierarchical bootstrap that resamples processes, then samples; with one "
+            "process a side they are within-process only.  `slower`/`faster` need p < %g and a change "
             "beyond %g%%.  Accuracy: a task-metric drop beyond %g pp regresses; memory: peak RSS growth beyond "
             "%g%% and %g KiB.  Energy is shown, not judged, and only between figures of one kind and method: an "
             "estimate is never compared with a measurement.\n\n",
@@ -476,7 +515,7 @@ void eb_compare_write_md(FILE *f, const eb_comparison *c)
             md_cellf(f, "%.4g", p->lat.base_median);
             md_cellf(f, "%.4g", p->lat.new_median);
             md_cellf(f, "%.3f [%.3f, %.3f]", p->lat.ratio.ratio, p->lat.ratio.low, p->lat.ratio.high);
-            md_cellf(f, "%.2g", p->lat.mw.p);
+            md_cellf(f, "%.2g", p->lat.p);
         } else {
             for (int k = 0; k < 4; k++)
                 md_cell(f, "-");
@@ -567,14 +606,19 @@ static cJSON *pair_json(const eb_compare_pair *p)
         cJSON *ci = cJSON_AddObjectToObject(o, "ratio_ci95");
         add_num(ci, "low", l->ratio.low);
         add_num(ci, "high", l->ratio.high);
-        cJSON_AddStringToObject(ci, "method", "percentile bootstrap");
+        cJSON_AddStringToObject(ci, "method", l->hierarchical ? "hierarchical percentile bootstrap (processes, then samples)"
+                                                              : "percentile bootstrap");
         cJSON_AddNumberToObject(ci, "resamples", l->ratio.resamples);
+        cJSON_AddStringToObject(ci, "scope", l->hierarchical ? "between-process" : "within-process only");
+        cJSON_AddNumberToObject(o, "processes_base", l->k_base);
+        cJSON_AddNumberToObject(o, "processes_new", l->k_new);
         cJSON *t = cJSON_AddObjectToObject(o, "test");
-        cJSON_AddStringToObject(t, "name", "mann-whitney-u");
-        cJSON_AddStringToObject(t, "method", eb_mw_method_name(l->mw.method));
+        cJSON_AddStringToObject(t, "name", l->hierarchical ? "hierarchical-bootstrap" : "mann-whitney-u");
+        cJSON_AddStringToObject(t, "method", l->hierarchical ? "two-sided share of resampled ratios beyond 1"
+                                                             : eb_mw_method_name(l->mw.method));
         add_num(t, "u", l->mw.u);
         add_num(t, "z", l->mw.z);
-        add_num(o, "p", l->mw.p);
+        add_num(o, "p", l->p);
     } else {
         cJSON_AddNullToObject(o, "ratio");
         cJSON_AddNullToObject(o, "p");
@@ -668,9 +712,12 @@ cJSON *eb_compare_json(const eb_comparison *c)
     cJSON_AddNumberToObject(s, "mem_floor_bytes", o->mem_floor_bytes);
     cJSON_AddNumberToObject(s, "bootstrap_resamples", o->resamples);
     cJSON_AddBoolToObject(s, "allow_model_change", o->allow_model_change);
-    cJSON_AddStringToObject(s, "ci", "percentile bootstrap of the ratio of medians, fixed seed");
+    cJSON_AddStringToObject(s, "ci", "percentile bootstrap of the ratio of medians, fixed seed; hierarchical "
+                                     "(processes, then samples) when a side ran in several processes");
     cJSON_AddStringToObject(s, "test", "two-sided Mann-Whitney U (exact below 8 samples a side, else normal "
-                                       "approximation with tie and continuity corrections)");
+                                       "approximation with tie and continuity corrections); when a side ran in "
+                                       "several processes, the hierarchical bootstrap's share of resampled ratios "
+                                       "beyond 1");
     cJSON *pairs = cJSON_AddArrayToObject(root, "pairs");
     cJSON *only_base = cJSON_AddArrayToObject(root, "only_in_base");
     cJSON *only_new = cJSON_AddArrayToObject(root, "only_in_new");

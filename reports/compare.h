@@ -17,7 +17,15 @@
  *             percentile-bootstrap interval (stats.h), and a two-sided
  *             Mann-Whitney U test; the verdict is `slower` when p < alpha
  *             and ratio > 1 + threshold, `faster` when p < alpha and
- *             ratio < 1 / (1 + threshold), else `same`;
+ *             ratio < 1 / (1 + threshold), else `same`.  When either side
+ *             ran in several worker processes (run --processes), the
+ *             interval and the test are the hierarchical bootstrap's
+ *             (processes resampled first, then samples), so a shift from
+ *             one process to the next is not mistaken for a change; with
+ *             one process a side they cover the within-process scatter
+ *             only, and the pair's note says so.  The rule's calibration
+ *             (A/A pairs called slower, 10% slowdowns caught) is measured
+ *             on generated data by tests/test_compare_calibration.c;
  *   accuracy  when both have the same task metric on the same image count,
  *             a drop of more than acc_threshold percentage points is a
  *             regression; drift (rel_l2 against each run's own baseline)
@@ -48,6 +56,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "reports/processes.h"
 #include "reports/results_load.h"
 #include "reports/stats.h"
 
@@ -86,8 +95,13 @@ typedef struct eb_latency_cmp {
     int n_base, n_new;
     double base_median, new_median; /* ms, from the raw samples */
     eb_ratio_ci ratio;              /* new/base, 95% bootstrap interval */
-    eb_mw mw;                       /* new (x) against base (y) */
+    eb_mw mw;                       /* new (x) against base (y); only the test with one process a side */
     eb_verdict verdict;
+    /* processes (--processes): with more than one on either side, the
+     * interval and the test are the hierarchical bootstrap's (stats.h) */
+    int k_base, k_new;              /* worker processes behind each side, >= 1 */
+    bool hierarchical;              /* processes resampled first; else within-process only */
+    double p;                       /* the p the verdict used: mw.p, or the hierarchical bootstrap test's */
 } eb_latency_cmp;
 
 /* Compares two arrays of raw latency samples (ms).  EB_EINVAL (with the
@@ -95,6 +109,15 @@ typedef struct eb_latency_cmp {
  * is not positive; EB_ENOMEM. */
 eb_status eb_compare_latency(const double *base, int nb, const double *new, int nn, const eb_compare_opts *o,
                              eb_latency_cmp *out, eb_err *err);
+
+/* The same on samples grouped by process.  One process a side: exactly
+ * eb_compare_latency (Mann-Whitney U and the plain bootstrap; the interval
+ * and test then only know the scatter within one process, and say so).
+ * More than one on either side: the ratio's 95% interval and the test are
+ * the hierarchical bootstrap's (eb_hier_ratio_ci: processes first, then
+ * samples), and the verdict uses that test's p. */
+eb_status eb_compare_latency_groups(const eb_sample_groups *base, const eb_sample_groups *new,
+                                    const eb_compare_opts *o, eb_latency_cmp *out, eb_err *err);
 
 typedef struct eb_compare_pair {
     const eb_result *base, *new; /* borrowed; one of them is NULL when unpaired */

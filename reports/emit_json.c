@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "reports/emit.h"
+#include "reports/processes.h"
 #include "reports/counters_json.h"
 #include "reports/layers_json.h"
 #include "reports/noise_json.h"
@@ -110,6 +111,22 @@ static void add_percentile(cJSON *o, const char *k, double v, bool available, do
     cJSON_AddStringToObject(o, key, why);
 }
 
+/* --processes (reports/processes.h): the worker processes behind the
+ * samples, each sample's process and each process's median. */
+static void processes_json(cJSON *o, const eb_result *r)
+{
+    int k = eb_result_processes(r);
+    cJSON_AddNumberToObject(o, "processes", k);
+    if (k < 2)
+        return;
+    cJSON *tags = cJSON_AddArrayToObject(o, "process_of_sample"), *meds = cJSON_AddArrayToObject(o, "process_medians");
+    for (int p = 0; p < k; p++) {
+        for (int j = 0; j < r->process_n[p]; j++)
+            cJSON_AddItemToArray(tags, cJSON_CreateNumber(p));
+        cJSON_AddItemToArray(meds, num(eb_result_process_median(r, p)));
+    }
+}
+
 static cJSON *latency_json(const eb_result *r)
 {
     cJSON *o = cJSON_CreateObject();
@@ -120,6 +137,7 @@ static cJSON *latency_json(const eb_result *r)
     cJSON *samples = cJSON_AddArrayToObject(o, "samples");
     for (int i = 0; i < r->n_samples; i++)
         cJSON_AddItemToArray(samples, num(r->samples_ms[i]));
+    processes_json(o, r);
     if (r->n_samples > 0) {
         add_num(o, "min", s->min);
         add_num(o, "median", s->median);
@@ -135,7 +153,9 @@ static cJSON *latency_json(const eb_result *r)
             add_num(ci, "low", s->ci_low);
             add_num(ci, "high", s->ci_high);
             add_num(ci, "coverage", s->ci_level);
-            cJSON_AddStringToObject(ci, "method", "order-statistic (exact binomial)");
+            cJSON_AddStringToObject(ci, "method", r->ci_hierarchical ? EB_CI_METHOD_HIERARCHICAL
+                                                                     : "order-statistic (exact binomial)");
+            cJSON_AddStringToObject(ci, "scope", r->ci_hierarchical ? "between-process" : EB_CI_SCOPE_WITHIN);
         } else {
             cJSON_AddNullToObject(o, "median_ci95");
         }
@@ -448,6 +468,7 @@ static cJSON *run_json(const eb_report_doc *d)
     cJSON_AddBoolToObject(s, "isolated", o->isolated);
     add_str_or_null(s, "inputs_dir", o->inputs_dir);
     cJSON_AddNumberToObject(s, "eval_images", (double)o->eval_images);
+    cJSON_AddNumberToObject(s, "processes", o->processes > 1 ? o->processes : 1);
     cJSON_AddItemToObject(r, "environment", environment_json(p));
     return r;
 }

@@ -47,7 +47,9 @@
  * failure rolls it back.  The trend compares each run with the previous
  * one that ran, on the stored raw samples, with the rule of `compare`
  * (reports/compare.h): a regression is a Mann-Whitney p < alpha together
- * with a median ratio beyond the threshold. */
+ * with a median ratio beyond the threshold.  The check (`history check`)
+ * looks for change points in each series of run medians
+ * (reports/changepoint.h). */
 #include "reports/history.h"
 
 #include "models/zoo.h"
@@ -674,7 +676,7 @@ void eb_trend_print(FILE *f, const eb_trend *t)
         if (p->model_changed)
             fprintf(f, "  model changed (sha256 %.12s): not compared", p->model_sha256);
         if (p->compared)
-            fprintf(f, "  x%.3f p=%.2g %s%s", p->cmp.ratio.ratio, p->cmp.mw.p, eb_verdict_name(p->cmp.verdict),
+            fprintf(f, "  x%.3f p=%.2g %s%s", p->cmp.ratio.ratio, p->cmp.p, eb_verdict_name(p->cmp.verdict),
                     p->regressed ? "  << REGRESSED" : "");
         fputc('\n', f);
     }
@@ -864,4 +866,148 @@ eb_status eb_trend_plot(const eb_trend *t, const char *png_path, eb_err *err)
         return st;
     }
     return EB_OK;
+}
+
+/* ---- check ---------------------------------------------------------------------- */
+
+static const char CHECK_SQL[] =
+    "SELECT r.model, coalesce(r.model_sha256, ''), r.variant, r.device, runs.host, r.median_ms, runs.start_time,"
+    " runs.git_commit"
+    " FROM results r JOIN runs ON runs.id = r.run_id"
+    " WHERE r.status = 'ok' AND r.median_ms IS NOT NULL"
+    " ORDER BY r.model, coalesce(r.model_sha256, ''), r.variant, r.device, runs.host, runs.start_time, runs.id, r.id";
+
+typedef struct check_row {
+    double median;
+    char when[32], commit[64];
+} check_row;
+
+/* Finds the change points of one series (rows[0..n)) into *s. */
+static eb_status check_series(eb_check_series *s, const check_row *rows, int n, double alpha, eb_err *err)
+{
+    s->n = n;
+    s->verdict = n >= 2 * EB_CP_MIN_SIDE;
+    snprintf(s->latest_when, sizeof s->latest_when, "%s", n ? rows[n - 1].when : "");
+    double *y = malloc((size_t)(n ? n : 1) * sizeof *y);
+    if (!y)
+        return eb_errf(err, EB_ENOMEM, "history check: out of memory");
+    for (int i = 0; i < n; i++)
+        y[i] = rows[i].median;
+    eb_status st = eb_changepoints(y, n, alpha, s->points, EB_CHECK_MAX_POINTS, &s->n_points, err);
+    free(y);
+    if (st != EB_OK)
+        return st;
+    for (int k = 0; k < s->n_points; k++) {
+        snprintf(s->when[k], sizeof s->when[k], "%s", rows[s->points[k].index].when);
+        snprintf(s->commit[k], sizeof s->commit[k], "%s", rows[s->points[k].index].commit);
+    }
+    s->regressed = s->n_points > 0 && s->points[s->n_points - 1].slower;
+    return EB_OK;
+}
+
+eb_status eb_history_check(eb_history *h, double alpha, eb_check *out, eb_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->alpha = alpha;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(h->db, CHECK_SQL, -1, &st, NULL) != SQLITE_OK)
+        return db_err(h, err, "cannot query");
+    check_row *rows = NULL;
+    int n_rows = 0, cap_rows = 0, cap = 0, step;
+    eb_status rc = EB_OK;
+    eb_check_series cur;
+    memset(&cur, 0, sizeof cur);
+    for (;;) {
+        step = sqlite3_step(st);
+        eb_check_series next;
+        memset(&next, 0, sizeof next);
+        if (step == SQLITE_ROW) {
+            col_text(st, 0, next.model, sizeof next.model);
+            col_text(st, 1, next.model_sha256, sizeof next.model_sha256);
+            col_text(st, 2, next.variant, sizeof next.variant);
+            col_text(st, 3, next.device, sizeof next.device);
+            col_text(st, 4, next.host, sizeof next.host);
+        }
+        bool same = step == SQLITE_ROW && n_rows > 0 && strcmp(next.model, cur.model) == 0 &&
+                    strcmp(next.model_sha256, cur.model_sha256) == 0 && strcmp(next.variant, cur.variant) == 0 &&
+                    strcmp(next.device, cur.device) == 0 && strcmp(next.host, cur.host) == 0;
+        if (!same && n_rows > 0) { /* the series in cur is complete */
+            if (out->n == cap) {
+                cap = cap ? 2 * cap : 8;
+                eb_check_series *grown = realloc(out->series, (size_t)cap * sizeof *grown);
+                if (!grown) {
+                    rc = eb_errf(err, EB_ENOMEM, "history check: out of memory");
+                    break;
+                }
+                out->series = grown;
+            }
+            eb_check_series *s = &out->series[out->n++];
+            *s = cur;
+            if ((rc = check_series(s, rows, n_rows, alpha, err)) != EB_OK)
+                break;
+            out->regressed += s->regressed;
+            out->no_verdict += !s->verdict;
+            n_rows = 0;
+        }
+        if (step != SQLITE_ROW)
+            break;
+        if (n_rows == 0)
+            cur = next;
+        if (n_rows == cap_rows) {
+            cap_rows = cap_rows ? 2 * cap_rows : 64;
+            check_row *grown = realloc(rows, (size_t)cap_rows * sizeof *grown);
+            if (!grown) {
+                rc = eb_errf(err, EB_ENOMEM, "history check: out of memory");
+                break;
+            }
+            rows = grown;
+        }
+        check_row *r = &rows[n_rows++];
+        r->median = sqlite3_column_double(st, 5);
+        col_text(st, 6, r->when, sizeof r->when);
+        col_text(st, 7, r->commit, sizeof r->commit);
+    }
+    if (rc == EB_OK && step != SQLITE_DONE)
+        rc = db_err(h, err, "cannot query");
+    sqlite3_finalize(st);
+    free(rows);
+    if (rc != EB_OK)
+        eb_check_free(out);
+    return rc;
+}
+
+void eb_check_free(eb_check *c)
+{
+    free(c->series);
+    c->series = NULL;
+    c->n = 0;
+}
+
+void eb_check_print(FILE *f, const eb_check *c)
+{
+    for (int i = 0; i < c->n; i++) {
+        const eb_check_series *s = &c->series[i];
+        fprintf(f, "%s (sha256 %.12s), %s, %s on %s: %d run%s", s->model, *s->model_sha256 ? s->model_sha256 : "unknown",
+                s->variant, s->device, *s->host ? s->host : "unknown host", s->n, s->n == 1 ? "" : "s");
+        if (!s->verdict) {
+            fprintf(f, ": no verdict (fewer than %d runs: a change needs %d on each side)\n", 2 * EB_CP_MIN_SIDE,
+                    EB_CP_MIN_SIDE);
+            continue;
+        }
+        fprintf(f, ", %d change point%s\n", s->n_points, s->n_points == 1 ? "" : "s");
+        for (int k = 0; k < s->n_points; k++) {
+            const eb_changepoint *p = &s->points[k];
+            fprintf(f, "  change at run %d of %d (%s, commit %s): median %.4g -> %.4g ms (x%.3f), %.1f sigma, "
+                       "Mann-Whitney p=%.2g: %s\n",
+                    p->index + 1, s->n, s->when[k], s->commit[k], p->before, p->after, p->after / p->before,
+                    p->sigmas, p->p, p->slower ? "slower" : "faster");
+        }
+        if (s->regressed)
+            fprintf(f, "  REGRESSED: the latest run (%s) is in the slower segment that starts at run %d\n",
+                    s->latest_when, s->points[s->n_points - 1].index + 1);
+    }
+    fprintf(f, "%d series: %d regressed at the latest run, %d without a verdict (change points need at least %d "
+               "runs a side, medians %.1f sigma apart and Mann-Whitney p < %g) -> %s\n",
+            c->n, c->regressed, c->no_verdict, EB_CP_MIN_SIDE, EB_CP_SIGMAS, c->alpha,
+            c->regressed ? "REGRESSED" : "no regression");
 }

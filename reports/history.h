@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "reports/changepoint.h"
 #include "reports/compare.h"
 #include "reports/results_load.h"
 
@@ -91,5 +92,39 @@ void eb_trend_print(FILE *f, const eb_trend *t);
  * gnuplot (a quote or a newline in it) or nothing to plot, EB_EIO when
  * gnuplot fails. */
 eb_status eb_trend_plot(const eb_trend *t, const char *png_path, eb_err *err);
+
+/* ---- history check: change points (changepoint.h) ------------------------ */
+
+#define EB_CHECK_MAX_POINTS 16 /* change points reported per series */
+
+typedef struct eb_check_series {
+    char model[128], model_sha256[65], variant[256], device[64], host[64];
+    int n;                        /* ok runs with a median, oldest first */
+    int n_points;                 /* change points found */
+    eb_changepoint points[EB_CHECK_MAX_POINTS];
+    bool verdict;                 /* false: fewer than 2 * EB_CP_MIN_SIDE runs */
+    bool regressed;               /* the latest change point is a slowdown: the latest run is in it */
+    /* the runs at each change point (start time and commit), index-aligned with points */
+    char when[EB_CHECK_MAX_POINTS][32], commit[EB_CHECK_MAX_POINTS][64];
+    char latest_when[32];
+} eb_check_series;
+
+typedef struct eb_check {
+    eb_check_series *series;      /* one per (model SHA-256, variant, device, host), sorted */
+    int n;
+    int regressed, no_verdict;
+    double alpha;
+} eb_check;
+
+/* The change points of every series in the database: the medians of its
+ * ok runs, oldest first (run start time, then insertion order), searched
+ * with eb_changepoints at alpha.  A series is one model (its SHA-256: a
+ * changed model starts a new series), variant, device and host.
+ * EB_EIO on a query failure, EB_ENOMEM.  Free with eb_check_free. */
+eb_status eb_history_check(eb_history *h, double alpha, eb_check *out, eb_err *err);
+void eb_check_free(eb_check *c);
+
+/* Every series: its change points, its verdict, and a summary line. */
+void eb_check_print(FILE *f, const eb_check *c);
 
 #endif

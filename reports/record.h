@@ -327,6 +327,7 @@ typedef struct eb_sensitivity {
 } eb_sensitivity;
 
 #define EB_RESULT_MAX_WARNINGS 4
+#define EB_RESULT_MAX_PROCESSES 64 /* --processes at most */
 
 typedef struct eb_result {
     /* what */
@@ -352,6 +353,12 @@ typedef struct eb_result {
     eb_latency_stats latency;
     bool hit_max_time;      /* --max-time stopped sampling before -n/--min-time were met */
     bool hit_sample_cap;    /* the sample buffer (2^17 or -n) filled before --min-time was met */
+    /* --processes K (reports/processes.h): samples_ms holds process_n[0]
+     * samples of the first worker process, then process_n[1] of the second,
+     * ...; n_processes 0 or 1: all from one process (process_n unused) */
+    int n_processes;
+    int process_n[EB_RESULT_MAX_PROCESSES];
+    bool ci_hierarchical;   /* latency's median CI is the hierarchical bootstrap's over the processes */
     double prepare_ms;      /* runner prepare(), once */
 
     /* accuracy against the baseline, on the same inputs */
@@ -504,6 +511,7 @@ typedef struct eb_run_settings {
     bool isolated;           /* each variant in its own process */
     const char *inputs_dir;  /* input_N.pb files instead of random data, or NULL */
     int64_t eval_images;     /* test images for the task metric of zoo models; 0: none */
+    int processes;           /* --processes: worker processes per variant (0 or 1: one) */
 } eb_run_settings;
 
 /* A model as the run saw it: identity and static cost. */

@@ -13,6 +13,7 @@
 #include "reports/counters_json.h"
 #include "reports/layers_json.h"
 #include "reports/noise_json.h"
+#include "reports/processes.h"
 
 static const cJSON *get(const cJSON *o, const char *k)
 {
@@ -135,6 +136,27 @@ static void parse_energy(const cJSON *en, eb_result *r)
         snprintf(e->reason, sizeof e->reason, "recorded as %s without joules per inference", kind->valuestring);
 }
 
+/* latency.process_of_sample (--processes): the samples' worker processes
+ * (reports/processes.h); tags that are not clean leave one process, and
+ * with them the median's interval is the file's own. */
+static eb_status load_processes(eb_result *r, const cJSON *lat)
+{
+    const cJSON *tags = get(lat, "process_of_sample"), *t;
+    int n = cJSON_GetArraySize(tags);
+    if (!cJSON_IsArray(tags) || n != r->n_samples || n < 1)
+        return EB_OK;
+    int *v = malloc((size_t)n * sizeof *v), i = 0;
+    if (!v)
+        return EB_ENOMEM;
+    cJSON_ArrayForEach(t, tags) v[i++] = cJSON_IsNumber(t) && t->valuedouble >= 0 && t->valuedouble < 1e6 ? (int)t->valuedouble : -1;
+    eb_processes_from_tags(r, v, n);
+    free(v);
+    const cJSON *ci = get(lat, "median_ci95");
+    const cJSON *m = get(ci, "method");
+    r->ci_hierarchical = r->n_processes > 1 && cJSON_IsString(m) && strcmp(m->valuestring, EB_CI_METHOD_HIERARCHICAL) == 0;
+    return EB_OK;
+}
+
 static eb_status parse_result(const cJSON *o, const char *where, eb_result *r, eb_err *err)
 {
     memset(r, 0, sizeof *r);
@@ -197,6 +219,8 @@ static eb_status parse_result(const cJSON *o, const char *where, eb_result *r, e
         r->latency.ci_high = num(ci, "high", NAN);
         r->latency.ci_level = num(ci, "coverage", NAN);
     }
+    if (load_processes(r, lat) != EB_OK)
+        return eb_errf(err, EB_ENOMEM, "%s: out of memory", where);
 
     const cJSON *acc = get(o, "accuracy"), *d = get(acc, "drift"), *t = get(acc, "task_metric");
     str(r->inputs, sizeof r->inputs, acc, "inputs");

@@ -298,3 +298,150 @@ out:
     free(ratios);
     return st;
 }
+
+/* ---- the hierarchical bootstrap ----------------------------------------------- */
+
+static eb_status check_groups(const eb_sample_groups *g, const char *what, eb_err *err)
+{
+    if (!g || !g->x || !g->counts || g->k < 1 || g->n < 1)
+        return eb_errf(err, EB_EINVAL, "%s: no samples or no process", what);
+    long long sum = 0;
+    for (int i = 0; i < g->k; i++) {
+        if (g->counts[i] < 1)
+            return eb_errf(err, EB_EINVAL, "%s: process %d has %d samples", what, i, g->counts[i]);
+        sum += g->counts[i];
+    }
+    if (sum != g->n)
+        return eb_errf(err, EB_EINVAL, "%s: the processes hold %lld samples, not %d", what, sum, g->n);
+    if (!all_finite(g->x, g->n))
+        return eb_errf(err, EB_EINVAL, "%s: a sample is not a finite number", what);
+    return EB_OK;
+}
+
+/* Offsets of each group's first sample (k of them). */
+static int *group_starts(const eb_sample_groups *g)
+{
+    int *start = malloc((size_t)g->k * sizeof *start);
+    if (start)
+        for (int i = 0, off = 0; i < g->k; off += g->counts[i], i++)
+            start[i] = off;
+    return start;
+}
+
+/* One hierarchical resample of g into dst[0..n): k processes drawn with
+ * replacement, then each drawn process's samples (as many as it holds).
+ * The resample's size varies with the processes drawn; returns it. */
+static int resample_groups(rng *r, const eb_sample_groups *g, const int *start, double *dst)
+{
+    int m = 0;
+    for (int i = 0; i < g->k; i++) {
+        int p = rng_index(r, g->k), c = g->counts[p];
+        const double *src = g->x + start[p];
+        for (int j = 0; j < c; j++)
+            dst[m++] = src[rng_index(r, c)];
+    }
+    return m;
+}
+
+/* Largest size a resample of g can have: k times its largest process. */
+static size_t max_resample(const eb_sample_groups *g)
+{
+    int big = 0;
+    for (int i = 0; i < g->k; i++)
+        big = g->counts[i] > big ? g->counts[i] : big;
+    return (size_t)g->k * (size_t)big;
+}
+
+static void seed_rng(rng *r, uint64_t seed)
+{
+    uint64_t sm = seed;
+    for (int i = 0; i < 4; i++)
+        r->s[i] = splitmix64(&sm);
+}
+
+eb_status eb_hier_median_ci(const eb_sample_groups *g, int resamples, double level, uint64_t seed, double *low,
+                            double *high, eb_err *err)
+{
+    *low = *high = NAN;
+    if (resamples < 1 || !(level > 0 && level < 1))
+        return eb_errf(err, EB_EINVAL, "median interval: bad arguments (%d resamples, level %g)", resamples, level);
+    eb_status st = check_groups(g, "median interval", err);
+    if (st != EB_OK)
+        return st;
+    int *start = group_starts(g);
+    double *buf = malloc(max_resample(g) * sizeof *buf), *meds = malloc((size_t)resamples * sizeof *meds);
+    if (!start || !buf || !meds) {
+        st = eb_errf(err, EB_ENOMEM, "median interval: out of memory");
+        goto out;
+    }
+    rng r;
+    seed_rng(&r, seed);
+    for (int b = 0; b < resamples; b++) {
+        int m = resample_groups(&r, g, start, buf);
+        meds[b] = median_inplace(buf, m);
+    }
+    qsort(meds, (size_t)resamples, sizeof *meds, cmp_double);
+    *low = eb_percentile_sorted(meds, resamples, 100 * (1 - level) / 2);
+    *high = eb_percentile_sorted(meds, resamples, 100 * (1 + level) / 2);
+out:
+    free(start);
+    free(buf);
+    free(meds);
+    return st;
+}
+
+eb_status eb_hier_ratio_ci(const eb_sample_groups *x, const eb_sample_groups *y, int resamples, double level,
+                           uint64_t seed, eb_ratio_ci *out, double *p, eb_err *err)
+{
+    memset(out, 0, sizeof *out);
+    *p = NAN;
+    if (resamples < 1 || !(level > 0 && level < 1))
+        return eb_errf(err, EB_EINVAL, "ratio of medians: bad arguments (%d resamples, level %g)", resamples, level);
+    eb_status st = check_groups(x, "ratio of medians (base)", err);
+    if (st == EB_OK)
+        st = check_groups(y, "ratio of medians (new)", err);
+    if (st != EB_OK)
+        return st;
+    int *sx = group_starts(x), *sy = group_starts(y);
+    size_t cap = max_resample(x) > max_resample(y) ? max_resample(x) : max_resample(y);
+    if (cap < (size_t)x->n || cap < (size_t)y->n)
+        cap = (size_t)(x->n > y->n ? x->n : y->n);
+    double *bx = malloc(cap * sizeof *bx), *by = malloc(cap * sizeof *by);
+    double *ratios = malloc((size_t)resamples * sizeof *ratios);
+    if (!sx || !sy || !bx || !by || !ratios) {
+        st = eb_errf(err, EB_ENOMEM, "ratio of medians: out of memory");
+        goto out;
+    }
+    memcpy(bx, x->x, (size_t)x->n * sizeof *bx);
+    memcpy(by, y->x, (size_t)y->n * sizeof *by);
+    double mx = median_inplace(bx, x->n), my = median_inplace(by, y->n);
+    if (!(mx > 0)) {
+        st = eb_errf(err, EB_EINVAL, "ratio of medians: the base median is %g, not positive", mx);
+        goto out;
+    }
+    out->ratio = my / mx;
+    out->level = level;
+    out->resamples = resamples;
+    rng r;
+    seed_rng(&r, seed);
+    long below = 0, above = 0;
+    for (int b = 0; b < resamples; b++) {
+        int mxn = resample_groups(&r, x, sx, bx), myn = resample_groups(&r, y, sy, by);
+        double rx = median_inplace(bx, mxn), ry = median_inplace(by, myn);
+        ratios[b] = rx > 0 ? ry / rx : INFINITY;
+        below += ratios[b] <= 1;
+        above += ratios[b] >= 1;
+    }
+    qsort(ratios, (size_t)resamples, sizeof *ratios, cmp_double);
+    out->low = eb_percentile_sorted(ratios, resamples, 100 * (1 - level) / 2);
+    out->high = eb_percentile_sorted(ratios, resamples, 100 * (1 + level) / 2);
+    double q = 2.0 * (double)((below < above ? below : above) + 1) / (double)(resamples + 1);
+    *p = q < 1 ? q : 1;
+out:
+    free(sx);
+    free(sy);
+    free(bx);
+    free(by);
+    free(ratios);
+    return st;
+}

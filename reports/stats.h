@@ -74,4 +74,43 @@ typedef struct eb_ratio_ci {
 eb_status eb_median_ratio_ci(const double *x, int nx, const double *y, int ny, int resamples, double level,
                              uint64_t seed, eb_ratio_ci *out, eb_err *err);
 
+/* ---- the hierarchical bootstrap (samples grouped by process) ------------------
+ *
+ * Samples of one process are not independent: they share its address space
+ * layout, its page placement, the frequency the CPU ran at, the code layout
+ * the loader chose, so two processes of one build differ by a few percent
+ * while each process's samples scatter far less.  Resampling the pooled
+ * samples as if they were independent makes an interval as narrow as the
+ * within-process scatter, and a test that calls every process-to-process
+ * shift significant.  The hierarchical bootstrap resamples the level that
+ * varies first: K processes drawn with replacement from the K, then, within
+ * each drawn process, its samples drawn with replacement (keeping its size);
+ * the statistic is the median of the pooled resample. */
+
+/* Samples grouped by process: x[0..n) holds counts[0] samples of the first
+ * process, then counts[1] of the second, ...; sum(counts) = n, every count
+ * >= 1, k >= 1.  k = 1 (counts = {n}) is one process. */
+typedef struct eb_sample_groups {
+    const double *x;
+    int n;
+    const int *counts;
+    int k;
+} eb_sample_groups;
+
+/* The 95%-style percentile interval of the pooled median by the
+ * hierarchical bootstrap, at `level`, seeded.  EB_EINVAL on bad groups
+ * (counts not summing to n, a count < 1), a non-finite sample or bad
+ * arguments; EB_ENOMEM. */
+eb_status eb_hier_median_ci(const eb_sample_groups *g, int resamples, double level, uint64_t seed, double *low,
+                            double *high, eb_err *err);
+
+/* The ratio of pooled medians median(y)/median(x) with its hierarchical
+ * percentile-bootstrap interval at `level`, and the bootstrap test of
+ * "no change" (ratio 1): p = min(1, 2 min(#{r* <= 1} + 1, #{r* >= 1} + 1) /
+ * (resamples + 1)), the two-sided share of resampled ratios on the other
+ * side of 1.  x and y are resampled independently, each process first.
+ * EB_EINVAL as eb_hier_median_ci, or when median(x) <= 0; EB_ENOMEM. */
+eb_status eb_hier_ratio_ci(const eb_sample_groups *x, const eb_sample_groups *y, int resamples, double level,
+                           uint64_t seed, eb_ratio_ci *out, double *p, eb_err *err);
+
 #endif
