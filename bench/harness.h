@@ -31,6 +31,7 @@ typedef struct eb_run_opts {
     bool layers;             /* --layers: per-node drift against the fp32 graph (layer_drift.h) */
     double layers_threshold; /* --layers-threshold: rel L2 that names the first node over it */
     bool sensitivity;        /* --sensitivity: each layer compressed alone (sensitivity.h) */
+    uint64_t mem_limit;      /* --mem-limit: RLIMIT_DATA of each variant's process, 0 none (mem_limit.h) */
     /* Called by eb_isolate_run while it waits for the variant's process
      * (every 0.25 s, and at once after a signal): refreshes the progress
      * line; true stops the variant, recorded as `interrupted`.  NULL: none. */
