@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench/cli.h"
@@ -28,12 +29,15 @@
 #include "bench/inputs.h"
 #include "bench/interrupt.h"
 #include "bench/layer_drift.h"
+#include "bench/mem_limit.h"
 #include "bench/output_path.h"
 #include "bench/progress.h"
+#include "bench/resume.h"
 #include "bench/provenance.h"
 #include "bench/run_checks.h"
 #include "bench/variant.h"
 #include "models/cost.h"
+#include "models/file_replace.h"
 #include "models/transform.h"
 #include "models/zoo.h"
 #include "reference_kernels/ref.h"
@@ -56,6 +60,10 @@ static const char USAGE[] =
     "      --min-time S     and at least S seconds of timed runs (default 1)\n"
     "      --max-time S     stop sampling after S seconds (default 60)\n"
     "      --timeout S      kill a variant after S seconds (default 120)\n"
+    "      --mem-limit SIZE each variant's memory (RLIMIT_DATA of its process):\n"
+    "                       512M, 4G, 50% of the usable memory, or none (default\n"
+    "                       75% of the physical memory or the cgroup's limit);\n"
+    "                       a variant over it is failed: out of memory\n"
     "      --cv-threshold P flag results whose CV is above P percent (default 5)\n"
     "      --seed S         seed of the random inputs (default 1)\n"
     "      --inputs DIR     use DIR/input_N.pb (ONNX TensorProto) instead\n"
@@ -71,6 +79,9 @@ static const char USAGE[] =
     "                       written straight into\n"
     "      --format F       json (default), jsonl, csv or md; without -o, the\n"
     "                       results in F on stdout (the table goes to stderr)\n"
+    "      --resume FILE    keep the ok and unsupported records of FILE (a result\n"
+    "                       document or JSON Lines) and of FILE's .jsonl (what a\n"
+    "                       killed run finished); run only the other variants\n"
     "      --batch N        size of a symbolic leading dim (default 1)\n"
     "      --dim NAME=N     size of the symbolic dim NAME\n"
     "      --no-isolate     run variants in this process (debugging)\n"
@@ -90,14 +101,17 @@ static const char USAGE[] =
     "                       a suggested quant-skip (prune-skip) set\n"
     "\n"
     "On a terminal, stderr shows the variant in flight with elapsed time and ETA.\n"
-    "Ctrl-C stops the variant in flight (recorded as interrupted), writes the\n"
-    "results so far and exits 130; variants not started are not recorded.\n"
+    "Ctrl-C or SIGTERM stops the variant in flight (recorded as interrupted),\n"
+    "writes the results so far and exits 130; variants not started are not\n"
+    "recorded.  Every file is written to a fresh temporary file (mkstemp) in its\n"
+    "folder, then renamed into place: a symbolic link planted at the temporary\n"
+    "or the final name is replaced, never followed.\n"
     "\n"
     "Exit status: 0 every variant ran or was unsupported; 2 bad usage or input\n"
     "(an unknown runner, a missing model file, a bad -o, ...: refused before any\n"
     "work); 3 some variant failed, crashed or timed out, a model could not be\n"
     "loaded (its results say why), or no variant ran at all; 75 environment failure;\n"
-    "130 interrupted (Ctrl-C).\n";
+    "130 interrupted (Ctrl-C, SIGTERM).\n";
 
 /* A model that exists but cannot be measured: every variant of it gets
  * this status and reason, without a process. */
@@ -203,6 +217,10 @@ typedef struct sweep {
     eb_output out;
     FILE *table_out; /* stdout, or stderr when the document goes to stdout */
     FILE *jsonl;
+    eb_file_replace jsonl_file; /* s->jsonl when it is FILE's .jsonl */
+    eb_resume resume;           /* --resume: records kept from an earlier run */
+    eb_result **resumed;        /* [model * variants + variant]: the kept record, or NULL */
+    char mem_limit_desc[256];   /* --mem-limit as recorded (run.settings.mem_limit) */
     eb_result *results;
     int n_results;
     eb_model_info *infos;
@@ -220,12 +238,33 @@ static bool sweep_wait(void *ctx)
     return eb_interrupted();
 }
 
+/* When the sweep recorded r: UTC, ISO 8601 with milliseconds. */
+static void stamp_finished(eb_result *r)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    char day[24];
+    strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(r->finished_at, sizeof r->finished_at, "%s.%03dZ", day, (int)(ts.tv_nsec / 1000000));
+}
+
+/* The record --resume kept for variant i of model m, or NULL. */
+static eb_result *resumed(const sweep *s, int m, int i)
+{
+    return s->resumed ? s->resumed[m * s->variants.n + i] : NULL;
+}
+
 /* base_median_ms: the same model's ref baseline, NAN when there is none. */
 static void record(sweep *s, eb_result *r, double base_median_ms)
 {
-    eb_run_add_warnings(r, s->cpus);
+    if (!r->raw) { /* a record kept by --resume is as it was, and already in the .jsonl */
+        eb_run_add_warnings(r, s->cpus);
+        stamp_finished(r);
+    }
     eb_emit_table_row(s->table_out, &s->table, r, base_median_ms);
-    if (s->jsonl) {
+    if (s->jsonl && !r->raw) {
         eb_err err = {{0}};
         if (eb_emit_jsonl_record(s->jsonl, &s->prov, r, &err) != EB_OK)
             eb_cli_error("%s", err.msg);
@@ -236,6 +275,36 @@ static void record(sweep *s, eb_result *r, double base_median_ms)
 static bool is_plain_ref(const eb_variant *v)
 {
     return strcmp(v->spec, "ref") == 0;
+}
+
+/* Records variant i of model m from what --resume kept. */
+static void record_resumed(sweep *s, int m, int i, double base_median_ms, int *done)
+{
+    eb_result r;
+    eb_resume_take(&s->resume, resumed(s, m, i), &r);
+    s->resumed[m * s->variants.n + i] = NULL;
+    (*done)++;
+    record(s, &r, base_median_ms);
+}
+
+/* --resume: every variant of model m kept (recorded here, true: nothing
+ * to run), or a kept `ref` recorded first (*ref_kept), its baseline then
+ * run silently for the others' drift. */
+static bool resume_model(sweep *s, int m, int ref_idx, bool *ref_kept, int *done)
+{
+    *ref_kept = false;
+    if (!s->resumed)
+        return false;
+    int pending = 0;
+    for (int i = 0; i < s->variants.n; i++)
+        pending += !resumed(s, m, i);
+    *ref_kept = ref_idx >= 0 && resumed(s, m, ref_idx);
+    double base = *ref_kept && resumed(s, m, ref_idx)->status == EB_RESULT_OK ? resumed(s, m, ref_idx)->latency.median
+                                                                              : NAN;
+    for (int i = 0; i < s->variants.n; i++)
+        if (resumed(s, m, i) && (pending == 0 || i == ref_idx))
+            record_resumed(s, m, i, base, done);
+    return pending == 0;
 }
 
 /* Every variant of a model that cannot be measured gets its status and
@@ -274,20 +343,28 @@ static void run_model(sweep *s, int m, char *tmpl_dir, int *done)
     for (int i = 0; i < s->variants.n && ref_idx < 0; i++)
         if (is_plain_ref(&s->variants.items[i]))
             ref_idx = i;
+    double kept_base = NAN; /* a kept ref's median, as the table showed it */
+    if (ref_idx >= 0 && resumed(s, m, ref_idx) && resumed(s, m, ref_idx)->status == EB_RESULT_OK)
+        kept_base = resumed(s, m, ref_idx)->latency.median;
+    bool ref_kept;
+    if (resume_model(s, m, ref_idx, &ref_kept, done))
+        return;
     eb_variant ref = eb_variant_default("ref");
     eb_result base = proto;
     if (eb_interrupted())
         return;
-    eb_progress_begin(&s->progress, info->name, ref_idx >= 0 ? ref.spec : NULL, *done + 1);
+    eb_progress_begin(&s->progress, info->name, ref_idx >= 0 && !ref_kept ? ref.spec : NULL, *done + 1);
     eb_isolate_run(info->path, &ref, &s->opts, true, &base);
-    eb_progress_end(&s->progress, ref_idx >= 0);
+    eb_progress_end(&s->progress, ref_idx >= 0 && !ref_kept);
     eb_task_metric base_task = base.task;
     if (base_task.available) {
         base.task.has_delta = true;
         base.task.delta = 0;
     }
     double base_median = base.status == EB_RESULT_OK && base.n_samples > 0 ? base.latency.median : NAN;
-    if (ref_idx >= 0) {
+    if (!isnan(kept_base))
+        base_median = kept_base;
+    if (ref_idx >= 0 && !ref_kept) {
         (*done)++;
         record(s, &base, base_median);
     } else {
@@ -297,6 +374,10 @@ static void run_model(sweep *s, int m, char *tmpl_dir, int *done)
     for (int i = 0; i < s->variants.n && !eb_interrupted(); i++) {
         if (i == ref_idx)
             continue;
+        if (resumed(s, m, i)) {
+            record_resumed(s, m, i, base_median, done);
+            continue;
+        }
         eb_result r = proto;
         eb_progress_begin(&s->progress, info->name, s->variants.items[i].spec, ++*done);
         eb_isolate_run(info->path, &s->variants.items[i], &s->opts, false, &r);
@@ -332,10 +413,60 @@ static bool open_records(sweep *s)
     }
     if (!*s->out.records)
         return true;
-    if (!(s->jsonl = fopen(s->out.records, "w"))) {
-        eb_cli_error("%s: cannot write: %s", s->out.records, strerror(errno));
+    eb_err err = {{0}};
+    if (eb_file_is_stream(s->out.records)) { /* -o /dev/stdout --format jsonl, a FIFO */
+        if (!(s->jsonl = eb_file_open_stream(s->out.records))) {
+            eb_cli_error("%s: cannot write: %s", s->out.records, strerror(errno));
+            return false;
+        }
+    } else if (eb_file_replace_open(&s->jsonl_file, s->out.records, &err) != EB_OK) {
+        eb_cli_error("%s", err.msg);
+        return false;
+    } else {
+        s->jsonl = s->jsonl_file.f;
+    }
+    /* the records --resume keeps come first, so that the new file holds
+     * them before it replaces the old one (which may be where they came from) */
+    for (int k = 0; s->resumed && k < s->n_models * s->variants.n; k++)
+        if (s->resumed[k] && eb_emit_jsonl_record(s->jsonl, &s->prov, s->resumed[k], &err) != EB_OK) {
+            eb_cli_error("%s", err.msg);
+            return false;
+        }
+    if (s->jsonl_file.f && eb_file_replace_publish(&s->jsonl_file, &err) != EB_OK) {
+        s->jsonl = NULL;
+        eb_cli_error("%s", err.msg);
         return false;
     }
+    return true;
+}
+
+/* --resume: which variants of which models need not run again. */
+static bool plan_resume(sweep *s, const char *path)
+{
+    eb_err err = {{0}};
+    if (eb_resume_load(path, &s->resume, &err) != EB_OK) {
+        eb_cli_error("%s", err.msg);
+        return false;
+    }
+    if (!(s->resumed = calloc((size_t)s->n_models * (size_t)s->variants.n, sizeof *s->resumed))) {
+        eb_cli_error("out of memory");
+        return false;
+    }
+    int kept = 0;
+    for (int m = 0; m < s->n_models; m++)
+        for (int i = 0; s->states[m].usable && i < s->variants.n; i++) {
+            eb_result *r = eb_resume_find(&s->resume, s->infos[m].sha256, s->variants.items[i].spec);
+            if (r) {
+                s->resume.taken[r - s->resume.kept] = true; /* a model listed twice: one record each */
+                s->resumed[m * s->variants.n + i] = r;
+                kept++;
+            }
+        }
+    for (int k = 0; k < s->resume.n; k++) /* eb_resume_take marks them again as they are recorded */
+        s->resume.taken[k] = false;
+    int others = s->resume.n - kept;
+    eb_cli_error("--resume %s: %d variant%s kept (ok or unsupported), %d to run%s", path, kept, kept == 1 ? "" : "s",
+                 s->n_models * s->variants.n - kept, others > 0 ? "; records of other models or variants dropped" : "");
     return true;
 }
 
@@ -354,6 +485,30 @@ static int exit_status(const sweep *s)
         if (!s->states[m].usable)
             return EB_EXIT_PARTIAL;
     return any_ok ? EB_EXIT_OK : EB_EXIT_PARTIAL;
+}
+
+/* --mem-limit (or its default) into s->opts.mem_limit and its record;
+ * false (with a message) on a bad SIZE. */
+static bool set_mem_limit(sweep *s, const char *arg)
+{
+    eb_err err = {{0}};
+    char why[160];
+    if (arg && eb_mem_limit_parse(arg, &s->opts.mem_limit, s->mem_limit_desc, sizeof s->mem_limit_desc, &err) != EB_OK) {
+        eb_cli_error("%s", err.msg);
+        return false;
+    }
+    if (!arg)
+        s->opts.mem_limit = eb_mem_limit_default(s->mem_limit_desc, sizeof s->mem_limit_desc);
+    if (s->opts.mem_limit && !s->opts.isolate) {
+        s->opts.mem_limit = 0;
+        snprintf(s->mem_limit_desc, sizeof s->mem_limit_desc, "not applied: --no-isolate (it would bind the sweep)");
+    } else if (s->opts.mem_limit && !eb_mem_limit_enforceable(why, sizeof why)) {
+        s->opts.mem_limit = 0;
+        snprintf(s->mem_limit_desc, sizeof s->mem_limit_desc, "%s", why);
+        if (arg)
+            eb_cli_error("warning: --mem-limit %s %s", arg, why);
+    }
+    return true;
 }
 
 /* The run's settings as the document records them (run.settings). */
@@ -377,6 +532,8 @@ static eb_status write_document(sweep *s)
         return EB_OK;
     eb_err err = {{0}};
     eb_run_settings settings = settings_of(&s->opts);
+    settings.mem_limit_bytes = s->opts.mem_limit;
+    settings.mem_limit = s->mem_limit_desc;
     eb_report_doc doc = {&s->prov, &settings, s->infos, s->n_models, s->results, s->n_results};
     eb_status st = s->out.kind == EB_OUTPUT_STDOUT ? eb_emit_stream(stdout, s->out.format, &doc, &err)
                                                    : eb_emit_file(s->out.path, s->out.format, &doc, &err);
@@ -409,12 +566,13 @@ int eb_cmd_run(int argc, char **argv)
         {"save-model", required_argument, 0, 'X'},
         {"layers", no_argument, 0, 'L'}, {"layers-threshold", required_argument, 0, 'T'},
         {"sensitivity", no_argument, 0, 'Y'}, {"power-table", required_argument, 0, 'W'},
+        {"resume", required_argument, 0, 'R'}, {"mem-limit", required_argument, 0, 'G'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     sweep s = {.opts = {.runs = 10, .warmup = 2, .max_time_s = 60, .timeout_s = 120, .cv_threshold = 0.05,
                         .seed = 1, .isolate = true, .eval_count = 1000, .min_time_s = 1,
                         .calib_count = 100, .layers_threshold = EB_LAYER_DRIFT_THRESHOLD},
                .table_out = stdout};
-    const char *out_path = NULL, *format_arg = NULL;
+    const char *out_path = NULL, *format_arg = NULL, *resume_path = NULL, *mem_arg = NULL;
     dim_check dims = {0};
     int64_t seed = 1;
     double cv_pct = 5;
@@ -443,6 +601,8 @@ int eb_cmd_run(int argc, char **argv)
         case 'X': s.opts.save_model_dir = optarg; break;
         case 'o': out_path = optarg; break;
         case 'f': format_arg = optarg; break;
+        case 'R': resume_path = optarg; break;
+        case 'G': mem_arg = optarg; break;
         case 'b': ok = eb_cli_parse_int("--batch", optarg, 1, INT64_C(1) << 30, &s.opts.shape.batch); break;
         case 'd': ok = eb_cli_parse_dim(optarg, &s.opts.shape); break;
         case 'I': s.opts.isolate = false; break;
@@ -473,6 +633,8 @@ int eb_cmd_run(int argc, char **argv)
     }
     s.opts.seed = (uint64_t)seed;
     s.opts.cv_threshold = cv_pct / 100;
+    if (!set_mem_limit(&s, mem_arg))
+        goto out;
     if (s.variants.n == 0 && eb_variant_parse("ref", &s.variants, &err) != EB_OK)
         goto out;
     if (eb_output_resolve(out_path, format_arg, &s.out, &err) != EB_OK ||
@@ -550,6 +712,8 @@ int eb_cmd_run(int argc, char **argv)
 
     eb_provenance_get(&s.prov, argc, argv, s.opts.seed);
     s.prov.env.profiling = s.opts.profile;
+    if (resume_path && !plan_resume(&s, resume_path))
+        goto out;
     if (!open_records(&s))
         goto out;
     char tmp[] = "/tmp/edgebench-XXXXXX";
@@ -584,8 +748,14 @@ int eb_cmd_run(int argc, char **argv)
     }
 out:
     eb_isolate_stop();
-    if (s.jsonl && s.jsonl != stdout)
+    if (s.jsonl_file.f) {
+        if (eb_file_replace_commit(&s.jsonl_file, &err) != EB_OK)
+            eb_cli_error("%s", err.msg);
+    } else if (s.jsonl && s.jsonl != stdout) {
         fclose(s.jsonl);
+    }
+    eb_resume_free(&s.resume);
+    free(s.resumed);
     for (int i = 0; i < s.n_results; i++)
         eb_result_free(&s.results[i]);
     free(s.results);
