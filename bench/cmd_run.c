@@ -425,6 +425,9 @@ static bool open_records(sweep *s)
     } else {
         s->jsonl = s->jsonl_file.f;
     }
+    /* one write() per record (each is flushed whole): a kill cuts at most
+     * the line being written, and then only a line over the buffer */
+    setvbuf(s->jsonl, NULL, _IOFBF, 1 << 20);
     /* the records --resume keeps come first, so that the new file holds
      * them before it replaces the old one (which may be where they came from) */
     for (int k = 0; s->resumed && k < s->n_models * s->variants.n; k++)
@@ -716,7 +719,10 @@ int eb_cmd_run(int argc, char **argv)
         goto out;
     if (!open_records(&s))
         goto out;
-    char tmp[] = "/tmp/edgebench-XXXXXX";
+    char tmp[4096]; /* the baselines' outputs; in $TMPDIR, as mktemp(1) would */
+    const char *tmpdir = getenv("TMPDIR");
+    bool usable_tmpdir = tmpdir && *tmpdir == '/' && strlen(tmpdir) < 400 && !strchr(tmpdir, '\''); /* see remove_tree */
+    snprintf(tmp, sizeof tmp, "%s/edgebench-XXXXXX", usable_tmpdir ? tmpdir : "/tmp");
     if (!mkdtemp(tmp)) {
         eb_cli_error("cannot create a temporary folder: %s", strerror(errno));
         rc = EB_EXIT_ENV;
