@@ -157,7 +157,10 @@ eb_status eb_resume_load(const char *path, eb_resume *rs, eb_err *err)
     char sibling[4200];
     sibling_path(path, sibling, sizeof sibling);
     bool found = false, found_sibling = false;
-    eb_status st = load_one(path, rs, &found, err);
+    size_t len = strlen(path);
+    /* -o X.csv or X.md: only X.csv.jsonl holds records that can be read back */
+    bool table = (len > 4 && strcmp(path + len - 4, ".csv") == 0) || (len > 3 && strcmp(path + len - 3, ".md") == 0);
+    eb_status st = table ? EB_OK : load_one(path, rs, &found, err);
     if (st == EB_OK && *sibling)
         st = load_one(sibling, rs, &found_sibling, err); /* written as variants finished: it wins */
     if (st != EB_OK) {

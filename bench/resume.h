@@ -4,7 +4,8 @@
  * FILE is a result document or JSON Lines.  FILE's .jsonl sibling (X.json
  * -> X.jsonl), written record by record as variants finish, holds what a
  * killed run finished: it is read too, and its record wins where both
- * hold one for the same (model, variant).  Kept: records whose status is
+ * hold one for the same (model, variant); for a CSV or Markdown FILE only
+ * the .jsonl is read.  Kept: records whose status is
  * ok or unsupported; the others (failed, crashed, timeout, interrupted)
  * run again.  A line that does not parse (the last line of a killed run
  * may be cut) is skipped with a warning.  A kept record is written back

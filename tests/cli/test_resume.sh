@@ -73,6 +73,13 @@ expect 0 "resume from a .jsonl with a cut line" -- "$EDGEBENCH" run zoo:fmnist-m
 contains "$TMP/err" "cut.jsonl:2: not a complete result record; skipped" "the cut line is named"
 contains "$TMP/err" "1 variant kept" "the whole line is kept"
 
+# -o X.csv: the records are read back from X.csv.jsonl
+expect 3 "a CSV run with a failed variant" -- env EB_TEST_FAULT=fail:fmnist-mlp/cpu "$EDGEBENCH" run zoo:fmnist-mlp \
+    -v 'ref;cpu' $OPTS -o "$TMP/c.csv"
+expect 0 "resume a CSV run" -- "$EDGEBENCH" run zoo:fmnist-mlp -v 'ref;cpu' $OPTS -o "$TMP/c.csv" --resume "$TMP/c.csv"
+contains "$TMP/err" "1 variant kept (ok or unsupported), 1 to run" "a CSV's .jsonl is read"
+contains "$TMP/c.csv" '"fmnist-mlp","cpu",cpu,1,none,none,cpu,ok' "the CSV holds the rerun"
+
 # nothing there: everything runs; not results: refused
 expect 0 "resume from nothing" -- "$EDGEBENCH" run zoo:fmnist-mlp -v ref $OPTS -o "$TMP/n.json" --resume "$TMP/n.json"
 contains "$TMP/err" "not there" "a missing file is said"
