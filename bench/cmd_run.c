@@ -739,6 +739,11 @@ int eb_cmd_run(int argc, char **argv)
     eb_emit_table_header(s.table_out, &s.table);
     for (int m = 0; m < s.n_models; m++)
         run_model(&s, m, tmp, &done);
+    /* interrupted: the records --resume kept that the sweep had not reached
+     * are finished results all the same */
+    for (int k = 0; s.resumed && k < s.n_models * s.variants.n; k++)
+        if (s.resumed[k])
+            record_resumed(&s, k / s.variants.n, k % s.variants.n, NAN, &done);
     eb_progress_clear(&s.progress);
     eb_emit_table_footer(s.table_out, &s.table);
     remove_tree(tmp);

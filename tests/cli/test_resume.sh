@@ -65,6 +65,32 @@ expect 0 "resume a complete run: nothing runs" -- "$EDGEBENCH" run zoo:fmnist-ml
     -o "$TMP/f2.json" --resume "$TMP/f.json"
 contains "$TMP/err" "2 variants kept (ok or unsupported), 0 to run" "nothing to run"
 
+# a resumed run stopped (SIGTERM) before it reached a model: the kept
+# records it had not reached are in the final file all the same
+B=/usr/share/libonnx-testdata/data/pytorch-converted/test_Linear/model.onnx
+expect 0 "two models, two variants" -- "$EDGEBENCH" run zoo:fmnist-mlp "$B" -v 'ref;cpu' $OPTS -o "$TMP/s.json"
+expect 0 "the resumed run stopped in the first model" -- "$PY" - "$EDGEBENCH" "$B" "$TMP/s.json" <<'PYEOF'
+import json, os, signal, subprocess, sys, time
+eb, b, out = sys.argv[1:]
+env = dict(os.environ, EB_TEST_FAULT="hang:fmnist-mlp/cpu:threads=2", EB_TEST_PROGRESS="1")
+p = subprocess.Popen([eb, "run", "zoo:fmnist-mlp", b, "-v", "ref;cpu;cpu:threads=2", "-n", "3", "--min-time", "0", "--eval", "0",
+                      "-o", out, "--resume", out], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+err = b""
+os.set_blocking(p.stderr.fileno(), False)
+deadline = time.time() + 60
+while b"fmnist-mlp cpu:threads=2" not in err and time.time() < deadline:
+    err += p.stderr.read() or b""
+    time.sleep(0.05)
+time.sleep(0.3)
+p.send_signal(signal.SIGTERM)
+p.communicate(timeout=30)
+assert p.returncode == 130, p.returncode
+r = json.load(open(out))["results"]
+got = [(x["model"], x["variant"]["spec"], x["status"]) for x in r]
+assert got == [("fmnist-mlp", "ref", "ok"), ("fmnist-mlp", "cpu", "ok"), ("fmnist-mlp", "cpu:threads=2", "interrupted"),
+               ("test_Linear", "ref", "ok"), ("test_Linear", "cpu", "ok")], got
+PYEOF
+
 # a cut last line (a kill in the middle of a write) is skipped, with a warning
 head -n 1 "$TMP/f.jsonl" >"$TMP/cut.jsonl"
 tail -n 1 "$TMP/f.jsonl" | head -c 100 >>"$TMP/cut.jsonl"
