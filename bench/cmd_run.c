@@ -443,34 +443,20 @@ static bool open_records(sweep *s)
     return true;
 }
 
-/* --resume: which variants of which models need not run again. */
+/* --resume: which variants of which models need not run again (a model
+ * that cannot be measured keeps none). */
 static bool plan_resume(sweep *s, const char *path)
 {
     eb_err err = {{0}};
-    if (eb_resume_load(path, &s->resume, &err) != EB_OK) {
+    const char **shas = calloc((size_t)s->n_models, sizeof *shas);
+    for (int m = 0; shas && m < s->n_models; m++)
+        shas[m] = s->states[m].usable ? s->infos[m].sha256 : NULL;
+    eb_status st = shas ? eb_resume_plan(path, shas, s->n_models, &s->variants, &s->resume, &s->resumed, &err)
+                        : eb_errf(&err, EB_ENOMEM, "out of memory");
+    free(shas);
+    if (st != EB_OK)
         eb_cli_error("%s", err.msg);
-        return false;
-    }
-    if (!(s->resumed = calloc((size_t)s->n_models * (size_t)s->variants.n, sizeof *s->resumed))) {
-        eb_cli_error("out of memory");
-        return false;
-    }
-    int kept = 0;
-    for (int m = 0; m < s->n_models; m++)
-        for (int i = 0; s->states[m].usable && i < s->variants.n; i++) {
-            eb_result *r = eb_resume_find(&s->resume, s->infos[m].sha256, s->variants.items[i].spec);
-            if (r) {
-                s->resume.taken[r - s->resume.kept] = true; /* a model listed twice: one record each */
-                s->resumed[m * s->variants.n + i] = r;
-                kept++;
-            }
-        }
-    for (int k = 0; k < s->resume.n; k++) /* eb_resume_take marks them again as they are recorded */
-        s->resume.taken[k] = false;
-    int others = s->resume.n - kept;
-    eb_cli_error("--resume %s: %d variant%s kept (ok or unsupported), %d to run%s", path, kept, kept == 1 ? "" : "s",
-                 s->n_models * s->variants.n - kept, others > 0 ? "; records of other models or variants dropped" : "");
-    return true;
+    return st == EB_OK;
 }
 
 /* 3 (partial) when a variant failed, crashed or timed out, when a model
@@ -495,21 +481,10 @@ static int exit_status(const sweep *s)
 static bool set_mem_limit(sweep *s, const char *arg)
 {
     eb_err err = {{0}};
-    char why[160];
-    if (arg && eb_mem_limit_parse(arg, &s->opts.mem_limit, s->mem_limit_desc, sizeof s->mem_limit_desc, &err) != EB_OK) {
+    if (eb_mem_limit_choose(arg, s->opts.isolate, &s->opts.mem_limit, s->mem_limit_desc, sizeof s->mem_limit_desc,
+                            &err) != EB_OK) {
         eb_cli_error("%s", err.msg);
         return false;
-    }
-    if (!arg)
-        s->opts.mem_limit = eb_mem_limit_default(s->mem_limit_desc, sizeof s->mem_limit_desc);
-    if (s->opts.mem_limit && !s->opts.isolate) {
-        s->opts.mem_limit = 0;
-        snprintf(s->mem_limit_desc, sizeof s->mem_limit_desc, "not applied: --no-isolate (it would bind the sweep)");
-    } else if (s->opts.mem_limit && !eb_mem_limit_enforceable(why, sizeof why)) {
-        s->opts.mem_limit = 0;
-        snprintf(s->mem_limit_desc, sizeof s->mem_limit_desc, "%s", why);
-        if (arg)
-            eb_cli_error("warning: --mem-limit %s %s", arg, why);
     }
     return true;
 }

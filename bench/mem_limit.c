@@ -2,6 +2,8 @@
  * variant's process (see mem_limit.h). */
 #include "bench/mem_limit.h"
 
+#include "bench/cli.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -157,6 +159,25 @@ bool eb_mem_limit_enforceable(char *why, size_t n)
         why[0] = '\0';
     return true;
 #endif
+}
+
+eb_status eb_mem_limit_choose(const char *arg, bool isolated, uint64_t *bytes, char *desc, size_t n, eb_err *err)
+{
+    char why[160];
+    if (arg && eb_mem_limit_parse(arg, bytes, desc, n, err) != EB_OK)
+        return EB_EINVAL;
+    if (!arg)
+        *bytes = eb_mem_limit_default(desc, n);
+    if (*bytes && !isolated) {
+        *bytes = 0;
+        snprintf(desc, n, "not applied: --no-isolate (it would bind the sweep)");
+    } else if (*bytes && !eb_mem_limit_enforceable(why, sizeof why)) {
+        *bytes = 0;
+        snprintf(desc, n, "%s", why);
+        if (arg)
+            eb_cli_error("warning: --mem-limit %s %s", arg, why);
+    }
+    return EB_OK;
 }
 
 void eb_mem_limit_apply(uint64_t bytes)

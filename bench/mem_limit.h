@@ -37,6 +37,11 @@ eb_status eb_mem_limit_parse(const char *arg, uint64_t *bytes, char *desc, size_
 /* The default, EB_MEM_LIMIT_DEFAULT_PERCENT of the usable memory. */
 uint64_t eb_mem_limit_default(char *desc, size_t n);
 
+/* What run uses: arg (--mem-limit, NULL for the default) parsed, or the
+ * default; none (0, desc saying why) when not isolated or under
+ * AddressSanitizer (with a warning when arg asked for one). */
+eb_status eb_mem_limit_choose(const char *arg, bool isolated, uint64_t *bytes, char *desc, size_t n, eb_err *err);
+
 /* The memory this process may use: physical, or less under a cgroup v2
  * memory.max; 0 when unknown. */
 uint64_t eb_mem_usable(void);

@@ -196,6 +196,33 @@ int eb_resume_untaken(const eb_resume *rs)
     return n;
 }
 
+eb_status eb_resume_plan(const char *path, const char *const *sha256, int n_models, const eb_variant_list *vl,
+                         eb_resume *rs, eb_result ***kept, eb_err *err)
+{
+    *kept = NULL;
+    eb_status st = eb_resume_load(path, rs, err);
+    if (st != EB_OK)
+        return st;
+    if (!(*kept = calloc((size_t)n_models * (size_t)vl->n + 1, sizeof **kept)))
+        return eb_errf(err, EB_ENOMEM, "out of memory");
+    int n_kept = 0;
+    for (int m = 0; m < n_models; m++)
+        for (int i = 0; sha256[m] && i < vl->n; i++) {
+            eb_result *r = eb_resume_find(rs, sha256[m], vl->items[i].spec);
+            if (r) {
+                rs->taken[r - rs->kept] = true; /* a model listed twice: one record each */
+                (*kept)[m * vl->n + i] = r;
+                n_kept++;
+            }
+        }
+    for (int k = 0; k < rs->n; k++) /* eb_resume_take marks them again as they are recorded */
+        rs->taken[k] = false;
+    int others = rs->n - n_kept;
+    eb_cli_error("--resume %s: %d variant%s kept (ok or unsupported), %d to run%s", path, n_kept, n_kept == 1 ? "" : "s",
+                 n_models * vl->n - n_kept, others > 0 ? "; records of other models or variants dropped" : "");
+    return EB_OK;
+}
+
 void eb_resume_free(eb_resume *rs)
 {
     for (int i = 0; i < rs->n; i++)

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 
 #include "bench/result.h"
+#include "bench/variant.h"
 
 typedef struct eb_resume {
     eb_result *kept; /* n records, each with raw set (owned) */
@@ -30,6 +31,13 @@ typedef struct eb_resume {
  * warning (a first run of a nightly job).  EB_EFORMAT (err says where)
  * when what is there is no result file at all. */
 eb_status eb_resume_load(const char *path, eb_resume *rs, eb_err *err);
+
+/* Loads path (eb_resume_load) and maps each (model, variant) of the run to
+ * its kept record: *kept (allocated, [model * vl->n + variant], NULL
+ * where it runs).  sha256[m] is model m's, NULL for a model that cannot be
+ * measured (it keeps nothing).  Says on stderr how many are kept. */
+eb_status eb_resume_plan(const char *path, const char *const *sha256, int n_models, const eb_variant_list *vl,
+                         eb_resume *rs, eb_result ***kept, eb_err *err);
 
 /* The kept record of (model sha256, variant spec), or NULL. */
 eb_result *eb_resume_find(eb_resume *rs, const char *sha256, const char *spec);
