@@ -77,8 +77,10 @@ static void apply__allocation_over_the_limit__fails_where_asked(void **state)
     assert_true(pid >= 0);
     if (pid == 0) {
         eb_mem_limit_apply(UINT64_C(256) << 20);
-        void *big = malloc(UINT64_C(512) << 20); /* over the limit: NULL, not a kill */
-        void *small = malloc(1 << 20);
+        /* volatile: clang may otherwise drop a malloc whose memory is never
+         * used and take it as succeeded */
+        void *volatile big = malloc(UINT64_C(512) << 20); /* over the limit: NULL, not a kill */
+        void *volatile small = malloc(1 << 20);
         eb_tensor t = {.dtype = EB_DT_F32, .rank = 2, .shape = {16384, 16384}}; /* 1 GiB */
         eb_err err = {{0}};
         eb_status st = eb_tensor_alloc(&t, "y", &err);
