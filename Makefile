@@ -196,7 +196,7 @@ TEST_OBJ_test_cuda_host  = $(TEST_GRAPH_BUILDER)
 TEST_OBJ_test_opencl     = $(TEST_GRAPH_BUILDER)
 
 .SECONDARY:
-.PHONY: FORCE all deps zoo-large zoo-sweep test unit-test conformance conformance-cuda-host cli-test check-layers demo bench clean test-aarch64 man install
+.PHONY: FORCE all deps zoo-large zoo-sweep test unit-test conformance conformance-cuda-host cli-test test-kill check-layers demo bench clean test-aarch64 man install
 .DEFAULT_GOAL := all
 
 all: deps $(BIN) $(LIB) $(LAYER_LIBS)
@@ -311,6 +311,10 @@ conformance-cuda-host: $(if $(filter 1,$(HAVE_CUDA)),$(CONF_CUDA_HOST))
 
 cli-test: $(BIN) $(CONF_BIN) $(MAN)
 	$(Q)set -e; for t in tests/cli/*.sh; do echo "== $$t"; EDGEBENCH=./$(BIN) BUILD=$(BUILD) sh $$t; done
+
+# the kill test at full size: 100 SIGKILLs (make test runs 20)
+test-kill: $(BIN)
+	$(Q)EB_KILL_TEST_N=100 EDGEBENCH=./$(BIN) BUILD=$(BUILD) sh tests/cli/test_kill.sh
 
 # the layer graph from the includes; fails on an include against the data
 # flow (scripts/check_layers.sh lists the forbidden edges)

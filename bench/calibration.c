@@ -24,6 +24,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "models/file_replace.h"
 #include "runners/cpu_features.h"
 
 static void sanitize(char *dst, size_t n, const char *src)
@@ -143,7 +144,7 @@ eb_status eb_calibration_save(const eb_calibration *c, const char *path, eb_err 
     cJSON_Delete(o);
     if (!text)
         return eb_errf(err, EB_ENOMEM, "out of memory");
-    char dir[1024], tmp[1100];
+    char dir[1024];
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
     if (slash) {
@@ -153,18 +154,13 @@ eb_status eb_calibration_save(const eb_calibration *c, const char *path, eb_err 
             return eb_errf(err, EB_EIO, "%s: cannot create: %s", dir, strerror(errno));
         }
     }
-    /* written whole, then renamed: a reader never sees half a file */
-    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    bool ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
-    ok = f && fclose(f) == 0 && ok;
+    /* written whole to a mkstemp file, then renamed: a reader never sees
+     * half a file, a planted link is not followed (models/file_replace.h) */
+    size_t len = strlen(text);
+    text[len] = '\n'; /* the NUL's place: written without it */
+    eb_status st = eb_file_replace_write(path, text, len + 1, err);
     free(text);
-    if (!ok || rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return eb_errf(err, EB_EIO, "%s: cannot write: %s", path, strerror(e));
-    }
-    return EB_OK;
+    return st;
 }
 
 static void str(const cJSON *o, const char *k, char *dst, size_t n)

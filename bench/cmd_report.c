@@ -76,12 +76,12 @@ static bool make_dirs(const char *dir)
 static bool writable(const char *dir)
 {
     char probe[4200];
-    snprintf(probe, sizeof probe, "%s/.edgebench-report-probe", dir);
-    FILE *f = fopen(probe, "w");
-    if (!f)
+    snprintf(probe, sizeof probe, "%s/.edgebench-report-probeXXXXXX", dir);
+    int fd = mkstemp(probe); /* O_EXCL: a link planted at the name is never followed */
+    if (fd < 0)
         return false;
-    fclose(f);
-    remove(probe);
+    close(fd);
+    unlink(probe);
     return true;
 }
 

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench/cli.h"
@@ -31,12 +32,15 @@
 #include "bench/layer_drift.h"
 #include "bench/env_checks.h"
 #include "bench/noise_controls.h"
+#include "bench/mem_limit.h"
 #include "bench/output_path.h"
 #include "bench/progress.h"
+#include "bench/resume.h"
 #include "bench/provenance.h"
 #include "bench/run_checks.h"
 #include "bench/variant.h"
 #include "models/cost.h"
+#include "models/file_replace.h"
 #include "models/transform.h"
 #include "models/zoo.h"
 #include "reference_kernels/ref.h"
@@ -59,6 +63,10 @@ static const char USAGE[] =
     "      --min-time S     and at least S seconds of timed runs (default 1)\n"
     "      --max-time S     stop sampling after S seconds (default 60)\n"
     "      --timeout S      kill a variant after S seconds (default 120)\n"
+    "      --mem-limit SIZE each variant's memory (RLIMIT_DATA of its process):\n"
+    "                       512M, 4G, 50% of the usable memory, or none (default\n"
+    "                       75% of the physical memory or the cgroup's limit);\n"
+    "                       a variant over it is failed: out of memory\n"
     "      --cv-threshold P flag results whose CV is above P percent (default 5)\n"
     "      --seed S         seed of the random inputs (default 1) and of the\n"
     "                       order of --processes\n"
@@ -81,6 +89,9 @@ static const char USAGE[] =
     "                       written straight into\n"
     "      --format F       json (default), jsonl, csv or md; without -o, the\n"
     "                       results in F on stdout (the table goes to stderr)\n"
+    "      --resume FILE    keep the ok and unsupported records of FILE (a result\n"
+    "                       document or JSON Lines) and of FILE's .jsonl (what a\n"
+    "                       killed run finished); run only the other variants\n"
     "      --batch N        size of a symbolic leading dim (default 1)\n"
     "      --dim NAME=N     size of the symbolic dim NAME\n"
     "      --no-isolate     run variants in this process (debugging)\n"
@@ -113,14 +124,17 @@ static const char USAGE[] =
     "in every result (noise.environment).\n"
     "\n"
     "On a terminal, stderr shows the variant in flight with elapsed time and ETA.\n"
-    "Ctrl-C stops the variant in flight (recorded as interrupted), writes the\n"
-    "results so far and exits 130; variants not started are not recorded.\n"
+    "Ctrl-C or SIGTERM stops the variant in flight (recorded as interrupted),\n"
+    "writes the results so far and exits 130; variants not started are not\n"
+    "recorded.  Every file is written to a fresh temporary file (mkstemp) in its\n"
+    "folder, then renamed into place: a symbolic link planted at the temporary\n"
+    "or the final name is replaced, never followed.\n"
     "\n"
     "Exit status: 0 every variant ran or was unsupported; 2 bad usage or input\n"
     "(an unknown runner, a missing model file, a bad -o, ...: refused before any\n"
     "work); 3 some variant failed, crashed or timed out, a model could not be\n"
     "loaded (its results say why), or no variant ran at all; 75 environment failure;\n"
-    "130 interrupted (Ctrl-C).\n";
+    "130 interrupted (Ctrl-C, SIGTERM).\n";
 
 /* A model that exists but cannot be measured: every variant of it gets
  * this status and reason, without a process. */
@@ -226,6 +240,10 @@ typedef struct sweep {
     eb_output out;
     FILE *table_out; /* stdout, or stderr when the document goes to stdout */
     FILE *jsonl;
+    eb_file_replace jsonl_file; /* s->jsonl when it is FILE's .jsonl */
+    eb_resume resume;           /* --resume: records kept from an earlier run */
+    eb_result **resumed;        /* [model * variants + variant]: the kept record, or NULL */
+    char mem_limit_desc[256];   /* --mem-limit as recorded (run.settings.mem_limit) */
     eb_result *results;
     int n_results;
     eb_model_info *infos;
@@ -253,13 +271,34 @@ static bool stop_on_interrupt(void *ctx)
     return eb_interrupted();
 }
 
+/* When the sweep recorded r: UTC, ISO 8601 with milliseconds. */
+static void stamp_finished(eb_result *r)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    char day[24];
+    strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(r->finished_at, sizeof r->finished_at, "%s.%03dZ", day, (int)(ts.tv_nsec / 1000000));
+}
+
+/* The record --resume kept for variant i of model m, or NULL. */
+static eb_result *resumed(const sweep *s, int m, int i)
+{
+    return s->resumed ? s->resumed[m * s->variants.n + i] : NULL;
+}
+
 /* base_median_ms: the same model's ref baseline, NAN when there is none. */
 static void record(sweep *s, eb_result *r, double base_median_ms)
 {
-    eb_noise_stamp(r, s->opts.pin, &s->env, s->opts.audit_cache);
-    eb_run_add_warnings(r, s->cpus);
+    if (!r->raw) { /* a record kept by --resume is as it was, and already in the .jsonl */
+        eb_noise_stamp(r, s->opts.pin, &s->env, s->opts.audit_cache);
+        eb_run_add_warnings(r, s->cpus);
+        stamp_finished(r);
+    }
     eb_emit_table_row(s->table_out, &s->table, r, base_median_ms);
-    if (s->jsonl) {
+    if (s->jsonl && !r->raw) {
         eb_err err = {{0}};
         if (eb_emit_jsonl_record(s->jsonl, &s->prov, r, &err) != EB_OK)
             eb_cli_error("%s", err.msg);
@@ -270,6 +309,36 @@ static void record(sweep *s, eb_result *r, double base_median_ms)
 static bool is_plain_ref(const eb_variant *v)
 {
     return strcmp(v->spec, "ref") == 0;
+}
+
+/* Records variant i of model m from what --resume kept. */
+static void record_resumed(sweep *s, int m, int i, double base_median_ms, int *done)
+{
+    eb_result r;
+    eb_resume_take(&s->resume, resumed(s, m, i), &r);
+    s->resumed[m * s->variants.n + i] = NULL;
+    (*done)++;
+    record(s, &r, base_median_ms);
+}
+
+/* --resume: every variant of model m kept (recorded here, true: nothing
+ * to run), or a kept `ref` recorded first (*ref_kept), its baseline then
+ * run silently for the others' drift. */
+static bool resume_model(sweep *s, int m, int ref_idx, bool *ref_kept, int *done)
+{
+    *ref_kept = false;
+    if (!s->resumed)
+        return false;
+    int pending = 0;
+    for (int i = 0; i < s->variants.n; i++)
+        pending += !resumed(s, m, i);
+    *ref_kept = ref_idx >= 0 && resumed(s, m, ref_idx);
+    double base = *ref_kept && resumed(s, m, ref_idx)->status == EB_RESULT_OK ? resumed(s, m, ref_idx)->latency.median
+                                                                              : NAN;
+    for (int i = 0; i < s->variants.n; i++)
+        if (resumed(s, m, i) && (pending == 0 || i == ref_idx))
+            record_resumed(s, m, i, base, done);
+    return pending == 0;
 }
 
 /* Every variant of a model that cannot be measured gets its status and
@@ -291,9 +360,14 @@ static void record_unusable(sweep *s, int m, const eb_result *proto, int *done)
 /* --processes K: every variant's K worker processes, in the shuffled
  * order of eb_interleave_order (ref_idx, the baseline, first), each
  * variant's results merged into one record (bench/interleave.h).  Records
- * go out in the variants' order once the model's last process is done. */
-static void run_model_processes(sweep *s, const eb_model_info *info, const eb_result *proto, int ref_idx, int *done)
+ * go out in the variants' order once the model's last process is done.
+ * --resume: a kept variant is not run again; a kept ref (already recorded,
+ * ref_kept, its median kept_base) still runs, since the others' drift is
+ * measured against its outputs, and only its fresh record is dropped. */
+static void run_model_processes(sweep *s, int m, const eb_result *proto, int ref_idx, double kept_base, bool ref_kept,
+                                int *done)
 {
+    const eb_model_info *info = &s->infos[m];
     int nv = s->variants.n, k = s->processes, n = nv * k;
     int *order = malloc((size_t)n * sizeof *order), *ran = calloc((size_t)nv, sizeof *ran);
     eb_result *parts = calloc((size_t)n, sizeof *parts);
@@ -305,6 +379,8 @@ static void run_model_processes(sweep *s, const eb_model_info *info, const eb_re
     eb_interleave_order(nv, k, ref_idx, s->opts.seed + (uint64_t)(info - s->infos), order);
     for (int j = 0; j < n && !eb_interrupted(); j++) {
         int v = order[j];
+        if (resumed(s, m, v))
+            continue;
         eb_result *r = &parts[v * k + ran[v]];
         *r = *proto;
         cooled[v] += eb_cooldown_wait(&s->cooldown, stop_on_interrupt, NULL);
@@ -318,13 +394,25 @@ static void run_model_processes(sweep *s, const eb_model_info *info, const eb_re
     const eb_result *base = ref_idx >= 0 && ran[ref_idx] > 0 ? &parts[ref_idx * k] : NULL;
     eb_task_metric base_task = base ? base->task : (eb_task_metric){0};
     double base_median = NAN;
+    if (ref_kept)
+        base_median = kept_base;
     for (int i = -1; i < nv; i++) { /* the baseline first: the others' table rows need its median */
         int v = i < 0 ? ref_idx : i;
-        if (v < 0 || (i >= 0 && v == ref_idx) || ran[v] == 0)
+        if (v < 0 || (i >= 0 && v == ref_idx))
+            continue;
+        if (resumed(s, m, v)) {
+            record_resumed(s, m, v, base_median, done);
+            continue;
+        }
+        if (ran[v] == 0)
             continue;
         eb_result merged;
         eb_interleave_merge(&parts[v * k], ran[v], k, s->opts.cv_threshold, &merged);
         merged.noise.cooldown_s = cooled[v];
+        if (v == ref_idx && ref_kept) { /* recorded from --resume; this run only fed the drift */
+            eb_result_free(&merged);
+            continue;
+        }
         if (v == ref_idx) {
             if (merged.task.available) {
                 merged.task.has_delta = true;
@@ -364,8 +452,14 @@ static void run_model(sweep *s, int m, char *tmpl_dir, int *done)
     for (int i = 0; i < s->variants.n && ref_idx < 0; i++)
         if (is_plain_ref(&s->variants.items[i]))
             ref_idx = i;
+    double kept_base = NAN; /* a kept ref's median, as the table showed it */
+    if (ref_idx >= 0 && resumed(s, m, ref_idx) && resumed(s, m, ref_idx)->status == EB_RESULT_OK)
+        kept_base = resumed(s, m, ref_idx)->latency.median;
+    bool ref_kept;
+    if (resume_model(s, m, ref_idx, &ref_kept, done))
+        return;
     if (s->processes > 1 && ref_idx >= 0) {
-        run_model_processes(s, info, &proto, ref_idx, done);
+        run_model_processes(s, m, &proto, ref_idx, ref_kept ? kept_base : NAN, ref_kept, done);
         return;
     }
     eb_variant ref = eb_variant_default("ref");
@@ -378,20 +472,22 @@ static void run_model(sweep *s, int m, char *tmpl_dir, int *done)
         eb_isolate_run(info->path, &ref, &s->opts, true, &base);
         eb_progress_end(&s->progress, false);
         eb_result_free(&base);
-        run_model_processes(s, info, &proto, -1, done);
+        run_model_processes(s, m, &proto, -1, NAN, false, done);
         return;
     }
-    eb_progress_begin(&s->progress, info->name, ref_idx >= 0 ? ref.spec : NULL, *done + 1);
+    eb_progress_begin(&s->progress, info->name, ref_idx >= 0 && !ref_kept ? ref.spec : NULL, *done + 1);
     eb_isolate_run(info->path, &ref, &s->opts, true, &base);
     base.noise.cooldown_s = base_cooled;
-    eb_progress_end(&s->progress, ref_idx >= 0);
+    eb_progress_end(&s->progress, ref_idx >= 0 && !ref_kept);
     eb_task_metric base_task = base.task;
     if (base_task.available) {
         base.task.has_delta = true;
         base.task.delta = 0;
     }
     double base_median = base.status == EB_RESULT_OK && base.n_samples > 0 ? base.latency.median : NAN;
-    if (ref_idx >= 0) {
+    if (!isnan(kept_base))
+        base_median = kept_base;
+    if (ref_idx >= 0 && !ref_kept) {
         (*done)++;
         record(s, &base, base_median);
     } else {
@@ -401,6 +497,10 @@ static void run_model(sweep *s, int m, char *tmpl_dir, int *done)
     for (int i = 0; i < s->variants.n && !eb_interrupted(); i++) {
         if (i == ref_idx)
             continue;
+        if (resumed(s, m, i)) {
+            record_resumed(s, m, i, base_median, done);
+            continue;
+        }
         eb_result r = proto;
         double cooled = eb_cooldown_wait(&s->cooldown, stop_on_interrupt, NULL);
         if (eb_interrupted())
@@ -440,11 +540,50 @@ static bool open_records(sweep *s)
     }
     if (!*s->out.records)
         return true;
-    if (!(s->jsonl = fopen(s->out.records, "w"))) {
-        eb_cli_error("%s: cannot write: %s", s->out.records, strerror(errno));
+    eb_err err = {{0}};
+    if (eb_file_is_stream(s->out.records)) { /* -o /dev/stdout --format jsonl, a FIFO */
+        if (!(s->jsonl = eb_file_open_stream(s->out.records))) {
+            eb_cli_error("%s: cannot write: %s", s->out.records, strerror(errno));
+            return false;
+        }
+    } else if (eb_file_replace_open(&s->jsonl_file, s->out.records, &err) != EB_OK) {
+        eb_cli_error("%s", err.msg);
+        return false;
+    } else {
+        s->jsonl = s->jsonl_file.f;
+    }
+    /* one write() per record (each is flushed whole): a kill cuts at most
+     * the line being written, and then only a line over the buffer */
+    setvbuf(s->jsonl, NULL, _IOFBF, 1 << 20);
+    /* the records --resume keeps come first, so that the new file holds
+     * them before it replaces the old one (which may be where they came from) */
+    for (int k = 0; s->resumed && k < s->n_models * s->variants.n; k++)
+        if (s->resumed[k] && eb_emit_jsonl_record(s->jsonl, &s->prov, s->resumed[k], &err) != EB_OK) {
+            eb_cli_error("%s", err.msg);
+            return false;
+        }
+    if (s->jsonl_file.f && eb_file_replace_publish(&s->jsonl_file, &err) != EB_OK) {
+        s->jsonl = NULL;
+        eb_cli_error("%s", err.msg);
         return false;
     }
     return true;
+}
+
+/* --resume: which variants of which models need not run again (a model
+ * that cannot be measured keeps none). */
+static bool plan_resume(sweep *s, const char *path)
+{
+    eb_err err = {{0}};
+    const char **shas = calloc((size_t)s->n_models, sizeof *shas);
+    for (int m = 0; shas && m < s->n_models; m++)
+        shas[m] = s->states[m].usable ? s->infos[m].sha256 : NULL;
+    eb_status st = shas ? eb_resume_plan(path, shas, s->n_models, &s->variants, &s->resume, &s->resumed, &err)
+                        : eb_errf(&err, EB_ENOMEM, "out of memory");
+    free(shas);
+    if (st != EB_OK)
+        eb_cli_error("%s", err.msg);
+    return st == EB_OK;
 }
 
 /* 3 (partial) when a variant failed, crashed or timed out, when a model
@@ -462,6 +601,19 @@ static int exit_status(const sweep *s)
         if (!s->states[m].usable)
             return EB_EXIT_PARTIAL;
     return any_ok ? EB_EXIT_OK : EB_EXIT_PARTIAL;
+}
+
+/* --mem-limit (or its default) into s->opts.mem_limit and its record;
+ * false (with a message) on a bad SIZE. */
+static bool set_mem_limit(sweep *s, const char *arg)
+{
+    eb_err err = {{0}};
+    if (eb_mem_limit_choose(arg, s->opts.isolate, &s->opts.mem_limit, s->mem_limit_desc, sizeof s->mem_limit_desc,
+                            &err) != EB_OK) {
+        eb_cli_error("%s", err.msg);
+        return false;
+    }
+    return true;
 }
 
 /* The run's settings as the document records them (run.settings). */
@@ -486,6 +638,8 @@ static eb_status write_document(sweep *s)
     eb_err err = {{0}};
     eb_run_settings settings = settings_of(&s->opts);
     settings.processes = s->processes;
+    settings.mem_limit_bytes = s->opts.mem_limit;
+    settings.mem_limit = s->mem_limit_desc;
     eb_report_doc doc = {&s->prov, &settings, s->infos, s->n_models, s->results, s->n_results};
     eb_status st = s->out.kind == EB_OUTPUT_STDOUT ? eb_emit_stream(stdout, s->out.format, &doc, &err)
                                                    : eb_emit_file(s->out.path, s->out.format, &doc, &err);
@@ -521,12 +675,13 @@ int eb_cmd_run(int argc, char **argv)
         {"pin", required_argument, 0, 0x4e01}, {"cooldown", required_argument, 0, 0x4e02},
         {"audit", required_argument, 0, 0x4e03},
         {"processes", required_argument, 0, 'K'},
+        {"resume", required_argument, 0, 'R'}, {"mem-limit", required_argument, 0, 'G'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     sweep s = {.opts = {.runs = 10, .warmup = 2, .max_time_s = 60, .timeout_s = 120, .cv_threshold = 0.05,
                         .seed = 1, .isolate = true, .eval_count = 1000, .min_time_s = 1,
                         .calib_count = 100, .layers_threshold = EB_LAYER_DRIFT_THRESHOLD},
                .table_out = stdout, .processes = 1};
-    const char *out_path = NULL, *format_arg = NULL;
+    const char *out_path = NULL, *format_arg = NULL, *resume_path = NULL, *mem_arg = NULL;
     const char *pin_arg = NULL; /* --pin, checked once the options are read */
     int pin_count = 0;
     dim_check dims = {0};
@@ -557,6 +712,8 @@ int eb_cmd_run(int argc, char **argv)
         case 'X': s.opts.save_model_dir = optarg; break;
         case 'o': out_path = optarg; break;
         case 'f': format_arg = optarg; break;
+        case 'R': resume_path = optarg; break;
+        case 'G': mem_arg = optarg; break;
         case 'b': ok = eb_cli_parse_int("--batch", optarg, 1, INT64_C(1) << 30, &s.opts.shape.batch); break;
         case 'd': ok = eb_cli_parse_dim(optarg, &s.opts.shape); break;
         case 'I': s.opts.isolate = false; break;
@@ -601,6 +758,8 @@ int eb_cmd_run(int argc, char **argv)
         goto out;
     }
     s.opts.cv_threshold = cv_pct / 100;
+    if (!set_mem_limit(&s, mem_arg))
+        goto out;
     if (s.variants.n == 0 && eb_variant_parse("ref", &s.variants, &err) != EB_OK)
         goto out;
     if (eb_output_resolve(out_path, format_arg, &s.out, &err) != EB_OK ||
@@ -686,9 +845,14 @@ int eb_cmd_run(int argc, char **argv)
 
     eb_provenance_get(&s.prov, argc, argv, s.opts.seed);
     s.prov.env.profiling = s.opts.profile;
+    if (resume_path && !plan_resume(&s, resume_path))
+        goto out;
     if (!open_records(&s))
         goto out;
-    char tmp[] = "/tmp/edgebench-XXXXXX";
+    char tmp[4096]; /* the baselines' outputs; in $TMPDIR, as mktemp(1) would */
+    const char *tmpdir = getenv("TMPDIR");
+    bool usable_tmpdir = tmpdir && *tmpdir == '/' && strlen(tmpdir) < 400 && !strchr(tmpdir, '\''); /* see remove_tree */
+    snprintf(tmp, sizeof tmp, "%s/edgebench-XXXXXX", usable_tmpdir ? tmpdir : "/tmp");
     if (!mkdtemp(tmp)) {
         eb_cli_error("cannot create a temporary folder: %s", strerror(errno));
         rc = EB_EXIT_ENV;
@@ -705,6 +869,11 @@ int eb_cmd_run(int argc, char **argv)
     eb_emit_table_header(s.table_out, &s.table);
     for (int m = 0; m < s.n_models; m++)
         run_model(&s, m, tmp, &done);
+    /* interrupted: the records --resume kept that the sweep had not reached
+     * are finished results all the same */
+    for (int k = 0; s.resumed && k < s.n_models * s.variants.n; k++)
+        if (s.resumed[k])
+            record_resumed(&s, k / s.variants.n, k % s.variants.n, NAN, &done);
     eb_progress_clear(&s.progress);
     eb_emit_table_footer(s.table_out, &s.table);
     remove_tree(tmp);
@@ -720,8 +889,14 @@ int eb_cmd_run(int argc, char **argv)
     }
 out:
     eb_isolate_stop();
-    if (s.jsonl && s.jsonl != stdout)
+    if (s.jsonl_file.f) {
+        if (eb_file_replace_commit(&s.jsonl_file, &err) != EB_OK)
+            eb_cli_error("%s", err.msg);
+    } else if (s.jsonl && s.jsonl != stdout) {
         fclose(s.jsonl);
+    }
+    eb_resume_free(&s.resume);
+    free(s.resumed);
     for (int i = 0; i < s.n_results; i++)
         eb_result_free(&s.results[i]);
     free(s.results);

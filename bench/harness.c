@@ -46,6 +46,7 @@
 #include "bench/mem_levels.h"
 #include "bench/inputs.h"
 #include "bench/layer_drift.h"
+#include "bench/mem_limit.h"
 #include "bench/metrics_clock.h"
 #include "bench/metrics_counters.h"
 #include "bench/metrics_drift.h"
@@ -575,7 +576,10 @@ static void profile_runs(const eb_runner *r, eb_plan *plan, const eb_tensor *in,
 static void fail(eb_result *res, eb_status st, const eb_err *err)
 {
     res->status = st == EB_EUNSUPPORTED ? EB_RESULT_UNSUPPORTED : EB_RESULT_FAILED;
-    snprintf(res->error, sizeof res->error, "%s", err->msg);
+    if (st == EB_ENOMEM) /* "out of memory (under --mem-limit ...)": bench/mem_limit.h */
+        eb_mem_limit_reason(res->error, sizeof res->error, err->msg);
+    else
+        snprintf(res->error, sizeof res->error, "%s", err->msg);
 }
 
 void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_opts *o, bool write_baseline,

@@ -33,6 +33,7 @@ typedef struct eb_run_opts {
     bool sensitivity;        /* --sensitivity: each layer compressed alone (sensitivity.h) */
     char pin[128];           /* --pin: the variant's CPUs as a canonical list, "" not pinned (noise_controls.h) */
     bool audit_cache;        /* --audit cache: repeated against distinct inputs (cache_audit.h) */
+    uint64_t mem_limit;      /* --mem-limit: RLIMIT_DATA of each variant's process, 0 none (mem_limit.h) */
     /* Called by eb_isolate_run while it waits for the variant's process
      * (every 0.25 s, and at once after a signal): refreshes the progress
      * line; true stops the variant, recorded as `interrupted`.  NULL: none. */

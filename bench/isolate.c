@@ -38,6 +38,7 @@
 #include "bench/fd_io.h"
 #include "bench/harness.h"
 #include "bench/interrupt.h"
+#include "bench/mem_limit.h"
 
 /* the launcher and its socket; pid -1 when there is none */
 static pid_t g_launcher = -1;
@@ -198,6 +199,7 @@ static void fork_and_wait(const char *model_path, const eb_variant *v, const eb_
         /* if the sweep itself is killed, take the variant down with it */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         eb_interrupt_restore_default(); /* Ctrl-C kills the variant, not a flag in it */
+        eb_mem_limit_apply(o->mem_limit); /* its allocations fail, not the machine */
         close(fds[0]);
         if (g_sock >= 0)
             close(g_sock); /* only the launcher talks to the sweep */
@@ -223,10 +225,11 @@ static void fork_and_wait(const char *model_path, const eb_variant *v, const eb_
     if (complete)
         eb_result_free(&got);
     unfinished(res, v, o, write_baseline);
-    if (stopped || (WIFSIGNALED(wst) && WTERMSIG(wst) == SIGINT)) {
+    if (stopped || (WIFSIGNALED(wst) && WTERMSIG(wst) == SIGINT) ||
+        (WIFSIGNALED(wst) && WTERMSIG(wst) == SIGTERM && eb_interrupted())) { /* the group's SIGTERM */
         res->status = EB_RESULT_INTERRUPTED;
-        snprintf(res->error, sizeof res->error, "stopped by Ctrl-C (SIGINT) after %.1f s",
-                 o->timeout_s - (deadline - now_s()));
+        snprintf(res->error, sizeof res->error, "stopped by %s after %.1f s",
+                 eb_interrupted() ? eb_interrupt_name() : "Ctrl-C (SIGINT)", o->timeout_s - (deadline - now_s()));
     } else if (timed_out) {
         res->status = EB_RESULT_TIMEOUT;
         snprintf(res->error, sizeof res->error, "killed after the %.15g s timeout", o->timeout_s);
@@ -384,7 +387,7 @@ static void launcher_lost(const eb_variant *v, const eb_run_opts *o, bool write_
     unfinished(res, v, o, write_baseline);
     res->status = stopped ? EB_RESULT_INTERRUPTED : EB_RESULT_FAILED;
     if (stopped)
-        snprintf(res->error, sizeof res->error, "stopped by Ctrl-C (SIGINT)");
+        snprintf(res->error, sizeof res->error, "stopped by %s", eb_interrupt_name());
     else if (WIFSIGNALED(wst))
         snprintf(res->error, sizeof res->error,
                  "the variant launcher process died (signal %d, %s) before returning this variant's result",

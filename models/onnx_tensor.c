@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "models/file_replace.h"
+
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "ONNX raw_data is little-endian; big-endian hosts need byte swapping here"
 #endif
@@ -229,10 +231,7 @@ eb_status eb_tensor_save_pb(const char *path, const eb_tensor *t, const char *na
     if (!buf)
         return eb_errf(err, EB_ENOMEM, "%s: cannot allocate %zu bytes", path, len);
     onnx__tensor_proto__pack(&tp, buf);
-    FILE *f = fopen(path, "wb");
-    int ok = f && fwrite(buf, 1, len, f) == len;
-    if (f && fclose(f) != 0)
-        ok = 0;
+    eb_status st = eb_file_replace_write(path, buf, len, err); /* mkstemp + rename: a planted link is not followed */
     free(buf);
-    return ok ? EB_OK : eb_errf(err, EB_EIO, "%s: cannot write: %s", path, strerror(errno));
+    return st;
 }

@@ -1,6 +1,7 @@
 /* emit_file.c - writing a result document atomically in any format.
  *
- * Atomic means a temporary file in the same folder renamed over the path,
+ * Atomic means a temporary file made by mkstemp in the same folder renamed
+ * over the path (models/file_replace.h: a planted link is not followed),
  * which is right for a regular file (or a new one) and wrong for anything
  * else: renamed over /dev/null it replaces the device with a file.  So a
  * path that exists and is not a regular file (a character device, a FIFO)
@@ -13,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "models/file_replace.h"
 #include "reports/emit_text.h"
 
 bool eb_format_parse(const char *s, eb_format *out)
@@ -59,7 +61,7 @@ static eb_status write_body(FILE *f, eb_format fmt, const eb_report_doc *d, eb_e
 /* Writes into an existing file that is not a regular one, in place. */
 static eb_status write_in_place(const char *path, eb_file_writer write, const void *ctx, eb_err *err)
 {
-    FILE *f = fopen(path, "w");
+    FILE *f = eb_file_open_stream(path); /* no O_CREAT or O_TRUNC: a regular file is refused */
     if (!f)
         return eb_errf(err, EB_EINVAL, "%s: cannot write: %s", path, strerror(errno));
     eb_status st = write(f, ctx, err);
@@ -76,28 +78,19 @@ eb_status eb_write_atomic(const char *path, eb_file_writer write, const void *ct
     struct stat sb;
     if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
         return eb_errf(err, EB_EINVAL, "%s: is a directory", path);
-    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+    if (eb_file_is_stream(path))
         return write_in_place(path, write, ctx, err);
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
-        return eb_errf(err, EB_EINVAL, "%s: path too long", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) /* a folder that is not there or not ours: bad input */
-        return eb_errf(err, EB_EINVAL, "%s: cannot write: %s", path, strerror(errno));
-    eb_status st = write(f, ctx, err);
-    bool ok = st == EB_OK && fflush(f) == 0 && fsync(fileno(f)) == 0;
-    if (fclose(f) != 0)
-        ok = false;
-    if (ok && rename(tmp, path) != 0) {
-        st = eb_errf(err, EB_EIO, "%s: cannot rename into place: %s", path, strerror(errno));
-        ok = false;
+    /* mkstemp beside path, then rename: a link planted at the temporary
+     * name is never opened, one at path is replaced (models/file_replace.h) */
+    eb_file_replace w;
+    eb_status st = eb_file_replace_open(&w, path, err);
+    if (st != EB_OK)
+        return st;
+    if ((st = write(w.f, ctx, err)) != EB_OK) {
+        eb_file_replace_abort(&w);
+        return st;
     }
-    if (!ok) {
-        unlink(tmp);
-        if (st == EB_OK)
-            st = eb_errf(err, EB_EIO, "%s: write failed", path);
-    }
-    return st;
+    return eb_file_replace_commit(&w, err);
 }
 
 typedef struct doc_ctx {

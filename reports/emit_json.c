@@ -321,9 +321,13 @@ static cJSON *profile_json(const eb_result *r)
 
 cJSON *eb_result_json(const eb_result *r)
 {
+    if (r->raw) /* kept by --resume: as it was read */
+        return cJSON_Duplicate(r->raw, true);
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return NULL;
+    if (*r->finished_at)
+        cJSON_AddStringToObject(o, "finished_at", r->finished_at);
     cJSON_AddStringToObject(o, "model", r->model_name);
     cJSON_AddStringToObject(o, "model_path", r->model);
     cJSON_AddStringToObject(o, "model_sha256", r->model_sha256);
@@ -469,6 +473,13 @@ static cJSON *run_json(const eb_report_doc *d)
     add_str_or_null(s, "inputs_dir", o->inputs_dir);
     cJSON_AddNumberToObject(s, "eval_images", (double)o->eval_images);
     cJSON_AddNumberToObject(s, "processes", o->processes > 1 ? o->processes : 1);
+    if (o->mem_limit) {
+        if (o->mem_limit_bytes)
+            cJSON_AddNumberToObject(s, "mem_limit_bytes", (double)o->mem_limit_bytes);
+        else
+            cJSON_AddNullToObject(s, "mem_limit_bytes");
+        cJSON_AddStringToObject(s, "mem_limit", o->mem_limit);
+    }
     cJSON_AddItemToObject(r, "environment", environment_json(p));
     return r;
 }

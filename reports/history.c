@@ -826,15 +826,17 @@ eb_status eb_trend_plot(const eb_trend *t, const char *png_path, eb_err *err)
                        "gnuplot not found on PATH: install it (Debian: apt-get install gnuplot-nox) to draw %s",
                        png_path);
     char tmp[4200];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld.png", png_path, (long)getpid()) >= (int)sizeof tmp)
+    if (snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX.png", png_path) >= (int)sizeof tmp)
         return eb_errf(err, EB_EINVAL, "%s: path too long", png_path);
 
     /* create the file here, so that a folder that is missing or not
-     * writable is reported as such (gnuplot would go on to stdout) */
-    FILE *probe = fopen(tmp, "wb");
-    if (!probe)
+     * writable is reported as such (gnuplot would go on to stdout); by
+     * mkstemps (O_EXCL), so a link planted at the name is never followed */
+    int probe = mkstemps(tmp, 4);
+    if (probe < 0)
         return eb_errf(err, EB_EINVAL, "%s: cannot write: %s", png_path, strerror(errno));
-    fclose(probe);
+    fchmod(probe, 0644);
+    close(probe);
 
     /* gnuplot exiting early must not kill us with SIGPIPE */
     struct sigaction ign = {.sa_handler = SIG_IGN}, old;

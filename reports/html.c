@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/file_replace.h"
 #include "reports/version.h"
 #include "models/onnx_tensor.h"
 
@@ -351,20 +352,18 @@ static eb_status page(FILE *f, const eb_report *rep, const eb_plot_list *plots, 
 eb_status eb_html_write(const eb_report *rep, const eb_plot_list *plots, const char *dir, const eb_html_opts *o,
                         eb_err *err)
 {
-    char path[1200], tmp[1300];
+    char path[1200];
     snprintf(path, sizeof path, "%s/index.html", dir);
-    snprintf(tmp, sizeof tmp, "%s/.index.html.tmp", dir);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return eb_errf(err, EB_EIO, "%s: %s", tmp, strerror(errno));
-    eb_status st = page(f, rep, plots, dir, o, err);
-    bool bad = ferror(f) != 0;
-    bad |= fclose(f) != 0;
-    if (st == EB_OK && bad)
-        st = eb_errf(err, EB_EIO, "%s: write failed", tmp);
-    if (st == EB_OK && rename(tmp, path) != 0)
-        st = eb_errf(err, EB_EIO, "%s: %s", path, strerror(errno));
+    eb_file_replace w; /* mkstemp + rename: a planted link is not followed */
+    eb_status st = eb_file_replace_open(&w, path, err);
     if (st != EB_OK)
-        remove(tmp);
-    return st;
+        return st;
+    st = page(w.f, rep, plots, dir, o, err);
+    if (st == EB_OK && ferror(w.f))
+        st = eb_errf(err, EB_EIO, "%s: write failed", path);
+    if (st != EB_OK) {
+        eb_file_replace_abort(&w);
+        return st;
+    }
+    return eb_file_replace_commit(&w, err);
 }

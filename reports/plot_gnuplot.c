@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "models/file_replace.h"
 #include "reports/pareto.h"
 
 enum { PNG_FONT = 11, SVG_FONT = 13 };
@@ -123,6 +124,7 @@ typedef struct script {
     FILE *gp, *dat;
     const char *name;
     char gp_path[1024], dat_path[1024];
+    eb_file_replace gp_file, dat_file; /* mkstemp + rename: a planted link is not followed */
 } script;
 
 static eb_status script_open(script *s, const char *dir, const char *name, const char *what, int w, int h,
@@ -132,13 +134,14 @@ static eb_status script_open(script *s, const char *dir, const char *name, const
     s->name = name;
     snprintf(s->gp_path, sizeof s->gp_path, "%s/%s.gp", dir, name);
     snprintf(s->dat_path, sizeof s->dat_path, "%s/%s.dat", dir, name);
-    if (!(s->gp = fopen(s->gp_path, "w")))
-        return eb_errf(err, EB_EIO, "%s: %s", s->gp_path, strerror(errno));
-    if (!(s->dat = fopen(s->dat_path, "w"))) {
-        eb_status st = eb_errf(err, EB_EIO, "%s: %s", s->dat_path, strerror(errno));
-        fclose(s->gp);
-        return st;
+    if (eb_file_replace_open(&s->gp_file, s->gp_path, err) != EB_OK)
+        return EB_EIO;
+    if (eb_file_replace_open(&s->dat_file, s->dat_path, err) != EB_OK) {
+        eb_file_replace_abort(&s->gp_file);
+        return EB_EIO;
     }
+    s->gp = s->gp_file.f;
+    s->dat = s->dat_file.f;
     fprintf(s->dat, "# %s.dat - the numbers behind %s.gp (written by edgebench report)\n", name, name);
     fprintf(s->gp,
             "# %s.gp - %s\n"
@@ -170,12 +173,17 @@ static eb_status script_open(script *s, const char *dir, const char *name, const
 static eb_status script_close(script *s, eb_err *err)
 {
     fprintf(s->gp, "  set output\n}\n");
-    bool bad = ferror(s->gp) || ferror(s->dat);
-    bad |= fclose(s->gp) != 0;
-    bad |= fclose(s->dat) != 0;
-    if (bad)
+    if (ferror(s->gp) || ferror(s->dat)) {
+        eb_file_replace_abort(&s->gp_file);
+        eb_file_replace_abort(&s->dat_file);
         return eb_errf(err, EB_EIO, "%s: write failed", s->gp_path);
-    return EB_OK;
+    }
+    eb_status st = eb_file_replace_commit(&s->dat_file, err);
+    if (st != EB_OK) {
+        eb_file_replace_abort(&s->gp_file);
+        return st;
+    }
+    return eb_file_replace_commit(&s->gp_file, err);
 }
 
 /* ---- shared pieces ---- */
@@ -1326,7 +1334,12 @@ eb_status eb_plot_render(const char *dir, eb_plot_list *list, eb_err *err)
         if (pid < 0)
             return eb_errf(err, EB_EIO, "cannot start gnuplot: fork: %s", strerror(errno));
         if (pid == 0) {
-            int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            /* a fresh file: a link planted at the log's name is removed, not followed;
+             * gnuplot's own outputs likewise (it opens them with fopen) */
+            unlink(log);
+            unlink(png);
+            unlink(svg);
+            int fd = open(log, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
             int null = open("/dev/null", O_RDONLY);
             if (fd < 0 || null < 0 || chdir(dir) != 0)
                 _exit(126);

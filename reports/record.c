@@ -2,6 +2,8 @@
  * profile's total. */
 #include "reports/record.h"
 
+#include <cjson/cJSON.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +33,8 @@ const char *eb_energy_kind_name(eb_energy_kind k)
 
 void eb_result_free(eb_result *r)
 {
+    cJSON_Delete(r->raw);
+    r->raw = NULL;
     free(r->samples_ms);
     r->samples_ms = NULL;
     r->n_samples = 0;

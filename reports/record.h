@@ -426,6 +426,12 @@ typedef struct eb_result {
     char warnings[EB_RESULT_MAX_WARNINGS][256];
     /* --pin, --cooldown, the sentinel, the environment checks, --audit cache (noise_record.h) */
     eb_noise noise;
+    /* when the sweep recorded it (UTC, ISO 8601 with ms; "" unknown): a
+     * record kept by --resume keeps its own */
+    char finished_at[32];
+    /* a record kept by --resume (bench/resume.c): its JSON as read, written
+     * back as it was (owned; NULL for a result of this run) */
+    struct cJSON *raw;
 } eb_result;
 
 /* Appends a warning to r (dropped when r holds EB_RESULT_MAX_WARNINGS). */
@@ -512,6 +518,8 @@ typedef struct eb_run_settings {
     const char *inputs_dir;  /* input_N.pb files instead of random data, or NULL */
     int64_t eval_images;     /* test images for the task metric of zoo models; 0: none */
     int processes;           /* --processes: worker processes per variant (0 or 1: one) */
+    uint64_t mem_limit_bytes; /* --mem-limit applied to each variant's process, 0 none */
+    const char *mem_limit;   /* what it is, or why none ("4 GiB: --mem-limit 4G"), NULL: not recorded */
 } eb_run_settings;
 
 /* A model as the run saw it: identity and static cost. */

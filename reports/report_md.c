@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "models/file_replace.h"
 #include "reports/layers_json.h"
 
 void eb_md_cell(FILE *f, const char *s)
@@ -252,23 +253,16 @@ void eb_report_md(FILE *f, const eb_report *rep, const eb_plot_list *plots, cons
 eb_status eb_report_md_write(const eb_report *rep, const eb_plot_list *plots, const char *dir,
                              const char *plots_note, eb_err *err)
 {
-    char path[1200], tmp[1300];
+    char path[1200];
     snprintf(path, sizeof path, "%s/report.md", dir);
-    snprintf(tmp, sizeof tmp, "%s/.report.md.tmp", dir);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return eb_errf(err, EB_EIO, "%s: %s", tmp, strerror(errno));
-    eb_report_md(f, rep, plots, plots_note);
-    bool bad = ferror(f) != 0;
-    bad |= fclose(f) != 0;
-    if (bad) {
-        remove(tmp);
-        return eb_errf(err, EB_EIO, "%s: write failed", tmp);
-    }
-    if (rename(tmp, path) != 0) {
-        eb_status st = eb_errf(err, EB_EIO, "%s: %s", path, strerror(errno));
-        remove(tmp);
+    eb_file_replace w; /* mkstemp + rename: a planted link is not followed */
+    eb_status st = eb_file_replace_open(&w, path, err);
+    if (st != EB_OK)
         return st;
+    eb_report_md(w.f, rep, plots, plots_note);
+    if (ferror(w.f)) {
+        eb_file_replace_abort(&w);
+        return eb_errf(err, EB_EIO, "%s: write failed", path);
     }
-    return EB_OK;
+    return eb_file_replace_commit(&w, err);
 }

@@ -165,6 +165,7 @@ static eb_status parse_result(const cJSON *o, const char *where, eb_result *r, e
     str(r->model_name, sizeof r->model_name, o, "model");
     str(r->model, sizeof r->model, o, "model_path");
     str(r->model_sha256, sizeof r->model_sha256, o, "model_sha256");
+    str(r->finished_at, sizeof r->finished_at, o, "finished_at");
     str(status, sizeof status, o, "status");
     if (!*r->model_name || !cJSON_IsObject(v) || !parse_status(status, &r->status))
         return eb_errf(err, EB_EFORMAT, "%s: a result lacks model, variant or a known status", where);
@@ -377,6 +378,14 @@ eb_status eb_results_load(const char *path, eb_result_set *out, eb_err *err)
     free(text);
     if (st != EB_OK)
         eb_results_free(out);
+    return st;
+}
+
+eb_status eb_result_from_json(const cJSON *o, const char *where, eb_result *r, eb_err *err)
+{
+    eb_status st = parse_result(o, where, r, err);
+    if (st != EB_OK)
+        eb_result_free(r);
     return st;
 }
 

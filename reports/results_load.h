@@ -29,4 +29,8 @@ typedef struct eb_result_set {
 eb_status eb_results_load(const char *path, eb_result_set *out, eb_err *err);
 void eb_results_free(eb_result_set *s);
 
+/* One result object (of a document's results, or a JSON Lines record) into
+ * *r, as eb_results_load reads each; nothing to free on failure. */
+eb_status eb_result_from_json(const struct cJSON *o, const char *where, eb_result *r, eb_err *err);
+
 #endif
