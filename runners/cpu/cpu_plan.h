@@ -14,6 +14,7 @@
 #include "runners/cpu/chain_f32.h"
 #include "runners/cpu/conv_i8.h"
 #include "runners/cpu/cpu_kernels.h"
+#include "runners/cpu/index_ops.h"
 #include "runners/cpu/kernels.h"
 #include "runners/cpu/plan_memory.h"
 #include "runners/cpu/resample_f32.h"
@@ -139,6 +140,7 @@ typedef struct step {
         eb_dtype src, dst;        /* Cast; compare: src the operands'; Where: dst */
         eb_bcast bc;
     } lg;                         /* ST_CAST, ST_COMPARE, ST_WHERE (cpu_plan_logic.c) */
+    eb_index_op ix;               /* ST_INDEX (cpu_plan_index.c) */
 } step;
 
 struct eb_plan {
@@ -359,6 +361,9 @@ bool eb_cpu_plan_expand_tile(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_cast(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_compare(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_where(eb_plan *p, int ni, eb_status *st, eb_err *err);
+/* Trilu, CumSum, the element/ND gathers and scatters, TopK (cpu_plan_index.c) */
+bool eb_cpu_plan_index(eb_plan *p, int ni, eb_status *st, eb_err *err);
+eb_status eb_cpu_exec_index(eb_plan *p, const step *s, eb_err *err);
 /* quantized nodes (cpu_plan_quant.c) */
 bool eb_cpu_plan_qconv(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_qgemm(eb_plan *p, int ni, eb_status *st, eb_err *err);
