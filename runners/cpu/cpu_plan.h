@@ -376,6 +376,11 @@ bool eb_cpu_compressed_takes(const eb_plan *p, int ni);
  * made, counted under its pattern's name, and the counts as text. */
 void eb_cpu_note_fusion(eb_plan *p, const char *pattern);
 void eb_cpu_describe_fusions(const eb_plan *p, char *buf, size_t n);
+/* cpu_opt_concat.c: at opt >= 1, the pieces of the Concat step cs (node ni,
+ * the last step planned) that their producers can write into its output's
+ * slices become views of it, and leave the copy (the step goes when none
+ * is left) */
+void eb_cpu_concat_slices(eb_plan *p, int ni, step *cs);
 /* cpu_opt.c: at opt=2, the pattern fusions that start at node ni (tried
  * before the op's planners); true when one added a step */
 bool eb_cpu_plan_patterns(eb_plan *p, int ni, eb_status *st, eb_err *err);

@@ -312,6 +312,10 @@ static eb_status exec_concat_split(eb_plan *p, const step *s, eb_err *err)
     bool concat = s->kind == ST_CONCAT;
     size_t off = 0;
     for (int k = 0; k < (concat ? s->n_in : s->n_out); k++) {
+        if (concat && s->in[k] < 0) { /* written in its slice by its producer (cpu_opt_concat.c) */
+            off += s->mv.part[k];
+            continue;
+        }
         char *whole = concat ? p->pv[s->out[0]].t.data : p->pv[s->in[0]].t.data;
         char *piece = concat ? p->pv[s->in[k]].t.data : p->pv[s->out[k]].t.data;
         eb_copy c = {.len = s->mv.part[k], .outer = s->mv.outer};
