@@ -1,12 +1,12 @@
 /* cpu_plan_resample.c - the cpu runner's planners for upsampling: 2-D
- * Resize/Upsample (nearest and linear over H and W) and 1-D and 2-D
+ * Resize/Upsample (nearest, linear and cubic over H and W) and 1-D and 2-D
  * ConvTranspose (GEMM + col2im: NHWC, 1-D on N, C, L; resample_f32.h).
  *
  * Resize runs in NCHW or NHWC, whichever keeps layout conversions off
  * the larger side.  Both decode the node with the functions the shape rule and the
  * reference kernel use (eb_resize_plan_make and eb_resize_taps,
  * eb_conv_transpose_geometry), so the fast path cannot mean something
- * else; what they do not take (cubic, resizing N or C, tf_crop_and_resize's
+ * else; what they do not take (resizing N or C, tf_crop_and_resize's
  * extrapolation, 3-D, weights computed at run time) goes to the
  * reference fallback. */
 #include "models/op_params.h"
@@ -25,7 +25,10 @@ static bool identity_axis(const eb_resize_plan *rp, int d, int64_t len)
         if (k == 0)
             return false;
         for (int i = 0; i < k; i++)
-            *(idx[i] == o ? &at_o : &elsewhere) += w[i] < 0 ? -w[i] : w[i];
+            if (idx[i] == o) /* cubic on a dim of 1: taps of both signs on the one element, summing to 1 */
+                at_o += w[i];
+            else
+                elsewhere += w[i] < 0 ? -w[i] : w[i];
         if (at_o != 1.0 || elsewhere != 0.0)
             return false;
     }
@@ -76,7 +79,7 @@ bool eb_cpu_plan_resize(eb_plan *p, int ni, eb_status *st, eb_err *err)
         ins[k] = n->in[k] >= 0 ? &p->g->values[n->in[k]].t : NULL;
     eb_resize_plan rp;
     eb_err ignored;
-    if (eb_resize_plan_make(n, ins, &rp, &ignored) != EB_OK || rp.mode == EB_RESIZE_CUBIC)
+    if (eb_resize_plan_make(n, ins, &rp, &ignored) != EB_OK)
         return false;
     for (int d = 0; d < 4; d++)
         if (rp.out[d] != y->shape[d])
@@ -85,7 +88,8 @@ bool eb_cpu_plan_resize(eb_plan *p, int ni, eb_status *st, eb_err *err)
         !identity_axis(&rp, 1, x->shape[1]))
         return false;
     eb_resize2d r = {.n = (int)x->shape[0], .c = (int)x->shape[1], .h = (int)x->shape[2], .w = (int)x->shape[3],
-                     .oh = (int)y->shape[2], .ow = (int)y->shape[3], .taps = rp.mode == EB_RESIZE_NEAREST ? 1 : 2};
+                     .oh = (int)y->shape[2], .ow = (int)y->shape[3],
+                     .taps = rp.mode == EB_RESIZE_NEAREST ? 1 : rp.mode == EB_RESIZE_CUBIC ? 4 : 2};
     if (!axis_tables(&rp, 2, x->shape[2], y->shape[2], r.taps, &r.iy, &r.wy) ||
         !axis_tables(&rp, 3, x->shape[3], y->shape[3], r.taps, &r.ix, &r.wx)) {
         eb_resize2d_free(&r);

@@ -1,8 +1,8 @@
 /* resample_f32.c - 2-D Resize and 2-D ConvTranspose on NHWC fp32
  * activations (see resample_f32.h).
  *
- * Resize: each output pixel is a weighted sum of one (nearest) or four
- * (bilinear) input pixels, whole channel rows at a time in NHWC, or one
+ * Resize: each output pixel is a weighted sum of one (nearest), four
+ * (bilinear) or sixteen (bicubic) input pixels, whole channel rows at a time in NHWC, or one
  * plane at a time in NCHW (the layout the planner picks to keep the
  * conversion on the smaller side); rows of the output are spread over the
  * threads.
@@ -53,6 +53,21 @@ static void resize_plane_rows(void *arg, int64_t begin, int64_t end)
                 yr[ox] = xr[r->ix[ox]];
             continue;
         }
+        if (r->taps > 2) { /* cubic: taps x taps input pixels per output pixel */
+            int t = r->taps;
+            for (int ox = 0; ox < r->ow; ox++) {
+                float acc = 0;
+                for (int i = 0; i < t; i++) {
+                    const float *xr = xp + (size_t)r->iy[t * oy + i] * r->w;
+                    float part = 0;
+                    for (int j = 0; j < t; j++)
+                        part += r->wx[t * ox + j] * xr[r->ix[t * ox + j]];
+                    acc += r->wy[t * oy + i] * part;
+                }
+                yr[ox] = acc;
+            }
+            continue;
+        }
         int32_t ia = r->iy[2 * oy], ib = r->iy[2 * oy + 1];
         const float *x0 = xp + (size_t)ia * r->w, *x1 = xp + (size_t)ib * r->w;
         float wy0 = r->wy[2 * oy], wy1 = r->wy[2 * oy + 1];
@@ -94,6 +109,22 @@ static void resize_rows(void *arg, int64_t begin, int64_t end)
             const float *xr = xb + (size_t)r->iy[oy] * r->w * c;
             for (int ox = 0; ox < r->ow; ox++)
                 memcpy(yr + (size_t)ox * c, xr + (size_t)r->ix[ox] * c, sizeof(float) * (size_t)c);
+            continue;
+        }
+        if (t > 2) { /* cubic: whole channel rows of taps x taps pixels */
+            for (int ox = 0; ox < r->ow; ox++) {
+                float *yp = yr + (size_t)ox * c;
+                memset(yp, 0, sizeof(float) * (size_t)c);
+                for (int i = 0; i < t; i++) {
+                    const float *xr = xb + (size_t)r->iy[t * oy + i] * r->w * c;
+                    for (int k = 0; k < t; k++) {
+                        float wgt = r->wy[t * oy + i] * r->wx[t * ox + k];
+                        const float *xp = xr + (size_t)r->ix[t * ox + k] * c;
+                        for (int j = 0; j < c; j++)
+                            yp[j] += wgt * xp[j];
+                    }
+                }
+            }
             continue;
         }
         const float *x0 = xb + (size_t)r->iy[2 * oy] * r->w * c, *x1 = xb + (size_t)r->iy[2 * oy + 1] * r->w * c;

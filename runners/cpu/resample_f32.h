@@ -1,5 +1,5 @@
 /* resample_f32.h - the cpu runner's fp32 upsampling kernels, both on NHWC
- * activations: 2-D Resize (nearest and bilinear, from per-axis tap tables
+ * activations: 2-D Resize (nearest, bilinear and bicubic, from per-axis tap tables
  * built in the plan from eb_resize_taps, so every coordinate mode the
  * reference has is the same here) and 2-D ConvTranspose as one GEMM per
  * image and group (the runner's sgemm, gemm.h) followed by a col2im that
@@ -19,7 +19,7 @@
 typedef struct eb_resize2d {
     int n, c, h, w, oh, ow;
     bool nchw;         /* planes of one channel rather than rows of pixels */
-    int taps;          /* per axis: 1 (nearest) or 2 (linear) */
+    int taps;          /* per axis: 1 (nearest), 2 (linear) or 4 (cubic) */
     int32_t *iy, *ix;  /* oh * taps, ow * taps input rows/columns; owned */
     float *wy, *wx;    /* their weights; owned */
 } eb_resize2d;
