@@ -2265,16 +2265,25 @@ static void conv_transpose_cases(const char *isa_name)
         bool bias = rand_int(0, 1);
         int form = rep / 4 % 3; /* 0: pads; 1: auto_pad SAME_UPPER; 2: output_shape */
         int nd = one_d ? 1 : 2;
+        bool runtime = rep % 5 == 1; /* weights and bias graph inputs: packed per run */
         mb b;
         mb_begin(&b, 17);
         if (one_d) {
             mb_input(&b, "x", 3, (int64_t[]){batch, group * cg, w});
-            mb_init(&b, "w", 3, (int64_t[]){group * cg, mg, kw}, NULL);
+            if (runtime)
+                mb_input(&b, "w", 3, (int64_t[]){group * cg, mg, kw});
+            else
+                mb_init(&b, "w", 3, (int64_t[]){group * cg, mg, kw}, NULL);
         } else {
             mb_input(&b, "x", 4, (int64_t[]){batch, group * cg, h, w});
-            mb_init(&b, "w", 4, (int64_t[]){group * cg, mg, kh, kw}, NULL);
+            if (runtime)
+                mb_input(&b, "w", 4, (int64_t[]){group * cg, mg, kh, kw});
+            else
+                mb_init(&b, "w", 4, (int64_t[]){group * cg, mg, kh, kw}, NULL);
         }
-        if (bias)
+        if (bias && runtime)
+            mb_input(&b, "b", 1, (int64_t[]){group * mg});
+        else if (bias)
             mb_init1(&b, "b", group * mg, NULL);
         mb_node(&b, "ConvTranspose", bias ? "x,w,b" : "x,w", "y");
         mb_attr_int(&b, "group", group);
@@ -2294,16 +2303,17 @@ static void conv_transpose_cases(const char *isa_name)
         mb_output(&b, "y");
         char what[256];
         snprintf(what, sizeof what,
-                 "ConvTranspose [%s] %s x[%d,%d,%d,%d] w[%d,%d,%d,%d] group %d stride %d dil %d opad %d form %d bias %d",
+                 "ConvTranspose [%s] %s x[%d,%d,%d,%d] w[%d,%d,%d,%d] group %d stride %d dil %d opad %d form %d bias %d%s",
                  isa_name, one_d ? "1-D" : "2-D", batch, group * cg, h, w, group * cg, mg, kh, kw, group, st, dil,
-                 opad, form, bias);
+                 opad, form, bias, runtime ? " (weights at run time)" : "");
         expect_match(mb_load(&b), true, what);
     }
 }
 
 /* ConvTranspose 1-D and 2-D as GEMM + col2im under every GEMM micro-kernel
  * the CPU can run: groups, strides, dilations, pads, output_padding, auto_pad
- * and output_shape, with and without bias, on random odd shapes. */
+ * and output_shape, with and without bias, weights constant or computed at
+ * run time (graph inputs), on random odd shapes. */
 static void conv_transpose__random_shapes__match_ref_on_every_isa(void **state)
 {
     (void)state;

@@ -7,7 +7,7 @@
  * reference kernel use (eb_resize_plan_make and eb_resize_taps,
  * eb_conv_transpose_geometry), so the fast path cannot mean something
  * else; what they do not take (resizing N or C, tf_crop_and_resize's
- * extrapolation, 3-D, weights computed at run time) goes to the
+ * extrapolation, 3-D) goes to the
  * reference fallback. */
 #include "models/op_params.h"
 #include "runners/cpu/cpu_plan.h"
@@ -110,13 +110,47 @@ bool eb_cpu_plan_resize(eb_plan *p, int ni, eb_status *st, eb_err *err)
     return true;
 }
 
+/* The ST_DECONV step of node ni for weights (and bias) computed at run
+ * time: geometry d, no packed weights; exec packs them each run. */
+static bool deconv_runtime_step(eb_plan *p, int ni, const eb_deconv2d *d, int one, eb_status *st, eb_err *err)
+{
+    const eb_node *n = &p->g->nodes[ni];
+    int bv = input_of(n, 2);
+    if (bv >= 0 && eb_tensor_numel(&p->pv[bv].t) != d->m)
+        return false;
+    int win = eb_cpu_want_layout(p, n->in[1], LAY_NCHW, err), bin = bv >= 0 ? eb_cpu_want_layout(p, bv, LAY_NCHW, err) : -1;
+    step *s = win < 0 || bin < -1 ? NULL : eb_cpu_one_in_one_out(p, ST_DECONV, ni, n->in[0], one ? LAY_NCHW : LAY_NHWC,
+                                                                n->out[0], st, err);
+    if (!s) {
+        *st = EB_ENOMEM;
+        return false;
+    }
+    s->dc = *d;
+    s->runtime_w = true;
+    s->n_in = bv >= 0 ? 3 : 2;
+    s->in[1] = win;
+    s->in[2] = bin;
+    s->scratch_bytes = sizeof(float) * eb_deconv2d_scratch_floats(d);
+    p->pv[n->out[0]].layout = one || layout_neutral(&p->pv[n->out[0]].t) ? LAY_NCHW : LAY_NHWC;
+    return true;
+}
+
 bool eb_cpu_plan_conv_transpose(eb_plan *p, int ni, eb_status *st, eb_err *err)
 {
     const eb_node *n = &p->g->nodes[ni];
     int xv = n->in[0], wv = n->in[1], bv = input_of(n, 2), yv = n->out[0];
     const eb_tensor *x = &p->pv[xv].t, *y = &p->pv[yv].t, *w = const_tensor(p, wv), *b = const_tensor(p, bv);
-    if (!is_f32(x) || !is_f32(y) || !is_f32(w) || !w->data || w->storage || (x->rank != 3 && x->rank != 4) ||
-        y->rank != x->rank || (bv >= 0 && (!is_f32(b) || !b->data || b->storage)))
+    /* weights (and bias) computed at run time: packed per run (ST_DECONV's runtime_w) */
+    bool runtime_w = !w || (bv >= 0 && !b);
+    if (runtime_w) {
+        w = &p->pv[wv].t;
+        b = bv >= 0 ? &p->pv[bv].t : NULL;
+        if (!p->g->values[wv].shape_known || w->storage || (b && b->storage))
+            return false;
+    }
+    if (!is_f32(x) || !is_f32(y) || !is_f32(w) || (!runtime_w && !w->data) || w->storage ||
+        (x->rank != 3 && x->rank != 4) || y->rank != x->rank ||
+        (bv >= 0 && (!is_f32(b) || (!runtime_w && !b->data) || b->storage)))
         return false;
     eb_window g;
     int64_t group;
@@ -148,6 +182,8 @@ bool eb_cpu_plan_conv_transpose(eb_plan *p, int ni, eb_status *st, eb_err *err)
                      .m = (int)(mg * group), .oh = (int)out2[0], .ow = (int)out2[1], .kh = (int)k2[0],
                      .kw = (int)k2[1], .sh = (int)s2[0], .sw = (int)s2[1], .dh = (int)d2[0], .dw = (int)d2[1],
                      .pt = (int)p2[0], .pl = (int)p2[1], .group = (int)group, .nchw = one};
+    if (runtime_w)
+        return deconv_runtime_step(p, ni, &d, one, st, err);
     if (b) {
         d.bias = malloc(sizeof(float) * (size_t)d.m);
         if (!d.bias) {

@@ -395,9 +395,22 @@ static void release_resize(step *s)
 
 static eb_status exec_deconv(eb_plan *p, const step *s, eb_err *err)
 {
-    (void)err;
-    eb_deconv2d_f32(&s->dc, f32(p, s->in[0]), f32(p, s->out[0]), scratch_of(p, s), p->tp);
-    return EB_OK;
+    if (!s->runtime_w) {
+        eb_deconv2d_f32(&s->dc, f32(p, s->in[0]), f32(p, s->out[0]), scratch_of(p, s), p->tp);
+        return EB_OK;
+    }
+    /* weights computed at run time: packed for this run (the bias is read where it is) */
+    eb_deconv2d d = s->dc;
+    d.pb = NULL;
+    d.bias = NULL;
+    eb_status st = eb_deconv2d_pack(&d, f32(p, s->in[1]), err);
+    if (st == EB_OK) {
+        d.bias = s->n_in > 2 ? f32(p, s->in[2]) : NULL;
+        eb_deconv2d_f32(&d, f32(p, s->in[0]), f32(p, s->out[0]), scratch_of(p, s), p->tp);
+        d.bias = NULL; /* not ours */
+    }
+    eb_deconv2d_free(&d);
+    return st;
 }
 
 static void release_deconv(step *s)
