@@ -279,6 +279,7 @@ static const eb_cpu_planner PLANNERS[EB_OP_COUNT][MAX_PLANNERS] = {
     [EB_OP_SCATTER] = {eb_cpu_plan_index},
     [EB_OP_SCATTER_ND] = {eb_cpu_plan_index},
     [EB_OP_TOP_K] = {eb_cpu_plan_index},
+    [EB_OP_EINSUM] = {eb_cpu_plan_einsum},
 };
 static const eb_cpu_planner UNARY[MAX_PLANNERS] = {eb_cpu_plan_unary};
 static const eb_cpu_planner NO_PLANNER[MAX_PLANNERS] = {NULL};

@@ -361,6 +361,8 @@ bool eb_cpu_plan_expand_tile(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_cast(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_compare(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_where(eb_plan *p, int ni, eb_status *st, eb_err *err);
+/* Einsum of two operands as a batched matrix product (cpu_plan_einsum.c) */
+bool eb_cpu_plan_einsum(eb_plan *p, int ni, eb_status *st, eb_err *err);
 /* Trilu, CumSum, the element/ND gathers and scatters, TopK (cpu_plan_index.c) */
 bool eb_cpu_plan_index(eb_plan *p, int ni, eb_status *st, eb_err *err);
 eb_status eb_cpu_exec_index(eb_plan *p, const step *s, eb_err *err);
