@@ -13,7 +13,7 @@
  *    stride 1 with each fused activation) under every GEMM micro-kernel
  *    the CPU can run, pooling, Gemm/MatMul (constant and computed B),
  *    broadcasting arithmetic, softmax, layer norm, transpose, views, 2-D
- *    Resize (nearest, linear, cubic) and 1-D/2-D ConvTranspose (GEMM + col2im); and
+ *    Resize (nearest, linear, cubic; 3-D too) and 1-D/2-D ConvTranspose (GEMM + col2im); and
  *    the fusions (Conv+BN+Relu, bias Add + Clip, PyTorch's Erf GELU).
  *    Each also checks that no node fell back to a reference kernel, and
  *    guard bytes around the outputs;
@@ -2249,6 +2249,44 @@ static void resize__nearest_linear_and_cubic_2d__match_ref(void **state)
     expect_match(mb_load(&b), true, "Upsample-9 linear");
 }
 
+/* Resize over D, H and W of NCDHW values (3-D): nearest, linear and cubic,
+ * by scales or sizes, random coordinate modes, up and down, on random odd
+ * shapes; no fallback, within TOL of ref. */
+static void resize__3d_modes__match_ref(void **state)
+{
+    (void)state;
+    static const char *coords[] = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric",
+                                   "half_pixel_symmetric"};
+    static const float scale_set[] = {0.5f, 1.0f, 1.5f, 2.0f, 3.0f};
+    for (int rep = 0; rep < 15; rep++) {
+        static const char *modes[] = {"nearest", "linear", "cubic"};
+        const char *mode = modes[rep % 3], *coord = coords[rep % 5];
+        int batch = rand_int(1, 2), c = ODD[rand_int(0, 4)], d = rand_int(1, 5), h = rand_int(1, 5), w = rand_int(1, 5);
+        bool by_sizes = rand_int(0, 1);
+        float sd = scale_set[rand_int(0, 4)], sh = scale_set[rand_int(0, 4)], sw = scale_set[rand_int(0, 4)];
+        int64_t od = (int64_t)floorf((float)d * sd), oh = (int64_t)floorf((float)h * sh), ow = (int64_t)floorf((float)w * sw);
+        if (by_sizes || od < 1 || oh < 1 || ow < 1) {
+            by_sizes = true;
+            od = rand_int(1, 7), oh = rand_int(1, 7), ow = rand_int(1, 7);
+        }
+        mb b;
+        mb_begin(&b, 13);
+        mb_input(&b, "x", 5, (int64_t[]){batch, c, d, h, w});
+        if (by_sizes)
+            mb_init_i64(&b, "sizes", 5, (int64_t[]){batch, c, od, oh, ow});
+        else
+            mb_init1(&b, "scales", 5, (float[]){1, 1, sd, sh, sw});
+        mb_node(&b, "Resize", by_sizes ? "x,,,sizes" : "x,,scales", "y");
+        mb_attr_string(&b, "mode", mode);
+        mb_attr_string(&b, "coordinate_transformation_mode", coord);
+        mb_output(&b, "y");
+        char what[256];
+        snprintf(what, sizeof what, "Resize 3-D %s %s x[%d,%d,%d,%d,%d] -> %lldx%lldx%lld (%s)", mode, coord, batch, c, d,
+                 h, w, (long long)od, (long long)oh, (long long)ow, by_sizes ? "sizes" : "scales");
+        expect_match(mb_load(&b), true, what);
+    }
+}
+
 static void conv_transpose_cases(const char *isa_name)
 {
     for (int rep = 0; rep < 32; rep++) {
@@ -2360,6 +2398,7 @@ int main(void)
         cmocka_unit_test(movement__gather_index_out_of_range__fails_the_run),
         cmocka_unit_test(rnn__random_shapes_directions_options__match_ref),
         cmocka_unit_test(resize__nearest_linear_and_cubic_2d__match_ref),
+        cmocka_unit_test(resize__3d_modes__match_ref),
         cmocka_unit_test(conv_transpose__random_shapes__match_ref_on_every_isa),
         cmocka_unit_test(ops__batchnorm_relu_nchw_nhwc__one_pass_matches_ref_on_every_isa),
         cmocka_unit_test(ops__reduce_random_axes_keepdims__match_ref_on_every_isa),

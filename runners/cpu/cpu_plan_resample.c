@@ -1,5 +1,6 @@
 /* cpu_plan_resample.c - the cpu runner's planners for upsampling: 2-D
- * Resize/Upsample (nearest, linear and cubic over H and W) and 1-D and 2-D
+ * Resize/Upsample (nearest, linear and cubic over H and W, or D, H and W
+ * of NCDHW values) and 1-D and 2-D
  * ConvTranspose (GEMM + col2im: NHWC, 1-D on N, C, L; resample_f32.h).
  *
  * Resize runs in NCHW or NHWC, whichever keeps layout conversions off
@@ -7,7 +8,7 @@
  * reference kernel use (eb_resize_plan_make and eb_resize_taps,
  * eb_conv_transpose_geometry), so the fast path cannot mean something
  * else; what they do not take (resizing N or C, tf_crop_and_resize's
- * extrapolation, 3-D) goes to the
+ * extrapolation) goes to the
  * reference fallback. */
 #include "models/op_params.h"
 #include "runners/cpu/cpu_plan.h"
@@ -35,7 +36,7 @@ static bool identity_axis(const eb_resize_plan *rp, int d, int64_t len)
     return true;
 }
 
-/* The taps of axis d (2 or 3) into owned tables; false when some output
+/* The taps of axis d (2, 3 or 4) into owned tables; false when some output
  * coordinate extrapolates or out of memory. */
 static bool axis_tables(const eb_resize_plan *rp, int d, int64_t in_len, int64_t len, int taps, int32_t **idx_out,
                         float **w_out)
@@ -67,9 +68,11 @@ bool eb_cpu_plan_resize(eb_plan *p, int ni, eb_status *st, eb_err *err)
     const eb_node *n = &p->g->nodes[ni];
     int xv = n->in[0], yv = n->out[0];
     const eb_tensor *x = &p->pv[xv].t, *y = &p->pv[yv].t;
-    if (!is_f32(x) || !is_f32(y) || x->rank != 4 || !single_output(n) || n->n_in > 4)
+    if (!is_f32(x) || !is_f32(y) || (x->rank != 4 && x->rank != 5) || y->rank != x->rank || !single_output(n) ||
+        n->n_in > 4)
         return false;
-    for (int d = 0; d < 4; d++)
+    int r3 = x->rank == 5; /* 3-D: NCDHW, resized over D, H and W */
+    for (int d = 0; d < x->rank; d++)
         if (x->shape[d] < 1 || y->shape[d] < 1 || x->shape[d] > INT32_MAX / 4 || y->shape[d] > INT32_MAX / 4)
             return false;
     if (eb_tensor_numel(x) > INT32_MAX || eb_tensor_numel(y) > INT32_MAX)
@@ -81,24 +84,26 @@ bool eb_cpu_plan_resize(eb_plan *p, int ni, eb_status *st, eb_err *err)
     eb_err ignored;
     if (eb_resize_plan_make(n, ins, &rp, &ignored) != EB_OK)
         return false;
-    for (int d = 0; d < 4; d++)
+    for (int d = 0; d < x->rank; d++)
         if (rp.out[d] != y->shape[d])
             return false;
     if (y->shape[0] != x->shape[0] || y->shape[1] != x->shape[1] || !identity_axis(&rp, 0, x->shape[0]) ||
         !identity_axis(&rp, 1, x->shape[1]))
         return false;
-    eb_resize2d r = {.n = (int)x->shape[0], .c = (int)x->shape[1], .h = (int)x->shape[2], .w = (int)x->shape[3],
-                     .oh = (int)y->shape[2], .ow = (int)y->shape[3],
-                     .taps = rp.mode == EB_RESIZE_NEAREST ? 1 : rp.mode == EB_RESIZE_CUBIC ? 4 : 2};
-    if (!axis_tables(&rp, 2, x->shape[2], y->shape[2], r.taps, &r.iy, &r.wy) ||
-        !axis_tables(&rp, 3, x->shape[3], y->shape[3], r.taps, &r.ix, &r.wx)) {
+    eb_resize2d r = {.n = (int)x->shape[0], .c = (int)x->shape[1], .h = (int)x->shape[2 + r3],
+                     .w = (int)x->shape[3 + r3], .oh = (int)y->shape[2 + r3], .ow = (int)y->shape[3 + r3],
+                     .taps = rp.mode == EB_RESIZE_NEAREST ? 1 : rp.mode == EB_RESIZE_CUBIC ? 4 : 2,
+                     .d = r3 ? (int)x->shape[2] : 0, .od = r3 ? (int)y->shape[2] : 0};
+    if ((r3 && !axis_tables(&rp, 2, x->shape[2], y->shape[2], r.taps, &r.iz, &r.wz)) ||
+        !axis_tables(&rp, 2 + r3, x->shape[2 + r3], y->shape[2 + r3], r.taps, &r.iy, &r.wy) ||
+        !axis_tables(&rp, 3 + r3, x->shape[3 + r3], y->shape[3 + r3], r.taps, &r.ix, &r.wx)) {
         eb_resize2d_free(&r);
         return false;
     }
     /* NHWC when the input already is and the output feeds more of the
      * NHWC kernels; NCHW when the input is NCHW or the output leaves the
      * graph, so that an upsampled (larger) output is never converted */
-    r.nchw = p->pv[xv].layout == LAY_NCHW || p->is_output[n->out[0]];
+    r.nchw = r3 || p->pv[xv].layout == LAY_NCHW || p->is_output[n->out[0]];
     lay want = r.nchw ? LAY_NCHW : LAY_NHWC;
     step *s = eb_cpu_one_in_one_out(p, ST_RESIZE, ni, xv, want, yv, st, err);
     if (!s) {
