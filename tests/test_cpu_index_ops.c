@@ -11,7 +11,8 @@
  * the machine runs forced in turn, at 1 and 2 threads: the outputs must be
  * bit-identical (memcmp: data movement, CumSum's double sums and TopK's
  * order are the twins' own) and no node may fall back to a reference
- * kernel.  TopK also runs on values from a small set with NaNs (ties: the
+ * kernel.  Trilu's k and CumSum's axis are constants or graph inputs
+ * (read at run time).  TopK also runs on values from a small set with NaNs (ties: the
  * lower index first, NaN above every number).  A run-time index out of
  * range fails the cpu run with the index named, as ref does.  Seeded;
  * the seed is printed on failure. */
@@ -56,9 +57,10 @@ static int setup(void **state)
 }
 
 /* How the test fills each graph input. */
-typedef enum fill_kind { FILL_DATA = 0, FILL_INDEX, FILL_TIES } fill_kind;
+typedef enum fill_kind { FILL_DATA = 0, FILL_INDEX, FILL_TIES, FILL_VALUE } fill_kind;
 typedef struct fill {
     fill_kind kind;
+    int64_t value;       /* FILL_VALUE: every element */
     int period;          /* FILL_INDEX: value i lies in [-dims[i % period], dims[i % period]) */
     int64_t dims[EB_MAX_RANK];
     bool out_of_range;   /* FILL_INDEX: one value is dims past the end */
@@ -68,7 +70,9 @@ static void fill_input(eb_tensor *t, const fill *f)
 {
     int64_t n = eb_tensor_numel(t);
     for (int64_t i = 0; i < n; i++) {
-        if (f->kind == FILL_INDEX) {
+        if (f->kind == FILL_VALUE) {
+            eb_dtype_set_i64(t->dtype, t->data, i, f->value);
+        } else if (f->kind == FILL_INDEX) {
             int64_t d = f->dims[i % f->period];
             eb_dtype_set_i64(t->dtype, t->data, i, rand_int(-d, d - 1));
         } else if (t->dtype == EB_DT_F32 && f->kind == FILL_TIES) {
@@ -215,19 +219,23 @@ static void trilu__random_shapes_k_and_dtypes__bit_exact_on_every_isa(void **sta
         d[r - 2] = rand_int(1, 9), d[r - 1] = rand_int(1, 9);
         int64_t k = rand_int(-10, 10);
         int upper = (int)rand_int(0, 1), ty = TYPES[c % 3];
-        bool with_k = c % 4 != 0;
+        bool with_k = c % 4 != 0, runtime_k = c % 4 == 3; /* k a graph input: read at run time */
         mb b;
         mb_begin(&b, 14);
         mb_input_typed(&b, "x", r, d, ty);
-        if (with_k)
+        if (runtime_k)
+            mb_input_typed(&b, "k", 0, NULL, ONNX_I64);
+        else if (with_k)
             mb_init_i64(&b, "k", -1, (int64_t[]){k});
         mb_node(&b, "Trilu", with_k ? "x,k" : "x", "y");
         mb_attr_int(&b, "upper", upper);
         mb_output(&b, "y");
         char what[160], extra[64];
-        snprintf(extra, sizeof extra, "upper=%d k=%lld type=%d", upper, with_k ? (long long)k : 0LL, ty);
+        snprintf(extra, sizeof extra, "upper=%d k=%lld%s type=%d", upper, with_k ? (long long)k : 0LL,
+                 runtime_k ? " (an input)" : "", ty);
         desc(what, sizeof what, "Trilu", r, d, extra);
-        expect_exact(mb_load(&b), (fill[]){{0}}, what);
+        fill fills[2] = {{0}, {.kind = FILL_VALUE, .value = k}};
+        expect_exact(mb_load(&b), fills, what);
     }
 }
 
@@ -244,15 +252,21 @@ static void cumsum__random_axes_flags_and_dtypes__bit_exact_on_every_isa(void **
         mb b;
         mb_begin(&b, 14);
         mb_input_typed(&b, "x", r, d, ty);
-        mb_init_i64(&b, "axis", -1, (int64_t[]){axis});
+        bool runtime_axis = c % 3 == 2; /* a graph input: read at run time */
+        if (runtime_axis)
+            mb_input_typed(&b, "axis", 0, NULL, c % 2 ? ONNX_I32 : ONNX_I64);
+        else
+            mb_init_i64(&b, "axis", -1, (int64_t[]){axis});
         mb_node(&b, "CumSum", "x,axis", "y");
         mb_attr_int(&b, "exclusive", excl);
         mb_attr_int(&b, "reverse", rev);
         mb_output(&b, "y");
         char what[160], extra[80];
-        snprintf(extra, sizeof extra, "axis=%lld exclusive=%d reverse=%d type=%d", (long long)axis, excl, rev, ty);
+        snprintf(extra, sizeof extra, "axis=%lld%s exclusive=%d reverse=%d type=%d", (long long)axis,
+                 runtime_axis ? " (an input)" : "", excl, rev, ty);
         desc(what, sizeof what, "CumSum", r, d, extra);
-        expect_exact(mb_load(&b), (fill[]){{0}}, what);
+        fill fills[2] = {{0}, {.kind = FILL_VALUE, .value = axis}};
+        expect_exact(mb_load(&b), fills, what);
     }
 }
 

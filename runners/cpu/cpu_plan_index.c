@@ -4,8 +4,9 @@
  * kernels are index_ops.c.
  *
  * The parameters are read in prepare by the shape rules' own functions
- * (models/op_params.h), so they must be constants: Trilu's k, CumSum's
- * axis, TopK's K.  The indices may be computed (checked at run time).
+ * (models/op_params.h) when they are constants; Trilu's k and CumSum's
+ * axis may be computed (read at run time), TopK's K is the output's
+ * length on its axis.  The indices may be computed (checked at run time).
  * Every buffer is plain row-major: an NHWC input is converted first.
  * What a kernel does not take falls back: CumSum on f16/u32/u64, TopK on
  * anything but f32, a scatter reduction on anything but f32. */
@@ -46,8 +47,11 @@ static bool index_params(const eb_plan *p, const eb_node *n, eb_index_op *op)
         return false;
     switch (n->op) {
     case EB_OP_TRILU: {
-        const eb_tensor *k = n->n_in > 1 && n->in[1] >= 0 ? const_tensor(p, n->in[1]) : NULL;
-        if ((n->n_in > 1 && n->in[1] >= 0 && !k) || x->rank < 2 || eb_trilu_k(n, k, &op->k, &ignored) != EB_OK)
+        bool has_k = n->n_in > 1 && n->in[1] >= 0;
+        const eb_tensor *k = has_k ? const_tensor(p, n->in[1]) : NULL;
+        /* k computed: read at run time (the shape rule checked it is one i64) */
+        op->runtime_param = has_k && !k;
+        if (x->rank < 2 || eb_trilu_k(n, op->runtime_param ? in[1] : k, &op->k, &ignored) != EB_OK)
             return false;
         op->kind = EB_IX_TRILU;
         op->upper = eb_attr_int(n, "upper", 1) != 0;
@@ -55,8 +59,11 @@ static bool index_params(const eb_plan *p, const eb_node *n, eb_index_op *op)
     }
     case EB_OP_CUMSUM: {
         const eb_tensor *a = const_tensor(p, n->in[1]);
-        if (!a || (x->dtype != EB_DT_F32 && x->dtype != EB_DT_F64 && x->dtype != EB_DT_I32 && x->dtype != EB_DT_I64) ||
-            eb_cumsum_axis(n, x, a, &op->axis, &ignored) != EB_OK || op->axis < 0)
+        /* an axis computed: read at run time */
+        op->runtime_param = !a;
+        if ((x->dtype != EB_DT_F32 && x->dtype != EB_DT_F64 && x->dtype != EB_DT_I32 && x->dtype != EB_DT_I64) ||
+            x->rank < 1 || eb_cumsum_axis(n, x, a ? a : in[1], &op->axis, &ignored) != EB_OK ||
+            (!op->runtime_param && op->axis < 0))
             return false;
         op->kind = EB_IX_CUMSUM;
         op->exclusive = eb_attr_int(n, "exclusive", 0) != 0;
@@ -83,9 +90,18 @@ static bool index_params(const eb_plan *p, const eb_node *n, eb_index_op *op)
             return false;
         break;
     case EB_OP_TOP_K: {
-        if (x->dtype != EB_DT_F32 || eb_topk_params(n, in, &op->axis, &op->k, &ignored) != EB_OK ||
-            (n->n_out > 1 && n->out[1] >= 0 && p->pv[n->out[1]].t.dtype != EB_DT_I64))
+        if (x->dtype != EB_DT_F32 || (n->n_out > 1 && n->out[1] >= 0 && p->pv[n->out[1]].t.dtype != EB_DT_I64))
             return false;
+        if (n->opset >= 10 && n->n_in > 1 && n->in[1] >= 0 && !const_tensor(p, n->in[1])) {
+            /* K computed: the shape rule took it for the output's shape, so it is that */
+            if (!eb_norm_axis(eb_attr_int(n, "axis", -1), x->rank, &op->axis))
+                return false;
+            op->k = y->shape[op->axis];
+        } else {
+            const eb_tensor *kin[2] = {x, n->n_in > 1 && n->in[1] >= 0 ? const_tensor(p, n->in[1]) : NULL};
+            if (eb_topk_params(n, kin, &op->axis, &op->k, &ignored) != EB_OK)
+                return false;
+        }
         op->kind = EB_IX_TOPK;
         op->largest = eb_attr_int(n, "largest", 1) != 0;
         return true;
@@ -107,8 +123,8 @@ bool eb_cpu_plan_index(eb_plan *p, int ni, eb_status *st, eb_err *err)
     if (n->n_out > 2 || !index_params(p, n, &op))
         return false;
     int n_in = op.kind == EB_IX_SCATTER_ELEMENTS || op.kind == EB_IX_SCATTER_ND ? 3
-               : op.kind == EB_IX_TRILU || op.kind == EB_IX_TOPK               ? 1
-                                                                               : 2;
+               : op.kind == EB_IX_TOPK || (op.kind == EB_IX_TRILU && !op.runtime_param) ? 1
+                                                                                         : 2;
     int ins[3];
     for (int k = 0; k < n_in; k++)
         if ((ins[k] = eb_cpu_want_layout(p, n->in[k], LAY_NCHW, err)) < 0) {

@@ -271,14 +271,25 @@ static void run_topk(const eb_index_op *op, const eb_tensor *x, eb_tensor *vals,
         }
 }
 
+/* CumSum's axis from its run-time value, normalised against x's rank. */
+static eb_status cumsum_axis_at(const char *name, const eb_tensor *x, const eb_tensor *axis, int *out, eb_err *err)
+{
+    int64_t a = eb_dtype_get_i64(axis->dtype, axis->data, 0);
+    if (!eb_norm_axis(a, x->rank, out))
+        return eb_errf(err, EB_EINVAL, "%s: axis %lld out of range for rank %d", name, (long long)a, x->rank);
+    return EB_OK;
+}
+
 /* ---- the entry points ------------------------------------------------------------ */
 
 size_t eb_index_scratch_bytes(const eb_index_op *op, const eb_tensor *const *in)
 {
     const eb_tensor *x = in[0];
+    /* an axis known at run time: the most any axis needs (axis 0's inner dims) */
+    int axis = op->kind == EB_IX_CUMSUM && op->runtime_param ? 0 : op->axis;
     switch (op->kind) {
     case EB_IX_CUMSUM:
-        return sizeof(double) * (size_t)eb_dims_product(x->shape + op->axis + 1, x->rank - op->axis - 1);
+        return sizeof(double) * (size_t)eb_dims_product(x->shape + axis + 1, x->rank - axis - 1);
     case EB_IX_TOPK:
         return sizeof(topk_item) * (size_t)(op->k <= TOPK_INSERT_MAX ? op->k : x->shape[op->axis]);
     default: return 0;
@@ -290,6 +301,15 @@ eb_status eb_index_run(const eb_index_op *op, const eb_tensor *const *in, eb_ten
 {
     (void)tp;
     eb_status st;
+    eb_index_op at_run = *op;
+    if (op->runtime_param && op->kind == EB_IX_TRILU) {
+        at_run.k = eb_dtype_get_i64(in[1]->dtype, in[1]->data, 0);
+        op = &at_run;
+    } else if (op->runtime_param) { /* CumSum's axis, checked as the shape rule does */
+        if ((st = cumsum_axis_at(op->op, in[0], in[1], &at_run.axis, err)) != EB_OK)
+            return st;
+        op = &at_run;
+    }
     switch (op->kind) {
     case EB_IX_TRILU: run_trilu(op, in[0], out[0]); return EB_OK;
     case EB_IX_CUMSUM: run_cumsum(op, in[0], out[0], scratch); return EB_OK;

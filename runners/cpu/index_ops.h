@@ -48,6 +48,7 @@ typedef struct eb_index_op {
     bool largest;           /* TopK */
     int batch_dims;         /* GatherND */
     eb_scatter_red red;     /* scatters */
+    bool runtime_param;     /* Trilu's k / CumSum's axis is input 1, read at run time */
 } eb_index_op;
 
 /* Scratch bytes eb_index_run needs for these inputs (0: none). */
