@@ -194,6 +194,9 @@ TEST_OBJ_test_cpu_opt    = $(TEST_GRAPH_BUILDER)
 TEST_OBJ_test_cuda       = $(TEST_GRAPH_BUILDER)
 TEST_OBJ_test_cuda_host  = $(TEST_GRAPH_BUILDER)
 TEST_OBJ_test_opencl     = $(TEST_GRAPH_BUILDER)
+TEST_OBJ_test_cpu_index_ops = $(TEST_GRAPH_BUILDER)
+TEST_OBJ_test_cpu_concat = $(TEST_GRAPH_BUILDER)
+TEST_OBJ_test_cpu_einsum = $(TEST_GRAPH_BUILDER)
 
 .SECONDARY:
 .PHONY: FORCE all deps zoo-large zoo-sweep test unit-test conformance conformance-cuda-host cli-test test-kill check-layers demo bench clean test-aarch64 man install

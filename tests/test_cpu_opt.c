@@ -471,12 +471,33 @@ static eb_graph *shuffle_graph(const int64_t *perm, bool conv)
     return mb_load(&b);
 }
 
+/* An NHWC conv output shuffled in g groups (the cpu kernel has a path for
+ * g = 2 and one for other g). */
+static eb_graph *shuffle_graph_groups(int64_t g)
+{
+    mb b;
+    mb_begin(&b, 13);
+    mb_input(&b, "x", 4, (int64_t[]){2, 12, 5, 3});
+    mb_init_i64(&b, "s5", 5, (int64_t[]){2, g, 12 / g, 5, 3});
+    mb_init_i64(&b, "s4", 4, (int64_t[]){2, 12, 5, 3});
+    mb_init(&b, "w", 4, (int64_t[]){12, 12, 1, 1}, NULL);
+    mb_node(&b, "Conv", "x,w", "r");
+    mb_node(&b, "Reshape", "r,s5", "a");
+    mb_node(&b, "Transpose", "a", "t");
+    mb_attr_ints(&b, "perm", 5, (int64_t[]){0, 2, 1, 3, 4});
+    mb_node(&b, "Reshape", "t,s4", "y");
+    mb_output(&b, "y");
+    return mb_load(&b);
+}
+
 static void shuffle__reshape_transpose_reshape__is_one_copy(void **state)
 {
     (void)state;
     expect_opt(shuffle_graph((int64_t[]){0, 2, 1, 3, 4}, false), "ChannelShuffle x1", true, true, "channel shuffle");
     expect_opt(shuffle_graph((int64_t[]){0, 2, 1, 3, 4}, true), "ChannelShuffle x1", true, true,
                "channel shuffle of an NHWC conv output");
+    expect_opt(shuffle_graph_groups(3), "ChannelShuffle x1", true, true, "channel shuffle in 3 groups, NHWC");
+    expect_opt(shuffle_graph_groups(4), "ChannelShuffle x1", true, true, "channel shuffle in 4 groups, NHWC");
     expect_opt(shuffle_graph((int64_t[]){0, 1, 2, 4, 3}, false), "ChannelShuffle", false, true,
                "a transpose of h and w");
 }

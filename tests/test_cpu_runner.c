@@ -13,7 +13,7 @@
  *    stride 1 with each fused activation) under every GEMM micro-kernel
  *    the CPU can run, pooling, Gemm/MatMul (constant and computed B),
  *    broadcasting arithmetic, softmax, layer norm, transpose, views, 2-D
- *    Resize (nearest, linear) and 1-D/2-D ConvTranspose (GEMM + col2im); and
+ *    Resize (nearest, linear, cubic; 3-D too) and 1-D/2-D ConvTranspose (GEMM + col2im); and
  *    the fusions (Conv+BN+Relu, bias Add + Clip, PyTorch's Erf GELU).
  *    Each also checks that no node fell back to a reference kernel, and
  *    guard bytes around the outputs;
@@ -2169,22 +2169,23 @@ static void plan__arch_models__arena_smaller_and_no_live_overlap(void **state)
 
 /* ---- upsampling: Resize and ConvTranspose (cpu_plan_resample.c) ------------------------ */
 
-/* Resize nearest and linear over H and W, every coordinate mode (and
+/* Resize nearest, linear and cubic over H and W, every coordinate mode (and
  * tf_crop_and_resize with a roi inside the image), every nearest_mode,
  * given by scales or by sizes, up and down, on random odd shapes; half of
  * the cases sit between two 1x1 Convs (the NHWC kernel), half read the
  * graph input and write the graph output (the NCHW kernel).  No fallback,
  * within TOL of ref. */
-static void resize__nearest_and_linear_2d__match_ref(void **state)
+static void resize__nearest_linear_and_cubic_2d__match_ref(void **state)
 {
     (void)state;
     static const char *coords[] = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric",
                                    "tf_half_pixel_for_nn", "half_pixel_symmetric", "tf_crop_and_resize"};
     static const char *nearest[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
     static const float scale_set[] = {0.5f, 0.75f, 1.0f, 1.5f, 2.0f, 3.0f, 1.3f};
-    for (int rep = 0; rep < 40; rep++) {
-        bool linear = rep % 2, by_sizes = rand_int(0, 1), conv_first = rand_int(0, 1);
-        const char *coord = coords[rep / 2 % 7], *nm = nearest[rand_int(0, 3)];
+    for (int rep = 0; rep < 63; rep++) {
+        /* rep % 3: the mode, rep % 7: the coordinate mode (every pair) */
+        bool linear = rep % 3 == 1, cubic = rep % 3 == 2, by_sizes = rand_int(0, 1), conv_first = rand_int(0, 1);
+        const char *coord = coords[rep % 7], *nm = nearest[rand_int(0, 3)];
         int batch = rand_int(1, 2), c = ODD[rand_int(0, 4)] + 16 * rand_int(0, 1), h = rand_int(1, 9), w = rand_int(1, 9);
         float sh = scale_set[rand_int(0, 6)], sw = scale_set[rand_int(0, 6)];
         int64_t oh = (int64_t)floorf((float)h * sh), ow = (int64_t)floorf((float)w * sw);
@@ -2197,7 +2198,7 @@ static void resize__nearest_and_linear_2d__match_ref(void **state)
         if (strcmp(coord, "tf_half_pixel_for_nn") == 0) {
             /* it maps x to x + 0.5 on every axis: rounding up, or linear,
              * would move N and C too (as ONNX says), not the 2-D kernel */
-            linear = false;
+            linear = cubic = false;
             nm = nearest[rand_int(0, 1) * 2];
         }
         mb b;
@@ -2217,7 +2218,11 @@ static void resize__nearest_and_linear_2d__match_ref(void **state)
         snprintf(ins, sizeof ins, "%s,%s,%s", conv_first ? "xc" : "x", crop ? "roi" : "",
                  by_sizes ? ",sizes" : "scales");
         mb_node(&b, "Resize", ins, "y");
-        mb_attr_string(&b, "mode", linear ? "linear" : "nearest");
+        mb_attr_string(&b, "mode", cubic ? "cubic" : linear ? "linear" : "nearest");
+        if (cubic) {
+            mb_attr_float(&b, "cubic_coeff_a", rand_int(0, 1) ? -0.75f : -0.5f);
+            mb_attr_int(&b, "exclude_outside", rand_int(0, 1));
+        }
         mb_attr_string(&b, "coordinate_transformation_mode", coord);
         mb_attr_string(&b, "nearest_mode", nm);
         if (conv_first) { /* NHWC in and out: the NHWC kernel */
@@ -2227,7 +2232,8 @@ static void resize__nearest_and_linear_2d__match_ref(void **state)
             mb_output(&b, "y");
         }
         char what[256];
-        snprintf(what, sizeof what, "Resize %s %s %s x[%d,%d,%d,%d] -> %lldx%lld (%s)%s", linear ? "linear" : "nearest",
+        snprintf(what, sizeof what, "Resize %s %s %s x[%d,%d,%d,%d] -> %lldx%lld (%s)%s",
+                 cubic ? "cubic" : linear ? "linear" : "nearest",
                  coord, nm, batch, c, h, w, (long long)oh, (long long)ow, by_sizes ? "sizes" : "scales",
                  conv_first ? " between Convs (NHWC)" : " (NCHW)");
         expect_match(mb_load(&b), true, what);
@@ -2241,6 +2247,44 @@ static void resize__nearest_and_linear_2d__match_ref(void **state)
     mb_attr_string(&b, "mode", "linear");
     mb_output(&b, "y");
     expect_match(mb_load(&b), true, "Upsample-9 linear");
+}
+
+/* Resize over D, H and W of NCDHW values (3-D): nearest, linear and cubic,
+ * by scales or sizes, random coordinate modes, up and down, on random odd
+ * shapes; no fallback, within TOL of ref. */
+static void resize__3d_modes__match_ref(void **state)
+{
+    (void)state;
+    static const char *coords[] = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric",
+                                   "half_pixel_symmetric"};
+    static const float scale_set[] = {0.5f, 1.0f, 1.5f, 2.0f, 3.0f};
+    for (int rep = 0; rep < 15; rep++) {
+        static const char *modes[] = {"nearest", "linear", "cubic"};
+        const char *mode = modes[rep % 3], *coord = coords[rep % 5];
+        int batch = rand_int(1, 2), c = ODD[rand_int(0, 4)], d = rand_int(1, 5), h = rand_int(1, 5), w = rand_int(1, 5);
+        bool by_sizes = rand_int(0, 1);
+        float sd = scale_set[rand_int(0, 4)], sh = scale_set[rand_int(0, 4)], sw = scale_set[rand_int(0, 4)];
+        int64_t od = (int64_t)floorf((float)d * sd), oh = (int64_t)floorf((float)h * sh), ow = (int64_t)floorf((float)w * sw);
+        if (by_sizes || od < 1 || oh < 1 || ow < 1) {
+            by_sizes = true;
+            od = rand_int(1, 7), oh = rand_int(1, 7), ow = rand_int(1, 7);
+        }
+        mb b;
+        mb_begin(&b, 13);
+        mb_input(&b, "x", 5, (int64_t[]){batch, c, d, h, w});
+        if (by_sizes)
+            mb_init_i64(&b, "sizes", 5, (int64_t[]){batch, c, od, oh, ow});
+        else
+            mb_init1(&b, "scales", 5, (float[]){1, 1, sd, sh, sw});
+        mb_node(&b, "Resize", by_sizes ? "x,,,sizes" : "x,,scales", "y");
+        mb_attr_string(&b, "mode", mode);
+        mb_attr_string(&b, "coordinate_transformation_mode", coord);
+        mb_output(&b, "y");
+        char what[256];
+        snprintf(what, sizeof what, "Resize 3-D %s %s x[%d,%d,%d,%d,%d] -> %lldx%lldx%lld (%s)", mode, coord, batch, c, d,
+                 h, w, (long long)od, (long long)oh, (long long)ow, by_sizes ? "sizes" : "scales");
+        expect_match(mb_load(&b), true, what);
+    }
 }
 
 static void conv_transpose_cases(const char *isa_name)
@@ -2259,16 +2303,25 @@ static void conv_transpose_cases(const char *isa_name)
         bool bias = rand_int(0, 1);
         int form = rep / 4 % 3; /* 0: pads; 1: auto_pad SAME_UPPER; 2: output_shape */
         int nd = one_d ? 1 : 2;
+        bool runtime = rep % 5 == 1; /* weights and bias graph inputs: packed per run */
         mb b;
         mb_begin(&b, 17);
         if (one_d) {
             mb_input(&b, "x", 3, (int64_t[]){batch, group * cg, w});
-            mb_init(&b, "w", 3, (int64_t[]){group * cg, mg, kw}, NULL);
+            if (runtime)
+                mb_input(&b, "w", 3, (int64_t[]){group * cg, mg, kw});
+            else
+                mb_init(&b, "w", 3, (int64_t[]){group * cg, mg, kw}, NULL);
         } else {
             mb_input(&b, "x", 4, (int64_t[]){batch, group * cg, h, w});
-            mb_init(&b, "w", 4, (int64_t[]){group * cg, mg, kh, kw}, NULL);
+            if (runtime)
+                mb_input(&b, "w", 4, (int64_t[]){group * cg, mg, kh, kw});
+            else
+                mb_init(&b, "w", 4, (int64_t[]){group * cg, mg, kh, kw}, NULL);
         }
-        if (bias)
+        if (bias && runtime)
+            mb_input(&b, "b", 1, (int64_t[]){group * mg});
+        else if (bias)
             mb_init1(&b, "b", group * mg, NULL);
         mb_node(&b, "ConvTranspose", bias ? "x,w,b" : "x,w", "y");
         mb_attr_int(&b, "group", group);
@@ -2288,16 +2341,17 @@ static void conv_transpose_cases(const char *isa_name)
         mb_output(&b, "y");
         char what[256];
         snprintf(what, sizeof what,
-                 "ConvTranspose [%s] %s x[%d,%d,%d,%d] w[%d,%d,%d,%d] group %d stride %d dil %d opad %d form %d bias %d",
+                 "ConvTranspose [%s] %s x[%d,%d,%d,%d] w[%d,%d,%d,%d] group %d stride %d dil %d opad %d form %d bias %d%s",
                  isa_name, one_d ? "1-D" : "2-D", batch, group * cg, h, w, group * cg, mg, kh, kw, group, st, dil,
-                 opad, form, bias);
+                 opad, form, bias, runtime ? " (weights at run time)" : "");
         expect_match(mb_load(&b), true, what);
     }
 }
 
 /* ConvTranspose 1-D and 2-D as GEMM + col2im under every GEMM micro-kernel
  * the CPU can run: groups, strides, dilations, pads, output_padding, auto_pad
- * and output_shape, with and without bias, on random odd shapes. */
+ * and output_shape, with and without bias, weights constant or computed at
+ * run time (graph inputs), on random odd shapes. */
 static void conv_transpose__random_shapes__match_ref_on_every_isa(void **state)
 {
     (void)state;
@@ -2343,7 +2397,8 @@ int main(void)
         cmocka_unit_test(movement__split_concat_gather__match_ref),
         cmocka_unit_test(movement__gather_index_out_of_range__fails_the_run),
         cmocka_unit_test(rnn__random_shapes_directions_options__match_ref),
-        cmocka_unit_test(resize__nearest_and_linear_2d__match_ref),
+        cmocka_unit_test(resize__nearest_linear_and_cubic_2d__match_ref),
+        cmocka_unit_test(resize__3d_modes__match_ref),
         cmocka_unit_test(conv_transpose__random_shapes__match_ref_on_every_isa),
         cmocka_unit_test(ops__batchnorm_relu_nchw_nhwc__one_pass_matches_ref_on_every_isa),
         cmocka_unit_test(ops__reduce_random_axes_keepdims__match_ref_on_every_isa),

@@ -172,6 +172,7 @@ void eb_conv2d_nhwc_f32(const eb_conv2d *c, const float *x, float *y, float *scr
     int cin_g = g->c / c->groups, cout_g = c->cout / c->groups;
     int64_t total = (int64_t)g->n * g->oh * g->ow;
     eb_epilogue ep = {.act = c->act, .lo = c->lo, .hi = c->hi};
+    int ldy = c->ldy > 0 ? c->ldy : c->cout;
     if (c->winograd) {
         eb_winograd_nhwc_f32(c, x, y, scratch, tp);
         return;
@@ -180,7 +181,7 @@ void eb_conv2d_nhwc_f32(const eb_conv2d *c, const float *x, float *y, float *scr
         for (int gi = 0; gi < c->groups; gi++) {
             ep.bias = c->bias ? c->bias + (size_t)gi * cout_g : NULL;
             eb_gemm_f32((int)total, cout_g, c->k, x + (size_t)gi * cin_g, g->c, c->packed[gi], y + (size_t)gi * cout_g,
-                        c->cout, &ep, tp);
+                        ldy, &ep, tp);
         }
         return;
     }
@@ -193,7 +194,7 @@ void eb_conv2d_nhwc_f32(const eb_conv2d *c, const float *x, float *y, float *scr
         for (int gi = 0; gi < c->groups; gi++) {
             ep.bias = c->bias ? c->bias + (size_t)gi * cout_g : NULL;
             eb_gemm_f32((int)m, cout_g, c->k, scratch + (size_t)gi * c->k, lda, c->packed[gi],
-                        y + (size_t)row0 * c->cout + (size_t)gi * cout_g, c->cout, &ep, tp);
+                        y + (size_t)row0 * ldy + (size_t)gi * cout_g, ldy, &ep, tp);
         }
     }
 }

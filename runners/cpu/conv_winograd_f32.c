@@ -201,7 +201,7 @@ INLINE void output_tiles(const wino_ctx *w, int64_t begin, int64_t end)
     const eb_conv2d *c = w->c;
     const eb_win2d *g = &c->win;
     int cout = c->cout;
-    size_t stride = (size_t)w->chunk * cout;
+    size_t stride = (size_t)w->chunk * cout, ldy = (size_t)(c->ldy > 0 ? c->ldy : cout);
     v8 lo, hi;
     for (int l = 0; l < 8; l++) {
         lo[l] = c->lo;
@@ -211,7 +211,7 @@ INLINE void output_tiles(const wino_ctx *w, int64_t begin, int64_t end)
         int n, oy, ox;
         tile_origin(w, w->t0 + t, &n, &oy, &ox);
         int rows = g->oh - oy < 2 ? 1 : 2, cols = g->ow - ox < 2 ? 1 : 2;
-        float *yn = w->y + (size_t)n * g->oh * g->ow * cout;
+        float *yn = w->y + (size_t)n * g->oh * g->ow * ldy;
         const float *src = w->m + (size_t)t * cout;
         for (int co = 0; co < cout; co += 8) {
             int cnt = cout - co < 8 ? cout - co : 8;
@@ -228,7 +228,7 @@ INLINE void output_tiles(const wino_ctx *w, int64_t begin, int64_t end)
             for (int a = 0; a < rows; a++) {
                 v8 out[2] = {s[a][0] + s[a][1] + s[a][2], s[a][1] - s[a][2] - s[a][3]}; /* (A^T M) A */
                 for (int e = 0; e < cols; e++) {
-                    float *yp = yn + ((size_t)(oy + a) * g->ow + (size_t)(ox + e)) * cout + co;
+                    float *yp = yn + ((size_t)(oy + a) * g->ow + (size_t)(ox + e)) * ldy + co;
                     v8 r = out[e] + b;
                     act_v8(&r, c->act, &lo, &hi);
                     store_n(yp, &r, cnt);

@@ -79,6 +79,8 @@ typedef struct eb_conv2d {
     float *bias;              /* cout values, or NULL */
     eb_act act;
     float lo, hi;
+    int ldy;                  /* floats from one output pixel to the next, 0: cout (a
+                               * wider NHWC buffer: a slice of a Concat, cpu_opt_concat.c) */
 } eb_conv2d;
 
 /* Fills c->k, c->direct and c->winograd from c->win, c->groups and c->cout. */
@@ -92,7 +94,7 @@ void eb_conv2d_release(eb_conv2d *c);
 size_t eb_conv2d_weight_bytes(const eb_conv2d *c);
 /* Floats of scratch eb_conv2d_nhwc_f32 needs (0 for the direct case). */
 size_t eb_conv2d_scratch_floats(const eb_conv2d *c);
-/* y (NHWC, n x oh x ow x cout) = act(conv(x (NHWC)) + bias). */
+/* y (NHWC, n x oh x ow x cout, pixels ldy apart when set) = act(conv(x (NHWC)) + bias). */
 void eb_conv2d_nhwc_f32(const eb_conv2d *c, const float *x, float *y, float *scratch, eb_threadpool *tp);
 
 /* The Winograd path (conv_winograd_f32.c), behind the three above. */

@@ -270,6 +270,16 @@ static const eb_cpu_planner PLANNERS[EB_OP_COUNT][MAX_PLANNERS] = {
     [EB_OP_GREATER] = {eb_cpu_plan_compare},
     [EB_OP_GREATER_OR_EQUAL] = {eb_cpu_plan_compare},
     [EB_OP_WHERE] = {eb_cpu_plan_where},
+    /* ops13: moves by position or index (cpu_plan_index.c) */
+    [EB_OP_TRILU] = {eb_cpu_plan_index},
+    [EB_OP_CUMSUM] = {eb_cpu_plan_index},
+    [EB_OP_GATHER_ELEMENTS] = {eb_cpu_plan_index},
+    [EB_OP_GATHER_ND] = {eb_cpu_plan_index},
+    [EB_OP_SCATTER_ELEMENTS] = {eb_cpu_plan_index},
+    [EB_OP_SCATTER] = {eb_cpu_plan_index},
+    [EB_OP_SCATTER_ND] = {eb_cpu_plan_index},
+    [EB_OP_TOP_K] = {eb_cpu_plan_index},
+    [EB_OP_EINSUM] = {eb_cpu_plan_einsum},
 };
 static const eb_cpu_planner UNARY[MAX_PLANNERS] = {eb_cpu_plan_unary};
 static const eb_cpu_planner NO_PLANNER[MAX_PLANNERS] = {NULL};

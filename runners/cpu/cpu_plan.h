@@ -14,6 +14,7 @@
 #include "runners/cpu/chain_f32.h"
 #include "runners/cpu/conv_i8.h"
 #include "runners/cpu/cpu_kernels.h"
+#include "runners/cpu/index_ops.h"
 #include "runners/cpu/kernels.h"
 #include "runners/cpu/plan_memory.h"
 #include "runners/cpu/resample_f32.h"
@@ -139,6 +140,7 @@ typedef struct step {
         eb_dtype src, dst;        /* Cast; compare: src the operands'; Where: dst */
         eb_bcast bc;
     } lg;                         /* ST_CAST, ST_COMPARE, ST_WHERE (cpu_plan_logic.c) */
+    eb_index_op ix;               /* ST_INDEX (cpu_plan_index.c) */
 } step;
 
 struct eb_plan {
@@ -359,6 +361,11 @@ bool eb_cpu_plan_expand_tile(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_cast(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_compare(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_where(eb_plan *p, int ni, eb_status *st, eb_err *err);
+/* Einsum of two operands as a batched matrix product (cpu_plan_einsum.c) */
+bool eb_cpu_plan_einsum(eb_plan *p, int ni, eb_status *st, eb_err *err);
+/* Trilu, CumSum, the element/ND gathers and scatters, TopK (cpu_plan_index.c) */
+bool eb_cpu_plan_index(eb_plan *p, int ni, eb_status *st, eb_err *err);
+eb_status eb_cpu_exec_index(eb_plan *p, const step *s, eb_err *err);
 /* quantized nodes (cpu_plan_quant.c) */
 bool eb_cpu_plan_qconv(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_plan_qgemm(eb_plan *p, int ni, eb_status *st, eb_err *err);
@@ -371,6 +378,11 @@ bool eb_cpu_compressed_takes(const eb_plan *p, int ni);
  * made, counted under its pattern's name, and the counts as text. */
 void eb_cpu_note_fusion(eb_plan *p, const char *pattern);
 void eb_cpu_describe_fusions(const eb_plan *p, char *buf, size_t n);
+/* cpu_opt_concat.c: at opt >= 1, the pieces of the Concat step cs (node ni,
+ * the last step planned) that their producers can write into its output's
+ * slices become views of it, and leave the copy (the step goes when none
+ * is left) */
+void eb_cpu_concat_slices(eb_plan *p, int ni, step *cs);
 /* cpu_opt.c: at opt=2, the pattern fusions that start at node ni (tried
  * before the op's planners); true when one added a step */
 bool eb_cpu_plan_patterns(eb_plan *p, int ni, eb_status *st, eb_err *err);

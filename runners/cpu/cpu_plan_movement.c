@@ -144,6 +144,7 @@ bool eb_cpu_plan_concat_split(eb_plan *p, int ni, eb_status *st, eb_err *err)
         s->n_out = 1;
         s->out[0] = whole;
         p->pv[whole].layout = nhwc && !layout_neutral(w) ? LAY_NHWC : LAY_NCHW;
+        eb_cpu_concat_slices(p, ni, s); /* producers writing into its slices (opt >= 1) */
     } else {
         s->n_in = 1;
         s->in[0] = src;

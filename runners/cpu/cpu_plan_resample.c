@@ -1,13 +1,14 @@
 /* cpu_plan_resample.c - the cpu runner's planners for upsampling: 2-D
- * Resize/Upsample (nearest and linear over H and W) and 1-D and 2-D
+ * Resize/Upsample (nearest, linear and cubic over H and W, or D, H and W
+ * of NCDHW values) and 1-D and 2-D
  * ConvTranspose (GEMM + col2im: NHWC, 1-D on N, C, L; resample_f32.h).
  *
  * Resize runs in NCHW or NHWC, whichever keeps layout conversions off
  * the larger side.  Both decode the node with the functions the shape rule and the
  * reference kernel use (eb_resize_plan_make and eb_resize_taps,
  * eb_conv_transpose_geometry), so the fast path cannot mean something
- * else; what they do not take (cubic, resizing N or C, tf_crop_and_resize's
- * extrapolation, 3-D, weights computed at run time) goes to the
+ * else; what they do not take (resizing N or C, tf_crop_and_resize's
+ * extrapolation) goes to the
  * reference fallback. */
 #include "models/op_params.h"
 #include "runners/cpu/cpu_plan.h"
@@ -25,14 +26,17 @@ static bool identity_axis(const eb_resize_plan *rp, int d, int64_t len)
         if (k == 0)
             return false;
         for (int i = 0; i < k; i++)
-            *(idx[i] == o ? &at_o : &elsewhere) += w[i] < 0 ? -w[i] : w[i];
+            if (idx[i] == o) /* cubic on a dim of 1: taps of both signs on the one element, summing to 1 */
+                at_o += w[i];
+            else
+                elsewhere += w[i] < 0 ? -w[i] : w[i];
         if (at_o != 1.0 || elsewhere != 0.0)
             return false;
     }
     return true;
 }
 
-/* The taps of axis d (2 or 3) into owned tables; false when some output
+/* The taps of axis d (2, 3 or 4) into owned tables; false when some output
  * coordinate extrapolates or out of memory. */
 static bool axis_tables(const eb_resize_plan *rp, int d, int64_t in_len, int64_t len, int taps, int32_t **idx_out,
                         float **w_out)
@@ -64,9 +68,11 @@ bool eb_cpu_plan_resize(eb_plan *p, int ni, eb_status *st, eb_err *err)
     const eb_node *n = &p->g->nodes[ni];
     int xv = n->in[0], yv = n->out[0];
     const eb_tensor *x = &p->pv[xv].t, *y = &p->pv[yv].t;
-    if (!is_f32(x) || !is_f32(y) || x->rank != 4 || !single_output(n) || n->n_in > 4)
+    if (!is_f32(x) || !is_f32(y) || (x->rank != 4 && x->rank != 5) || y->rank != x->rank || !single_output(n) ||
+        n->n_in > 4)
         return false;
-    for (int d = 0; d < 4; d++)
+    int r3 = x->rank == 5; /* 3-D: NCDHW, resized over D, H and W */
+    for (int d = 0; d < x->rank; d++)
         if (x->shape[d] < 1 || y->shape[d] < 1 || x->shape[d] > INT32_MAX / 4 || y->shape[d] > INT32_MAX / 4)
             return false;
     if (eb_tensor_numel(x) > INT32_MAX || eb_tensor_numel(y) > INT32_MAX)
@@ -76,25 +82,28 @@ bool eb_cpu_plan_resize(eb_plan *p, int ni, eb_status *st, eb_err *err)
         ins[k] = n->in[k] >= 0 ? &p->g->values[n->in[k]].t : NULL;
     eb_resize_plan rp;
     eb_err ignored;
-    if (eb_resize_plan_make(n, ins, &rp, &ignored) != EB_OK || rp.mode == EB_RESIZE_CUBIC)
+    if (eb_resize_plan_make(n, ins, &rp, &ignored) != EB_OK)
         return false;
-    for (int d = 0; d < 4; d++)
+    for (int d = 0; d < x->rank; d++)
         if (rp.out[d] != y->shape[d])
             return false;
     if (y->shape[0] != x->shape[0] || y->shape[1] != x->shape[1] || !identity_axis(&rp, 0, x->shape[0]) ||
         !identity_axis(&rp, 1, x->shape[1]))
         return false;
-    eb_resize2d r = {.n = (int)x->shape[0], .c = (int)x->shape[1], .h = (int)x->shape[2], .w = (int)x->shape[3],
-                     .oh = (int)y->shape[2], .ow = (int)y->shape[3], .taps = rp.mode == EB_RESIZE_NEAREST ? 1 : 2};
-    if (!axis_tables(&rp, 2, x->shape[2], y->shape[2], r.taps, &r.iy, &r.wy) ||
-        !axis_tables(&rp, 3, x->shape[3], y->shape[3], r.taps, &r.ix, &r.wx)) {
+    eb_resize2d r = {.n = (int)x->shape[0], .c = (int)x->shape[1], .h = (int)x->shape[2 + r3],
+                     .w = (int)x->shape[3 + r3], .oh = (int)y->shape[2 + r3], .ow = (int)y->shape[3 + r3],
+                     .taps = rp.mode == EB_RESIZE_NEAREST ? 1 : rp.mode == EB_RESIZE_CUBIC ? 4 : 2,
+                     .d = r3 ? (int)x->shape[2] : 0, .od = r3 ? (int)y->shape[2] : 0};
+    if ((r3 && !axis_tables(&rp, 2, x->shape[2], y->shape[2], r.taps, &r.iz, &r.wz)) ||
+        !axis_tables(&rp, 2 + r3, x->shape[2 + r3], y->shape[2 + r3], r.taps, &r.iy, &r.wy) ||
+        !axis_tables(&rp, 3 + r3, x->shape[3 + r3], y->shape[3 + r3], r.taps, &r.ix, &r.wx)) {
         eb_resize2d_free(&r);
         return false;
     }
     /* NHWC when the input already is and the output feeds more of the
      * NHWC kernels; NCHW when the input is NCHW or the output leaves the
      * graph, so that an upsampled (larger) output is never converted */
-    r.nchw = p->pv[xv].layout == LAY_NCHW || p->is_output[n->out[0]];
+    r.nchw = r3 || p->pv[xv].layout == LAY_NCHW || p->is_output[n->out[0]];
     lay want = r.nchw ? LAY_NCHW : LAY_NHWC;
     step *s = eb_cpu_one_in_one_out(p, ST_RESIZE, ni, xv, want, yv, st, err);
     if (!s) {
@@ -106,13 +115,47 @@ bool eb_cpu_plan_resize(eb_plan *p, int ni, eb_status *st, eb_err *err)
     return true;
 }
 
+/* The ST_DECONV step of node ni for weights (and bias) computed at run
+ * time: geometry d, no packed weights; exec packs them each run. */
+static bool deconv_runtime_step(eb_plan *p, int ni, const eb_deconv2d *d, int one, eb_status *st, eb_err *err)
+{
+    const eb_node *n = &p->g->nodes[ni];
+    int bv = input_of(n, 2);
+    if (bv >= 0 && eb_tensor_numel(&p->pv[bv].t) != d->m)
+        return false;
+    int win = eb_cpu_want_layout(p, n->in[1], LAY_NCHW, err), bin = bv >= 0 ? eb_cpu_want_layout(p, bv, LAY_NCHW, err) : -1;
+    step *s = win < 0 || bin < -1 ? NULL : eb_cpu_one_in_one_out(p, ST_DECONV, ni, n->in[0], one ? LAY_NCHW : LAY_NHWC,
+                                                                n->out[0], st, err);
+    if (!s) {
+        *st = EB_ENOMEM;
+        return false;
+    }
+    s->dc = *d;
+    s->runtime_w = true;
+    s->n_in = bv >= 0 ? 3 : 2;
+    s->in[1] = win;
+    s->in[2] = bin;
+    s->scratch_bytes = sizeof(float) * eb_deconv2d_scratch_floats(d);
+    p->pv[n->out[0]].layout = one || layout_neutral(&p->pv[n->out[0]].t) ? LAY_NCHW : LAY_NHWC;
+    return true;
+}
+
 bool eb_cpu_plan_conv_transpose(eb_plan *p, int ni, eb_status *st, eb_err *err)
 {
     const eb_node *n = &p->g->nodes[ni];
     int xv = n->in[0], wv = n->in[1], bv = input_of(n, 2), yv = n->out[0];
     const eb_tensor *x = &p->pv[xv].t, *y = &p->pv[yv].t, *w = const_tensor(p, wv), *b = const_tensor(p, bv);
-    if (!is_f32(x) || !is_f32(y) || !is_f32(w) || !w->data || w->storage || (x->rank != 3 && x->rank != 4) ||
-        y->rank != x->rank || (bv >= 0 && (!is_f32(b) || !b->data || b->storage)))
+    /* weights (and bias) computed at run time: packed per run (ST_DECONV's runtime_w) */
+    bool runtime_w = !w || (bv >= 0 && !b);
+    if (runtime_w) {
+        w = &p->pv[wv].t;
+        b = bv >= 0 ? &p->pv[bv].t : NULL;
+        if (!p->g->values[wv].shape_known || w->storage || (b && b->storage))
+            return false;
+    }
+    if (!is_f32(x) || !is_f32(y) || !is_f32(w) || (!runtime_w && !w->data) || w->storage ||
+        (x->rank != 3 && x->rank != 4) || y->rank != x->rank ||
+        (bv >= 0 && (!is_f32(b) || (!runtime_w && !b->data) || b->storage)))
         return false;
     eb_window g;
     int64_t group;
@@ -144,6 +187,8 @@ bool eb_cpu_plan_conv_transpose(eb_plan *p, int ni, eb_status *st, eb_err *err)
                      .m = (int)(mg * group), .oh = (int)out2[0], .ow = (int)out2[1], .kh = (int)k2[0],
                      .kw = (int)k2[1], .sh = (int)s2[0], .sw = (int)s2[1], .dh = (int)d2[0], .dw = (int)d2[1],
                      .pt = (int)p2[0], .pl = (int)p2[1], .group = (int)group, .nchw = one};
+    if (runtime_w)
+        return deconv_runtime_step(p, ni, &d, one, st, err);
     if (b) {
         d.bias = malloc(sizeof(float) * (size_t)d.m);
         if (!d.bias) {

@@ -312,6 +312,10 @@ static eb_status exec_concat_split(eb_plan *p, const step *s, eb_err *err)
     bool concat = s->kind == ST_CONCAT;
     size_t off = 0;
     for (int k = 0; k < (concat ? s->n_in : s->n_out); k++) {
+        if (concat && s->in[k] < 0) { /* written in its slice by its producer (cpu_opt_concat.c) */
+            off += s->mv.part[k];
+            continue;
+        }
         char *whole = concat ? p->pv[s->out[0]].t.data : p->pv[s->in[0]].t.data;
         char *piece = concat ? p->pv[s->in[k]].t.data : p->pv[s->out[k]].t.data;
         eb_copy c = {.len = s->mv.part[k], .outer = s->mv.outer};
@@ -391,9 +395,22 @@ static void release_resize(step *s)
 
 static eb_status exec_deconv(eb_plan *p, const step *s, eb_err *err)
 {
-    (void)err;
-    eb_deconv2d_f32(&s->dc, f32(p, s->in[0]), f32(p, s->out[0]), scratch_of(p, s), p->tp);
-    return EB_OK;
+    if (!s->runtime_w) {
+        eb_deconv2d_f32(&s->dc, f32(p, s->in[0]), f32(p, s->out[0]), scratch_of(p, s), p->tp);
+        return EB_OK;
+    }
+    /* weights computed at run time: packed for this run (the bias is read where it is) */
+    eb_deconv2d d = s->dc;
+    d.pb = NULL;
+    d.bias = NULL;
+    eb_status st = eb_deconv2d_pack(&d, f32(p, s->in[1]), err);
+    if (st == EB_OK) {
+        d.bias = s->n_in > 2 ? f32(p, s->in[2]) : NULL;
+        eb_deconv2d_f32(&d, f32(p, s->in[0]), f32(p, s->out[0]), scratch_of(p, s), p->tp);
+        d.bias = NULL; /* not ours */
+    }
+    eb_deconv2d_free(&d);
+    return st;
 }
 
 static void release_deconv(step *s)

@@ -1,8 +1,8 @@
 /* resample_f32.c - 2-D Resize and 2-D ConvTranspose on NHWC fp32
  * activations (see resample_f32.h).
  *
- * Resize: each output pixel is a weighted sum of one (nearest) or four
- * (bilinear) input pixels, whole channel rows at a time in NHWC, or one
+ * Resize: each output pixel is a weighted sum of one (nearest), four
+ * (bilinear) or sixteen (bicubic) input pixels (3-D: their cubes, NCDHW), whole channel rows at a time in NHWC, or one
  * plane at a time in NCHW (the layout the planner picks to keep the
  * conversion on the smaller side); rows of the output are spread over the
  * threads.
@@ -53,6 +53,21 @@ static void resize_plane_rows(void *arg, int64_t begin, int64_t end)
                 yr[ox] = xr[r->ix[ox]];
             continue;
         }
+        if (r->taps > 2) { /* cubic: taps x taps input pixels per output pixel */
+            int t = r->taps;
+            for (int ox = 0; ox < r->ow; ox++) {
+                float acc = 0;
+                for (int i = 0; i < t; i++) {
+                    const float *xr = xp + (size_t)r->iy[t * oy + i] * r->w;
+                    float part = 0;
+                    for (int j = 0; j < t; j++)
+                        part += r->wx[t * ox + j] * xr[r->ix[t * ox + j]];
+                    acc += r->wy[t * oy + i] * part;
+                }
+                yr[ox] = acc;
+            }
+            continue;
+        }
         int32_t ia = r->iy[2 * oy], ib = r->iy[2 * oy + 1];
         const float *x0 = xp + (size_t)ia * r->w, *x1 = xp + (size_t)ib * r->w;
         float wy0 = r->wy[2 * oy], wy1 = r->wy[2 * oy + 1];
@@ -96,6 +111,22 @@ static void resize_rows(void *arg, int64_t begin, int64_t end)
                 memcpy(yr + (size_t)ox * c, xr + (size_t)r->ix[ox] * c, sizeof(float) * (size_t)c);
             continue;
         }
+        if (t > 2) { /* cubic: whole channel rows of taps x taps pixels */
+            for (int ox = 0; ox < r->ow; ox++) {
+                float *yp = yr + (size_t)ox * c;
+                memset(yp, 0, sizeof(float) * (size_t)c);
+                for (int i = 0; i < t; i++) {
+                    const float *xr = xb + (size_t)r->iy[t * oy + i] * r->w * c;
+                    for (int k = 0; k < t; k++) {
+                        float wgt = r->wy[t * oy + i] * r->wx[t * ox + k];
+                        const float *xp = xr + (size_t)r->ix[t * ox + k] * c;
+                        for (int j = 0; j < c; j++)
+                            yp[j] += wgt * xp[j];
+                    }
+                }
+            }
+            continue;
+        }
         const float *x0 = xb + (size_t)r->iy[2 * oy] * r->w * c, *x1 = xb + (size_t)r->iy[2 * oy + 1] * r->w * c;
         float wy0 = r->wy[2 * oy], wy1 = r->wy[2 * oy + 1];
         for (int ox = 0; ox < r->ow; ox++) {
@@ -109,9 +140,47 @@ static void resize_rows(void *arg, int64_t begin, int64_t end)
     }
 }
 
+/* 3-D (NCDHW): rows are (image, channel, output plane, output row); each
+ * output element sums taps^3 input elements. */
+static void resize_volume_rows(void *arg, int64_t begin, int64_t end)
+{
+    const resize_ctx *ctx = arg;
+    const eb_resize2d *r = ctx->r;
+    int t = r->taps;
+    size_t plane_in = (size_t)r->h * r->w;
+    for (int64_t row = begin; row < end; row++) {
+        int oy = (int)(row % r->oh), oz = (int)(row / r->oh % r->od);
+        int64_t vol = row / r->oh / r->od;
+        const float *xv = ctx->x + (size_t)vol * r->d * plane_in;
+        float *yr = ctx->y + (((size_t)vol * r->od + oz) * r->oh + oy) * r->ow;
+        for (int ox = 0; ox < r->ow; ox++) {
+            float acc = 0;
+            for (int a = 0; a < t; a++) {
+                const float *xz = xv + (size_t)r->iz[t * oz + a] * plane_in;
+                float pa = 0;
+                for (int i = 0; i < t; i++) {
+                    const float *xr = xz + (size_t)r->iy[t * oy + i] * r->w;
+                    float part = 0;
+                    for (int j = 0; j < t; j++)
+                        part += r->wx[t * ox + j] * xr[r->ix[t * ox + j]];
+                    pa += r->wy[t * oy + i] * part;
+                }
+                acc += r->wz[t * oz + a] * pa;
+            }
+            yr[ox] = acc;
+        }
+    }
+}
+
 void eb_resize2d_nhwc_f32(const eb_resize2d *r, const float *x, float *y, eb_threadpool *tp)
 {
     resize_ctx ctx = {r, x, y};
+    if (r->od > 0) {
+        int64_t row = (int64_t)r->ow * r->taps * r->taps * r->taps;
+        eb_cpu_parallel_for(tp, (int64_t)r->n * r->c * r->od * r->oh, 16384 / (row ? row : 1) + 1, resize_volume_rows,
+                            &ctx);
+        return;
+    }
     if (r->nchw) {
         int64_t row = (int64_t)r->ow * r->taps * r->taps;
         eb_cpu_parallel_for(tp, (int64_t)r->n * r->c * r->oh, 16384 / (row ? row : 1) + 1, resize_plane_rows, &ctx);
@@ -125,10 +194,12 @@ void eb_resize2d_free(eb_resize2d *r)
 {
     free(r->iy);
     free(r->ix);
+    free(r->iz);
     free(r->wy);
     free(r->wx);
-    r->iy = r->ix = NULL;
-    r->wy = r->wx = NULL;
+    free(r->wz);
+    r->iy = r->ix = r->iz = NULL;
+    r->wy = r->wx = r->wz = NULL;
 }
 
 /* ---- ConvTranspose ------------------------------------------------------------- */

@@ -1,5 +1,5 @@
 /* resample_f32.h - the cpu runner's fp32 upsampling kernels, both on NHWC
- * activations: 2-D Resize (nearest and bilinear, from per-axis tap tables
+ * activations: 2-D Resize (nearest, bilinear and bicubic, from per-axis tap tables
  * built in the plan from eb_resize_taps, so every coordinate mode the
  * reference has is the same here) and 2-D ConvTranspose as one GEMM per
  * image and group (the runner's sgemm, gemm.h) followed by a col2im that
@@ -14,14 +14,17 @@
 #include "runners/cpu/gemm.h"
 #include "runners/cpu/threadpool.h"
 
-/* Resize over H and W of an NHWC (or, with nchw, NCHW) tensor; N and C
- * are kept. */
+/* Resize over H and W of an NHWC (or, with nchw, NCHW) tensor, or over
+ * D, H and W of an NCDHW one (od > 0); N and C are kept. */
 typedef struct eb_resize2d {
     int n, c, h, w, oh, ow;
     bool nchw;         /* planes of one channel rather than rows of pixels */
-    int taps;          /* per axis: 1 (nearest) or 2 (linear) */
+    int taps;          /* per axis: 1 (nearest), 2 (linear) or 4 (cubic) */
     int32_t *iy, *ix;  /* oh * taps, ow * taps input rows/columns; owned */
     float *wy, *wx;    /* their weights; owned */
+    int d, od;         /* 3-D (NCDHW, nchw): the depths; od 0 for 2-D */
+    int32_t *iz;       /* od * taps input planes; owned */
+    float *wz;
 } eb_resize2d;
 
 void eb_resize2d_nhwc_f32(const eb_resize2d *r, const float *x, float *y, eb_threadpool *tp);
