@@ -7,37 +7,19 @@
 # folded in the sweep's own process.
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
+export PYTHONPATH="$(dirname "$0")"  # onnx_pb.py
 SCHEMA=reports/results-schema.json
 
 # expand.py PATH N: x [1,1] -> Expand(shape [N, N]) -> y
 cat >"$TMP/expand.py" <<'PYEOF'
 import struct, sys
-def varint(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-def field(num, wire, payload):
-    key = varint(num << 3 | wire)
-    return key + (varint(payload) if wire == 0 else varint(len(payload)) + payload)
-def s(num, text): return field(num, 2, text.encode())
-def shape_dim(v): return field(1, 2, field(1, 0, v))
-def value_info(name, dims=None):
-    body = s(1, name)
-    if dims:
-        shape = b"".join(shape_dim(d) for d in dims)
-        body += field(2, 2, field(1, 2, field(1, 0, 1) + field(2, 2, shape)))
-    return body
+from onnx_pb import field, s, value_info, model
 path, n = sys.argv[1], int(sys.argv[2])
 tensor = field(1, 0, 2) + field(2, 0, 7) + s(8, "shape") + field(9, 2, struct.pack("<qq", n, n))
 node = s(1, "x") + s(1, "shape") + s(2, "y") + s(3, "expand") + s(4, "Expand")
 graph = field(1, 2, node) + s(2, "huge_expand") + field(5, 2, tensor) + field(11, 2, value_info("x", [1, 1])) + \
     field(12, 2, value_info("y"))
-model = field(1, 0, 8) + s(2, "test_mem_limit.sh") + field(7, 2, graph) + field(8, 2, s(1, "") + field(2, 0, 13))
-open(path, "wb").write(model)
+open(path, "wb").write(model(graph, "test_mem_limit.sh"))
 PYEOF
 "$PY" "$TMP/expand.py" "$TMP/huge.onnx" 16384 # a 1 GiB output
 "$PY" "$TMP/expand.py" "$TMP/mid.onnx" 8192   # 256 MiB

@@ -7,30 +7,13 @@
 # weights) is written here by a few lines of protobuf encoding.
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
+export PYTHONPATH="$(dirname "$0")"  # onnx_pb.py
 SCHEMA=reports/results-schema.json
 
 # gemm PATH K N: x [1, K] -> Gemm(W [K, N]) -> y, W filled with a pattern
 "$PY" - "$TMP/big.onnx" 64 131072 <<'PYEOF'
 import struct, sys
-def varint(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-def field(num, wire, payload):
-    key = varint(num << 3 | wire)
-    return key + (varint(payload) if wire == 0 else varint(len(payload)) + payload)
-def s(num, text): return field(num, 2, text.encode())
-def shape_dim(v): return field(1, 2, field(1, 0, v))
-def value_info(name, dims=None):
-    body = s(1, name)
-    if dims:
-        shape = b"".join(shape_dim(d) for d in dims)
-        body += field(2, 2, field(1, 2, field(1, 0, 1) + field(2, 2, shape)))
-    return body
+from onnx_pb import field, s, value_info, model
 path, k, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 pattern = b"".join(struct.pack("<f", 0.001 * (i + 1)) for i in range(97))
 raw = (pattern * (k * n // 97 + 1))[: 4 * k * n]
@@ -38,8 +21,7 @@ tensor = field(1, 0, k) + field(1, 0, n) + field(2, 0, 1) + s(8, "w") + field(9,
 node = s(1, "x") + s(1, "w") + s(2, "y") + s(3, "gemm") + s(4, "Gemm")
 graph = field(1, 2, node) + s(2, "big") + field(5, 2, tensor) + field(11, 2, value_info("x", [1, k])) + \
     field(12, 2, value_info("y"))
-model = field(1, 0, 8) + s(2, "test_memory.sh") + field(7, 2, graph) + field(8, 2, s(1, "") + field(2, 0, 13))
-open(path, "wb").write(model)
+open(path, "wb").write(model(graph, "test_memory.sh"))
 PYEOF
 
 # field FILE KEY: results[0].memory[KEY]
