@@ -362,4 +362,7 @@ zoo-sweep:
 clean:
 	rm -rf build build-san
 
+# make fuzz, and the programs make test replays the fuzz regressions with
+include tests/fuzz/fuzz.mk
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
