@@ -97,6 +97,15 @@ static eb_status check_arity(const eb_graph *g, const eb_node *n, int idx, eb_er
         if (n->in[k] < 0)
             return eb_errf(err, EB_EINVAL, "%s: node %d '%s' (%s): required input %d is missing", g->path, idx,
                            n->name, n->op_type, k);
+    /* an omitted ("") output has no tensor: shape rules and kernels may
+     * take the required ones as given.  The recurrent ops are the
+     * exception: ONNX makes all their outputs optional, and their rules
+     * check each (eb_has_output) */
+    bool all_optional = n->op == EB_OP_LSTM || n->op == EB_OP_GRU || n->op == EB_OP_RNN;
+    for (int k = 0; k < info->min_out && !all_optional; k++)
+        if (n->out[k] < 0)
+            return eb_errf(err, EB_EINVAL, "%s: node %d '%s' (%s): required output %d is omitted (its name is empty)",
+                           g->path, idx, n->name, n->op_type, k);
     return EB_OK;
 }
 
