@@ -13,12 +13,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/cost.h"
 #include "models/graph.h"
 #include "models/graph_inline.h"
 
 /* Folding computes a node at load time; beyond this many output bytes it
  * is left to the runners (the folded copy would cost memory twice). */
 #define EB_FOLD_MAX_BYTES (16u << 20)
+/* ... and beyond this much arithmetic (MACs + other FLOPs, cost.h): a
+ * small file can ask for a window of a million taps over a million
+ * outputs, which would hold up `inspect` and `run`'s parent for hours */
+#define EB_FOLD_MAX_FLOPS (INT64_C(1) << 26)
 
 eb_status eb_graph_bind_input(eb_graph *g, int input_index, const eb_tensor *value, bool with_data, eb_err *err)
 {
@@ -205,10 +210,13 @@ static eb_status infer_node(eb_graph *g, int idx, eb_node_eval_fn fold, bool *un
     }
     /* Shape and Size depend only on the input's shape, which is known */
     bool shape_only = n->op == EB_OP_SHAPE || n->op == EB_OP_SIZE;
-    bool as_const = (all_const || shape_only) && (total <= EB_FOLD_MAX_BYTES || n->op == EB_OP_CONSTANT);
+    int64_t macs, other;
+    bool costly = eb_node_flops(g, n, &macs, &other) &&
+                  (macs < 0 || other < 0 || macs > EB_FOLD_MAX_FLOPS || other > EB_FOLD_MAX_FLOPS - macs);
+    bool as_const = (all_const || shape_only) && (total <= EB_FOLD_MAX_BYTES || n->op == EB_OP_CONSTANT) && !costly;
     /* computed from bound input values: later shape rules may need the
      * result, but it is not a constant, so runners still run the node */
-    bool as_bound = !as_const && all_known && total <= EB_FOLD_MAX_BYTES;
+    bool as_bound = !as_const && all_known && total <= EB_FOLD_MAX_BYTES && !costly;
     if (!fold) {
         for (int k = 0; k < n->n_out; k++)
             if (n->out[k] >= 0)
