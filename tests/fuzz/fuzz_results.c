@@ -64,6 +64,7 @@ static void compare(const eb_result_set *base, const eb_result_set *new)
 {
     eb_err err = {{0}};
     eb_compare_opts o = eb_compare_opts_default();
+    o.resamples = 50; /* the same code as 2000, and 40 times faster */
     eb_comparison c;
     if (eb_compare_sets(base, new, &o, &c, &err) != EB_OK)
         return;
