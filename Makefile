@@ -11,6 +11,8 @@
 #   make zoo-large  export mobilenet_v2, resnet18 and a BERT encoder to models/cache
 #   make zoo-sweep  export the model sweep (make bench's last part) to models/cache/sweep
 #   make SANITIZE=1 test   the same under ASan + UBSan (objects go to build-san/)
+#   make fuzz       libFuzzer targets under ASan + UBSan, built with clang into
+#                   build-fuzz/, each run FUZZ_TIME seconds (tests/fuzz/fuzz.mk)
 #   make test-aarch64  cross-build for aarch64 (NEON) into build-aarch64/, test under qemu
 #   make CC=clang   any C11 compiler; V=1 shows the commands
 #   make OPENCL=auto|yes|no CUDA=auto|yes|no   the optional GPU runners (below)
@@ -382,5 +384,8 @@ zoo-sweep:
 
 clean:
 	rm -rf build build-san
+
+# make fuzz, and the programs make test replays the fuzz regressions with
+include tests/fuzz/fuzz.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

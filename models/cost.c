@@ -112,11 +112,19 @@ static int64_t numel_of(const eb_graph *g, int idx)
     return idx >= 0 ? eb_tensor_numel(&g->values[idx].t) : 0;
 }
 
+/* a * b, INT64_MAX when it overflows: a file's attributes (a pool's
+ * kernel_shape) can ask for more than int64 counts */
+static int64_t mul_sat(int64_t a, int64_t b)
+{
+    int64_t p;
+    return __builtin_mul_overflow(a, b, &p) ? INT64_MAX : p;
+}
+
 static int64_t prod(const int64_t *d, int from, int to)
 {
     int64_t p = 1;
     for (int i = from; i < to; i++)
-        p *= d[i];
+        p = mul_sat(p, d[i]);
     return p;
 }
 
@@ -130,7 +138,7 @@ static bool node_flops(const eb_graph *g, const eb_node *n, int64_t *macs, int64
     *macs = *other = 0;
     switch (n->op) {
     case EB_OP_CONV: /* each output element: C_in/group * kernel MACs */
-        *macs = out * prod(w->shape, 1, w->rank);
+        *macs = mul_sat(out, prod(w->shape, 1, w->rank));
         *other = n->n_in > 2 && n->in[2] >= 0 ? out : 0;
         break;
     case EB_OP_GEMM: {
@@ -162,7 +170,7 @@ static bool node_flops(const eb_graph *g, const eb_node *n, int64_t *macs, int64
     case EB_OP_AVERAGE_POOL: {
         const int64_t *k;
         int nk = eb_attr_ints(n, "kernel_shape", &k);
-        *other = out * (nk > 0 ? prod(k, 0, nk) : 1);
+        *other = mul_sat(out, nk > 0 ? prod(k, 0, nk) : 1);
         break;
     }
     case EB_OP_BATCH_NORM: *other = 2 * out; break;             /* folded scale and shift */
@@ -230,6 +238,12 @@ static bool node_flops(const eb_graph *g, const eb_node *n, int64_t *macs, int64
     case EB_OP_UNKNOWN: case EB_OP_COUNT: return false;
     }
     return true;
+}
+
+bool eb_node_flops(const eb_graph *g, const eb_node *n, int64_t *macs, int64_t *other)
+{
+    *macs = *other = 0;
+    return shapes_known(g, n) && node_flops(g, n, macs, other);
 }
 
 /* Adds to *c the stored tensors behind the constant value v, each once

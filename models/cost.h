@@ -42,4 +42,10 @@ typedef struct eb_cost {
  * known are uncounted and their values count 0 bytes. */
 void eb_graph_cost(const eb_graph *g, eb_cost *total, eb_cost *per_node);
 
+/* The MACs and other FLOPs of node n alone, by the conventions above;
+ * false when its op has no FLOP rule or a shape it touches is not known
+ * (shape inference asks before it folds a node: folding runs the node in
+ * the process that loads the model). */
+bool eb_node_flops(const eb_graph *g, const eb_node *n, int64_t *macs, int64_t *other);
+
 #endif

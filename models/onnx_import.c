@@ -383,42 +383,88 @@ static eb_status import_outputs(importer *im, const Onnx__GraphProto *gp)
     return EB_OK;
 }
 
-/* Kahn's algorithm: stable (keeps file order among ready nodes), so an
- * already sorted graph is unchanged; a cycle is an error. */
+/* Min-heap of node indices, for topo_sort. */
+static void heap_push(int *h, int *n, int v)
+{
+    int i = (*n)++;
+    for (; i > 0 && h[(i - 1) / 2] > v; i = (i - 1) / 2)
+        h[i] = h[(i - 1) / 2];
+    h[i] = v;
+}
+
+static int heap_pop(int *h, int *n)
+{
+    int top = h[0], v = h[--*n], i = 0;
+    for (;;) {
+        int c = 2 * i + 1;
+        if (c >= *n)
+            break;
+        if (c + 1 < *n && h[c + 1] < h[c])
+            c++;
+        if (h[c] >= v)
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (*n)
+        h[i] = v;
+    return top;
+}
+
+/* Kahn's algorithm: stable (of the ready nodes, the first in the file goes
+ * first, so an already sorted graph is unchanged); a cycle is an error.
+ * O((nodes + edges) log nodes): a graph listed in reverse (a file's
+ * choice) costs no more than a sorted one. */
 static eb_status topo_sort(importer *im)
 {
     eb_graph *g = im->g;
-    int nn = g->n_nodes;
+    int nn = g->n_nodes, nv = g->n_values;
+    size_t n_edges = 0;
+    for (int i = 0; i < nn; i++)
+        n_edges += (size_t)g->nodes[i].n_in;
     int *pending = calloc((size_t)nn + 1, sizeof *pending); /* unproduced inputs per node */
     int *order = malloc(((size_t)nn + 1) * sizeof *order);
+    int *heap = malloc(((size_t)nn + 1) * sizeof *heap);
+    int *first = calloc((size_t)nv + 2, sizeof *first); /* value v's readers: users[first[v]..first[v+1]) */
+    int *users = malloc((n_edges + 1) * sizeof *users);
+    int *fill = malloc(((size_t)nv + 1) * sizeof *fill); /* the next free slot of each value's readers */
     eb_node *sorted = malloc(((size_t)nn + 1) * sizeof *sorted);
-    bool *done = calloc((size_t)g->n_values + 1, sizeof *done);
     eb_status st = EB_OK;
-    if (!pending || !order || !sorted || !done) {
+    if (!pending || !order || !heap || !first || !users || !fill || !sorted) {
         st = oom(im);
         goto out;
     }
-    for (int v = 0; v < g->n_values; v++)
-        done[v] = g->values[v].producer < 0;
-    int n_sorted = 0;
-    bool progress = true;
-    /* O(nodes * passes) is fine: exporters write sorted graphs, so one pass */
-    while (n_sorted < nn && progress) {
-        progress = false;
-        for (int i = 0; i < nn; i++) {
-            if (pending[i] < 0)
-                continue;
-            bool ready = true;
-            for (int k = 0; k < g->nodes[i].n_in && ready; k++)
-                ready = g->nodes[i].in[k] < 0 || done[g->nodes[i].in[k]];
-            if (!ready)
-                continue;
-            pending[i] = -1;
-            order[n_sorted++] = i;
-            for (int k = 0; k < g->nodes[i].n_out; k++)
-                if (g->nodes[i].out[k] >= 0)
-                    done[g->nodes[i].out[k]] = true;
-            progress = true;
+    for (int i = 0; i < nn; i++)
+        for (int k = 0; k < g->nodes[i].n_in; k++) {
+            int v = g->nodes[i].in[k];
+            if (v >= 0 && g->values[v].producer >= 0) {
+                pending[i]++;
+                first[v + 1]++;
+            }
+        }
+    for (int v = 0; v < nv; v++)
+        first[v + 1] += first[v];
+    for (int v = 0; v < nv; v++)
+        fill[v] = first[v];
+    for (int i = 0; i < nn; i++)
+        for (int k = 0; k < g->nodes[i].n_in; k++) {
+            int v = g->nodes[i].in[k];
+            if (v >= 0 && g->values[v].producer >= 0)
+                users[fill[v]++] = i;
+        }
+    int n_heap = 0, n_sorted = 0;
+    for (int i = 0; i < nn; i++)
+        if (pending[i] == 0)
+            heap_push(heap, &n_heap, i);
+    while (n_heap) {
+        int i = heap_pop(heap, &n_heap);
+        order[n_sorted++] = i;
+        pending[i] = -1;
+        for (int k = 0; k < g->nodes[i].n_out; k++) {
+            int v = g->nodes[i].out[k];
+            for (int u = v >= 0 ? first[v] : 0; v >= 0 && u < first[v + 1]; u++)
+                if (--pending[users[u]] == 0)
+                    heap_push(heap, &n_heap, users[u]);
         }
     }
     if (n_sorted < nn) {
@@ -440,8 +486,11 @@ static eb_status topo_sort(importer *im)
 out:
     free(pending);
     free(order);
+    free(heap);
+    free(first);
+    free(users);
+    free(fill);
     free(sorted);
-    free(done);
     return st;
 }
 

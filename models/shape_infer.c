@@ -13,12 +13,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/cost.h"
 #include "models/graph.h"
 #include "models/graph_inline.h"
 
 /* Folding computes a node at load time; beyond this many output bytes it
  * is left to the runners (the folded copy would cost memory twice). */
 #define EB_FOLD_MAX_BYTES (16u << 20)
+/* ... and beyond this much arithmetic (MACs + other FLOPs, cost.h): a
+ * small file can ask for a window of a million taps over a million
+ * outputs, which would hold up `inspect` and `run`'s parent for hours */
+#define EB_FOLD_MAX_FLOPS (INT64_C(1) << 26)
 
 eb_status eb_graph_bind_input(eb_graph *g, int input_index, const eb_tensor *value, bool with_data, eb_err *err)
 {
@@ -97,6 +102,15 @@ static eb_status check_arity(const eb_graph *g, const eb_node *n, int idx, eb_er
         if (n->in[k] < 0)
             return eb_errf(err, EB_EINVAL, "%s: node %d '%s' (%s): required input %d is missing", g->path, idx,
                            n->name, n->op_type, k);
+    /* an omitted ("") output has no tensor: shape rules and kernels may
+     * take the required ones as given.  The recurrent ops are the
+     * exception: ONNX makes all their outputs optional, and their rules
+     * check each (eb_has_output) */
+    bool all_optional = n->op == EB_OP_LSTM || n->op == EB_OP_GRU || n->op == EB_OP_RNN;
+    for (int k = 0; k < info->min_out && !all_optional; k++)
+        if (n->out[k] < 0)
+            return eb_errf(err, EB_EINVAL, "%s: node %d '%s' (%s): required output %d is omitted (its name is empty)",
+                           g->path, idx, n->name, n->op_type, k);
     return EB_OK;
 }
 
@@ -196,10 +210,13 @@ static eb_status infer_node(eb_graph *g, int idx, eb_node_eval_fn fold, bool *un
     }
     /* Shape and Size depend only on the input's shape, which is known */
     bool shape_only = n->op == EB_OP_SHAPE || n->op == EB_OP_SIZE;
-    bool as_const = (all_const || shape_only) && (total <= EB_FOLD_MAX_BYTES || n->op == EB_OP_CONSTANT);
+    int64_t macs, other;
+    bool costly = eb_node_flops(g, n, &macs, &other) &&
+                  (macs < 0 || other < 0 || macs > EB_FOLD_MAX_FLOPS || other > EB_FOLD_MAX_FLOPS - macs);
+    bool as_const = (all_const || shape_only) && (total <= EB_FOLD_MAX_BYTES || n->op == EB_OP_CONSTANT) && !costly;
     /* computed from bound input values: later shape rules may need the
      * result, but it is not a constant, so runners still run the node */
-    bool as_bound = !as_const && all_known && total <= EB_FOLD_MAX_BYTES;
+    bool as_bound = !as_const && all_known && total <= EB_FOLD_MAX_BYTES && !costly;
     if (!fold) {
         for (int k = 0; k < n->n_out; k++)
             if (n->out[k] >= 0)

@@ -305,7 +305,9 @@ eb_status eb_compare_sets(const eb_result_set *base, const eb_result_set *new, c
     out->opts = *o;
     out->base = base;
     out->new = new;
-    size_t cap = (size_t)base->n + (size_t)new->n;
+    /* the pairs need base->n + new->n entries; the only-in-base ones are
+     * collected above base->n first, which takes base->n more */
+    size_t cap = 2 * (size_t)base->n + (size_t)new->n;
     bool *used = calloc((size_t)new->n + 1, sizeof *used);
     out->pairs = calloc(cap + 1, sizeof *out->pairs);
     if (!used || !out->pairs) {

@@ -2,6 +2,7 @@
  * "bytes_by_level" of a result as JSON, and back.  Totals are over the
  * timed loop; per_inference is total / runs.  Figures that are not known
  * are null, never 0. */
+#include "reports/json_num.h"
 #include "reports/counters_json.h"
 
 #include <math.h>
@@ -266,21 +267,21 @@ void eb_counters_json_load(const cJSON *o, eb_result *r)
         const cJSON *tot = cJSON_GetObjectItemCaseSensitive(sw, "totals");
         k->sw_available = true;
         get_str(sw, "source", k->sw_source, sizeof k->sw_source);
-        k->runs = (int64_t)fmax(0, get_num(sw, "runs"));
-        k->ctx_involuntary = (uint64_t)fmax(0, get_num(tot, "involuntary_context_switches"));
-        k->ctx_voluntary = (uint64_t)fmax(0, get_num(tot, "voluntary_context_switches"));
-        k->faults_minor = (uint64_t)fmax(0, get_num(tot, "minor_page_faults"));
-        k->faults_major = (uint64_t)fmax(0, get_num(tot, "major_page_faults"));
+        k->runs = eb_json_i64(fmax(0, get_num(sw, "runs")), 0);
+        k->ctx_involuntary = eb_json_u64(fmax(0, get_num(tot, "involuntary_context_switches")), 0);
+        k->ctx_voluntary = eb_json_u64(fmax(0, get_num(tot, "voluntary_context_switches")), 0);
+        k->faults_minor = eb_json_u64(fmax(0, get_num(tot, "minor_page_faults")), 0);
+        k->faults_major = eb_json_u64(fmax(0, get_num(tot, "major_page_faults")), 0);
         const cJSON *pre = cJSON_GetObjectItemCaseSensitive(c, "preemption");
         if ((k->preempt_known = is_available(pre))) {
-            k->preempted_samples = (int64_t)fmax(0, get_num(pre, "preempted_samples"));
-            k->window = (int)fmax(1, get_num(pre, "window"));
-            k->windows = (int64_t)fmax(0, get_num(pre, "windows"));
-            k->preempted_windows = (int64_t)fmax(0, get_num(pre, "preempted_windows"));
+            k->preempted_samples = eb_json_i64(fmax(0, get_num(pre, "preempted_samples")), 0);
+            k->window = eb_json_int(fmax(1, get_num(pre, "window")), 0);
+            k->windows = eb_json_i64(fmax(0, get_num(pre, "windows")), 0);
+            k->preempted_windows = eb_json_i64(fmax(0, get_num(pre, "preempted_windows")), 0);
             k->probe_ns = get_num(pre, "probe_ns");
             const cJSON *idx = cJSON_GetObjectItemCaseSensitive(pre, "indices"), *e;
             cJSON_ArrayForEach(e, idx) if (cJSON_IsNumber(e) && k->n_preempted_listed < EB_PREEMPT_MAX_LISTED)
-                k->preempted[k->n_preempted_listed++] = (int32_t)e->valuedouble;
+                k->preempted[k->n_preempted_listed++] = eb_json_int(e->valuedouble, 0);
         }
         const cJSON *hw = cJSON_GetObjectItemCaseSensitive(c, "hardware");
         get_str(hw, "reason", k->hw_reason, sizeof k->hw_reason);
@@ -288,13 +289,13 @@ void eb_counters_json_load(const cJSON *o, eb_result *r)
         get_str(hw, "papi_reason", k->hw_papi, sizeof k->hw_papi);
         get_str(hw, "events", k->hw_events, sizeof k->hw_events);
         double line = get_num(cJSON_GetObjectItemCaseSensitive(hw, "dram_bytes"), "line_bytes");
-        k->line_bytes = isfinite(line) && line > 0 ? (uint32_t)line : 0;
+        k->line_bytes = (uint32_t)(eb_json_u64(line, 0) > UINT32_MAX ? 0 : eb_json_u64(line, 0));
         if ((k->hw_available = is_available(hw))) {
             const cJSON *ht = cJSON_GetObjectItemCaseSensitive(hw, "totals");
             for (int i = 0; i < EB_HW_COUNT; i++) {
                 double v = get_num(ht, eb_hw_counter_name(i));
                 if ((k->hw_known[i] = isfinite(v)))
-                    k->hw[i] = (uint64_t)v;
+                    k->hw[i] = eb_json_u64(v, 0);
             }
         }
     }
@@ -307,7 +308,7 @@ void eb_counters_json_load(const cJSON *o, eb_result *r)
     get_str(fq, "reason", ck->freq_reason, sizeof ck->freq_reason);
     get_str(fq, "governor", ck->governor, sizeof ck->governor);
     if ((ck->freq_available = is_available(fq))) {
-        ck->polls = (int)fmax(0, get_num(fq, "polls"));
+        ck->polls = eb_json_int(fmax(0, get_num(fq, "polls")), 0);
         ck->start_mhz = get_num(fq, "start_mhz");
         ck->min_mhz = get_num(fq, "min_mhz");
         ck->median_mhz = get_num(fq, "median_mhz");
@@ -346,10 +347,10 @@ void eb_counters_json_load(const cJSON *o, eb_result *r)
             m->bytes[l] = get_num(per, eb_level_name(l));
         for (int l = 0; l < EB_LEVEL_DRAM; l++) {
             double v = get_num(cap, eb_level_name(l));
-            m->capacity[l] = isfinite(v) && v > 0 ? (uint64_t)v : 0;
+            m->capacity[l] = eb_json_u64(v, 0);
         }
         double f = get_num(ml, "footprint_bytes");
-        m->footprint = isfinite(f) && f > 0 ? (uint64_t)f : 0;
+        m->footprint = eb_json_u64(f, 0);
         m->model_dram = get_num(ml, "model_dram");
     }
 
@@ -362,7 +363,7 @@ void eb_counters_json_load(const cJSON *o, eb_result *r)
         get_str(rf, "calibration", f->calibration, sizeof f->calibration);
         get_str(rf, "calibrated_at", f->calibrated_at, sizeof f->calibrated_at);
         get_str(rf, "dtype", f->dtype, sizeof f->dtype);
-        f->threads = (int)fmax(0, get_num(rf, "threads"));
+        f->threads = eb_json_int(fmax(0, get_num(rf, "threads")), 0);
         f->peak_gops = get_num(rf, "peak_gops");
         f->peak_gbytes_per_s = get_num(rf, "peak_gbytes_per_s");
         f->intensity = get_num(rf, "intensity");

@@ -1,5 +1,6 @@
 /* layers_json.c - "layer_drift" and "sensitivity" to and from JSON (see
  * layers_json.h; results-schema.json describes both). */
+#include "reports/json_num.h"
 #include "reports/layers_json.h"
 
 #include <math.h>
@@ -129,7 +130,7 @@ static eb_status load_layer_drift(const cJSON *j, eb_layer_drift *ld, eb_err *er
     cJSON_ArrayForEach(v, vals)
     {
         eb_layer_drift_value *d = &ld->values[ld->n_values];
-        d->node_index = (int)get_num(v, "index", 0);
+        d->node_index = eb_json_int(get_num(v, "index", 0), 0);
         get_str(d->node, sizeof d->node, v, "node");
         get_str(d->op, sizeof d->op, v, "op");
         get_str(d->output, sizeof d->output, v, "output");
@@ -153,7 +154,7 @@ static eb_status load_sensitivity(const cJSON *j, eb_sensitivity *s, eb_err *err
     s->available = cJSON_IsTrue(get(j, "available"));
     get_str(s->reason, sizeof s->reason, j, "reason");
     get_str(s->metric, sizeof s->metric, j, "cost_metric");
-    s->eval_images = (int64_t)get_num(j, "eval_images", 0);
+    s->eval_images = eb_json_i64(get_num(j, "eval_images", 0), 0);
     s->baseline = get_num(j, "baseline_top1", NAN);
     get_str(s->rule, sizeof s->rule, j, "rule");
     get_str(s->skip_key, sizeof s->skip_key, j, "skip_key");

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "reports/noise_json.h"
+#include "reports/json_num.h"
 
 static void add_num(cJSON *o, const char *k, double v)
 {
@@ -168,7 +169,7 @@ void eb_noise_json_load(const cJSON *o, eb_result *r)
         get_str(t->reason, sizeof t->reason, s, "reason");
         t->simulated = get_bool(s, "simulated");
         double reps = get_num(s, "reps");
-        t->reps = isfinite(reps) ? (int)reps : 0;
+        t->reps = eb_json_int(reps, 0);
         t->before_ms = get_num(s, "before_ms");
         t->after_ms = get_num(s, "after_ms");
         t->change = get_num(s, "change");
@@ -182,8 +183,8 @@ void eb_noise_json_load(const cJSON *o, eb_result *r)
         c->available = get_bool(a, "available");
         get_str(c->reason, sizeof c->reason, a, "reason");
         double rs = get_num(a, "runs_same"), rd = get_num(a, "runs_distinct");
-        c->runs_same = isfinite(rs) ? (int)rs : 0;
-        c->runs_distinct = isfinite(rd) ? (int)rd : 0;
+        c->runs_same = eb_json_int(rs, 0);
+        c->runs_distinct = eb_json_int(rd, 0);
         c->same_median_ms = get_num(a, "same_median_ms");
         c->distinct_median_ms = get_num(a, "distinct_median_ms");
         c->same_q75_ms = get_num(a, "same_q75_ms");
@@ -191,8 +192,8 @@ void eb_noise_json_load(const cJSON *o, eb_result *r)
         c->ratio = get_num(a, "ratio");
         c->threshold = get_num(a, "threshold");
         double rr = get_num(a, "rounds"), rf = get_num(a, "rounds_faster");
-        c->rounds = isfinite(rr) ? (int)rr : 0;
-        c->rounds_faster = isfinite(rf) ? (int)rf : 0;
+        c->rounds = eb_json_int(rr, 0);
+        c->rounds_faster = eb_json_int(rf, 0);
         c->flagged = get_bool(a, "flagged");
     }
 }

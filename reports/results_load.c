@@ -1,5 +1,6 @@
 /* results_load.c - result files (JSON document or JSON Lines) back into
  * eb_result records, with cJSON.  The inverse of emit_json.c. */
+#include "reports/json_num.h"
 #include "reports/results_load.h"
 
 #include <cjson/cJSON.h>
@@ -60,7 +61,7 @@ static eb_status parse_profile(const cJSON *o, const char *where, eb_result *r, 
 {
     const cJSON *p = get(o, "profile"), *nodes = get(p, "nodes"), *n;
     r->profiled = cJSON_IsTrue(get(o, "profiled"));
-    r->profile_passes = (int)num(p, "passes", 0);
+    r->profile_passes = eb_json_int(num(p, "passes", 0), 0);
     r->profile_pass_ms = num(p, "pass_ms", NAN);
     str(r->profile_reason, sizeof r->profile_reason, p, "reason");
     int count = cJSON_GetArraySize(nodes);
@@ -112,12 +113,12 @@ static void parse_energy(const cJSON *en, eb_result *r)
     if (cJSON_IsObject(win)) {
         e->window.present = true;
         e->window.seconds = num(win, "seconds", NAN);
-        e->window.inferences = (int64_t)num(win, "inferences", 0);
-        e->window.extensions = (int)num(win, "extensions", 0);
+        e->window.inferences = eb_json_i64(num(win, "inferences", 0), 0);
+        e->window.extensions = eb_json_int(num(win, "extensions", 0), 0);
         e->window.idle_watts = num(win, "idle_watts", NAN);
         e->window.gross_j = num(win, "gross_j", NAN);
         e->window.net_j = num(win, "net_j", NAN);
-        e->window.updates = (int)num(win, "updates", 0);
+        e->window.updates = eb_json_int(num(win, "updates", 0), 0);
         e->window.interval_ms = num(win, "interval_ms", NAN);
     }
     if (!cJSON_IsString(kind)) {
@@ -173,10 +174,10 @@ static eb_status parse_result(const cJSON *o, const char *where, eb_result *r, e
     str(r->variant.runner, sizeof r->variant.runner, v, "runner");
     str(r->variant.prune, sizeof r->variant.prune, v, "prune");
     str(r->variant.quant, sizeof r->variant.quant, v, "quant");
-    r->variant.threads = (int)num(v, "threads", 1);
-    r->variant.group = (int)num(v, "group", 32);
-    r->variant.device = (int)num(v, "device", 0);
-    r->variant.opt = (int)num(v, "opt", 2); /* files from before the opt key: the default */
+    r->variant.threads = eb_json_int(num(v, "threads", 1), 0);
+    r->variant.group = eb_json_int(num(v, "group", 32), 0);
+    r->variant.device = eb_json_int(num(v, "device", 0), 0);
+    r->variant.opt = eb_json_int(num(v, "opt", 2), 0); /* files from before the opt key: the default */
     str(r->variant.isa, sizeof r->variant.isa, v, "isa");
     if (!*r->variant.isa) /* files from before the isa key */
         snprintf(r->variant.isa, sizeof r->variant.isa, "auto");
@@ -185,13 +186,13 @@ static eb_status parse_result(const cJSON *o, const char *where, eb_result *r, e
     str(r->device_name, sizeof r->device_name, o, "device_name");
     str(r->device_kind, sizeof r->device_kind, o, "device_kind");
     str(r->error, sizeof r->error, o, "error");
-    r->signal = (int)num(o, "signal", 0);
+    r->signal = eb_json_int(num(o, "signal", 0), 0);
     r->is_baseline = cJSON_IsTrue(get(o, "baseline"));
     str(r->fallbacks, sizeof r->fallbacks, o, "reference_fallbacks");
     str(r->fusions, sizeof r->fusions, o, "fusions");
 
     const cJSON *lat = get(o, "latency"), *samples = get(lat, "samples"), *s;
-    r->warmup = (int)num(lat, "warmup", 0);
+    r->warmup = eb_json_int(num(lat, "warmup", 0), 0);
     r->prepare_ms = num(lat, "prepare_ms", 0);
     r->hit_max_time = cJSON_IsTrue(get(lat, "hit_max_time"));
     r->hit_sample_cap = cJSON_IsTrue(get(lat, "hit_sample_cap"));
@@ -239,8 +240,8 @@ static eb_status parse_result(const cJSON *o, const char *where, eb_result *r, e
         str(r->task.metric, sizeof r->task.metric, t, "metric");
         str(r->task.dataset, sizeof r->task.dataset, t, "dataset");
         r->task.value = num(t, "value", NAN);
-        r->task.correct = (int64_t)num(t, "correct", 0);
-        r->task.count = (int64_t)num(t, "count", 0);
+        r->task.correct = eb_json_i64(num(t, "correct", 0), 0);
+        r->task.count = eb_json_i64(num(t, "count", 0), 0);
         r->task.has_delta = cJSON_IsNumber(get(t, "delta_vs_baseline"));
         r->task.delta = num(t, "delta_vs_baseline", 0);
         r->task.reference = num(t, "reference_full_test_set", -1);
@@ -249,27 +250,27 @@ static eb_status parse_result(const cJSON *o, const char *where, eb_result *r, e
     }
 
     const cJSON *mem = get(o, "memory"), *cost = get(o, "cost");
-    r->peak_rss_bytes = (uint64_t)num(mem, "peak_rss_bytes", 0);
+    r->peak_rss_bytes = eb_json_u64(num(mem, "peak_rss_bytes", 0), 0);
     str(r->peak_rss_source, sizeof r->peak_rss_source, mem, "peak_rss_source");
-    r->weight_bytes = (uint64_t)num(mem, "weight_bytes", 0);
-    r->activation_bytes = (uint64_t)num(mem, "activation_bytes", 0);
-    r->scratch_bytes = (uint64_t)num(mem, "scratch_bytes", 0);
-    r->rss_start_bytes = (uint64_t)num(mem, "rss_start_bytes", 0);
-    r->rss_before_prepare_bytes = (uint64_t)num(mem, "rss_before_prepare_bytes", 0);
+    r->weight_bytes = eb_json_u64(num(mem, "weight_bytes", 0), 0);
+    r->activation_bytes = eb_json_u64(num(mem, "activation_bytes", 0), 0);
+    r->scratch_bytes = eb_json_u64(num(mem, "scratch_bytes", 0), 0);
+    r->rss_start_bytes = eb_json_u64(num(mem, "rss_start_bytes", 0), 0);
+    r->rss_before_prepare_bytes = eb_json_u64(num(mem, "rss_before_prepare_bytes", 0), 0);
     r->peak_growth_known = cJSON_IsNumber(get(mem, "peak_growth_bytes"));
-    r->peak_growth_bytes = (uint64_t)num(mem, "peak_growth_bytes", 0);
+    r->peak_growth_bytes = eb_json_u64(num(mem, "peak_growth_bytes", 0), 0);
     str(r->peak_growth_reason, sizeof r->peak_growth_reason, mem, "peak_growth_reason");
-    r->cost.params = (int64_t)num(cost, "params", 0);
-    r->cost.macs = (int64_t)num(cost, "macs", 0);
-    r->cost.macs_nonzero = (int64_t)num(cost, "macs_nonzero", (double)r->cost.macs);
-    r->cost.weight_bytes = (uint64_t)num(cost, "weight_bytes", 0);
+    r->cost.params = eb_json_i64(num(cost, "params", 0), 0);
+    r->cost.macs = eb_json_i64(num(cost, "macs", 0), 0);
+    r->cost.macs_nonzero = eb_json_i64(num(cost, "macs_nonzero", (double)r->cost.macs), 0);
+    r->cost.weight_bytes = eb_json_u64(num(cost, "weight_bytes", 0), 0);
     const cJSON *comp = get(o, "compression");
     str(r->compression.applied, sizeof r->compression.applied, comp, "applied");
-    r->compression.bytes_before = (uint64_t)num(comp, "bytes_before", 0);
-    r->compression.bytes_after = (uint64_t)num(comp, "bytes_after", 0);
-    r->cost.flops = (int64_t)num(cost, "flops", 0);
-    r->cost.flops_nonzero = (int64_t)num(cost, "flops_nonzero", (double)r->cost.flops);
-    r->cost.bytes_moved = (uint64_t)num(cost, "bytes_moved", 0);
+    r->compression.bytes_before = eb_json_u64(num(comp, "bytes_before", 0), 0);
+    r->compression.bytes_after = eb_json_u64(num(comp, "bytes_after", 0), 0);
+    r->cost.flops = eb_json_i64(num(cost, "flops", 0), 0);
+    r->cost.flops_nonzero = eb_json_i64(num(cost, "flops_nonzero", (double)r->cost.flops), 0);
+    r->cost.bytes_moved = eb_json_u64(num(cost, "bytes_moved", 0), 0);
     r->gflops_per_s = num(cost, "gflops_per_s", NAN);
     r->gbytes_per_s = num(cost, "gbytes_per_s", NAN);
     parse_energy(get(o, "energy"), r);

@@ -8,6 +8,8 @@
 # needed only to retrain the zoo or export the architecture models;
 # `deps.sh bench` the benchmark peers (OpenBLAS, npm for ONNX Runtime,
 # CLBlast for the OpenCL GEMM);
+# `deps.sh fuzz` clang and its libFuzzer runtime, for `make fuzz`
+# (tests/fuzz/fuzz.mk; `make test` needs neither);
 # `deps.sh aarch64` the cross toolchain, qemu-user and the arm64 builds of
 # the libraries edgebench links, for `make test-aarch64`.  Those come from
 # Debian multiarch: when arm64 is not yet a foreign architecture, the script
@@ -57,6 +59,15 @@ file:/usr/lib/python3/dist-packages/torch|python3-torch
 file:/usr/lib/python3/dist-packages/torchvision|python3-torchvision
 file:/usr/lib/python3/dist-packages/onnx/__init__.py|python3-onnx
 '
+elif [ "${1:-}" = fuzz ]; then
+    # libFuzzer lives in clang's resource folder, whose path has clang's
+    # version in it: ask clang (without clang the check fails, as it should)
+    F=$(clang --print-file-name="libclang_rt.fuzzer-$(uname -m).a" 2>/dev/null || true)
+    case "$F" in /*) ;; *) F=/nonexistent/libclang_rt.fuzzer ;; esac
+    DEPS="
+cmd:clang|clang
+file:$F|libclang-rt-dev
+"
 elif [ "${1:-}" = aarch64 ]; then
     # the arm64 .pc files are checked by path: pkg-config here answers
     # for the host (libcpuid is x86-only and left out)
