@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -148,6 +149,33 @@ eb_status eb_mem_limit_parse(const char *arg, uint64_t *bytes, char *desc, size_
     return EB_OK;
 }
 
+/* Whether RLIMIT_DATA stops an allocation here: a forked child sets 64 MiB
+ * and asks for 128 MiB.  An emulator such as qemu-user accepts the call but
+ * ignores it (it maps the guest's memory itself), and the limit would then
+ * be recorded as applied when it is not.  Probed once per process. */
+static bool rlimit_data_works(void)
+{
+    static int known = -1;
+    if (known >= 0)
+        return known;
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_DATA, &rl) != 0)
+            _exit(2);
+        rl.rlim_cur = UINT64_C(64) << 20;
+        if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < rl.rlim_cur)
+            rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_DATA, &rl) != 0)
+            _exit(2);
+        void *volatile p = malloc(UINT64_C(128) << 20);
+        _exit(p == NULL ? 0 : 1);
+    }
+    int st;
+    known = pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    return known;
+}
+
 bool eb_mem_limit_enforceable(char *why, size_t n)
 {
 #ifdef EB_ASAN
@@ -155,6 +183,11 @@ bool eb_mem_limit_enforceable(char *why, size_t n)
                      "would fail)");
     return false;
 #else
+    if (!rlimit_data_works()) {
+        snprintf(why, n, "not applied: RLIMIT_DATA does not stop allocations here (an emulator such as qemu-user "
+                         "ignores it)");
+        return false;
+    }
     if (n)
         why[0] = '\0';
     return true;
