@@ -146,6 +146,32 @@ static bool gemm_bias(const eb_plan *p, const eb_node *n, int64_t cols, float **
     return true;
 }
 
+/* Gemm and MatMul's common end: the activation after node fused into the
+ * epilogue, then a GEMM against the constant weight w (with bias), or,
+ * without one, the run-time matmul of the node's two inputs. */
+static eb_ocl_lower emit_matmul(eb_plan *p, int node, eb_ocl_matmul_desc *d, const eb_tensor *w, const float *bias,
+                                eb_err *err)
+{
+    const eb_node *n = &p->g->nodes[node];
+    int y;
+    int last = fusable_act(p, node, &d->act, &d->lo, &d->hi, &y);
+    last = last < 0 ? node : last;
+    eb_ocl_view va, vb, vy;
+    eb_ocl_step made = {0};
+    eb_status st;
+    if ((st = eb_ocl_value_view(p, n->in[0], &va, err)) == EB_OK && (st = eb_ocl_value_view(p, y, &vy, err)) == EB_OK) {
+        if (w)
+            st = eb_ocl_gemm_make(&p->o, d, w, bias, va, vy, &made, err);
+        else if ((st = eb_ocl_value_view(p, n->in[1], &vb, err)) == EB_OK)
+            st = eb_ocl_matmul_make(&p->o, d, va, vb, vy, &made, err);
+    }
+    if (st == EB_EUNSUPPORTED)
+        return EB_OCL_NO_KERNEL;
+    if (st != EB_OK)
+        return EB_OCL_FAILED;
+    return add(p, node, last, &made, err);
+}
+
 static eb_ocl_lower lower_gemm(eb_plan *p, int node, eb_err *err)
 {
     const eb_node *n = &p->g->nodes[node];
@@ -167,24 +193,9 @@ static eb_ocl_lower lower_gemm(eb_plan *p, int node, eb_err *err)
         free(bias);
         return EB_OCL_NO_KERNEL; /* the run-time matmul adds no bias */
     }
-    int y;
-    int last = fusable_act(p, node, &d.act, &d.lo, &d.hi, &y);
-    last = last < 0 ? node : last;
-    eb_ocl_view va, vb, vy;
-    eb_ocl_step made = {0};
-    eb_status st;
-    if ((st = eb_ocl_value_view(p, n->in[0], &va, err)) == EB_OK && (st = eb_ocl_value_view(p, y, &vy, err)) == EB_OK) {
-        if (b_const)
-            st = eb_ocl_gemm_make(&p->o, &d, b, bias, va, vy, &made, err);
-        else if ((st = eb_ocl_value_view(p, n->in[1], &vb, err)) == EB_OK)
-            st = eb_ocl_matmul_make(&p->o, &d, va, vb, vy, &made, err);
-    }
+    eb_ocl_lower r = emit_matmul(p, node, &d, b_const ? b : NULL, bias, err);
     free(bias);
-    if (st == EB_EUNSUPPORTED)
-        return EB_OCL_NO_KERNEL;
-    if (st != EB_OK)
-        return EB_OCL_FAILED;
-    return add(p, node, last, &made, err);
+    return r;
 }
 
 /* The batch stride of operand t (rank r >= 2) against the output's batch
@@ -233,23 +244,7 @@ static eb_ocl_lower lower_matmul(eb_plan *p, int node, eb_err *err)
         if (m * cols == 0)
             return EB_OCL_NO_KERNEL;
     }
-    int y;
-    int last = fusable_act(p, node, &d.act, &d.lo, &d.hi, &y);
-    last = last < 0 ? node : last;
-    eb_ocl_view va, vb, vy;
-    eb_ocl_step made = {0};
-    eb_status st;
-    if ((st = eb_ocl_value_view(p, n->in[0], &va, err)) == EB_OK && (st = eb_ocl_value_view(p, y, &vy, err)) == EB_OK) {
-        if (b_const)
-            st = eb_ocl_gemm_make(&p->o, &d, b, NULL, va, vy, &made, err);
-        else if ((st = eb_ocl_value_view(p, n->in[1], &vb, err)) == EB_OK)
-            st = eb_ocl_matmul_make(&p->o, &d, va, vb, vy, &made, err);
-    }
-    if (st == EB_EUNSUPPORTED)
-        return EB_OCL_NO_KERNEL;
-    if (st != EB_OK)
-        return EB_OCL_FAILED;
-    return add(p, node, last, &made, err);
+    return emit_matmul(p, node, &d, b_const ? b : NULL, NULL, err);
 }
 
 static eb_ocl_lower lower_pool(eb_plan *p, int node, eb_err *err)
