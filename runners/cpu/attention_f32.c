@@ -1,7 +1,7 @@
 /* attention_f32.c - scaled dot-product attention a block of query rows at
  * a time (attention_f32.h).  Per batch matrix: K^T and V are packed once;
  * then for each block of query rows the scores S = Q_block K^T go into
- * the worker's scratch, each row is scaled, masked and turned into
+ * the worker's scratch, each row is scaled, masked (selected, added) and turned into
  * probabilities in place (max, e^(s - max) with the softmax row kernel,
  * times 1/sum), and Y_block = S V.  Batch matrices are spread over the
  * thread pool when there are at least as many as threads; otherwise they
@@ -28,16 +28,23 @@ size_t eb_attention_scratch_floats(const eb_attention *a, int threads)
 /* rows [r0, r0 + rows) of batch matrix i: scores into s, probabilities in
  * place, then their product with V into y */
 static void block(const eb_attention *a, int64_t i, int64_t r0, int rows, const float *q, const eb_packed_b *pk,
-                  const eb_packed_b *pv, const float *mask, float *y, float *s, eb_threadpool *tp)
+                  const eb_packed_b *pv, const uint8_t *cond, const float *mask, float *y, float *s,
+                  eb_threadpool *tp)
 {
     int64_t n = a->n;
     eb_gemm_f32(rows, (int)n, (int)a->d, q + r0 * a->d, (int)a->d, pk, s, (int)n, NULL, tp);
     for (int r = 0; r < rows; r++) {
         float *sr = s + (int64_t)r * n;
-        const float *mr = a->has_mask ? mask + eb_broadcast_offset(&a->rows, a->smask, i * a->m + r0 + r) : NULL;
+        int64_t t = i * a->m + r0 + r;
+        const uint8_t *cr = a->sel.on ? cond + eb_broadcast_offset(&a->rows, a->sel.srow, t) : NULL;
+        const float *mr = a->add.on ? mask + eb_broadcast_offset(&a->rows, a->add.srow, t) : NULL;
         float mx = -INFINITY;
         for (int64_t j = 0; j < n; j++) {
-            float v = sr[j] * a->scale + (mr ? mr[j * a->mask_col] : 0.0f);
+            float v = sr[j] * a->scale;
+            if (cr && (cr[j * a->sel.col] != 0) == a->fill_when)
+                v = a->fill;
+            if (mr)
+                v += mr[j * a->add.col];
             sr[j] = v;
             mx = v > mx ? v : mx;
         }
@@ -51,6 +58,7 @@ static void block(const eb_attention *a, int64_t i, int64_t r0, int rows, const 
 typedef struct ctx {
     const eb_attention *a;
     const float *q, *kt, *v, *mask;
+    const uint8_t *cond;
     float *y, *scratch;
     eb_threadpool *tp; /* the products' threads: NULL when the batches are spread */
     eb_status st;
@@ -74,7 +82,7 @@ static void batch(void *arg, int task, int worker)
         float *y = c->y + (int64_t)task * a->m * a->dv, *s = c->scratch + (size_t)worker * a->block * a->n;
         for (int64_t r0 = 0; r0 < a->m; r0 += a->block) {
             int rows = (int)(a->m - r0 < a->block ? a->m - r0 : a->block);
-            block(a, task, r0, rows, q, pk, pv, c->mask, y, s, c->tp);
+            block(a, task, r0, rows, q, pk, pv, c->cond, c->mask, y, s, c->tp);
         }
     }
     eb_gemm_packed_free(pk);
@@ -82,10 +90,10 @@ static void batch(void *arg, int task, int worker)
     eb_gemm_thread_isa(prev);
 }
 
-eb_status eb_attention_f32(const eb_attention *a, const float *q, const float *kt, const float *v, const float *mask,
-                           float *y, float *scratch, eb_threadpool *tp)
+eb_status eb_attention_f32(const eb_attention *a, const float *q, const float *kt, const float *v,
+                           const uint8_t *cond, const float *mask, float *y, float *scratch, eb_threadpool *tp)
 {
-    ctx c = {a, q, kt, v, mask, y, scratch, NULL, EB_OK};
+    ctx c = {a, q, kt, v, mask, cond, y, scratch, NULL, EB_OK};
     if (a->m * a->dv == 0)
         return EB_OK;
     if (tp && a->batches >= eb_threadpool_size(tp)) {
