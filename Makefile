@@ -16,7 +16,8 @@
 #   make test-aarch64  cross-build for aarch64 (NEON) into build-aarch64/, test under qemu
 #   make CC=clang   any C11 compiler; V=1 shows the commands
 #   make OPENCL=auto|yes|no CUDA=auto|yes|no   the optional GPU runners (below)
-#   make install PREFIX=/usr/local  the binary and its man page (DESTDIR too)
+#   make install PREFIX=/usr/local  the binary, its man page and the farm
+#                   scripts (scripts/farm/, when present; DESTDIR too)
 #   make dist TARGET=linux-x86_64|linux-aarch64|linux-aarch64-static
 #                   a bundle a device farm pushes: dist/edgebench-VERSION-TARGET/
 #                   and its .tar.gz (scripts/make_dist.sh; default: this host)
@@ -290,10 +291,20 @@ $(MAN): docs/edgebench.md | $(BUILD)/deps.stamp
 	$(Q)lowdown -s -Tman --out-no-smarty -o $@ $<
 
 PREFIX  ?= /usr/local
+# the device-farm scripts (FARM_DIR, when the tree has it) go to
+# PREFIX/share/edgebench/farm, executables kept executable
+FARM_DIR ?= scripts/farm
 install: all $(MAN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/edgebench
 	install -m 644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man1/edgebench.1
+	$(Q)if [ -d "$(FARM_DIR)" ]; then \
+	    (cd "$(FARM_DIR)" && find . -type f) | while IFS= read -r f; do \
+	        if [ -x "$(FARM_DIR)/$$f" ]; then m=755; else m=644; fi; \
+	        install -D -m $$m "$(FARM_DIR)/$$f" "$(DESTDIR)$(PREFIX)/share/edgebench/farm/$${f#./}" || exit 1; \
+	    done; \
+	    echo "install: the farm scripts ($(FARM_DIR)) in $(DESTDIR)$(PREFIX)/share/edgebench/farm"; \
+	fi
 
 test: deps unit-test conformance conformance-cuda-host cli-test check-layers
 	@echo "edgebench: all tests passed"
