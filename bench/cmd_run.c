@@ -834,6 +834,7 @@ int eb_cmd_run(int argc, char **argv)
         rc = farm_st == EB_EIO ? EB_EXIT_ENV : EB_EXIT_USAGE;
         goto out;
     }
+    eb_farm_input(&s.farm, &resume_path);
     if (eb_output_resolve(out_path, format_arg, &s.out, &err) != EB_OK ||
         eb_run_check_runners(&s.variants, &err) != EB_OK) {
         eb_cli_error("%s", err.msg);

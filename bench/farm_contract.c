@@ -108,6 +108,14 @@ eb_status eb_farm_resolve(eb_farm *f, const char *format, const char **o, const 
     return EB_OK;
 }
 
+void eb_farm_input(eb_farm *f, const char **path)
+{
+    if (!f->out_dir || !*path || **path == '/' || strcmp(*path, "-") == 0)
+        return;
+    if ((size_t)snprintf(f->resume, sizeof f->resume, "%s/%s", f->out_dir, *path) < sizeof f->resume)
+        *path = f->resume;
+}
+
 double eb_farm_left(const eb_farm *f)
 {
     if (!(f->deadline_s > 0))

@@ -6,7 +6,7 @@
  *                   unless -o names a relative path, taken inside DIR), the
  *                   records journal beside them (--resume's input), and the
  *                   folders of --save-outputs and --save-model (relative
- *                   paths, taken inside DIR).  An absolute path that is not
+ *                   paths, taken inside DIR; --resume's file too).  An absolute path that is not
  *                   inside DIR is a usage error.  The OpenCL program cache
  *                   goes to DIR/cache unless EDGEBENCH_CACHE_DIR is set.
  *                   Besides DIR, only the temporary folder ($TMPDIR or
@@ -41,6 +41,7 @@ typedef struct eb_farm {
     char save_outputs[4096];
     char save_model[4096];
     char cache[4096];
+    char resume[4096];
 } eb_farm;
 
 /* Starts the clock (the deadline counts from here) and finds --out-dir in
@@ -55,6 +56,11 @@ void eb_farm_begin(eb_farm *f, int argc, char **argv);
  * cannot be created.  Sets EDGEBENCH_CACHE_DIR to out_dir/cache unless set. */
 eb_status eb_farm_resolve(eb_farm *f, const char *format, const char **o, const char **save_outputs,
                           const char **save_model, eb_err *err);
+
+/* A file the run reads back from its own folder (--resume): a relative
+ * *path is taken inside out_dir (as -o is), so that `-o r.json --resume
+ * r.json` names one file; an absolute one is kept.  No-op without out_dir. */
+void eb_farm_input(eb_farm *f, const char **path);
 
 /* Seconds left before --deadline (INFINITY without one; <= 0 when passed). */
 double eb_farm_left(const eb_farm *f);

@@ -93,6 +93,16 @@ assert st["ref"][0] == "ok", st
 assert st["cpu"][0] == "deadline" and "ended at the --deadline" in st["cpu"][1], st
 assert st["cpu:threads=2"][0] == "deadline" and "not run" in st["cpu:threads=2"][1], st
 ' "$TMP/dl/results.json" "$SCHEMA"
+# the farm's retry: --resume results.json (inside the out dir, as -o is)
+# keeps ref and runs the two variants the deadline stopped
+expect 0 "--resume after the deadline" -- "$EDGEBENCH" $RUN -v 'ref;cpu;cpu:threads=2' --out-dir "$TMP/dl" --resume results.json
+done_line 0 "$TMP/dl/results.json" "the done line after the resumed run"
+expect 0 "the resumed results" -- "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+st = {r["variant"]["spec"]: r["status"] for r in d["results"]}
+assert st == {"ref": "ok", "cpu": "ok", "cpu:threads=2": "ok"}, st
+' "$TMP/dl/results.json"
 # --processes K: the same stop, through the interleaved path
 EB_TEST_FAULT=hang:fmnist-mlp/cpu expect 3 "--deadline with --processes 2" -- \
     "$EDGEBENCH" $RUN -v 'ref;cpu;cpu:threads=2' --processes 2 --seed 3 --timeout 100 --deadline 5 --out-dir "$TMP/dlp"
