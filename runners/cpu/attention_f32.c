@@ -25,6 +25,43 @@ size_t eb_attention_scratch_floats(const eb_attention *a, int threads)
     return (size_t)(threads > 1 ? threads : 1) * (size_t)a->block * (size_t)a->n;
 }
 
+enum { LANES = 8 }; /* partial maxima that vectorise, as eltwise_f32.c's rows */
+
+/* One row of scores in place: scaled, selected (cond), masked (added);
+ * returns its maximum.  Each pass is a plain loop over the row. */
+static float prepare_row(const eb_attention *a, float *s, int64_t n, const uint8_t *cr, const float *mr)
+{
+    if (a->scale != 1.0f)
+        for (int64_t j = 0; j < n; j++)
+            s[j] *= a->scale;
+    if (cr && a->sel.col) {
+        for (int64_t j = 0; j < n; j++)
+            s[j] = (cr[j] != 0) == a->fill_when ? a->fill : s[j];
+    } else if (cr && (cr[0] != 0) == a->fill_when) {
+        for (int64_t j = 0; j < n; j++)
+            s[j] = a->fill;
+    }
+    if (mr && a->add.col) {
+        for (int64_t j = 0; j < n; j++)
+            s[j] += mr[j];
+    } else if (mr) {
+        for (int64_t j = 0; j < n; j++)
+            s[j] += mr[0];
+    }
+    float m[LANES];
+    for (int l = 0; l < LANES; l++)
+        m[l] = -INFINITY;
+    int64_t j = 0;
+    for (; j + LANES <= n; j += LANES)
+        for (int l = 0; l < LANES; l++)
+            m[l] = s[j + l] > m[l] ? s[j + l] : m[l];
+    for (; j < n; j++)
+        m[0] = s[j] > m[0] ? s[j] : m[0];
+    for (int l = 1; l < LANES; l++)
+        m[0] = m[l] > m[0] ? m[l] : m[0];
+    return m[0];
+}
+
 /* rows [r0, r0 + rows) of batch matrix i: scores into s, probabilities in
  * place, then their product with V into y */
 static void block(const eb_attention *a, int64_t i, int64_t r0, int rows, const float *q, const eb_packed_b *pk,
@@ -38,16 +75,7 @@ static void block(const eb_attention *a, int64_t i, int64_t r0, int rows, const 
         int64_t t = i * a->m + r0 + r;
         const uint8_t *cr = a->sel.on ? cond + eb_broadcast_offset(&a->rows, a->sel.srow, t) : NULL;
         const float *mr = a->add.on ? mask + eb_broadcast_offset(&a->rows, a->add.srow, t) : NULL;
-        float mx = -INFINITY;
-        for (int64_t j = 0; j < n; j++) {
-            float v = sr[j] * a->scale;
-            if (cr && (cr[j * a->sel.col] != 0) == a->fill_when)
-                v = a->fill;
-            if (mr)
-                v += mr[j * a->add.col];
-            sr[j] = v;
-            mx = v > mx ? v : mx;
-        }
+        float mx = prepare_row(a, sr, n, cr, mr);
         float inv = 1.0f / a->exp_sum(sr, mx, sr, n);
         for (int64_t j = 0; j < n; j++)
             sr[j] *= inv;
