@@ -203,20 +203,30 @@ static double compare(const eb_graph *g, int threads, char *fallbacks, size_t fn
 
 /* Asserts the cpu runner matches ref on g at threads 1 and 2 with no
  * fallback (when no_fallback); frees g. */
-static void expect_match(eb_graph *g, bool no_fallback, const char *what)
+static void expect_within(eb_graph *g, bool no_fallback, double tol, const char *what)
 {
     for (int threads = 1; threads <= 2; threads++) {
         char fb[512];
         double e = compare(g, threads, fb, sizeof fb);
-        if (!(e <= TOL))
-            fail_msg("%s, threads=%d: relative L2 error %.3g > %.0e", what, threads, e, TOL);
+        if (!(e <= tol))
+            fail_msg("%s, threads=%d: relative L2 error %.3g > %.0e", what, threads, e, tol);
         if (no_fallback && fb[0])
             fail_msg("%s: fell back to reference kernels: %s", what, fb);
     }
     eb_graph_free(g);
 }
 
+static void expect_match(eb_graph *g, bool no_fallback, const char *what)
+{
+    expect_within(g, no_fallback, TOL, what);
+}
+
 /* ---- compressed weights (cpu_plan_compressed.c) ------------------------------------- */
+
+/* int4 on the GEMV runs with X rounded to int8 (wgemm.h's I4X): a step of
+ * 1/254 of each block of 32's largest value, a relative L2 error of a few
+ * 1e-3 on these random graphs, against ref's float activations */
+#define TOL_I4X 2e-2
 
 static size_t plan_weight_bytes(const eb_graph *g, char *steps, size_t n)
 {
@@ -313,7 +323,8 @@ static void compressed__weight_only_formats__run_on_cpu_kernels_with_fewer_bytes
         if (cases[i].taken ? !(packed < dense) : packed != dense)
             fail_msg("%s: the plan holds %zu weight bytes, the fp32 plan %zu (%s)", what, packed, dense,
                      cases[i].taken ? "compressed expected" : "decoded expected");
-        expect_match(g, true, what);
+        bool i4x = cases[i].quant == EB_QUANT_INT4 && cases[i].taken;
+        expect_within(g, true, i4x ? TOL_I4X : TOL, what);
     }
 }
 
