@@ -1,5 +1,6 @@
 /* html.c - the report's self-contained page (see html.h). */
 #include "reports/html.h"
+#include "reports/report_devices.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -294,6 +295,7 @@ static eb_status page(FILE *f, const eb_report *rep, const eb_plot_list *plots, 
           "process.</p>\n",
           f);
 
+    eb_report_devices_html(f, rep); /* merged documents: device x variant */
     slowest_nodes(f, rep);
 
     /* latency first, then each model's plots, then the rest; energy has its own section */
