@@ -76,6 +76,9 @@ static eb_status check_input(const char *path, const cJSON *doc, const cJSON *fi
         return eb_errf(err, EB_EFORMAT, "%s: not an edgebench result document (merge reads what run -o FILE.json writes)",
                        path);
     const cJSON *v = get(doc, "schema_version");
+    if (get(doc, "run_start_time") && !get(doc, "results"))
+        return eb_errf(err, EB_EFORMAT,
+                       "%s: a JSON Lines result record; merge reads the document run -o FILE.json writes", path);
     if (!cJSON_IsNumber(v) || !cJSON_IsArray(get(doc, "results")))
         return eb_errf(err, EB_EFORMAT, "%s: no schema_version or no results array: not an edgebench result document",
                        path);
@@ -223,8 +226,11 @@ eb_status eb_merge_files(const eb_merge_input *in, int n, const eb_merge_info *i
     for (int i = 0; i < n && st == EB_OK; i++) {
         void *buf;
         size_t len;
-        if ((st = eb_read_file(in[i].path, &buf, &len, err)) != EB_OK)
+        if ((st = eb_read_file(in[i].path, &buf, &len, err)) != EB_OK) {
+            if (st != EB_ENOMEM) /* missing, unreadable: bad input, not the machine */
+                st = EB_EINVAL;
             break;
+        }
         eb_sha256_hex(buf, len, sha[i]);
         docs[i] = cJSON_ParseWithLength(buf, len);
         free(buf);
