@@ -6,7 +6,8 @@
 #            real bundle (the edgebench built here, its SHA256SUMS and
 #            manifest) with lava-test-case recorded by a stand-in on PATH,
 #            and a tampered bundle and one whose run never ends its output
-#            are reported as infrastructure failures;
+#            are reported as infrastructure failures; the adb mode against
+#            a stand-in adb whose phone is a folder here (and offline);
 #   GitHub   the workflow against SchemaStore's workflow schema (a copy in
 #            tests/data/github-workflow.schema.json), and its structure
 #            (self-hosted labels per device, compare on the merged results);
@@ -137,6 +138,34 @@ expect 0 "LAVA steps on a failing run" -- env PATH="$TMP/fakebin:$PATH" \
     sh "$F/lava/edgebench-lava.sh" local "$TMP/good.tar.gz" "$TMP/lava-fail" "$TMP/no-such-model.onnx"
 contains "$TMP/cases" "edgebench-bundle --result pass" "failing run: bundle fine"
 contains "$TMP/cases" "edgebench-run --result fail --measurement 2" "failing run reported with its rc"
+
+# adb mode (job-adb.yaml): a stand-in adb whose "phone" is a folder here:
+# push/pull copy, shell runs sh with /data/local/tmp mapped to the folder
+mkdir -p "$TMP/phone"
+cat >"$TMP/fakebin/adb" <<SH
+#!/bin/sh
+[ "\$1" = -s ] && [ "\$2" = FAKE01 ] || { echo "adb: device not found" >&2; exit 1; }
+shift 2
+echo "\$1" >>"$TMP/adb-calls"
+map() { echo "\$1" | sed "s|^/data/local/tmp|$TMP/phone|"; }
+case "\$1" in
+push) cp "\$2" "\$(map "\$3")" ;;
+pull) cp "\$(map "\$2")" "\$3" ;;
+shell) sh -c "\$(echo "\$2" | sed "s|/data/local/tmp|$TMP/phone|g")" ;;
+*) exit 1 ;;
+esac
+SH
+chmod +x "$TMP/fakebin/adb"
+: >"$TMP/cases"
+expect 0 "LAVA steps in adb mode" -- env PATH="$TMP/fakebin:$PATH" ANDROID_SERIAL=FAKE01 \
+    sh "$F/lava/edgebench-lava.sh" adb "$TMP/good.tar.gz" "$TMP/lava-adb" zoo:fmnist-mlp -n 3 --min-time 0 --eval 0
+contains "$TMP/cases" "edgebench-run --result pass --measurement 0 --units rc" "adb: the run passes"
+contains "$TMP/cases" "edgebench-results --result pass" "adb: pulled results match their digest"
+contains "$TMP/adb-calls" "pull" "adb: results pulled"
+: >"$TMP/cases"
+expect 0 "LAVA steps in adb mode, phone offline" -- env PATH="$TMP/fakebin:$PATH" ANDROID_SERIAL=GONE \
+    sh "$F/lava/edgebench-lava.sh" adb "$TMP/good.tar.gz" "$TMP/lava-adb2" zoo:fmnist-mlp
+contains "$TMP/cases" "edgebench-bundle --result fail" "adb: an offline phone is an infrastructure failure"
 
 # ---- GitHub Actions --------------------------------------------------------
 "$PY" - "$F/github/edgebench-farm.yml" tests/data/github-workflow.schema.json >"$TMP/gha" 2>&1 <<'PYEOF'
