@@ -3,7 +3,8 @@
  * x variant table, one row per device and one column per (model, variant),
  * each cell the median latency in ms with the 95% confidence interval of
  * the median ("1.23 [1.20, 1.31]"), "-" where the device has no such
- * result and the status where it did not run.  report.md and index.html
+ * result and the status where it did not run.  A report of several merged
+ * files (nights) has a row per file and device, "DEVICE @ FILE".  report.md and index.html
  * both carry it (after the results table); plot_gnuplot.c draws a latency
  * plot per device.  Reports of single-device files have no devices, and
  * get neither. */
@@ -31,8 +32,10 @@ typedef struct eb_device_col {
 /* Fills cols (at most max) and returns their number. */
 int eb_report_device_cols(const eb_report *rep, eb_device_col *cols, int max);
 
-/* The cell of device id and column col into buf. */
-void eb_report_device_cell(const eb_report *rep, const char *id, const eb_device_col *col, char *buf, size_t n);
+/* The cell of device id (of input file `set`, or of any file for -1) and
+ * column col into buf. */
+void eb_report_device_cell(const eb_report *rep, int set, const char *id, const eb_device_col *col, char *buf,
+                           size_t n);
 
 /* The "Devices" section of report.md and of index.html (nothing when rep
  * has no devices). */
