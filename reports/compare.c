@@ -518,7 +518,10 @@ void eb_compare_write_md(FILE *f, const eb_comparison *c)
     fputs("# edgebench compare\n\n", f);
     describe_set(f, "base", c->base);
     describe_set(f, "new", c->new);
-    if (*c->base->host && *c->new->host && strcmp(c->base->host, c->new->host) != 0)
+    if ((c->base->n_devices > 0) != (c->new->n_devices > 0))
+        fprintf(f, "\n**One file is merged, the other not** (edgebench merge): results pair only with the same "
+                   "device, so nothing of the single-device file is paired; merge it too, with --name.\n");
+    else if (*c->base->host && *c->new->host && strcmp(c->base->host, c->new->host) != 0)
         fprintf(f, "\n**Different hosts** (%s, %s): the ratios compare machines as well as code.\n",
                 c->base->host, c->new->host);
     fprintf(f,

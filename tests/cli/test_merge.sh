@@ -91,6 +91,10 @@ print("pairs", len(d["pairs"]), all("device_id" in p for p in d["pairs"]))' "$TM
 contains "$TMP/v" "board=ok phone=regressed" "per-device verdicts in JSON"
 contains "$TMP/v" "pairs 4 True" "every pair carries its device"
 
+# a merged file against a single-device one pairs nothing, and says why
+expect 0 "compare of a single-device file with a merged one" -- "$EDGEBENCH" compare "$TMP/board.json" "$TMP/m1.json"
+contains "$TMP/out" "One file is merged, the other not" "mixed compare explains itself"
+
 # bad input
 echo '{"hello": 1}' >"$TMP/foreign.json"
 expect 2 "a foreign file" -- "$EDGEBENCH" merge "$TMP/board.json" "$TMP/foreign.json" -o "$TMP/x.json"
