@@ -97,7 +97,7 @@ if energy_plotted:
     with open(os.path.join(R, "energy.png"), "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n", "energy.png is not a PNG"
 else:
-    assert "Energy per inference: not plotted: no result has an energy figure in joules" in md, "energy skipped without why"
+    assert "Energy per inference: not plotted:" in md and "figure in joules" in md, "energy skipped without why"
     assert "relative only" in md
 html = open(os.path.join(R, "index.html"), encoding="utf-8").read()
 assert html.count("<svg") == len(plots) + energy_plotted, html.count("<svg")  # + energy
