@@ -1090,14 +1090,6 @@ static eb_status plot_energy(const eb_report *rep, const char *dir, eb_plot_list
         script_close(&s, err);
         return st;
     }
-    if (b.n == 0) { /* figures only relative (op counts) or invalid: no bar, no empty plot command */
-        bar_blocks_free(&b);
-        eb_file_replace_abort(&s.gp_file);
-        eb_file_replace_abort(&s.dat_file);
-        p->skipped = true;
-        snprintf(p->caption, sizeof p->caption, "no result has an energy figure in joules to draw (%s)", summary);
-        return EB_OK;
-    }
     bool log = value_axis(s.gp, 'y', b.lo, b.hi, true);
     bool estimated = false;
     for (int k = 0; k < b.n; k++)
