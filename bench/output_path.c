@@ -16,16 +16,25 @@ static const char *format_name(eb_format f)
     case EB_FMT_JSONL: return "jsonl";
     case EB_FMT_CSV: return "csv";
     case EB_FMT_MD: return "md";
+    case EB_FMT_GAB: return "gab";
+    case EB_FMT_BMF: return "bmf";
+    case EB_FMT_OPENMETRICS: return "openmetrics";
     }
     return "?";
 }
 
-/* The format a file name's extension names; false when it names none. */
+/* The format a file name's extension names; false when it names none.
+ * .prom is OpenMetrics text (the node-exporter textfile collector reads
+ * *.prom); gab and bmf are JSON, so .json names them only with --format. */
 static bool format_of_extension(const char *path, eb_format *out)
 {
     const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
     if (!dot || (slash && dot < slash) || dot == path || dot[-1] == '/')
         return false;
+    if (strcmp(dot + 1, "prom") == 0) {
+        *out = EB_FMT_OPENMETRICS;
+        return true;
+    }
     return eb_format_parse(dot + 1, out);
 }
 
@@ -66,7 +75,8 @@ eb_status eb_output_resolve(const char *path, const char *format_arg, eb_output 
     out->format = EB_FMT_JSON;
     bool explicit_format = format_arg != NULL;
     if (explicit_format && !eb_format_parse(format_arg, &out->format))
-        return eb_errf(err, EB_EINVAL, "--format: '%s' is not json, jsonl, csv or md", format_arg);
+        return eb_errf(err, EB_EINVAL, "--format: '%s' is not json, jsonl, csv, md, gab, bmf or openmetrics",
+                       format_arg);
     if (!path) {
         out->kind = explicit_format ? EB_OUTPUT_STDOUT : EB_OUTPUT_NONE;
         return EB_OK;
@@ -80,6 +90,9 @@ eb_status eb_output_resolve(const char *path, const char *format_arg, eb_output 
     out->path = path;
     eb_format by_name;
     if (format_of_extension(path, &by_name)) {
+        /* -o bench.json --format gab|bmf: those are JSON documents */
+        if (explicit_format && by_name == EB_FMT_JSON && (out->format == EB_FMT_GAB || out->format == EB_FMT_BMF))
+            by_name = out->format;
         if (explicit_format && by_name != out->format)
             return eb_errf(err, EB_EINVAL, "-o %s names %s but --format is %s: make them agree, or drop --format",
                            path, format_name(by_name), format_name(out->format));

@@ -5,7 +5,9 @@
  *   --format F, no -o    the document in F on stdout (the table on stderr)
  *   -o -                 the document on stdout (--format, default json)
  *   -o FILE              the format from FILE's extension (.json, .jsonl,
- *                        .csv, .md; any other: json, or --format); an
+ *                        .csv, .md, .prom for openmetrics; any other:
+ *                        json, or --format; .json with --format gab or
+ *                        bmf, which are JSON, is that format); an
  *                        explicit --format that contradicts the extension
  *                        is refused.  A regular file or a new path is
  *                        replaced atomically at the end, with FILE's .jsonl

@@ -15,9 +15,11 @@
 
 struct cJSON;
 
-typedef enum eb_format { EB_FMT_JSON, EB_FMT_JSONL, EB_FMT_CSV, EB_FMT_MD } eb_format;
+/* the dashboard exports (gab, bmf, openmetrics) are reports/export.h's */
+typedef enum eb_format { EB_FMT_JSON, EB_FMT_JSONL, EB_FMT_CSV, EB_FMT_MD, EB_FMT_GAB, EB_FMT_BMF, EB_FMT_OPENMETRICS } eb_format;
 
-/* "json", "jsonl", "csv", "md"; false for anything else. */
+/* "json", "jsonl", "csv", "md", "gab", "bmf", "openmetrics"; false for
+ * anything else. */
 bool eb_format_parse(const char *s, eb_format *out);
 
 /* Everything one run produced. */
@@ -38,6 +40,10 @@ struct cJSON *eb_document_json(const eb_report_doc *d);
  * JSON object; the caller owns it (cJSON_Delete). NULL on allocation
  * failure.  Unknown numbers (0) are null. */
 struct cJSON *eb_device_info_json(const eb_device_info *d);
+
+/* The document in a dashboard format (EB_FMT_GAB, _BMF, _OPENMETRICS;
+ * reports/export.h), the host being the document's machine; EB_ENOMEM. */
+eb_status eb_emit_export(FILE *f, eb_format fmt, const eb_report_doc *d, eb_err *err);
 
 /* Writes the document to path in fmt, atomically (a temporary file in the
  * same folder, then rename), so a reader never sees half a file; a path

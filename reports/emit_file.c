@@ -16,13 +16,15 @@
 
 #include "models/file_replace.h"
 #include "reports/emit_text.h"
+#include "reports/export.h"
 
 bool eb_format_parse(const char *s, eb_format *out)
 {
     static const struct {
         const char *name;
         eb_format fmt;
-    } names[] = {{"json", EB_FMT_JSON}, {"jsonl", EB_FMT_JSONL}, {"csv", EB_FMT_CSV}, {"md", EB_FMT_MD}};
+    } names[] = {{"json", EB_FMT_JSON}, {"jsonl", EB_FMT_JSONL}, {"csv", EB_FMT_CSV}, {"md", EB_FMT_MD},
+                 {"gab", EB_FMT_GAB},   {"bmf", EB_FMT_BMF},     {"openmetrics", EB_FMT_OPENMETRICS}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(s, names[i].name) == 0) {
             *out = names[i].fmt;
@@ -54,6 +56,9 @@ static eb_status write_body(FILE *f, eb_format fmt, const eb_report_doc *d, eb_e
         return EB_OK;
     case EB_FMT_CSV: eb_emit_csv(f, d); return EB_OK;
     case EB_FMT_MD: eb_emit_md(f, d); return EB_OK;
+    case EB_FMT_GAB:
+    case EB_FMT_BMF:
+    case EB_FMT_OPENMETRICS: return eb_emit_export(f, fmt, d, err);
     }
     return EB_OK;
 }
