@@ -17,12 +17,13 @@
 #include "bench/cli.h"
 #include "reports/compare.h"
 #include "reports/emit.h"
+#include "reports/export.h"
 
 static const char USAGE[] =
     "usage: edgebench compare BASE.json NEW.json [--threshold PCT] [--alpha A]\n"
     "                         [--acc-threshold PP] [--mem-threshold PCT]\n"
     "                         [--mem-floor KIB] [--allow-model-change]\n"
-    "                         [--format md|json] [-o FILE]\n"
+    "                         [--format md|json|junit|gab|bmf|openmetrics] [-o FILE]\n"
     "\n"
     "Compares two result files (edgebench run -o; JSON or JSON Lines) result by\n"
     "result, paired by (model, variant, device); a model is its name and SHA-256,\n"
@@ -48,17 +49,25 @@ static const char USAGE[] =
     "  --mem-floor KIB       ... and by at least KIB KiB (default 2048: the peak\n"
     "                        RSS of one build varies by ~1.3 MiB from run to run)\n"
     "  --allow-model-change  judge `model changed` pairs like any other\n"
-    "  --format md|json      markdown table (default) or a JSON document\n"
+    "  --format F            md: markdown table (default); json: a JSON document;\n"
+    "                        junit: JUnit XML, one testcase per result and metric\n"
+    "                        judged (a regression is a failure, what could not be\n"
+    "                        compared is skipped), for CI test reports; gab, bmf,\n"
+    "                        openmetrics: NEW's results for dashboards (as run\n"
+    "                        --format writes them)\n"
     "  -o FILE               write the report to FILE (the summary line still\n"
     "                        goes to stdout)\n"
     "Exit status: 0 no regression; 1 something regressed; 2 bad usage or input\n"
     "(an unreadable or foreign file, an -o FILE that cannot be created); 75 out\n"
     "of memory or the report could not be finished.\n";
 
-/* A finite number in [min, max]; false with a message if not. */
-static eb_status write_report(FILE *f, const eb_comparison *c, bool json, eb_err *err)
+/* report formats: md and json are compare's own; junit and the dashboard
+ * formats are reports/export.h's (compare_export.c) */
+static eb_status write_report(FILE *f, const eb_comparison *c, int fmt, eb_err *err)
 {
-    if (!json) {
+    if (fmt != EB_CMP_MD && fmt != EB_CMP_JSON)
+        return eb_compare_export(f, c, fmt, err);
+    if (fmt == EB_CMP_MD) {
         eb_compare_write_md(f, c);
         return EB_OK;
     }
@@ -75,13 +84,13 @@ static eb_status write_report(FILE *f, const eb_comparison *c, bool json, eb_err
 
 typedef struct report_ctx {
     const eb_comparison *c;
-    bool json;
+    int fmt;
 } report_ctx;
 
 static eb_status write_ctx(FILE *f, const void *ctx, eb_err *err)
 {
     const report_ctx *r = ctx;
-    return write_report(f, r->c, r->json, err);
+    return write_report(f, r->c, r->fmt, err);
 }
 
 int eb_cmd_compare(int argc, char **argv)
@@ -97,7 +106,8 @@ int eb_cmd_compare(int argc, char **argv)
                                               {"help", no_argument, 0, 'h'},
                                               {0, 0, 0, 0}};
     eb_compare_opts o = eb_compare_opts_default();
-    bool json = false, mem_given = false;
+    int fmt = EB_CMP_MD;
+    bool mem_given = false;
     const char *out_path = NULL;
     int c;
     optind = 0; /* glibc: rescan from the start */
@@ -116,10 +126,8 @@ int eb_cmd_compare(int argc, char **argv)
             o.mem_floor_bytes *= 1024;
             break;
         case 'f':
-            if (strcmp(optarg, "md") == 0 || strcmp(optarg, "json") == 0) {
-                json = optarg[0] == 'j';
-            } else {
-                eb_cli_error("--format: '%s' is not md or json", optarg);
+            if ((fmt = eb_compare_format_parse(optarg)) < 0) {
+                eb_cli_error("--format: '%s' is not md, json, junit, gab, bmf or openmetrics", optarg);
                 ok = false;
             }
             break;
@@ -159,14 +167,14 @@ int eb_cmd_compare(int argc, char **argv)
         goto out;
     }
     if (out_path) {
-        st = eb_write_atomic(out_path, write_ctx, &(report_ctx){&cmp, json}, &err);
+        st = eb_write_atomic(out_path, write_ctx, &(report_ctx){&cmp, fmt}, &err);
         if (st == EB_OK) {
             char line[512];
             eb_compare_summary(&cmp, line, sizeof line);
             printf("%s\n", line);
         }
     } else {
-        st = write_report(stdout, &cmp, json, &err);
+        st = write_report(stdout, &cmp, fmt, &err);
     }
     if (st != EB_OK) {
         eb_cli_error("%s", err.msg);
