@@ -1,16 +1,20 @@
 /* cmd_history.c - `edgebench history add|trend|check`: result files kept
  * in an SQLite database (reports/history.h), the trend of one (model,
  * variant) over the runs there, as a table and optionally a PNG plot, and
- * the change points of every series (reports/changepoint.h). */
+ * the change points of every series (reports/changepoint.h), and the
+ * stored results for dashboards (reports/export.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bench/cli.h"
 #include "bench/variant.h"
+#include "reports/emit.h"
+#include "reports/export.h"
 #include "reports/history.h"
 #include "reports/results_devices.h"
 
@@ -20,6 +24,8 @@ static const char USAGE[] =
     "                               [--device D] [--host H] [--threshold PCT]\n"
     "                               [--alpha A] [--plot FILE.png]\n"
     "       edgebench history check --db FILE.sqlite [--alpha A]\n"
+    "       edgebench history export --db FILE.sqlite --format gab|bmf|openmetrics\n"
+    "                                -o PATH\n"
     "\n"
     "add     stores result files (edgebench run -o; JSON or JSON Lines) with their\n"
     "        raw samples, one run per file, in an SQLite database (created when\n"
@@ -46,6 +52,13 @@ static const char USAGE[] =
     "        each change point (slower or faster).  A series of fewer than 12\n"
     "        runs has no verdict, and says so.  Exits 1 when the latest change\n"
     "        point of a series is a slowdown: its latest run is regressed.\n"
+    "export  writes every stored result for dashboards, one point per run:\n"
+    "        openmetrics: one file (PATH, '-' for stdout), each sample with its\n"
+    "        run's start time as timestamp, for `promtool tsdb create-blocks-from\n"
+    "        openmetrics`; gab, bmf: PATH is a folder (created when missing) with\n"
+    "        one file per run, run-ID.json, oldest first, each what `run --format`\n"
+    "        writes, to feed github-action-benchmark or Bencher in order.  The\n"
+    "        database keeps no energy figures: the exports have none.\n"
     "Exit status: 0 ok (check: no regression); 1 check found one; 2 bad usage, an unreadable file or database, or nothing\n"
     "matching; 75 gnuplot missing or failing, a database write failing, or out\n"
     "of memory.\n";
@@ -270,6 +283,113 @@ static int cmd_check(int argc, char **argv)
     return rc;
 }
 
+typedef struct export_ctx {
+    int fmt; /* EB_CMP_GAB, _BMF, _OPENMETRICS */
+    const eb_export_point *p;
+    int n;
+} export_ctx;
+
+static eb_status write_export(FILE *f, const void *ctx, eb_err *err)
+{
+    const export_ctx *x = ctx;
+    if (x->fmt == EB_CMP_GAB)
+        return eb_emit_gab(f, x->p, x->n, err);
+    if (x->fmt == EB_CMP_BMF)
+        return eb_emit_bmf(f, x->p, x->n, err);
+    return eb_emit_openmetrics(f, x->p, x->n, true, err);
+}
+
+/* gab / bmf: one file per run, DIR/run-ID.json */
+static int export_runs(const char *dir, int fmt, const eb_export_point *p, int n)
+{
+    struct stat sb;
+    if (stat(dir, &sb) != 0 && mkdir(dir, 0777) != 0) {
+        eb_cli_error("history export: -o %s: cannot create the folder: %s", dir, strerror(errno));
+        return EB_EXIT_USAGE;
+    }
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        eb_cli_error("history export: -o %s: not a folder (gab and bmf write one file per run into a folder)", dir);
+        return EB_EXIT_USAGE;
+    }
+    int runs = 0;
+    for (int i = 0; i < n;) {
+        int j = i;
+        while (j < n && p[j].run == p[i].run)
+            j++;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/run-%lld.json", dir, (long long)p[i].run);
+        eb_err err = {{0}};
+        eb_status st = eb_write_atomic(path, write_export, &(export_ctx){fmt, &p[i], j - i}, &err);
+        if (st != EB_OK) {
+            eb_cli_error("%s", err.msg);
+            return st == EB_EINVAL ? EB_EXIT_USAGE : EB_EXIT_ENV;
+        }
+        printf("%s: run %lld (%s), %d results\n", path, (long long)p[i].run, p[i].start_time, j - i);
+        runs++;
+        i = j;
+    }
+    printf("%d runs exported to %s\n", runs, dir);
+    return EB_EXIT_OK;
+}
+
+static int cmd_export(int argc, char **argv)
+{
+    static const struct option long_opts[] = {{"db", required_argument, 0, 'd'},
+                                              {"format", required_argument, 0, 'f'},
+                                              {"output", required_argument, 0, 'o'},
+                                              {"help", no_argument, 0, 'h'},
+                                              {0, 0, 0, 0}};
+    const char *db = NULL, *out = NULL;
+    int fmt = -1, c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, ":o:h", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'f':
+            fmt = eb_compare_format_parse(optarg);
+            if (fmt != EB_CMP_GAB && fmt != EB_CMP_BMF && fmt != EB_CMP_OPENMETRICS) {
+                eb_cli_error("history export: --format '%s' is not gab, bmf or openmetrics", optarg);
+                return EB_EXIT_USAGE;
+            }
+            break;
+        case 'o': out = optarg; break;
+        case 'h': fputs(USAGE, stdout); return EB_EXIT_OK;
+        default: return eb_cli_bad_option("history export", c, long_opts, argv);
+        }
+    }
+    if (!db || fmt < 0 || !out || optind != argc) {
+        eb_cli_error("history export needs --db FILE, --format gab|bmf|openmetrics and -o PATH, and no other "
+                     "arguments (see edgebench history --help)");
+        return EB_EXIT_USAGE;
+    }
+    eb_err err = {{0}};
+    eb_history *h;
+    eb_status st = eb_history_open(db, false, &h, &err);
+    if (st != EB_OK)
+        return open_error(st, &err);
+    eb_export_point *p;
+    int n;
+    st = eb_history_export_points(h, &p, &n, &err);
+    eb_history_close(h);
+    if (st != EB_OK) {
+        eb_cli_error("%s", err.msg);
+        return EB_EXIT_ENV;
+    }
+    int rc = EB_EXIT_OK;
+    if (fmt != EB_CMP_OPENMETRICS) {
+        rc = export_runs(out, fmt, p, n);
+    } else {
+        export_ctx x = {fmt, p, n};
+        st = strcmp(out, "-") == 0 ? write_export(stdout, &x, &err) : eb_write_atomic(out, write_export, &x, &err);
+        if (st != EB_OK) {
+            eb_cli_error("%s", err.msg);
+            rc = st == EB_EINVAL ? EB_EXIT_USAGE : EB_EXIT_ENV;
+        }
+    }
+    free(p);
+    return rc;
+}
+
 int eb_cmd_history(int argc, char **argv)
 {
     if (argc < 2) {
@@ -287,6 +407,8 @@ int eb_cmd_history(int argc, char **argv)
         return cmd_trend(argc - 1, argv + 1);
     if (strcmp(sub, "check") == 0)
         return cmd_check(argc - 1, argv + 1);
-    eb_cli_error("history: unknown subcommand '%s': add, trend or check (see edgebench history --help)", sub);
+    if (strcmp(sub, "export") == 0)
+        return cmd_export(argc - 1, argv + 1);
+    eb_cli_error("history: unknown subcommand '%s': add, trend, check or export (see edgebench history --help)", sub);
     return EB_EXIT_USAGE;
 }

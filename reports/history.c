@@ -138,6 +138,11 @@ static const char SCHEMA[] =
 
 _Static_assert(EB_HISTORY_SCHEMA_VERSION == 1, "SCHEMA above sets user_version = 1");
 
+sqlite3 *eb_history_sqlite(eb_history *h)
+{
+    return h->db;
+}
+
 static eb_status db_err(eb_history *h, eb_err *err, const char *what)
 {
     return eb_errf(err, EB_EIO, "%s: %s: %s", h->path, what, sqlite3_errmsg(h->db));

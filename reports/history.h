@@ -33,6 +33,9 @@ typedef struct eb_history eb_history;
  * application's database, or a newer schema version.  Messages name path. */
 eb_status eb_history_open(const char *path, bool create, eb_history **out, eb_err *err);
 void eb_history_close(eb_history *h);
+/* The open SQLite handle, for readers in their own files
+ * (reports/history_export.c); borrowed. */
+struct sqlite3 *eb_history_sqlite(eb_history *h);
 
 /* Adds every result of s (with its samples) as one run.  *added is false
  * when the run was already there (*run_id is then the existing run).
