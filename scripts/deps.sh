@@ -47,6 +47,10 @@ file:/usr/include/CL/cl.h|opencl-c-headers
 file:/etc/OpenCL/vendors/pocl.icd|pocl-opencl-icd
 pc:papi|libpapi-dev
 '
+# the dashboard exports' checkers (tests/cli/test_exports.sh): promtool checks
+# the OpenMetrics text (--format openmetrics), xmllint the JUnit XML against
+# tests/data/junit-10.xsd (compare --format junit)
+DEPS="$DEPS cmd:promtool|prometheus cmd:xmllint|libxml2-utils"
 if [ "${1:-}" = bench ]; then
     DEPS='
 pc:openblas|libopenblas-dev
