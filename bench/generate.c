@@ -67,8 +67,8 @@ bool eb_gen_parse_counts(const char *flag, const char *arg, int64_t min, int64_t
     }
     snprintf(buf, sizeof buf, "%.*s", (int)(braces ? len - 2 : len), braces ? arg + 1 : arg);
     *n = 0;
-    char *save = NULL;
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    char *rest = buf, *tok;
+    while ((tok = strsep(&rest, ",")) != NULL) {
         char *end;
         errno = 0;
         long long v = strtoll(tok, &end, 10);
@@ -343,6 +343,7 @@ static eb_status evaluate(gen_ctx *c, const unsigned char *text, size_t text_len
 {
     const eb_kv_layout *kv = &c->m->kv;
     int64_t W = c->m->context, V = kv->vocab;
+    rec->kl_mean = rec->top1_agreement = NAN; /* unless compared with the first variant below */
     int64_t avail = (int64_t)(text_len / (size_t)(W + 1));
     if (windows > avail)
         windows = avail;
@@ -773,9 +774,19 @@ int eb_generate_sweep(const eb_gen_opts *g, const eb_run_opts *o, const eb_varia
         eb_run_settings settings = {.runs = 1, .timeout_s = o->timeout_s, .isolated = true,
                                     .eval_images = o->eval_count};
         eb_report_doc doc = {&prov, &settings, infos, n_models, results, n};
-        eb_format fmt = out.format == EB_FMT_JSONL ? EB_FMT_JSON : out.format;
-        eb_status st = out.kind == EB_OUTPUT_STDOUT ? eb_emit_stream(stdout, fmt, &doc, &err)
-                                                    : eb_emit_file(out.path, fmt, &doc, &err);
+        eb_status st = EB_OK;
+        if (out.format == EB_FMT_JSONL) { /* one record per line */
+            FILE *f = out.kind == EB_OUTPUT_STDOUT ? stdout : fopen(out.path, "w");
+            if (!f)
+                st = eb_errf(&err, EB_EIO, "%s: %s", out.path, strerror(errno));
+            for (int i = 0; st == EB_OK && i < n; i++)
+                st = eb_emit_jsonl_record(f, &prov, &results[i], &err);
+            if (f && f != stdout && fclose(f) != 0 && st == EB_OK)
+                st = eb_errf(&err, EB_EIO, "%s: %s", out.path, strerror(errno));
+        } else {
+            st = out.kind == EB_OUTPUT_STDOUT ? eb_emit_stream(stdout, out.format, &doc, &err)
+                                              : eb_emit_file(out.path, out.format, &doc, &err);
+        }
         if (st != EB_OK) {
             eb_cli_error("%s", err.msg);
             rc = EB_EXIT_ENV;

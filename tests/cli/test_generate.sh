@@ -84,6 +84,8 @@ expect 2 "an unknown scenario" -- "$EDGEBENCH" run --scenario nope zoo:fortunes-
 contains "$TMP/err" "unknown scenario" "the scenario is named"
 expect 2 "generate on an image classifier" -- $RUN zoo:fmnist-mlp --prompt 4 --gen 2
 contains "$TMP/err" "not a decoder" "a non-decoder is explained"
+expect 2 "cache names that do not match (--kv-past)" -- $RUN zoo:fortunes-gpt-kv --kv-past cache --prompt 4 --gen 2
+contains "$TMP/err" "past_key_values.0.key" "the unmatched input is named"
 expect 2 "prompt + gen beyond the context" -- $RUN zoo:fortunes-gpt-kv --prompt 200 --gen 100
 contains "$TMP/err" "positions" "the context limit is explained"
 expect 2 "generate with no model" -- $RUN --prompt 4 --gen 2
