@@ -392,7 +392,7 @@ static eb_status evaluate(gen_ctx *c, const unsigned char *text, size_t text_len
                 double d = 0;
                 for (int64_t k = 0; k < V; k++)
                     d += exp(base[k]) * (base[k] - lp[k]);
-                kl += d;
+                kl += d > 0 ? d : 0; /* >= 0 in exact arithmetic: below is float rounding */
                 agree += argmax_row(base, V) == argmax_row(lp, V);
                 compared++;
             }
