@@ -65,7 +65,7 @@ int eb_cmd_models(int argc, char **argv)
         return EB_EXIT_ENV;
     }
     printf("zoo (trained, built in; run with zoo:NAME):\n");
-    printf("  %-17s %10s %9s %9s  %-14s %-10s %s\n", "name", "size", "params", "FLOPs", "dataset", "input", "PyTorch top-1");
+    printf("  %-17s %10s %9s %9s  %-14s %-10s %s\n", "name", "size", "params", "FLOPs", "dataset", "input", "PyTorch top-1 / perplexity");
     for (int i = 0; i < n; i++) {
         char ref[80], size[32] = "-", params[32] = "-", flops[32] = "-";
         snprintf(ref, sizeof ref, "zoo:%s", zoo[i].name);
@@ -77,8 +77,12 @@ int eb_cmd_models(int argc, char **argv)
             eb_fmt_count((double)cost.params, params, sizeof params);
             eb_fmt_count((double)cost.flops, flops, sizeof flops);
         }
-        printf("  %-17s %10s %9s %9s  %-14s %-10s %.2f%%\n", zoo[i].name, size, params, flops, zoo[i].dataset,
-               zoo[i].layout, zoo[i].pytorch_accuracy * 100);
+        if (zoo[i].test_count == 0) /* a text decoder (--scenario generate): held-out perplexity */
+            printf("  %-17s %10s %9s %9s  %-14s %-10s ppl %.3f\n", zoo[i].name, size, params, flops, zoo[i].dataset,
+                   zoo[i].layout, zoo[i].pytorch_perplexity);
+        else
+            printf("  %-17s %10s %9s %9s  %-14s %-10s %.2f%%\n", zoo[i].name, size, params, flops, zoo[i].dataset,
+                   zoo[i].layout, zoo[i].pytorch_accuracy * 100);
     }
     for (int i = 0; i < n; i++)
         if (*zoo[i].teacher)

@@ -32,6 +32,8 @@
 #include "bench/layer_drift.h"
 #include "bench/env_checks.h"
 #include "bench/farm_contract.h"
+#include "bench/fortunes_text.h"
+#include "bench/generate.h"
 #include "bench/noise_controls.h"
 #include "bench/mem_limit.h"
 #include "bench/output_path.h"
@@ -123,6 +125,17 @@ static const char USAGE[] =
     "      --deadline S     S seconds from the start: no variant starts after it\n"
     "                       (recorded with status deadline), the one in flight is\n"
     "                       ended at it, the results are written, exit 3\n"
+    "      --scenario S     latency (default) or generate: greedy text generation with\n"
+    "                       a decoder (token ids in, logits out; a KV cache when it has\n"
+    "                       past_key_values.N.key|value inputs and present.N.* outputs):\n"
+    "                       prefill and decode tokens/s, time to first token, decode\n"
+    "                       latency percentiles, KV-cache bytes, peak memory; --eval W:\n"
+    "                       perplexity on W held-out windows (default 16) and drift\n"
+    "                       against the first variant\n"
+    "      --prompt N       generate: prompt tokens (default 64; sweep {64,512})\n"
+    "      --gen M          generate: tokens to generate (default 128; sweep {32,128})\n"
+    "      --kv-past P      generate: the cache inputs' prefix (default past_key_values)\n"
+    "      --kv-present P   generate: the cache outputs' prefix (default present)\n"
     "      --audit cache    after the timed runs, the same input repeatedly against\n"
     "                       distinct inputs (MLPerf TEST04): a variant more than 10%\n"
     "                       faster on repeats is flagged (audit.cache_faster_on_repeats)\n"
@@ -209,12 +222,12 @@ static bool describe_model(const char *path, const eb_run_opts *o, const eb_vari
     eb_graph_cost(g, &m->cost, NULL);
     /* compression settings that cannot apply to this model are bad input */
     for (int i = 0; i < vl->n; i++)
-        if (eb_compress_check(g, &vl->items[i].compress, o->inputs_dir || eb_zoo_find(m->sha256), &err) != EB_OK) {
+        if (eb_compress_check(g, &vl->items[i].compress, o->inputs_dir || eb_zoo_find_dataset(m->sha256), &err) != EB_OK) {
             eb_cli_error("%s: %s: %s", m->name, vl->items[i].spec, err.msg);
             eb_graph_free(g);
             return false;
         }
-    const eb_zoo_entry *zoo = o->eval_count > 0 ? eb_zoo_find(m->sha256) : NULL;
+    const eb_zoo_entry *zoo = o->eval_count > 0 ? eb_zoo_find_dataset(m->sha256) : NULL;
     if (!o->inputs_dir && eb_run_check_eval(o->eval_count, zoo, m->name, &err) != EB_OK) {
         eb_cli_error("%s", err.msg);
         eb_graph_free(g);
@@ -736,6 +749,9 @@ int eb_cmd_run(int argc, char **argv)
         {"pin", required_argument, 0, 0x4e01}, {"cooldown", required_argument, 0, 0x4e02},
         {"audit", required_argument, 0, 0x4e03},
         {"out-dir", required_argument, 0, 0x4e04}, {"deadline", required_argument, 0, 0x4e05},
+        {"scenario", required_argument, 0, 0x4e10}, {"prompt", required_argument, 0, 0x4e11},
+        {"gen", required_argument, 0, 0x4e12}, {"kv-past", required_argument, 0, 0x4e13},
+        {"kv-present", required_argument, 0, 0x4e14},
         {"processes", required_argument, 0, 'K'},
         {"resume", required_argument, 0, 'R'}, {"mem-limit", required_argument, 0, 'G'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
@@ -747,6 +763,10 @@ int eb_cmd_run(int argc, char **argv)
     const char *pin_arg = NULL; /* --pin, checked once the options are read */
     int pin_count = 0;
     dim_check dims = {0};
+    /* --scenario generate (bench/generate.c) */
+    eb_gen_opts gen = {.n_prompts = 1, .prompts = {64}, .n_gens = 1, .gens = {128}, .kv_past = "past_key_values",
+                       .kv_present = "present", .corpus_dir = EB_FORTUNES_DIR};
+    bool eval_given = false, gen_flags = false;
     int64_t seed = 1, processes = 1;
     double cv_pct = 5;
     char **default_models = NULL;
@@ -797,11 +817,17 @@ int eb_cmd_run(int argc, char **argv)
             break;
         case 'C': ok = eb_cli_parse_int("--calib", optarg, 1, 60000, &s.opts.calib_count); break;
         case 'e':
+            eval_given = true;
             if (strcmp(optarg, "all") == 0)
                 s.opts.eval_count = INT64_MAX;
             else
                 ok = eb_cli_parse_int("--eval", optarg, 0, INT64_MAX, &s.opts.eval_count);
             break;
+        case 0x4e10: ok = eb_gen_parse_scenario(optarg, &gen); break;
+        case 0x4e11: gen_flags = true; ok = eb_gen_parse_counts("--prompt", optarg, 1, 4096, gen.prompts, &gen.n_prompts); break;
+        case 0x4e12: gen_flags = true; ok = eb_gen_parse_counts("--gen", optarg, 1, 4096, gen.gens, &gen.n_gens); break;
+        case 0x4e13: gen_flags = true; gen.kv_past = optarg; break;
+        case 0x4e14: gen_flags = true; gen.kv_present = optarg; break;
         case 0x4e01: pin_arg = optarg; break;
         case 0x4e02: ok = eb_cli_parse_double("--cooldown", optarg, 0, 1e6, &s.cooldown.seconds); break;
         case 0x4e03:
@@ -848,6 +874,26 @@ int eb_cmd_run(int argc, char **argv)
     }
     if (s.out.kind == EB_OUTPUT_STDOUT)
         s.table_out = stderr; /* stdout carries the document */
+    if (gen_flags && !gen.on) {
+        eb_cli_error("--prompt, --gen, --kv-past and --kv-present belong to --scenario generate");
+        goto out;
+    }
+    if (gen.on) { /* its own sweep: one process per row, no launcher (bench/generate.h) */
+        if (!eval_given)
+            s.opts.eval_count = 16;
+        const char **gm = (const char **)argv + optind;
+        if (argc - optind == 0) {
+            eb_cli_error("--scenario generate: name a decoder model (zoo:fortunes-gpt-kv, zoo:fortunes-gpt or an .onnx file)");
+            goto out;
+        }
+        for (int m = optind; m < argc; m++)
+            if (eb_run_check_model_ref(argv[m], &err) != EB_OK) {
+                eb_cli_error("%s", err.msg);
+                goto out;
+            }
+        rc = eb_generate_sweep(&gen, &s.opts, &s.variants, gm, argc - optind, out_path, format_arg, argc, argv);
+        goto out;
+    }
     /* before the first fork: the variants' processes share the progress
      * page (the number of variants is set once the models are known) */
     eb_progress_init(&s.progress, 0, s.opts.runs, s.opts.min_time_s, s.opts.max_time_s);
@@ -873,6 +919,8 @@ int eb_cmd_run(int argc, char **argv)
             goto out;
         }
         for (int i = 0; i < n; i++) {
+            if (zoo[i].test_count == 0) /* a text decoder: --scenario generate's, named explicitly */
+                continue;
             char *ref = malloc(strlen(zoo[i].name) + 5);
             if (!ref) {
                 rc = EB_EXIT_ENV;

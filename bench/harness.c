@@ -355,7 +355,7 @@ static void where_lost(const char *model_path, const eb_variant *v, const eb_run
     eb_result scratch = {0}; /* calib_sets notes its source in a result: not this one's to change */
     eb_status st = EB_OK;
     if (v->compress.quant == EB_QUANT_INT8_STATIC)
-        st = calib_sets(g, eb_zoo_find(model_sha), o, &calib, &n_calib, &scratch, &err);
+        st = calib_sets(g, eb_zoo_find_dataset(model_sha), o, &calib, &n_calib, &scratch, &err);
     s.n_calib = n_calib;
     s.calib = calib;
     if (st == EB_OK)
@@ -637,7 +637,7 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
     /* the compression transforms: the one place that applies or refuses prune/quant */
     eb_transform_opts xo = {.shape = &o->shape, .eval = eb_ref_eval};
     if (v->compress.quant == EB_QUANT_INT8_STATIC &&
-        (st = calib_sets(g, eb_zoo_find(sha), o, &calib, &xo.n_calib, res, &err)) != EB_OK) {
+        (st = calib_sets(g, eb_zoo_find_dataset(sha), o, &calib, &xo.n_calib, res, &err)) != EB_OK) {
         calib_n = xo.n_calib * g->n_inputs;
         fail(res, st, &err);
         goto done;
@@ -680,7 +680,7 @@ void eb_harness_run(const char *model_path, const eb_variant *v, const eb_run_op
         goto done;
 
     /* a zoo model is timed and compared on its real test images */
-    if (o->eval_count > 0 && !o->inputs_dir && (zoo = eb_zoo_find(sha)) != NULL) {
+    if (o->eval_count > 0 && !o->inputs_dir && (zoo = eb_zoo_find_dataset(sha)) != NULL) {
         bool opened = false;
         if (g->n_inputs != 1) {
             fail(res, eb_errf(&err, EB_EINVAL, "%s: a dataset model takes one input, this one takes %d", zoo->name,

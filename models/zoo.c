@@ -66,6 +66,11 @@ static bool parse_entry(const cJSON *m, eb_zoo_entry *e)
         if (cJSON_IsString(l) && e->n_labels < 16)
             snprintf(e->labels[e->n_labels++], sizeof e->labels[0], "%s", l->valuestring);
     }
+    e->context = (int)get_num(in, "context", 0);
+    e->pytorch_perplexity = get_num(m, "pytorch_perplexity", -1);
+    e->pytorch_perplexity_16 = get_num(m, "pytorch_perplexity_16", -1);
+    if (strcmp(e->task, "text-generation") == 0) /* no images: a corpus, a context */
+        return *e->name && *e->file && strlen(e->sha256) == 64 && e->context > 0;
     return *e->name && *e->file && strlen(e->sha256) == 64 && e->pre.std > 0 && e->test_count > 0;
 }
 
@@ -111,6 +116,12 @@ const eb_zoo_entry *eb_zoo_find(const char *key)
         if (strcmp(e[i].name, key) == 0 || strcmp(e[i].sha256, key) == 0)
             return &e[i];
     return NULL;
+}
+
+const eb_zoo_entry *eb_zoo_find_dataset(const char *key)
+{
+    const eb_zoo_entry *e = eb_zoo_find(key);
+    return e && e->test_count > 0 ? e : NULL;
 }
 
 eb_status eb_model_read(const char *ref, void **buf, size_t *len, char sha256[65], eb_err *err)

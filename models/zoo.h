@@ -44,6 +44,10 @@ typedef struct eb_zoo_entry {
     /* "distilled" (optional): trained from this zoo model's soft targets */
     char teacher[64];          /* "" when trained on labels only */
     double kd_temperature, kd_alpha;
+    /* task "text-generation" (a byte-level decoder, --scenario generate) */
+    int context;                 /* positions the model takes ("input.context"), 0 unknown */
+    double pytorch_perplexity;   /* on the whole held-out text; -1 unknown */
+    double pytorch_perplexity_16; /* on its first 16 windows (--eval 16); -1 unknown */
 } eb_zoo_entry;
 
 /* Parses the embedded manifest once (cJSON); count of entries, or -1 with
@@ -51,6 +55,9 @@ typedef struct eb_zoo_entry {
 int eb_zoo_entries(const eb_zoo_entry **entries, eb_err *err);
 /* The entry whose name or SHA-256 matches, or NULL. */
 const eb_zoo_entry *eb_zoo_find(const char *name_or_sha256);
+/* The same, but only a model with a test set of images (the latency
+ * scenario's task metric and calibration); NULL for a text decoder. */
+const eb_zoo_entry *eb_zoo_find_dataset(const char *name_or_sha256);
 
 /* Bytes of the model `ref` ("zoo:NAME" or a file path) into a malloc'd
  * buffer, with its SHA-256 and display name. */

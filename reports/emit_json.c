@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "reports/emit.h"
+#include "reports/gen_json.h"
 #include "reports/processes.h"
 #include "reports/counters_json.h"
 #include "reports/layers_json.h"
@@ -423,6 +424,8 @@ cJSON *eb_result_json(const eb_result *r)
     for (int i = 0; warn && i < r->n_warnings; i++)
         cJSON_AddItemToArray(warn, cJSON_CreateString(r->warnings[i]));
     eb_noise_json_add(o, r); /* --pin, --cooldown, environment, sentinel, --audit cache */
+    if (r->generate) /* --scenario generate */
+        cJSON_AddItemToObject(o, "generate", eb_gen_json(r->generate));
     return o;
 }
 

@@ -36,6 +36,8 @@ void eb_result_free(eb_result *r)
 {
     cJSON_Delete(r->raw);
     r->raw = NULL;
+    free(r->generate);
+    r->generate = NULL;
     free(r->samples_ms);
     r->samples_ms = NULL;
     r->n_samples = 0;

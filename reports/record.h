@@ -21,6 +21,7 @@
 
 #include "models/cost.h"
 #include "models/cost_levels.h"
+#include "reports/gen_record.h"
 #include "reports/latency_stats.h"
 #include "reports/noise_record.h"
 
@@ -435,6 +436,8 @@ typedef struct eb_result {
     /* a record kept by --resume (bench/resume.c): its JSON as read, written
      * back as it was (owned; NULL for a result of this run) */
     struct cJSON *raw;
+    /* --scenario generate (reports/gen_record.h): owned, NULL otherwise */
+    struct eb_gen_record *generate;
 } eb_result;
 
 /* Appends a warning to r (dropped when r holds EB_RESULT_MAX_WARNINGS). */

@@ -108,6 +108,12 @@ aarch64:*) ;;
 *:x86_64 | *:i?86) DEPS="$DEPS pc:libcpuid|libcpuid-dev" ;;
 esac
 
+# the generate scenario's prompts and perplexity text, and the training text of
+# zoo:fortunes-gpt (tests/cli/test_generate.sh): Debian's fortunes corpus
+case "${1:-}" in
+"" | torch) DEPS="$DEPS file:/usr/share/games/fortunes/fortunes|fortunes" ;;
+esac
+
 have() {
     case "$1" in
     pc:*) command -v pkg-config >/dev/null 2>&1 && pkg-config --exists "${1#pc:}" ;;
