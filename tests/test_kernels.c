@@ -745,14 +745,30 @@ static void dynamic_grid_u8_bit_exact(void **state)
         }
 }
 
+/* The twin's Gemm (transB = 1) of X [m][kk] and the compressed W with a
+ * bias, and its Relu when relu (the Gemm then goes to tmp), into ref. */
+static void twin_gemm(const eb_kernel *k, float *x, const eb_tensor *cw, float *bias, bool relu, int m, int n, int kk,
+                      float *ref, float *tmp)
+{
+    int64_t sx[2] = {m, kk}, sc[1] = {n}, sy[2] = {m, n};
+    eb_tensor tx = tensor(x, 2, sx), tc = tensor(bias, 1, sc), ty = tensor(relu ? tmp : ref, 2, sy);
+    const eb_tensor *in3[3] = {&tx, cw, &tc};
+    eb_attr tb = attr_int("transB", 1);
+    twin(k, EB_OP_GEMM, "Gemm", &tb, 1, in3, 3, &ty);
+    if (relu) {
+        eb_tensor tr = tensor(ref, 2, sy);
+        const eb_tensor *in1[1] = {&ty};
+        twin(k, EB_OP_RELU, "Relu", NULL, 0, in1, 1, &tr);
+    }
+}
+
 /* The I4X kernels' arithmetic: each row of X quantized (eb_xq8_quantize:
  * q >= -127 and q * scale within half a step of x), the twin's Gemm on
  * X dequantized from it equals y to NMSE 1e-10 (fp32 sums in another
  * order): the int8 dots themselves are exact. */
-static void expect_q8_exact(const eb_kernel *k, const eb_cweights *pw, const float *x, int m, int n, int kk,
+static void expect_q8_exact(const eb_kernel *k, const float *x, int m, int n, int kk,
                             const eb_tensor *cw, float *bias, bool relu, const float *y, const char *what)
 {
-    (void)pw;
     float *xd = malloc(sizeof(float) * (size_t)m * kk), *ref = malloc(sizeof(float) * (size_t)m * n);
     float *tmp = malloc(sizeof(float) * (size_t)m * n), *s = malloc(sizeof(float) * (size_t)kk / 32);
     int8_t *q = malloc((size_t)kk);
@@ -772,16 +788,7 @@ static void expect_q8_exact(const eb_kernel *k, const eb_cweights *pw, const flo
             assert_int_equal(c8[c], 8 * sum);
         }
     }
-    int64_t sx[2] = {m, kk}, sc[1] = {n}, sy[2] = {m, n};
-    eb_tensor tx = tensor(xd, 2, sx), tc = tensor(bias, 1, sc), ty = tensor(relu ? tmp : ref, 2, sy);
-    const eb_tensor *in3[3] = {&tx, cw, &tc};
-    eb_attr tb = attr_int("transB", 1);
-    twin(k, EB_OP_GEMM, "Gemm", &tb, 1, in3, 3, &ty);
-    if (relu) {
-        eb_tensor tr = tensor(ref, 2, sy);
-        const eb_tensor *in1[1] = {&ty};
-        twin(k, EB_OP_RELU, "Relu", NULL, 0, in1, 1, &tr);
-    }
+    twin_gemm(k, xd, cw, bias, relu, m, n, kk, ref, tmp);
     char exact[200];
     snprintf(exact, sizeof exact, "%s, against the int8 arithmetic", what);
     compare(y, ref, relu ? tmp : NULL, (size_t)m * n, 1e-10, exact);
@@ -824,7 +831,7 @@ static void run_wgemm(const eb_kernel *k)
                     for (size_t i = 0; i < (size_t)n * kk; i++)
                         if (eb_test_rand(&g_rng) % 5)
                             w[i] = 0.0f;
-                int64_t sx[2] = {m, kk}, sw[2] = {n, kk}, sc[1] = {n}, sy[2] = {m, n};
+                int64_t sw[2] = {n, kk};
                 eb_tensor tw = tensor(w, 2, sw), cw = tensor(NULL, 2, sw);
                 eb_storage *st = NULL;
                 eb_err err;
@@ -847,21 +854,13 @@ static void run_wgemm(const eb_kernel *k)
                 eb_epilogue ep = {.bias = bias, .act = relu ? EB_ACT_RELU : EB_ACT_NONE};
                 eb_wgemm(&pw, k->isa, m, x, (size_t)kk, y, (size_t)n, &ep, NULL, NULL);
 
-                eb_tensor tx = tensor(x, 2, sx), tc = tensor(bias, 1, sc), ty = tensor(relu ? tmp : ref, 2, sy);
-                const eb_tensor *in3[3] = {&tx, &cw, &tc};
-                eb_attr tb = attr_int("transB", 1);
-                twin(k, EB_OP_GEMM, "Gemm", &tb, 1, in3, 3, &ty);
-                if (relu) {
-                    eb_tensor tr = tensor(ref, 2, sy);
-                    const eb_tensor *in1[1] = {&ty};
-                    twin(k, EB_OP_RELU, "Relu", NULL, 0, in1, 1, &tr);
-                }
+                twin_gemm(k, x, &cw, bias, relu, m, n, kk, ref, tmp);
                 char what[160];
                 snprintf(what, sizeof what, "%s M=%d N=%d K=%d%s", k->name, m, n, kk, relu ? " relu" : "");
                 check_guards(y, (size_t)m * n, what);
                 compare(y, ref, relu ? tmp : NULL, (size_t)m * n, k->tol, what);
                 if (q8) /* and exactly the int8 arithmetic: the twin on X as quantized */
-                    expect_q8_exact(k, &pw, x, m, n, kk, &cw, bias, relu, y, what);
+                    expect_q8_exact(k, x, m, n, kk, &cw, bias, relu, y, what);
                 free_guarded(y);
                 eb_cweights_free(&pw);
                 eb_storage_free(st);

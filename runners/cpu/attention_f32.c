@@ -8,7 +8,6 @@
  * run in turn and the products use the threads. */
 #include "runners/cpu/attention_f32.h"
 
-#include <math.h>
 #include <string.h>
 
 #include "reference_kernels/ref_util.h"
@@ -25,10 +24,8 @@ size_t eb_attention_scratch_floats(const eb_attention *a, int threads)
     return (size_t)(threads > 1 ? threads : 1) * (size_t)a->block * (size_t)a->n;
 }
 
-enum { LANES = 8 }; /* partial maxima that vectorise, as eltwise_f32.c's rows */
-
 /* One row of scores in place: scaled, selected (cond), masked (added);
- * returns its maximum.  Each pass is a plain loop over the row. */
+ * returns its maximum.  Each pass is a plain loop over the row (they vectorise). */
 static float prepare_row(const eb_attention *a, float *s, int64_t n, const uint8_t *cr, const float *mr)
 {
     if (a->scale != 1.0f)
@@ -48,18 +45,7 @@ static float prepare_row(const eb_attention *a, float *s, int64_t n, const uint8
         for (int64_t j = 0; j < n; j++)
             s[j] += mr[0];
     }
-    float m[LANES];
-    for (int l = 0; l < LANES; l++)
-        m[l] = -INFINITY;
-    int64_t j = 0;
-    for (; j + LANES <= n; j += LANES)
-        for (int l = 0; l < LANES; l++)
-            m[l] = s[j + l] > m[l] ? s[j + l] : m[l];
-    for (; j < n; j++)
-        m[0] = s[j] > m[0] ? s[j] : m[0];
-    for (int l = 1; l < LANES; l++)
-        m[0] = m[l] > m[0] ? m[l] : m[0];
-    return m[0];
+    return eb_row_max_f32(s, n);
 }
 
 /* rows [r0, r0 + rows) of batch matrix i: scores into s, probabilities in

@@ -150,6 +150,8 @@ void eb_global_pool_nhwc_f32(int n, int hw, int c, bool is_max, const float *x, 
 /* y[j] = e^(x[j] - mx) for j < n; returns their sum: a SOFTMAX row of
  * kernels.def. */
 typedef float (*eb_exp_sum_fn)(const float *x, float mx, float *y, int64_t n);
+/* The largest of x[0..n) (-inf for n = 0), in partial maxima that vectorise. */
+float eb_row_max_f32(const float *x, int64_t n);
 
 void eb_dw_row_f32__generic(const eb_dwconv2d *d, const float *x, float *y, int n, int oy);
 void eb_pool_row_f32__generic(const eb_pool2d *p, const float *x, float *y, int n, int oy);

@@ -351,7 +351,7 @@ enum { LANES = 8 };
 
 /* Sums and maxima in LANES independent partials, so that they vectorise
  * without reassociating one long chain. */
-static float row_max(const float *x, int64_t n)
+float eb_row_max_f32(const float *x, int64_t n)
 {
     float m[LANES];
     for (int l = 0; l < LANES; l++)
@@ -398,7 +398,7 @@ static void softmax_range(void *arg, int64_t b, int64_t e)
     for (int64_t r = b; r < e; r++) {
         const float *x = c->x + r * n;
         float *y = c->y + r * n;
-        float mx = row_max(x, n);
+        float mx = eb_row_max_f32(x, n);
         float s[LANES] = {0};
         if (c->log) {
             int64_t j = 0;
