@@ -83,6 +83,16 @@ file:$A/sqlite3.pc|libsqlite3-dev:arm64
 file:$A/cmocka.pc|libcmocka-dev:arm64
 "
 fi
+# tests/cli/test_farm.sh (the device-farm playbook, scripts/farm/): Ansible,
+# sshd in network namespaces reached through nc, a qemu-user exec wrapper
+[ -z "${1:-}" ] && DEPS="$DEPS
+cmd:ansible-playbook|ansible-core
+file:/usr/sbin/sshd|openssh-server
+cmd:ssh|openssh-client
+cmd:ip|iproute2
+cmd:nc|netcat-openbsd
+cmd:qemu-x86_64|qemu-user
+"
 # libcpuid identifies x86 CPUs only; elsewhere /proc/cpuinfo is used
 case "${1:-}:$(uname -m)" in
 aarch64:*) ;;
