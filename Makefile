@@ -16,7 +16,11 @@
 #   make test-aarch64  cross-build for aarch64 (NEON) into build-aarch64/, test under qemu
 #   make CC=clang   any C11 compiler; V=1 shows the commands
 #   make OPENCL=auto|yes|no CUDA=auto|yes|no   the optional GPU runners (below)
-#   make install PREFIX=/usr/local  the binary and its man page (DESTDIR too)
+#   make install PREFIX=/usr/local  the binary, its man page and the farm
+#                   scripts (scripts/farm/, when present; DESTDIR too)
+#   make dist TARGET=linux-x86_64|linux-aarch64|linux-aarch64-static
+#                   a bundle a device farm pushes: dist/edgebench-VERSION-TARGET/
+#                   and its .tar.gz (scripts/make_dist.sh; default: this host)
 #
 # `deps` runs first everywhere: it installs missing Debian packages.
 
@@ -201,7 +205,7 @@ TEST_OBJ_test_cpu_concat = $(TEST_GRAPH_BUILDER)
 TEST_OBJ_test_cpu_einsum = $(TEST_GRAPH_BUILDER)
 
 .SECONDARY:
-.PHONY: FORCE all deps zoo-large zoo-sweep test unit-test conformance conformance-cuda-host cli-test test-kill check-layers demo bench clean test-aarch64 man install
+.PHONY: FORCE dist all deps zoo-large zoo-sweep test unit-test conformance conformance-cuda-host cli-test test-kill check-layers demo bench clean test-aarch64 man install
 .DEFAULT_GOAL := all
 
 all: deps $(BIN) $(LIB) $(LAYER_LIBS)
@@ -251,7 +255,7 @@ $(LIB): $(CORE_OBJ)
 
 $(BIN): $(BUILD)/bench/main.o $(APP_OBJ) $(LIB)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+	$(Q)$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
 # a driver links its own layers' libraries only (TEST_LAYERS_<driver>)
 $(CONF_BIN): $(BUILD)/tests/conformance/test_onnx_node.o $(TEST_UTIL) $(call eb_test_libs,test_onnx_node)
@@ -287,10 +291,20 @@ $(MAN): docs/edgebench.md | $(BUILD)/deps.stamp
 	$(Q)lowdown -s -Tman --out-no-smarty -o $@ $<
 
 PREFIX  ?= /usr/local
+# the device-farm scripts (FARM_DIR, when the tree has it) go to
+# PREFIX/share/edgebench/farm, executables kept executable
+FARM_DIR ?= scripts/farm
 install: all $(MAN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/edgebench
 	install -m 644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man1/edgebench.1
+	$(Q)if [ -d "$(FARM_DIR)" ]; then \
+	    (cd "$(FARM_DIR)" && find . -type f) | while IFS= read -r f; do \
+	        if [ -x "$(FARM_DIR)/$$f" ]; then m=755; else m=644; fi; \
+	        install -D -m $$m "$(FARM_DIR)/$$f" "$(DESTDIR)$(PREFIX)/share/edgebench/farm/$${f#./}" || exit 1; \
+	    done; \
+	    echo "install: the farm scripts ($(FARM_DIR)) in $(DESTDIR)$(PREFIX)/share/edgebench/farm"; \
+	fi
 
 test: deps unit-test conformance conformance-cuda-host cli-test check-layers
 	@echo "edgebench: all tests passed"
@@ -330,6 +344,17 @@ check-layers:
 # (deps.sh aarch64), builds into build-aarch64/, runs the tests under qemu
 test-aarch64:
 	$(Q)sh scripts/test_aarch64.sh
+
+# make dist: the bundle (binary, optional DIST_MODELS, manifest.json,
+# SHA256SUMS) for TARGET, built by scripts/make_dist.sh with its own make
+# (a cross target installs its toolchain first: deps.sh aarch64)
+# (the host target builds in $(BUILD) with this make's CC and SANITIZE)
+TARGET ?=
+DIST_MODELS ?=
+DIST_DIR ?= dist
+dist:
+	$(Q)DIST_MODELS="$(DIST_MODELS)" DIST_DIR="$(DIST_DIR)" BUILD="$(BUILD)" SANITIZE="$(SANITIZE)" HOST_CC="$(CC)" \
+	    sh scripts/make_dist.sh $(TARGET)
 
 demo: all
 	./$(BIN) run -v 'ref;cpu:threads={1,2}'
@@ -383,7 +408,7 @@ zoo-sweep:
 	/usr/bin/python3 scripts/export_sweep.py $(MODEL_CACHE)/sweep
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san dist
 
 # make fuzz, and the programs make test replays the fuzz regressions with
 include tests/fuzz/fuzz.mk

@@ -31,6 +31,7 @@
 #include "bench/interrupt.h"
 #include "bench/layer_drift.h"
 #include "bench/env_checks.h"
+#include "bench/farm_contract.h"
 #include "bench/noise_controls.h"
 #include "bench/mem_limit.h"
 #include "bench/output_path.h"
@@ -113,6 +114,13 @@ static const char USAGE[] =
     "                       CPUs only (sched_setaffinity): 0, 0-1, 0,2; checked\n"
     "                       against the online CPUs\n"
     "      --cooldown S     wait S seconds between variants (default 0)\n"
+    "      --out-dir DIR    every file the run writes goes under DIR (created):\n"
+    "                       the results (DIR/results.json, or -o taken inside DIR),\n"
+    "                       their .jsonl, --save-outputs, --save-model; the last\n"
+    "                       stdout line is EDGEBENCH_DONE rc=N results=PATH sha256=HEX\n"
+    "      --deadline S     S seconds from the start: no variant starts after it\n"
+    "                       (recorded with status deadline), the one in flight is\n"
+    "                       ended at it, the results are written, exit 3\n"
     "      --audit cache    after the timed runs, the same input repeatedly against\n"
     "                       distinct inputs (MLPerf TEST04): a variant more than 10%\n"
     "                       faster on repeats is flagged (audit.cache_faster_on_repeats)\n"
@@ -255,6 +263,7 @@ typedef struct sweep {
     eb_cooldown cooldown;    /* --cooldown (noise_controls.h) */
     eb_env_checks env;       /* read once at the start, stamped on every result (env_checks.h) */
     int processes;   /* --processes: worker processes per variant */
+    eb_farm farm;    /* --out-dir, --deadline (farm_contract.h) */
 } sweep;
 
 /* The wait hook of eb_isolate_run: redraw the progress line; stop on Ctrl-C. */
@@ -309,6 +318,41 @@ static void record(sweep *s, eb_result *r, double base_median_ms)
 static bool is_plain_ref(const eb_variant *v)
 {
     return strcmp(v->spec, "ref") == 0;
+}
+
+/* --deadline passed: variant v of model m is recorded as not run (status
+ * deadline), without a process; false while there is time left. */
+static bool deadline_skip(sweep *s, int m, const eb_result *proto, int v, int *done)
+{
+    if (!eb_farm_deadline_passed(&s->farm))
+        return false;
+    (void)m;
+    eb_result r = *proto;
+    eb_result_begin(&r, &s->variants.items[v]);
+    r.status = EB_RESULT_DEADLINE;
+    snprintf(r.error, sizeof r.error, "not run: the --deadline of %.15g s had passed", s->farm.deadline_s);
+    eb_result_set_device(&r, &s->variants.items[v], false);
+    r.is_baseline = is_plain_ref(&s->variants.items[v]);
+    (*done)++;
+    record(s, &r, NAN);
+    return true;
+}
+
+/* eb_isolate_run with the variant's timeout cut to what is left before
+ * --deadline: a variant still running then is ended, recorded deadline. */
+static void run_variant(sweep *s, const char *path, const eb_variant *v, bool baseline, eb_result *r)
+{
+    double keep = s->opts.timeout_s, left = eb_farm_left(&s->farm);
+    bool cut = left < keep;
+    if (cut)
+        s->opts.timeout_s = left > 1e-3 ? left : 1e-3;
+    eb_isolate_run(path, v, &s->opts, baseline, r);
+    if (cut && r->status == EB_RESULT_TIMEOUT) {
+        r->status = EB_RESULT_DEADLINE;
+        snprintf(r->error, sizeof r->error, "ended at the --deadline of %.15g s, %.3g s into the variant",
+                 s->farm.deadline_s, s->opts.timeout_s);
+    }
+    s->opts.timeout_s = keep;
 }
 
 /* Records variant i of model m from what --resume kept. */
@@ -386,8 +430,10 @@ static void run_model_processes(sweep *s, int m, const eb_result *proto, int ref
         cooled[v] += eb_cooldown_wait(&s->cooldown, stop_on_interrupt, NULL);
         if (eb_interrupted())
             break;
+        if (eb_farm_deadline_passed(&s->farm))
+            break;
         eb_progress_begin(&s->progress, info->name, s->variants.items[v].spec, ++*done);
-        eb_isolate_run(info->path, &s->variants.items[v], &s->opts, v == ref_idx, r);
+        run_variant(s, info->path, &s->variants.items[v], v == ref_idx, r);
         eb_progress_end(&s->progress, true);
         ran[v]++;
     }
@@ -404,8 +450,11 @@ static void run_model_processes(sweep *s, int m, const eb_result *proto, int ref
             record_resumed(s, m, v, base_median, done);
             continue;
         }
-        if (ran[v] == 0)
+        if (ran[v] == 0) {
+            if (!eb_interrupted())
+                deadline_skip(s, m, proto, v, done);
             continue;
+        }
         eb_result merged;
         eb_interleave_merge(&parts[v * k], ran[v], k, s->opts.cv_threshold, &merged);
         merged.noise.cooldown_s = cooled[v];
@@ -458,6 +507,14 @@ static void run_model(sweep *s, int m, char *tmpl_dir, int *done)
     bool ref_kept;
     if (resume_model(s, m, ref_idx, &ref_kept, done))
         return;
+    if (eb_farm_deadline_passed(&s->farm)) { /* --deadline: nothing of this model starts */
+        for (int i = 0; i < s->variants.n; i++)
+            if (resumed(s, m, i))
+                record_resumed(s, m, i, NAN, done);
+            else
+                deadline_skip(s, m, &proto, i, done);
+        return;
+    }
     if (s->processes > 1 && ref_idx >= 0) {
         run_model_processes(s, m, &proto, ref_idx, ref_kept ? kept_base : NAN, ref_kept, done);
         return;
@@ -469,14 +526,14 @@ static void run_model(sweep *s, int m, char *tmpl_dir, int *done)
         return;
     if (s->processes > 1) { /* a silent baseline, then the variants in K processes each */
         eb_progress_begin(&s->progress, info->name, NULL, *done + 1);
-        eb_isolate_run(info->path, &ref, &s->opts, true, &base);
+        run_variant(s, info->path, &ref, true, &base);
         eb_progress_end(&s->progress, false);
         eb_result_free(&base);
         run_model_processes(s, m, &proto, -1, NAN, false, done);
         return;
     }
     eb_progress_begin(&s->progress, info->name, ref_idx >= 0 && !ref_kept ? ref.spec : NULL, *done + 1);
-    eb_isolate_run(info->path, &ref, &s->opts, true, &base);
+    run_variant(s, info->path, &ref, true, &base);
     base.noise.cooldown_s = base_cooled;
     eb_progress_end(&s->progress, ref_idx >= 0 && !ref_kept);
     eb_task_metric base_task = base.task;
@@ -501,12 +558,14 @@ static void run_model(sweep *s, int m, char *tmpl_dir, int *done)
             record_resumed(s, m, i, base_median, done);
             continue;
         }
+        if (deadline_skip(s, m, &proto, i, done))
+            continue;
         eb_result r = proto;
         double cooled = eb_cooldown_wait(&s->cooldown, stop_on_interrupt, NULL);
         if (eb_interrupted())
             break;
         eb_progress_begin(&s->progress, info->name, s->variants.items[i].spec, ++*done);
-        eb_isolate_run(info->path, &s->variants.items[i], &s->opts, false, &r);
+        run_variant(s, info->path, &s->variants.items[i], false, &r);
         r.noise.cooldown_s = cooled;
         eb_progress_end(&s->progress, true);
         if (r.task.available && base_task.available && r.task.count == base_task.count) {
@@ -593,7 +652,7 @@ static int exit_status(const sweep *s)
     bool any_ok = false;
     for (int i = 0; i < s->n_results; i++) {
         eb_result_status st = s->results[i].status;
-        if (st == EB_RESULT_FAILED || st == EB_RESULT_CRASHED || st == EB_RESULT_TIMEOUT)
+        if (st == EB_RESULT_FAILED || st == EB_RESULT_CRASHED || st == EB_RESULT_TIMEOUT || st == EB_RESULT_DEADLINE)
             return EB_EXIT_PARTIAL;
         any_ok = any_ok || st == EB_RESULT_OK;
     }
@@ -674,6 +733,7 @@ int eb_cmd_run(int argc, char **argv)
         {"sensitivity", no_argument, 0, 'Y'}, {"power-table", required_argument, 0, 'W'},
         {"pin", required_argument, 0, 0x4e01}, {"cooldown", required_argument, 0, 0x4e02},
         {"audit", required_argument, 0, 0x4e03},
+        {"out-dir", required_argument, 0, 0x4e04}, {"deadline", required_argument, 0, 0x4e05},
         {"processes", required_argument, 0, 'K'},
         {"resume", required_argument, 0, 'R'}, {"mem-limit", required_argument, 0, 'G'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
@@ -690,6 +750,9 @@ int eb_cmd_run(int argc, char **argv)
     char **default_models = NULL;
     int rc = EB_EXIT_USAGE, c;
     eb_err err = {{0}};
+    const char *results_written = NULL; /* for the EDGEBENCH_DONE line */
+    bool swept = false;
+    eb_farm_begin(&s.farm, argc, argv); /* the --deadline clock starts here */
     optind = 0; /* glibc: rescan from the start */
     while ((c = getopt_long(argc, argv, ":v:n:o:h", long_opts, NULL)) != -1) {
         bool ok = true;
@@ -744,6 +807,8 @@ int eb_cmd_run(int argc, char **argv)
                 eb_cli_error("--audit %s: unknown audit (known: cache)", optarg);
             s.opts.audit_cache = ok;
             break;
+        case 0x4e04: s.farm.out_dir = optarg; break;
+        case 0x4e05: ok = eb_cli_parse_double("--deadline", optarg, 1e-3, 1e9, &s.farm.deadline_s); break;
         case 'h': fputs(USAGE, stdout); rc = EB_EXIT_OK; goto out;
         default: eb_cli_bad_option("run", c, long_opts, argv); goto out;
         }
@@ -762,6 +827,14 @@ int eb_cmd_run(int argc, char **argv)
         goto out;
     if (s.variants.n == 0 && eb_variant_parse("ref", &s.variants, &err) != EB_OK)
         goto out;
+    eb_status farm_st = eb_farm_resolve(&s.farm, format_arg, &out_path, &s.opts.save_outputs_dir,
+                                        &s.opts.save_model_dir, &err);
+    if (farm_st != EB_OK) {
+        eb_cli_error("%s", err.msg);
+        rc = farm_st == EB_EIO ? EB_EXIT_ENV : EB_EXIT_USAGE;
+        goto out;
+    }
+    eb_farm_input(&s.farm, &resume_path);
     if (eb_output_resolve(out_path, format_arg, &s.out, &err) != EB_OK ||
         eb_run_check_runners(&s.variants, &err) != EB_OK) {
         eb_cli_error("%s", err.msg);
@@ -882,6 +955,9 @@ int eb_cmd_run(int argc, char **argv)
     bool written = write_document(&s) == EB_OK;
     if (!written)
         rc = EB_EXIT_ENV;
+    swept = true;
+    if (written && s.out.kind == EB_OUTPUT_FILE && s.out.format != EB_FMT_JSONL)
+        results_written = s.out.path;
     if (eb_interrupted()) {
         report_interrupted(&s, written && s.out.kind != EB_OUTPUT_NONE);
         if (rc != EB_EXIT_ENV)
@@ -892,6 +968,8 @@ out:
     if (s.jsonl_file.f) {
         if (eb_file_replace_commit(&s.jsonl_file, &err) != EB_OK)
             eb_cli_error("%s", err.msg);
+        else if (swept && s.out.kind == EB_OUTPUT_FILE && s.out.format == EB_FMT_JSONL)
+            results_written = s.out.path; /* jsonl: the records file is the document */
     } else if (s.jsonl && s.jsonl != stdout) {
         fclose(s.jsonl);
     }
@@ -906,5 +984,7 @@ out:
         free(default_models[i]);
     free(default_models);
     eb_variant_list_free(&s.variants);
+    if (s.farm.out_dir)
+        eb_farm_done(stdout, rc, results_written);
     return rc;
 }

@@ -1017,6 +1017,18 @@ static eb_status plot_energy(const eb_report *rep, const char *dir, eb_plot_list
         snprintf(p->caption, sizeof p->caption, "%s", summary);
         return EB_OK;
     }
+    /* figures that are all relative (op counts) or invalid: no bar to draw,
+     * and a plot command without a series is a gnuplot error */
+    int drawable = 0;
+    for (int i = 0; i < rep->n_entries; i++) {
+        double v, lo, hi;
+        drawable += energy_bar(&rep->entries[i], &v, &lo, &hi) >= 0;
+    }
+    if (!drawable) {
+        p->skipped = true;
+        snprintf(p->caption, sizeof p->caption, "%s; no figure in joules to plot", summary);
+        return EB_OK;
+    }
     script s;
     eb_status st = script_open(&s, dir, p->name, "energy per inference per variant", 1100, 560, err);
     if (st != EB_OK)

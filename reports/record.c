@@ -17,6 +17,7 @@ const char *eb_result_status_name(eb_result_status s)
     case EB_RESULT_TIMEOUT: return "timeout";
     case EB_RESULT_CRASHED: return "crashed";
     case EB_RESULT_INTERRUPTED: return "interrupted";
+    case EB_RESULT_DEADLINE: return "deadline";
     }
     return "?";
 }

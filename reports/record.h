@@ -33,9 +33,10 @@ typedef enum eb_result_status {
     EB_RESULT_TIMEOUT,     /* killed after --timeout seconds */
     EB_RESULT_CRASHED,     /* died on `signal` */
     EB_RESULT_INTERRUPTED, /* stopped by Ctrl-C (SIGINT) while it ran; not a regression */
+    EB_RESULT_DEADLINE,    /* run --deadline: not started, or ended, because the deadline passed */
 } eb_result_status;
 
-/* "ok", "unsupported", "failed", "timeout", "crashed", "interrupted". */
+/* "ok", "unsupported", "failed", "timeout", "crashed", "interrupted", "deadline". */
 const char *eb_result_status_name(eb_result_status s);
 
 /* The variant as its spec said (DESIGN.md "Variant grammar"): the same

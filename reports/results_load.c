@@ -35,7 +35,7 @@ static void str(char *dst, size_t n, const cJSON *o, const char *k)
 
 static bool parse_status(const char *s, eb_result_status *out)
 {
-    for (int i = EB_RESULT_OK; i <= EB_RESULT_INTERRUPTED; i++)
+    for (int i = EB_RESULT_OK; i <= EB_RESULT_DEADLINE; i++)
         if (strcmp(s, eb_result_status_name((eb_result_status)i)) == 0) {
             *out = (eb_result_status)i;
             return true;

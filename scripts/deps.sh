@@ -83,6 +83,14 @@ file:$A/sqlite3.pc|libsqlite3-dev:arm64
 file:$A/cmocka.pc|libcmocka-dev:arm64
 "
 fi
+# the farm contract and the dist bundle (tests/cli/test_run_contract.sh
+# traces the run's writes with strace; tests/cli/test_dist.sh checks the
+# binary with file(1)); make dist TARGET=linux-aarch64-static builds cJSON's
+# static archive from its Debian source package (dpkg-source: dpkg-dev)
+case "${1:-}" in
+'') DEPS="$DEPS cmd:strace|strace cmd:file|file" ;;
+aarch64) DEPS="$DEPS cmd:dpkg-source|dpkg-dev cmd:file|file file:/usr/lib/aarch64-linux-gnu/libc.a|libc6-dev:arm64" ;;
+esac
 # tests/cli/test_farm.sh (the device-farm playbook, scripts/farm/): Ansible,
 # sshd in network namespaces reached through nc, a qemu-user exec wrapper
 [ -z "${1:-}" ] && DEPS="$DEPS

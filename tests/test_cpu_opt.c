@@ -146,8 +146,8 @@ static void outs_free(outs *o)
  * opt=2 plan runs no node on a reference kernel.  Frees g. */
 static void expect_opt(eb_graph *g, const char *pattern, bool fused, bool no_fallback, const char *what)
 {
-    eb_tensor in[4] = {{0}};
-    assert_true(g->n_inputs <= 4 && g->n_outputs <= 4);
+    eb_tensor in[8] = {{0}};
+    assert_true(g->n_inputs <= 8 && g->n_outputs <= 4);
     inputs_for(g, in);
     outs want = {0};
     run_on("ref", 2, 1, g, in, &want, NULL);
@@ -814,6 +814,122 @@ static void chain__after_epilogue_and_activation__both_named(void **state)
     expect_chain(mb_load(&b), "SiLU x1, Eltwise chain x1", "SiLU, then Mul -> Add");
 }
 
+/* ---- attention ------------------------------------------------------------------- */
+
+typedef struct attn_spec {
+    int64_t b, h, m, n, d, dv;
+    int scale;        /* 0 none, 1 Mul by 1/sqrt(d), 2 Div by sqrt(d) */
+    int mask;         /* 0 none, 1 input [b,1,m,n], 2 constant [m,n], 3 input [n], 4 input [b,h,m,n] */
+    bool mask_first;  /* Add(mask, s) */
+    bool kv_shared;   /* K and V without the batch dim: [h,n,d], broadcast over b */
+    bool scores_out;  /* the scores are a graph output too: not fused */
+    int where;        /* 0 none, 1 Where(cond, fill, s) (masked_fill), 2 Where(cond, s, fill) */
+    bool late;        /* V and cond computed after the scores (the step waits for the last MatMul) */
+    float fill;
+} attn_spec;
+
+/* q [b,h,m,d], k [b,h,n,d] transposed to kt, v [b,h,n,dv]: the pattern as
+ * PyTorch exports it (scores, scale, mask, Softmax, MatMul). */
+static eb_graph *attn_graph(const attn_spec *a)
+{
+    mb b;
+    mb_begin(&b, 13);
+    int64_t kv_rank = a->kv_shared ? 3 : 4;
+    const int64_t *kv_dims = a->kv_shared ? (int64_t[]){a->h, a->n, a->d} : (int64_t[]){a->b, a->h, a->n, a->d};
+    const int64_t *v_dims = a->kv_shared ? (int64_t[]){a->h, a->n, a->dv} : (int64_t[]){a->b, a->h, a->n, a->dv};
+    mb_input(&b, "q", 4, (int64_t[]){a->b, a->h, a->m, a->d});
+    mb_input(&b, "k", (int)kv_rank, kv_dims);
+    mb_input(&b, "v", (int)kv_rank, v_dims);
+    if (a->where) { /* cond = ca > cb, a random pattern ([m, n] against [m, 1]) */
+        mb_input(&b, "ca", 2, (int64_t[]){a->m, a->n});
+        mb_input(&b, "cb", 2, (int64_t[]){a->m, 1});
+        mb_scalar(&b, "fill", a->fill);
+    }
+    if (!a->late) {
+        mb_node(&b, "Relu", "v", "vr");
+        if (a->where)
+            mb_node(&b, "Greater", "ca,cb", "cond");
+    }
+    switch (a->mask) {
+    case 1: mb_input(&b, "mask", 4, (int64_t[]){a->b, 1, a->m, a->n}); break;
+    case 2: mb_init(&b, "mask", 2, (int64_t[]){a->m, a->n}, NULL); break;
+    case 3: mb_input(&b, "mask", 1, (int64_t[]){a->n}); break;
+    case 4: mb_input(&b, "mask", 4, (int64_t[]){a->b, a->h, a->m, a->n}); break;
+    default: break;
+    }
+    mb_node(&b, "Transpose", "k", "kt");
+    mb_attr_ints(&b, "perm", (int)kv_rank, a->kv_shared ? (int64_t[]){0, 2, 1} : (int64_t[]){0, 1, 3, 2});
+    mb_node(&b, "MatMul", "q,kt", "s0");
+    const char *s = "s0";
+    if (a->scale) {
+        mb_scalar(&b, "c", a->scale == 1 ? 1.0f / sqrtf((float)a->d) : sqrtf((float)a->d));
+        mb_node(&b, a->scale == 1 ? "Mul" : "Div", "s0,c", "s1");
+        s = "s1";
+    }
+    if (a->late) {
+        mb_node(&b, "Relu", "v", "vr");
+        if (a->where)
+            mb_node(&b, "Greater", "ca,cb", "cond");
+    }
+    if (a->where) {
+        char ins[32];
+        snprintf(ins, sizeof ins, a->where == 1 ? "cond,fill,%s" : "cond,%s,fill", s);
+        mb_node(&b, "Where", ins, "sw");
+        s = "sw";
+    }
+    if (a->mask) {
+        char ins[16];
+        snprintf(ins, sizeof ins, a->mask_first ? "mask,%s" : "%s,mask", s);
+        mb_node(&b, "Add", ins, "s2");
+        s = "s2";
+    }
+    mb_node(&b, "Softmax", s, "p");
+    mb_attr_int(&b, "axis", -1);
+    mb_node(&b, "MatMul", "p,vr", "y");
+    mb_output(&b, "y");
+    if (a->scores_out)
+        mb_output(&b, "s0");
+    return mb_load(&b);
+}
+
+static void attention_cases(void)
+{
+    /* random shapes: one to three blocks of query rows, a block of one row
+     * when there are many keys, each mask broadcast and both scale forms */
+    for (int c = 0; c < 16; c++) {
+        attn_spec a = {1 + (int64_t)(eb_test_rand(&rng) % 2), 1 + (int64_t)(eb_test_rand(&rng) % 3),
+                       1 + (int64_t)(eb_test_rand(&rng) % 150), 1 + (int64_t)(eb_test_rand(&rng) % 300),
+                       1 + (int64_t)(eb_test_rand(&rng) % 24), 1 + (int64_t)(eb_test_rand(&rng) % 24),
+                       (int)(eb_test_rand(&rng) % 3), (int)(eb_test_rand(&rng) % 5), eb_test_rand(&rng) & 1,
+                       eb_test_rand(&rng) % 4 == 0, false, (int)(eb_test_rand(&rng) % 3),
+                       eb_test_rand(&rng) & 1, c % 3 ? -1e4f : -INFINITY};
+        if (c == 0)
+            a.n = 40000, a.m = 3, a.b = a.h = 1, a.scale = 1; /* one query row per block */
+        if (!a.scale && a.d > 4) /* unscaled scores of d products: keep softmax well conditioned */
+            a.d = 4;
+        char what[200];
+        snprintf(what, sizeof what,
+                 "attention (%s isa) b%ld h%ld m%ld n%ld d%ld dv%ld scale %d mask %d where %d fill %g%s%s%s",
+                 eb_isa_name(eb_gemm_isa()), (long)a.b, (long)a.h, (long)a.m, (long)a.n, (long)a.d, (long)a.dv,
+                 a.scale, a.mask, a.where, a.fill, a.mask_first ? " first" : "", a.kv_shared ? " shared K/V" : "",
+                 a.late ? " late V" : "");
+        expect_opt(attn_graph(&a), "Attention x1", true, false, what);
+    }
+}
+
+static void attention__scores_to_output__is_one_step_on_every_isa(void **state)
+{
+    (void)state;
+    on_every_isa(attention_cases);
+    /* the scores read elsewhere (here: a graph output) stay unfused */
+    expect_opt(attn_graph(&(attn_spec){1, 2, 5, 7, 4, 3, 1, 1, false, false, true, 0, false, 0}), "Attention",
+               false, false, "attention whose scores are a graph output");
+    /* GPT-2's order, torch.where(causal, scores, min) then the padding mask,
+     * the causal mask built after the scores */
+    expect_opt(attn_graph(&(attn_spec){2, 2, 9, 9, 8, 8, 2, 4, false, false, false, 2, true, -3.4e38f}),
+               "Attention x1", true, false, "attention with Where then Add, built late");
+}
+
 /* ---- the levels on the basic fusions ----------------------------------------------- */
 
 /* Conv (pads 1) -> BatchNormalization -> Relu. */
@@ -908,6 +1024,7 @@ int main(void)
         cmocka_unit_test_setup(chain__random_chains__one_step_equal_to_opt0_on_every_isa, setup),
         cmocka_unit_test_setup(chain__intermediate_read_twice__is_not_fused, setup),
         cmocka_unit_test_setup(chain__after_epilogue_and_activation__both_named, setup),
+        cmocka_unit_test_setup(attention__scores_to_output__is_one_step_on_every_isa, setup),
         cmocka_unit_test_setup(levels__conv_bn_relu__folded_from_opt_1, setup),
         cmocka_unit_test_setup(variant__opt_key__parses_and_is_canonical, setup),
     };

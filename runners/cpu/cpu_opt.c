@@ -15,7 +15,9 @@
  *     decomposed LayerNorm (cpu_opt_layernorm.c), GELU (tanh and erf
  *     forms), SiLU and HardSwish written out in elementwise ops
  *     (cpu_opt_act.c), squeeze-and-excitation (cpu_opt_se.c), channel
- *     shuffle (cpu_opt_shuffle.c), Pow by 2 or 0.5 (cpu_opt_pow.c), and
+ *     shuffle (cpu_opt_shuffle.c), attention: MatMul, scale, mask, Softmax,
+ *     MatMul as one step (cpu_opt_attention.c), Pow by 2 or 0.5
+ *     (cpu_opt_pow.c), and
  *     last, chains of elementwise ops as one pass over memory
  *     (cpu_opt_chain.c).
  * Every fusion is counted in the plan's record (cpu_opt_record.c). */
@@ -24,7 +26,8 @@
 typedef bool (*pattern_fn)(eb_plan *p, int ni, eb_status *st, eb_err *err);
 
 /* tried in order at each node; the first that adds a step wins */
-static const pattern_fn PATTERNS[] = {eb_cpu_fuse_layernorm, eb_cpu_fuse_se, eb_cpu_fuse_shuffle, eb_cpu_fuse_act,
+static const pattern_fn PATTERNS[] = {eb_cpu_fuse_layernorm, eb_cpu_fuse_se, eb_cpu_fuse_shuffle, eb_cpu_fuse_attention,
+                                      eb_cpu_fuse_act,
                                       eb_cpu_fuse_chain};
 
 bool eb_cpu_plan_patterns(eb_plan *p, int ni, eb_status *st, eb_err *err)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "reference_kernels/ref_util.h"
+#include "runners/cpu/attention_f32.h"
 #include "runners/cpu/chain_f32.h"
 #include "runners/cpu/conv_i8.h"
 #include "runners/cpu/cpu_kernels.h"
@@ -89,6 +90,7 @@ typedef struct step {
         float lo, hi;
     } wg;                         /* ST_WGEMM (cpu_plan_compressed.c) */
     struct eb_cpu_rnn *rnn;       /* ST_RNN (cpu_plan_rnn.c): packed weights and scratch, owned */
+    eb_attention attn;            /* ST_ATTENTION (cpu_opt_attention.c) */
     eb_unary_params unary;
     struct {
         eb_op op;
@@ -392,6 +394,8 @@ bool eb_cpu_fuse_act(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_fuse_se(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_fuse_shuffle(eb_plan *p, int ni, eb_status *st, eb_err *err);
 bool eb_cpu_fuse_chain(eb_plan *p, int ni, eb_status *st, eb_err *err);
+bool eb_cpu_fuse_attention(eb_plan *p, int ni, eb_status *st, eb_err *err);
+eb_status eb_cpu_exec_attention(eb_plan *p, const step *s, eb_err *err);
 /* cpu_opt_act.c: the activation value v's consumers compute, when they are
  * a closed elementwise cluster that one of eb_cpu_act_fn computes (for an
  * epilogue); fuses them and returns the cluster's output, else -1 */

@@ -36,7 +36,7 @@ done <"$TMP/opts"
 for key in threads prune quant group device isa opt gemm math; do
     contains "$TMP/man.txt" "$key=" "man page documents the variant key $key"
 done
-for status in ok unsupported failed timeout crashed interrupted; do
+for status in ok unsupported failed timeout crashed interrupted deadline; do
     contains "$TMP/man.txt" "$status" "man page documents the status $status"
 done
 for code in 0 1 2 3 75 130; do
