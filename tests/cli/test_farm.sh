@@ -1,8 +1,8 @@
 # test_farm.sh - the device-farm playbook (scripts/farm/edgebench.yml,
 # issue 17 "Dispatch") on one machine: two ssh "boards", sshd in network
 # namespaces reached through `ip netns exec NS nc 127.0.0.1 22`, one of
-# them running edgebench through a qemu-user exec wrapper, the other
-# hanging; two fake adb phones (tests/farm/fake_adb.sh on PATH as `adb`),
+# them running the linux-aarch64-static bundle (make dist) through
+# qemu-aarch64 as its exec wrapper, the other hanging; two fake adb phones (tests/farm/fake_adb.sh on PATH as `adb`),
 # one normal, one an old adb whose `shell` exits 0 whatever happened.
 #   run 1: all four.  The hanging board is infrastructure (75) after three
 #          attempts; the other board and the normal phone succeed; the
@@ -13,7 +13,9 @@
 #          runs gives a verdict per device.
 #   run 3: a phone offline and a phone whose lock another run holds:
 #          infrastructure, no attempt gets further than its first step;
-#          a phone of another arch than the bundle: config (2), no attempt.
+#          a board whose sshd is gone: unreachable; a phone that should
+#          measure energy but is charging: preflight; a phone of another
+#          arch than the bundle: config (2), no attempt.
 # Needs root (network namespaces, sshd); skips with the reason otherwise.
 . "$(dirname "$0")/lib.sh"
 ROOT=$(pwd)
@@ -36,6 +38,10 @@ expect 0 "the playbook parses" -- ansible-playbook --syntax-check -i localhost, 
 
 NS_A=ebfarm-a-$$ NS_B=ebfarm-b-$$
 cleanup() {
+    # Ansible's ssh masters (ControlPersist) end with their sessions
+    for sock in "$TMP"/cp-*/*; do
+        [ -S "$sock" ] && ssh -o ControlPath="$sock" -O exit farm-board >/dev/null 2>&1
+    done
     for ns in "$NS_A" "$NS_B"; do
         [ -f "$TMP/sshd-$ns.pid" ] && kill "$(cat "$TMP/sshd-$ns.pid")" 2>/dev/null
         ip netns del "$ns" 2>/dev/null
@@ -49,46 +55,24 @@ if [ "$(id -u)" != 0 ] || ! ip netns add "$NS_A" 2>"$TMP/netns.err"; then
 fi
 ip netns add "$NS_B" && ip -n "$NS_A" link set lo up && ip -n "$NS_B" link set lo up || { fail "network namespaces"; finish; exit; }
 
-# ---- the bundle -----------------------------------------------------------
-# The layout of `make dist` (issue 17): edgebench-VERSION-TARGET/ with
-# bin/edgebench, models/, manifest.json, SHA256SUMS.  Assembled by hand from
-# $EDGEBENCH until `make dist` is on main.  Until `run --out-dir` is, the
-# contract comes from tests/farm/contract_standin.sh.
-VERSION=$("$EDGEBENCH" --version 2>/dev/null | awk '{print $NF; exit}')
-[ -n "$VERSION" ] || VERSION=0
+# ---- the bundles ------------------------------------------------------------
+# make dist: the host's bundle, and linux-aarch64-static for the board that
+# runs it through qemu-aarch64 (test_dist.sh builds it first in make test;
+# where it cannot be built, that board runs the x86_64 bundle through
+# qemu-x86_64, and says so)
+VERSION=$("$EDGEBENCH" --version | awk '{print $NF; exit}')
 T=linux-x86_64
 TOP=edgebench-$VERSION-$T
-mkdir -p "$TMP/dist/$TOP/bin" "$TMP/dist/$TOP/models"
-STANDIN=
-if "$EDGEBENCH" run --help 2>&1 | grep -q -- --out-dir; then
-    cp "$EDGEBENCH" "$TMP/dist/$TOP/bin/edgebench"
+make --no-print-directory -s dist BUILD="$BUILD" DIST_DIR="$TMP/dist" >"$TMP/dist.log" 2>&1 &&
+    [ -f "$TMP/dist/$TOP.tar.gz" ] || { fail "make dist"; tail -5 "$TMP/dist.log"; finish; exit; }
+rm -rf "${TMP:?}/dist/$TOP"
+if make --no-print-directory -s dist DIST_DIR="$TMP/dist" TARGET=linux-aarch64-static >"$TMP/dist-a64.log" 2>&1; then
+    rm -rf "${TMP:?}/dist/edgebench-$VERSION-linux-aarch64-static"
+    A_ARCH=aarch64 A_TARGET=linux-aarch64-static A_WRAP=qemu-aarch64
 else
-    STANDIN=1
-    echo "NOTE: run --out-dir is not in this edgebench yet: the bundle's bin/edgebench is tests/farm/contract_standin.sh"
-    cp "$EDGEBENCH" "$TMP/dist/$TOP/bin/edgebench.real"
-    cp tests/farm/contract_standin.sh "$TMP/dist/$TOP/bin/edgebench"
+    echo "NOTE: make dist TARGET=linux-aarch64-static failed ($(tail -n 1 "$TMP/dist-a64.log")): board-a runs the x86_64 bundle through qemu-x86_64"
+    A_ARCH=x86_64 A_TARGET=$T A_WRAP=qemu-x86_64
 fi
-cp models/zoo/fmnist-mlp.onnx "$TMP/dist/$TOP/models/"
-(
-    cd "$TMP/dist/$TOP" || exit 1
-    find bin models -type f | sort | xargs sha256sum >SHA256SUMS
-    "$PY" - "$TOP" "$T" "$VERSION" <<'EOF'
-import hashlib, json, os, sys
-top, target, version = sys.argv[1:]
-files = []
-for line in open("SHA256SUMS"):
-    digest, path = line.split(None, 1)
-    path = path.strip()
-    files.append({"path": path, "bytes": os.path.getsize(path), "sha256": digest})
-json.dump({"name": top, "target": target, "arch": "x86_64", "static": False,
-           "version": version, "commit": "test", "runners": ["ref", "cpu"],
-           "features": [], "files": files}, open("manifest.json", "w"), indent=1)
-EOF
-) && tar -C "$TMP/dist" -czf "$TMP/dist/$TOP.tar.gz" "$TOP" && rm -rf "${TMP:?}/dist/$TOP" || { fail "assembling the bundle"; finish; exit; }
-# the board that stands for an aarch64 one runs its bundle through qemu-user;
-# with no aarch64 bundle here it is the x86_64 bundle through qemu-x86_64
-echo "NOTE: no aarch64 bundle on this branch: board-a runs the x86_64 bundle through qemu-x86_64"
-if [ -n "$STANDIN" ]; then WRAP_A="env EB_STANDIN_EXEC=qemu-x86_64"; else WRAP_A=qemu-x86_64; fi
 
 # ---- two ssh boards -------------------------------------------------------
 ssh-keygen -q -t ed25519 -N '' -f "$TMP/id" && ssh-keygen -q -t ed25519 -N '' -f "$TMP/hostkey" || { fail "ssh-keygen"; finish; exit; }
@@ -113,12 +97,17 @@ done
 printf '#!/bin/sh\nexec sleep 3600\n' >"$TMP/hang.sh" && chmod +x "$TMP/hang.sh"
 
 # ---- two fake phones ------------------------------------------------------
-mkdir -p "$TMP/bin" "$TMP/adb/phone-1" "$TMP/adb/phone-2" "$TMP/adb/phone-3"
+mkdir -p "$TMP/bin" "$TMP/adb/phone-1" "$TMP/adb/phone-2" "$TMP/adb/phone-3" "$TMP/adb/phone-4"
 ln -s "$ROOT/tests/farm/fake_adb.sh" "$TMP/bin/adb"
 export PATH="$TMP/bin:$PATH" FAKE_ADB_ROOT="$TMP/adb"
 echo normal >"$TMP/adb/phone-1/mode"
 echo legacy >"$TMP/adb/phone-2/mode"
 echo normal >"$TMP/adb/phone-3/mode"
+echo normal >"$TMP/adb/phone-4/mode"
+# phone-4 wants energy, and is charging: a battery meter, but not Discharging
+BAT=$TMP/adb/phone-4/fs/data/local/tmp/sysfs/sys/class/power_supply/battery
+mkdir -p "$BAT" && echo Battery >"$BAT/type" && echo Charging >"$BAT/status" &&
+    echo 350000 >"$BAT/current_now" && echo 3900000 >"$BAT/voltage_now"
 expect 0 "fake adb lists the phones" -- adb devices
 contains "$TMP/out" "phone-2	device" "adb devices"
 
@@ -149,7 +138,10 @@ all:
           ansible_host: 127.0.0.1
           ansible_ssh_common_args: '$SSH_ARGS -o ProxyCommand="ip netns exec $NS_A nc 127.0.0.1 22"'
           eb_workdir: $TMP/board-a
-          eb_exec_wrapper: "$WRAP_A"
+          eb_arch: $A_ARCH
+          eb_target: $A_TARGET
+          eb_exec_wrapper: $A_WRAP
+          eb_wrapper_arch: $A_ARCH
           eb_tags: [board, qemu]
         board-b:
           ansible_host: 127.0.0.1
@@ -179,14 +171,21 @@ all:
           eb_serial: phone-3
           eb_arch: aarch64
           eb_tags: [phone, arm]
+        phone-4:
+          eb_serial: phone-4
+          eb_energy: true
+          eb_sysfs_root: /data/local/tmp/sysfs
+          eb_tags: [phone, charging]
 EOF
 export ANSIBLE_HOST_KEY_CHECKING=False ANSIBLE_NOCOLOR=1 ANSIBLE_FORKS=8 ANSIBLE_PIPELINING=True \
-    ANSIBLE_LOCAL_TEMP="$TMP/ansible-local" ANSIBLE_SSH_CONTROL_PATH_DIR="$TMP/ansible-cp" \
+    ANSIBLE_LOCAL_TEMP="$TMP/ansible-local" \
     ANSIBLE_RETRY_FILES_ENABLED=False ANSIBLE_DEPRECATION_WARNINGS=False
 # play RUN [ansible-playbook args]: one farm run into $TMP/RUN
 play() {
     run=$1; shift
     start=$(date +%s)
+    # each run its own ssh masters: a stopped sshd is then unreachable
+    ANSIBLE_SSH_CONTROL_PATH_DIR="$TMP/cp-$run" \
     ansible-playbook -i "$TMP/inventory.yml" scripts/farm/edgebench.yml \
         -e "eb_out=$TMP/$run" -e "eb_edgebench=$EDGEBENCH" "$@" >"$TMP/$run.log" 2>&1
     rc=$?
@@ -195,7 +194,7 @@ play() {
 status() { echo "$TMP/$1/devices/$2/status.json"; }
 
 # ---- run 1: all four --------------------------------------------------------
-play run1 --limit "all:!phone-3"
+play run1 --limit "all:!phone-3:!phone-4"
 [ "$rc" -ne 0 ] && pass || fail "run 1: the playbook succeeded although board-b hangs"
 S=$TMP/run1/farm-status.json
 if [ ! -f "$S" ]; then
@@ -217,8 +216,10 @@ else
         'd["class"] == "ok" and d["exit"] == 0 and len(d["attempts"]) == 1 and d["transport"] == "adb"'
     jcheck "phone-2 (legacy adb: shell exits 0): the DONE line's rc 3, a result, not retried" "$(status run1 phone-2)" \
         'd["class"] == "results" and d["exit"] == 3 and len(d["attempts"]) == 1 and d["attempts"][0]["transport_exit"] == 0'
-    jcheck "every device's bundle is the one assembled" "$S" \
-        'all(s["bundle"] == "'"$TOP"'.tar.gz" for s in d["devices"])'
+    jcheck "every device got the bundle of its target" "$S" \
+        'all(s["bundle"] == "edgebench-'"$VERSION"'-" + s["target"] + ".tar.gz" for s in d["devices"])'
+    jcheck "board-a ran $A_TARGET through $A_WRAP" "$(status run1 board-a)" \
+        'd["target"] == "'"$A_TARGET"'" and d["exec_wrapper"] == "'"$A_WRAP"'"'
     for dev in board-a board-b phone-1 phone-2; do
         [ -d "$TMP/$dev/.lock" ] || [ -d "$TMP/adb/$dev/fs/data/local/tmp/edgebench/.lock" ] &&
             fail "$dev: the lock was left behind" || pass
@@ -261,7 +262,8 @@ fi
 echo offline >"$TMP/adb/phone-2/mode"
 L=$TMP/adb/phone-1/fs/data/local/tmp/edgebench/.lock
 mkdir -p "$L" && echo "another-controller:1:phone-1 $(date +%s)" >"$L/owner"
-play run3 --limit phone-1,phone-2,phone-3 -e eb_retries=1
+kill "$(cat "$TMP/sshd-$NS_B.pid")" && rm -f "$TMP/sshd-$NS_B.pid"
+play run3 --limit board-b,phone-1,phone-2,phone-3,phone-4 -e eb_retries=1
 jcheck "phone-2 offline: infrastructure at connect, retried once (-e eb_retries=1)" "$(status run3 phone-2)" \
     'd["exit"] == 75 and [(a["stage"], a["class"]) for a in d["attempts"]] == [("connect", "infrastructure")] * 2'
 jcheck "phone-1 locked by another run: infrastructure at the lock" "$(status run3 phone-1)" \
@@ -269,6 +271,10 @@ jcheck "phone-1 locked by another run: infrastructure at the lock" "$(status run
 [ -f "$L/owner" ] && contains "$L/owner" another-controller "another run's lock is left alone" || fail "another run's lock was removed"
 [ "$rc" -ne 0 ] && pass || fail "run 3: the playbook succeeded with no device giving a result"
 
+jcheck "board-b's sshd stopped: unreachable, infrastructure at connect" "$(status run3 board-b)" \
+    'd["exit"] == 75 and all(a["stage"] == "connect" and "unreachable" in a["reason"] for a in d["attempts"]) and len(d["attempts"]) == 2'
+jcheck "phone-4 wants energy and is charging: infrastructure at the preflight" "$(status run3 phone-4)" \
+    'd["exit"] == 75 and all(a["stage"] == "preflight" and "battery Charging" in a["reason"] and "meter battery" in a["reason"] for a in d["attempts"])'
 jcheck "phone-3 wants aarch64, the bundle is x86_64: refused before any attempt (config, exit 2)" "$(status run3 phone-3)" \
     'd["exit"] == 2 and d["class"] == "config" and [a["stage"] for a in d["attempts"]] == ["bundle"]'
 jcheck "run 3: the farm's exit is 75" "$TMP/run3/farm-status.json" 'd["exit"] == 75 and d["merged"] is None'
