@@ -93,8 +93,10 @@ StrictModes no
 EOF
     ip netns exec "$ns" /usr/sbin/sshd -f "$TMP/sshd-$ns.conf" -E "$TMP/sshd-$ns.log" || { fail "sshd in $ns"; finish; exit; }
 done
-# board-b hangs: its exec wrapper never returns (a wedged board)
-printf '#!/bin/sh\nexec sleep 3600\n' >"$TMP/hang.sh" && chmod +x "$TMP/hang.sh"
+# board-b hangs in the run: its exec wrapper runs `edgebench --version`
+# (the playbook's check that the binary runs there) but never returns
+# from `edgebench run` (a board wedged by the benchmark)
+printf '#!/bin/sh\n[ "$2" = run ] && exec sleep 3600\nexec "$@"\n' >"$TMP/hang.sh" && chmod +x "$TMP/hang.sh"
 
 # ---- two fake phones ------------------------------------------------------
 mkdir -p "$TMP/bin" "$TMP/adb/phone-1" "$TMP/adb/phone-2" "$TMP/adb/phone-3" "$TMP/adb/phone-4"
