@@ -28,6 +28,7 @@ int eb_cmd_report(int argc, char **argv);
 int eb_cmd_compare(int argc, char **argv);
 int eb_cmd_history(int argc, char **argv);
 int eb_cmd_calibrate(int argc, char **argv);
+int eb_cmd_merge(int argc, char **argv);
 
 /* Prints "edgebench: <msg>" to stderr. */
 void eb_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -12,6 +12,7 @@
 #include "bench/cli.h"
 #include "bench/variant.h"
 #include "reports/history.h"
+#include "reports/results_devices.h"
 
 static const char USAGE[] =
     "usage: edgebench history add RESULTS.json... --db FILE.sqlite\n"
@@ -55,6 +56,31 @@ static int open_error(eb_status st, const eb_err *err)
     return st == EB_ENOMEM ? EB_EXIT_ENV : EB_EXIT_USAGE;
 }
 
+/* A merged document (reports/merge.h): each device's results as a run of
+ * their own, the device id as its host (reports/results_devices.h). */
+static int add_devices(eb_history *h, const char *db, const eb_result_set *s)
+{
+    eb_err err = {{0}};
+    for (int d = 0; d < s->n_devices; d++) {
+        eb_result_set view;
+        int64_t run_id;
+        bool added;
+        if (eb_results_device_view(s, d, &view, &err) != EB_OK ||
+            eb_history_add(h, &view, &run_id, &added, &err) != EB_OK) {
+            eb_results_device_view_free(&view);
+            eb_cli_error("%s", err.msg);
+            return EB_EXIT_ENV;
+        }
+        if (added)
+            printf("added %s, device %s, as run %lld (%d results, %s, commit %s)\n", s->path, view.host,
+                   (long long)run_id, view.n, view.start_time, view.git_commit);
+        else
+            printf("skipped %s, device %s: already in %s as run %lld\n", s->path, view.host, db, (long long)run_id);
+        eb_results_device_view_free(&view);
+    }
+    return EB_EXIT_OK;
+}
+
 static int cmd_add(int argc, char **argv)
 {
     static const struct option long_opts[] = {
@@ -96,7 +122,11 @@ static int cmd_add(int argc, char **argv)
         goto out;
     }
     rc = EB_EXIT_OK;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n && rc == EB_EXIT_OK; i++) {
+        if (sets[i].n_devices > 0) { /* a merged document: a run per device */
+            rc = add_devices(h, db, &sets[i]);
+            continue;
+        }
         int64_t run_id;
         bool added;
         if (eb_history_add(h, &sets[i], &run_id, &added, &err) != EB_OK) {

@@ -17,6 +17,7 @@ static const struct {
     {"calibrate", eb_cmd_calibrate, "           this machine's fp32/int8 peaks and bandwidth, for the roofline"},
     {"report", eb_cmd_report, "RESULTS... -o DIR  plots, tables and an HTML page from result files"},
     {"compare", eb_cmd_compare, "BASE NEW     regressions between two result files (exit 1 if any)"},
+    {"merge", eb_cmd_merge, "FILES... -o OUT  one document from per-device result files"},
     {"history", eb_cmd_history, "add|trend    results kept in SQLite; a median's trend over runs"},
 };
 

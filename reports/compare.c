@@ -100,7 +100,8 @@ eb_status eb_compare_latency_groups(const eb_sample_groups *base, const eb_sampl
 
 static bool same_key(const eb_result *a, const eb_result *b)
 {
-    return eb_same_model(a, b) && strcmp(a->variant.spec, b->variant.spec) == 0 && strcmp(a->device, b->device) == 0;
+    return eb_same_model(a, b) && strcmp(a->variant.spec, b->variant.spec) == 0 && strcmp(a->device, b->device) == 0 &&
+           strcmp(a->device_id, b->device_id) == 0;
 }
 
 /* The same model file, changed: same path, name, variant and device, and
@@ -109,7 +110,8 @@ static bool changed_key(const eb_result *a, const eb_result *b)
 {
     return strcmp(a->model, b->model) == 0 && strcmp(a->model_name, b->model_name) == 0 && *a->model_sha256 &&
            *b->model_sha256 && strcmp(a->model_sha256, b->model_sha256) != 0 &&
-           strcmp(a->variant.spec, b->variant.spec) == 0 && strcmp(a->device, b->device) == 0;
+           strcmp(a->variant.spec, b->variant.spec) == 0 && strcmp(a->device, b->device) == 0 &&
+           strcmp(a->device_id, b->device_id) == 0;
 }
 
 static void add_note(eb_compare_pair *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -268,12 +270,18 @@ static eb_status judge(eb_compare_pair *p, const eb_compare_opts *o, eb_err *err
     return EB_OK;
 }
 
-static void count(eb_comparison *c)
+const char *eb_compare_pair_device_id(const eb_compare_pair *p)
 {
-    eb_compare_counts *k = &c->count;
+    return p->base ? p->base->device_id : p->new->device_id;
+}
+
+void eb_compare_count(const eb_comparison *c, const char *device_id, eb_compare_counts *k)
+{
     memset(k, 0, sizeof *k);
     for (int i = 0; i < c->n; i++) {
         const eb_compare_pair *p = &c->pairs[i];
+        if (device_id && strcmp(eb_compare_pair_device_id(p), device_id) != 0)
+            continue;
         if (!p->new) {
             k->only_base++;
             continue;
@@ -296,6 +304,25 @@ static void count(eb_comparison *c)
         k->status_regressed += p->status_regressed;
         k->regressed += p->regressed;
     }
+}
+
+static void count(eb_comparison *c)
+{
+    eb_compare_count(c, NULL, &c->count);
+}
+
+int eb_compare_devices(const eb_comparison *c, const char **ids, int max)
+{
+    int n = 0;
+    for (int i = 0; i < c->n; i++) {
+        const char *id = eb_compare_pair_device_id(&c->pairs[i]);
+        bool seen = !*id;
+        for (int k = 0; k < n && !seen; k++)
+            seen = strcmp(ids[k], id) == 0;
+        if (!seen && n < max)
+            ids[n++] = id;
+    }
+    return n;
 }
 
 eb_status eb_compare_sets(const eb_result_set *base, const eb_result_set *new, const eb_compare_opts *o,
@@ -483,13 +510,18 @@ static void md_notes(FILE *f, const eb_compare_pair *p)
     md_cell(f, buf);
 }
 
+static void md_table(FILE *f, const eb_comparison *c, const char *device_id);
+
 void eb_compare_write_md(FILE *f, const eb_comparison *c)
 {
     const eb_compare_opts *o = &c->opts;
     fputs("# edgebench compare\n\n", f);
     describe_set(f, "base", c->base);
     describe_set(f, "new", c->new);
-    if (*c->base->host && *c->new->host && strcmp(c->base->host, c->new->host) != 0)
+    if ((c->base->n_devices > 0) != (c->new->n_devices > 0))
+        fprintf(f, "\n**One file is merged, the other not** (edgebench merge): results pair only with the same "
+                   "device, so nothing of the single-device file is paired; merge it too, with --name.\n");
+    else if (*c->base->host && *c->new->host && strcmp(c->base->host, c->new->host) != 0)
         fprintf(f, "\n**Different hosts** (%s, %s): the ratios compare machines as well as code.\n",
                 c->base->host, c->new->host);
     fprintf(f,
@@ -502,12 +534,50 @@ void eb_compare_write_md(FILE *f, const eb_comparison *c)
             "estimate is never compared with a measurement.\n\n",
             o->resamples, o->alpha, o->threshold_pct, o->acc_threshold_pp, o->mem_threshold_pct,
             o->mem_floor_bytes / 1024);
+    const char *ids[EB_COMPARE_MAX_DEVICES];
+    int n_ids = eb_compare_devices(c, ids, EB_COMPARE_MAX_DEVICES);
+    if (n_ids == 0) {
+        md_table(f, c, NULL);
+    } else { /* merged documents: a table and a verdict per device */
+        for (int d = 0; d < n_ids; d++) {
+            eb_compare_counts k;
+            eb_compare_count(c, ids[d], &k);
+            fprintf(f, "## Device %s: %s\n\n%d paired: %d slower, %d faster, %d same, %d n/a; %d only in base, %d only in new\n\n",
+                    ids[d], k.regressed ? "REGRESSED" : "no regression", k.paired, k.slower, k.faster, k.same, k.na,
+                    k.only_base, k.only_new);
+            md_table(f, c, ids[d]);
+            fputc('\n', f);
+        }
+    }
+    for (int side = 0; side < 2; side++) {
+        bool any = false;
+        for (int i = 0; i < c->n; i++) {
+            const eb_compare_pair *p = &c->pairs[i];
+            const eb_result *r = side == 0 ? p->base : p->new;
+            if (!r || (side == 0 ? p->new : p->base))
+                continue;
+            if (!any)
+                fprintf(f, "\nOnly in %s:\n", side == 0 ? "base" : "new");
+            any = true;
+            fprintf(f, "- %s%s%s, %s, %s (%s)\n", r->device_id, *r->device_id ? ": " : "",
+                    side == 0 ? p->base_label : p->new_label, r->variant.spec, r->device,
+                    eb_result_status_name(r->status));
+        }
+    }
+    char line[512];
+    eb_compare_summary(c, line, sizeof line);
+    fprintf(f, "\n**Summary:** %s\n", line);
+}
+
+/* The table of the pairs of one device (all pairs for NULL). */
+static void md_table(FILE *f, const eb_comparison *c, const char *device_id)
+{
     fputs("| model | variant | device | base ms | new ms | ratio [95% CI] | p | verdict | notes |\n"
           "| --- | --- | --- | ---: | ---: | --- | ---: | --- | --- |\n",
           f);
     for (int i = 0; i < c->n; i++) {
         const eb_compare_pair *p = &c->pairs[i];
-        if (!p->base || !p->new)
+        if (!p->base || !p->new || (device_id && strcmp(p->base->device_id, device_id) != 0))
             continue;
         fputs("|", f);
         md_cell(f, p->base_label);
@@ -533,23 +603,6 @@ void eb_compare_write_md(FILE *f, const eb_comparison *c)
         md_notes(f, p);
         fputc('\n', f);
     }
-    for (int side = 0; side < 2; side++) {
-        bool any = false;
-        for (int i = 0; i < c->n; i++) {
-            const eb_compare_pair *p = &c->pairs[i];
-            const eb_result *r = side == 0 ? p->base : p->new;
-            if (!r || (side == 0 ? p->new : p->base))
-                continue;
-            if (!any)
-                fprintf(f, "\nOnly in %s:\n", side == 0 ? "base" : "new");
-            any = true;
-            fprintf(f, "- %s, %s, %s (%s)\n", side == 0 ? p->base_label : p->new_label, r->variant.spec, r->device,
-                    eb_result_status_name(r->status));
-        }
-    }
-    char line[512];
-    eb_compare_summary(c, line, sizeof line);
-    fprintf(f, "\n**Summary:** %s\n", line);
 }
 
 /* ---- JSON ---------------------------------------------------------------------- */
@@ -581,6 +634,8 @@ static cJSON *key_json(const eb_result *r, const char *label)
     cJSON_AddStringToObject(o, "model_sha256", r->model_sha256);
     cJSON_AddStringToObject(o, "variant", r->variant.spec);
     cJSON_AddStringToObject(o, "device", r->device);
+    if (*r->device_id)
+        cJSON_AddStringToObject(o, "device_id", r->device_id);
     cJSON_AddStringToObject(o, "status", eb_result_status_name(r->status));
     return o;
 }
@@ -596,6 +651,8 @@ static cJSON *pair_json(const eb_compare_pair *p)
     cJSON_AddStringToObject(o, "new_model_sha256", n->model_sha256);
     cJSON_AddStringToObject(o, "variant", b->variant.spec);
     cJSON_AddStringToObject(o, "device", b->device);
+    if (*b->device_id)
+        cJSON_AddStringToObject(o, "device_id", b->device_id);
     cJSON_AddStringToObject(o, "base_status", eb_result_status_name(b->status));
     cJSON_AddStringToObject(o, "new_status", eb_result_status_name(n->status));
     if (p->latency_compared) {
@@ -690,6 +747,34 @@ static bool append(cJSON *arr, cJSON *item)
     return true;
 }
 
+/* Merged documents: "devices", each device's counts and verdict. */
+static bool devices_json(cJSON *root, const eb_comparison *c)
+{
+    const char *ids[EB_COMPARE_MAX_DEVICES];
+    int n = eb_compare_devices(c, ids, EB_COMPARE_MAX_DEVICES);
+    if (n == 0)
+        return true;
+    cJSON *arr = cJSON_AddArrayToObject(root, "devices");
+    for (int d = 0; arr && d < n; d++) {
+        eb_compare_counts k;
+        eb_compare_count(c, ids[d], &k);
+        cJSON *o = cJSON_CreateObject();
+        if (!append(arr, o))
+            return false;
+        cJSON_AddStringToObject(o, "device_id", ids[d]);
+        cJSON_AddStringToObject(o, "verdict", k.regressed ? "regressed" : "ok");
+        cJSON_AddNumberToObject(o, "paired", k.paired);
+        cJSON_AddNumberToObject(o, "regressed", k.regressed);
+        cJSON_AddNumberToObject(o, "slower", k.slower);
+        cJSON_AddNumberToObject(o, "faster", k.faster);
+        cJSON_AddNumberToObject(o, "same", k.same);
+        cJSON_AddNumberToObject(o, "na", k.na);
+        cJSON_AddNumberToObject(o, "only_in_base", k.only_base);
+        cJSON_AddNumberToObject(o, "only_in_new", k.only_new);
+    }
+    return arr != NULL;
+}
+
 cJSON *eb_compare_json(const eb_comparison *c)
 {
     const eb_compare_opts *o = &c->opts;
@@ -749,6 +834,7 @@ cJSON *eb_compare_json(const eb_comparison *c)
     char line[512];
     eb_compare_summary(c, line, sizeof line);
     ok = ok && sum && cJSON_AddStringToObject(sum, "text", line);
+    ok = ok && devices_json(root, c);
     /* every object and array is checked; a scalar member whose allocation
      * failed is left out (cJSON ignores adding to NULL) */
     if (!ok) {

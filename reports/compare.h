@@ -161,6 +161,20 @@ typedef struct eb_comparison {
     eb_compare_counts count;
 } eb_comparison;
 
+/* Merged documents (reports/merge.h): pairs also match on the results'
+ * device_id, and the reports give a table and a verdict per device. */
+#define EB_COMPARE_MAX_DEVICES 256
+
+/* The device_id of a pair ("" outside merged documents). */
+const char *eb_compare_pair_device_id(const eb_compare_pair *p);
+
+/* The counts of the pairs of one device (all pairs for device_id NULL). */
+void eb_compare_count(const eb_comparison *c, const char *device_id, eb_compare_counts *k);
+
+/* The distinct non-empty device ids of the pairs, in order, at most max
+ * (borrowed from the sets); 0 outside merged documents. */
+int eb_compare_devices(const eb_comparison *c, const char **ids, int max);
+
 /* Pairs and compares; fails only on EB_ENOMEM.  Free with
  * eb_comparison_free. */
 eb_status eb_compare_sets(const eb_result_set *base, const eb_result_set *new, const eb_compare_opts *o,

@@ -335,6 +335,8 @@ cJSON *eb_result_json(const eb_result *r)
     cJSON_AddStringToObject(o, "device", r->device);
     add_str_or_null(o, "device_name", r->device_name);
     add_str_or_null(o, "device_kind", r->device_kind);
+    if (r->device_id[0]) /* merged documents only (reports/merge.h) */
+        cJSON_AddStringToObject(o, "device_id", r->device_id);
     cJSON_AddStringToObject(o, "status", eb_result_status_name(r->status));
     add_str_or_null(o, "error", r->error);
     if (r->status == EB_RESULT_CRASHED)

@@ -1,5 +1,6 @@
 /* html.c - the report's self-contained page (see html.h). */
 #include "reports/html.h"
+#include "reports/report_devices.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -275,8 +276,11 @@ static eb_status page(FILE *f, const eb_report *rep, const eb_plot_list *plots, 
             fputs(")", f);
         }
     }
-    fputs(".</p>\n<nav><a href=\"#results\">Results</a><a href=\"#plots\">Plots</a>"
-          "<a href=\"#energy\">Energy</a><a href=\"#provenance\">Provenance</a></nav>\n",
+    const char *any_device[1];
+    fputs(".</p>\n<nav><a href=\"#results\">Results</a>", f);
+    if (eb_report_devices(rep, any_device, 1) > 0) /* merged documents */
+        fputs("<a href=\"#devices\">Devices</a>", f);
+    fputs("<a href=\"#plots\">Plots</a><a href=\"#energy\">Energy</a><a href=\"#provenance\">Provenance</a></nav>\n",
           f);
     if (o->plots_note) {
         fputs("<p class=\"note\">Plots not drawn: ", f);
@@ -294,6 +298,7 @@ static eb_status page(FILE *f, const eb_report *rep, const eb_plot_list *plots, 
           "process.</p>\n",
           f);
 
+    eb_report_devices_html(f, rep); /* merged documents: device x variant */
     slowest_nodes(f, rep);
 
     /* latency first, then each model's plots, then the rest; energy has its own section */

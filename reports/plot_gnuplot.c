@@ -8,6 +8,7 @@
  * terminals and eb_gp_quote, so a model or variant name is printed as it
  * is, never interpreted. */
 #include "reports/plot_gnuplot.h"
+#include "reports/report_devices.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -383,12 +384,21 @@ static int latency_bar(const eb_report_entry *e, double *v, double *lo, double *
     return 0;
 }
 
-static eb_status plot_latency(const eb_report *rep, const char *dir, eb_plot_list *out, eb_err *err)
+/* The latency bars of rep as plot NAME; device: the device of a merged
+ * document the entries are limited to (named in the title), or NULL. */
+static eb_status plot_latency_as(const eb_report *rep, const char *name, const char *device, const char *dir,
+                                 eb_plot_list *out, eb_err *err)
 {
-    eb_plot *p = add_plot(out, "latency", -1, err);
+    eb_plot *p = add_plot(out, name, -1, err);
     if (!p)
         return EB_ENOMEM;
-    snprintf(p->title, sizeof p->title, "Latency per variant");
+    char on[160] = "", qon[400] = "";
+    if (device) {
+        snprintf(on, sizeof on, " on %s", device);
+        eb_gp_quote(on, qon, sizeof qon);
+        qon[strlen(qon) - 1] = '\0'; /* inside the title's quotes */
+    }
+    snprintf(p->title, sizeof p->title, "Latency per variant%s", on);
     bool any = false;
     int with_ci = 0, n = 0;
     for (int i = 0; i < rep->n_entries; i++)
@@ -412,12 +422,14 @@ static eb_status plot_latency(const eb_report *rep, const char *dir, eb_plot_lis
         return st;
     }
     bool log = value_axis(s.gp, 'y', b.lo, b.hi, true);
-    fprintf(s.gp, "  set title 'Median latency per variant%s'\n",
+    fprintf(s.gp, "  set title 'Median latency per variant%s%s'\n", device ? qon + 1 : "",
             with_ci ? " (whiskers: 95% confidence interval of the median)"
                     : " (too few samples for a confidence interval of the median)");
     fprintf(s.gp, "  set ylabel 'median latency (ms%s)'\n  set xlabel 'model'\n", log ? ", log scale" : "");
     model_xtics(s.gp, rep);
-    plot_bars(s.gp, rep, "latency.dat", 0, &b, with_ci > 0, true, "");
+    char dat[128];
+    snprintf(dat, sizeof dat, "%s.dat", name);
+    plot_bars(s.gp, rep, dat, 0, &b, with_ci > 0, true, "");
     bar_blocks_free(&b);
     snprintf(p->caption, sizeof p->caption,
              "Bars: median latency per inference (warm-up runs excluded), one colour per variant. Whiskers: the "
@@ -425,6 +437,46 @@ static eb_status plot_latency(const eb_report *rep, const char *dir, eb_plot_lis
              "than 6 samples there is none).%s",
              with_ci, n, log ? " The latency axis is logarithmic because the medians span more than 30x." : "");
     return script_close(&s, err);
+}
+
+static eb_status plot_latency(const eb_report *rep, const char *dir, eb_plot_list *out, eb_err *err)
+{
+    return plot_latency_as(rep, "latency", NULL, dir, out, err);
+}
+
+/* Merged documents: one latency plot per device, latency_DEVICE, from the
+ * report's entries of that device (report_devices.h). */
+static eb_status plot_latency_per_device(const eb_report *rep, const char *dir, eb_plot_list *out, eb_err *err)
+{
+    const char *ids[EB_REPORT_MAX_DEVICES];
+    int n = eb_report_devices(rep, ids, EB_REPORT_MAX_DEVICES);
+    if (n == 0)
+        return EB_OK;
+    eb_report_entry *keep = calloc((size_t)rep->n_entries, sizeof *keep);
+    if (!keep)
+        return eb_errf(err, EB_ENOMEM, "report: out of memory");
+    eb_status st = EB_OK;
+    for (int d = 0; d < n && st == EB_OK; d++) {
+        eb_report sub = *rep;
+        sub.entries = keep;
+        sub.n_entries = 0;
+        for (int i = 0; i < rep->n_entries; i++)
+            if (strcmp(rep->entries[i].r->device_id, ids[d]) == 0)
+                keep[sub.n_entries++] = rep->entries[i];
+        char stem[64], name[80];
+        eb_plot_stem(ids[d], stem, sizeof stem);
+        snprintf(name, sizeof name, "latency_%s", stem);
+        for (int k = 2, clash = 1; clash; k++) { /* two ids may map to one stem */
+            clash = 0;
+            for (int j = 0; j < out->n && !clash; j++)
+                clash = strcmp(out->items[j].name, name) == 0;
+            if (clash)
+                snprintf(name, sizeof name, "latency_%s-%d", stem, k);
+        }
+        st = plot_latency_as(&sub, name, ids[d], dir, out, err);
+    }
+    free(keep);
+    return st;
 }
 
 /* ---- accuracy against latency, with the Pareto front ---- */
@@ -1253,6 +1305,8 @@ static eb_status plot_roofline(const eb_report *rep, const char *dir, eb_plot_li
 eb_status eb_plot_write(const eb_report *rep, const char *dir, eb_plot_list *out, eb_err *err)
 {
     eb_status st = plot_latency(rep, dir, out, err);
+    if (st == EB_OK)
+        st = plot_latency_per_device(rep, dir, out, err);
     char(*stems)[64] = calloc((size_t)(rep->n_models > 0 ? rep->n_models : 1), sizeof *stems);
     if (!stems)
         return eb_errf(err, EB_ENOMEM, "report: out of memory");

@@ -340,6 +340,8 @@ typedef struct eb_result {
                              * host runners), stable across runs: results pair on it */
     char device_name[128];  /* that device's model (the CPU brand), "" unknown */
     char device_kind[16];   /* "cpu", "gpu", "accelerator" as the runner says, "" unknown */
+    char device_id[96];     /* the farm device it came from in a merged document
+                             * (reports/merge.h), "" in a single device's file */
     bool is_baseline;       /* this run is the ref baseline the drift is measured against */
 
     /* outcome */

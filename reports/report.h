@@ -36,6 +36,7 @@ typedef struct eb_report_entry {
 typedef struct eb_report_series {
     char spec[256];    /* the variant's canonical spec */
     int set;           /* the file this series is limited to, or -1 for every file */
+    char device_id[96]; /* ... and the device of a merged document, "" for every device */
     char label[320];   /* legend text: "cpu:threads=2" or "ref @ 2026-11-24T12:43:18Z" */
     const char *colour; /* "#1f77b4" */
 } eb_report_series;

@@ -93,6 +93,13 @@ static int cmp_entries(const void *pa, const void *pb)
     return a->index < b->index ? -1 : a->index > b->index;
 }
 
+/* Two results of one file and one device (merged documents tag each
+ * result with its device, reports/merge.h). */
+static bool same_origin(const eb_report_entry *a, const eb_report_entry *b)
+{
+    return a->set == b->set && strcmp(a->r->device_id, b->r->device_id) == 0;
+}
+
 static eb_status combine(eb_report *rep, eb_err *err)
 {
     int total = 0;
@@ -135,7 +142,7 @@ static eb_status combine(eb_report *rep, eb_err *err)
     int n = rep->n_entries;
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n && !dup[i]; j++)
-            dup[i] = rep->entries[j].set != rep->entries[i].set && rep->entries[j].model == rep->entries[i].model &&
+            dup[i] = !same_origin(&rep->entries[j], &rep->entries[i]) && rep->entries[j].model == rep->entries[i].model &&
                      strcmp(rep->entries[j].r->variant.spec, rep->entries[i].r->variant.spec) == 0;
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n && !labelled[i]; j++)
@@ -145,16 +152,23 @@ static eb_status combine(eb_report *rep, eb_err *err)
         eb_report_entry *e = &rep->entries[i];
         const char *spec = e->r->variant.spec;
         int set_key = labelled[i] ? e->set : -1;
+        const char *dev = labelled[i] ? e->r->device_id : "";
         e->series = -1;
         for (int k = 0; k < rep->n_series && e->series < 0; k++)
-            if (rep->series[k].set == set_key && strcmp(rep->series[k].spec, spec) == 0)
+            if (rep->series[k].set == set_key && strcmp(rep->series[k].spec, spec) == 0 &&
+                strcmp(rep->series[k].device_id, dev) == 0)
                 e->series = k;
         if (e->series < 0) {
             eb_report_series *sr = &rep->series[rep->n_series];
             e->series = rep->n_series++;
             snprintf(sr->spec, sizeof sr->spec, "%s", spec);
             sr->set = set_key;
-            if (set_key >= 0)
+            snprintf(sr->device_id, sizeof sr->device_id, "%s", dev);
+            if (set_key >= 0 && *dev && rep->n_sets == 1)
+                snprintf(sr->label, sizeof sr->label, "%s @ %s", spec, dev);
+            else if (set_key >= 0 && *dev)
+                snprintf(sr->label, sizeof sr->label, "%s @ %s %s", spec, rep->set_labels[e->set], dev);
+            else if (set_key >= 0)
                 snprintf(sr->label, sizeof sr->label, "%s @ %s", spec, rep->set_labels[e->set]);
             else
                 snprintf(sr->label, sizeof sr->label, "%s", spec);

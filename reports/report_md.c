@@ -1,5 +1,6 @@
 /* report_md.c - the report as markdown (see report_md.h). */
 #include "reports/report_md.h"
+#include "reports/report_devices.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -203,6 +204,7 @@ void eb_report_md(FILE *f, const eb_report *rep, const eb_plot_list *plots, cons
           "dataset, with the difference to the baseline in percentage points.\n",
           f);
 
+    eb_report_devices_md(f, rep); /* merged documents: device x variant */
     slowest_nodes(f, rep);
     where_lost(f, rep);
 

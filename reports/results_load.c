@@ -185,6 +185,7 @@ static eb_status parse_result(const cJSON *o, const char *where, eb_result *r, e
     str(r->device, sizeof r->device, o, "device");
     str(r->device_name, sizeof r->device_name, o, "device_name");
     str(r->device_kind, sizeof r->device_kind, o, "device_kind");
+    str(r->device_id, sizeof r->device_id, o, "device_id");
     str(r->error, sizeof r->error, o, "error");
     r->signal = eb_json_int(num(o, "signal", 0), 0);
     r->is_baseline = cJSON_IsTrue(get(o, "baseline"));
@@ -307,12 +308,44 @@ static eb_status check_version(const cJSON *o, const char *where, eb_err *err)
     return EB_OK;
 }
 
+/* A merged document (reports/merge.h): its time and tool are the merge's;
+ * every result must name one of its devices. */
+static eb_status load_merged(eb_result_set *s, const cJSON *doc, eb_err *err)
+{
+    const cJSON *merge = get(doc, "merge"), *devices = get(doc, "devices"), *results = get(doc, "results"), *r, *d;
+    if (!cJSON_IsArray(devices) || !cJSON_IsArray(results) || !cJSON_IsObject(merge))
+        return eb_errf(err, EB_EFORMAT, "%s: a merged document needs merge, devices and results", s->path);
+    str(s->start_time, sizeof s->start_time, merge, "time");
+    str(s->git_commit, sizeof s->git_commit, get(merge, "tool"), "git_commit");
+    str(s->tool_version, sizeof s->tool_version, get(merge, "tool"), "version");
+    s->n_devices = cJSON_GetArraySize(devices);
+    snprintf(s->host, sizeof s->host, "%d devices", s->n_devices);
+    cJSON_ArrayForEach(r, results)
+    {
+        eb_status st = add_result(s, r, s->path, err);
+        if (st != EB_OK)
+            return st;
+        bool known = false;
+        cJSON_ArrayForEach(d, devices)
+        {
+            const cJSON *id = get(d, "id");
+            known = known || (cJSON_IsString(id) && strcmp(id->valuestring, s->results[s->n - 1].device_id) == 0);
+        }
+        if (!known)
+            return eb_errf(err, EB_EFORMAT, "%s: a result of device \"%s\", which is not in its devices", s->path,
+                           s->results[s->n - 1].device_id);
+    }
+    return EB_OK;
+}
+
 static eb_status load_document(eb_result_set *s, cJSON *doc, eb_err *err)
 {
     eb_status st = check_version(doc, s->path, err);
     if (st != EB_OK)
         return st;
     const cJSON *run = get(doc, "run"), *tool = get(doc, "tool"), *dev = get(doc, "device");
+    if (get(doc, "devices"))
+        return load_merged(s, doc, err);
     str(s->start_time, sizeof s->start_time, run, "start_time");
     str(s->git_commit, sizeof s->git_commit, tool, "git_commit");
     str(s->tool_version, sizeof s->tool_version, tool, "version");

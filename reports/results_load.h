@@ -16,6 +16,7 @@ typedef struct eb_result_set {
     char tool_version[32];
     char host[64];
     char cpu[160];           /* device.cpu.brand */
+    int n_devices;           /* a merged document's devices (reports/merge.h), else 0 */
     double cv_threshold;     /* run.settings.cv_threshold, 0.05 when absent */
     eb_result *results;      /* n records, each owning its samples */
     int n;

@@ -91,6 +91,13 @@ case "${1:-}" in
 '') DEPS="$DEPS cmd:strace|strace cmd:file|file" ;;
 aarch64) DEPS="$DEPS cmd:dpkg-source|dpkg-dev cmd:file|file file:/usr/lib/aarch64-linux-gnu/libc.a|libc6-dev:arm64" ;;
 esac
+# the farm engines' checks (tests/cli/test_farm_engines.sh): LAVA's job and
+# test-definition schemas (lava-common), groovyc to compile the Jenkinsfile
+# (with the JRE that gives it /usr/lib/jvm/default-java), PyYAML for the
+# GitHub Actions workflow
+[ -n "${1:-}" ] || DEPS="$DEPS file:/usr/lib/python3/dist-packages/lava_common/schemas/__init__.py|lava-common
+cmd:groovyc|groovy file:/usr/lib/jvm/default-java|default-jre-headless
+file:/usr/lib/python3/dist-packages/yaml/__init__.py|python3-yaml"
 # tests/cli/test_farm.sh (the device-farm playbook, scripts/farm/): Ansible,
 # sshd in network namespaces reached through nc, a qemu-user exec wrapper
 [ -z "${1:-}" ] && DEPS="$DEPS

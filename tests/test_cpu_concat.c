@@ -43,8 +43,7 @@ static uint64_t rng;
 
 static float rand_nonzero(void)
 {
-    float v = eb_test_uniform(&rng, 0.1f, 1.0f);
-    return eb_test_rand(&rng) & 1 ? v : -v;
+    return eb_test_nonzero(&rng, 1.0f);
 }
 
 static int64_t rand_below(int64_t n)

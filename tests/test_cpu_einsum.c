@@ -32,8 +32,7 @@ static uint64_t rng;
 
 static float rand_nonzero(void)
 {
-    float v = eb_test_uniform(&rng, 0.1f, 1.0f);
-    return eb_test_rand(&rng) & 1 ? v : -v;
+    return eb_test_nonzero(&rng, 1.0f);
 }
 
 static int setup(void **state)
@@ -106,14 +105,7 @@ static void check_equation(const char *eq, bool fast, bool const_b, bool broadca
     mb_output(&b, "y");
     eb_graph *g = mb_load(&b);
     eb_tensor in[2] = {{0}};
-    for (int i = 0; i < g->n_inputs; i++) {
-        eb_err err;
-        eb_tensor_copy_meta(&in[i], &g->values[g->inputs[i]].t);
-        in[i].data = NULL;
-        assert_int_equal(eb_tensor_alloc(&in[i], "in", &err), EB_OK);
-        for (int64_t k = 0; k < eb_tensor_numel(&in[i]); k++)
-            ((float *)in[i].data)[k] = rand_nonzero();
-    }
+    mb_inputs(g, in, &rng, 1.0f);
     int64_t n = 0, n2 = 0;
     float *want = run_on("ref", 1, g, in, &n, NULL);
     int ran = 0;

@@ -54,8 +54,7 @@ static uint64_t rng;
 /* A value never zero: sign * [0.1, 2). */
 static float rand_nonzero(void)
 {
-    float v = eb_test_uniform(&rng, 0.1f, 2.0f);
-    return eb_test_rand(&rng) & 1 ? v : -v;
+    return eb_test_nonzero(&rng, 2.0f);
 }
 
 static int setup(void **state)
@@ -71,18 +70,6 @@ typedef struct outs {
     int n;
     eb_tensor t[4];
 } outs;
-
-static void inputs_for(const eb_graph *g, eb_tensor *in)
-{
-    for (int i = 0; i < g->n_inputs; i++) {
-        eb_err err;
-        eb_tensor_copy_meta(&in[i], &g->values[g->inputs[i]].t);
-        in[i].data = NULL;
-        assert_int_equal(eb_tensor_alloc(&in[i], "input", &err), EB_OK);
-        for (int64_t k = 0; k < eb_tensor_numel(&in[i]); k++)
-            ((float *)in[i].data)[k] = rand_nonzero();
-    }
-}
 
 /* Runs g on runner `name` at level opt (cpu) and threads; info receives
  * the plan's record. */
@@ -148,7 +135,7 @@ static void expect_opt(eb_graph *g, const char *pattern, bool fused, bool no_fal
 {
     eb_tensor in[8] = {{0}};
     assert_true(g->n_inputs <= 8 && g->n_outputs <= 4);
-    inputs_for(g, in);
+    mb_inputs(g, in, &rng, 2.0f);
     outs want = {0};
     run_on("ref", 2, 1, g, in, &want, NULL);
     for (int run = 0; run < 4; run++) {
@@ -553,7 +540,7 @@ static void expect_chain(eb_graph *g, const char *fusions, const char *what)
 {
     eb_tensor in[4] = {{0}};
     assert_true(g->n_inputs <= 4 && g->n_outputs <= 4);
-    inputs_for(g, in);
+    mb_inputs(g, in, &rng, 2.0f);
     outs want = {0};
     eb_plan_info info;
     run_on("cpu", 0, 1, g, in, &want, &info);
@@ -959,7 +946,7 @@ static void levels__conv_bn_relu__folded_from_opt_1(void **state)
     /* and names both at opt=1 */
     eb_graph *g = conv_bn_relu_graph();
     eb_tensor in[1] = {{0}};
-    inputs_for(g, in);
+    mb_inputs(g, in, &rng, 2.0f);
     outs o = {0};
     eb_plan_info info;
     run_on("cpu", 1, 1, g, in, &o, &info);

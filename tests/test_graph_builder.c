@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "reference_kernels/ref.h"
+#include "tests/test_util.h"
 
 static float (*random_fn)(void);
 
@@ -268,3 +269,21 @@ eb_graph *eb_mb_load(eb_mb *b)
     return g;
 }
 
+
+void eb_mb_inputs(const eb_graph *g, eb_tensor *in, uint64_t *rng, float hi)
+{
+    for (int i = 0; i < g->n_inputs; i++) {
+        eb_err err;
+        eb_tensor_copy_meta(&in[i], &g->values[g->inputs[i]].t);
+        in[i].data = NULL;
+        assert_int_equal(eb_tensor_alloc(&in[i], "input", &err), EB_OK);
+        for (int64_t k = 0; k < eb_tensor_numel(&in[i]); k++) {
+            if (in[i].dtype == EB_DT_F32)
+                ((float *)in[i].data)[k] = eb_test_nonzero(rng, hi);
+            else if (in[i].dtype == EB_DT_BOOL)
+                ((uint8_t *)in[i].data)[k] = (uint8_t)eb_test_int(rng, 0, 1);
+            else
+                eb_dtype_set_i64(in[i].dtype, in[i].data, k, eb_test_int(rng, 0, 50));
+        }
+    }
+}

@@ -81,6 +81,9 @@ void eb_mb_attr_string(eb_mb *b, const char *name, const char *v);
 void eb_mb_attr_strings(eb_mb *b, const char *name, int n, const char *const *v, ProtobufCBinaryData *store);
 /* Packs, loads and infers shapes; frees the builder's memory. */
 eb_graph *eb_mb_load(eb_mb *b);
+/* Allocates in[i] for each input of g and fills it from *rng: f32 never
+ * zero (eb_test_nonzero up to hi), bool 0 or 1, integers in [0, 50]. */
+void eb_mb_inputs(const eb_graph *g, eb_tensor *in, uint64_t *rng, float hi);
 
 /* The short names the drivers write (macros, not symbols: the drivers'
  * code reads as before the builder was shared). */
@@ -97,6 +100,7 @@ typedef eb_mb mb;
 #define mb_init_i64 eb_mb_init_i64
 #define mb_input eb_mb_input
 #define mb_input_typed eb_mb_input_typed
+#define mb_inputs eb_mb_inputs
 #define mb_load eb_mb_load
 #define mb_node eb_mb_node
 #define mb_output eb_mb_output

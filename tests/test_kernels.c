@@ -745,6 +745,49 @@ static void dynamic_grid_u8_bit_exact(void **state)
         }
 }
 
+/* The I4X kernels' arithmetic: each row of X quantized (eb_xq8_quantize:
+ * q >= -127 and q * scale within half a step of x), the twin's Gemm on
+ * X dequantized from it equals y to NMSE 1e-10 (fp32 sums in another
+ * order): the int8 dots themselves are exact. */
+static void expect_q8_exact(const eb_kernel *k, const eb_cweights *pw, const float *x, int m, int n, int kk,
+                            const eb_tensor *cw, float *bias, bool relu, const float *y, const char *what)
+{
+    (void)pw;
+    float *xd = malloc(sizeof(float) * (size_t)m * kk), *ref = malloc(sizeof(float) * (size_t)m * n);
+    float *tmp = malloc(sizeof(float) * (size_t)m * n), *s = malloc(sizeof(float) * (size_t)kk / 32);
+    int8_t *q = malloc((size_t)kk);
+    int32_t *c8 = malloc(sizeof(int32_t) * (size_t)kk / 32);
+    assert_true(xd && ref && tmp && s && q && c8);
+    for (int i = 0; i < m; i++) {
+        eb_xq8_quantize(x + (size_t)i * kk, kk, q, s, c8);
+        for (int c = 0; c < kk / 32; c++) {
+            int32_t sum = 0;
+            for (int j = c * 32; j < c * 32 + 32; j++) {
+                float xj = x[(size_t)i * kk + j], dq = (float)q[j] * s[c];
+                if (q[j] < -127 || fabs((double)xj - dq) > 0.5001 * s[c])
+                    fail_msg("%s: x = %g quantized to %d x %g", what, xj, q[j], s[c]);
+                xd[(size_t)i * kk + j] = dq;
+                sum += q[j];
+            }
+            assert_int_equal(c8[c], 8 * sum);
+        }
+    }
+    int64_t sx[2] = {m, kk}, sc[1] = {n}, sy[2] = {m, n};
+    eb_tensor tx = tensor(xd, 2, sx), tc = tensor(bias, 1, sc), ty = tensor(relu ? tmp : ref, 2, sy);
+    const eb_tensor *in3[3] = {&tx, cw, &tc};
+    eb_attr tb = attr_int("transB", 1);
+    twin(k, EB_OP_GEMM, "Gemm", &tb, 1, in3, 3, &ty);
+    if (relu) {
+        eb_tensor tr = tensor(ref, 2, sy);
+        const eb_tensor *in1[1] = {&ty};
+        twin(k, EB_OP_RELU, "Relu", NULL, 0, in1, 1, &tr);
+    }
+    char exact[200];
+    snprintf(exact, sizeof exact, "%s, against the int8 arithmetic", what);
+    compare(y, ref, relu ? tmp : NULL, (size_t)m * n, 1e-10, exact);
+    free(xd), free(ref), free(tmp), free(s), free(q), free(c8);
+}
+
 /* The compressed-weight kernels (wgemm.h) through eb_wgemm, with the
  * row's ISA: W [N][K] random, compressed by the reference compressor of
  * the row's format (for CSR after zeroing about 80% of it), against the
@@ -758,6 +801,9 @@ static void run_wgemm(const eb_kernel *k)
     switch (k->kind) {
     case EB_KERNEL_WDOT_I4: /* (K, group): group 16 splits a 32-chunk, 64 spans two */
         ks[0] = 32, groups[0] = 32, ks[1] = 96, groups[1] = 32, ks[2] = 160, groups[2] = 16, ks[3] = 192, groups[3] = 64;
+        break;
+    case EB_KERNEL_WDOT_I4Q8: /* groups a multiple of 32: one, two and four blocks of activations */
+        ks[0] = 32, groups[0] = 32, ks[1] = 96, groups[1] = 32, ks[2] = 192, groups[2] = 64, ks[3] = 256, groups[3] = 128;
         break;
     case EB_KERNEL_SPMM_NM: ks[0] = 4, ks[1] = 36, ks[2] = 516, ks[3] = 8; break; /* 2:4 (516: three column blocks); 4:8 last */
     default: ks[0] = 5, ks[1] = 17, ks[2] = 37, ks[3] = 130; break;
@@ -784,7 +830,8 @@ static void run_wgemm(const eb_kernel *k)
                 eb_err err;
                 eb_status rc = EB_OK;
                 switch (k->kind) {
-                case EB_KERNEL_WDOT_I4: rc = eb_storage_quant_from_dense(&tw, EB_DT_I4, 1, groups[ik], 1, &st, &err); break;
+                case EB_KERNEL_WDOT_I4:
+                case EB_KERNEL_WDOT_I4Q8: rc = eb_storage_quant_from_dense(&tw, EB_DT_I4, 1, groups[ik], 1, &st, &err); break;
                 case EB_KERNEL_WDOT_F16: rc = eb_storage_f16_from_dense(&tw, &st, &err); break;
                 case EB_KERNEL_SPMM_CSR: rc = eb_storage_csr_from_dense(&tw, false, &st, &err); break;
                 default: rc = eb_storage_nm_from_dense(&tw, false, ik == 3 ? 4 : 2, ik == 3 ? 8 : 4, &st, &err); break;
@@ -792,8 +839,10 @@ static void run_wgemm(const eb_kernel *k)
                 assert_int_equal(rc, EB_OK);
                 cw.storage = st;
                 eb_cweights pw;
-                assert_true(eb_cweights_supported(&cw, true));
-                assert_int_equal(eb_cweights_pack(&cw, true, &pw, &err), EB_OK);
+                bool q8 = k->kind == EB_KERNEL_WDOT_I4Q8;
+                assert_true(q8 ? eb_cweights_i4x_supported(&cw, true) : eb_cweights_supported(&cw, true));
+                assert_int_equal(q8 ? eb_cweights_pack_i4x(&cw, true, &pw, &err) : eb_cweights_pack(&cw, true, &pw, &err),
+                                 EB_OK);
                 float *y = guarded((size_t)m * n);
                 eb_epilogue ep = {.bias = bias, .act = relu ? EB_ACT_RELU : EB_ACT_NONE};
                 eb_wgemm(&pw, k->isa, m, x, (size_t)kk, y, (size_t)n, &ep, NULL, NULL);
@@ -811,6 +860,8 @@ static void run_wgemm(const eb_kernel *k)
                 snprintf(what, sizeof what, "%s M=%d N=%d K=%d%s", k->name, m, n, kk, relu ? " relu" : "");
                 check_guards(y, (size_t)m * n, what);
                 compare(y, ref, relu ? tmp : NULL, (size_t)m * n, k->tol, what);
+                if (q8) /* and exactly the int8 arithmetic: the twin on X as quantized */
+                    expect_q8_exact(k, &pw, x, m, n, kk, &cw, bias, relu, y, what);
                 free_guarded(y);
                 eb_cweights_free(&pw);
                 eb_storage_free(st);
@@ -928,6 +979,7 @@ static void run_row(const eb_kernel *k, eb_isa isa)
     case EB_KERNEL_DWCONV_I8: run_dwconv_i8(k); break;
     case EB_KERNEL_WDOT_I4:
     case EB_KERNEL_WDOT_F16:
+    case EB_KERNEL_WDOT_I4Q8:
     case EB_KERNEL_SPMM_CSR:
     case EB_KERNEL_SPMM_NM: run_wgemm(k); break;
     case EB_KERNEL_AFFINE: run_affine(k); break;

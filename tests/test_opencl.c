@@ -64,13 +64,12 @@ static void need_device(void)
 /* A value never zero: sign * [0.1, 1). */
 static float rand_nonzero(void)
 {
-    float v = eb_test_uniform(&rng, 0.1f, 1.0f);
-    return eb_test_rand(&rng) & 1 ? v : -v;
+    return eb_test_nonzero(&rng, 1.0f);
 }
 
 static int rand_int(int lo, int hi) /* [lo, hi] */
 {
-    return lo + (int)(eb_test_rand(&rng) % (uint64_t)(hi - lo + 1));
+    return eb_test_int(&rng, lo, hi);
 }
 
 /* ---- running a graph on ref and opencl ------------------------------------- */
@@ -79,25 +78,6 @@ typedef struct run_out {
     int n;
     eb_tensor t[8];
 } run_out;
-
-static void inputs_for(const eb_graph *g, eb_tensor *in)
-{
-    for (int i = 0; i < g->n_inputs; i++) {
-        eb_err err;
-        eb_tensor_copy_meta(&in[i], &g->values[g->inputs[i]].t);
-        in[i].data = NULL;
-        assert_int_equal(eb_tensor_alloc(&in[i], "input", &err), EB_OK);
-        int64_t n = eb_tensor_numel(&in[i]);
-        for (int64_t k = 0; k < n; k++) {
-            if (in[i].dtype == EB_DT_F32)
-                ((float *)in[i].data)[k] = rand_nonzero();
-            else if (in[i].dtype == EB_DT_BOOL)
-                ((uint8_t *)in[i].data)[k] = (uint8_t)rand_int(0, 1);
-            else
-                eb_dtype_set_i64(in[i].dtype, in[i].data, k, rand_int(0, 50));
-        }
-    }
-}
 
 static void out_alloc(const eb_graph *g, run_out *o)
 {
@@ -180,7 +160,7 @@ static double compare(eb_graph *g, char *fallbacks, size_t fn)
 {
     eb_tensor in[8] = {{0}};
     assert_true(g->n_inputs <= 8);
-    inputs_for(g, in);
+    mb_inputs(g, in, &rng, 1.0f);
     return compare_in(g, in, fallbacks, fn);
 }
 
@@ -602,7 +582,7 @@ static void gather__run_time_indices_match_ref(void **state)
         mb_output(&b, "y");
         eb_graph *g = mb_load(&b);
         eb_tensor in[2] = {{0}};
-        inputs_for(g, in);
+        mb_inputs(g, in, &rng, 1.0f);
         for (int64_t k = 0; k < eb_tensor_numel(&in[1]); k++) /* in [-len, len): negative ones count from the end */
             eb_dtype_set_i64(in[1].dtype, in[1].data, k, rand_int((int)-d[axis], (int)d[axis] - 1));
         char fb[256];
@@ -633,7 +613,7 @@ static void reshapes__alias_their_input(void **state)
     eb_graph *g = mb_load(&b);
     /* the profile lists the two kernels only: the reshapes take no step */
     eb_tensor in[1] = {{0}};
-    inputs_for(g, in);
+    mb_inputs(g, in, &rng, 1.0f);
     eb_plan *p = prepare_on("opencl", NULL, g);
     run_out o = {0};
     out_alloc(g, &o);
@@ -704,7 +684,7 @@ static void fusion__elementwise_chains_one_step(void **state)
     eb_runner_opencl.info(p, &info);
     assert_string_equal(info.fusions, "Add+Relu x1, Sigmoid+LeakyRelu x1, Mul+Exp x1");
     eb_tensor in[2] = {{0}};
-    inputs_for(g, in);
+    mb_inputs(g, in, &rng, 1.0f);
     run_out o = {0};
     out_alloc(g, &o);
     eb_node_time times[8];
@@ -744,7 +724,7 @@ static void fusion__conv_relu_one_step(void **state)
     eb_runner_opencl.info(p, &info);
     assert_string_equal(info.fallbacks, "");
     eb_tensor in[1] = {{0}};
-    inputs_for(g, in);
+    mb_inputs(g, in, &rng, 1.0f);
     run_out o = {0};
     out_alloc(g, &o);
     eb_node_time times[4];
@@ -774,7 +754,7 @@ static void info__phases_cache_notes_and_device_bytes(void **state)
     mb_output(&b, "y");
     eb_graph *g = mb_load(&b);
     eb_tensor in[1] = {{0}};
-    inputs_for(g, in);
+    mb_inputs(g, in, &rng, 1.0f);
     eb_plan *p = prepare_on("opencl", NULL, g);
     eb_plan_info info;
     eb_runner_opencl.info(p, &info);

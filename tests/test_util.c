@@ -35,6 +35,17 @@ float eb_test_uniform(uint64_t *s, float lo, float hi)
     return lo + (hi - lo) * (float)((eb_test_rand(s) >> 40) * (1.0 / 16777216.0));
 }
 
+float eb_test_nonzero(uint64_t *s, float hi)
+{
+    float v = eb_test_uniform(s, 0.1f, hi);
+    return eb_test_rand(s) & 1 ? v : -v;
+}
+
+int eb_test_int(uint64_t *s, int lo, int hi)
+{
+    return lo + (int)(eb_test_rand(s) % (uint64_t)(hi - lo + 1));
+}
+
 const char *eb_test_tmpdir(void)
 {
     static char path[256];

@@ -15,6 +15,10 @@ uint64_t eb_test_seed(void);
 uint64_t eb_test_rand(uint64_t *state);
 /* Uniform in [lo, hi). */
 float eb_test_uniform(uint64_t *state, float lo, float hi);
+/* A value never zero: a random sign times [0.1, hi). */
+float eb_test_nonzero(uint64_t *state, float hi);
+/* Uniform in [lo, hi] (integers). */
+int eb_test_int(uint64_t *state, int lo, int hi);
 
 /* Creates a fresh folder under $TMPDIR and returns its path (static
  * storage, valid until the next call). */

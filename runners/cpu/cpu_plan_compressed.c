@@ -14,7 +14,9 @@
  *    the weight is
  *      int4 with groups along K (group a multiple of 16, K of 32) and X has
  *        at most EB_I4_MAX_M rows (1 row: 2.2-2.9x, 2 rows: 1.3x; 4 rows
- *        were 0.7x: the packed fp32 GEMM wins from there);
+ *        were 0.7x: the packed fp32 GEMM wins from there) - without zero
+ *        points and with groups a multiple of 32, as the int8-activation
+ *        GEMV (I4X: each row of X quantized to int8, int8 dots);
  *      fp16 and X is one row (1.6-2.1x; 2 rows were 0.9x);
  *      CSR whose rows are the outputs (as prune.c stores them), keeping at
  *        most EB_CSR_GEMV_MAX_KEPT of the weights for one row of X (80%
@@ -177,7 +179,12 @@ bool eb_cpu_plan_compressed(eb_plan *p, int ni, eb_status *st, eb_err *err)
     s->wg.m = (int)gm.m;
     s->wg.bias = e.bias;
     SET_ACT(s->wg, e);
-    *st = eb_cweights_pack(&p->pv[wv].t, gm.by_output, &s->wg.w, err);
+    /* int4 on one or two rows: the int8-activation GEMV where the layout
+     * takes the weight (wgemm.h's I4X), else the float one */
+    const eb_tensor *wt = &p->pv[wv].t;
+    *st = wt->storage->kind == EB_STORAGE_QUANT && eb_cweights_i4x_supported(wt, gm.by_output)
+              ? eb_cweights_pack_i4x(wt, gm.by_output, &s->wg.w, err)
+              : eb_cweights_pack(wt, gm.by_output, &s->wg.w, err);
     s->scratch_bytes = sizeof(float) * eb_wgemm_scratch_floats(&s->wg.w, s->wg.m, p->threads); /* the arena's */
     if (*st == EB_OK && e.scale) /* a folded BatchNormalization */
         eb_cweights_scale_rows(&s->wg.w, e.scale);

@@ -18,6 +18,7 @@ const eb_kernel eb_kernels[] = {
 #define EB_KERNEL_FN_DWCONV_I8(f) {.dwconv_i8 = f}
 #define EB_KERNEL_FN_WDOT_I4(f) {.wdot = f}
 #define EB_KERNEL_FN_WDOT_F16(f) {.wdot = f}
+#define EB_KERNEL_FN_WDOT_I4Q8(f) {.wdot_q8 = f}
 #define EB_KERNEL_FN_SPMM_CSR(f) {.spmm = f}
 #define EB_KERNEL_FN_SPMM_NM(f) {.spmm = f}
 #define EB_KERNEL_FN_AFFINE(f) {.affine = f}

@@ -30,6 +30,7 @@ typedef enum eb_kernel_kind {
     EB_KERNEL_DWCONV_I8, /* fn.dwconv_i8 */
     EB_KERNEL_WDOT_I4,  /* fn.wdot: int4 group-wise weight-only GEMV/GEMM (wgemm.h) */
     EB_KERNEL_WDOT_F16, /* fn.wdot: fp16 weights */
+    EB_KERNEL_WDOT_I4Q8, /* fn.wdot_q8: int4 weights (I4X) x int8 activations, the GEMV */
     EB_KERNEL_SPMM_CSR, /* fn.spmm: CSR sparse weights */
     EB_KERNEL_SPMM_NM,  /* fn.spmm: N:M structured sparse weights */
     EB_KERNEL_AFFINE,   /* fn.affine: per-channel scale+shift+activation rows (BatchNormalization) */
@@ -62,6 +63,7 @@ typedef struct eb_kernel {
         eb_gemm_i8_ukernel gemm_i8;
         eb_dw_row_i8_fn dwconv_i8;
         eb_wdot_fn wdot;
+        eb_wdot_q8_fn wdot_q8;
         eb_spmm_fn spmm;
         eb_affine_rows_fn affine;
         eb_reduce_rows_fn reduce;

@@ -4,6 +4,8 @@
  * kernel of the plan's ISA (kernels.def) and applies bias and activation.
  *
  * I4 and F16 stream W once per EB_WDOT_ROWS rows of X (the GEMV form).
+ * I4X quantizes each row of X to int8 first (eb_xq8_quantize, into the
+ * scratch) and streams W once per row, 16 outputs at a time.
  * CSR and N:M use the GEMV form (p = 1) for one or two rows, otherwise
  * XNNPACK's SpMM form: a tile of EB_SPMM_TILE rows of X is transposed into
  * scratch ([K][tile]), each nonzero then multiplies a whole vector of
@@ -11,6 +13,7 @@
  * which is what a 1x1 convolution's activation is in the cpu runner). */
 #include "runners/cpu/wgemm.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +85,17 @@ bool eb_cweights_supported(const eb_tensor *t, bool by_output)
     }
 }
 
+bool eb_cweights_i4x_supported(const eb_tensor *t, bool by_output)
+{
+    if (!eb_cweights_supported(t, by_output) || t->storage->kind != EB_STORAGE_QUANT)
+        return false;
+    const eb_storage_quant *q = &t->storage->u.quant;
+    for (int64_t i = 0; i < q->n_scales; i++)
+        if (q->zero_point[i] != 0)
+            return false;
+    return q->group % 32 == 0;
+}
+
 void eb_cweights_free(eb_cweights *w)
 {
     free(w->q);
@@ -113,6 +127,12 @@ void eb_cweights_scale_rows(eb_cweights *w, const float *scale)
                 w->val[(size_t)n * per + j] *= scale[n];
             break;
         }
+        case EB_CW_I4X: {
+            size_t ng = (size_t)(w->k / w->group), b = (size_t)n / EB_I4X_ROWS, r = (size_t)n % EB_I4X_ROWS;
+            for (size_t g = 0; g < ng; g++)
+                w->scale[(b * ng + g) * EB_I4X_ROWS + r] *= scale[n];
+            break;
+        }
         case EB_CW_F16: break;
         }
     }
@@ -129,6 +149,10 @@ size_t eb_cweights_bytes(const eb_cweights *w)
         return (n + 1) * sizeof(int32_t) + nnz * (sizeof(uint16_t) + sizeof(float));
     }
     case EB_CW_NM: return n * k / (size_t)w->m * (size_t)w->nn * (sizeof(float) + 1);
+    case EB_CW_I4X: {
+        size_t rows = (n + EB_I4X_ROWS - 1) / EB_I4X_ROWS * EB_I4X_ROWS;
+        return rows * k / 2 + sizeof(float) * rows * (k / (size_t)w->group);
+    }
     }
     return 0;
 }
@@ -159,6 +183,32 @@ static eb_status pack_i4(const eb_tensor *t, bool by_output, eb_cweights *w, eb_
                 if (zeros)
                     w->zero[r * ng + c / g] = 8.0f + (float)q->zero_point[pair];
             }
+        }
+    }
+    return EB_OK;
+}
+
+/* I4X (wgemm.h): the same values as pack_i4, rows interleaved by 16 */
+static eb_status pack_i4x(const eb_tensor *t, bool by_output, eb_cweights *w, eb_err *err)
+{
+    const eb_storage_quant *q = &t->storage->u.quant;
+    size_t k = (size_t)w->k, g = (size_t)q->group, ng = k / g, blocks = ((size_t)w->n + EB_I4X_ROWS - 1) / EB_I4X_ROWS;
+    w->group = q->group;
+    w->q = malloc(blocks * EB_I4X_ROWS * k / 2);
+    w->scale = calloc(blocks * EB_I4X_ROWS * ng, sizeof(float));
+    if (!w->q || !w->scale)
+        return eb_errf(err, EB_ENOMEM, "cpu: out of memory repacking int4 weights");
+    memset(w->q, 0x88, blocks * EB_I4X_ROWS * k / 2); /* rows past n: q + 8 = 8, weight 0 */
+    for (size_t r = 0; r < (size_t)w->n; r++) {
+        size_t b = r / EB_I4X_ROWS, rr = r % EB_I4X_ROWS;
+        for (size_t c = 0; c < k; c++) {
+            int64_t off = off_nk(by_output, w->n, w->k, (int64_t)r, (int64_t)c);
+            unsigned u = (unsigned)(i4_at(q->data, off) + 8);
+            size_t t8 = c / 8, i = c % 8;
+            uint8_t *byte = &w->q[(b * (k / 8) + t8) * 64 + rr * 4 + i % 4];
+            *byte = (uint8_t)(i < 4 ? (*byte & 0xf0) | u : (*byte & 0x0f) | (u << 4));
+            if (c % g == 0)
+                w->scale[(b * ng + c / g) * EB_I4X_ROWS + rr] = q->scale[eb_storage_quant_pair(t, q, off)];
         }
     }
     return EB_OK;
@@ -229,6 +279,43 @@ eb_status eb_cweights_pack(const eb_tensor *t, bool by_output, eb_cweights *w, e
     return st;
 }
 
+eb_status eb_cweights_pack_i4x(const eb_tensor *t, bool by_output, eb_cweights *w, eb_err *err)
+{
+    memset(w, 0, sizeof *w);
+    int64_t n, k;
+    if (!eb_cweights_i4x_supported(t, by_output) || !view_nk(t, by_output, &n, &k))
+        return eb_errf(err, EB_EINVAL, "cpu: an int4 weight the int8-activation GEMV does not take");
+    w->n = (int)n;
+    w->k = (int)k;
+    w->kind = EB_CW_I4X;
+    eb_status st = pack_i4x(t, by_output, w, err);
+    if (st != EB_OK)
+        eb_cweights_free(w);
+    return st;
+}
+
+void eb_xq8_quantize(const float *x, int k, int8_t *q, float *s, int32_t *c8)
+{
+    for (int b = 0; b < k / 32; b++) {
+        const float *xb = x + (size_t)b * 32;
+        float mx = 0.0f;
+        bool finite = true;
+        for (int j = 0; j < 32; j++) {
+            finite = finite && isfinite(xb[j]);
+            mx = fabsf(xb[j]) > mx ? fabsf(xb[j]) : mx;
+        }
+        int32_t sum = 0;
+        float inv = finite && mx > 0.0f ? 127.0f / mx : 0.0f;
+        for (int j = 0; j < 32; j++) { /* |x * inv| <= 127 (rounded: at most 127.00002) */
+            int v = (int)nearbyintf(xb[j] * inv);
+            q[b * 32 + j] = (int8_t)v;
+            sum += v;
+        }
+        s[b] = finite ? mx / 127.0f : NAN; /* a NaN or an infinity makes the outputs NaN */
+        c8[b] = 8 * sum;
+    }
+}
+
 /* ---- the product ------------------------------------------------------------------ */
 
 typedef struct job {
@@ -243,6 +330,7 @@ typedef struct job {
     int tiles, nsplit;  /* SpMM form: tasks = tiles * nsplit */
     int nchunk;         /* outputs per task */
     float *scratch;     /* SpMM form: EB_SPMM_SCRATCH(k, n) floats per worker */
+    eb_xq8 xq[2];       /* I4X: the rows of X quantized (at most 2) */
 } job;
 
 /* bias and activation over y[n0, n1): one plain loop per case, so that the
@@ -317,9 +405,27 @@ static void tile_task(void *ctx, int task, int worker)
         epilogue_row(j->y + (size_t)(p0 + i) * j->ldy, n0, n1, j->ep);
 }
 
+/* I4X: row blocks [begin, end) for each (quantized) row of X */
+static void blocks_range(void *ctx, int64_t begin, int64_t end)
+{
+    const job *j = ctx;
+    int n0 = (int)begin * EB_I4X_ROWS, n1 = (int)end * EB_I4X_ROWS < j->w->n ? (int)end * EB_I4X_ROWS : j->w->n;
+    for (int i = 0; i < j->m; i++) {
+        j->kern->fn.wdot_q8(j->w, &j->xq[i], j->y + (size_t)i * j->ldy, (int)begin, (int)end);
+        epilogue_row(j->y + (size_t)i * j->ldy, n0, n1, j->ep);
+    }
+}
+
+/* I4X: the scratch floats one quantized row of X takes (s, c8, then q) */
+static size_t xq8_floats(int k)
+{
+    return 2 * (size_t)(k / 32) + ((size_t)k + 3) / 4;
+}
+
 static eb_kernel_kind kind_of(const eb_cweights *w)
 {
     switch (w->kind) {
+    case EB_CW_I4X: return EB_KERNEL_WDOT_I4Q8;
     case EB_CW_I4: return EB_KERNEL_WDOT_I4;
     case EB_CW_F16: return EB_KERNEL_WDOT_F16;
     case EB_CW_CSR: return EB_KERNEL_SPMM_CSR;
@@ -334,6 +440,8 @@ static bool tile_form(const eb_cweights *w, int m)
 
 size_t eb_wgemm_scratch_floats(const eb_cweights *w, int m, int threads)
 {
+    if (w->kind == EB_CW_I4X)
+        return (size_t)m * xq8_floats(w->k);
     return tile_form(w, m) ? EB_SPMM_SCRATCH(w->k, w->n) * (size_t)(threads > 1 ? threads : 1) : 0;
 }
 
@@ -346,6 +454,29 @@ void eb_wgemm(const eb_cweights *w, eb_isa isa, int m, const float *x, size_t ld
              .ep = ep};
     int threads = tp ? eb_threadpool_size(tp) : 1;
     float *own = NULL;
+    if (w->kind == EB_CW_I4X) { /* the GEMV form, m <= 2 (the planner's), any m here */
+        size_t per = xq8_floats(w->k);
+        if (!scratch && !(scratch = own = malloc(sizeof(float) * per * (size_t)(m < 2 ? 1 : 2)))) {
+            for (int i = 0; i < m; i++) /* no scratch given and none to be had: NaN, not a stale y */
+                for (int c = 0; c < w->n; c++)
+                    y[(size_t)i * ldy + (size_t)c] = NAN;
+            return;
+        }
+        for (int i0 = 0; i0 < m; i0 += 2) {
+            j.m = m - i0 < 2 ? m - i0 : 2;
+            j.x = x + (size_t)i0 * ldx;
+            j.y = y + (size_t)i0 * ldy;
+            for (int i = 0; i < j.m; i++) {
+                float *base = scratch + (size_t)i * per;
+                eb_xq8_quantize(j.x + (size_t)i * ldx, w->k, (int8_t *)(base + 2 * (w->k / 32)), base,
+                                (int32_t *)(base + w->k / 32));
+                j.xq[i] = (eb_xq8){(const int8_t *)(base + 2 * (w->k / 32)), base, (const int32_t *)(base + w->k / 32)};
+            }
+            eb_cpu_parallel_for(tp, (w->n + EB_I4X_ROWS - 1) / EB_I4X_ROWS, 4, blocks_range, &j);
+        }
+        free(own);
+        return;
+    }
     if (tile_form(w, m) && !scratch)
         scratch = own = malloc(sizeof(float) * eb_wgemm_scratch_floats(w, m, threads));
     if (!tile_form(w, m) || !scratch) {

@@ -23,7 +23,7 @@ for section in NAME SYNOPSIS VARIANTS RESULTS "EXIT STATUS"; do
 done
 
 # every long option of every command is in the manual
-for cmd in run compare report inspect info history calibrate; do
+for cmd in run compare report inspect info history calibrate merge; do
     "$EDGEBENCH" $cmd --help 2>&1 | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u | while read -r opt; do
         [ "$opt" = --help ] || echo "$cmd $opt"
     done
