@@ -234,7 +234,9 @@ if "$EDGEBENCH" merge --help >/dev/null 2>&1; then
     expect 0 "the merged file validates against reports/results-schema.json" -- \
         "$PY" -c 'import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))' \
         "$M" reports/results-schema.json
-    for dev in board-a phone-1 phone-2; do contains "$M" "$dev" "the merged file names $dev"; done
+    jcheck "the merged file has each device with a result, by its inventory name" "$M" \
+        'sorted(x["name"] for x in d["devices"]) == ["board-a", "phone-1", "phone-2"] and all(r["device_id"] for r in d["results"])'
+
 else
     skip "merge of the farm's results" "edgebench merge is not in this build yet (issue 17, merge part)"
 fi
@@ -255,7 +257,11 @@ if "$EDGEBENCH" merge --help >/dev/null 2>&1 && [ -f "$TMP/run2/merged.json" ]; 
     "$EDGEBENCH" compare "$TMP/run1/merged.json" "$TMP/run2/merged.json" --format json -o "$TMP/cmp.json" >"$TMP/cmp.out" 2>&1
     crc=$?
     [ "$crc" -eq 0 ] || [ "$crc" -eq 1 ] && pass || { fail "compare of two farm runs: exit $crc"; head -5 "$TMP/cmp.out"; }
-    for dev in board-a phone-1; do contains "$TMP/cmp.json" "$dev" "compare gives a verdict for $dev"; done
+    jcheck "compare of two farm runs: a verdict per device" "$TMP/cmp.json" \
+        'all(any(x["device_id"] == dev and x["verdict"] and x["paired"] == 2 for x in d["devices"]) for dev in ("board-a", "phone-1"))'
+    jcheck "compare: phone-2 is only in the first run" "$TMP/cmp.json" \
+        '[x["only_in_base"] for x in d["devices"] if x["device_id"] == "phone-2"] == [2]'
+
 else
     skip "compare of two farm runs" "edgebench merge is not in this build yet (issue 17, merge part)"
 fi
