@@ -102,6 +102,16 @@ esac
 [ -n "${1:-}" ] || DEPS="$DEPS file:/usr/lib/python3/dist-packages/lava_common/schemas/__init__.py|lava-common
 cmd:groovyc|groovy file:/usr/lib/jvm/default-java|default-jre-headless
 file:/usr/lib/python3/dist-packages/yaml/__init__.py|python3-yaml"
+# tests/cli/test_farm.sh (the device-farm playbook, scripts/farm/): Ansible,
+# sshd in network namespaces reached through nc, a qemu-user exec wrapper
+[ -z "${1:-}" ] && DEPS="$DEPS
+cmd:ansible-playbook|ansible-core
+file:/usr/sbin/sshd|openssh-server
+cmd:ssh|openssh-client
+cmd:ip|iproute2
+cmd:nc|netcat-openbsd
+cmd:qemu-x86_64|qemu-user
+"
 # libcpuid identifies x86 CPUs only; elsewhere /proc/cpuinfo is used
 case "${1:-}:$(uname -m)" in
 aarch64:*) ;;
