@@ -47,10 +47,6 @@ file:/usr/include/CL/cl.h|opencl-c-headers
 file:/etc/OpenCL/vendors/pocl.icd|pocl-opencl-icd
 pc:papi|libpapi-dev
 '
-# the dashboard exports' checkers (tests/cli/test_exports.sh): promtool checks
-# the OpenMetrics text (--format openmetrics), xmllint the JUnit XML against
-# tests/data/junit-10.xsd (compare --format junit)
-DEPS="$DEPS cmd:promtool|prometheus cmd:xmllint|libxml2-utils"
 if [ "${1:-}" = bench ]; then
     DEPS='
 pc:openblas|libopenblas-dev
@@ -95,6 +91,10 @@ case "${1:-}" in
 '') DEPS="$DEPS cmd:strace|strace cmd:file|file" ;;
 aarch64) DEPS="$DEPS cmd:dpkg-source|dpkg-dev cmd:file|file file:/usr/lib/aarch64-linux-gnu/libc.a|libc6-dev:arm64" ;;
 esac
+# the dashboard exports' checkers (tests/cli/test_exports.sh): promtool checks
+# the OpenMetrics text (--format openmetrics), xmllint the JUnit XML against
+# tests/data/junit-10.xsd (compare --format junit)
+[ -n "${1:-}" ] || DEPS="$DEPS cmd:promtool|prometheus cmd:xmllint|libxml2-utils"
 # the farm engines' checks (tests/cli/test_farm_engines.sh): LAVA's job and
 # test-definition schemas (lava-common), groovyc to compile the Jenkinsfile
 # (with the JRE that gives it /usr/lib/jvm/default-java), PyYAML for the
