@@ -149,6 +149,7 @@ eb_status eb_mem_limit_parse(const char *arg, uint64_t *bytes, char *desc, size_
     return EB_OK;
 }
 
+#ifndef EB_ASAN /* (an ASan build never applies the limit) */
 /* Whether RLIMIT_DATA stops an allocation here: a forked child sets 64 MiB
  * and asks for 128 MiB.  An emulator such as qemu-user accepts the call but
  * ignores it (it maps the guest's memory itself), and the limit would then
@@ -175,6 +176,7 @@ static bool rlimit_data_works(void)
     known = pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
     return known;
 }
+#endif
 
 bool eb_mem_limit_enforceable(char *why, size_t n)
 {
