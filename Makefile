@@ -14,6 +14,7 @@
 #   make fuzz       libFuzzer targets under ASan + UBSan, built with clang into
 #                   build-fuzz/, each run FUZZ_TIME seconds (tests/fuzz/fuzz.mk)
 #   make test-aarch64  cross-build for aarch64 (NEON) into build-aarch64/, test under qemu
+#                   (unit tests, conformance, CLI tests; CLI_TESTS=all: every CLI test)
 #   make CC=clang   any C11 compiler; V=1 shows the commands
 #   make OPENCL=auto|yes|no CUDA=auto|yes|no   the optional GPU runners (below)
 #   make install PREFIX=/usr/local  the binary, its man page and the farm
@@ -341,7 +342,9 @@ check-layers:
 	$(Q)sh scripts/check_layers.sh
 
 # aarch64: installs the cross toolchain, qemu-user and the arm64 libraries
-# (deps.sh aarch64), builds into build-aarch64/, runs the tests under qemu
+# (deps.sh aarch64), builds into build-aarch64/, runs the tests under qemu:
+# the unit tests, conformance, and CLI tests with EDGEBENCH/BUILD pointing
+# at the aarch64 build (a subset by default; CLI_TESTS=all for every one)
 test-aarch64:
 	$(Q)sh scripts/test_aarch64.sh
 
