@@ -23,7 +23,7 @@ eb_status eb_cpu_run_steps(eb_plan *p, const eb_tensor *in, eb_tensor *out, eb_n
     const eb_graph *g = p->g;
     for (int i = 0; i < g->n_inputs; i++) {
         const pval *v = &p->pv[g->inputs[i]];
-        if (v->t.data && !v->is_const)
+        if (v->t.data && !v->is_const && eb_tensor_nbytes(&v->t) > 0) /* empty: a KV cache's past of length 0 */
             memcpy(v->t.data, in[i].data, eb_tensor_nbytes(&v->t));
     }
     for (int si = 0; si < p->n_steps; si++) {

@@ -99,8 +99,9 @@ static eb_status run_nodes(eb_plan *p, const eb_tensor *in, eb_tensor *out, eb_n
 {
     const eb_graph *g = p->g;
     int k = 0;
-    for (int i = 0; i < g->n_inputs; i++)
-        memcpy(p->vals[g->inputs[i]].data, in[i].data, eb_tensor_nbytes(&p->vals[g->inputs[i]]));
+    for (int i = 0; i < g->n_inputs; i++) /* an empty input (a KV cache's past of length 0) has no data */
+        if (eb_tensor_nbytes(&p->vals[g->inputs[i]]) > 0)
+            memcpy(p->vals[g->inputs[i]].data, in[i].data, eb_tensor_nbytes(&p->vals[g->inputs[i]]));
     for (int i = 0; i < g->n_nodes; i++) {
         const eb_node *n = &g->nodes[i];
         if (n->folded)
