@@ -317,5 +317,21 @@ eb_status eb_cpu_build_steps(eb_plan *p, eb_err *err)
         if (!fast && (st = eb_cpu_plan_ref(p, i, err)) != EB_OK)
             return st;
     }
+    /* a node set aside for a later one (cpu_opt_attention.c) runs only in
+     * that node's step: one that never came is an error, not a node
+     * silently left out */
+    bool *heads = calloc((size_t)g->n_nodes + 1, sizeof(bool));
+    if (!heads)
+        return eb_errf(err, EB_ENOMEM, "cpu: out of memory");
+    for (int si = 0; si < p->n_steps; si++)
+        if (p->steps[si].node >= 0)
+            heads[p->steps[si].node] = true;
+    for (int i = 0; i < g->n_nodes; i++)
+        if (p->node_done[i] && p->fused_head[i] > i && !heads[p->fused_head[i]]) {
+            free(heads);
+            return eb_errf(err, EB_EUNSUPPORTED, "%s: node %d '%.80s' was set aside for node %d, which no step runs",
+                           g->path, i, g->nodes[i].name, p->fused_head[i]);
+        }
+    free(heads);
     return EB_OK;
 }
