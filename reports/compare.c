@@ -7,6 +7,7 @@
  * of the two medians, and stays right when the two distributions differ in
  * shape and not only in scale. */
 #include "reports/compare.h"
+#include "reports/json_out.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -607,15 +608,6 @@ static void md_table(FILE *f, const eb_comparison *c, const char *device_id)
 
 /* ---- JSON ---------------------------------------------------------------------- */
 
-/* A number, or null when it is not finite (JSON has no NaN). */
-static void add_num(cJSON *o, const char *k, double v)
-{
-    if (isfinite(v))
-        cJSON_AddNumberToObject(o, k, v);
-    else
-        cJSON_AddNullToObject(o, k);
-}
-
 static cJSON *set_json(const eb_result_set *s)
 {
     cJSON *o = cJSON_CreateObject();
@@ -659,12 +651,12 @@ static cJSON *pair_json(const eb_compare_pair *p)
         const eb_latency_cmp *l = &p->lat;
         cJSON_AddNumberToObject(o, "n_base", l->n_base);
         cJSON_AddNumberToObject(o, "n_new", l->n_new);
-        add_num(o, "base_median_ms", l->base_median);
-        add_num(o, "new_median_ms", l->new_median);
-        add_num(o, "ratio", l->ratio.ratio);
+        eb_json_add_num(o, "base_median_ms", l->base_median);
+        eb_json_add_num(o, "new_median_ms", l->new_median);
+        eb_json_add_num(o, "ratio", l->ratio.ratio);
         cJSON *ci = cJSON_AddObjectToObject(o, "ratio_ci95");
-        add_num(ci, "low", l->ratio.low);
-        add_num(ci, "high", l->ratio.high);
+        eb_json_add_num(ci, "low", l->ratio.low);
+        eb_json_add_num(ci, "high", l->ratio.high);
         cJSON_AddStringToObject(ci, "method", l->hierarchical ? "hierarchical percentile bootstrap (processes, then samples)"
                                                               : "percentile bootstrap");
         cJSON_AddNumberToObject(ci, "resamples", l->ratio.resamples);
@@ -675,9 +667,9 @@ static cJSON *pair_json(const eb_compare_pair *p)
         cJSON_AddStringToObject(t, "name", l->hierarchical ? "hierarchical-bootstrap" : "mann-whitney-u");
         cJSON_AddStringToObject(t, "method", l->hierarchical ? "two-sided share of resampled ratios beyond 1"
                                                              : eb_mw_method_name(l->mw.method));
-        add_num(t, "u", l->mw.u);
-        add_num(t, "z", l->mw.z);
-        add_num(o, "p", l->p);
+        eb_json_add_num(t, "u", l->mw.u);
+        eb_json_add_num(t, "z", l->mw.z);
+        eb_json_add_num(o, "p", l->p);
     } else {
         cJSON_AddNullToObject(o, "ratio");
         cJSON_AddNullToObject(o, "p");
@@ -687,17 +679,17 @@ static cJSON *pair_json(const eb_compare_pair *p)
         cJSON *a = cJSON_AddObjectToObject(o, "accuracy");
         cJSON_AddStringToObject(a, "metric", b->task.metric);
         cJSON_AddNumberToObject(a, "count", (double)b->task.count);
-        add_num(a, "base", b->task.value);
-        add_num(a, "new", n->task.value);
-        add_num(a, "delta_pp", p->acc_delta_pp);
+        eb_json_add_num(a, "base", b->task.value);
+        eb_json_add_num(a, "new", n->task.value);
+        eb_json_add_num(a, "delta_pp", p->acc_delta_pp);
         cJSON_AddBoolToObject(a, "regressed", p->acc_regressed);
     } else {
         cJSON_AddNullToObject(o, "accuracy");
     }
     if (p->drift_shown) {
         cJSON *d = cJSON_AddObjectToObject(o, "drift_rel_l2");
-        add_num(d, "base", b->drift.rel_l2);
-        add_num(d, "new", n->drift.rel_l2);
+        eb_json_add_num(d, "base", b->drift.rel_l2);
+        eb_json_add_num(d, "new", n->drift.rel_l2);
     } else {
         cJSON_AddNullToObject(o, "drift_rel_l2");
     }
@@ -710,7 +702,7 @@ static cJSON *pair_json(const eb_compare_pair *p)
             cJSON_AddNumberToObject(m, "base_peak_growth_bytes", (double)b->peak_growth_bytes);
             cJSON_AddNumberToObject(m, "new_peak_growth_bytes", (double)n->peak_growth_bytes);
         }
-        add_num(m, "growth_pct", p->mem_growth_pct);
+        eb_json_add_num(m, "growth_pct", p->mem_growth_pct);
         cJSON_AddBoolToObject(m, "regressed", p->mem_regressed);
     } else {
         cJSON_AddNullToObject(o, "memory");
@@ -721,9 +713,9 @@ static cJSON *pair_json(const eb_compare_pair *p)
         if (p->energy_compared) {
             cJSON_AddStringToObject(e, "kind", eb_energy_kind_name(b->energy.kind));
             cJSON_AddStringToObject(e, "method", b->energy.method);
-            add_num(e, "base_joules_per_inference", b->energy.joules_per_inference);
-            add_num(e, "new_joules_per_inference", n->energy.joules_per_inference);
-            add_num(e, "ratio", p->energy_ratio);
+            eb_json_add_num(e, "base_joules_per_inference", b->energy.joules_per_inference);
+            eb_json_add_num(e, "new_joules_per_inference", n->energy.joules_per_inference);
+            eb_json_add_num(e, "ratio", p->energy_ratio);
         } else {
             cJSON_AddStringToObject(e, "reason", p->energy_note);
         }

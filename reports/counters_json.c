@@ -3,6 +3,7 @@
  * timed loop; per_inference is total / runs.  Figures that are not known
  * are null, never 0. */
 #include "reports/json_num.h"
+#include "reports/json_out.h"
 #include "reports/counters_json.h"
 
 #include <math.h>
@@ -16,15 +17,10 @@ const char *eb_hw_counter_name(int i)
     return i >= 0 && i < EB_HW_COUNT ? names[i] : "?";
 }
 
-static void add_num(cJSON *o, const char *k, double v)
-{
-    cJSON_AddItemToObject(o, k, isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull());
-}
-
 static void add_count(cJSON *tot, cJSON *per, const char *k, bool known, double v, double runs)
 {
-    add_num(tot, k, known ? v : NAN);
-    add_num(per, k, known && runs > 0 ? v / runs : NAN);
+    eb_json_add_num(tot, k, known ? v : NAN);
+    eb_json_add_num(per, k, known && runs > 0 ? v / runs : NAN);
 }
 
 static const char NOT_RUN[] = "the variant did not complete its timed runs";
@@ -69,12 +65,12 @@ static cJSON *preemption_json(const eb_counters *c)
     cJSON_AddNumberToObject(o, "windows", (double)c->windows);
     cJSON_AddNumberToObject(o, "preempted_windows", (double)c->preempted_windows);
     cJSON_AddNumberToObject(o, "preempted_samples", (double)c->preempted_samples);
-    add_num(o, "preempted_share", c->runs > 0 ? (double)c->preempted_samples / (double)c->runs : NAN);
+    eb_json_add_num(o, "preempted_share", c->runs > 0 ? (double)c->preempted_samples / (double)c->runs : NAN);
     cJSON *idx = cJSON_AddArrayToObject(o, "indices");
     for (int i = 0; i < c->n_preempted_listed; i++)
         cJSON_AddItemToArray(idx, cJSON_CreateNumber(c->preempted[i]));
     cJSON_AddBoolToObject(o, "indices_truncated", c->preempted_samples > c->n_preempted_listed);
-    add_num(o, "probe_ns", c->probe_ns);
+    eb_json_add_num(o, "probe_ns", c->probe_ns);
     return o;
 }
 
@@ -95,16 +91,16 @@ static cJSON *hardware_json(const eb_counters *c)
     for (int i = 0; i < EB_HW_COUNT; i++)
         add_count(tot, per, eb_hw_counter_name(i), c->hw_known[i], (double)c->hw[i], (double)c->runs);
     bool ipc = c->hw_known[EB_HW_CYCLES] && c->hw_known[EB_HW_INSTRUCTIONS] && c->hw[EB_HW_CYCLES] > 0;
-    add_num(o, "ipc", ipc ? (double)c->hw[EB_HW_INSTRUCTIONS] / (double)c->hw[EB_HW_CYCLES] : NAN);
+    eb_json_add_num(o, "ipc", ipc ? (double)c->hw[EB_HW_INSTRUCTIONS] / (double)c->hw[EB_HW_CYCLES] : NAN);
     /* derived, not counted: every LLC miss fills one line from DRAM (prefetches
      * and write-backs are not in it) */
     cJSON *d = cJSON_AddObjectToObject(o, "dram_bytes");
     bool dram = c->hw_known[EB_HW_CACHE_MISSES] && c->line_bytes > 0;
     cJSON_AddBoolToObject(d, "derived", true);
-    add_num(d, "total", dram ? (double)c->hw[EB_HW_CACHE_MISSES] * c->line_bytes : NAN);
-    add_num(d, "per_inference",
+    eb_json_add_num(d, "total", dram ? (double)c->hw[EB_HW_CACHE_MISSES] * c->line_bytes : NAN);
+    eb_json_add_num(d, "per_inference",
             dram && c->runs > 0 ? (double)c->hw[EB_HW_CACHE_MISSES] * c->line_bytes / (double)c->runs : NAN);
-    add_num(d, "line_bytes", c->line_bytes > 0 ? c->line_bytes : NAN);
+    eb_json_add_num(d, "line_bytes", c->line_bytes > 0 ? c->line_bytes : NAN);
     cJSON_AddStringToObject(d, "rule", dram ? "cache_misses (LLC) x line_bytes"
                                             : c->line_bytes ? "unknown: the LLC misses were not counted"
                                                             : "unknown: the LLC line size is not known");
@@ -122,16 +118,16 @@ static cJSON *levels_json(const eb_result *r)
                                        "set, a weight at the level holding the model's footprint, else DRAM");
     cJSON *per = cJSON_AddObjectToObject(o, "per_inference"), *cap = cJSON_AddObjectToObject(o, "capacity_bytes");
     for (int l = 0; l < EB_LEVEL_COUNT; l++)
-        add_num(per, eb_level_name(l), m->bytes[l]);
+        eb_json_add_num(per, eb_level_name(l), m->bytes[l]);
     for (int l = 0; l < EB_LEVEL_DRAM; l++)
-        add_num(cap, eb_level_name(l), m->capacity[l] > 0 ? (double)m->capacity[l] : NAN);
+        eb_json_add_num(cap, eb_level_name(l), m->capacity[l] > 0 ? (double)m->capacity[l] : NAN);
     cJSON_AddStringToObject(o, "capacity_source", m->capacity_source);
     cJSON_AddNumberToObject(o, "footprint_bytes", (double)m->footprint);
     cJSON_AddStringToObject(o, "source", strcmp(m->dram_source, "counters") == 0
                                              ? "counters (DRAM: LLC misses x line size) and cost model (caches)"
                                              : "cost model");
     cJSON_AddStringToObject(o, "dram_source", m->dram_source);
-    add_num(o, "model_dram", m->model_dram);
+    eb_json_add_num(o, "model_dram", m->model_dram);
     if (m->reason[0])
         cJSON_AddStringToObject(o, "note", m->reason);
     return o;
@@ -169,11 +165,11 @@ static cJSON *frequency_json(const eb_result *r)
     else
         cJSON_AddNullToObject(o, "governor");
     cJSON_AddNumberToObject(o, "polls", k->polls);
-    add_num(o, "start_mhz", k->start_mhz);
-    add_num(o, "min_mhz", k->min_mhz);
-    add_num(o, "median_mhz", k->median_mhz);
-    add_num(o, "max_mhz", k->max_mhz);
-    add_num(o, "end_mhz", k->end_mhz);
+    eb_json_add_num(o, "start_mhz", k->start_mhz);
+    eb_json_add_num(o, "min_mhz", k->min_mhz);
+    eb_json_add_num(o, "median_mhz", k->median_mhz);
+    eb_json_add_num(o, "max_mhz", k->max_mhz);
+    eb_json_add_num(o, "end_mhz", k->end_mhz);
     cJSON_AddBoolToObject(o, "throttled", k->throttled);
     return o;
 }
@@ -192,8 +188,8 @@ static cJSON *thermal_json(const eb_result *r)
         cJSON *z = cJSON_CreateObject();
         cJSON_AddStringToObject(z, "zone", k->zones[i].name);
         cJSON_AddStringToObject(z, "type", k->zones[i].type);
-        add_num(z, "start_c", k->zones[i].start_c);
-        add_num(z, "end_c", k->zones[i].end_c);
+        eb_json_add_num(z, "start_c", k->zones[i].start_c);
+        eb_json_add_num(z, "end_c", k->zones[i].end_c);
         cJSON_AddItemToArray(zs, z);
     }
     return o;
@@ -212,13 +208,13 @@ static cJSON *roofline_json(const eb_result *r)
     cJSON_AddStringToObject(o, "calibrated_at", f->calibrated_at);
     cJSON_AddStringToObject(o, "dtype", f->dtype);
     cJSON_AddNumberToObject(o, "threads", f->threads);
-    add_num(o, "peak_gops", f->peak_gops);
-    add_num(o, "peak_gbytes_per_s", f->peak_gbytes_per_s);
-    add_num(o, "ridge_intensity", f->peak_gbytes_per_s > 0 ? f->peak_gops / f->peak_gbytes_per_s : NAN);
-    add_num(o, "intensity", f->intensity);
-    add_num(o, "achieved_gops", r->gflops_per_s);
-    add_num(o, "roof_gops", f->roof_gops);
-    add_num(o, "share", f->share);
+    eb_json_add_num(o, "peak_gops", f->peak_gops);
+    eb_json_add_num(o, "peak_gbytes_per_s", f->peak_gbytes_per_s);
+    eb_json_add_num(o, "ridge_intensity", f->peak_gbytes_per_s > 0 ? f->peak_gops / f->peak_gbytes_per_s : NAN);
+    eb_json_add_num(o, "intensity", f->intensity);
+    eb_json_add_num(o, "achieved_gops", r->gflops_per_s);
+    eb_json_add_num(o, "roof_gops", f->roof_gops);
+    eb_json_add_num(o, "share", f->share);
     cJSON_AddStringToObject(o, "bound", f->memory_bound ? "memory" : "compute");
     if (f->reason[0])
         cJSON_AddStringToObject(o, "note", f->reason);

@@ -9,20 +9,11 @@
 
 #include "reports/emit.h"
 #include "reports/gen_json.h"
+#include "reports/json_out.h"
 #include "reports/processes.h"
 #include "reports/counters_json.h"
 #include "reports/layers_json.h"
 #include "reports/noise_json.h"
-
-static cJSON *num(double v)
-{
-    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
-}
-
-static void add_num(cJSON *o, const char *k, double v)
-{
-    cJSON_AddItemToObject(o, k, num(v));
-}
 
 /* What the compression transforms did: null when nothing was asked. */
 static void add_compression(cJSON *o, const eb_compression *c)
@@ -102,7 +93,7 @@ static cJSON *variant_json(const eb_result_variant *v)
 static void add_percentile(cJSON *o, const char *k, double v, bool available, double p, int n)
 {
     if (available) {
-        add_num(o, k, v);
+        eb_json_add_num(o, k, v);
         return;
     }
     char key[32], why[96];
@@ -124,7 +115,7 @@ static void processes_json(cJSON *o, const eb_result *r)
     for (int p = 0; p < k; p++) {
         for (int j = 0; j < r->process_n[p]; j++)
             cJSON_AddItemToArray(tags, cJSON_CreateNumber(p));
-        cJSON_AddItemToArray(meds, num(eb_result_process_median(r, p)));
+        cJSON_AddItemToArray(meds, eb_json_num(eb_result_process_median(r, p)));
     }
 }
 
@@ -137,23 +128,23 @@ static cJSON *latency_json(const eb_result *r)
     cJSON_AddNumberToObject(o, "n", r->n_samples);
     cJSON *samples = cJSON_AddArrayToObject(o, "samples");
     for (int i = 0; i < r->n_samples; i++)
-        cJSON_AddItemToArray(samples, num(r->samples_ms[i]));
+        cJSON_AddItemToArray(samples, eb_json_num(r->samples_ms[i]));
     processes_json(o, r);
     if (r->n_samples > 0) {
-        add_num(o, "min", s->min);
-        add_num(o, "median", s->median);
-        add_num(o, "mean", s->mean);
+        eb_json_add_num(o, "min", s->min);
+        eb_json_add_num(o, "median", s->median);
+        eb_json_add_num(o, "mean", s->mean);
         add_percentile(o, "p90", s->p90, s->p90_available, 90, r->n_samples);
         add_percentile(o, "p99", s->p99, s->p99_available, 99, r->n_samples);
-        add_num(o, "max", s->max);
-        add_num(o, "stddev", s->stddev);
-        add_num(o, "cv", s->cv);
+        eb_json_add_num(o, "max", s->max);
+        eb_json_add_num(o, "stddev", s->stddev);
+        eb_json_add_num(o, "cv", s->cv);
         cJSON_AddBoolToObject(o, "unstable", s->unstable);
         if (s->ci_available) {
             cJSON *ci = cJSON_AddObjectToObject(o, "median_ci95");
-            add_num(ci, "low", s->ci_low);
-            add_num(ci, "high", s->ci_high);
-            add_num(ci, "coverage", s->ci_level);
+            eb_json_add_num(ci, "low", s->ci_low);
+            eb_json_add_num(ci, "high", s->ci_high);
+            eb_json_add_num(ci, "coverage", s->ci_level);
             cJSON_AddStringToObject(ci, "method", r->ci_hierarchical ? EB_CI_METHOD_HIERARCHICAL
                                                                      : "order-statistic (exact binomial)");
             cJSON_AddStringToObject(ci, "scope", r->ci_hierarchical ? "between-process" : EB_CI_SCOPE_WITHIN);
@@ -163,16 +154,16 @@ static cJSON *latency_json(const eb_result *r)
     }
     if (r->phases_known) {
         cJSON *ph = cJSON_AddObjectToObject(o, "phases");
-        add_num(ph, "upload_ms", r->upload_ms);
-        add_num(ph, "compute_ms", r->compute_ms);
-        add_num(ph, "download_ms", r->download_ms);
+        eb_json_add_num(ph, "upload_ms", r->upload_ms);
+        eb_json_add_num(ph, "compute_ms", r->compute_ms);
+        eb_json_add_num(ph, "download_ms", r->download_ms);
         cJSON_AddStringToObject(ph, "source", "device timers (profiling events), mean per timed run");
     } else {
         cJSON_AddNullToObject(o, "phases");
     }
     cJSON_AddBoolToObject(o, "hit_max_time", r->hit_max_time);
     cJSON_AddBoolToObject(o, "hit_sample_cap", r->hit_sample_cap);
-    add_num(o, "prepare_ms", r->prepare_ms);
+    eb_json_add_num(o, "prepare_ms", r->prepare_ms);
     return o;
 }
 
@@ -184,13 +175,13 @@ static cJSON *accuracy_json(const eb_result *r)
     cJSON *d = cJSON_AddObjectToObject(o, "drift");
     cJSON_AddBoolToObject(d, "available", r->drift.available);
     if (r->drift.available) {
-        add_num(d, "max_abs", r->drift.max_abs);
-        add_num(d, "mean_abs", r->drift.mean_abs);
-        add_num(d, "rel_l2", r->drift.rel_l2);
-        add_num(d, "cosine", r->drift.cosine);
-        add_num(d, "snr_db", r->drift.snr_db);
+        eb_json_add_num(d, "max_abs", r->drift.max_abs);
+        eb_json_add_num(d, "mean_abs", r->drift.mean_abs);
+        eb_json_add_num(d, "rel_l2", r->drift.rel_l2);
+        eb_json_add_num(d, "cosine", r->drift.cosine);
+        eb_json_add_num(d, "snr_db", r->drift.snr_db);
         if (r->drift.has_top1) {
-            add_num(d, "top1_agreement", r->drift.top1_agreement);
+            eb_json_add_num(d, "top1_agreement", r->drift.top1_agreement);
             cJSON_AddNumberToObject(d, "top1_rows", (double)r->drift.top1_rows);
         } else {
             cJSON_AddNullToObject(d, "top1_agreement");
@@ -203,15 +194,15 @@ static cJSON *accuracy_json(const eb_result *r)
         cJSON *tm = cJSON_AddObjectToObject(o, "task_metric");
         cJSON_AddStringToObject(tm, "metric", t->metric);
         cJSON_AddStringToObject(tm, "dataset", t->dataset);
-        add_num(tm, "value", t->value);
+        eb_json_add_num(tm, "value", t->value);
         cJSON_AddNumberToObject(tm, "correct", (double)t->correct);
         cJSON_AddNumberToObject(tm, "count", (double)t->count);
         if (t->has_delta)
-            add_num(tm, "delta_vs_baseline", t->delta);
+            eb_json_add_num(tm, "delta_vs_baseline", t->delta);
         else
             cJSON_AddNullToObject(tm, "delta_vs_baseline");
         if (t->reference >= 0)
-            add_num(tm, "reference_full_test_set", t->reference);
+            eb_json_add_num(tm, "reference_full_test_set", t->reference);
         else
             cJSON_AddNullToObject(tm, "reference_full_test_set");
     } else if (*t->reason) {
@@ -229,8 +220,8 @@ static cJSON *band_json(const eb_energy_band *b)
     if (!isfinite(b->low) || !isfinite(b->high))
         return cJSON_CreateNull();
     cJSON *o = cJSON_CreateObject();
-    add_num(o, "low", b->low);
-    add_num(o, "high", b->high);
+    eb_json_add_num(o, "low", b->low);
+    eb_json_add_num(o, "high", b->high);
     return o;
 }
 
@@ -256,26 +247,26 @@ static cJSON *energy_json(const eb_energy *e)
         cJSON_AddBoolToObject(o, "relative_only", e->relative_only);
         cJSON_AddItemToObject(o, "band", band_json(&e->band));
         if (e->kind == EB_ENERGY_MEASURED)
-            add_num(o, "net_joules_per_inference", e->net_joules_per_inference);
+            eb_json_add_num(o, "net_joules_per_inference", e->net_joules_per_inference);
         cJSON *in = cJSON_AddObjectToObject(o, "inputs");
         for (int i = 0; i < e->n_inputs; i++) {
             if (e->inputs[i].text[0])
                 cJSON_AddStringToObject(in, e->inputs[i].name, e->inputs[i].text);
             else
-                add_num(in, e->inputs[i].name, e->inputs[i].num);
+                eb_json_add_num(in, e->inputs[i].name, e->inputs[i].num);
         }
     }
     if (e->window.present) {
         const eb_energy_window *w = &e->window;
         cJSON *wo = cJSON_AddObjectToObject(o, "window");
-        add_num(wo, "seconds", w->seconds);
+        eb_json_add_num(wo, "seconds", w->seconds);
         cJSON_AddNumberToObject(wo, "inferences", (double)w->inferences);
         cJSON_AddNumberToObject(wo, "extensions", w->extensions);
-        add_num(wo, "idle_watts", w->idle_watts);
-        add_num(wo, "gross_j", w->gross_j);
-        add_num(wo, "net_j", w->net_j);
+        eb_json_add_num(wo, "idle_watts", w->idle_watts);
+        eb_json_add_num(wo, "gross_j", w->gross_j);
+        eb_json_add_num(wo, "net_j", w->net_j);
         cJSON_AddNumberToObject(wo, "updates", w->updates);
-        add_num(wo, "interval_ms", w->interval_ms);
+        eb_json_add_num(wo, "interval_ms", w->interval_ms);
     } else {
         cJSON_AddNullToObject(o, "window");
     }
@@ -285,7 +276,7 @@ static cJSON *energy_json(const eb_energy *e)
         cJSON *ao = cJSON_CreateObject();
         cJSON_AddStringToObject(ao, "method", a->method);
         cJSON_AddStringToObject(ao, "kind", eb_energy_kind_name(a->kind));
-        add_num(ao, "joules_per_inference", a->joules_per_inference);
+        eb_json_add_num(ao, "joules_per_inference", a->joules_per_inference);
         cJSON_AddItemToObject(ao, "band", band_json(&a->band));
         cJSON_AddStringToObject(ao, "reason", a->reason);
         cJSON_AddItemToArray(alts, ao);
@@ -306,15 +297,15 @@ static cJSON *profile_json(const eb_result *r)
         return o;
     }
     double total = eb_result_profile_total_ms(r);
-    add_num(o, "total_ms", total);
-    add_num(o, "pass_ms", r->profile_pass_ms);
+    eb_json_add_num(o, "total_ms", total);
+    eb_json_add_num(o, "pass_ms", r->profile_pass_ms);
     cJSON *nodes = cJSON_AddArrayToObject(o, "nodes");
     for (int i = 0; i < r->n_profile; i++) {
         cJSON *n = cJSON_CreateObject();
         cJSON_AddStringToObject(n, "name", r->profile[i].name);
         cJSON_AddStringToObject(n, "op", r->profile[i].op);
-        add_num(n, "ms", r->profile[i].ms);
-        add_num(n, "share", total > 0 ? r->profile[i].ms / total : 0);
+        eb_json_add_num(n, "ms", r->profile[i].ms);
+        eb_json_add_num(n, "share", total > 0 ? r->profile[i].ms / total : 0);
         cJSON_AddItemToArray(nodes, n);
     }
     return o;
@@ -407,9 +398,10 @@ cJSON *eb_result_json(const eb_result *r)
     cJSON_AddNumberToObject(cost, "flops", (double)r->cost.flops);
     cJSON_AddNumberToObject(cost, "bytes_moved", (double)r->cost.bytes_moved);
     if (r->status == EB_RESULT_OK) {
-        add_num(cost, "gflops_per_s", r->gflops_per_s);
-        add_num(cost, "gbytes_per_s", r->gbytes_per_s);
-        add_num(cost, "arithmetic_intensity", r->cost.bytes_moved ? (double)r->cost.flops / (double)r->cost.bytes_moved : NAN);
+        eb_json_add_num(cost, "gflops_per_s", r->gflops_per_s);
+        eb_json_add_num(cost, "gbytes_per_s", r->gbytes_per_s);
+        eb_json_add_num(cost, "arithmetic_intensity",
+                        r->cost.bytes_moved ? (double)r->cost.flops / (double)r->cost.bytes_moved : NAN);
     } else {
         cJSON_AddNullToObject(cost, "gflops_per_s");
         cJSON_AddNullToObject(cost, "gbytes_per_s");

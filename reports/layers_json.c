@@ -1,17 +1,13 @@
 /* layers_json.c - "layer_drift" and "sensitivity" to and from JSON (see
  * layers_json.h; results-schema.json describes both). */
 #include "reports/json_num.h"
+#include "reports/json_out.h"
 #include "reports/layers_json.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static cJSON *num(double v)
-{
-    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
-}
 
 static const cJSON *get(const cJSON *o, const char *k)
 {
@@ -46,7 +42,7 @@ cJSON *eb_layer_drift_json(const eb_layer_drift *ld)
     cJSON_AddBoolToObject(o, "available", ld->available);
     if (!ld->available)
         cJSON_AddStringToObject(o, "reason", ld->reason);
-    cJSON_AddItemToObject(o, "threshold", num(ld->threshold));
+    cJSON_AddItemToObject(o, "threshold", eb_json_num(ld->threshold));
     cJSON_AddStringToObject(o, "compared_with", "the uncompressed fp32 graph, both on the reference kernels, "
                                                 "on the first input batch");
     if (ld->available && ld->first_over >= 0 && ld->first_over < ld->n_values) {
@@ -56,7 +52,7 @@ cJSON *eb_layer_drift_json(const eb_layer_drift *ld)
         cJSON_AddStringToObject(f, "node", v->node);
         cJSON_AddStringToObject(f, "op", v->op);
         cJSON_AddStringToObject(f, "output", v->output);
-        cJSON_AddItemToObject(f, "rel_l2", num(v->rel_l2));
+        cJSON_AddItemToObject(f, "rel_l2", eb_json_num(v->rel_l2));
     } else {
         cJSON_AddNullToObject(o, "first_over");
     }
@@ -70,8 +66,8 @@ cJSON *eb_layer_drift_json(const eb_layer_drift *ld)
         cJSON_AddStringToObject(j, "output", v->output);
         cJSON_AddBoolToObject(j, "compared", v->compared);
         if (v->compared) {
-            cJSON_AddItemToObject(j, "rel_l2", num(v->rel_l2));
-            cJSON_AddItemToObject(j, "cosine", num(v->cosine));
+            cJSON_AddItemToObject(j, "rel_l2", eb_json_num(v->rel_l2));
+            cJSON_AddItemToObject(j, "cosine", eb_json_num(v->cosine));
         } else {
             cJSON_AddNullToObject(j, "rel_l2");
             cJSON_AddNullToObject(j, "cosine");
@@ -93,7 +89,7 @@ cJSON *eb_sensitivity_json(const eb_sensitivity *s)
     cJSON_AddStringToObject(o, "cost_metric", s->metric);
     cJSON_AddNumberToObject(o, "eval_images", (double)s->eval_images);
     if (strcmp(s->metric, "top1_delta") == 0 && s->available)
-        cJSON_AddItemToObject(o, "baseline_top1", num(s->baseline));
+        cJSON_AddItemToObject(o, "baseline_top1", eb_json_num(s->baseline));
     else
         cJSON_AddNullToObject(o, "baseline_top1");
     cJSON_AddStringToObject(o, "rule", s->rule);
@@ -107,7 +103,7 @@ cJSON *eb_sensitivity_json(const eb_sensitivity *s)
         cJSON_AddStringToObject(j, "node", c->node);
         cJSON_AddStringToObject(j, "op", c->op);
         cJSON_AddStringToObject(j, "cost_metric", c->metric);
-        cJSON_AddItemToObject(j, "value", num(c->value));
+        cJSON_AddItemToObject(j, "value", eb_json_num(c->value));
         cJSON_AddItemToArray(layers, j);
     }
     return o;

@@ -5,15 +5,8 @@
 #include <string.h>
 
 #include "reports/noise_json.h"
+#include "reports/json_out.h"
 #include "reports/json_num.h"
-
-static void add_num(cJSON *o, const char *k, double v)
-{
-    if (isfinite(v))
-        cJSON_AddNumberToObject(o, k, v);
-    else
-        cJSON_AddNullToObject(o, k);
-}
 
 static void add_check(cJSON *o, cJSON *noisy, const char *k, const eb_env_check *c)
 {
@@ -53,10 +46,10 @@ static cJSON *sentinel_json(const eb_sentinel *s, bool ok)
                                              : ok ? "not measured"
                                                   : "the variant did not complete its timed runs");
     cJSON_AddNumberToObject(o, "reps", s->reps);
-    add_num(o, "before_ms", s->available || s->reps ? s->before_ms : NAN);
-    add_num(o, "after_ms", s->available ? s->after_ms : NAN);
-    add_num(o, "change", s->available ? s->change : NAN);
-    add_num(o, "threshold", s->threshold);
+    eb_json_add_num(o, "before_ms", s->available || s->reps ? s->before_ms : NAN);
+    eb_json_add_num(o, "after_ms", s->available ? s->after_ms : NAN);
+    eb_json_add_num(o, "change", s->available ? s->change : NAN);
+    eb_json_add_num(o, "threshold", s->threshold);
     cJSON_AddBoolToObject(o, "machine_speed_changed", s->available && s->speed_changed);
     cJSON_AddBoolToObject(o, "simulated", s->simulated);
     return o;
@@ -72,12 +65,12 @@ static cJSON *audit_json(const eb_cache_audit *a)
         cJSON_AddStringToObject(o, "reason", *a->reason ? a->reason : "the variant did not complete its timed runs");
     cJSON_AddNumberToObject(o, "runs_same", a->runs_same);
     cJSON_AddNumberToObject(o, "runs_distinct", a->runs_distinct);
-    add_num(o, "same_median_ms", a->available ? a->same_median_ms : NAN);
-    add_num(o, "distinct_median_ms", a->available ? a->distinct_median_ms : NAN);
-    add_num(o, "same_q75_ms", a->available ? a->same_q75_ms : NAN);
-    add_num(o, "distinct_q25_ms", a->available ? a->distinct_q25_ms : NAN);
-    add_num(o, "ratio", a->available ? a->ratio : NAN);
-    add_num(o, "threshold", a->threshold);
+    eb_json_add_num(o, "same_median_ms", a->available ? a->same_median_ms : NAN);
+    eb_json_add_num(o, "distinct_median_ms", a->available ? a->distinct_median_ms : NAN);
+    eb_json_add_num(o, "same_q75_ms", a->available ? a->same_q75_ms : NAN);
+    eb_json_add_num(o, "distinct_q25_ms", a->available ? a->distinct_q25_ms : NAN);
+    eb_json_add_num(o, "ratio", a->available ? a->ratio : NAN);
+    eb_json_add_num(o, "threshold", a->threshold);
     cJSON_AddNumberToObject(o, "rounds", a->rounds);
     cJSON_AddNumberToObject(o, "rounds_faster", a->rounds_faster);
     cJSON_AddBoolToObject(o, "flagged", a->available && a->flagged);
